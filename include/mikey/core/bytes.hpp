@@ -1,0 +1,31 @@
+// mikey-ticket: the byte-span vocabulary every layer uses.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace mikey {
+
+/// A read-only view of wire bytes. Views never own; the caller's buffer must
+/// outlive every view made from it.
+using bytes_view = std::span<const std::uint8_t>;
+
+/// A writable byte span supplied by the caller (output buffers, key outputs).
+using mutable_bytes = std::span<std::uint8_t>;
+
+/// True when both spans hold the same bytes. Not constant time: use the
+/// crypto backend's compare for secrets.
+[[nodiscard]] constexpr bool equal_bytes(bytes_view a, bytes_view b) noexcept {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace mikey

@@ -1,0 +1,24 @@
+// mikey-ticket: compile-time configuration shared by every header.
+#pragma once
+
+/// Marks a parameter whose referent must outlive the returned view, so that
+/// clang (and MSVC) warn when a view is built from a temporary buffer.
+#if defined(__has_cpp_attribute)
+#if __has_cpp_attribute(clang::lifetimebound)
+#define MIKEY_LIFETIMEBOUND [[clang::lifetimebound]]
+#elif __has_cpp_attribute(msvc::lifetimebound)
+#define MIKEY_LIFETIMEBOUND [[msvc::lifetimebound]]
+#endif
+#endif
+#ifndef MIKEY_LIFETIMEBOUND
+#define MIKEY_LIFETIMEBOUND
+#endif
+
+/// 1 when the translation unit is compiled with exceptions enabled. The
+/// library never uses exceptions as its error channel; the only function that
+/// throws (result::value_or_throw) exists only when this is 1.
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define MIKEY_EXCEPTIONS 1
+#else
+#define MIKEY_EXCEPTIONS 0
+#endif

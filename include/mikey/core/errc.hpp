@@ -1,0 +1,219 @@
+// mikey-ticket: the one error enum, its names, its fatality and the MIKEY ERR
+// code each error maps to.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "registry.hpp"
+
+namespace mikey {
+
+/// Every error the library reports. Errors are values: no function uses
+/// exceptions to report them. `to_string` gives the stable name printed by
+/// tools; `is_fatal` and `wire_error` say what a protocol engine does next.
+enum class errc : std::uint8_t {
+    ok = 0,
+
+    // --- framing (payload and message parsing) ---
+    truncated,             ///< the message ends inside a field or before a declared length is reached
+    length_out_of_bounds,  ///< a length field inside a container points past the container's end
+    trailing_bytes,        ///< bytes follow the last payload, or a container is longer than its content
+    unknown_payload_type,  ///< a Next Payload value names no payload this library can frame
+    misplaced_payload,     ///< a known payload type where the chain does not allow it (e.g. Key data outside KEMAC)
+    unsupported_version,   ///< HDR version is not 1 (RFC 3830 §6.1)
+    reserved_bits_set,     ///< a reserved field or bit is not zero
+    empty_chain,           ///< a chain that must hold payloads is empty (e.g. TP Data without IDRr)
+
+    // --- unknown values in name spaces (each field its own code) ---
+    unknown_data_type,
+    unknown_prf_func,
+    unknown_cs_id_map_type,
+    unknown_encr_alg,
+    unknown_mac_alg,
+    unknown_pke_cache,
+    unknown_dh_group,
+    unknown_sign_type,
+    unknown_ts_type,
+    unknown_id_type,
+    unknown_cert_type,
+    unknown_hash_func,
+    unknown_prot_type,
+    unknown_srtp_param,
+    unknown_error_no,
+    unknown_key_data_type,
+    unknown_kv_type,
+    unknown_extension_type,
+    unknown_key_id_type,
+    unknown_ts_role,
+    unknown_id_role,
+    unknown_rand_role,
+    unknown_ticket_type,
+
+    // --- structural rules of single payloads ---
+    map_info_mismatch,       ///< CS ID map info disagrees with #CS or its own lengths
+    ticket_data_unparsed,    ///< the ticket type's Ticket Data is not a payload chain this library knows
+
+    // --- RFC 6043 §6.10 Ticket Policy flag dependencies ---
+    flag_l_required_without_d,  ///< NOT D implies L
+    flag_f_required_by_g,       ///< G implies F
+    flag_g_or_h_required,       ///< NOT G implies H (and NOT H implies G)
+    flag_e_required_by_i,       ///< I implies E
+    flag_d_required_by_k,       ///< K implies D (granted policy only)
+    flag_f_required_by_m,       ///< M implies F
+    initiator_data_without_i,   ///< Initiator Data present although the I flag is 0 (RFC 6043 §6.10)
+    initiator_data_missing,     ///< I flag set but Initiator Data empty (RFC 6043 §6.10)
+
+    // --- message schemas (RFC 3830 §3, RFC 6043 §4.2) ---
+    missing_payload,       ///< a mandatory payload is absent
+    unexpected_payload,    ///< a payload the message type does not allow
+    duplicate_payload,     ///< a payload that may appear once appears again
+    payload_order,         ///< payloads out of the order the RFC gives (strict check only)
+    wrong_last_payload,    ///< the message does not end with its V / SIGN / KEMAC
+    sp_with_empty_map,     ///< SP payload with the Empty map (RFC 4563 §5)
+    bad_crypto_sessions,   ///< #CS / map type not allowed for the message type (RFC 6043 §4.2.1.1, §6.1)
+
+    // --- building ---
+    buffer_too_small,      ///< the caller's output buffer is smaller than the exact size
+    field_too_long,        ///< a value does not fit its length field
+    invalid_argument,      ///< a builder argument violates the payload's own rules
+
+    // --- crypto (RFC 3830 §4, RFC 6043 §5, §10) ---
+    auth_failure,          ///< a MAC or V check failed
+    key_unwrap_failure,    ///< RFC 3394 integrity check failed on unwrap
+    key_too_short,         ///< a key below 128 bits (RFC 6043 §10)
+    key_length_mismatch,   ///< a key length the algorithm does not take
+    algorithm_mix,         ///< 256-bit and 128-bit algorithms mixed (RFC 6043 §10)
+    rand_too_short,        ///< RAND lengths below the RFC 6043 §10 bounds
+    unsupported_algorithm, ///< a registered algorithm this backend does not implement
+    crypto_backend_failure,///< the crypto backend reported an internal failure
+};
+
+/// Stable lower-case name of an error (as printed by mikeyctl and tests).
+[[nodiscard]] constexpr std::string_view to_string(errc e) noexcept {
+    switch (e) {
+        case errc::ok: return "ok";
+        case errc::truncated: return "truncated";
+        case errc::length_out_of_bounds: return "length_out_of_bounds";
+        case errc::trailing_bytes: return "trailing_bytes";
+        case errc::unknown_payload_type: return "unknown_payload_type";
+        case errc::misplaced_payload: return "misplaced_payload";
+        case errc::unsupported_version: return "unsupported_version";
+        case errc::reserved_bits_set: return "reserved_bits_set";
+        case errc::empty_chain: return "empty_chain";
+        case errc::unknown_data_type: return "unknown_data_type";
+        case errc::unknown_prf_func: return "unknown_prf_func";
+        case errc::unknown_cs_id_map_type: return "unknown_cs_id_map_type";
+        case errc::unknown_encr_alg: return "unknown_encr_alg";
+        case errc::unknown_mac_alg: return "unknown_mac_alg";
+        case errc::unknown_pke_cache: return "unknown_pke_cache";
+        case errc::unknown_dh_group: return "unknown_dh_group";
+        case errc::unknown_sign_type: return "unknown_sign_type";
+        case errc::unknown_ts_type: return "unknown_ts_type";
+        case errc::unknown_id_type: return "unknown_id_type";
+        case errc::unknown_cert_type: return "unknown_cert_type";
+        case errc::unknown_hash_func: return "unknown_hash_func";
+        case errc::unknown_prot_type: return "unknown_prot_type";
+        case errc::unknown_srtp_param: return "unknown_srtp_param";
+        case errc::unknown_error_no: return "unknown_error_no";
+        case errc::unknown_key_data_type: return "unknown_key_data_type";
+        case errc::unknown_kv_type: return "unknown_kv_type";
+        case errc::unknown_extension_type: return "unknown_extension_type";
+        case errc::unknown_key_id_type: return "unknown_key_id_type";
+        case errc::unknown_ts_role: return "unknown_ts_role";
+        case errc::unknown_id_role: return "unknown_id_role";
+        case errc::unknown_rand_role: return "unknown_rand_role";
+        case errc::unknown_ticket_type: return "unknown_ticket_type";
+        case errc::map_info_mismatch: return "map_info_mismatch";
+        case errc::ticket_data_unparsed: return "ticket_data_unparsed";
+        case errc::flag_l_required_without_d: return "flag_l_required_without_d";
+        case errc::flag_f_required_by_g: return "flag_f_required_by_g";
+        case errc::flag_g_or_h_required: return "flag_g_or_h_required";
+        case errc::flag_e_required_by_i: return "flag_e_required_by_i";
+        case errc::flag_d_required_by_k: return "flag_d_required_by_k";
+        case errc::flag_f_required_by_m: return "flag_f_required_by_m";
+        case errc::initiator_data_without_i: return "initiator_data_without_i";
+        case errc::initiator_data_missing: return "initiator_data_missing";
+        case errc::missing_payload: return "missing_payload";
+        case errc::unexpected_payload: return "unexpected_payload";
+        case errc::duplicate_payload: return "duplicate_payload";
+        case errc::payload_order: return "payload_order";
+        case errc::wrong_last_payload: return "wrong_last_payload";
+        case errc::sp_with_empty_map: return "sp_with_empty_map";
+        case errc::bad_crypto_sessions: return "bad_crypto_sessions";
+        case errc::buffer_too_small: return "buffer_too_small";
+        case errc::field_too_long: return "field_too_long";
+        case errc::invalid_argument: return "invalid_argument";
+        case errc::auth_failure: return "auth_failure";
+        case errc::key_unwrap_failure: return "key_unwrap_failure";
+        case errc::key_too_short: return "key_too_short";
+        case errc::key_length_mismatch: return "key_length_mismatch";
+        case errc::algorithm_mix: return "algorithm_mix";
+        case errc::rand_too_short: return "rand_too_short";
+        case errc::unsupported_algorithm: return "unsupported_algorithm";
+        case errc::crypto_backend_failure: return "crypto_backend_failure";
+    }
+    return "unknown_errc";
+}
+
+/// True when the message that produced `e` must be discarded and its exchange
+/// aborted (RFC 3830 §5.1.1, RFC 6043 §5.4). False only for the caller's own
+/// recoverable mistakes (output buffer too small, an argument that does not
+/// fit), after which the same call may be retried.
+[[nodiscard]] constexpr bool is_fatal(errc e) noexcept {
+    switch (e) {
+        case errc::ok:
+        case errc::buffer_too_small:
+        case errc::field_too_long:
+        case errc::invalid_argument:
+            return false;
+        default:
+            return true;
+    }
+}
+
+/// The MIKEY Error no to send in an Error message for `e` (RFC 3830 §5.1.2,
+/// §6.12; RFC 6043 §5.4, §6.9), or nullopt when nothing is to be sent: the
+/// error is the caller's own, or the RFCs make the reply pointless or
+/// harmful. Authentication failures map to Auth failure (0); RFC 6043 §5.4
+/// makes that reply OPTIONAL and the role layer's policy decides whether to
+/// send it.
+[[nodiscard]] constexpr std::optional<error_no> wire_error(errc e) noexcept {
+    switch (e) {
+        case errc::ok:
+        case errc::buffer_too_small:
+        case errc::field_too_long:
+        case errc::invalid_argument:
+        case errc::crypto_backend_failure:
+            return std::nullopt;
+        case errc::auth_failure:
+        case errc::key_unwrap_failure:
+            return error_no::auth_failure;
+        case errc::unknown_ts_type: return error_no::invalid_ts;
+        case errc::unknown_prf_func: return error_no::invalid_prf;
+        case errc::unknown_mac_alg: return error_no::invalid_mac;
+        case errc::unknown_encr_alg: return error_no::invalid_ea;
+        case errc::unknown_hash_func: return error_no::invalid_ha;
+        case errc::unknown_dh_group: return error_no::invalid_dh;
+        case errc::unknown_id_type:
+        case errc::unknown_id_role: return error_no::invalid_id;
+        case errc::unknown_cert_type: return error_no::invalid_cert;
+        case errc::unknown_prot_type: return error_no::invalid_sp;
+        case errc::unknown_srtp_param: return error_no::invalid_sppar;
+        case errc::unknown_data_type: return error_no::invalid_dt;
+        case errc::unknown_ticket_type:
+        case errc::ticket_data_unparsed: return error_no::invalid_ticket;
+        case errc::flag_l_required_without_d:
+        case errc::flag_f_required_by_g:
+        case errc::flag_g_or_h_required:
+        case errc::flag_e_required_by_i:
+        case errc::flag_d_required_by_k:
+        case errc::flag_f_required_by_m:
+        case errc::initiator_data_without_i:
+        case errc::initiator_data_missing: return error_no::invalid_tppar;
+        default: return error_no::unspecified;
+    }
+}
+
+}  // namespace mikey

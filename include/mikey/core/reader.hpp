@@ -1,0 +1,90 @@
+// mikey-ticket: bounded big-endian reader used by every payload parser.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "bytes.hpp"
+#include "result.hpp"
+
+namespace mikey {
+
+/// Reads big-endian fields from a span without ever reading past its end.
+///
+/// Errors are sticky: the first read that does not fit records `underrun`
+/// (errc::truncated by default; errc::length_out_of_bounds for readers over a
+/// length-delimited container) at the offset of the field that did not fit.
+/// Every later read returns zero / an empty span and does not move, so a
+/// parser reads its fixed fields, checks failed() once, and only then looks
+/// at the values it read.
+class byte_reader {
+public:
+    constexpr explicit byte_reader(bytes_view in MIKEY_LIFETIMEBOUND, errc underrun = errc::truncated) noexcept
+        : m_in(in), m_underrun(underrun) {}
+
+    [[nodiscard]] constexpr std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(be(1)); }
+    [[nodiscard]] constexpr std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(be(2)); }
+    [[nodiscard]] constexpr std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(be(4)); }
+    [[nodiscard]] constexpr std::uint64_t u64() noexcept { return be(8); }
+
+    /// The next n bytes as a subspan of the input (no copy).
+    [[nodiscard]] constexpr bytes_view take(std::size_t n) noexcept {
+        if (!fits(n)) {
+            return {};
+        }
+        const bytes_view out = m_in.subspan(m_pos, n);
+        m_pos += n;
+        return out;
+    }
+
+    /// Everything not yet read.
+    [[nodiscard]] constexpr bytes_view take_rest() noexcept { return take(remaining()); }
+
+    [[nodiscard]] constexpr bool failed() const noexcept { return m_failure.code != errc::ok; }
+    [[nodiscard]] constexpr failure error() const noexcept { return m_failure; }
+    [[nodiscard]] constexpr std::size_t offset() const noexcept { return m_pos; }
+    [[nodiscard]] constexpr std::size_t remaining() const noexcept { return m_in.size() - m_pos; }
+
+    /// Success only when nothing failed and every byte was read; otherwise the
+    /// sticky error, or errc::trailing_bytes at the first unread byte.
+    [[nodiscard]] constexpr result<void> finish() const noexcept {
+        if (failed()) {
+            return m_failure;
+        }
+        if (remaining() != 0) {
+            return failure{errc::trailing_bytes, m_pos};
+        }
+        return {};
+    }
+
+private:
+    constexpr bool fits(std::size_t n) noexcept {
+        if (failed()) {
+            return false;
+        }
+        if (n > remaining()) {
+            m_failure = failure{m_underrun, m_pos};
+            return false;
+        }
+        return true;
+    }
+
+    constexpr std::uint64_t be(std::size_t n) noexcept {
+        if (!fits(n)) {
+            return 0;
+        }
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            v = (v << 8) | m_in[m_pos + i];
+        }
+        m_pos += n;
+        return v;
+    }
+
+    bytes_view m_in;
+    std::size_t m_pos = 0;
+    errc m_underrun;
+    failure m_failure{};
+};
+
+}  // namespace mikey
