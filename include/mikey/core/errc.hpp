@@ -54,6 +54,10 @@ enum class errc : std::uint8_t {
     // --- structural rules of single payloads ---
     map_info_mismatch,       ///< CS ID map info disagrees with #CS or its own lengths
     ticket_data_unparsed,    ///< the ticket type's Ticket Data is not a payload chain this library knows
+    tp_kemac_not_null,       ///< KEMAC in TP Data without NULL encryption and NULL MAC (RFC 6043 §6.10)
+    kemac_in_granted_policy, ///< KEMAC in a TICKET's (granted) TP Data (RFC 6043 §6.10)
+    trr_not_ntp_utc_32,      ///< TRr with a TS type other than NTP-UTC-32 (RFC 6043 §6.10)
+    session_data_mismatch,   ///< GENERIC-ID SRTP Session Data length disagrees with the S flag (RFC 6043 §6.1.1)
 
     // --- RFC 6043 §6.10 Ticket Policy flag dependencies ---
     flag_l_required_without_d,  ///< NOT D implies L
@@ -127,6 +131,10 @@ enum class errc : std::uint8_t {
         case errc::unknown_ticket_type: return "unknown_ticket_type";
         case errc::map_info_mismatch: return "map_info_mismatch";
         case errc::ticket_data_unparsed: return "ticket_data_unparsed";
+        case errc::tp_kemac_not_null: return "tp_kemac_not_null";
+        case errc::kemac_in_granted_policy: return "kemac_in_granted_policy";
+        case errc::trr_not_ntp_utc_32: return "trr_not_ntp_utc_32";
+        case errc::session_data_mismatch: return "session_data_mismatch";
         case errc::flag_l_required_without_d: return "flag_l_required_without_d";
         case errc::flag_f_required_by_g: return "flag_f_required_by_g";
         case errc::flag_g_or_h_required: return "flag_g_or_h_required";
@@ -204,6 +212,9 @@ enum class errc : std::uint8_t {
         case errc::unknown_data_type: return error_no::invalid_dt;
         case errc::unknown_ticket_type:
         case errc::ticket_data_unparsed: return error_no::invalid_ticket;
+        case errc::tp_kemac_not_null:
+        case errc::kemac_in_granted_policy:
+        case errc::trr_not_ntp_utc_32: return error_no::invalid_tppar;
         case errc::flag_l_required_without_d:
         case errc::flag_f_required_by_g:
         case errc::flag_g_or_h_required:
