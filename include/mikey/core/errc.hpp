@@ -92,6 +92,7 @@ enum class errc : std::uint8_t {
     rand_too_short,        ///< RAND lengths below the RFC 6043 §10 bounds
     unsupported_algorithm, ///< a registered algorithm this backend does not implement
     crypto_backend_failure,///< the crypto backend reported an internal failure
+    algorithm_too_weak,    ///< 128-bit algorithms with session keys longer than 128 bits (RFC 6043 §10)
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
@@ -161,6 +162,7 @@ enum class errc : std::uint8_t {
         case errc::rand_too_short: return "rand_too_short";
         case errc::unsupported_algorithm: return "unsupported_algorithm";
         case errc::crypto_backend_failure: return "crypto_backend_failure";
+        case errc::algorithm_too_weak: return "algorithm_too_weak";
     }
     return "unknown_errc";
 }
