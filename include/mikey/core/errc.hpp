@@ -70,6 +70,7 @@ enum class errc : std::uint8_t {
     initiator_data_missing,     ///< I flag set but Initiator Data empty (RFC 6043 §6.10)
 
     // --- message schemas (RFC 3830 §3, RFC 6043 §4.2) ---
+    wrong_message_type,    ///< the data type is not the one the schema describes
     missing_payload,       ///< a mandatory payload is absent
     unexpected_payload,    ///< a payload the message type does not allow
     duplicate_payload,     ///< a payload that may appear once appears again
@@ -144,6 +145,7 @@ enum class errc : std::uint8_t {
         case errc::flag_f_required_by_m: return "flag_f_required_by_m";
         case errc::initiator_data_without_i: return "initiator_data_without_i";
         case errc::initiator_data_missing: return "initiator_data_missing";
+        case errc::wrong_message_type: return "wrong_message_type";
         case errc::missing_payload: return "missing_payload";
         case errc::unexpected_payload: return "unexpected_payload";
         case errc::duplicate_payload: return "duplicate_payload";

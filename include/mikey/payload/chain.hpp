@@ -1,0 +1,262 @@
+// mikey-ticket: payload chains. A chain is a sequence of payloads linked by
+// their Next Payload fields and ended by Last payload (0) or by SIGN
+// (RFC 3830 §6). The same walker validates a message after its HDR, the TP
+// Data and Initiator Data of a TICKET (RFC 6043 §6.10), and the Ticket Data
+// of the MIKEY base ticket (RFC 6043 App. A); the same writer builds them.
+#pragma once
+
+#include <optional>
+#include <span>
+
+#include "dh.hpp"
+#include "err.hpp"
+#include "general_extension.hpp"
+#include "id.hpp"
+#include "kemac.hpp"
+#include "pke.hpp"
+#include "rand.hpp"
+#include "sign.hpp"
+#include "sp.hpp"
+#include "timestamp.hpp"
+#include "verification.hpp"
+
+namespace mikey {
+
+/// The size and Next Payload of one framed payload.
+struct framed_payload {
+    std::size_t size = 0;
+    payload_type next = payload_type::last;
+};
+
+namespace detail {
+
+template <class... Views>
+struct view_list {};
+
+/// Every payload that can stand in a chain, except TP and TICKET (which hold
+/// chains themselves and are framed by message.hpp).
+using plain_payload_views = view_list<kemac_view, pke_view, dh_view, sign_view, t_view, id_view, cert_view,
+                                      chash_view, v_view, sp_view, rand_view, err_view, tr_view, idr_view,
+                                      randr_view, general_extension_view, key_data_view>;
+
+template <class... Views>
+constexpr result<framed_payload> frame_one(view_list<Views...>, payload_type t, bytes_view in, errc underrun) noexcept {
+    result<framed_payload> out(errc::unknown_payload_type);
+    (void)((Views::type == t ? (out = [&]() -> result<framed_payload> {
+                                   const auto v = Views::parse(in, underrun);
+                                   if (!v) {
+                                       return v.error_info();
+                                   }
+                                   return framed_payload{v->size(), v->next()};
+                               }(),
+                               true)
+                             : false) ||
+           ...);
+    return out;
+}
+
+}  // namespace detail
+
+/// Frames one payload of type `t` (not TP / TICKET) at the start of `in`.
+/// Errors: misplaced_payload for Key data (it lives only inside KEMAC,
+/// RFC 3830 §6.13) and for TP / TICKET; unknown_payload_type; any error of
+/// the payload's own parse.
+[[nodiscard]] constexpr result<framed_payload> frame_plain_payload(payload_type t, bytes_view in,
+                                                                   errc underrun) noexcept {
+    if (t == payload_type::key_data || t == payload_type::tp || t == payload_type::ticket) {
+        return failure{errc::misplaced_payload, 0};
+    }
+    return detail::frame_one(detail::plain_payload_views{}, t, in, underrun);
+}
+
+/// A payload located in a validated chain. as<V>() gives its typed view.
+struct chain_entry {
+    payload_type type = payload_type::last;
+    std::size_t offset = 0;  ///< from the start of the span the chain was walked in
+    bytes_view bytes{};
+
+    /// The typed view. Precondition: V::type == type (the chain is validated,
+    /// so the parse cannot fail).
+    template <class V>
+    [[nodiscard]] constexpr V as() const noexcept {
+        return *V::parse(bytes);
+    }
+};
+
+/// What a walk found.
+struct chain_summary {
+    std::size_t count = 0;         ///< payloads in the chain
+    std::size_t last_offset = 0;   ///< offset of the last payload
+    payload_type last_type = payload_type::last;
+};
+
+/// Walks the chain that starts at `pos` in `in` with a payload of type
+/// `first`, framing each payload with `frame(type, bytes, underrun)` and
+/// handing each to `visit(const chain_entry&) -> result<void>`. The chain
+/// must end exactly at the end of `in`.
+/// Errors: those of `frame` and `visit` (offsets relative to `in`);
+/// trailing_bytes when bytes follow the last payload.
+template <class Frame, class Visit>
+[[nodiscard]] constexpr result<chain_summary> walk_chain(bytes_view in, std::size_t pos, payload_type first,
+                                                         errc underrun, Frame&& frame, Visit&& visit) noexcept {
+    chain_summary s;
+    payload_type t = first;
+    while (t != payload_type::last) {
+        const auto f = frame(t, in.subspan(pos), underrun);
+        if (!f) {
+            return shifted(f.error_info(), pos);
+        }
+        const chain_entry e{t, pos, in.subspan(pos, f->size)};
+        if (auto ok = visit(e); !ok) {
+            return ok.error_info();
+        }
+        s.count += 1;
+        s.last_offset = pos;
+        s.last_type = t;
+        pos += f->size;
+        t = f->next;
+    }
+    if (pos != in.size()) {
+        return failure{errc::trailing_bytes, pos};
+    }
+    return s;
+}
+
+/// Iterates a validated chain (re-framing each payload; no allocation).
+template <class Frame>
+class chain_range {
+public:
+    constexpr chain_range(bytes_view in, std::size_t pos, payload_type first) noexcept
+        : m_in(in), m_pos(pos), m_first(first) {}
+
+    class iterator {
+    public:
+        using value_type = chain_entry;
+        using difference_type = std::ptrdiff_t;
+        constexpr iterator() noexcept = default;
+        constexpr iterator(bytes_view in, std::size_t pos, payload_type t) noexcept : m_in(in), m_pos(pos), m_t(t) {
+            load();
+        }
+        constexpr const chain_entry& operator*() const noexcept { return m_entry; }
+        constexpr const chain_entry* operator->() const noexcept { return &m_entry; }
+        constexpr iterator& operator++() noexcept {
+            m_pos += m_entry.bytes.size();
+            m_t = m_next;
+            load();
+            return *this;
+        }
+        constexpr iterator operator++(int) noexcept {
+            auto old = *this;
+            ++*this;
+            return old;
+        }
+        constexpr bool operator==(const iterator& o) const noexcept {
+            return m_t == payload_type::last ? o.m_t == payload_type::last : m_pos == o.m_pos && m_t == o.m_t;
+        }
+
+    private:
+        constexpr void load() noexcept {
+            if (m_t == payload_type::last) {
+                return;
+            }
+            const auto f = *Frame{}(m_t, m_in.subspan(m_pos), errc::truncated);
+            m_entry = chain_entry{m_t, m_pos, m_in.subspan(m_pos, f.size)};
+            m_next = f.next;
+        }
+        bytes_view m_in{};
+        std::size_t m_pos = 0;
+        payload_type m_t = payload_type::last;
+        payload_type m_next = payload_type::last;
+        chain_entry m_entry{};
+    };
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_in, m_pos, m_first); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(); }
+
+private:
+    bytes_view m_in;
+    std::size_t m_pos;
+    payload_type m_first;
+};
+
+/// Frames plain payloads; the framer of inner chains.
+struct plain_framer {
+    constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
+        return frame_plain_payload(t, in, underrun);
+    }
+};
+
+/// Appends payloads to a byte_writer and fixes every Next Payload field: each
+/// payload is written with Next Payload 0 and the field that points to it
+/// (the previous payload's, the HDR's, or a First Payload byte) is patched
+/// to its type. Nothing may follow SIGN (invalid_argument).
+class chain_writer {
+public:
+    /// `link_at`: offset in `w` of the field that names the first payload, or
+    /// nullopt when the first payload is found by position (THDR).
+    constexpr chain_writer(byte_writer& w, std::optional<std::size_t> link_at) noexcept : m_w(&w), m_link(link_at) {}
+
+    template <payload_builder B>
+    constexpr chain_writer& add(const B& b) noexcept {
+        if (m_closed) {
+            m_w->fail(errc::invalid_argument);
+            return *this;
+        }
+        const std::size_t start = m_w->size();
+        if (m_link) {
+            m_w->patch_u8(*m_link, static_cast<std::uint8_t>(B::type));
+        }
+        b.write(*m_w);
+        m_closed = B::type == payload_type::sign;
+        m_link = start;
+        return *this;
+    }
+    /// Adds the payload when present.
+    template <payload_builder B>
+    constexpr chain_writer& add(const std::optional<B>& b) noexcept {
+        return b ? add(*b) : *this;
+    }
+    /// Adds each payload in order.
+    template <payload_builder B>
+    constexpr chain_writer& add(std::span<const B> bs) noexcept {
+        for (const auto& b : bs) {
+            add(b);
+        }
+        return *this;
+    }
+    template <payload_builder B, std::size_t N>
+    constexpr chain_writer& add(const std::array<B, N>& bs) noexcept {
+        return add(std::span<const B>(bs));
+    }
+
+private:
+    byte_writer* m_w;
+    std::optional<std::size_t> m_link;
+    bool m_closed = false;
+};
+
+/// Writes a First Payload byte and the chain of `payloads` (TP Data,
+/// Initiator Data: RFC 6043 §6.10) into `out`. Returns the bytes written.
+/// Errors: buffer_too_small; the builders' own errors.
+template <class... Bs>
+[[nodiscard]] constexpr result<bytes_view> build_payload_chain(mutable_bytes out, const Bs&... payloads) noexcept {
+    byte_writer w(out);
+    w.u8(0);
+    chain_writer c(w, std::size_t{0});
+    (c.add(payloads), ...);
+    if (w.failed()) {
+        return w.error();
+    }
+    return w.written();
+}
+
+/// The exact size build_payload_chain writes.
+template <class... Bs>
+[[nodiscard]] constexpr std::size_t payload_chain_size(const Bs&... payloads) noexcept {
+    byte_writer w;
+    w.u8(0);
+    chain_writer c(w, std::size_t{0});
+    (c.add(payloads), ...);
+    return w.size();
+}
+
+}  // namespace mikey

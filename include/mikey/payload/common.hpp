@@ -1,0 +1,361 @@
+// mikey-ticket: what every payload view and builder shares, and the three
+// payload shapes several payloads have in common:
+//
+//   typed data   Next | [Role] | Type | Length(16) | Data   ID, CERT, EXT, IDR
+//   random       Next | [Role] | Length(8) | Data            RAND, RANDR
+//   implied      Next | [Role] | Kind | Value(len by Kind)   T, TR, V, CHASH
+//
+// A view is produced by `parse(in)`, which validates the payload at the start
+// of `in` (the span may continue past it) and never reads past `in`. After a
+// successful parse every accessor is noexcept and unchecked. size() is the
+// number of bytes the payload occupies. Error offsets are relative to `in`.
+//
+// A builder holds the field values (spans point into caller memory) and
+// writes the whole payload with `write(byte_writer&)`, Next Payload as 0: the
+// message builder patches it to the type of the payload that follows.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "../core/bytes.hpp"
+#include "../core/config.hpp"
+#include "../core/errc.hpp"
+#include "../core/reader.hpp"
+#include "../core/registry.hpp"
+#include "../core/result.hpp"
+#include "../core/writer.hpp"
+
+namespace mikey {
+
+/// Anything with a static payload type and a write() into a byte_writer.
+template <class B>
+concept payload_builder = requires(const B& b, byte_writer& w) {
+    { B::type } -> std::convertible_to<payload_type>;
+    b.write(w);
+};
+
+/// Anything produced by parse(): a static payload type, its bytes, its size.
+template <class V>
+concept payload_view = requires(const V& v, bytes_view in) {
+    { V::type } -> std::convertible_to<payload_type>;
+    { V::parse(in) } -> std::same_as<result<V>>;
+    { v.bytes() } -> std::same_as<bytes_view>;
+};
+
+/// The exact size `b` writes (runs its write() into a counting writer).
+template <payload_builder B>
+[[nodiscard]] constexpr std::size_t exact_size(const B& b) noexcept {
+    byte_writer counter;
+    b.write(counter);
+    return counter.size();
+}
+
+/// Writes `b` alone into `out` (Next Payload 0): the bytes, or buffer_too_small
+/// / field_too_long / invalid_argument from the builder.
+template <payload_builder B>
+[[nodiscard]] constexpr result<bytes_view> write_payload(const B& b, mutable_bytes out) noexcept {
+    byte_writer w(out);
+    b.write(w);
+    if (w.failed()) {
+        return w.error();
+    }
+    return w.written();
+}
+
+/// Base of every view: the payload's bytes. The Next Payload field is the
+/// first byte of every payload except SIGN (RFC 3830 §6.5).
+class payload_bytes {
+public:
+    /// Every byte of the payload, from its Next Payload field on.
+    [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return m_bytes.size(); }
+    /// The Next Payload field: the type of the payload after this one.
+    [[nodiscard]] constexpr payload_type next() const noexcept { return static_cast<payload_type>(m_bytes[0]); }
+
+protected:
+    constexpr payload_bytes() noexcept = default;
+    constexpr explicit payload_bytes(bytes_view b) noexcept : m_bytes(b) {}
+    bytes_view m_bytes{};
+};
+
+namespace detail {
+
+/// Checks a name-space value read from the wire against is_acceptable().
+template <class E>
+[[nodiscard]] constexpr bool acceptable_raw(unsigned raw) noexcept {
+    return is_acceptable(static_cast<E>(raw));
+}
+
+/// Placeholder member for shapes without a role byte.
+struct no_role {
+    friend constexpr bool operator==(no_role, no_role) noexcept { return true; }
+};
+
+template <class Spec>
+using role_of = std::conditional_t<std::is_void_v<typename Spec::role_enum>, no_role, typename Spec::role_enum>;
+
+template <class Spec>
+inline constexpr bool has_role = !std::is_void_v<typename Spec::role_enum>;
+
+/// Reads and checks the optional role byte of a role-carrying shape.
+template <class Spec>
+[[nodiscard]] constexpr role_of<Spec> read_role(byte_reader& r) noexcept {
+    if constexpr (has_role<Spec>) {
+        return static_cast<typename Spec::role_enum>(r.u8());
+    } else {
+        return {};
+    }
+}
+
+template <class Spec>
+[[nodiscard]] constexpr bool role_ok(role_of<Spec> role) noexcept {
+    if constexpr (has_role<Spec>) {
+        return is_acceptable(role);
+    } else {
+        return true;
+    }
+}
+
+template <class Spec>
+constexpr void write_role(byte_writer& w, role_of<Spec> role) noexcept {
+    if constexpr (has_role<Spec>) {
+        w.u8(static_cast<std::uint8_t>(role));
+    }
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------
+// Shape 1: Next | [Role] | Type | Length(16) | Data
+// ---------------------------------------------------------------------------
+
+template <class Spec>
+struct typed_data_builder;
+
+/// View of a typed-data payload. Spec names the payload type, the Type enum
+/// (`kind_enum`) and its unknown-value errc, and the role enum (or void).
+template <class Spec>
+class typed_data_view : public payload_bytes {
+public:
+    static constexpr payload_type type = Spec::type;
+    using kind_enum = typename Spec::kind_enum;
+    using role_type = detail::role_of<Spec>;
+
+    /// Parses the payload at the start of `in`.
+    /// Errors: `underrun` (truncated by default) when `in` ends early; the
+    /// role's unknown_*_role; Spec::unknown_kind for an unassigned Type.
+    [[nodiscard]] static constexpr result<typed_data_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
+                                                                 errc underrun = errc::truncated) noexcept {
+        byte_reader r(in, underrun);
+        (void)r.u8();
+        const role_type role = detail::read_role<Spec>(r);
+        const std::size_t kind_at = r.offset();
+        const auto kind = r.u8();
+        const auto len = r.u16();
+        const bytes_view data = r.take(len);
+        if (r.failed()) {
+            return r.error();
+        }
+        if (!detail::role_ok<Spec>(role)) {
+            return failure{Spec::unknown_role, 1};
+        }
+        if (!detail::acceptable_raw<kind_enum>(kind)) {
+            return failure{Spec::unknown_kind, kind_at};
+        }
+        if (auto inner = Spec::check_data(static_cast<kind_enum>(kind), data); !inner) {
+            return shifted(inner.error_info(), r.offset() - data.size());
+        }
+        return typed_data_view(in.first(r.offset()), role, static_cast<kind_enum>(kind), data);
+    }
+
+    /// The role (IDR only).
+    [[nodiscard]] constexpr role_type role() const noexcept
+        requires detail::has_role<Spec>
+    {
+        return m_role;
+    }
+    /// The Type field (ID Type, Cert type, or General Extension Type).
+    [[nodiscard]] constexpr kind_enum kind() const noexcept { return m_kind; }
+    /// The Data field (ID Data, certificate, extension data).
+    [[nodiscard]] constexpr bytes_view data() const noexcept { return m_data; }
+    /// The fields as a builder, which writes these exact bytes again.
+    [[nodiscard]] constexpr typed_data_builder<Spec> to_builder() const noexcept { return {m_role, m_kind, m_data}; }
+
+private:
+    constexpr typed_data_view(bytes_view b, role_type role, kind_enum kind, bytes_view data) noexcept
+        : payload_bytes(b), m_role(role), m_kind(kind), m_data(data) {}
+    [[no_unique_address]] role_type m_role{};
+    kind_enum m_kind{};
+    bytes_view m_data{};
+};
+
+/// Builder of a typed-data payload. Errors on write: field_too_long when data
+/// exceeds 65535 bytes.
+template <class Spec>
+struct typed_data_builder {
+    static constexpr payload_type type = Spec::type;
+    [[no_unique_address]] detail::role_of<Spec> role{};
+    typename Spec::kind_enum kind{};
+    bytes_view data{};
+
+    constexpr void write(byte_writer& w) const noexcept {
+        w.u8(0);
+        detail::write_role<Spec>(w, role);
+        w.u8(static_cast<std::uint8_t>(kind));
+        w.length(data.size(), 2);
+        w.bytes(data);
+    }
+};
+
+// ---------------------------------------------------------------------------
+// Shape 2: Next | [Role] | Length(8) | Data
+// ---------------------------------------------------------------------------
+
+template <class Spec>
+struct random_builder;
+
+/// View of RAND (RFC 3830 §6.11) or RANDR (RFC 6043 §6.8).
+template <class Spec>
+class random_view : public payload_bytes {
+public:
+    static constexpr payload_type type = Spec::type;
+    using role_type = detail::role_of<Spec>;
+
+    /// Errors: `underrun`; unknown_rand_role (RANDR).
+    [[nodiscard]] static constexpr result<random_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
+                                                             errc underrun = errc::truncated) noexcept {
+        byte_reader r(in, underrun);
+        (void)r.u8();
+        const role_type role = detail::read_role<Spec>(r);
+        const auto len = r.u8();
+        const bytes_view value = r.take(len);
+        if (r.failed()) {
+            return r.error();
+        }
+        if (!detail::role_ok<Spec>(role)) {
+            return failure{Spec::unknown_role, 1};
+        }
+        return random_view(in.first(r.offset()), role, value);
+    }
+
+    /// The RAND Role (RANDR only).
+    [[nodiscard]] constexpr role_type role() const noexcept
+        requires detail::has_role<Spec>
+    {
+        return m_role;
+    }
+    /// The RAND field (RAND length bytes).
+    [[nodiscard]] constexpr bytes_view value() const noexcept { return m_value; }
+    [[nodiscard]] constexpr random_builder<Spec> to_builder() const noexcept { return {m_role, m_value}; }
+
+private:
+    constexpr random_view(bytes_view b, role_type role, bytes_view value) noexcept
+        : payload_bytes(b), m_role(role), m_value(value) {}
+    [[no_unique_address]] role_type m_role{};
+    bytes_view m_value{};
+};
+
+/// Builder of RAND / RANDR. Errors on write: field_too_long above 255 bytes.
+template <class Spec>
+struct random_builder {
+    static constexpr payload_type type = Spec::type;
+    [[no_unique_address]] detail::role_of<Spec> role{};
+    bytes_view value{};
+
+    constexpr void write(byte_writer& w) const noexcept {
+        w.u8(0);
+        detail::write_role<Spec>(w, role);
+        w.length(value.size(), 1);
+        w.bytes(value);
+    }
+};
+
+// ---------------------------------------------------------------------------
+// Shape 3: Next | [Role] | Kind | Value (length implied by Kind)
+// ---------------------------------------------------------------------------
+
+template <class Spec>
+struct implied_length_builder;
+
+/// View of T, TR, V or CHASH: the value's length follows from the kind
+/// (TS type, Auth alg, Hash func), so only registered kinds can be parsed.
+template <class Spec>
+class implied_length_view : public payload_bytes {
+public:
+    static constexpr payload_type type = Spec::type;
+    using kind_enum = typename Spec::kind_enum;
+    using role_type = detail::role_of<Spec>;
+
+    /// Errors: `underrun`; the role's unknown_*_role; Spec::unknown_kind when
+    /// the kind is not registered (the value's length is then unknown).
+    [[nodiscard]] static constexpr result<implied_length_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
+                                                                     errc underrun = errc::truncated) noexcept {
+        byte_reader r(in, underrun);
+        (void)r.u8();
+        const role_type role = detail::read_role<Spec>(r);
+        const std::size_t kind_at = r.offset();
+        const auto kind = static_cast<kind_enum>(r.u8());
+        if (r.failed()) {
+            return r.error();
+        }
+        if (!detail::role_ok<Spec>(role)) {
+            return failure{Spec::unknown_role, 1};
+        }
+        if (!is_registered(kind)) {
+            return failure{Spec::unknown_kind, kind_at};
+        }
+        const bytes_view value = r.take(Spec::value_size(kind));
+        if (r.failed()) {
+            return r.error();
+        }
+        return implied_length_view(in.first(r.offset()), role, kind, value);
+    }
+
+    [[nodiscard]] constexpr role_type role() const noexcept
+        requires detail::has_role<Spec>
+    {
+        return m_role;
+    }
+    /// TS type, Auth alg or Hash func.
+    [[nodiscard]] constexpr kind_enum kind() const noexcept { return m_kind; }
+    /// TS value, Ver data (the MAC) or Hash.
+    [[nodiscard]] constexpr bytes_view value() const noexcept { return m_value; }
+    /// Offset of value() within bytes(): where a MAC field starts.
+    [[nodiscard]] constexpr std::size_t value_offset() const noexcept { return size() - m_value.size(); }
+    [[nodiscard]] constexpr implied_length_builder<Spec> to_builder() const noexcept {
+        return {m_role, m_kind, m_value};
+    }
+
+private:
+    constexpr implied_length_view(bytes_view b, role_type role, kind_enum kind, bytes_view value) noexcept
+        : payload_bytes(b), m_role(role), m_kind(kind), m_value(value) {}
+    [[no_unique_address]] role_type m_role{};
+    kind_enum m_kind{};
+    bytes_view m_value{};
+};
+
+/// Builder of T, TR, V or CHASH. Errors on write: invalid_argument when the
+/// value's length is not the one the kind implies.
+template <class Spec>
+struct implied_length_builder {
+    static constexpr payload_type type = Spec::type;
+    [[no_unique_address]] detail::role_of<Spec> role{};
+    typename Spec::kind_enum kind{};
+    bytes_view value{};
+
+    constexpr void write(byte_writer& w) const noexcept {
+        if (!is_registered(kind) || value.size() != Spec::value_size(kind)) {
+            w.fail(errc::invalid_argument);
+            return;
+        }
+        w.u8(0);
+        detail::write_role<Spec>(w, role);
+        w.u8(static_cast<std::uint8_t>(kind));
+        w.bytes(value);
+    }
+};
+
+}  // namespace mikey

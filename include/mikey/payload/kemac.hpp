@@ -1,0 +1,256 @@
+// mikey-ticket: KEMAC (RFC 3830 §6.2, RFC 6043 §6.2) and the Key data
+// sub-payload (RFC 3830 §6.13, RFC 6043 §6.2.1) carried in its Encr data.
+#pragma once
+
+#include "id.hpp"
+#include "key_validity.hpp"
+
+namespace mikey {
+
+struct kemac_builder;
+
+/// KEMAC: Next | Encr alg | Encr data len(16) | Encr data | Mac alg | MAC.
+/// The MAC's length follows from the Mac alg.
+class kemac_view : public payload_bytes {
+public:
+    static constexpr payload_type type = payload_type::kemac;
+
+    /// Errors: underrun; unknown_encr_alg (unassigned); unknown_mac_alg (not
+    /// registered: the MAC's length is then unknown).
+    [[nodiscard]] static constexpr result<kemac_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
+                                                            errc underrun = errc::truncated) noexcept {
+        byte_reader r(in, underrun);
+        (void)r.u8();
+        const auto encr = static_cast<encr_alg>(r.u8());
+        const bytes_view data = r.take(r.u16());
+        const std::size_t mac_at = r.offset();
+        const auto mac = static_cast<mac_alg>(r.u8());
+        if (r.failed()) {
+            return r.error();
+        }
+        if (!is_acceptable(encr)) {
+            return failure{errc::unknown_encr_alg, 1};
+        }
+        if (!is_registered(mac)) {
+            return failure{errc::unknown_mac_alg, mac_at};
+        }
+        (void)r.take(mac_size(mac));
+        if (r.failed()) {
+            return r.error();
+        }
+        return kemac_view(in.first(r.offset()), data);
+    }
+
+    [[nodiscard]] constexpr encr_alg encryption() const noexcept { return static_cast<encr_alg>(m_bytes[1]); }
+    /// The Encr data field: the (encrypted) sub-payload chain.
+    [[nodiscard]] constexpr bytes_view encrypted_data() const noexcept { return m_data; }
+    [[nodiscard]] constexpr mac_alg mac_algorithm() const noexcept {
+        return static_cast<mac_alg>(m_bytes[4 + m_data.size()]);
+    }
+    /// The MAC field (empty for the NULL MAC).
+    [[nodiscard]] constexpr bytes_view mac() const noexcept { return m_bytes.subspan(5 + m_data.size()); }
+    /// Offset of the MAC field within bytes().
+    [[nodiscard]] constexpr std::size_t mac_offset() const noexcept { return 5 + m_data.size(); }
+    [[nodiscard]] constexpr kemac_builder to_builder() const noexcept;
+
+private:
+    constexpr kemac_view(bytes_view b, bytes_view data) noexcept : payload_bytes(b), m_data(data) {}
+    bytes_view m_data{};
+};
+
+/// Builds a KEMAC from already protected Encr data and MAC (the crypto layer
+/// produces both). Errors on write: field_too_long (Encr data above 65535
+/// bytes), invalid_argument (MAC length not the one Mac alg implies).
+struct kemac_builder {
+    static constexpr payload_type type = payload_type::kemac;
+    encr_alg encryption = encr_alg::null;
+    bytes_view encrypted_data{};
+    mac_alg mac_algorithm = mac_alg::null;
+    bytes_view mac{};
+
+    constexpr void write(byte_writer& w) const noexcept {
+        if (!is_registered(mac_algorithm) || mac.size() != mac_size(mac_algorithm)) {
+            w.fail(errc::invalid_argument);
+            return;
+        }
+        w.u8(0);
+        w.u8(static_cast<std::uint8_t>(encryption));
+        w.length(encrypted_data.size(), 2);
+        w.bytes(encrypted_data);
+        w.u8(static_cast<std::uint8_t>(mac_algorithm));
+        w.bytes(mac);
+    }
+};
+
+constexpr kemac_builder kemac_view::to_builder() const noexcept {
+    return {encryption(), m_data, mac_algorithm(), mac()};
+}
+
+struct key_data_builder;
+
+/// Key data sub-payload: Next | Type(4) KV(4) | Key data len(16) | Key data |
+/// [Salt len(16) | Salt data] | KV data. The Salt fields are present only
+/// for the +SALT types.
+class key_data_view : public payload_bytes {
+public:
+    static constexpr payload_type type = payload_type::key_data;
+
+    /// Errors: underrun (length_out_of_bounds inside a KEMAC's data);
+    /// unknown_key_data_type; unknown_kv_type (the KV data's layout is then unknown).
+    [[nodiscard]] static constexpr result<key_data_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
+                                                               errc underrun = errc::truncated) noexcept {
+        byte_reader r(in, underrun);
+        (void)r.u8();
+        const auto type_kv = r.u8();
+        const bytes_view key = r.take(r.u16());
+        if (r.failed()) {
+            return r.error();
+        }
+        const auto kind = static_cast<key_data_type>(type_kv >> 4);
+        const auto kv = static_cast<kv_type>(type_kv & 0x0F);
+        if (!is_registered(kind)) {
+            return failure{errc::unknown_key_data_type, 1};
+        }
+        if (!is_registered(kv)) {
+            return failure{errc::unknown_kv_type, 1};
+        }
+        const bytes_view salt = has_salt(kind) ? r.take(r.u16()) : bytes_view{};
+        const kv_data validity = detail::read_kv_data(r, kv);
+        if (r.failed()) {
+            return r.error();
+        }
+        return key_data_view(in.first(r.offset()), key, salt, validity);
+    }
+
+    [[nodiscard]] constexpr key_data_type kind() const noexcept { return static_cast<key_data_type>(m_bytes[1] >> 4); }
+    /// The Key data field (TGK, TEK, GTGK, MPK ...).
+    [[nodiscard]] constexpr bytes_view key() const noexcept { return m_key; }
+    /// The Salt data (empty unless kind() is a +SALT type).
+    [[nodiscard]] constexpr bytes_view salt() const noexcept { return m_salt; }
+    [[nodiscard]] constexpr const kv_data& validity() const noexcept { return m_kv; }
+    [[nodiscard]] constexpr key_data_builder to_builder() const noexcept;
+
+private:
+    constexpr key_data_view(bytes_view b, bytes_view key, bytes_view salt, kv_data kv) noexcept
+        : payload_bytes(b), m_key(key), m_salt(salt), m_kv(kv) {}
+    bytes_view m_key{};
+    bytes_view m_salt{};
+    kv_data m_kv{};
+};
+
+/// Builds a Key data sub-payload. Errors on write: invalid_argument (a salt
+/// for a type without +SALT, KV fields the KV type does not carry, an
+/// unregistered type), field_too_long.
+struct key_data_builder {
+    static constexpr payload_type type = payload_type::key_data;
+    key_data_type kind = key_data_type::tgk;
+    bytes_view key{};
+    bytes_view salt{};
+    kv_data validity{};
+
+    constexpr void write(byte_writer& w) const noexcept {
+        if (!is_registered(kind) || (!has_salt(kind) && !salt.empty())) {
+            w.fail(errc::invalid_argument);
+            return;
+        }
+        w.u8(0);
+        w.u8(static_cast<unsigned>(kind) << 4 | (static_cast<unsigned>(validity.kind) & 0x0F));
+        w.length(key.size(), 2);
+        w.bytes(key);
+        if (has_salt(kind)) {
+            w.length(salt.size(), 2);
+            w.bytes(salt);
+        }
+        detail::write_kv_data(w, validity);
+    }
+};
+
+constexpr key_data_builder key_data_view::to_builder() const noexcept { return {kind(), m_key, m_salt, m_kv}; }
+
+/// The plaintext of a KEMAC's Encr data: in the PK method an ID (IDi) first
+/// (RFC 3830 §3.2), then the Key data sub-payloads, chained by Next Payload
+/// (20 while another follows, 0 after the last). May be empty in a CSB
+/// update (RFC 3830 §4.5).
+class key_data_list {
+public:
+    /// Validates a plaintext chain. Errors (offsets relative to `plain`):
+    /// length_out_of_bounds; misplaced_payload (anything but Key data after
+    /// the first element); unknown_key_data_type; unknown_kv_type;
+    /// unknown_id_type; trailing_bytes (bytes after the sub-payload with Next 0).
+    [[nodiscard]] static constexpr result<key_data_list> parse(bytes_view plain MIKEY_LIFETIMEBOUND,
+                                                               bool id_first = false) noexcept {
+        constexpr errc underrun = errc::length_out_of_bounds;
+        std::size_t pos = 0;
+        bytes_view id{};
+        std::size_t count = 0;
+        if (plain.empty()) {
+            return key_data_list(plain, id, 0);
+        }
+        payload_type next = payload_type::key_data;
+        if (id_first) {
+            const auto v = id_view::parse(plain, underrun);
+            if (!v) {
+                return v.error_info();
+            }
+            id = v->bytes();
+            pos = v->size();
+            next = v->next();
+        }
+        while (next != payload_type::last) {
+            if (next != payload_type::key_data) {
+                return failure{errc::misplaced_payload, pos};
+            }
+            const auto k = key_data_view::parse(plain.subspan(pos), underrun);
+            if (!k) {
+                return shifted(k.error_info(), pos);
+            }
+            next = k->next();
+            pos += k->size();
+            ++count;
+        }
+        if (pos != plain.size()) {
+            return failure{errc::trailing_bytes, pos};
+        }
+        return key_data_list(plain.subspan(id.size()), id, count);
+    }
+
+    /// The leading ID payload (PK method), if parsed with id_first.
+    [[nodiscard]] constexpr result<id_view> id() const noexcept {
+        return m_id.empty() ? result<id_view>(errc::missing_payload) : id_view::parse(m_id);
+    }
+    /// Number of Key data sub-payloads.
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return m_count; }
+
+    class iterator {
+    public:
+        using value_type = key_data_view;
+        using difference_type = std::ptrdiff_t;
+        constexpr iterator() noexcept = default;
+        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) {}
+        constexpr key_data_view operator*() const noexcept { return *key_data_view::parse(m_rest); }
+        constexpr iterator& operator++() noexcept {
+            m_rest = m_rest.subspan((**this).size());
+            return *this;
+        }
+        constexpr iterator operator++(int) noexcept {
+            auto old = *this;
+            ++*this;
+            return old;
+        }
+        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
+
+    private:
+        bytes_view m_rest{};
+    };
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_keys); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_keys.last(0)); }
+
+private:
+    constexpr key_data_list(bytes_view keys, bytes_view id, std::size_t count) noexcept
+        : m_keys(keys), m_id(id), m_count(count) {}
+    bytes_view m_keys{};
+    bytes_view m_id{};
+    std::size_t m_count = 0;
+};
+
+}  // namespace mikey

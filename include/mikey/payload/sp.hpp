@@ -1,0 +1,158 @@
+// mikey-ticket: SP, the security policy payload (RFC 3830 §6.10), with the
+// SRTP policy parameters (RFC 3830 §6.10.1, RFC 4771, RFC 7714) by name.
+#pragma once
+
+#include <optional>
+#include <span>
+
+#include "common.hpp"
+
+namespace mikey {
+
+/// One policy parameter: Type(8) | Length(8) | Value. For Prot type SRTP the
+/// type is a srtp_param value.
+struct sp_param {
+    std::uint8_t kind = 0;
+    bytes_view value{};
+};
+
+/// Iterates the parameters of a validated SP payload.
+class sp_param_list {
+public:
+    constexpr explicit sp_param_list(bytes_view params MIKEY_LIFETIMEBOUND) noexcept : m_params(params) {}
+    class iterator {
+    public:
+        using value_type = sp_param;
+        using difference_type = std::ptrdiff_t;
+        constexpr iterator() noexcept = default;
+        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) {}
+        constexpr sp_param operator*() const noexcept { return {m_rest[0], m_rest.subspan(2, m_rest[1])}; }
+        constexpr iterator& operator++() noexcept {
+            m_rest = m_rest.subspan(2u + m_rest[1]);
+            return *this;
+        }
+        constexpr iterator operator++(int) noexcept {
+            auto old = *this;
+            ++*this;
+            return old;
+        }
+        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
+
+    private:
+        bytes_view m_rest{};
+    };
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_params); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_params.last(0)); }
+
+private:
+    bytes_view m_params;
+};
+
+struct sp_builder;
+
+/// SP: Next | Policy no | Prot type | Policy param length(16) | parameters.
+class sp_view : public payload_bytes {
+public:
+    static constexpr payload_type type = payload_type::sp;
+
+    /// Errors: underrun; unknown_prot_type; length_out_of_bounds (a parameter
+    /// running past the policy param length); unknown_srtp_param (Prot type SRTP).
+    [[nodiscard]] static constexpr result<sp_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
+                                                         errc underrun = errc::truncated) noexcept {
+        byte_reader r(in, underrun);
+        (void)r.u8();
+        (void)r.u8();
+        const auto prot = static_cast<prot_type>(r.u8());
+        const std::size_t params_at = r.offset() + 2;
+        const bytes_view params = r.take(r.u16());
+        if (r.failed()) {
+            return r.error();
+        }
+        if (!is_acceptable(prot)) {
+            return failure{errc::unknown_prot_type, 2};
+        }
+        byte_reader p(params, errc::length_out_of_bounds);
+        while (p.remaining() != 0) {
+            const std::size_t at = p.offset();
+            const auto kind = p.u8();
+            (void)p.take(p.u8());
+            if (p.failed()) {
+                return shifted(p.error(), params_at);
+            }
+            if (prot == prot_type::srtp && !is_acceptable(static_cast<srtp_param>(kind))) {
+                return failure{errc::unknown_srtp_param, params_at + at};
+            }
+        }
+        return sp_view(in.first(r.offset()), params);
+    }
+
+    [[nodiscard]] constexpr std::uint8_t policy_no() const noexcept { return m_bytes[1]; }
+    [[nodiscard]] constexpr prot_type protocol() const noexcept { return static_cast<prot_type>(m_bytes[2]); }
+    /// The raw parameter bytes.
+    [[nodiscard]] constexpr bytes_view param_bytes() const noexcept { return m_params; }
+    [[nodiscard]] constexpr sp_param_list params() const noexcept { return sp_param_list(m_params); }
+
+    /// The value of SRTP parameter `p` (first occurrence), if present.
+    /// Absent parameters take SRTP's defaults (RFC 3830 §6.10.1).
+    [[nodiscard]] constexpr std::optional<bytes_view> srtp(srtp_param p) const noexcept {
+        for (const auto& e : params()) {
+            if (e.kind == static_cast<std::uint8_t>(p)) {
+                return e.value;
+            }
+        }
+        return std::nullopt;
+    }
+    /// The SRTP parameter as a big-endian unsigned integer (up to 8 bytes).
+    [[nodiscard]] constexpr std::optional<std::uint64_t> srtp_value(srtp_param p) const noexcept {
+        const auto v = srtp(p);
+        if (!v || v->size() > 8) {
+            return std::nullopt;
+        }
+        std::uint64_t n = 0;
+        for (const auto b : *v) {
+            n = (n << 8) | b;
+        }
+        return n;
+    }
+    [[nodiscard]] constexpr sp_builder to_builder() const noexcept;
+
+private:
+    constexpr sp_view(bytes_view b, bytes_view params) noexcept : payload_bytes(b), m_params(params) {}
+    bytes_view m_params{};
+};
+
+/// Builds an SP from a list of parameters, or from their raw bytes (set only
+/// one of the two). Errors on write: invalid_argument (both set),
+/// field_too_long.
+struct sp_builder {
+    static constexpr payload_type type = payload_type::sp;
+    std::uint8_t policy_no = 0;
+    prot_type protocol = prot_type::srtp;
+    std::span<const sp_param> params{};
+    bytes_view raw_params{};
+
+    constexpr void write(byte_writer& w) const noexcept {
+        if (!params.empty() && !raw_params.empty()) {
+            w.fail(errc::invalid_argument);
+            return;
+        }
+        std::size_t len = raw_params.size();
+        for (const auto& p : params) {
+            len += 2 + p.value.size();
+        }
+        w.u8(0);
+        w.u8(policy_no);
+        w.u8(static_cast<std::uint8_t>(protocol));
+        w.length(len, 2);
+        w.bytes(raw_params);
+        for (const auto& p : params) {
+            w.u8(p.kind);
+            w.length(p.value.size(), 1);
+            w.bytes(p.value);
+        }
+    }
+};
+
+constexpr sp_builder sp_view::to_builder() const noexcept { return {policy_no(), protocol(), {}, m_params}; }
+
+}  // namespace mikey
