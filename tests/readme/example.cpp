@@ -1,4 +1,4 @@
-// The README's usage example: errors are values, offsets say where.
+// The README's usage example: parse a MIKEY message; errors are values.
 #include <mikey/mikey.hpp>
 
 #include <array>
@@ -6,17 +6,18 @@
 #include <cstdio>
 
 int main() {
-    // A Common Header starts with version (1 byte) and data type (1 byte);
-    // here the buffer ends after the version.
-    const std::array<std::uint8_t, 1> wire{0x01};
-    mikey::byte_reader in(wire);
-    const unsigned version = in.u8();
-    const unsigned data_type = in.u8();
-    if (const mikey::result<void> r = in.finish(); !r) {
-        const std::string_view why = mikey::to_string(r.error());
-        std::printf("rejected: %.*s at byte %zu\n", int(why.size()), why.data(), r.error_offset());
-        return r.error() == mikey::errc::truncated && r.error_offset() == 1 ? 0 : 1;
+    // A Common Header alone: version 1, PSK init (0), no payload, PRF 0,
+    // CSB ID 0x01020304, no crypto session, SRTP-ID map.
+    const std::array<std::uint8_t, 10> wire{1, 0, 0, 0, 1, 2, 3, 4, 0, 0};
+    const mikey::result<mikey::message_view> msg = mikey::message_view::parse(wire);
+    if (!msg || msg->type() != mikey::data_type::psk_init) {
+        return 1;
     }
-    std::printf("version %u, data type %u\n", version, data_type);
-    return 1;
+    std::printf("CSB ID %#x, %zu payloads\n", unsigned(msg->header().csb().get()), msg->payload_count());
+
+    // The same bytes cut short: an error code and the offset where it was found.
+    const auto cut = mikey::message_view::parse(std::span(wire).first(7));
+    const std::string_view why = mikey::to_string(cut.error());
+    std::printf("cut: %.*s at byte %zu\n", int(why.size()), why.data(), cut.error_offset());
+    return cut.error() == mikey::errc::truncated ? 0 : 1;
 }
