@@ -4087,3 +4087,2273 @@ namespace detail {
 }  // namespace mikey
 // ---- end mikey/schema.hpp ----
 // ---- end mikey/mikey.hpp ----
+// #include <mikey/core/secret.hpp> (not in the umbrella header; inlined)
+// ---- begin mikey/core/secret.hpp ----
+// mikey-ticket: byte buffers for secrets (keys, derived keys, decrypted key
+// data) that wipe themselves, are never copied implicitly and never print.
+//
+// Two shapes:
+//   secret_buffer<N>  fixed capacity N, storage inline (no heap): what the
+//                     derivations write into; the hot path uses these.
+//   secret_bytes      any length, one heap block allocated once: for keys of
+//                     lengths only known at run time (tools, opened KEMACs).
+//
+// Both: copy constructor and copy assignment are deleted (use clone());
+// moving copies the bytes and wipes the source; the destructor wipes;
+// operator== is deleted (compare secrets with the backend's constant-time
+// compare); to_string() prints only the length. The bytes are reachable only
+// through view() / mutable_view() and the explicitly named reveal_hex().
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+
+// #include "bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "result.hpp" (inlined above as mikey/core/result.hpp)
+
+namespace mikey {
+
+/// Overwrites n bytes at p with zeros in a way the compiler may not elide
+/// (a call through a volatile function pointer, the technique Botan's own
+/// portable secure_scrub_memory uses). The core layer may use std only, so
+/// it cannot call Botan here; the crypto backend wipes its own state with
+/// Botan::secure_scrub_memory.
+inline void secure_wipe(void* p, std::size_t n) noexcept {
+    static void* (*const volatile wipe_memset)(void*, int, std::size_t) = std::memset;
+    if (p != nullptr && n != 0) {
+        wipe_memset(p, 0, n);
+    }
+}
+
+/// Wipes a caller span (e.g. a stack buffer that held key material).
+inline void secure_wipe(mutable_bytes b) noexcept { secure_wipe(b.data(), b.size()); }
+
+namespace detail {
+inline std::string secret_placeholder(std::size_t n) {
+    return "<secret " + std::to_string(n) + " bytes>";
+}
+inline std::string hex_of(bytes_view b) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s;
+    s.reserve(2 * b.size());
+    for (const std::uint8_t v : b) {
+        s.push_back(digits[v >> 4]);
+        s.push_back(digits[v & 0x0F]);
+    }
+    return s;
+}
+}  // namespace detail
+
+/// A secret of at most Capacity bytes, stored inline.
+template <std::size_t Capacity>
+class secret_buffer {
+public:
+    static constexpr std::size_t capacity = Capacity;
+
+    /// An empty secret (size 0).
+    secret_buffer() noexcept = default;
+
+    /// A zero-filled secret of `size` bytes, ready to be written through
+    /// mutable_view(). Precondition: size <= Capacity (clamped otherwise).
+    explicit secret_buffer(std::size_t size) noexcept : m_size(size <= Capacity ? size : Capacity) {}
+
+    /// A secret holding a copy of `key`.
+    /// Errors: errc::key_length_mismatch when key.size() > Capacity.
+    [[nodiscard]] static result<secret_buffer> from(bytes_view key) noexcept {
+        if (key.size() > Capacity) {
+            return errc::key_length_mismatch;
+        }
+        secret_buffer s(key.size());
+        if (!key.empty()) {
+            std::memcpy(s.m_data, key.data(), key.size());
+        }
+        return s;
+    }
+
+    secret_buffer(const secret_buffer&) = delete;
+    secret_buffer& operator=(const secret_buffer&) = delete;
+
+    /// Moves the bytes and wipes the source (which becomes empty).
+    secret_buffer(secret_buffer&& o) noexcept : m_size(o.m_size) {
+        std::memcpy(m_data, o.m_data, Capacity);
+        o.wipe();
+    }
+    secret_buffer& operator=(secret_buffer&& o) noexcept {
+        if (this != &o) {
+            wipe();
+            std::memcpy(m_data, o.m_data, Capacity);
+            m_size = o.m_size;
+            o.wipe();
+        }
+        return *this;
+    }
+
+    ~secret_buffer() { secure_wipe(m_data, Capacity); }
+
+    /// An explicit copy.
+    [[nodiscard]] secret_buffer clone() const noexcept {
+        secret_buffer s(m_size);
+        std::memcpy(s.m_data, m_data, Capacity);
+        return s;
+    }
+
+    /// Sets the length to n (new bytes are zero). Errors: key_length_mismatch when n > Capacity.
+    [[nodiscard]] result<void> resize(std::size_t n) noexcept {
+        if (n > Capacity) {
+            return errc::key_length_mismatch;
+        }
+        if (n < m_size) {
+            secure_wipe(m_data + n, m_size - n);
+        }
+        m_size = n;
+        return {};
+    }
+
+    /// Wipes the bytes and sets the length to 0.
+    void wipe() noexcept {
+        secure_wipe(m_data, Capacity);
+        m_size = 0;
+    }
+
+    [[nodiscard]] bytes_view view() const noexcept MIKEY_LIFETIMEBOUND { return {m_data, m_size}; }
+    [[nodiscard]] mutable_bytes mutable_view() noexcept MIKEY_LIFETIMEBOUND { return {m_data, m_size}; }
+    [[nodiscard]] std::size_t size() const noexcept { return m_size; }
+    [[nodiscard]] bool empty() const noexcept { return m_size == 0; }
+
+    friend bool operator==(const secret_buffer&, const secret_buffer&) = delete;
+
+private:
+    std::uint8_t m_data[Capacity]{};
+    std::size_t m_size = 0;
+};
+
+/// A secret of any length in one heap block (allocated once, never grown).
+class secret_bytes {
+public:
+    secret_bytes() noexcept = default;
+
+    /// A zero-filled secret of n bytes. Errors: none but allocation failure
+    /// (which terminates with -fno-exceptions, throws std::bad_alloc otherwise).
+    explicit secret_bytes(std::size_t n) : m_data(n ? new std::uint8_t[n]() : nullptr), m_size(n) {}
+
+    /// A secret holding a copy of `key`.
+    [[nodiscard]] static secret_bytes from(bytes_view key) {
+        secret_bytes s(key.size());
+        if (!key.empty()) {
+            std::memcpy(s.m_data.get(), key.data(), key.size());
+        }
+        return s;
+    }
+
+    secret_bytes(const secret_bytes&) = delete;
+    secret_bytes& operator=(const secret_bytes&) = delete;
+    secret_bytes(secret_bytes&& o) noexcept : m_data(std::move(o.m_data)), m_size(o.m_size) { o.m_size = 0; }
+    secret_bytes& operator=(secret_bytes&& o) noexcept {
+        if (this != &o) {
+            wipe();
+            m_data = std::move(o.m_data);
+            m_size = o.m_size;
+            o.m_size = 0;
+        }
+        return *this;
+    }
+    ~secret_bytes() { wipe(); }
+
+    /// An explicit copy.
+    [[nodiscard]] secret_bytes clone() const { return from(view()); }
+
+    /// Wipes and releases the bytes.
+    void wipe() noexcept {
+        secure_wipe(m_data.get(), m_size);
+        m_data.reset();
+        m_size = 0;
+    }
+
+    [[nodiscard]] bytes_view view() const noexcept MIKEY_LIFETIMEBOUND { return {m_data.get(), m_size}; }
+    [[nodiscard]] mutable_bytes mutable_view() noexcept MIKEY_LIFETIMEBOUND { return {m_data.get(), m_size}; }
+    [[nodiscard]] std::size_t size() const noexcept { return m_size; }
+    [[nodiscard]] bool empty() const noexcept { return m_size == 0; }
+
+    friend bool operator==(const secret_bytes&, const secret_bytes&) = delete;
+
+private:
+    std::unique_ptr<std::uint8_t[]> m_data;
+    std::size_t m_size = 0;
+};
+
+/// "<secret N bytes>": the only text form a secret has by default.
+template <std::size_t N>
+[[nodiscard]] inline std::string to_string(const secret_buffer<N>& s) {
+    return detail::secret_placeholder(s.size());
+}
+[[nodiscard]] inline std::string to_string(const secret_bytes& s) { return detail::secret_placeholder(s.size()); }
+
+/// The secret's bytes as lowercase hex. Named so that every place that
+/// prints key material is explicit and greppable (mikeyctl derive, tests).
+template <std::size_t N>
+[[nodiscard]] inline std::string reveal_hex(const secret_buffer<N>& s) {
+    return detail::hex_of(s.view());
+}
+[[nodiscard]] inline std::string reveal_hex(const secret_bytes& s) { return detail::hex_of(s.view()); }
+
+}  // namespace mikey
+// ---- end mikey/core/secret.hpp ----
+// #include <mikey/crypto/algorithms.hpp> (not in the umbrella header; inlined)
+// ---- begin mikey/crypto/algorithms.hpp ----
+// mikey-ticket: key sizes of the KEMAC / V algorithms and the algorithm
+// rules RFC 6043 §9 and RFC 3830 §4.2 put on the choice of keys, RANDs and
+// algorithms. Each rule is a constexpr check returning its own errc, to be
+// called where keys are chosen (ticket creation, KMS policy, role layer).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "backend.hpp" (inlined)
+// ---- begin mikey/crypto/backend.hpp ----
+// mikey-ticket: the crypto_backend concept. Everything above this header
+// (PRFs, derivations, KEMAC, V payloads) is written against the concept and
+// never names a crypto library; botan_backend.hpp is one model of it, and the
+// only file that includes Botan headers.
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+
+namespace mikey::crypto {
+
+/// The hash inside an HMAC: SHA-1 (MIKEY-1 PRF, HMAC-SHA-1-160) or SHA-256
+/// (PRF-HMAC-SHA-256, HMAC-SHA-256-256).
+enum class hmac_hash : std::uint8_t { sha_1, sha_256 };
+
+/// HMAC output size in bytes (RFC 2104 with SHA-1 / SHA-256).
+[[nodiscard]] constexpr std::size_t hmac_size(hmac_hash h) noexcept { return h == hmac_hash::sha_1 ? 20 : 32; }
+
+/// Largest HMAC output of any hmac_hash.
+inline constexpr std::size_t max_hmac_size = 32;
+
+/// AES block size; also the AES-CM IV size and the RFC 3394 semiblock x 2.
+inline constexpr std::size_t aes_block_size = 16;
+/// RFC 3394 initial value (A) size.
+inline constexpr std::size_t key_wrap_iv_size = 8;
+
+/// What a crypto backend provides. All members are noexcept: a backend maps
+/// its library's failures to errc values (crypto_backend_failure for
+/// internal ones) and never lets an exception out.
+///
+/// HMAC is a keyed streaming interface, one keyed state per hmac_hash:
+///   hmac_set_key(h, key)   key the state (any key length, RFC 2104);
+///   hmac_update(h, data)   absorb bytes;
+///   hmac_final(h, out)     write the tag (out.size() == hmac_size(h)) and
+///                          leave the state keyed with the same key, ready
+///                          for the next message.
+/// The derivations key once per inkey piece and run many messages, which is
+/// what keeps them at the cost of the bare HMAC calls.
+///
+/// aes_ctr(key, iv, in, out): AES in counter mode with a 128-bit big-endian
+///   counter block starting at iv (RFC 3711 AES-CM with SRTP_PREFIX_LENGTH 0
+///   when the low 16 bits of iv are zero and at most 2^16 blocks are used);
+///   key 16, 24 or 32 bytes; out.size() == in.size(); in-place allowed.
+/// aes_key_wrap(kek, iv, in, out) / aes_key_unwrap(kek, iv, in, out): RFC 3394
+///   with a caller-chosen 64-bit initial value (RFC 3830 §4.2.3 uses the
+///   derived salt, not A6A6A6A6A6A6A6A6); wrap: in.size() % 8 == 0, >= 16,
+///   out.size() == in.size() + 8; unwrap: the reverse, errc::key_unwrap_failure
+///   when the recovered A differs from iv (out is then wiped).
+/// random(out): fill out from the backend's (replaceable) RNG.
+/// equal(a, b): constant-time comparison of equal-length spans (false when
+///   the lengths differ; the length itself is not secret).
+/// wipe(b): scrub a buffer that held secrets.
+template <class B>
+concept crypto_backend = requires(B& b, const B& cb, hmac_hash h, bytes_view in, mutable_bytes out) {
+    { b.hmac_set_key(h, in) } noexcept -> std::same_as<result<void>>;
+    { b.hmac_update(h, in) } noexcept -> std::same_as<void>;
+    { b.hmac_final(h, out) } noexcept -> std::same_as<result<void>>;
+    { b.aes_ctr(in, in, in, out) } noexcept -> std::same_as<result<void>>;
+    { b.aes_key_wrap(in, in, in, out) } noexcept -> std::same_as<result<void>>;
+    { b.aes_key_unwrap(in, in, in, out) } noexcept -> std::same_as<result<void>>;
+    { b.random(out) } noexcept -> std::same_as<result<void>>;
+    { cb.equal(in, in) } noexcept -> std::same_as<bool>;
+    { cb.wipe(out) } noexcept -> std::same_as<void>;
+};
+
+/// A one-shot HMAC over a list of byte ranges (the MAC/V inputs are several
+/// non-adjacent ranges plus appended identities).
+/// Errors: whatever the backend's hmac_set_key / hmac_final return
+/// (crypto_backend_failure, invalid_argument for a wrong out size).
+template <crypto_backend B>
+[[nodiscard]] result<void> hmac(B& b, hmac_hash h, bytes_view key, std::initializer_list<bytes_view> parts,
+                                mutable_bytes out) noexcept {
+    if (auto r = b.hmac_set_key(h, key); !r) {
+        return r;
+    }
+    for (const bytes_view p : parts) {
+        b.hmac_update(h, p);
+    }
+    return b.hmac_final(h, out);
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/backend.hpp ----
+// #include "derive.hpp" (inlined)
+// ---- begin mikey/crypto/derive.hpp ----
+// mikey-ticket: every key derivation of RFC 3830 §4.1.3 / §4.1.4 and
+// RFC 6043 (D1-D7 below), each a named function that writes the derived key
+// into a caller span. None allocates. out.size() is outkey_len / 8.
+//
+//   derive_tgk_key               RFC 3830 §4.1.3   TEK / auth / encr / salt from a TGK
+//   derive_message_key           RFC 3830 §4.1.4   encr / auth / salt from a PSK or envelope key
+//   derive_initial_message_key   D1 RFC 6043 §5.1.2 (initial messages)
+//   derive_response_message_key  D2 RFC 6043 §5.1.2 (response messages)
+//   derive_forked_mpkr           D3 RFC 6043 §5.1.1 MPKr'
+//   derive_forked_tgk            D3 RFC 6043 §5.1.1 TGK'
+//   derive_session_key           D4 RFC 6043 §5.1.3 TEK etc. from TGK / TGK' / GTGK
+//   derive_vr_auth_key           D5 RFC 6043 §6.10  auth_key of Vr from MPKr
+//   derive_ticket_key            D6 RFC 6043 App. A.2.1 encr / auth / salt from the TPK
+//   derive_mpki, derive_mpkr     D7 RFC 6043 App. A.2.2
+//
+// Which PRF: each function takes the PRF func explicitly. RFC 6043 says the
+// HDR's for D1, D2 (by RFC 3830 practice) and D4 (§5.1.3 explicitly), the
+// Ticket Policy's for D3 (§5.1.1), D6 (A.2.1) and D7 (A.2.2), and nothing
+// for D5; the caller (role layer) passes the one it settled on.
+
+#include <cstddef>
+#include <cstdint>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "../core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "labels.hpp" (inlined)
+// ---- begin mikey/crypto/labels.hpp ----
+// mikey-ticket: the eleven derivation constants and the label layouts of
+// RFC 3830 §4.1.3 / §4.1.4 and RFC 6043 §5.1.1-§5.1.3, §6.10, App. A.2, as
+// constexpr data. A label is built without copying its variable parts (RAND,
+// ID Data): prf_label holds the few fixed bytes itself and views of the rest,
+// so labels of any length cost no allocation.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
+
+namespace mikey::crypto {
+
+/// The label constants. Each is nine consecutive decimal digits of e
+/// (RFC 3830 §4.1.3: "taken from the decimal digits of e"); chunk k below is
+/// digits 9(k-1)+1 .. 9k after the decimal point, pinned by static_assert
+/// against a compile-time expansion of e.
+namespace label_constant {
+// RFC 3830 Table 4.1.3 (keys from a TGK; RFC 6043 §5.1.3 reuses them)
+inline constexpr std::uint32_t tek = 0x2AD01C64;        ///< chunk 1
+inline constexpr std::uint32_t tgk_auth = 0x1B5C7973;   ///< chunk 2: authentication key from a TGK
+inline constexpr std::uint32_t tgk_encr = 0x15798CEF;   ///< chunk 3: encryption key from a TGK
+// RFC 3830 Table 4.1.4 (keys from a PSK / envelope key; RFC 6043 §5.1.2, §6.10, A.2.1 reuse them)
+inline constexpr std::uint32_t encr_key = 0x150533E1;   ///< chunk 4
+inline constexpr std::uint32_t auth_key = 0x2D22AC75;   ///< chunk 5
+inline constexpr std::uint32_t salt_key = 0x29B88916;   ///< chunk 6
+// RFC 3830 Table 4.1.3 again
+inline constexpr std::uint32_t tgk_salt = 0x39A2C14B;   ///< chunk 7: salting key from a TGK
+// RFC 6043 Table 5.1 (forking)
+inline constexpr std::uint32_t mpkr_fork = 0x2B288856;  ///< chunk 8: MPKr'
+inline constexpr std::uint32_t tgk_fork = 0x1512B54A;   ///< chunk 9: TGK'
+// RFC 6043 Table A.1
+inline constexpr std::uint32_t mpki = 0x220E99A2;       ///< chunk 10
+inline constexpr std::uint32_t mpkr = 0x1F4D675B;       ///< chunk 11
+}  // namespace label_constant
+
+/// All eleven, in digit-chunk order of e.
+inline constexpr std::array<std::uint32_t, 11> all_label_constants{
+    label_constant::tek,      label_constant::tgk_auth, label_constant::tgk_encr, label_constant::encr_key,
+    label_constant::auth_key, label_constant::salt_key, label_constant::tgk_salt, label_constant::mpkr_fork,
+    label_constant::tgk_fork, label_constant::mpki,     label_constant::mpkr};
+
+namespace detail {
+/// The first `count` nine-digit chunks of the fractional part of e,
+/// computed at compile time with the classic spigot (e = sum 1/k!).
+template <std::size_t Count>
+consteval std::array<std::uint32_t, Count> e_chunks() {
+    constexpr std::size_t digits = Count * 9 + 10;
+    constexpr std::size_t terms = digits;  // k! grows faster than 10^k; plenty of terms
+    std::array<std::uint32_t, terms + 2> a{};
+    for (auto& x : a) {
+        x = 1;
+    }
+    std::array<std::uint8_t, digits> d{};
+    for (std::size_t n = 0; n < digits; ++n) {
+        std::uint32_t carry = 0;
+        for (std::size_t k = terms + 1; k >= 2; --k) {
+            const std::uint32_t v = a[k] * 10 + carry;
+            a[k] = v % static_cast<std::uint32_t>(k);
+            carry = v / static_cast<std::uint32_t>(k);
+        }
+        d[n] = static_cast<std::uint8_t>(carry);
+    }
+    std::array<std::uint32_t, Count> out{};
+    for (std::size_t c = 0; c < Count; ++c) {
+        std::uint32_t v = 0;
+        for (std::size_t i = 0; i < 9; ++i) {
+            v = v * 10 + d[9 * c + i];
+        }
+        out[c] = v;
+    }
+    return out;
+}
+}  // namespace detail
+
+// RFC 3830 §4.1.3: "the first nine decimal digits 718281828 = 0x2AD01C64".
+static_assert(detail::e_chunks<1>()[0] == 718281828u);
+static_assert(detail::e_chunks<11>() == all_label_constants, "label constants are the digit chunks of e");
+static_assert(label_constant::tek == 0x2AD01C64 && label_constant::tgk_auth == 0x1B5C7973 &&
+              label_constant::tgk_encr == 0x15798CEF && label_constant::tgk_salt == 0x39A2C14B);  // RFC 3830 T. 4.1.3
+static_assert(label_constant::encr_key == 0x150533E1 && label_constant::auth_key == 0x2D22AC75 &&
+              label_constant::salt_key == 0x29B88916);  // RFC 3830 Table 4.1.4
+static_assert(label_constant::mpkr_fork == 0x2B288856 && label_constant::tgk_fork == 0x1512B54A);  // RFC 6043 T. 5.1
+static_assert(label_constant::mpki == 0x220E99A2 && label_constant::mpkr == 0x1F4D675B);  // RFC 6043 Table A.1
+
+/// What follows the fixed head of a label.
+enum class label_tail : std::uint8_t {
+    rand_raw,         ///< RAND, no length byte (RFC 3830 §4.1.3 / §4.1.4)
+    randri_randrr,    ///< len RANDRi(1) || RANDRi || len RANDRr(1) || RANDRr (RFC 6043 §5.1.2, §5.1.3)
+    id_randrkms,      ///< len ID Data(2) || ID Data || len RANDRkms(1) || RANDRkms (RFC 6043 §5.1.1)
+    none,             ///< nothing (RFC 6043 §6.10, Vr key)
+    rand_with_length  ///< len RAND(1) || RAND (RFC 6043 App. A.2.1, A.2.2)
+};
+
+/// One label layout:
+///   constant(4) || slot5(1) || slot6(4) || [purpose(1)] || tail
+/// slot5 is the CS ID (cs_id_slot) or 0xFF; slot6 the CSB ID (csb_id_slot)
+/// or 0xFFFFFFFF.
+struct label_layout {
+    std::string_view name;
+    std::string_view source;
+    bool cs_id_slot;
+    bool csb_id_slot;
+    bool has_purpose;
+    std::uint8_t purpose;
+    label_tail tail;
+};
+
+namespace layout {
+inline constexpr label_layout rfc3830_tgk{"rfc3830-tgk", "RFC 3830 §4.1.3", true, true, false, 0, label_tail::rand_raw};
+inline constexpr label_layout rfc3830_msg{"rfc3830-msg", "RFC 3830 §4.1.4", false, true, false, 0, label_tail::rand_raw};
+inline constexpr label_layout d1{"d1", "RFC 6043 §5.1.2 (initial)", false, true, true, 0x01, label_tail::randri_randrr};
+inline constexpr label_layout d2{"d2", "RFC 6043 §5.1.2 (response)", false, true, true, 0x02, label_tail::randri_randrr};
+inline constexpr label_layout d3{"d3", "RFC 6043 §5.1.1", false, false, true, 0x00, label_tail::id_randrkms};
+inline constexpr label_layout d4{"d4", "RFC 6043 §5.1.3", true, false, true, 0x03, label_tail::randri_randrr};
+inline constexpr label_layout d5{"d5", "RFC 6043 §6.10", false, false, true, 0x04, label_tail::none};
+inline constexpr label_layout d6{"d6", "RFC 6043 App. A.2.1", false, false, true, 0x05, label_tail::rand_with_length};
+inline constexpr label_layout d7{"d7", "RFC 6043 App. A.2.2", false, false, true, 0x06, label_tail::rand_with_length};
+}  // namespace layout
+
+// The purpose bytes keep every RFC 6043 derivation apart (RFC 6043 §5.1.x).
+static_assert(layout::d1.purpose == 0x01 && layout::d2.purpose == 0x02 && layout::d3.purpose == 0x00 &&
+              layout::d4.purpose == 0x03 && layout::d5.purpose == 0x04 && layout::d6.purpose == 0x05 &&
+              layout::d7.purpose == 0x06);
+// D4 keeps the CS ID in slot 5 and puts 0xFFFFFFFF where the CSB ID was (RFC 6043 §5.1.3).
+static_assert(layout::d4.cs_id_slot && !layout::d4.csb_id_slot);
+
+/// A label: up to 16 fixed bytes held inline plus up to two external views
+/// (RAND / RANDRi / ID Data, RANDRr / RANDRkms), fed to the HMAC in order:
+///   fixed[0, split) || ext1 || fixed[split, end) || ext2
+/// Copyable (no self-pointers). Built by make_label(); sizes are checked
+/// there.
+class prf_label {
+public:
+    constexpr prf_label() noexcept = default;
+
+    /// Feeds the label's byte ranges in order to sink(bytes_view).
+    template <class Sink>
+    constexpr void feed(Sink&& sink) const noexcept {
+        sink(bytes_view{m_fixed.data(), m_split});
+        if (!m_ext1.empty()) sink(m_ext1);
+        if (m_fixed_len > m_split) sink(bytes_view{m_fixed.data() + m_split, m_fixed_len - m_split});
+        if (!m_ext2.empty()) sink(m_ext2);
+    }
+
+    /// Total label length in bytes.
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return m_fixed_len + m_ext1.size() + m_ext2.size(); }
+
+    /// Copies the label into out (out.size() >= size()); for tests, tools
+    /// and compile-time checks.
+    constexpr void copy_to(mutable_bytes out) const noexcept {
+        std::size_t pos = 0;
+        feed([&](bytes_view part) {
+            for (std::size_t i = 0; i < part.size() && pos < out.size(); ++i) {
+                out[pos++] = part[i];
+            }
+        });
+    }
+
+private:
+    friend struct label_builder;
+    std::array<std::uint8_t, 16> m_fixed{};
+    std::size_t m_fixed_len = 0;
+    std::size_t m_split = 0;
+    bytes_view m_ext1{};
+    bytes_view m_ext2{};
+};
+
+/// Inputs of a label; which ones are read depends on the layout.
+struct label_inputs {
+    std::uint32_t constant = 0;
+    std::uint8_t cs_id = 0;        ///< slot 5 when layout.cs_id_slot
+    std::uint32_t csb_id = 0;      ///< slot 6 when layout.csb_id_slot
+    bytes_view first{};            ///< RAND, RANDRi or ID Data
+    bytes_view second{};           ///< RANDRr or RANDRkms
+};
+
+struct label_builder {
+    [[nodiscard]] static constexpr prf_label raw(bytes_view bytes) noexcept {
+        prf_label out;
+        out.m_ext1 = bytes;
+        return out;
+    }
+
+    /// Builds the label of `l` from `in`. Precondition (checked by the
+    /// derivations, which report errc::field_too_long): 8-bit length fields
+    /// hold <= 255, the 16-bit ID Data length <= 65535.
+    [[nodiscard]] static constexpr prf_label make(const label_layout& l, const label_inputs& in) noexcept {
+        prf_label out;
+        auto& f = out.m_fixed;
+        std::size_t n = 0;
+        auto u8 = [&](std::uint32_t v) { f[n++] = static_cast<std::uint8_t>(v); };
+        auto u32 = [&](std::uint32_t v) {
+            u8(v >> 24);
+            u8(v >> 16);
+            u8(v >> 8);
+            u8(v);
+        };
+        u32(in.constant);
+        u8(l.cs_id_slot ? in.cs_id : 0xFFu);
+        u32(l.csb_id_slot ? in.csb_id : 0xFFFFFFFFu);
+        if (l.has_purpose) {
+            u8(l.purpose);
+        }
+        switch (l.tail) {
+            case label_tail::rand_raw:
+                out.m_split = n;
+                out.m_ext1 = in.first;
+                break;
+            case label_tail::randri_randrr:
+                u8(static_cast<std::uint32_t>(in.first.size()));
+                out.m_split = n;
+                out.m_ext1 = in.first;
+                u8(static_cast<std::uint32_t>(in.second.size()));
+                out.m_ext2 = in.second;
+                break;
+            case label_tail::id_randrkms:
+                u8(static_cast<std::uint32_t>(in.first.size() >> 8));
+                u8(static_cast<std::uint32_t>(in.first.size()));
+                out.m_split = n;
+                out.m_ext1 = in.first;
+                u8(static_cast<std::uint32_t>(in.second.size()));
+                out.m_ext2 = in.second;
+                break;
+            case label_tail::none:
+                out.m_split = n;
+                break;
+            case label_tail::rand_with_length:
+                u8(static_cast<std::uint32_t>(in.first.size()));
+                out.m_split = n;
+                out.m_ext1 = in.first;
+                break;
+        }
+        out.m_fixed_len = n;
+        return out;
+    }
+};
+
+/// A label given as opaque bytes (mikeyctl prf, tests): fed as one range.
+[[nodiscard]] constexpr prf_label raw_label(bytes_view bytes) noexcept { return label_builder::raw(bytes); }
+
+/// Shorthand for label_builder::make.
+[[nodiscard]] constexpr prf_label make_label(const label_layout& l, const label_inputs& in) noexcept {
+    return label_builder::make(l, in);
+}
+
+namespace detail {
+template <std::size_t N>
+constexpr bool label_is(const label_layout& l, const label_inputs& in, const std::array<std::uint8_t, N>& want) {
+    const prf_label lab = make_label(l, in);
+    if (lab.size() != N) return false;
+    std::array<std::uint8_t, N> got{};
+    lab.copy_to(got);
+    return got == want;
+}
+inline constexpr std::array<std::uint8_t, 3> label_test_r1{0xA1, 0xA2, 0xA3};
+inline constexpr std::array<std::uint8_t, 2> label_test_r2{0xB1, 0xB2};
+}  // namespace detail
+
+// Byte-exact layouts, pinned at compile time.
+// RFC 3830 §4.1.3: constant || cs_id || csb_id || RAND
+static_assert(detail::label_is(layout::rfc3830_tgk, {label_constant::tek, 0x01, 0x12345678, detail::label_test_r1, {}},
+                               std::array<std::uint8_t, 12>{0x2A, 0xD0, 0x1C, 0x64, 0x01, 0x12, 0x34, 0x56, 0x78, 0xA1,
+                                                            0xA2, 0xA3}));
+// RFC 3830 §4.1.4: constant || 0xFF || csb_id || RAND
+static_assert(detail::label_is(layout::rfc3830_msg, {label_constant::auth_key, 0x07, 0x12345678, detail::label_test_r1, {}},
+                               std::array<std::uint8_t, 12>{0x2D, 0x22, 0xAC, 0x75, 0xFF, 0x12, 0x34, 0x56, 0x78, 0xA1,
+                                                            0xA2, 0xA3}));
+// RFC 6043 §5.1.2: constant || 0xFF || CSB ID || 0x01 || len RANDRi || RANDRi || len RANDRr || RANDRr
+static_assert(detail::label_is(layout::d1, {label_constant::encr_key, 0, 0x01020304, detail::label_test_r1, {}},
+                               std::array<std::uint8_t, 15>{0x15, 0x05, 0x33, 0xE1, 0xFF, 0x01, 0x02, 0x03, 0x04, 0x01,
+                                                            0x03, 0xA1, 0xA2, 0xA3, 0x00}));
+static_assert(detail::label_is(layout::d2, {label_constant::salt_key, 0, 0x01020304, {}, detail::label_test_r2},
+                               std::array<std::uint8_t, 14>{0x29, 0xB8, 0x89, 0x16, 0xFF, 0x01, 0x02, 0x03, 0x04, 0x02,
+                                                            0x00, 0x02, 0xB1, 0xB2}));
+// RFC 6043 §5.1.1: constant || 0xFF || 0xFFFFFFFF || 0x00 || len ID(2) || ID || len RANDRkms || RANDRkms
+static_assert(detail::label_is(layout::d3, {label_constant::tgk_fork, 0, 0, detail::label_test_r2, detail::label_test_r1},
+                               std::array<std::uint8_t, 18>{0x15, 0x12, 0xB5, 0x4A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00,
+                                                            0x00, 0x02, 0xB1, 0xB2, 0x03, 0xA1, 0xA2, 0xA3}));
+// RFC 6043 §5.1.3: constant || CS ID || 0xFFFFFFFF || 0x03 || len RANDRi || RANDRi || len RANDRr || RANDRr
+static_assert(detail::label_is(layout::d4, {label_constant::tek, 0x02, 0x99999999, detail::label_test_r2, detail::label_test_r2},
+                               std::array<std::uint8_t, 16>{0x2A, 0xD0, 0x1C, 0x64, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x03,
+                                                            0x02, 0xB1, 0xB2, 0x02, 0xB1, 0xB2}));
+// RFC 6043 §6.10: constant || 0xFF || 0xFFFFFFFF || 0x04
+static_assert(detail::label_is(layout::d5, {label_constant::auth_key, 0, 0, {}, {}},
+                               std::array<std::uint8_t, 10>{0x2D, 0x22, 0xAC, 0x75, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x04}));
+// RFC 6043 App. A.2.1 / A.2.2: constant || 0xFF || 0xFFFFFFFF || 0x05/0x06 || len RAND || RAND
+static_assert(detail::label_is(layout::d6, {label_constant::encr_key, 0, 0, detail::label_test_r2, {}},
+                               std::array<std::uint8_t, 13>{0x15, 0x05, 0x33, 0xE1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x05,
+                                                            0x02, 0xB1, 0xB2}));
+static_assert(detail::label_is(layout::d7, {label_constant::mpki, 0, 0, detail::label_test_r2, {}},
+                               std::array<std::uint8_t, 13>{0x22, 0x0E, 0x99, 0xA2, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x06,
+                                                            0x02, 0xB1, 0xB2}));
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/labels.hpp ----
+// #include "prf.hpp" (inlined)
+// ---- begin mikey/crypto/prf.hpp ----
+// mikey-ticket: the MIKEY PRFs as constexpr descriptors and the one PRF
+// routine both share:
+//   PRF func 0, MIKEY-1           RFC 3830 §4.1.2 (HMAC-SHA-1, 160-bit blocks)
+//   PRF func 1, PRF-HMAC-SHA-256  RFC 6043 §6.1  (RFC 3830 §4.1.2 with
+//                                 HMAC-SHA-256 and 256 in place of 160)
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "labels.hpp" (inlined above as mikey/crypto/labels.hpp)
+
+namespace mikey::crypto {
+
+/// A PRF of RFC 3830 §4.1.2 shape.
+struct prf_descriptor {
+    prf_func func;
+    std::string_view name;
+    hmac_hash hash;
+    /// inkey is split into pieces of this many bits (RFC 3830 §4.1.2 "256",
+    /// half the SHA-1 input block; RFC 6043 §6.1 keeps it: half of SHA-256's
+    /// 512-bit block is 256 as well).
+    std::size_t inkey_piece_bits;
+    /// m = ceil(outkey_len / block_bits) (RFC 3830: 160; RFC 6043 §6.1: 256).
+    std::size_t block_bits;
+};
+
+inline constexpr prf_descriptor mikey_1_prf{prf_func::mikey_1, "MIKEY-1", hmac_hash::sha_1, 256, 160};
+inline constexpr prf_descriptor prf_hmac_sha_256{prf_func::prf_hmac_sha_256, "PRF-HMAC-SHA-256", hmac_hash::sha_256,
+                                                 256, 256};
+
+// RFC 3830 §4.1.2: "The values '256' and '160' equals half the input
+// block-size and full output hash size, respectively, of the SHA-1 hash".
+static_assert(mikey_1_prf.inkey_piece_bits == 256 && mikey_1_prf.block_bits == 160);
+static_assert(mikey_1_prf.block_bits == 8 * hmac_size(mikey_1_prf.hash));
+// RFC 6043 §6.1: "HMAC-SHA-256 ... SHALL be used instead of HMAC-SHA-1 and
+// the value 256 SHALL be used instead of 160".
+static_assert(prf_hmac_sha_256.inkey_piece_bits == 256 && prf_hmac_sha_256.block_bits == 256);
+static_assert(prf_hmac_sha_256.block_bits == 8 * hmac_size(prf_hmac_sha_256.hash));
+static_assert(static_cast<unsigned>(mikey_1_prf.func) == 0 && static_cast<unsigned>(prf_hmac_sha_256.func) == 1);
+
+/// The descriptor of a PRF func value, or nullopt when this library has none
+/// (unassigned or private-use values).
+[[nodiscard]] constexpr std::optional<prf_descriptor> prf_for(prf_func f) noexcept {
+    switch (f) {
+        case prf_func::mikey_1: return mikey_1_prf;
+        case prf_func::prf_hmac_sha_256: return prf_hmac_sha_256;
+    }
+    return std::nullopt;
+}
+
+/// Number of HMAC calls PRF(inkey, label) makes for these sizes: 2 * m * n
+/// (RFC 3830 §4.1.2).
+[[nodiscard]] constexpr std::size_t prf_hmac_calls(const prf_descriptor& d, std::size_t inkey_bytes,
+                                                   std::size_t outkey_bytes) noexcept {
+    const std::size_t piece = d.inkey_piece_bits / 8;
+    const std::size_t block = d.block_bits / 8;
+    const std::size_t n = (inkey_bytes + piece - 1) / piece;
+    const std::size_t m = (outkey_bytes + block - 1) / block;
+    return 2 * m * n;
+}
+static_assert(prf_hmac_calls(mikey_1_prf, 16, 16) == 2);
+static_assert(prf_hmac_calls(mikey_1_prf, 64, 30) == 8);
+static_assert(prf_hmac_calls(prf_hmac_sha_256, 33, 33) == 8);
+
+/// outkey = the out.size() leftmost bytes of
+///   P(s_1, label, m) XOR ... XOR P(s_n, label, m)          (RFC 3830 §4.1.2)
+/// with inkey = s_1 || ... || s_n in 256-bit pieces (last may be shorter),
+/// P(s, label, m) = HMAC(s, A_1 || label) || ... || HMAC(s, A_m || label),
+/// A_0 = label, A_i = HMAC(s, A_(i-1)).
+///
+/// Writes into the caller's span, allocates nothing and wipes its
+/// intermediate blocks. On error `out` is wiped.
+/// Errors: invalid_argument (empty inkey or empty out), plus the backend's
+/// (crypto_backend_failure).
+template <crypto_backend B>
+[[nodiscard]] result<void> prf(B& b, const prf_descriptor& d, bytes_view inkey, const prf_label& label,
+                               mutable_bytes out) noexcept {
+    if (inkey.empty() || out.empty()) {
+        return errc::invalid_argument;
+    }
+    const hmac_hash h = d.hash;
+    const std::size_t block = d.block_bits / 8;
+    const std::size_t piece = d.inkey_piece_bits / 8;
+    const std::size_t m = (out.size() + block - 1) / block;
+    std::array<std::uint8_t, max_hmac_size> a{};
+    std::array<std::uint8_t, max_hmac_size> t{};
+    const mutable_bytes a_span{a.data(), block};
+    const mutable_bytes t_span{t.data(), block};
+    result<void> r{};
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        out[i] = 0;
+    }
+    auto absorb_label = [&](bytes_view part) { b.hmac_update(h, part); };
+    for (std::size_t off = 0; off < inkey.size() && r; off += piece) {
+        const bytes_view s = inkey.subspan(off, inkey.size() - off < piece ? inkey.size() - off : piece);
+        r = b.hmac_set_key(h, s);
+        if (!r) break;
+        // A_1 = HMAC(s, A_0 = label)
+        label.feed(absorb_label);
+        r = b.hmac_final(h, a_span);
+        for (std::size_t i = 0; i < m && r; ++i) {
+            // HMAC(s, A_i || label), XORed into block i of the output
+            b.hmac_update(h, a_span);
+            label.feed(absorb_label);
+            r = b.hmac_final(h, t_span);
+            if (!r) break;
+            const std::size_t pos = i * block;
+            const std::size_t len = out.size() - pos < block ? out.size() - pos : block;
+            for (std::size_t k = 0; k < len; ++k) {
+                out[pos + k] ^= t[k];
+            }
+            // A_(i+1) = HMAC(s, A_i); not needed after the last block.
+            if (i + 1 < m) {
+                b.hmac_update(h, a_span);
+                r = b.hmac_final(h, a_span);
+            }
+        }
+    }
+    b.wipe(a);
+    b.wipe(t);
+    if (!r) {
+        b.wipe(out);
+    }
+    return r;
+}
+
+/// PRF by HDR / Ticket Policy PRF func value.
+/// Errors: unknown_prf_func (no descriptor for `f`), then as prf() above.
+template <crypto_backend B>
+[[nodiscard]] result<void> prf(B& b, prf_func f, bytes_view inkey, const prf_label& label, mutable_bytes out) noexcept {
+    const auto d = prf_for(f);
+    if (!d) {
+        return errc::unknown_prf_func;
+    }
+    return prf(b, *d, inkey, label, out);
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/prf.hpp ----
+
+namespace mikey::crypto {
+
+/// Keys derived from a PSK / envelope key / MPK / TPK (RFC 3830 Table 4.1.4).
+enum class message_key : std::uint8_t { encr, auth, salt };
+/// Keys derived from a TGK / TGK' / GTGK (RFC 3830 Table 4.1.3).
+enum class tgk_key : std::uint8_t { tek, auth, encr, salt };
+
+[[nodiscard]] constexpr std::uint32_t constant_of(message_key k) noexcept {
+    switch (k) {
+        case message_key::encr: return label_constant::encr_key;
+        case message_key::auth: return label_constant::auth_key;
+        case message_key::salt: return label_constant::salt_key;
+    }
+    return 0;
+}
+[[nodiscard]] constexpr std::uint32_t constant_of(tgk_key k) noexcept {
+    switch (k) {
+        case tgk_key::tek: return label_constant::tek;
+        case tgk_key::auth: return label_constant::tgk_auth;
+        case tgk_key::encr: return label_constant::tgk_encr;
+        case tgk_key::salt: return label_constant::tgk_salt;
+    }
+    return 0;
+}
+static_assert(constant_of(message_key::encr) == 0x150533E1 && constant_of(message_key::auth) == 0x2D22AC75 &&
+              constant_of(message_key::salt) == 0x29B88916);
+static_assert(constant_of(tgk_key::tek) == 0x2AD01C64 && constant_of(tgk_key::auth) == 0x1B5C7973 &&
+              constant_of(tgk_key::encr) == 0x15798CEF && constant_of(tgk_key::salt) == 0x39A2C14B);
+
+/// Smallest key RFC 6043 §9 allows: "All keys ... MUST have adequate
+/// strength/length, i.e., 128 bits or more."
+inline constexpr std::size_t min_key_bytes = 16;
+
+namespace detail {
+
+/// RFC 6043 §9: every key (PSK, env_key, MPK, TGK, GTGK, TPK) >= 128 bits.
+[[nodiscard]] constexpr result<void> check_inkey_6043(bytes_view inkey) noexcept {
+    if (inkey.size() < min_key_bytes) {
+        return errc::key_too_short;
+    }
+    return {};
+}
+
+/// 8-bit RAND length fields (RFC 6043 §5.1.1-§5.1.3, A.2).
+[[nodiscard]] constexpr result<void> check_len8(bytes_view v) noexcept {
+    if (v.size() > 0xFF) {
+        return errc::field_too_long;
+    }
+    return {};
+}
+
+template <crypto_backend B>
+[[nodiscard]] result<void> run(B& b, prf_func f, bytes_view inkey, const label_layout& l, const label_inputs& in,
+                               mutable_bytes out) noexcept {
+    return prf(b, f, inkey, make_label(l, in), out);
+}
+
+}  // namespace detail
+
+/// RFC 3830 §4.1.3: inkey TGK, label constant || cs_id || csb_id || RAND.
+/// `rand` is the RAND payload's value of the initial exchange.
+/// Errors: unknown_prf_func, invalid_argument (empty tgk / out),
+/// crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_tgk_key(B& b, prf_func f, bytes_view tgk, tgk_key k, cs_id cs, csb_id csb,
+                                          rand_value rand, mutable_bytes out) noexcept {
+    return detail::run(b, f, tgk, layout::rfc3830_tgk, {constant_of(k), cs.get(), csb.get(), rand.get(), {}}, out);
+}
+
+/// RFC 3830 §4.1.4: inkey PSK / envelope key, label constant || 0xFF || csb_id || RAND.
+/// Errors: as derive_tgk_key.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_message_key(B& b, prf_func f, bytes_view psk, message_key k, csb_id csb,
+                                              rand_value rand, mutable_bytes out) noexcept {
+    return detail::run(b, f, psk, layout::rfc3830_msg, {constant_of(k), 0xFF, csb.get(), rand.get(), {}}, out);
+}
+
+/// D1, RFC 6043 §5.1.2, keys protecting the initial messages (REQUEST_INIT,
+/// TRANSFER_INIT, RESOLVE_INIT): inkey PSK / envelope key / MPKi, label
+/// constant || 0xFF || CSB ID || 0x01 || len RANDRi || RANDRi || len RANDRr || RANDRr.
+/// An omitted RAND is an empty view (its length byte is then 0).
+/// Errors: key_too_short (inkey < 128 bits), field_too_long (a RAND over
+/// 255 bytes), rand_too_short (both RANDs empty: "at least one of RANDRi and
+/// RANDRr is always used"), unknown_prf_func, invalid_argument (empty out),
+/// crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_initial_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
+                                                      rand_value randri, rand_value randrr,
+                                                      mutable_bytes out) noexcept {
+    // RFC 6043 §9: keys MUST be 128 bits or more.
+    if (auto r = detail::check_inkey_6043(inkey); !r) return r;
+    if (auto r = detail::check_len8(randri.get()); !r) return r;
+    if (auto r = detail::check_len8(randrr.get()); !r) return r;
+    // RFC 6043 §5.1.2: "at least one of RANDRi and RANDRr is always used".
+    if (randri.size() == 0 && randrr.size() == 0) return errc::rand_too_short;
+    return detail::run(b, f, inkey, layout::d1, {constant_of(k), 0, csb.get(), randri.get(), randrr.get()}, out);
+}
+
+/// D2, RFC 6043 §5.1.2, keys protecting the response messages (REQUEST_RESP,
+/// TRANSFER_RESP, RESOLVE_RESP): inkey PSK / envelope key / MPKi / MPKr',
+/// label as D1 with 0x02. Errors: as derive_initial_message_key.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_response_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
+                                                       rand_value randri, rand_value randrr,
+                                                       mutable_bytes out) noexcept {
+    // RFC 6043 §9: keys MUST be 128 bits or more.
+    if (auto r = detail::check_inkey_6043(inkey); !r) return r;
+    if (auto r = detail::check_len8(randri.get()); !r) return r;
+    if (auto r = detail::check_len8(randrr.get()); !r) return r;
+    // RFC 6043 §5.1.2: "at least one of RANDRi and RANDRr is always used".
+    if (randri.size() == 0 && randrr.size() == 0) return errc::rand_too_short;
+    return detail::run(b, f, inkey, layout::d2, {constant_of(k), 0, csb.get(), randri.get(), randrr.get()}, out);
+}
+
+namespace detail {
+template <crypto_backend B>
+[[nodiscard]] result<void> fork(B& b, prf_func f, bytes_view inkey, std::uint32_t constant, identity idrr,
+                                rand_value randrkms, mutable_bytes out) noexcept {
+    // RFC 6043 §9: keys MUST be 128 bits or more.
+    if (auto r = check_inkey_6043(inkey); !r) return r;
+    // RFC 6043 §5.1.1: "outkey_len ... SHALL be equal to inkey_len".
+    if (out.size() != inkey.size()) return errc::key_length_mismatch;
+    // RFC 6043 §5.1.1: ID Data length is a 16-bit, RANDRkms length an 8-bit field.
+    if (idrr.size() > 0xFFFF) return errc::field_too_long;
+    if (auto r = check_len8(randrkms.get()); !r) return r;
+    return run(b, f, inkey, layout::d3, {constant, 0, 0, idrr.get(), randrkms.get()}, out);
+}
+}  // namespace detail
+
+/// D3, RFC 6043 §5.1.1: MPKr' from MPKr with the modifier (IDRr ID Data,
+/// RANDRkms), label constant || 0xFF || 0xFFFFFFFF || 0x00 || len ID Data(2)
+/// || ID Data || len RANDRkms || RANDRkms, outkey_len = inkey_len.
+/// Errors: key_too_short, key_length_mismatch (out.size() != mpkr.size()),
+/// field_too_long, unknown_prf_func, crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_forked_mpkr(B& b, prf_func f, bytes_view mpkr, identity idrr, rand_value randrkms,
+                                              mutable_bytes out) noexcept {
+    return detail::fork(b, f, mpkr, label_constant::mpkr_fork, idrr, randrkms, out);
+}
+
+/// D3, RFC 6043 §5.1.1: TGK' from a TGK (never a TEK or GTGK: §5.1.1).
+/// Errors: as derive_forked_mpkr.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_forked_tgk(B& b, prf_func f, bytes_view tgk, identity idrr, rand_value randrkms,
+                                             mutable_bytes out) noexcept {
+    return detail::fork(b, f, tgk, label_constant::tgk_fork, idrr, randrkms, out);
+}
+
+/// The Ticket Policy flags and RANDs that decide D4's label.
+struct d4_rands {
+    rand_value randri{};
+    rand_value randrr{};
+    bool h = false;  ///< H flag: RANDRi used in TGK/GTGK derivation
+    bool g = false;  ///< G flag: RANDRr generated by R (and used here)
+};
+
+/// D4, RFC 6043 §5.1.3: TEK (or SRTP auth / encr / salt key) from a TGK,
+/// TGK' or GTGK; label constant || CS ID || 0xFFFFFFFF || 0x03 || len RANDRi
+/// || [RANDRi] || len RANDRr || [RANDRr], RANDRi included iff H, RANDRr iff G.
+/// Errors: flag_g_or_h_required (neither H nor G: "at least one of RANDRi and
+/// RANDRr MUST be used"), rand_too_short (the selected RANDs are all empty),
+/// key_too_short, field_too_long, unknown_prf_func, invalid_argument,
+/// crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_session_key(B& b, prf_func f, bytes_view tgk, tgk_key k, cs_id cs,
+                                              const d4_rands& r, mutable_bytes out) noexcept {
+    // RFC 6043 §9: keys MUST be 128 bits or more.
+    if (auto e = detail::check_inkey_6043(tgk); !e) return e;
+    // RFC 6043 §5.1.3: "at least one of RANDRi and RANDRr MUST be used".
+    if (!r.h && !r.g) return errc::flag_g_or_h_required;
+    const bytes_view ri = r.h ? r.randri.get() : bytes_view{};
+    const bytes_view rr = r.g ? r.randrr.get() : bytes_view{};
+    if (ri.empty() && rr.empty()) return errc::rand_too_short;
+    if (auto e = detail::check_len8(ri); !e) return e;
+    if (auto e = detail::check_len8(rr); !e) return e;
+    return detail::run(b, f, tgk, layout::d4, {constant_of(k), cs.get(), 0, ri, rr}, out);
+}
+
+/// D5, RFC 6043 §6.10: the auth_key of the Vr payload (Initiator Data) from
+/// MPKr (not forked); label constant || 0xFF || 0xFFFFFFFF || 0x04.
+/// RFC 6043 does not say which PRF: the caller passes one (see notes).
+/// `k` is normally message_key::auth (the RFC lists encr / salt as well).
+/// Errors: key_too_short, unknown_prf_func, invalid_argument, crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_vr_auth_key(B& b, prf_func f, bytes_view mpkr, mutable_bytes out,
+                                              message_key k = message_key::auth) noexcept {
+    // RFC 6043 §9: keys MUST be 128 bits or more.
+    if (auto e = detail::check_inkey_6043(mpkr); !e) return e;
+    return detail::run(b, f, mpkr, layout::d5, {constant_of(k), 0, 0, {}, {}}, out);
+}
+
+/// D6, RFC 6043 App. A.2.1: MIKEY base ticket encr / auth / salt key from
+/// the TPK; label constant || 0xFF || 0xFFFFFFFF || 0x05 || len RAND || RAND.
+/// Errors: key_too_short, field_too_long, unknown_prf_func, invalid_argument,
+/// crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_ticket_key(B& b, prf_func f, bytes_view tpk, message_key k, rand_value rand,
+                                             mutable_bytes out) noexcept {
+    // RFC 6043 §9: "All keys (including keys used to protect the ticket) MUST" be >= 128 bits.
+    if (auto e = detail::check_inkey_6043(tpk); !e) return e;
+    if (auto e = detail::check_len8(rand.get()); !e) return e;
+    return detail::run(b, f, tpk, layout::d6, {constant_of(k), 0, 0, rand.get(), {}}, out);
+}
+
+namespace detail {
+template <crypto_backend B>
+[[nodiscard]] result<void> mpk_split(B& b, prf_func f, bytes_view mpk, std::uint32_t constant, rand_value rand,
+                                     mutable_bytes out) noexcept {
+    // RFC 6043 §9: keys MUST be 128 bits or more.
+    if (auto e = check_inkey_6043(mpk); !e) return e;
+    // RFC 6043 App. A.2.2: "outkey_len ... SHALL be equal to inkey_len".
+    if (out.size() != mpk.size()) return errc::key_length_mismatch;
+    if (auto e = check_len8(rand.get()); !e) return e;
+    return run(b, f, mpk, layout::d7, {constant, 0, 0, rand.get(), {}}, out);
+}
+}  // namespace detail
+
+/// D7, RFC 6043 App. A.2.2: MPKi from the MPK; label constant || 0xFF ||
+/// 0xFFFFFFFF || 0x06 || len RAND || RAND; outkey_len = inkey_len.
+/// Errors: key_too_short, key_length_mismatch, field_too_long,
+/// unknown_prf_func, crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_mpki(B& b, prf_func f, bytes_view mpk, rand_value rand, mutable_bytes out) noexcept {
+    return detail::mpk_split(b, f, mpk, label_constant::mpki, rand, out);
+}
+
+/// D7, RFC 6043 App. A.2.2: MPKr from the MPK. Errors: as derive_mpki.
+template <crypto_backend B>
+[[nodiscard]] result<void> derive_mpkr(B& b, prf_func f, bytes_view mpk, rand_value rand, mutable_bytes out) noexcept {
+    return detail::mpk_split(b, f, mpk, label_constant::mpkr, rand, out);
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/derive.hpp ----
+// #include "prf.hpp" (inlined above as mikey/crypto/prf.hpp)
+
+namespace mikey::crypto {
+
+/// Bytes of encr_key for an Encr alg: 16 for AES-CM-128 (RFC 3830 §4.2.3),
+/// AES-KW-128 (RFC 3830 §4.2.3), 32 for AES-CM-256 (RFC 6043 §6.2), 0 for
+/// NULL; nullopt for algorithms this library does not implement.
+[[nodiscard]] constexpr std::optional<std::size_t> encr_key_size(encr_alg a) noexcept {
+    switch (a) {
+        case encr_alg::null: return 0;
+        case encr_alg::aes_cm_128: return 16;
+        case encr_alg::aes_kw_128: return 16;
+        case encr_alg::aes_cm_256: return 32;
+    }
+    return std::nullopt;
+}
+
+/// Bytes of salt_key: 14 (112 bits) for AES-CM (RFC 3830 §4.2.3 "S is a
+/// 112-bit salting key"; RFC 6043 §6.2 AES-CM-256 is the same with a 256-bit
+/// key), 8 (64 bits) for AES-KW (RFC 3830 §4.2.3 "a 64-bit salt, S"), 0 for NULL.
+[[nodiscard]] constexpr std::optional<std::size_t> salt_key_size(encr_alg a) noexcept {
+    switch (a) {
+        case encr_alg::null: return 0;
+        case encr_alg::aes_cm_128: return 14;
+        case encr_alg::aes_kw_128: return 8;
+        case encr_alg::aes_cm_256: return 14;
+    }
+    return std::nullopt;
+}
+
+/// Bytes of auth_key: 20 for HMAC-SHA-1-160 (RFC 3830 §4.2.4 "SHOULD be equal
+/// to the size of the hash function's output"), 32 for HMAC-SHA-256-256
+/// (RFC 6043 §6.2 "SHALL be used with a 256-bit authentication key"), 0 NULL.
+[[nodiscard]] constexpr std::optional<std::size_t> auth_key_size(mac_alg a) noexcept {
+    switch (a) {
+        case mac_alg::null: return 0;
+        case mac_alg::hmac_sha_1_160: return 20;
+        case mac_alg::hmac_sha_256_256: return 32;
+    }
+    return std::nullopt;
+}
+
+/// The HMAC hash of a MAC alg (nullopt for NULL and unknown ones).
+[[nodiscard]] constexpr std::optional<hmac_hash> hash_of(mac_alg a) noexcept {
+    switch (a) {
+        case mac_alg::hmac_sha_1_160: return hmac_hash::sha_1;
+        case mac_alg::hmac_sha_256_256: return hmac_hash::sha_256;
+        default: return std::nullopt;
+    }
+}
+
+static_assert(*encr_key_size(encr_alg::aes_cm_128) == 16 && *encr_key_size(encr_alg::aes_cm_256) == 32);
+static_assert(*salt_key_size(encr_alg::aes_cm_128) * 8 == 112 && *salt_key_size(encr_alg::aes_kw_128) * 8 == 64);
+static_assert(*auth_key_size(mac_alg::hmac_sha_1_160) == mac_size(mac_alg::hmac_sha_1_160));
+static_assert(*auth_key_size(mac_alg::hmac_sha_256_256) == mac_size(mac_alg::hmac_sha_256_256));
+
+/// Key size class of an algorithm for the RFC 6043 §9 rules: 256 for the
+/// three algorithms RFC 6043 adds, 128 for the RFC 3830 ones ("128-bit
+/// algorithms"; MIKEY-1 and HMAC-SHA-1-160 included), 0 for NULL (no key).
+enum class strength : std::uint16_t { none = 0, bits_128 = 128, bits_256 = 256 };
+
+[[nodiscard]] constexpr strength strength_of(prf_func f) noexcept {
+    return f == prf_func::prf_hmac_sha_256 ? strength::bits_256 : strength::bits_128;
+}
+[[nodiscard]] constexpr strength strength_of(encr_alg a) noexcept {
+    switch (a) {
+        case encr_alg::null: return strength::none;
+        case encr_alg::aes_cm_256: return strength::bits_256;
+        default: return strength::bits_128;
+    }
+}
+[[nodiscard]] constexpr strength strength_of(mac_alg a) noexcept {
+    switch (a) {
+        case mac_alg::null: return strength::none;
+        case mac_alg::hmac_sha_256_256: return strength::bits_256;
+        default: return strength::bits_128;
+    }
+}
+
+/// The algorithms protecting one exchange: PRF func, KEMAC Encr alg, MAC
+/// alg (KEMAC MAC and V Auth alg).
+struct algorithm_suite {
+    prf_func prf = prf_func::mikey_1;
+    encr_alg encr = encr_alg::aes_cm_128;
+    mac_alg mac = mac_alg::hmac_sha_1_160;
+};
+
+/// Checks a suite against RFC 6043 §9, given the longest session key
+/// (TEK / TGK / GTGK) in bytes that it will carry (0 if none):
+///   unsupported_algorithm  a member this library does not implement;
+///   algorithm_mix          a 256-bit algorithm together with a 128-bit one
+///                          ("they SHALL NOT be mixed with algorithms using
+///                          key sizes less than 256 bits");
+///   algorithm_too_weak     session keys over 128 bits with any 128-bit
+///                          algorithm ("128-bit algorithms SHALL NOT be used").
+[[nodiscard]] constexpr result<void> check_algorithm_suite(const algorithm_suite& s,
+                                                           std::size_t longest_session_key_bytes) noexcept {
+    if (!prf_for(s.prf) || !encr_key_size(s.encr) || !auth_key_size(s.mac)) {
+        return errc::unsupported_algorithm;
+    }
+    const strength all[3] = {strength_of(s.prf), strength_of(s.encr), strength_of(s.mac)};
+    bool any_128 = false;
+    bool any_256 = false;
+    for (const strength x : all) {
+        any_128 = any_128 || x == strength::bits_128;
+        any_256 = any_256 || x == strength::bits_256;
+    }
+    // RFC 6043 §9: the 256-bit algorithms "SHALL NOT be mixed with algorithms
+    // using key sizes less than 256 bits".
+    if (any_128 && any_256) {
+        return errc::algorithm_mix;
+    }
+    // RFC 6043 §9: "If session keys (TEK/TGK/GTGK) longer than 128 bits are
+    // used, 128-bit algorithms SHALL NOT be used."
+    if (longest_session_key_bytes > 16 && any_128) {
+        return errc::algorithm_too_weak;
+    }
+    return {};
+}
+
+/// RFC 6043 §9: "All keys (including keys used to protect the ticket) MUST
+/// have adequate strength/length, i.e., 128 bits or more."
+/// Errors: key_too_short.
+[[nodiscard]] constexpr result<void> check_key_length(std::size_t key_bytes) noexcept {
+    if (key_bytes < min_key_bytes) {
+        return errc::key_too_short;
+    }
+    return {};
+}
+
+/// RFC 6043 §9: "the sum of the lengths of RANDRi and RANDRr MUST at least be
+/// equal to the size of the longest pre-shared key/envelope key/MPK/TGK/GTGK".
+/// Errors: rand_too_short.
+[[nodiscard]] constexpr result<void> check_randri_randrr(std::size_t randri_bytes, std::size_t randrr_bytes,
+                                                         std::size_t longest_key_bytes) noexcept {
+    if (randri_bytes + randrr_bytes < longest_key_bytes) {
+        return errc::rand_too_short;
+    }
+    return {};
+}
+
+/// RFC 6043 §9: "RANDRkms MUST at least be as long as the longest MPKr/TGK".
+/// Errors: rand_too_short.
+[[nodiscard]] constexpr result<void> check_randrkms(std::size_t randrkms_bytes,
+                                                    std::size_t longest_mpkr_or_tgk_bytes) noexcept {
+    if (randrkms_bytes < longest_mpkr_or_tgk_bytes) {
+        return errc::rand_too_short;
+    }
+    return {};
+}
+
+/// RFC 6043 §9: "the RAND in the MIKEY base ticket MUST at least be as long as
+/// the longest of TPK and MPK". Errors: rand_too_short.
+[[nodiscard]] constexpr result<void> check_ticket_rand(std::size_t rand_bytes, std::size_t tpk_bytes,
+                                                       std::size_t mpk_bytes) noexcept {
+    if (rand_bytes < (tpk_bytes > mpk_bytes ? tpk_bytes : mpk_bytes)) {
+        return errc::rand_too_short;
+    }
+    return {};
+}
+
+/// Key lengths a suite's algorithms take: encr_key and auth_key must have
+/// exactly the algorithm's size. Errors: unsupported_algorithm,
+/// key_length_mismatch.
+[[nodiscard]] constexpr result<void> check_encr_key(encr_alg a, std::size_t key_bytes) noexcept {
+    const auto want = encr_key_size(a);
+    if (!want) return errc::unsupported_algorithm;
+    if (*want != key_bytes) return errc::key_length_mismatch;
+    return {};
+}
+[[nodiscard]] constexpr result<void> check_auth_key(mac_alg a, std::size_t key_bytes) noexcept {
+    const auto want = auth_key_size(a);
+    if (!want) return errc::unsupported_algorithm;
+    if (*want != key_bytes) return errc::key_length_mismatch;
+    return {};
+}
+
+// The rules, pinned.
+static_assert(check_algorithm_suite({prf_func::mikey_1, encr_alg::aes_cm_128, mac_alg::hmac_sha_1_160}, 16));
+static_assert(check_algorithm_suite({prf_func::prf_hmac_sha_256, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256}, 32));
+static_assert(check_algorithm_suite({prf_func::prf_hmac_sha_256, encr_alg::null, mac_alg::hmac_sha_256_256}, 32));
+static_assert(check_algorithm_suite({prf_func::prf_hmac_sha_256, encr_alg::aes_cm_128, mac_alg::hmac_sha_256_256}, 16)
+                  .error() == errc::algorithm_mix);
+static_assert(check_algorithm_suite({prf_func::mikey_1, encr_alg::aes_cm_128, mac_alg::hmac_sha_1_160}, 32).error() ==
+              errc::algorithm_too_weak);
+static_assert(check_algorithm_suite({static_cast<prf_func>(120), encr_alg::aes_cm_128, mac_alg::hmac_sha_1_160}, 16)
+                  .error() == errc::unsupported_algorithm);
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/algorithms.hpp ----
+// #include <mikey/crypto/botan_backend.hpp> (not in the umbrella header; inlined)
+// ---- begin mikey/crypto/botan_backend.hpp ----
+// mikey-ticket: the Botan crypto backend. This is the ONLY header of the
+// library that includes Botan; everything else uses the crypto_backend
+// concept (backend.hpp), so another backend (Botan 3, OpenSSL, ...) is one
+// more header like this one.
+//
+// Botan versions: written against Botan 2.19 (Debian libbotan-2-dev) using
+// only calls that exist unchanged in Botan 3 (create(), set_key(), update(),
+// final(), set_iv(), cipher(), encrypt()/decrypt(), constant_time_compare()
+// on pointers, secure_scrub_memory(), the FFI RNG). Nothing here depends on
+// a version switch.
+//
+// Exceptions: Botan reports errors by throwing. With exceptions enabled
+// (MIKEY_EXCEPTIONS) every Botan call runs inside a try block and any
+// exception becomes errc::crypto_backend_failure. With -fno-exceptions the
+// library is still the one Botan compiled with exceptions, so a throw would
+// terminate the program: the backend therefore checks every documented
+// precondition before calling (key lengths via valid_keylength(), IV
+// lengths, keyed state, object creation through create(), which returns
+// nullptr instead of throwing), which leaves only allocation failure inside
+// Botan (first use of an object) as a way to terminate. The default RNG goes
+// through Botan's C FFI (botan_rng_init "user" = AutoSeeded_RNG) because
+// <botan/rng.h> cannot be included under -fno-exceptions (Botan 2's Null_RNG
+// has an inline throw) and because the FFI never throws.
+
+#include <botan/block_cipher.h>
+#include <botan/ffi.h>
+#include <botan/mac.h>
+#include <botan/mem_ops.h>
+#include <botan/stream_cipher.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+// #include "../core/config.hpp" (inlined above as mikey/core/config.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+
+namespace mikey::crypto {
+
+/// A replaceable random source: fill(context, out, n) writes n random bytes
+/// and returns true, or returns false on failure. Deterministic sources make
+/// tests and fuzzing reproducible; the default is Botan's AutoSeeded_RNG.
+struct random_source {
+    void* context = nullptr;
+    bool (*fill)(void* context, std::uint8_t* out, std::size_t n) noexcept = nullptr;
+};
+
+namespace detail {
+
+/// Runs f (a Botan call sequence); maps any exception to crypto_backend_failure.
+template <class F>
+[[nodiscard]] inline result<void> botan_guard(F&& f) noexcept {
+#if MIKEY_EXCEPTIONS
+    try {
+        return std::forward<F>(f)();
+    } catch (...) {
+        return errc::crypto_backend_failure;
+    }
+#else
+    return std::forward<F>(f)();
+#endif
+}
+
+struct ffi_rng_deleter {
+    void operator()(void* rng) const noexcept { botan_rng_destroy(static_cast<botan_rng_t>(rng)); }
+};
+
+}  // namespace detail
+
+/// crypto_backend on Botan. Holds one HMAC object per hash, AES block
+/// ciphers and AES-CTR stream ciphers, created once by create(); the
+/// operations reuse them, so after the first use of each object no call
+/// allocates. Not thread-safe: use one backend per thread.
+class botan_backend {
+public:
+    /// Creates the Botan objects and the RNG (`rng`, or Botan's AutoSeeded_RNG
+    /// when rng.fill is null).
+    /// Errors: unsupported_algorithm (Botan built without HMAC / SHA-1 /
+    /// SHA-256 / AES / CTR), crypto_backend_failure (RNG could not be seeded,
+    /// or Botan threw).
+    [[nodiscard]] static result<botan_backend> create(random_source rng = {}) noexcept {
+        botan_backend b;
+        b.m_rng = rng;
+        auto made = detail::botan_guard([&]() -> result<void> {
+            b.m_hmac[0] = Botan::MessageAuthenticationCode::create("HMAC(SHA-1)");
+            b.m_hmac[1] = Botan::MessageAuthenticationCode::create("HMAC(SHA-256)");
+            b.m_aes[0] = Botan::BlockCipher::create("AES-128");
+            b.m_aes[1] = Botan::BlockCipher::create("AES-192");
+            b.m_aes[2] = Botan::BlockCipher::create("AES-256");
+            b.m_ctr[0] = Botan::StreamCipher::create("CTR-BE(AES-128)");
+            b.m_ctr[1] = Botan::StreamCipher::create("CTR-BE(AES-192)");
+            b.m_ctr[2] = Botan::StreamCipher::create("CTR-BE(AES-256)");
+            for (const auto& m : b.m_hmac) {
+                if (!m) return errc::unsupported_algorithm;
+            }
+            for (const auto& c : b.m_aes) {
+                if (!c) return errc::unsupported_algorithm;
+            }
+            for (const auto& c : b.m_ctr) {
+                if (!c || !c->valid_iv_length(aes_block_size)) return errc::unsupported_algorithm;
+            }
+            if (b.m_rng.fill == nullptr) {
+                botan_rng_t r = nullptr;
+                if (botan_rng_init(&r, "user") != 0 || r == nullptr) {
+                    return errc::crypto_backend_failure;
+                }
+                b.m_ffi_rng.reset(r);
+            }
+            return {};
+        });
+        if (!made) {
+            return made.error();
+        }
+        return b;
+    }
+
+    botan_backend(botan_backend&&) noexcept = default;
+    botan_backend& operator=(botan_backend&&) noexcept = default;
+    botan_backend(const botan_backend&) = delete;
+    botan_backend& operator=(const botan_backend&) = delete;
+    ~botan_backend() = default;
+
+    /// Replaces the random source (fill == nullptr restores Botan's RNG if
+    /// the backend was created with it).
+    void set_random_source(random_source rng) noexcept { m_rng = rng; }
+
+    // --- HMAC (RFC 2104) -------------------------------------------------
+
+    /// Keys the HMAC state of `h`. Errors: crypto_backend_failure.
+    [[nodiscard]] result<void> hmac_set_key(hmac_hash h, bytes_view key) noexcept {
+        auto& m = mac(h);
+        m_keyed[index(h)] = false;
+        // HMAC takes keys of any length (RFC 2104 §2); checked anyway so that
+        // Botan never throws Invalid_Key_Length.
+        if (!m.valid_keylength(key.size())) {
+            return errc::key_length_mismatch;
+        }
+        auto r = detail::botan_guard([&]() -> result<void> {
+            m.set_key(key.data(), key.size());
+            return {};
+        });
+        m_keyed[index(h)] = r.has_value();
+        return r;
+    }
+
+    /// Absorbs bytes into the keyed state of `h` (ignored when not keyed;
+    /// hmac_final then reports invalid_argument).
+    void hmac_update(hmac_hash h, bytes_view data) noexcept {
+        if (!m_keyed[index(h)] || data.empty()) {
+            return;
+        }
+        auto& m = mac(h);
+        (void)detail::botan_guard([&]() -> result<void> {
+            m.update(data.data(), data.size());
+            return {};
+        });
+    }
+
+    /// Writes the tag and leaves the state keyed for the next message.
+    /// Errors: invalid_argument (out.size() != hmac_size(h), or no key set),
+    /// crypto_backend_failure.
+    [[nodiscard]] result<void> hmac_final(hmac_hash h, mutable_bytes out) noexcept {
+        auto& m = mac(h);
+        if (!m_keyed[index(h)] || out.size() != m.output_length()) {
+            return errc::invalid_argument;
+        }
+        return detail::botan_guard([&]() -> result<void> {
+            m.final(out.data());
+            return {};
+        });
+    }
+
+    // --- AES-CTR (RFC 3711 AES-CM) ---------------------------------------
+
+    /// AES in counter mode, 128-bit big-endian counter starting at `iv`.
+    /// Errors: key_length_mismatch (key not 16/24/32 bytes), invalid_argument
+    /// (iv not 16 bytes, out.size() != in.size()), crypto_backend_failure.
+    [[nodiscard]] result<void> aes_ctr(bytes_view key, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
+        Botan::StreamCipher* c = ctr_for(key.size());
+        if (c == nullptr || !c->valid_keylength(key.size())) {
+            return errc::key_length_mismatch;
+        }
+        if (iv.size() != aes_block_size || out.size() != in.size()) {
+            return errc::invalid_argument;
+        }
+        return detail::botan_guard([&]() -> result<void> {
+            c->set_key(key.data(), key.size());
+            c->set_iv(iv.data(), iv.size());
+            if (!in.empty()) {
+                c->cipher(in.data(), out.data(), in.size());
+            }
+            return {};
+        });
+    }
+
+    // --- RFC 3394 key wrap with a caller IV --------------------------------
+    //
+    // Botan's rfc3394_keywrap / nist_key_wrap fix the initial value to
+    // A6A6A6A6A6A6A6A6 and offer no way to pass another one, while RFC 3830
+    // §4.2.3 sets it to the derived 64-bit salt. So the RFC 3394 §2.2.1 /
+    // §2.2.2 index loop is written out here; every AES block operation is
+    // Botan's (BlockCipher::encrypt / decrypt). The tests check it against
+    // the RFC 3394 §4 vectors and against Botan's nist_key_wrap for the
+    // default IV.
+
+    /// RFC 3394 §2.2.1 wrap. Errors: key_length_mismatch (kek not 16/24/32
+    /// bytes), invalid_argument (iv not 8 bytes; in not a multiple of 8 bytes
+    /// or shorter than 16; out.size() != in.size() + 8), crypto_backend_failure.
+    [[nodiscard]] result<void> aes_key_wrap(bytes_view kek, bytes_view iv, bytes_view in,
+                                            mutable_bytes out) noexcept {
+        Botan::BlockCipher* c = aes_for(kek.size());
+        if (c == nullptr) {
+            return errc::key_length_mismatch;
+        }
+        // RFC 3394 §2: n >= 2 64-bit blocks of plaintext.
+        if (iv.size() != key_wrap_iv_size || in.size() % 8 != 0 || in.size() < 16 ||
+            out.size() != in.size() + 8) {
+            return errc::invalid_argument;
+        }
+        return detail::botan_guard([&]() -> result<void> {
+            c->set_key(kek.data(), kek.size());
+            const std::size_t n = in.size() / 8;
+            std::uint8_t a[8];
+            std::uint8_t blk[aes_block_size];
+            std::memcpy(a, iv.data(), 8);
+            std::memmove(out.data() + 8, in.data(), in.size());
+            for (std::size_t j = 0; j <= 5; ++j) {
+                for (std::size_t i = 1; i <= n; ++i) {
+                    std::uint8_t* r = out.data() + 8 * i;
+                    std::memcpy(blk, a, 8);
+                    std::memcpy(blk + 8, r, 8);
+                    c->encrypt(blk, blk);
+                    const std::uint64_t t = n * j + i;
+                    for (std::size_t k = 0; k < 8; ++k) {
+                        a[k] = static_cast<std::uint8_t>(blk[k] ^ static_cast<std::uint8_t>(t >> (56 - 8 * k)));
+                    }
+                    std::memcpy(r, blk + 8, 8);
+                }
+            }
+            std::memcpy(out.data(), a, 8);
+            Botan::secure_scrub_memory(blk, sizeof blk);
+            Botan::secure_scrub_memory(a, sizeof a);
+            return {};
+        });
+    }
+
+    /// RFC 3394 §2.2.2 unwrap with integrity check against `iv`.
+    /// Errors: key_length_mismatch, invalid_argument (iv not 8 bytes, out
+    /// size), key_unwrap_failure (in not a multiple of 8 bytes or shorter
+    /// than 24, or the recovered A differs from iv; out is wiped),
+    /// crypto_backend_failure.
+    [[nodiscard]] result<void> aes_key_unwrap(bytes_view kek, bytes_view iv, bytes_view in,
+                                              mutable_bytes out) noexcept {
+        Botan::BlockCipher* c = aes_for(kek.size());
+        if (c == nullptr) {
+            return errc::key_length_mismatch;
+        }
+        if (iv.size() != key_wrap_iv_size) {
+            return errc::invalid_argument;
+        }
+        // RFC 3394 §2.2.2: input is n + 1 64-bit blocks, n >= 2.
+        if (in.size() % 8 != 0 || in.size() < 24) {
+            return errc::key_unwrap_failure;
+        }
+        if (out.size() != in.size() - 8) {
+            return errc::invalid_argument;
+        }
+        auto r = detail::botan_guard([&]() -> result<void> {
+            c->set_key(kek.data(), kek.size());
+            const std::size_t n = in.size() / 8 - 1;
+            std::uint8_t a[8];
+            std::uint8_t blk[aes_block_size];
+            std::memcpy(a, in.data(), 8);
+            std::memmove(out.data(), in.data() + 8, out.size());
+            for (std::size_t j = 6; j-- > 0;) {
+                for (std::size_t i = n; i >= 1; --i) {
+                    std::uint8_t* rr = out.data() + 8 * (i - 1);
+                    const std::uint64_t t = n * j + i;
+                    for (std::size_t k = 0; k < 8; ++k) {
+                        blk[k] = static_cast<std::uint8_t>(a[k] ^ static_cast<std::uint8_t>(t >> (56 - 8 * k)));
+                    }
+                    std::memcpy(blk + 8, rr, 8);
+                    c->decrypt(blk, blk);
+                    std::memcpy(a, blk, 8);
+                    std::memcpy(rr, blk + 8, 8);
+                }
+            }
+            // RFC 3394 §2.2.3: the unwrap succeeds only if A equals the IV.
+            const bool ok = Botan::constant_time_compare(a, iv.data(), 8);
+            Botan::secure_scrub_memory(blk, sizeof blk);
+            Botan::secure_scrub_memory(a, sizeof a);
+            if (!ok) {
+                return errc::key_unwrap_failure;
+            }
+            return {};
+        });
+        if (!r) {
+            Botan::secure_scrub_memory(out.data(), out.size());
+        }
+        return r;
+    }
+
+    // --- RNG, compare, wipe -------------------------------------------------
+
+    /// Fills `out` with random bytes. Errors: crypto_backend_failure.
+    [[nodiscard]] result<void> random(mutable_bytes out) noexcept {
+        if (out.empty()) {
+            return {};
+        }
+        if (m_rng.fill != nullptr) {
+            return m_rng.fill(m_rng.context, out.data(), out.size()) ? result<void>{}
+                                                                     : result<void>{errc::crypto_backend_failure};
+        }
+        if (!m_ffi_rng || botan_rng_get(static_cast<botan_rng_t>(m_ffi_rng.get()), out.data(), out.size()) != 0) {
+            return errc::crypto_backend_failure;
+        }
+        return {};
+    }
+
+    /// Constant-time equality (Botan::constant_time_compare); false when the
+    /// lengths differ.
+    [[nodiscard]] bool equal(bytes_view a, bytes_view b) const noexcept {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        if (a.empty()) {
+            return true;
+        }
+        return Botan::constant_time_compare(a.data(), b.data(), a.size());
+    }
+
+    /// Botan::secure_scrub_memory over `b`.
+    void wipe(mutable_bytes b) const noexcept {
+        if (!b.empty()) {
+            Botan::secure_scrub_memory(b.data(), b.size());
+        }
+    }
+
+private:
+    botan_backend() noexcept = default;
+
+    static constexpr std::size_t index(hmac_hash h) noexcept { return h == hmac_hash::sha_1 ? 0 : 1; }
+    Botan::MessageAuthenticationCode& mac(hmac_hash h) noexcept { return *m_hmac[index(h)]; }
+    Botan::BlockCipher* aes_for(std::size_t key_size) noexcept {
+        switch (key_size) {
+            case 16: return m_aes[0].get();
+            case 24: return m_aes[1].get();
+            case 32: return m_aes[2].get();
+            default: return nullptr;
+        }
+    }
+    Botan::StreamCipher* ctr_for(std::size_t key_size) noexcept {
+        switch (key_size) {
+            case 16: return m_ctr[0].get();
+            case 24: return m_ctr[1].get();
+            case 32: return m_ctr[2].get();
+            default: return nullptr;
+        }
+    }
+
+    std::array<std::unique_ptr<Botan::MessageAuthenticationCode>, 2> m_hmac{};
+    std::array<bool, 2> m_keyed{};
+    std::array<std::unique_ptr<Botan::BlockCipher>, 3> m_aes{};
+    std::array<std::unique_ptr<Botan::StreamCipher>, 3> m_ctr{};
+    random_source m_rng{};
+    std::unique_ptr<void, detail::ffi_rng_deleter> m_ffi_rng{};
+};
+
+static_assert(crypto_backend<botan_backend>);
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/botan_backend.hpp ----
+// #include <mikey/crypto/kemac.hpp> (not in the umbrella header; inlined)
+// ---- begin mikey/crypto/kemac.hpp ----
+// mikey-ticket: protected KEMAC payloads (RFC 3830 §6.2, §4.2.3-§4.2.4;
+// RFC 6043 §6.2): build one from Key data entries, open one back into views
+// of its Key data entries.
+//
+// MAC coverage depends on the method (RFC 3830 §6.2):
+//   PK method (kemac_mac_scope::kemac_only): the KEMAC payload alone, minus
+//     the MAC field, with its Next payload byte taken as zero;
+//   PSK method (RFC 3830 I_MESSAGE): the whole message up to the MAC field:
+//     build the KEMAC with mac_scope::message (the MAC field is left zero),
+//     assemble the message, then fill_message_mac() (verification.hpp);
+//   RFC 6043 messages: MAC alg NULL, the V payload authenticates.
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+// #include "../payload/chain.hpp" (inlined above as mikey/payload/chain.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "kemac_cipher.hpp" (inlined)
+// ---- begin mikey/crypto/kemac_cipher.hpp ----
+// mikey-ticket: the KEMAC Encr data ciphers over raw byte spans
+// (RFC 3830 §4.2.3, RFC 6043 §6.2): NULL, AES-CM-128, AES-CM-256, AES-KW-128.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "../core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
+// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+
+namespace mikey::crypto {
+
+/// The 64-bit T that goes into the AES-CM IV, from a T payload's TS type and
+/// TS value (RFC 3830 §4.2.3 "T is the 64-bit timestamp sent by the
+/// Initiator"):
+///   NTP-UTC, NTP: the 8-byte value as is;
+///   COUNTER (4 bytes): zero-extended to 64 bits (RFC 3830 §6.6 note; see notes/crypto.md);
+///   NTP-UTC-32 (4 bytes): "padded to a 64-bit NTP-UTC timestamp (with zeroes
+///   in the fractional second part)" (RFC 6043 §6.3), i.e. seconds << 32.
+/// nullopt when the value length does not match the type.
+[[nodiscard]] constexpr std::optional<std::uint64_t> iv_timestamp(ts_type type, bytes_view value) noexcept {
+    if (value.size() != ts_value_size(type)) {
+        return std::nullopt;
+    }
+    std::uint64_t v = 0;
+    for (const std::uint8_t b : value) {
+        v = (v << 8) | b;
+    }
+    switch (type) {
+        case ts_type::ntp_utc:
+        case ts_type::ntp:
+        case ts_type::counter: return v;
+        case ts_type::ntp_utc_32: return v << 32;
+    }
+    return std::nullopt;
+}
+static_assert(*iv_timestamp(ts_type::ntp_utc_32, std::array<std::uint8_t, 4>{0xE0, 0, 0, 1}) == 0xE000000100000000ull);
+static_assert(*iv_timestamp(ts_type::counter, std::array<std::uint8_t, 4>{0, 0, 1, 2}) == 0x0102ull);
+
+/// RFC 3830 §4.2.3: IV = (S XOR (0x0000 || CSB ID || T)) || 0x0000, S the
+/// 112-bit salt_key. Precondition: salt.size() == 14.
+[[nodiscard]] constexpr std::array<std::uint8_t, 16> aes_cm_iv(bytes_view salt, csb_id csb, std::uint64_t t) noexcept {
+    std::array<std::uint8_t, 16> iv{};
+    for (std::size_t i = 0; i < 14 && i < salt.size(); ++i) {
+        iv[i] = salt[i];
+    }
+    const std::uint32_t c = csb.get();
+    for (std::size_t i = 0; i < 4; ++i) {
+        iv[2 + i] ^= static_cast<std::uint8_t>(c >> (24 - 8 * i));
+    }
+    for (std::size_t i = 0; i < 8; ++i) {
+        iv[6 + i] ^= static_cast<std::uint8_t>(t >> (56 - 8 * i));
+    }
+    return iv;
+}
+// The RFC 3830 digest's reference IV (recomputed independently by
+// tests/vectors/crypto_vectors.py).
+static_assert(aes_cm_iv(std::array<std::uint8_t, 14>{0x73, 0x35, 0xcd, 0x6d, 0x03, 0x6c, 0x56, 0xd5, 0xcc, 0x4e, 0x98,
+                                                     0x4e, 0x30, 0x16},
+                        csb_id{0x12345678}, 0xebf99d4cb05ea24cull) ==
+              std::array<std::uint8_t, 16>{0x73, 0x35, 0xdf, 0x59, 0x55, 0x14, 0xbd, 0x2c, 0x51, 0x02, 0x28, 0x10, 0x92,
+                                           0x5a, 0x00, 0x00});
+
+/// Encr data size for `plain` bytes of key-data sub-payloads: equal for NULL
+/// and AES-CM (no padding), + 8 for AES-KW (RFC 3394 §2.2.1); nullopt for
+/// unknown algorithms.
+[[nodiscard]] constexpr std::optional<std::size_t> encrypted_size(encr_alg a, std::size_t plain) noexcept {
+    switch (a) {
+        case encr_alg::null:
+        case encr_alg::aes_cm_128:
+        case encr_alg::aes_cm_256: return plain;
+        case encr_alg::aes_kw_128: return plain + 8;
+    }
+    return std::nullopt;
+}
+/// Plaintext size for `encrypted` bytes of Encr data (nullopt: unknown
+/// algorithm, or an AES-KW length that cannot be a wrap output).
+[[nodiscard]] constexpr std::optional<std::size_t> decrypted_size(encr_alg a, std::size_t encrypted) noexcept {
+    switch (a) {
+        case encr_alg::null:
+        case encr_alg::aes_cm_128:
+        case encr_alg::aes_cm_256: return encrypted;
+        case encr_alg::aes_kw_128:
+            if (encrypted < 24 || encrypted % 8 != 0) return std::nullopt;
+            return encrypted - 8;
+    }
+    return std::nullopt;
+}
+
+/// The keys and IV inputs of one KEMAC encryption.
+struct kemac_cipher_keys {
+    bytes_view encr_key{};  ///< 16 (AES-CM-128, AES-KW-128) or 32 (AES-CM-256) bytes; empty for NULL
+    bytes_view salt_key{};  ///< 14 (AES-CM) or 8 (AES-KW) bytes; empty for NULL
+    csb_id csb{};           ///< HDR CSB ID (0xFFFFFFFF inside a base ticket, RFC 6043 App. A.1)
+    std::uint64_t t = 0;    ///< iv_timestamp() of the Initiator's T
+};
+
+namespace detail {
+[[nodiscard]] constexpr result<void> check_cipher_keys(encr_alg a, const kemac_cipher_keys& k) noexcept {
+    if (auto r = check_encr_key(a, k.encr_key.size()); !r) return r;
+    if (k.salt_key.size() != *salt_key_size(a)) return errc::key_length_mismatch;
+    return {};
+}
+}  // namespace detail
+
+/// Encrypts `plain` (the key-data sub-payload chain) into `out`
+/// (out.size() == *encrypted_size(a, plain.size())). NULL copies; AES-CM is
+/// AES-CTR with aes_cm_iv(); AES-KW-128 is RFC 3394 with IV = the 64-bit salt
+/// (RFC 3830 §4.2.3 "the key wrap IV is then set to S").
+/// Errors: unsupported_algorithm, key_length_mismatch (encr_key / salt_key
+/// of the wrong size), invalid_argument (out size; AES-KW plaintext not a
+/// multiple of 8 bytes or under 16: RFC 3394 §2), field_too_long (result
+/// over 65535 bytes, the Encr data len field), crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> kemac_encrypt(B& b, encr_alg a, const kemac_cipher_keys& k, bytes_view plain,
+                                         mutable_bytes out) noexcept {
+    const auto n = encrypted_size(a, plain.size());
+    if (!n) return errc::unsupported_algorithm;
+    if (auto r = detail::check_cipher_keys(a, k); !r) return r;
+    if (*n > 0xFFFF) return errc::field_too_long;
+    if (out.size() != *n) return errc::invalid_argument;
+    switch (a) {
+        case encr_alg::null:
+            for (std::size_t i = 0; i < plain.size(); ++i) out[i] = plain[i];
+            return {};
+        case encr_alg::aes_cm_128:
+        case encr_alg::aes_cm_256: {
+            // RFC 3830 §4.2.3: at most 2^23 bits under one IV (the 16-bit
+            // block counter); the 16-bit Encr data len keeps us below.
+            const auto iv = aes_cm_iv(k.salt_key, k.csb, k.t);
+            return b.aes_ctr(k.encr_key, iv, plain, out);
+        }
+        case encr_alg::aes_kw_128: return b.aes_key_wrap(k.encr_key, k.salt_key, plain, out);
+    }
+    return errc::unsupported_algorithm;
+}
+
+/// Decrypts Encr data into `out` (out.size() == *decrypted_size(a, in.size())).
+/// Errors: unsupported_algorithm, key_length_mismatch, invalid_argument (out
+/// size), key_unwrap_failure (AES-KW length not a wrap output, or the RFC 3394
+/// integrity check fails; out is wiped), crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> kemac_decrypt(B& b, encr_alg a, const kemac_cipher_keys& k, bytes_view in,
+                                         mutable_bytes out) noexcept {
+    if (!encrypted_size(a, 0)) return errc::unsupported_algorithm;
+    if (auto r = detail::check_cipher_keys(a, k); !r) return r;
+    const auto n = decrypted_size(a, in.size());
+    if (!n) return errc::key_unwrap_failure;
+    if (out.size() != *n) return errc::invalid_argument;
+    switch (a) {
+        case encr_alg::null:
+            for (std::size_t i = 0; i < in.size(); ++i) out[i] = in[i];
+            return {};
+        case encr_alg::aes_cm_128:
+        case encr_alg::aes_cm_256: {
+            const auto iv = aes_cm_iv(k.salt_key, k.csb, k.t);
+            return b.aes_ctr(k.encr_key, iv, in, out);
+        }
+        case encr_alg::aes_kw_128: return b.aes_key_unwrap(k.encr_key, k.salt_key, in, out);
+    }
+    return errc::unsupported_algorithm;
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/kemac_cipher.hpp ----
+// #include "mac.hpp" (inlined)
+// ---- begin mikey/crypto/mac.hpp ----
+// mikey-ticket: the KEMAC MAC / V Auth alg functions (RFC 3830 §4.2.4,
+// RFC 6043 §6.2) over a list of byte ranges: NULL, HMAC-SHA-1-160,
+// HMAC-SHA-256-256. The ranges are whatever the MAC covers (message parts
+// with the MAC field and, in TRANSFER_INIT, the Initiator Data cut out, then
+// the appended identities / initial message).
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+
+namespace mikey::crypto {
+
+/// Computes the MAC of `parts` (concatenated in order) into `out`
+/// (out.size() == mac_size(a); empty for NULL).
+/// Errors: unsupported_algorithm, key_length_mismatch (auth_key not the
+/// algorithm's key size: 20 bytes for HMAC-SHA-1-160 (RFC 3830 §4.2.4), 32
+/// for HMAC-SHA-256-256 (RFC 6043 §6.2), empty for NULL), invalid_argument
+/// (out size), crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> compute_mac(B& b, mac_alg a, bytes_view auth_key, std::span<const bytes_view> parts,
+                                       mutable_bytes out) noexcept {
+    if (auto r = check_auth_key(a, auth_key.size()); !r) return r;
+    if (out.size() != mac_size(a)) return errc::invalid_argument;
+    const auto h = hash_of(a);
+    if (!h) return {};  // NULL: no MAC
+    if (auto r = b.hmac_set_key(*h, auth_key); !r) return r;
+    for (const bytes_view p : parts) b.hmac_update(*h, p);
+    return b.hmac_final(*h, out);
+}
+
+/// Recomputes the MAC of `parts` and compares it with `mac` in constant time.
+/// Errors: auth_failure (mismatch, or a MAC field of the wrong length), then
+/// as compute_mac.
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_mac(B& b, mac_alg a, bytes_view auth_key, std::span<const bytes_view> parts,
+                                      bytes_view mac) noexcept {
+    if (mac.size() != mac_size(a)) return errc::auth_failure;
+    std::array<std::uint8_t, max_hmac_size> expect{};
+    const mutable_bytes e{expect.data(), mac_size(a)};
+    if (auto r = compute_mac(b, a, auth_key, parts, e); !r) return r;
+    const bool ok = b.equal(e, mac);
+    b.wipe(expect);
+    if (!ok) return errc::auth_failure;
+    return {};
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/mac.hpp ----
+
+namespace mikey::crypto {
+
+/// Which bytes the KEMAC's own MAC covers.
+enum class kemac_mac_scope : std::uint8_t {
+    kemac_only,  ///< PK method: KEMAC payload with Next payload = 0, minus the MAC field
+    message      ///< PSK method: the whole message (filled later by fill_message_mac)
+};
+
+/// Algorithms and keys of one KEMAC.
+struct kemac_protection {
+    encr_alg encr = encr_alg::aes_cm_128;
+    mac_alg mac = mac_alg::null;
+    kemac_cipher_keys cipher{};  ///< encr_key, salt_key, CSB ID, T
+    bytes_view auth_key{};       ///< for mac != NULL
+    kemac_mac_scope scope = kemac_mac_scope::kemac_only;
+};
+
+/// Bytes of the plaintext Key data chain for `entries` (and an optional
+/// leading ID payload, PK method) and of the whole KEMAC payload.
+/// Errors: the builders' own (invalid_argument, field_too_long), unsupported_algorithm.
+struct kemac_sizes {
+    std::size_t plain = 0;
+    std::size_t kemac = 0;
+};
+[[nodiscard]] constexpr result<kemac_sizes> kemac_size(const kemac_protection& p,
+                                                        std::span<const key_data_builder> entries) noexcept {
+    byte_writer w;
+    chain_writer c(w, std::nullopt);
+    c.add(entries);
+    if (w.failed()) return w.error();
+    const auto enc = encrypted_size(p.encr, w.size());
+    if (!enc || !auth_key_size(p.mac)) return errc::unsupported_algorithm;
+    return kemac_sizes{w.size(), 4 + *enc + 1 + mac_size(p.mac)};
+}
+
+namespace detail {
+/// The KEMAC-only MAC (RFC 3830 §6.2 public-key case): "calculated over the
+/// Key data transport payload, except for the MAC field and where the Next
+/// payload field has been set to zero".
+template <crypto_backend B>
+[[nodiscard]] result<void> kemac_only_mac(B& b, mac_alg a, bytes_view auth_key, bytes_view kemac_bytes,
+                                          std::size_t mac_offset, mutable_bytes out) noexcept {
+    static constexpr std::array<std::uint8_t, 1> zero{0};
+    const std::array<bytes_view, 2> parts{bytes_view(zero), kemac_bytes.subspan(1, mac_offset - 1)};
+    return compute_mac(b, a, auth_key, parts, out);
+}
+}  // namespace detail
+
+/// Writes a complete KEMAC payload (Next payload 0) protecting `entries`
+/// (chained: Next 20 while another follows, 0 after the last) into `out`,
+/// which must hold kemac_size().kemac bytes; `plain_scratch` (>= .plain
+/// bytes) receives the plaintext chain and is wiped before returning.
+/// With scope kemac_only and a non-NULL MAC the MAC is filled; with scope
+/// message it is left zero for fill_message_mac().
+/// Errors: unsupported_algorithm, key_length_mismatch (encr / salt / auth key
+/// sizes), invalid_argument (an entry's own rules, AES-KW plaintext not a
+/// multiple of 8 bytes (RFC 3394 §2)), buffer_too_small, field_too_long,
+/// crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<bytes_view> build_protected_kemac(B& b, const kemac_protection& p,
+                                                       std::span<const key_data_builder> entries,
+                                                       mutable_bytes plain_scratch, mutable_bytes out) noexcept {
+    const auto sz = kemac_size(p, entries);
+    if (!sz) return sz.error();
+    if (auto r = check_auth_key(p.mac, p.auth_key.size()); !r) return r.error();
+    if (plain_scratch.size() < sz->plain || out.size() < sz->kemac) return errc::buffer_too_small;
+    const mutable_bytes plain = plain_scratch.first(sz->plain);
+    byte_writer pw(plain);
+    chain_writer c(pw, std::nullopt);
+    c.add(entries);
+    if (pw.failed()) {
+        b.wipe(plain);
+        return pw.error();
+    }
+    const std::size_t enc_len = *encrypted_size(p.encr, plain.size());
+    const mutable_bytes kemac = out.first(sz->kemac);
+    kemac[0] = 0;
+    kemac[1] = static_cast<std::uint8_t>(p.encr);
+    kemac[2] = static_cast<std::uint8_t>(enc_len >> 8);
+    kemac[3] = static_cast<std::uint8_t>(enc_len);
+    auto r = kemac_encrypt(b, p.encr, p.cipher, plain, kemac.subspan(4, enc_len));
+    b.wipe(plain);
+    if (!r) return r.error();
+    const std::size_t mac_at = 4 + enc_len + 1;
+    kemac[mac_at - 1] = static_cast<std::uint8_t>(p.mac);
+    const mutable_bytes mac = kemac.subspan(mac_at);
+    for (auto& x : mac) x = 0;
+    if (p.scope == kemac_mac_scope::kemac_only && p.mac != mac_alg::null) {
+        if (auto m = detail::kemac_only_mac(b, p.mac, p.auth_key, kemac, mac_at, mac); !m) return m.error();
+    }
+    return bytes_view(kemac);
+}
+
+/// Verifies a KEMAC's own MAC in the PK method (scope kemac_only).
+/// `expected` is the MAC alg the receiver's policy requires: a KEMAC naming
+/// another one fails (no downgrade to NULL by flipping the Mac alg byte).
+/// An expected NULL MAC verifies trivially: RFC 6043 KEMACs rely on the V
+/// payload (verification.hpp).
+/// Errors: auth_failure, key_length_mismatch, unsupported_algorithm,
+/// crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_kemac_mac(B& b, const kemac_view& k, mac_alg expected, bytes_view auth_key) noexcept {
+    if (k.mac_algorithm() != expected) return errc::auth_failure;
+    if (k.mac_algorithm() == mac_alg::null) return {};
+    std::array<std::uint8_t, max_hmac_size> expect{};
+    const mutable_bytes e{expect.data(), mac_size(k.mac_algorithm())};
+    if (auto r = detail::kemac_only_mac(b, k.mac_algorithm(), auth_key, k.bytes(), k.mac_offset(), e); !r) return r;
+    const bool ok = b.equal(e, k.mac());
+    b.wipe(expect);
+    if (!ok) return errc::auth_failure;
+    return {};
+}
+
+/// Decrypts a KEMAC's Encr data into `plain_out` (>= the plaintext size:
+/// decrypted_size(encryption, encrypted_data.size())) and parses it as a Key
+/// data chain (with a leading ID payload when `id_first`, PK method). The
+/// returned list's views point into plain_out, which holds key material: the
+/// caller wipes it (e.g. a secret_buffer / secret_bytes).
+/// Does not verify the MAC: call verify_kemac_mac (PK method) or
+/// verify_message_mac / verify_v (PSK, RFC 6043) first.
+/// Errors: unsupported_algorithm, key_length_mismatch, buffer_too_small,
+/// key_unwrap_failure (AES-KW integrity), crypto_backend_failure, and the
+/// Key data chain's parse errors (length_out_of_bounds, misplaced_payload,
+/// unknown_key_data_type, unknown_kv_type, trailing_bytes); on any error
+/// plain_out is wiped.
+template <crypto_backend B>
+[[nodiscard]] result<key_data_list> open_kemac(B& b, const kemac_view& k, const kemac_cipher_keys& keys,
+                                               mutable_bytes plain_out, bool id_first = false) noexcept {
+    if (!encrypted_size(k.encryption(), 0)) return errc::unsupported_algorithm;
+    const auto n = decrypted_size(k.encryption(), k.encrypted_data().size());
+    if (!n) return errc::key_unwrap_failure;
+    if (plain_out.size() < *n) return errc::buffer_too_small;
+    const mutable_bytes plain = plain_out.first(*n);
+    if (auto r = kemac_decrypt(b, k.encryption(), keys, k.encrypted_data(), plain); !r) {
+        b.wipe(plain_out);
+        return r.error_info();
+    }
+    auto list = key_data_list::parse(plain, id_first);
+    if (!list) b.wipe(plain_out);
+    return list;
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/kemac.hpp ----
+// #include <mikey/crypto/verification.hpp> (not in the umbrella header; inlined)
+// ---- begin mikey/crypto/verification.hpp ----
+// mikey-ticket: V payloads (and the RFC 3830 PSK KEMAC MAC) over exactly the
+// bytes the RFCs name, and Vi / Vr of the TICKET's Initiator Data.
+//
+// MAC input = the message's own coverage (message_view::mac_input(): every
+// byte before the MAC field; for TRANSFER_INIT without the TICKET's
+// Initiator Data length and Initiator Data) followed by what the RFC appends:
+//
+//   message                 appended (RFC 6043 §5.5 Table 5.2, RFC 3830 §5.2)
+//   REQUEST_INIT_PSK        Identity_i || Identity_kms
+//   TRANSFER_INIT           Identity_i || Identity_r
+//   RESOLVE_INIT_PSK        Identity_r || Identity_kms
+//   REQUEST_RESP            the complete REQUEST_INIT (incl. its MAC/signature)
+//   TRANSFER_RESP           the complete TRANSFER_INIT as received
+//   RESOLVE_RESP            the complete RESOLVE_INIT
+//   Error (6)               nothing
+//   PSK_INIT (0)            nothing: its KEMAC MAC covers the message (RFC 3830 §3.1, §6.2)
+//   PSK_VERIFICATION (1)    Identity_i || Identity_r || Timestamp (RFC 3830 §5.2)
+//
+// "Identity" is the ID Data field only, not the whole ID / IDR payload
+// (RFC 6043 §5.5 "the identities (not whole payloads)"); for RFC 3830 the
+// same reading is applied (see notes/crypto.md).
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+// #include "../message.hpp" (inlined above as mikey/message.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "mac.hpp" (inlined above as mikey/crypto/mac.hpp)
+
+namespace mikey::crypto {
+
+/// What may be appended to a MAC input; which fields are read depends on the
+/// message type (table above).
+struct v_inputs {
+    identity identity_i{};
+    identity identity_r{};
+    identity identity_kms{};
+    bytes_view initial_message{};  ///< for the three *_RESP messages
+    bytes_view timestamp{};        ///< TS value of the Initiator's T (RFC 3830 PSK_VERIFICATION)
+};
+
+/// The appended ranges for a message type.
+struct mac_appendix {
+    std::array<bytes_view, 3> parts{};
+    std::size_t count = 0;
+    [[nodiscard]] constexpr std::span<const bytes_view> view() const noexcept { return {parts.data(), count}; }
+};
+
+/// Errors: invalid_argument (a *_RESP without initial_message, or a data
+/// type this table does not cover: PK / DH / RSA-R / IBAKE / SAKKE messages
+/// are signed or use other rules).
+[[nodiscard]] constexpr result<mac_appendix> appendix_for(data_type t, const v_inputs& in) noexcept {
+    mac_appendix a;
+    auto add = [&](bytes_view v) { a.parts[a.count++] = v; };
+    switch (t) {
+        // RFC 6043 §5.5: "For initial messages, the identities (not whole payloads) of the parties
+        // involved MUST directly follow the MIKEY message".
+        case data_type::request_init_psk:
+        case data_type::request_init_pk:
+            add(in.identity_i.get());
+            add(in.identity_kms.get());
+            break;
+        case data_type::transfer_init:
+            add(in.identity_i.get());
+            add(in.identity_r.get());
+            break;
+        case data_type::resolve_init_psk:
+        case data_type::resolve_init_pk:
+            add(in.identity_r.get());
+            add(in.identity_kms.get());
+            break;
+        // RFC 6043 §5.5: "For response messages, the entire initial message (including the
+        // MAC/Signature field) MUST directly follow the MIKEY message".
+        case data_type::request_resp:
+        case data_type::transfer_resp:
+        case data_type::resolve_resp:
+            if (in.initial_message.empty()) return errc::invalid_argument;
+            add(in.initial_message);
+            break;
+        // RFC 6043 §5.4: the Error message MAC "covers the entire Error message".
+        case data_type::error:
+        // RFC 3830 §6.2: the PSK KEMAC MAC covers the entire message.
+        case data_type::psk_init: break;
+        // RFC 3830 §5.2: "the Identity_i || Identity_r || Timestamp MUST directly follow the MIKEY
+        // message in the Verification MAC calculation".
+        case data_type::psk_verification:
+            add(in.identity_i.get());
+            add(in.identity_r.get());
+            add(in.timestamp);
+            break;
+        default: return errc::invalid_argument;
+    }
+    return a;
+}
+
+namespace detail {
+/// The MAC algorithm named by the message's last payload (V Auth alg or
+/// KEMAC Mac alg).
+[[nodiscard]] constexpr result<mac_alg> closing_mac_alg(const message_view& m) noexcept {
+    const auto last = m.last_payload();
+    if (last && last->type == payload_type::v) return last->as<v_view>().kind();
+    if (last && last->type == payload_type::kemac) return last->as<kemac_view>().mac_algorithm();
+    return errc::wrong_last_payload;
+}
+
+template <crypto_backend B>
+[[nodiscard]] result<void> message_mac(B& b, const message_view& m, bytes_view auth_key, const v_inputs& in,
+                                       mutable_bytes out, mac_coverage& cov) noexcept {
+    const auto c = m.mac_input();
+    if (!c) return c.error_info();
+    cov = *c;
+    const auto alg = closing_mac_alg(m);
+    if (!alg) return alg.error_info();
+    const auto app = appendix_for(m.type(), in);
+    if (!app) return app.error_info();
+    if (out.size() != mac_size(*alg) || cov.mac_field.size() != mac_size(*alg)) return errc::invalid_argument;
+    std::array<bytes_view, 5> parts{};
+    std::size_t n = 0;
+    for (const bytes_view p : cov.covered()) parts[n++] = p;
+    for (const bytes_view p : app->view()) parts[n++] = p;
+    return compute_mac(b, *alg, auth_key, std::span<const bytes_view>(parts.data(), n), out);
+}
+}  // namespace detail
+
+/// Computes the closing MAC (V Ver data, or the PSK KEMAC MAC) of a built
+/// message and writes it into the message's MAC field, in place.
+/// `message` holds the complete message with the MAC field present (any
+/// content). Errors: the parse errors of message_view; wrong_last_payload;
+/// invalid_argument (appendix_for); key_length_mismatch (auth_key not the
+/// algorithm's size); crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> fill_message_mac(B& b, mutable_bytes message, bytes_view auth_key,
+                                            const v_inputs& in) noexcept {
+    const auto m = message_view::parse(message);
+    if (!m) return m.error_info();
+    std::array<std::uint8_t, max_hmac_size> tag{};
+    mac_coverage cov;
+    const auto alg = detail::closing_mac_alg(*m);
+    if (!alg) return alg.error_info();
+    const mutable_bytes t{tag.data(), mac_size(*alg)};
+    if (auto r = detail::message_mac(b, *m, auth_key, in, t, cov); !r) return r;
+    const std::size_t at = static_cast<std::size_t>(cov.mac_field.data() - message.data());
+    for (std::size_t i = 0; i < t.size(); ++i) message[at + i] = t[i];
+    return {};
+}
+
+/// Verifies the closing MAC of a received message (V payload of every
+/// RFC 6043 PSK / MPK-protected message and of RFC 3830 PSK_VERIFICATION;
+/// the KEMAC MAC of RFC 3830 PSK_INIT) in constant time.
+/// `expected` is the Auth / MAC alg the receiver's policy requires; a message
+/// naming another one fails (no downgrade to NULL).
+/// Errors: auth_failure; wrong_last_payload; invalid_argument;
+/// key_length_mismatch; crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_message_mac(B& b, const message_view& m, mac_alg expected, bytes_view auth_key,
+                                              const v_inputs& in) noexcept {
+    const auto alg = detail::closing_mac_alg(m);
+    if (!alg) return alg.error_info();
+    if (*alg != expected) return errc::auth_failure;
+    std::array<std::uint8_t, max_hmac_size> tag{};
+    const mutable_bytes t{tag.data(), mac_size(*alg)};
+    mac_coverage cov;
+    if (auto r = detail::message_mac(b, m, auth_key, in, t, cov); !r) return r;
+    const bool ok = b.equal(t, cov.mac_field);
+    b.wipe(tag);
+    if (!ok) return errc::auth_failure;
+    return {};
+}
+
+// ---------------------------------------------------------------- Vi, Vr
+
+namespace detail {
+struct initiator_vs {
+    bytes_view data{};                ///< Initiator Data (with its First Payload byte)
+    std::size_t data_offset = 0;      ///< in the message
+    chain_entry vi{};                 ///< offsets relative to data
+    chain_entry vr{};
+};
+[[nodiscard]] constexpr result<initiator_vs> find_initiator_vs(const message_view& m) noexcept {
+    for (const auto& e : m.payloads()) {
+        if (e.type != payload_type::ticket) continue;
+        const auto t = e.as<ticket_view>();
+        initiator_vs out;
+        out.data = t.initiator_data();
+        if (out.data.empty()) return errc::initiator_data_missing;
+        out.data_offset = e.offset + t.initiator_data_length_offset() + 2;
+        // RFC 6043 §6.10: Initiator Data = First Payload, Vi, Vr; Vr is the last payload.
+        std::size_t vs = 0;
+        for (const auto& p : t.initiator_payloads()) {
+            if (p.type != payload_type::v) continue;
+            if (vs == 0) out.vi = p;
+            out.vr = p;
+            ++vs;
+        }
+        if (vs < 2) return errc::missing_payload;
+        return out;
+    }
+    return errc::missing_payload;
+}
+}  // namespace detail
+
+/// Completes the Initiator Data of a built TRANSFER_INIT in place
+/// (RFC 6043 §6.10): Vi := the MAC of the message's V payload ("The Vi
+/// payload SHALL be identical to the V payload in the TRANSFER_INIT
+/// message"), then Vr := MAC(vr_auth_key, Initiator Data up to Vr's MAC
+/// field) with Vi's algorithm. Call after fill_message_mac: V does not
+/// cover the Initiator Data (RFC 6043 §5.5), so the order is free of cycles.
+/// vr_auth_key comes from derive_vr_auth_key (D5).
+/// Errors: the parse errors of message_view; missing_payload (no TICKET, or
+/// fewer than two V in the Initiator Data); initiator_data_missing;
+/// auth_failure (Vi / Vr / V algorithms differ: "The authentication
+/// algorithm SHALL be the same as used for the Vi payload");
+/// key_length_mismatch; crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> fill_initiator_data(B& b, mutable_bytes transfer_init, bytes_view vr_auth_key) noexcept {
+    const auto m = message_view::parse(transfer_init);
+    if (!m) return m.error_info();
+    const auto ivs = detail::find_initiator_vs(*m);
+    if (!ivs) return ivs.error_info();
+    const auto last = m->last_payload();
+    if (!last || last->type != payload_type::v) return errc::wrong_last_payload;
+    const auto v = last->as<v_view>();
+    const auto vi = ivs->vi.as<v_view>();
+    const auto vr = ivs->vr.as<v_view>();
+    if (vi.kind() != v.kind() || vr.kind() != vi.kind()) return errc::auth_failure;
+    const std::size_t base = ivs->data_offset;
+    const std::size_t vi_mac_at = base + ivs->vi.offset + vi.value_offset();
+    for (std::size_t i = 0; i < v.value().size(); ++i) transfer_init[vi_mac_at + i] = v.value()[i];
+    const std::size_t vr_mac_rel = ivs->vr.offset + vr.value_offset();
+    const std::array<bytes_view, 1> parts{bytes_view(transfer_init).subspan(base, vr_mac_rel)};
+    return compute_mac(b, vr.kind(), vr_auth_key, parts, transfer_init.subspan(base + vr_mac_rel, vr.value().size()));
+}
+
+/// RFC 6043 §4.2.3.6: with key forking the Responder "SHALL also verify that
+/// the MAC field in the V payload in the TRANSFER_INIT message is identical
+/// to the MAC field in the Vi payload". Constant time.
+/// Errors: auth_failure; missing_payload; initiator_data_missing; wrong_last_payload.
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_vi(B& b, const message_view& transfer_init) noexcept {
+    const auto ivs = detail::find_initiator_vs(transfer_init);
+    if (!ivs) return ivs.error_info();
+    const auto last = transfer_init.last_payload();
+    if (!last || last->type != payload_type::v) return errc::wrong_last_payload;
+    const auto v = last->as<v_view>();
+    const auto vi = ivs->vi.as<v_view>();
+    if (vi.kind() != v.kind() || !b.equal(vi.value(), v.value())) return errc::auth_failure;
+    return {};
+}
+
+/// RFC 6043 §6.10 / §4.2.3.4: verifies Vr over the Initiator Data (the KMS,
+/// holding MPKr, does this when resolving). `initiator_data` is the TICKET's
+/// Initiator Data field (ticket_view::initiator_data()).
+/// `expected`: the Auth alg policy requires (Vi's and Vr's must both be it).
+/// Errors: auth_failure (mismatch, or Vr's algorithm differs from Vi's);
+/// missing_payload; key_length_mismatch; crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_vr(B& b, bytes_view initiator_data, mac_alg expected,
+                                     bytes_view vr_auth_key) noexcept {
+    std::size_t vs = 0;
+    chain_entry vi_e{};
+    chain_entry vr_e{};
+    for (const auto& p : mikey::detail::first_byte_chain(initiator_data)) {
+        if (p.type != payload_type::v) continue;
+        if (vs == 0) vi_e = p;
+        vr_e = p;
+        ++vs;
+    }
+    if (vs < 2) return errc::missing_payload;
+    const auto vi = vi_e.as<v_view>();
+    const auto vr = vr_e.as<v_view>();
+    if (vi.kind() != vr.kind() || vr.kind() != expected) return errc::auth_failure;
+    const std::array<bytes_view, 1> parts{initiator_data.first(vr_e.offset + vr.value_offset())};
+    return verify_mac(b, vr.kind(), vr_auth_key, parts, vr.value());
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/verification.hpp ----

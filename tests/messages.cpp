@@ -1,0 +1,314 @@
+// Whole messages: every sample parses and conforms; every truncated prefix
+// and every length field set past the end is rejected; chain errors; MAC
+// coverage; typed lookup; the message builder.
+#include "wire_helpers.hpp"
+
+using namespace mikey;
+using samples::bytes;
+
+namespace {
+
+const samples::sample& find_sample(const std::vector<samples::sample>& all, const char* name) {
+    for (const auto& s : all) {
+        if (s.name == name) {
+            return s;
+        }
+    }
+    FAIL("no sample " << name);
+    return all.front();
+}
+
+/// Offsets (from the payload start) and widths of the length fields of a
+/// payload, as the RFCs lay them out.
+struct length_field {
+    std::size_t offset;
+    std::size_t width;
+};
+
+std::vector<length_field> length_fields(const chain_entry& e) {
+    switch (e.type) {
+        case payload_type::id:
+        case payload_type::cert:
+        case payload_type::general_extension: return {{2, 2}};
+        case payload_type::idr: return {{3, 2}};
+        case payload_type::rand: return {{1, 1}};
+        case payload_type::randr: return {{2, 1}};
+        case payload_type::kemac:
+        case payload_type::pke: return {{2, 2}};  // PKE: 14 bits; setting 0xFF keeps C
+        case payload_type::sign: return {{0, 2}};
+        case payload_type::sp: return {{3, 2}};
+        case payload_type::tp: return {{8, 2}};
+        case payload_type::ticket: {
+            const auto t = e.as<ticket_view>();
+            const std::size_t td = 10 + t.tp_data().size();
+            return {{8, 2}, {td, 2}, {t.initiator_data_length_offset(), 2}};
+        }
+        default: return {};
+    }
+}
+
+}  // namespace
+
+TEST_CASE("every sample message parses and conforms to its schema") {
+    for (const auto& s : samples::all()) {
+        CAPTURE(s.name);
+        REQUIRE_FALSE(s.wire.empty());
+        const auto m = message_view::parse(s.wire);
+        REQUIRE_MESSAGE(m, mikey::to_string(m.error()), " at ", m.error_offset());
+        CHECK(m->type() == s.type);
+        const auto* schema = schema_for(s.type);
+        REQUIRE(schema != nullptr);
+        CHECK(check_schema(*m, *schema).error_info() == failure{});
+        CHECK(check_schema(*m, *schema, schema_check::lenient).error_info() == failure{});
+        // Re-serializing from the views gives the same bytes.
+        bytes again(s.wire.size());
+        message_builder b(again);
+        b.header(m->header().to_builder());
+        for (const auto& e : m->payloads()) {
+            switch (e.type) {
+                case payload_type::kemac: b.add(e.as<kemac_view>().to_builder()); break;
+                case payload_type::pke: b.add(e.as<pke_view>().to_builder()); break;
+                case payload_type::dh: b.add(e.as<dh_view>().to_builder()); break;
+                case payload_type::sign: b.add(e.as<sign_view>().to_builder()); break;
+                case payload_type::t: b.add(e.as<t_view>().to_builder()); break;
+                case payload_type::id: b.add(e.as<id_view>().to_builder()); break;
+                case payload_type::cert: b.add(e.as<cert_view>().to_builder()); break;
+                case payload_type::chash: b.add(e.as<chash_view>().to_builder()); break;
+                case payload_type::v: b.add(e.as<v_view>().to_builder()); break;
+                case payload_type::sp: b.add(e.as<sp_view>().to_builder()); break;
+                case payload_type::rand: b.add(e.as<rand_view>().to_builder()); break;
+                case payload_type::err: b.add(e.as<err_view>().to_builder()); break;
+                case payload_type::tr: b.add(e.as<tr_view>().to_builder()); break;
+                case payload_type::idr: b.add(e.as<idr_view>().to_builder()); break;
+                case payload_type::randr: b.add(e.as<randr_view>().to_builder()); break;
+                case payload_type::tp: b.add(e.as<tp_view>().to_builder()); break;
+                case payload_type::ticket: b.add(e.as<ticket_view>().to_builder()); break;
+                case payload_type::general_extension: b.add(e.as<general_extension_view>().to_builder()); break;
+                default: FAIL("unexpected payload type");
+            }
+        }
+        const auto out = b.finish();
+        REQUIRE(out);
+        CHECK(bytes(out->begin(), out->end()) == s.wire);
+    }
+}
+
+TEST_CASE("every truncated prefix of every message is rejected as truncated") {
+    for (const auto& s : samples::all()) {
+        CAPTURE(s.name);
+        for (std::size_t n = 0; n < s.wire.size(); ++n) {
+            CAPTURE(n);
+            const auto m = message_view::parse(bytes_view(s.wire.data(), n));
+            CHECK(m.error() == errc::truncated);
+            CHECK(m.error_offset() <= n);
+        }
+    }
+}
+
+TEST_CASE("every length field set past the end is rejected") {
+    std::size_t fields = 0;
+    for (const auto& s : samples::all()) {
+        CAPTURE(s.name);
+        const auto m = message_view::parse(s.wire);
+        REQUIRE(m);
+        for (const auto& e : m->payloads()) {
+            for (const auto f : length_fields(e)) {
+                bytes bad = s.wire;
+                for (std::size_t i = 0; i < f.width; ++i) {
+                    bad[e.offset + f.offset + i] |= 0xFF >> (e.type == payload_type::pke && i == 0 ? 2 : 0);
+                }
+                if (e.type == payload_type::sign) {
+                    bad[e.offset] = static_cast<std::uint8_t>((s.wire[e.offset] & 0xF0) | 0x0F);
+                }
+                const auto r = message_view::parse(bad);
+                CAPTURE(name_of(e.type));
+                CAPTURE(f.offset);
+                CHECK_MESSAGE((r.error() == errc::truncated || r.error() == errc::length_out_of_bounds),
+                              "got ", to_string(r.error()));
+                ++fields;
+            }
+        }
+    }
+    CHECK(fields > 60);
+    // Inside TP Data (a container with its own length) the error is length_out_of_bounds.
+    const auto all = samples::all();
+    const auto& ti = find_sample(all, "transfer_init");
+    const auto m = message_view::parse(ti.wire);
+    REQUIRE(m);
+    for (const auto& e : m->payloads()) {
+        if (e.type != payload_type::ticket) {
+            continue;
+        }
+        const auto t = e.as<ticket_view>();
+        for (const auto& inner : t.tp_payloads()) {
+            for (const auto f : length_fields(inner)) {
+                bytes bad = ti.wire;
+                const std::size_t at = e.offset + 10 + inner.offset + f.offset;
+                bad[at] = 0xFF;
+                bad[at + f.width - 1] = 0xFF;
+                CHECK(message_view::parse(bad).error() == errc::length_out_of_bounds);
+            }
+        }
+    }
+}
+
+TEST_CASE("chain errors") {
+    const auto all = samples::all();
+    const auto& s = find_sample(all, "transfer_resp");
+    SUBCASE("a byte after the last payload") {
+        bytes bad = s.wire;
+        bad.push_back(0);
+        CHECK(message_view::parse(bad).error_info() == failure{errc::trailing_bytes, s.wire.size()});
+    }
+    SUBCASE("an unknown Next Payload") {
+        const auto m = message_view::parse(s.wire);
+        REQUIRE(m);
+        bytes bad = s.wire;
+        bad[2] = 18;  // unassigned
+        CHECK(message_view::parse(bad).error_info() == failure{errc::unknown_payload_type, m->header().size()});
+        bad[2] = 241;  // private use: no layout known
+        CHECK(message_view::parse(bad).error() == errc::unknown_payload_type);
+    }
+    SUBCASE("Key data outside KEMAC") {
+        bytes bad = s.wire;
+        bad[2] = 20;
+        CHECK(message_view::parse(bad).error() == errc::misplaced_payload);
+    }
+    SUBCASE("bytes after SIGN") {
+        const auto& pk = find_sample(all, "pk_init");
+        bytes bad = pk.wire;
+        bad.push_back(1);
+        CHECK(message_view::parse(bad).error_info() == failure{errc::trailing_bytes, pk.wire.size()});
+    }
+    SUBCASE("SP with the Empty map (RFC 4563 §5)") {
+        const auto wire = samples::build([](auto& b) {
+            b.header(samples::hdr(data_type::transfer_init)).add(samples::t()).add(samples::sp()).add(samples::v());
+        });
+        CHECK(message_view::parse(wire).error_info() == failure{errc::sp_with_empty_map, 20});
+    }
+    SUBCASE("an error inside a payload carries the offset within the message") {
+        const auto m = message_view::parse(s.wire);
+        REQUIRE(m);
+        const auto randr = *m->payloads().begin();
+        REQUIRE(randr.type == payload_type::t);
+        bytes bad = s.wire;
+        bad[randr.offset + 1] = 9;  // TS type
+        CHECK(message_view::parse(bad).error_info() == failure{errc::unknown_ts_type, randr.offset + 1});
+    }
+}
+
+TEST_CASE("typed lookup and iteration") {
+    const auto all = samples::all();
+    const auto& s = find_sample(all, "transfer_resp");
+    const auto m = message_view::parse(s.wire);
+    REQUIRE(m);
+    CHECK(m->payload_count() == 5);
+    CHECK(m->header().csb() == samples::csb);
+    const auto kms_rand = m->randr(rand_role::randrkms);
+    REQUIRE(kms_rand);
+    CHECK(equal_bytes(kms_rand->value(), samples::rand_kms));
+    CHECK_FALSE(m->randr(rand_role::randri).has_value());
+    REQUIRE(m->idr(id_role::idrr));
+    CHECK(equal_bytes(m->idr(id_role::idrr)->data(), samples::text("sip:focus@example.org")));
+    CHECK(m->count(payload_type::randr) == 2);
+    REQUIRE(m->first<v_view>());
+    CHECK(m->last_payload()->type == payload_type::v);
+    std::vector<payload_type> order;
+    for (const auto& e : m->payloads()) {
+        order.push_back(e.type);
+    }
+    CHECK(order == std::vector<payload_type>{payload_type::t, payload_type::randr, payload_type::idr,
+                                             payload_type::randr, payload_type::v});
+}
+
+TEST_CASE("MAC coverage (RFC 3830 §5.2, RFC 6043 §5.5)") {
+    const auto all = samples::all();
+    SUBCASE("TRANSFER_INIT: Initiator Data length and Initiator Data cut out") {
+        const auto& s = find_sample(all, "transfer_init");
+        const auto m = message_view::parse(s.wire);
+        REQUIRE(m);
+        const auto c = m->mac_input();
+        REQUIRE(c);
+        REQUIRE(c->part_count == 2);
+        const auto ticket = m->first<ticket_view>();
+        REQUIRE(ticket);
+        const bytes_view cut(c->parts[0].data() + c->parts[0].size(), c->parts[1].data());
+        CHECK(cut.size() == 2 + ticket->initiator_data().size());
+        CHECK(equal_bytes(cut.subspan(2), ticket->initiator_data()));
+        CHECK(c->parts[0].data() == s.wire.data());
+        CHECK(c->mac_field.size() == 32);
+        CHECK(c->mac_field.data() + 32 == s.wire.data() + s.wire.size());
+        CHECK(c->covered_size() + cut.size() + 32 == s.wire.size());
+    }
+    SUBCASE("messages ending in V: everything before the MAC field") {
+        for (const char* name : {"transfer_resp", "request_resp", "resolve_init_psk", "psk_verification", "error"}) {
+            CAPTURE(name);
+            const auto& s = find_sample(all, name);
+            const auto c = message_view::parse(s.wire)->mac_input();
+            REQUIRE(c);
+            CHECK(c->part_count == 1);
+            CHECK(c->parts[0].size() + c->mac_field.size() == s.wire.size());
+        }
+    }
+    SUBCASE("RFC 3830 PSK I_MESSAGE: the KEMAC's MAC") {
+        const auto& s = find_sample(all, "psk_init_aes");
+        const auto c = message_view::parse(s.wire)->mac_input();
+        REQUIRE(c);
+        CHECK(c->mac_field.size() == 20);
+        CHECK(equal_bytes(c->mac_field, samples::mac20));
+        CHECK(c->parts[0].size() == s.wire.size() - 20);
+    }
+    SUBCASE("SIGN: the signature payload's own header is covered") {
+        const auto& s = find_sample(all, "pk_init");
+        const auto c = message_view::parse(s.wire)->mac_input();
+        REQUIRE(c);
+        CHECK(equal_bytes(c->mac_field, samples::signature));
+        CHECK(c->parts[0].size() == s.wire.size() - samples::signature.size());
+    }
+    SUBCASE("no closing MAC payload") {
+        const auto wire = samples::build([](auto& b) { b.header(samples::hdr(data_type::error)).add(samples::t()); });
+        CHECK(message_view::parse(wire)->mac_input().error() == errc::wrong_last_payload);
+    }
+}
+
+TEST_CASE("message builder") {
+    SUBCASE("the counting pass gives the exact size") {
+        const auto hdr = samples::hdr(data_type::transfer_resp);
+        const auto n = message_size(hdr, samples::t(), samples::v());
+        CHECK(n == 10 + 10 + 34);
+        bytes out(n);
+        const auto r = build_message(out, hdr, samples::t(), samples::v());
+        REQUIRE(r);
+        CHECK(r->size() == n);
+        bytes small(n - 1);
+        CHECK(build_message(small, hdr, samples::t(), samples::v()).error() == errc::buffer_too_small);
+    }
+    SUBCASE("Next Payload fields follow the payload order") {
+        bytes out(64);
+        const auto r = build_message(out, samples::hdr(data_type::transfer_resp), samples::t(), samples::v());
+        REQUIRE(r);
+        CHECK(out[2] == static_cast<std::uint8_t>(payload_type::t));
+        CHECK(out[10] == static_cast<std::uint8_t>(payload_type::v));
+        CHECK(out[20] == 0);
+    }
+    SUBCASE("optional and repeated payloads") {
+        const std::optional<rand_builder> none;
+        const std::array<t_builder, 2> two{samples::t(), samples::t()};
+        bytes out(64);
+        const auto r = build_message(out, samples::hdr(data_type::error), none, two, samples::v());
+        REQUIRE(r);
+        const auto m = message_view::parse(*r);
+        REQUIRE(m);
+        CHECK(m->count(payload_type::t) == 2);
+        CHECK(m->count(payload_type::rand) == 0);
+    }
+    SUBCASE("misuse") {
+        bytes out(64);
+        message_builder no_header(out);
+        no_header.add(samples::t());
+        CHECK(no_header.finish().error() == errc::invalid_argument);
+        message_builder after_sign(out);
+        after_sign.header(samples::hdr(data_type::pk_init)).add(sign_builder{}).add(samples::t());
+        CHECK(after_sign.finish().error() == errc::invalid_argument);
+    }
+}
