@@ -114,11 +114,15 @@ template <crypto_backend B>
 }
 
 /// Verifies a KEMAC's own MAC in the PK method (scope kemac_only).
+/// `expected` is the MAC alg the receiver's policy requires: a KEMAC naming
+/// another one fails (no downgrade to NULL by flipping the Mac alg byte).
+/// An expected NULL MAC verifies trivially: RFC 6043 KEMACs rely on the V
+/// payload (verification.hpp).
 /// Errors: auth_failure, key_length_mismatch, unsupported_algorithm,
-/// crypto_backend_failure. A NULL MAC verifies trivially: RFC 6043 KEMACs
-/// rely on the V payload (verification.hpp).
+/// crypto_backend_failure.
 template <crypto_backend B>
-[[nodiscard]] result<void> verify_kemac_mac(B& b, const kemac_view& k, bytes_view auth_key) noexcept {
+[[nodiscard]] result<void> verify_kemac_mac(B& b, const kemac_view& k, mac_alg expected, bytes_view auth_key) noexcept {
+    if (k.mac_algorithm() != expected) return errc::auth_failure;
     if (k.mac_algorithm() == mac_alg::null) return {};
     std::array<std::uint8_t, max_hmac_size> expect{};
     const mutable_bytes e{expect.data(), mac_size(k.mac_algorithm())};

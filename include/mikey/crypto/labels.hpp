@@ -180,6 +180,12 @@ struct label_inputs {
 };
 
 struct label_builder {
+    [[nodiscard]] static constexpr prf_label raw(bytes_view bytes) noexcept {
+        prf_label out;
+        out.m_ext1 = bytes;
+        return out;
+    }
+
     /// Builds the label of `l` from `in`. Precondition (checked by the
     /// derivations, which report errc::field_too_long): 8-bit length fields
     /// hold <= 255, the 16-bit ID Data length <= 65535.
@@ -233,6 +239,9 @@ struct label_builder {
         return out;
     }
 };
+
+/// A label given as opaque bytes (mikeyctl prf, tests): fed as one range.
+[[nodiscard]] constexpr prf_label raw_label(bytes_view bytes) noexcept { return label_builder::raw(bytes); }
 
 /// Shorthand for label_builder::make.
 [[nodiscard]] constexpr prf_label make_label(const label_layout& l, const label_inputs& in) noexcept {

@@ -149,13 +149,16 @@ template <crypto_backend B>
 /// Verifies the closing MAC of a received message (V payload of every
 /// RFC 6043 PSK / MPK-protected message and of RFC 3830 PSK_VERIFICATION;
 /// the KEMAC MAC of RFC 3830 PSK_INIT) in constant time.
+/// `expected` is the Auth / MAC alg the receiver's policy requires; a message
+/// naming another one fails (no downgrade to NULL).
 /// Errors: auth_failure; wrong_last_payload; invalid_argument;
 /// key_length_mismatch; crypto_backend_failure.
 template <crypto_backend B>
-[[nodiscard]] result<void> verify_message_mac(B& b, const message_view& m, bytes_view auth_key,
+[[nodiscard]] result<void> verify_message_mac(B& b, const message_view& m, mac_alg expected, bytes_view auth_key,
                                               const v_inputs& in) noexcept {
     const auto alg = detail::closing_mac_alg(m);
     if (!alg) return alg.error_info();
+    if (*alg != expected) return errc::auth_failure;
     std::array<std::uint8_t, max_hmac_size> tag{};
     const mutable_bytes t{tag.data(), mac_size(*alg)};
     mac_coverage cov;
@@ -249,10 +252,12 @@ template <crypto_backend B>
 /// RFC 6043 §6.10 / §4.2.3.4: verifies Vr over the Initiator Data (the KMS,
 /// holding MPKr, does this when resolving). `initiator_data` is the TICKET's
 /// Initiator Data field (ticket_view::initiator_data()).
+/// `expected`: the Auth alg policy requires (Vi's and Vr's must both be it).
 /// Errors: auth_failure (mismatch, or Vr's algorithm differs from Vi's);
 /// missing_payload; key_length_mismatch; crypto_backend_failure.
 template <crypto_backend B>
-[[nodiscard]] result<void> verify_vr(B& b, bytes_view initiator_data, bytes_view vr_auth_key) noexcept {
+[[nodiscard]] result<void> verify_vr(B& b, bytes_view initiator_data, mac_alg expected,
+                                     bytes_view vr_auth_key) noexcept {
     std::size_t vs = 0;
     chain_entry vi_e{};
     chain_entry vr_e{};
@@ -265,7 +270,7 @@ template <crypto_backend B>
     if (vs < 2) return errc::missing_payload;
     const auto vi = vi_e.as<v_view>();
     const auto vr = vr_e.as<v_view>();
-    if (vi.kind() != vr.kind()) return errc::auth_failure;
+    if (vi.kind() != vr.kind() || vr.kind() != expected) return errc::auth_failure;
     const std::array<bytes_view, 1> parts{initiator_data.first(vr_e.offset + vr.value_offset())};
     return verify_mac(b, vr.kind(), vr_auth_key, parts, vr.value());
 }

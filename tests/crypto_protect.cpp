@@ -1,0 +1,276 @@
+// KEMAC protect / open for every Encr alg x MAC alg, one-bit changes, and V
+// / Vi / Vr over the MAC coverage of RFC 6043 §5.5 Table 5.2 and RFC 3830 §5.2.
+#include <mikey/crypto/derive.hpp>
+#include <mikey/crypto/kemac.hpp>
+#include <mikey/crypto/verification.hpp>
+
+#include "crypto_helpers.hpp"
+#include "samples.hpp"
+
+using namespace crypto_test;
+using namespace mikey::crypto;
+using mikey::encr_alg;
+using mikey::errc;
+using mikey::mac_alg;
+
+namespace {
+
+struct kemac_case {
+    encr_alg encr;
+    mac_alg mac;
+    bytes encr_key, salt_key, auth_key;
+    std::vector<mikey::key_data_builder> entries;
+    bytes tgk, tgk_salt, mpk, spi1, spi2;
+};
+
+kemac_case make_case(encr_alg e, mac_alg m) {
+    kemac_case c;
+    c.encr = e;
+    c.mac = m;
+    c.encr_key = bytes(*encr_key_size(e), 0x11);
+    c.salt_key = bytes(*salt_key_size(e), 0x22);
+    c.auth_key = bytes(*auth_key_size(m), 0x33);
+    c.tgk = samples::filled(16, 0x40);
+    c.tgk_salt = samples::filled(14, 0x60);
+    c.spi1 = {0x01};
+    c.spi2 = {0x02, 0x03};
+    // TGK+SALT (38 bytes with its SPI) then MPK sized so that AES-KW's
+    // plaintext is a multiple of 8 bytes (RFC 3394 §2).
+    std::size_t mpk_len = 16;
+    while ((38 + 4 + mpk_len + 3) % 8 != 0) ++mpk_len;
+    c.mpk = samples::filled(mpk_len, 0x80);
+    c.entries = {{mikey::key_data_type::tgk_salt, c.tgk, c.tgk_salt, {mikey::kv_type::spi, c.spi1}},
+                 {mikey::key_data_type::mpk, c.mpk, {}, {mikey::kv_type::spi, c.spi2}}};
+    return c;
+}
+
+kemac_protection protection(const kemac_case& c) {
+    return {c.encr, c.mac, {c.encr_key, c.salt_key, mikey::csb_id{0x12345678}, 0xEBF99D4CB05EA24Cull}, c.auth_key,
+            kemac_mac_scope::kemac_only};
+}
+
+}  // namespace
+
+TEST_CASE("KEMAC: every Encr alg x MAC alg protects and opens; one-bit changes fail") {
+    auto& b = backend();
+    for (const encr_alg e : {encr_alg::null, encr_alg::aes_cm_128, encr_alg::aes_cm_256, encr_alg::aes_kw_128}) {
+        for (const mac_alg m : {mac_alg::null, mac_alg::hmac_sha_1_160, mac_alg::hmac_sha_256_256}) {
+            CAPTURE(static_cast<int>(e));
+            CAPTURE(static_cast<int>(m));
+            const auto c = make_case(e, m);
+            const auto p = protection(c);
+            const auto sz = kemac_size(p, c.entries);
+            REQUIRE(sz);
+            bytes plain(sz->plain), wire(sz->kemac);
+            const auto built = build_protected_kemac(b, p, c.entries, plain, wire);
+            REQUIRE_MESSAGE(built, mikey::to_string(built.error()));
+            CHECK(plain == bytes(plain.size(), 0));  // scratch wiped
+            const auto view = mikey::kemac_view::parse(wire);
+            REQUIRE(view);
+            REQUIRE(verify_kemac_mac(b, *view, m, c.auth_key));
+            bytes opened(view->encrypted_data().size());
+            const auto list = open_kemac(b, *view, p.cipher, opened);
+            REQUIRE_MESSAGE(list, mikey::to_string(list.error()));
+            REQUIRE(list->size() == 2);
+            auto it = list->begin();
+            CHECK((*it).kind() == mikey::key_data_type::tgk_salt);
+            CHECK(hex((*it).key()) == hex(c.tgk));
+            CHECK(hex((*it).salt()) == hex(c.tgk_salt));
+            ++it;
+            CHECK((*it).kind() == mikey::key_data_type::mpk);
+            CHECK(hex((*it).key()) == hex(c.mpk));
+            if (e != encr_alg::null) {
+                CHECK(hex(view->encrypted_data()).find(hex(c.tgk)) == std::string::npos);
+            }
+            // A downgrade of the MAC alg is refused.
+            if (m != mac_alg::null) {
+                CHECK(verify_kemac_mac(b, *view, mac_alg::null, c.auth_key).error() == errc::auth_failure);
+            }
+            // One-bit changes anywhere after the Next payload byte (which the
+            // PK-method MAC does not cover, RFC 3830 §6.2).
+            const bool detectable = m != mac_alg::null || e == encr_alg::aes_kw_128;
+            if (!detectable) continue;
+            for (std::size_t i = 1; i < wire.size(); ++i) {
+                for (int bit = 0; bit < 8; ++bit) {
+                    bytes bad = wire;
+                    bad[i] ^= static_cast<std::uint8_t>(1u << bit);
+                    const auto v = mikey::kemac_view::parse(bad);
+                    if (!v) {
+                        CHECK(v.error() != errc::ok);  // framing catches it (its own parse errc)
+                        continue;
+                    }
+                    if (m != mac_alg::null) {
+                        const auto r = verify_kemac_mac(b, *v, m, c.auth_key);
+                        CHECK_MESSAGE(r.error() == errc::auth_failure, "byte " << i << " bit " << bit);
+                    } else {
+                        bytes o(v->encrypted_data().size() + 8);
+                        const auto r = open_kemac(b, *v, p.cipher, o);
+                        CHECK_MESSAGE(!r, "byte " << i << " bit " << bit);
+                        if (i >= 4 && i < 4 + v->encrypted_data().size()) {
+                            CHECK(r.error() == errc::key_unwrap_failure);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("KEMAC: wrong keys and algorithm misuse") {
+    auto& b = backend();
+    auto c = make_case(encr_alg::aes_cm_128, mac_alg::hmac_sha_1_160);
+    auto p = protection(c);
+    bytes plain(256), wire(256);
+    const bytes k32(32, 1);
+    p.cipher.encr_key = k32;
+    CHECK(build_protected_kemac(b, p, c.entries, plain, wire).error() == errc::key_length_mismatch);
+    p = protection(c);
+    p.auth_key = k32;
+    CHECK(build_protected_kemac(b, p, c.entries, plain, wire).error() == errc::key_length_mismatch);
+    p = protection(c);
+    bytes tiny(4);
+    CHECK(build_protected_kemac(b, p, c.entries, plain, tiny).error() == errc::buffer_too_small);
+    // AES-KW needs a multiple of 8 bytes
+    auto kw = make_case(encr_alg::aes_kw_128, mac_alg::null);
+    const bytes odd_key(17, 5);
+    kw.entries[1].key = odd_key;
+    CHECK(build_protected_kemac(b, protection(kw), kw.entries, plain, wire).error() == errc::invalid_argument);
+    // AES-KW unwrap with the wrong salt (IV) fails its integrity check
+    kw = make_case(encr_alg::aes_kw_128, mac_alg::null);
+    const auto sz = kemac_size(protection(kw), kw.entries);
+    bytes w2(sz->kemac);
+    REQUIRE(build_protected_kemac(b, protection(kw), kw.entries, plain, w2));
+    const auto v = mikey::kemac_view::parse(w2);
+    auto keys = protection(kw).cipher;
+    const bytes other_salt(8, 0x23);
+    keys.salt_key = other_salt;
+    bytes o(w2.size());
+    CHECK(open_kemac(b, *v, keys, o).error() == errc::key_unwrap_failure);
+    CHECK(o == bytes(o.size(), 0));
+}
+
+namespace {
+
+struct v_case {
+    const char* name;
+    mikey::crypto::v_inputs in;
+};
+
+const samples::sample& sample_named(const std::vector<samples::sample>& all, const char* n) {
+    for (const auto& s : all) {
+        if (s.name == n) return s;
+    }
+    FAIL("no sample " << n);
+    return all.front();
+}
+
+}  // namespace
+
+TEST_CASE("V over the RFC 6043 Table 5.2 / RFC 3830 §5.2 coverage, one-bit changes fail") {
+    auto& b = backend();
+    const auto all = samples::all();
+    const bytes id_i = ascii("sip:alice@example.org"), id_r = ascii("sip:conf-factory@example.org"),
+                id_kms = ascii("sip:kms@example.org");
+    const auto& request_init = sample_named(all, "request_init_psk").wire;
+    const auto& transfer_init = sample_named(all, "transfer_init").wire;
+    const auto& resolve_init = sample_named(all, "resolve_init_psk").wire;
+    const mikey::identity I{id_i}, R{id_r}, K{id_kms};
+    const std::pair<const char*, v_inputs> cases[] = {
+        {"request_init_psk", {I, {}, K, {}, {}}},
+        {"request_resp", {{}, {}, {}, request_init, {}}},
+        {"transfer_init", {I, R, {}, {}, {}}},
+        {"transfer_resp", {{}, {}, {}, transfer_init, {}}},
+        {"resolve_init_psk", {{}, R, K, {}, {}}},
+        {"resolve_resp", {{}, {}, {}, resolve_init, {}}},
+        {"error", {}},
+        {"psk_verification", {I, R, {}, {}, samples::ntp}},
+        {"psk_init_aes", {}},
+    };
+    for (const auto& [name, in] : cases) {
+        CAPTURE(name);
+        bytes msg = sample_named(all, name).wire;
+        REQUIRE(!msg.empty());
+        const auto m0 = mikey::message_view::parse(msg);
+        REQUIRE(m0);
+        const auto alg = *detail::closing_mac_alg(*m0);
+        const bytes key(*auth_key_size(alg), 0x5A);
+        REQUIRE(fill_message_mac(b, msg, key, in));
+        const auto m = mikey::message_view::parse(msg);
+        REQUIRE(m);
+        REQUIRE(verify_message_mac(b, *m, alg, key, in));
+        // other key, other appended identity / initial message, downgrade
+        const bytes other(key.size(), 0x5B);
+        CHECK(verify_message_mac(b, *m, alg, other, in).error() == errc::auth_failure);
+        CHECK(verify_message_mac(b, *m, mac_alg::null, key, in).error() == errc::auth_failure);
+        v_inputs changed = in;
+        const bytes other_id = ascii("sip:mallory@example.org");
+        const bytes other_init = ascii("another initial message");
+        changed.identity_i = mikey::identity{other_id};
+        changed.identity_r = mikey::identity{other_id};
+        changed.identity_kms = mikey::identity{other_id};
+        changed.initial_message = other_init;
+        const bool appends = std::string(name) != "error" && std::string(name) != "psk_init_aes";
+        if (appends) {
+            CHECK(verify_message_mac(b, *m, alg, key, changed).error() == errc::auth_failure);
+        }
+        // every covered bit, except TRANSFER_INIT's Initiator Data (cut out, RFC 6043 §5.5)
+        const auto cov = *m->mac_input();
+        std::size_t flips = 0;
+        for (std::size_t part = 0; part < cov.part_count; ++part) {
+            const std::size_t start = static_cast<std::size_t>(cov.parts[part].data() - msg.data());
+            for (std::size_t i = start; i < start + cov.parts[part].size(); ++i) {
+                for (int bit = 0; bit < 8; bit += 3) {
+                    bytes bad = msg;
+                    bad[i] ^= static_cast<std::uint8_t>(1u << bit);
+                    const auto bm = mikey::message_view::parse(bad);
+                    ++flips;
+                    if (!bm) continue;  // a framing error of its own
+                    const auto r = verify_message_mac(b, *bm, alg, key, in);
+                    CHECK_MESSAGE(!r, "byte " << i << " bit " << bit);
+                }
+            }
+        }
+        CHECK(flips > 0);
+        // and the MAC field itself
+        bytes bad = msg;
+        bad[msg.size() - 1] ^= 0x80;
+        CHECK(verify_message_mac(b, *mikey::message_view::parse(bad), alg, key, in).error() == errc::auth_failure);
+    }
+}
+
+TEST_CASE("TRANSFER_INIT: Initiator Data is outside the V MAC; Vi equals V; Vr keyed from MPKr (D5)") {
+    auto& b = backend();
+    const auto all = samples::all();
+    bytes msg = sample_named(all, "transfer_init").wire;
+    const bytes id_i = ascii("sip:alice@example.org"), id_r = ascii("sip:conf-factory@example.org");
+    const v_inputs in{mikey::identity{id_i}, mikey::identity{id_r}, {}, {}, {}};
+    const bytes mpki(32, 0x01), mpkr(32, 0x02);
+    const bytes randri = samples::rand_i;
+    std::array<std::uint8_t, 32> auth{}, vr_key{};
+    REQUIRE(derive_initial_message_key(b, mikey::prf_func::prf_hmac_sha_256, mpki, message_key::auth,
+                                       samples::csb, mikey::rand_value{randri}, {}, auth));
+    REQUIRE(derive_vr_auth_key(b, mikey::prf_func::prf_hmac_sha_256, mpkr, vr_key));
+    REQUIRE(fill_message_mac(b, msg, auth, in));
+    REQUIRE(fill_initiator_data(b, msg, vr_key));
+    const auto m = mikey::message_view::parse(msg);
+    REQUIRE(m);
+    CHECK(verify_message_mac(b, *m, mac_alg::hmac_sha_256_256, auth, in));
+    CHECK(verify_vi(b, *m));
+    const auto ticket = m->first<mikey::ticket_view>();
+    REQUIRE(ticket);
+    CHECK(verify_vr(b, ticket->initiator_data(), mac_alg::hmac_sha_256_256, vr_key));
+    CHECK(verify_vr(b, ticket->initiator_data(), mac_alg::hmac_sha_256_256, auth).error() == errc::auth_failure);
+    // A change inside the Initiator Data leaves V valid but breaks Vi or Vr.
+    const std::size_t id_at = static_cast<std::size_t>(ticket->initiator_data().data() - msg.data());
+    for (std::size_t i = id_at + 1; i < id_at + ticket->initiator_data().size(); ++i) {
+        bytes bad = msg;
+        bad[i] ^= 0x01;
+        const auto bm = mikey::message_view::parse(bad);
+        if (!bm) continue;
+        CHECK(verify_message_mac(b, *bm, mac_alg::hmac_sha_256_256, auth, in));
+        const auto bt = bm->first<mikey::ticket_view>();
+        const bool vi_ok = verify_vi(b, *bm).has_value();
+        const bool vr_ok = verify_vr(b, bt->initiator_data(), mac_alg::hmac_sha_256_256, vr_key).has_value();
+        CHECK_MESSAGE(!(vi_ok && vr_ok), "byte " << i);
+    }
+}
