@@ -2,6 +2,12 @@
 // vector file.
 #pragma once
 
+// The suite also builds with -fno-exceptions (tools/ci.sh noexcept step);
+// doctest then needs this to keep REQUIRE usable.
+#if !(defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)) && \
+    !defined(DOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS)
+#define DOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS
+#endif
 #include <doctest/doctest.h>
 
 #include <cstdint>
