@@ -219,7 +219,7 @@ TEST_CASE("key_data_list walks the KEMAC plaintext chain") {
     REQUIRE(list);
     CHECK(list->size() == 2);
     std::vector<key_data_type> kinds;
-    for (const auto k : *list) {
+    for (const auto& k : *list) {
         kinds.push_back(k.kind());
     }
     CHECK(kinds == std::vector<key_data_type>{key_data_type::mpk, key_data_type::tgk});

@@ -1185,7 +1185,95 @@ protected:
     bytes_view m_bytes{};
 };
 
+/// One element decoded from the front of a validated sequence, and its size.
+template <class T>
+struct decoded {
+    T value;
+    std::size_t size;
+};
+
+/// A forward range over a validated sequence of variable-size elements
+/// (SP parameters, Key ID sub-payloads, GENERIC-ID blocks, Key data
+/// sub-payloads). `Decoder::decode(rest)` returns the element at the front of
+/// `rest`; it is only ever called on bytes the sequence's parser accepted.
+template <class Decoder>
+class decoded_range {
+public:
+    using value_type = typename Decoder::value_type;
+    constexpr explicit decoded_range(bytes_view data MIKEY_LIFETIMEBOUND) noexcept : m_data(data) {}
+
+    class iterator {
+    public:
+        using value_type = typename Decoder::value_type;
+        using difference_type = std::ptrdiff_t;
+        constexpr iterator() noexcept = default;
+        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) { load(); }
+        constexpr const value_type& operator*() const noexcept { return m_value; }
+        constexpr const value_type* operator->() const noexcept { return &m_value; }
+        constexpr iterator& operator++() noexcept {
+            m_rest = m_rest.subspan(m_size);
+            load();
+            return *this;
+        }
+        constexpr iterator operator++(int) noexcept {
+            auto old = *this;
+            ++*this;
+            return old;
+        }
+        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
+
+    private:
+        constexpr void load() noexcept {
+            if (!m_rest.empty()) {
+                const auto d = Decoder::decode(m_rest);
+                m_value = d.value;
+                m_size = d.size;
+            }
+        }
+        bytes_view m_rest{};
+        value_type m_value{};
+        std::size_t m_size = 0;
+    };
+
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_data); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_data.last(0)); }
+    /// The bytes of the whole sequence.
+    [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_data; }
+
+private:
+    bytes_view m_data;
+};
+
 namespace detail {
+
+/// Validates a sequence of Type(8) | Length(8) | Value elements (SP
+/// parameters, RFC 3830 §6.10; Key ID sub-payloads, RFC 4563 §4): each
+/// element complete (else `underrun` at the value), each type accepted by
+/// `accept` (else `unknown` at the element). Offsets relative to `data`.
+template <class Accept>
+[[nodiscard]] constexpr result<void> check_type_length_value(bytes_view data, errc underrun, errc unknown,
+                                                             Accept&& accept) noexcept {
+    byte_reader r(data, underrun);
+    while (r.remaining() != 0) {
+        const std::size_t at = r.offset();
+        const auto kind = r.u8();
+        (void)r.take(r.u8());
+        if (r.failed()) {
+            return r.error();
+        }
+        if (!accept(kind)) {
+            return failure{unknown, at};
+        }
+    }
+    return {};
+}
+
+/// Decodes the Type(8) | Length(8) | Value element at the front of `rest`.
+template <class Element>
+[[nodiscard]] constexpr decoded<Element> decode_type_length_value(bytes_view rest) noexcept {
+    using kind_t = decltype(Element{}.kind);
+    return {Element{static_cast<kind_t>(rest[0]), rest.subspan(2, rest[1])}, 2u + rest[1]};
+}
 
 /// Checks a name-space value read from the wire against is_acceptable().
 template <class E>
@@ -1542,48 +1630,17 @@ namespace detail {
 
 }  // namespace detail
 
-/// Iterates the blocks of a validated GENERIC-ID map info.
-class generic_id_map {
-public:
-    constexpr explicit generic_id_map(bytes_view info MIKEY_LIFETIMEBOUND) noexcept : m_info(info) {}
-    class iterator {
-    public:
-        using value_type = generic_id_block;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) { load(); }
-        constexpr generic_id_block operator*() const noexcept { return m_block; }
-        constexpr iterator& operator++() noexcept {
-            m_rest = m_rest.subspan(m_size);
-            load();
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
-
-    private:
-        constexpr void load() noexcept {
-            if (m_rest.empty()) {
-                return;
-            }
-            byte_reader r(m_rest);
-            m_block = *detail::read_generic_id_block(r);
-            m_size = r.offset();
-        }
-        bytes_view m_rest{};
-        generic_id_block m_block{};
-        std::size_t m_size = 0;
-    };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_info); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_info.last(0)); }
-
-private:
-    bytes_view m_info;
+struct generic_id_decoder {
+    using value_type = generic_id_block;
+    static constexpr decoded<generic_id_block> decode(bytes_view rest) noexcept {
+        byte_reader r(rest);
+        const auto b = *detail::read_generic_id_block(r);
+        return {b, r.offset()};
+    }
 };
+
+/// The blocks of a validated GENERIC-ID map info.
+using generic_id_map = decoded_range<generic_id_decoder>;
 
 struct hdr_builder;
 
@@ -1951,6 +2008,8 @@ struct key_data_builder;
 class key_data_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::key_data;
+    /// An empty view (what a default-constructed range element holds).
+    constexpr key_data_view() noexcept = default;
 
     /// Errors: underrun (length_out_of_bounds inside a KEMAC's data);
     /// unknown_key_data_type; unknown_kv_type (the KV data's layout is then unknown).
@@ -2024,6 +2083,14 @@ struct key_data_builder {
 
 constexpr key_data_builder key_data_view::to_builder() const noexcept { return {kind(), m_key, m_salt, m_kv}; }
 
+struct key_data_decoder {
+    using value_type = key_data_view;
+    static constexpr decoded<key_data_view> decode(bytes_view rest) noexcept {
+        const auto v = *key_data_view::parse(rest);
+        return {v, v.size()};
+    }
+};
+
 /// The plaintext of a KEMAC's Encr data: in the PK method an ID (IDi) first
 /// (RFC 3830 §3.2), then the Key data sub-payloads, chained by Next Payload
 /// (20 while another follows, 0 after the last). May be empty in a CSB
@@ -2078,29 +2145,8 @@ public:
     /// Number of Key data sub-payloads.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return m_count; }
 
-    class iterator {
-    public:
-        using value_type = key_data_view;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) {}
-        constexpr key_data_view operator*() const noexcept { return *key_data_view::parse(m_rest); }
-        constexpr iterator& operator++() noexcept {
-            m_rest = m_rest.subspan((**this).size());
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
-
-    private:
-        bytes_view m_rest{};
-    };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_keys); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_keys.last(0)); }
+    [[nodiscard]] constexpr auto begin() const noexcept { return decoded_range<key_data_decoder>(m_keys).begin(); }
+    [[nodiscard]] constexpr auto end() const noexcept { return decoded_range<key_data_decoder>(m_keys).end(); }
 
 private:
     constexpr key_data_list(bytes_view keys, bytes_view id, std::size_t count) noexcept
@@ -2437,37 +2483,15 @@ struct sp_param {
     bytes_view value{};
 };
 
-/// Iterates the parameters of a validated SP payload.
-class sp_param_list {
-public:
-    constexpr explicit sp_param_list(bytes_view params MIKEY_LIFETIMEBOUND) noexcept : m_params(params) {}
-    class iterator {
-    public:
-        using value_type = sp_param;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) {}
-        constexpr sp_param operator*() const noexcept { return {m_rest[0], m_rest.subspan(2, m_rest[1])}; }
-        constexpr iterator& operator++() noexcept {
-            m_rest = m_rest.subspan(2u + m_rest[1]);
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
-
-    private:
-        bytes_view m_rest{};
-    };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_params); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_params.last(0)); }
-
-private:
-    bytes_view m_params;
+struct sp_param_decoder {
+    using value_type = sp_param;
+    static constexpr decoded<sp_param> decode(bytes_view rest) noexcept {
+        return detail::decode_type_length_value<sp_param>(rest);
+    }
 };
+
+/// The parameters of a validated SP payload.
+using sp_param_list = decoded_range<sp_param_decoder>;
 
 struct sp_builder;
 
@@ -2492,17 +2516,11 @@ public:
         if (!is_acceptable(prot)) {
             return failure{errc::unknown_prot_type, 2};
         }
-        byte_reader p(params, errc::length_out_of_bounds);
-        while (p.remaining() != 0) {
-            const std::size_t at = p.offset();
-            const auto kind = p.u8();
-            (void)p.take(p.u8());
-            if (p.failed()) {
-                return shifted(p.error(), params_at);
-            }
-            if (prot == prot_type::srtp && !is_acceptable(static_cast<srtp_param>(kind))) {
-                return failure{errc::unknown_srtp_param, params_at + at};
-            }
+        const auto checked = detail::check_type_length_value(
+            params, errc::length_out_of_bounds, errc::unknown_srtp_param,
+            [prot](unsigned k) { return prot != prot_type::srtp || detail::acceptable_raw<srtp_param>(k); });
+        if (!checked) {
+            return shifted(checked.error_info(), params_at);
         }
         return sp_view(in.first(r.offset()), params);
     }
@@ -2679,10 +2697,17 @@ struct key_id_entry {
     bytes_view id{};
 };
 
-/// Iterates the Key ID sub-payloads of a validated Key ID extension's data.
-class key_id_list {
+struct key_id_decoder {
+    using value_type = key_id_entry;
+    static constexpr decoded<key_id_entry> decode(bytes_view rest) noexcept {
+        return detail::decode_type_length_value<key_id_entry>(rest);
+    }
+};
+
+/// The Key ID sub-payloads of a validated Key ID extension's data.
+class key_id_list : public decoded_range<key_id_decoder> {
 public:
-    constexpr explicit key_id_list(bytes_view data MIKEY_LIFETIMEBOUND) noexcept : m_data(data) {}
+    using decoded_range::decoded_range;
 
     /// Validates a Key ID information field: at least one entry, each complete,
     /// each Key ID Type registered or private use. Errors: empty_chain,
@@ -2691,49 +2716,9 @@ public:
         if (data.empty()) {
             return failure{errc::empty_chain, 0};
         }
-        byte_reader r(data, errc::length_out_of_bounds);
-        while (r.remaining() != 0) {
-            const std::size_t at = r.offset();
-            const auto kind = r.u8();
-            (void)r.take(r.u8());
-            if (r.failed()) {
-                return r.error();
-            }
-            if (!is_acceptable(static_cast<key_id_type>(kind))) {
-                return failure{errc::unknown_key_id_type, at};
-            }
-        }
-        return {};
+        return detail::check_type_length_value(data, errc::length_out_of_bounds, errc::unknown_key_id_type,
+                                               [](unsigned k) { return detail::acceptable_raw<key_id_type>(k); });
     }
-
-    class iterator {
-    public:
-        using value_type = key_id_entry;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) {}
-        constexpr key_id_entry operator*() const noexcept {
-            return {static_cast<key_id_type>(m_rest[0]), m_rest.subspan(2, m_rest[1])};
-        }
-        constexpr iterator& operator++() noexcept {
-            m_rest = m_rest.subspan(2u + m_rest[1]);
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
-
-    private:
-        bytes_view m_rest{};
-    };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_data); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_data.last(0)); }
-
-private:
-    bytes_view m_data;
 };
 
 /// General Extension: Next | Type | Length(16) | Data (RFC 3830 §6.15).

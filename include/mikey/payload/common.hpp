@@ -81,7 +81,95 @@ protected:
     bytes_view m_bytes{};
 };
 
+/// One element decoded from the front of a validated sequence, and its size.
+template <class T>
+struct decoded {
+    T value;
+    std::size_t size;
+};
+
+/// A forward range over a validated sequence of variable-size elements
+/// (SP parameters, Key ID sub-payloads, GENERIC-ID blocks, Key data
+/// sub-payloads). `Decoder::decode(rest)` returns the element at the front of
+/// `rest`; it is only ever called on bytes the sequence's parser accepted.
+template <class Decoder>
+class decoded_range {
+public:
+    using value_type = typename Decoder::value_type;
+    constexpr explicit decoded_range(bytes_view data MIKEY_LIFETIMEBOUND) noexcept : m_data(data) {}
+
+    class iterator {
+    public:
+        using value_type = typename Decoder::value_type;
+        using difference_type = std::ptrdiff_t;
+        constexpr iterator() noexcept = default;
+        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) { load(); }
+        constexpr const value_type& operator*() const noexcept { return m_value; }
+        constexpr const value_type* operator->() const noexcept { return &m_value; }
+        constexpr iterator& operator++() noexcept {
+            m_rest = m_rest.subspan(m_size);
+            load();
+            return *this;
+        }
+        constexpr iterator operator++(int) noexcept {
+            auto old = *this;
+            ++*this;
+            return old;
+        }
+        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
+
+    private:
+        constexpr void load() noexcept {
+            if (!m_rest.empty()) {
+                const auto d = Decoder::decode(m_rest);
+                m_value = d.value;
+                m_size = d.size;
+            }
+        }
+        bytes_view m_rest{};
+        value_type m_value{};
+        std::size_t m_size = 0;
+    };
+
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_data); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_data.last(0)); }
+    /// The bytes of the whole sequence.
+    [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_data; }
+
+private:
+    bytes_view m_data;
+};
+
 namespace detail {
+
+/// Validates a sequence of Type(8) | Length(8) | Value elements (SP
+/// parameters, RFC 3830 §6.10; Key ID sub-payloads, RFC 4563 §4): each
+/// element complete (else `underrun` at the value), each type accepted by
+/// `accept` (else `unknown` at the element). Offsets relative to `data`.
+template <class Accept>
+[[nodiscard]] constexpr result<void> check_type_length_value(bytes_view data, errc underrun, errc unknown,
+                                                             Accept&& accept) noexcept {
+    byte_reader r(data, underrun);
+    while (r.remaining() != 0) {
+        const std::size_t at = r.offset();
+        const auto kind = r.u8();
+        (void)r.take(r.u8());
+        if (r.failed()) {
+            return r.error();
+        }
+        if (!accept(kind)) {
+            return failure{unknown, at};
+        }
+    }
+    return {};
+}
+
+/// Decodes the Type(8) | Length(8) | Value element at the front of `rest`.
+template <class Element>
+[[nodiscard]] constexpr decoded<Element> decode_type_length_value(bytes_view rest) noexcept {
+    using kind_t = decltype(Element{}.kind);
+    return {Element{static_cast<kind_t>(rest[0]), rest.subspan(2, rest[1])}, 2u + rest[1]};
+}
 
 /// Checks a name-space value read from the wire against is_acceptable().
 template <class E>

@@ -12,10 +12,17 @@ struct key_id_entry {
     bytes_view id{};
 };
 
-/// Iterates the Key ID sub-payloads of a validated Key ID extension's data.
-class key_id_list {
+struct key_id_decoder {
+    using value_type = key_id_entry;
+    static constexpr decoded<key_id_entry> decode(bytes_view rest) noexcept {
+        return detail::decode_type_length_value<key_id_entry>(rest);
+    }
+};
+
+/// The Key ID sub-payloads of a validated Key ID extension's data.
+class key_id_list : public decoded_range<key_id_decoder> {
 public:
-    constexpr explicit key_id_list(bytes_view data MIKEY_LIFETIMEBOUND) noexcept : m_data(data) {}
+    using decoded_range::decoded_range;
 
     /// Validates a Key ID information field: at least one entry, each complete,
     /// each Key ID Type registered or private use. Errors: empty_chain,
@@ -24,49 +31,9 @@ public:
         if (data.empty()) {
             return failure{errc::empty_chain, 0};
         }
-        byte_reader r(data, errc::length_out_of_bounds);
-        while (r.remaining() != 0) {
-            const std::size_t at = r.offset();
-            const auto kind = r.u8();
-            (void)r.take(r.u8());
-            if (r.failed()) {
-                return r.error();
-            }
-            if (!is_acceptable(static_cast<key_id_type>(kind))) {
-                return failure{errc::unknown_key_id_type, at};
-            }
-        }
-        return {};
+        return detail::check_type_length_value(data, errc::length_out_of_bounds, errc::unknown_key_id_type,
+                                               [](unsigned k) { return detail::acceptable_raw<key_id_type>(k); });
     }
-
-    class iterator {
-    public:
-        using value_type = key_id_entry;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) {}
-        constexpr key_id_entry operator*() const noexcept {
-            return {static_cast<key_id_type>(m_rest[0]), m_rest.subspan(2, m_rest[1])};
-        }
-        constexpr iterator& operator++() noexcept {
-            m_rest = m_rest.subspan(2u + m_rest[1]);
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
-
-    private:
-        bytes_view m_rest{};
-    };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_data); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_data.last(0)); }
-
-private:
-    bytes_view m_data;
 };
 
 /// General Extension: Next | Type | Length(16) | Data (RFC 3830 §6.15).

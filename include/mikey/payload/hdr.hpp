@@ -75,48 +75,17 @@ namespace detail {
 
 }  // namespace detail
 
-/// Iterates the blocks of a validated GENERIC-ID map info.
-class generic_id_map {
-public:
-    constexpr explicit generic_id_map(bytes_view info MIKEY_LIFETIMEBOUND) noexcept : m_info(info) {}
-    class iterator {
-    public:
-        using value_type = generic_id_block;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) { load(); }
-        constexpr generic_id_block operator*() const noexcept { return m_block; }
-        constexpr iterator& operator++() noexcept {
-            m_rest = m_rest.subspan(m_size);
-            load();
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
-
-    private:
-        constexpr void load() noexcept {
-            if (m_rest.empty()) {
-                return;
-            }
-            byte_reader r(m_rest);
-            m_block = *detail::read_generic_id_block(r);
-            m_size = r.offset();
-        }
-        bytes_view m_rest{};
-        generic_id_block m_block{};
-        std::size_t m_size = 0;
-    };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_info); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_info.last(0)); }
-
-private:
-    bytes_view m_info;
+struct generic_id_decoder {
+    using value_type = generic_id_block;
+    static constexpr decoded<generic_id_block> decode(bytes_view rest) noexcept {
+        byte_reader r(rest);
+        const auto b = *detail::read_generic_id_block(r);
+        return {b, r.offset()};
+    }
 };
+
+/// The blocks of a validated GENERIC-ID map info.
+using generic_id_map = decoded_range<generic_id_decoder>;
 
 struct hdr_builder;
 

@@ -94,6 +94,8 @@ struct key_data_builder;
 class key_data_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::key_data;
+    /// An empty view (what a default-constructed range element holds).
+    constexpr key_data_view() noexcept = default;
 
     /// Errors: underrun (length_out_of_bounds inside a KEMAC's data);
     /// unknown_key_data_type; unknown_kv_type (the KV data's layout is then unknown).
@@ -167,6 +169,14 @@ struct key_data_builder {
 
 constexpr key_data_builder key_data_view::to_builder() const noexcept { return {kind(), m_key, m_salt, m_kv}; }
 
+struct key_data_decoder {
+    using value_type = key_data_view;
+    static constexpr decoded<key_data_view> decode(bytes_view rest) noexcept {
+        const auto v = *key_data_view::parse(rest);
+        return {v, v.size()};
+    }
+};
+
 /// The plaintext of a KEMAC's Encr data: in the PK method an ID (IDi) first
 /// (RFC 3830 §3.2), then the Key data sub-payloads, chained by Next Payload
 /// (20 while another follows, 0 after the last). May be empty in a CSB
@@ -221,29 +231,8 @@ public:
     /// Number of Key data sub-payloads.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return m_count; }
 
-    class iterator {
-    public:
-        using value_type = key_data_view;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) {}
-        constexpr key_data_view operator*() const noexcept { return *key_data_view::parse(m_rest); }
-        constexpr iterator& operator++() noexcept {
-            m_rest = m_rest.subspan((**this).size());
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
-
-    private:
-        bytes_view m_rest{};
-    };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_keys); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_keys.last(0)); }
+    [[nodiscard]] constexpr auto begin() const noexcept { return decoded_range<key_data_decoder>(m_keys).begin(); }
+    [[nodiscard]] constexpr auto end() const noexcept { return decoded_range<key_data_decoder>(m_keys).end(); }
 
 private:
     constexpr key_data_list(bytes_view keys, bytes_view id, std::size_t count) noexcept

@@ -16,37 +16,15 @@ struct sp_param {
     bytes_view value{};
 };
 
-/// Iterates the parameters of a validated SP payload.
-class sp_param_list {
-public:
-    constexpr explicit sp_param_list(bytes_view params MIKEY_LIFETIMEBOUND) noexcept : m_params(params) {}
-    class iterator {
-    public:
-        using value_type = sp_param;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) {}
-        constexpr sp_param operator*() const noexcept { return {m_rest[0], m_rest.subspan(2, m_rest[1])}; }
-        constexpr iterator& operator++() noexcept {
-            m_rest = m_rest.subspan(2u + m_rest[1]);
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
-
-    private:
-        bytes_view m_rest{};
-    };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_params); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_params.last(0)); }
-
-private:
-    bytes_view m_params;
+struct sp_param_decoder {
+    using value_type = sp_param;
+    static constexpr decoded<sp_param> decode(bytes_view rest) noexcept {
+        return detail::decode_type_length_value<sp_param>(rest);
+    }
 };
+
+/// The parameters of a validated SP payload.
+using sp_param_list = decoded_range<sp_param_decoder>;
 
 struct sp_builder;
 
@@ -71,17 +49,11 @@ public:
         if (!is_acceptable(prot)) {
             return failure{errc::unknown_prot_type, 2};
         }
-        byte_reader p(params, errc::length_out_of_bounds);
-        while (p.remaining() != 0) {
-            const std::size_t at = p.offset();
-            const auto kind = p.u8();
-            (void)p.take(p.u8());
-            if (p.failed()) {
-                return shifted(p.error(), params_at);
-            }
-            if (prot == prot_type::srtp && !is_acceptable(static_cast<srtp_param>(kind))) {
-                return failure{errc::unknown_srtp_param, params_at + at};
-            }
+        const auto checked = detail::check_type_length_value(
+            params, errc::length_out_of_bounds, errc::unknown_srtp_param,
+            [prot](unsigned k) { return prot != prot_type::srtp || detail::acceptable_raw<srtp_param>(k); });
+        if (!checked) {
+            return shifted(checked.error_info(), params_at);
         }
         return sp_view(in.first(r.offset()), params);
     }
