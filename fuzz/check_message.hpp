@@ -1,0 +1,195 @@
+// mikey-ticket fuzzing: the checks on a whole message, shared by
+// fuzz_messages (arbitrary bytes) and fuzz_encode (builder output).
+//
+// check_message(in): a failed parse must be deterministic, name a real error
+// code and point inside the input. A successful one is exercised all the way
+// down: the header and its CS ID map, every payload through its view (TP /
+// TICKET chains, the base ticket, KEMAC plaintext chains, Key ID lists, SP
+// parameters), typed lookup, the MAC coverage, every message schema in strict
+// and lenient mode; finally the whole message is written again from the
+// views' to_builder()s with message_builder: the bytes must equal the input.
+#pragma once
+
+#include <array>
+#include <optional>
+
+#include "exercise.hpp"
+
+namespace mikey_fuzz {
+
+inline constexpr const message_schema* all_schemas[] = {
+    &schemas::psk_init,
+    &schemas::psk_verification,
+    &schemas::pk_init,
+    &schemas::pk_verification,
+    &schemas::dh_init,
+    &schemas::dh_response,
+    &schemas::error,
+    &schemas::ticket_error,
+    &schemas::request_init_psk,
+    &schemas::request_init_pk,
+    &schemas::request_resp,
+    &schemas::transfer_init,
+    &schemas::transfer_resp,
+    &schemas::transfer_init_update,
+    &schemas::transfer_init_update_by_responder,
+    &schemas::transfer_resp_update,
+    &schemas::transfer_resp_update_by_responder,
+    &schemas::resolve_init_psk,
+    &schemas::resolve_init_pk,
+    &schemas::resolve_resp,
+};
+
+/// The MAC / signature coverage stays inside the message, ends where the MAC
+/// field starts, and the MAC field runs to the end of the message.
+inline void check_mac_input(const message_view& m, bytes_view in, const std::optional<chain_entry>& last,
+                     bool has_ticket) {
+    const auto c = m.mac_input();
+    const bool closing = last && (last->type == payload_type::v || last->type == payload_type::kemac ||
+                                  last->type == payload_type::sign);
+    if (!c) {
+        check_failure(c.error_info(), in.size());
+        MIKEY_FUZZ_CHECK(c.error() == errc::wrong_last_payload);
+        MIKEY_FUZZ_CHECK(!closing);
+        return;
+    }
+    MIKEY_FUZZ_CHECK(closing);
+    const bool cut = m.type() == data_type::transfer_init && has_ticket;
+    MIKEY_FUZZ_CHECK(c->part_count == (cut ? 2u : 1u));
+    for (const auto part : c->covered()) {
+        MIKEY_FUZZ_CHECK(within(part, in));
+        touch(part);
+    }
+    MIKEY_FUZZ_CHECK(within(c->mac_field, in));
+    touch(c->mac_field);
+    MIKEY_FUZZ_CHECK(c->mac_field.data() + c->mac_field.size() == in.data() + in.size());
+    // The first part starts at the HDR; the last part ends at the MAC field.
+    MIKEY_FUZZ_CHECK(c->parts[0].data() == in.data());
+    const auto lastpart = c->parts[c->part_count - 1];
+    MIKEY_FUZZ_CHECK(lastpart.data() + lastpart.size() == c->mac_field.data());
+    MIKEY_FUZZ_CHECK(c->covered_size() + c->mac_field.size() <= in.size());
+    if (!cut) {
+        MIKEY_FUZZ_CHECK(c->covered_size() + c->mac_field.size() == in.size());
+    } else {
+        // The two parts do not overlap and leave out the Initiator Data length and data.
+        MIKEY_FUZZ_CHECK(c->parts[0].data() + c->parts[0].size() <= c->parts[1].data());
+    }
+    std::size_t want = 0;
+    switch (last->type) {
+        case payload_type::v: want = last->as<v_view>().value().size(); break;
+        case payload_type::kemac: want = last->as<kemac_view>().mac().size(); break;
+        default: want = last->as<sign_view>().signature().size(); break;
+    }
+    MIKEY_FUZZ_CHECK(c->mac_field.size() == want);
+}
+
+/// Every schema, strict and lenient: no crash, deterministic, offsets
+/// inside the message, lenient accepts whatever strict accepts.
+inline void check_schemas(const message_view& m, bytes_view in) {
+    if (const auto* s = schema_for(m.type())) {
+        MIKEY_FUZZ_CHECK(s->type == m.type());
+    }
+    for (const auto* s : all_schemas) {
+        const auto strict = check_schema(m, *s, schema_check::strict);
+        const auto lenient = check_schema(m, *s, schema_check::lenient);
+        const auto strict2 = check_schema(m, *s, schema_check::strict);
+        MIKEY_FUZZ_CHECK(strict.error_info() == strict2.error_info());
+        if (!strict) {
+            check_failure(strict.error_info(), in.size());
+        }
+        if (!lenient) {
+            check_failure(lenient.error_info(), in.size());
+            MIKEY_FUZZ_CHECK(lenient.error() != errc::payload_order && lenient.error() != errc::unexpected_payload);
+        }
+        if (strict) {
+            MIKEY_FUZZ_CHECK(lenient.has_value());
+        }
+        if (m.type() != s->type) {
+            MIKEY_FUZZ_CHECK(strict.error() == errc::wrong_message_type);
+            MIKEY_FUZZ_CHECK(lenient.error() == errc::wrong_message_type);
+        }
+    }
+}
+
+/// message_view::parse(in), and everything above on success. Returns the
+/// parse result (a failure already checked by check_failure).
+inline result<message_view> check_message(bytes_view in) {
+    const auto m = message_view::parse(in);
+    const auto again = message_view::parse(in);
+    MIKEY_FUZZ_CHECK(m.has_value() == again.has_value());
+    MIKEY_FUZZ_CHECK(m.error_info() == again.error_info());
+    if (!m) {
+        check_failure(m.error_info(), in.size());
+        return m;
+    }
+    MIKEY_FUZZ_CHECK(same_span(m->bytes(), in));
+    const hdr_view& h = m->header();
+    MIKEY_FUZZ_CHECK(same_span(h.bytes(), in.first(h.size())));
+    MIKEY_FUZZ_CHECK(m->type() == h.type());
+    exercise(h);
+
+    // Walk the payloads; rebuild the message from their builders as we go.
+    buffer out(in.size());
+    message_builder builder(out);
+    message_builder counter;
+    builder.header(h.to_builder());
+    counter.header(h.to_builder());
+    std::size_t end = h.size();
+    std::size_t n = 0;
+    std::array<std::size_t, 256> per_type{};
+    std::optional<chain_entry> last;
+    for (const auto& e : m->payloads()) {
+        MIKEY_FUZZ_CHECK(e.offset == end);
+        MIKEY_FUZZ_CHECK(!e.bytes.empty());
+        MIKEY_FUZZ_CHECK(same_span(e.bytes, in.subspan(e.offset, e.bytes.size())));
+        // Framed in the rest of the message, the payload has the same size.
+        const auto framed = message_framer{}(e.type, in.subspan(e.offset), errc::truncated);
+        MIKEY_FUZZ_CHECK(framed.has_value() && framed->size == e.bytes.size());
+        end += e.bytes.size();
+        ++n;
+        MIKEY_FUZZ_CHECK(n <= in.size());
+        ++per_type[static_cast<std::uint8_t>(e.type)];
+        last = e;
+        with_view(e.type, e.bytes, [&](const auto& v) {
+            exercise(v);
+            builder.add(v.to_builder());
+            counter.add(v.to_builder());
+        });
+    }
+    MIKEY_FUZZ_CHECK(end == in.size());
+    MIKEY_FUZZ_CHECK(n == m->payload_count());
+    const auto lp = m->last_payload();
+    MIKEY_FUZZ_CHECK(lp.has_value() == last.has_value());
+    if (lp) {
+        MIKEY_FUZZ_CHECK(lp->type == last->type && lp->offset == last->offset && same_span(lp->bytes, last->bytes));
+    }
+    for (const auto& entry : registry<payload_type>::entries) {
+        MIKEY_FUZZ_CHECK(m->count(entry.value) == per_type[static_cast<std::uint8_t>(entry.value)]);
+    }
+    MIKEY_FUZZ_CHECK(m->first<t_view>().has_value() == (per_type[static_cast<std::uint8_t>(payload_type::t)] > 0));
+    MIKEY_FUZZ_CHECK(m->first<ticket_view>().has_value() ==
+                     (per_type[static_cast<std::uint8_t>(payload_type::ticket)] > 0));
+    for (const auto& r : registry<id_role>::entries) {
+        if (const auto v = m->idr(r.value)) {
+            MIKEY_FUZZ_CHECK(v->role() == r.value);
+        }
+    }
+    for (const auto& r : registry<rand_role>::entries) {
+        if (const auto v = m->randr(r.value)) {
+            MIKEY_FUZZ_CHECK(v->role() == r.value);
+        }
+    }
+
+    // The rebuilt message equals the input, and the counting run agrees.
+    const auto rebuilt = builder.finish();
+    MIKEY_FUZZ_CHECK(rebuilt.has_value());
+    MIKEY_FUZZ_CHECK(counter.size() == in.size());
+    MIKEY_FUZZ_CHECK(rebuilt->size() == in.size());
+    MIKEY_FUZZ_CHECK(equal_bytes(*rebuilt, in));
+
+    check_mac_input(*m, in, last, per_type[static_cast<std::uint8_t>(payload_type::ticket)] > 0);
+    check_schemas(*m, in);
+    return m;
+}
+
+}  // namespace mikey_fuzz
