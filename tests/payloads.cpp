@@ -224,6 +224,12 @@ TEST_CASE("key_data_list walks the KEMAC plaintext chain") {
     }
     CHECK(kinds == std::vector<key_data_type>{key_data_type::mpk, key_data_type::tgk});
     CHECK(key_data_list::parse(bytes_view{})->size() == 0);  // CSB update: no keys (RFC 3830 §4.5)
+    CHECK(list->require_spi());
+    const key_data_builder no_spi{key_data_type::tgk, bytes(16, 3), {}, {}};
+    bytes mixed(exact_size(a) + exact_size(no_spi));
+    byte_writer wm(mixed);
+    chain_writer(wm, std::nullopt).add(a).add(no_spi);
+    CHECK(key_data_list::parse(mixed)->require_spi().error_info() == failure{errc::key_without_spi, exact_size(a)});
     for (std::size_t n = 1; n < plain.size(); ++n) {
         CHECK(key_data_list::parse(bytes_view(plain.data(), n)).error() == errc::length_out_of_bounds);
     }

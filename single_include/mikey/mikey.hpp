@@ -547,6 +547,7 @@ enum class errc : std::uint8_t {
     kemac_in_granted_policy, ///< KEMAC in a TICKET's (granted) TP Data (RFC 6043 §6.10)
     trr_not_ntp_utc_32,      ///< TRr with a TS type other than NTP-UTC-32 (RFC 6043 §6.10)
     session_data_mismatch,   ///< GENERIC-ID SRTP Session Data length disagrees with the S flag (RFC 6043 §6.1.1)
+    key_without_spi,         ///< a key in an RFC 6043 KEMAC without KV type SPI (RFC 6043 §6.2.1)
 
     // --- RFC 6043 §6.10 Ticket Policy flag dependencies ---
     flag_l_required_without_d,  ///< NOT D implies L
@@ -626,6 +627,7 @@ enum class errc : std::uint8_t {
         case errc::kemac_in_granted_policy: return "kemac_in_granted_policy";
         case errc::trr_not_ntp_utc_32: return "trr_not_ntp_utc_32";
         case errc::session_data_mismatch: return "session_data_mismatch";
+        case errc::key_without_spi: return "key_without_spi";
         case errc::flag_l_required_without_d: return "flag_l_required_without_d";
         case errc::flag_f_required_by_g: return "flag_f_required_by_g";
         case errc::flag_g_or_h_required: return "flag_g_or_h_required";
@@ -2145,8 +2147,24 @@ public:
     /// Number of Key data sub-payloads.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return m_count; }
 
-    [[nodiscard]] constexpr auto begin() const noexcept { return decoded_range<key_data_decoder>(m_keys).begin(); }
-    [[nodiscard]] constexpr auto end() const noexcept { return decoded_range<key_data_decoder>(m_keys).end(); }
+    /// RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key": every
+    /// Key data sub-payload of an RFC 6043 message has KV type SPI.
+    /// Errors: key_without_spi, at the offending sub-payload (relative to the
+    /// Key data entries, i.e. after a leading ID).
+    [[nodiscard]] constexpr result<void> require_spi() const noexcept {
+        std::size_t at = 0;
+        for (const auto& k : *this) {
+            if (k.validity().kind != kv_type::spi) {
+                return failure{errc::key_without_spi, at};
+            }
+            at += k.size();
+        }
+        return {};
+    }
+
+    using iterator = decoded_range<key_data_decoder>::iterator;
+    [[nodiscard]] constexpr iterator begin() const noexcept { return decoded_range<key_data_decoder>(m_keys).begin(); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return decoded_range<key_data_decoder>(m_keys).end(); }
 
 private:
     constexpr key_data_list(bytes_view keys, bytes_view id, std::size_t count) noexcept

@@ -58,6 +58,7 @@ enum class errc : std::uint8_t {
     kemac_in_granted_policy, ///< KEMAC in a TICKET's (granted) TP Data (RFC 6043 §6.10)
     trr_not_ntp_utc_32,      ///< TRr with a TS type other than NTP-UTC-32 (RFC 6043 §6.10)
     session_data_mismatch,   ///< GENERIC-ID SRTP Session Data length disagrees with the S flag (RFC 6043 §6.1.1)
+    key_without_spi,         ///< a key in an RFC 6043 KEMAC without KV type SPI (RFC 6043 §6.2.1)
 
     // --- RFC 6043 §6.10 Ticket Policy flag dependencies ---
     flag_l_required_without_d,  ///< NOT D implies L
@@ -137,6 +138,7 @@ enum class errc : std::uint8_t {
         case errc::kemac_in_granted_policy: return "kemac_in_granted_policy";
         case errc::trr_not_ntp_utc_32: return "trr_not_ntp_utc_32";
         case errc::session_data_mismatch: return "session_data_mismatch";
+        case errc::key_without_spi: return "key_without_spi";
         case errc::flag_l_required_without_d: return "flag_l_required_without_d";
         case errc::flag_f_required_by_g: return "flag_f_required_by_g";
         case errc::flag_g_or_h_required: return "flag_g_or_h_required";

@@ -231,8 +231,24 @@ public:
     /// Number of Key data sub-payloads.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return m_count; }
 
-    [[nodiscard]] constexpr auto begin() const noexcept { return decoded_range<key_data_decoder>(m_keys).begin(); }
-    [[nodiscard]] constexpr auto end() const noexcept { return decoded_range<key_data_decoder>(m_keys).end(); }
+    /// RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key": every
+    /// Key data sub-payload of an RFC 6043 message has KV type SPI.
+    /// Errors: key_without_spi, at the offending sub-payload (relative to the
+    /// Key data entries, i.e. after a leading ID).
+    [[nodiscard]] constexpr result<void> require_spi() const noexcept {
+        std::size_t at = 0;
+        for (const auto& k : *this) {
+            if (k.validity().kind != kv_type::spi) {
+                return failure{errc::key_without_spi, at};
+            }
+            at += k.size();
+        }
+        return {};
+    }
+
+    using iterator = decoded_range<key_data_decoder>::iterator;
+    [[nodiscard]] constexpr iterator begin() const noexcept { return decoded_range<key_data_decoder>(m_keys).begin(); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return decoded_range<key_data_decoder>(m_keys).end(); }
 
 private:
     constexpr key_data_list(bytes_view keys, bytes_view id, std::size_t count) noexcept
