@@ -94,7 +94,7 @@ enum class errc : std::uint8_t {
     rand_too_short,        ///< RAND lengths below the RFC 6043 §10 bounds
     unsupported_algorithm, ///< a registered algorithm this backend does not implement
     crypto_backend_failure,///< the crypto backend reported an internal failure
-    algorithm_too_weak,    ///< 128-bit algorithms with session keys longer than 128 bits (RFC 6043 §10)
+    algorithm_too_weak,    ///< 128-bit algorithms with session keys longer than 128 bits (RFC 6043 §12.1)
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
