@@ -1,4 +1,4 @@
-// Algorithm rules (RFC 6043 §9), derivation argument checks, secret buffers.
+// Algorithm rules (RFC 6043 §12.1), derivation argument checks, secret buffers.
 #include <type_traits>
 
 #include <mikey/core/secret.hpp>
@@ -14,7 +14,7 @@ using mikey::prf_func;
 using mikey::encr_alg;
 using mikey::mac_alg;
 
-TEST_CASE("RFC 6043 §9 algorithm suite rules, each violation its own errc") {
+TEST_CASE("RFC 6043 §12.1 algorithm suite rules, each violation its own errc") {
     // the two coherent suites
     CHECK(check_algorithm_suite({prf_func::mikey_1, encr_alg::aes_cm_128, mac_alg::hmac_sha_1_160}, 16));
     CHECK(check_algorithm_suite({prf_func::mikey_1, encr_alg::aes_kw_128, mac_alg::hmac_sha_1_160}, 16));
@@ -39,7 +39,7 @@ TEST_CASE("RFC 6043 §9 algorithm suite rules, each violation its own errc") {
           errc::unsupported_algorithm);
 }
 
-TEST_CASE("RFC 6043 §9 key and RAND length rules") {
+TEST_CASE("RFC 6043 §12.1 key and RAND length rules") {
     CHECK(check_key_length(16));
     CHECK(check_key_length(15).error() == errc::key_too_short);
     CHECK(check_randri_randrr(16, 0, 16));

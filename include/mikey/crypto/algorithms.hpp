@@ -1,5 +1,5 @@
 // mikey-ticket: key sizes of the KEMAC / V algorithms and the algorithm
-// rules RFC 6043 §9 and RFC 3830 §4.2 put on the choice of keys, RANDs and
+// rules RFC 6043 §12.1 and RFC 3830 §4.2 put on the choice of keys, RANDs and
 // algorithms. Each rule is a constexpr check returning its own errc, to be
 // called where keys are chosen (ticket creation, KMS policy, role layer).
 #pragma once
@@ -68,7 +68,7 @@ static_assert(*salt_key_size(encr_alg::aes_cm_128) * 8 == 112 && *salt_key_size(
 static_assert(*auth_key_size(mac_alg::hmac_sha_1_160) == mac_size(mac_alg::hmac_sha_1_160));
 static_assert(*auth_key_size(mac_alg::hmac_sha_256_256) == mac_size(mac_alg::hmac_sha_256_256));
 
-/// Key size class of an algorithm for the RFC 6043 §9 rules: 256 for the
+/// Key size class of an algorithm for the RFC 6043 §12.1 rules: 256 for the
 /// three algorithms RFC 6043 adds, 128 for the RFC 3830 ones ("128-bit
 /// algorithms"; MIKEY-1 and HMAC-SHA-1-160 included), 0 for NULL (no key).
 enum class strength : std::uint16_t { none = 0, bits_128 = 128, bits_256 = 256 };
@@ -99,7 +99,7 @@ struct algorithm_suite {
     mac_alg mac = mac_alg::hmac_sha_1_160;
 };
 
-/// Checks a suite against RFC 6043 §9, given the longest session key
+/// Checks a suite against RFC 6043 §12.1, given the longest session key
 /// (TEK / TGK / GTGK) in bytes that it will carry (0 if none):
 ///   unsupported_algorithm  a member this library does not implement;
 ///   algorithm_mix          a 256-bit algorithm together with a 128-bit one
@@ -119,12 +119,12 @@ struct algorithm_suite {
         any_128 = any_128 || x == strength::bits_128;
         any_256 = any_256 || x == strength::bits_256;
     }
-    // RFC 6043 §9: the 256-bit algorithms "SHALL NOT be mixed with algorithms
+    // RFC 6043 §12.1: the 256-bit algorithms "SHALL NOT be mixed with algorithms
     // using key sizes less than 256 bits".
     if (any_128 && any_256) {
         return errc::algorithm_mix;
     }
-    // RFC 6043 §9: "If session keys (TEK/TGK/GTGK) longer than 128 bits are
+    // RFC 6043 §12.1: "If session keys (TEK/TGK/GTGK) longer than 128 bits are
     // used, 128-bit algorithms SHALL NOT be used."
     if (longest_session_key_bytes > 16 && any_128) {
         return errc::algorithm_too_weak;
@@ -132,7 +132,7 @@ struct algorithm_suite {
     return {};
 }
 
-/// RFC 6043 §9: "All keys (including keys used to protect the ticket) MUST
+/// RFC 6043 §12.1: "All keys (including keys used to protect the ticket) MUST
 /// have adequate strength/length, i.e., 128 bits or more."
 /// Errors: key_too_short.
 [[nodiscard]] constexpr result<void> check_key_length(std::size_t key_bytes) noexcept {
@@ -142,7 +142,7 @@ struct algorithm_suite {
     return {};
 }
 
-/// RFC 6043 §9: "the sum of the lengths of RANDRi and RANDRr MUST at least be
+/// RFC 6043 §12.1: "the sum of the lengths of RANDRi and RANDRr MUST at least be
 /// equal to the size of the longest pre-shared key/envelope key/MPK/TGK/GTGK".
 /// Errors: rand_too_short.
 [[nodiscard]] constexpr result<void> check_randri_randrr(std::size_t randri_bytes, std::size_t randrr_bytes,
@@ -153,7 +153,7 @@ struct algorithm_suite {
     return {};
 }
 
-/// RFC 6043 §9: "RANDRkms MUST at least be as long as the longest MPKr/TGK".
+/// RFC 6043 §12.1: "RANDRkms MUST at least be as long as the longest MPKr/TGK".
 /// Errors: rand_too_short.
 [[nodiscard]] constexpr result<void> check_randrkms(std::size_t randrkms_bytes,
                                                     std::size_t longest_mpkr_or_tgk_bytes) noexcept {
@@ -163,7 +163,7 @@ struct algorithm_suite {
     return {};
 }
 
-/// RFC 6043 §9: "the RAND in the MIKEY base ticket MUST at least be as long as
+/// RFC 6043 §12.1: "the RAND in the MIKEY base ticket MUST at least be as long as
 /// the longest of TPK and MPK". Errors: rand_too_short.
 [[nodiscard]] constexpr result<void> check_ticket_rand(std::size_t rand_bytes, std::size_t tpk_bytes,
                                                        std::size_t mpk_bytes) noexcept {

@@ -59,13 +59,13 @@ static_assert(constant_of(message_key::encr) == 0x150533E1 && constant_of(messag
 static_assert(constant_of(tgk_key::tek) == 0x2AD01C64 && constant_of(tgk_key::auth) == 0x1B5C7973 &&
               constant_of(tgk_key::encr) == 0x15798CEF && constant_of(tgk_key::salt) == 0x39A2C14B);
 
-/// Smallest key RFC 6043 §9 allows: "All keys ... MUST have adequate
+/// Smallest key RFC 6043 §12.1 allows: "All keys ... MUST have adequate
 /// strength/length, i.e., 128 bits or more."
 inline constexpr std::size_t min_key_bytes = 16;
 
 namespace detail {
 
-/// RFC 6043 §9: every key (PSK, env_key, MPK, TGK, GTGK, TPK) >= 128 bits.
+/// RFC 6043 §12.1: every key (PSK, env_key, MPK, TGK, GTGK, TPK) >= 128 bits.
 [[nodiscard]] constexpr result<void> check_inkey_6043(bytes_view inkey) noexcept {
     if (inkey.size() < min_key_bytes) {
         return errc::key_too_short;
@@ -119,7 +119,7 @@ template <crypto_backend B>
 [[nodiscard]] result<void> derive_initial_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
                                                       rand_value randri, rand_value randrr,
                                                       mutable_bytes out) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto r = detail::check_inkey_6043(inkey); !r) return r;
     if (auto r = detail::check_len8(randri.get()); !r) return r;
     if (auto r = detail::check_len8(randrr.get()); !r) return r;
@@ -135,7 +135,7 @@ template <crypto_backend B>
 [[nodiscard]] result<void> derive_response_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
                                                        rand_value randri, rand_value randrr,
                                                        mutable_bytes out) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto r = detail::check_inkey_6043(inkey); !r) return r;
     if (auto r = detail::check_len8(randri.get()); !r) return r;
     if (auto r = detail::check_len8(randrr.get()); !r) return r;
@@ -148,7 +148,7 @@ namespace detail {
 template <crypto_backend B>
 [[nodiscard]] result<void> fork(B& b, prf_func f, bytes_view inkey, std::uint32_t constant, identity idrr,
                                 rand_value randrkms, mutable_bytes out) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto r = check_inkey_6043(inkey); !r) return r;
     // RFC 6043 §5.1.1: "outkey_len ... SHALL be equal to inkey_len".
     if (out.size() != inkey.size()) return errc::key_length_mismatch;
@@ -196,7 +196,7 @@ struct d4_rands {
 template <crypto_backend B>
 [[nodiscard]] result<void> derive_session_key(B& b, prf_func f, bytes_view tgk, tgk_key k, cs_id cs,
                                               const d4_rands& r, mutable_bytes out) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto e = detail::check_inkey_6043(tgk); !e) return e;
     // RFC 6043 §5.1.3: "at least one of RANDRi and RANDRr MUST be used".
     if (!r.h && !r.g) return errc::flag_g_or_h_required;
@@ -216,7 +216,7 @@ template <crypto_backend B>
 template <crypto_backend B>
 [[nodiscard]] result<void> derive_vr_auth_key(B& b, prf_func f, bytes_view mpkr, mutable_bytes out,
                                               message_key k = message_key::auth) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto e = detail::check_inkey_6043(mpkr); !e) return e;
     return detail::run(b, f, mpkr, layout::d5, {constant_of(k), 0, 0, {}, {}}, out);
 }
@@ -228,7 +228,7 @@ template <crypto_backend B>
 template <crypto_backend B>
 [[nodiscard]] result<void> derive_ticket_key(B& b, prf_func f, bytes_view tpk, message_key k, rand_value rand,
                                              mutable_bytes out) noexcept {
-    // RFC 6043 §9: "All keys (including keys used to protect the ticket) MUST" be >= 128 bits.
+    // RFC 6043 §12.1: "All keys (including keys used to protect the ticket) MUST" be >= 128 bits.
     if (auto e = detail::check_inkey_6043(tpk); !e) return e;
     if (auto e = detail::check_len8(rand.get()); !e) return e;
     return detail::run(b, f, tpk, layout::d6, {constant_of(k), 0, 0, rand.get(), {}}, out);
@@ -238,7 +238,7 @@ namespace detail {
 template <crypto_backend B>
 [[nodiscard]] result<void> mpk_split(B& b, prf_func f, bytes_view mpk, std::uint32_t constant, rand_value rand,
                                      mutable_bytes out) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto e = check_inkey_6043(mpk); !e) return e;
     // RFC 6043 App. A.2.2: "outkey_len ... SHALL be equal to inkey_len".
     if (out.size() != mpk.size()) return errc::key_length_mismatch;
