@@ -135,11 +135,19 @@ void count_allocs(benchmark::State& state, std::size_t bytes_per_iteration, F&& 
                             static_cast<std::int64_t>(bytes_per_iteration));
 }
 
-// --- parse + validate -------------------------------------------------------
+// --- parse, and parse + validate --------------------------------------------
 
-/// What a receiver does before touching keys: parse the whole message (every
-/// payload, the TICKET with its TP Data, base-ticket Ticket Data and
-/// Initiator Data), check its composition, locate the MAC input.
+/// Parse: message_view::parse, which validates the header, every payload's
+/// own rules and the nested chains (the TICKET's TP Data, base-ticket Ticket
+/// Data and Initiator Data).
+bool parse_only(mikey::bytes_view wire, std::size_t& payloads) {
+    const auto m = mikey::message_view::parse(wire);
+    payloads = m ? m->payload_count() : 0;
+    return static_cast<bool>(m);
+}
+
+/// Parse + validate: what a receiver does before touching keys: the parse,
+/// the message's composition (check_schema) and the MAC input (mac_input).
 bool parse_validate(mikey::bytes_view wire, const mikey::message_schema& schema, std::size_t& payloads) {
     const auto m = mikey::message_view::parse(wire);
     if (!m || !mikey::check_schema(*m, schema)) {
@@ -151,14 +159,22 @@ bool parse_validate(mikey::bytes_view wire, const mikey::message_schema& schema,
 }
 
 void BM_parse(benchmark::State& state, std::string_view impl, std::string_view name,
-              const mikey::message_schema* schema) {
+              const mikey::message_schema* schema, std::size_t expected_payloads) {
     const auto& wire = sample(name).wire;
     std::size_t payloads = 0;
-    if (wire.empty() || !parse_validate(wire, *schema, payloads) || payloads == 0) {
-        state.SkipWithError("the sample does not parse");
+    if (wire.empty() || !parse_validate(wire, *schema, payloads) || payloads != expected_payloads) {
+        state.SkipWithError("the sample does not parse and validate to its payloads");
         return;
     }
     if (impl == "lib") {
+        count_allocs(state, wire.size(), [&] {
+            benchmark::DoNotOptimize(wire.data());
+            std::size_t n = 0;
+            const bool ok = parse_only(wire, n);
+            benchmark::DoNotOptimize(ok);
+            benchmark::DoNotOptimize(n);
+        });
+    } else if (impl == "lib_validate") {
         count_allocs(state, wire.size(), [&] {
             benchmark::DoNotOptimize(wire.data());
             std::size_t n = 0;
@@ -177,10 +193,16 @@ void BM_parse(benchmark::State& state, std::string_view impl, std::string_view n
 }
 
 void BM_parse_transfer_init(benchmark::State& state, std::string_view impl) {
-    BM_parse(state, impl, "transfer_init", &mikey::schemas::transfer_init);
+    BM_parse(state, impl, "transfer_init", &mikey::schemas::transfer_init, 7);
 }
 void BM_parse_request_resp(benchmark::State& state, std::string_view impl) {
-    BM_parse(state, impl, "request_resp", &mikey::schemas::request_resp);
+    BM_parse(state, impl, "request_resp", &mikey::schemas::request_resp, 5);
+}
+void BM_parse_validate_transfer_init(benchmark::State& state, std::string_view impl) {
+    BM_parse(state, impl == "lib" ? "lib_validate" : impl, "transfer_init", &mikey::schemas::transfer_init, 7);
+}
+void BM_parse_validate_request_resp(benchmark::State& state, std::string_view impl) {
+    BM_parse(state, impl == "lib" ? "lib_validate" : impl, "request_resp", &mikey::schemas::request_resp, 5);
 }
 
 // --- build ------------------------------------------------------------------
@@ -253,10 +275,12 @@ void BM_build_request_resp(benchmark::State& state, std::string_view impl) {
 // --- the same RFC 3830 PSK message: library vs GStreamer ---------------------
 
 /// Library side of what gst_mikey_message_new_from_data does: the whole
-/// message, plus the Key data sub-payloads of the NULL-encrypted KEMAC.
-bool lib_parse_psk(mikey::bytes_view wire, std::size_t& keys, std::uint32_t& csb) {
+/// message, plus the Key data sub-payloads of the NULL-encrypted KEMAC
+/// (GStreamer parses them into objects too); `validate` adds the schema check
+/// (GStreamer has none).
+bool lib_parse_psk(mikey::bytes_view wire, std::size_t& keys, std::uint32_t& csb, bool validate) {
     const auto m = mikey::message_view::parse(wire);
-    if (!m || !mikey::check_schema(*m, mikey::schemas::psk_init)) {
+    if (!m || (validate && !mikey::check_schema(*m, mikey::schemas::psk_init))) {
         return false;
     }
     const auto kemac = m->first<mikey::kemac_view>();
@@ -276,16 +300,17 @@ void BM_parse_psk_init(benchmark::State& state, std::string_view impl) {
     const bytes& wire = psk_message();
     std::size_t keys = 0;
     std::uint32_t csb = 0;
-    if (wire.empty() || !lib_parse_psk(wire, keys, csb) || keys != 2 || csb != 0xCAFEBABEu) {
+    if (wire.empty() || !lib_parse_psk(wire, keys, csb, true) || keys != 2 || csb != 0xCAFEBABEu) {
         state.SkipWithError("the library does not parse the PSK message as built");
         return;
     }
-    if (impl == "lib") {
+    if (impl == "lib" || impl == "lib_validate") {
+        const bool validate = impl == "lib_validate";
         count_allocs(state, wire.size(), [&] {
             benchmark::DoNotOptimize(wire.data());
             std::size_t k = 0;
             std::uint32_t c = 0;
-            const bool ok = lib_parse_psk(wire, k, c);
+            const bool ok = lib_parse_psk(wire, k, c, validate);
             benchmark::DoNotOptimize(ok);
             benchmark::DoNotOptimize(k);
         });
@@ -322,12 +347,20 @@ void BM_parse_psk_init(benchmark::State& state, std::string_view impl) {
     }
 }
 
+void BM_parse_validate_psk_init(benchmark::State& state, std::string_view impl) {
+    BM_parse_psk_init(state, impl == "lib" ? "lib_validate" : impl);
+}
+
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_parse_transfer_init, lib, "lib");
 BENCHMARK_CAPTURE(BM_parse_transfer_init, memcpy, "memcpy");
 BENCHMARK_CAPTURE(BM_parse_request_resp, lib, "lib");
 BENCHMARK_CAPTURE(BM_parse_request_resp, memcpy, "memcpy");
+BENCHMARK_CAPTURE(BM_parse_validate_transfer_init, lib, "lib");
+BENCHMARK_CAPTURE(BM_parse_validate_transfer_init, memcpy, "memcpy");
+BENCHMARK_CAPTURE(BM_parse_validate_request_resp, lib, "lib");
+BENCHMARK_CAPTURE(BM_parse_validate_request_resp, memcpy, "memcpy");
 BENCHMARK_CAPTURE(BM_build_transfer_init, lib, "lib");
 BENCHMARK_CAPTURE(BM_build_transfer_init, memcpy, "memcpy");
 BENCHMARK_CAPTURE(BM_build_request_resp, lib, "lib");
@@ -335,6 +368,8 @@ BENCHMARK_CAPTURE(BM_build_request_resp, memcpy, "memcpy");
 BENCHMARK_CAPTURE(BM_parse_psk_init, lib, "lib");
 BENCHMARK_CAPTURE(BM_parse_psk_init, gstreamer, "gstreamer");
 BENCHMARK_CAPTURE(BM_parse_psk_init, memcpy, "memcpy");
+BENCHMARK_CAPTURE(BM_parse_validate_psk_init, lib, "lib");
+BENCHMARK_CAPTURE(BM_parse_validate_psk_init, gstreamer, "gstreamer");
 
 int main(int argc, char** argv) {
     // Before GLib's first allocation: slices through malloc, so they are counted.
