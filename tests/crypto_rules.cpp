@@ -4,6 +4,7 @@
 #include <mikey/core/secret.hpp>
 #include <mikey/crypto/algorithms.hpp>
 #include <mikey/crypto/derive.hpp>
+#include <mikey/crypto/protection_keys.hpp>
 
 #include "crypto_helpers.hpp"
 
@@ -126,4 +127,33 @@ TEST_CASE("secret buffers: no implicit copies, wipe, no printing") {
     bytes buf = key;
     mikey::secure_wipe(buf);
     CHECK(buf == bytes(16, 0));
+}
+
+TEST_CASE("protection keys: sizes follow the suite, values equal the single derivations") {
+    auto& b = backend();
+    const bytes mpki(32, 7), ri(16, 8), rr(16, 9);
+    const algorithm_suite wide{prf_func::prf_hmac_sha_256, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256};
+    const auto k = derive_initial_protection_keys(b, wide, mpki, mikey::csb_id{5}, mikey::rand_value{ri},
+                                                  mikey::rand_value{rr});
+    REQUIRE(k);
+    CHECK(k->encr_key.size() == 32);
+    CHECK(k->auth_key.size() == 32);
+    CHECK(k->salt_key.size() == 14);
+    bytes auth(32);
+    REQUIRE(derive_initial_message_key(b, prf_func::prf_hmac_sha_256, mpki, message_key::auth, mikey::csb_id{5},
+                                       mikey::rand_value{ri}, mikey::rand_value{rr}, auth));
+    CHECK(hex(k->auth_key.view()) == hex(auth));
+    const algorithm_suite kw{prf_func::mikey_1, encr_alg::aes_kw_128, mac_alg::null};
+    const auto t = derive_ticket_protection_keys(b, kw, mpki, mikey::rand_value{ri});
+    REQUIRE(t);
+    CHECK(t->encr_key.size() == 16);
+    CHECK(t->auth_key.size() == 0);
+    CHECK(t->salt_key.size() == 8);
+    const auto r = derive_response_protection_keys(b, wide, bytes(8, 1), mikey::csb_id{5}, mikey::rand_value{ri}, {});
+    CHECK(r.error() == errc::key_too_short);
+    const auto p = derive_psk_protection_keys(b, {prf_func::mikey_1, encr_alg::aes_cm_128, mac_alg::hmac_sha_1_160},
+                                              bytes(20, 0x20), mikey::csb_id{1}, mikey::rand_value{ri});
+    REQUIRE(p);
+    CHECK(p->cipher(mikey::csb_id{1}, 0).encr_key.size() == 16);
+    REQUIRE(b.forget_keys());
 }

@@ -304,6 +304,25 @@ public:
         return r;
     }
 
+    /// Overwrites the key-dependent state the Botan objects keep after use
+    /// (HMAC pads, AES key schedules) by keying them with zero keys, without
+    /// freeing (so the next call still does not allocate). Call when a
+    /// backend outlives the keys it last used. Errors: crypto_backend_failure.
+    [[nodiscard]] result<void> forget_keys() noexcept {
+        static constexpr std::array<std::uint8_t, 32> zero{};
+        m_keyed = {};
+        return detail::botan_guard([&]() -> result<void> {
+            for (auto& m : m_hmac) m->set_key(zero.data(), 0);
+            m_aes[0]->set_key(zero.data(), 16);
+            m_aes[1]->set_key(zero.data(), 24);
+            m_aes[2]->set_key(zero.data(), 32);
+            m_ctr[0]->set_key(zero.data(), 16);
+            m_ctr[1]->set_key(zero.data(), 24);
+            m_ctr[2]->set_key(zero.data(), 32);
+            return {};
+        });
+    }
+
     // --- RNG, compare, wipe -------------------------------------------------
 
     /// Fills `out` with random bytes. Errors: crypto_backend_failure.
