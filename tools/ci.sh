@@ -150,7 +150,10 @@ if want gcc; then
 fi
 
 if want single; then
-  suite single build-ci-single -Dsingle_header=true -Dtools=false -Dexamples=false
+  # -O0 without debug info: these builds check compilation and behaviour, and
+  # the gcc step already compiles everything at -O2 (where gcc warns most).
+  suite single build-ci-single -Dsingle_header=true -Dtools=false -Dexamples=false \
+    -Doptimization=0 -Ddebug=false
 fi
 
 if want asan; then
@@ -163,7 +166,7 @@ fi
 if want noexcept; then
   # doctest's CHECK_THROWS* become no-ops instead of static_assert failures.
   suite noexcept build-ci-noexcept "-Dcpp_args=['-fno-exceptions','-DDOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS']" \
-    -Dtools=false -Dexamples=false
+    -Dtools=false -Dexamples=false -Doptimization=0 -Ddebug=false
 fi
 
 if want consumers; then
@@ -217,7 +220,7 @@ if want fuzz; then
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     fdir=build-ci-fuzz
-    # The suite under clang too: replays the corpus (and everything else) there.
+    # clang + ASan/UBSan build of fuzz/: libFuzzer binaries and the corpus replays.
     if CXX=clang++ suite fuzz-replay "$fdir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
          -Doptimization=1 -Dcpp_args=-fno-sanitize-recover=all -Dtools=false -Dexamples=false; then
       mapfile -t targets < <(meson introspect --targets "$fdir" | python3 -c '
