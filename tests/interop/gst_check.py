@@ -133,6 +133,22 @@ def main() -> int:
                 errors.append(f"library rebuild {rebuilt} != GStreamer's {built['hex']}")
         report(f"gst->lib {variant}", errors, n, "; the library rebuilds the same bytes")
 
+    # Self-test: a value GStreamer reports differently must be caught.
+    probe = next((m for m in messages if m["gst"]), None)
+    wrong_errors: list[str] = []
+    if probe is not None:
+        theirs = json.loads(run([peer, "parse", probe["hex"]]))["fields"]
+        ours = json.loads(json.dumps(probe["fields"]))
+        ours["payloads"][-1]["key_data"][0]["key"] = "00" * 16
+        ours["hdr"]["csb_id"] ^= 1
+        compare(theirs, ours, "msg", wrong_errors)
+    checked += 1
+    if len(wrong_errors) == 2:
+        print("ok   self-test: 2 of 2 wrong library values caught")
+    else:
+        failures += 1
+        print(f"FAIL self-test: only {len(wrong_errors)} of 2 wrong library values caught")
+
     print(f"{checked - failures} passed, {failures} failed")
     return 1 if failures or checked == 0 else 0
 

@@ -395,6 +395,26 @@ def main() -> int:
             print(f"ok   {msg['name']}: {n} fields equal{' (whole message)' if full else ''}")
         for x in notes:
             print(f"     note: {x}")
+    # Self-test: a library value that differs from the wire must be caught.
+    probe = next((i for i, m in enumerate(messages) if m["name"] == "wireshark_pk_init"), None)
+    if probe is None:
+        failed += 1
+        print("FAIL self-test: no wireshark_pk_init message to probe with")
+    else:
+        caught = 0
+        for mutate in (lambda f: f["hdr"].update(csb_id=f["hdr"]["csb_id"] ^ 1),
+                       lambda f: f["payloads"][1].update(rand="00" * 16),
+                       lambda f: f["payloads"][4].update(params=f["payloads"][4]["params"][1:]),
+                       lambda f: f["payloads"][7].update(signature="")):
+            wrong = json.loads(json.dumps(messages[probe]))
+            mutate(wrong["fields"])
+            caught += 1 if check_packet(wrong, packets[probe])[0] else 0
+        if caught == 4:
+            passed += 1
+            print("ok   self-test: 4 of 4 wrong library values caught")
+        else:
+            failed += 1
+            print(f"FAIL self-test: only {caught} of 4 wrong library values caught")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
