@@ -2,6 +2,8 @@
 // truncated prefix; every unknown or reserved value with its own errc.
 #include "wire_helpers.hpp"
 
+#include <string>
+
 using namespace mikey;
 using wire_test::parse_with;
 using wire_test::round_trip;
@@ -317,6 +319,11 @@ TEST_CASE("ERR and General Extension (Key ID, RFC 4563)") {
 
 namespace {
 bytes tp_payload(const ticket_policy& p, bytes_view tp_data) { return samples::payload(tp_builder{p, tp_data, {}, {}}); }
+failure tp_error(const ticket_policy& p, bytes_view tp_data) {
+    const bytes wire = tp_payload(p, tp_data);
+    const auto v = tp_view::parse(wire);
+    return v ? failure{} : v.error_info();
+}
 }  // namespace
 
 TEST_CASE("TP: desired Ticket Policy") {
@@ -381,30 +388,30 @@ TEST_CASE("TP Data rules (RFC 6043 §6.10)") {
     const auto idrr = samples::idr(id_role::idrr, "sip:b@x");
     SUBCASE("at least one IDRr") {
         const bytes only_kms = samples::chain(samples::idr(id_role::idrkms, "sip:kms@x"));
-        CHECK(tp_view::parse(tp_payload(p, only_kms)).error() == errc::missing_payload);
-        CHECK(tp_view::parse(tp_payload(p, {})).error() == errc::missing_payload);
+        CHECK(tp_error(p, only_kms).code == errc::missing_payload);
+        CHECK(tp_error(p, {}).code == errc::missing_payload);
     }
     SUBCASE("KEMAC in TP uses NULL encryption and NULL MAC") {
         const bytes d = samples::chain(kemac_builder{encr_alg::aes_cm_128, {}, mac_alg::null, {}}, idrr);
-        CHECK(tp_view::parse(tp_payload(p, d)).error_info() == failure{errc::tp_kemac_not_null, 11});
+        CHECK(tp_error(p, d) == failure{errc::tp_kemac_not_null, 11});
     }
     SUBCASE("TRr is NTP-UTC-32") {
         const bytes d = samples::chain(tr_builder{ts_role::trr, ts_type::ntp_utc, samples::ntp}, idrr);
-        CHECK(tp_view::parse(tp_payload(p, d)).error_info() == failure{errc::trr_not_ntp_utc_32, 11});
+        CHECK(tp_error(p, d) == failure{errc::trr_not_ntp_utc_32, 11});
     }
     SUBCASE("Key data outside a KEMAC is misplaced") {
         const bytes d = samples::chain(key_data_builder{key_data_type::tgk, samples::tgk, {}, {}}, idrr);
-        CHECK(tp_view::parse(tp_payload(p, d)).error_info() == failure{errc::misplaced_payload, 11});
+        CHECK(tp_error(p, d) == failure{errc::misplaced_payload, 11});
     }
     SUBCASE("a length inside TP Data past its end") {
         bytes d = samples::chain(idrr);
         d[5] = 0xFF;  // IDR ID len low byte
-        CHECK(tp_view::parse(tp_payload(p, d)).error_info() == failure{errc::length_out_of_bounds, 16});
+        CHECK(tp_error(p, d) == failure{errc::length_out_of_bounds, 16});
     }
     SUBCASE("bytes after the last TP Data payload") {
         bytes d = samples::chain(idrr);
         d.push_back(0);
-        CHECK(tp_view::parse(tp_payload(p, d)).error_info() == failure{errc::trailing_bytes, 10 + d.size() - 1});
+        CHECK(tp_error(p, d) == failure{errc::trailing_bytes, 10 + d.size() - 1});
     }
 }
 
@@ -498,3 +505,22 @@ static_assert(noexcept(std::declval<const idr_view&>().data()));
 static_assert(noexcept(std::declval<const ticket_view&>().flags()));
 static_assert(noexcept(idr_view::parse(bytes_view{})));
 static_assert(noexcept(message_view::parse(bytes_view{})));
+
+// Views cannot be parsed from temporaries (they would dangle); lvalues and spans are fine.
+template <class V, class C>
+concept parses_from = requires(C&& c) { V::parse(std::forward<C>(c)); };
+using owned = std::vector<std::uint8_t>;
+static_assert(!parses_from<message_view, owned>);
+static_assert(!parses_from<hdr_view, owned>);
+static_assert(!parses_from<idr_view, owned>);
+static_assert(!parses_from<randr_view, std::array<std::uint8_t, 8>>);
+static_assert(!parses_from<t_view, owned>);
+static_assert(!parses_from<kemac_view, owned>);
+static_assert(!parses_from<key_data_list, owned>);
+static_assert(!parses_from<ticket_view, owned>);
+static_assert(!parses_from<base_ticket_view, owned>);
+static_assert(!parses_from<sign_view, std::string>);
+static_assert(parses_from<message_view, owned&>);
+static_assert(parses_from<message_view, const owned&>);
+static_assert(parses_from<idr_view, bytes_view>);
+static_assert(parses_from<ticket_view, std::span<const std::uint8_t>>);

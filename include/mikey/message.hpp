@@ -5,7 +5,6 @@
 
 #include <array>
 #include <optional>
-#include <vector>
 
 #include "payload/hdr.hpp"
 #include "payload/ticket.hpp"
@@ -58,6 +57,7 @@ struct mac_coverage {
 /// A validated MIKEY message. Views into the caller's buffer; no allocation.
 class message_view {
 public:
+    MIKEY_REFUSE_TEMPORARIES(message_view);
     /// Validates the header and the whole payload chain: every payload's own
     /// rules, Last payload ends the chain (or SIGN does, RFC 3830 §6.5), no
     /// byte follows it, no Key data outside KEMAC, no SP with the Empty map
@@ -85,8 +85,6 @@ public:
         }
         return message_view(in, *hdr, *walked);
     }
-    /// Refuses temporaries: the view would dangle.
-    static result<message_view> parse(std::vector<std::uint8_t>&&) = delete;
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
     [[nodiscard]] constexpr const hdr_view& header() const noexcept { return m_hdr; }

@@ -583,7 +583,7 @@ enum class errc : std::uint8_t {
     rand_too_short,        ///< RAND lengths below the RFC 6043 §10 bounds
     unsupported_algorithm, ///< a registered algorithm this backend does not implement
     crypto_backend_failure,///< the crypto backend reported an internal failure
-    algorithm_too_weak,    ///< 128-bit algorithms with session keys longer than 128 bits (RFC 6043 §10)
+    algorithm_too_weak,    ///< 128-bit algorithms with session keys longer than 128 bits (RFC 6043 §12.1)
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
@@ -1123,6 +1123,7 @@ using identity = strong_bytes<identity_tag>;
 
 #include <concepts>
 #include <cstddef>
+#include <ranges>
 #include <cstdint>
 #include <type_traits>
 
@@ -1135,6 +1136,22 @@ using identity = strong_bytes<identity_tag>;
 // #include "../core/writer.hpp" (inlined above as mikey/core/writer.hpp)
 
 namespace mikey {
+
+namespace detail {
+/// An rvalue of an owning byte container (a temporary std::vector, std::array,
+/// std::string ...): a view parsed from it would dangle.
+template <class C>
+concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contiguous_range<C> &&
+                           !std::ranges::borrowed_range<C>;
+}  // namespace detail
+
+/// Declares, inside a view class, a deleted parse() for temporaries: parsing
+/// `std::vector<std::uint8_t>{...}` does not compile, since the view would
+/// point into a buffer destroyed at the end of the statement.
+#define MIKEY_REFUSE_TEMPORARIES(View)                                 \
+    template <class C>                                                 \
+        requires ::mikey::detail::owning_temporary<C>                  \
+    static ::mikey::result<View> parse(C&&, ::mikey::errc = ::mikey::errc::truncated) = delete
 
 /// Anything with a static payload type and a write() into a byte_writer.
 template <class B>
@@ -1338,6 +1355,7 @@ public:
     using kind_enum = typename Spec::kind_enum;
     using role_type = detail::role_of<Spec>;
 
+    MIKEY_REFUSE_TEMPORARIES(typed_data_view);
     /// Parses the payload at the start of `in`.
     /// Errors: `underrun` (truncated by default) when `in` ends early; the
     /// role's unknown_*_role; Spec::unknown_kind for an unassigned Type.
@@ -1418,6 +1436,7 @@ public:
     static constexpr payload_type type = Spec::type;
     using role_type = detail::role_of<Spec>;
 
+    MIKEY_REFUSE_TEMPORARIES(random_view);
     /// Errors: `underrun`; unknown_rand_role (RANDR).
     [[nodiscard]] static constexpr result<random_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                              errc underrun = errc::truncated) noexcept {
@@ -1483,6 +1502,7 @@ public:
     using kind_enum = typename Spec::kind_enum;
     using role_type = detail::role_of<Spec>;
 
+    MIKEY_REFUSE_TEMPORARIES(implied_length_view);
     /// Errors: `underrun`; the role's unknown_*_role; Spec::unknown_kind when
     /// the kind is not registered (the value's length is then unknown).
     [[nodiscard]] static constexpr result<implied_length_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
@@ -1650,6 +1670,7 @@ struct hdr_builder;
 /// CS ID map type | CS ID map info (RFC 3830 §6.1).
 class hdr_view {
 public:
+    MIKEY_REFUSE_TEMPORARIES(hdr_view);
     /// Parses the header at the start of a message.
     /// Errors: truncated; unsupported_version (not 1); unknown_data_type;
     /// unknown_prf_func; unknown_cs_id_map_type (the map's length is then
@@ -1931,6 +1952,7 @@ class kemac_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::kemac;
 
+    MIKEY_REFUSE_TEMPORARIES(kemac_view);
     /// Errors: underrun; unknown_encr_alg (unassigned); unknown_mac_alg (not
     /// registered: the MAC's length is then unknown).
     [[nodiscard]] static constexpr result<kemac_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
@@ -2013,6 +2035,7 @@ public:
     /// An empty view (what a default-constructed range element holds).
     constexpr key_data_view() noexcept = default;
 
+    MIKEY_REFUSE_TEMPORARIES(key_data_view);
     /// Errors: underrun (length_out_of_bounds inside a KEMAC's data);
     /// unknown_key_data_type; unknown_kv_type (the KV data's layout is then unknown).
     [[nodiscard]] static constexpr result<key_data_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
@@ -2099,6 +2122,7 @@ struct key_data_decoder {
 /// update (RFC 3830 §4.5).
 class key_data_list {
 public:
+    MIKEY_REFUSE_TEMPORARIES(key_data_list);
     /// Validates a plaintext chain. Errors (offsets relative to `plain`):
     /// length_out_of_bounds; misplaced_payload (anything but Key data after
     /// the first element); unknown_key_data_type; unknown_kv_type;
@@ -2193,6 +2217,7 @@ class pke_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::pke;
 
+    MIKEY_REFUSE_TEMPORARIES(pke_view);
     /// Errors: underrun; unknown_pke_cache (C = 3).
     [[nodiscard]] static constexpr result<pke_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                           errc underrun = errc::truncated) noexcept {
@@ -2258,6 +2283,7 @@ class dh_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::dh;
 
+    MIKEY_REFUSE_TEMPORARIES(dh_view);
     /// Errors: underrun; unknown_dh_group (the value's length is then
     /// unknown); reserved_bits_set; unknown_kv_type.
     [[nodiscard]] static constexpr result<dh_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
@@ -2345,6 +2371,7 @@ class sign_view {
 public:
     static constexpr payload_type type = payload_type::sign;
 
+    MIKEY_REFUSE_TEMPORARIES(sign_view);
     /// Errors: underrun; unknown_sign_type.
     [[nodiscard]] static constexpr result<sign_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                            errc underrun = errc::truncated) noexcept {
@@ -2518,6 +2545,7 @@ class sp_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::sp;
 
+    MIKEY_REFUSE_TEMPORARIES(sp_view);
     /// Errors: underrun; unknown_prot_type; length_out_of_bounds (a parameter
     /// running past the policy param length); unknown_srtp_param (Prot type SRTP).
     [[nodiscard]] static constexpr result<sp_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
@@ -2658,6 +2686,7 @@ class err_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::err;
 
+    MIKEY_REFUSE_TEMPORARIES(err_view);
     /// Errors: underrun; unknown_error_no; reserved_bits_set.
     [[nodiscard]] static constexpr result<err_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                           errc underrun = errc::truncated) noexcept {
@@ -3209,6 +3238,7 @@ struct thdr_builder;
 /// ticket's Ticket Data.
 class thdr_view : public payload_bytes {
 public:
+    MIKEY_REFUSE_TEMPORARIES(thdr_view);
     /// Errors: underrun.
     [[nodiscard]] static constexpr result<thdr_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                            errc underrun = errc::truncated) noexcept {
@@ -3244,6 +3274,7 @@ constexpr thdr_builder thdr_view::to_builder() const noexcept { return {m_data};
 /// (RFC 6043 App. A). Unexpected payloads are ignored (SHOULD).
 class base_ticket_view {
 public:
+    MIKEY_REFUSE_TEMPORARIES(base_ticket_view);
     /// Errors (offsets relative to `data`): length_out_of_bounds;
     /// the payloads' own errors; misplaced_payload (Key data, TP, TICKET);
     /// missing_payload (T, RAND or KEMAC absent); wrong_last_payload (not V);
@@ -3342,6 +3373,7 @@ class basic_ticket_view : public payload_bytes {
 public:
     static constexpr payload_type type = Granted ? payload_type::ticket : payload_type::tp;
 
+    MIKEY_REFUSE_TEMPORARIES(basic_ticket_view);
     /// Errors: underrun; unknown_ticket_type; unknown_prf_func;
     /// reserved_bits_set (Res); the flag rules (check_ticket_flags); TP Data
     /// errors (missing_payload without IDRr, tp_kemac_not_null,
@@ -3517,7 +3549,6 @@ using ticket_builder = basic_ticket_builder<true>;
 
 #include <array>
 #include <optional>
-#include <vector>
 
 // #include "payload/hdr.hpp" (inlined above as mikey/payload/hdr.hpp)
 // #include "payload/ticket.hpp" (inlined above as mikey/payload/ticket.hpp)
@@ -3570,6 +3601,7 @@ struct mac_coverage {
 /// A validated MIKEY message. Views into the caller's buffer; no allocation.
 class message_view {
 public:
+    MIKEY_REFUSE_TEMPORARIES(message_view);
     /// Validates the header and the whole payload chain: every payload's own
     /// rules, Last payload ends the chain (or SIGN does, RFC 3830 §6.5), no
     /// byte follows it, no Key data outside KEMAC, no SP with the Empty map
@@ -3597,8 +3629,6 @@ public:
         }
         return message_view(in, *hdr, *walked);
     }
-    /// Refuses temporaries: the view would dangle.
-    static result<message_view> parse(std::vector<std::uint8_t>&&) = delete;
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
     [[nodiscard]] constexpr const hdr_view& header() const noexcept { return m_hdr; }
@@ -4307,7 +4337,7 @@ template <std::size_t N>
 // #include <mikey/crypto/algorithms.hpp> (not in the umbrella header; inlined)
 // ---- begin mikey/crypto/algorithms.hpp ----
 // mikey-ticket: key sizes of the KEMAC / V algorithms and the algorithm
-// rules RFC 6043 §9 and RFC 3830 §4.2 put on the choice of keys, RANDs and
+// rules RFC 6043 §12.1 and RFC 3830 §4.2 put on the choice of keys, RANDs and
 // algorithms. Each rule is a constexpr check returning its own errc, to be
 // called where keys are chosen (ticket creation, KMS policy, role layer).
 
@@ -4838,18 +4868,34 @@ template <crypto_backend B>
     for (std::size_t i = 0; i < out.size(); ++i) {
         out[i] = 0;
     }
+    // Labels of the usual sizes are laid out once in a stack buffer, so each
+    // HMAC absorbs them in one update (fewer calls into the hash); longer
+    // ones (a long ID Data in D3) are fed range by range. Labels are public.
+    std::array<std::uint8_t, 192> flat{};
+    bytes_view flat_label{};
+    if (label.size() <= flat.size()) {
+        label.copy_to(flat);
+        flat_label = bytes_view{flat.data(), label.size()};
+    }
     auto absorb_label = [&](bytes_view part) { b.hmac_update(h, part); };
+    auto feed_label = [&] {
+        if (label.size() <= flat.size()) {
+            b.hmac_update(h, flat_label);
+        } else {
+            label.feed(absorb_label);
+        }
+    };
     for (std::size_t off = 0; off < inkey.size() && r; off += piece) {
         const bytes_view s = inkey.subspan(off, inkey.size() - off < piece ? inkey.size() - off : piece);
         r = b.hmac_set_key(h, s);
         if (!r) break;
         // A_1 = HMAC(s, A_0 = label)
-        label.feed(absorb_label);
+        feed_label();
         r = b.hmac_final(h, a_span);
         for (std::size_t i = 0; i < m && r; ++i) {
             // HMAC(s, A_i || label), XORed into block i of the output
             b.hmac_update(h, a_span);
-            label.feed(absorb_label);
+            feed_label();
             r = b.hmac_final(h, t_span);
             if (!r) break;
             const std::size_t pos = i * block;
@@ -4915,13 +4961,13 @@ static_assert(constant_of(message_key::encr) == 0x150533E1 && constant_of(messag
 static_assert(constant_of(tgk_key::tek) == 0x2AD01C64 && constant_of(tgk_key::auth) == 0x1B5C7973 &&
               constant_of(tgk_key::encr) == 0x15798CEF && constant_of(tgk_key::salt) == 0x39A2C14B);
 
-/// Smallest key RFC 6043 §9 allows: "All keys ... MUST have adequate
+/// Smallest key RFC 6043 §12.1 allows: "All keys ... MUST have adequate
 /// strength/length, i.e., 128 bits or more."
 inline constexpr std::size_t min_key_bytes = 16;
 
 namespace detail {
 
-/// RFC 6043 §9: every key (PSK, env_key, MPK, TGK, GTGK, TPK) >= 128 bits.
+/// RFC 6043 §12.1: every key (PSK, env_key, MPK, TGK, GTGK, TPK) >= 128 bits.
 [[nodiscard]] constexpr result<void> check_inkey_6043(bytes_view inkey) noexcept {
     if (inkey.size() < min_key_bytes) {
         return errc::key_too_short;
@@ -4975,7 +5021,7 @@ template <crypto_backend B>
 [[nodiscard]] result<void> derive_initial_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
                                                       rand_value randri, rand_value randrr,
                                                       mutable_bytes out) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto r = detail::check_inkey_6043(inkey); !r) return r;
     if (auto r = detail::check_len8(randri.get()); !r) return r;
     if (auto r = detail::check_len8(randrr.get()); !r) return r;
@@ -4991,7 +5037,7 @@ template <crypto_backend B>
 [[nodiscard]] result<void> derive_response_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
                                                        rand_value randri, rand_value randrr,
                                                        mutable_bytes out) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto r = detail::check_inkey_6043(inkey); !r) return r;
     if (auto r = detail::check_len8(randri.get()); !r) return r;
     if (auto r = detail::check_len8(randrr.get()); !r) return r;
@@ -5004,7 +5050,7 @@ namespace detail {
 template <crypto_backend B>
 [[nodiscard]] result<void> fork(B& b, prf_func f, bytes_view inkey, std::uint32_t constant, identity idrr,
                                 rand_value randrkms, mutable_bytes out) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto r = check_inkey_6043(inkey); !r) return r;
     // RFC 6043 §5.1.1: "outkey_len ... SHALL be equal to inkey_len".
     if (out.size() != inkey.size()) return errc::key_length_mismatch;
@@ -5052,7 +5098,7 @@ struct d4_rands {
 template <crypto_backend B>
 [[nodiscard]] result<void> derive_session_key(B& b, prf_func f, bytes_view tgk, tgk_key k, cs_id cs,
                                               const d4_rands& r, mutable_bytes out) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto e = detail::check_inkey_6043(tgk); !e) return e;
     // RFC 6043 §5.1.3: "at least one of RANDRi and RANDRr MUST be used".
     if (!r.h && !r.g) return errc::flag_g_or_h_required;
@@ -5072,7 +5118,7 @@ template <crypto_backend B>
 template <crypto_backend B>
 [[nodiscard]] result<void> derive_vr_auth_key(B& b, prf_func f, bytes_view mpkr, mutable_bytes out,
                                               message_key k = message_key::auth) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto e = detail::check_inkey_6043(mpkr); !e) return e;
     return detail::run(b, f, mpkr, layout::d5, {constant_of(k), 0, 0, {}, {}}, out);
 }
@@ -5084,7 +5130,7 @@ template <crypto_backend B>
 template <crypto_backend B>
 [[nodiscard]] result<void> derive_ticket_key(B& b, prf_func f, bytes_view tpk, message_key k, rand_value rand,
                                              mutable_bytes out) noexcept {
-    // RFC 6043 §9: "All keys (including keys used to protect the ticket) MUST" be >= 128 bits.
+    // RFC 6043 §12.1: "All keys (including keys used to protect the ticket) MUST" be >= 128 bits.
     if (auto e = detail::check_inkey_6043(tpk); !e) return e;
     if (auto e = detail::check_len8(rand.get()); !e) return e;
     return detail::run(b, f, tpk, layout::d6, {constant_of(k), 0, 0, rand.get(), {}}, out);
@@ -5094,7 +5140,7 @@ namespace detail {
 template <crypto_backend B>
 [[nodiscard]] result<void> mpk_split(B& b, prf_func f, bytes_view mpk, std::uint32_t constant, rand_value rand,
                                      mutable_bytes out) noexcept {
-    // RFC 6043 §9: keys MUST be 128 bits or more.
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto e = check_inkey_6043(mpk); !e) return e;
     // RFC 6043 App. A.2.2: "outkey_len ... SHALL be equal to inkey_len".
     if (out.size() != mpk.size()) return errc::key_length_mismatch;
@@ -5176,7 +5222,7 @@ static_assert(*salt_key_size(encr_alg::aes_cm_128) * 8 == 112 && *salt_key_size(
 static_assert(*auth_key_size(mac_alg::hmac_sha_1_160) == mac_size(mac_alg::hmac_sha_1_160));
 static_assert(*auth_key_size(mac_alg::hmac_sha_256_256) == mac_size(mac_alg::hmac_sha_256_256));
 
-/// Key size class of an algorithm for the RFC 6043 §9 rules: 256 for the
+/// Key size class of an algorithm for the RFC 6043 §12.1 rules: 256 for the
 /// three algorithms RFC 6043 adds, 128 for the RFC 3830 ones ("128-bit
 /// algorithms"; MIKEY-1 and HMAC-SHA-1-160 included), 0 for NULL (no key).
 enum class strength : std::uint16_t { none = 0, bits_128 = 128, bits_256 = 256 };
@@ -5207,7 +5253,7 @@ struct algorithm_suite {
     mac_alg mac = mac_alg::hmac_sha_1_160;
 };
 
-/// Checks a suite against RFC 6043 §9, given the longest session key
+/// Checks a suite against RFC 6043 §12.1, given the longest session key
 /// (TEK / TGK / GTGK) in bytes that it will carry (0 if none):
 ///   unsupported_algorithm  a member this library does not implement;
 ///   algorithm_mix          a 256-bit algorithm together with a 128-bit one
@@ -5227,12 +5273,12 @@ struct algorithm_suite {
         any_128 = any_128 || x == strength::bits_128;
         any_256 = any_256 || x == strength::bits_256;
     }
-    // RFC 6043 §9: the 256-bit algorithms "SHALL NOT be mixed with algorithms
+    // RFC 6043 §12.1: the 256-bit algorithms "SHALL NOT be mixed with algorithms
     // using key sizes less than 256 bits".
     if (any_128 && any_256) {
         return errc::algorithm_mix;
     }
-    // RFC 6043 §9: "If session keys (TEK/TGK/GTGK) longer than 128 bits are
+    // RFC 6043 §12.1: "If session keys (TEK/TGK/GTGK) longer than 128 bits are
     // used, 128-bit algorithms SHALL NOT be used."
     if (longest_session_key_bytes > 16 && any_128) {
         return errc::algorithm_too_weak;
@@ -5240,7 +5286,7 @@ struct algorithm_suite {
     return {};
 }
 
-/// RFC 6043 §9: "All keys (including keys used to protect the ticket) MUST
+/// RFC 6043 §12.1: "All keys (including keys used to protect the ticket) MUST
 /// have adequate strength/length, i.e., 128 bits or more."
 /// Errors: key_too_short.
 [[nodiscard]] constexpr result<void> check_key_length(std::size_t key_bytes) noexcept {
@@ -5250,7 +5296,7 @@ struct algorithm_suite {
     return {};
 }
 
-/// RFC 6043 §9: "the sum of the lengths of RANDRi and RANDRr MUST at least be
+/// RFC 6043 §12.1: "the sum of the lengths of RANDRi and RANDRr MUST at least be
 /// equal to the size of the longest pre-shared key/envelope key/MPK/TGK/GTGK".
 /// Errors: rand_too_short.
 [[nodiscard]] constexpr result<void> check_randri_randrr(std::size_t randri_bytes, std::size_t randrr_bytes,
@@ -5261,7 +5307,7 @@ struct algorithm_suite {
     return {};
 }
 
-/// RFC 6043 §9: "RANDRkms MUST at least be as long as the longest MPKr/TGK".
+/// RFC 6043 §12.1: "RANDRkms MUST at least be as long as the longest MPKr/TGK".
 /// Errors: rand_too_short.
 [[nodiscard]] constexpr result<void> check_randrkms(std::size_t randrkms_bytes,
                                                     std::size_t longest_mpkr_or_tgk_bytes) noexcept {
@@ -5271,7 +5317,7 @@ struct algorithm_suite {
     return {};
 }
 
-/// RFC 6043 §9: "the RAND in the MIKEY base ticket MUST at least be as long as
+/// RFC 6043 §12.1: "the RAND in the MIKEY base ticket MUST at least be as long as
 /// the longest of TPK and MPK". Errors: rand_too_short.
 [[nodiscard]] constexpr result<void> check_ticket_rand(std::size_t rand_bytes, std::size_t tpk_bytes,
                                                        std::size_t mpk_bytes) noexcept {
@@ -5617,6 +5663,25 @@ public:
         return r;
     }
 
+    /// Overwrites the key-dependent state the Botan objects keep after use
+    /// (HMAC pads, AES key schedules) by keying them with zero keys, without
+    /// freeing (so the next call still does not allocate). Call when a
+    /// backend outlives the keys it last used. Errors: crypto_backend_failure.
+    [[nodiscard]] result<void> forget_keys() noexcept {
+        static constexpr std::array<std::uint8_t, 32> zero{};
+        m_keyed = {};
+        return detail::botan_guard([&]() -> result<void> {
+            for (auto& m : m_hmac) m->set_key(zero.data(), 0);
+            m_aes[0]->set_key(zero.data(), 16);
+            m_aes[1]->set_key(zero.data(), 24);
+            m_aes[2]->set_key(zero.data(), 32);
+            m_ctr[0]->set_key(zero.data(), 16);
+            m_ctr[1]->set_key(zero.data(), 24);
+            m_ctr[2]->set_key(zero.data(), 32);
+            return {};
+        });
+    }
+
     // --- RNG, compare, wipe -------------------------------------------------
 
     /// Fills `out` with random bytes. Errors: crypto_backend_failure.
@@ -5687,26 +5752,38 @@ static_assert(crypto_backend<botan_backend>);
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/botan_backend.hpp ----
-// #include <mikey/crypto/kemac.hpp> (not in the umbrella header; inlined)
-// ---- begin mikey/crypto/kemac.hpp ----
-// mikey-ticket: protected KEMAC payloads (RFC 3830 §6.2, §4.2.3-§4.2.4;
-// RFC 6043 §6.2): build one from Key data entries, open one back into views
-// of its Key data entries.
-//
-// MAC coverage depends on the method (RFC 3830 §6.2):
-//   PK method (kemac_mac_scope::kemac_only): the KEMAC payload alone, minus
-//     the MAC field, with its Next payload byte taken as zero;
-//   PSK method (RFC 3830 I_MESSAGE): the whole message up to the MAC field:
-//     build the KEMAC with mac_scope::message (the MAC field is left zero),
-//     assemble the message, then fill_message_mac() (verification.hpp);
-//   RFC 6043 messages: MAC alg NULL, the V payload authenticates.
+// #include <mikey/crypto/crypto.hpp> (not in the umbrella header; inlined)
+// ---- begin mikey/crypto/crypto.hpp ----
+// mikey-ticket: the crypto layer in one include (without a backend: add
+// botan_backend.hpp, or your own model of crypto_backend).
 
-#include <array>
-#include <cstddef>
-#include <span>
-
-// #include "../payload/chain.hpp" (inlined above as mikey/payload/chain.hpp)
+// #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
 // #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "labels.hpp" (inlined above as mikey/crypto/labels.hpp)
+// #include "prf.hpp" (inlined above as mikey/crypto/prf.hpp)
+// #include "derive.hpp" (inlined above as mikey/crypto/derive.hpp)
+// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
+// #include "protection_keys.hpp" (inlined)
+// ---- begin mikey/crypto/protection_keys.hpp ----
+// mikey-ticket: the encr_key / auth_key / salt_key triple that protects one
+// MIKEY message (KEMAC encryption, KEMAC MAC, V), derived in one call for an
+// algorithm suite, held in wiping buffers.
+//
+//   derive_psk_protection_keys       RFC 3830 §4.1.4 (PSK / envelope key, RAND)
+//   derive_initial_protection_keys   D1 RFC 6043 §5.1.2 (REQUEST_INIT, TRANSFER_INIT, RESOLVE_INIT)
+//   derive_response_protection_keys  D2 RFC 6043 §5.1.2 (the *_RESP messages)
+//   derive_ticket_protection_keys    D6 RFC 6043 App. A.2.1 (MIKEY base ticket, TPK)
+//
+// Key sizes follow the suite (algorithms.hpp): encr 16 / 32 bytes, auth 20 /
+// 32, salt 14 (AES-CM) / 8 (AES-KW); NULL algorithms get empty keys and cost
+// no PRF run.
+
+#include <cstddef>
+#include <cstdint>
+
+// #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
+// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
+// #include "derive.hpp" (inlined above as mikey/crypto/derive.hpp)
 // #include "kemac_cipher.hpp" (inlined)
 // ---- begin mikey/crypto/kemac_cipher.hpp ----
 // mikey-ticket: the KEMAC Encr data ciphers over raw byte spans
@@ -5879,6 +5956,94 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/kemac_cipher.hpp ----
+
+namespace mikey::crypto {
+
+/// The keys protecting one message.
+struct protection_keys {
+    secret_buffer<32> encr_key;
+    secret_buffer<32> auth_key;
+    secret_buffer<14> salt_key;
+
+    /// The KEMAC cipher inputs for these keys (views into this object).
+    [[nodiscard]] kemac_cipher_keys cipher(csb_id csb, std::uint64_t t) const noexcept MIKEY_LIFETIMEBOUND {
+        return {encr_key.view(), salt_key.view(), csb, t};
+    }
+};
+
+namespace detail {
+/// Sizes the three buffers for `s` and runs `one(message_key, out)` for each
+/// non-empty one. Errors: unsupported_algorithm, and those of `one`.
+template <class One>
+[[nodiscard]] result<protection_keys> protection_keys_for(const algorithm_suite& s, One&& one) noexcept {
+    const auto e = encr_key_size(s.encr);
+    const auto a = auth_key_size(s.mac);
+    const auto z = salt_key_size(s.encr);
+    if (!prf_for(s.prf) || !e || !a || !z) return errc::unsupported_algorithm;
+    protection_keys k;
+    (void)k.encr_key.resize(*e);
+    (void)k.auth_key.resize(*a);
+    (void)k.salt_key.resize(*z);
+    if (*e != 0) {
+        if (auto r = one(message_key::encr, k.encr_key.mutable_view()); !r) return r.error_info();
+    }
+    if (*a != 0) {
+        if (auto r = one(message_key::auth, k.auth_key.mutable_view()); !r) return r.error_info();
+    }
+    if (*z != 0) {
+        if (auto r = one(message_key::salt, k.salt_key.mutable_view()); !r) return r.error_info();
+    }
+    return k;
+}
+}  // namespace detail
+
+/// RFC 3830 §4.1.4 keys (PRF = the suite's). Errors: unsupported_algorithm,
+/// and those of derive_message_key.
+template <crypto_backend B>
+[[nodiscard]] result<protection_keys> derive_psk_protection_keys(B& b, const algorithm_suite& s, bytes_view psk,
+                                                                 csb_id csb, rand_value rand) noexcept {
+    return detail::protection_keys_for(s, [&](message_key k, mutable_bytes out) {
+        return derive_message_key(b, s.prf, psk, k, csb, rand, out);
+    });
+}
+
+/// D1 keys. Errors: unsupported_algorithm, and those of derive_initial_message_key.
+template <crypto_backend B>
+[[nodiscard]] result<protection_keys> derive_initial_protection_keys(B& b, const algorithm_suite& s,
+                                                                     bytes_view inkey, csb_id csb, rand_value randri,
+                                                                     rand_value randrr) noexcept {
+    return detail::protection_keys_for(s, [&](message_key k, mutable_bytes out) {
+        return derive_initial_message_key(b, s.prf, inkey, k, csb, randri, randrr, out);
+    });
+}
+
+/// D2 keys. Errors: unsupported_algorithm, and those of derive_response_message_key.
+template <crypto_backend B>
+[[nodiscard]] result<protection_keys> derive_response_protection_keys(B& b, const algorithm_suite& s,
+                                                                      bytes_view inkey, csb_id csb,
+                                                                      rand_value randri, rand_value randrr) noexcept {
+    return detail::protection_keys_for(s, [&](message_key k, mutable_bytes out) {
+        return derive_response_message_key(b, s.prf, inkey, k, csb, randri, randrr, out);
+    });
+}
+
+/// D6 keys of a MIKEY base ticket (PRF = the Ticket Policy's, in s.prf).
+/// Use csb_id{0xFFFFFFFF} for the KEMAC IV (RFC 6043 App. A.1).
+/// Errors: unsupported_algorithm, and those of derive_ticket_key.
+template <crypto_backend B>
+[[nodiscard]] result<protection_keys> derive_ticket_protection_keys(B& b, const algorithm_suite& s, bytes_view tpk,
+                                                                    rand_value rand) noexcept {
+    return detail::protection_keys_for(s, [&](message_key k, mutable_bytes out) {
+        return derive_ticket_key(b, s.prf, tpk, k, rand, out);
+    });
+}
+
+/// RFC 6043 App. A.1: "If CSB ID is needed in the IV creation it SHALL be set to '0xFFFFFFFF'".
+inline constexpr csb_id base_ticket_csb_id{0xFFFFFFFFu};
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/protection_keys.hpp ----
+// #include "kemac_cipher.hpp" (inlined above as mikey/crypto/kemac_cipher.hpp)
 // #include "mac.hpp" (inlined)
 // ---- begin mikey/crypto/mac.hpp ----
 // mikey-ticket: the KEMAC MAC / V Auth alg functions (RFC 3830 §4.2.4,
@@ -5935,6 +6100,28 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/mac.hpp ----
+// #include "kemac.hpp" (inlined)
+// ---- begin mikey/crypto/kemac.hpp ----
+// mikey-ticket: protected KEMAC payloads (RFC 3830 §6.2, §4.2.3-§4.2.4;
+// RFC 6043 §6.2): build one from Key data entries, open one back into views
+// of its Key data entries.
+//
+// MAC coverage depends on the method (RFC 3830 §6.2):
+//   PK method (kemac_mac_scope::kemac_only): the KEMAC payload alone, minus
+//     the MAC field, with its Next payload byte taken as zero;
+//   PSK method (RFC 3830 I_MESSAGE): the whole message up to the MAC field:
+//     build the KEMAC with mac_scope::message (the MAC field is left zero),
+//     assemble the message, then fill_message_mac() (verification.hpp);
+//   RFC 6043 messages: MAC alg NULL, the V payload authenticates.
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+// #include "../payload/chain.hpp" (inlined above as mikey/payload/chain.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "kemac_cipher.hpp" (inlined above as mikey/crypto/kemac_cipher.hpp)
+// #include "mac.hpp" (inlined above as mikey/crypto/mac.hpp)
 
 namespace mikey::crypto {
 
@@ -6080,7 +6267,7 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/kemac.hpp ----
-// #include <mikey/crypto/verification.hpp> (not in the umbrella header; inlined)
+// #include "verification.hpp" (inlined)
 // ---- begin mikey/crypto/verification.hpp ----
 // mikey-ticket: V payloads (and the RFC 3830 PSK KEMAC MAC) over exactly the
 // bytes the RFCs name, and Vi / Vr of the TICKET's Initiator Data.
@@ -6360,3 +6547,4 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/verification.hpp ----
+// ---- end mikey/crypto/crypto.hpp ----

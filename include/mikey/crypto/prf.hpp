@@ -98,18 +98,34 @@ template <crypto_backend B>
     for (std::size_t i = 0; i < out.size(); ++i) {
         out[i] = 0;
     }
+    // Labels of the usual sizes are laid out once in a stack buffer, so each
+    // HMAC absorbs them in one update (fewer calls into the hash); longer
+    // ones (a long ID Data in D3) are fed range by range. Labels are public.
+    std::array<std::uint8_t, 192> flat{};
+    bytes_view flat_label{};
+    if (label.size() <= flat.size()) {
+        label.copy_to(flat);
+        flat_label = bytes_view{flat.data(), label.size()};
+    }
     auto absorb_label = [&](bytes_view part) { b.hmac_update(h, part); };
+    auto feed_label = [&] {
+        if (label.size() <= flat.size()) {
+            b.hmac_update(h, flat_label);
+        } else {
+            label.feed(absorb_label);
+        }
+    };
     for (std::size_t off = 0; off < inkey.size() && r; off += piece) {
         const bytes_view s = inkey.subspan(off, inkey.size() - off < piece ? inkey.size() - off : piece);
         r = b.hmac_set_key(h, s);
         if (!r) break;
         // A_1 = HMAC(s, A_0 = label)
-        label.feed(absorb_label);
+        feed_label();
         r = b.hmac_final(h, a_span);
         for (std::size_t i = 0; i < m && r; ++i) {
             // HMAC(s, A_i || label), XORed into block i of the output
             b.hmac_update(h, a_span);
-            label.feed(absorb_label);
+            feed_label();
             r = b.hmac_final(h, t_span);
             if (!r) break;
             const std::size_t pos = i * block;

@@ -17,6 +17,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <ranges>
 #include <cstdint>
 #include <type_traits>
 
@@ -29,6 +30,22 @@
 #include "../core/writer.hpp"
 
 namespace mikey {
+
+namespace detail {
+/// An rvalue of an owning byte container (a temporary std::vector, std::array,
+/// std::string ...): a view parsed from it would dangle.
+template <class C>
+concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contiguous_range<C> &&
+                           !std::ranges::borrowed_range<C>;
+}  // namespace detail
+
+/// Declares, inside a view class, a deleted parse() for temporaries: parsing
+/// `std::vector<std::uint8_t>{...}` does not compile, since the view would
+/// point into a buffer destroyed at the end of the statement.
+#define MIKEY_REFUSE_TEMPORARIES(View)                                 \
+    template <class C>                                                 \
+        requires ::mikey::detail::owning_temporary<C>                  \
+    static ::mikey::result<View> parse(C&&, ::mikey::errc = ::mikey::errc::truncated) = delete
 
 /// Anything with a static payload type and a write() into a byte_writer.
 template <class B>
@@ -232,6 +249,7 @@ public:
     using kind_enum = typename Spec::kind_enum;
     using role_type = detail::role_of<Spec>;
 
+    MIKEY_REFUSE_TEMPORARIES(typed_data_view);
     /// Parses the payload at the start of `in`.
     /// Errors: `underrun` (truncated by default) when `in` ends early; the
     /// role's unknown_*_role; Spec::unknown_kind for an unassigned Type.
@@ -312,6 +330,7 @@ public:
     static constexpr payload_type type = Spec::type;
     using role_type = detail::role_of<Spec>;
 
+    MIKEY_REFUSE_TEMPORARIES(random_view);
     /// Errors: `underrun`; unknown_rand_role (RANDR).
     [[nodiscard]] static constexpr result<random_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                              errc underrun = errc::truncated) noexcept {
@@ -377,6 +396,7 @@ public:
     using kind_enum = typename Spec::kind_enum;
     using role_type = detail::role_of<Spec>;
 
+    MIKEY_REFUSE_TEMPORARIES(implied_length_view);
     /// Errors: `underrun`; the role's unknown_*_role; Spec::unknown_kind when
     /// the kind is not registered (the value's length is then unknown).
     [[nodiscard]] static constexpr result<implied_length_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,

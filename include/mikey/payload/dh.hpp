@@ -12,6 +12,7 @@ class dh_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::dh;
 
+    MIKEY_REFUSE_TEMPORARIES(dh_view);
     /// Errors: underrun; unknown_dh_group (the value's length is then
     /// unknown); reserved_bits_set; unknown_kv_type.
     [[nodiscard]] static constexpr result<dh_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,

@@ -12,6 +12,7 @@ class err_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::err;
 
+    MIKEY_REFUSE_TEMPORARIES(err_view);
     /// Errors: underrun; unknown_error_no; reserved_bits_set.
     [[nodiscard]] static constexpr result<err_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                           errc underrun = errc::truncated) noexcept {

@@ -93,6 +93,7 @@ struct hdr_builder;
 /// CS ID map type | CS ID map info (RFC 3830 §6.1).
 class hdr_view {
 public:
+    MIKEY_REFUSE_TEMPORARIES(hdr_view);
     /// Parses the header at the start of a message.
     /// Errors: truncated; unsupported_version (not 1); unknown_data_type;
     /// unknown_prf_func; unknown_cs_id_map_type (the map's length is then

@@ -15,6 +15,7 @@ class kemac_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::kemac;
 
+    MIKEY_REFUSE_TEMPORARIES(kemac_view);
     /// Errors: underrun; unknown_encr_alg (unassigned); unknown_mac_alg (not
     /// registered: the MAC's length is then unknown).
     [[nodiscard]] static constexpr result<kemac_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
@@ -97,6 +98,7 @@ public:
     /// An empty view (what a default-constructed range element holds).
     constexpr key_data_view() noexcept = default;
 
+    MIKEY_REFUSE_TEMPORARIES(key_data_view);
     /// Errors: underrun (length_out_of_bounds inside a KEMAC's data);
     /// unknown_key_data_type; unknown_kv_type (the KV data's layout is then unknown).
     [[nodiscard]] static constexpr result<key_data_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
@@ -183,6 +185,7 @@ struct key_data_decoder {
 /// update (RFC 3830 §4.5).
 class key_data_list {
 public:
+    MIKEY_REFUSE_TEMPORARIES(key_data_list);
     /// Validates a plaintext chain. Errors (offsets relative to `plain`):
     /// length_out_of_bounds; misplaced_payload (anything but Key data after
     /// the first element); unknown_key_data_type; unknown_kv_type;

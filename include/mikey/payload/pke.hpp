@@ -13,6 +13,7 @@ class pke_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::pke;
 
+    MIKEY_REFUSE_TEMPORARIES(pke_view);
     /// Errors: underrun; unknown_pke_cache (C = 3).
     [[nodiscard]] static constexpr result<pke_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                           errc underrun = errc::truncated) noexcept {

@@ -13,6 +13,7 @@ class sign_view {
 public:
     static constexpr payload_type type = payload_type::sign;
 
+    MIKEY_REFUSE_TEMPORARIES(sign_view);
     /// Errors: underrun; unknown_sign_type.
     [[nodiscard]] static constexpr result<sign_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                            errc underrun = errc::truncated) noexcept {

@@ -33,6 +33,7 @@ class sp_view : public payload_bytes {
 public:
     static constexpr payload_type type = payload_type::sp;
 
+    MIKEY_REFUSE_TEMPORARIES(sp_view);
     /// Errors: underrun; unknown_prot_type; length_out_of_bounds (a parameter
     /// running past the policy param length); unknown_srtp_param (Prot type SRTP).
     [[nodiscard]] static constexpr result<sp_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,

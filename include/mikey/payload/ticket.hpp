@@ -175,6 +175,7 @@ struct thdr_builder;
 /// ticket's Ticket Data.
 class thdr_view : public payload_bytes {
 public:
+    MIKEY_REFUSE_TEMPORARIES(thdr_view);
     /// Errors: underrun.
     [[nodiscard]] static constexpr result<thdr_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                            errc underrun = errc::truncated) noexcept {
@@ -210,6 +211,7 @@ constexpr thdr_builder thdr_view::to_builder() const noexcept { return {m_data};
 /// (RFC 6043 App. A). Unexpected payloads are ignored (SHOULD).
 class base_ticket_view {
 public:
+    MIKEY_REFUSE_TEMPORARIES(base_ticket_view);
     /// Errors (offsets relative to `data`): length_out_of_bounds;
     /// the payloads' own errors; misplaced_payload (Key data, TP, TICKET);
     /// missing_payload (T, RAND or KEMAC absent); wrong_last_payload (not V);
@@ -308,6 +310,7 @@ class basic_ticket_view : public payload_bytes {
 public:
     static constexpr payload_type type = Granted ? payload_type::ticket : payload_type::tp;
 
+    MIKEY_REFUSE_TEMPORARIES(basic_ticket_view);
     /// Errors: underrun; unknown_ticket_type; unknown_prf_func;
     /// reserved_bits_set (Res); the flag rules (check_ticket_flags); TP Data
     /// errors (missing_payload without IDRr, tp_kemac_not_null,
