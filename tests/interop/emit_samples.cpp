@@ -2,7 +2,8 @@
 // the library's views say about them, for tshark_check.py and gst_check.py.
 //
 //   emit_samples list          JSON array: every sample of tests/samples.hpp
-//                              plus the interop messages below, each as
+//                              plus the interop messages below and one
+//                              captured real-world message, each as
 //                              {"name", "hex", "gst", "fields"}
 //   emit_samples parse HEX     the library's fields of one message (JSON)
 //   emit_samples rebuild HEX   parse, then build again from the views'
@@ -146,6 +147,15 @@ std::vector<samples::sample> wireshark_messages() {
     return out;
 }
 
+/// A real message (not built by the library): the PSK I_MESSAGE of
+/// rfc3830-core.md §8, from gortsplib's test data (an RTSP camera's
+/// key-mgmt, GStreamer style: TEK = key || salt, SP type 3 = 10, NULL KEMAC).
+const char* const captured_hex =
+    "010005007a23295e010000958c2327000000000b00ebf99d4cb05ea24c0a106c"
+    "1c02e3ebc63ebf7a7c9bf80dbeacd7010000001500010101011002010103010a"
+    "0701010801010a0101000000220020001e5fc5ef382cc8321d094ce5a2bd62f1"
+    "11f953512a757e38f68bcc46ec3f4300";
+
 /// True when every payload is one GStreamer 1.22's parser handles.
 bool gst_handles(mikey::bytes_view wire) {
     using mikey::payload_type;
@@ -231,6 +241,10 @@ int main(int argc, char** argv) {
         }
         for (auto& s : wireshark_messages()) {
             all.push_back(std::move(s));
+        }
+        std::vector<std::uint8_t> captured;
+        if (interop::unhex(captured_hex, captured)) {
+            all.push_back({"captured_rtsp_camera", mikey::data_type::psk_init, std::move(captured)});
         }
         std::vector<std::string> items;
         for (const auto& s : all) {

@@ -6,7 +6,8 @@
 Both directions, on RFC 3830 PSK I_MESSAGEs made only of payloads GStreamer's
 gstmikey handles (HDR, T, RAND, SP, PKE, KEMAC with NULL encryption):
 
-1. library -> GStreamer: every such message of `emit_samples list` is parsed
+1. library -> GStreamer: every such message of `emit_samples list` (built by
+   the library, plus one captured real-world message) is parsed
    by `gst_peer parse`; each field GStreamer's object model holds must equal
    the library's view of it, and GStreamer's re-serialisation of what it
    parsed must give the library's bytes back.
@@ -91,10 +92,12 @@ def main() -> int:
         errors: list[str] = []
         n = 0
         note = ""
+        # captured_*: real-world bytes, parsed by both sides.
+        label = f"{'both' if m['name'].startswith('captured') else 'lib->gst'} {m['name']}"
         try:
             g = json.loads(run([peer, "parse", m["hex"]]))
         except RuntimeError as e:
-            report(f"lib->gst {m['name']}", [str(e)], 0)
+            report(label, [str(e)], 0)
             continue
         if "error" in g:
             errors.append(f"GStreamer could not parse it: {g['error']}")
@@ -110,7 +113,7 @@ def main() -> int:
                     errors.append(f"GStreamer re-serialised {g['reserialized']} != {m['hex']}")
             else:
                 note = "; GStreamer re-serialises the same bytes"
-        report(f"lib->gst {m['name']}", errors, n, note)
+        report(label, errors, n, note)
 
     # 2. GStreamer -> library
     for variant in ("manual", "caps"):
