@@ -274,3 +274,28 @@ TEST_CASE("TRANSFER_INIT: Initiator Data is outside the V MAC; Vi equals V; Vr k
         CHECK_MESSAGE(!(vi_ok && vr_ok), "byte " << i);
     }
 }
+
+TEST_CASE("KEMAC, PK method: IDi encrypted ahead of the Key data (RFC 3830 §6.2)") {
+    auto& b = backend();
+    auto c = make_case(encr_alg::aes_cm_128, mac_alg::hmac_sha_1_160);
+    auto p = protection(c);
+    const bytes idi = ascii("sip:alice@example.org");
+    p.initiator_id = mikey::id_builder{{}, mikey::id_type::uri, idi};
+    const auto sz = kemac_size(p, c.entries);
+    REQUIRE(sz);
+    bytes plain(sz->plain), wire(sz->kemac);
+    REQUIRE(build_protected_kemac(b, p, c.entries, plain, wire));
+    const auto v = mikey::kemac_view::parse(wire);
+    REQUIRE(v);
+    REQUIRE(verify_kemac_mac(b, *v, mac_alg::hmac_sha_1_160, c.auth_key));
+    bytes opened(v->encrypted_data().size());
+    const auto list = open_kemac(b, *v, p.cipher, opened, true);
+    REQUIRE(list);
+    CHECK(list->size() == 2);
+    REQUIRE(list->id());
+    CHECK(hex(list->id()->bytes()).find(hex(idi)) != std::string::npos);
+    // without id_first the ID is read as a Key data sub-payload and does not frame
+    bytes opened2(v->encrypted_data().size());
+    CHECK_FALSE(open_kemac(b, *v, p.cipher, opened2));
+    CHECK(opened2 == bytes(opened2.size(), 0));  // wiped
+}
