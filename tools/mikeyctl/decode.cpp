@@ -187,13 +187,15 @@ decoded_input decode_sdp(std::string_view text) {
 // Payloads to JSON.
 // ---------------------------------------------------------------------------
 
-json payload_json(const chain_entry& e);
+/// `pk_method`: the payload stands in a PK_INIT message, whose KEMAC
+/// plaintext starts with IDi (RFC 3830 §3.2).
+json payload_json(const chain_entry& e, bool pk_method = false);
 
 template <class Range>
-json chain_json(const Range& range) {
+json chain_json(const Range& range, bool pk_method = false) {
     json out = json::array();
     for (const auto& e : range) {
-        out.push_back(payload_json(e));
+        out.push_back(payload_json(e, pk_method));
     }
     return out;
 }
@@ -227,6 +229,7 @@ void put_ts(json& o, ts_type t, bytes_view value) {
 json key_data_json(const key_data_view& kd) {
     json o;
     o[k::type] = js::enum_to_json(kd.kind());
+    o[k::kv] = js::enum_to_json(kd.validity().kind);
     o[k::key] = js::to_hex(kd.key());
     if (has_salt(kd.kind())) {
         o[k::salt] = js::to_hex(kd.salt());
@@ -236,10 +239,11 @@ json key_data_json(const key_data_view& kd) {
 }
 
 /// The KEMAC's plaintext Key data chain (NULL encryption), with a leading ID
-/// in the PK method (RFC 3830 §3.2). Leaves `o` alone when the data is not
-/// such a chain.
-void put_key_data_chain(json& o, bytes_view data) {
-    for (const bool id_first : {false, true}) {
+/// in the PK method (RFC 3830 §3.2). An ID can also read as a Key data
+/// sub-payload, so the message type decides which reading is tried first.
+/// Leaves `o` alone when the data is neither.
+void put_key_data_chain(json& o, bytes_view data, bool pk_method) {
+    for (const bool id_first : {pk_method, !pk_method}) {
         const auto list = key_data_list::parse(data, id_first);
         if (!list) {
             continue;
@@ -307,7 +311,7 @@ void put_ticket(json& o, const basic_ticket_view<Granted>& t) {
     }
 }
 
-json payload_json(const chain_entry& e) {
+json payload_json(const chain_entry& e, bool pk_method) {
     json o;
     o[k::type] = js::enum_to_json(e.type);
     switch (e.type) {
@@ -318,7 +322,7 @@ json payload_json(const chain_entry& e) {
             o[k::mac_alg] = js::enum_to_json(v.mac_algorithm());
             o[k::mac] = js::to_hex(v.mac());
             if (v.encryption() == encr_alg::null) {
-                put_key_data_chain(o, v.encrypted_data());
+                put_key_data_chain(o, v.encrypted_data(), pk_method);
             }
             break;
         }
@@ -492,7 +496,7 @@ json header_json(const hdr_view& h) {
 json message_json(const message_view& m) {
     json o;
     o[k::header] = header_json(m.header());
-    o[k::payloads] = chain_json(m.payloads());
+    o[k::payloads] = chain_json(m.payloads(), m.type() == data_type::pk_init);
     if (const auto* s = schema_for(m.type())) {
         json sj;
         sj[k::name] = std::string(s->name);
