@@ -44,7 +44,7 @@ HEADERS = 20 + 8  # IPv4 + UDP in front of the MIKEY message in each packet
 # Next Payload value -> the name of Wireshark's subtree for that payload.
 WS_NODE = {
     1: "mikey.kemac", 2: "mikey.pke", 3: "mikey.dh", 4: "mikey.sign", 5: "mikey.t", 6: "mikey.id",
-    7: "mikey.cert", 9: "mikey.v", 10: "mikey.sp", 11: "mikey.rand", 12: "mikey.err", 14: "mikey.idr",
+    7: "mikey.cert", 8: "mikey.chash", 9: "mikey.v", 10: "mikey.sp", 11: "mikey.rand", 12: "mikey.err", 14: "mikey.idr",
     21: "mikey.ext",
 }
 NODE_TYPE = {v: k for k, v in WS_NODE.items()}
@@ -229,6 +229,8 @@ def ws_limit(lib: dict) -> tuple[int | None, str]:
         name = PAYLOAD_NAME.get(t, str(t))
         if t not in WS_NODE:
             return i, f"{name} payload: not dissected"
+        if t == 8:
+            return i, "CHASH: shown with its Next Payload only, not dissected"
         if t == 5 and p["ts_type"] == 3:
             return i, "T with TS type NTP-UTC-32 (RFC 6043): unknown"
         if t in (1, 9):
