@@ -186,7 +186,9 @@ TEST_CASE("V over the RFC 6043 Table 5.2 / RFC 3830 §5.2 coverage, one-bit chan
         {"psk_verification", {I, R, {}, {}, samples::ntp}},
         {"psk_init_aes", {}},
     };
-    for (const auto& [name, in] : cases) {
+    for (const auto& one_case : cases) {
+        const char* const name = one_case.first;
+        const v_inputs& in = one_case.second;
         CAPTURE(name);
         bytes msg = sample_named(all, name).wire;
         REQUIRE(!msg.empty());
