@@ -6116,6 +6116,7 @@ template <crypto_backend B>
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <span>
 
 // #include "../payload/chain.hpp" (inlined above as mikey/payload/chain.hpp)
@@ -6138,6 +6139,9 @@ struct kemac_protection {
     kemac_cipher_keys cipher{};  ///< encr_key, salt_key, CSB ID, T
     bytes_view auth_key{};       ///< for mac != NULL
     kemac_mac_scope scope = kemac_mac_scope::kemac_only;
+    /// PK method: the Initiator's ID payload, encrypted ahead of the Key data
+    /// ("adding the ID payload as the first payload", RFC 3830 §6.2).
+    std::optional<id_builder> initiator_id{};
 };
 
 /// Bytes of the plaintext Key data chain for `entries` (and an optional
@@ -6151,6 +6155,7 @@ struct kemac_sizes {
                                                         std::span<const key_data_builder> entries) noexcept {
     byte_writer w;
     chain_writer c(w, std::nullopt);
+    c.add(p.initiator_id);
     c.add(entries);
     if (w.failed()) return w.error();
     const auto enc = encrypted_size(p.encr, w.size());
@@ -6172,7 +6177,8 @@ template <crypto_backend B>
 }  // namespace detail
 
 /// Writes a complete KEMAC payload (Next payload 0) protecting `entries`
-/// (chained: Next 20 while another follows, 0 after the last) into `out`,
+/// (chained: Next 20 while another follows, 0 after the last; preceded by
+/// p.initiator_id when set) into `out`,
 /// which must hold kemac_size().kemac bytes; `plain_scratch` (>= .plain
 /// bytes) receives the plaintext chain and is wiped before returning.
 /// With scope kemac_only and a non-NULL MAC the MAC is filled; with scope
@@ -6192,6 +6198,7 @@ template <crypto_backend B>
     const mutable_bytes plain = plain_scratch.first(sz->plain);
     byte_writer pw(plain);
     chain_writer c(pw, std::nullopt);
+    c.add(p.initiator_id);
     c.add(entries);
     if (pw.failed()) {
         b.wipe(plain);
