@@ -301,3 +301,30 @@ TEST_CASE("KEMAC, PK method: IDi encrypted ahead of the Key data (RFC 3830 §6.2
     CHECK_FALSE(open_kemac(b, *v, p.cipher, opened2));
     CHECK(opened2 == bytes(opened2.size(), 0));  // wiped
 }
+
+TEST_CASE("appendix_for: what each message type appends to its MAC input") {
+    const bytes i = ascii("i"), r = ascii("r"), k = ascii("k"), init = ascii("init"), ts = ascii("tttttttt");
+    const v_inputs in{mikey::identity{i}, mikey::identity{r}, mikey::identity{k}, init, ts};
+    auto joined = [&](mikey::data_type t) {
+        const auto a = appendix_for(t, in);
+        std::string s;
+        if (!a) return std::string(mikey::to_string(a.error()));
+        for (const auto p : a->view()) s += std::string(p.begin(), p.end()) + "|";
+        return s;
+    };
+    using D = mikey::data_type;
+    CHECK(joined(D::request_init_psk) == "i|k|");
+    CHECK(joined(D::transfer_init) == "i|r|");
+    CHECK(joined(D::resolve_init_psk) == "r|k|");
+    CHECK(joined(D::request_resp) == "init|");
+    CHECK(joined(D::transfer_resp) == "init|");
+    CHECK(joined(D::resolve_resp) == "init|");
+    CHECK(joined(D::error) == "");
+    CHECK(joined(D::psk_init) == "");
+    CHECK(joined(D::psk_verification) == "i|r|tttttttt|");
+    CHECK(joined(D::pk_verification) == "i|r|tttttttt|");
+    CHECK(joined(D::dh_init) == "invalid_argument");
+    v_inputs no_init = in;
+    no_init.initial_message = {};
+    CHECK(appendix_for(D::transfer_resp, no_init).error() == errc::invalid_argument);
+}

@@ -14,7 +14,8 @@
 //   RESOLVE_RESP            the complete RESOLVE_INIT
 //   Error (6)               nothing
 //   PSK_INIT (0)            nothing: its KEMAC MAC covers the message (RFC 3830 §3.1, §6.2)
-//   PSK_VERIFICATION (1)    Identity_i || Identity_r || Timestamp (RFC 3830 §5.2)
+//   PSK_VERIFICATION (1),   Identity_i || Identity_r || Timestamp (RFC 3830 §5.2)
+//   PK_VERIFICATION (3)
 //
 // "Identity" is the ID Data field only, not the whole ID / IDR payload
 // (RFC 6043 §5.5 "the identities (not whole payloads)"); for RFC 3830 the
@@ -86,6 +87,7 @@ struct mac_appendix {
         // RFC 3830 §5.2: "the Identity_i || Identity_r || Timestamp MUST directly follow the MIKEY
         // message in the Verification MAC calculation".
         case data_type::psk_verification:
+        case data_type::pk_verification:  // RFC 3830 §3.2: the same V as in §3.1
             add(in.identity_i.get());
             add(in.identity_r.get());
             add(in.timestamp);
