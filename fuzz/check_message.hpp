@@ -6,8 +6,9 @@
 // down: the header and its CS ID map, every payload through its view (TP /
 // TICKET chains, the base ticket, KEMAC plaintext chains, Key ID lists, SP
 // parameters), typed lookup, the MAC coverage, every message schema in strict
-// and lenient mode; finally the whole message is written again from the
-// views' to_builder()s with message_builder: the bytes must equal the input.
+// and lenient mode; the whole message is written again from the views'
+// to_builder()s with message_builder: the bytes must equal the input; and
+// the message cut short fails as truncated, lengthened as trailing bytes.
 #pragma once
 
 #include <array>
@@ -111,6 +112,31 @@ inline void check_schemas(const message_view& m, bytes_view in) {
     }
 }
 
+/// A valid message cut short anywhere fails with errc::truncated (the chain
+/// must reach the end; every value check already passed on the whole), and
+/// with one more byte it fails with errc::trailing_bytes at its old end.
+/// Every cut is parsed from its own heap copy, so ASan catches a read past it.
+inline void check_cuts(bytes_view in) {
+    auto cut = [&](std::size_t k) {
+        const buffer copy(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(k));
+        const auto r = message_view::parse(copy);
+        MIKEY_FUZZ_CHECK(!r.has_value());
+        check_failure(r.error_info(), k);
+        MIKEY_FUZZ_CHECK(r.error() == errc::truncated);
+    };
+    // Every prefix of small messages; about 64 cut points of large ones.
+    const std::size_t step = in.size() <= 1024 ? 1 : in.size() / 64;
+    for (std::size_t k = 0; k < in.size(); k += step) {
+        cut(k);
+    }
+    cut(in.size() - 1);
+    buffer longer(in.begin(), in.end());
+    longer.push_back(0);
+    const auto r = message_view::parse(longer);
+    MIKEY_FUZZ_CHECK(!r.has_value());
+    MIKEY_FUZZ_CHECK(r.error() == errc::trailing_bytes && r.error_offset() == in.size());
+}
+
 /// message_view::parse(in), and everything above on success. Returns the
 /// parse result (a failure already checked by check_failure).
 inline result<message_view> check_message(bytes_view in) {
@@ -189,6 +215,7 @@ inline result<message_view> check_message(bytes_view in) {
 
     check_mac_input(*m, in, last, per_type[static_cast<std::uint8_t>(payload_type::ticket)] > 0);
     check_schemas(*m, in);
+    check_cuts(in);
     return m;
 }
 

@@ -13,7 +13,8 @@
 // of errc::truncated (the mode parsers use inside a container).
 //
 // On failure: deterministic, a real error code, offset inside the input.
-// On success: the view covers a prefix of the input, exercise() reads it all,
+// On success: the view covers a prefix of the input, every shorter prefix
+// fails with the truncation error, exercise() reads it all,
 // its builder writes the same bytes again (Next Payload written as 0), and
 // those bytes parse again to a view of the same size.
 //
@@ -42,6 +43,15 @@ void payload(bytes_view in, errc underrun) {
     // parse() reads only its own payload: the same bytes without the rest parse the same.
     const auto alone = V::parse(in.first(v->size()));
     MIKEY_FUZZ_CHECK(alone.has_value() && alone->size() == v->size());
+    // Cut short anywhere, it fails with the truncation error it was given
+    // (every value check already passed on the whole payload).
+    for (std::size_t k = 0; k < v->size(); ++k) {
+        const buffer copy(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(k));
+        const auto r = V::parse(copy, underrun);
+        MIKEY_FUZZ_CHECK(!r.has_value());
+        check_failure(r.error_info(), k);
+        MIKEY_FUZZ_CHECK(r.error() == underrun);
+    }
     exercise(*v);
     check_payload_rewrites(*v);
     // What the builder wrote parses again.
