@@ -6,9 +6,11 @@
 Checks: the committed examples/data/*.hex and fuzz/corpus/messages/*.bin are
 what make_samples writes now; decode -> encode is byte-identical for every
 examples/data file and for byte-mutated samples that decode accepts; decoded
-field values of several samples; every truncated prefix fails with exit 2,
+field values of several samples; truncated prefixes fail with exit 2,
 "truncated" on stderr and nothing on stdout; hex / base64 / SDP recognition;
-encode errors; the schema report; usage errors.
+encode errors; the schema report; usage errors. The checks that need
+thousands of inputs (every truncated prefix of every sample, a mutation
+campaign) run in process in tests/mikeyctl_cmds.cpp.
 """
 import base64
 import concurrent.futures
@@ -156,16 +158,12 @@ check([p["role"] for p in payloads(docs["transfer_resp"], "RANDR")] == ["RANDRr"
 check(payloads(docs["request_resp"], "TICKET")[0]["initiator_data"] == [], "no initiator data")
 check(all(docs[n]["schema"]["conforms"] for n in docs if "schema" in docs[n]), "samples conform")
 
-# --- 4. every truncated prefix: exit 2, "truncated", empty stdout ------------
-# Every prefix of transfer_init (GENERIC-ID map, TICKET with TP Data, base
-# ticket and Initiator Data); of the other samples (one process per input
-# costs about 20 ms), the first bytes, the header, the middle and all but the
-# last byte.
+# --- 4. truncated prefixes: exit 2, "truncated", empty stdout ------------------
+# Every prefix of every sample runs in process in tests/mikeyctl_cmds.cpp (a
+# process per input costs ~20 ms, ~90 ms under ASan); here the process-level
+# contract for a few prefixes of each sample.
 start = time.monotonic()
-prefixes = [("transfer_init", n) for n in range(len(samples["transfer_init"]) // 2)]
-for name, h in samples.items():
-    if name != "transfer_init":
-        prefixes += [(name, n) for n in (1, 9, 10, len(h) // 4, len(h) // 2 - 1)]
+prefixes = [(name, n) for name, h in samples.items() for n in (0, 1, 9, 10, len(h) // 4, len(h) // 2 - 1)]
 results = pmap(lambda job: decode(samples[job[0]][:2 * job[1]]), prefixes)
 for (name, n), (rc, out, err) in zip(prefixes, results):
     check(rc == 2 and out == "" and err.startswith("error: truncated at byte "),
@@ -321,12 +319,13 @@ rc, out, err = run(["encode", "--no-check"], json.dumps(e2).encode())
 check(rc == 0 and decode(out)[2].startswith("error: sp_with_empty_map at byte"), "--no-check prints it anyway")
 
 # --- 7. any message decode accepts round-trips: byte mutations of the samples -------
+# (3000 more mutants run in process in tests/mikeyctl_cmds.cpp)
 start = time.monotonic()
 rng = random.Random(6043)
 mutants = []
 for name, h in samples.items():
     raw = bytearray.fromhex(h)
-    for _ in range(8):
+    for _ in range(4):
         m = bytearray(raw)
         for _ in range(rng.choice((1, 1, 2))):
             m[rng.randrange(len(m))] = rng.choice((0, 1, 2, 0x7F, 0x80, 0xF5, 0xFF, rng.randrange(256)))
@@ -339,7 +338,7 @@ encoded = pmap(lambda job: encode(job[2]), accepted)
 for (name, m, _), (rc, hex_out, err) in zip(accepted, encoded):
     check(rc == 0 and hex_out.strip() == m, f"mutated {name} {m}: round trip: {err.strip()}")
 print(f"{len(mutants)} mutants, {len(accepted)} decoded and round-tripped: {time.monotonic() - start:.1f} s")
-check(len(accepted) > 20, "enough mutated messages decode")
+check(len(accepted) > 10, "enough mutated messages decode")
 
 # --- 8. schema report does not change the exit code ----------------------------------
 nonconforming = "01" + "0e" + samples["psk_verification"][4:]  # a PSK R_MESSAGE relabelled TRANSFER_INIT
