@@ -251,6 +251,16 @@ for field, value in nested_hex.items():
     rc, out, err = encode(one)
     check(rc == 0 and out.strip() == h, f"{field} as hex: exit {rc} {err.strip()}")
 
+# Another ticket subtype: Ticket Data is not the base ticket, so it prints as hex.
+one = copy.deepcopy(docs["transfer_init"])
+payloads(one, "TICKET")[0].update(subtype=2, ticket_data=nested_hex["ticket_data"])
+rc, out, err = encode(one)
+check(rc == 0, f"subtype 2 ticket: exit {rc} {err.strip()}")
+if rc == 0:
+    other = round_trip(out, "subtype 2 ticket")
+    check(other is not None and payloads(other, "TICKET")[0]["ticket_data"] == nested_hex["ticket_data"],
+          "non-base Ticket Data as hex")
+
 # A NULL KEMAC given only by encr_data, or only by key_data, gives the same bytes.
 for drop in ("encr_data", "key_data"):
     one = copy.deepcopy(docs["psk_init"])
