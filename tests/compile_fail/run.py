@@ -8,6 +8,10 @@ for an unrelated reason, a typo say, does not pass).
 
 (--cxx repeated builds a compiler command of several words, e.g. ccache g++.)
 
+A `// compiler: clang++` line makes the check use that compiler (for
+diagnostics only it gives, such as -Wdangling from [[clang::lifetimebound]]);
+without it on PATH the test is skipped (exit 77).
+
 Exit 0 when both hold, 1 otherwise (meson test counts it).
 """
 import argparse
@@ -37,6 +41,14 @@ def main() -> int:
         print(f"{args.file}: no `// expect-error: REGEX` line")
         return 1
     expect = re.compile(m.group(1).strip())
+    # `// compiler: clang++` marks a check only that compiler makes (clang's
+    # lifetimebound analysis): it runs with it, and is skipped without it.
+    only = re.search(r"^// compiler: (\S+)$", text, re.M)
+    if only:
+        if shutil.which(only.group(1)) is None:
+            print(f"SKIP {args.file}: needs {only.group(1)}")
+            return 77
+        args.cxx = [only.group(1)]
 
     base = [*args.cxx, "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
             "-fsyntax-only", *(f"-I{d}" for d in args.includes), *botan_cflags(), args.file]
