@@ -1,5 +1,6 @@
 // KEMAC protect / open for every Encr alg x MAC alg, one-bit changes, and V
 // / Vi / Vr over the MAC coverage of RFC 6043 §5.5 Table 5.2 and RFC 3830 §5.2.
+#include <mikey/crypto/base_ticket.hpp>
 #include <mikey/crypto/derive.hpp>
 #include <mikey/crypto/kemac.hpp>
 #include <mikey/crypto/verification.hpp>
@@ -327,4 +328,48 @@ TEST_CASE("appendix_for: what each message type appends to its MAC input") {
     v_inputs no_init = in;
     no_init.initial_message = {};
     CHECK(appendix_for(D::transfer_resp, no_init).error() == errc::invalid_argument);
+}
+
+TEST_CASE("MIKEY base ticket: V over the TICKET payload minus Next, Initiator Data and MAC (RFC 6043 App. A.1)") {
+    auto& b = backend();
+    bytes t = samples::payload(samples::ticket(true));  // with Initiator Data (key forking)
+    REQUIRE(!t.empty());
+    const bytes tpk(32, 0x42);
+    std::array<std::uint8_t, 32> auth{}, encr{};
+    std::array<std::uint8_t, 14> salt{};
+    const mikey::rand_value trand{samples::ticket_rand};
+    REQUIRE(derive_ticket_key(b, mikey::prf_func::prf_hmac_sha_256, tpk, message_key::auth, trand, auth));
+    REQUIRE(derive_ticket_key(b, mikey::prf_func::prf_hmac_sha_256, tpk, message_key::encr, trand, encr));
+    REQUIRE(derive_ticket_key(b, mikey::prf_func::prf_hmac_sha_256, tpk, message_key::salt, trand, salt));
+    REQUIRE(fill_base_ticket_mac(b, t, auth));
+    const auto v = mikey::ticket_view::parse(t);
+    REQUIRE(v);
+    CHECK(verify_base_ticket_mac(b, *v, mac_alg::hmac_sha_256_256, auth));
+    CHECK(verify_base_ticket_mac(b, *v, mac_alg::hmac_sha_1_160, auth).error() == errc::auth_failure);
+    const bytes wrong(32, 0x43);
+    CHECK(verify_base_ticket_mac(b, *v, mac_alg::hmac_sha_256_256, wrong).error() == errc::auth_failure);
+    // KEMAC inputs: CSB ID 0xFFFFFFFF and the Ticket Data's T
+    const auto bt = v->base_ticket();
+    REQUIRE(bt);
+    const auto keys = base_ticket_cipher_keys(*bt, encr, salt);
+    REQUIRE(keys);
+    CHECK(keys->csb.get() == 0xFFFFFFFFu);
+    CHECK(keys->t == 0xEBF99D4CB05EA24Cull);
+    // one-bit changes: the Next Payload byte and the Initiator Data are not covered
+    const std::size_t init_len_at = v->initiator_data_length_offset();
+    std::size_t covered_checked = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        bytes bad = t;
+        bad[i] ^= 0x01;
+        const auto bv = mikey::ticket_view::parse(bad);
+        if (!bv) continue;
+        const auto r = verify_base_ticket_mac(b, *bv, mac_alg::hmac_sha_256_256, auth);
+        if (i == 0 || i >= init_len_at) {
+            CHECK_MESSAGE(r, "byte " << i);
+        } else {
+            CHECK_MESSAGE(!r, "byte " << i);
+            ++covered_checked;
+        }
+    }
+    CHECK(covered_checked > 50);
 }

@@ -13,3 +13,4 @@
 #include "mac.hpp"
 #include "kemac.hpp"
 #include "verification.hpp"
+#include "base_ticket.hpp"
