@@ -373,3 +373,42 @@ TEST_CASE("MIKEY base ticket: V over the TICKET payload minus Next, Initiator Da
     }
     CHECK(covered_checked > 50);
 }
+
+TEST_CASE("random KEMAC payloads and Initiator Data: errors, never a crash") {
+    auto& b = backend();
+    std::uint32_t seed = 0x12345678u;
+    auto next = [&] {
+        seed = seed * 1664525u + 1013904223u;
+        return static_cast<std::uint8_t>(seed >> 24);
+    };
+    const bytes k16(16, 1), k32(32, 2), s14(14, 3), s8(8, 4);
+    std::size_t opened = 0;
+    for (int n = 0; n < 4000; ++n) {
+        const std::size_t len = 4 + next() % 60;
+        bytes in(5 + len + 32);
+        for (auto& x : in) x = next();
+        in[1] = static_cast<std::uint8_t>(next() % 4);  // a known Encr alg
+        in[2] = 0;
+        in[3] = static_cast<std::uint8_t>(len);
+        in[4 + len] = static_cast<std::uint8_t>(next() % 3);  // a known MAC alg
+        in.resize(5 + len + mikey::mac_size(static_cast<mac_alg>(in[4 + len])));
+        const auto v = mikey::kemac_view::parse(in);
+        REQUIRE(v);
+        const bool wide = v->encryption() == encr_alg::aes_cm_256;
+        const bool kw = v->encryption() == encr_alg::aes_kw_128;
+        const kemac_cipher_keys keys{v->encryption() == encr_alg::null ? mikey::bytes_view{} : (wide ? k32 : k16),
+                                     v->encryption() == encr_alg::null ? mikey::bytes_view{} : (kw ? s8 : s14),
+                                     mikey::csb_id{1}, 2};
+        bytes plain(in.size());
+        const auto r = open_kemac(b, *v, keys, plain);
+        opened += r ? 1 : 0;
+        if (!r) CHECK(plain == bytes(plain.size(), 0));  // wiped on every error
+        (void)verify_kemac_mac(b, *v, v->mac_algorithm(), v->mac_algorithm() == mac_alg::hmac_sha_1_160 ? bytes(20, 5)
+                                                                : v->mac_algorithm() == mac_alg::null ? bytes{} : bytes(32, 5));
+        bytes junk(1 + next() % 40);
+        for (auto& x : junk) x = next();
+        junk[0] = 9;  // First Payload = V
+        (void)verify_vr(b, junk, mac_alg::hmac_sha_256_256, k32);
+    }
+    CHECK(opened < 4000);
+}

@@ -256,10 +256,15 @@ template <crypto_backend B>
 /// Initiator Data field (ticket_view::initiator_data()).
 /// `expected`: the Auth alg policy requires (Vi's and Vr's must both be it).
 /// Errors: auth_failure (mismatch, or Vr's algorithm differs from Vi's);
-/// missing_payload; key_length_mismatch; crypto_backend_failure.
+/// initiator_data_missing (empty); the Initiator Data chain's own errors
+/// (length_out_of_bounds, missing_payload, wrong_last_payload, ...);
+/// key_length_mismatch; crypto_backend_failure.
 template <crypto_backend B>
 [[nodiscard]] result<void> verify_vr(B& b, bytes_view initiator_data, mac_alg expected,
                                      bytes_view vr_auth_key) noexcept {
+    // The field may come from anywhere: validate the chain before walking it.
+    if (initiator_data.empty()) return errc::initiator_data_missing;
+    if (auto ok = mikey::detail::check_initiator_data(initiator_data); !ok) return ok.error_info();
     std::size_t vs = 0;
     chain_entry vi_e{};
     chain_entry vr_e{};
