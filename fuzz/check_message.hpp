@@ -13,6 +13,7 @@
 
 #include <array>
 #include <optional>
+#include <vector>
 
 #include "exercise.hpp"
 
@@ -115,21 +116,40 @@ inline void check_schemas(const message_view& m, bytes_view in) {
 /// A valid message cut short anywhere fails with errc::truncated (the chain
 /// must reach the end; every value check already passed on the whole), and
 /// with one more byte it fails with errc::trailing_bytes at its old end.
-/// Every cut is parsed from its own heap copy, so ASan catches a read past it.
-inline void check_cuts(bytes_view in) {
+/// Cut points: every prefix of small messages; in larger ones the header's
+/// bytes, each payload boundary and the bytes around it, and 16 evenly spaced
+/// points. Each cut is parsed from its own heap copy, so ASan catches a read
+/// past it.
+inline void check_cuts(bytes_view in, const std::vector<std::size_t>& boundaries) {
     auto cut = [&](std::size_t k) {
+        if (k >= in.size()) {
+            return;
+        }
         const buffer copy(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(k));
         const auto r = message_view::parse(copy);
         MIKEY_FUZZ_CHECK(!r.has_value());
         check_failure(r.error_info(), k);
         MIKEY_FUZZ_CHECK(r.error() == errc::truncated);
     };
-    // Every prefix of small messages; about 64 cut points of large ones.
-    const std::size_t step = in.size() <= 1024 ? 1 : in.size() / 64;
-    for (std::size_t k = 0; k < in.size(); k += step) {
-        cut(k);
+    if (in.size() <= 128) {
+        for (std::size_t k = 0; k < in.size(); ++k) {
+            cut(k);
+        }
+    } else {
+        for (std::size_t k = 0; k <= 12; ++k) {
+            cut(k);
+        }
+        for (const auto b : boundaries) {
+            cut(b - 1);
+            cut(b);
+            cut(b + 1);
+            cut(b + 2);
+        }
+        for (std::size_t k = 1; k < 16; ++k) {
+            cut(in.size() * k / 16);
+        }
+        cut(in.size() - 1);
     }
-    cut(in.size() - 1);
     buffer longer(in.begin(), in.end());
     longer.push_back(0);
     const auto r = message_view::parse(longer);
@@ -164,7 +184,9 @@ inline result<message_view> check_message(bytes_view in) {
     std::size_t n = 0;
     std::array<std::size_t, 256> per_type{};
     std::optional<chain_entry> last;
+    std::vector<std::size_t> boundaries;
     for (const auto& e : m->payloads()) {
+        boundaries.push_back(e.offset);
         MIKEY_FUZZ_CHECK(e.offset == end);
         MIKEY_FUZZ_CHECK(!e.bytes.empty());
         MIKEY_FUZZ_CHECK(same_span(e.bytes, in.subspan(e.offset, e.bytes.size())));
@@ -215,7 +237,7 @@ inline result<message_view> check_message(bytes_view in) {
 
     check_mac_input(*m, in, last, per_type[static_cast<std::uint8_t>(payload_type::ticket)] > 0);
     check_schemas(*m, in);
-    check_cuts(in);
+    check_cuts(in, boundaries);
     return m;
 }
 
