@@ -163,7 +163,7 @@ check(all(docs[n]["schema"]["conforms"] for n in docs if "schema" in docs[n]), "
 # process per input costs ~20 ms, ~90 ms under ASan); here the process-level
 # contract for a few prefixes of each sample.
 start = time.monotonic()
-prefixes = [(name, n) for name, h in samples.items() for n in (0, 1, 9, 10, len(h) // 4, len(h) // 2 - 1)]
+prefixes = [(name, n) for name, h in samples.items() for n in (0, 10, len(h) // 2 - 1)]
 results = pmap(lambda job: decode(samples[job[0]][:2 * job[1]]), prefixes)
 for (name, n), (rc, out, err) in zip(prefixes, results):
     check(rc == 2 and out == "" and err.startswith("error: truncated at byte "),
@@ -335,7 +335,7 @@ rng = random.Random(6043)
 mutants = []
 for name, h in samples.items():
     raw = bytearray.fromhex(h)
-    for _ in range(4):
+    for _ in range(2):
         m = bytearray(raw)
         for _ in range(rng.choice((1, 1, 2))):
             m[rng.randrange(len(m))] = rng.choice((0, 1, 2, 0x7F, 0x80, 0xF5, 0xFF, rng.randrange(256)))
@@ -348,7 +348,7 @@ encoded = pmap(lambda job: encode(job[2]), accepted)
 for (name, m, _), (rc, hex_out, err) in zip(accepted, encoded):
     check(rc == 0 and hex_out.strip() == m, f"mutated {name} {m}: round trip: {err.strip()}")
 print(f"{len(mutants)} mutants, {len(accepted)} decoded and round-tripped: {time.monotonic() - start:.1f} s")
-check(len(accepted) > 10, "enough mutated messages decode")
+check(len(accepted) > 5, "enough mutated messages decode")
 
 # --- 8. schema report does not change the exit code ----------------------------------
 nonconforming = "01" + "0e" + samples["psk_verification"][4:]  # a PSK R_MESSAGE relabelled TRANSFER_INIT

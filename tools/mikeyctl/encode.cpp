@@ -265,7 +265,7 @@ E encoder::enum_value(const json& j, const std::string& path) {
     if (j.is_string()) {
         fail(js::unknown_value_errc<E>(), path, "unknown name '" + j.get<std::string>() + "'");
     } else {
-        fail(errc::invalid_argument, path, "expected a name or a number");
+        fail(errc::invalid_argument, path, "expected a registry name or a number that fits the field");
     }
     return E{};
 }
