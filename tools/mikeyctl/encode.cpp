@@ -476,10 +476,12 @@ bytes_view encoder::base_ticket(const json& v, const std::string& path) {
 
 template <bool Granted>
 std::optional<any_builder> encoder::ticket(const json& o, const std::string& path) {
-    if (Granted ? !object(o, path,
-                          {k::type, k::ticket_type, k::subtype, k::version, k::prf_func, k::flags, k::tp_data,
-                           k::ticket_data, k::initiator_data})
-                : !object(o, path, {k::type, k::ticket_type, k::subtype, k::version, k::prf_func, k::flags, k::tp_data})) {
+    const bool known_fields =
+        Granted ? object(o, path,
+                         {k::type, k::ticket_type, k::subtype, k::version, k::prf_func, k::flags, k::tp_data,
+                          k::ticket_data, k::initiator_data})
+                : object(o, path, {k::type, k::ticket_type, k::subtype, k::version, k::prf_func, k::flags, k::tp_data});
+    if (!known_fields) {
         return std::nullopt;
     }
     basic_ticket_builder<Granted> b;
