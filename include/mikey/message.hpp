@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <limits>
 #include <optional>
 
 #include "payload/hdr.hpp"
@@ -11,25 +13,15 @@
 
 namespace mikey {
 
+namespace detail {
+inline constexpr frame_table message_frames =
+    make_frame_table(plain_payload_views{}, view_list<tp_view, ticket_view>{});
+}  // namespace detail
+
 /// Frames any payload that may stand in a message, TP and TICKET included.
 struct message_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
-        if (t == payload_type::tp) {
-            return frame(tp_view::parse(in, underrun));
-        }
-        if (t == payload_type::ticket) {
-            return frame(ticket_view::parse(in, underrun));
-        }
-        return frame_plain_payload(t, in, underrun);
-    }
-
-private:
-    template <class V>
-    static constexpr result<framed_payload> frame(const result<V>& v) noexcept {
-        if (!v) {
-            return v.error_info();
-        }
-        return framed_payload{v->size(), v->next()};
+        return detail::frame_with(detail::message_frames, t, in, underrun);
     }
 };
 
@@ -54,6 +46,8 @@ struct mac_coverage {
     }
 };
 
+class message_payload_range;
+
 /// A validated MIKEY message. Views into the caller's buffer; no allocation.
 class message_view {
 public:
@@ -71,6 +65,7 @@ public:
             return hdr.error_info();
         }
         const bool empty_map = hdr->map_type() == cs_id_map_type::empty;
+        offset_index index{};
         const auto walked = walk_chain(in, hdr->size(), hdr->next(), errc::truncated, message_framer{},
                                        [&](const chain_entry& e) -> result<void> {
                                            // RFC 4563 §5: with the Empty map "there MUST NOT be any
@@ -78,12 +73,16 @@ public:
                                            if (empty_map && e.type == payload_type::sp) {
                                                return failure{errc::sp_with_empty_map, e.offset};
                                            }
+                                           // Every payload but the first starts where the previous ends.
+                                           if (e.offset != hdr->size()) {
+                                               index.record(e.offset);
+                                           }
                                            return {};
                                        });
         if (!walked) {
             return walked.error_info();
         }
-        return message_view(in, *hdr, *walked);
+        return message_view(in, *hdr, *walked, index);
     }
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
@@ -91,45 +90,73 @@ public:
     [[nodiscard]] constexpr data_type type() const noexcept { return m_hdr.type(); }
     /// Number of payloads after the header.
     [[nodiscard]] constexpr std::size_t payload_count() const noexcept { return m_summary.count; }
-    /// The payloads after the header, in order.
-    [[nodiscard]] constexpr chain_range<message_framer> payloads() const noexcept {
-        return {m_bytes, m_hdr.size(), m_hdr.next()};
-    }
-    /// The last payload (absent when the message is only a header).
+    /// Iterates the payloads of a validated message. The offsets of the
+    /// first payloads were recorded by parse(), so stepping costs no framing;
+    /// past them (messages of more than max_indexed_payloads payloads) each
+    /// step frames the next payload.
+    class payload_iterator {
+    public:
+        using value_type = chain_entry;
+        using difference_type = std::ptrdiff_t;
+        constexpr payload_iterator() noexcept = default;
+        constexpr payload_iterator(const message_view* m, std::size_t k) noexcept : m_msg(m), m_k(k) { load(); }
+        constexpr const chain_entry& operator*() const noexcept { return m_entry; }
+        constexpr const chain_entry* operator->() const noexcept { return &m_entry; }
+        constexpr payload_iterator& operator++() noexcept {
+            ++m_k;
+            load();
+            return *this;
+        }
+        constexpr payload_iterator operator++(int) noexcept {
+            auto old = *this;
+            ++*this;
+            return old;
+        }
+        constexpr bool operator==(const payload_iterator& o) const noexcept { return m_k == o.m_k; }
+
+    private:
+        constexpr void load() noexcept {
+            if (m_msg == nullptr || m_k >= m_msg->payload_count()) {
+                return;
+            }
+            const bytes_view all = m_msg->m_bytes;
+            const std::size_t at = m_k == 0 ? m_msg->m_hdr.size() : m_entry.offset + m_entry.bytes.size();
+            // The type is named by the previous payload's Next Payload (the HDR's for the first).
+            const auto t = static_cast<payload_type>(m_k == 0 ? all[2] : all[m_entry.offset]);
+            std::size_t end = all.size();
+            if (m_k + 1 < m_msg->payload_count()) {
+                end = m_k < m_msg->m_index.count ? m_msg->m_index.offsets[m_k]
+                                                 : at + (*message_framer{}(t, all.subspan(at), errc::truncated)).size;
+            }
+            m_entry = chain_entry{t, at, all.subspan(at, end - at)};
+        }
+        const message_view* m_msg = nullptr;
+        std::size_t m_k = 0;
+        chain_entry m_entry{};
+    };
+
+    /// The payloads after the header, in order. The range holds a copy of the
+    /// view, so it stays valid as long as the message bytes do.
+    [[nodiscard]] constexpr message_payload_range payloads() const noexcept;
+    /// The last payload (absent when the message is only a header). It ends
+    /// where the message ends.
     [[nodiscard]] constexpr std::optional<chain_entry> last_payload() const noexcept {
         if (m_summary.count == 0) {
             return std::nullopt;
         }
-        const auto f = *message_framer{}(m_summary.last_type, m_bytes.subspan(m_summary.last_offset), errc::truncated);
-        return chain_entry{m_summary.last_type, m_summary.last_offset, m_bytes.subspan(m_summary.last_offset, f.size)};
+        return chain_entry{m_summary.last_type, m_summary.last_offset, m_bytes.subspan(m_summary.last_offset)};
     }
 
     /// The first payload of view type V for which pred(view) holds.
     template <class V, class Pred>
-    [[nodiscard]] constexpr std::optional<V> find(Pred&& pred) const noexcept {
-        for (const auto& e : payloads()) {
-            if (e.type == V::type) {
-                const V v = e.as<V>();
-                if (pred(v)) {
-                    return v;
-                }
-            }
-        }
-        return std::nullopt;
-    }
+    [[nodiscard]] constexpr std::optional<V> find(Pred&& pred) const noexcept;
     /// The first payload of view type V.
     template <class V>
     [[nodiscard]] constexpr std::optional<V> first() const noexcept {
         return find<V>([](const V&) { return true; });
     }
     /// Number of payloads of type t.
-    [[nodiscard]] constexpr std::size_t count(payload_type t) const noexcept {
-        std::size_t n = 0;
-        for (const auto& e : payloads()) {
-            n += e.type == t ? 1 : 0;
-        }
-        return n;
-    }
+    [[nodiscard]] constexpr std::size_t count(payload_type t) const noexcept;
     /// The first IDR with the given role (e.g. id_role::idrr).
     [[nodiscard]] constexpr std::optional<idr_view> idr(id_role role) const noexcept {
         return find<idr_view>([role](const idr_view& v) { return v.role() == role; });
@@ -148,43 +175,107 @@ public:
     /// to the MAC input are the crypto layer's business.
     /// Errors: wrong_last_payload when the message does not end with V,
     /// KEMAC or SIGN.
-    [[nodiscard]] constexpr result<mac_coverage> mac_input() const noexcept {
-        const auto last = last_payload();
-        if (!last) {
-            return failure{errc::wrong_last_payload, m_bytes.size()};
-        }
-        std::size_t mac_at = 0;
-        switch (last->type) {
-            case payload_type::v: mac_at = last->as<v_view>().value_offset(); break;
-            case payload_type::kemac: mac_at = last->as<kemac_view>().mac_offset(); break;
-            case payload_type::sign: mac_at = 2; break;
-            default: return failure{errc::wrong_last_payload, last->offset};
-        }
-        mac_at += last->offset;
-        mac_coverage c;
-        c.mac_field = m_bytes.subspan(mac_at);
-        std::size_t from = 0;
-        if (type() == data_type::transfer_init) {
-            for (const auto& e : payloads()) {
-                if (e.type == payload_type::ticket) {
-                    const auto t = e.as<ticket_view>();
-                    const std::size_t cut = e.offset + t.initiator_data_length_offset();
-                    c.parts[c.part_count++] = m_bytes.subspan(0, cut);
-                    from = e.offset + t.size();
-                    break;
-                }
-            }
-        }
-        c.parts[c.part_count++] = m_bytes.subspan(from, mac_at - from);
-        return c;
-    }
+    [[nodiscard]] constexpr result<mac_coverage> mac_input() const noexcept;
+
+    /// How many payload offsets parse() records for iteration without framing.
+    static constexpr std::size_t max_indexed_payloads = 24;
 
 private:
-    constexpr message_view(bytes_view b, hdr_view h, chain_summary s) noexcept : m_bytes(b), m_hdr(h), m_summary(s) {}
+    /// Iteration over this view itself, for member functions (no copy: `this`
+    /// outlives the loop).
+    struct own_range {
+        const message_view* m;
+        [[nodiscard]] constexpr payload_iterator begin() const noexcept { return {m, 0}; }
+        [[nodiscard]] constexpr payload_iterator end() const noexcept { return {m, m->payload_count()}; }
+    };
+    [[nodiscard]] constexpr own_range own_payloads() const noexcept { return {this}; }
+
+    /// End offsets of the first payloads (= start of the next one).
+    struct offset_index {
+        std::array<std::uint32_t, max_indexed_payloads> offsets{};
+        std::size_t count = 0;
+        bool closed = false;  ///< an offset did not fit: later ones are framed
+        constexpr void record(std::size_t offset) noexcept {
+            closed = closed || count == offsets.size() || offset > std::numeric_limits<std::uint32_t>::max();
+            if (!closed) {
+                offsets[count++] = static_cast<std::uint32_t>(offset);
+            }
+        }
+    };
+    constexpr message_view(bytes_view b, hdr_view h, chain_summary s, const offset_index& index) noexcept
+        : m_bytes(b), m_hdr(h), m_summary(s), m_index(index) {}
     bytes_view m_bytes;
     hdr_view m_hdr;
     chain_summary m_summary;
+    offset_index m_index;
 };
+
+/// The payloads of a message_view, in order.
+class message_payload_range {
+public:
+    constexpr explicit message_payload_range(const message_view& m) noexcept : m_msg(m) {}
+    [[nodiscard]] constexpr message_view::payload_iterator begin() const noexcept { return {&m_msg, 0}; }
+    [[nodiscard]] constexpr message_view::payload_iterator end() const noexcept {
+        return {&m_msg, m_msg.payload_count()};
+    }
+
+private:
+    message_view m_msg;
+};
+
+constexpr message_payload_range message_view::payloads() const noexcept { return message_payload_range(*this); }
+
+template <class V, class Pred>
+constexpr std::optional<V> message_view::find(Pred&& pred) const noexcept {
+    for (const auto& e : own_payloads()) {
+        if (e.type == V::type) {
+            const V v = e.as<V>();
+            if (pred(v)) {
+                return v;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+constexpr std::size_t message_view::count(payload_type t) const noexcept {
+    std::size_t n = 0;
+    for (const auto& e : own_payloads()) {
+        n += e.type == t ? 1 : 0;
+    }
+    return n;
+}
+
+constexpr result<mac_coverage> message_view::mac_input() const noexcept {
+    const auto last = last_payload();
+    if (!last) {
+        return failure{errc::wrong_last_payload, m_bytes.size()};
+    }
+    std::size_t mac_at = 0;
+    switch (last->type) {
+        case payload_type::v: mac_at = last->as<v_view>().value_offset(); break;
+        case payload_type::kemac: mac_at = last->as<kemac_view>().mac_offset(); break;
+        case payload_type::sign: mac_at = 2; break;
+        default: return failure{errc::wrong_last_payload, last->offset};
+    }
+    mac_at += last->offset;
+    mac_coverage c;
+    c.mac_field = m_bytes.subspan(mac_at);
+    std::size_t from = 0;
+    if (type() == data_type::transfer_init) {
+        for (const auto& e : own_payloads()) {
+            if (e.type == payload_type::ticket) {
+                const auto t = e.as<ticket_view>();
+                const std::size_t cut = e.offset + t.initiator_data_length_offset();
+                c.parts[c.part_count++] = m_bytes.subspan(0, cut);
+                from = e.offset + t.size();
+                break;
+            }
+        }
+    }
+    c.parts[c.part_count++] = m_bytes.subspan(from, mac_at - from);
+    return c;
+}
 
 /// Builds a message into a caller buffer: header first, then payloads; each
 /// Next Payload field is set from the payload that follows.

@@ -34,6 +34,14 @@
 #else
 #define MIKEY_EXCEPTIONS 0
 #endif
+
+/// Forces inlining of the reader's and writer's one-line accessors, which
+/// every payload parser calls several times per field.
+#if defined(__GNUC__) || defined(__clang__)
+#define MIKEY_ALWAYS_INLINE [[gnu::always_inline]]
+#else
+#define MIKEY_ALWAYS_INLINE
+#endif
 // ---- end mikey/core/config.hpp ----
 // #include "core/bytes.hpp" (inlined)
 // ---- begin mikey/core/bytes.hpp ----
@@ -405,15 +413,32 @@ MIKEY_REGISTRY(ticket_type, 61440, 65534, {ticket_type::mikey_base_ticket, "MIKE
                {ticket_type::base_ticket_3gpp, "3GPP_BASE_TICKET"});
 #undef MIKEY_REGISTRY
 
+namespace detail {
+/// For 8-bit name spaces: value -> registered, built at compile time, so the
+/// parsers' checks are one load instead of a scan of the table.
+template <class E>
+inline constexpr auto registered_bits = [] {
+    std::array<bool, 256> bits{};
+    for (const auto& e : registry<E>::entries) {
+        bits[static_cast<std::size_t>(e.value)] = true;
+    }
+    return bits;
+}();
+}  // namespace detail
+
 /// True when `v` is a registered value of its name space.
 template <class E>
 [[nodiscard]] constexpr bool is_registered(E v) noexcept {
-    for (const auto& e : registry<E>::entries) {
-        if (e.value == v) {
-            return true;
+    if constexpr (sizeof(E) == 1) {
+        return detail::registered_bits<E>[static_cast<std::size_t>(v)];
+    } else {
+        for (const auto& e : registry<E>::entries) {
+            if (e.value == v) {
+                return true;
+            }
         }
+        return false;
     }
-    return false;
 }
 
 /// True when `v` is registered or in the private-use range: the values the
@@ -865,13 +890,13 @@ public:
     constexpr explicit byte_reader(bytes_view in MIKEY_LIFETIMEBOUND, errc underrun = errc::truncated) noexcept
         : m_in(in), m_underrun(underrun) {}
 
-    [[nodiscard]] constexpr std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(be(1)); }
-    [[nodiscard]] constexpr std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(be(2)); }
-    [[nodiscard]] constexpr std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(be(4)); }
-    [[nodiscard]] constexpr std::uint64_t u64() noexcept { return be(8); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(be(1)); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(be(2)); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(be(4)); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint64_t u64() noexcept { return be(8); }
 
     /// The next n bytes as a subspan of the input (no copy).
-    [[nodiscard]] constexpr bytes_view take(std::size_t n) noexcept {
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr bytes_view take(std::size_t n) noexcept {
         if (!fits(n)) {
             return {};
         }
@@ -901,7 +926,7 @@ public:
     }
 
 private:
-    constexpr bool fits(std::size_t n) noexcept {
+    MIKEY_ALWAYS_INLINE constexpr bool fits(std::size_t n) noexcept {
         if (failed()) {
             return false;
         }
@@ -912,7 +937,7 @@ private:
         return true;
     }
 
-    constexpr std::uint64_t be(std::size_t n) noexcept {
+    MIKEY_ALWAYS_INLINE constexpr std::uint64_t be(std::size_t n) noexcept {
         if (!fits(n)) {
             return 0;
         }
@@ -2804,6 +2829,7 @@ constexpr void write_key_ids(byte_writer& w, std::span<const key_id_entry> entri
 // Data and Initiator Data of a TICKET (RFC 6043 §6.10), and the Ticket Data
 // of the MIKEY base ticket (RFC 6043 App. A); the same writer builds them.
 
+#include <array>
 #include <optional>
 #include <span>
 
@@ -2836,22 +2862,44 @@ struct view_list {};
 /// chains themselves and are framed by message.hpp).
 using plain_payload_views = view_list<kemac_view, pke_view, dh_view, sign_view, t_view, id_view, cert_view,
                                       chash_view, v_view, sp_view, rand_view, err_view, tr_view, idr_view,
-                                      randr_view, general_extension_view, key_data_view>;
+                                      randr_view, general_extension_view>;
 
-template <class... Views>
-constexpr result<framed_payload> frame_one(view_list<Views...>, payload_type t, bytes_view in, errc underrun) noexcept {
-    result<framed_payload> out(errc::unknown_payload_type);
-    (void)((Views::type == t ? (out = [&]() -> result<framed_payload> {
-                                   const auto v = Views::parse(in, underrun);
-                                   if (!v) {
-                                       return v.error_info();
-                                   }
-                                   return framed_payload{v->size(), v->next()};
-                               }(),
-                               true)
-                             : false) ||
-           ...);
-    return out;
+using frame_function = result<framed_payload> (*)(bytes_view, errc) noexcept;
+
+template <class V>
+constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept {
+    const auto v = V::parse(in, underrun);
+    if (!v) {
+        return v.error_info();
+    }
+    return framed_payload{v->size(), v->next()};
+}
+
+/// Next Payload value -> framing function; null for values no view handles.
+using frame_table = std::array<frame_function, 32>;
+
+template <class... Lists>
+constexpr frame_table make_frame_table(Lists... lists) noexcept {
+    frame_table t{};
+    auto add = [&t]<class... Views>(view_list<Views...>) {
+        ((t[static_cast<std::size_t>(Views::type)] = &frame_as<Views>), ...);
+    };
+    (add(lists), ...);
+    return t;
+}
+
+inline constexpr frame_table plain_frames = make_frame_table(plain_payload_views{});
+
+/// Frames one payload of type `t` with `table`. A registered payload type
+/// the table lacks is misplaced: Key data lives only inside a KEMAC
+/// (RFC 3830 §6.13), TP and TICKET do not nest.
+[[nodiscard]] constexpr result<framed_payload> frame_with(const frame_table& table, payload_type t, bytes_view in,
+                                                          errc underrun) noexcept {
+    const auto i = static_cast<std::size_t>(t);
+    if (i < table.size() && table[i] != nullptr) {
+        return table[i](in, underrun);
+    }
+    return failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
 }
 
 }  // namespace detail
@@ -2862,10 +2910,7 @@ constexpr result<framed_payload> frame_one(view_list<Views...>, payload_type t, 
 /// the payload's own parse.
 [[nodiscard]] constexpr result<framed_payload> frame_plain_payload(payload_type t, bytes_view in,
                                                                    errc underrun) noexcept {
-    if (t == payload_type::key_data || t == payload_type::tp || t == payload_type::ticket) {
-        return failure{errc::misplaced_payload, 0};
-    }
-    return detail::frame_one(detail::plain_payload_views{}, t, in, underrun);
+    return detail::frame_with(detail::plain_frames, t, in, underrun);
 }
 
 /// A payload located in a validated chain. as<V>() gives its typed view.
@@ -2875,10 +2920,15 @@ struct chain_entry {
     bytes_view bytes{};
 
     /// The typed view. Precondition: V::type == type (the chain is validated,
-    /// so the parse cannot fail).
+    /// so the parse cannot fail). Views with nested chains (TP, TICKET) offer
+    /// from_validated(), which reads their layout without validating again.
     template <class V>
     [[nodiscard]] constexpr V as() const noexcept {
-        return *V::parse(bytes);
+        if constexpr (requires { V::from_validated(bytes); }) {
+            return V::from_validated(bytes);
+        } else {
+            return *V::parse(bytes);
+        }
     }
 };
 
@@ -3383,24 +3433,14 @@ public:
     [[nodiscard]] static constexpr result<basic_ticket_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                                    errc underrun = errc::truncated) noexcept {
         byte_reader r(in, underrun);
-        (void)r.u8();
-        const auto kind = static_cast<ticket_type>(r.u16());
-        (void)r.u16();
-        const auto b5 = r.u8();
-        const auto b6 = r.u8();
-        const auto b7 = r.u8();
-        const bytes_view tp_data = r.take(r.u16());
-        bytes_view ticket_data{};
-        bytes_view initiator_data{};
-        std::size_t initiator_at = r.offset();
-        if constexpr (Granted) {
-            ticket_data = r.take(r.u16());
-            initiator_at = r.offset();
-            initiator_data = r.take(r.u16());
-        }
+        const layout l = read_layout(r);
         if (r.failed()) {
             return r.error();
         }
+        const auto kind = static_cast<ticket_type>(in[1] << 8 | in[2]);
+        const auto b5 = in[5];
+        const auto b6 = in[6];
+        const auto b7 = in[7];
         if (!is_acceptable(kind)) {
             return failure{errc::unknown_ticket_type, 1};
         }
@@ -3415,29 +3455,38 @@ public:
         if (auto ok = check_ticket_flags(flags, Granted); !ok) {
             return failure{ok.error(), 5};
         }
-        if (auto ok = detail::check_tp_data(tp_data, Granted); !ok) {
+        if (auto ok = detail::check_tp_data(l.tp_data, Granted); !ok) {
             return shifted(ok.error_info(), 10);
         }
-        basic_ticket_view v(in.first(r.offset()), tp_data, ticket_data, initiator_data, initiator_at);
+        const basic_ticket_view v(in.first(r.offset()), l);
         if constexpr (Granted) {
-            const std::size_t ticket_at = 12 + tp_data.size();
-            if (!initiator_data.empty()) {
+            const std::size_t ticket_at = 12 + l.tp_data.size();
+            if (!l.initiator_data.empty()) {
                 // RFC 6043 §6.10: Initiator Data "SHALL be inserted by the Initiator if and only if
                 // key forking is used (I flag)".
                 if (!flags.i) {
-                    return failure{errc::initiator_data_without_i, initiator_at};
+                    return failure{errc::initiator_data_without_i, l.initiator_at};
                 }
-                if (auto ok = detail::check_initiator_data(initiator_data); !ok) {
-                    return shifted(ok.error_info(), initiator_at + 2);
+                if (auto ok = detail::check_initiator_data(l.initiator_data); !ok) {
+                    return shifted(ok.error_info(), l.initiator_at + 2);
                 }
             }
             if (v.policy().is_base_ticket()) {
-                if (auto bt = base_ticket_view::parse(ticket_data); !bt) {
+                if (auto bt = base_ticket_view::parse(l.ticket_data); !bt) {
                     return shifted(bt.error_info(), ticket_at);
                 }
             }
         }
         return v;
+    }
+
+    /// The view of a payload that parse() has already accepted (as part of a
+    /// validated message): reads the layout only. Precondition: `in` holds a
+    /// payload parse() accepts.
+    [[nodiscard]] static constexpr basic_ticket_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        byte_reader r(in);
+        const layout l = read_layout(r);
+        return basic_ticket_view(in.first(r.offset()), l);
     }
 
     [[nodiscard]] constexpr ticket_policy policy() const noexcept {
@@ -3489,8 +3538,31 @@ public:
     [[nodiscard]] constexpr basic_ticket_builder<Granted> to_builder() const noexcept;
 
 private:
-    constexpr basic_ticket_view(bytes_view b, bytes_view tp, bytes_view td, bytes_view id, std::size_t id_at) noexcept
-        : payload_bytes(b), m_tp_data(tp), m_ticket_data(td), m_initiator_data(id), m_initiator_at(id_at) {}
+    /// Where the variable-length fields are.
+    struct layout {
+        bytes_view tp_data{};
+        bytes_view ticket_data{};
+        bytes_view initiator_data{};
+        std::size_t initiator_at = 0;
+    };
+    static constexpr layout read_layout(byte_reader& r) noexcept {
+        layout l;
+        (void)r.take(8);
+        l.tp_data = r.take(r.u16());
+        l.initiator_at = r.offset();
+        if constexpr (Granted) {
+            l.ticket_data = r.take(r.u16());
+            l.initiator_at = r.offset();
+            l.initiator_data = r.take(r.u16());
+        }
+        return l;
+    }
+    constexpr basic_ticket_view(bytes_view b, const layout& l) noexcept
+        : payload_bytes(b),
+          m_tp_data(l.tp_data),
+          m_ticket_data(l.ticket_data),
+          m_initiator_data(l.initiator_data),
+          m_initiator_at(l.initiator_at) {}
     bytes_view m_tp_data{};
     bytes_view m_ticket_data{};
     bytes_view m_initiator_data{};
@@ -3548,6 +3620,8 @@ using ticket_builder = basic_ticket_builder<true>;
 // covers, and a builder that links the Next Payload fields itself.
 
 #include <array>
+#include <cstdint>
+#include <limits>
 #include <optional>
 
 // #include "payload/hdr.hpp" (inlined above as mikey/payload/hdr.hpp)
@@ -3555,25 +3629,15 @@ using ticket_builder = basic_ticket_builder<true>;
 
 namespace mikey {
 
+namespace detail {
+inline constexpr frame_table message_frames =
+    make_frame_table(plain_payload_views{}, view_list<tp_view, ticket_view>{});
+}  // namespace detail
+
 /// Frames any payload that may stand in a message, TP and TICKET included.
 struct message_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
-        if (t == payload_type::tp) {
-            return frame(tp_view::parse(in, underrun));
-        }
-        if (t == payload_type::ticket) {
-            return frame(ticket_view::parse(in, underrun));
-        }
-        return frame_plain_payload(t, in, underrun);
-    }
-
-private:
-    template <class V>
-    static constexpr result<framed_payload> frame(const result<V>& v) noexcept {
-        if (!v) {
-            return v.error_info();
-        }
-        return framed_payload{v->size(), v->next()};
+        return detail::frame_with(detail::message_frames, t, in, underrun);
     }
 };
 
@@ -3598,6 +3662,8 @@ struct mac_coverage {
     }
 };
 
+class message_payload_range;
+
 /// A validated MIKEY message. Views into the caller's buffer; no allocation.
 class message_view {
 public:
@@ -3615,6 +3681,7 @@ public:
             return hdr.error_info();
         }
         const bool empty_map = hdr->map_type() == cs_id_map_type::empty;
+        offset_index index{};
         const auto walked = walk_chain(in, hdr->size(), hdr->next(), errc::truncated, message_framer{},
                                        [&](const chain_entry& e) -> result<void> {
                                            // RFC 4563 §5: with the Empty map "there MUST NOT be any
@@ -3622,12 +3689,16 @@ public:
                                            if (empty_map && e.type == payload_type::sp) {
                                                return failure{errc::sp_with_empty_map, e.offset};
                                            }
+                                           // Every payload but the first starts where the previous ends.
+                                           if (e.offset != hdr->size()) {
+                                               index.record(e.offset);
+                                           }
                                            return {};
                                        });
         if (!walked) {
             return walked.error_info();
         }
-        return message_view(in, *hdr, *walked);
+        return message_view(in, *hdr, *walked, index);
     }
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
@@ -3635,45 +3706,73 @@ public:
     [[nodiscard]] constexpr data_type type() const noexcept { return m_hdr.type(); }
     /// Number of payloads after the header.
     [[nodiscard]] constexpr std::size_t payload_count() const noexcept { return m_summary.count; }
-    /// The payloads after the header, in order.
-    [[nodiscard]] constexpr chain_range<message_framer> payloads() const noexcept {
-        return {m_bytes, m_hdr.size(), m_hdr.next()};
-    }
-    /// The last payload (absent when the message is only a header).
+    /// Iterates the payloads of a validated message. The offsets of the
+    /// first payloads were recorded by parse(), so stepping costs no framing;
+    /// past them (messages of more than max_indexed_payloads payloads) each
+    /// step frames the next payload.
+    class payload_iterator {
+    public:
+        using value_type = chain_entry;
+        using difference_type = std::ptrdiff_t;
+        constexpr payload_iterator() noexcept = default;
+        constexpr payload_iterator(const message_view* m, std::size_t k) noexcept : m_msg(m), m_k(k) { load(); }
+        constexpr const chain_entry& operator*() const noexcept { return m_entry; }
+        constexpr const chain_entry* operator->() const noexcept { return &m_entry; }
+        constexpr payload_iterator& operator++() noexcept {
+            ++m_k;
+            load();
+            return *this;
+        }
+        constexpr payload_iterator operator++(int) noexcept {
+            auto old = *this;
+            ++*this;
+            return old;
+        }
+        constexpr bool operator==(const payload_iterator& o) const noexcept { return m_k == o.m_k; }
+
+    private:
+        constexpr void load() noexcept {
+            if (m_msg == nullptr || m_k >= m_msg->payload_count()) {
+                return;
+            }
+            const bytes_view all = m_msg->m_bytes;
+            const std::size_t at = m_k == 0 ? m_msg->m_hdr.size() : m_entry.offset + m_entry.bytes.size();
+            // The type is named by the previous payload's Next Payload (the HDR's for the first).
+            const auto t = static_cast<payload_type>(m_k == 0 ? all[2] : all[m_entry.offset]);
+            std::size_t end = all.size();
+            if (m_k + 1 < m_msg->payload_count()) {
+                end = m_k < m_msg->m_index.count ? m_msg->m_index.offsets[m_k]
+                                                 : at + (*message_framer{}(t, all.subspan(at), errc::truncated)).size;
+            }
+            m_entry = chain_entry{t, at, all.subspan(at, end - at)};
+        }
+        const message_view* m_msg = nullptr;
+        std::size_t m_k = 0;
+        chain_entry m_entry{};
+    };
+
+    /// The payloads after the header, in order. The range holds a copy of the
+    /// view, so it stays valid as long as the message bytes do.
+    [[nodiscard]] constexpr message_payload_range payloads() const noexcept;
+    /// The last payload (absent when the message is only a header). It ends
+    /// where the message ends.
     [[nodiscard]] constexpr std::optional<chain_entry> last_payload() const noexcept {
         if (m_summary.count == 0) {
             return std::nullopt;
         }
-        const auto f = *message_framer{}(m_summary.last_type, m_bytes.subspan(m_summary.last_offset), errc::truncated);
-        return chain_entry{m_summary.last_type, m_summary.last_offset, m_bytes.subspan(m_summary.last_offset, f.size)};
+        return chain_entry{m_summary.last_type, m_summary.last_offset, m_bytes.subspan(m_summary.last_offset)};
     }
 
     /// The first payload of view type V for which pred(view) holds.
     template <class V, class Pred>
-    [[nodiscard]] constexpr std::optional<V> find(Pred&& pred) const noexcept {
-        for (const auto& e : payloads()) {
-            if (e.type == V::type) {
-                const V v = e.as<V>();
-                if (pred(v)) {
-                    return v;
-                }
-            }
-        }
-        return std::nullopt;
-    }
+    [[nodiscard]] constexpr std::optional<V> find(Pred&& pred) const noexcept;
     /// The first payload of view type V.
     template <class V>
     [[nodiscard]] constexpr std::optional<V> first() const noexcept {
         return find<V>([](const V&) { return true; });
     }
     /// Number of payloads of type t.
-    [[nodiscard]] constexpr std::size_t count(payload_type t) const noexcept {
-        std::size_t n = 0;
-        for (const auto& e : payloads()) {
-            n += e.type == t ? 1 : 0;
-        }
-        return n;
-    }
+    [[nodiscard]] constexpr std::size_t count(payload_type t) const noexcept;
     /// The first IDR with the given role (e.g. id_role::idrr).
     [[nodiscard]] constexpr std::optional<idr_view> idr(id_role role) const noexcept {
         return find<idr_view>([role](const idr_view& v) { return v.role() == role; });
@@ -3692,43 +3791,107 @@ public:
     /// to the MAC input are the crypto layer's business.
     /// Errors: wrong_last_payload when the message does not end with V,
     /// KEMAC or SIGN.
-    [[nodiscard]] constexpr result<mac_coverage> mac_input() const noexcept {
-        const auto last = last_payload();
-        if (!last) {
-            return failure{errc::wrong_last_payload, m_bytes.size()};
-        }
-        std::size_t mac_at = 0;
-        switch (last->type) {
-            case payload_type::v: mac_at = last->as<v_view>().value_offset(); break;
-            case payload_type::kemac: mac_at = last->as<kemac_view>().mac_offset(); break;
-            case payload_type::sign: mac_at = 2; break;
-            default: return failure{errc::wrong_last_payload, last->offset};
-        }
-        mac_at += last->offset;
-        mac_coverage c;
-        c.mac_field = m_bytes.subspan(mac_at);
-        std::size_t from = 0;
-        if (type() == data_type::transfer_init) {
-            for (const auto& e : payloads()) {
-                if (e.type == payload_type::ticket) {
-                    const auto t = e.as<ticket_view>();
-                    const std::size_t cut = e.offset + t.initiator_data_length_offset();
-                    c.parts[c.part_count++] = m_bytes.subspan(0, cut);
-                    from = e.offset + t.size();
-                    break;
-                }
-            }
-        }
-        c.parts[c.part_count++] = m_bytes.subspan(from, mac_at - from);
-        return c;
-    }
+    [[nodiscard]] constexpr result<mac_coverage> mac_input() const noexcept;
+
+    /// How many payload offsets parse() records for iteration without framing.
+    static constexpr std::size_t max_indexed_payloads = 24;
 
 private:
-    constexpr message_view(bytes_view b, hdr_view h, chain_summary s) noexcept : m_bytes(b), m_hdr(h), m_summary(s) {}
+    /// Iteration over this view itself, for member functions (no copy: `this`
+    /// outlives the loop).
+    struct own_range {
+        const message_view* m;
+        [[nodiscard]] constexpr payload_iterator begin() const noexcept { return {m, 0}; }
+        [[nodiscard]] constexpr payload_iterator end() const noexcept { return {m, m->payload_count()}; }
+    };
+    [[nodiscard]] constexpr own_range own_payloads() const noexcept { return {this}; }
+
+    /// End offsets of the first payloads (= start of the next one).
+    struct offset_index {
+        std::array<std::uint32_t, max_indexed_payloads> offsets{};
+        std::size_t count = 0;
+        bool closed = false;  ///< an offset did not fit: later ones are framed
+        constexpr void record(std::size_t offset) noexcept {
+            closed = closed || count == offsets.size() || offset > std::numeric_limits<std::uint32_t>::max();
+            if (!closed) {
+                offsets[count++] = static_cast<std::uint32_t>(offset);
+            }
+        }
+    };
+    constexpr message_view(bytes_view b, hdr_view h, chain_summary s, const offset_index& index) noexcept
+        : m_bytes(b), m_hdr(h), m_summary(s), m_index(index) {}
     bytes_view m_bytes;
     hdr_view m_hdr;
     chain_summary m_summary;
+    offset_index m_index;
 };
+
+/// The payloads of a message_view, in order.
+class message_payload_range {
+public:
+    constexpr explicit message_payload_range(const message_view& m) noexcept : m_msg(m) {}
+    [[nodiscard]] constexpr message_view::payload_iterator begin() const noexcept { return {&m_msg, 0}; }
+    [[nodiscard]] constexpr message_view::payload_iterator end() const noexcept {
+        return {&m_msg, m_msg.payload_count()};
+    }
+
+private:
+    message_view m_msg;
+};
+
+constexpr message_payload_range message_view::payloads() const noexcept { return message_payload_range(*this); }
+
+template <class V, class Pred>
+constexpr std::optional<V> message_view::find(Pred&& pred) const noexcept {
+    for (const auto& e : own_payloads()) {
+        if (e.type == V::type) {
+            const V v = e.as<V>();
+            if (pred(v)) {
+                return v;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+constexpr std::size_t message_view::count(payload_type t) const noexcept {
+    std::size_t n = 0;
+    for (const auto& e : own_payloads()) {
+        n += e.type == t ? 1 : 0;
+    }
+    return n;
+}
+
+constexpr result<mac_coverage> message_view::mac_input() const noexcept {
+    const auto last = last_payload();
+    if (!last) {
+        return failure{errc::wrong_last_payload, m_bytes.size()};
+    }
+    std::size_t mac_at = 0;
+    switch (last->type) {
+        case payload_type::v: mac_at = last->as<v_view>().value_offset(); break;
+        case payload_type::kemac: mac_at = last->as<kemac_view>().mac_offset(); break;
+        case payload_type::sign: mac_at = 2; break;
+        default: return failure{errc::wrong_last_payload, last->offset};
+    }
+    mac_at += last->offset;
+    mac_coverage c;
+    c.mac_field = m_bytes.subspan(mac_at);
+    std::size_t from = 0;
+    if (type() == data_type::transfer_init) {
+        for (const auto& e : own_payloads()) {
+            if (e.type == payload_type::ticket) {
+                const auto t = e.as<ticket_view>();
+                const std::size_t cut = e.offset + t.initiator_data_length_offset();
+                c.parts[c.part_count++] = m_bytes.subspan(0, cut);
+                from = e.offset + t.size();
+                break;
+            }
+        }
+    }
+    c.parts[c.part_count++] = m_bytes.subspan(from, mac_at - from);
+    return c;
+}
 
 /// Builds a message into a caller buffer: header first, then payloads; each
 /// Next Payload field is set from the payload that follows.
@@ -5356,6 +5519,316 @@ static_assert(check_algorithm_suite({static_cast<prf_func>(120), encr_alg::aes_c
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/algorithms.hpp ----
+// #include <mikey/crypto/base_ticket.hpp> (not in the umbrella header; inlined)
+// ---- begin mikey/crypto/base_ticket.hpp ----
+// mikey-ticket: the MIKEY base ticket's own protection (RFC 6043 App. A):
+// the V inside its Ticket Data, keyed from the TPK (D6), and the KEMAC
+// cipher inputs (CSB ID 0xFFFFFFFF, T from the Ticket Data).
+
+#include <array>
+#include <cstddef>
+
+// #include "../payload/ticket.hpp" (inlined above as mikey/payload/ticket.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "kemac_cipher.hpp" (inlined)
+// ---- begin mikey/crypto/kemac_cipher.hpp ----
+// mikey-ticket: the KEMAC Encr data ciphers over raw byte spans
+// (RFC 3830 §4.2.3, RFC 6043 §6.2): NULL, AES-CM-128, AES-CM-256, AES-KW-128.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "../core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
+// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+
+namespace mikey::crypto {
+
+/// The 64-bit T that goes into the AES-CM IV, from a T payload's TS type and
+/// TS value (RFC 3830 §4.2.3 "T is the 64-bit timestamp sent by the
+/// Initiator"):
+///   NTP-UTC, NTP: the 8-byte value as is;
+///   COUNTER (4 bytes): zero-extended to 64 bits (RFC 3830 §6.6 note; see notes/crypto.md);
+///   NTP-UTC-32 (4 bytes): "padded to a 64-bit NTP-UTC timestamp (with zeroes
+///   in the fractional second part)" (RFC 6043 §6.3), i.e. seconds << 32.
+/// nullopt when the value length does not match the type.
+[[nodiscard]] constexpr std::optional<std::uint64_t> iv_timestamp(ts_type type, bytes_view value) noexcept {
+    if (value.size() != ts_value_size(type)) {
+        return std::nullopt;
+    }
+    std::uint64_t v = 0;
+    for (const std::uint8_t b : value) {
+        v = (v << 8) | b;
+    }
+    switch (type) {
+        case ts_type::ntp_utc:
+        case ts_type::ntp:
+        case ts_type::counter: return v;
+        case ts_type::ntp_utc_32: return v << 32;
+    }
+    return std::nullopt;
+}
+static_assert(*iv_timestamp(ts_type::ntp_utc_32, std::array<std::uint8_t, 4>{0xE0, 0, 0, 1}) == 0xE000000100000000ull);
+static_assert(*iv_timestamp(ts_type::counter, std::array<std::uint8_t, 4>{0, 0, 1, 2}) == 0x0102ull);
+
+/// RFC 3830 §4.2.3: IV = (S XOR (0x0000 || CSB ID || T)) || 0x0000, S the
+/// 112-bit salt_key. Precondition: salt.size() == 14.
+[[nodiscard]] constexpr std::array<std::uint8_t, 16> aes_cm_iv(bytes_view salt, csb_id csb, std::uint64_t t) noexcept {
+    std::array<std::uint8_t, 16> iv{};
+    for (std::size_t i = 0; i < 14 && i < salt.size(); ++i) {
+        iv[i] = salt[i];
+    }
+    const std::uint32_t c = csb.get();
+    for (std::size_t i = 0; i < 4; ++i) {
+        iv[2 + i] ^= static_cast<std::uint8_t>(c >> (24 - 8 * i));
+    }
+    for (std::size_t i = 0; i < 8; ++i) {
+        iv[6 + i] ^= static_cast<std::uint8_t>(t >> (56 - 8 * i));
+    }
+    return iv;
+}
+// The RFC 3830 digest's reference IV (recomputed independently by
+// tests/vectors/crypto_vectors.py).
+static_assert(aes_cm_iv(std::array<std::uint8_t, 14>{0x73, 0x35, 0xcd, 0x6d, 0x03, 0x6c, 0x56, 0xd5, 0xcc, 0x4e, 0x98,
+                                                     0x4e, 0x30, 0x16},
+                        csb_id{0x12345678}, 0xebf99d4cb05ea24cull) ==
+              std::array<std::uint8_t, 16>{0x73, 0x35, 0xdf, 0x59, 0x55, 0x14, 0xbd, 0x2c, 0x51, 0x02, 0x28, 0x10, 0x92,
+                                           0x5a, 0x00, 0x00});
+
+/// Encr data size for `plain` bytes of key-data sub-payloads: equal for NULL
+/// and AES-CM (no padding), + 8 for AES-KW (RFC 3394 §2.2.1); nullopt for
+/// unknown algorithms.
+[[nodiscard]] constexpr std::optional<std::size_t> encrypted_size(encr_alg a, std::size_t plain) noexcept {
+    switch (a) {
+        case encr_alg::null:
+        case encr_alg::aes_cm_128:
+        case encr_alg::aes_cm_256: return plain;
+        case encr_alg::aes_kw_128: return plain + 8;
+    }
+    return std::nullopt;
+}
+/// Plaintext size for `encrypted` bytes of Encr data (nullopt: unknown
+/// algorithm, or an AES-KW length that cannot be a wrap output).
+[[nodiscard]] constexpr std::optional<std::size_t> decrypted_size(encr_alg a, std::size_t encrypted) noexcept {
+    switch (a) {
+        case encr_alg::null:
+        case encr_alg::aes_cm_128:
+        case encr_alg::aes_cm_256: return encrypted;
+        case encr_alg::aes_kw_128:
+            if (encrypted < 24 || encrypted % 8 != 0) return std::nullopt;
+            return encrypted - 8;
+    }
+    return std::nullopt;
+}
+
+/// The keys and IV inputs of one KEMAC encryption.
+struct kemac_cipher_keys {
+    bytes_view encr_key{};  ///< 16 (AES-CM-128, AES-KW-128) or 32 (AES-CM-256) bytes; empty for NULL
+    bytes_view salt_key{};  ///< 14 (AES-CM) or 8 (AES-KW) bytes; empty for NULL
+    csb_id csb{};           ///< HDR CSB ID (0xFFFFFFFF inside a base ticket, RFC 6043 App. A.1)
+    std::uint64_t t = 0;    ///< iv_timestamp() of the Initiator's T
+};
+
+namespace detail {
+[[nodiscard]] constexpr result<void> check_cipher_keys(encr_alg a, const kemac_cipher_keys& k) noexcept {
+    if (auto r = check_encr_key(a, k.encr_key.size()); !r) return r;
+    if (k.salt_key.size() != *salt_key_size(a)) return errc::key_length_mismatch;
+    return {};
+}
+}  // namespace detail
+
+/// Encrypts `plain` (the key-data sub-payload chain) into `out`
+/// (out.size() == *encrypted_size(a, plain.size())). NULL copies; AES-CM is
+/// AES-CTR with aes_cm_iv(); AES-KW-128 is RFC 3394 with IV = the 64-bit salt
+/// (RFC 3830 §4.2.3 "the key wrap IV is then set to S").
+/// Errors: unsupported_algorithm, key_length_mismatch (encr_key / salt_key
+/// of the wrong size), invalid_argument (out size; AES-KW plaintext not a
+/// multiple of 8 bytes or under 16: RFC 3394 §2), field_too_long (result
+/// over 65535 bytes, the Encr data len field), crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> kemac_encrypt(B& b, encr_alg a, const kemac_cipher_keys& k, bytes_view plain,
+                                         mutable_bytes out) noexcept {
+    const auto n = encrypted_size(a, plain.size());
+    if (!n) return errc::unsupported_algorithm;
+    if (auto r = detail::check_cipher_keys(a, k); !r) return r;
+    if (*n > 0xFFFF) return errc::field_too_long;
+    if (out.size() != *n) return errc::invalid_argument;
+    switch (a) {
+        case encr_alg::null:
+            for (std::size_t i = 0; i < plain.size(); ++i) out[i] = plain[i];
+            return {};
+        case encr_alg::aes_cm_128:
+        case encr_alg::aes_cm_256: {
+            // RFC 3830 §4.2.3: at most 2^23 bits under one IV (the 16-bit
+            // block counter); the 16-bit Encr data len keeps us below.
+            const auto iv = aes_cm_iv(k.salt_key, k.csb, k.t);
+            return b.aes_ctr(k.encr_key, iv, plain, out);
+        }
+        case encr_alg::aes_kw_128: return b.aes_key_wrap(k.encr_key, k.salt_key, plain, out);
+    }
+    return errc::unsupported_algorithm;
+}
+
+/// Decrypts Encr data into `out` (out.size() == *decrypted_size(a, in.size())).
+/// Errors: unsupported_algorithm, key_length_mismatch, invalid_argument (out
+/// size), key_unwrap_failure (AES-KW length not a wrap output, or the RFC 3394
+/// integrity check fails; out is wiped), crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> kemac_decrypt(B& b, encr_alg a, const kemac_cipher_keys& k, bytes_view in,
+                                         mutable_bytes out) noexcept {
+    if (!encrypted_size(a, 0)) return errc::unsupported_algorithm;
+    if (auto r = detail::check_cipher_keys(a, k); !r) return r;
+    const auto n = decrypted_size(a, in.size());
+    if (!n) return errc::key_unwrap_failure;
+    if (out.size() != *n) return errc::invalid_argument;
+    switch (a) {
+        case encr_alg::null:
+            for (std::size_t i = 0; i < in.size(); ++i) out[i] = in[i];
+            return {};
+        case encr_alg::aes_cm_128:
+        case encr_alg::aes_cm_256: {
+            const auto iv = aes_cm_iv(k.salt_key, k.csb, k.t);
+            return b.aes_ctr(k.encr_key, iv, in, out);
+        }
+        case encr_alg::aes_kw_128: return b.aes_key_unwrap(k.encr_key, k.salt_key, in, out);
+    }
+    return errc::unsupported_algorithm;
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/kemac_cipher.hpp ----
+// #include "mac.hpp" (inlined)
+// ---- begin mikey/crypto/mac.hpp ----
+// mikey-ticket: the KEMAC MAC / V Auth alg functions (RFC 3830 §4.2.4,
+// RFC 6043 §6.2) over a list of byte ranges: NULL, HMAC-SHA-1-160,
+// HMAC-SHA-256-256. The ranges are whatever the MAC covers (message parts
+// with the MAC field and, in TRANSFER_INIT, the Initiator Data cut out, then
+// the appended identities / initial message).
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+
+namespace mikey::crypto {
+
+/// Computes the MAC of `parts` (concatenated in order) into `out`
+/// (out.size() == mac_size(a); empty for NULL).
+/// Errors: unsupported_algorithm, key_length_mismatch (auth_key not the
+/// algorithm's key size: 20 bytes for HMAC-SHA-1-160 (RFC 3830 §4.2.4), 32
+/// for HMAC-SHA-256-256 (RFC 6043 §6.2), empty for NULL), invalid_argument
+/// (out size), crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> compute_mac(B& b, mac_alg a, bytes_view auth_key, std::span<const bytes_view> parts,
+                                       mutable_bytes out) noexcept {
+    if (auto r = check_auth_key(a, auth_key.size()); !r) return r;
+    if (out.size() != mac_size(a)) return errc::invalid_argument;
+    const auto h = hash_of(a);
+    if (!h) return {};  // NULL: no MAC
+    if (auto r = b.hmac_set_key(*h, auth_key); !r) return r;
+    for (const bytes_view p : parts) b.hmac_update(*h, p);
+    return b.hmac_final(*h, out);
+}
+
+/// Recomputes the MAC of `parts` and compares it with `mac` in constant time.
+/// Errors: auth_failure (mismatch, or a MAC field of the wrong length), then
+/// as compute_mac.
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_mac(B& b, mac_alg a, bytes_view auth_key, std::span<const bytes_view> parts,
+                                      bytes_view mac) noexcept {
+    if (mac.size() != mac_size(a)) return errc::auth_failure;
+    std::array<std::uint8_t, max_hmac_size> expect{};
+    const mutable_bytes e{expect.data(), mac_size(a)};
+    if (auto r = compute_mac(b, a, auth_key, parts, e); !r) return r;
+    const bool ok = b.equal(e, mac);
+    b.wipe(expect);
+    if (!ok) return errc::auth_failure;
+    return {};
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/mac.hpp ----
+
+namespace mikey::crypto {
+
+namespace detail {
+/// RFC 6043 App. A.1: the MAC is "calculated over the entire TICKET payload
+/// except the Next Payload field (in the TICKET payload), the Initiator Data
+/// length field, the Initiator Data field, and the MAC field itself".
+struct base_ticket_coverage {
+    std::array<bytes_view, 2> parts{};
+    std::size_t mac_at = 0;  ///< offset of V's MAC field in the TICKET payload
+    mac_alg alg = mac_alg::null;
+};
+[[nodiscard]] constexpr result<base_ticket_coverage> base_ticket_mac_input(const ticket_view& t) noexcept {
+    const auto bt = t.base_ticket();
+    if (!bt) return bt.error_info();
+    const bytes_view all = t.bytes();
+    const auto td_at = static_cast<std::size_t>(t.ticket_data().data() - all.data());
+    base_ticket_coverage c;
+    c.alg = bt->v().kind();
+    c.mac_at = td_at + bt->mac_offset();
+    const std::size_t mac_end = c.mac_at + mac_size(c.alg);
+    const std::size_t init_len_at = t.initiator_data_length_offset();
+    c.parts[0] = all.subspan(1, c.mac_at - 1);
+    c.parts[1] = all.subspan(mac_end, init_len_at - mac_end);
+    return c;
+}
+}  // namespace detail
+
+/// Computes the base ticket's V MAC with `auth_key` (D6 auth key from the
+/// TPK) and writes it into the V payload of the TICKET payload `ticket`, in
+/// place. Errors: the parse errors of ticket_view; ticket_data_unparsed (not
+/// a MIKEY base ticket); key_length_mismatch; crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> fill_base_ticket_mac(B& b, mutable_bytes ticket, bytes_view auth_key) noexcept {
+    const auto t = ticket_view::parse(ticket);
+    if (!t) return t.error_info();
+    const auto c = detail::base_ticket_mac_input(*t);
+    if (!c) return c.error_info();
+    return compute_mac(b, c->alg, auth_key, c->parts, ticket.subspan(c->mac_at, mac_size(c->alg)));
+}
+
+/// Verifies the base ticket's V (RFC 6043 App. A.1) in constant time.
+/// `expected` is the Auth alg the resolver's policy requires.
+/// Errors: auth_failure; ticket_data_unparsed; key_length_mismatch;
+/// crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, mac_alg expected,
+                                                  bytes_view auth_key) noexcept {
+    const auto c = detail::base_ticket_mac_input(t);
+    if (!c) return c.error_info();
+    if (c->alg != expected) return errc::auth_failure;
+    return verify_mac(b, c->alg, auth_key, c->parts, t.bytes().subspan(c->mac_at, mac_size(c->alg)));
+}
+
+/// The KEMAC cipher inputs of a base ticket: D6 encr / salt keys, CSB ID
+/// 0xFFFFFFFF ("If CSB ID is needed in the IV creation it SHALL be set to
+/// '0xFFFFFFFF'", App. A.1) and the Ticket Data's T ("MAY be used in the IV
+/// formation").
+/// Errors: invalid_argument (a T value whose length does not match its type
+/// cannot happen in a parsed view; kept for safety).
+[[nodiscard]] constexpr result<kemac_cipher_keys> base_ticket_cipher_keys(const base_ticket_view& bt,
+                                                                          bytes_view encr_key,
+                                                                          bytes_view salt_key) noexcept {
+    const auto t = bt.t();
+    const auto t64 = iv_timestamp(t.kind(), t.value());
+    if (!t64) return errc::invalid_argument;
+    return kemac_cipher_keys{encr_key, salt_key, csb_id{0xFFFFFFFFu}, *t64};
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/base_ticket.hpp ----
 // #include <mikey/crypto/botan_backend.hpp> (not in the umbrella header; inlined)
 // ---- begin mikey/crypto/botan_backend.hpp ----
 // mikey-ticket: the Botan crypto backend. This is the ONLY header of the
@@ -5784,178 +6257,7 @@ static_assert(crypto_backend<botan_backend>);
 // #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
 // #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
 // #include "derive.hpp" (inlined above as mikey/crypto/derive.hpp)
-// #include "kemac_cipher.hpp" (inlined)
-// ---- begin mikey/crypto/kemac_cipher.hpp ----
-// mikey-ticket: the KEMAC Encr data ciphers over raw byte spans
-// (RFC 3830 §4.2.3, RFC 6043 §6.2): NULL, AES-CM-128, AES-CM-256, AES-KW-128.
-
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-
-// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
-// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
-// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
-// #include "../core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
-// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
-// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
-
-namespace mikey::crypto {
-
-/// The 64-bit T that goes into the AES-CM IV, from a T payload's TS type and
-/// TS value (RFC 3830 §4.2.3 "T is the 64-bit timestamp sent by the
-/// Initiator"):
-///   NTP-UTC, NTP: the 8-byte value as is;
-///   COUNTER (4 bytes): zero-extended to 64 bits (RFC 3830 §6.6 note; see notes/crypto.md);
-///   NTP-UTC-32 (4 bytes): "padded to a 64-bit NTP-UTC timestamp (with zeroes
-///   in the fractional second part)" (RFC 6043 §6.3), i.e. seconds << 32.
-/// nullopt when the value length does not match the type.
-[[nodiscard]] constexpr std::optional<std::uint64_t> iv_timestamp(ts_type type, bytes_view value) noexcept {
-    if (value.size() != ts_value_size(type)) {
-        return std::nullopt;
-    }
-    std::uint64_t v = 0;
-    for (const std::uint8_t b : value) {
-        v = (v << 8) | b;
-    }
-    switch (type) {
-        case ts_type::ntp_utc:
-        case ts_type::ntp:
-        case ts_type::counter: return v;
-        case ts_type::ntp_utc_32: return v << 32;
-    }
-    return std::nullopt;
-}
-static_assert(*iv_timestamp(ts_type::ntp_utc_32, std::array<std::uint8_t, 4>{0xE0, 0, 0, 1}) == 0xE000000100000000ull);
-static_assert(*iv_timestamp(ts_type::counter, std::array<std::uint8_t, 4>{0, 0, 1, 2}) == 0x0102ull);
-
-/// RFC 3830 §4.2.3: IV = (S XOR (0x0000 || CSB ID || T)) || 0x0000, S the
-/// 112-bit salt_key. Precondition: salt.size() == 14.
-[[nodiscard]] constexpr std::array<std::uint8_t, 16> aes_cm_iv(bytes_view salt, csb_id csb, std::uint64_t t) noexcept {
-    std::array<std::uint8_t, 16> iv{};
-    for (std::size_t i = 0; i < 14 && i < salt.size(); ++i) {
-        iv[i] = salt[i];
-    }
-    const std::uint32_t c = csb.get();
-    for (std::size_t i = 0; i < 4; ++i) {
-        iv[2 + i] ^= static_cast<std::uint8_t>(c >> (24 - 8 * i));
-    }
-    for (std::size_t i = 0; i < 8; ++i) {
-        iv[6 + i] ^= static_cast<std::uint8_t>(t >> (56 - 8 * i));
-    }
-    return iv;
-}
-// The RFC 3830 digest's reference IV (recomputed independently by
-// tests/vectors/crypto_vectors.py).
-static_assert(aes_cm_iv(std::array<std::uint8_t, 14>{0x73, 0x35, 0xcd, 0x6d, 0x03, 0x6c, 0x56, 0xd5, 0xcc, 0x4e, 0x98,
-                                                     0x4e, 0x30, 0x16},
-                        csb_id{0x12345678}, 0xebf99d4cb05ea24cull) ==
-              std::array<std::uint8_t, 16>{0x73, 0x35, 0xdf, 0x59, 0x55, 0x14, 0xbd, 0x2c, 0x51, 0x02, 0x28, 0x10, 0x92,
-                                           0x5a, 0x00, 0x00});
-
-/// Encr data size for `plain` bytes of key-data sub-payloads: equal for NULL
-/// and AES-CM (no padding), + 8 for AES-KW (RFC 3394 §2.2.1); nullopt for
-/// unknown algorithms.
-[[nodiscard]] constexpr std::optional<std::size_t> encrypted_size(encr_alg a, std::size_t plain) noexcept {
-    switch (a) {
-        case encr_alg::null:
-        case encr_alg::aes_cm_128:
-        case encr_alg::aes_cm_256: return plain;
-        case encr_alg::aes_kw_128: return plain + 8;
-    }
-    return std::nullopt;
-}
-/// Plaintext size for `encrypted` bytes of Encr data (nullopt: unknown
-/// algorithm, or an AES-KW length that cannot be a wrap output).
-[[nodiscard]] constexpr std::optional<std::size_t> decrypted_size(encr_alg a, std::size_t encrypted) noexcept {
-    switch (a) {
-        case encr_alg::null:
-        case encr_alg::aes_cm_128:
-        case encr_alg::aes_cm_256: return encrypted;
-        case encr_alg::aes_kw_128:
-            if (encrypted < 24 || encrypted % 8 != 0) return std::nullopt;
-            return encrypted - 8;
-    }
-    return std::nullopt;
-}
-
-/// The keys and IV inputs of one KEMAC encryption.
-struct kemac_cipher_keys {
-    bytes_view encr_key{};  ///< 16 (AES-CM-128, AES-KW-128) or 32 (AES-CM-256) bytes; empty for NULL
-    bytes_view salt_key{};  ///< 14 (AES-CM) or 8 (AES-KW) bytes; empty for NULL
-    csb_id csb{};           ///< HDR CSB ID (0xFFFFFFFF inside a base ticket, RFC 6043 App. A.1)
-    std::uint64_t t = 0;    ///< iv_timestamp() of the Initiator's T
-};
-
-namespace detail {
-[[nodiscard]] constexpr result<void> check_cipher_keys(encr_alg a, const kemac_cipher_keys& k) noexcept {
-    if (auto r = check_encr_key(a, k.encr_key.size()); !r) return r;
-    if (k.salt_key.size() != *salt_key_size(a)) return errc::key_length_mismatch;
-    return {};
-}
-}  // namespace detail
-
-/// Encrypts `plain` (the key-data sub-payload chain) into `out`
-/// (out.size() == *encrypted_size(a, plain.size())). NULL copies; AES-CM is
-/// AES-CTR with aes_cm_iv(); AES-KW-128 is RFC 3394 with IV = the 64-bit salt
-/// (RFC 3830 §4.2.3 "the key wrap IV is then set to S").
-/// Errors: unsupported_algorithm, key_length_mismatch (encr_key / salt_key
-/// of the wrong size), invalid_argument (out size; AES-KW plaintext not a
-/// multiple of 8 bytes or under 16: RFC 3394 §2), field_too_long (result
-/// over 65535 bytes, the Encr data len field), crypto_backend_failure.
-template <crypto_backend B>
-[[nodiscard]] result<void> kemac_encrypt(B& b, encr_alg a, const kemac_cipher_keys& k, bytes_view plain,
-                                         mutable_bytes out) noexcept {
-    const auto n = encrypted_size(a, plain.size());
-    if (!n) return errc::unsupported_algorithm;
-    if (auto r = detail::check_cipher_keys(a, k); !r) return r;
-    if (*n > 0xFFFF) return errc::field_too_long;
-    if (out.size() != *n) return errc::invalid_argument;
-    switch (a) {
-        case encr_alg::null:
-            for (std::size_t i = 0; i < plain.size(); ++i) out[i] = plain[i];
-            return {};
-        case encr_alg::aes_cm_128:
-        case encr_alg::aes_cm_256: {
-            // RFC 3830 §4.2.3: at most 2^23 bits under one IV (the 16-bit
-            // block counter); the 16-bit Encr data len keeps us below.
-            const auto iv = aes_cm_iv(k.salt_key, k.csb, k.t);
-            return b.aes_ctr(k.encr_key, iv, plain, out);
-        }
-        case encr_alg::aes_kw_128: return b.aes_key_wrap(k.encr_key, k.salt_key, plain, out);
-    }
-    return errc::unsupported_algorithm;
-}
-
-/// Decrypts Encr data into `out` (out.size() == *decrypted_size(a, in.size())).
-/// Errors: unsupported_algorithm, key_length_mismatch, invalid_argument (out
-/// size), key_unwrap_failure (AES-KW length not a wrap output, or the RFC 3394
-/// integrity check fails; out is wiped), crypto_backend_failure.
-template <crypto_backend B>
-[[nodiscard]] result<void> kemac_decrypt(B& b, encr_alg a, const kemac_cipher_keys& k, bytes_view in,
-                                         mutable_bytes out) noexcept {
-    if (!encrypted_size(a, 0)) return errc::unsupported_algorithm;
-    if (auto r = detail::check_cipher_keys(a, k); !r) return r;
-    const auto n = decrypted_size(a, in.size());
-    if (!n) return errc::key_unwrap_failure;
-    if (out.size() != *n) return errc::invalid_argument;
-    switch (a) {
-        case encr_alg::null:
-            for (std::size_t i = 0; i < in.size(); ++i) out[i] = in[i];
-            return {};
-        case encr_alg::aes_cm_128:
-        case encr_alg::aes_cm_256: {
-            const auto iv = aes_cm_iv(k.salt_key, k.csb, k.t);
-            return b.aes_ctr(k.encr_key, iv, in, out);
-        }
-        case encr_alg::aes_kw_128: return b.aes_key_unwrap(k.encr_key, k.salt_key, in, out);
-    }
-    return errc::unsupported_algorithm;
-}
-
-}  // namespace mikey::crypto
-// ---- end mikey/crypto/kemac_cipher.hpp ----
+// #include "kemac_cipher.hpp" (inlined above as mikey/crypto/kemac_cipher.hpp)
 
 namespace mikey::crypto {
 
@@ -6044,62 +6346,7 @@ inline constexpr csb_id base_ticket_csb_id{0xFFFFFFFFu};
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/protection_keys.hpp ----
 // #include "kemac_cipher.hpp" (inlined above as mikey/crypto/kemac_cipher.hpp)
-// #include "mac.hpp" (inlined)
-// ---- begin mikey/crypto/mac.hpp ----
-// mikey-ticket: the KEMAC MAC / V Auth alg functions (RFC 3830 §4.2.4,
-// RFC 6043 §6.2) over a list of byte ranges: NULL, HMAC-SHA-1-160,
-// HMAC-SHA-256-256. The ranges are whatever the MAC covers (message parts
-// with the MAC field and, in TRANSFER_INIT, the Initiator Data cut out, then
-// the appended identities / initial message).
-
-#include <array>
-#include <cstddef>
-#include <span>
-
-// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
-// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
-// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
-// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
-// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
-
-namespace mikey::crypto {
-
-/// Computes the MAC of `parts` (concatenated in order) into `out`
-/// (out.size() == mac_size(a); empty for NULL).
-/// Errors: unsupported_algorithm, key_length_mismatch (auth_key not the
-/// algorithm's key size: 20 bytes for HMAC-SHA-1-160 (RFC 3830 §4.2.4), 32
-/// for HMAC-SHA-256-256 (RFC 6043 §6.2), empty for NULL), invalid_argument
-/// (out size), crypto_backend_failure.
-template <crypto_backend B>
-[[nodiscard]] result<void> compute_mac(B& b, mac_alg a, bytes_view auth_key, std::span<const bytes_view> parts,
-                                       mutable_bytes out) noexcept {
-    if (auto r = check_auth_key(a, auth_key.size()); !r) return r;
-    if (out.size() != mac_size(a)) return errc::invalid_argument;
-    const auto h = hash_of(a);
-    if (!h) return {};  // NULL: no MAC
-    if (auto r = b.hmac_set_key(*h, auth_key); !r) return r;
-    for (const bytes_view p : parts) b.hmac_update(*h, p);
-    return b.hmac_final(*h, out);
-}
-
-/// Recomputes the MAC of `parts` and compares it with `mac` in constant time.
-/// Errors: auth_failure (mismatch, or a MAC field of the wrong length), then
-/// as compute_mac.
-template <crypto_backend B>
-[[nodiscard]] result<void> verify_mac(B& b, mac_alg a, bytes_view auth_key, std::span<const bytes_view> parts,
-                                      bytes_view mac) noexcept {
-    if (mac.size() != mac_size(a)) return errc::auth_failure;
-    std::array<std::uint8_t, max_hmac_size> expect{};
-    const mutable_bytes e{expect.data(), mac_size(a)};
-    if (auto r = compute_mac(b, a, auth_key, parts, e); !r) return r;
-    const bool ok = b.equal(e, mac);
-    b.wipe(expect);
-    if (!ok) return errc::auth_failure;
-    return {};
-}
-
-}  // namespace mikey::crypto
-// ---- end mikey/crypto/mac.hpp ----
+// #include "mac.hpp" (inlined above as mikey/crypto/mac.hpp)
 // #include "kemac.hpp" (inlined)
 // ---- begin mikey/crypto/kemac.hpp ----
 // mikey-ticket: protected KEMAC payloads (RFC 3830 §6.2, §4.2.3-§4.2.4;
@@ -6292,7 +6539,8 @@ template <crypto_backend B>
 //   RESOLVE_RESP            the complete RESOLVE_INIT
 //   Error (6)               nothing
 //   PSK_INIT (0)            nothing: its KEMAC MAC covers the message (RFC 3830 §3.1, §6.2)
-//   PSK_VERIFICATION (1)    Identity_i || Identity_r || Timestamp (RFC 3830 §5.2)
+//   PSK_VERIFICATION (1),   Identity_i || Identity_r || Timestamp (RFC 3830 §5.2)
+//   PK_VERIFICATION (3)
 //
 // "Identity" is the ID Data field only, not the whole ID / IDR payload
 // (RFC 6043 §5.5 "the identities (not whole payloads)"); for RFC 3830 the
@@ -6363,6 +6611,7 @@ struct mac_appendix {
         // RFC 3830 §5.2: "the Identity_i || Identity_r || Timestamp MUST directly follow the MIKEY
         // message in the Verification MAC calculation".
         case data_type::psk_verification:
+        case data_type::pk_verification:  // RFC 3830 §3.2: the same V as in §3.1
             add(in.identity_i.get());
             add(in.identity_r.get());
             add(in.timestamp);
@@ -6531,10 +6780,15 @@ template <crypto_backend B>
 /// Initiator Data field (ticket_view::initiator_data()).
 /// `expected`: the Auth alg policy requires (Vi's and Vr's must both be it).
 /// Errors: auth_failure (mismatch, or Vr's algorithm differs from Vi's);
-/// missing_payload; key_length_mismatch; crypto_backend_failure.
+/// initiator_data_missing (empty); the Initiator Data chain's own errors
+/// (length_out_of_bounds, missing_payload, wrong_last_payload, ...);
+/// key_length_mismatch; crypto_backend_failure.
 template <crypto_backend B>
 [[nodiscard]] result<void> verify_vr(B& b, bytes_view initiator_data, mac_alg expected,
                                      bytes_view vr_auth_key) noexcept {
+    // The field may come from anywhere: validate the chain before walking it.
+    if (initiator_data.empty()) return errc::initiator_data_missing;
+    if (auto ok = mikey::detail::check_initiator_data(initiator_data); !ok) return ok.error_info();
     std::size_t vs = 0;
     chain_entry vi_e{};
     chain_entry vr_e{};
@@ -6554,4 +6808,5 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/verification.hpp ----
+// #include "base_ticket.hpp" (inlined above as mikey/crypto/base_ticket.hpp)
 // ---- end mikey/crypto/crypto.hpp ----

@@ -22,3 +22,11 @@
 #else
 #define MIKEY_EXCEPTIONS 0
 #endif
+
+/// Forces inlining of the reader's and writer's one-line accessors, which
+/// every payload parser calls several times per field.
+#if defined(__GNUC__) || defined(__clang__)
+#define MIKEY_ALWAYS_INLINE [[gnu::always_inline]]
+#else
+#define MIKEY_ALWAYS_INLINE
+#endif

@@ -22,13 +22,13 @@ public:
     constexpr explicit byte_reader(bytes_view in MIKEY_LIFETIMEBOUND, errc underrun = errc::truncated) noexcept
         : m_in(in), m_underrun(underrun) {}
 
-    [[nodiscard]] constexpr std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(be(1)); }
-    [[nodiscard]] constexpr std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(be(2)); }
-    [[nodiscard]] constexpr std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(be(4)); }
-    [[nodiscard]] constexpr std::uint64_t u64() noexcept { return be(8); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(be(1)); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(be(2)); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(be(4)); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint64_t u64() noexcept { return be(8); }
 
     /// The next n bytes as a subspan of the input (no copy).
-    [[nodiscard]] constexpr bytes_view take(std::size_t n) noexcept {
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr bytes_view take(std::size_t n) noexcept {
         if (!fits(n)) {
             return {};
         }
@@ -58,7 +58,7 @@ public:
     }
 
 private:
-    constexpr bool fits(std::size_t n) noexcept {
+    MIKEY_ALWAYS_INLINE constexpr bool fits(std::size_t n) noexcept {
         if (failed()) {
             return false;
         }
@@ -69,7 +69,7 @@ private:
         return true;
     }
 
-    constexpr std::uint64_t be(std::size_t n) noexcept {
+    MIKEY_ALWAYS_INLINE constexpr std::uint64_t be(std::size_t n) noexcept {
         if (!fits(n)) {
             return 0;
         }

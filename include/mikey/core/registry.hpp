@@ -334,15 +334,32 @@ MIKEY_REGISTRY(ticket_type, 61440, 65534, {ticket_type::mikey_base_ticket, "MIKE
                {ticket_type::base_ticket_3gpp, "3GPP_BASE_TICKET"});
 #undef MIKEY_REGISTRY
 
+namespace detail {
+/// For 8-bit name spaces: value -> registered, built at compile time, so the
+/// parsers' checks are one load instead of a scan of the table.
+template <class E>
+inline constexpr auto registered_bits = [] {
+    std::array<bool, 256> bits{};
+    for (const auto& e : registry<E>::entries) {
+        bits[static_cast<std::size_t>(e.value)] = true;
+    }
+    return bits;
+}();
+}  // namespace detail
+
 /// True when `v` is a registered value of its name space.
 template <class E>
 [[nodiscard]] constexpr bool is_registered(E v) noexcept {
-    for (const auto& e : registry<E>::entries) {
-        if (e.value == v) {
-            return true;
+    if constexpr (sizeof(E) == 1) {
+        return detail::registered_bits<E>[static_cast<std::size_t>(v)];
+    } else {
+        for (const auto& e : registry<E>::entries) {
+            if (e.value == v) {
+                return true;
+            }
         }
+        return false;
     }
-    return false;
 }
 
 /// True when `v` is registered or in the private-use range: the values the

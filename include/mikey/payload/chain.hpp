@@ -5,6 +5,7 @@
 // of the MIKEY base ticket (RFC 6043 App. A); the same writer builds them.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <span>
 
@@ -37,22 +38,44 @@ struct view_list {};
 /// chains themselves and are framed by message.hpp).
 using plain_payload_views = view_list<kemac_view, pke_view, dh_view, sign_view, t_view, id_view, cert_view,
                                       chash_view, v_view, sp_view, rand_view, err_view, tr_view, idr_view,
-                                      randr_view, general_extension_view, key_data_view>;
+                                      randr_view, general_extension_view>;
 
-template <class... Views>
-constexpr result<framed_payload> frame_one(view_list<Views...>, payload_type t, bytes_view in, errc underrun) noexcept {
-    result<framed_payload> out(errc::unknown_payload_type);
-    (void)((Views::type == t ? (out = [&]() -> result<framed_payload> {
-                                   const auto v = Views::parse(in, underrun);
-                                   if (!v) {
-                                       return v.error_info();
-                                   }
-                                   return framed_payload{v->size(), v->next()};
-                               }(),
-                               true)
-                             : false) ||
-           ...);
-    return out;
+using frame_function = result<framed_payload> (*)(bytes_view, errc) noexcept;
+
+template <class V>
+constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept {
+    const auto v = V::parse(in, underrun);
+    if (!v) {
+        return v.error_info();
+    }
+    return framed_payload{v->size(), v->next()};
+}
+
+/// Next Payload value -> framing function; null for values no view handles.
+using frame_table = std::array<frame_function, 32>;
+
+template <class... Lists>
+constexpr frame_table make_frame_table(Lists... lists) noexcept {
+    frame_table t{};
+    auto add = [&t]<class... Views>(view_list<Views...>) {
+        ((t[static_cast<std::size_t>(Views::type)] = &frame_as<Views>), ...);
+    };
+    (add(lists), ...);
+    return t;
+}
+
+inline constexpr frame_table plain_frames = make_frame_table(plain_payload_views{});
+
+/// Frames one payload of type `t` with `table`. A registered payload type
+/// the table lacks is misplaced: Key data lives only inside a KEMAC
+/// (RFC 3830 §6.13), TP and TICKET do not nest.
+[[nodiscard]] constexpr result<framed_payload> frame_with(const frame_table& table, payload_type t, bytes_view in,
+                                                          errc underrun) noexcept {
+    const auto i = static_cast<std::size_t>(t);
+    if (i < table.size() && table[i] != nullptr) {
+        return table[i](in, underrun);
+    }
+    return failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
 }
 
 }  // namespace detail
@@ -63,10 +86,7 @@ constexpr result<framed_payload> frame_one(view_list<Views...>, payload_type t, 
 /// the payload's own parse.
 [[nodiscard]] constexpr result<framed_payload> frame_plain_payload(payload_type t, bytes_view in,
                                                                    errc underrun) noexcept {
-    if (t == payload_type::key_data || t == payload_type::tp || t == payload_type::ticket) {
-        return failure{errc::misplaced_payload, 0};
-    }
-    return detail::frame_one(detail::plain_payload_views{}, t, in, underrun);
+    return detail::frame_with(detail::plain_frames, t, in, underrun);
 }
 
 /// A payload located in a validated chain. as<V>() gives its typed view.
@@ -76,10 +96,15 @@ struct chain_entry {
     bytes_view bytes{};
 
     /// The typed view. Precondition: V::type == type (the chain is validated,
-    /// so the parse cannot fail).
+    /// so the parse cannot fail). Views with nested chains (TP, TICKET) offer
+    /// from_validated(), which reads their layout without validating again.
     template <class V>
     [[nodiscard]] constexpr V as() const noexcept {
-        return *V::parse(bytes);
+        if constexpr (requires { V::from_validated(bytes); }) {
+            return V::from_validated(bytes);
+        } else {
+            return *V::parse(bytes);
+        }
     }
 };
 

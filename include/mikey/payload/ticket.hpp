@@ -320,24 +320,14 @@ public:
     [[nodiscard]] static constexpr result<basic_ticket_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                                    errc underrun = errc::truncated) noexcept {
         byte_reader r(in, underrun);
-        (void)r.u8();
-        const auto kind = static_cast<ticket_type>(r.u16());
-        (void)r.u16();
-        const auto b5 = r.u8();
-        const auto b6 = r.u8();
-        const auto b7 = r.u8();
-        const bytes_view tp_data = r.take(r.u16());
-        bytes_view ticket_data{};
-        bytes_view initiator_data{};
-        std::size_t initiator_at = r.offset();
-        if constexpr (Granted) {
-            ticket_data = r.take(r.u16());
-            initiator_at = r.offset();
-            initiator_data = r.take(r.u16());
-        }
+        const layout l = read_layout(r);
         if (r.failed()) {
             return r.error();
         }
+        const auto kind = static_cast<ticket_type>(in[1] << 8 | in[2]);
+        const auto b5 = in[5];
+        const auto b6 = in[6];
+        const auto b7 = in[7];
         if (!is_acceptable(kind)) {
             return failure{errc::unknown_ticket_type, 1};
         }
@@ -352,29 +342,38 @@ public:
         if (auto ok = check_ticket_flags(flags, Granted); !ok) {
             return failure{ok.error(), 5};
         }
-        if (auto ok = detail::check_tp_data(tp_data, Granted); !ok) {
+        if (auto ok = detail::check_tp_data(l.tp_data, Granted); !ok) {
             return shifted(ok.error_info(), 10);
         }
-        basic_ticket_view v(in.first(r.offset()), tp_data, ticket_data, initiator_data, initiator_at);
+        const basic_ticket_view v(in.first(r.offset()), l);
         if constexpr (Granted) {
-            const std::size_t ticket_at = 12 + tp_data.size();
-            if (!initiator_data.empty()) {
+            const std::size_t ticket_at = 12 + l.tp_data.size();
+            if (!l.initiator_data.empty()) {
                 // RFC 6043 §6.10: Initiator Data "SHALL be inserted by the Initiator if and only if
                 // key forking is used (I flag)".
                 if (!flags.i) {
-                    return failure{errc::initiator_data_without_i, initiator_at};
+                    return failure{errc::initiator_data_without_i, l.initiator_at};
                 }
-                if (auto ok = detail::check_initiator_data(initiator_data); !ok) {
-                    return shifted(ok.error_info(), initiator_at + 2);
+                if (auto ok = detail::check_initiator_data(l.initiator_data); !ok) {
+                    return shifted(ok.error_info(), l.initiator_at + 2);
                 }
             }
             if (v.policy().is_base_ticket()) {
-                if (auto bt = base_ticket_view::parse(ticket_data); !bt) {
+                if (auto bt = base_ticket_view::parse(l.ticket_data); !bt) {
                     return shifted(bt.error_info(), ticket_at);
                 }
             }
         }
         return v;
+    }
+
+    /// The view of a payload that parse() has already accepted (as part of a
+    /// validated message): reads the layout only. Precondition: `in` holds a
+    /// payload parse() accepts.
+    [[nodiscard]] static constexpr basic_ticket_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        byte_reader r(in);
+        const layout l = read_layout(r);
+        return basic_ticket_view(in.first(r.offset()), l);
     }
 
     [[nodiscard]] constexpr ticket_policy policy() const noexcept {
@@ -426,8 +425,31 @@ public:
     [[nodiscard]] constexpr basic_ticket_builder<Granted> to_builder() const noexcept;
 
 private:
-    constexpr basic_ticket_view(bytes_view b, bytes_view tp, bytes_view td, bytes_view id, std::size_t id_at) noexcept
-        : payload_bytes(b), m_tp_data(tp), m_ticket_data(td), m_initiator_data(id), m_initiator_at(id_at) {}
+    /// Where the variable-length fields are.
+    struct layout {
+        bytes_view tp_data{};
+        bytes_view ticket_data{};
+        bytes_view initiator_data{};
+        std::size_t initiator_at = 0;
+    };
+    static constexpr layout read_layout(byte_reader& r) noexcept {
+        layout l;
+        (void)r.take(8);
+        l.tp_data = r.take(r.u16());
+        l.initiator_at = r.offset();
+        if constexpr (Granted) {
+            l.ticket_data = r.take(r.u16());
+            l.initiator_at = r.offset();
+            l.initiator_data = r.take(r.u16());
+        }
+        return l;
+    }
+    constexpr basic_ticket_view(bytes_view b, const layout& l) noexcept
+        : payload_bytes(b),
+          m_tp_data(l.tp_data),
+          m_ticket_data(l.ticket_data),
+          m_initiator_data(l.initiator_data),
+          m_initiator_at(l.initiator_at) {}
     bytes_view m_tp_data{};
     bytes_view m_ticket_data{};
     bytes_view m_initiator_data{};
