@@ -6496,7 +6496,7 @@ template <crypto_backend B>
 /// returned list's views point into plain_out, which holds key material: the
 /// caller wipes it (e.g. a secret_buffer / secret_bytes).
 /// Does not verify the MAC: call verify_kemac_mac (PK method) or
-/// verify_message_mac / verify_v (PSK, RFC 6043) first.
+/// verify_message_mac (PSK method, RFC 6043 messages) first.
 /// Errors: unsupported_algorithm, key_length_mismatch, buffer_too_small,
 /// key_unwrap_failure (AES-KW integrity), crypto_backend_failure, and the
 /// Key data chain's parse errors (length_out_of_bounds, misplaced_payload,
