@@ -82,7 +82,8 @@ print(passed, failed)
 PY
 }
 
-# suite STEP BUILD_DIR [meson setup options...]: configure, build, meson test.
+# suite STEP BUILD_DIR [meson setup options...]: configure, build, meson test
+# (with $SUITE_TEST_ARGS added to meson test's arguments).
 suite() {
   local step=$1 dir=$2
   shift 2
@@ -101,7 +102,9 @@ suite() {
     return 1
   fi
   rm -f "$dir/meson-logs/testlog.json"
-  meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$JOBS" >"$LOGS/$step.test.log" 2>&1
+  # shellcheck disable=SC2086  # SUITE_TEST_ARGS is a list of words
+  meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$JOBS" ${SUITE_TEST_ARGS:-} \
+    >"$LOGS/$step.test.log" 2>&1
   local counts
   counts=$(count_meson_tests "$dir")
   if [ "${counts#* }" != 0 ]; then
@@ -162,7 +165,8 @@ fi
 if want asan; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  suite asan build-ci-asan -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 \
+  # sanitized programs run several times slower: scale the tests' timeouts
+  SUITE_TEST_ARGS=--timeout-multiplier=4 suite asan build-ci-asan -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 \
     -Dcpp_args=-fno-sanitize-recover=all
 fi
 
@@ -224,7 +228,7 @@ if want fuzz; then
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     fdir=build-ci-fuzz
     # clang + ASan/UBSan build of fuzz/: libFuzzer binaries and the corpus replays.
-    if CXX=clang++ suite fuzz-replay "$fdir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+    if CXX=clang++ SUITE_TEST_ARGS=--timeout-multiplier=4 suite fuzz-replay "$fdir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
          -Doptimization=1 -Dcpp_args=-fno-sanitize-recover=all -Dtests=false -Dtools=false -Dexamples=false; then
       mapfile -t targets < <(meson introspect --targets "$fdir" | python3 -c '
 import json, sys
