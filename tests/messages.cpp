@@ -65,27 +65,7 @@ TEST_CASE("every sample message parses and conforms to its schema") {
         message_builder b(again);
         b.header(m->header().to_builder());
         for (const auto& e : m->payloads()) {
-            switch (e.type) {
-                case payload_type::kemac: b.add(e.as<kemac_view>().to_builder()); break;
-                case payload_type::pke: b.add(e.as<pke_view>().to_builder()); break;
-                case payload_type::dh: b.add(e.as<dh_view>().to_builder()); break;
-                case payload_type::sign: b.add(e.as<sign_view>().to_builder()); break;
-                case payload_type::t: b.add(e.as<t_view>().to_builder()); break;
-                case payload_type::id: b.add(e.as<id_view>().to_builder()); break;
-                case payload_type::cert: b.add(e.as<cert_view>().to_builder()); break;
-                case payload_type::chash: b.add(e.as<chash_view>().to_builder()); break;
-                case payload_type::v: b.add(e.as<v_view>().to_builder()); break;
-                case payload_type::sp: b.add(e.as<sp_view>().to_builder()); break;
-                case payload_type::rand: b.add(e.as<rand_view>().to_builder()); break;
-                case payload_type::err: b.add(e.as<err_view>().to_builder()); break;
-                case payload_type::tr: b.add(e.as<tr_view>().to_builder()); break;
-                case payload_type::idr: b.add(e.as<idr_view>().to_builder()); break;
-                case payload_type::randr: b.add(e.as<randr_view>().to_builder()); break;
-                case payload_type::tp: b.add(e.as<tp_view>().to_builder()); break;
-                case payload_type::ticket: b.add(e.as<ticket_view>().to_builder()); break;
-                case payload_type::general_extension: b.add(e.as<general_extension_view>().to_builder()); break;
-                default: FAIL("unexpected payload type");
-            }
+            visit_payload(e, [&](const auto& v) { b.add(v.to_builder()); });
         }
         const auto out = b.finish();
         REQUIRE(out);
@@ -195,6 +175,34 @@ TEST_CASE("chain errors") {
         bad[randr.offset + 1] = 9;  // TS type
         CHECK(message_view::parse(bad).error_info() == failure{errc::unknown_ts_type, randr.offset + 1});
     }
+}
+
+TEST_CASE("visit_payload hands each entry to the matching view") {
+    const auto all = samples::all();
+    const auto m = message_view::parse(find_sample(all, "transfer_init").wire);
+    REQUIRE(m);
+    std::vector<payload_type> seen;
+    for (const auto& e : m->payloads()) {
+        const auto t = visit_payload(e, [](const auto& v) { return std::decay_t<decltype(v)>::type; });
+        CHECK(t == e.type);
+        seen.push_back(t);
+    }
+    CHECK(seen.size() == m->payload_count());
+}
+
+TEST_CASE("ticket flag table matches the RFC 6043 §6.10 layout") {
+    // Each flag alone round-trips through the payload bytes at its documented bit.
+    for (const auto& bit : ticket_flag_bits) {
+        CAPTURE(bit.letter);
+        ticket_flags f{};
+        f.*bit.member = true;
+        const auto decoded = detail::decode_flags(bit.byte == 5 ? bit.mask : 0, bit.byte == 6 ? bit.mask : 0,
+                                                  bit.byte == 7 ? bit.mask : 0);
+        CHECK(decoded == f);
+    }
+    CHECK(kemac_has_leading_id(data_type::pk_init));
+    CHECK_FALSE(kemac_has_leading_id(data_type::psk_init));
+    CHECK_FALSE(kemac_has_leading_id(data_type::request_resp));
 }
 
 TEST_CASE("typed lookup and iteration") {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <type_traits>
 
 #include "payload/hdr.hpp"
 #include "payload/ticket.hpp"
@@ -14,8 +15,13 @@
 namespace mikey {
 
 namespace detail {
-inline constexpr frame_table message_frames =
-    make_frame_table(plain_payload_views{}, view_list<tp_view, ticket_view>{});
+template <class... A, class... B>
+view_list<A..., B...> concat(view_list<A...>, view_list<B...>);
+
+/// Every payload a message can hold.
+using message_payload_views = decltype(concat(plain_payload_views{}, view_list<tp_view, ticket_view>{}));
+
+inline constexpr frame_table message_frames = make_frame_table(message_payload_views{});
 }  // namespace detail
 
 /// Frames any payload that may stand in a message, TP and TICKET included.
@@ -24,6 +30,27 @@ struct message_framer {
         return detail::frame_with(detail::message_frames, t, in, underrun);
     }
 };
+
+/// Calls f with the typed view of a validated chain entry (any payload type
+/// a message can hold) and returns what f returns (a default-constructed
+/// value if the type matched no view, which a validated chain rules out).
+///
+///     for (const auto& e : msg.payloads()) {
+///         visit_payload(e, [&](const auto& v) { builder.add(v.to_builder()); });
+///     }
+template <class F>
+constexpr decltype(auto) visit_payload(const chain_entry& e, F&& f) noexcept(noexcept(f(e.as<t_view>()))) {
+    return [&]<class... Views>(detail::view_list<Views...>) -> decltype(auto) {
+        using R = decltype(f(e.as<t_view>()));
+        if constexpr (std::is_void_v<R>) {
+            (void)((Views::type == e.type ? (f(e.as<Views>()), true) : false) || ...);
+        } else {
+            R out{};
+            (void)((Views::type == e.type ? (out = f(e.as<Views>()), true) : false) || ...);
+            return out;
+        }
+    }(detail::message_payload_views{});
+}
 
 /// The bytes a MAC or signature is computed over, in order, and the field
 /// that holds it. At most two parts: TRANSFER_INIT skips the TICKET's

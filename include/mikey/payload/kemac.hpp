@@ -171,6 +171,11 @@ struct key_data_builder {
 
 constexpr key_data_builder key_data_view::to_builder() const noexcept { return {kind(), m_key, m_salt, m_kv}; }
 
+/// True when a KEMAC's plaintext starts with IDi, ahead of the Key data: the
+/// public-key method's I_MESSAGE, "KEMAC = E(encr_key, IDi || {TGK})"
+/// (RFC 3830 §3.2). Every other message carries Key data only.
+[[nodiscard]] constexpr bool kemac_has_leading_id(data_type t) noexcept { return t == data_type::pk_init; }
+
 struct key_data_decoder {
     using value_type = key_data_view;
     static constexpr decoded<key_data_view> decode(bytes_view rest) noexcept {

@@ -2,6 +2,8 @@
 // the MIKEY base ticket's Ticket Data (RFC 6043 App. A).
 #pragma once
 
+#include <iterator>
+
 #include "chain.hpp"
 
 namespace mikey {
@@ -65,12 +67,33 @@ struct ticket_policy {
     }
 };
 
+/// Where each flag sits in the policy bytes (RFC 6043 §6.10): byte 5 holds
+/// PRF Func(7) D, byte 6 E F G H I J K L, byte 7 M N O Res(5).
+struct ticket_flag_bit {
+    char letter;
+    bool ticket_flags::* member;
+    std::size_t byte;  ///< offset in the TP / TICKET payload
+    std::uint8_t mask;
+};
+
+inline constexpr ticket_flag_bit ticket_flag_bits[] = {
+    {'D', &ticket_flags::d, 5, 0x01}, {'E', &ticket_flags::e, 6, 0x80}, {'F', &ticket_flags::f, 6, 0x40},
+    {'G', &ticket_flags::g, 6, 0x20}, {'H', &ticket_flags::h, 6, 0x10}, {'I', &ticket_flags::i, 6, 0x08},
+    {'J', &ticket_flags::j, 6, 0x04}, {'K', &ticket_flags::k, 6, 0x02}, {'L', &ticket_flags::l, 6, 0x01},
+    {'M', &ticket_flags::m, 7, 0x80}, {'N', &ticket_flags::n, 7, 0x40}, {'O', &ticket_flags::o, 7, 0x20},
+};
+static_assert(std::size(ticket_flag_bits) == 12);
+
 namespace detail {
 
+/// The flags from policy bytes 5, 6 and 7.
 constexpr ticket_flags decode_flags(std::uint8_t b5, std::uint8_t b6, std::uint8_t b7) noexcept {
-    return {(b5 & 0x01) != 0, (b6 & 0x80) != 0, (b6 & 0x40) != 0, (b6 & 0x20) != 0,
-            (b6 & 0x10) != 0, (b6 & 0x08) != 0, (b6 & 0x04) != 0, (b6 & 0x02) != 0,
-            (b6 & 0x01) != 0, (b7 & 0x80) != 0, (b7 & 0x40) != 0, (b7 & 0x20) != 0};
+    const std::uint8_t bytes[3] = {b5, b6, b7};
+    ticket_flags f;
+    for (const auto& bit : ticket_flag_bits) {
+        f.*bit.member = (bytes[bit.byte - 5] & bit.mask) != 0;
+    }
+    return f;
 }
 
 constexpr void write_policy(byte_writer& w, payload_type t, const ticket_policy& p, bytes_view tp_data) noexcept {
@@ -82,15 +105,19 @@ constexpr void write_policy(byte_writer& w, payload_type t, const ticket_policy&
         w.fail(errc::invalid_argument);
         return;
     }
-    const auto& f = p.flags;
+    std::uint8_t bytes[3] = {static_cast<std::uint8_t>(static_cast<unsigned>(p.prf) << 1), 0, 0};
+    for (const auto& bit : ticket_flag_bits) {
+        if (p.flags.*bit.member) {
+            bytes[bit.byte - 5] |= bit.mask;
+        }
+    }
     w.u8(0);
     w.u16(static_cast<std::uint16_t>(p.kind));
     w.u8(p.subtype);
     w.u8(p.version);
-    w.u8(static_cast<unsigned>(p.prf) << 1 | (f.d ? 1u : 0u));
-    w.u8((f.e ? 0x80u : 0u) | (f.f ? 0x40u : 0u) | (f.g ? 0x20u : 0u) | (f.h ? 0x10u : 0u) | (f.i ? 0x08u : 0u) |
-         (f.j ? 0x04u : 0u) | (f.k ? 0x02u : 0u) | (f.l ? 0x01u : 0u));
-    w.u8((f.m ? 0x80u : 0u) | (f.n ? 0x40u : 0u) | (f.o ? 0x20u : 0u));
+    w.u8(bytes[0]);
+    w.u8(bytes[1]);
+    w.u8(bytes[2]);
     w.length(tp_data.size(), 2);
     w.bytes(tp_data);
 }
