@@ -12,7 +12,11 @@
 #pragma once
 
 #include <array>
+#include <cstdio>
 #include <optional>
+#include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "exercise.hpp"
@@ -85,11 +89,152 @@ inline void check_mac_input(const message_view& m, bytes_view in, const std::opt
     MIKEY_FUZZ_CHECK(c->mac_field.size() == want);
 }
 
+/// The payloads a schema looks at (General Extensions are allowed anywhere,
+/// RFC 3830 §6.15): type and role byte.
+struct schema_entry {
+    payload_type type;
+    std::uint8_t role;
+};
+
+inline bool item_matches(const schema_item& it, const schema_entry& e) noexcept {
+    return it.type == e.type && (it.role == 0 || it.role == e.role);
+}
+inline std::size_t item_min(const schema_item& it) noexcept {
+    return it.occ == occurs::once || it.occ == occurs::at_least_once ? 1 : 0;
+}
+inline std::size_t item_max(const schema_item& it) noexcept {
+    return it.occ == occurs::once || it.occ == occurs::optional ? 1 : static_cast<std::size_t>(-1);
+}
+
+/// Reference for the strict composition rule, written independently of
+/// check_schema: the schema read as the regular expression the RFCs write
+/// (X, [X], {X}, (X) in order), matched with backtracking (memoised).
+inline bool oracle_strict(const std::vector<schema_entry>& seq, std::span<const schema_item> items) {
+    const std::size_t n = seq.size();
+    const std::size_t m = items.size();
+    // memo[(i * (m + 1)) + j]: 0 unknown, 1 no match, 2 match of seq[i..] against items[j..].
+    std::vector<std::uint8_t> memo((n + 1) * (m + 1), 0);
+    auto match = [&](auto&& self, std::size_t i, std::size_t j) -> bool {
+        if (j == m) {
+            return i == n;
+        }
+        auto& slot = memo[i * (m + 1) + j];
+        if (slot != 0) {
+            return slot == 2;
+        }
+        bool ok = false;
+        // Take c = 0, 1, ... consecutive entries for item j.
+        for (std::size_t c = 0;; ++c) {
+            if (c >= item_min(items[j]) && self(self, i + c, j + 1)) {
+                ok = true;
+                break;
+            }
+            if (c == item_max(items[j]) || i + c == n || !item_matches(items[j], seq[i + c])) {
+                break;
+            }
+        }
+        slot = ok ? 2 : 1;
+        return ok;
+    };
+    return match(match, 0, 0);
+}
+
+/// Reference for the lenient composition rule: order free, entries no item
+/// matches are ignored; the entries that match an item can be shared out so
+/// that every item gets between its minimum and maximum. Returns nullopt when
+/// the schema's items overlap in a way this reference does not handle
+/// (entries whose sets of matching items differ but intersect).
+inline std::optional<bool> oracle_lenient(const std::vector<schema_entry>& seq, std::span<const schema_item> items) {
+    // Each entry's set of matching items (schemas have at most 16 items).
+    std::vector<std::uint32_t> masks;
+    for (const auto& e : seq) {
+        std::uint32_t mask = 0;
+        for (std::size_t j = 0; j < items.size(); ++j) {
+            mask |= item_matches(items[j], e) ? 1u << j : 0u;
+        }
+        if (mask != 0) {
+            masks.push_back(mask);
+        }
+    }
+    std::uint32_t covered = 0;
+    std::vector<std::pair<std::uint32_t, std::size_t>> groups;  // mask, entry count
+    for (const auto mask : masks) {
+        bool found = false;
+        for (auto& g : groups) {
+            if (g.first == mask) {
+                ++g.second;
+                found = true;
+            } else if ((g.first & mask) != 0) {
+                return std::nullopt;
+            }
+        }
+        if (!found) {
+            groups.emplace_back(mask, 1);
+        }
+        covered |= mask;
+    }
+    for (const auto& [mask, count] : groups) {
+        std::size_t lo = 0;
+        std::size_t hi = 0;
+        for (std::size_t j = 0; j < items.size(); ++j) {
+            if ((mask >> j & 1u) != 0) {
+                lo += item_min(items[j]);
+                hi = item_max(items[j]) == static_cast<std::size_t>(-1) ? hi + count : hi + item_max(items[j]);
+            }
+        }
+        if (count < lo || count > hi) {
+            return false;
+        }
+    }
+    for (std::size_t j = 0; j < items.size(); ++j) {
+        if ((covered >> j & 1u) == 0 && item_min(items[j]) > 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// KNOWN LIBRARY BUG 1 (notes/fuzz.md): check_schema gives each payload the
+/// first free item that matches, without backtracking, so when an optional
+/// item comes before a mandatory item of the same type (DH R_MESSAGE:
+/// [IDr|CERTr], IDi), a lone ID takes the optional item and the mandatory one
+/// is reported missing, in strict and lenient mode. Reproducer:
+/// fuzz/corpus/messages/crash-dh-response-without-idr.
+/// WORKAROUND: the libFuzzer builds skip the comparison with the references
+/// for such schemas, so fuzzing goes on; the replay builds (meson tests) do
+/// not, so the reproducer fails there until the library is fixed. Delete
+/// this function and its use once it is.
+inline bool known_bug_1_schema(std::span<const schema_item> items) noexcept {
+#ifdef MIKEY_FUZZ_REPLAY
+    (void)items;
+    return false;
+#else
+    for (std::size_t j = 0; j < items.size(); ++j) {
+        for (std::size_t k = j + 1; k < items.size(); ++k) {
+            if (item_max(items[j]) > item_min(items[j]) && item_min(items[k]) > 0 && items[j].type == items[k].type &&
+                (items[j].role == 0 || items[k].role == 0 || items[j].role == items[k].role)) {
+                return true;
+            }
+        }
+    }
+    return false;
+#endif
+}
+
 /// Every schema, strict and lenient: no crash, deterministic, offsets
-/// inside the message, lenient accepts whatever strict accepts.
+/// inside the message, lenient accepts whatever strict accepts, and both
+/// agree with the references above on the composition rules.
 inline void check_schemas(const message_view& m, bytes_view in) {
     if (const auto* s = schema_for(m.type())) {
         MIKEY_FUZZ_CHECK(s->type == m.type());
+    }
+    std::vector<schema_entry> seq;
+    for (const auto& e : m.payloads()) {
+        if (e.type == payload_type::general_extension) {
+            continue;
+        }
+        const bool has_role = e.type == payload_type::idr || e.type == payload_type::randr || e.type == payload_type::tr;
+        seq.push_back({e.type, has_role ? e.bytes[1] : std::uint8_t{0}});
     }
     for (const auto* s : all_schemas) {
         const auto strict = check_schema(m, *s, schema_check::strict);
@@ -109,6 +254,37 @@ inline void check_schemas(const message_view& m, bytes_view in) {
         if (m.type() != s->type) {
             MIKEY_FUZZ_CHECK(strict.error() == errc::wrong_message_type);
             MIKEY_FUZZ_CHECK(lenient.error() == errc::wrong_message_type);
+            continue;
+        }
+        if (known_bug_1_schema(s->items)) {
+            continue;
+        }
+        // Composition: accepted only if the reference accepts; a composition
+        // error only if the reference rejects.
+        const bool ref_strict = oracle_strict(seq, s->items);
+        const auto composition = [](errc e) {
+            return e == errc::missing_payload || e == errc::unexpected_payload || e == errc::duplicate_payload ||
+                   e == errc::payload_order;
+        };
+        if (strict) {
+            MIKEY_FUZZ_CHECK(ref_strict);
+        }
+        if (composition(strict.error()) && ref_strict) {
+            std::fprintf(stderr, "schema %s (strict): %s at %zu, but the payloads match the composition\n",
+                         std::string(s->name).c_str(), std::string(to_string(strict.error())).c_str(),
+                         strict.error_offset());
+        }
+        MIKEY_FUZZ_CHECK(!(composition(strict.error()) && ref_strict));
+        if (const auto ref_lenient = oracle_lenient(seq, s->items)) {
+            if (lenient) {
+                MIKEY_FUZZ_CHECK(*ref_lenient);
+            }
+            if (composition(lenient.error()) && *ref_lenient) {
+                std::fprintf(stderr, "schema %s (lenient): %s at %zu, but the payloads match the composition\n",
+                             std::string(s->name).c_str(), std::string(to_string(lenient.error())).c_str(),
+                             lenient.error_offset());
+            }
+            MIKEY_FUZZ_CHECK(!(composition(lenient.error()) && *ref_lenient));
         }
     }
 }
