@@ -132,3 +132,23 @@ TEST_CASE("TRANSFER_INIT and RESOLVE_INIT need Initiator Data when forking (RFC 
     });
     CHECK(check(rr, schemas::request_resp) == failure{});
 }
+
+TEST_CASE("regression: DH R_MESSAGE with IDi alone (found by fuzz_messages)") {
+    // RFC 3830 §3.3: R_MESSAGE = HDR, T, [IDr|CERTr], IDi, DHr, DHi, SIGNr
+    const dh_builder dh{dh_group::oakley_1, bytes(96, 1), {}};
+    const sign_builder sign{sign_type::rsa_pss, samples::signature};
+    const id_builder idi{{}, id_type::uri, samples::text("sip:a@x")};
+    const id_builder idr{{}, id_type::uri, samples::text("sip:b@x")};
+    const cert_builder cert{{}, cert_type::x509v3, samples::cert};
+    const auto hdr = samples::hdr(data_type::dh_response);
+    const auto only_idi = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(idi).add(dh).add(dh).add(sign); });
+    const auto idr_idi = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(idr).add(idi).add(dh).add(dh).add(sign); });
+    const auto cert_idi = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(cert).add(idi).add(dh).add(dh).add(sign); });
+    const auto no_id = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(dh).add(dh).add(sign); });
+    for (const auto mode : {schema_check::strict, schema_check::lenient}) {
+        CHECK(check(only_idi, schemas::dh_response, mode) == failure{});
+        CHECK(check(idr_idi, schemas::dh_response, mode) == failure{});
+        CHECK(check(cert_idi, schemas::dh_response, mode) == failure{});
+        CHECK(check(no_id, schemas::dh_response, mode).code == errc::missing_payload);
+    }
+}

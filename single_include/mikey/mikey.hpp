@@ -4097,8 +4097,9 @@ inline constexpr schema_item pk_verification[] = {{P::t, once}, {P::id, optional
 inline constexpr schema_item dh_init[] = {{P::t, once},  {P::rand, once}, {P::id, optional}, {P::cert, any},
                                           {P::id, optional}, {P::sp, any}, {P::dh, once},   {P::sign, once}};
 // RFC 3830 §3.3: R_MESSAGE = HDR, T, [IDr|CERTr], IDi, DHr, DHi, SIGNr
-inline constexpr schema_item dh_response[] = {{P::t, once},  {P::id, optional}, {P::cert, any}, {P::id, once},
-                                              {P::dh, once}, {P::dh, once},     {P::sign, once}};
+// (checked as {CERT}, (ID): IDi alone, or IDr then IDi, or CERTr then IDi.)
+inline constexpr schema_item dh_response[] = {{P::t, once},  {P::cert, any}, {P::id, at_least_once},
+                                              {P::dh, once}, {P::dh, once},  {P::sign, once}};
 // RFC 3830 §5.1.2: Error message = HDR, T, {ERR}, {SP}, [V|SIGNr]
 inline constexpr schema_item error[] = {{P::t, once}, {P::err, any}, {P::sp, any}, {P::v, optional},
                                         {P::sign, optional}};
@@ -4207,6 +4208,40 @@ inline constexpr message_schema resolve_init_pk{"RESOLVE_INIT_PK", D::resolve_in
 inline constexpr message_schema resolve_resp{"RESOLVE_RESP", D::resolve_resp, schema_detail::resolve_resp, true};
 }  // namespace schemas
 
+namespace detail {
+/// A schema is unambiguous for greedy matching when no optional item comes
+/// before a mandatory item that accepts the same payloads.
+constexpr bool unambiguous(const message_schema& s) noexcept {
+    for (std::size_t a = 0; a < s.items.size(); ++a) {
+        for (std::size_t b = a + 1; b < s.items.size(); ++b) {
+            const auto& x = s.items[a];
+            const auto& y = s.items[b];
+            const bool same = x.type == y.type && (x.role == 0 || y.role == 0 || x.role == y.role);
+            const bool x_optional = x.occ == occurs::optional || x.occ == occurs::any;
+            const bool y_mandatory = y.occ == occurs::once || y.occ == occurs::at_least_once;
+            if (same && x_optional && y_mandatory) {
+                return false;
+            }
+        }
+    }
+    return s.items.size() <= 16;
+}
+}  // namespace detail
+
+static_assert(detail::unambiguous(schemas::psk_init) && detail::unambiguous(schemas::psk_verification) &&
+              detail::unambiguous(schemas::pk_init) && detail::unambiguous(schemas::pk_verification) &&
+              detail::unambiguous(schemas::dh_init) && detail::unambiguous(schemas::dh_response) &&
+              detail::unambiguous(schemas::error) && detail::unambiguous(schemas::ticket_error) &&
+              detail::unambiguous(schemas::request_init_psk) && detail::unambiguous(schemas::request_init_pk) &&
+              detail::unambiguous(schemas::request_resp) && detail::unambiguous(schemas::transfer_init) &&
+              detail::unambiguous(schemas::transfer_resp) && detail::unambiguous(schemas::transfer_init_update) &&
+              detail::unambiguous(schemas::transfer_init_update_by_responder) &&
+              detail::unambiguous(schemas::transfer_resp_update) &&
+              detail::unambiguous(schemas::transfer_resp_update_by_responder) &&
+              detail::unambiguous(schemas::resolve_init_psk) && detail::unambiguous(schemas::resolve_init_pk) &&
+              detail::unambiguous(schemas::resolve_resp),
+              "a schema has an optional item before a mandatory one that takes the same payloads");
+
 /// The schema of the initial exchange for a data type, or nullptr for data
 /// types this library has no schema for.
 [[nodiscard]] constexpr const message_schema* schema_for(data_type t) noexcept {
@@ -4289,6 +4324,15 @@ namespace detail {
                     break;
                 }
                 full_match = true;
+            }
+        }
+        // In any order, an unsatisfied mandatory item takes the payload before an optional one.
+        if (mode == schema_check::lenient) {
+            for (std::size_t k = 0; k < s.items.size(); ++k) {
+                if (detail::matches(s.items[k], e, role) && detail::mandatory(s.items[k]) && seen[k] == 0) {
+                    j = k;
+                    break;
+                }
             }
         }
         if (j == s.items.size()) {
