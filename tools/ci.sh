@@ -8,7 +8,8 @@
 # Steps (each prints one status line; failures are counted, never hidden):
 #   packages     install missing Debian packages (tools/install-deps.sh)
 #   amalgamate   single_include/mikey/mikey.hpp equals a fresh tools/amalgamate
-#   headers      every header under include/ (and the single header) compiles alone
+#   headers      every header under include/ (and the single header) compiles
+#                alone, with g++ and with clang++
 #   gcc          the suite against include/ (doctest, compile-fail tests, README
 #                example, corpus replay, ...), then `meson install` into build-ci-install
 #   single       the suite against single_include/ (-Dsingle_header=true)
@@ -54,7 +55,7 @@ record() {
   local mark=ok
   [ "$f" -gt 0 ] && mark=FAIL
   local line
-  line=$(printf '[%-4s] %-14s %4d ok, %3d failed  %s' "$mark" "$step" "$p" "$f" "$note")
+  line=$(printf '[%-4s] %-16s %4d ok, %3d failed  %s' "$mark" "$step" "$p" "$f" "$note")
   summary+=("$line")
   echo "$line"
 }
@@ -134,15 +135,21 @@ if want amalgamate; then
 fi
 
 if want headers; then
-  banner "headers: each compiles alone"
-  hout=$(python3 tests/header_check/run --compiler g++ --jobs "$JOBS" 2>&1)
-  echo "$hout" | grep -v '^  ok ' || true
-  last=$(echo "$hout" | tail -n 1)
-  if [[ $last =~ ^headers:\ ([0-9]+)\ ok,\ ([0-9]+)\ failed ]]; then
-    record headers "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-  else
-    record headers 0 1 "header check did not run"
-  fi
+  for cxx in g++ clang++; do
+    banner "headers: each compiles alone ($cxx)"
+    if ! command -v "$cxx" >/dev/null 2>&1; then
+      record "headers-$cxx" 0 1 "$cxx not found"
+      continue
+    fi
+    hout=$(python3 tests/header_check/run --compiler "$cxx" --jobs "$JOBS" 2>&1)
+    echo "$hout" | grep -v '^  ok ' || true
+    last=$(echo "$hout" | tail -n 1)
+    if [[ $last =~ ^headers:\ ([0-9]+)\ ok,\ ([0-9]+)\ failed ]]; then
+      record "headers-$cxx" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    else
+      record "headers-$cxx" 0 1 "header check did not run"
+    fi
+  done
 fi
 
 if want gcc; then
