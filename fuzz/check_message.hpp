@@ -87,6 +87,24 @@ inline void check_mac_input(const message_view& m, bytes_view in, const std::opt
         default: want = last->as<sign_view>().signature().size(); break;
     }
     MIKEY_FUZZ_CHECK(c->mac_field.size() == want);
+    if (cut) {
+        // RFC 6043 §5.5: TRANSFER_INIT's MAC skips the TICKET's Initiator Data
+        // length and Initiator Data. Computed here from the raw TICKET bytes
+        // (RFC 6043 §6.10: 10 fixed bytes, TP Data length(16), TP Data, Ticket
+        // Data length(16), Ticket Data, Initiator Data length(16), ...).
+        for (const auto& e : m.payloads()) {
+            if (e.type != payload_type::ticket) {
+                continue;
+            }
+            const bytes_view b = e.bytes;
+            const std::size_t tp_len = std::size_t{b[8]} << 8 | b[9];
+            const std::size_t td_len = std::size_t{b[10 + tp_len]} << 8 | b[11 + tp_len];
+            const std::size_t skip_from = e.offset + 12 + tp_len + td_len;
+            MIKEY_FUZZ_CHECK(c->parts[0].size() == skip_from);
+            MIKEY_FUZZ_CHECK(c->parts[1].data() == in.data() + e.offset + e.bytes.size());
+            break;
+        }
+    }
 }
 
 /// The payloads a schema looks at (General Extensions are allowed anywhere,
@@ -194,33 +212,6 @@ inline std::optional<bool> oracle_lenient(const std::vector<schema_entry>& seq, 
     return true;
 }
 
-/// KNOWN LIBRARY BUG 1 (notes/fuzz.md): check_schema gives each payload the
-/// first free item that matches, without backtracking, so when an optional
-/// item comes before a mandatory item of the same type (DH R_MESSAGE:
-/// [IDr|CERTr], IDi), a lone ID takes the optional item and the mandatory one
-/// is reported missing, in strict and lenient mode. Reproducer:
-/// fuzz/corpus/messages/crash-dh-response-without-idr.
-/// WORKAROUND: the libFuzzer builds skip the comparison with the references
-/// for such schemas, so fuzzing goes on; the replay builds (meson tests) do
-/// not, so the reproducer fails there until the library is fixed. Delete
-/// this function and its use once it is.
-inline bool known_bug_1_schema(std::span<const schema_item> items) noexcept {
-#ifdef MIKEY_FUZZ_REPLAY
-    (void)items;
-    return false;
-#else
-    for (std::size_t j = 0; j < items.size(); ++j) {
-        for (std::size_t k = j + 1; k < items.size(); ++k) {
-            if (item_max(items[j]) > item_min(items[j]) && item_min(items[k]) > 0 && items[j].type == items[k].type &&
-                (items[j].role == 0 || items[k].role == 0 || items[j].role == items[k].role)) {
-                return true;
-            }
-        }
-    }
-    return false;
-#endif
-}
-
 /// Every schema, strict and lenient: no crash, deterministic, offsets
 /// inside the message, lenient accepts whatever strict accepts, and both
 /// agree with the references above on the composition rules.
@@ -254,9 +245,6 @@ inline void check_schemas(const message_view& m, bytes_view in) {
         if (m.type() != s->type) {
             MIKEY_FUZZ_CHECK(strict.error() == errc::wrong_message_type);
             MIKEY_FUZZ_CHECK(lenient.error() == errc::wrong_message_type);
-            continue;
-        }
-        if (known_bug_1_schema(s->items)) {
             continue;
         }
         // Composition: accepted only if the reference accepts; a composition
@@ -393,14 +381,29 @@ inline result<message_view> check_message(bytes_view in) {
     MIKEY_FUZZ_CHECK(m->first<t_view>().has_value() == (per_type[static_cast<std::uint8_t>(payload_type::t)] > 0));
     MIKEY_FUZZ_CHECK(m->first<ticket_view>().has_value() ==
                      (per_type[static_cast<std::uint8_t>(payload_type::ticket)] > 0));
+    // idr(role) / randr(role): the first payload with that role byte, by offset.
+    auto first_with_role = [&](payload_type t, std::uint8_t role) -> std::optional<std::size_t> {
+        for (const auto& e : m->payloads()) {
+            if (e.type == t && e.bytes[1] == role) {
+                return e.offset;
+            }
+        }
+        return std::nullopt;
+    };
     for (const auto& r : registry<id_role>::entries) {
-        if (const auto v = m->idr(r.value)) {
-            MIKEY_FUZZ_CHECK(v->role() == r.value);
+        const auto v = m->idr(r.value);
+        const auto want = first_with_role(payload_type::idr, static_cast<std::uint8_t>(r.value));
+        MIKEY_FUZZ_CHECK(v.has_value() == want.has_value());
+        if (v) {
+            MIKEY_FUZZ_CHECK(v->role() == r.value && v->bytes().data() == in.data() + *want);
         }
     }
     for (const auto& r : registry<rand_role>::entries) {
-        if (const auto v = m->randr(r.value)) {
-            MIKEY_FUZZ_CHECK(v->role() == r.value);
+        const auto v = m->randr(r.value);
+        const auto want = first_with_role(payload_type::randr, static_cast<std::uint8_t>(r.value));
+        MIKEY_FUZZ_CHECK(v.has_value() == want.has_value());
+        if (v) {
+            MIKEY_FUZZ_CHECK(v->role() == r.value && v->bytes().data() == in.data() + *want);
         }
     }
 

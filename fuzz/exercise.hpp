@@ -375,8 +375,18 @@ inline void exercise(const sp_view& v) {
     MIKEY_FUZZ_CHECK(total == v.param_bytes().size());
     for (unsigned p = 0; p <= 20; ++p) {
         const auto value = v.srtp(static_cast<srtp_param>(p));
+        // The first parameter of that type, if any.
+        const sp_param* first = nullptr;
+        for (const auto& q : params) {
+            if (q.kind == p) {
+                first = &q;
+                break;
+            }
+        }
+        MIKEY_FUZZ_CHECK(value.has_value() == (first != nullptr));
         if (value) {
             touch(*value);
+            MIKEY_FUZZ_CHECK(same_span(*value, first->value));
         }
         if (const auto n = v.srtp_value(static_cast<srtp_param>(p))) {
             MIKEY_FUZZ_CHECK(value.has_value() && value->size() <= 8);
