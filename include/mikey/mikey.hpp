@@ -28,3 +28,5 @@
 #include "payload/ticket.hpp"
 #include "message.hpp"
 #include "schema.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/botan_backend.hpp"

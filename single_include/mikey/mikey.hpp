@@ -599,13 +599,13 @@ enum class errc : std::uint8_t {
     field_too_long,        ///< a value does not fit its length field
     invalid_argument,      ///< a builder argument violates the payload's own rules
 
-    // --- crypto (RFC 3830 §4, RFC 6043 §5, §10) ---
+    // --- crypto (RFC 3830 §4, RFC 6043 §5, §12.1) ---
     auth_failure,          ///< a MAC or V check failed
     key_unwrap_failure,    ///< RFC 3394 integrity check failed on unwrap
-    key_too_short,         ///< a key below 128 bits (RFC 6043 §10)
+    key_too_short,         ///< a key below 128 bits (RFC 6043 §12.1)
     key_length_mismatch,   ///< a key length the algorithm does not take
-    algorithm_mix,         ///< 256-bit and 128-bit algorithms mixed (RFC 6043 §10)
-    rand_too_short,        ///< RAND lengths below the RFC 6043 §10 bounds
+    algorithm_mix,         ///< 256-bit and 128-bit algorithms mixed (RFC 6043 §12.1)
+    rand_too_short,        ///< RAND lengths below the RFC 6043 §12.1 bounds
     unsupported_algorithm, ///< a registered algorithm this backend does not implement
     crypto_backend_failure,///< the crypto backend reported an internal failure
     algorithm_too_weak,    ///< 128-bit algorithms with session keys longer than 128 bits (RFC 6043 §12.1)
@@ -4385,8 +4385,12 @@ namespace detail {
 
 }  // namespace mikey
 // ---- end mikey/schema.hpp ----
-// ---- end mikey/mikey.hpp ----
-// #include <mikey/core/secret.hpp> (not in the umbrella header; inlined)
+// #include "crypto/crypto.hpp" (inlined)
+// ---- begin mikey/crypto/crypto.hpp ----
+// mikey-ticket: the crypto layer in one include (without a backend: add
+// botan_backend.hpp, or your own model of crypto_backend).
+
+// #include "../core/secret.hpp" (inlined)
 // ---- begin mikey/core/secret.hpp ----
 // mikey-ticket: byte buffers for secrets (keys, derived keys, decrypted key
 // data) that wipe themselves, are never copied implicitly and never print.
@@ -4600,19 +4604,6 @@ template <std::size_t N>
 
 }  // namespace mikey
 // ---- end mikey/core/secret.hpp ----
-// #include <mikey/crypto/algorithms.hpp> (not in the umbrella header; inlined)
-// ---- begin mikey/crypto/algorithms.hpp ----
-// mikey-ticket: key sizes of the KEMAC / V algorithms and the algorithm
-// rules RFC 6043 §12.1 and RFC 3830 §4.2 put on the choice of keys, RANDs and
-// algorithms. Each rule is a constexpr check returning its own errc, to be
-// called where keys are chosen (ticket creation, KMS policy, role layer).
-
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-
-// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
-// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
 // #include "backend.hpp" (inlined)
 // ---- begin mikey/crypto/backend.hpp ----
 // mikey-ticket: the crypto_backend concept. Everything above this header
@@ -4702,36 +4693,6 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/backend.hpp ----
-// #include "derive.hpp" (inlined)
-// ---- begin mikey/crypto/derive.hpp ----
-// mikey-ticket: every key derivation of RFC 3830 §4.1.3 / §4.1.4 and
-// RFC 6043 (D1-D7 below), each a named function that writes the derived key
-// into a caller span. None allocates. out.size() is outkey_len / 8.
-//
-//   derive_tgk_key               RFC 3830 §4.1.3   TEK / auth / encr / salt from a TGK
-//   derive_message_key           RFC 3830 §4.1.4   encr / auth / salt from a PSK or envelope key
-//   derive_initial_message_key   D1 RFC 6043 §5.1.2 (initial messages)
-//   derive_response_message_key  D2 RFC 6043 §5.1.2 (response messages)
-//   derive_forked_mpkr           D3 RFC 6043 §5.1.1 MPKr'
-//   derive_forked_tgk            D3 RFC 6043 §5.1.1 TGK'
-//   derive_session_key           D4 RFC 6043 §5.1.3 TEK etc. from TGK / TGK' / GTGK
-//   derive_vr_auth_key           D5 RFC 6043 §6.10  auth_key of Vr from MPKr
-//   derive_ticket_key            D6 RFC 6043 App. A.2.1 encr / auth / salt from the TPK
-//   derive_mpki, derive_mpkr     D7 RFC 6043 App. A.2.2
-//
-// Which PRF: each function takes the PRF func explicitly. RFC 6043 says the
-// HDR's for D1, D2 (by RFC 3830 practice) and D4 (§5.1.3 explicitly), the
-// Ticket Policy's for D3 (§5.1.1), D6 (A.2.1) and D7 (A.2.2), and nothing
-// for D5; the caller (role layer) passes the one it settled on.
-
-#include <cstddef>
-#include <cstdint>
-
-// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
-// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
-// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
-// #include "../core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
-// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
 // #include "labels.hpp" (inlined)
 // ---- begin mikey/crypto/labels.hpp ----
 // mikey-ticket: the eleven derivation constants and the label layouts of
@@ -5197,6 +5158,38 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/prf.hpp ----
+// #include "derive.hpp" (inlined)
+// ---- begin mikey/crypto/derive.hpp ----
+// mikey-ticket: every key derivation of RFC 3830 §4.1.3 / §4.1.4 and
+// RFC 6043 (D1-D7 below), each a named function that writes the derived key
+// into a caller span. None allocates. out.size() is outkey_len / 8.
+//
+//   derive_tgk_key               RFC 3830 §4.1.3   TEK / auth / encr / salt from a TGK
+//   derive_message_key           RFC 3830 §4.1.4   encr / auth / salt from a PSK or envelope key
+//   derive_initial_message_key   D1 RFC 6043 §5.1.2 (initial messages)
+//   derive_response_message_key  D2 RFC 6043 §5.1.2 (response messages)
+//   derive_forked_mpkr           D3 RFC 6043 §5.1.1 MPKr'
+//   derive_forked_tgk            D3 RFC 6043 §5.1.1 TGK'
+//   derive_session_key           D4 RFC 6043 §5.1.3 TEK etc. from TGK / TGK' / GTGK
+//   derive_vr_auth_key           D5 RFC 6043 §6.10  auth_key of Vr from MPKr
+//   derive_ticket_key            D6 RFC 6043 App. A.2.1 encr / auth / salt from the TPK
+//   derive_mpki, derive_mpkr     D7 RFC 6043 App. A.2.2
+//
+// Which PRF: each function takes the PRF func explicitly. RFC 6043 says the
+// HDR's for D1, D2 (by RFC 3830 practice) and D4 (§5.1.3 explicitly), the
+// Ticket Policy's for D3 (§5.1.1), D6 (A.2.1) and D7 (A.2.2), and nothing
+// for D5; the caller (role layer) passes the one it settled on.
+
+#include <cstddef>
+#include <cstdint>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "../core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "labels.hpp" (inlined above as mikey/crypto/labels.hpp)
+// #include "prf.hpp" (inlined above as mikey/crypto/prf.hpp)
 
 namespace mikey::crypto {
 
@@ -5432,6 +5425,21 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/derive.hpp ----
+// #include "algorithms.hpp" (inlined)
+// ---- begin mikey/crypto/algorithms.hpp ----
+// mikey-ticket: key sizes of the KEMAC / V algorithms and the algorithm
+// rules RFC 6043 §12.1 and RFC 3830 §4.2 put on the choice of keys, RANDs and
+// algorithms. Each rule is a constexpr check returning its own errc, to be
+// called where keys are chosen (ticket creation, KMS policy, role layer).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "derive.hpp" (inlined above as mikey/crypto/derive.hpp)
 // #include "prf.hpp" (inlined above as mikey/crypto/prf.hpp)
 
 namespace mikey::crypto {
@@ -5622,17 +5630,27 @@ static_assert(check_algorithm_suite({static_cast<prf_func>(120), encr_alg::aes_c
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/algorithms.hpp ----
-// #include <mikey/crypto/base_ticket.hpp> (not in the umbrella header; inlined)
-// ---- begin mikey/crypto/base_ticket.hpp ----
-// mikey-ticket: the MIKEY base ticket's own protection (RFC 6043 App. A):
-// the V inside its Ticket Data, keyed from the TPK (D6), and the KEMAC
-// cipher inputs (CSB ID 0xFFFFFFFF, T from the Ticket Data).
+// #include "protection_keys.hpp" (inlined)
+// ---- begin mikey/crypto/protection_keys.hpp ----
+// mikey-ticket: the encr_key / auth_key / salt_key triple that protects one
+// MIKEY message (KEMAC encryption, KEMAC MAC, V), derived in one call for an
+// algorithm suite, held in wiping buffers.
+//
+//   derive_psk_protection_keys       RFC 3830 §4.1.4 (PSK / envelope key, RAND)
+//   derive_initial_protection_keys   D1 RFC 6043 §5.1.2 (REQUEST_INIT, TRANSFER_INIT, RESOLVE_INIT)
+//   derive_response_protection_keys  D2 RFC 6043 §5.1.2 (the *_RESP messages)
+//   derive_ticket_protection_keys    D6 RFC 6043 App. A.2.1 (MIKEY base ticket, TPK)
+//
+// Key sizes follow the suite (algorithms.hpp): encr 16 / 32 bytes, auth 20 /
+// 32, salt 14 (AES-CM) / 8 (AES-KW); NULL algorithms get empty keys and cost
+// no PRF run.
 
-#include <array>
 #include <cstddef>
+#include <cstdint>
 
-// #include "../payload/ticket.hpp" (inlined above as mikey/payload/ticket.hpp)
-// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
+// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
+// #include "derive.hpp" (inlined above as mikey/crypto/derive.hpp)
 // #include "kemac_cipher.hpp" (inlined)
 // ---- begin mikey/crypto/kemac_cipher.hpp ----
 // mikey-ticket: the KEMAC Encr data ciphers over raw byte spans
@@ -5805,562 +5823,6 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/kemac_cipher.hpp ----
-// #include "mac.hpp" (inlined)
-// ---- begin mikey/crypto/mac.hpp ----
-// mikey-ticket: the KEMAC MAC / V Auth alg functions (RFC 3830 §4.2.4,
-// RFC 6043 §6.2) over a list of byte ranges: NULL, HMAC-SHA-1-160,
-// HMAC-SHA-256-256. The ranges are whatever the MAC covers (message parts
-// with the MAC field and, in TRANSFER_INIT, the Initiator Data cut out, then
-// the appended identities / initial message).
-
-#include <array>
-#include <cstddef>
-#include <span>
-
-// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
-// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
-// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
-// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
-// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
-
-namespace mikey::crypto {
-
-/// Computes the MAC of `parts` (concatenated in order) into `out`
-/// (out.size() == mac_size(a); empty for NULL).
-/// Errors: unsupported_algorithm, key_length_mismatch (auth_key not the
-/// algorithm's key size: 20 bytes for HMAC-SHA-1-160 (RFC 3830 §4.2.4), 32
-/// for HMAC-SHA-256-256 (RFC 6043 §6.2), empty for NULL), invalid_argument
-/// (out size), crypto_backend_failure.
-template <crypto_backend B>
-[[nodiscard]] result<void> compute_mac(B& b, mac_alg a, bytes_view auth_key, std::span<const bytes_view> parts,
-                                       mutable_bytes out) noexcept {
-    if (auto r = check_auth_key(a, auth_key.size()); !r) return r;
-    if (out.size() != mac_size(a)) return errc::invalid_argument;
-    const auto h = hash_of(a);
-    if (!h) return {};  // NULL: no MAC
-    if (auto r = b.hmac_set_key(*h, auth_key); !r) return r;
-    for (const bytes_view p : parts) b.hmac_update(*h, p);
-    return b.hmac_final(*h, out);
-}
-
-/// Recomputes the MAC of `parts` and compares it with `mac` in constant time.
-/// Errors: auth_failure (mismatch, or a MAC field of the wrong length), then
-/// as compute_mac.
-template <crypto_backend B>
-[[nodiscard]] result<void> verify_mac(B& b, mac_alg a, bytes_view auth_key, std::span<const bytes_view> parts,
-                                      bytes_view mac) noexcept {
-    if (mac.size() != mac_size(a)) return errc::auth_failure;
-    std::array<std::uint8_t, max_hmac_size> expect{};
-    const mutable_bytes e{expect.data(), mac_size(a)};
-    if (auto r = compute_mac(b, a, auth_key, parts, e); !r) return r;
-    const bool ok = b.equal(e, mac);
-    b.wipe(expect);
-    if (!ok) return errc::auth_failure;
-    return {};
-}
-
-}  // namespace mikey::crypto
-// ---- end mikey/crypto/mac.hpp ----
-
-namespace mikey::crypto {
-
-namespace detail {
-/// RFC 6043 App. A.1: the MAC is "calculated over the entire TICKET payload
-/// except the Next Payload field (in the TICKET payload), the Initiator Data
-/// length field, the Initiator Data field, and the MAC field itself".
-struct base_ticket_coverage {
-    std::array<bytes_view, 2> parts{};
-    std::size_t mac_at = 0;  ///< offset of V's MAC field in the TICKET payload
-    mac_alg alg = mac_alg::null;
-};
-[[nodiscard]] constexpr result<base_ticket_coverage> base_ticket_mac_input(const ticket_view& t) noexcept {
-    const auto bt = t.base_ticket();
-    if (!bt) return bt.error_info();
-    const bytes_view all = t.bytes();
-    const auto td_at = static_cast<std::size_t>(t.ticket_data().data() - all.data());
-    base_ticket_coverage c;
-    c.alg = bt->v().kind();
-    c.mac_at = td_at + bt->mac_offset();
-    const std::size_t mac_end = c.mac_at + mac_size(c.alg);
-    const std::size_t init_len_at = t.initiator_data_length_offset();
-    c.parts[0] = all.subspan(1, c.mac_at - 1);
-    c.parts[1] = all.subspan(mac_end, init_len_at - mac_end);
-    return c;
-}
-}  // namespace detail
-
-/// Computes the base ticket's V MAC with `auth_key` (D6 auth key from the
-/// TPK) and writes it into the V payload of the TICKET payload `ticket`, in
-/// place. Errors: the parse errors of ticket_view; ticket_data_unparsed (not
-/// a MIKEY base ticket); key_length_mismatch; crypto_backend_failure.
-template <crypto_backend B>
-[[nodiscard]] result<void> fill_base_ticket_mac(B& b, mutable_bytes ticket, bytes_view auth_key) noexcept {
-    const auto t = ticket_view::parse(ticket);
-    if (!t) return t.error_info();
-    const auto c = detail::base_ticket_mac_input(*t);
-    if (!c) return c.error_info();
-    return compute_mac(b, c->alg, auth_key, c->parts, ticket.subspan(c->mac_at, mac_size(c->alg)));
-}
-
-/// Verifies the base ticket's V (RFC 6043 App. A.1) in constant time.
-/// `expected` is the Auth alg the resolver's policy requires.
-/// Errors: auth_failure; ticket_data_unparsed; key_length_mismatch;
-/// crypto_backend_failure.
-template <crypto_backend B>
-[[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, mac_alg expected,
-                                                  bytes_view auth_key) noexcept {
-    const auto c = detail::base_ticket_mac_input(t);
-    if (!c) return c.error_info();
-    if (c->alg != expected) return errc::auth_failure;
-    return verify_mac(b, c->alg, auth_key, c->parts, t.bytes().subspan(c->mac_at, mac_size(c->alg)));
-}
-
-/// The KEMAC cipher inputs of a base ticket: D6 encr / salt keys, CSB ID
-/// 0xFFFFFFFF ("If CSB ID is needed in the IV creation it SHALL be set to
-/// '0xFFFFFFFF'", App. A.1) and the Ticket Data's T ("MAY be used in the IV
-/// formation").
-/// Errors: invalid_argument (a T value whose length does not match its type
-/// cannot happen in a parsed view; kept for safety).
-[[nodiscard]] constexpr result<kemac_cipher_keys> base_ticket_cipher_keys(const base_ticket_view& bt,
-                                                                          bytes_view encr_key,
-                                                                          bytes_view salt_key) noexcept {
-    const auto t = bt.t();
-    const auto t64 = iv_timestamp(t.kind(), t.value());
-    if (!t64) return errc::invalid_argument;
-    return kemac_cipher_keys{encr_key, salt_key, csb_id{0xFFFFFFFFu}, *t64};
-}
-
-}  // namespace mikey::crypto
-// ---- end mikey/crypto/base_ticket.hpp ----
-// #include <mikey/crypto/botan_backend.hpp> (not in the umbrella header; inlined)
-// ---- begin mikey/crypto/botan_backend.hpp ----
-// mikey-ticket: the Botan crypto backend. This is the ONLY header of the
-// library that includes Botan; everything else uses the crypto_backend
-// concept (backend.hpp), so another backend (Botan 3, OpenSSL, ...) is one
-// more header like this one.
-//
-// Botan versions: written against Botan 2.19 (Debian libbotan-2-dev) using
-// only calls that exist unchanged in Botan 3 (create(), set_key(), update(),
-// final(), set_iv(), cipher(), encrypt()/decrypt(), constant_time_compare()
-// on pointers, secure_scrub_memory(), the FFI RNG). Nothing here depends on
-// a version switch.
-//
-// Exceptions: Botan reports errors by throwing. With exceptions enabled
-// (MIKEY_EXCEPTIONS) every Botan call runs inside a try block and any
-// exception becomes errc::crypto_backend_failure. With -fno-exceptions the
-// library is still the one Botan compiled with exceptions, so a throw would
-// terminate the program: the backend therefore checks every documented
-// precondition before calling (key lengths via valid_keylength(), IV
-// lengths, keyed state, object creation through create(), which returns
-// nullptr instead of throwing), which leaves only allocation failure inside
-// Botan (first use of an object) as a way to terminate. The default RNG goes
-// through Botan's C FFI (botan_rng_init "user" = AutoSeeded_RNG) because
-// <botan/rng.h> cannot be included under -fno-exceptions (Botan 2's Null_RNG
-// has an inline throw) and because the FFI never throws.
-
-#include <botan/block_cipher.h>
-#include <botan/ffi.h>
-#include <botan/mac.h>
-#include <botan/mem_ops.h>
-#include <botan/stream_cipher.h>
-
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <memory>
-#include <utility>
-
-// #include "../core/config.hpp" (inlined above as mikey/core/config.hpp)
-// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
-
-namespace mikey::crypto {
-
-/// A replaceable random source: fill(context, out, n) writes n random bytes
-/// and returns true, or returns false on failure. Deterministic sources make
-/// tests and fuzzing reproducible; the default is Botan's AutoSeeded_RNG.
-struct random_source {
-    void* context = nullptr;
-    bool (*fill)(void* context, std::uint8_t* out, std::size_t n) noexcept = nullptr;
-};
-
-namespace detail {
-
-/// Runs f (a Botan call sequence); maps any exception to crypto_backend_failure.
-template <class F>
-[[nodiscard]] inline result<void> botan_guard(F&& f) noexcept {
-#if MIKEY_EXCEPTIONS
-    try {
-        return std::forward<F>(f)();
-    } catch (...) {
-        return errc::crypto_backend_failure;
-    }
-#else
-    return std::forward<F>(f)();
-#endif
-}
-
-struct ffi_rng_deleter {
-    void operator()(void* rng) const noexcept { botan_rng_destroy(static_cast<botan_rng_t>(rng)); }
-};
-
-}  // namespace detail
-
-/// crypto_backend on Botan. Holds one HMAC object per hash, AES block
-/// ciphers and AES-CTR stream ciphers, created once by create(); the
-/// operations reuse them, so after the first use of each object no call
-/// allocates. Not thread-safe: use one backend per thread.
-class botan_backend {
-public:
-    /// Creates the Botan objects and the RNG (`rng`, or Botan's AutoSeeded_RNG
-    /// when rng.fill is null).
-    /// Errors: unsupported_algorithm (Botan built without HMAC / SHA-1 /
-    /// SHA-256 / AES / CTR), crypto_backend_failure (RNG could not be seeded,
-    /// or Botan threw).
-    [[nodiscard]] static result<botan_backend> create(random_source rng = {}) noexcept {
-        botan_backend b;
-        b.m_rng = rng;
-        auto made = detail::botan_guard([&]() -> result<void> {
-            b.m_hmac[0] = Botan::MessageAuthenticationCode::create("HMAC(SHA-1)");
-            b.m_hmac[1] = Botan::MessageAuthenticationCode::create("HMAC(SHA-256)");
-            b.m_aes[0] = Botan::BlockCipher::create("AES-128");
-            b.m_aes[1] = Botan::BlockCipher::create("AES-192");
-            b.m_aes[2] = Botan::BlockCipher::create("AES-256");
-            b.m_ctr[0] = Botan::StreamCipher::create("CTR-BE(AES-128)");
-            b.m_ctr[1] = Botan::StreamCipher::create("CTR-BE(AES-192)");
-            b.m_ctr[2] = Botan::StreamCipher::create("CTR-BE(AES-256)");
-            for (const auto& m : b.m_hmac) {
-                if (!m) return errc::unsupported_algorithm;
-            }
-            for (const auto& c : b.m_aes) {
-                if (!c) return errc::unsupported_algorithm;
-            }
-            for (const auto& c : b.m_ctr) {
-                if (!c || !c->valid_iv_length(aes_block_size)) return errc::unsupported_algorithm;
-            }
-            if (b.m_rng.fill == nullptr) {
-                botan_rng_t r = nullptr;
-                if (botan_rng_init(&r, "user") != 0 || r == nullptr) {
-                    return errc::crypto_backend_failure;
-                }
-                b.m_ffi_rng.reset(r);
-            }
-            return {};
-        });
-        if (!made) {
-            return made.error();
-        }
-        return b;
-    }
-
-    botan_backend(botan_backend&&) noexcept = default;
-    botan_backend& operator=(botan_backend&&) noexcept = default;
-    botan_backend(const botan_backend&) = delete;
-    botan_backend& operator=(const botan_backend&) = delete;
-    ~botan_backend() = default;
-
-    /// Replaces the random source (fill == nullptr restores Botan's RNG if
-    /// the backend was created with it).
-    void set_random_source(random_source rng) noexcept { m_rng = rng; }
-
-    // --- HMAC (RFC 2104) -------------------------------------------------
-
-    /// Keys the HMAC state of `h`. Errors: crypto_backend_failure.
-    [[nodiscard]] result<void> hmac_set_key(hmac_hash h, bytes_view key) noexcept {
-        auto& m = mac(h);
-        m_keyed[index(h)] = false;
-        // HMAC takes keys of any length (RFC 2104 §2); checked anyway so that
-        // Botan never throws Invalid_Key_Length.
-        if (!m.valid_keylength(key.size())) {
-            return errc::key_length_mismatch;
-        }
-        auto r = detail::botan_guard([&]() -> result<void> {
-            m.set_key(key.data(), key.size());
-            return {};
-        });
-        m_keyed[index(h)] = r.has_value();
-        return r;
-    }
-
-    /// Absorbs bytes into the keyed state of `h` (ignored when not keyed;
-    /// hmac_final then reports invalid_argument).
-    void hmac_update(hmac_hash h, bytes_view data) noexcept {
-        if (!m_keyed[index(h)] || data.empty()) {
-            return;
-        }
-        auto& m = mac(h);
-        (void)detail::botan_guard([&]() -> result<void> {
-            m.update(data.data(), data.size());
-            return {};
-        });
-    }
-
-    /// Writes the tag and leaves the state keyed for the next message.
-    /// Errors: invalid_argument (out.size() != hmac_size(h), or no key set),
-    /// crypto_backend_failure.
-    [[nodiscard]] result<void> hmac_final(hmac_hash h, mutable_bytes out) noexcept {
-        auto& m = mac(h);
-        if (!m_keyed[index(h)] || out.size() != m.output_length()) {
-            return errc::invalid_argument;
-        }
-        return detail::botan_guard([&]() -> result<void> {
-            m.final(out.data());
-            return {};
-        });
-    }
-
-    // --- AES-CTR (RFC 3711 AES-CM) ---------------------------------------
-
-    /// AES in counter mode, 128-bit big-endian counter starting at `iv`.
-    /// Errors: key_length_mismatch (key not 16/24/32 bytes), invalid_argument
-    /// (iv not 16 bytes, out.size() != in.size()), crypto_backend_failure.
-    [[nodiscard]] result<void> aes_ctr(bytes_view key, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
-        Botan::StreamCipher* c = ctr_for(key.size());
-        if (c == nullptr || !c->valid_keylength(key.size())) {
-            return errc::key_length_mismatch;
-        }
-        if (iv.size() != aes_block_size || out.size() != in.size()) {
-            return errc::invalid_argument;
-        }
-        return detail::botan_guard([&]() -> result<void> {
-            c->set_key(key.data(), key.size());
-            c->set_iv(iv.data(), iv.size());
-            if (!in.empty()) {
-                c->cipher(in.data(), out.data(), in.size());
-            }
-            return {};
-        });
-    }
-
-    // --- RFC 3394 key wrap with a caller IV --------------------------------
-    //
-    // Botan's rfc3394_keywrap / nist_key_wrap fix the initial value to
-    // A6A6A6A6A6A6A6A6 and offer no way to pass another one, while RFC 3830
-    // §4.2.3 sets it to the derived 64-bit salt. So the RFC 3394 §2.2.1 /
-    // §2.2.2 index loop is written out here; every AES block operation is
-    // Botan's (BlockCipher::encrypt / decrypt). The tests check it against
-    // the RFC 3394 §4 vectors and against Botan's nist_key_wrap for the
-    // default IV.
-
-    /// RFC 3394 §2.2.1 wrap. Errors: key_length_mismatch (kek not 16/24/32
-    /// bytes), invalid_argument (iv not 8 bytes; in not a multiple of 8 bytes
-    /// or shorter than 16; out.size() != in.size() + 8), crypto_backend_failure.
-    [[nodiscard]] result<void> aes_key_wrap(bytes_view kek, bytes_view iv, bytes_view in,
-                                            mutable_bytes out) noexcept {
-        Botan::BlockCipher* c = aes_for(kek.size());
-        if (c == nullptr) {
-            return errc::key_length_mismatch;
-        }
-        // RFC 3394 §2: n >= 2 64-bit blocks of plaintext.
-        if (iv.size() != key_wrap_iv_size || in.size() % 8 != 0 || in.size() < 16 ||
-            out.size() != in.size() + 8) {
-            return errc::invalid_argument;
-        }
-        return detail::botan_guard([&]() -> result<void> {
-            c->set_key(kek.data(), kek.size());
-            const std::size_t n = in.size() / 8;
-            std::uint8_t a[8];
-            std::uint8_t blk[aes_block_size];
-            std::memcpy(a, iv.data(), 8);
-            std::memmove(out.data() + 8, in.data(), in.size());
-            for (std::size_t j = 0; j <= 5; ++j) {
-                for (std::size_t i = 1; i <= n; ++i) {
-                    std::uint8_t* r = out.data() + 8 * i;
-                    std::memcpy(blk, a, 8);
-                    std::memcpy(blk + 8, r, 8);
-                    c->encrypt(blk, blk);
-                    const std::uint64_t t = n * j + i;
-                    for (std::size_t k = 0; k < 8; ++k) {
-                        a[k] = static_cast<std::uint8_t>(blk[k] ^ static_cast<std::uint8_t>(t >> (56 - 8 * k)));
-                    }
-                    std::memcpy(r, blk + 8, 8);
-                }
-            }
-            std::memcpy(out.data(), a, 8);
-            Botan::secure_scrub_memory(blk, sizeof blk);
-            Botan::secure_scrub_memory(a, sizeof a);
-            return {};
-        });
-    }
-
-    /// RFC 3394 §2.2.2 unwrap with integrity check against `iv`.
-    /// Errors: key_length_mismatch, invalid_argument (iv not 8 bytes, out
-    /// size), key_unwrap_failure (in not a multiple of 8 bytes or shorter
-    /// than 24, or the recovered A differs from iv; out is wiped),
-    /// crypto_backend_failure.
-    [[nodiscard]] result<void> aes_key_unwrap(bytes_view kek, bytes_view iv, bytes_view in,
-                                              mutable_bytes out) noexcept {
-        Botan::BlockCipher* c = aes_for(kek.size());
-        if (c == nullptr) {
-            return errc::key_length_mismatch;
-        }
-        if (iv.size() != key_wrap_iv_size) {
-            return errc::invalid_argument;
-        }
-        // RFC 3394 §2.2.2: input is n + 1 64-bit blocks, n >= 2.
-        if (in.size() % 8 != 0 || in.size() < 24) {
-            return errc::key_unwrap_failure;
-        }
-        if (out.size() != in.size() - 8) {
-            return errc::invalid_argument;
-        }
-        auto r = detail::botan_guard([&]() -> result<void> {
-            c->set_key(kek.data(), kek.size());
-            const std::size_t n = in.size() / 8 - 1;
-            std::uint8_t a[8];
-            std::uint8_t blk[aes_block_size];
-            std::memcpy(a, in.data(), 8);
-            std::memmove(out.data(), in.data() + 8, out.size());
-            for (std::size_t j = 6; j-- > 0;) {
-                for (std::size_t i = n; i >= 1; --i) {
-                    std::uint8_t* rr = out.data() + 8 * (i - 1);
-                    const std::uint64_t t = n * j + i;
-                    for (std::size_t k = 0; k < 8; ++k) {
-                        blk[k] = static_cast<std::uint8_t>(a[k] ^ static_cast<std::uint8_t>(t >> (56 - 8 * k)));
-                    }
-                    std::memcpy(blk + 8, rr, 8);
-                    c->decrypt(blk, blk);
-                    std::memcpy(a, blk, 8);
-                    std::memcpy(rr, blk + 8, 8);
-                }
-            }
-            // RFC 3394 §2.2.3: the unwrap succeeds only if A equals the IV.
-            const bool ok = Botan::constant_time_compare(a, iv.data(), 8);
-            Botan::secure_scrub_memory(blk, sizeof blk);
-            Botan::secure_scrub_memory(a, sizeof a);
-            if (!ok) {
-                return errc::key_unwrap_failure;
-            }
-            return {};
-        });
-        if (!r) {
-            Botan::secure_scrub_memory(out.data(), out.size());
-        }
-        return r;
-    }
-
-    /// Overwrites the key-dependent state the Botan objects keep after use
-    /// (HMAC pads, AES key schedules) by keying them with zero keys, without
-    /// freeing (so the next call still does not allocate). Call when a
-    /// backend outlives the keys it last used. Errors: crypto_backend_failure.
-    [[nodiscard]] result<void> forget_keys() noexcept {
-        static constexpr std::array<std::uint8_t, 32> zero{};
-        m_keyed = {};
-        return detail::botan_guard([&]() -> result<void> {
-            for (auto& m : m_hmac) m->set_key(zero.data(), 0);
-            m_aes[0]->set_key(zero.data(), 16);
-            m_aes[1]->set_key(zero.data(), 24);
-            m_aes[2]->set_key(zero.data(), 32);
-            m_ctr[0]->set_key(zero.data(), 16);
-            m_ctr[1]->set_key(zero.data(), 24);
-            m_ctr[2]->set_key(zero.data(), 32);
-            return {};
-        });
-    }
-
-    // --- RNG, compare, wipe -------------------------------------------------
-
-    /// Fills `out` with random bytes. Errors: crypto_backend_failure.
-    [[nodiscard]] result<void> random(mutable_bytes out) noexcept {
-        if (out.empty()) {
-            return {};
-        }
-        if (m_rng.fill != nullptr) {
-            return m_rng.fill(m_rng.context, out.data(), out.size()) ? result<void>{}
-                                                                     : result<void>{errc::crypto_backend_failure};
-        }
-        if (!m_ffi_rng || botan_rng_get(static_cast<botan_rng_t>(m_ffi_rng.get()), out.data(), out.size()) != 0) {
-            return errc::crypto_backend_failure;
-        }
-        return {};
-    }
-
-    /// Constant-time equality (Botan::constant_time_compare); false when the
-    /// lengths differ.
-    [[nodiscard]] bool equal(bytes_view a, bytes_view b) const noexcept {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        if (a.empty()) {
-            return true;
-        }
-        return Botan::constant_time_compare(a.data(), b.data(), a.size());
-    }
-
-    /// Botan::secure_scrub_memory over `b`.
-    void wipe(mutable_bytes b) const noexcept {
-        if (!b.empty()) {
-            Botan::secure_scrub_memory(b.data(), b.size());
-        }
-    }
-
-private:
-    botan_backend() noexcept = default;
-
-    static constexpr std::size_t index(hmac_hash h) noexcept { return h == hmac_hash::sha_1 ? 0 : 1; }
-    Botan::MessageAuthenticationCode& mac(hmac_hash h) noexcept { return *m_hmac[index(h)]; }
-    Botan::BlockCipher* aes_for(std::size_t key_size) noexcept {
-        switch (key_size) {
-            case 16: return m_aes[0].get();
-            case 24: return m_aes[1].get();
-            case 32: return m_aes[2].get();
-            default: return nullptr;
-        }
-    }
-    Botan::StreamCipher* ctr_for(std::size_t key_size) noexcept {
-        switch (key_size) {
-            case 16: return m_ctr[0].get();
-            case 24: return m_ctr[1].get();
-            case 32: return m_ctr[2].get();
-            default: return nullptr;
-        }
-    }
-
-    std::array<std::unique_ptr<Botan::MessageAuthenticationCode>, 2> m_hmac{};
-    std::array<bool, 2> m_keyed{};
-    std::array<std::unique_ptr<Botan::BlockCipher>, 3> m_aes{};
-    std::array<std::unique_ptr<Botan::StreamCipher>, 3> m_ctr{};
-    random_source m_rng{};
-    std::unique_ptr<void, detail::ffi_rng_deleter> m_ffi_rng{};
-};
-
-static_assert(crypto_backend<botan_backend>);
-
-}  // namespace mikey::crypto
-// ---- end mikey/crypto/botan_backend.hpp ----
-// #include <mikey/crypto/crypto.hpp> (not in the umbrella header; inlined)
-// ---- begin mikey/crypto/crypto.hpp ----
-// mikey-ticket: the crypto layer in one include (without a backend: add
-// botan_backend.hpp, or your own model of crypto_backend).
-
-// #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
-// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
-// #include "labels.hpp" (inlined above as mikey/crypto/labels.hpp)
-// #include "prf.hpp" (inlined above as mikey/crypto/prf.hpp)
-// #include "derive.hpp" (inlined above as mikey/crypto/derive.hpp)
-// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
-// #include "protection_keys.hpp" (inlined)
-// ---- begin mikey/crypto/protection_keys.hpp ----
-// mikey-ticket: the encr_key / auth_key / salt_key triple that protects one
-// MIKEY message (KEMAC encryption, KEMAC MAC, V), derived in one call for an
-// algorithm suite, held in wiping buffers.
-//
-//   derive_psk_protection_keys       RFC 3830 §4.1.4 (PSK / envelope key, RAND)
-//   derive_initial_protection_keys   D1 RFC 6043 §5.1.2 (REQUEST_INIT, TRANSFER_INIT, RESOLVE_INIT)
-//   derive_response_protection_keys  D2 RFC 6043 §5.1.2 (the *_RESP messages)
-//   derive_ticket_protection_keys    D6 RFC 6043 App. A.2.1 (MIKEY base ticket, TPK)
-//
-// Key sizes follow the suite (algorithms.hpp): encr 16 / 32 bytes, auth 20 /
-// 32, salt 14 (AES-CM) / 8 (AES-KW); NULL algorithms get empty keys and cost
-// no PRF run.
-
-#include <cstddef>
-#include <cstdint>
-
-// #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
-// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
-// #include "derive.hpp" (inlined above as mikey/crypto/derive.hpp)
-// #include "kemac_cipher.hpp" (inlined above as mikey/crypto/kemac_cipher.hpp)
 
 namespace mikey::crypto {
 
@@ -6449,7 +5911,62 @@ inline constexpr csb_id base_ticket_csb_id{0xFFFFFFFFu};
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/protection_keys.hpp ----
 // #include "kemac_cipher.hpp" (inlined above as mikey/crypto/kemac_cipher.hpp)
-// #include "mac.hpp" (inlined above as mikey/crypto/mac.hpp)
+// #include "mac.hpp" (inlined)
+// ---- begin mikey/crypto/mac.hpp ----
+// mikey-ticket: the KEMAC MAC / V Auth alg functions (RFC 3830 §4.2.4,
+// RFC 6043 §6.2) over a list of byte ranges: NULL, HMAC-SHA-1-160,
+// HMAC-SHA-256-256. The ranges are whatever the MAC covers (message parts
+// with the MAC field and, in TRANSFER_INIT, the Initiator Data cut out, then
+// the appended identities / initial message).
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+
+namespace mikey::crypto {
+
+/// Computes the MAC of `parts` (concatenated in order) into `out`
+/// (out.size() == mac_size(a); empty for NULL).
+/// Errors: unsupported_algorithm, key_length_mismatch (auth_key not the
+/// algorithm's key size: 20 bytes for HMAC-SHA-1-160 (RFC 3830 §4.2.4), 32
+/// for HMAC-SHA-256-256 (RFC 6043 §6.2), empty for NULL), invalid_argument
+/// (out size), crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> compute_mac(B& b, mac_alg a, bytes_view auth_key, std::span<const bytes_view> parts,
+                                       mutable_bytes out) noexcept {
+    if (auto r = check_auth_key(a, auth_key.size()); !r) return r;
+    if (out.size() != mac_size(a)) return errc::invalid_argument;
+    const auto h = hash_of(a);
+    if (!h) return {};  // NULL: no MAC
+    if (auto r = b.hmac_set_key(*h, auth_key); !r) return r;
+    for (const bytes_view p : parts) b.hmac_update(*h, p);
+    return b.hmac_final(*h, out);
+}
+
+/// Recomputes the MAC of `parts` and compares it with `mac` in constant time.
+/// Errors: auth_failure (mismatch, or a MAC field of the wrong length), then
+/// as compute_mac.
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_mac(B& b, mac_alg a, bytes_view auth_key, std::span<const bytes_view> parts,
+                                      bytes_view mac) noexcept {
+    if (mac.size() != mac_size(a)) return errc::auth_failure;
+    std::array<std::uint8_t, max_hmac_size> expect{};
+    const mutable_bytes e{expect.data(), mac_size(a)};
+    if (auto r = compute_mac(b, a, auth_key, parts, e); !r) return r;
+    const bool ok = b.equal(e, mac);
+    b.wipe(expect);
+    if (!ok) return errc::auth_failure;
+    return {};
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/mac.hpp ----
 // #include "kemac.hpp" (inlined)
 // ---- begin mikey/crypto/kemac.hpp ----
 // mikey-ticket: protected KEMAC payloads (RFC 3830 §6.2, §4.2.3-§4.2.4;
@@ -6911,5 +6428,485 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/verification.hpp ----
-// #include "base_ticket.hpp" (inlined above as mikey/crypto/base_ticket.hpp)
+// #include "base_ticket.hpp" (inlined)
+// ---- begin mikey/crypto/base_ticket.hpp ----
+// mikey-ticket: the MIKEY base ticket's own protection (RFC 6043 App. A):
+// the V inside its Ticket Data, keyed from the TPK (D6), and the KEMAC
+// cipher inputs (CSB ID 0xFFFFFFFF, T from the Ticket Data).
+
+#include <array>
+#include <cstddef>
+
+// #include "../payload/ticket.hpp" (inlined above as mikey/payload/ticket.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "kemac_cipher.hpp" (inlined above as mikey/crypto/kemac_cipher.hpp)
+// #include "mac.hpp" (inlined above as mikey/crypto/mac.hpp)
+
+namespace mikey::crypto {
+
+namespace detail {
+/// RFC 6043 App. A.1: the MAC is "calculated over the entire TICKET payload
+/// except the Next Payload field (in the TICKET payload), the Initiator Data
+/// length field, the Initiator Data field, and the MAC field itself".
+struct base_ticket_coverage {
+    std::array<bytes_view, 2> parts{};
+    std::size_t mac_at = 0;  ///< offset of V's MAC field in the TICKET payload
+    mac_alg alg = mac_alg::null;
+};
+[[nodiscard]] constexpr result<base_ticket_coverage> base_ticket_mac_input(const ticket_view& t) noexcept {
+    const auto bt = t.base_ticket();
+    if (!bt) return bt.error_info();
+    const bytes_view all = t.bytes();
+    const auto td_at = static_cast<std::size_t>(t.ticket_data().data() - all.data());
+    base_ticket_coverage c;
+    c.alg = bt->v().kind();
+    c.mac_at = td_at + bt->mac_offset();
+    const std::size_t mac_end = c.mac_at + mac_size(c.alg);
+    const std::size_t init_len_at = t.initiator_data_length_offset();
+    c.parts[0] = all.subspan(1, c.mac_at - 1);
+    c.parts[1] = all.subspan(mac_end, init_len_at - mac_end);
+    return c;
+}
+}  // namespace detail
+
+/// Computes the base ticket's V MAC with `auth_key` (D6 auth key from the
+/// TPK) and writes it into the V payload of the TICKET payload `ticket`, in
+/// place. Errors: the parse errors of ticket_view; ticket_data_unparsed (not
+/// a MIKEY base ticket); key_length_mismatch; crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> fill_base_ticket_mac(B& b, mutable_bytes ticket, bytes_view auth_key) noexcept {
+    const auto t = ticket_view::parse(ticket);
+    if (!t) return t.error_info();
+    const auto c = detail::base_ticket_mac_input(*t);
+    if (!c) return c.error_info();
+    return compute_mac(b, c->alg, auth_key, c->parts, ticket.subspan(c->mac_at, mac_size(c->alg)));
+}
+
+/// Verifies the base ticket's V (RFC 6043 App. A.1) in constant time.
+/// `expected` is the Auth alg the resolver's policy requires.
+/// Errors: auth_failure; ticket_data_unparsed; key_length_mismatch;
+/// crypto_backend_failure.
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, mac_alg expected,
+                                                  bytes_view auth_key) noexcept {
+    const auto c = detail::base_ticket_mac_input(t);
+    if (!c) return c.error_info();
+    if (c->alg != expected) return errc::auth_failure;
+    return verify_mac(b, c->alg, auth_key, c->parts, t.bytes().subspan(c->mac_at, mac_size(c->alg)));
+}
+
+/// The KEMAC cipher inputs of a base ticket: D6 encr / salt keys, CSB ID
+/// 0xFFFFFFFF ("If CSB ID is needed in the IV creation it SHALL be set to
+/// '0xFFFFFFFF'", App. A.1) and the Ticket Data's T ("MAY be used in the IV
+/// formation").
+/// Errors: invalid_argument (a T value whose length does not match its type
+/// cannot happen in a parsed view; kept for safety).
+[[nodiscard]] constexpr result<kemac_cipher_keys> base_ticket_cipher_keys(const base_ticket_view& bt,
+                                                                          bytes_view encr_key,
+                                                                          bytes_view salt_key) noexcept {
+    const auto t = bt.t();
+    const auto t64 = iv_timestamp(t.kind(), t.value());
+    if (!t64) return errc::invalid_argument;
+    return kemac_cipher_keys{encr_key, salt_key, csb_id{0xFFFFFFFFu}, *t64};
+}
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/base_ticket.hpp ----
 // ---- end mikey/crypto/crypto.hpp ----
+// #include "crypto/botan_backend.hpp" (inlined)
+// ---- begin mikey/crypto/botan_backend.hpp ----
+// mikey-ticket: the Botan crypto backend. This is the ONLY header of the
+// library that includes Botan; everything else uses the crypto_backend
+// concept (backend.hpp), so another backend (Botan 3, OpenSSL, ...) is one
+// more header like this one.
+//
+// Botan versions: written against Botan 2.19 (Debian libbotan-2-dev) using
+// only calls that exist unchanged in Botan 3 (create(), set_key(), update(),
+// final(), set_iv(), cipher(), encrypt()/decrypt(), constant_time_compare()
+// on pointers, secure_scrub_memory(), the FFI RNG). Nothing here depends on
+// a version switch.
+//
+// Exceptions: Botan reports errors by throwing. With exceptions enabled
+// (MIKEY_EXCEPTIONS) every Botan call runs inside a try block and any
+// exception becomes errc::crypto_backend_failure. With -fno-exceptions the
+// library is still the one Botan compiled with exceptions, so a throw would
+// terminate the program: the backend therefore checks every documented
+// precondition before calling (key lengths via valid_keylength(), IV
+// lengths, keyed state, object creation through create(), which returns
+// nullptr instead of throwing), which leaves only allocation failure inside
+// Botan (first use of an object) as a way to terminate. The default RNG goes
+// through Botan's C FFI (botan_rng_init "user" = AutoSeeded_RNG) because
+// <botan/rng.h> cannot be included under -fno-exceptions (Botan 2's Null_RNG
+// has an inline throw) and because the FFI never throws.
+
+#include <botan/block_cipher.h>
+#include <botan/ffi.h>
+#include <botan/mac.h>
+#include <botan/mem_ops.h>
+#include <botan/stream_cipher.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+// #include "../core/config.hpp" (inlined above as mikey/core/config.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+
+namespace mikey::crypto {
+
+/// A replaceable random source: fill(context, out, n) writes n random bytes
+/// and returns true, or returns false on failure. Deterministic sources make
+/// tests and fuzzing reproducible; the default is Botan's AutoSeeded_RNG.
+struct random_source {
+    void* context = nullptr;
+    bool (*fill)(void* context, std::uint8_t* out, std::size_t n) noexcept = nullptr;
+};
+
+namespace detail {
+
+/// Runs f (a Botan call sequence); maps any exception to crypto_backend_failure.
+template <class F>
+[[nodiscard]] inline result<void> botan_guard(F&& f) noexcept {
+#if MIKEY_EXCEPTIONS
+    try {
+        return std::forward<F>(f)();
+    } catch (...) {
+        return errc::crypto_backend_failure;
+    }
+#else
+    return std::forward<F>(f)();
+#endif
+}
+
+struct ffi_rng_deleter {
+    void operator()(void* rng) const noexcept { botan_rng_destroy(static_cast<botan_rng_t>(rng)); }
+};
+
+}  // namespace detail
+
+/// crypto_backend on Botan. Holds one HMAC object per hash, AES block
+/// ciphers and AES-CTR stream ciphers, created once by create(); the
+/// operations reuse them, so after the first use of each object no call
+/// allocates. Not thread-safe: use one backend per thread.
+class botan_backend {
+public:
+    /// Creates the Botan objects and the RNG (`rng`, or Botan's AutoSeeded_RNG
+    /// when rng.fill is null).
+    /// Errors: unsupported_algorithm (Botan built without HMAC / SHA-1 /
+    /// SHA-256 / AES / CTR), crypto_backend_failure (RNG could not be seeded,
+    /// or Botan threw).
+    [[nodiscard]] static result<botan_backend> create(random_source rng = {}) noexcept {
+        botan_backend b;
+        b.m_rng = rng;
+        auto made = detail::botan_guard([&]() -> result<void> {
+            b.m_hmac[0] = Botan::MessageAuthenticationCode::create("HMAC(SHA-1)");
+            b.m_hmac[1] = Botan::MessageAuthenticationCode::create("HMAC(SHA-256)");
+            b.m_aes[0] = Botan::BlockCipher::create("AES-128");
+            b.m_aes[1] = Botan::BlockCipher::create("AES-192");
+            b.m_aes[2] = Botan::BlockCipher::create("AES-256");
+            b.m_ctr[0] = Botan::StreamCipher::create("CTR-BE(AES-128)");
+            b.m_ctr[1] = Botan::StreamCipher::create("CTR-BE(AES-192)");
+            b.m_ctr[2] = Botan::StreamCipher::create("CTR-BE(AES-256)");
+            for (const auto& m : b.m_hmac) {
+                if (!m) return errc::unsupported_algorithm;
+            }
+            for (const auto& c : b.m_aes) {
+                if (!c) return errc::unsupported_algorithm;
+            }
+            for (const auto& c : b.m_ctr) {
+                if (!c || !c->valid_iv_length(aes_block_size)) return errc::unsupported_algorithm;
+            }
+            if (b.m_rng.fill == nullptr) {
+                botan_rng_t r = nullptr;
+                if (botan_rng_init(&r, "user") != 0 || r == nullptr) {
+                    return errc::crypto_backend_failure;
+                }
+                b.m_ffi_rng.reset(r);
+            }
+            return {};
+        });
+        if (!made) {
+            return made.error();
+        }
+        return b;
+    }
+
+    botan_backend(botan_backend&&) noexcept = default;
+    botan_backend& operator=(botan_backend&&) noexcept = default;
+    botan_backend(const botan_backend&) = delete;
+    botan_backend& operator=(const botan_backend&) = delete;
+    ~botan_backend() = default;
+
+    /// Replaces the random source (fill == nullptr restores Botan's RNG if
+    /// the backend was created with it).
+    void set_random_source(random_source rng) noexcept { m_rng = rng; }
+
+    // --- HMAC (RFC 2104) -------------------------------------------------
+
+    /// Keys the HMAC state of `h`. Errors: crypto_backend_failure.
+    [[nodiscard]] result<void> hmac_set_key(hmac_hash h, bytes_view key) noexcept {
+        auto& m = mac(h);
+        m_keyed[index(h)] = false;
+        // HMAC takes keys of any length (RFC 2104 §2); checked anyway so that
+        // Botan never throws Invalid_Key_Length.
+        if (!m.valid_keylength(key.size())) {
+            return errc::key_length_mismatch;
+        }
+        auto r = detail::botan_guard([&]() -> result<void> {
+            m.set_key(key.data(), key.size());
+            return {};
+        });
+        m_keyed[index(h)] = r.has_value();
+        return r;
+    }
+
+    /// Absorbs bytes into the keyed state of `h` (ignored when not keyed;
+    /// hmac_final then reports invalid_argument).
+    void hmac_update(hmac_hash h, bytes_view data) noexcept {
+        if (!m_keyed[index(h)] || data.empty()) {
+            return;
+        }
+        auto& m = mac(h);
+        (void)detail::botan_guard([&]() -> result<void> {
+            m.update(data.data(), data.size());
+            return {};
+        });
+    }
+
+    /// Writes the tag and leaves the state keyed for the next message.
+    /// Errors: invalid_argument (out.size() != hmac_size(h), or no key set),
+    /// crypto_backend_failure.
+    [[nodiscard]] result<void> hmac_final(hmac_hash h, mutable_bytes out) noexcept {
+        auto& m = mac(h);
+        if (!m_keyed[index(h)] || out.size() != m.output_length()) {
+            return errc::invalid_argument;
+        }
+        return detail::botan_guard([&]() -> result<void> {
+            m.final(out.data());
+            return {};
+        });
+    }
+
+    // --- AES-CTR (RFC 3711 AES-CM) ---------------------------------------
+
+    /// AES in counter mode, 128-bit big-endian counter starting at `iv`.
+    /// Errors: key_length_mismatch (key not 16/24/32 bytes), invalid_argument
+    /// (iv not 16 bytes, out.size() != in.size()), crypto_backend_failure.
+    [[nodiscard]] result<void> aes_ctr(bytes_view key, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
+        Botan::StreamCipher* c = ctr_for(key.size());
+        if (c == nullptr || !c->valid_keylength(key.size())) {
+            return errc::key_length_mismatch;
+        }
+        if (iv.size() != aes_block_size || out.size() != in.size()) {
+            return errc::invalid_argument;
+        }
+        return detail::botan_guard([&]() -> result<void> {
+            c->set_key(key.data(), key.size());
+            c->set_iv(iv.data(), iv.size());
+            if (!in.empty()) {
+                c->cipher(in.data(), out.data(), in.size());
+            }
+            return {};
+        });
+    }
+
+    // --- RFC 3394 key wrap with a caller IV --------------------------------
+    //
+    // Botan's rfc3394_keywrap / nist_key_wrap fix the initial value to
+    // A6A6A6A6A6A6A6A6 and offer no way to pass another one, while RFC 3830
+    // §4.2.3 sets it to the derived 64-bit salt. So the RFC 3394 §2.2.1 /
+    // §2.2.2 index loop is written out here; every AES block operation is
+    // Botan's (BlockCipher::encrypt / decrypt). The tests check it against
+    // the RFC 3394 §4 vectors and against Botan's nist_key_wrap for the
+    // default IV.
+
+    /// RFC 3394 §2.2.1 wrap. Errors: key_length_mismatch (kek not 16/24/32
+    /// bytes), invalid_argument (iv not 8 bytes; in not a multiple of 8 bytes
+    /// or shorter than 16; out.size() != in.size() + 8), crypto_backend_failure.
+    [[nodiscard]] result<void> aes_key_wrap(bytes_view kek, bytes_view iv, bytes_view in,
+                                            mutable_bytes out) noexcept {
+        Botan::BlockCipher* c = aes_for(kek.size());
+        if (c == nullptr) {
+            return errc::key_length_mismatch;
+        }
+        // RFC 3394 §2: n >= 2 64-bit blocks of plaintext.
+        if (iv.size() != key_wrap_iv_size || in.size() % 8 != 0 || in.size() < 16 ||
+            out.size() != in.size() + 8) {
+            return errc::invalid_argument;
+        }
+        return detail::botan_guard([&]() -> result<void> {
+            c->set_key(kek.data(), kek.size());
+            const std::size_t n = in.size() / 8;
+            std::uint8_t a[8];
+            std::uint8_t blk[aes_block_size];
+            std::memcpy(a, iv.data(), 8);
+            std::memmove(out.data() + 8, in.data(), in.size());
+            for (std::size_t j = 0; j <= 5; ++j) {
+                for (std::size_t i = 1; i <= n; ++i) {
+                    std::uint8_t* r = out.data() + 8 * i;
+                    std::memcpy(blk, a, 8);
+                    std::memcpy(blk + 8, r, 8);
+                    c->encrypt(blk, blk);
+                    const std::uint64_t t = n * j + i;
+                    for (std::size_t k = 0; k < 8; ++k) {
+                        a[k] = static_cast<std::uint8_t>(blk[k] ^ static_cast<std::uint8_t>(t >> (56 - 8 * k)));
+                    }
+                    std::memcpy(r, blk + 8, 8);
+                }
+            }
+            std::memcpy(out.data(), a, 8);
+            Botan::secure_scrub_memory(blk, sizeof blk);
+            Botan::secure_scrub_memory(a, sizeof a);
+            return {};
+        });
+    }
+
+    /// RFC 3394 §2.2.2 unwrap with integrity check against `iv`.
+    /// Errors: key_length_mismatch, invalid_argument (iv not 8 bytes, out
+    /// size), key_unwrap_failure (in not a multiple of 8 bytes or shorter
+    /// than 24, or the recovered A differs from iv; out is wiped),
+    /// crypto_backend_failure.
+    [[nodiscard]] result<void> aes_key_unwrap(bytes_view kek, bytes_view iv, bytes_view in,
+                                              mutable_bytes out) noexcept {
+        Botan::BlockCipher* c = aes_for(kek.size());
+        if (c == nullptr) {
+            return errc::key_length_mismatch;
+        }
+        if (iv.size() != key_wrap_iv_size) {
+            return errc::invalid_argument;
+        }
+        // RFC 3394 §2.2.2: input is n + 1 64-bit blocks, n >= 2.
+        if (in.size() % 8 != 0 || in.size() < 24) {
+            return errc::key_unwrap_failure;
+        }
+        if (out.size() != in.size() - 8) {
+            return errc::invalid_argument;
+        }
+        auto r = detail::botan_guard([&]() -> result<void> {
+            c->set_key(kek.data(), kek.size());
+            const std::size_t n = in.size() / 8 - 1;
+            std::uint8_t a[8];
+            std::uint8_t blk[aes_block_size];
+            std::memcpy(a, in.data(), 8);
+            std::memmove(out.data(), in.data() + 8, out.size());
+            for (std::size_t j = 6; j-- > 0;) {
+                for (std::size_t i = n; i >= 1; --i) {
+                    std::uint8_t* rr = out.data() + 8 * (i - 1);
+                    const std::uint64_t t = n * j + i;
+                    for (std::size_t k = 0; k < 8; ++k) {
+                        blk[k] = static_cast<std::uint8_t>(a[k] ^ static_cast<std::uint8_t>(t >> (56 - 8 * k)));
+                    }
+                    std::memcpy(blk + 8, rr, 8);
+                    c->decrypt(blk, blk);
+                    std::memcpy(a, blk, 8);
+                    std::memcpy(rr, blk + 8, 8);
+                }
+            }
+            // RFC 3394 §2.2.3: the unwrap succeeds only if A equals the IV.
+            const bool ok = Botan::constant_time_compare(a, iv.data(), 8);
+            Botan::secure_scrub_memory(blk, sizeof blk);
+            Botan::secure_scrub_memory(a, sizeof a);
+            if (!ok) {
+                return errc::key_unwrap_failure;
+            }
+            return {};
+        });
+        if (!r) {
+            Botan::secure_scrub_memory(out.data(), out.size());
+        }
+        return r;
+    }
+
+    /// Overwrites the key-dependent state the Botan objects keep after use
+    /// (HMAC pads, AES key schedules) by keying them with zero keys, without
+    /// freeing (so the next call still does not allocate). Call when a
+    /// backend outlives the keys it last used. Errors: crypto_backend_failure.
+    [[nodiscard]] result<void> forget_keys() noexcept {
+        static constexpr std::array<std::uint8_t, 32> zero{};
+        m_keyed = {};
+        return detail::botan_guard([&]() -> result<void> {
+            for (auto& m : m_hmac) m->set_key(zero.data(), 0);
+            m_aes[0]->set_key(zero.data(), 16);
+            m_aes[1]->set_key(zero.data(), 24);
+            m_aes[2]->set_key(zero.data(), 32);
+            m_ctr[0]->set_key(zero.data(), 16);
+            m_ctr[1]->set_key(zero.data(), 24);
+            m_ctr[2]->set_key(zero.data(), 32);
+            return {};
+        });
+    }
+
+    // --- RNG, compare, wipe -------------------------------------------------
+
+    /// Fills `out` with random bytes. Errors: crypto_backend_failure.
+    [[nodiscard]] result<void> random(mutable_bytes out) noexcept {
+        if (out.empty()) {
+            return {};
+        }
+        if (m_rng.fill != nullptr) {
+            return m_rng.fill(m_rng.context, out.data(), out.size()) ? result<void>{}
+                                                                     : result<void>{errc::crypto_backend_failure};
+        }
+        if (!m_ffi_rng || botan_rng_get(static_cast<botan_rng_t>(m_ffi_rng.get()), out.data(), out.size()) != 0) {
+            return errc::crypto_backend_failure;
+        }
+        return {};
+    }
+
+    /// Constant-time equality (Botan::constant_time_compare); false when the
+    /// lengths differ.
+    [[nodiscard]] bool equal(bytes_view a, bytes_view b) const noexcept {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        if (a.empty()) {
+            return true;
+        }
+        return Botan::constant_time_compare(a.data(), b.data(), a.size());
+    }
+
+    /// Botan::secure_scrub_memory over `b`.
+    void wipe(mutable_bytes b) const noexcept {
+        if (!b.empty()) {
+            Botan::secure_scrub_memory(b.data(), b.size());
+        }
+    }
+
+private:
+    botan_backend() noexcept = default;
+
+    static constexpr std::size_t index(hmac_hash h) noexcept { return h == hmac_hash::sha_1 ? 0 : 1; }
+    Botan::MessageAuthenticationCode& mac(hmac_hash h) noexcept { return *m_hmac[index(h)]; }
+    Botan::BlockCipher* aes_for(std::size_t key_size) noexcept {
+        switch (key_size) {
+            case 16: return m_aes[0].get();
+            case 24: return m_aes[1].get();
+            case 32: return m_aes[2].get();
+            default: return nullptr;
+        }
+    }
+    Botan::StreamCipher* ctr_for(std::size_t key_size) noexcept {
+        switch (key_size) {
+            case 16: return m_ctr[0].get();
+            case 24: return m_ctr[1].get();
+            case 32: return m_ctr[2].get();
+            default: return nullptr;
+        }
+    }
+
+    std::array<std::unique_ptr<Botan::MessageAuthenticationCode>, 2> m_hmac{};
+    std::array<bool, 2> m_keyed{};
+    std::array<std::unique_ptr<Botan::BlockCipher>, 3> m_aes{};
+    std::array<std::unique_ptr<Botan::StreamCipher>, 3> m_ctr{};
+    random_source m_rng{};
+    std::unique_ptr<void, detail::ffi_rng_deleter> m_ffi_rng{};
+};
+
+static_assert(crypto_backend<botan_backend>);
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/botan_backend.hpp ----
+// ---- end mikey/mikey.hpp ----

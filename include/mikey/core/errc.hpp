@@ -85,13 +85,13 @@ enum class errc : std::uint8_t {
     field_too_long,        ///< a value does not fit its length field
     invalid_argument,      ///< a builder argument violates the payload's own rules
 
-    // --- crypto (RFC 3830 §4, RFC 6043 §5, §10) ---
+    // --- crypto (RFC 3830 §4, RFC 6043 §5, §12.1) ---
     auth_failure,          ///< a MAC or V check failed
     key_unwrap_failure,    ///< RFC 3394 integrity check failed on unwrap
-    key_too_short,         ///< a key below 128 bits (RFC 6043 §10)
+    key_too_short,         ///< a key below 128 bits (RFC 6043 §12.1)
     key_length_mismatch,   ///< a key length the algorithm does not take
-    algorithm_mix,         ///< 256-bit and 128-bit algorithms mixed (RFC 6043 §10)
-    rand_too_short,        ///< RAND lengths below the RFC 6043 §10 bounds
+    algorithm_mix,         ///< 256-bit and 128-bit algorithms mixed (RFC 6043 §12.1)
+    rand_too_short,        ///< RAND lengths below the RFC 6043 §12.1 bounds
     unsupported_algorithm, ///< a registered algorithm this backend does not implement
     crypto_backend_failure,///< the crypto backend reported an internal failure
     algorithm_too_weak,    ///< 128-bit algorithms with session keys longer than 128 bits (RFC 6043 §12.1)
