@@ -5,21 +5,23 @@
 // type numbers themselves (RFC 3830 / RFC 6043 Next Payload values), the
 // others the structures that have no payload type:
 //
-//     0 HDR        18 THDR            22 Key data list (plaintext chain)
-//    19 base ticket Ticket Data       23 Key data list with leading ID (PK)
-//    24 Key ID information (RFC 4563 §4)
+//     0 HDR                           18 THDR
+//    19 base ticket Ticket Data       24 Key ID information (RFC 4563 §4)
+//    22, 23 Key data list (the KEMAC plaintext chain; both are parsed
+//           without and with the leading ID of the PK method)
 //
 // The selector's top bit makes truncation errc::length_out_of_bounds instead
 // of errc::truncated (the mode parsers use inside a container).
 //
 // On failure: deterministic, a real error code, offset inside the input.
-// On success: the view covers a prefix of the input, every shorter prefix
-// fails with the truncation error, exercise() reads it all,
-// its builder writes the same bytes again (Next Payload written as 0), and
-// those bytes parse again to a view of the same size.
+// On success: the view covers a prefix of the input, its shorter prefixes
+// fail with the truncation error (every prefix of small payloads, sampled
+// cut points in large ones), exercise() reads it all, its builder writes the
+// same bytes again (Next Payload written as 0), and those bytes parse again
+// to a view of the same size.
 //
-// Corpus: fuzz/corpus/payloads/, one file per selector, written by
-// seed_corpus from tests/samples.hpp.
+// Corpus: fuzz/corpus/payloads/: NN-* (one per selector, written by
+// seed_corpus from tests/samples.hpp) and inputs found by fuzzing.
 #include <algorithm>
 
 #include "exercise.hpp"
