@@ -9,17 +9,20 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <span>
 #include <string>
 
 int main() {
-    // Two bytes where a u8 and a u32 need five: errc::truncated at byte 1.
-    const std::array<std::uint8_t, 2> wire{0x01, 0x1a};
-    mikey::byte_reader in(wire);
-    (void)in.u8();
-    (void)in.u32();
-    const mikey::result<void> r = in.finish();
+    // A Common Header alone: version 1, PSK init, CSB ID 0x01020304, SRTP-ID map.
+    const std::array<std::uint8_t, 10> wire{1, 0, 0, 0, 1, 2, 3, 4, 0, 0};
+    const auto msg = mikey::message_view::parse(wire);
+    const auto cut = mikey::message_view::parse(std::span(wire).first(7));
     const std::string hex = Botan::hex_encode(wire.data(), wire.size());
-    std::printf("consumer: %s -> %s at byte %zu\n", hex.c_str(),
-                std::string(mikey::to_string(r.error())).c_str(), r.error_offset());
-    return r.error() == mikey::errc::truncated && hex == "011A" ? 0 : 1;
+    std::printf("consumer: %s -> %zu payloads; first 7 bytes -> %s at byte %zu\n", hex.c_str(),
+                msg ? msg->payload_count() : 99, std::string(mikey::to_string(cut.error())).c_str(),
+                cut.error_offset());
+    return msg && msg->header().csb().get() == 0x01020304 && cut.error() == mikey::errc::truncated &&
+                   hex == "01000000010203040000"
+               ? 0
+               : 1;
 }
