@@ -211,8 +211,12 @@ TEST_CASE("KEMAC and Key data") {
 }
 
 TEST_CASE("key_data_list walks the KEMAC plaintext chain") {
-    const key_data_builder a{key_data_type::mpk, bytes(16, 1), {}, {kv_type::spi, samples::spi}};
-    const key_data_builder b{key_data_type::tgk, bytes(32, 2), {}, {kv_type::spi, samples::spi}};
+    // Builders hold views: the key bytes must outlive them.
+    const bytes mpk(16, 1);
+    const bytes tgk(32, 2);
+    const bytes tgk3(16, 3);
+    const key_data_builder a{key_data_type::mpk, mpk, {}, {kv_type::spi, samples::spi}};
+    const key_data_builder b{key_data_type::tgk, tgk, {}, {kv_type::spi, samples::spi}};
     bytes plain(exact_size(a) + exact_size(b));
     byte_writer w(plain);
     chain_writer(w, std::nullopt).add(a).add(b);
@@ -227,7 +231,7 @@ TEST_CASE("key_data_list walks the KEMAC plaintext chain") {
     CHECK(kinds == std::vector<key_data_type>{key_data_type::mpk, key_data_type::tgk});
     CHECK(key_data_list::parse(bytes_view{})->size() == 0);  // CSB update: no keys (RFC 3830 §4.5)
     CHECK(list->require_spi());
-    const key_data_builder no_spi{key_data_type::tgk, bytes(16, 3), {}, {}};
+    const key_data_builder no_spi{key_data_type::tgk, tgk3, {}, {}};
     bytes mixed(exact_size(a) + exact_size(no_spi));
     byte_writer wm(mixed);
     chain_writer(wm, std::nullopt).add(a).add(no_spi);

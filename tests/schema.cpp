@@ -135,7 +135,8 @@ TEST_CASE("TRANSFER_INIT and RESOLVE_INIT need Initiator Data when forking (RFC 
 
 TEST_CASE("regression: DH R_MESSAGE with IDi alone (found by fuzz_messages)") {
     // RFC 3830 §3.3: R_MESSAGE = HDR, T, [IDr|CERTr], IDi, DHr, DHi, SIGNr
-    const dh_builder dh{dh_group::oakley_1, bytes(96, 1), {}};
+    const bytes dh_value(96, 1);  // builders hold views: the value must outlive them
+    const dh_builder dh{dh_group::oakley_1, dh_value, {}};
     const sign_builder sign{sign_type::rsa_pss, samples::signature};
     const id_builder idi{{}, id_type::uri, samples::text("sip:a@x")};
     const id_builder idr{{}, id_type::uri, samples::text("sip:b@x")};
