@@ -107,6 +107,22 @@ template <crypto_backend B>
     return detail::run(b, f, psk, layout::rfc3830_msg, {constant_of(k), 0xFF, csb.get(), rand.get(), {}}, out);
 }
 
+namespace detail {
+/// D1 and D2 differ only in the direction byte of their label layout.
+template <crypto_backend B, class Layout>
+[[nodiscard]] result<void> derive_6043_message_key(B& b, prf_func f, bytes_view inkey, const Layout& l,
+                                                   message_key k, csb_id csb, rand_value randri, rand_value randrr,
+                                                   mutable_bytes out) noexcept {
+    // RFC 6043 §12.1: keys MUST be 128 bits or more.
+    if (auto r = check_inkey_6043(inkey); !r) return r;
+    if (auto r = check_len8(randri.get()); !r) return r;
+    if (auto r = check_len8(randrr.get()); !r) return r;
+    // RFC 6043 §5.1.2: "at least one of RANDRi and RANDRr is always used".
+    if (randri.size() == 0 && randrr.size() == 0) return errc::rand_too_short;
+    return run(b, f, inkey, l, {constant_of(k), 0, csb.get(), randri.get(), randrr.get()}, out);
+}
+}  // namespace detail
+
 /// D1, RFC 6043 §5.1.2, keys protecting the initial messages (REQUEST_INIT,
 /// TRANSFER_INIT, RESOLVE_INIT): inkey PSK / envelope key / MPKi, label
 /// constant || 0xFF || CSB ID || 0x01 || len RANDRi || RANDRi || len RANDRr || RANDRr.
@@ -119,13 +135,7 @@ template <crypto_backend B>
 [[nodiscard]] result<void> derive_initial_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
                                                       rand_value randri, rand_value randrr,
                                                       mutable_bytes out) noexcept {
-    // RFC 6043 §12.1: keys MUST be 128 bits or more.
-    if (auto r = detail::check_inkey_6043(inkey); !r) return r;
-    if (auto r = detail::check_len8(randri.get()); !r) return r;
-    if (auto r = detail::check_len8(randrr.get()); !r) return r;
-    // RFC 6043 §5.1.2: "at least one of RANDRi and RANDRr is always used".
-    if (randri.size() == 0 && randrr.size() == 0) return errc::rand_too_short;
-    return detail::run(b, f, inkey, layout::d1, {constant_of(k), 0, csb.get(), randri.get(), randrr.get()}, out);
+    return detail::derive_6043_message_key(b, f, inkey, layout::d1, k, csb, randri, randrr, out);
 }
 
 /// D2, RFC 6043 §5.1.2, keys protecting the response messages (REQUEST_RESP,
@@ -135,13 +145,7 @@ template <crypto_backend B>
 [[nodiscard]] result<void> derive_response_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
                                                        rand_value randri, rand_value randrr,
                                                        mutable_bytes out) noexcept {
-    // RFC 6043 §12.1: keys MUST be 128 bits or more.
-    if (auto r = detail::check_inkey_6043(inkey); !r) return r;
-    if (auto r = detail::check_len8(randri.get()); !r) return r;
-    if (auto r = detail::check_len8(randrr.get()); !r) return r;
-    // RFC 6043 §5.1.2: "at least one of RANDRi and RANDRr is always used".
-    if (randri.size() == 0 && randrr.size() == 0) return errc::rand_too_short;
-    return detail::run(b, f, inkey, layout::d2, {constant_of(k), 0, csb.get(), randri.get(), randrr.get()}, out);
+    return detail::derive_6043_message_key(b, f, inkey, layout::d2, k, csb, randri, randrr, out);
 }
 
 namespace detail {
