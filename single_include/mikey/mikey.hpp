@@ -97,7 +97,6 @@ using mutable_bytes = std::span<std::uint8_t>;
 #include <cstdint>
 #include <optional>
 #include <string_view>
-#include <type_traits>
 
 namespace mikey {
 
@@ -300,11 +299,6 @@ struct registry_entry {
 /// in JSON and diagnostics) and the private-use range, if any.
 template <class E>
 struct registry;
-
-namespace detail {
-template <class E>
-using under = std::underlying_type_t<E>;
-}
 
 #define MIKEY_REGISTRY(E, LO, HI, ...)                                          \
     template <>                                                                 \
@@ -2195,6 +2189,7 @@ public:
     }
 
     /// The leading ID payload (PK method), if parsed with id_first.
+    /// Errors: missing_payload when the list was parsed without one.
     [[nodiscard]] constexpr result<id_view> id() const noexcept {
         return m_id.empty() ? result<id_view>(errc::missing_payload) : id_view::parse(m_id);
     }

@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
-#include <type_traits>
 
 namespace mikey {
 
@@ -221,11 +220,6 @@ struct registry_entry {
 /// in JSON and diagnostics) and the private-use range, if any.
 template <class E>
 struct registry;
-
-namespace detail {
-template <class E>
-using under = std::underlying_type_t<E>;
-}
 
 #define MIKEY_REGISTRY(E, LO, HI, ...)                                          \
     template <>                                                                 \

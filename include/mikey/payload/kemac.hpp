@@ -233,6 +233,7 @@ public:
     }
 
     /// The leading ID payload (PK method), if parsed with id_first.
+    /// Errors: missing_payload when the list was parsed without one.
     [[nodiscard]] constexpr result<id_view> id() const noexcept {
         return m_id.empty() ? result<id_view>(errc::missing_payload) : id_view::parse(m_id);
     }
