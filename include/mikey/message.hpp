@@ -20,14 +20,12 @@ view_list<A..., B...> concat(view_list<A...>, view_list<B...>);
 
 /// Every payload a message can hold.
 using message_payload_views = decltype(concat(plain_payload_views{}, view_list<tp_view, ticket_view>{}));
-
-inline constexpr frame_table message_frames = make_frame_table(message_payload_views{});
 }  // namespace detail
 
 /// Frames any payload that may stand in a message, TP and TICKET included.
 struct message_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
-        return detail::frame_with(detail::message_frames, t, in, underrun);
+        return detail::frame_one_of(detail::message_payload_views{}, t, in, underrun);
     }
 };
 
@@ -86,13 +84,18 @@ public:
     /// Errors: truncated; trailing_bytes; unknown_payload_type;
     /// misplaced_payload; sp_with_empty_map; every error of hdr_view::parse and
     /// of the payload views. The offset is from the start of `in`.
-    [[nodiscard]] static constexpr result<message_view> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+    [[nodiscard]] MIKEY_FLATTEN static constexpr result<message_view> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        // Every path returns `out`, so it is built in place in the caller
+        // (no copy of the offsets just written).
+        result<message_view> out(message_view(in, 0));
         const auto hdr = hdr_view::parse(in);
         if (!hdr) {
-            return hdr.error_info();
+            out = hdr.error_info();
+            return out;
         }
+        message_view& m = *out;
+        m.m_hdr_size = static_cast<std::uint32_t>(hdr->size());
         const bool empty_map = hdr->map_type() == cs_id_map_type::empty;
-        offset_index index{};
         const auto walked = walk_chain(in, hdr->size(), hdr->next(), errc::truncated, message_framer{},
                                        [&](const chain_entry& e) -> result<void> {
                                            // RFC 4563 §5: with the Empty map "there MUST NOT be any
@@ -101,26 +104,33 @@ public:
                                                return failure{errc::sp_with_empty_map, e.offset};
                                            }
                                            // Every payload but the first starts where the previous ends.
-                                           if (e.offset != hdr->size()) {
-                                               index.record(e.offset);
+                                           if (e.offset != m.m_hdr_size) {
+                                               m.record(e.offset);
                                            }
                                            return {};
                                        });
         if (!walked) {
-            return walked.error_info();
+            out = walked.error_info();
+            return out;
         }
-        return message_view(in, *hdr, *walked, index);
+        m.m_count = walked->count;
+        m.m_last_offset = walked->last_offset;
+        m.m_last_type = walked->last_type;
+        return out;
     }
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
-    [[nodiscard]] constexpr const hdr_view& header() const noexcept { return m_hdr; }
-    [[nodiscard]] constexpr data_type type() const noexcept { return m_hdr.type(); }
+    /// The header (a view of the first bytes, validated by parse()).
+    [[nodiscard]] constexpr hdr_view header() const noexcept {
+        return hdr_view::from_validated(m_bytes.first(m_hdr_size));
+    }
+    [[nodiscard]] constexpr data_type type() const noexcept { return static_cast<data_type>(m_bytes[1]); }
     /// Number of payloads after the header.
-    [[nodiscard]] constexpr std::size_t payload_count() const noexcept { return m_summary.count; }
+    [[nodiscard]] constexpr std::size_t payload_count() const noexcept { return m_count; }
     /// Iterates the payloads of a validated message. The offsets of the
     /// first payloads were recorded by parse(), so stepping costs no framing;
-    /// past them (messages of more than max_indexed_payloads payloads) each
-    /// step frames the next payload.
+    /// past them (more than max_indexed_payloads payloads, or offsets past
+    /// 65535) each step frames the next payload.
     class payload_iterator {
     public:
         using value_type = chain_entry;
@@ -147,12 +157,12 @@ public:
                 return;
             }
             const bytes_view all = m_msg->m_bytes;
-            const std::size_t at = m_k == 0 ? m_msg->m_hdr.size() : m_entry.offset + m_entry.bytes.size();
+            const std::size_t at = m_k == 0 ? m_msg->m_hdr_size : m_entry.offset + m_entry.bytes.size();
             // The type is named by the previous payload's Next Payload (the HDR's for the first).
             const auto t = static_cast<payload_type>(m_k == 0 ? all[2] : all[m_entry.offset]);
             std::size_t end = all.size();
             if (m_k + 1 < m_msg->payload_count()) {
-                end = m_k < m_msg->m_index.count ? m_msg->m_index.offsets[m_k]
+                end = m_k < m_msg->m_indexed ? m_msg->m_offsets[m_k]
                                                  : at + (*message_framer{}(t, all.subspan(at), errc::truncated)).size;
             }
             m_entry = chain_entry{t, at, all.subspan(at, end - at)};
@@ -168,10 +178,10 @@ public:
     /// The last payload (absent when the message is only a header). It ends
     /// where the message ends.
     [[nodiscard]] constexpr std::optional<chain_entry> last_payload() const noexcept {
-        if (m_summary.count == 0) {
+        if (m_count == 0) {
             return std::nullopt;
         }
-        return chain_entry{m_summary.last_type, m_summary.last_offset, m_bytes.subspan(m_summary.last_offset)};
+        return chain_entry{m_last_type, m_last_offset, m_bytes.subspan(m_last_offset)};
     }
 
     /// The first payload of view type V for which pred(view) holds.
@@ -205,7 +215,7 @@ public:
     [[nodiscard]] constexpr result<mac_coverage> mac_input() const noexcept;
 
     /// How many payload offsets parse() records for iteration without framing.
-    static constexpr std::size_t max_indexed_payloads = 24;
+    static constexpr std::size_t max_indexed_payloads = 16;
 
 private:
     /// Iteration over this view itself, for member functions (no copy: `this`
@@ -217,24 +227,24 @@ private:
     };
     [[nodiscard]] constexpr own_range own_payloads() const noexcept { return {this}; }
 
-    /// End offsets of the first payloads (= start of the next one).
-    struct offset_index {
-        std::array<std::uint32_t, max_indexed_payloads> offsets{};
-        std::size_t count = 0;
-        bool closed = false;  ///< an offset did not fit: later ones are framed
-        constexpr void record(std::size_t offset) noexcept {
-            closed = closed || count == offsets.size() || offset > std::numeric_limits<std::uint32_t>::max();
-            if (!closed) {
-                offsets[count++] = static_cast<std::uint32_t>(offset);
-            }
+    constexpr message_view(bytes_view b, std::size_t hdr_size) noexcept
+        : m_bytes(b), m_hdr_size(static_cast<std::uint32_t>(hdr_size)) {}
+    /// Records the end of the previous payload (= `offset`, the start of the
+    /// next one). Offsets grow along the chain, so the recorded ones are
+    /// always the first m_indexed.
+    constexpr void record(std::size_t offset) noexcept {
+        if (m_indexed < m_offsets.size() && offset <= std::numeric_limits<std::uint16_t>::max()) {
+            m_offsets[m_indexed++] = static_cast<std::uint16_t>(offset);
         }
-    };
-    constexpr message_view(bytes_view b, hdr_view h, chain_summary s, const offset_index& index) noexcept
-        : m_bytes(b), m_hdr(h), m_summary(s), m_index(index) {}
+    }
     bytes_view m_bytes;
-    hdr_view m_hdr;
-    chain_summary m_summary;
-    offset_index m_index;
+    std::size_t m_count = 0;        ///< payloads after the header
+    std::size_t m_last_offset = 0;  ///< offset of the last payload
+    std::uint32_t m_hdr_size = 0;   ///< a header is at most 10 + 255 * 65,923 bytes
+    payload_type m_last_type = payload_type::last;
+    std::uint8_t m_indexed = 0;
+    /// End offsets of the first payloads (offsets up to 65535 only).
+    std::array<std::uint16_t, max_indexed_payloads> m_offsets{};
 };
 
 /// The payloads of a message_view, in order.
@@ -254,15 +264,18 @@ constexpr message_payload_range message_view::payloads() const noexcept { return
 
 template <class V, class Pred>
 constexpr std::optional<V> message_view::find(Pred&& pred) const noexcept {
+    // One named result, built in place: no copies of the view.
+    std::optional<V> out;
     for (const auto& e : own_payloads()) {
         if (e.type == V::type) {
-            const V v = e.as<V>();
-            if (pred(v)) {
-                return v;
+            out.emplace(e.as<V>());
+            if (pred(*out)) {
+                break;
             }
+            out.reset();
         }
     }
-    return std::nullopt;
+    return out;
 }
 
 constexpr std::size_t message_view::count(payload_type t) const noexcept {

@@ -42,6 +42,15 @@
 #else
 #define MIKEY_ALWAYS_INLINE
 #endif
+
+/// Inlines every call inside the function it marks: used on the few entry
+/// points that walk a whole message (the payload parsers then share one
+/// frame, with no result<> returned through memory).
+#if defined(__GNUC__) || defined(__clang__)
+#define MIKEY_FLATTEN [[gnu::flatten]]
+#else
+#define MIKEY_FLATTEN
+#endif
 // ---- end mikey/core/config.hpp ----
 // #include "core/bytes.hpp" (inlined)
 // ---- begin mikey/core/bytes.hpp ----
@@ -876,9 +885,9 @@ namespace mikey {
 /// Errors are sticky: the first read that does not fit records `underrun`
 /// (errc::truncated by default; errc::length_out_of_bounds for readers over a
 /// length-delimited container) at the offset of the field that did not fit.
-/// Every later read returns zero / an empty span and does not move, so a
-/// parser reads its fixed fields, checks failed() once, and only then looks
-/// at the values it read.
+/// Every later read returns zero / an empty span (the reader is parked at the
+/// end of its input), so a parser reads its fixed fields, checks failed()
+/// once, and only then looks at the values it read.
 class byte_reader {
 public:
     constexpr explicit byte_reader(bytes_view in MIKEY_LIFETIMEBOUND, errc underrun = errc::truncated) noexcept
@@ -920,15 +929,21 @@ public:
     }
 
 private:
+    /// One comparison on the fast path: after a failure the reader is
+    /// parked at the end, so every later non-empty read fails too, and only
+    /// the first failure is recorded.
     MIKEY_ALWAYS_INLINE constexpr bool fits(std::size_t n) noexcept {
-        if (failed()) {
-            return false;
-        }
-        if (n > remaining()) {
-            m_failure = failure{m_underrun, m_pos};
+        if (n > remaining()) [[unlikely]] {
+            underrun();
             return false;
         }
         return true;
+    }
+    constexpr void underrun() noexcept {
+        if (!failed()) {
+            m_failure = failure{m_underrun, m_pos};
+        }
+        m_pos = m_in.size();
     }
 
     MIKEY_ALWAYS_INLINE constexpr std::uint64_t be(std::size_t n) noexcept {
@@ -1291,17 +1306,20 @@ namespace detail {
 template <class Accept>
 [[nodiscard]] constexpr result<void> check_type_length_value(bytes_view data, errc underrun, errc unknown,
                                                              Accept&& accept) noexcept {
-    byte_reader r(data, underrun);
-    while (r.remaining() != 0) {
-        const std::size_t at = r.offset();
-        const auto kind = r.u8();
-        (void)r.take(r.u8());
-        if (r.failed()) {
-            return r.error();
+    // The hot loop of SP parsing: two bounds checks per element, no reader.
+    std::size_t at = 0;
+    while (at != data.size()) {
+        const std::size_t left = data.size() - at;
+        if (left < 2) {
+            return failure{underrun, at + 1};  // the Length field
         }
-        if (!accept(kind)) {
+        if (data[at + 1] > left - 2) {
+            return failure{underrun, at + 2};  // the Value field
+        }
+        if (!accept(data[at])) {
             return failure{unknown, at};
         }
+        at += 2u + data[at + 1];
     }
     return {};
 }
@@ -1644,7 +1662,7 @@ namespace detail {
 
 /// Reads one GENERIC-ID block. Errors: underrun, unknown_prot_type,
 /// session_data_mismatch (SRTP session data must be 0, 4 (S=0) or 10 (S=1) bytes).
-[[nodiscard]] constexpr result<generic_id_block> read_generic_id_block(byte_reader& r) noexcept {
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<generic_id_block> read_generic_id_block(byte_reader& r) noexcept {
     generic_id_block b;
     const std::size_t at = r.offset();
     b.cs_id = r.u8();
@@ -1716,7 +1734,6 @@ public:
         if (!is_acceptable(static_cast<prf_func>(v_prf & 0x7F))) {
             return failure{errc::unknown_prf_func, 3};
         }
-        const std::size_t info_at = r.offset();
         switch (map) {
             case cs_id_map_type::srtp_id: (void)r.take(9u * count); break;
             case cs_id_map_type::empty: break;
@@ -1732,7 +1749,13 @@ public:
         if (r.failed()) {
             return r.error();
         }
-        return hdr_view(in.first(r.offset()), in.subspan(info_at, r.offset() - info_at));
+        return from_validated(in.first(r.offset()));
+    }
+
+    /// The view of a header parse() accepted, given exactly its bytes
+    /// (what message_view keeps instead of a copy of the view).
+    [[nodiscard]] static constexpr hdr_view from_validated(bytes_view header MIKEY_LIFETIMEBOUND) noexcept {
+        return hdr_view(header, header.subspan(map_info_offset));
     }
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
@@ -1770,6 +1793,7 @@ public:
     [[nodiscard]] constexpr hdr_builder to_builder() const noexcept;
 
 private:
+    static constexpr std::size_t map_info_offset = 10;
     constexpr hdr_view(bytes_view b, bytes_view info) noexcept : m_bytes(b), m_info(info) {}
     bytes_view m_bytes;
     bytes_view m_info;
@@ -1926,7 +1950,7 @@ struct kv_data {
 namespace detail {
 
 /// Reads the KV data of type `kind`; the caller checks r.failed().
-[[nodiscard]] constexpr kv_data read_kv_data(byte_reader& r, kv_type kind) noexcept {
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr kv_data read_kv_data(byte_reader& r, kv_type kind) noexcept {
     kv_data kv{kind, {}, {}, {}};
     if (kind == kv_type::spi) {
         kv.spi = r.take(r.u8());
@@ -2151,7 +2175,7 @@ public:
     /// length_out_of_bounds; misplaced_payload (anything but Key data after
     /// the first element); unknown_key_data_type; unknown_kv_type;
     /// unknown_id_type; trailing_bytes (bytes after the sub-payload with Next 0).
-    [[nodiscard]] static constexpr result<key_data_list> parse(bytes_view plain MIKEY_LIFETIMEBOUND,
+    [[nodiscard]] MIKEY_FLATTEN static constexpr result<key_data_list> parse(bytes_view plain MIKEY_LIFETIMEBOUND,
                                                                bool id_first = false) noexcept {
         constexpr errc underrun = errc::length_out_of_bounds;
         std::size_t pos = 0;
@@ -2864,10 +2888,8 @@ using plain_payload_views = view_list<kemac_view, pke_view, dh_view, sign_view, 
                                       chash_view, v_view, sp_view, rand_view, err_view, tr_view, idr_view,
                                       randr_view, general_extension_view>;
 
-using frame_function = result<framed_payload> (*)(bytes_view, errc) noexcept;
-
 template <class V>
-constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept {
+MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept {
     const auto v = V::parse(in, underrun);
     if (!v) {
         return v.error_info();
@@ -2875,31 +2897,17 @@ constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept
     return framed_payload{v->size(), v->next()};
 }
 
-/// Next Payload value -> framing function; null for values no view handles.
-using frame_table = std::array<frame_function, 32>;
-
-template <class... Lists>
-constexpr frame_table make_frame_table(Lists... lists) noexcept {
-    frame_table t{};
-    auto add = [&t]<class... Views>(view_list<Views...>) {
-        ((t[static_cast<std::size_t>(Views::type)] = &frame_as<Views>), ...);
-    };
-    (add(lists), ...);
-    return t;
-}
-
-inline constexpr frame_table plain_frames = make_frame_table(plain_payload_views{});
-
-/// Frames one payload of type `t` with `table`. A registered payload type
-/// the table lacks is misplaced: Key data lives only inside a KEMAC
-/// (RFC 3830 §6.13), TP and TICKET do not nest.
-[[nodiscard]] constexpr result<framed_payload> frame_with(const frame_table& table, payload_type t, bytes_view in,
-                                                          errc underrun) noexcept {
-    const auto i = static_cast<std::size_t>(t);
-    if (i < table.size() && table[i] != nullptr) {
-        return table[i](in, underrun);
-    }
-    return failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
+/// Frames one payload of type `t` with the view of `Views` whose type it
+/// is (one comparison chain the compiler turns into a jump table, each
+/// parser inlined). A registered payload type none of them handles is
+/// misplaced: Key data lives only inside a KEMAC (RFC 3830 §6.13), TP and
+/// TICKET do not nest.
+template <class... Views>
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_one_of(view_list<Views...>, payload_type t,
+                                                                               bytes_view in, errc underrun) noexcept {
+    result<framed_payload> out = failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
+    (void)((t == Views::type && (out = frame_as<Views>(in, underrun), true)) || ...);
+    return out;
 }
 
 }  // namespace detail
@@ -2910,7 +2918,7 @@ inline constexpr frame_table plain_frames = make_frame_table(plain_payload_views
 /// the payload's own parse.
 [[nodiscard]] constexpr result<framed_payload> frame_plain_payload(payload_type t, bytes_view in,
                                                                    errc underrun) noexcept {
-    return detail::frame_with(detail::plain_frames, t, in, underrun);
+    return detail::frame_one_of(detail::plain_payload_views{}, t, in, underrun);
 }
 
 /// A payload located in a validated chain. as<V>() gives its typed view.
@@ -3663,14 +3671,12 @@ view_list<A..., B...> concat(view_list<A...>, view_list<B...>);
 
 /// Every payload a message can hold.
 using message_payload_views = decltype(concat(plain_payload_views{}, view_list<tp_view, ticket_view>{}));
-
-inline constexpr frame_table message_frames = make_frame_table(message_payload_views{});
 }  // namespace detail
 
 /// Frames any payload that may stand in a message, TP and TICKET included.
 struct message_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
-        return detail::frame_with(detail::message_frames, t, in, underrun);
+        return detail::frame_one_of(detail::message_payload_views{}, t, in, underrun);
     }
 };
 
@@ -3729,13 +3735,18 @@ public:
     /// Errors: truncated; trailing_bytes; unknown_payload_type;
     /// misplaced_payload; sp_with_empty_map; every error of hdr_view::parse and
     /// of the payload views. The offset is from the start of `in`.
-    [[nodiscard]] static constexpr result<message_view> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+    [[nodiscard]] MIKEY_FLATTEN static constexpr result<message_view> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        // Every path returns `out`, so it is built in place in the caller
+        // (no copy of the offsets just written).
+        result<message_view> out(message_view(in, 0));
         const auto hdr = hdr_view::parse(in);
         if (!hdr) {
-            return hdr.error_info();
+            out = hdr.error_info();
+            return out;
         }
+        message_view& m = *out;
+        m.m_hdr_size = static_cast<std::uint32_t>(hdr->size());
         const bool empty_map = hdr->map_type() == cs_id_map_type::empty;
-        offset_index index{};
         const auto walked = walk_chain(in, hdr->size(), hdr->next(), errc::truncated, message_framer{},
                                        [&](const chain_entry& e) -> result<void> {
                                            // RFC 4563 §5: with the Empty map "there MUST NOT be any
@@ -3744,26 +3755,33 @@ public:
                                                return failure{errc::sp_with_empty_map, e.offset};
                                            }
                                            // Every payload but the first starts where the previous ends.
-                                           if (e.offset != hdr->size()) {
-                                               index.record(e.offset);
+                                           if (e.offset != m.m_hdr_size) {
+                                               m.record(e.offset);
                                            }
                                            return {};
                                        });
         if (!walked) {
-            return walked.error_info();
+            out = walked.error_info();
+            return out;
         }
-        return message_view(in, *hdr, *walked, index);
+        m.m_count = walked->count;
+        m.m_last_offset = walked->last_offset;
+        m.m_last_type = walked->last_type;
+        return out;
     }
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
-    [[nodiscard]] constexpr const hdr_view& header() const noexcept { return m_hdr; }
-    [[nodiscard]] constexpr data_type type() const noexcept { return m_hdr.type(); }
+    /// The header (a view of the first bytes, validated by parse()).
+    [[nodiscard]] constexpr hdr_view header() const noexcept {
+        return hdr_view::from_validated(m_bytes.first(m_hdr_size));
+    }
+    [[nodiscard]] constexpr data_type type() const noexcept { return static_cast<data_type>(m_bytes[1]); }
     /// Number of payloads after the header.
-    [[nodiscard]] constexpr std::size_t payload_count() const noexcept { return m_summary.count; }
+    [[nodiscard]] constexpr std::size_t payload_count() const noexcept { return m_count; }
     /// Iterates the payloads of a validated message. The offsets of the
     /// first payloads were recorded by parse(), so stepping costs no framing;
-    /// past them (messages of more than max_indexed_payloads payloads) each
-    /// step frames the next payload.
+    /// past them (more than max_indexed_payloads payloads, or offsets past
+    /// 65535) each step frames the next payload.
     class payload_iterator {
     public:
         using value_type = chain_entry;
@@ -3790,12 +3808,12 @@ public:
                 return;
             }
             const bytes_view all = m_msg->m_bytes;
-            const std::size_t at = m_k == 0 ? m_msg->m_hdr.size() : m_entry.offset + m_entry.bytes.size();
+            const std::size_t at = m_k == 0 ? m_msg->m_hdr_size : m_entry.offset + m_entry.bytes.size();
             // The type is named by the previous payload's Next Payload (the HDR's for the first).
             const auto t = static_cast<payload_type>(m_k == 0 ? all[2] : all[m_entry.offset]);
             std::size_t end = all.size();
             if (m_k + 1 < m_msg->payload_count()) {
-                end = m_k < m_msg->m_index.count ? m_msg->m_index.offsets[m_k]
+                end = m_k < m_msg->m_indexed ? m_msg->m_offsets[m_k]
                                                  : at + (*message_framer{}(t, all.subspan(at), errc::truncated)).size;
             }
             m_entry = chain_entry{t, at, all.subspan(at, end - at)};
@@ -3811,10 +3829,10 @@ public:
     /// The last payload (absent when the message is only a header). It ends
     /// where the message ends.
     [[nodiscard]] constexpr std::optional<chain_entry> last_payload() const noexcept {
-        if (m_summary.count == 0) {
+        if (m_count == 0) {
             return std::nullopt;
         }
-        return chain_entry{m_summary.last_type, m_summary.last_offset, m_bytes.subspan(m_summary.last_offset)};
+        return chain_entry{m_last_type, m_last_offset, m_bytes.subspan(m_last_offset)};
     }
 
     /// The first payload of view type V for which pred(view) holds.
@@ -3848,7 +3866,7 @@ public:
     [[nodiscard]] constexpr result<mac_coverage> mac_input() const noexcept;
 
     /// How many payload offsets parse() records for iteration without framing.
-    static constexpr std::size_t max_indexed_payloads = 24;
+    static constexpr std::size_t max_indexed_payloads = 16;
 
 private:
     /// Iteration over this view itself, for member functions (no copy: `this`
@@ -3860,24 +3878,24 @@ private:
     };
     [[nodiscard]] constexpr own_range own_payloads() const noexcept { return {this}; }
 
-    /// End offsets of the first payloads (= start of the next one).
-    struct offset_index {
-        std::array<std::uint32_t, max_indexed_payloads> offsets{};
-        std::size_t count = 0;
-        bool closed = false;  ///< an offset did not fit: later ones are framed
-        constexpr void record(std::size_t offset) noexcept {
-            closed = closed || count == offsets.size() || offset > std::numeric_limits<std::uint32_t>::max();
-            if (!closed) {
-                offsets[count++] = static_cast<std::uint32_t>(offset);
-            }
+    constexpr message_view(bytes_view b, std::size_t hdr_size) noexcept
+        : m_bytes(b), m_hdr_size(static_cast<std::uint32_t>(hdr_size)) {}
+    /// Records the end of the previous payload (= `offset`, the start of the
+    /// next one). Offsets grow along the chain, so the recorded ones are
+    /// always the first m_indexed.
+    constexpr void record(std::size_t offset) noexcept {
+        if (m_indexed < m_offsets.size() && offset <= std::numeric_limits<std::uint16_t>::max()) {
+            m_offsets[m_indexed++] = static_cast<std::uint16_t>(offset);
         }
-    };
-    constexpr message_view(bytes_view b, hdr_view h, chain_summary s, const offset_index& index) noexcept
-        : m_bytes(b), m_hdr(h), m_summary(s), m_index(index) {}
+    }
     bytes_view m_bytes;
-    hdr_view m_hdr;
-    chain_summary m_summary;
-    offset_index m_index;
+    std::size_t m_count = 0;        ///< payloads after the header
+    std::size_t m_last_offset = 0;  ///< offset of the last payload
+    std::uint32_t m_hdr_size = 0;   ///< a header is at most 10 + 255 * 65,923 bytes
+    payload_type m_last_type = payload_type::last;
+    std::uint8_t m_indexed = 0;
+    /// End offsets of the first payloads (offsets up to 65535 only).
+    std::array<std::uint16_t, max_indexed_payloads> m_offsets{};
 };
 
 /// The payloads of a message_view, in order.
@@ -3897,15 +3915,18 @@ constexpr message_payload_range message_view::payloads() const noexcept { return
 
 template <class V, class Pred>
 constexpr std::optional<V> message_view::find(Pred&& pred) const noexcept {
+    // One named result, built in place: no copies of the view.
+    std::optional<V> out;
     for (const auto& e : own_payloads()) {
         if (e.type == V::type) {
-            const V v = e.as<V>();
-            if (pred(v)) {
-                return v;
+            out.emplace(e.as<V>());
+            if (pred(*out)) {
+                break;
             }
+            out.reset();
         }
     }
-    return std::nullopt;
+    return out;
 }
 
 constexpr std::size_t message_view::count(payload_type t) const noexcept {

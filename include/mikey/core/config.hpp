@@ -30,3 +30,12 @@
 #else
 #define MIKEY_ALWAYS_INLINE
 #endif
+
+/// Inlines every call inside the function it marks: used on the few entry
+/// points that walk a whole message (the payload parsers then share one
+/// frame, with no result<> returned through memory).
+#if defined(__GNUC__) || defined(__clang__)
+#define MIKEY_FLATTEN [[gnu::flatten]]
+#else
+#define MIKEY_FLATTEN
+#endif

@@ -14,9 +14,9 @@ namespace mikey {
 /// Errors are sticky: the first read that does not fit records `underrun`
 /// (errc::truncated by default; errc::length_out_of_bounds for readers over a
 /// length-delimited container) at the offset of the field that did not fit.
-/// Every later read returns zero / an empty span and does not move, so a
-/// parser reads its fixed fields, checks failed() once, and only then looks
-/// at the values it read.
+/// Every later read returns zero / an empty span (the reader is parked at the
+/// end of its input), so a parser reads its fixed fields, checks failed()
+/// once, and only then looks at the values it read.
 class byte_reader {
 public:
     constexpr explicit byte_reader(bytes_view in MIKEY_LIFETIMEBOUND, errc underrun = errc::truncated) noexcept
@@ -58,15 +58,21 @@ public:
     }
 
 private:
+    /// One comparison on the fast path: after a failure the reader is
+    /// parked at the end, so every later non-empty read fails too, and only
+    /// the first failure is recorded.
     MIKEY_ALWAYS_INLINE constexpr bool fits(std::size_t n) noexcept {
-        if (failed()) {
-            return false;
-        }
-        if (n > remaining()) {
-            m_failure = failure{m_underrun, m_pos};
+        if (n > remaining()) [[unlikely]] {
+            underrun();
             return false;
         }
         return true;
+    }
+    constexpr void underrun() noexcept {
+        if (!failed()) {
+            m_failure = failure{m_underrun, m_pos};
+        }
+        m_pos = m_in.size();
     }
 
     MIKEY_ALWAYS_INLINE constexpr std::uint64_t be(std::size_t n) noexcept {

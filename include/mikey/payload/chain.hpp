@@ -40,10 +40,8 @@ using plain_payload_views = view_list<kemac_view, pke_view, dh_view, sign_view, 
                                       chash_view, v_view, sp_view, rand_view, err_view, tr_view, idr_view,
                                       randr_view, general_extension_view>;
 
-using frame_function = result<framed_payload> (*)(bytes_view, errc) noexcept;
-
 template <class V>
-constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept {
+MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept {
     const auto v = V::parse(in, underrun);
     if (!v) {
         return v.error_info();
@@ -51,31 +49,17 @@ constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept
     return framed_payload{v->size(), v->next()};
 }
 
-/// Next Payload value -> framing function; null for values no view handles.
-using frame_table = std::array<frame_function, 32>;
-
-template <class... Lists>
-constexpr frame_table make_frame_table(Lists... lists) noexcept {
-    frame_table t{};
-    auto add = [&t]<class... Views>(view_list<Views...>) {
-        ((t[static_cast<std::size_t>(Views::type)] = &frame_as<Views>), ...);
-    };
-    (add(lists), ...);
-    return t;
-}
-
-inline constexpr frame_table plain_frames = make_frame_table(plain_payload_views{});
-
-/// Frames one payload of type `t` with `table`. A registered payload type
-/// the table lacks is misplaced: Key data lives only inside a KEMAC
-/// (RFC 3830 §6.13), TP and TICKET do not nest.
-[[nodiscard]] constexpr result<framed_payload> frame_with(const frame_table& table, payload_type t, bytes_view in,
-                                                          errc underrun) noexcept {
-    const auto i = static_cast<std::size_t>(t);
-    if (i < table.size() && table[i] != nullptr) {
-        return table[i](in, underrun);
-    }
-    return failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
+/// Frames one payload of type `t` with the view of `Views` whose type it
+/// is (one comparison chain the compiler turns into a jump table, each
+/// parser inlined). A registered payload type none of them handles is
+/// misplaced: Key data lives only inside a KEMAC (RFC 3830 §6.13), TP and
+/// TICKET do not nest.
+template <class... Views>
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_one_of(view_list<Views...>, payload_type t,
+                                                                               bytes_view in, errc underrun) noexcept {
+    result<framed_payload> out = failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
+    (void)((t == Views::type && (out = frame_as<Views>(in, underrun), true)) || ...);
+    return out;
 }
 
 }  // namespace detail
@@ -86,7 +70,7 @@ inline constexpr frame_table plain_frames = make_frame_table(plain_payload_views
 /// the payload's own parse.
 [[nodiscard]] constexpr result<framed_payload> frame_plain_payload(payload_type t, bytes_view in,
                                                                    errc underrun) noexcept {
-    return detail::frame_with(detail::plain_frames, t, in, underrun);
+    return detail::frame_one_of(detail::plain_payload_views{}, t, in, underrun);
 }
 
 /// A payload located in a validated chain. as<V>() gives its typed view.

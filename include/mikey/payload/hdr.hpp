@@ -48,7 +48,7 @@ namespace detail {
 
 /// Reads one GENERIC-ID block. Errors: underrun, unknown_prot_type,
 /// session_data_mismatch (SRTP session data must be 0, 4 (S=0) or 10 (S=1) bytes).
-[[nodiscard]] constexpr result<generic_id_block> read_generic_id_block(byte_reader& r) noexcept {
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<generic_id_block> read_generic_id_block(byte_reader& r) noexcept {
     generic_id_block b;
     const std::size_t at = r.offset();
     b.cs_id = r.u8();
@@ -120,7 +120,6 @@ public:
         if (!is_acceptable(static_cast<prf_func>(v_prf & 0x7F))) {
             return failure{errc::unknown_prf_func, 3};
         }
-        const std::size_t info_at = r.offset();
         switch (map) {
             case cs_id_map_type::srtp_id: (void)r.take(9u * count); break;
             case cs_id_map_type::empty: break;
@@ -136,7 +135,13 @@ public:
         if (r.failed()) {
             return r.error();
         }
-        return hdr_view(in.first(r.offset()), in.subspan(info_at, r.offset() - info_at));
+        return from_validated(in.first(r.offset()));
+    }
+
+    /// The view of a header parse() accepted, given exactly its bytes
+    /// (what message_view keeps instead of a copy of the view).
+    [[nodiscard]] static constexpr hdr_view from_validated(bytes_view header MIKEY_LIFETIMEBOUND) noexcept {
+        return hdr_view(header, header.subspan(map_info_offset));
     }
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
@@ -174,6 +179,7 @@ public:
     [[nodiscard]] constexpr hdr_builder to_builder() const noexcept;
 
 private:
+    static constexpr std::size_t map_info_offset = 10;
     constexpr hdr_view(bytes_view b, bytes_view info) noexcept : m_bytes(b), m_info(info) {}
     bytes_view m_bytes;
     bytes_view m_info;

@@ -195,7 +195,7 @@ public:
     /// length_out_of_bounds; misplaced_payload (anything but Key data after
     /// the first element); unknown_key_data_type; unknown_kv_type;
     /// unknown_id_type; trailing_bytes (bytes after the sub-payload with Next 0).
-    [[nodiscard]] static constexpr result<key_data_list> parse(bytes_view plain MIKEY_LIFETIMEBOUND,
+    [[nodiscard]] MIKEY_FLATTEN static constexpr result<key_data_list> parse(bytes_view plain MIKEY_LIFETIMEBOUND,
                                                                bool id_first = false) noexcept {
         constexpr errc underrun = errc::length_out_of_bounds;
         std::size_t pos = 0;

@@ -18,7 +18,7 @@ struct kv_data {
 namespace detail {
 
 /// Reads the KV data of type `kind`; the caller checks r.failed().
-[[nodiscard]] constexpr kv_data read_kv_data(byte_reader& r, kv_type kind) noexcept {
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr kv_data read_kv_data(byte_reader& r, kv_type kind) noexcept {
     kv_data kv{kind, {}, {}, {}};
     if (kind == kv_type::spi) {
         kv.spi = r.take(r.u8());
