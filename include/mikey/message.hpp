@@ -263,7 +263,7 @@ private:
 constexpr message_payload_range message_view::payloads() const noexcept { return message_payload_range(*this); }
 
 template <class V, class Pred>
-constexpr std::optional<V> message_view::find(Pred&& pred) const noexcept {
+MIKEY_FLATTEN constexpr std::optional<V> message_view::find(Pred&& pred) const noexcept {
     // One named result, built in place: no copies of the view.
     std::optional<V> out;
     for (const auto& e : own_payloads()) {

@@ -417,15 +417,21 @@ MIKEY_REGISTRY(ticket_type, 61440, 65534, {ticket_type::mikey_base_ticket, "MIKE
 #undef MIKEY_REGISTRY
 
 namespace detail {
-/// For 8-bit name spaces: value -> registered, built at compile time, so the
+/// For 8-bit name spaces: value -> registered (bit 0) and acceptable
+/// (bit 1: registered or private use), built at compile time, so the
 /// parsers' checks are one load instead of a scan of the table.
+inline constexpr std::uint8_t registered_bit = 1;
+inline constexpr std::uint8_t acceptable_bit = 2;
 template <class E>
-inline constexpr auto registered_bits = [] {
-    std::array<bool, 256> bits{};
+inline constexpr auto value_classes = [] {
+    std::array<std::uint8_t, 256> classes{};
     for (const auto& e : registry<E>::entries) {
-        bits[static_cast<std::size_t>(e.value)] = true;
+        classes[static_cast<std::size_t>(e.value)] |= registered_bit | acceptable_bit;
     }
-    return bits;
+    for (unsigned v = registry<E>::private_lo; v <= registry<E>::private_hi && v < classes.size(); ++v) {
+        classes[v] |= acceptable_bit;
+    }
+    return classes;
 }();
 }  // namespace detail
 
@@ -433,7 +439,7 @@ inline constexpr auto registered_bits = [] {
 template <class E>
 [[nodiscard]] constexpr bool is_registered(E v) noexcept {
     if constexpr (sizeof(E) == 1) {
-        return detail::registered_bits<E>[static_cast<std::size_t>(v)];
+        return (detail::value_classes<E>[static_cast<std::size_t>(v)] & detail::registered_bit) != 0;
     } else {
         for (const auto& e : registry<E>::entries) {
             if (e.value == v) {
@@ -448,8 +454,12 @@ template <class E>
 /// parsers accept in fields whose value does not determine a length.
 template <class E>
 [[nodiscard]] constexpr bool is_acceptable(E v) noexcept {
-    const auto raw = static_cast<unsigned>(v);
-    return is_registered(v) || (raw >= registry<E>::private_lo && raw <= registry<E>::private_hi);
+    if constexpr (sizeof(E) == 1) {
+        return (detail::value_classes<E>[static_cast<std::size_t>(v)] & detail::acceptable_bit) != 0;
+    } else {
+        const auto raw = static_cast<unsigned>(v);
+        return is_registered(v) || (raw >= registry<E>::private_lo && raw <= registry<E>::private_hi);
+    }
 }
 
 /// The registry name of `v`, or an empty view when it has none.
@@ -1297,6 +1307,12 @@ private:
     bytes_view m_data;
 };
 
+/// The size and Next Payload of one framed payload.
+struct framed_payload {
+    std::size_t size = 0;
+    payload_type next = payload_type::last;
+};
+
 namespace detail {
 
 /// Validates a sequence of Type(8) | Length(8) | Value elements (SP
@@ -1335,6 +1351,18 @@ template <class Element>
 template <class E>
 [[nodiscard]] constexpr bool acceptable_raw(unsigned raw) noexcept {
     return is_acceptable(static_cast<E>(raw));
+}
+
+/// Frames one payload with view V: validates it and gives its size and
+/// Next Payload (what chain walkers need, returned straight from the
+/// inlined parser so no view is kept).
+template <class V>
+MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept {
+    const auto v = V::parse(in, underrun);
+    if (!v) {
+        return v.error_info();
+    }
+    return framed_payload{v->size(), v->next()};
 }
 
 /// Placeholder member for shapes without a role byte.
@@ -2198,12 +2226,12 @@ public:
             if (next != payload_type::key_data) {
                 return failure{errc::misplaced_payload, pos};
             }
-            const auto k = key_data_view::parse(plain.subspan(pos), underrun);
+            const auto k = detail::frame_as<key_data_view>(plain.subspan(pos), underrun);
             if (!k) {
                 return shifted(k.error_info(), pos);
             }
-            next = k->next();
-            pos += k->size();
+            next = k->next;
+            pos += k->size;
             ++count;
         }
         if (pos != plain.size()) {
@@ -2871,12 +2899,6 @@ constexpr void write_key_ids(byte_writer& w, std::span<const key_id_entry> entri
 
 namespace mikey {
 
-/// The size and Next Payload of one framed payload.
-struct framed_payload {
-    std::size_t size = 0;
-    payload_type next = payload_type::last;
-};
-
 namespace detail {
 
 template <class... Views>
@@ -2888,26 +2910,28 @@ using plain_payload_views = view_list<kemac_view, pke_view, dh_view, sign_view, 
                                       chash_view, v_view, sp_view, rand_view, err_view, tr_view, idr_view,
                                       randr_view, general_extension_view>;
 
-template <class V>
-MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept {
-    const auto v = V::parse(in, underrun);
-    if (!v) {
-        return v.error_info();
+/// Frames one payload of type `t` with the view of `V, Rest...` whose type
+/// it is (a comparison chain the compiler turns into a jump table, each
+/// parser inlined, each returning straight to the caller). A registered
+/// payload type none of them handles is misplaced: Key data lives only
+/// inside a KEMAC (RFC 3830 §6.13), TP and TICKET do not nest.
+template <class V, class... Rest>
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_one_of(payload_type t, bytes_view in,
+                                                                               errc underrun) noexcept {
+    if (t == V::type) {
+        return frame_as<V>(in, underrun);
     }
-    return framed_payload{v->size(), v->next()};
+    if constexpr (sizeof...(Rest) != 0) {
+        return frame_one_of<Rest...>(t, in, underrun);
+    } else {
+        return failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
+    }
 }
 
-/// Frames one payload of type `t` with the view of `Views` whose type it
-/// is (one comparison chain the compiler turns into a jump table, each
-/// parser inlined). A registered payload type none of them handles is
-/// misplaced: Key data lives only inside a KEMAC (RFC 3830 §6.13), TP and
-/// TICKET do not nest.
 template <class... Views>
 [[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_one_of(view_list<Views...>, payload_type t,
                                                                                bytes_view in, errc underrun) noexcept {
-    result<framed_payload> out = failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
-    (void)((t == Views::type && (out = frame_as<Views>(in, underrun), true)) || ...);
-    return out;
+    return frame_one_of<Views...>(t, in, underrun);
 }
 
 }  // namespace detail
@@ -3914,7 +3938,7 @@ private:
 constexpr message_payload_range message_view::payloads() const noexcept { return message_payload_range(*this); }
 
 template <class V, class Pred>
-constexpr std::optional<V> message_view::find(Pred&& pred) const noexcept {
+MIKEY_FLATTEN constexpr std::optional<V> message_view::find(Pred&& pred) const noexcept {
     // One named result, built in place: no copies of the view.
     std::optional<V> out;
     for (const auto& e : own_payloads()) {

@@ -329,15 +329,21 @@ MIKEY_REGISTRY(ticket_type, 61440, 65534, {ticket_type::mikey_base_ticket, "MIKE
 #undef MIKEY_REGISTRY
 
 namespace detail {
-/// For 8-bit name spaces: value -> registered, built at compile time, so the
+/// For 8-bit name spaces: value -> registered (bit 0) and acceptable
+/// (bit 1: registered or private use), built at compile time, so the
 /// parsers' checks are one load instead of a scan of the table.
+inline constexpr std::uint8_t registered_bit = 1;
+inline constexpr std::uint8_t acceptable_bit = 2;
 template <class E>
-inline constexpr auto registered_bits = [] {
-    std::array<bool, 256> bits{};
+inline constexpr auto value_classes = [] {
+    std::array<std::uint8_t, 256> classes{};
     for (const auto& e : registry<E>::entries) {
-        bits[static_cast<std::size_t>(e.value)] = true;
+        classes[static_cast<std::size_t>(e.value)] |= registered_bit | acceptable_bit;
     }
-    return bits;
+    for (unsigned v = registry<E>::private_lo; v <= registry<E>::private_hi && v < classes.size(); ++v) {
+        classes[v] |= acceptable_bit;
+    }
+    return classes;
 }();
 }  // namespace detail
 
@@ -345,7 +351,7 @@ inline constexpr auto registered_bits = [] {
 template <class E>
 [[nodiscard]] constexpr bool is_registered(E v) noexcept {
     if constexpr (sizeof(E) == 1) {
-        return detail::registered_bits<E>[static_cast<std::size_t>(v)];
+        return (detail::value_classes<E>[static_cast<std::size_t>(v)] & detail::registered_bit) != 0;
     } else {
         for (const auto& e : registry<E>::entries) {
             if (e.value == v) {
@@ -360,8 +366,12 @@ template <class E>
 /// parsers accept in fields whose value does not determine a length.
 template <class E>
 [[nodiscard]] constexpr bool is_acceptable(E v) noexcept {
-    const auto raw = static_cast<unsigned>(v);
-    return is_registered(v) || (raw >= registry<E>::private_lo && raw <= registry<E>::private_hi);
+    if constexpr (sizeof(E) == 1) {
+        return (detail::value_classes<E>[static_cast<std::size_t>(v)] & detail::acceptable_bit) != 0;
+    } else {
+        const auto raw = static_cast<unsigned>(v);
+        return is_registered(v) || (raw >= registry<E>::private_lo && raw <= registry<E>::private_hi);
+    }
 }
 
 /// The registry name of `v`, or an empty view when it has none.

@@ -23,12 +23,6 @@
 
 namespace mikey {
 
-/// The size and Next Payload of one framed payload.
-struct framed_payload {
-    std::size_t size = 0;
-    payload_type next = payload_type::last;
-};
-
 namespace detail {
 
 template <class... Views>
@@ -40,26 +34,28 @@ using plain_payload_views = view_list<kemac_view, pke_view, dh_view, sign_view, 
                                       chash_view, v_view, sp_view, rand_view, err_view, tr_view, idr_view,
                                       randr_view, general_extension_view>;
 
-template <class V>
-MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept {
-    const auto v = V::parse(in, underrun);
-    if (!v) {
-        return v.error_info();
+/// Frames one payload of type `t` with the view of `V, Rest...` whose type
+/// it is (a comparison chain the compiler turns into a jump table, each
+/// parser inlined, each returning straight to the caller). A registered
+/// payload type none of them handles is misplaced: Key data lives only
+/// inside a KEMAC (RFC 3830 §6.13), TP and TICKET do not nest.
+template <class V, class... Rest>
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_one_of(payload_type t, bytes_view in,
+                                                                               errc underrun) noexcept {
+    if (t == V::type) {
+        return frame_as<V>(in, underrun);
     }
-    return framed_payload{v->size(), v->next()};
+    if constexpr (sizeof...(Rest) != 0) {
+        return frame_one_of<Rest...>(t, in, underrun);
+    } else {
+        return failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
+    }
 }
 
-/// Frames one payload of type `t` with the view of `Views` whose type it
-/// is (one comparison chain the compiler turns into a jump table, each
-/// parser inlined). A registered payload type none of them handles is
-/// misplaced: Key data lives only inside a KEMAC (RFC 3830 §6.13), TP and
-/// TICKET do not nest.
 template <class... Views>
 [[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_one_of(view_list<Views...>, payload_type t,
                                                                                bytes_view in, errc underrun) noexcept {
-    result<framed_payload> out = failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
-    (void)((t == Views::type && (out = frame_as<Views>(in, underrun), true)) || ...);
-    return out;
+    return frame_one_of<Views...>(t, in, underrun);
 }
 
 }  // namespace detail

@@ -157,6 +157,12 @@ private:
     bytes_view m_data;
 };
 
+/// The size and Next Payload of one framed payload.
+struct framed_payload {
+    std::size_t size = 0;
+    payload_type next = payload_type::last;
+};
+
 namespace detail {
 
 /// Validates a sequence of Type(8) | Length(8) | Value elements (SP
@@ -195,6 +201,18 @@ template <class Element>
 template <class E>
 [[nodiscard]] constexpr bool acceptable_raw(unsigned raw) noexcept {
     return is_acceptable(static_cast<E>(raw));
+}
+
+/// Frames one payload with view V: validates it and gives its size and
+/// Next Payload (what chain walkers need, returned straight from the
+/// inlined parser so no view is kept).
+template <class V>
+MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_as(bytes_view in, errc underrun) noexcept {
+    const auto v = V::parse(in, underrun);
+    if (!v) {
+        return v.error_info();
+    }
+    return framed_payload{v->size(), v->next()};
 }
 
 /// Placeholder member for shapes without a role byte.

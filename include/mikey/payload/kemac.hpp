@@ -218,12 +218,12 @@ public:
             if (next != payload_type::key_data) {
                 return failure{errc::misplaced_payload, pos};
             }
-            const auto k = key_data_view::parse(plain.subspan(pos), underrun);
+            const auto k = detail::frame_as<key_data_view>(plain.subspan(pos), underrun);
             if (!k) {
                 return shifted(k.error_info(), pos);
             }
-            next = k->next();
-            pos += k->size();
+            next = k->next;
+            pos += k->size;
             ++count;
         }
         if (pos != plain.size()) {
