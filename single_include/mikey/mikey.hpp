@@ -2050,6 +2050,12 @@ public:
         return kemac_view(in.first(r.offset()), data);
     }
 
+    /// The view of a KEMAC that parse() accepted, given exactly its bytes (a
+    /// validated chain's entry): reads the layout without checking again.
+    [[nodiscard]] static constexpr kemac_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        return kemac_view(in, in.subspan(4, static_cast<std::size_t>(in[2]) << 8 | in[3]));
+    }
+
     [[nodiscard]] constexpr encr_alg encryption() const noexcept { return static_cast<encr_alg>(m_bytes[1]); }
     /// The Encr data field: the (encrypted) sub-payload chain.
     [[nodiscard]] constexpr bytes_view encrypted_data() const noexcept { return m_data; }
