@@ -131,25 +131,17 @@ public:
     /// first payloads were recorded by parse(), so stepping costs no framing;
     /// past them (more than max_indexed_payloads payloads, or offsets past
     /// 65535) each step frames the next payload.
-    class payload_iterator {
+    class payload_cursor {
     public:
         using value_type = chain_entry;
-        using difference_type = std::ptrdiff_t;
-        constexpr payload_iterator() noexcept = default;
-        constexpr payload_iterator(const message_view* m, std::size_t k) noexcept : m_msg(m), m_k(k) { load(); }
-        constexpr const chain_entry& operator*() const noexcept { return m_entry; }
-        constexpr const chain_entry* operator->() const noexcept { return &m_entry; }
-        constexpr payload_iterator& operator++() noexcept {
+        constexpr payload_cursor() noexcept = default;
+        constexpr payload_cursor(const message_view* m, std::size_t k) noexcept : m_msg(m), m_k(k) { load(); }
+        [[nodiscard]] constexpr const chain_entry& current() const noexcept { return m_entry; }
+        constexpr void advance() noexcept {
             ++m_k;
             load();
-            return *this;
         }
-        constexpr payload_iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const payload_iterator& o) const noexcept { return m_k == o.m_k; }
+        [[nodiscard]] constexpr std::size_t position() const noexcept { return m_k; }
 
     private:
         constexpr void load() noexcept {
@@ -163,7 +155,7 @@ public:
             std::size_t end = all.size();
             if (m_k + 1 < m_msg->payload_count()) {
                 end = m_k < m_msg->m_indexed ? m_msg->m_offsets[m_k]
-                                                 : at + (*message_framer{}(t, all.subspan(at), errc::truncated)).size;
+                                             : at + (*message_framer{}(t, all.subspan(at), errc::truncated)).size;
             }
             m_entry = chain_entry{t, at, all.subspan(at, end - at)};
         }
@@ -171,6 +163,7 @@ public:
         std::size_t m_k = 0;
         chain_entry m_entry{};
     };
+    using payload_iterator = cursor_iterator<payload_cursor>;
 
     /// The payloads after the header, in order. The range holds a copy of the
     /// view, so it stays valid as long as the message bytes do.
@@ -222,8 +215,10 @@ private:
     /// outlives the loop).
     struct own_range {
         const message_view* m;
-        [[nodiscard]] constexpr payload_iterator begin() const noexcept { return {m, 0}; }
-        [[nodiscard]] constexpr payload_iterator end() const noexcept { return {m, m->payload_count()}; }
+        [[nodiscard]] constexpr payload_iterator begin() const noexcept { return payload_iterator({m, 0}); }
+        [[nodiscard]] constexpr payload_iterator end() const noexcept {
+            return payload_iterator({m, m->payload_count()});
+        }
     };
     [[nodiscard]] constexpr own_range own_payloads() const noexcept { return {this}; }
 
@@ -251,9 +246,11 @@ private:
 class message_payload_range {
 public:
     constexpr explicit message_payload_range(const message_view& m) noexcept : m_msg(m) {}
-    [[nodiscard]] constexpr message_view::payload_iterator begin() const noexcept { return {&m_msg, 0}; }
+    [[nodiscard]] constexpr message_view::payload_iterator begin() const noexcept {
+        return message_view::payload_iterator({&m_msg, 0});
+    }
     [[nodiscard]] constexpr message_view::payload_iterator end() const noexcept {
-        return {&m_msg, m_msg.payload_count()};
+        return message_view::payload_iterator({&m_msg, m_msg.payload_count()});
     }
 
 private:

@@ -1255,6 +1255,37 @@ struct decoded {
     std::size_t size;
 };
 
+/// The forward iterator of every range over validated bytes (decoded
+/// sequences, payload chains, a message's payloads). The Cursor holds the
+/// place and the element there: `current()` gives the element, `advance()`
+/// moves on, `position()` tells places apart (end compares equal to the
+/// place past the last element).
+template <class Cursor>
+class cursor_iterator {
+public:
+    using value_type = typename Cursor::value_type;
+    using difference_type = std::ptrdiff_t;
+    constexpr cursor_iterator() noexcept = default;
+    constexpr explicit cursor_iterator(const Cursor& c) noexcept : m_cursor(c) {}
+    constexpr const value_type& operator*() const noexcept { return m_cursor.current(); }
+    constexpr const value_type* operator->() const noexcept { return &m_cursor.current(); }
+    constexpr cursor_iterator& operator++() noexcept {
+        m_cursor.advance();
+        return *this;
+    }
+    constexpr cursor_iterator operator++(int) noexcept {
+        auto old = *this;
+        ++*this;
+        return old;
+    }
+    constexpr bool operator==(const cursor_iterator& o) const noexcept {
+        return m_cursor.position() == o.m_cursor.position();
+    }
+
+private:
+    Cursor m_cursor{};
+};
+
 /// A forward range over a validated sequence of variable-size elements
 /// (SP parameters, Key ID sub-payloads, GENERIC-ID blocks, Key data
 /// sub-payloads). `Decoder::decode(rest)` returns the element at the front of
@@ -1265,25 +1296,18 @@ public:
     using value_type = typename Decoder::value_type;
     constexpr explicit decoded_range(bytes_view data MIKEY_LIFETIMEBOUND) noexcept : m_data(data) {}
 
-    class iterator {
+    /// The unread bytes and the element at their front.
+    class cursor {
     public:
         using value_type = typename Decoder::value_type;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) { load(); }
-        constexpr const value_type& operator*() const noexcept { return m_value; }
-        constexpr const value_type* operator->() const noexcept { return &m_value; }
-        constexpr iterator& operator++() noexcept {
+        constexpr cursor() noexcept = default;
+        constexpr explicit cursor(bytes_view rest) noexcept : m_rest(rest) { load(); }
+        [[nodiscard]] constexpr const value_type& current() const noexcept { return m_value; }
+        constexpr void advance() noexcept {
             m_rest = m_rest.subspan(m_size);
             load();
-            return *this;
         }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
+        [[nodiscard]] constexpr std::size_t position() const noexcept { return m_rest.size(); }
 
     private:
         constexpr void load() noexcept {
@@ -1297,9 +1321,10 @@ public:
         value_type m_value{};
         std::size_t m_size = 0;
     };
+    using iterator = cursor_iterator<cursor>;
 
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_data); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_data.last(0)); }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(cursor(m_data)); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(cursor(m_data.last(0))); }
     /// The bytes of the whole sequence.
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_data; }
 
@@ -3016,47 +3041,39 @@ public:
     constexpr chain_range(bytes_view in, std::size_t pos, payload_type first) noexcept
         : m_in(in), m_pos(pos), m_first(first) {}
 
-    class iterator {
+    /// The payload at a place in the chain and the type of the next one.
+    class cursor {
     public:
         using value_type = chain_entry;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr iterator(bytes_view in, std::size_t pos, payload_type t) noexcept : m_in(in), m_pos(pos), m_t(t) {
-            load();
-        }
-        constexpr const chain_entry& operator*() const noexcept { return m_entry; }
-        constexpr const chain_entry* operator->() const noexcept { return &m_entry; }
-        constexpr iterator& operator++() noexcept {
-            m_pos += m_entry.bytes.size();
+        constexpr cursor() noexcept = default;
+        constexpr cursor(bytes_view in, std::size_t pos, payload_type t) noexcept : m_in(in), m_t(t) { load(pos); }
+        [[nodiscard]] constexpr const chain_entry& current() const noexcept { return m_entry; }
+        constexpr void advance() noexcept {
             m_t = m_next;
-            load();
-            return *this;
+            load(m_entry.offset + m_entry.bytes.size());
         }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept {
-            return m_t == payload_type::last ? o.m_t == payload_type::last : m_pos == o.m_pos && m_t == o.m_t;
+        /// The offset of the current payload; past the end: the largest value.
+        [[nodiscard]] constexpr std::size_t position() const noexcept {
+            return m_t == payload_type::last ? static_cast<std::size_t>(-1) : m_entry.offset;
         }
 
     private:
-        constexpr void load() noexcept {
+        constexpr void load(std::size_t pos) noexcept {
             if (m_t == payload_type::last) {
                 return;
             }
-            const auto f = *Frame{}(m_t, m_in.subspan(m_pos), errc::truncated);
-            m_entry = chain_entry{m_t, m_pos, m_in.subspan(m_pos, f.size)};
+            const auto f = *Frame{}(m_t, m_in.subspan(pos), errc::truncated);
+            m_entry = chain_entry{m_t, pos, m_in.subspan(pos, f.size)};
             m_next = f.next;
         }
         bytes_view m_in{};
-        std::size_t m_pos = 0;
         payload_type m_t = payload_type::last;
         payload_type m_next = payload_type::last;
         chain_entry m_entry{};
     };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_in, m_pos, m_first); }
+    using iterator = cursor_iterator<cursor>;
+
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(cursor(m_in, m_pos, m_first)); }
     [[nodiscard]] constexpr iterator end() const noexcept { return iterator(); }
 
 private:
@@ -3812,25 +3829,17 @@ public:
     /// first payloads were recorded by parse(), so stepping costs no framing;
     /// past them (more than max_indexed_payloads payloads, or offsets past
     /// 65535) each step frames the next payload.
-    class payload_iterator {
+    class payload_cursor {
     public:
         using value_type = chain_entry;
-        using difference_type = std::ptrdiff_t;
-        constexpr payload_iterator() noexcept = default;
-        constexpr payload_iterator(const message_view* m, std::size_t k) noexcept : m_msg(m), m_k(k) { load(); }
-        constexpr const chain_entry& operator*() const noexcept { return m_entry; }
-        constexpr const chain_entry* operator->() const noexcept { return &m_entry; }
-        constexpr payload_iterator& operator++() noexcept {
+        constexpr payload_cursor() noexcept = default;
+        constexpr payload_cursor(const message_view* m, std::size_t k) noexcept : m_msg(m), m_k(k) { load(); }
+        [[nodiscard]] constexpr const chain_entry& current() const noexcept { return m_entry; }
+        constexpr void advance() noexcept {
             ++m_k;
             load();
-            return *this;
         }
-        constexpr payload_iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const payload_iterator& o) const noexcept { return m_k == o.m_k; }
+        [[nodiscard]] constexpr std::size_t position() const noexcept { return m_k; }
 
     private:
         constexpr void load() noexcept {
@@ -3844,7 +3853,7 @@ public:
             std::size_t end = all.size();
             if (m_k + 1 < m_msg->payload_count()) {
                 end = m_k < m_msg->m_indexed ? m_msg->m_offsets[m_k]
-                                                 : at + (*message_framer{}(t, all.subspan(at), errc::truncated)).size;
+                                             : at + (*message_framer{}(t, all.subspan(at), errc::truncated)).size;
             }
             m_entry = chain_entry{t, at, all.subspan(at, end - at)};
         }
@@ -3852,6 +3861,7 @@ public:
         std::size_t m_k = 0;
         chain_entry m_entry{};
     };
+    using payload_iterator = cursor_iterator<payload_cursor>;
 
     /// The payloads after the header, in order. The range holds a copy of the
     /// view, so it stays valid as long as the message bytes do.
@@ -3903,8 +3913,10 @@ private:
     /// outlives the loop).
     struct own_range {
         const message_view* m;
-        [[nodiscard]] constexpr payload_iterator begin() const noexcept { return {m, 0}; }
-        [[nodiscard]] constexpr payload_iterator end() const noexcept { return {m, m->payload_count()}; }
+        [[nodiscard]] constexpr payload_iterator begin() const noexcept { return payload_iterator({m, 0}); }
+        [[nodiscard]] constexpr payload_iterator end() const noexcept {
+            return payload_iterator({m, m->payload_count()});
+        }
     };
     [[nodiscard]] constexpr own_range own_payloads() const noexcept { return {this}; }
 
@@ -3932,9 +3944,11 @@ private:
 class message_payload_range {
 public:
     constexpr explicit message_payload_range(const message_view& m) noexcept : m_msg(m) {}
-    [[nodiscard]] constexpr message_view::payload_iterator begin() const noexcept { return {&m_msg, 0}; }
+    [[nodiscard]] constexpr message_view::payload_iterator begin() const noexcept {
+        return message_view::payload_iterator({&m_msg, 0});
+    }
     [[nodiscard]] constexpr message_view::payload_iterator end() const noexcept {
-        return {&m_msg, m_msg.payload_count()};
+        return message_view::payload_iterator({&m_msg, m_msg.payload_count()});
     }
 
 private:

@@ -134,47 +134,39 @@ public:
     constexpr chain_range(bytes_view in, std::size_t pos, payload_type first) noexcept
         : m_in(in), m_pos(pos), m_first(first) {}
 
-    class iterator {
+    /// The payload at a place in the chain and the type of the next one.
+    class cursor {
     public:
         using value_type = chain_entry;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr iterator(bytes_view in, std::size_t pos, payload_type t) noexcept : m_in(in), m_pos(pos), m_t(t) {
-            load();
-        }
-        constexpr const chain_entry& operator*() const noexcept { return m_entry; }
-        constexpr const chain_entry* operator->() const noexcept { return &m_entry; }
-        constexpr iterator& operator++() noexcept {
-            m_pos += m_entry.bytes.size();
+        constexpr cursor() noexcept = default;
+        constexpr cursor(bytes_view in, std::size_t pos, payload_type t) noexcept : m_in(in), m_t(t) { load(pos); }
+        [[nodiscard]] constexpr const chain_entry& current() const noexcept { return m_entry; }
+        constexpr void advance() noexcept {
             m_t = m_next;
-            load();
-            return *this;
+            load(m_entry.offset + m_entry.bytes.size());
         }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept {
-            return m_t == payload_type::last ? o.m_t == payload_type::last : m_pos == o.m_pos && m_t == o.m_t;
+        /// The offset of the current payload; past the end: the largest value.
+        [[nodiscard]] constexpr std::size_t position() const noexcept {
+            return m_t == payload_type::last ? static_cast<std::size_t>(-1) : m_entry.offset;
         }
 
     private:
-        constexpr void load() noexcept {
+        constexpr void load(std::size_t pos) noexcept {
             if (m_t == payload_type::last) {
                 return;
             }
-            const auto f = *Frame{}(m_t, m_in.subspan(m_pos), errc::truncated);
-            m_entry = chain_entry{m_t, m_pos, m_in.subspan(m_pos, f.size)};
+            const auto f = *Frame{}(m_t, m_in.subspan(pos), errc::truncated);
+            m_entry = chain_entry{m_t, pos, m_in.subspan(pos, f.size)};
             m_next = f.next;
         }
         bytes_view m_in{};
-        std::size_t m_pos = 0;
         payload_type m_t = payload_type::last;
         payload_type m_next = payload_type::last;
         chain_entry m_entry{};
     };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_in, m_pos, m_first); }
+    using iterator = cursor_iterator<cursor>;
+
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(cursor(m_in, m_pos, m_first)); }
     [[nodiscard]] constexpr iterator end() const noexcept { return iterator(); }
 
 private:

@@ -105,6 +105,37 @@ struct decoded {
     std::size_t size;
 };
 
+/// The forward iterator of every range over validated bytes (decoded
+/// sequences, payload chains, a message's payloads). The Cursor holds the
+/// place and the element there: `current()` gives the element, `advance()`
+/// moves on, `position()` tells places apart (end compares equal to the
+/// place past the last element).
+template <class Cursor>
+class cursor_iterator {
+public:
+    using value_type = typename Cursor::value_type;
+    using difference_type = std::ptrdiff_t;
+    constexpr cursor_iterator() noexcept = default;
+    constexpr explicit cursor_iterator(const Cursor& c) noexcept : m_cursor(c) {}
+    constexpr const value_type& operator*() const noexcept { return m_cursor.current(); }
+    constexpr const value_type* operator->() const noexcept { return &m_cursor.current(); }
+    constexpr cursor_iterator& operator++() noexcept {
+        m_cursor.advance();
+        return *this;
+    }
+    constexpr cursor_iterator operator++(int) noexcept {
+        auto old = *this;
+        ++*this;
+        return old;
+    }
+    constexpr bool operator==(const cursor_iterator& o) const noexcept {
+        return m_cursor.position() == o.m_cursor.position();
+    }
+
+private:
+    Cursor m_cursor{};
+};
+
 /// A forward range over a validated sequence of variable-size elements
 /// (SP parameters, Key ID sub-payloads, GENERIC-ID blocks, Key data
 /// sub-payloads). `Decoder::decode(rest)` returns the element at the front of
@@ -115,25 +146,18 @@ public:
     using value_type = typename Decoder::value_type;
     constexpr explicit decoded_range(bytes_view data MIKEY_LIFETIMEBOUND) noexcept : m_data(data) {}
 
-    class iterator {
+    /// The unread bytes and the element at their front.
+    class cursor {
     public:
         using value_type = typename Decoder::value_type;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(bytes_view rest) noexcept : m_rest(rest) { load(); }
-        constexpr const value_type& operator*() const noexcept { return m_value; }
-        constexpr const value_type* operator->() const noexcept { return &m_value; }
-        constexpr iterator& operator++() noexcept {
+        constexpr cursor() noexcept = default;
+        constexpr explicit cursor(bytes_view rest) noexcept : m_rest(rest) { load(); }
+        [[nodiscard]] constexpr const value_type& current() const noexcept { return m_value; }
+        constexpr void advance() noexcept {
             m_rest = m_rest.subspan(m_size);
             load();
-            return *this;
         }
-        constexpr iterator operator++(int) noexcept {
-            auto old = *this;
-            ++*this;
-            return old;
-        }
-        constexpr bool operator==(const iterator& o) const noexcept { return m_rest.size() == o.m_rest.size(); }
+        [[nodiscard]] constexpr std::size_t position() const noexcept { return m_rest.size(); }
 
     private:
         constexpr void load() noexcept {
@@ -147,9 +171,10 @@ public:
         value_type m_value{};
         std::size_t m_size = 0;
     };
+    using iterator = cursor_iterator<cursor>;
 
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(m_data); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(m_data.last(0)); }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(cursor(m_data)); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(cursor(m_data.last(0))); }
     /// The bytes of the whole sequence.
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_data; }
 
