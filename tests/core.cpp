@@ -115,10 +115,14 @@ TEST_CASE("errc names, fatality and wire mapping") {
     CHECK(wire_error(errc::auth_failure) == error_no::auth_failure);
     CHECK(wire_error(errc::truncated) == error_no::unspecified);
     CHECK_FALSE(wire_error(errc::buffer_too_small).has_value());
-    // Every code has a distinct name.
-    for (int a = 0; a <= static_cast<int>(errc::crypto_backend_failure); ++a) {
+    CHECK(to_string(errc::conflicting_alternatives) == "conflicting_alternatives");
+    CHECK(is_fatal(errc::conflicting_alternatives));
+    CHECK(wire_error(errc::conflicting_alternatives) == error_no::unspecified);
+    CHECK(wire_error(errc::duplicate_payload) == error_no::unspecified);
+    // Every code has a distinct name (algorithm_too_weak is the last).
+    for (int a = 0; a <= static_cast<int>(errc::algorithm_too_weak); ++a) {
         CHECK(to_string(static_cast<errc>(a)) != "unknown_errc");
-        for (int b = a + 1; b <= static_cast<int>(errc::crypto_backend_failure); ++b) {
+        for (int b = a + 1; b <= static_cast<int>(errc::algorithm_too_weak); ++b) {
             CHECK(to_string(static_cast<errc>(a)) != to_string(static_cast<errc>(b)));
         }
     }
