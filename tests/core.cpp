@@ -2,6 +2,9 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <type_traits>
+#include <vector>
+
 #include <mikey/core/errc.hpp>
 #include <mikey/core/reader.hpp>
 #include <mikey/core/result.hpp>
@@ -22,6 +25,14 @@ TEST_CASE("byte_reader reads big-endian fields and stops at the end") {
     CHECK(r.failed());
     CHECK(r.error() == failure{errc::truncated, 7});
 }
+
+// A reader keeps a view of its input: named buffers and spans, never
+// temporaries of owning containers (tests/compile_fail/reader_from_temporary.cpp).
+static_assert(std::is_constructible_v<byte_reader, bytes_view>);
+static_assert(std::is_constructible_v<byte_reader, const std::vector<std::uint8_t>&>);
+static_assert(std::is_constructible_v<byte_reader, std::array<std::uint8_t, 4>&>);
+static_assert(!std::is_constructible_v<byte_reader, std::vector<std::uint8_t>>);
+static_assert(!std::is_constructible_v<byte_reader, std::array<std::uint8_t, 4>>);
 
 TEST_CASE("byte_reader errors are sticky and keep the first offset") {
     const std::array<std::uint8_t, 3> in{0xAA, 0xBB, 0xCC};

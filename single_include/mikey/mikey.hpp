@@ -49,7 +49,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ranges>
 #include <span>
+#include <type_traits>
 
 namespace mikey {
 
@@ -59,6 +61,17 @@ using bytes_view = std::span<const std::uint8_t>;
 
 /// A writable byte span supplied by the caller (output buffers, key outputs).
 using mutable_bytes = std::span<std::uint8_t>;
+
+namespace detail {
+/// An rvalue of an owning byte container (a temporary std::vector, std::array,
+/// std::string ...): anything that keeps a bytes_view into it would dangle.
+/// Functions that keep their input take a deleted overload constrained on it
+/// (byte_reader's constructor, the views' parse(): MIKEY_REFUSE_TEMPORARIES).
+/// Spans and other borrowed ranges are not owning and stay accepted.
+template <class C>
+concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contiguous_range<C> &&
+                           !std::ranges::borrowed_range<C>;
+}  // namespace detail
 
 /// True when both spans hold the same bytes. Not constant time: use the
 /// crypto backend's compare for secrets.
@@ -894,6 +907,14 @@ public:
     constexpr explicit byte_reader(bytes_view in MIKEY_LIFETIMEBOUND, errc underrun = errc::truncated) noexcept
         : m_in(in), m_underrun(underrun) {}
 
+    /// A reader keeps a view of its input: a temporary buffer (an rvalue
+    /// std::vector, std::array, std::string ...) would be destroyed at the end
+    /// of the statement, so reading from one does not compile. Spans, and
+    /// named buffers, are taken by the constructor above.
+    template <class C>
+        requires detail::owning_temporary<C>
+    explicit byte_reader(C&&, errc = errc::truncated) = delete;
+
     MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(be(1)); }
     MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(be(2)); }
     MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(be(4)); }
@@ -1166,17 +1187,10 @@ using identity = strong_bytes<identity_tag>;
 
 namespace mikey {
 
-namespace detail {
-/// An rvalue of an owning byte container (a temporary std::vector, std::array,
-/// std::string ...): a view parsed from it would dangle.
-template <class C>
-concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contiguous_range<C> &&
-                           !std::ranges::borrowed_range<C>;
-}  // namespace detail
-
 /// Declares, inside a view class, a deleted parse() for temporaries: parsing
 /// `std::vector<std::uint8_t>{...}` does not compile, since the view would
-/// point into a buffer destroyed at the end of the statement.
+/// point into a buffer destroyed at the end of the statement
+/// (detail::owning_temporary, core/bytes.hpp).
 #define MIKEY_REFUSE_TEMPORARIES(View)                                 \
     template <class C>                                                 \
         requires ::mikey::detail::owning_temporary<C>                  \
