@@ -23,28 +23,8 @@
 
 namespace mikey_fuzz {
 
-inline constexpr const message_schema* all_schemas[] = {
-    &schemas::psk_init,
-    &schemas::psk_verification,
-    &schemas::pk_init,
-    &schemas::pk_verification,
-    &schemas::dh_init,
-    &schemas::dh_response,
-    &schemas::error,
-    &schemas::ticket_error,
-    &schemas::request_init_psk,
-    &schemas::request_init_pk,
-    &schemas::request_resp,
-    &schemas::transfer_init,
-    &schemas::transfer_resp,
-    &schemas::transfer_init_update,
-    &schemas::transfer_init_update_by_responder,
-    &schemas::transfer_resp_update,
-    &schemas::transfer_resp_update_by_responder,
-    &schemas::resolve_init_psk,
-    &schemas::resolve_init_pk,
-    &schemas::resolve_resp,
-};
+/// Every schema the library has.
+inline constexpr std::span<const message_schema* const> all_schemas = schemas::all;
 
 /// The MAC / signature coverage stays inside the message, ends where the MAC
 /// field starts, and the MAC field runs to the end of the message.
@@ -124,44 +104,79 @@ inline std::size_t item_max(const schema_item& it) noexcept {
     return it.occ == occurs::once || it.occ == occurs::optional ? 1 : static_cast<std::size_t>(-1);
 }
 
+/// The schema's groups (alternatives "[A|B]"), numbered 0 .. count-1 by first
+/// appearance: bit[j] is item j's group bit, 0 for ungrouped items.
+struct group_bits {
+    std::vector<std::uint32_t> bit;
+    std::size_t count = 0;
+};
+inline group_bits groups_of(std::span<const schema_item> items) {
+    group_bits g;
+    std::vector<std::uint8_t> ids;
+    for (const auto& it : items) {
+        std::uint32_t b = 0;
+        if (it.group != 0) {
+            std::size_t k = 0;
+            while (k < ids.size() && ids[k] != it.group) {
+                ++k;
+            }
+            if (k == ids.size()) {
+                ids.push_back(it.group);
+            }
+            b = 1u << k;
+        }
+        g.bit.push_back(b);
+    }
+    g.count = ids.size();
+    return g;
+}
+
 /// Reference for the strict composition rule, written independently of
 /// check_schema: the schema read as the regular expression the RFCs write
-/// (X, [X], {X}, (X) in order), matched with backtracking (memoised).
+/// (X, [X], {X}, (X) in order; items of one group are alternatives, of which
+/// at most one takes entries), matched with backtracking (memoised).
 inline bool oracle_strict(const std::vector<schema_entry>& seq, std::span<const schema_item> items) {
     const std::size_t n = seq.size();
     const std::size_t m = items.size();
-    // memo[(i * (m + 1)) + j]: 0 unknown, 1 no match, 2 match of seq[i..] against items[j..].
-    std::vector<std::uint8_t> memo((n + 1) * (m + 1), 0);
-    auto match = [&](auto&& self, std::size_t i, std::size_t j) -> bool {
+    const auto groups = groups_of(items);
+    const std::size_t masks = std::size_t{1} << groups.count;
+    // memo[((i * (m + 1)) + j) * masks + used]: 0 unknown, 1 no match, 2 match of
+    // seq[i..] against items[j..] when the groups in `used` are taken.
+    std::vector<std::uint8_t> memo((n + 1) * (m + 1) * masks, 0);
+    auto match = [&](auto&& self, std::size_t i, std::size_t j, std::uint32_t used) -> bool {
         if (j == m) {
             return i == n;
         }
-        auto& slot = memo[i * (m + 1) + j];
+        auto& slot = memo[(i * (m + 1) + j) * masks + used];
         if (slot != 0) {
             return slot == 2;
         }
+        const std::uint32_t g = groups.bit[j];
+        const std::size_t max = (used & g) != 0 ? 0 : item_max(items[j]);
         bool ok = false;
-        // Take c = 0, 1, ... consecutive entries for item j.
+        // Take c = 0, 1, ... consecutive entries for item j (taking any claims its group).
         for (std::size_t c = 0;; ++c) {
-            if (c >= item_min(items[j]) && self(self, i + c, j + 1)) {
+            if (c >= item_min(items[j]) && self(self, i + c, j + 1, c > 0 ? used | g : used)) {
                 ok = true;
                 break;
             }
-            if (c == item_max(items[j]) || i + c == n || !item_matches(items[j], seq[i + c])) {
+            if (c == max || i + c == n || !item_matches(items[j], seq[i + c])) {
                 break;
             }
         }
         slot = ok ? 2 : 1;
         return ok;
     };
-    return match(match, 0, 0);
+    return match(match, 0, 0, 0);
 }
 
 /// Reference for the lenient composition rule: order free, entries no item
 /// matches are ignored; the entries that match an item can be shared out so
-/// that every item gets between its minimum and maximum. Returns nullopt when
-/// the schema's items overlap in a way this reference does not handle
-/// (entries whose sets of matching items differ but intersect).
+/// that every item gets between its minimum and maximum, and for each group
+/// (alternative) one item or none is chosen, the others getting nothing (an
+/// entry that only they match is not ignored: it makes that choice fail).
+/// Returns nullopt when the schema's items overlap in a way this reference
+/// does not handle (entries whose sets of matching items differ but intersect).
 inline std::optional<bool> oracle_lenient(const std::vector<schema_entry>& seq, std::span<const schema_item> items) {
     // Each entry's set of matching items (schemas have at most 16 items).
     std::vector<std::uint32_t> masks;
@@ -191,25 +206,54 @@ inline std::optional<bool> oracle_lenient(const std::vector<schema_entry>& seq, 
         }
         covered |= mask;
     }
-    for (const auto& [mask, count] : groups) {
-        std::size_t lo = 0;
-        std::size_t hi = 0;
-        for (std::size_t j = 0; j < items.size(); ++j) {
-            if ((mask >> j & 1u) != 0) {
-                lo += item_min(items[j]);
-                hi = item_max(items[j]) == static_cast<std::size_t>(-1) ? hi + count : hi + item_max(items[j]);
-            }
-        }
-        if (count < lo || count > hi) {
-            return false;
-        }
-    }
     for (std::size_t j = 0; j < items.size(); ++j) {
         if ((covered >> j & 1u) == 0 && item_min(items[j]) > 0) {
             return false;
         }
     }
-    return true;
+    // off: the grouped items not chosen; every combination of choices is tried.
+    const auto alternatives = groups_of(items);
+    std::vector<std::size_t> members(alternatives.count, 0);  // items per group
+    for (const auto b : alternatives.bit) {
+        for (std::size_t k = 0; k < alternatives.count; ++k) {
+            members[k] += (b >> k & 1u) != 0 ? 1 : 0;
+        }
+    }
+    std::vector<std::size_t> choice(alternatives.count, 0);  // 0: none, c: the c-th item of the group
+    for (;;) {
+        std::uint32_t off = 0;
+        std::vector<std::size_t> nth(alternatives.count, 0);
+        for (std::size_t j = 0; j < items.size(); ++j) {
+            for (std::size_t k = 0; k < alternatives.count; ++k) {
+                if ((alternatives.bit[j] >> k & 1u) != 0 && ++nth[k] != choice[k]) {
+                    off |= 1u << j;
+                }
+            }
+        }
+        bool fits = true;
+        for (const auto& [mask, count] : groups) {
+            std::size_t lo = 0;
+            std::size_t hi = 0;
+            for (std::size_t j = 0; j < items.size(); ++j) {
+                if ((mask >> j & 1u) != 0 && (off >> j & 1u) == 0) {
+                    lo += item_min(items[j]);
+                    hi = item_max(items[j]) == static_cast<std::size_t>(-1) ? hi + count : hi + item_max(items[j]);
+                }
+            }
+            fits = fits && count >= lo && count <= hi;
+        }
+        if (fits) {
+            return true;
+        }
+        // The next combination of choices.
+        std::size_t k = 0;
+        while (k < alternatives.count && ++choice[k] > members[k]) {
+            choice[k++] = 0;
+        }
+        if (k == alternatives.count) {
+            return false;
+        }
+    }
 }
 
 /// Every schema, strict and lenient: no crash, deterministic, offsets
@@ -252,7 +296,7 @@ inline void check_schemas(const message_view& m, bytes_view in) {
         const bool ref_strict = oracle_strict(seq, s->items);
         const auto composition = [](errc e) {
             return e == errc::missing_payload || e == errc::unexpected_payload || e == errc::duplicate_payload ||
-                   e == errc::payload_order;
+                   e == errc::payload_order || e == errc::conflicting_alternatives;
         };
         if (strict) {
             MIKEY_FUZZ_CHECK(ref_strict);

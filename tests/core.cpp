@@ -2,6 +2,9 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <type_traits>
+#include <vector>
+
 #include <mikey/core/errc.hpp>
 #include <mikey/core/reader.hpp>
 #include <mikey/core/result.hpp>
@@ -22,6 +25,14 @@ TEST_CASE("byte_reader reads big-endian fields and stops at the end") {
     CHECK(r.failed());
     CHECK(r.error() == failure{errc::truncated, 7});
 }
+
+// A reader keeps a view of its input: named buffers and spans, never
+// temporaries of owning containers (tests/compile_fail/reader_from_temporary.cpp).
+static_assert(std::is_constructible_v<byte_reader, bytes_view>);
+static_assert(std::is_constructible_v<byte_reader, const std::vector<std::uint8_t>&>);
+static_assert(std::is_constructible_v<byte_reader, std::array<std::uint8_t, 4>&>);
+static_assert(!std::is_constructible_v<byte_reader, std::vector<std::uint8_t>>);
+static_assert(!std::is_constructible_v<byte_reader, std::array<std::uint8_t, 4>>);
 
 TEST_CASE("byte_reader errors are sticky and keep the first offset") {
     const std::array<std::uint8_t, 3> in{0xAA, 0xBB, 0xCC};
@@ -115,10 +126,14 @@ TEST_CASE("errc names, fatality and wire mapping") {
     CHECK(wire_error(errc::auth_failure) == error_no::auth_failure);
     CHECK(wire_error(errc::truncated) == error_no::unspecified);
     CHECK_FALSE(wire_error(errc::buffer_too_small).has_value());
-    // Every code has a distinct name.
-    for (int a = 0; a <= static_cast<int>(errc::crypto_backend_failure); ++a) {
+    CHECK(to_string(errc::conflicting_alternatives) == "conflicting_alternatives");
+    CHECK(is_fatal(errc::conflicting_alternatives));
+    CHECK(wire_error(errc::conflicting_alternatives) == error_no::unspecified);
+    CHECK(wire_error(errc::duplicate_payload) == error_no::unspecified);
+    // Every code has a distinct name (algorithm_too_weak is the last).
+    for (int a = 0; a <= static_cast<int>(errc::algorithm_too_weak); ++a) {
         CHECK(to_string(static_cast<errc>(a)) != "unknown_errc");
-        for (int b = a + 1; b <= static_cast<int>(errc::crypto_backend_failure); ++b) {
+        for (int b = a + 1; b <= static_cast<int>(errc::algorithm_too_weak); ++b) {
             CHECK(to_string(static_cast<errc>(a)) != to_string(static_cast<errc>(b)));
         }
     }

@@ -1,5 +1,7 @@
-// Message schemas (RFC 3830 §3, RFC 6043 §4.2, §5.2, §5.4).
+// Message schemas (RFC 3830 §3, §5.1.2, RFC 6043 §4.2, §5.2, §5.4).
 #include "wire_helpers.hpp"
+
+#include <initializer_list>
 
 using namespace mikey;
 using samples::bytes;
@@ -9,6 +11,19 @@ failure check(const bytes& wire, const message_schema& s, schema_check mode = sc
     const auto m = message_view::parse(wire);
     REQUIRE_MESSAGE(m, to_string(m.error()));
     return check_schema(*m, s, mode).error_info();
+}
+/// The offset of the index-th payload after the HDR (the T is payload 0).
+std::size_t offset_of(const bytes& wire, std::size_t index) {
+    const auto m = message_view::parse(wire);
+    REQUIRE(m);
+    std::size_t i = 0;
+    for (const auto& e : m->payloads()) {
+        if (i++ == index) {
+            return e.offset;
+        }
+    }
+    FAIL("the message has no payload ", index);
+    return 0;
 }
 const auto randri = samples::randr(rand_role::randri, samples::rand_i);
 const auto alice = samples::idr(id_role::idri, "sip:alice@example.org");
@@ -133,23 +148,263 @@ TEST_CASE("TRANSFER_INIT and RESOLVE_INIT need Initiator Data when forking (RFC 
     CHECK(check(rr, schemas::request_resp) == failure{});
 }
 
-TEST_CASE("regression: DH R_MESSAGE with IDi alone (found by fuzz_messages)") {
-    // RFC 3830 §3.3: R_MESSAGE = HDR, T, [IDr|CERTr], IDi, DHr, DHi, SIGNr
-    const bytes dh_value(96, 1);  // builders hold views: the value must outlive them
-    const dh_builder dh{dh_group::oakley_1, dh_value, {}};
-    const sign_builder sign{sign_type::rsa_pss, samples::signature};
-    const id_builder idi{{}, id_type::uri, samples::text("sip:a@x")};
-    const id_builder idr{{}, id_type::uri, samples::text("sip:b@x")};
-    const cert_builder cert{{}, cert_type::x509v3, samples::cert};
+// --- alternatives "[A|B]" ----------------------------------------------------
+
+namespace {
+// The tables as they were before alternatives could be expressed: each test
+// below shows a message they accepted and the RFC does not allow.
+namespace old {
+using enum occurs;
+using P = payload_type;
+constexpr schema_item pk_init_items[] = {{P::t, once},     {P::rand, once},      {P::id, optional},
+                                         {P::cert, any},   {P::id, optional},    {P::sp, any},
+                                         {P::kemac, once}, {P::chash, optional}, {P::pke, once},
+                                         {P::sign, once}};
+constexpr schema_item dh_init_items[] = {{P::t, once},      {P::rand, once}, {P::id, optional}, {P::cert, any},
+                                         {P::id, optional}, {P::sp, any},    {P::dh, once},     {P::sign, once}};
+constexpr schema_item dh_response_items[] = {{P::t, once},  {P::cert, any}, {P::id, at_least_once},
+                                             {P::dh, once}, {P::dh, once},  {P::sign, once}};
+constexpr schema_item error_items[] = {{P::t, once}, {P::err, any}, {P::sp, any}, {P::v, optional},
+                                       {P::sign, optional}};
+constexpr schema_item ticket_error_items[] = {{P::t, once}, {P::err, at_least_once}, {P::sp, any},
+                                              {P::v, optional}, {P::sign, optional}};
+constexpr message_schema pk_init{"old PK I_MESSAGE", data_type::pk_init, pk_init_items};
+constexpr message_schema dh_init{"old DH I_MESSAGE", data_type::dh_init, dh_init_items};
+constexpr message_schema dh_response{"old DH R_MESSAGE", data_type::dh_response, dh_response_items};
+constexpr message_schema error{"old Error", data_type::error, error_items, false, false, false, false};
+constexpr message_schema ticket_error{"old MIKEY-TICKET Error", data_type::error, ticket_error_items,
+                                      false, false, false, false};
+}  // namespace old
+
+constexpr schema_check both_modes[] = {schema_check::strict, schema_check::lenient};
+
+// Payloads of the RFC 3830 messages (builders hold views into samples' static bytes).
+const id_builder id_a{{}, id_type::uri, samples::text("sip:a@x")};
+const id_builder id_b{{}, id_type::uri, samples::text("sip:b@x")};
+const id_builder id_c{{}, id_type::uri, samples::text("sip:c@x")};
+const cert_builder cert1{{}, cert_type::x509v3, samples::cert};
+const cert_builder cert2{{}, cert_type::x509v3, samples::signature};  // a second certificate of the chain
+const rand_builder rand_p{{}, samples::rand_i};
+const dh_builder dh{dh_group::oakley_5, samples::dh_value, {}};
+const sign_builder sign{sign_type::rsa_pss, samples::signature};
+const kemac_builder kemac{encr_alg::aes_cm_128, samples::encrypted, mac_alg::hmac_sha_1_160, samples::mac20};
+const pke_builder pke{pke_cache::no_cache, samples::envelope};
+const err_builder err{error_no::invalid_sp};
+}  // namespace
+
+static_assert(schemas::dh_response.items.size() == 7);
+static_assert(schemas::pk_init.items[2].group != 0 && schemas::pk_init.items[2].group == schemas::pk_init.items[3].group);
+static_assert(schemas::pk_init.items[4].group == 0);
+
+// detail::unambiguous rejects the tables check_schema could not check without
+// looking ahead: the static_assert in schema.hpp guards every real table.
+namespace {
+namespace bad {
+using enum occurs;
+using P = payload_type;
+// The RFC's own layout of the DH R_MESSAGE: a lone IDi would fill [IDr|CERTr].
+constexpr schema_item rfc_layout[] = {{P::t, once}, {P::id, optional, 0, 1}, {P::cert, any, 0, 1}, {P::id, once}};
+// A grouped item before another that takes the same payloads, with its group after it.
+constexpr schema_item claims_group[] = {{P::id, optional, 0, 1}, {P::id, optional}, {P::cert, any, 0, 1}};
+// Two groups that share a payload type.
+constexpr schema_item two_groups[] = {{P::id, optional, 0, 1}, {P::v, optional, 0, 1},
+                                      {P::id, optional, 0, 2}, {P::sign, optional, 0, 2}};
+// A mandatory branch, and a group of one.
+constexpr schema_item mandatory_branch[] = {{P::v, once, 0, 1}, {P::sign, optional, 0, 1}};
+constexpr schema_item lone_branch[] = {{P::t, once}, {P::v, optional, 0, 1}};
+// (X) before a mandatory X.
+constexpr schema_item repeat_then_once[] = {{P::id, at_least_once}, {P::id, once}};
+// Group id out of range.
+constexpr schema_item big_group[] = {{P::v, optional, 0, max_schema_groups}, {P::sign, optional, 0, max_schema_groups}};
+constexpr bool rejects(std::span<const schema_item> items) {
+    return !detail::unambiguous(message_schema{"bad", data_type::error, items});
+}
+}  // namespace bad
+}  // namespace
+static_assert(bad::rejects(bad::rfc_layout) && bad::rejects(bad::claims_group) && bad::rejects(bad::two_groups) &&
+              bad::rejects(bad::mandatory_branch) && bad::rejects(bad::lone_branch) &&
+              bad::rejects(bad::repeat_then_once) && bad::rejects(bad::big_group));
+static_assert(detail::unambiguous(schemas::dh_response) && detail::unambiguous(schemas::error));
+
+TEST_CASE("DH R_MESSAGE = HDR, T, [IDr|CERTr], IDi, DHr, DHi, SIGNr (RFC 3830 §3.3)") {
     const auto hdr = samples::hdr(data_type::dh_response);
-    const auto only_idi = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(idi).add(dh).add(dh).add(sign); });
-    const auto idr_idi = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(idr).add(idi).add(dh).add(dh).add(sign); });
-    const auto cert_idi = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(cert).add(idi).add(dh).add(dh).add(sign); });
-    const auto no_id = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(dh).add(dh).add(sign); });
-    for (const auto mode : {schema_check::strict, schema_check::lenient}) {
-        CHECK(check(only_idi, schemas::dh_response, mode) == failure{});
-        CHECK(check(idr_idi, schemas::dh_response, mode) == failure{});
-        CHECK(check(cert_idi, schemas::dh_response, mode) == failure{});
-        CHECK(check(no_id, schemas::dh_response, mode).code == errc::missing_payload);
+    SUBCASE("the valid forms (regression: IDi alone, found by fuzz_messages)") {
+        const auto only_idi = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(id_a).add(dh).add(dh).add(sign); });
+        const auto idr_idi = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(id_b).add(id_a).add(dh).add(dh).add(sign); });
+        const auto cert_idi = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(cert1).add(id_a).add(dh).add(dh).add(sign); });
+        const auto chain_idi = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(cert1).add(cert2).add(id_a).add(dh).add(dh).add(sign); });
+        for (const auto mode : both_modes) {
+            CHECK(check(only_idi, schemas::dh_response, mode) == failure{});
+            CHECK(check(idr_idi, schemas::dh_response, mode) == failure{});
+            CHECK(check(cert_idi, schemas::dh_response, mode) == failure{});
+            CHECK(check(chain_idi, schemas::dh_response, mode) == failure{});
+        }
+        // In any order, the certificate may come after the ID.
+        const auto idi_cert = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(id_a).add(cert1).add(dh).add(dh).add(sign); });
+        CHECK(check(idi_cert, schemas::dh_response, schema_check::lenient) == failure{});
+        CHECK(check(idi_cert, schemas::dh_response) == failure{errc::payload_order, offset_of(idi_cert, 2)});
+    }
+    SUBCASE("no ID") {
+        const auto no_id = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(dh).add(dh).add(sign); });
+        // Strictly IDi is missing when DHr comes; in any order, at the end.
+        CHECK(check(no_id, schemas::dh_response) == failure{errc::missing_payload, offset_of(no_id, 1)});
+        CHECK(check(no_id, schemas::dh_response, schema_check::lenient) == failure{errc::missing_payload, no_id.size()});
+    }
+    SUBCASE("CERTr together with IDr") {
+        const auto w = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(cert1).add(id_b).add(id_a).add(dh).add(dh).add(sign); });
+        for (const auto mode : both_modes) {
+            CHECK(check(w, old::dh_response, mode) == failure{});
+            CHECK(check(w, schemas::dh_response, mode) == failure{errc::conflicting_alternatives, offset_of(w, 3)});
+        }
+        // In any order: the CERT last conflicts with the two IDs.
+        const auto late = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(id_b).add(id_a).add(dh).add(cert1).add(dh).add(sign); });
+        CHECK(check(late, old::dh_response, schema_check::lenient) == failure{});
+        CHECK(check(late, schemas::dh_response, schema_check::lenient) ==
+              failure{errc::conflicting_alternatives, offset_of(late, 4)});
+    }
+    SUBCASE("three IDs") {
+        const auto w = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(id_c).add(id_b).add(id_a).add(dh).add(dh).add(sign); });
+        for (const auto mode : both_modes) {
+            CHECK(check(w, old::dh_response, mode) == failure{});
+            CHECK(check(w, schemas::dh_response, mode) == failure{errc::duplicate_payload, offset_of(w, 3)});
+        }
+    }
+}
+
+TEST_CASE("PK and DH I_MESSAGE: [IDi|CERTi], [IDr] (RFC 3830 §3.2, §3.3)") {
+    // The payloads after the identities: KEMAC, PKE, SIGNi (PK) or DHi, SIGNi (DH).
+    struct variant {
+        const message_schema& now;
+        const message_schema& before;
+        data_type type;
+    };
+    for (const variant v : {variant{schemas::pk_init, old::pk_init, data_type::pk_init},
+                            variant{schemas::dh_init, old::dh_init, data_type::dh_init}}) {
+        CAPTURE(v.now.name);
+        const auto hdr = samples::hdr(v.type, true);
+        // ids: the payloads between RAND and the tail.
+        const auto make = [&](std::initializer_list<int> ids) {
+            return samples::build([&](auto& b) {
+                b.header(hdr).add(samples::t()).add(rand_p);
+                for (const int k : ids) {
+                    switch (k) {
+                        case 0: b.add(id_a); break;
+                        case 1: b.add(id_b); break;
+                        case 2: b.add(cert1); break;
+                        default: b.add(cert2); break;
+                    }
+                }
+                if (v.type == data_type::pk_init) {
+                    b.add(kemac).add(pke).add(sign);
+                } else {
+                    b.add(dh).add(sign);
+                }
+            });
+        };
+        enum { IDi = 0, IDr = 1, CERT = 2, CERT2 = 3 };
+        for (const auto mode : both_modes) {
+            CAPTURE(mode == schema_check::strict);
+            // Valid: nothing, IDi, IDi IDr, CERTi, CERTi IDr, a CERTi chain and IDr.
+            for (const auto& ok : {make({}), make({IDi}), make({IDi, IDr}), make({CERT}), make({CERT, IDr}),
+                                   make({CERT, CERT2, IDr})}) {
+                CHECK(check(ok, v.now, mode) == failure{});
+            }
+            // IDi, CERTi and IDr: accepted before, conflicting now. Strictly
+            // the first ID is IDi and the CERT conflicts with it; in any order
+            // the second ID does (one ID with a CERTi chain is IDr).
+            const auto idi_cert_idr = make({IDi, CERT, IDr});
+            CHECK(check(idi_cert_idr, v.before, mode) == failure{});
+            CHECK(check(idi_cert_idr, v.now, mode) ==
+                  failure{errc::conflicting_alternatives,
+                          offset_of(idi_cert_idr, mode == schema_check::strict ? 3 : 4)});
+            // Three IDs were and are a duplicate.
+            const auto three = make({IDi, IDr, IDi});
+            CHECK(check(three, v.now, mode) == failure{errc::duplicate_payload, offset_of(three, 4)});
+        }
+        // IDi then CERTi, accepted before. Strictly an ID before the CERT is
+        // IDi, so the CERT conflicts; in any order the ID is IDr (CERTi, IDr).
+        for (const auto& w : {make({IDi, CERT}), make({IDi, CERT, CERT2})}) {
+            CHECK(check(w, v.before) == failure{});
+            CHECK(check(w, v.now) == failure{errc::conflicting_alternatives, offset_of(w, 3)});
+            CHECK(check(w, v.now, schema_check::lenient) == failure{});
+        }
+        // ... but two IDs and a CERT conflict in any order.
+        const auto id_cert_id = make({IDr, CERT, IDi});
+        CHECK(check(id_cert_id, v.before, schema_check::lenient) == failure{});
+        CHECK(check(id_cert_id, v.now, schema_check::lenient) ==
+              failure{errc::conflicting_alternatives, offset_of(id_cert_id, 4)});
+    }
+}
+
+TEST_CASE("Error message = HDR, T, {ERR}, {SP}, [V|SIGNr] (RFC 3830 §5.1.2)") {
+    const std::span<const generic_id_block> map(&samples::cs_block, 1);  // SP needs a crypto session
+    const auto hdr = samples::hdr(data_type::error, false, map);
+    const auto t_only = samples::build([&](auto& b) { b.header(hdr).add(samples::t()); });
+    const auto with_v = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(err).add(samples::sp()).add(samples::v()); });
+    const auto with_sign = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(err).add(err).add(sign); });
+    const auto v_sign = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(err).add(samples::v()).add(sign); });
+    for (const auto mode : both_modes) {
+        CHECK(check(t_only, schemas::error, mode) == failure{});
+        CHECK(check(with_v, schemas::error, mode) == failure{});
+        CHECK(check(with_sign, schemas::error, mode) == failure{});
+        CHECK(check(v_sign, old::error, mode) == failure{});
+        CHECK(check(v_sign, schemas::error, mode) == failure{errc::conflicting_alternatives, offset_of(v_sign, 3)});
+    }
+    // (SIGN has no Next Payload field, RFC 3830 §6.5: it can only be last, so V after SIGN cannot be built.)
+    CHECK(schema_for(data_type::error) == &schemas::error);
+}
+
+TEST_CASE("MIKEY-TICKET Error messages (RFC 6043 §5.4)") {
+    const std::span<const generic_id_block> map(&samples::cs_block, 1);
+    const auto hdr = samples::hdr(data_type::error, false, map);
+    const auto plain = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(err); });
+    const auto err_v = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(err).add(err).add(samples::v()); });
+    const auto err_sign = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(err).add(sign); });
+    const auto err_sp_v = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(err).add(samples::sp()).add(samples::sp()).add(samples::v()); });
+    const auto err_v_sign = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(err).add(samples::v()).add(sign); });
+    const auto err_sp_sign = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(err).add(samples::sp()).add(sign); });
+    const auto no_err = samples::build([&](auto& b) { b.header(hdr).add(samples::t()).add(samples::v()); });
+    SUBCASE("Ticket Request and Resolve: HDR, T, (ERR), [V|SIGNx]") {
+        const auto& s = schemas::request_resolve_error;
+        for (const auto mode : both_modes) {
+            CHECK(check(plain, s, mode) == failure{});
+            CHECK(check(err_v, s, mode) == failure{});
+            CHECK(check(err_sign, s, mode) == failure{});
+            CHECK(check(err_v_sign, old::ticket_error, mode) == failure{});
+            CHECK(check(err_v_sign, s, mode) == failure{errc::conflicting_alternatives, offset_of(err_v_sign, 3)});
+        }
+        CHECK(check(no_err, s) == failure{errc::missing_payload, offset_of(no_err, 1)});
+        CHECK(check(no_err, s, schema_check::lenient) == failure{errc::missing_payload, no_err.size()});
+        // SP belongs to the Transfer form; "Unexpected payloads in the Error message SHOULD be ignored".
+        CHECK(check(err_sp_sign, old::ticket_error) == failure{});
+        CHECK(check(err_sp_sign, s) == failure{errc::unexpected_payload, offset_of(err_sp_sign, 2)});
+        CHECK(check(err_sp_sign, s, schema_check::lenient) == failure{});
+    }
+    SUBCASE("Ticket Transfer: HDR, T, (ERR), {SP}, [V]") {
+        const auto& s = schemas::transfer_error;
+        for (const auto mode : both_modes) {
+            CHECK(check(plain, s, mode) == failure{});
+            CHECK(check(err_v, s, mode) == failure{});
+            CHECK(check(err_sp_v, s, mode) == failure{});
+        }
+        CHECK(check(no_err, s) == failure{errc::missing_payload, offset_of(no_err, 1)});
+        CHECK(check(no_err, s, schema_check::lenient) == failure{errc::missing_payload, no_err.size()});
+        // No SIGN in the Transfer exchange's Error message.
+        CHECK(check(err_sign, old::ticket_error) == failure{});
+        CHECK(check(err_sign, s) == failure{errc::unexpected_payload, offset_of(err_sign, 2)});
+        CHECK(check(err_sp_sign, old::ticket_error) == failure{});
+        CHECK(check(err_sp_sign, s) == failure{errc::unexpected_payload, offset_of(err_sp_sign, 3)});
+        CHECK(check(err_v_sign, s) == failure{errc::unexpected_payload, offset_of(err_v_sign, 3)});
+    }
+}
+
+TEST_CASE("every schema is in schemas::all, once") {
+    CHECK(std::size(schemas::all) == 21);
+    for (std::size_t a = 0; a < std::size(schemas::all); ++a) {
+        CHECK(detail::unambiguous(*schemas::all[a]));
+        for (std::size_t b = a + 1; b < std::size(schemas::all); ++b) {
+            CHECK(schemas::all[a] != schemas::all[b]);
+            CHECK(schemas::all[a]->name != schemas::all[b]->name);
+        }
     }
 }

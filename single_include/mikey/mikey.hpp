@@ -58,7 +58,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ranges>
 #include <span>
+#include <type_traits>
 
 namespace mikey {
 
@@ -68,6 +70,17 @@ using bytes_view = std::span<const std::uint8_t>;
 
 /// A writable byte span supplied by the caller (output buffers, key outputs).
 using mutable_bytes = std::span<std::uint8_t>;
+
+namespace detail {
+/// An rvalue of an owning byte container (a temporary std::vector, std::array,
+/// std::string ...): anything that keeps a bytes_view into it would dangle.
+/// Functions that keep their input take a deleted overload constrained on it
+/// (byte_reader's constructor, the views' parse(): MIKEY_REFUSE_TEMPORARIES).
+/// Spans and other borrowed ranges are not owning and stay accepted.
+template <class C>
+concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contiguous_range<C> &&
+                           !std::ranges::borrowed_range<C>;
+}  // namespace detail
 
 /// True when both spans hold the same bytes. Not constant time: use the
 /// crypto backend's compare for secrets.
@@ -602,6 +615,7 @@ enum class errc : std::uint8_t {
     missing_payload,       ///< a mandatory payload is absent
     unexpected_payload,    ///< a payload the message type does not allow
     duplicate_payload,     ///< a payload that may appear once appears again
+    conflicting_alternatives, ///< both branches of an "[A|B]" (IDi and CERTi, V and SIGN; RFC 3830 §3.2, §5.1.2)
     payload_order,         ///< payloads out of the order the RFC gives (strict check only)
     wrong_last_payload,    ///< the message does not end with its V / SIGN / KEMAC
     sp_with_empty_map,     ///< SP payload with the Empty map (RFC 4563 §5)
@@ -678,6 +692,7 @@ enum class errc : std::uint8_t {
         case errc::missing_payload: return "missing_payload";
         case errc::unexpected_payload: return "unexpected_payload";
         case errc::duplicate_payload: return "duplicate_payload";
+        case errc::conflicting_alternatives: return "conflicting_alternatives";
         case errc::payload_order: return "payload_order";
         case errc::wrong_last_payload: return "wrong_last_payload";
         case errc::sp_with_empty_map: return "sp_with_empty_map";
@@ -756,6 +771,14 @@ enum class errc : std::uint8_t {
         case errc::flag_f_required_by_m:
         case errc::initiator_data_without_i:
         case errc::initiator_data_missing: return error_no::invalid_tppar;
+        // A message that breaks its composition: RFC 3830 §6.12 has no code
+        // for it but Unspecified error.
+        case errc::missing_payload:
+        case errc::unexpected_payload:
+        case errc::duplicate_payload:
+        case errc::conflicting_alternatives:
+        case errc::payload_order:
+        case errc::wrong_last_payload: return error_no::unspecified;
         default: return error_no::unspecified;
     }
 }
@@ -902,6 +925,14 @@ class byte_reader {
 public:
     constexpr explicit byte_reader(bytes_view in MIKEY_LIFETIMEBOUND, errc underrun = errc::truncated) noexcept
         : m_in(in), m_underrun(underrun) {}
+
+    /// A reader keeps a view of its input: a temporary buffer (an rvalue
+    /// std::vector, std::array, std::string ...) would be destroyed at the end
+    /// of the statement, so reading from one does not compile. Spans, and
+    /// named buffers, are taken by the constructor above.
+    template <class C>
+        requires detail::owning_temporary<C>
+    explicit byte_reader(C&&, errc = errc::truncated) = delete;
 
     MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(be(1)); }
     MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(be(2)); }
@@ -1181,17 +1212,10 @@ using identity = strong_bytes<identity_tag>;
 
 namespace mikey {
 
-namespace detail {
-/// An rvalue of an owning byte container (a temporary std::vector, std::array,
-/// std::string ...): a view parsed from it would dangle.
-template <class C>
-concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contiguous_range<C> &&
-                           !std::ranges::borrowed_range<C>;
-}  // namespace detail
-
 /// Declares, inside a view class, a deleted parse() for temporaries: parsing
 /// `std::vector<std::uint8_t>{...}` does not compile, since the view would
-/// point into a buffer destroyed at the end of the statement.
+/// point into a buffer destroyed at the end of the statement
+/// (detail::owning_temporary, core/bytes.hpp).
 #define MIKEY_REFUSE_TEMPORARIES(View)                                 \
     template <class C>                                                 \
         requires ::mikey::detail::owning_temporary<C>                  \
@@ -4094,8 +4118,9 @@ template <class... Bs>
 // #include "schema.hpp" (inlined)
 // ---- begin mikey/schema.hpp ----
 // mikey-ticket: message schemas as constexpr tables: which payloads a message
-// of each type carries, in which order, mandatory or optional (RFC 3830 §3,
-// §5.1.2; RFC 6043 §4.2, §5.2, §5.4), and the check that a message conforms.
+// of each type carries, in which order, mandatory, optional or one of
+// alternatives (RFC 3830 §3, §5.1.2; RFC 6043 §4.2, §5.2, §5.4), and the check
+// that a message conforms.
 
 #include <array>
 #include <span>
@@ -4110,11 +4135,23 @@ enum class occurs : std::uint8_t { once, optional, any, at_least_once };
 
 /// One payload of a schema. `role` restricts IDR (id_role), RANDR (rand_role)
 /// and TR (ts_role) items; 0 accepts any role.
+///
+/// `group` expresses the RFCs' alternatives "[A|B]": items that share a
+/// nonzero group are the branches of one alternative, and at most one of them
+/// occurs in a message (as often as its own `occ` allows). A branch is
+/// optional or any, never mandatory: "[IDi|CERTi]" is {ID, optional, g},
+/// {CERT, any, g} (CERTi is a chain, one CERT payload per certificate, RFC
+/// 3830 §6.7). 0 is no group.
 struct schema_item {
     payload_type type;
     occurs occ;
     std::uint8_t role = 0;
+    std::uint8_t group = 0;
 };
+
+/// Bounds of the tables check_schema works with (checked by detail::unambiguous).
+inline constexpr std::size_t max_schema_items = 16;
+inline constexpr std::uint8_t max_schema_groups = 16;  ///< group ids are 1 .. max_schema_groups - 1
 
 /// A message composition.
 struct message_schema {
@@ -4130,7 +4167,7 @@ struct message_schema {
     /// inserted into TRANSFER_INIT and resolved as received, RFC 6043 §6.10).
     bool initiator_data_if_forking = false;
     /// The last payload must be the schema's last item (false where it is
-    /// "[V|SIGN]", i.e. Error messages).
+    /// "[V|SIGN]" or "[V]", i.e. Error messages).
     bool closing_payload = true;
 };
 
@@ -4139,77 +4176,109 @@ constexpr std::uint8_t r(id_role x) { return static_cast<std::uint8_t>(x); }
 constexpr std::uint8_t r(rand_role x) { return static_cast<std::uint8_t>(x); }
 using enum occurs;
 using P = payload_type;
+/// The group of the one alternative "[A|B]" a table has; no role (0) before it.
+inline constexpr std::uint8_t any_role = 0;
+inline constexpr std::uint8_t alt = 1;
 
-// RFC 3830 §3.1: I_MESSAGE = HDR, T, RAND, [IDi|CERTi], [IDr], {SP}, KEMAC
+// RFC 3830 §3.1: I_MESSAGE = HDR, T, RAND, [IDi], [IDr], {SP}, KEMAC
 inline constexpr schema_item psk_init[] = {{P::t, once}, {P::rand, once}, {P::id, optional}, {P::id, optional},
                                            {P::sp, any}, {P::kemac, once}};
 // RFC 3830 §3.1: R_MESSAGE = HDR, T, [IDr], V
 inline constexpr schema_item psk_verification[] = {{P::t, once}, {P::id, optional}, {P::v, once}};
 // RFC 3830 §3.2: I_MESSAGE = HDR, T, RAND, [IDi|CERTi], [IDr], {SP}, KEMAC, [CHASH], PKE, SIGNi
-// ([IDi|CERTi] is checked as [ID], {CERT}: a certificate chain is one CERT per certificate.)
-inline constexpr schema_item pk_init[] = {{P::t, once},     {P::rand, once},   {P::id, optional},
-                                          {P::cert, any},   {P::id, optional}, {P::sp, any},
-                                          {P::kemac, once}, {P::chash, optional}, {P::pke, once},
+// [IDi|CERTi] is one ID, or CERTi as a chain of CERT payloads (RFC 3830 §6.7), never both.
+// In order (strict) an ID before the CERTs is IDi; in any order (lenient) one ID beside
+// CERTs reads as IDr.
+inline constexpr schema_item pk_init[] = {{P::t, once},
+                                          {P::rand, once},
+                                          {P::id, optional, any_role, alt},
+                                          {P::cert, any, any_role, alt},
+                                          {P::id, optional},
+                                          {P::sp, any},
+                                          {P::kemac, once},
+                                          {P::chash, optional},
+                                          {P::pke, once},
                                           {P::sign, once}};
 // RFC 3830 §3.2: R_MESSAGE = HDR, T, [IDr], V
 inline constexpr schema_item pk_verification[] = {{P::t, once}, {P::id, optional}, {P::v, once}};
 // RFC 3830 §3.3: I_MESSAGE = HDR, T, RAND, [IDi|CERTi], [IDr], {SP}, DHi, SIGNi
-inline constexpr schema_item dh_init[] = {{P::t, once},  {P::rand, once}, {P::id, optional}, {P::cert, any},
-                                          {P::id, optional}, {P::sp, any}, {P::dh, once},   {P::sign, once}};
+// ([IDi|CERTi] as in §3.2.)
+inline constexpr schema_item dh_init[] = {{P::t, once},
+                                          {P::rand, once},
+                                          {P::id, optional, any_role, alt},
+                                          {P::cert, any, any_role, alt},
+                                          {P::id, optional},
+                                          {P::sp, any},
+                                          {P::dh, once},
+                                          {P::sign, once}};
 // RFC 3830 §3.3: R_MESSAGE = HDR, T, [IDr|CERTr], IDi, DHr, DHi, SIGNr
-// (checked as {CERT}, (ID): IDi alone, or IDr then IDi, or CERTr then IDi.)
-inline constexpr schema_item dh_response[] = {{P::t, once},  {P::cert, any}, {P::id, at_least_once},
-                                              {P::dh, once}, {P::dh, once},  {P::sign, once}};
+// Written as [CERTr chain], ID, [ID], where the CERTs and the second ID are
+// alternatives: the same payload sequences (IDi; IDr, IDi; CERT..., IDi),
+// but each one matched without looking ahead (a lone IDi never fills an
+// optional IDr slot, see detail::unambiguous). By position, the first ID is
+// IDr when a second follows, else IDi.
+inline constexpr schema_item dh_response[] = {{P::t, once},  {P::cert, any, any_role, alt},
+                                              {P::id, once}, {P::id, optional, any_role, alt},
+                                              {P::dh, once}, {P::dh, once},
+                                              {P::sign, once}};
 // RFC 3830 §5.1.2: Error message = HDR, T, {ERR}, {SP}, [V|SIGNr]
-inline constexpr schema_item error[] = {{P::t, once}, {P::err, any}, {P::sp, any}, {P::v, optional},
-                                        {P::sign, optional}};
-// RFC 6043 §5.4: HDR, T, (ERR), [V|SIGNx] and HDR, T, (ERR), {SP}, [V]
-inline constexpr schema_item ticket_error[] = {{P::t, once}, {P::err, at_least_once}, {P::sp, any},
-                                               {P::v, optional}, {P::sign, optional}};
-// RFC 6043 §4.2.1: HDR, T, RANDRi, [IDRi], [IDRkms], TP, [IDRpsk], V
+inline constexpr schema_item error[] = {{P::t, once},
+                                        {P::err, any},
+                                        {P::sp, any},
+                                        {P::v, optional, any_role, alt},
+                                        {P::sign, optional, any_role, alt}};
+// RFC 6043 §5.4, Ticket Request and Ticket Resolve: Error message = HDR, T, (ERR), [V|SIGNx]
+inline constexpr schema_item request_resolve_error[] = {
+    {P::t, once}, {P::err, at_least_once}, {P::v, optional, any_role, alt}, {P::sign, optional, any_role, alt}};
+// RFC 6043 §5.4, Ticket Transfer: Error message = HDR, T, (ERR), {SP}, [V]
+inline constexpr schema_item transfer_error[] = {{P::t, once}, {P::err, at_least_once}, {P::sp, any},
+                                                 {P::v, optional}};
+// RFC 6043 §4.2.1: REQUEST_INIT_PSK = HDR, T, RANDRi, [IDRi], [IDRkms], TP, [IDRpsk], V
 inline constexpr schema_item request_init_psk[] = {
     {P::t, once},           {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)},
     {P::idr, optional, r(id_role::idrkms)}, {P::tp, once}, {P::idr, optional, r(id_role::idrpsk)}, {P::v, once}};
-// RFC 6043 §4.2.1: HDR, T, RANDRi, [IDRi], {CERTi}, [IDRkms], TP, [CHASH], PKE, SIGNi
+// RFC 6043 §4.2.1: REQUEST_INIT_PK = HDR, T, RANDRi, [IDRi], {CERTi}, [IDRkms], TP, [CHASH], PKE, SIGNi
+// (IDRi and CERTi are not alternatives here: both SHOULD be included, §4.2.1.3.)
 inline constexpr schema_item request_init_pk[] = {
     {P::t, once},      {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)}, {P::cert, any},
     {P::idr, optional, r(id_role::idrkms)}, {P::tp, once}, {P::chash, optional}, {P::pke, once}, {P::sign, once}};
-// RFC 6043 §4.2.1: HDR, T, [IDRkms], TICKET, KEMAC, V
+// RFC 6043 §4.2.1: REQUEST_RESP = HDR, T, [IDRkms], TICKET, KEMAC, V
 inline constexpr schema_item request_resp[] = {
     {P::t, once}, {P::idr, optional, r(id_role::idrkms)}, {P::ticket, once}, {P::kemac, once}, {P::v, once}};
-// RFC 6043 §4.2.2: HDR, T, RANDRi, [IDRi], [IDRr], {SP}, TICKET, [KEMAC], V
+// RFC 6043 §4.2.2: TRANSFER_INIT = HDR, T, RANDRi, [IDRi], [IDRr], {SP}, TICKET, [KEMAC], V
 inline constexpr schema_item transfer_init[] = {
     {P::t, once},  {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)},
     {P::idr, optional, r(id_role::idrr)}, {P::sp, any}, {P::ticket, once}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §4.2.2: HDR, T, [RANDRr], [IDRr], [RANDRkms], {SP}, [KEMAC], V
+// RFC 6043 §4.2.2: TRANSFER_RESP = HDR, T, [RANDRr], [IDRr], [RANDRkms], {SP}, [KEMAC], V
 inline constexpr schema_item transfer_resp[] = {
     {P::t, once},  {P::randr, optional, r(rand_role::randrr)}, {P::idr, optional, r(id_role::idrr)},
     {P::randr, optional, r(rand_role::randrkms)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §5.2 (update by I): HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V
+// RFC 6043 §5.2 (update by I): TRANSFER_INIT = HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V
 inline constexpr schema_item transfer_init_update[] = {{P::t, once},
                                                        {P::idr, optional, r(id_role::idri)},
                                                        {P::idr, optional, r(id_role::idrr)},
                                                        {P::sp, any},
                                                        {P::kemac, optional},
                                                        {P::v, once}};
-// RFC 6043 §5.2 (update by R): HDR, T, [IDRr], [IDRi], {SP}, [KEMAC], V
+// RFC 6043 §5.2 (update by R): TRANSFER_INIT = HDR, T, [IDRr], [IDRi], {SP}, [KEMAC], V
 inline constexpr schema_item transfer_init_update_by_responder[] = {{P::t, once},
                                                                     {P::idr, optional, r(id_role::idrr)},
                                                                     {P::idr, optional, r(id_role::idri)},
                                                                     {P::sp, any},
                                                                     {P::kemac, optional},
                                                                     {P::v, once}};
-// RFC 6043 §5.2 (update by I): HDR, T, [IDRr], {SP}, [KEMAC], V
+// RFC 6043 §5.2 (update by I): TRANSFER_RESP = HDR, T, [IDRr], {SP}, [KEMAC], V
 inline constexpr schema_item transfer_resp_update[] = {
     {P::t, once}, {P::idr, optional, r(id_role::idrr)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §5.2 (update by R): HDR, T, [IDRi], {SP}, [KEMAC], V
+// RFC 6043 §5.2 (update by R): TRANSFER_RESP = HDR, T, [IDRi], {SP}, [KEMAC], V
 inline constexpr schema_item transfer_resp_update_by_responder[] = {
     {P::t, once}, {P::idr, optional, r(id_role::idri)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §4.2.3: HDR, T, RANDRr, [IDRr], [IDRkms], TICKET, [IDRpsk], V
+// RFC 6043 §4.2.3: RESOLVE_INIT_PSK = HDR, T, RANDRr, [IDRr], [IDRkms], TICKET, [IDRpsk], V
 inline constexpr schema_item resolve_init_psk[] = {
     {P::t, once},  {P::randr, once, r(rand_role::randrr)}, {P::idr, optional, r(id_role::idrr)},
     {P::idr, optional, r(id_role::idrkms)}, {P::ticket, once}, {P::idr, optional, r(id_role::idrpsk)}, {P::v, once}};
-// RFC 6043 §4.2.3: HDR, T, RANDRr, [IDRr], {CERTr}, [IDRkms], TICKET, [CHASH], PKE, SIGNr
+// RFC 6043 §4.2.3: RESOLVE_INIT_PK = HDR, T, RANDRr, [IDRr], {CERTr}, [IDRkms], TICKET, [CHASH], PKE, SIGNr
+// (IDRr and CERTr are not alternatives here: both SHOULD be included, §4.2.3.3.)
 inline constexpr schema_item resolve_init_pk[] = {{P::t, once},
                                                   {P::randr, once, r(rand_role::randrr)},
                                                   {P::idr, optional, r(id_role::idrr)},
@@ -4219,7 +4288,7 @@ inline constexpr schema_item resolve_init_pk[] = {{P::t, once},
                                                   {P::chash, optional},
                                                   {P::pke, once},
                                                   {P::sign, once}};
-// RFC 6043 §4.2.3: HDR, T, [IDRkms], KEMAC, [IDRr], [RANDRkms], V
+// RFC 6043 §4.2.3: RESOLVE_RESP = HDR, T, [IDRkms], KEMAC, [IDRr], [RANDRkms], V
 inline constexpr schema_item resolve_resp[] = {{P::t, once},
                                                {P::idr, optional, r(id_role::idrkms)},
                                                {P::kemac, once},
@@ -4228,79 +4297,165 @@ inline constexpr schema_item resolve_resp[] = {{P::t, once},
                                                {P::v, once}};
 }  // namespace schema_detail
 
-/// The message schemas. Each names its RFC composition.
+/// The message schemas, one per RFC composition (initial exchanges, CSB
+/// updates, Error messages).
 namespace schemas {
 using D = data_type;
+/// RFC 3830 §3.1, pre-shared key I_MESSAGE.
 inline constexpr message_schema psk_init{"PSK I_MESSAGE", D::psk_init, schema_detail::psk_init};
+/// RFC 3830 §3.1, pre-shared key R_MESSAGE (verification).
 inline constexpr message_schema psk_verification{"PSK R_MESSAGE", D::psk_verification,
                                                  schema_detail::psk_verification};
+/// RFC 3830 §3.2, public-key I_MESSAGE: IDi or a CERTi chain, not both.
 inline constexpr message_schema pk_init{"PK I_MESSAGE", D::pk_init, schema_detail::pk_init};
+/// RFC 3830 §3.2, public-key R_MESSAGE (verification).
 inline constexpr message_schema pk_verification{"PK R_MESSAGE", D::pk_verification, schema_detail::pk_verification};
+/// RFC 3830 §3.3, Diffie-Hellman I_MESSAGE: IDi or a CERTi chain, not both.
 inline constexpr message_schema dh_init{"DH I_MESSAGE", D::dh_init, schema_detail::dh_init};
+/// RFC 3830 §3.3, Diffie-Hellman R_MESSAGE: IDi, after IDr or a CERTr chain (not both).
 inline constexpr message_schema dh_response{"DH R_MESSAGE", D::dh_response, schema_detail::dh_response};
+/// RFC 3830 §5.1.2, Error message: V or SIGNr, not both.
 inline constexpr message_schema error{"Error", D::error, schema_detail::error, false, false, false, false};
-inline constexpr message_schema ticket_error{"MIKEY-TICKET Error", D::error, schema_detail::ticket_error,
-                                             false,       false,   false,
-                                             false};
+/// RFC 6043 §5.4, Error message in the Ticket Request and Ticket Resolve
+/// exchanges: at least one ERR, V or SIGNx (not both), no SP.
+inline constexpr message_schema request_resolve_error{"MIKEY-TICKET Error (Request / Resolve)", D::error,
+                                                      schema_detail::request_resolve_error, false,
+                                                      false, false, false};
+/// RFC 6043 §5.4, Error message in the Ticket Transfer exchange: at least one
+/// ERR, SP payloads, V (never SIGN).
+inline constexpr message_schema transfer_error{"MIKEY-TICKET Error (Transfer)", D::error, schema_detail::transfer_error,
+                                               false, false, false, false};
+/// RFC 6043 §4.2.1.
 inline constexpr message_schema request_init_psk{"REQUEST_INIT_PSK", D::request_init_psk,
                                                  schema_detail::request_init_psk, true};
+/// RFC 6043 §4.2.1.
 inline constexpr message_schema request_init_pk{"REQUEST_INIT_PK", D::request_init_pk,
                                                 schema_detail::request_init_pk, true};
+/// RFC 6043 §4.2.1.
 inline constexpr message_schema request_resp{"REQUEST_RESP", D::request_resp, schema_detail::request_resp, true};
+/// RFC 6043 §4.2.2.
 inline constexpr message_schema transfer_init{"TRANSFER_INIT", D::transfer_init, schema_detail::transfer_init,
                                               false, true, true};
+/// RFC 6043 §4.2.2.
 inline constexpr message_schema transfer_resp{"TRANSFER_RESP", D::transfer_resp, schema_detail::transfer_resp,
                                               false, true};
+/// RFC 6043 §5.2, CSB update started by the Initiator.
 inline constexpr message_schema transfer_init_update{"TRANSFER_INIT (CSB update by I)", D::transfer_init,
                                                      schema_detail::transfer_init_update, false, true};
+/// RFC 6043 §5.2, CSB update started by the Responder.
 inline constexpr message_schema transfer_init_update_by_responder{
     "TRANSFER_INIT (CSB update by R)", D::transfer_init, schema_detail::transfer_init_update_by_responder, false,
     true};
+/// RFC 6043 §5.2, CSB update started by the Initiator.
 inline constexpr message_schema transfer_resp_update{"TRANSFER_RESP (CSB update by I)", D::transfer_resp,
                                                      schema_detail::transfer_resp_update, false, true};
+/// RFC 6043 §5.2, CSB update started by the Responder.
 inline constexpr message_schema transfer_resp_update_by_responder{
     "TRANSFER_RESP (CSB update by R)", D::transfer_resp, schema_detail::transfer_resp_update_by_responder, false,
     true};
+/// RFC 6043 §4.2.3.
 inline constexpr message_schema resolve_init_psk{"RESOLVE_INIT_PSK", D::resolve_init_psk,
                                                  schema_detail::resolve_init_psk, true, false, true};
+/// RFC 6043 §4.2.3.
 inline constexpr message_schema resolve_init_pk{"RESOLVE_INIT_PK", D::resolve_init_pk,
                                                 schema_detail::resolve_init_pk, true, false, true};
+/// RFC 6043 §4.2.3.
 inline constexpr message_schema resolve_resp{"RESOLVE_RESP", D::resolve_resp, schema_detail::resolve_resp, true};
+
+/// Every schema above.
+inline constexpr const message_schema* all[] = {
+    &psk_init,         &psk_verification,     &pk_init,
+    &pk_verification,  &dh_init,              &dh_response,
+    &error,            &request_resolve_error, &transfer_error,
+    &request_init_psk, &request_init_pk,      &request_resp,
+    &transfer_init,    &transfer_resp,        &transfer_init_update,
+    &transfer_init_update_by_responder,       &transfer_resp_update,
+    &transfer_resp_update_by_responder,       &resolve_init_psk,
+    &resolve_init_pk,  &resolve_resp,
+};
 }  // namespace schemas
 
 namespace detail {
-/// A schema is unambiguous for greedy matching when no optional item comes
-/// before a mandatory item that accepts the same payloads.
+[[nodiscard]] constexpr bool mandatory(const schema_item& it) noexcept {
+    return it.occ == occurs::once || it.occ == occurs::at_least_once;
+}
+/// Some payload could match both items.
+[[nodiscard]] constexpr bool overlap(const schema_item& x, const schema_item& y) noexcept {
+    return x.type == y.type && (x.role == 0 || y.role == 0 || x.role == y.role);
+}
+
+/// True when check_schema, which gives each payload to one item without
+/// looking ahead or going back, accepts exactly the payload sequences the
+/// table describes, in both modes:
+///
+/// - the table has at most max_schema_items items and group ids below
+///   max_schema_groups;
+/// - each group is an alternative: two or more items, none mandatory;
+/// - no item that may go unfilled or take several payloads ([X], {X}, (X))
+///   comes before a mandatory item that takes the same payloads (a payload
+///   given to the first would leave the second missing);
+/// - strict mode gives a payload to the first free item: a grouped item
+///   followed by another that takes the same payloads would claim its group
+///   for that payload, so no item of its group may come at or after that other
+///   item;
+/// - lenient mode prefers ungrouped items to grouped ones: an item may share
+///   payloads with an item of another group only when one of the two is
+///   ungrouped and both take exactly the same payloads.
 constexpr bool unambiguous(const message_schema& s) noexcept {
-    for (std::size_t a = 0; a < s.items.size(); ++a) {
-        for (std::size_t b = a + 1; b < s.items.size(); ++b) {
-            const auto& x = s.items[a];
-            const auto& y = s.items[b];
-            const bool same = x.type == y.type && (x.role == 0 || y.role == 0 || x.role == y.role);
-            const bool x_optional = x.occ == occurs::optional || x.occ == occurs::any;
-            const bool y_mandatory = y.occ == occurs::once || y.occ == occurs::at_least_once;
-            if (same && x_optional && y_mandatory) {
+    const auto items = s.items;
+    if (items.size() > max_schema_items) {
+        return false;
+    }
+    for (std::size_t a = 0; a < items.size(); ++a) {
+        const auto& x = items[a];
+        if (x.group >= max_schema_groups) {
+            return false;
+        }
+        if (x.group != 0) {
+            std::size_t members = 0;
+            for (const auto& y : items) {
+                members += y.group == x.group ? 1 : 0;
+            }
+            if (members < 2 || mandatory(x)) {
+                return false;
+            }
+        }
+        for (std::size_t b = a + 1; b < items.size(); ++b) {
+            const auto& y = items[b];
+            if (!overlap(x, y)) {
+                continue;
+            }
+            if (x.occ != occurs::once && mandatory(y)) {
+                return false;
+            }
+            if (x.group != 0) {
+                for (std::size_t c = b; c < items.size(); ++c) {
+                    if (items[c].group == x.group) {
+                        return false;
+                    }
+                }
+            }
+            const bool same_payloads = x.type == y.type && x.role == y.role;
+            if (x.group != y.group && ((x.group != 0 && y.group != 0) || !same_payloads)) {
                 return false;
             }
         }
     }
-    return s.items.size() <= 16;
+    return true;
+}
+
+constexpr bool all_unambiguous() noexcept {
+    for (const auto* s : schemas::all) {
+        if (!unambiguous(*s)) {
+            return false;
+        }
+    }
+    return true;
 }
 }  // namespace detail
 
-static_assert(detail::unambiguous(schemas::psk_init) && detail::unambiguous(schemas::psk_verification) &&
-              detail::unambiguous(schemas::pk_init) && detail::unambiguous(schemas::pk_verification) &&
-              detail::unambiguous(schemas::dh_init) && detail::unambiguous(schemas::dh_response) &&
-              detail::unambiguous(schemas::error) && detail::unambiguous(schemas::ticket_error) &&
-              detail::unambiguous(schemas::request_init_psk) && detail::unambiguous(schemas::request_init_pk) &&
-              detail::unambiguous(schemas::request_resp) && detail::unambiguous(schemas::transfer_init) &&
-              detail::unambiguous(schemas::transfer_resp) && detail::unambiguous(schemas::transfer_init_update) &&
-              detail::unambiguous(schemas::transfer_init_update_by_responder) &&
-              detail::unambiguous(schemas::transfer_resp_update) &&
-              detail::unambiguous(schemas::transfer_resp_update_by_responder) &&
-              detail::unambiguous(schemas::resolve_init_psk) && detail::unambiguous(schemas::resolve_init_pk) &&
-              detail::unambiguous(schemas::resolve_resp),
-              "a schema has an optional item before a mandatory one that takes the same payloads");
+static_assert(detail::all_unambiguous(),
+              "a schema table cannot be checked without looking ahead (see detail::unambiguous)");
 
 /// The schema of the initial exchange for a data type, or nullptr for data
 /// types this library has no schema for.
@@ -4327,8 +4482,10 @@ static_assert(detail::unambiguous(schemas::psk_init) && detail::unambiguous(sche
 
 /// strict: payloads in the RFC's order, none the schema does not list.
 /// lenient: any order, unexpected payloads ignored (the receivers' SHOULD of
-/// RFC 6043 §4.2.1.4, §4.2.2.2, ...); mandatory, duplicate and closing
-/// payload rules still apply.
+/// RFC 6043 §4.2.1.4, §4.2.2.2, ..., §5.4); mandatory, duplicate and closing
+/// payload rules still apply, and so do alternatives: a payload of a type the
+/// schema lists is not unexpected, so the second branch of an "[A|B]" (SIGN
+/// after V, a CERT with IDi) is an error in both modes, never ignored.
 enum class schema_check : std::uint8_t { strict, lenient };
 
 namespace detail {
@@ -4346,17 +4503,16 @@ namespace detail {
 [[nodiscard]] constexpr bool full(const schema_item& it, std::size_t seen) noexcept {
     return seen > 0 && (it.occ == occurs::once || it.occ == occurs::optional);
 }
-[[nodiscard]] constexpr bool mandatory(const schema_item& it) noexcept {
-    return it.occ == occurs::once || it.occ == occurs::at_least_once;
-}
 }  // namespace detail
 
 /// Checks that `m` has the composition `s` describes. General Extension
 /// payloads are allowed anywhere (RFC 3830 §6.15).
 /// Errors: wrong_message_type; bad_crypto_sessions; missing_payload;
 /// unexpected_payload and payload_order (strict only); duplicate_payload;
-/// wrong_last_payload; initiator_data_missing. Offsets point at the payload
-/// concerned (the message end for a missing one).
+/// conflicting_alternatives (a payload of one branch of an "[A|B]" when
+/// another branch is present); wrong_last_payload; initiator_data_missing.
+/// Offsets point at the payload concerned (the message end for a missing
+/// one; the later payload of a conflicting pair).
 [[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
                                                   schema_check mode = schema_check::strict) noexcept {
     if (m.type() != s.type) {
@@ -4369,45 +4525,79 @@ namespace detail {
     if (s.no_srtp_id_map && h.map_type() == cs_id_map_type::srtp_id) {
         return failure{errc::bad_crypto_sessions, 9};
     }
-    std::array<std::size_t, 16> seen{};
+    const std::size_t n = s.items.size();
+    std::array<std::size_t, max_schema_items> seen{};
+    // owner[g]: 1 + the index of the item that took group g's alternative, 0 while none has.
+    std::array<std::size_t, max_schema_groups> owner{};
+    const auto blocked = [&](std::size_t k) {
+        const auto g = s.items[k].group;
+        return g != 0 && owner[g] != 0 && owner[g] != k + 1;
+    };
     std::size_t at = 0;
     for (const auto& e : m.payloads()) {
         if (e.type == payload_type::general_extension) {
             continue;
         }
         const std::uint8_t role = detail::role_of_entry(e);
-        std::size_t j = mode == schema_check::strict ? at : 0;
-        bool full_match = false;
-        for (; j < s.items.size(); ++j) {
-            if (detail::matches(s.items[j], e, role)) {
-                if (!detail::full(s.items[j], seen[j])) {
-                    break;
-                }
-                full_match = true;
+        bool saw_full = false;
+        bool saw_blocked = false;
+        const auto free_match = [&](std::size_t k) {
+            if (!detail::matches(s.items[k], e, role)) {
+                return false;
             }
-        }
-        // In any order, an unsatisfied mandatory item takes the payload before an optional one.
-        if (mode == schema_check::lenient) {
-            for (std::size_t k = 0; k < s.items.size(); ++k) {
-                if (detail::matches(s.items[k], e, role) && detail::mandatory(s.items[k]) && seen[k] == 0) {
+            if (detail::full(s.items[k], seen[k])) {
+                saw_full = true;
+                return false;
+            }
+            if (blocked(k)) {
+                saw_blocked = true;
+                return false;
+            }
+            return true;
+        };
+        std::size_t j = n;
+        if (mode == schema_check::strict) {
+            // The first free item from the current position on.
+            for (std::size_t k = at; k < n && j == n; ++k) {
+                j = free_match(k) ? k : n;
+            }
+        } else {
+            // Any order: an unsatisfied mandatory item takes the payload first,
+            // then an ungrouped item, then a branch of an alternative.
+            std::size_t rank = 3;
+            for (std::size_t k = 0; k < n; ++k) {
+                if (!free_match(k)) {
+                    continue;
+                }
+                const std::size_t r = detail::mandatory(s.items[k]) && seen[k] == 0 ? 0
+                                      : s.items[k].group == 0                      ? 1
+                                                                                   : 2;
+                if (r < rank) {
+                    rank = r;
                     j = k;
-                    break;
                 }
             }
         }
-        if (j == s.items.size()) {
-            if (full_match) {
+        if (j == n) {
+            bool saw_before = false;
+            if (mode == schema_check::strict && !saw_full && !saw_blocked) {
+                for (std::size_t k = 0; k < at; ++k) {
+                    if (detail::matches(s.items[k], e, role)) {
+                        (blocked(k) ? saw_blocked : saw_before) = true;
+                    }
+                }
+            }
+            // RFC 3830 §3.2, §3.3, §5.1.2, RFC 6043 §5.4: "[A|B]" carries A or B, not both.
+            if (saw_blocked) {
+                return failure{errc::conflicting_alternatives, e.offset};
+            }
+            if (saw_full) {
                 return failure{errc::duplicate_payload, e.offset};
             }
             if (mode == schema_check::lenient) {
                 continue;
             }
-            for (std::size_t k = 0; k < at; ++k) {
-                if (detail::matches(s.items[k], e, role)) {
-                    return failure{errc::payload_order, e.offset};
-                }
-            }
-            return failure{errc::unexpected_payload, e.offset};
+            return failure{saw_before ? errc::payload_order : errc::unexpected_payload, e.offset};
         }
         if (mode == schema_check::strict) {
             for (std::size_t k = at; k < j; ++k) {
@@ -4418,6 +4608,9 @@ namespace detail {
             at = j;
         }
         ++seen[j];
+        if (s.items[j].group != 0) {
+            owner[s.items[j].group] = j + 1;
+        }
         if (s.initiator_data_if_forking && e.type == payload_type::ticket) {
             const auto t = e.as<ticket_view>();
             // RFC 6043 §6.10: Initiator Data "SHALL be inserted by the Initiator if and only if key
@@ -4427,7 +4620,7 @@ namespace detail {
             }
         }
     }
-    for (std::size_t k = 0; k < s.items.size(); ++k) {
+    for (std::size_t k = 0; k < n; ++k) {
         if (detail::mandatory(s.items[k]) && seen[k] == 0) {
             return failure{errc::missing_payload, m.bytes().size()};
         }

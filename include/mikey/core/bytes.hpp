@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ranges>
 #include <span>
+#include <type_traits>
 
 namespace mikey {
 
@@ -13,6 +15,17 @@ using bytes_view = std::span<const std::uint8_t>;
 
 /// A writable byte span supplied by the caller (output buffers, key outputs).
 using mutable_bytes = std::span<std::uint8_t>;
+
+namespace detail {
+/// An rvalue of an owning byte container (a temporary std::vector, std::array,
+/// std::string ...): anything that keeps a bytes_view into it would dangle.
+/// Functions that keep their input take a deleted overload constrained on it
+/// (byte_reader's constructor, the views' parse(): MIKEY_REFUSE_TEMPORARIES).
+/// Spans and other borrowed ranges are not owning and stay accepted.
+template <class C>
+concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contiguous_range<C> &&
+                           !std::ranges::borrowed_range<C>;
+}  // namespace detail
 
 /// True when both spans hold the same bytes. Not constant time: use the
 /// crypto backend's compare for secrets.

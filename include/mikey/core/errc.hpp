@@ -75,6 +75,7 @@ enum class errc : std::uint8_t {
     missing_payload,       ///< a mandatory payload is absent
     unexpected_payload,    ///< a payload the message type does not allow
     duplicate_payload,     ///< a payload that may appear once appears again
+    conflicting_alternatives, ///< both branches of an "[A|B]" (IDi and CERTi, V and SIGN; RFC 3830 §3.2, §5.1.2)
     payload_order,         ///< payloads out of the order the RFC gives (strict check only)
     wrong_last_payload,    ///< the message does not end with its V / SIGN / KEMAC
     sp_with_empty_map,     ///< SP payload with the Empty map (RFC 4563 §5)
@@ -151,6 +152,7 @@ enum class errc : std::uint8_t {
         case errc::missing_payload: return "missing_payload";
         case errc::unexpected_payload: return "unexpected_payload";
         case errc::duplicate_payload: return "duplicate_payload";
+        case errc::conflicting_alternatives: return "conflicting_alternatives";
         case errc::payload_order: return "payload_order";
         case errc::wrong_last_payload: return "wrong_last_payload";
         case errc::sp_with_empty_map: return "sp_with_empty_map";
@@ -229,6 +231,14 @@ enum class errc : std::uint8_t {
         case errc::flag_f_required_by_m:
         case errc::initiator_data_without_i:
         case errc::initiator_data_missing: return error_no::invalid_tppar;
+        // A message that breaks its composition: RFC 3830 §6.12 has no code
+        // for it but Unspecified error.
+        case errc::missing_payload:
+        case errc::unexpected_payload:
+        case errc::duplicate_payload:
+        case errc::conflicting_alternatives:
+        case errc::payload_order:
+        case errc::wrong_last_payload: return error_no::unspecified;
         default: return error_no::unspecified;
     }
 }

@@ -22,6 +22,14 @@ public:
     constexpr explicit byte_reader(bytes_view in MIKEY_LIFETIMEBOUND, errc underrun = errc::truncated) noexcept
         : m_in(in), m_underrun(underrun) {}
 
+    /// A reader keeps a view of its input: a temporary buffer (an rvalue
+    /// std::vector, std::array, std::string ...) would be destroyed at the end
+    /// of the statement, so reading from one does not compile. Spans, and
+    /// named buffers, are taken by the constructor above.
+    template <class C>
+        requires detail::owning_temporary<C>
+    explicit byte_reader(C&&, errc = errc::truncated) = delete;
+
     MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(be(1)); }
     MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(be(2)); }
     MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(be(4)); }

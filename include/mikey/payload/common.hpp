@@ -31,17 +31,10 @@
 
 namespace mikey {
 
-namespace detail {
-/// An rvalue of an owning byte container (a temporary std::vector, std::array,
-/// std::string ...): a view parsed from it would dangle.
-template <class C>
-concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contiguous_range<C> &&
-                           !std::ranges::borrowed_range<C>;
-}  // namespace detail
-
 /// Declares, inside a view class, a deleted parse() for temporaries: parsing
 /// `std::vector<std::uint8_t>{...}` does not compile, since the view would
-/// point into a buffer destroyed at the end of the statement.
+/// point into a buffer destroyed at the end of the statement
+/// (detail::owning_temporary, core/bytes.hpp).
 #define MIKEY_REFUSE_TEMPORARIES(View)                                 \
     template <class C>                                                 \
         requires ::mikey::detail::owning_temporary<C>                  \
