@@ -144,7 +144,7 @@ public:
         [[nodiscard]] constexpr std::size_t position() const noexcept { return m_k; }
 
     private:
-        constexpr void load() noexcept {
+        MIKEY_ALWAYS_INLINE constexpr void load() noexcept {
             if (m_msg == nullptr || m_k >= m_msg->payload_count()) {
                 return;
             }
@@ -210,17 +210,23 @@ public:
     /// How many payload offsets parse() records for iteration without framing.
     static constexpr std::size_t max_indexed_payloads = 16;
 
-private:
-    /// Iteration over this view itself, for member functions (no copy: `this`
-    /// outlives the loop).
-    struct own_range {
+    /// The payloads of this view itself, not of a copy: for loops over a
+    /// view that outlives them (a named view, a function parameter), right
+    /// after parse() (a copy would read the offsets parse() just wrote, a
+    /// store-forwarding stall). On a temporary use payloads().
+    struct in_place_range {
         const message_view* m;
-        [[nodiscard]] constexpr payload_iterator begin() const noexcept { return payload_iterator({m, 0}); }
+        [[nodiscard]] constexpr payload_iterator begin() const noexcept {
+            return payload_iterator(std::in_place, m, std::size_t{0});
+        }
         [[nodiscard]] constexpr payload_iterator end() const noexcept {
-            return payload_iterator({m, m->payload_count()});
+            return payload_iterator(std::in_place, m, m->payload_count());
         }
     };
-    [[nodiscard]] constexpr own_range own_payloads() const noexcept { return {this}; }
+    [[nodiscard]] constexpr in_place_range payloads_in_place() const& MIKEY_LIFETIMEBOUND noexcept { return {this}; }
+    in_place_range payloads_in_place() const&& = delete;
+
+private:
 
     constexpr message_view(bytes_view b, std::size_t hdr_size) noexcept
         : m_bytes(b), m_hdr_size(static_cast<std::uint32_t>(hdr_size)) {}
@@ -247,10 +253,10 @@ class message_payload_range {
 public:
     constexpr explicit message_payload_range(const message_view& m) noexcept : m_msg(m) {}
     [[nodiscard]] constexpr message_view::payload_iterator begin() const noexcept {
-        return message_view::payload_iterator({&m_msg, 0});
+        return message_view::payload_iterator(std::in_place, &m_msg, std::size_t{0});
     }
     [[nodiscard]] constexpr message_view::payload_iterator end() const noexcept {
-        return message_view::payload_iterator({&m_msg, m_msg.payload_count()});
+        return message_view::payload_iterator(std::in_place, &m_msg, m_msg.payload_count());
     }
 
 private:
@@ -263,7 +269,7 @@ template <class V, class Pred>
 MIKEY_FLATTEN constexpr std::optional<V> message_view::find(Pred&& pred) const noexcept {
     // One named result, built in place: no copies of the view.
     std::optional<V> out;
-    for (const auto& e : own_payloads()) {
+    for (const auto& e : payloads_in_place()) {
         if (e.type == V::type) {
             out.emplace(e.as<V>());
             if (pred(*out)) {
@@ -277,7 +283,7 @@ MIKEY_FLATTEN constexpr std::optional<V> message_view::find(Pred&& pred) const n
 
 constexpr std::size_t message_view::count(payload_type t) const noexcept {
     std::size_t n = 0;
-    for (const auto& e : own_payloads()) {
+    for (const auto& e : payloads_in_place()) {
         n += e.type == t ? 1 : 0;
     }
     return n;
@@ -300,7 +306,7 @@ constexpr result<mac_coverage> message_view::mac_input() const noexcept {
     c.mac_field = m_bytes.subspan(mac_at);
     std::size_t from = 0;
     if (type() == data_type::transfer_init) {
-        for (const auto& e : own_payloads()) {
+        for (const auto& e : payloads_in_place()) {
             if (e.type == payload_type::ticket) {
                 const auto t = e.as<ticket_view>();
                 const std::size_t cut = e.offset + t.initiator_data_length_offset();

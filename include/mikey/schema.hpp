@@ -382,8 +382,8 @@ namespace detail {
 [[nodiscard]] constexpr bool matches(const schema_item& it, const chain_entry& e, std::uint8_t role) noexcept {
     return it.type == e.type && (it.role == 0 || it.role == role);
 }
-[[nodiscard]] constexpr bool full(const schema_item& it, std::size_t seen) noexcept {
-    return seen > 0 && (it.occ == occurs::once || it.occ == occurs::optional);
+[[nodiscard]] constexpr bool full(const schema_item& it, bool seen) noexcept {
+    return seen && (it.occ == occurs::once || it.occ == occurs::optional);
 }
 }  // namespace detail
 
@@ -408,15 +408,16 @@ namespace detail {
         return failure{errc::bad_crypto_sessions, 9};
     }
     const std::size_t n = s.items.size();
-    std::array<std::size_t, max_schema_items> seen{};
-    // owner[g]: 1 + the index of the item that took group g's alternative, 0 while none has.
-    std::array<std::size_t, max_schema_groups> owner{};
+    // seen[k]: item k took a payload; owner[g]: 1 + the index of the item
+    // that took group g's alternative, 0 while none has (bytes: cheap to clear).
+    std::array<bool, max_schema_items> seen{};
+    std::array<std::uint8_t, max_schema_groups> owner{};
     const auto blocked = [&](std::size_t k) {
         const auto g = s.items[k].group;
         return g != 0 && owner[g] != 0 && owner[g] != k + 1;
     };
     std::size_t at = 0;
-    for (const auto& e : m.payloads()) {
+    for (const auto& e : m.payloads_in_place()) {
         if (e.type == payload_type::general_extension) {
             continue;
         }
@@ -451,7 +452,7 @@ namespace detail {
                 if (!free_match(k)) {
                     continue;
                 }
-                const std::size_t r = detail::mandatory(s.items[k]) && seen[k] == 0 ? 0
+                const std::size_t r = detail::mandatory(s.items[k]) && !seen[k] ? 0
                                       : s.items[k].group == 0                      ? 1
                                                                                    : 2;
                 if (r < rank) {
@@ -483,15 +484,15 @@ namespace detail {
         }
         if (mode == schema_check::strict) {
             for (std::size_t k = at; k < j; ++k) {
-                if (detail::mandatory(s.items[k]) && seen[k] == 0) {
+                if (detail::mandatory(s.items[k]) && !seen[k]) {
                     return failure{errc::missing_payload, e.offset};
                 }
             }
             at = j;
         }
-        ++seen[j];
+        seen[j] = true;
         if (s.items[j].group != 0) {
-            owner[s.items[j].group] = j + 1;
+            owner[s.items[j].group] = static_cast<std::uint8_t>(j + 1);
         }
         if (s.initiator_data_if_forking && e.type == payload_type::ticket) {
             const auto t = e.as<ticket_view>();
@@ -503,7 +504,7 @@ namespace detail {
         }
     }
     for (std::size_t k = 0; k < n; ++k) {
-        if (detail::mandatory(s.items[k]) && seen[k] == 0) {
+        if (detail::mandatory(s.items[k]) && !seen[k]) {
             return failure{errc::missing_payload, m.bytes().size()};
         }
     }

@@ -1201,6 +1201,7 @@ using identity = strong_bytes<identity_tag>;
 #include <ranges>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 // #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
 // #include "../core/config.hpp" (inlined above as mikey/core/config.hpp)
@@ -1290,7 +1291,9 @@ public:
     using value_type = typename Cursor::value_type;
     using difference_type = std::ptrdiff_t;
     constexpr cursor_iterator() noexcept = default;
-    constexpr explicit cursor_iterator(const Cursor& c) noexcept : m_cursor(c) {}
+    /// Builds the cursor in place (no copy of a cursor just written).
+    template <class... Args>
+    constexpr explicit cursor_iterator(std::in_place_t, const Args&... args) noexcept : m_cursor(args...) {}
     constexpr const value_type& operator*() const noexcept { return m_cursor.current(); }
     constexpr const value_type* operator->() const noexcept { return &m_cursor.current(); }
     constexpr cursor_iterator& operator++() noexcept {
@@ -1347,8 +1350,8 @@ public:
     };
     using iterator = cursor_iterator<cursor>;
 
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(cursor(m_data)); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(cursor(m_data.last(0))); }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(std::in_place, m_data); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(std::in_place, m_data.last(0)); }
     /// The bytes of the whole sequence.
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_data; }
 
@@ -3097,7 +3100,7 @@ public:
     };
     using iterator = cursor_iterator<cursor>;
 
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(cursor(m_in, m_pos, m_first)); }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(std::in_place, m_in, m_pos, m_first); }
     [[nodiscard]] constexpr iterator end() const noexcept { return iterator(); }
 
 private:
@@ -3866,7 +3869,7 @@ public:
         [[nodiscard]] constexpr std::size_t position() const noexcept { return m_k; }
 
     private:
-        constexpr void load() noexcept {
+        MIKEY_ALWAYS_INLINE constexpr void load() noexcept {
             if (m_msg == nullptr || m_k >= m_msg->payload_count()) {
                 return;
             }
@@ -3932,17 +3935,23 @@ public:
     /// How many payload offsets parse() records for iteration without framing.
     static constexpr std::size_t max_indexed_payloads = 16;
 
-private:
-    /// Iteration over this view itself, for member functions (no copy: `this`
-    /// outlives the loop).
-    struct own_range {
+    /// The payloads of this view itself, not of a copy: for loops over a
+    /// view that outlives them (a named view, a function parameter), right
+    /// after parse() (a copy would read the offsets parse() just wrote, a
+    /// store-forwarding stall). On a temporary use payloads().
+    struct in_place_range {
         const message_view* m;
-        [[nodiscard]] constexpr payload_iterator begin() const noexcept { return payload_iterator({m, 0}); }
+        [[nodiscard]] constexpr payload_iterator begin() const noexcept {
+            return payload_iterator(std::in_place, m, std::size_t{0});
+        }
         [[nodiscard]] constexpr payload_iterator end() const noexcept {
-            return payload_iterator({m, m->payload_count()});
+            return payload_iterator(std::in_place, m, m->payload_count());
         }
     };
-    [[nodiscard]] constexpr own_range own_payloads() const noexcept { return {this}; }
+    [[nodiscard]] constexpr in_place_range payloads_in_place() const& MIKEY_LIFETIMEBOUND noexcept { return {this}; }
+    in_place_range payloads_in_place() const&& = delete;
+
+private:
 
     constexpr message_view(bytes_view b, std::size_t hdr_size) noexcept
         : m_bytes(b), m_hdr_size(static_cast<std::uint32_t>(hdr_size)) {}
@@ -3969,10 +3978,10 @@ class message_payload_range {
 public:
     constexpr explicit message_payload_range(const message_view& m) noexcept : m_msg(m) {}
     [[nodiscard]] constexpr message_view::payload_iterator begin() const noexcept {
-        return message_view::payload_iterator({&m_msg, 0});
+        return message_view::payload_iterator(std::in_place, &m_msg, std::size_t{0});
     }
     [[nodiscard]] constexpr message_view::payload_iterator end() const noexcept {
-        return message_view::payload_iterator({&m_msg, m_msg.payload_count()});
+        return message_view::payload_iterator(std::in_place, &m_msg, m_msg.payload_count());
     }
 
 private:
@@ -3985,7 +3994,7 @@ template <class V, class Pred>
 MIKEY_FLATTEN constexpr std::optional<V> message_view::find(Pred&& pred) const noexcept {
     // One named result, built in place: no copies of the view.
     std::optional<V> out;
-    for (const auto& e : own_payloads()) {
+    for (const auto& e : payloads_in_place()) {
         if (e.type == V::type) {
             out.emplace(e.as<V>());
             if (pred(*out)) {
@@ -3999,7 +4008,7 @@ MIKEY_FLATTEN constexpr std::optional<V> message_view::find(Pred&& pred) const n
 
 constexpr std::size_t message_view::count(payload_type t) const noexcept {
     std::size_t n = 0;
-    for (const auto& e : own_payloads()) {
+    for (const auto& e : payloads_in_place()) {
         n += e.type == t ? 1 : 0;
     }
     return n;
@@ -4022,7 +4031,7 @@ constexpr result<mac_coverage> message_view::mac_input() const noexcept {
     c.mac_field = m_bytes.subspan(mac_at);
     std::size_t from = 0;
     if (type() == data_type::transfer_init) {
-        for (const auto& e : own_payloads()) {
+        for (const auto& e : payloads_in_place()) {
             if (e.type == payload_type::ticket) {
                 const auto t = e.as<ticket_view>();
                 const std::size_t cut = e.offset + t.initiator_data_length_offset();
@@ -4500,8 +4509,8 @@ namespace detail {
 [[nodiscard]] constexpr bool matches(const schema_item& it, const chain_entry& e, std::uint8_t role) noexcept {
     return it.type == e.type && (it.role == 0 || it.role == role);
 }
-[[nodiscard]] constexpr bool full(const schema_item& it, std::size_t seen) noexcept {
-    return seen > 0 && (it.occ == occurs::once || it.occ == occurs::optional);
+[[nodiscard]] constexpr bool full(const schema_item& it, bool seen) noexcept {
+    return seen && (it.occ == occurs::once || it.occ == occurs::optional);
 }
 }  // namespace detail
 
@@ -4526,15 +4535,16 @@ namespace detail {
         return failure{errc::bad_crypto_sessions, 9};
     }
     const std::size_t n = s.items.size();
-    std::array<std::size_t, max_schema_items> seen{};
-    // owner[g]: 1 + the index of the item that took group g's alternative, 0 while none has.
-    std::array<std::size_t, max_schema_groups> owner{};
+    // seen[k]: item k took a payload; owner[g]: 1 + the index of the item
+    // that took group g's alternative, 0 while none has (bytes: cheap to clear).
+    std::array<bool, max_schema_items> seen{};
+    std::array<std::uint8_t, max_schema_groups> owner{};
     const auto blocked = [&](std::size_t k) {
         const auto g = s.items[k].group;
         return g != 0 && owner[g] != 0 && owner[g] != k + 1;
     };
     std::size_t at = 0;
-    for (const auto& e : m.payloads()) {
+    for (const auto& e : m.payloads_in_place()) {
         if (e.type == payload_type::general_extension) {
             continue;
         }
@@ -4569,7 +4579,7 @@ namespace detail {
                 if (!free_match(k)) {
                     continue;
                 }
-                const std::size_t r = detail::mandatory(s.items[k]) && seen[k] == 0 ? 0
+                const std::size_t r = detail::mandatory(s.items[k]) && !seen[k] ? 0
                                       : s.items[k].group == 0                      ? 1
                                                                                    : 2;
                 if (r < rank) {
@@ -4601,15 +4611,15 @@ namespace detail {
         }
         if (mode == schema_check::strict) {
             for (std::size_t k = at; k < j; ++k) {
-                if (detail::mandatory(s.items[k]) && seen[k] == 0) {
+                if (detail::mandatory(s.items[k]) && !seen[k]) {
                     return failure{errc::missing_payload, e.offset};
                 }
             }
             at = j;
         }
-        ++seen[j];
+        seen[j] = true;
         if (s.items[j].group != 0) {
-            owner[s.items[j].group] = j + 1;
+            owner[s.items[j].group] = static_cast<std::uint8_t>(j + 1);
         }
         if (s.initiator_data_if_forking && e.type == payload_type::ticket) {
             const auto t = e.as<ticket_view>();
@@ -4621,7 +4631,7 @@ namespace detail {
         }
     }
     for (std::size_t k = 0; k < n; ++k) {
-        if (detail::mandatory(s.items[k]) && seen[k] == 0) {
+        if (detail::mandatory(s.items[k]) && !seen[k]) {
             return failure{errc::missing_payload, m.bytes().size()};
         }
     }
@@ -6582,7 +6592,7 @@ struct initiator_vs {
     chain_entry vr{};
 };
 [[nodiscard]] constexpr result<initiator_vs> find_initiator_vs(const message_view& m) noexcept {
-    for (const auto& e : m.payloads()) {
+    for (const auto& e : m.payloads_in_place()) {
         if (e.type != payload_type::ticket) continue;
         const auto t = e.as<ticket_view>();
         initiator_vs out;

@@ -181,7 +181,7 @@ struct initiator_vs {
     chain_entry vr{};
 };
 [[nodiscard]] constexpr result<initiator_vs> find_initiator_vs(const message_view& m) noexcept {
-    for (const auto& e : m.payloads()) {
+    for (const auto& e : m.payloads_in_place()) {
         if (e.type != payload_type::ticket) continue;
         const auto t = e.as<ticket_view>();
         initiator_vs out;

@@ -166,7 +166,7 @@ public:
     };
     using iterator = cursor_iterator<cursor>;
 
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(cursor(m_in, m_pos, m_first)); }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(std::in_place, m_in, m_pos, m_first); }
     [[nodiscard]] constexpr iterator end() const noexcept { return iterator(); }
 
 private:

@@ -20,6 +20,7 @@
 #include <ranges>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "../core/bytes.hpp"
 #include "../core/config.hpp"
@@ -109,7 +110,9 @@ public:
     using value_type = typename Cursor::value_type;
     using difference_type = std::ptrdiff_t;
     constexpr cursor_iterator() noexcept = default;
-    constexpr explicit cursor_iterator(const Cursor& c) noexcept : m_cursor(c) {}
+    /// Builds the cursor in place (no copy of a cursor just written).
+    template <class... Args>
+    constexpr explicit cursor_iterator(std::in_place_t, const Args&... args) noexcept : m_cursor(args...) {}
     constexpr const value_type& operator*() const noexcept { return m_cursor.current(); }
     constexpr const value_type* operator->() const noexcept { return &m_cursor.current(); }
     constexpr cursor_iterator& operator++() noexcept {
@@ -166,8 +169,8 @@ public:
     };
     using iterator = cursor_iterator<cursor>;
 
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(cursor(m_data)); }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(cursor(m_data.last(0))); }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator(std::in_place, m_data); }
+    [[nodiscard]] constexpr iterator end() const noexcept { return iterator(std::in_place, m_data.last(0)); }
     /// The bytes of the whole sequence.
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_data; }
 
