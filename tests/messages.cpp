@@ -227,7 +227,25 @@ TEST_CASE("typed lookup and iteration") {
     }
     CHECK(order == std::vector<payload_type>{payload_type::t, payload_type::randr, payload_type::idr,
                                              payload_type::randr, payload_type::v});
+    // The in-place range walks the same entries, and past the indexed offsets too.
+    std::vector<chain_entry> copied(m->payloads().begin(), m->payloads().end());
+    std::size_t k = 0;
+    for (const auto& e : m->payloads_in_place()) {
+        REQUIRE(k < copied.size());
+        CHECK(e.type == copied[k].type);
+        CHECK(e.offset == copied[k].offset);
+        CHECK(e.bytes.data() == copied[k].bytes.data());
+        CHECK(e.bytes.size() == copied[k].bytes.size());
+        ++k;
+    }
+    CHECK(k == copied.size());
 }
+
+// payloads_in_place() iterates the view itself: not offered on an rvalue view.
+template <class V>
+constexpr bool iterable_in_place = requires(V&& v) { std::forward<V>(v).payloads_in_place(); };
+static_assert(iterable_in_place<const message_view&>);
+static_assert(!iterable_in_place<const message_view>);
 
 TEST_CASE("MAC coverage (RFC 3830 §5.2, RFC 6043 §5.5)") {
     const auto all = samples::all();
@@ -319,4 +337,48 @@ TEST_CASE("message builder") {
         after_sign.header(samples::hdr(data_type::pk_init)).add(sign_builder{}).add(samples::t());
         CHECK(after_sign.finish().error() == errc::invalid_argument);
     }
+}
+
+TEST_CASE("iteration past the recorded offsets: more than max_indexed_payloads payloads, offsets past 65535") {
+    using samples::bytes;
+    const bytes big(40000, 0xC5);
+    const bytes_view small = samples::text("mikey-ticket");
+    const general_extension_builder vendor{{}, extension_type::vendor_id, small};
+    const cert_builder cert{{}, cert_type::x509v3, big};
+    // 1 + 20 + 1 payloads (past the 16 recorded offsets), and one with two big
+    // CERTs in front, so that every later offset is past 65535.
+    const bytes many = samples::build([&](auto& b) {
+        b.header(samples::hdr(data_type::error)).add(samples::t());
+        for (int i = 0; i < 20; ++i) {
+            b.add(vendor);
+        }
+        b.add(err_builder{error_no::auth_failure});
+    });
+    const bytes far = samples::build([&](auto& b) {
+        b.header(samples::hdr(data_type::error)).add(cert).add(cert).add(samples::t()).add(vendor).add(vendor);
+    });
+    static_assert(message_view::max_indexed_payloads < 21);
+    for (const bytes* wire : {&many, &far}) {
+        const auto m = message_view::parse(*wire);
+        REQUIRE(m);
+        // An independent walk: every payload is framed where the previous one ends.
+        std::size_t at = m->header().size();
+        auto t = m->header().next();
+        std::size_t k = 0;
+        for (const auto& e : m->payloads()) {
+            const auto f = frame_plain_payload(t, bytes_view(*wire).subspan(at), errc::truncated);
+            REQUIRE(f);
+            CHECK(e.type == t);
+            CHECK(e.offset == at);
+            CHECK(e.bytes.size() == f->size);
+            at += f->size;
+            t = f->next;
+            ++k;
+        }
+        CHECK(at == wire->size());
+        CHECK(k == m->payload_count());
+        CHECK(m->count(payload_type::general_extension) == (wire == &many ? 20u : 2u));
+        CHECK(m->last_payload()->offset + m->last_payload()->bytes.size() == wire->size());
+    }
+    CHECK(message_view::parse(far)->first<t_view>()->bytes().data() == far.data() + 10 + 2 * (4 + big.size()));
 }
