@@ -907,6 +907,7 @@ private:
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 // #include "bytes.hpp" (inlined above as mikey/core/bytes.hpp)
 // #include "result.hpp" (inlined above as mikey/core/result.hpp)
@@ -934,10 +935,10 @@ public:
         requires detail::owning_temporary<C>
     explicit byte_reader(C&&, errc = errc::truncated) = delete;
 
-    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(be(1)); }
-    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(be(2)); }
-    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(be(4)); }
-    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint64_t u64() noexcept { return be(8); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint8_t u8() noexcept { return be<std::uint8_t>(); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint16_t u16() noexcept { return be<std::uint16_t>(); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint32_t u32() noexcept { return be<std::uint32_t>(); }
+    MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr std::uint64_t u64() noexcept { return be<std::uint64_t>(); }
 
     /// The next n bytes as a subspan of the input (no copy).
     MIKEY_ALWAYS_INLINE [[nodiscard]] constexpr bytes_view take(std::size_t n) noexcept {
@@ -987,16 +988,19 @@ private:
         m_pos = m_in.size();
     }
 
-    MIKEY_ALWAYS_INLINE constexpr std::uint64_t be(std::size_t n) noexcept {
-        if (!fits(n)) {
+    /// A big-endian T at the current position. The shifts are written out
+    /// per byte with a fold (not a loop), the form compilers turn into one
+    /// load and a byte swap.
+    template <class T>
+    MIKEY_ALWAYS_INLINE constexpr T be() noexcept {
+        if (!fits(sizeof(T))) {
             return 0;
         }
-        std::uint64_t v = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            v = (v << 8) | m_in[m_pos + i];
-        }
-        m_pos += n;
-        return v;
+        const std::size_t at = m_pos;
+        m_pos += sizeof(T);
+        return [this, at]<std::size_t... I>(std::index_sequence<I...>) {
+            return static_cast<T>(((static_cast<T>(m_in[at + I]) << (8 * (sizeof(T) - 1 - I))) | ...));
+        }(std::make_index_sequence<sizeof(T)>{});
     }
 
     bytes_view m_in;
