@@ -10,19 +10,18 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include <mikey/core/secret.hpp>
 #include <mikey/crypto/botan_backend.hpp>
 #include <mikey/crypto/derive.hpp>
 
+#include "../common/json.hpp"
 #include "commands.hpp"
 
 namespace {
 
 using namespace mikey;
 using namespace mikey::crypto;
-using json = nlohmann::ordered_json;
+using tools::json;
 
 constexpr char prf_usage[] =
     "usage: mikeyctl prf --func 0|1 --inkey HEX --label HEX --bits N [--json]\n"
@@ -89,23 +88,10 @@ options parse_options(mikeyctl::args a) {
     return o;
 }
 
+/// A hex argument; "-" is the empty string.
 std::optional<std::vector<std::uint8_t>> unhex(std::string_view s) {
-    if (s == "-" ) return std::vector<std::uint8_t>{};
-    if (s.size() % 2 != 0) return std::nullopt;
-    std::vector<std::uint8_t> out;
-    out.reserve(s.size() / 2);
-    auto nib = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    for (std::size_t i = 0; i < s.size(); i += 2) {
-        const int hi = nib(s[i]), lo = nib(s[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
-    }
-    return out;
+    if (s == "-") return std::vector<std::uint8_t>{};
+    return tools::from_hex(s, false);
 }
 
 std::optional<unsigned long long> number(std::string_view s, unsigned long long max) {
@@ -126,16 +112,6 @@ int usage_error(const char* usage, const std::string& why) {
 int rejected(errc e) {
     std::fprintf(stderr, "error: %.*s\n", static_cast<int>(to_string(e).size()), to_string(e).data());
     return 2;
-}
-
-std::string hex(bytes_view b) {
-    static constexpr char d[] = "0123456789abcdef";
-    std::string s;
-    for (const auto v : b) {
-        s.push_back(d[v >> 4]);
-        s.push_back(d[v & 15]);
-    }
-    return s;
 }
 
 /// Keeps the leading `bits` of `key` (zeroes the rest of the last byte).
@@ -180,7 +156,7 @@ int mikeyctl::cmd_prf(args a) {
         json j;
         j["prf"] = std::string(name_of(static_cast<prf_func>(*func)));
         j["inkey_bits"] = inkey->size() * 8;
-        j["label"] = hex(*label);
+        j["label"] = tools::to_hex(*label);
         j["outkey_bits"] = *bits;
         j["outkey"] = reveal_hex(out);
         std::printf("%s\n", j.dump(2).c_str());
