@@ -243,6 +243,16 @@ int mikeyctl::cmd_derive(args a) {
     errc failed = errc::ok;
 
     auto out_bytes = [&](std::size_t dflt) { return bits ? static_cast<std::size_t>((*bits + 7) / 8) : dflt; };
+    // Runs one derivation, `run(out)`, into a new key: kept, or its error noted.
+    auto one_key = [&](std::string name, std::size_t size, auto&& run) {
+        derived d{std::move(name), secret_bytes(size)};
+        if (auto r = run(d.key.mutable_view()); !r) {
+            failed = r.error();
+            return false;
+        }
+        keys.push_back(std::move(d));
+        return true;
+    };
     // Runs one message-key derivation per requested key (one, or all three).
     auto per_msg_key = [&](auto&& run) {
         std::vector<message_key> ks;
@@ -254,12 +264,9 @@ int mikeyctl::cmd_derive(args a) {
             ks = {message_key::encr, message_key::auth, message_key::salt};
         }
         for (const auto k : ks) {
-            derived d{name_of_key(k), secret_bytes(out_bytes(suite_size(f, k)))};
-            if (auto r = run(k, d.key.mutable_view()); !r) {
-                failed = r.error();
-                return true;
+            if (!one_key(name_of_key(k), out_bytes(suite_size(f, k)), [&](mutable_bytes out) { return run(k, out); })) {
+                break;
             }
-            keys.push_back(std::move(d));
         }
         return true;
     };
@@ -269,14 +276,10 @@ int mikeyctl::cmd_derive(args a) {
         const auto k = tgk_key_of(o.get("key"));
         ok = k && cs && csb && bits && hex_arg("rand", true, rand);
         if (ok) {
-            derived d{o.get("key"), secret_bytes(out_bytes(16))};
-            if (auto r = derive_tgk_key(*b, f, *inkey, *k, cs_id{static_cast<std::uint8_t>(*cs)},
-                                        csb_id{static_cast<std::uint32_t>(*csb)}, rand_value{rand}, d.key.mutable_view());
-                !r) {
-                failed = r.error();
-            } else {
-                keys.push_back(std::move(d));
-            }
+            one_key(o.get("key"), out_bytes(16), [&](mutable_bytes out) {
+                return derive_tgk_key(*b, f, *inkey, *k, cs_id{static_cast<std::uint8_t>(*cs)},
+                                      csb_id{static_cast<std::uint32_t>(*csb)}, rand_value{rand}, out);
+            });
         }
     } else if (which == "msg-key") {
         ok = csb && hex_arg("rand", true, rand) && per_msg_key([&](message_key k, mutable_bytes out) {
@@ -296,12 +299,10 @@ int mikeyctl::cmd_derive(args a) {
         const std::string k = o.get("key");
         ok = (k == "mpkr" || k == "tgk") && hex_arg("id", true, id) && hex_arg("randrkms", true, randrkms);
         if (ok) {
-            derived d{k == "mpkr" ? "mpkr_prime" : "tgk_prime", secret_bytes(inkey->size())};
-            const auto r = k == "mpkr" ? derive_forked_mpkr(*b, f, *inkey, identity{id}, rand_value{randrkms},
-                                                            d.key.mutable_view())
-                                       : derive_forked_tgk(*b, f, *inkey, identity{id}, rand_value{randrkms},
-                                                           d.key.mutable_view());
-            if (!r) failed = r.error(); else keys.push_back(std::move(d));
+            one_key(k == "mpkr" ? "mpkr_prime" : "tgk_prime", inkey->size(), [&](mutable_bytes out) {
+                return k == "mpkr" ? derive_forked_mpkr(*b, f, *inkey, identity{id}, rand_value{randrkms}, out)
+                                   : derive_forked_tgk(*b, f, *inkey, identity{id}, rand_value{randrkms}, out);
+            });
         }
     } else if (which == "d4") {
         const auto k = tgk_key_of(o.get("key"));
@@ -309,15 +310,10 @@ int mikeyctl::cmd_derive(args a) {
         const auto g = number(o.get("g"), 1);
         ok = k && cs && h && g && bits && hex_arg("randri", false, randri) && hex_arg("randrr", false, randrr);
         if (ok) {
-            derived d{o.get("key"), secret_bytes(out_bytes(16))};
             const d4_rands rs{rand_value{randri}, rand_value{randrr}, *h == 1, *g == 1};
-            if (auto r = derive_session_key(*b, f, *inkey, *k, cs_id{static_cast<std::uint8_t>(*cs)}, rs,
-                                            d.key.mutable_view());
-                !r) {
-                failed = r.error();
-            } else {
-                keys.push_back(std::move(d));
-            }
+            one_key(o.get("key"), out_bytes(16), [&](mutable_bytes out) {
+                return derive_session_key(*b, f, *inkey, *k, cs_id{static_cast<std::uint8_t>(*cs)}, rs, out);
+            });
         }
     } else if (which == "d5") {
         ok = per_msg_key([&](message_key k, mutable_bytes out) { return derive_vr_auth_key(*b, f, *inkey, out, k); });
@@ -329,10 +325,10 @@ int mikeyctl::cmd_derive(args a) {
         const std::string k = o.get("key");
         ok = (k == "mpki" || k == "mpkr") && hex_arg("rand", true, rand);
         if (ok) {
-            derived d{k, secret_bytes(inkey->size())};
-            const auto r = k == "mpki" ? derive_mpki(*b, f, *inkey, rand_value{rand}, d.key.mutable_view())
-                                       : derive_mpkr(*b, f, *inkey, rand_value{rand}, d.key.mutable_view());
-            if (!r) failed = r.error(); else keys.push_back(std::move(d));
+            one_key(k, inkey->size(), [&](mutable_bytes out) {
+                return k == "mpki" ? derive_mpki(*b, f, *inkey, rand_value{rand}, out)
+                                   : derive_mpkr(*b, f, *inkey, rand_value{rand}, out);
+            });
         }
     } else {
         return usage_error(derive_usage, "unknown derivation '" + which + "'");
