@@ -64,6 +64,14 @@ class Tally:
         else:
             self.ok(f"{name}: {n} fields equal{note}")
 
+    def self_test(self, caught: int, planted: int) -> None:
+        """The check of the check: each of the `planted` wrong library values
+        must have been caught."""
+        if caught == planted:
+            self.ok(f"self-test: {caught} of {planted} wrong library values caught")
+        else:
+            self.fail(f"self-test: only {caught} of {planted} wrong library values caught")
+
     def summary(self) -> int:
         """Prints the last line; the exit status (1 when a check failed or none ran)."""
         print(f"{self.passed} passed, {self.failed} failed")

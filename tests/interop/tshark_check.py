@@ -391,10 +391,7 @@ def main() -> int:
             wrong = json.loads(json.dumps(messages[probe]))
             mutate(wrong["fields"])
             caught += 1 if check_packet(wrong, packets[probe])[0] else 0
-        if caught == 4:
-            tally.ok("self-test: 4 of 4 wrong library values caught")
-        else:
-            tally.fail(f"self-test: only {caught} of 4 wrong library values caught")
+        tally.self_test(caught, 4)
     return tally.summary()
 
 
