@@ -434,22 +434,19 @@ inline result<message_view> check_message(bytes_view in) {
         }
         return std::nullopt;
     };
-    for (const auto& r : registry<id_role>::entries) {
-        const auto v = m->idr(r.value);
-        const auto want = first_with_role(payload_type::idr, static_cast<std::uint8_t>(r.value));
-        MIKEY_FUZZ_CHECK(v.has_value() == want.has_value());
-        if (v) {
-            MIKEY_FUZZ_CHECK(v->role() == r.value && v->bytes().data() == in.data() + *want);
+    // `lookup(role)` for every registered role of `t`'s role enum.
+    auto check_roles = [&](payload_type t, const auto& roles, auto&& lookup) {
+        for (const auto& r : roles) {
+            const auto v = lookup(r.value);
+            const auto want = first_with_role(t, static_cast<std::uint8_t>(r.value));
+            MIKEY_FUZZ_CHECK(v.has_value() == want.has_value());
+            if (v) {
+                MIKEY_FUZZ_CHECK(v->role() == r.value && v->bytes().data() == in.data() + *want);
+            }
         }
-    }
-    for (const auto& r : registry<rand_role>::entries) {
-        const auto v = m->randr(r.value);
-        const auto want = first_with_role(payload_type::randr, static_cast<std::uint8_t>(r.value));
-        MIKEY_FUZZ_CHECK(v.has_value() == want.has_value());
-        if (v) {
-            MIKEY_FUZZ_CHECK(v->role() == r.value && v->bytes().data() == in.data() + *want);
-        }
-    }
+    };
+    check_roles(payload_type::idr, registry<id_role>::entries, [&](id_role r) { return m->idr(r); });
+    check_roles(payload_type::randr, registry<rand_role>::entries, [&](rand_role r) { return m->randr(r); });
 
     // The rebuilt message equals the input, and the counting run agrees.
     const auto rebuilt = builder.finish();

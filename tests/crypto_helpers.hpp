@@ -20,42 +20,27 @@
 
 #include <mikey/crypto/botan_backend.hpp>
 
+#include "../tools/common/hex.hpp"
+
 namespace crypto_test {
 
 using bytes = std::vector<std::uint8_t>;
 
+/// Hex as the vector files and RFCs write it: every character that is not a
+/// hex digit (spaces, line breaks, "-" for empty) is skipped, and an odd last
+/// digit is dropped.
 inline bytes unhex(std::string_view s) {
-    bytes out;
-    if (s == "-") return out;
-    auto nib = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    int hi = -1;
+    std::string digits;
     for (const char c : s) {
-        const int v = nib(c);
-        if (v < 0) continue;  // spaces in RFC-style hex
-        if (hi < 0) {
-            hi = v;
-        } else {
-            out.push_back(static_cast<std::uint8_t>(hi << 4 | v));
-            hi = -1;
+        if (tools::hex_digit(c) >= 0) {
+            digits += c;
         }
     }
-    return out;
+    digits.resize(digits.size() / 2 * 2);
+    return tools::from_hex(digits, false).value_or(bytes{});
 }
 
-inline std::string hex(mikey::bytes_view b) {
-    static constexpr char d[] = "0123456789abcdef";
-    std::string s;
-    for (auto v : b) {
-        s.push_back(d[v >> 4]);
-        s.push_back(d[v & 15]);
-    }
-    return s;
-}
+inline std::string hex(mikey::bytes_view b) { return tools::to_hex(b); }
 
 inline bytes ascii(std::string_view s) { return bytes(s.begin(), s.end()); }
 

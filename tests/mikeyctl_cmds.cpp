@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../tools/common/hex.hpp"
 #include "../tools/mikeyctl/commands.hpp"
 #include "samples.hpp"
 
@@ -108,26 +109,18 @@ private:
     std::FILE* m_err;
 };
 
-std::string hex(const std::vector<std::uint8_t>& b) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string s;
-    for (const auto x : b) {
-        s.push_back(digits[x >> 4]);
-        s.push_back(digits[x & 0x0F]);
-    }
-    return s;
-}
+using tools::to_hex;
 
 /// decode, then encode what it printed: the round trip must give `wire` back.
 void check_round_trip(harness& h, const std::vector<std::uint8_t>& wire, const std::string& what) {
-    const auto d = h.run(mikeyctl::cmd_decode, hex(wire));
-    INFO(what, " ", hex(wire), " ", d.err);
+    const auto d = h.run(mikeyctl::cmd_decode, to_hex(wire));
+    INFO(what, " ", to_hex(wire), " ", d.err);
     REQUIRE(d.rc == 0);
     CHECK(d.err.empty());
     const auto e = h.run(mikeyctl::cmd_encode, d.out);
     INFO(e.err);
     CHECK(e.rc == 0);
-    CHECK(e.out == hex(wire) + "\n");
+    CHECK(e.out == to_hex(wire) + "\n");
 }
 
 struct xorshift {
@@ -157,7 +150,7 @@ TEST_CASE("mikeyctl decode: every truncated prefix of every sample is exit 2, tr
     for (const auto& s : samples::all()) {
         for (std::size_t n = 0; n < s.wire.size(); ++n) {
             const std::vector<std::uint8_t> prefix(s.wire.begin(), s.wire.begin() + static_cast<std::ptrdiff_t>(n));
-            const auto d = h.run(mikeyctl::cmd_decode, hex(prefix));
+            const auto d = h.run(mikeyctl::cmd_decode, to_hex(prefix));
             INFO(s.name, " prefix of ", n, " bytes: ", d.err);
             CHECK(d.rc == 2);
             CHECK(d.out.empty());
@@ -197,8 +190,8 @@ TEST_CASE("mikeyctl: any message decode accepts round-trips (mutated samples)") 
                 }
                 break;
         }
-        const auto d = h.run(mikeyctl::cmd_decode, hex(m));
-        INFO(hex(m), " ", d.err);
+        const auto d = h.run(mikeyctl::cmd_decode, to_hex(m));
+        INFO(to_hex(m), " ", d.err);
         REQUIRE((d.rc == 0 || d.rc == 2));
         if (d.rc == 2) {
             CHECK(d.out.empty());
@@ -210,7 +203,7 @@ TEST_CASE("mikeyctl: any message decode accepts round-trips (mutated samples)") 
         const auto e = h.run(mikeyctl::cmd_encode, d.out);
         INFO(e.err);
         CHECK(e.rc == 0);
-        CHECK(e.out == hex(m) + "\n");
+        CHECK(e.out == to_hex(m) + "\n");
         ++accepted;
     }
     MESSAGE(accepted, " mutants decoded and round-tripped, ", rejected, " rejected");

@@ -17,9 +17,11 @@
 #   noexcept     the suite built with -fno-exceptions
 #   consumers    a tiny program built three ways against the library: meson
 #                subproject, CMake find_package, pkg-config (needs gcc's install)
-#   fuzz         clang + libFuzzer + ASan/UBSan: every fuzz target runs for a
-#                bounded time (MIKEY_FUZZ_SECONDS in all, default 420), then the
-#                corpus replays
+#   fuzz         clang + ASan/UBSan: the suite (doctest, compile-fail tests with
+#                clang++, README example, corpus replays; not tools/ or the
+#                interop checks, which the gcc and asan steps run), then every
+#                libFuzzer target for a bounded time (MIKEY_FUZZ_SECONDS in all,
+#                default 420)
 #
 # Counts: a meson test is one test (from meson-logs/testlog.json); a header,
 # a consumer build, a fuzz target and the amalgamation check are one each; a
@@ -234,9 +236,10 @@ if want fuzz; then
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     fdir=build-ci-fuzz
-    # clang + ASan/UBSan build of fuzz/: libFuzzer binaries and the corpus replays.
-    if CXX=clang++ SUITE_TEST_ARGS=--timeout-multiplier=4 suite fuzz-replay "$fdir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
-         -Doptimization=1 -Dcpp_args=-fno-sanitize-recover=all -Dtests=false -Dtools=false -Dexamples=false; then
+    # clang + ASan/UBSan build: the suite (its meson tests count like every
+    # other step's), and the libFuzzer binaries run below.
+    if CXX=clang++ SUITE_TEST_ARGS=--timeout-multiplier=4 suite clang-suite "$fdir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+         -Doptimization=1 -Dcpp_args=-fno-sanitize-recover=all -Dtests=true -Dinterop=false -Dtools=false -Dexamples=false; then
       mapfile -t targets < <(meson introspect --targets "$fdir" | python3 -c '
 import json, sys
 for t in json.load(sys.stdin):

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../tests/samples.hpp"
+#include "common/hex.hpp"
 
 namespace {
 
@@ -34,18 +35,12 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "make_samples: %s\n", ec.message().c_str());
         return 1;
     }
-    static constexpr char digits[] = "0123456789abcdef";
     for (const auto& s : samples::all()) {
         if (s.wire.empty()) {
             std::fprintf(stderr, "make_samples: sample %s failed to build\n", s.name.c_str());
             return 1;
         }
-        std::string hex;
-        for (const auto b : s.wire) {
-            hex.push_back(digits[b >> 4]);
-            hex.push_back(digits[b & 0x0F]);
-        }
-        hex.push_back('\n');
+        const std::string hex = tools::to_hex(s.wire) + '\n';
         if (!write_file(hex_dir / (s.name + ".hex"), hex.data(), hex.size()) ||
             !write_file(bin_dir / (s.name + ".bin"), s.wire.data(), s.wire.size())) {
             return 1;

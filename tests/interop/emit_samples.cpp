@@ -107,10 +107,7 @@ const char* const x509_der_hex =
 /// dissection must be clean: tshark_check.py.
 std::vector<samples::sample> wireshark_messages() {
     using namespace mikey;
-    static const bytes cert = [] {
-        std::vector<std::uint8_t> b;
-        return interop::unhex(x509_der_hex, b) ? b : bytes{};
-    }();
+    static const bytes cert = tools::from_hex(x509_der_hex, false).value_or(bytes{});
     static const srtp_id_entry one[] = {{1, 0x0A0B0C0Du, 0x10u}};
     static const bytes sdp_ids = {'a', '=', 'm', 'i', 'd'};
     const std::span<const srtp_id_entry> map1(one);
@@ -213,13 +210,7 @@ std::string rebuild(mikey::bytes_view wire) {
             }
         }
     };
-    message_builder counter;
-    fill(counter);
-    std::vector<std::uint8_t> out(counter.size());
-    message_builder b(out);
-    fill(b);
-    const auto r = b.finish();
-    return r ? interop::hex(*r) : std::string{};
+    return tools::to_hex(samples::build(fill));
 }
 
 int usage() {
@@ -242,36 +233,35 @@ int main(int argc, char** argv) {
         for (auto& s : wireshark_messages()) {
             all.push_back(std::move(s));
         }
-        std::vector<std::uint8_t> captured;
-        if (interop::unhex(captured_hex, captured)) {
-            all.push_back({"captured_rtsp_camera", mikey::data_type::psk_init, std::move(captured)});
+        if (auto captured = tools::from_hex(captured_hex, false)) {
+            all.push_back({"captured_rtsp_camera", mikey::data_type::psk_init, std::move(*captured)});
         }
-        std::vector<std::string> items;
+        interop::json items = interop::json::array();
         for (const auto& s : all) {
             if (s.wire.empty()) {
                 std::fprintf(stderr, "sample %s did not build\n", s.name.c_str());
                 return 1;
             }
-            items.push_back(interop::object{}
-                                .str("name", s.name)
-                                .bytes("hex", s.wire)
-                                .raw("gst", gst_handles(s.wire) ? "true" : "false")
-                                .raw("fields", interop::message_json(s.wire))
-                                .done());
+            interop::json item;
+            item["name"] = s.name;
+            item["hex"] = tools::to_hex(s.wire);
+            item["gst"] = gst_handles(s.wire);
+            item["fields"] = interop::message_json(s.wire);
+            items.push_back(std::move(item));
         }
-        std::printf("%s\n", interop::array(items).c_str());
+        std::printf("%s\n", tools::dump(items).c_str());
         return 0;
     }
     if ((mode == "parse" || mode == "rebuild") && argc == 3) {
-        std::vector<std::uint8_t> wire;
-        if (!interop::unhex(argv[2], wire)) {
+        const auto wire = tools::from_hex(argv[2], false);
+        if (!wire) {
             std::fputs("bad hex\n", stderr);
             return 2;
         }
         if (mode == "parse") {
-            std::printf("%s\n", interop::message_json(wire).c_str());
+            std::printf("%s\n", tools::dump(interop::message_json(*wire)).c_str());
         } else {
-            std::printf("%s\n", rebuild(wire).c_str());
+            std::printf("%s\n", rebuild(*wire).c_str());
         }
         return 0;
     }

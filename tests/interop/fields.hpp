@@ -8,334 +8,302 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include <mikey/mikey.hpp>
 
+#include "../../tools/common/json.hpp"
+
 namespace interop {
 
-inline std::string hex(mikey::bytes_view b) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(2 * b.size());
-    for (const auto x : b) {
-        s += digits[x >> 4];
-        s += digits[x & 0x0F];
-    }
-    return s;
-}
-
-inline bool unhex(std::string_view s, std::vector<std::uint8_t>& out) {
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
-    };
-    if (s.size() % 2 != 0) {
-        return false;
-    }
-    out.clear();
-    for (std::size_t i = 0; i < s.size(); i += 2) {
-        const int hi = nibble(s[i]);
-        const int lo = nibble(s[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return false;
-        }
-        out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
-    }
-    return true;
-}
-
-/// A minimal JSON object writer (keys are plain identifiers, strings are hex
-/// or names, so no escaping beyond quotes is needed).
-class object {
-public:
-    object& num(std::string_view k, std::uint64_t v) { return raw(k, std::to_string(v)); }
-    object& str(std::string_view k, std::string_view v) {
-        std::string q;
-        q.reserve(v.size() + 2);
-        q += '"';
-        for (const char c : v) {
-            if (c == '"' || c == '\\') {
-                q += '\\';
-            }
-            q += c;
-        }
-        q += '"';
-        return raw(k, q);
-    }
-    object& bytes(std::string_view k, mikey::bytes_view v) { return str(k, hex(v)); }
-    object& raw(std::string_view k, std::string_view json) {
-        m_s += m_s.empty() ? "{" : ", ";
-        m_s += '"';
-        m_s += k;
-        m_s += "\": ";
-        m_s += json;
-        return *this;
-    }
-    [[nodiscard]] std::string done() const { return m_s.empty() ? "{}" : m_s + "}"; }
-
-private:
-    std::string m_s;
-};
-
-inline std::string array(const std::vector<std::string>& items) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        s += i == 0 ? "" : ", ";
-        s += items[i];
-    }
-    return s + "]";
-}
+using tools::json;
 
 template <class E>
 std::uint64_t u(E e) {
     return static_cast<std::uint64_t>(e);
 }
 
-inline void kv_fields(object& o, const mikey::kv_data& kv) {
-    o.num("kv", u(kv.kind));
+inline void kv_fields(json& o, const mikey::kv_data& kv) {
+    o["kv"] = u(kv.kind);
     if (kv.kind == mikey::kv_type::spi) {
-        o.num("spi_len", kv.spi.size()).bytes("spi", kv.spi);
+        o["spi_len"] = kv.spi.size();
+        o["spi"] = tools::to_hex(kv.spi);
     } else if (kv.kind == mikey::kv_type::interval) {
-        o.num("vf_len", kv.valid_from.size()).bytes("vf", kv.valid_from);
-        o.num("vt_len", kv.valid_to.size()).bytes("vt", kv.valid_to);
+        o["vf_len"] = kv.valid_from.size();
+        o["vf"] = tools::to_hex(kv.valid_from);
+        o["vt_len"] = kv.valid_to.size();
+        o["vt"] = tools::to_hex(kv.valid_to);
     }
 }
 
-inline std::string key_data_json(const mikey::key_data_view& k) {
-    object o;
-    o.num("type", u(mikey::payload_type::key_data)).num("next_payload", u(k.next()));
-    o.num("key_type", u(k.kind())).num("key_len", k.key().size()).bytes("key", k.key());
+inline json key_data_json(const mikey::key_data_view& k) {
+    json o;
+    o["type"] = u(mikey::payload_type::key_data);
+    o["next_payload"] = u(k.next());
+    o["key_type"] = u(k.kind());
+    o["key_len"] = k.key().size();
+    o["key"] = tools::to_hex(k.key());
     if (mikey::has_salt(k.kind())) {
-        o.num("salt_len", k.salt().size()).bytes("salt", k.salt());
+        o["salt_len"] = k.salt().size();
+        o["salt"] = tools::to_hex(k.salt());
     }
     kv_fields(o, k.validity());
-    return o.done();
+    return o;
 }
 
-inline std::string payload_json(const mikey::chain_entry& e);
+inline json payload_json(const mikey::chain_entry& e);
 
 /// The payloads of a First-Payload chain (TP Data, Initiator Data).
 template <class Range>
-std::string chain_json(const Range& r) {
-    std::vector<std::string> items;
-    for (const auto& e : r) {
-        items.push_back(payload_json(e));
-    }
-    return array(items);
+json chain_json(const Range& r) {
+    return tools::json_array(r, payload_json);
 }
 
 template <class V>
-void ticket_common(object& o, const V& t) {
+void ticket_common(json& o, const V& t) {
     const auto p = t.policy();
-    const auto& f = p.flags;
-    o.num("ticket_type", u(p.kind)).num("subtype", p.subtype).num("ticket_version", p.version).num("prf_func", u(p.prf));
-    const bool bits[] = {f.d, f.e, f.f, f.g, f.h, f.i, f.j, f.k, f.l, f.m, f.n, f.o};
-    std::string flags;
-    for (std::size_t i = 0; i < 12; ++i) {
-        if (bits[i]) {
-            flags += static_cast<char>('D' + i);
+    o["ticket_type"] = u(p.kind);
+    o["subtype"] = p.subtype;
+    o["ticket_version"] = p.version;
+    o["prf_func"] = u(p.prf);
+    std::string flags;  // the letters of the flags that are set, upper case
+    for (const auto& f : tools::ticket_flag_fields) {
+        if (p.flags.*f.member) {
+            flags += static_cast<char>(f.letter[0] - 'a' + 'A');
         }
     }
-    o.str("flags", flags).num("tp_data_len", t.tp_data().size()).raw("tp_data", chain_json(t.tp_payloads()));
+    o["flags"] = flags;
+    o["tp_data_len"] = t.tp_data().size();
+    o["tp_data"] = chain_json(t.tp_payloads());
 }
 
-inline std::string payload_json(const mikey::chain_entry& e) {
+inline json payload_json(const mikey::chain_entry& e) {
     using namespace mikey;
-    object o;
-    o.num("type", u(e.type)).num("offset", e.offset).num("size", e.bytes.size());
+    using tools::to_hex;
+    json o;
+    o["type"] = u(e.type);
+    o["offset"] = e.offset;
+    o["size"] = e.bytes.size();
     switch (e.type) {
         case payload_type::kemac: {
             const auto k = e.as<kemac_view>();
-            o.num("next_payload", u(k.next())).num("encr_alg", u(k.encryption()));
-            o.num("encr_data_len", k.encrypted_data().size()).bytes("encr_data", k.encrypted_data());
-            o.num("mac_alg", u(k.mac_algorithm())).bytes("mac", k.mac());
+            o["next_payload"] = u(k.next());
+            o["encr_alg"] = u(k.encryption());
+            o["encr_data_len"] = k.encrypted_data().size();
+            o["encr_data"] = to_hex(k.encrypted_data());
+            o["mac_alg"] = u(k.mac_algorithm());
+            o["mac"] = to_hex(k.mac());
             if (k.encryption() == encr_alg::null) {
                 // NULL encryption: the sub-payloads are in clear (RFC 3830 §4.2.3).
                 const auto list = key_data_list::parse(k.encrypted_data());
                 if (list) {
-                    std::vector<std::string> keys;
-                    for (const auto& kd : *list) {
-                        keys.push_back(key_data_json(kd));
-                    }
-                    o.raw("key_data", array(keys));
+                    o["key_data"] = tools::json_array(*list, key_data_json);
                 } else {
-                    o.str("key_data_error", to_string(list.error()));
+                    o["key_data_error"] = std::string(to_string(list.error()));
                 }
             }
             break;
         }
         case payload_type::pke: {
             const auto p = e.as<pke_view>();
-            o.num("next_payload", u(p.next())).num("c", u(p.cache())).num("data_len", p.data().size());
-            o.bytes("data", p.data());
+            o["next_payload"] = u(p.next());
+            o["c"] = u(p.cache());
+            o["data_len"] = p.data().size();
+            o["data"] = to_hex(p.data());
             break;
         }
         case payload_type::dh: {
             const auto d = e.as<dh_view>();
-            o.num("next_payload", u(d.next())).num("dh_group", u(d.group())).bytes("dh_value", d.value());
+            o["next_payload"] = u(d.next());
+            o["dh_group"] = u(d.group());
+            o["dh_value"] = to_hex(d.value());
             kv_fields(o, d.validity());
             break;
         }
         case payload_type::sign: {
             const auto s = e.as<sign_view>();
-            o.num("s_type", u(s.kind())).num("sign_len", s.signature().size()).bytes("signature", s.signature());
+            o["s_type"] = u(s.kind());
+            o["sign_len"] = s.signature().size();
+            o["signature"] = to_hex(s.signature());
             break;
         }
         case payload_type::t: {
             const auto t = e.as<t_view>();
-            o.num("next_payload", u(t.next())).num("ts_type", u(t.kind())).bytes("ts_value", t.value());
+            o["next_payload"] = u(t.next());
+            o["ts_type"] = u(t.kind());
+            o["ts_value"] = to_hex(t.value());
             break;
         }
         case payload_type::tr: {
             const auto t = e.as<tr_view>();
-            o.num("next_payload", u(t.next())).num("ts_role", u(t.role())).num("ts_type", u(t.kind()));
-            o.bytes("ts_value", t.value());
+            o["next_payload"] = u(t.next());
+            o["ts_role"] = u(t.role());
+            o["ts_type"] = u(t.kind());
+            o["ts_value"] = to_hex(t.value());
             break;
         }
         case payload_type::id: {
             const auto v = e.as<id_view>();
-            o.num("next_payload", u(v.next())).num("id_type", u(v.kind())).num("id_len", v.data().size());
-            o.bytes("id_data", v.data());
+            o["next_payload"] = u(v.next());
+            o["id_type"] = u(v.kind());
+            o["id_len"] = v.data().size();
+            o["id_data"] = to_hex(v.data());
             break;
         }
         case payload_type::idr: {
             const auto v = e.as<idr_view>();
-            o.num("next_payload", u(v.next())).num("id_role", u(v.role())).num("id_type", u(v.kind()));
-            o.num("id_len", v.data().size()).bytes("id_data", v.data());
+            o["next_payload"] = u(v.next());
+            o["id_role"] = u(v.role());
+            o["id_type"] = u(v.kind());
+            o["id_len"] = v.data().size();
+            o["id_data"] = to_hex(v.data());
             break;
         }
         case payload_type::cert: {
             const auto v = e.as<cert_view>();
-            o.num("next_payload", u(v.next())).num("cert_type", u(v.kind())).num("cert_len", v.data().size());
-            o.bytes("cert", v.data());
+            o["next_payload"] = u(v.next());
+            o["cert_type"] = u(v.kind());
+            o["cert_len"] = v.data().size();
+            o["cert"] = to_hex(v.data());
             break;
         }
         case payload_type::chash: {
             const auto v = e.as<chash_view>();
-            o.num("next_payload", u(v.next())).num("hash_func", u(v.kind())).bytes("hash", v.value());
+            o["next_payload"] = u(v.next());
+            o["hash_func"] = u(v.kind());
+            o["hash"] = to_hex(v.value());
             break;
         }
         case payload_type::v: {
             const auto v = e.as<v_view>();
-            o.num("next_payload", u(v.next())).num("auth_alg", u(v.kind())).bytes("ver_data", v.value());
+            o["next_payload"] = u(v.next());
+            o["auth_alg"] = u(v.kind());
+            o["ver_data"] = to_hex(v.value());
             break;
         }
         case payload_type::sp: {
             const auto s = e.as<sp_view>();
-            o.num("next_payload", u(s.next())).num("policy_no", s.policy_no()).num("prot_type", u(s.protocol()));
-            o.num("param_len", s.param_bytes().size());
-            std::vector<std::string> params;
-            for (const auto& p : s.params()) {
-                params.push_back(object{}.num("type", p.kind).num("len", p.value.size()).bytes("value", p.value).done());
-            }
-            o.raw("params", array(params));
+            o["next_payload"] = u(s.next());
+            o["policy_no"] = s.policy_no();
+            o["prot_type"] = u(s.protocol());
+            o["param_len"] = s.param_bytes().size();
+            o["params"] = tools::json_array(s.params(), [](const auto& p) {
+                json x;
+                x["type"] = p.kind;
+                x["len"] = p.value.size();
+                x["value"] = to_hex(p.value);
+                return x;
+            });
             break;
         }
         case payload_type::rand: {
             const auto r = e.as<rand_view>();
-            o.num("next_payload", u(r.next())).num("rand_len", r.value().size()).bytes("rand", r.value());
+            o["next_payload"] = u(r.next());
+            o["rand_len"] = r.value().size();
+            o["rand"] = to_hex(r.value());
             break;
         }
         case payload_type::randr: {
             const auto r = e.as<randr_view>();
-            o.num("next_payload", u(r.next())).num("rand_role", u(r.role())).num("rand_len", r.value().size());
-            o.bytes("rand", r.value());
+            o["next_payload"] = u(r.next());
+            o["rand_role"] = u(r.role());
+            o["rand_len"] = r.value().size();
+            o["rand"] = to_hex(r.value());
             break;
         }
         case payload_type::err: {
             const auto r = e.as<err_view>();
-            o.num("next_payload", u(r.next())).num("error_no", u(r.code()));
+            o["next_payload"] = u(r.next());
+            o["error_no"] = u(r.code());
             break;
         }
         case payload_type::general_extension: {
             const auto x = e.as<general_extension_view>();
-            o.num("next_payload", u(x.next())).num("ext_type", u(x.kind())).num("ext_len", x.data().size());
-            o.bytes("ext_data", x.data());
+            o["next_payload"] = u(x.next());
+            o["ext_type"] = u(x.kind());
+            o["ext_len"] = x.data().size();
+            o["ext_data"] = to_hex(x.data());
             break;
         }
         case payload_type::tp: {
             const auto t = e.as<tp_view>();
-            o.num("next_payload", u(t.next()));
+            o["next_payload"] = u(t.next());
             ticket_common(o, t);
             break;
         }
         case payload_type::ticket: {
             const auto t = e.as<ticket_view>();
-            o.num("next_payload", u(t.next()));
+            o["next_payload"] = u(t.next());
             ticket_common(o, t);
-            o.num("ticket_data_len", t.ticket_data().size());
+            o["ticket_data_len"] = t.ticket_data().size();
             if (const auto bt = t.base_ticket()) {
-                o.str("thdr_data", hex(bt->thdr().data())).raw("ticket_data", chain_json(bt->payloads()));
+                o["thdr_data"] = to_hex(bt->thdr().data());
+                o["ticket_data"] = chain_json(bt->payloads());
             } else {
-                o.bytes("ticket_data", t.ticket_data());
+                o["ticket_data"] = to_hex(t.ticket_data());
             }
-            o.num("initiator_data_len", t.initiator_data().size()).raw("initiator_data", chain_json(t.initiator_payloads()));
+            o["initiator_data_len"] = t.initiator_data().size();
+            o["initiator_data"] = chain_json(t.initiator_payloads());
             break;
         }
         default: break;
     }
-    return o.done();
+    return o;
 }
 
-inline std::string hdr_json(const mikey::hdr_view& h) {
+inline json hdr_json(const mikey::hdr_view& h) {
     using namespace mikey;
-    object o;
-    o.num("version", h.version()).num("data_type", u(h.type())).num("next_payload", u(h.next()));
-    o.num("v", h.v_flag() ? 1 : 0).num("prf_func", u(h.prf())).num("csb_id", h.csb().get());
-    o.num("cs_count", h.cs_count()).num("cs_id_map_type", u(h.map_type()));
+    json o;
+    o["version"] = h.version();
+    o["data_type"] = u(h.type());
+    o["next_payload"] = u(h.next());
+    o["v"] = h.v_flag() ? 1 : 0;
+    o["prf_func"] = u(h.prf());
+    o["csb_id"] = h.csb().get();
+    o["cs_count"] = h.cs_count();
+    o["cs_id_map_type"] = u(h.map_type());
     if (h.map_type() == cs_id_map_type::srtp_id) {
-        std::vector<std::string> entries;
+        json entries = json::array();
         for (std::size_t i = 0; i < h.cs_count(); ++i) {
             const auto s = h.srtp_id(i);
-            entries.push_back(object{}.num("policy_no", s.policy_no).num("ssrc", s.ssrc).num("roc", s.roc).done());
+            json x;
+            x["policy_no"] = s.policy_no;
+            x["ssrc"] = s.ssrc;
+            x["roc"] = s.roc;
+            entries.push_back(std::move(x));
         }
-        o.raw("srtp_id", array(entries));
+        o["srtp_id"] = std::move(entries);
     } else if (h.map_type() == cs_id_map_type::generic_id) {
-        std::vector<std::string> blocks;
-        for (const auto b : h.generic_id()) {
-            blocks.push_back(object{}
-                                 .num("cs_id", b.cs_id)
-                                 .num("prot_type", u(b.prot))
-                                 .num("s", b.s_flag ? 1 : 0)
-                                 .bytes("policies", b.policies)
-                                 .bytes("session_data", b.session_data)
-                                 .bytes("spi", b.spi)
-                                 .done());
-        }
-        o.raw("generic_id", array(blocks));
+        o["generic_id"] = tools::json_array(h.generic_id(), [](const auto& b) {
+            json x;
+            x["cs_id"] = b.cs_id;
+            x["prot_type"] = u(b.prot);
+            x["s"] = b.s_flag ? 1 : 0;
+            x["policies"] = tools::to_hex(b.policies);
+            x["session_data"] = tools::to_hex(b.session_data);
+            x["spi"] = tools::to_hex(b.spi);
+            return x;
+        });
     }
-    return o.done();
+    return o;
 }
 
 /// The whole message as the library sees it, or {"error": ..., "offset": ...}.
-inline std::string message_json(mikey::bytes_view wire) {
+inline json message_json(mikey::bytes_view wire) {
+    json o;
     const auto m = mikey::message_view::parse(wire);
     if (!m) {
-        return object{}.str("error", to_string(m.error())).num("offset", m.error_offset()).done();
+        o["error"] = std::string(to_string(m.error()));
+        o["offset"] = m.error_offset();
+        return o;
     }
-    std::vector<std::string> payloads;
-    for (const auto& e : m->payloads()) {
-        payloads.push_back(payload_json(e));
-    }
-    object o;
-    o.raw("hdr", hdr_json(m->header())).raw("payloads", array(payloads));
+    o["hdr"] = hdr_json(m->header());
+    o["payloads"] = tools::json_array(m->payloads(), payload_json);
     if (const auto* s = mikey::schema_for(m->type())) {
         const auto ok = mikey::check_schema(*m, *s);
-        o.str("schema", ok ? "ok" : to_string(ok.error()));
+        o["schema"] = ok ? std::string("ok") : std::string(to_string(ok.error()));
     }
-    return o.done();
+    return o;
 }
 
 }  // namespace interop

@@ -28,6 +28,8 @@ import json
 import subprocess
 import sys
 
+from peer_check import Tally, compare
+
 TIMEOUT = 10
 
 
@@ -41,48 +43,13 @@ def run(cmd: list[str]) -> str:
     return r.stdout
 
 
-def compare(theirs, ours, path: str, errors: list[str]) -> int:
-    """Every value in `theirs` must be in `ours` and equal. Returns the number
-    of leaf values compared."""
-    if isinstance(theirs, dict):
-        if not isinstance(ours, dict):
-            errors.append(f"{path}: expected an object, library has {ours!r}")
-            return 0
-        n = 0
-        for k, v in theirs.items():
-            if k not in ours:
-                errors.append(f"{path}.{k}: missing in the library's fields (peer: {v!r})")
-                continue
-            n += compare(v, ours[k], f"{path}.{k}", errors)
-        return n
-    if isinstance(theirs, list):
-        if not isinstance(ours, list) or len(ours) != len(theirs):
-            errors.append(f"{path}: peer has {len(theirs)} items, library {ours!r}")
-            return 0
-        return sum(compare(t, o, f"{path}[{i}]", errors) for i, (t, o) in enumerate(zip(theirs, ours)))
-    if theirs != ours:
-        errors.append(f"{path}: peer {theirs!r} != library {ours!r}")
-    return 1
-
-
 def main() -> int:
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
     emit, peer = sys.argv[1], sys.argv[2]
-    failures = 0
-    checked = 0
-
-    def report(name: str, errors: list[str], n: int, note: str = "") -> None:
-        nonlocal failures, checked
-        checked += 1
-        if errors:
-            failures += 1
-            print(f"FAIL {name}")
-            for e in errors:
-                print(f"     {e}")
-        else:
-            print(f"ok   {name}: {n} fields equal{note}")
+    tally = Tally()
+    report = tally.report
 
     # 1. library -> GStreamer
     messages = json.loads(run([emit, "list"]))
@@ -102,7 +69,7 @@ def main() -> int:
         if "error" in g:
             errors.append(f"GStreamer could not parse it: {g['error']}")
         else:
-            n = compare(g["fields"], m["fields"], "msg", errors)
+            n = compare(g["fields"], m["fields"], "msg", errors, "GStreamer")
             has_pke = any(p["type"] == 2 for p in m["fields"]["payloads"])
             if g["reserialized"] != m["hex"]:
                 if has_pke:
@@ -128,7 +95,7 @@ def main() -> int:
         if "error" in ours:
             errors.append(f"library rejects GStreamer's message: {ours['error']} at byte {ours['offset']}")
         else:
-            n = compare(built["fields"], ours, "msg", errors)
+            n = compare(built["fields"], ours, "msg", errors, "GStreamer")
             if ours.get("schema") != "ok":
                 errors.append(f"library schema check: {ours.get('schema')}")
             rebuilt = run([emit, "rebuild", built["hex"]]).strip()
@@ -144,16 +111,9 @@ def main() -> int:
         ours = json.loads(json.dumps(probe["fields"]))
         ours["payloads"][-1]["key_data"][0]["key"] = "00" * 16
         ours["hdr"]["csb_id"] ^= 1
-        compare(theirs, ours, "msg", wrong_errors)
-    checked += 1
-    if len(wrong_errors) == 2:
-        print("ok   self-test: 2 of 2 wrong library values caught")
-    else:
-        failures += 1
-        print(f"FAIL self-test: only {len(wrong_errors)} of 2 wrong library values caught")
-
-    print(f"{checked - failures} passed, {failures} failed")
-    return 1 if failures or checked == 0 else 0
+        compare(theirs, ours, "msg", wrong_errors, "GStreamer")
+    tally.self_test(len(wrong_errors), 2)
+    return tally.summary()
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+import peer_check
+
 UDP_PORT = 2269
 HEADERS = 20 + 8  # IPv4 + UDP in front of the MIKEY message in each packet
 
@@ -251,26 +253,8 @@ def ws_limit(lib: dict) -> tuple[int | None, str]:
 # --- Comparison ---------------------------------------------------------------
 
 def compare(ws, lib, path: str, errors: list[str]) -> int:
-    if isinstance(ws, dict):
-        n = 0
-        for k, v in ws.items():
-            if k == "reserved":
-                if v != "0000":
-                    errors.append(f"{path}.reserved: {v}")
-                continue
-            if k not in lib:
-                errors.append(f"{path}.{k}: Wireshark shows {v!r}, the library has no such field")
-                continue
-            n += compare(v, lib[k], f"{path}.{k}", errors)
-        return n
-    if isinstance(ws, list):
-        if len(ws) != len(lib):
-            errors.append(f"{path}: Wireshark shows {len(ws)} items, the library {len(lib)}")
-            return 0
-        return sum(compare(w, x, f"{path}[{i}]", errors) for i, (w, x) in enumerate(zip(ws, lib)))
-    if ws != lib:
-        errors.append(f"{path}: Wireshark {ws!r} != library {lib!r}")
-    return 1
+    """Wireshark's fields against the library's; ERR's Reserved must be zero."""
+    return peer_check.compare(ws, lib, path, errors, "Wireshark", fixed={"reserved": "0000"})
 
 
 def check_packet(msg: dict, packet: ET.Element) -> tuple[list[str], list[str], int]:
@@ -387,25 +371,17 @@ def main() -> int:
         print(f"tshark dissected {len(packets)} packets, expected {len(messages)}")
         print("0 passed, 1 failed")
         return 1
-    passed = failed = 0
+    tally = peer_check.Tally()
     for msg, packet in zip(messages, packets):
         errors, notes, n = check_packet(msg, packet)
         full = not notes or all(x.startswith("KEMAC:") for x in notes)
-        if errors:
-            failed += 1
-            print(f"FAIL {msg['name']}")
-            for e in errors:
-                print(f"     {e}")
-        else:
-            passed += 1
-            print(f"ok   {msg['name']}: {n} fields equal{' (whole message)' if full else ''}")
+        tally.report(msg["name"], errors, n, " (whole message)" if full else "")
         for x in notes:
             print(f"     note: {x}")
     # Self-test: a library value that differs from the wire must be caught.
     probe = next((i for i, m in enumerate(messages) if m["name"] == "wireshark_pk_init"), None)
     if probe is None:
-        failed += 1
-        print("FAIL self-test: no wireshark_pk_init message to probe with")
+        tally.fail("self-test: no wireshark_pk_init message to probe with")
     else:
         caught = 0
         for mutate in (lambda f: f["hdr"].update(csb_id=f["hdr"]["csb_id"] ^ 1),
@@ -415,14 +391,8 @@ def main() -> int:
             wrong = json.loads(json.dumps(messages[probe]))
             mutate(wrong["fields"])
             caught += 1 if check_packet(wrong, packets[probe])[0] else 0
-        if caught == 4:
-            passed += 1
-            print("ok   self-test: 4 of 4 wrong library values caught")
-        else:
-            failed += 1
-            print(f"FAIL self-test: only {caught} of 4 wrong library values caught")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+        tally.self_test(caught, 4)
+    return tally.summary()
 
 
 if __name__ == "__main__":

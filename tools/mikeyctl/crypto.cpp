@@ -10,19 +10,18 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include <mikey/core/secret.hpp>
 #include <mikey/crypto/botan_backend.hpp>
 #include <mikey/crypto/derive.hpp>
 
+#include "../common/json.hpp"
 #include "commands.hpp"
 
 namespace {
 
 using namespace mikey;
 using namespace mikey::crypto;
-using json = nlohmann::ordered_json;
+using tools::json;
 
 constexpr char prf_usage[] =
     "usage: mikeyctl prf --func 0|1 --inkey HEX --label HEX --bits N [--json]\n"
@@ -89,23 +88,10 @@ options parse_options(mikeyctl::args a) {
     return o;
 }
 
+/// A hex argument; "-" is the empty string.
 std::optional<std::vector<std::uint8_t>> unhex(std::string_view s) {
-    if (s == "-" ) return std::vector<std::uint8_t>{};
-    if (s.size() % 2 != 0) return std::nullopt;
-    std::vector<std::uint8_t> out;
-    out.reserve(s.size() / 2);
-    auto nib = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    for (std::size_t i = 0; i < s.size(); i += 2) {
-        const int hi = nib(s[i]), lo = nib(s[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
-    }
-    return out;
+    if (s == "-") return std::vector<std::uint8_t>{};
+    return tools::from_hex(s, false);
 }
 
 std::optional<unsigned long long> number(std::string_view s, unsigned long long max) {
@@ -126,16 +112,6 @@ int usage_error(const char* usage, const std::string& why) {
 int rejected(errc e) {
     std::fprintf(stderr, "error: %.*s\n", static_cast<int>(to_string(e).size()), to_string(e).data());
     return 2;
-}
-
-std::string hex(bytes_view b) {
-    static constexpr char d[] = "0123456789abcdef";
-    std::string s;
-    for (const auto v : b) {
-        s.push_back(d[v >> 4]);
-        s.push_back(d[v & 15]);
-    }
-    return s;
 }
 
 /// Keeps the leading `bits` of `key` (zeroes the rest of the last byte).
@@ -180,7 +156,7 @@ int mikeyctl::cmd_prf(args a) {
         json j;
         j["prf"] = std::string(name_of(static_cast<prf_func>(*func)));
         j["inkey_bits"] = inkey->size() * 8;
-        j["label"] = hex(*label);
+        j["label"] = tools::to_hex(*label);
         j["outkey_bits"] = *bits;
         j["outkey"] = reveal_hex(out);
         std::printf("%s\n", j.dump(2).c_str());
@@ -267,6 +243,16 @@ int mikeyctl::cmd_derive(args a) {
     errc failed = errc::ok;
 
     auto out_bytes = [&](std::size_t dflt) { return bits ? static_cast<std::size_t>((*bits + 7) / 8) : dflt; };
+    // Runs one derivation, `run(out)`, into a new key: kept, or its error noted.
+    auto one_key = [&](std::string name, std::size_t size, auto&& run) {
+        derived d{std::move(name), secret_bytes(size)};
+        if (auto r = run(d.key.mutable_view()); !r) {
+            failed = r.error();
+            return false;
+        }
+        keys.push_back(std::move(d));
+        return true;
+    };
     // Runs one message-key derivation per requested key (one, or all three).
     auto per_msg_key = [&](auto&& run) {
         std::vector<message_key> ks;
@@ -278,12 +264,9 @@ int mikeyctl::cmd_derive(args a) {
             ks = {message_key::encr, message_key::auth, message_key::salt};
         }
         for (const auto k : ks) {
-            derived d{name_of_key(k), secret_bytes(out_bytes(suite_size(f, k)))};
-            if (auto r = run(k, d.key.mutable_view()); !r) {
-                failed = r.error();
-                return true;
+            if (!one_key(name_of_key(k), out_bytes(suite_size(f, k)), [&](mutable_bytes out) { return run(k, out); })) {
+                break;
             }
-            keys.push_back(std::move(d));
         }
         return true;
     };
@@ -293,14 +276,10 @@ int mikeyctl::cmd_derive(args a) {
         const auto k = tgk_key_of(o.get("key"));
         ok = k && cs && csb && bits && hex_arg("rand", true, rand);
         if (ok) {
-            derived d{o.get("key"), secret_bytes(out_bytes(16))};
-            if (auto r = derive_tgk_key(*b, f, *inkey, *k, cs_id{static_cast<std::uint8_t>(*cs)},
-                                        csb_id{static_cast<std::uint32_t>(*csb)}, rand_value{rand}, d.key.mutable_view());
-                !r) {
-                failed = r.error();
-            } else {
-                keys.push_back(std::move(d));
-            }
+            one_key(o.get("key"), out_bytes(16), [&](mutable_bytes out) {
+                return derive_tgk_key(*b, f, *inkey, *k, cs_id{static_cast<std::uint8_t>(*cs)},
+                                      csb_id{static_cast<std::uint32_t>(*csb)}, rand_value{rand}, out);
+            });
         }
     } else if (which == "msg-key") {
         ok = csb && hex_arg("rand", true, rand) && per_msg_key([&](message_key k, mutable_bytes out) {
@@ -320,12 +299,10 @@ int mikeyctl::cmd_derive(args a) {
         const std::string k = o.get("key");
         ok = (k == "mpkr" || k == "tgk") && hex_arg("id", true, id) && hex_arg("randrkms", true, randrkms);
         if (ok) {
-            derived d{k == "mpkr" ? "mpkr_prime" : "tgk_prime", secret_bytes(inkey->size())};
-            const auto r = k == "mpkr" ? derive_forked_mpkr(*b, f, *inkey, identity{id}, rand_value{randrkms},
-                                                            d.key.mutable_view())
-                                       : derive_forked_tgk(*b, f, *inkey, identity{id}, rand_value{randrkms},
-                                                           d.key.mutable_view());
-            if (!r) failed = r.error(); else keys.push_back(std::move(d));
+            one_key(k == "mpkr" ? "mpkr_prime" : "tgk_prime", inkey->size(), [&](mutable_bytes out) {
+                return k == "mpkr" ? derive_forked_mpkr(*b, f, *inkey, identity{id}, rand_value{randrkms}, out)
+                                   : derive_forked_tgk(*b, f, *inkey, identity{id}, rand_value{randrkms}, out);
+            });
         }
     } else if (which == "d4") {
         const auto k = tgk_key_of(o.get("key"));
@@ -333,15 +310,10 @@ int mikeyctl::cmd_derive(args a) {
         const auto g = number(o.get("g"), 1);
         ok = k && cs && h && g && bits && hex_arg("randri", false, randri) && hex_arg("randrr", false, randrr);
         if (ok) {
-            derived d{o.get("key"), secret_bytes(out_bytes(16))};
             const d4_rands rs{rand_value{randri}, rand_value{randrr}, *h == 1, *g == 1};
-            if (auto r = derive_session_key(*b, f, *inkey, *k, cs_id{static_cast<std::uint8_t>(*cs)}, rs,
-                                            d.key.mutable_view());
-                !r) {
-                failed = r.error();
-            } else {
-                keys.push_back(std::move(d));
-            }
+            one_key(o.get("key"), out_bytes(16), [&](mutable_bytes out) {
+                return derive_session_key(*b, f, *inkey, *k, cs_id{static_cast<std::uint8_t>(*cs)}, rs, out);
+            });
         }
     } else if (which == "d5") {
         ok = per_msg_key([&](message_key k, mutable_bytes out) { return derive_vr_auth_key(*b, f, *inkey, out, k); });
@@ -353,10 +325,10 @@ int mikeyctl::cmd_derive(args a) {
         const std::string k = o.get("key");
         ok = (k == "mpki" || k == "mpkr") && hex_arg("rand", true, rand);
         if (ok) {
-            derived d{k, secret_bytes(inkey->size())};
-            const auto r = k == "mpki" ? derive_mpki(*b, f, *inkey, rand_value{rand}, d.key.mutable_view())
-                                       : derive_mpkr(*b, f, *inkey, rand_value{rand}, d.key.mutable_view());
-            if (!r) failed = r.error(); else keys.push_back(std::move(d));
+            one_key(k, inkey->size(), [&](mutable_bytes out) {
+                return k == "mpki" ? derive_mpki(*b, f, *inkey, rand_value{rand}, out)
+                                   : derive_mpkr(*b, f, *inkey, rand_value{rand}, out);
+            });
         }
     } else {
         return usage_error(derive_usage, "unknown derivation '" + which + "'");

@@ -89,9 +89,9 @@ bool looks_like_sdp(std::string_view text) {
 bool looks_like_hex(std::string_view text) {
     std::size_t digits = 0;
     for (const char c : text) {
-        if (js::hex_digit(c) >= 0) {
+        if (tools::hex_digit(c) >= 0) {
             ++digits;
-        } else if (!js::is_space(c)) {
+        } else if (!tools::is_space(c)) {
             return false;
         }
     }
@@ -100,7 +100,7 @@ bool looks_like_hex(std::string_view text) {
 
 decoded_input decode_hex(std::string_view text) {
     std::size_t bad = 0;
-    auto b = js::from_hex(text, true, &bad);
+    auto b = tools::from_hex(text, true, &bad);
     if (!b) {
         return input_error(bad, bad == text.size() ? "odd number of hex digits" : "not a hex digit");
     }
@@ -118,7 +118,7 @@ decoded_input decode_base64(std::string_view text, std::size_t base = 0) {
     std::size_t pad = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (js::is_space(c)) {
+        if (tools::is_space(c)) {
             continue;
         }
         if (c == '=') {
@@ -193,16 +193,12 @@ json payload_json(const chain_entry& e, bool pk_method = false);
 
 template <class Range>
 json chain_json(const Range& range, bool pk_method = false) {
-    json out = json::array();
-    for (const auto& e : range) {
-        out.push_back(payload_json(e, pk_method));
-    }
-    return out;
+    return tools::json_array(range, [pk_method](const chain_entry& e) { return payload_json(e, pk_method); });
 }
 
 /// Raw bytes as hex under `data_key`, and as text under `text_key` when printable.
 void put_bytes(json& o, const char* data_key, const char* text_key, bytes_view b) {
-    o[data_key] = js::to_hex(b);
+    o[data_key] = tools::to_hex(b);
     if (js::printable(b)) {
         o[text_key] = js::as_text(b);
     }
@@ -211,16 +207,16 @@ void put_bytes(json& o, const char* data_key, const char* text_key, bytes_view b
 void put_kv(json& o, const kv_data& kv) {
     o[k::kv] = js::enum_to_json(kv.kind);
     if (kv.kind == kv_type::spi) {
-        o[k::spi] = js::to_hex(kv.spi);
+        o[k::spi] = tools::to_hex(kv.spi);
     } else if (kv.kind == kv_type::interval) {
-        o[k::valid_from] = js::to_hex(kv.valid_from);
-        o[k::valid_to] = js::to_hex(kv.valid_to);
+        o[k::valid_from] = tools::to_hex(kv.valid_from);
+        o[k::valid_to] = tools::to_hex(kv.valid_to);
     }
 }
 
 void put_ts(json& o, ts_type t, bytes_view value) {
     o[k::ts_type] = js::enum_to_json(t);
-    o[k::ts_value] = js::to_hex(value);
+    o[k::ts_value] = tools::to_hex(value);
     if (const auto s = js::ntp_seconds(t, value)) {
         o[k::ntp_seconds] = *s;
     }
@@ -230,9 +226,9 @@ json key_data_json(const key_data_view& kd) {
     json o;
     o[k::type] = js::enum_to_json(kd.kind());
     o[k::kv] = js::enum_to_json(kd.validity().kind);
-    o[k::key] = js::to_hex(kd.key());
+    o[k::key] = tools::to_hex(kd.key());
     if (has_salt(kd.kind())) {
-        o[k::salt] = js::to_hex(kd.salt());
+        o[k::salt] = tools::to_hex(kd.salt());
     }
     put_kv(o, kd.validity());
     return o;
@@ -252,18 +248,13 @@ void put_key_data_chain(json& o, bytes_view data, bool pk_method) {
             const auto id = *list->id();
             o[k::id] = payload_json(chain_entry{payload_type::id, 0, id.bytes()});
         }
-        json keys = json::array();
-        for (const auto& kd : *list) {
-            keys.push_back(key_data_json(kd));
-        }
-        o[k::key_data] = std::move(keys);
+        o[k::key_data] = tools::json_array(*list, key_data_json);
         return;
     }
 }
 
 json sp_params_json(const sp_view& sp) {
-    json out = json::array();
-    for (const auto& p : sp.params()) {
+    return tools::json_array(sp.params(), [&sp](const auto& p) {
         json o;
         if (sp.protocol() == prot_type::srtp) {
             o[k::type] = js::enum_to_json(static_cast<srtp_param>(p.kind));
@@ -273,11 +264,10 @@ json sp_params_json(const sp_view& sp) {
         if (p.value.size() == 1) {
             o[k::value] = p.value[0];
         } else {
-            o[k::value] = js::to_hex(p.value);
+            o[k::value] = tools::to_hex(p.value);
         }
-        out.push_back(std::move(o));
-    }
-    return out;
+        return o;
+    });
 }
 
 /// The MIKEY base ticket's Ticket Data: THDR, then its payloads (RFC 6043 App. A).
@@ -296,7 +286,7 @@ void put_ticket(json& o, const basic_ticket_view<Granted>& t) {
     o[k::version] = p.version;
     o[k::prf_func] = js::enum_to_json(p.prf);
     json flags;
-    for (const auto& f : js::ticket_flag_fields) {
+    for (const auto& f : tools::ticket_flag_fields) {
         flags[f.letter] = p.flags.*f.member;
     }
     o[k::flags] = std::move(flags);
@@ -305,7 +295,7 @@ void put_ticket(json& o, const basic_ticket_view<Granted>& t) {
         if (const auto bt = t.base_ticket()) {
             o[k::ticket_data] = base_ticket_json(*bt);
         } else {
-            o[k::ticket_data] = js::to_hex(t.ticket_data());
+            o[k::ticket_data] = tools::to_hex(t.ticket_data());
         }
         o[k::initiator_data] = chain_json(t.initiator_payloads());
     }
@@ -318,9 +308,9 @@ json payload_json(const chain_entry& e, bool pk_method) {
         case payload_type::kemac: {
             const auto v = e.as<kemac_view>();
             o[k::encr_alg] = js::enum_to_json(v.encryption());
-            o[k::encr_data] = js::to_hex(v.encrypted_data());
+            o[k::encr_data] = tools::to_hex(v.encrypted_data());
             o[k::mac_alg] = js::enum_to_json(v.mac_algorithm());
-            o[k::mac] = js::to_hex(v.mac());
+            o[k::mac] = tools::to_hex(v.mac());
             if (v.encryption() == encr_alg::null) {
                 put_key_data_chain(o, v.encrypted_data(), pk_method);
             }
@@ -329,20 +319,20 @@ json payload_json(const chain_entry& e, bool pk_method) {
         case payload_type::pke: {
             const auto v = e.as<pke_view>();
             o[k::cache] = js::enum_to_json(v.cache());
-            o[k::data] = js::to_hex(v.data());
+            o[k::data] = tools::to_hex(v.data());
             break;
         }
         case payload_type::dh: {
             const auto v = e.as<dh_view>();
             o[k::dh_group] = js::enum_to_json(v.group());
-            o[k::value] = js::to_hex(v.value());
+            o[k::value] = tools::to_hex(v.value());
             put_kv(o, v.validity());
             break;
         }
         case payload_type::sign: {
             const auto v = e.as<sign_view>();
             o[k::sign_type] = js::enum_to_json(v.kind());
-            o[k::signature] = js::to_hex(v.signature());
+            o[k::signature] = tools::to_hex(v.signature());
             break;
         }
         case payload_type::t: {
@@ -380,27 +370,25 @@ json payload_json(const chain_entry& e, bool pk_method) {
             o[k::ext_type] = js::enum_to_json(v.kind());
             put_bytes(o, k::data, k::text, v.data());
             if (v.kind() == extension_type::key_id) {
-                json ids = json::array();
-                for (const auto& id : key_id_list(v.data())) {
+                o[k::key_ids] = tools::json_array(key_id_list(v.data()), [](const auto& id) {
                     json i;
                     i[k::type] = js::enum_to_json(id.kind);
-                    i[k::id] = js::to_hex(id.id);
-                    ids.push_back(std::move(i));
-                }
-                o[k::key_ids] = std::move(ids);
+                    i[k::id] = tools::to_hex(id.id);
+                    return i;
+                });
             }
             break;
         }
         case payload_type::chash: {
             const auto v = e.as<chash_view>();
             o[k::hash_func] = js::enum_to_json(v.kind());
-            o[k::hash] = js::to_hex(v.value());
+            o[k::hash] = tools::to_hex(v.value());
             break;
         }
         case payload_type::v: {
             const auto v = e.as<v_view>();
             o[k::mac_alg] = js::enum_to_json(v.kind());
-            o[k::mac] = js::to_hex(v.value());
+            o[k::mac] = tools::to_hex(v.value());
             break;
         }
         case payload_type::sp: {
@@ -411,13 +399,13 @@ json payload_json(const chain_entry& e, bool pk_method) {
             break;
         }
         case payload_type::rand: {
-            o[k::rand] = js::to_hex(e.as<rand_view>().value());
+            o[k::rand] = tools::to_hex(e.as<rand_view>().value());
             break;
         }
         case payload_type::randr: {
             const auto v = e.as<randr_view>();
             o[k::role] = js::enum_to_json(v.role());
-            o[k::rand] = js::to_hex(v.value());
+            o[k::rand] = tools::to_hex(v.value());
             break;
         }
         case payload_type::err: {
@@ -428,7 +416,7 @@ json payload_json(const chain_entry& e, bool pk_method) {
         case payload_type::ticket: put_ticket(o, e.as<ticket_view>()); break;
         default:
             // Validated chains hold no other type (Key data lives only in KEMAC).
-            o[k::data] = js::to_hex(e.bytes);
+            o[k::data] = tools::to_hex(e.bytes);
             break;
     }
     return o;
@@ -440,7 +428,7 @@ json payload_json(const chain_entry& e, bool pk_method) {
 
 json session_data_json(const generic_id_block& b) {
     if (b.prot != prot_type::srtp || b.session_data.empty()) {
-        return js::to_hex(b.session_data);
+        return tools::to_hex(b.session_data);
     }
     // RFC 6043 §6.1.1: SRTP Session Data is SSRC(32) [ROC(32) SEQ(16) when S = 1]
     // (hdr_view::parse checked the length).
@@ -479,13 +467,9 @@ json header_json(const hdr_view& h) {
             e[k::cs_id] = b.cs_id;
             e[k::prot_type] = js::enum_to_json(b.prot);
             e[k::s] = b.s_flag;
-            json pol = json::array();
-            for (const auto p : b.policies) {
-                pol.push_back(p);
-            }
-            e[k::policies] = std::move(pol);
+            e[k::policies] = tools::json_array(b.policies, [](std::uint8_t p) { return p; });
             e[k::session_data] = session_data_json(b);
-            e[k::spi] = js::to_hex(b.spi);
+            e[k::spi] = tools::to_hex(b.spi);
             map.push_back(std::move(e));
         }
     }
@@ -565,8 +549,7 @@ int mikeyctl::cmd_decode(args a) {
         std::fprintf(stderr, "error: %s at byte %zu\n", std::string(to_string(m.error())).c_str(), m.error_offset());
         return js::exit_malformed;
     }
-    const std::string out =
-        message_json(*m).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    const std::string out = tools::dump(message_json(*m), 2);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fputc('\n', stdout);
     return js::exit_ok;

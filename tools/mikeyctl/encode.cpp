@@ -206,7 +206,7 @@ std::optional<bytes_view> encoder::hex_of(const json& j, const std::string& path
         fail(errc::invalid_argument, path, "expected a hex string");
         return std::nullopt;
     }
-    auto b = js::from_hex(j.get_ref<const std::string&>(), false);
+    auto b = tools::from_hex(j.get_ref<const std::string&>(), false);
     if (!b) {
         fail(errc::invalid_argument, path, "not an even number of hex digits");
         return std::nullopt;
@@ -497,7 +497,7 @@ std::optional<any_builder> encoder::ticket(const json& o, const std::string& pat
         }
         for (const auto& [name, value] : f->items()) {
             bool known = false;
-            for (const auto& field : js::ticket_flag_fields) {
+            for (const auto& field : tools::ticket_flag_fields) {
                 if (name == field.letter) {
                     known = true;
                     b.policy.flags.*field.member = boolean(*f, field.letter, fpath, false);
@@ -932,7 +932,7 @@ int mikeyctl::cmd_encode(args a) {
             return js::exit_malformed;
         }
     }
-    const std::string hex = js::to_hex(*bytes);
+    const std::string hex = tools::to_hex(*bytes);
     std::fwrite(hex.data(), 1, hex.size(), stdout);
     std::fputc('\n', stdout);
     return js::exit_ok;

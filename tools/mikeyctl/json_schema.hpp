@@ -56,16 +56,15 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include <mikey/mikey.hpp>
+
+#include "../common/json.hpp"
 
 namespace mikeyctl::js {
 
 /// Insertion-ordered, so decode prints header before payloads and type first.
-using json = nlohmann::ordered_json;
+using tools::json;
 
 /// Exit codes of decode and encode (see commands.hpp).
 inline constexpr int exit_ok = 0;
@@ -146,18 +145,6 @@ inline constexpr char thdr_text[] = "thdr_text";
 inline constexpr char initiator_data[] = "initiator_data";
 }  // namespace key
 
-/// The Ticket Policy flags by letter, in wire order, with their members.
-struct flag_field {
-    char letter[2];
-    bool mikey::ticket_flags::*member;
-};
-inline constexpr flag_field ticket_flag_fields[] = {
-    {"d", &mikey::ticket_flags::d}, {"e", &mikey::ticket_flags::e}, {"f", &mikey::ticket_flags::f},
-    {"g", &mikey::ticket_flags::g}, {"h", &mikey::ticket_flags::h}, {"i", &mikey::ticket_flags::i},
-    {"j", &mikey::ticket_flags::j}, {"k", &mikey::ticket_flags::k}, {"l", &mikey::ticket_flags::l},
-    {"m", &mikey::ticket_flags::m}, {"n", &mikey::ticket_flags::n}, {"o", &mikey::ticket_flags::o},
-};
-
 // ---------------------------------------------------------------------------
 // Enums: registry name, or the number when the value has no name.
 // ---------------------------------------------------------------------------
@@ -220,71 +207,8 @@ template <class E>
 }
 
 // ---------------------------------------------------------------------------
-// Bytes.
+// Bytes (hex: tools/common/hex.hpp).
 // ---------------------------------------------------------------------------
-
-[[nodiscard]] inline std::string to_hex(mikey::bytes_view b) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * b.size());
-    for (const auto x : b) {
-        out.push_back(digits[x >> 4]);
-        out.push_back(digits[x & 0x0F]);
-    }
-    return out;
-}
-
-[[nodiscard]] constexpr int hex_digit(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-[[nodiscard]] constexpr bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/// Hex digits (either case) to bytes. With `allow_space`, whitespace between
-/// digits is skipped. On failure, `bad_at` is the offset in `s` of the first
-/// character that is not a hex digit, or s.size() for an odd digit count.
-[[nodiscard]] inline std::optional<std::vector<std::uint8_t>> from_hex(std::string_view s, bool allow_space,
-                                                                       std::size_t* bad_at = nullptr) {
-    std::vector<std::uint8_t> out;
-    out.reserve(s.size() / 2);
-    int high = -1;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (allow_space && is_space(s[i])) {
-            continue;
-        }
-        const int d = hex_digit(s[i]);
-        if (d < 0) {
-            if (bad_at) {
-                *bad_at = i;
-            }
-            return std::nullopt;
-        }
-        if (high < 0) {
-            high = d;
-        } else {
-            out.push_back(static_cast<std::uint8_t>(high << 4 | d));
-            high = -1;
-        }
-    }
-    if (high >= 0) {
-        if (bad_at) {
-            *bad_at = s.size();
-        }
-        return std::nullopt;
-    }
-    return out;
-}
 
 /// True when the bytes read as text: non-empty printable ASCII.
 [[nodiscard]] inline bool printable(mikey::bytes_view b) noexcept {
