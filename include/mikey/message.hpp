@@ -223,7 +223,7 @@ public:
             return payload_iterator(std::in_place, m, m->payload_count());
         }
     };
-    [[nodiscard]] constexpr in_place_range payloads_in_place() const& MIKEY_LIFETIMEBOUND noexcept { return {this}; }
+    [[nodiscard]] constexpr in_place_range payloads_in_place() const& noexcept MIKEY_LIFETIMEBOUND { return {this}; }
     in_place_range payloads_in_place() const&& = delete;
 
 private:
