@@ -154,10 +154,14 @@ public:
             const auto t = static_cast<payload_type>(m_k == 0 ? all[2] : all[m_entry.offset]);
             std::size_t end = all.size();
             if (m_k + 1 < m_msg->payload_count()) {
-                end = m_k < m_msg->m_indexed ? m_msg->m_offsets[m_k]
-                                             : at + (*message_framer{}(t, all.subspan(at), errc::truncated)).size;
+                end = m_k < m_msg->m_indexed ? m_msg->m_offsets[m_k] : at + framed_size(t, all.subspan(at));
             }
             m_entry = chain_entry{t, at, all.subspan(at, end - at)};
+        }
+        /// Past the recorded offsets: frame the payload (rare; kept out of
+        /// line so that flattened callers stay small).
+        MIKEY_NOINLINE static constexpr std::size_t framed_size(payload_type t, bytes_view rest) noexcept {
+            return (*message_framer{}(t, rest, errc::truncated)).size;
         }
         const message_view* m_msg = nullptr;
         std::size_t m_k = 0;

@@ -45,11 +45,16 @@
 
 /// Inlines every call inside the function it marks: used on the few entry
 /// points that walk a whole message (the payload parsers then share one
-/// frame, with no result<> returned through memory).
+/// frame, with no result<> returned through memory). MIKEY_NOINLINE stops
+/// it where the call tree is large and rare (TP and TICKET, which walk
+/// chains of their own): flattening those too multiplied compile time and
+/// memory, above all in sanitizer builds.
 #if defined(__GNUC__) || defined(__clang__)
 #define MIKEY_FLATTEN [[gnu::flatten]]
+#define MIKEY_NOINLINE [[gnu::noinline]]
 #else
 #define MIKEY_FLATTEN
+#define MIKEY_NOINLINE
 #endif
 // ---- end mikey/core/config.hpp ----
 // #include "core/bytes.hpp" (inlined)
@@ -3543,7 +3548,7 @@ public:
     /// kemac_in_granted_policy, trr_not_ntp_utc_32, chain errors);
     /// initiator_data_without_i; Initiator Data and base-ticket Ticket Data
     /// chain errors.
-    [[nodiscard]] static constexpr result<basic_ticket_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
+    [[nodiscard]] MIKEY_NOINLINE static constexpr result<basic_ticket_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                                    errc underrun = errc::truncated) noexcept {
         byte_reader r(in, underrun);
         const layout l = read_layout(r);
@@ -3883,10 +3888,14 @@ public:
             const auto t = static_cast<payload_type>(m_k == 0 ? all[2] : all[m_entry.offset]);
             std::size_t end = all.size();
             if (m_k + 1 < m_msg->payload_count()) {
-                end = m_k < m_msg->m_indexed ? m_msg->m_offsets[m_k]
-                                             : at + (*message_framer{}(t, all.subspan(at), errc::truncated)).size;
+                end = m_k < m_msg->m_indexed ? m_msg->m_offsets[m_k] : at + framed_size(t, all.subspan(at));
             }
             m_entry = chain_entry{t, at, all.subspan(at, end - at)};
+        }
+        /// Past the recorded offsets: frame the payload (rare; kept out of
+        /// line so that flattened callers stay small).
+        MIKEY_NOINLINE static constexpr std::size_t framed_size(payload_type t, bytes_view rest) noexcept {
+            return (*message_framer{}(t, rest, errc::truncated)).size;
         }
         const message_view* m_msg = nullptr;
         std::size_t m_k = 0;

@@ -344,7 +344,7 @@ public:
     /// kemac_in_granted_policy, trr_not_ntp_utc_32, chain errors);
     /// initiator_data_without_i; Initiator Data and base-ticket Ticket Data
     /// chain errors.
-    [[nodiscard]] static constexpr result<basic_ticket_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
+    [[nodiscard]] MIKEY_NOINLINE static constexpr result<basic_ticket_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                                    errc underrun = errc::truncated) noexcept {
         byte_reader r(in, underrun);
         const layout l = read_layout(r);
