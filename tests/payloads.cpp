@@ -290,6 +290,10 @@ TEST_CASE("SP with SRTP parameters by name") {
     CHECK(parse_with<sp_view>(wire, 2, 2) == failure{errc::unknown_prot_type, 2});
     CHECK(parse_with<sp_view>(wire, 5, 21) == failure{errc::unknown_srtp_param, 5});
     CHECK(parse_with<sp_view>(wire, 6, 200) == failure{errc::length_out_of_bounds, 7});  // at the value
+    // A parameter cut after its Type byte: the missing Length field is the error.
+    static const samples::bytes type_only = {0};
+    const auto cut_param = samples::payload(sp_builder{0, prot_type::srtp, {}, type_only});
+    CHECK(sp_view::parse(cut_param).error_info() == failure{errc::length_out_of_bounds, 6});
     // TESLA parameters are not SRTP parameter types.
     const bytes v1 = {1};
     const sp_param tesla[] = {{50, v1}};

@@ -776,14 +776,10 @@ enum class errc : std::uint8_t {
         case errc::flag_f_required_by_m:
         case errc::initiator_data_without_i:
         case errc::initiator_data_missing: return error_no::invalid_tppar;
-        // A message that breaks its composition: RFC 3830 §6.12 has no code
-        // for it but Unspecified error.
-        case errc::missing_payload:
-        case errc::unexpected_payload:
-        case errc::duplicate_payload:
-        case errc::conflicting_alternatives:
-        case errc::payload_order:
-        case errc::wrong_last_payload: return error_no::unspecified;
+        // Everything else, among it a message that breaks its composition
+        // (missing, unexpected, duplicate payloads, conflicting alternatives,
+        // order, last payload): RFC 3830 §6.12 has no code for it but
+        // Unspecified error.
         default: return error_no::unspecified;
     }
 }
@@ -3847,9 +3843,7 @@ public:
             out = walked.error_info();
             return out;
         }
-        m.m_count = walked->count;
-        m.m_last_offset = walked->last_offset;
-        m.m_last_type = walked->last_type;
+        m.m_summary = *walked;
         return out;
     }
 
@@ -3860,7 +3854,7 @@ public:
     }
     [[nodiscard]] constexpr data_type type() const noexcept { return static_cast<data_type>(m_bytes[1]); }
     /// Number of payloads after the header.
-    [[nodiscard]] constexpr std::size_t payload_count() const noexcept { return m_count; }
+    [[nodiscard]] constexpr std::size_t payload_count() const noexcept { return m_summary.count; }
     /// Iterates the payloads of a validated message. The offsets of the
     /// first payloads were recorded by parse(), so stepping costs no framing;
     /// past them (more than max_indexed_payloads payloads, or offsets past
@@ -3909,10 +3903,10 @@ public:
     /// The last payload (absent when the message is only a header). It ends
     /// where the message ends.
     [[nodiscard]] constexpr std::optional<chain_entry> last_payload() const noexcept {
-        if (m_count == 0) {
+        if (m_summary.count == 0) {
             return std::nullopt;
         }
-        return chain_entry{m_last_type, m_last_offset, m_bytes.subspan(m_last_offset)};
+        return chain_entry{m_summary.last_type, m_summary.last_offset, m_bytes.subspan(m_summary.last_offset)};
     }
 
     /// The first payload of view type V for which pred(view) holds.
@@ -3965,7 +3959,6 @@ public:
     in_place_range payloads_in_place() const&& = delete;
 
 private:
-
     constexpr message_view(bytes_view b, std::size_t hdr_size) noexcept
         : m_bytes(b), m_hdr_size(static_cast<std::uint32_t>(hdr_size)) {}
     /// Records the end of the previous payload (= `offset`, the start of the
@@ -3977,10 +3970,8 @@ private:
         }
     }
     bytes_view m_bytes;
-    std::size_t m_count = 0;        ///< payloads after the header
-    std::size_t m_last_offset = 0;  ///< offset of the last payload
-    std::uint32_t m_hdr_size = 0;   ///< a header is at most 10 + 255 * 65,923 bytes
-    payload_type m_last_type = payload_type::last;
+    chain_summary m_summary{};
+    std::uint32_t m_hdr_size = 0;  ///< a header is at most 10 + 255 * 65,923 bytes
     std::uint8_t m_indexed = 0;
     /// End offsets of the first payloads (offsets up to 65535 only).
     std::array<std::uint16_t, max_indexed_payloads> m_offsets{};

@@ -231,14 +231,10 @@ enum class errc : std::uint8_t {
         case errc::flag_f_required_by_m:
         case errc::initiator_data_without_i:
         case errc::initiator_data_missing: return error_no::invalid_tppar;
-        // A message that breaks its composition: RFC 3830 §6.12 has no code
-        // for it but Unspecified error.
-        case errc::missing_payload:
-        case errc::unexpected_payload:
-        case errc::duplicate_payload:
-        case errc::conflicting_alternatives:
-        case errc::payload_order:
-        case errc::wrong_last_payload: return error_no::unspecified;
+        // Everything else, among it a message that breaks its composition
+        // (missing, unexpected, duplicate payloads, conflicting alternatives,
+        // order, last payload): RFC 3830 §6.12 has no code for it but
+        // Unspecified error.
         default: return error_no::unspecified;
     }
 }
