@@ -25,7 +25,7 @@
 #include <mikey/crypto/botan_backend.hpp>
 #include <mikey/crypto/derive.hpp>
 #include <mikey/crypto/kemac.hpp>
-#include <mikey/crypto/verification.hpp>
+#include <mikey/ticket/mac_coverage.hpp>
 
 #include "../tests/samples.hpp"
 
@@ -55,6 +55,7 @@ namespace {
 
 using namespace mikey;
 using namespace mikey::crypto;
+using namespace mikey::ticket;
 using bytes = std::vector<std::uint8_t>;
 
 bytes filled(std::size_t n, std::uint8_t v) {

@@ -7,7 +7,7 @@
 #include <mikey/crypto/derive.hpp>
 #include <mikey/crypto/kemac.hpp>
 #include <mikey/crypto/protection_keys.hpp>
-#include <mikey/crypto/verification.hpp>
+#include <mikey/ticket/mac_coverage.hpp>
 
 #include "crypto_helpers.hpp"
 
@@ -33,6 +33,7 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace crypto_test;
 using namespace mikey::crypto;
+using namespace mikey::ticket;
 using mikey::prf_func;
 
 TEST_CASE("derivations, protection keys, MAC checks and KEMAC open allocate nothing") {

@@ -1,15 +1,16 @@
 // KEMAC protect / open for every Encr alg x MAC alg, one-bit changes, and V
 // / Vi / Vr over the MAC coverage of RFC 6043 §5.5 Table 5.2 and RFC 3830 §5.2.
-#include <mikey/crypto/base_ticket.hpp>
+#include <mikey/ticket/base_ticket.hpp>
 #include <mikey/crypto/derive.hpp>
 #include <mikey/crypto/kemac.hpp>
-#include <mikey/crypto/verification.hpp>
+#include <mikey/ticket/mac_coverage.hpp>
 
 #include "crypto_helpers.hpp"
 #include "samples.hpp"
 
 using namespace crypto_test;
 using namespace mikey::crypto;
+using namespace mikey::ticket;
 using mikey::encr_alg;
 using mikey::errc;
 using mikey::mac_alg;
@@ -154,7 +155,7 @@ namespace {
 
 struct v_case {
     const char* name;
-    mikey::crypto::v_inputs in;
+    mikey::ticket::v_inputs in;
 };
 
 const samples::sample& sample_named(const std::vector<samples::sample>& all, const char* n) {
@@ -195,7 +196,7 @@ TEST_CASE("V over the RFC 6043 Table 5.2 / RFC 3830 §5.2 coverage, one-bit chan
         REQUIRE(!msg.empty());
         const auto m0 = mikey::message_view::parse(msg);
         REQUIRE(m0);
-        const auto alg = *detail::closing_mac_alg(*m0);
+        const auto alg = *mikey::ticket::detail::closing_mac_alg(*m0);
         const bytes key(*auth_key_size(alg), 0x5A);
         REQUIRE(fill_message_mac(b, msg, key, in));
         const auto m = mikey::message_view::parse(msg);

@@ -29,4 +29,6 @@
 #include "message.hpp"
 #include "schema.hpp"
 #include "crypto/crypto.hpp"
+#include "ticket/mac_coverage.hpp"
+#include "ticket/base_ticket.hpp"
 #include "crypto/botan_backend.hpp"

@@ -67,6 +67,7 @@ enum class errc : std::uint8_t {
     flag_e_required_by_i,       ///< I implies E
     flag_d_required_by_k,       ///< K implies D (granted policy only)
     flag_f_required_by_m,       ///< M implies F
+    flag_f_required_by_i,       ///< F = 1 when I = 1 and a TGK is encoded in the ticket
     initiator_data_without_i,   ///< Initiator Data present although the I flag is 0 (RFC 6043 §6.10)
     initiator_data_missing,     ///< I flag set but Initiator Data empty (RFC 6043 §6.10)
 
@@ -96,6 +97,32 @@ enum class errc : std::uint8_t {
     unsupported_algorithm, ///< a registered algorithm this backend does not implement
     crypto_backend_failure,///< the crypto backend reported an internal failure
     algorithm_too_weak,    ///< 128-bit algorithms with session keys longer than 128 bits (RFC 6043 §12.1)
+
+    // --- RFC 6043 exchanges: ticket and role layers ---
+    timestamp_out_of_window, ///< T outside the allowed clock skew (RFC 3830 §5.4, RFC 6043 §12.4)
+    replayed_message,        ///< a message already seen within its timestamp window (RFC 6043 §12.4)
+    replay_cache_full,       ///< the replay cache has no room and nothing has expired: refused, fail closed
+    ticket_expired,          ///< now is after the ticket's TRe (RFC 6043 §6.10)
+    ticket_not_yet_valid,    ///< now is before the ticket's TRs (RFC 6043 §6.10)
+    unknown_peer,            ///< no pre-shared key for the peer's identity / IDRpsk
+    unknown_ticket_key,      ///< no Ticket Protection Key for this ticket (RFC 6043 App. A)
+    unauthorized_requester,  ///< the policy refuses this Initiator a ticket (RFC 6043 §4.2.1.4)
+    unauthorized_responder,  ///< the Responder is not among the ticket's authorized responders (RFC 6043 §4.2.3)
+    wrong_kms,               ///< IDRkms names another KMS (RFC 6043 §6.10)
+    policy_not_acceptable,   ///< a desired / granted Ticket Policy the policy refuses (RFC 6043 §4.2.1.6, §4.2.2.2)
+    prf_not_allowed,         ///< the policy refuses this PRF func
+    encr_not_allowed,        ///< the policy refuses this KEMAC Encr alg
+    mac_not_allowed,         ///< the policy refuses this MAC / Auth alg
+    vi_mismatch,             ///< V of TRANSFER_INIT differs from Vi (RFC 6043 §4.2.3.6)
+    vr_mismatch,             ///< Vr does not verify with MPKr (RFC 6043 §4.2.3.4, §6.10)
+    header_mismatch,         ///< a response HDR does not copy the initial message's fields (RFC 6043 §4.2.1.5, ...)
+    identity_mismatch,       ///< an identity differs from the one the exchange fixed (RFC 6043 §4.2.2.3)
+    missing_key,             ///< a KEMAC lacks a key the exchange needs (MPKi, MPKr, a session key)
+    ticket_reuse_forbidden,  ///< the ticket was used before and its J flag forbids reuse (RFC 6043 §5.3)
+    message_not_for_role,    ///< a message type this role never receives
+    unexpected_in_state,     ///< a message this role may receive, but not in its current state
+    pk_not_supported,        ///< REQUEST_INIT_PK / RESOLVE_INIT_PK: the public-key variants are not implemented
+    error_received,          ///< the peer sent an Error message (never answered with an Error, RFC 6043 §5.4)
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
@@ -146,6 +173,7 @@ enum class errc : std::uint8_t {
         case errc::flag_e_required_by_i: return "flag_e_required_by_i";
         case errc::flag_d_required_by_k: return "flag_d_required_by_k";
         case errc::flag_f_required_by_m: return "flag_f_required_by_m";
+        case errc::flag_f_required_by_i: return "flag_f_required_by_i";
         case errc::initiator_data_without_i: return "initiator_data_without_i";
         case errc::initiator_data_missing: return "initiator_data_missing";
         case errc::wrong_message_type: return "wrong_message_type";
@@ -169,6 +197,30 @@ enum class errc : std::uint8_t {
         case errc::unsupported_algorithm: return "unsupported_algorithm";
         case errc::crypto_backend_failure: return "crypto_backend_failure";
         case errc::algorithm_too_weak: return "algorithm_too_weak";
+        case errc::timestamp_out_of_window: return "timestamp_out_of_window";
+        case errc::replayed_message: return "replayed_message";
+        case errc::replay_cache_full: return "replay_cache_full";
+        case errc::ticket_expired: return "ticket_expired";
+        case errc::ticket_not_yet_valid: return "ticket_not_yet_valid";
+        case errc::unknown_peer: return "unknown_peer";
+        case errc::unknown_ticket_key: return "unknown_ticket_key";
+        case errc::unauthorized_requester: return "unauthorized_requester";
+        case errc::unauthorized_responder: return "unauthorized_responder";
+        case errc::wrong_kms: return "wrong_kms";
+        case errc::policy_not_acceptable: return "policy_not_acceptable";
+        case errc::prf_not_allowed: return "prf_not_allowed";
+        case errc::encr_not_allowed: return "encr_not_allowed";
+        case errc::mac_not_allowed: return "mac_not_allowed";
+        case errc::vi_mismatch: return "vi_mismatch";
+        case errc::vr_mismatch: return "vr_mismatch";
+        case errc::header_mismatch: return "header_mismatch";
+        case errc::identity_mismatch: return "identity_mismatch";
+        case errc::missing_key: return "missing_key";
+        case errc::ticket_reuse_forbidden: return "ticket_reuse_forbidden";
+        case errc::message_not_for_role: return "message_not_for_role";
+        case errc::unexpected_in_state: return "unexpected_in_state";
+        case errc::pk_not_supported: return "pk_not_supported";
+        case errc::error_received: return "error_received";
     }
     return "unknown_errc";
 }
@@ -202,10 +254,28 @@ enum class errc : std::uint8_t {
         case errc::field_too_long:
         case errc::invalid_argument:
         case errc::crypto_backend_failure:
+        // A replay gets no answer (answering would let a replayed message
+        // draw traffic); nor does an Error (RFC 6043 §5.4: errors are not
+        // reported in Error messages) or a message arriving out of order.
+        case errc::replayed_message:
+        case errc::error_received:
+        case errc::unexpected_in_state:
             return std::nullopt;
         case errc::auth_failure:
         case errc::key_unwrap_failure:
+        case errc::vi_mismatch:
+        case errc::vr_mismatch:
             return error_no::auth_failure;
+        case errc::timestamp_out_of_window: return error_no::invalid_ts;
+        case errc::prf_not_allowed: return error_no::invalid_prf;
+        case errc::mac_not_allowed: return error_no::invalid_mac;
+        case errc::encr_not_allowed: return error_no::invalid_ea;
+        case errc::unknown_peer:
+        case errc::wrong_kms: return error_no::invalid_id;
+        case errc::message_not_for_role:
+        case errc::pk_not_supported: return error_no::unsupported_message_type;
+        case errc::unknown_ticket_key: return error_no::invalid_ticket;
+        case errc::policy_not_acceptable: return error_no::invalid_tppar;
         case errc::unknown_ts_type: return error_no::invalid_ts;
         case errc::unknown_prf_func: return error_no::invalid_prf;
         case errc::unknown_mac_alg: return error_no::invalid_mac;
@@ -229,6 +299,7 @@ enum class errc : std::uint8_t {
         case errc::flag_e_required_by_i:
         case errc::flag_d_required_by_k:
         case errc::flag_f_required_by_m:
+        case errc::flag_f_required_by_i:
         case errc::initiator_data_without_i:
         case errc::initiator_data_missing: return error_no::invalid_tppar;
         // Everything else, among it a message that breaks its composition

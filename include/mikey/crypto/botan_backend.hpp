@@ -37,6 +37,7 @@
 #include <utility>
 
 #include "../core/config.hpp"
+#include "../core/rng.hpp"
 #include "backend.hpp"
 
 namespace mikey::crypto {
@@ -390,5 +391,36 @@ private:
 };
 
 static_assert(crypto_backend<botan_backend>);
+
+/// The operating system's random generator through Botan (the FFI "system"
+/// RNG, which never throws): the random_generator to give role machines in
+/// production. Not thread-safe: one per thread.
+class botan_system_rng {
+public:
+    /// Errors: crypto_backend_failure (no system RNG).
+    [[nodiscard]] static result<botan_system_rng> create() noexcept {
+        botan_rng_t r = nullptr;
+        if (botan_rng_init(&r, "system") != 0 || r == nullptr) {
+            return errc::crypto_backend_failure;
+        }
+        botan_system_rng g;
+        g.m_rng.reset(r);
+        return g;
+    }
+    /// Errors: crypto_backend_failure.
+    [[nodiscard]] result<void> fill(mutable_bytes out) noexcept {
+        if (out.empty()) {
+            return {};
+        }
+        if (botan_rng_get(static_cast<botan_rng_t>(m_rng.get()), out.data(), out.size()) != 0) {
+            return errc::crypto_backend_failure;
+        }
+        return {};
+    }
+
+private:
+    botan_system_rng() noexcept = default;
+    std::unique_ptr<void, detail::ffi_rng_deleter> m_rng{};
+};
 
 }  // namespace mikey::crypto

@@ -12,5 +12,3 @@
 #include "kemac_cipher.hpp"
 #include "mac.hpp"
 #include "kemac.hpp"
-#include "verification.hpp"
-#include "base_ticket.hpp"

@@ -7,7 +7,7 @@
 //     the MAC field, with its Next payload byte taken as zero;
 //   PSK method (RFC 3830 I_MESSAGE): the whole message up to the MAC field:
 //     build the KEMAC with mac_scope::message (the MAC field is left zero),
-//     assemble the message, then fill_message_mac() (verification.hpp);
+//     assemble the message, then fill_message_mac() (ticket/mac_coverage.hpp);
 //   RFC 6043 messages: MAC alg NULL, the V payload authenticates.
 #pragma once
 
@@ -124,7 +124,7 @@ template <crypto_backend B>
 /// `expected` is the MAC alg the receiver's policy requires: a KEMAC naming
 /// another one fails (no downgrade to NULL by flipping the Mac alg byte).
 /// An expected NULL MAC verifies trivially: RFC 6043 KEMACs rely on the V
-/// payload (verification.hpp).
+/// payload (ticket/mac_coverage.hpp).
 /// Errors: auth_failure, key_length_mismatch, unsupported_algorithm,
 /// crypto_backend_failure.
 template <crypto_backend B>

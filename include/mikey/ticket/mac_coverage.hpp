@@ -1,4 +1,4 @@
-// mikey-ticket: V payloads (and the RFC 3830 PSK KEMAC MAC) over exactly the
+// mikey-ticket (ticket layer): V payloads (and the RFC 3830 PSK KEMAC MAC) over exactly the
 // bytes the RFCs name, and Vi / Vr of the TICKET's Initiator Data.
 //
 // MAC input = the message's own coverage (message_view::mac_input(): every
@@ -26,11 +26,16 @@
 #include <cstddef>
 #include <span>
 
+#include "../crypto/backend.hpp"
+#include "../crypto/mac.hpp"
 #include "../message.hpp"
-#include "backend.hpp"
-#include "mac.hpp"
 
-namespace mikey::crypto {
+namespace mikey::ticket {
+
+using crypto::compute_mac;
+using crypto::crypto_backend;
+using crypto::max_hmac_size;
+using crypto::verify_mac;
 
 /// What may be appended to a MAC input; which fields are read depends on the
 /// message type (table above).
@@ -282,4 +287,4 @@ template <crypto_backend B>
     return verify_mac(b, vr.kind(), vr_auth_key, parts, vr.value());
 }
 
-}  // namespace mikey::crypto
+}  // namespace mikey::ticket

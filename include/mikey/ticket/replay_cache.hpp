@@ -1,0 +1,112 @@
+// mikey-ticket (ticket layer): replay protection (RFC 6043 §12.4, RFC 3830
+// §5.4): a message is accepted once within its timestamp window. Role
+// machines check the timestamp window themselves and keep the messages they
+// accepted in a replay cache.
+//
+// The cache is a concept whose one operation is atomic: insert the key if
+// it is absent (or expired), with an expiry. A deployment with several KMS
+// nodes backs it by a shared store, e.g. Redis `SET key 1 NX EXAT expiry`
+// ("fresh" when SET answered OK, "replayed" when it answered nil), without
+// changing the role machines.
+//
+// What a key is: the message's data type followed by the MAC field of its
+// closing V (replay_key()). The MAC covers the whole message, its timestamp
+// and the identities, so two different messages share a key only if the
+// MAC collides; it is also short, which keeps the cache small.
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+
+#include "../core/bytes.hpp"
+#include "../core/ntp_time.hpp"
+
+namespace mikey::ticket {
+
+/// What insert_if_absent found.
+enum class replay_verdict : std::uint8_t {
+    fresh,     ///< not seen (or seen but expired): now recorded until `expires`
+    replayed,  ///< recorded and not expired: the message is a replay
+    full,      ///< no room: the cache refuses, and so does the role (fail closed)
+};
+
+/// A replay cache. insert_if_absent(key, expires, now) is atomic: of two
+/// concurrent calls with the same key, at most one sees `fresh`. Entries
+/// whose `expires` is before `now` count as absent.
+template <class C>
+concept replay_cache = requires(C& c, bytes_view key, ntp_time t) {
+    { c.insert_if_absent(key, t, t) } noexcept -> std::same_as<replay_verdict>;
+};
+
+/// Longest key a role machine makes: data type (1) and a MAC (at most 32).
+inline constexpr std::size_t max_replay_key = 33;
+
+/// The replay key of a message: its data type and the MAC field of its
+/// closing V. Precondition: mac.size() <= 32.
+struct replay_key {
+    std::array<std::uint8_t, max_replay_key> bytes{};
+    std::size_t size = 0;
+    constexpr replay_key(std::uint8_t data_type, bytes_view mac) noexcept {
+        bytes[0] = data_type;
+        size = 1;
+        for (std::size_t i = 0; i < mac.size() && size < max_replay_key; ++i) bytes[size++] = mac[i];
+    }
+    [[nodiscard]] constexpr bytes_view view() const noexcept { return {bytes.data(), size}; }
+};
+
+/// The in-memory default: a fixed table of Capacity entries allocated with
+/// the object (no allocation per message), open addressing over a window of
+/// `probe` slots from the key's hash.
+///
+/// When full: if every slot of a key's window holds an unexpired entry,
+/// insert_if_absent answers `full` and the role refuses the message with
+/// errc::replay_cache_full: a burst larger than the cache cannot make it
+/// forget a live entry (which would let that message be replayed). Size
+/// Capacity for the peak message rate times the clock window, times two.
+/// Not thread-safe: one per thread, or back the concept with a shared store.
+template <std::size_t Capacity = 4096>
+class memory_replay_cache {
+    static_assert(Capacity >= 16 && (Capacity & (Capacity - 1)) == 0, "Capacity must be a power of two >= 16");
+
+public:
+    static constexpr std::size_t probe = 16;
+
+    [[nodiscard]] replay_verdict insert_if_absent(bytes_view key, ntp_time expires, ntp_time now) noexcept {
+        if (key.size() > max_replay_key) return replay_verdict::full;
+        const std::size_t h = hash(key);
+        entry* free_slot = nullptr;
+        for (std::size_t i = 0; i < probe; ++i) {
+            entry& e = m_slots[(h + i) & (Capacity - 1)];
+            const bool live = e.size != 0 && !(e.expires < now);
+            if (live && e.size == key.size() && equal_bytes(bytes_view(e.key.data(), e.size), key)) {
+                return replay_verdict::replayed;
+            }
+            if (!live && free_slot == nullptr) free_slot = &e;
+        }
+        if (free_slot == nullptr) return replay_verdict::full;
+        free_slot->size = static_cast<std::uint8_t>(key.size());
+        for (std::size_t i = 0; i < key.size(); ++i) free_slot->key[i] = key[i];
+        free_slot->expires = expires;
+        return replay_verdict::fresh;
+    }
+
+private:
+    struct entry {
+        std::array<std::uint8_t, max_replay_key> key{};
+        std::uint8_t size = 0;
+        ntp_time expires{};
+    };
+    /// FNV-1a: the keys end in a MAC, so any mixing spreads them.
+    static constexpr std::size_t hash(bytes_view key) noexcept {
+        std::uint64_t h = 0xcbf29ce484222325ull;
+        for (const auto b : key) h = (h ^ b) * 0x100000001b3ull;
+        return static_cast<std::size_t>(h);
+    }
+    std::array<entry, Capacity> m_slots{};
+};
+
+static_assert(replay_cache<memory_replay_cache<>>);
+
+}  // namespace mikey::ticket
