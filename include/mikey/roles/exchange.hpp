@@ -1,0 +1,185 @@
+// mikey-ticket (roles layer): the steps the three role machines share:
+// fresh T payloads, RANDs, the timestamp window and replay check, the D1 /
+// D2 protection keys of an exchange, session keys from Key data and D4, and
+// the Error message of RFC 6043 §5.4.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <span>
+
+#include "../core/ntp_time.hpp"
+#include "../core/rng.hpp"
+#include "../crypto/derive.hpp"
+#include "../crypto/protection_keys.hpp"
+#include "../message.hpp"
+#include "../ticket/replay_cache.hpp"
+#include "outcome.hpp"
+#include "policy.hpp"
+
+namespace mikey::roles::detail {
+
+/// A T payload value: NTP-UTC, 64 bits.
+struct timestamp {
+    std::array<std::uint8_t, 8> bytes{};
+    explicit timestamp(ntp_time now) noexcept {
+        const std::uint64_t v = now.ntp64();
+        for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+    }
+    [[nodiscard]] t_builder builder() const noexcept MIKEY_LIFETIMEBOUND {
+        return t_builder{.kind = ts_type::ntp_utc, .value = bytes};
+    }
+    [[nodiscard]] std::uint64_t iv() const noexcept { return *crypto::iv_timestamp(ts_type::ntp_utc, bytes); }
+};
+
+/// A RAND of up to 64 bytes drawn from the caller's RNG.
+struct random_bytes {
+    std::array<std::uint8_t, 64> bytes{};
+    std::uint8_t size = 0;
+    [[nodiscard]] bytes_view view() const noexcept MIKEY_LIFETIMEBOUND { return {bytes.data(), size}; }
+    template <random_generator R>
+    [[nodiscard]] static result<random_bytes> draw(R& rng, std::size_t n) noexcept {
+        random_bytes r;
+        if (n > r.bytes.size()) return errc::invalid_argument;
+        r.size = static_cast<std::uint8_t>(n);
+        if (auto ok = rng.fill(mutable_bytes(r.bytes.data(), n)); !ok) return ok.error_info();
+        return r;
+    }
+    void assign(bytes_view v) noexcept {
+        size = static_cast<std::uint8_t>(std::min(v.size(), bytes.size()));
+        std::copy_n(v.begin(), size, bytes.begin());
+    }
+};
+
+/// RFC 6043 §12.1: "the sum of the lengths of RANDRi and RANDRr MUST at
+/// least be equal to the size of the longest pre-shared key/envelope
+/// key/MPK/TGK/GTGK": each party makes its own RAND that long (and at least
+/// 16 bytes), so the sum holds whatever the other side sends.
+[[nodiscard]] constexpr std::size_t rand_length(std::size_t longest_key) noexcept {
+    return std::max<std::size_t>(16, longest_key);
+}
+
+/// RFC 3830 §5.4, RFC 6043 §12.4: the timestamp is within the clock window,
+/// and the message (data type and MAC) was not accepted before within it.
+/// Call after the MAC verified (a forged message must not fill the cache).
+/// Errors: timestamp_out_of_window (COUNTER timestamps included: a role
+/// machine only accepts time), replayed_message, replay_cache_full.
+template <common_policy P>
+[[nodiscard]] result<void> fresh(const P& policy, const message_view& m, t_view t, bytes_view mac,
+                                 ntp_time now) noexcept {
+    const auto sent = ntp_time::from_payload(t.kind(), t.value());
+    if (!sent || distance(*sent, now) > policy.clock_window()) return errc::timestamp_out_of_window;
+    const ticket::replay_key key(static_cast<std::uint8_t>(m.type()), mac);
+    switch (policy.remember(key.view(), *sent + policy.clock_window(), now)) {
+        case replay_verdict::fresh: return {};
+        case replay_verdict::replayed: return errc::replayed_message;
+        case replay_verdict::full: return errc::replay_cache_full;
+    }
+    return errc::replay_cache_full;
+}
+
+/// The same check without recording: for a message whose MAC cannot be
+/// verified yet (TRANSFER_INIT before the ticket is resolved, §4.2.2.2).
+template <common_policy P>
+[[nodiscard]] result<void> in_window(const P& policy, t_view t, ntp_time now) noexcept {
+    const auto sent = ntp_time::from_payload(t.kind(), t.value());
+    if (!sent || distance(*sent, now) > policy.clock_window()) return errc::timestamp_out_of_window;
+    return {};
+}
+
+/// The Encr alg a response KEMAC uses with a MAC alg: AES-CM-256 with
+/// HMAC-SHA-256-256, AES-CM-128 otherwise (RFC 6043 §12.1 keeps the strength
+/// of the algorithms of one message equal).
+[[nodiscard]] constexpr encr_alg encr_for(mac_alg m) noexcept {
+    return m == mac_alg::hmac_sha_256_256 ? encr_alg::aes_cm_256 : encr_alg::aes_cm_128;
+}
+
+/// Which D1 / D2 direction (RFC 6043 §5.1.2).
+enum class direction : std::uint8_t { initial, response };
+
+/// The keys protecting one message of an exchange (D1 / D2).
+template <crypto::crypto_backend B>
+[[nodiscard]] result<crypto::protection_keys> protection(B& b, direction d, const algorithm_suite& s, bytes_view inkey,
+                                                         csb_id csb, bytes_view randri, bytes_view randrr) noexcept {
+    return d == direction::initial
+               ? crypto::derive_initial_protection_keys(b, s, inkey, csb, rand_value(randri), rand_value(randrr))
+               : crypto::derive_response_protection_keys(b, s, inkey, csb, rand_value(randri), rand_value(randrr));
+}
+
+/// The 64-bit T of a T payload for the KEMAC IV (RFC 3830 §4.2.3).
+[[nodiscard]] inline std::uint64_t iv_time(t_view t) noexcept {
+    return crypto::iv_timestamp(t.kind(), t.value()).value_or(0);
+}
+
+/// Fills `out` from a Key data entry holding a TEK / TGK / GTGK and, with
+/// `rands`, derives the TEK and salt with D4 (RFC 6043 §5.1.3): TEK and salt
+/// keys as long as the key (16 or 32 bytes) and 14 bytes.
+/// Errors: missing_key (a key kind that is not a session key); the
+/// derivation's.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> make_session_key(B& b, prf_func prf, cs_id cs, key_data_type kind, bytes_view key,
+                                            bytes_view salt, bytes_view spi, const crypto::d4_rands& rands,
+                                            session_key& out) noexcept {
+    out.cs = cs;
+    out.kind = kind;
+    if (auto r = out.key.resize(key.size()); !r) return r;
+    std::copy(key.begin(), key.end(), out.key.mutable_view().begin());
+    out.spi_size = static_cast<std::uint8_t>(std::min(spi.size(), out.spi.size()));
+    std::copy_n(spi.begin(), out.spi_size, out.spi.begin());
+    switch (kind) {
+        case key_data_type::tek:
+        case key_data_type::tek_salt:
+            if (auto r = out.tek.resize(key.size()); !r) return r;
+            std::copy(key.begin(), key.end(), out.tek.mutable_view().begin());
+            if (auto r = out.salt.resize(salt.size()); !r) return r;
+            std::copy(salt.begin(), salt.end(), out.salt.mutable_view().begin());
+            return {};
+        case key_data_type::tgk:
+        case key_data_type::tgk_salt:
+        case key_data_type::gtgk:
+        case key_data_type::gtgk_salt:
+            if (auto r = out.tek.resize(key.size()); !r) return r;
+            if (auto r = out.salt.resize(14); !r) return r;
+            if (auto r = crypto::derive_session_key(b, prf, key, crypto::tgk_key::tek, cs, rands, out.tek.mutable_view());
+                !r) {
+                return r;
+            }
+            return crypto::derive_session_key(b, prf, key, crypto::tgk_key::salt, cs, rands, out.salt.mutable_view());
+        default: return errc::missing_key;
+    }
+}
+
+[[nodiscard]] constexpr bool is_session_key(key_data_type k) noexcept {
+    return k == key_data_type::tek || k == key_data_type::tek_salt || k == key_data_type::tgk ||
+           k == key_data_type::tgk_salt || k == key_data_type::gtgk || k == key_data_type::gtgk_salt;
+}
+[[nodiscard]] constexpr bool is_tgk(key_data_type k) noexcept {
+    return k == key_data_type::tgk || k == key_data_type::tgk_salt;
+}
+
+/// RFC 6043 §5.4: builds the Error message answering `offending` (version,
+/// PRF func and CSB ID copied, V flag 0, fresh T, one ERR), unauthenticated
+/// (the V is OPTIONAL; see notes/ticket.md). Returns an outcome carrying
+/// `e` and, when wire_error(e) names a code, the Error to send; nothing is
+/// sent in answer to an Error (never answer an Error with an Error) or when
+/// the offending bytes have no parsable header.
+[[nodiscard]] inline outcome refuse(failure f, bytes_view offending, ntp_time now, mutable_bytes out,
+                                    bool send_auth_failure) noexcept {
+    outcome o = outcome::refused(f);
+    const auto code = wire_error(f.code);
+    if (!code || (*code == error_no::auth_failure && !send_auth_failure)) return o;
+    const auto h = hdr_view::parse(offending);
+    if (!h || h->type() == data_type::error) return o;
+    const timestamp t(now);
+    const auto msg = build_message(out, hdr_builder{data_type::error, false, h->prf(), h->csb(), empty_map{}, h->version()},
+                                   t.builder(), err_builder{.code = *code});
+    if (msg) {
+        o.send = *msg;
+        o.send_type = data_type::error;
+    }
+    return o;
+}
+
+}  // namespace mikey::roles::detail

@@ -1,0 +1,217 @@
+// mikey-ticket (roles layer): the role policy. Each role machine is a
+// template over a policy type: a plain class whose const member functions
+// (hooks) the machine calls to decide what the RFC leaves to the deployment:
+// algorithms, keys, authorization, clocks, replay, optional Error messages.
+// The concepts below say which hooks each role needs; basic_policy is the
+// documented default, with two presets (policy_settings::rfc6043_defaults()
+// and policy_settings::strict_3gpp()).
+//
+// Next to each hook: its default, and the risk of loosening it.
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../core/ntp_time.hpp"
+#include "../crypto/algorithms.hpp"
+#include "../ticket/key_store.hpp"
+#include "../ticket/policy.hpp"
+#include "../ticket/replay_cache.hpp"
+
+namespace mikey::roles {
+
+using crypto::algorithm_suite;
+using ticket::replay_verdict;
+
+/// Hooks every role uses.
+///   check_suite(s)          may this PRF / Encr alg / MAC alg be used
+///                           (errors: prf_not_allowed, encr_not_allowed,
+///                           mac_not_allowed, algorithm_mix, algorithm_too_weak)
+///   clock_window()          largest |T - now| accepted (RFC 3830 §5.4)
+///   remember(key, exp, now) the replay cache's insert_if_absent
+///   psk_for(id), tpk_for(id) key lookups (ticket::key_store)
+///   send_auth_failure_error()  send the OPTIONAL Error on an authentication
+///                           failure (RFC 6043 §5.4)
+template <class P>
+concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_view key, ntp_time t, identity id) {
+    { p.check_suite(s) } noexcept -> std::same_as<result<void>>;
+    { p.clock_window() } noexcept -> std::same_as<std::chrono::seconds>;
+    { p.remember(key, t, t) } noexcept -> std::same_as<replay_verdict>;
+    { p.psk_for(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
+    { p.tpk_for(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
+    { p.send_auth_failure_error() } noexcept -> std::same_as<bool>;
+};
+
+/// Hooks of a KMS (RFC 6043 §4.2.1.4, §4.2.3.4).
+///   authorize_request(initiator, desired)  may this Initiator get a ticket
+///                           with this desired policy (errors: unauthorized_requester,
+///                           policy_not_acceptable)
+///   grant(initiator, desired)  the policy to grant (the KMS sets K when it
+///                           differs, §6.10)
+///   ticket_lifetime()       validity granted when the desired TRe is absent or later
+///   is_member(responder, group)  responder identity belongs to the group
+///                           identity named by an IDRr of the ticket
+///   may_resolve_for_kms(id) IDRkms of a ticket names this KMS (or one it
+///                           resolves for)
+template <class P>
+concept kms_policy = common_policy<P> && requires(const P& p, identity id, const ticket_policy& tp) {
+    { p.authorize_request(id, tp) } noexcept -> std::same_as<result<void>>;
+    { p.grant(id, tp) } noexcept -> std::same_as<result<ticket_policy>>;
+    { p.ticket_lifetime() } noexcept -> std::same_as<std::chrono::seconds>;
+    { p.is_member(id, id) } noexcept -> std::same_as<bool>;
+};
+
+/// Hooks of an Initiator (RFC 6043 §4.2.1.6, §4.2.2.4).
+///   accept_granted(desired, granted)  is the granted Ticket Policy acceptable
+///                           (error: policy_not_acceptable)
+template <class P>
+concept initiator_policy = common_policy<P> && requires(const P& p, const ticket_policy& tp) {
+    { p.accept_granted(tp, tp) } noexcept -> std::same_as<result<void>>;
+};
+
+/// Hooks of a Responder (RFC 6043 §4.2.2.2 early reject).
+///   accept_ticket(policy)   is the Ticket Policy of a received ticket
+///                           acceptable (error: policy_not_acceptable)
+///   accept_initiator(id)    may this Initiator (IDRi of the ticket) reach us
+template <class P>
+concept responder_policy = common_policy<P> && requires(const P& p, const ticket_policy& tp, identity id) {
+    { p.accept_ticket(tp) } noexcept -> std::same_as<result<void>>;
+    { p.accept_initiator(id) } noexcept -> std::same_as<result<void>>;
+};
+
+/// The settings of basic_policy. Two presets; start from one and change
+/// what your deployment decides otherwise.
+struct policy_settings {
+    /// Allowed PRF funcs / Encr algs / MAC algs, as bit masks over their
+    /// registry values. Default: every implemented one. Risk of loosening:
+    /// none beyond the default; tightening to the 256-bit set is the strict preset.
+    std::uint32_t prfs = 0b11, encrs = 0b1111, macs = 0b110;
+    /// Largest |T - now|. Default 5 minutes. Risk: a wider window makes the
+    /// replay cache hold entries longer (capacity) and accepts staler messages.
+    std::chrono::seconds clock_window{300};
+    /// Require key forking (I flag) in every ticket: KMS grants it, Initiator
+    /// and Responder refuse tickets without it. Default false (RFC 6043
+    /// leaves it to the Ticket Policy; §12.4 RECOMMENDS it). Risk of false:
+    /// every party able to resolve the ticket gets the session keys and
+    /// TRANSFER_RESP does not authenticate the Responder (seed 004).
+    bool require_forking = false;
+    /// Refuse tickets that may be reused (J = 1). Default false.
+    bool forbid_reuse = false;
+    /// Send the OPTIONAL Error on authentication failures (RFC 6043 §5.4).
+    /// Default false: RFC 3830 §5.1.2 warns that such Errors help attackers
+    /// (DoS, probing). Risk of true: an unauthenticated peer learns that
+    /// its MAC failed and draws a reply for every forged message.
+    bool send_auth_failure_error = false;
+    /// Ticket validity the KMS grants at most. Default 24 h.
+    std::chrono::seconds ticket_lifetime{24 * 3600};
+
+    /// RFC 6043 as written: every algorithm, forking as the Initiator asks.
+    [[nodiscard]] static policy_settings rfc6043_defaults() noexcept { return {}; }
+    /// 3GPP conferencing (TS 33.328, seeds 000 and 004): key forking on every
+    /// ticket, only the 256-bit algorithms of RFC 6043 §6 (PRF-HMAC-SHA-256,
+    /// AES-CM-256, HMAC-SHA-256-256), a 30 s clock window, no ticket reuse.
+    [[nodiscard]] static policy_settings strict_3gpp() noexcept {
+        policy_settings s;
+        s.prfs = 1u << static_cast<unsigned>(prf_func::prf_hmac_sha_256);
+        s.encrs = 1u << static_cast<unsigned>(encr_alg::aes_cm_256);
+        s.macs = 1u << static_cast<unsigned>(mac_alg::hmac_sha_256_256);
+        s.clock_window = std::chrono::seconds(30);
+        s.require_forking = true;
+        s.forbid_reuse = true;
+        return s;
+    }
+};
+
+/// The default policy of every role: settings, a key store and a replay
+/// cache (both by reference, so that several machines share them: a focus
+/// is Initiator and Responder at once), and group membership for the KMS.
+template <ticket::key_store Store, ticket::replay_cache Cache>
+class basic_policy {
+public:
+    basic_policy(const Store& store, Cache& cache, policy_settings s = policy_settings::rfc6043_defaults()) noexcept
+        : m_store(&store), m_cache(&cache), m_settings(s) {}
+
+    [[nodiscard]] const policy_settings& settings() const noexcept { return m_settings; }
+
+    /// Default: the algorithms allowed by the settings, combined as RFC 6043
+    /// §12.1 requires (no mixing of 128-bit and 256-bit algorithms).
+    [[nodiscard]] result<void> check_suite(const algorithm_suite& s) const noexcept {
+        if ((m_settings.prfs >> static_cast<unsigned>(s.prf) & 1u) == 0) return errc::prf_not_allowed;
+        if ((m_settings.encrs >> static_cast<unsigned>(s.encr) & 1u) == 0) return errc::encr_not_allowed;
+        if ((m_settings.macs >> static_cast<unsigned>(s.mac) & 1u) == 0) return errc::mac_not_allowed;
+        return crypto::check_algorithm_suite(s, 0);
+    }
+    [[nodiscard]] std::chrono::seconds clock_window() const noexcept { return m_settings.clock_window; }
+    [[nodiscard]] replay_verdict remember(bytes_view key, ntp_time expires, ntp_time now) const noexcept {
+        return m_cache->insert_if_absent(key, expires, now);
+    }
+    [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept { return m_store->psk_for(id); }
+    [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return m_store->tpk_for(id); }
+    [[nodiscard]] bool send_auth_failure_error() const noexcept { return m_settings.send_auth_failure_error; }
+
+    /// Default: any Initiator the KMS shares a PSK with (it authenticated)
+    /// may request a ticket for any responder. Risk: this is the place for
+    /// an ACL of who may talk to whom; the default has none.
+    [[nodiscard]] result<void> authorize_request(identity, const ticket_policy& desired) const noexcept {
+        if (!desired.is_base_ticket()) return errc::policy_not_acceptable;
+        return {};
+    }
+    /// Default: the desired policy with D = 1 (the KMS generates the
+    /// ticket); with require_forking also I, E and F (I implies E; F with a
+    /// TGK); with forbid_reuse J = 0; K = 1 when anything changed (§6.10).
+    [[nodiscard]] result<ticket_policy> grant(identity, const ticket_policy& desired) const noexcept {
+        ticket_policy g = desired;
+        g.flags.k = false;
+        g.flags.d = true;
+        if (m_settings.require_forking) g.flags.i = g.flags.e = g.flags.f = true;
+        if (m_settings.forbid_reuse) g.flags.j = false;
+        ticket_policy d = desired;
+        d.flags.k = false;
+        g.flags.k = g != d;
+        return g;
+    }
+    [[nodiscard]] std::chrono::seconds ticket_lifetime() const noexcept { return m_settings.ticket_lifetime; }
+    /// Default: the groups added with add_member. Risk: membership decides
+    /// who may resolve a ticket issued to a group identity (RFC 6043 §6.10).
+    [[nodiscard]] bool is_member(identity member, identity group) const noexcept {
+        for (const auto& [m, g] : m_members) {
+            if (equal_bytes(ticket::as_bytes(m), member.get()) && equal_bytes(ticket::as_bytes(g), group.get())) return true;
+        }
+        return false;
+    }
+    /// Records that `member` belongs to `group` (allocates).
+    void add_member(std::string member, std::string group) { m_members.emplace_back(std::move(member), std::move(group)); }
+
+    /// Default: refuse a granted policy that drops key forking or the
+    /// Resolve exchange the Initiator asked for, changes the PRF or the
+    /// Ticket Type, or (with require_forking / forbid_reuse) breaks those.
+    /// Risk of loosening: a KMS (or an attacker able to change the KMS's
+    /// answer, which the V prevents) downgrades the protection.
+    [[nodiscard]] result<void> accept_granted(const ticket_policy& desired, const ticket_policy& granted) const noexcept {
+        const auto c = ticket::compare_policies(desired, granted);
+        if (c.turned_off.i || c.turned_off.e || c.prf_changed || c.type_changed) return errc::policy_not_acceptable;
+        return accept_ticket(granted);
+    }
+    /// Default: the MIKEY base ticket only, with the settings' forking and
+    /// reuse rules. Risk of loosening: see require_forking.
+    [[nodiscard]] result<void> accept_ticket(const ticket_policy& p) const noexcept {
+        if (!p.is_base_ticket()) return errc::policy_not_acceptable;
+        if (m_settings.require_forking && !p.flags.i) return errc::policy_not_acceptable;
+        if (m_settings.forbid_reuse && p.flags.j) return errc::policy_not_acceptable;
+        return {};
+    }
+    /// Default: any Initiator (the ticket's IDRi, vouched for by the KMS).
+    [[nodiscard]] result<void> accept_initiator(identity) const noexcept { return {}; }
+
+private:
+    const Store* m_store;
+    Cache* m_cache;
+    policy_settings m_settings;
+    std::vector<std::pair<std::string, std::string>> m_members;
+};
+
+}  // namespace mikey::roles

@@ -1,0 +1,133 @@
+// mikey-ticket (ticket layer): typed views of the eight RFC 6043 messages
+// (and the CSB-update and Error forms), built on message_view and the
+// message's schema, with named access to what each message carries.
+//
+//     const auto m = transfer_init_view::parse(bytes);   // result<>
+//     if (m) use(m->randri().value(), m->ticket().policy(), m->idrr());
+//
+// parse() validates the payload chain (message_view::parse) and the
+// composition (check_schema in lenient mode: any order, unexpected payloads
+// ignored, as RFC 6043 §4.2.1.4, §4.2.2.2, §4.2.3.4 and §5.4 ask of
+// receivers). Accessors of payloads the schema makes mandatory return the
+// view; optional ones return std::optional.
+#pragma once
+
+#include <optional>
+
+#include "../message.hpp"
+#include "../schema.hpp"
+
+namespace mikey::ticket {
+
+/// The payloads an RFC 6043 message may carry, by role; the first of each
+/// counts (later duplicates are refused by the schema where it matters).
+struct message_fields {
+    std::optional<t_view> t{};
+    std::optional<randr_view> randri{}, randrr{}, randrkms{};
+    std::optional<idr_view> idri{}, idrr{}, idrkms{}, idrpsk{};
+    std::optional<tp_view> tp{};
+    std::optional<ticket_view> ticket{};
+    std::optional<kemac_view> kemac{};
+    std::optional<v_view> v{};  ///< the closing V (last payload)
+    std::optional<err_view> err{};
+
+    /// One pass over a validated message.
+    static constexpr message_fields of(const message_view& m) noexcept {
+        message_fields f;
+        const auto first = [](auto& slot, const auto& view) {
+            if (!slot) slot.emplace(view);
+        };
+        for (const auto& e : m.payloads_in_place()) {
+            switch (e.type) {
+                case payload_type::t: first(f.t, e.as<t_view>()); break;
+                case payload_type::randr: {
+                    const auto r = e.as<randr_view>();
+                    if (r.role() == rand_role::randri) first(f.randri, r);
+                    if (r.role() == rand_role::randrr) first(f.randrr, r);
+                    if (r.role() == rand_role::randrkms) first(f.randrkms, r);
+                    break;
+                }
+                case payload_type::idr: {
+                    const auto r = e.as<idr_view>();
+                    if (r.role() == id_role::idri) first(f.idri, r);
+                    if (r.role() == id_role::idrr) first(f.idrr, r);
+                    if (r.role() == id_role::idrkms) first(f.idrkms, r);
+                    if (r.role() == id_role::idrpsk) first(f.idrpsk, r);
+                    break;
+                }
+                case payload_type::tp: first(f.tp, e.as<tp_view>()); break;
+                case payload_type::ticket: first(f.ticket, e.as<ticket_view>()); break;
+                case payload_type::kemac: first(f.kemac, e.as<kemac_view>()); break;
+                case payload_type::err: first(f.err, e.as<err_view>()); break;
+                default: break;
+            }
+        }
+        const auto last = m.last_payload();
+        if (last && last->type == payload_type::v) f.v.emplace(last->as<v_view>());
+        return f;
+    }
+};
+
+/// A validated RFC 6043 message of the composition `Schema`.
+template <const message_schema& Schema>
+class ticket_message {
+public:
+    static constexpr const message_schema& schema = Schema;
+
+    MIKEY_REFUSE_TEMPORARIES(ticket_message);
+    /// Errors: those of message_view::parse and check_schema (lenient).
+    [[nodiscard]] static constexpr result<ticket_message> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        auto m = message_view::parse(in);
+        if (!m) return m.error_info();
+        if (auto ok = check_schema(*m, Schema, schema_check::lenient); !ok) return ok.error_info();
+        return ticket_message(*m);
+    }
+
+    [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
+    [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_msg.bytes(); }
+    [[nodiscard]] constexpr hdr_view header() const noexcept { return m_msg.header(); }
+    [[nodiscard]] constexpr const message_fields& fields() const noexcept { return m_fields; }
+
+    [[nodiscard]] constexpr t_view t() const noexcept { return *m_fields.t; }
+    [[nodiscard]] constexpr const std::optional<randr_view>& randri() const noexcept { return m_fields.randri; }
+    [[nodiscard]] constexpr const std::optional<randr_view>& randrr() const noexcept { return m_fields.randrr; }
+    [[nodiscard]] constexpr const std::optional<randr_view>& randrkms() const noexcept { return m_fields.randrkms; }
+    [[nodiscard]] constexpr const std::optional<idr_view>& idri() const noexcept { return m_fields.idri; }
+    [[nodiscard]] constexpr const std::optional<idr_view>& idrr() const noexcept { return m_fields.idrr; }
+    [[nodiscard]] constexpr const std::optional<idr_view>& idrkms() const noexcept { return m_fields.idrkms; }
+    [[nodiscard]] constexpr const std::optional<idr_view>& idrpsk() const noexcept { return m_fields.idrpsk; }
+    [[nodiscard]] constexpr const std::optional<tp_view>& tp() const noexcept { return m_fields.tp; }
+    [[nodiscard]] constexpr const std::optional<ticket_view>& ticket() const noexcept { return m_fields.ticket; }
+    [[nodiscard]] constexpr const std::optional<kemac_view>& kemac() const noexcept { return m_fields.kemac; }
+    [[nodiscard]] constexpr const std::optional<v_view>& v() const noexcept { return m_fields.v; }
+    /// The MAC field of the closing V (empty for an Error without V).
+    [[nodiscard]] constexpr bytes_view mac() const noexcept { return m_fields.v ? m_fields.v->value() : bytes_view{}; }
+
+private:
+    constexpr explicit ticket_message(const message_view& m) noexcept : m_msg(m), m_fields(message_fields::of(m)) {}
+    message_view m_msg;
+    message_fields m_fields;
+};
+
+/// RFC 6043 §4.2.1: HDR, T, RANDRi, [IDRi], [IDRkms], TP, [IDRpsk], V.
+using request_init_psk_view = ticket_message<schemas::request_init_psk>;
+/// RFC 6043 §4.2.1: HDR, T, [IDRkms], TICKET, KEMAC, V.
+using request_resp_view = ticket_message<schemas::request_resp>;
+/// RFC 6043 §4.2.2: HDR, T, RANDRi, [IDRi], [IDRr], {SP}, TICKET, [KEMAC], V.
+using transfer_init_view = ticket_message<schemas::transfer_init>;
+/// RFC 6043 §4.2.2: HDR, T, [RANDRr], [IDRr], [RANDRkms], {SP}, [KEMAC], V.
+using transfer_resp_view = ticket_message<schemas::transfer_resp>;
+/// RFC 6043 §5.2: HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V (CSB update by the Initiator).
+using transfer_init_update_view = ticket_message<schemas::transfer_init_update>;
+/// RFC 6043 §5.2: HDR, T, [IDRr], {SP}, [KEMAC], V.
+using transfer_resp_update_view = ticket_message<schemas::transfer_resp_update>;
+/// RFC 6043 §4.2.3: HDR, T, RANDRr, [IDRr], [IDRkms], TICKET, [IDRpsk], V.
+using resolve_init_psk_view = ticket_message<schemas::resolve_init_psk>;
+/// RFC 6043 §4.2.3: HDR, T, [IDRkms], KEMAC, [IDRr], [RANDRkms], V.
+using resolve_resp_view = ticket_message<schemas::resolve_resp>;
+/// RFC 6043 §5.4 (Request / Resolve): HDR, T, (ERR), [V|SIGNx].
+using request_resolve_error_view = ticket_message<schemas::request_resolve_error>;
+/// RFC 6043 §5.4 (Transfer): HDR, T, (ERR), {SP}, [V].
+using transfer_error_view = ticket_message<schemas::transfer_error>;
+
+}  // namespace mikey::ticket
