@@ -251,21 +251,33 @@ private:
                 if (auto r = salts[n].resize(salted ? (w.salt == 0 ? 14 : std::min<std::size_t>(w.salt, 32)) : 0); !r) return r;
                 if (auto r = rng.fill(salts[n].mutable_view()); !r) return r;
                 // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key": the one the
-                // Initiator asked for when it named one of 4 bytes, else a random one.
-                bytes_view spi = w.spi;
-                if (spi.size() != 4) {
-                    if (auto r = rng.fill(spis[n]); !r) return r;
-                    spi = spis[n];
-                } else {
-                    std::copy(spi.begin(), spi.end(), spis[n].begin());
-                    spi = spis[n];
+                // Initiator asked for when it named a nonzero 4-byte SPI no other key of the ticket
+                // has, else a random one (an all-zero SPI in the TP KEMAC means "KMS, choose").
+                if (auto r = rng.fill(spis[n]); !r) return r;
+                if (w.spi.size() == 4 && !all_zero(w.spi) && !spi_taken(w.spi)) {
+                    std::copy(w.spi.begin(), w.spi.end(), spis[n].begin());
                 }
-                b[n] = key_data_builder{w.kind, keys[n].view(), salts[n].view(), kv_data{kv_type::spi, spi, {}, {}}};
+                while (spi_taken(spis[n])) {
+                    if (auto r = rng.fill(spis[n]); !r) return r;
+                }
+                b[n] = key_data_builder{w.kind, keys[n].view(), salts[n].view(), kv_data{kv_type::spi, spis[n], {}, {}}};
                 ++n;
             }
             return {};
         }
         [[nodiscard]] std::span<const key_data_builder> builders() const noexcept { return {b.data(), n}; }
+        [[nodiscard]] bool spi_taken(bytes_view spi) const noexcept {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (equal_bytes(spis[i], spi)) return true;
+            }
+            return false;
+        }
+        static bool all_zero(bytes_view v) noexcept {
+            for (const auto x : v) {
+                if (x != 0) return false;
+            }
+            return true;
+        }
     };
 
     [[nodiscard]] result<bytes_view> granted_tp_data(const tp_view& desired, identity id_i, ntp_time trs, ntp_time tre,

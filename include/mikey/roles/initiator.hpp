@@ -1,0 +1,576 @@
+// mikey-ticket (roles layer): the Initiator of RFC 6043 as a sans-I/O
+// machine. It obtains a ticket (Ticket Request with the KMS, modes 1 and 2;
+// or makes one itself with a TPK it shares, modes 3 and 4, §4.1.1), sends
+// it to a Responder (TRANSFER_INIT, with Initiator Data when forking) and
+// verifies the TRANSFER_RESP (with MPKr' when forking, which authenticates
+// the Responder as the identity the KMS forked for).
+//
+//   idle --start_request--> awaiting_request_resp --REQUEST_RESP--> ticket_ready
+//   idle --create_ticket--> ticket_ready
+//   ticket_ready --start_transfer--> awaiting_transfer_resp --TRANSFER_RESP--> established
+//                                  (F = 0: established at once)
+//   established --start_transfer--> ... (ticket reuse, only with J = 1, §5.3)
+//
+// A refused input changes no state.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../crypto/derive.hpp"
+#include "../crypto/kemac.hpp"
+#include "../ticket/base_ticket.hpp"
+#include "../ticket/mac_coverage.hpp"
+#include "../ticket/messages.hpp"
+#include "../ticket/policy.hpp"
+#include "../ticket/seal.hpp"
+#include "exchange.hpp"
+#include "outcome.hpp"
+#include "policy.hpp"
+
+namespace mikey::roles {
+
+/// One crypto session the Initiator proposes (GENERIC-ID map, RFC 6043 §6.1.1).
+struct crypto_session_spec {
+    std::uint8_t cs_id = 1;
+    std::uint32_t ssrc = 0;
+};
+
+/// What an Initiator is and what it asks for.
+struct initiator_config {
+    std::string_view identity;                    ///< IDRi (URI)
+    std::string_view kms_identity;                ///< IDRkms (URI)
+    std::string_view responder;                   ///< IDRr of TRANSFER_INIT: whom it calls
+    std::span<const std::string_view> authorized_responders{};  ///< IDRr of the TP (default: `responder`)
+    ticket_policy desired{};                      ///< desired Ticket Policy (K is sent as 0)
+    key_data_type key_kind = key_data_type::tgk;  ///< TEK, TGK or GTGK (with or without +SALT)
+    std::size_t key_length = 16;                  ///< bytes of each session key
+    std::span<const crypto_session_spec> sessions{};  ///< one session key each
+    algorithm_suite suite{};                      ///< HDR PRF, KEMAC Encr alg, V Auth alg
+    std::chrono::seconds validity{3600};          ///< desired TRe - now
+    std::string_view ticket_key_id{};             ///< modes 3 / 4: IDRpsk naming its TPK (empty: default)
+};
+
+template <crypto::crypto_backend B, initiator_policy P>
+class initiator {
+public:
+    enum class state : std::uint8_t { idle, awaiting_request_resp, ticket_ready, awaiting_transfer_resp, established };
+
+    /// Copies the config. Errors are reported by the first call (invalid_argument
+    /// for no crypto session or more than max_crypto_sessions).
+    initiator(B& backend, const P& policy, const initiator_config& cfg)
+        : m_b(&backend), m_policy(&policy), m_cfg(cfg), m_id(cfg.identity), m_kms(cfg.kms_identity),
+          m_responder(cfg.responder), m_tpk_id(cfg.ticket_key_id), m_sessions(cfg.sessions.begin(), cfg.sessions.end()) {
+        for (const auto r : cfg.authorized_responders) m_authorized.emplace_back(r);
+        if (m_authorized.empty()) m_authorized.emplace_back(cfg.responder);
+        m_cfg.desired.flags.k = false;
+        // Only the owned copies above are used after construction.
+        m_cfg.identity = m_cfg.kms_identity = m_cfg.responder = m_cfg.ticket_key_id = {};
+        m_cfg.authorized_responders = {};
+        m_cfg.sessions = {};
+    }
+
+    [[nodiscard]] state current() const noexcept { return m_state; }
+    /// Gives up the pending exchange (the caller's timeout): awaiting a
+    /// REQUEST_RESP goes back to idle, awaiting a TRANSFER_RESP back to
+    /// ticket_ready (or established when an earlier transfer completed).
+    void abandon() noexcept {
+        if (m_state == state::awaiting_request_resp) m_state = state::idle;
+        if (m_state == state::awaiting_transfer_resp) m_state = m_key_count != 0 ? state::established : state::ticket_ready;
+    }
+    /// The granted Ticket Policy (valid from ticket_ready on).
+    [[nodiscard]] const ticket_policy& granted() const noexcept { return m_granted; }
+    /// The TICKET payload held (without Initiator Data).
+    [[nodiscard]] bytes_view ticket() const noexcept { return m_ticket; }
+    [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
+    [[nodiscard]] bytes_view mpkr() const noexcept { return m_mpkr.view(); }
+    /// MPKr' (forking; from established on).
+    [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
+    /// The Responder authenticated by TRANSFER_RESP (forking) or named by it.
+    [[nodiscard]] bytes_view peer_identity() const noexcept { return ticket::as_bytes(m_peer); }
+    /// The keys of each crypto session (from established on).
+    [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
+
+    /// Modes 1 and 2: builds REQUEST_INIT_PSK (RFC 6043 §4.2.1) into `out`.
+    /// Errors: unexpected_in_state (not idle), invalid_argument (config),
+    /// unknown_peer (no PSK shared with the KMS), the policy's suite errors,
+    /// buffer_too_small, crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome start_request(ntp_time now, R& rng, mutable_bytes out) noexcept {
+        if (m_state != state::idle) return outcome::refused({errc::unexpected_in_state, 0});
+        auto r = build_request(now, rng, out);
+        if (!r) return outcome::refused(r.error_info());
+        return *r;
+    }
+
+    /// Modes 3 and 4: makes the ticket itself with the TPK it shares with the
+    /// KMS or the Responder (D = 0, which requires L, RFC 6043 §6.10).
+    /// Errors: unexpected_in_state, unknown_ticket_key, the flag_* codes,
+    /// policy_not_acceptable, key_too_short, crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome create_ticket(ntp_time now, R& rng) noexcept {
+        if (m_state != state::idle) return outcome::refused({errc::unexpected_in_state, 0});
+        auto r = make_own_ticket(now, rng);
+        if (!r) return outcome::refused(r.error_info());
+        m_state = state::ticket_ready;
+        return outcome{}.with(event::ticket_granted);
+    }
+
+    /// Builds TRANSFER_INIT (RFC 6043 §4.2.2) with the ticket held.
+    /// Errors: unexpected_in_state, ticket_reuse_forbidden (a second transfer
+    /// with J = 0, §5.3), buffer_too_small, crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome start_transfer(ntp_time now, R& rng, mutable_bytes out) noexcept {
+        if (m_state != state::ticket_ready && m_state != state::established) {
+            return outcome::refused({errc::unexpected_in_state, 0});
+        }
+        // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
+        if (m_transfers > 0 && !m_granted.flags.j) return outcome::refused({errc::ticket_reuse_forbidden, 0});
+        auto r = build_transfer(now, rng, out);
+        if (!r) return outcome::refused(r.error_info());
+        return *r;
+    }
+
+    /// Handles REQUEST_RESP or TRANSFER_RESP (or an Error, reported as
+    /// error_received and never answered).
+    /// Errors (besides parse / schema errors): message_not_for_role,
+    /// unexpected_in_state, header_mismatch, wrong_kms, suite errors,
+    /// auth_failure, timestamp_out_of_window, replayed_message,
+    /// replay_cache_full, missing_key, missing_payload, unexpected_payload,
+    /// policy_not_acceptable, flag_f_required_by_i, rand_too_short,
+    /// crypto_backend_failure. On refusal `send` may hold an Error message.
+    template <random_generator R>
+    [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        (void)rng;
+        const auto h = hdr_view::parse(in);
+        if (!h) return outcome::refused(h.error_info());
+        result<outcome> r = errc::message_not_for_role;
+        switch (h->type()) {
+            case data_type::request_resp:
+                r = m_state == state::awaiting_request_resp ? on_request_resp(in, now)
+                                                            : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::transfer_resp:
+                r = m_state == state::awaiting_transfer_resp ? on_transfer_resp(in, now)
+                                                             : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::error: return outcome::refused(failure{errc::error_received, 1});
+            default: r = failure{errc::message_not_for_role, 1}; break;
+        }
+        if (r) return *r;
+        return detail::refuse(r.error_info(), in, now, out, m_policy->send_auth_failure_error());
+    }
+
+private:
+    [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
+    [[nodiscard]] identity kms_id() const noexcept { return identity(ticket::as_bytes(m_kms)); }
+    [[nodiscard]] identity callee() const noexcept { return identity(ticket::as_bytes(m_responder)); }
+
+    [[nodiscard]] result<void> check_config() const noexcept {
+        if (m_sessions.empty() || m_sessions.size() > max_crypto_sessions || m_id.empty()) return errc::invalid_argument;
+        if (!detail::is_session_key(m_cfg.key_kind)) return errc::invalid_argument;
+        return m_policy->check_suite(m_cfg.suite);
+    }
+
+    /// The TP Data of the desired policy: [IDRkms], IDRi, TRs, TRe, KEMAC (the
+    /// keys asked for, NULL-encrypted, zero, RFC 6043 §6.10), (IDRr).
+    [[nodiscard]] result<bytes_view> desired_tp_data(ntp_time now, mutable_bytes buf, bool with_kemac) const noexcept {
+        const detail::timestamp ts(now), te(now + m_cfg.validity);
+        static constexpr std::array<std::uint8_t, 32> zeros{};
+        static constexpr std::array<std::uint8_t, 4> no_spi{};
+        std::array<key_data_builder, max_crypto_sessions> want{};
+        std::array<std::uint8_t, 512> kemac_plain{};
+        byte_writer w(buf);
+        w.u8(0);
+        chain_writer c(w, std::size_t{0});
+        if (!m_kms.empty()) c.add(idr_builder{id_role::idrkms, id_type::uri, kms_id().get()});
+        c.add(idr_builder{id_role::idri, id_type::uri, me().get()});
+        c.add(tr_builder{.role = ts_role::trs, .kind = ts_type::ntp_utc, .value = ts.bytes});
+        c.add(tr_builder{.role = ts_role::tre, .kind = ts_type::ntp_utc, .value = te.bytes});
+        if (with_kemac) {
+            for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+                want[i] = key_data_builder{m_cfg.key_kind, bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
+                                           has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
+                                           kv_data{kv_type::spi, no_spi, {}, {}}};
+            }
+            byte_writer pw(kemac_plain);
+            chain_writer pc(pw, std::nullopt);
+            pc.add(std::span<const key_data_builder>(want.data(), m_sessions.size()));
+            if (pw.failed()) return pw.error();
+            c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
+        }
+        for (const auto& r : m_authorized) c.add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(r)});
+        if (w.failed()) return w.error();
+        return w.written();
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> build_request(ntp_time now, R& rng, mutable_bytes out) noexcept {
+        if (auto ok = check_config(); !ok) return ok.error_info();
+        const auto psk = m_policy->psk_for(me());
+        if (!psk) return errc::unknown_peer;
+        const auto csb = random_u32(rng);
+        if (!csb) return csb.error_info();
+        auto randri = detail::random_bytes::draw(rng, detail::rand_length(std::max(psk->size(), m_cfg.key_length)));
+        if (!randri) return randri.error_info();
+        std::array<std::uint8_t, 1024> tp_buf{};
+        const auto tp_data = desired_tp_data(now, tp_buf, true);
+        if (!tp_data) return tp_data.error_info();
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, *psk, csb_id(*csb),
+                                           randri->view(), {});
+        if (!k1) return k1.error_info();
+        const detail::timestamp t(now);
+        ticket::sealed_message_builder sb(out);
+        // RFC 6043 §4.2.1.1: V flag 1, #CS 0, Empty map.
+        sb.header(hdr_builder{data_type::request_init_psk, true, m_cfg.suite.prf, csb_id(*csb), empty_map{}, 1})
+            .add(t.builder())
+            .add(randr_builder{rand_role::randri, randri->view()})
+            .add(idr_builder{id_role::idri, id_type::uri, me().get()})
+            .add(idr_builder{id_role::idrkms, id_type::uri, kms_id().get()})
+            .add(tp_builder{m_cfg.desired, *tp_data, {}, {}});
+        // RFC 6043 §5.5: REQUEST_INIT || Identity_i || Identity_kms.
+        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, k1->auth_key.view(), {me().get(), kms_id().get()});
+        if (!sealed) return sealed.error_info();
+        // Commit: keep what the response is checked against.
+        m_request.assign(sealed->begin(), sealed->end());
+        m_randri = *randri;
+        m_state = state::awaiting_request_resp;
+        return outcome{errc::ok, 0, *sealed, data_type::request_init_psk, 0};
+    }
+
+    [[nodiscard]] result<outcome> on_request_resp(bytes_view in, ntp_time now) noexcept {
+        const auto m = ticket::request_resp_view::parse(in);
+        if (!m) return m.error_info();
+        const auto req = hdr_view::parse(m_request);
+        const auto hdr = m->header();
+        // RFC 6043 §4.2.1.5: version, PRF func, CSB ID (and #CS, map type) copied from REQUEST_INIT.
+        if (hdr.version() != req->version() || hdr.prf() != req->prf() || hdr.csb() != req->csb()) {
+            return failure{errc::header_mismatch, 3};
+        }
+        if (m->idrkms() && !equal_bytes(m->idrkms()->data(), kms_id().get())) return errc::wrong_kms;
+        const auto psk = m_policy->psk_for(me());
+        if (!psk) return errc::unknown_peer;
+        const algorithm_suite s{hdr.prf(), m->kemac()->encryption(), m->v()->kind()};
+        if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
+        const auto k2 = detail::protection(*m_b, detail::direction::response, s, *psk, hdr.csb(), m_randri.view(), {});
+        if (!k2) return k2.error_info();
+        // RFC 6043 §5.5: REQUEST_RESP || REQUEST_INIT.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
+                                                 ticket::v_inputs{.initial_message = m_request});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        // RFC 6043 §4.2.1.5: the KEMAC "SHALL use the NULL authentication algorithm".
+        if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+        const ticket_view tv = *m->ticket();
+        const ticket_policy granted = tv.policy();
+        // RFC 6043 §4.2.1.6: "the Initiator MUST check that the granted Ticket Policy is acceptable".
+        if (auto ok = m_policy->accept_granted(m_cfg.desired, granted); !ok) return ok.error_info();
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+        if (!list) return list.error_info();
+        auto r = take_keys(*list, granted, tv.bytes());
+        m_b->wipe(plain);
+        if (!r) return r.error_info();
+        return outcome{}.with(event::ticket_granted);
+    }
+
+    /// Takes MPKi, [MPKr] and the session keys of a verified KEMAC
+    /// (RFC 6043 §4.2.1.5) and commits them with the ticket. Errors:
+    /// missing_key, flag_f_required_by_i.
+    [[nodiscard]] result<void> take_keys(const key_data_list& list, const ticket_policy& granted,
+                                         bytes_view ticket_bytes) noexcept {
+        std::size_t n = 0;
+        std::optional<key_data_view> mpki, mpkr;
+        std::array<std::optional<key_data_view>, max_crypto_sessions> sk{};
+        bool has_tgk = false;
+        for (const auto& k : list) {
+            if (k.kind() == key_data_type::mpk) {
+                if (!mpki) mpki = k;
+                else if (!mpkr) mpkr = k;
+                continue;
+            }
+            if (!detail::is_session_key(k.kind()) || n == sk.size()) return errc::missing_key;
+            has_tgk = has_tgk || detail::is_tgk(k.kind());
+            sk[n++] = k;
+        }
+        // RFC 6043 §4.2.1.5: MPKi always; MPKr iff key forking; at least one session key.
+        if (!mpki || (granted.flags.i && !mpkr) || n == 0) return errc::missing_key;
+        if (auto ok = ticket::check_policy_rules(granted.flags, true, has_tgk); !ok) return ok;
+        // Commit.
+        (void)m_mpki.resize(mpki->key().size());
+        std::copy(mpki->key().begin(), mpki->key().end(), m_mpki.mutable_view().begin());
+        m_mpkr.wipe();
+        (void)m_mpkr.resize(0);
+        if (granted.flags.i) {
+            (void)m_mpkr.resize(mpkr->key().size());
+            std::copy(mpkr->key().begin(), mpkr->key().end(), m_mpkr.mutable_view().begin());
+        }
+        m_ticket_keys.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            held_key h;
+            h.kind = sk[i]->kind();
+            (void)h.key.resize(sk[i]->key().size());
+            std::copy(sk[i]->key().begin(), sk[i]->key().end(), h.key.mutable_view().begin());
+            (void)h.salt.resize(sk[i]->salt().size());
+            std::copy(sk[i]->salt().begin(), sk[i]->salt().end(), h.salt.mutable_view().begin());
+            const bytes_view spi = sk[i]->validity().spi;
+            h.spi.assign(spi.begin(), spi.end());
+            m_ticket_keys.push_back(std::move(h));
+        }
+        m_ticket.assign(ticket_bytes.begin(), ticket_bytes.end());
+        m_granted = granted;
+        m_state = state::ticket_ready;
+        return {};
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<void> make_own_ticket(ntp_time now, R& rng) noexcept {
+        if (auto ok = check_config(); !ok) return ok;
+        const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_tpk_id)));
+        if (!tpk) return errc::unknown_ticket_key;
+        ticket_policy p = m_cfg.desired;
+        // RFC 6043 §6.10: D = 0, the Initiator generated the ticket; NOT D implies L; K is the KMS's.
+        p.flags.d = false;
+        p.flags.k = false;
+        if (auto ok = m_policy->accept_ticket(p); !ok) return ok;
+        std::array<std::uint8_t, 1024> tp_buf{};
+        const auto tp_data = desired_tp_data(now, tp_buf, false);
+        if (!tp_data) return tp_data.error_info();
+        // Fresh MPK and session keys, as a KMS would make them.
+        secret_buffer<64> mpk(std::max<std::size_t>(m_cfg.key_length, 16));
+        if (auto ok = rng.fill(mpk.mutable_view()); !ok) return ok;
+        std::array<secret_buffer<32>, max_crypto_sessions> keys{}, salts{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
+        std::array<key_data_builder, max_crypto_sessions> kb{};
+        bool has_tgk = false;
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+            if (m_cfg.key_length < crypto::min_key_bytes || m_cfg.key_length > 32) return errc::key_too_short;
+            (void)keys[i].resize(m_cfg.key_length);
+            (void)salts[i].resize(has_salt(m_cfg.key_kind) ? 14 : 0);
+            if (auto ok = rng.fill(keys[i].mutable_view()); !ok) return ok;
+            if (auto ok = rng.fill(salts[i].mutable_view()); !ok) return ok;
+            if (auto ok = rng.fill(spis[i]); !ok) return ok;
+            kb[i] = key_data_builder{m_cfg.key_kind, keys[i].view(), salts[i].view(), kv_data{kv_type::spi, spis[i], {}, {}}};
+            has_tgk = has_tgk || detail::is_tgk(m_cfg.key_kind);
+        }
+        if (auto ok = ticket::check_policy_rules(p.flags, true, has_tgk); !ok) return ok;
+        if (auto ok = crypto::check_algorithm_suite(m_cfg.suite, m_cfg.key_length); !ok) return ok;
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::optional<identity> idrpsk;
+        if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
+        const auto tb = ticket::create_base_ticket(
+            *m_b, rng,
+            ticket::base_ticket_spec{p, *tp_data, mpk.view(), std::span<const key_data_builder>(kb.data(), m_sessions.size()),
+                                     m_cfg.suite.encr, m_cfg.suite.mac, idrpsk, now},
+            *tpk, ticket_buf);
+        if (!tb) return tb.error_info();
+        const auto tv = ticket_view::parse(*tb);
+        if (!tv) return tv.error_info();
+        // RFC 6043 App. A.2.2: MPKi / MPKr from the MPK.
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const auto opened = ticket::open_base_ticket(*m_b, *tv, m_cfg.suite.mac, *tpk, plain);
+        if (!opened) return opened.error_info();
+        const bytes_view trand = tv->base_ticket()->rand().value();
+        secret_buffer<64> mpki(mpk.size()), mpkr(mpk.size());
+        if (auto ok = crypto::derive_mpki(*m_b, p.prf, mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) return ok;
+        if (auto ok = crypto::derive_mpkr(*m_b, p.prf, mpk.view(), rand_value(trand), mpkr.mutable_view()); !ok) return ok;
+        // Hand the keys over as a KEMAC list would: MPKi, [MPKr], session keys.
+        std::array<key_data_builder, 2 + max_crypto_sessions> all{};
+        std::size_t n = 0;
+        all[n++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
+        if (p.flags.i) all[n++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) all[n++] = kb[i];
+        std::array<std::uint8_t, ticket::max_kemac_plain> chain{};
+        byte_writer w(chain);
+        chain_writer c(w, std::nullopt);
+        c.add(std::span<const key_data_builder>(all.data(), n));
+        if (w.failed()) return w.error();
+        const auto list = key_data_list::parse(w.written());
+        auto r = list ? take_keys(*list, p, *tb) : result<void>(list.error_info());
+        m_b->wipe(plain);
+        m_b->wipe(chain);
+        return r;
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> build_transfer(ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto csb = random_u32(rng);
+        if (!csb) return csb.error_info();
+        std::size_t longest = m_mpki.size();
+        for (const auto& k : m_ticket_keys) longest = std::max(longest, k.key.size());
+        auto randri = detail::random_bytes::draw(rng, detail::rand_length(longest));
+        if (!randri) return randri.error_info();
+        const auto tv = ticket_view::parse(m_ticket);
+        if (!tv) return tv.error_info();
+        // GENERIC-ID map (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT be used"): one block per crypto
+        // session, SRTP, SSRC as Session Data, the SPI of the session's key.
+        std::array<generic_id_block, max_crypto_sessions> blocks{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+            const auto& k = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
+            for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(m_sessions[i].ssrc >> (24 - 8 * j));
+            blocks[i] = generic_id_block{m_sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], k.spi};
+        }
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
+                                           randri->view(), {});
+        if (!k1) return k1.error_info();
+        secret_buffer<32> vr_key;
+        if (m_granted.flags.i) {
+            // RFC 6043 §6.10: Vr's auth_key from MPKr (not forked) with D5, PRF of the Ticket Policy (notes/ticket.md).
+            (void)vr_key.resize(*crypto::auth_key_size(m_cfg.suite.mac));
+            if (auto ok = crypto::derive_vr_auth_key(*m_b, m_granted.prf, m_mpkr.view(), vr_key.mutable_view()); !ok) {
+                return ok.error_info();
+            }
+        }
+        const detail::timestamp t(now);
+        ticket::sealed_message_builder sb(out);
+        // RFC 6043 §4.2.2.1: "The value of the V flag SHALL agree with the F flag".
+        sb.header(hdr_builder{data_type::transfer_init, m_granted.flags.f, m_cfg.suite.prf, csb_id(*csb),
+                              std::span<const generic_id_block>(blocks.data(), m_sessions.size()), 1})
+            .add(t.builder())
+            .add(randr_builder{rand_role::randri, randri->view()})
+            .add(idr_builder{id_role::idri, id_type::uri, me().get()})
+            .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
+            .add_ticket(*tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
+        // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
+        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, k1->auth_key.view(), {me().get(), callee().get()}, vr_key.view());
+        if (!sealed) return sealed.error_info();
+        // Commit.
+        m_transfer.assign(sealed->begin(), sealed->end());
+        m_randri_transfer = *randri;
+        ++m_transfers;
+        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
+        if (m_granted.flags.f) {
+            m_state = state::awaiting_transfer_resp;
+            return o;
+        }
+        // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
+        if (auto ok = derive_keys({}, {}); !ok) return ok.error_info();
+        m_peer = m_responder;
+        m_state = state::established;
+        return o.with(event::keys_established);
+    }
+
+    [[nodiscard]] result<outcome> on_transfer_resp(bytes_view in, ntp_time now) noexcept {
+        const auto m = ticket::transfer_resp_view::parse(in);
+        if (!m) return m.error_info();
+        const auto init = hdr_view::parse(m_transfer);
+        const auto hdr = m->header();
+        // RFC 6043 §4.2.2.3: version, PRF func and CSB ID copied from TRANSFER_INIT.
+        if (hdr.version() != init->version() || hdr.prf() != init->prf() || hdr.csb() != init->csb()) {
+            return failure{errc::header_mismatch, 3};
+        }
+        const auto& f = m_granted.flags;
+        // RFC 6043 §4.2.2.3: RANDRr iff G.
+        if (f.g && !m->randrr()) return errc::missing_payload;
+        if (!f.g && m->randrr()) return errc::unexpected_payload;
+        // RFC 6043 §4.2.2.3 / §5.2: a KEMAC only if M.
+        if (m->kemac() && !f.m) return errc::unexpected_payload;
+        const bytes_view randrr = f.g ? m->randrr()->value() : bytes_view{};
+        secret_buffer<64> mpkr_forked;
+        bytes_view inkey = m_mpki.view();
+        if (f.i) {
+            // RFC 6043 §4.2.2.3: the modifier (IDRr, RANDRkms) of RESOLVE_RESP is echoed.
+            if (!m->idrr() || !m->randrkms()) return errc::missing_payload;
+            if (auto ok = crypto::check_randrkms(m->randrkms()->value().size(), m_mpkr.size()); !ok) return ok.error_info();
+            (void)mpkr_forked.resize(m_mpkr.size());
+            if (auto ok = crypto::derive_forked_mpkr(*m_b, m_granted.prf, m_mpkr.view(), identity(m->idrr()->data()),
+                                                     rand_value(m->randrkms()->value()), mpkr_forked.mutable_view());
+                !ok) {
+                return ok.error_info();
+            }
+            inkey = mpkr_forked.view();
+        }
+        const algorithm_suite s{hdr.prf(), m_cfg.suite.encr, m->v()->kind()};
+        if (s.mac != m_cfg.suite.mac) return errc::mac_not_allowed;
+        // RFC 6043 §4.2.2.3: V with a key "derived from MPKi or MPKr'"; D2 with RANDRi and RANDRr (G).
+        const auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
+                                           m_randri_transfer.view(), randrr);
+        if (!k2) return k2.error_info();
+        // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
+                                                 ticket::v_inputs{.initial_message = m_transfer});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
+        if (auto ok = derive_keys(f.i ? m->idrr()->data() : bytes_view{}, f.i ? m->randrkms()->value() : bytes_view{},
+                                  randrr);
+            !ok) {
+            return ok.error_info();
+        }
+        // Commit.
+        m_mpkr_forked = std::move(mpkr_forked);
+        m_peer.assign(answering.begin(), answering.end());
+        m_state = state::established;
+        outcome o{};
+        o.with(event::keys_established);
+        // RFC 6043 §4.2.3 / seed 004: with forking only the Responder the KMS forked for can know MPKr'.
+        if (f.i) o.with(event::peer_authenticated);
+        return o;
+    }
+
+    /// The session keys of every crypto session: TGK' with forking (D3, RFC
+    /// 6043 §5.1.1), then TEK and salt by D4 (§5.1.3) with RANDRi (H) and
+    /// RANDRr (G). Writes m_keys only when every derivation succeeded.
+    [[nodiscard]] result<void> derive_keys(bytes_view idrr, bytes_view randrkms, bytes_view randrr = {}) noexcept {
+        std::array<session_key, max_crypto_sessions> keys{};
+        const crypto::d4_rands rands{rand_value(m_randri_transfer.view()), rand_value(randrr), m_granted.flags.h,
+                                     m_granted.flags.g};
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+            const auto& k = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
+            secret_buffer<64> forked;
+            bytes_view key = k.key.view();
+            if (m_granted.flags.i && detail::is_tgk(k.kind)) {
+                (void)forked.resize(key.size());
+                if (auto ok = crypto::derive_forked_tgk(*m_b, m_granted.prf, key, identity(idrr), rand_value(randrkms),
+                                                        forked.mutable_view());
+                    !ok) {
+                    return ok;
+                }
+                key = forked.view();
+            }
+            if (auto ok = detail::make_session_key(*m_b, m_cfg.suite.prf, cs_id(m_sessions[i].cs_id), k.kind, key,
+                                                   k.salt.view(), k.spi, rands, keys[i]);
+                !ok) {
+                return ok;
+            }
+        }
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) m_keys[i] = std::move(keys[i]);
+        m_key_count = m_sessions.size();
+        return {};
+    }
+
+    struct held_key {
+        key_data_type kind = key_data_type::tgk;
+        secret_buffer<32> key{};
+        secret_buffer<32> salt{};
+        std::vector<std::uint8_t> spi{};
+    };
+
+    B* m_b;
+    const P* m_policy;
+    initiator_config m_cfg;
+    std::string m_id, m_kms, m_responder, m_tpk_id;
+    std::vector<std::string> m_authorized;
+    std::vector<crypto_session_spec> m_sessions;
+    state m_state = state::idle;
+    std::vector<std::uint8_t> m_request, m_ticket, m_transfer;
+    detail::random_bytes m_randri{}, m_randri_transfer{};
+    ticket_policy m_granted{};
+    secret_buffer<64> m_mpki{}, m_mpkr{}, m_mpkr_forked{};
+    std::vector<held_key> m_ticket_keys;
+    std::array<session_key, max_crypto_sessions> m_keys{};
+    std::size_t m_key_count = 0;
+    std::size_t m_transfers = 0;
+    std::string m_peer;
+};
+
+}  // namespace mikey::roles

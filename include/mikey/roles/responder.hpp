@@ -1,0 +1,461 @@
+// mikey-ticket (roles layer): the Responder of RFC 6043 as a sans-I/O
+// machine. It receives TRANSFER_INIT, rejects early what its policy will
+// not accept (§4.2.2.2), has the ticket resolved (RESOLVE_INIT_PSK /
+// RESOLVE_RESP with the KMS, modes 1 and 3; or opens it itself with a TPK
+// it shares, modes 2 and 4, never when the E flag makes Resolve mandatory),
+// verifies TRANSFER_INIT with MPKi (and V = Vi when forking, §4.2.3.6), and
+// answers with TRANSFER_RESP when the F flag asks for it.
+//
+//   idle --TRANSFER_INIT--> awaiting_resolve_resp --RESOLVE_RESP--> established
+//   idle --TRANSFER_INIT (resolves itself)--> established
+//   established --TRANSFER_INIT--> ... (ticket reuse, J = 1, §5.3)
+//   awaiting_resolve_resp --abandon()--> idle (the caller's timeout)
+//
+// A refused input changes no state, with one exception the protocol forces:
+// in modes 1 and 3 the Responder cannot authenticate TRANSFER_INIT before
+// the KMS resolved its ticket (§4.2.2.2), so a forged TRANSFER_INIT moves it
+// to awaiting_resolve_resp; when the authentic RESOLVE_RESP then shows that
+// TRANSFER_INIT to be forged, the exchange is abandoned (back to idle).
+#pragma once
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../crypto/derive.hpp"
+#include "../crypto/kemac.hpp"
+#include "../ticket/base_ticket.hpp"
+#include "../ticket/mac_coverage.hpp"
+#include "../ticket/messages.hpp"
+#include "../ticket/policy.hpp"
+#include "../ticket/seal.hpp"
+#include "exchange.hpp"
+#include "outcome.hpp"
+#include "policy.hpp"
+
+namespace mikey::roles {
+
+/// What a Responder is.
+struct responder_config {
+    std::string_view identity;      ///< IDRr (URI) it sends in RESOLVE_INIT and TRANSFER_RESP
+    std::string_view kms_identity;  ///< IDRkms of the KMS it resolves with
+    algorithm_suite suite{};        ///< HDR PRF and V Auth alg of RESOLVE_INIT
+};
+
+template <crypto::crypto_backend B, responder_policy P>
+class responder {
+public:
+    enum class state : std::uint8_t { idle, awaiting_resolve_resp, established };
+
+    responder(B& backend, const P& policy, const responder_config& cfg)
+        : m_b(&backend), m_policy(&policy), m_id(cfg.identity), m_kms(cfg.kms_identity), m_suite(cfg.suite) {}
+
+    [[nodiscard]] state current() const noexcept { return m_state; }
+    /// Gives up a pending Resolve (the caller's timeout: the KMS never
+    /// answered): back to idle, or to established when an earlier exchange
+    /// completed. The only state change that is not an answer to an input.
+    void abandon() noexcept {
+        m_transfer.clear();
+        m_resolve.clear();
+        m_state = m_key_count != 0 ? state::established : state::idle;
+    }
+    /// The Initiator, as the resolved ticket names it (IDRi of its TP Data).
+    [[nodiscard]] bytes_view peer_identity() const noexcept { return ticket::as_bytes(m_peer); }
+    /// The identity the KMS forked for (IDRr of RESOLVE_RESP), or its own.
+    [[nodiscard]] bytes_view answering_identity() const noexcept { return ticket::as_bytes(m_answering); }
+    [[nodiscard]] const ticket_policy& policy() const noexcept { return m_ticket_policy; }
+    [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
+    [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
+    [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
+
+    /// Handles TRANSFER_INIT or RESOLVE_RESP (or an Error: error_received).
+    /// Errors (besides parse / schema errors): message_not_for_role,
+    /// unexpected_in_state, policy_not_acceptable (early reject),
+    /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
+    /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
+    /// errors, auth_failure, vi_mismatch, replayed_message,
+    /// replay_cache_full, missing_key, missing_payload, ticket_expired,
+    /// ticket_not_yet_valid, unauthorized_responder (self-resolve),
+    /// ticket_reuse_forbidden, buffer_too_small, crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto h = hdr_view::parse(in);
+        if (!h) return outcome::refused(h.error_info());
+        result<outcome> r = errc::message_not_for_role;
+        switch (h->type()) {
+            case data_type::transfer_init:
+                r = m_state != state::awaiting_resolve_resp ? on_transfer_init(in, now, rng, out)
+                                                            : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::resolve_resp:
+                r = m_state == state::awaiting_resolve_resp ? on_resolve_resp(in, now, rng, out)
+                                                            : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::error: return outcome::refused(failure{errc::error_received, 1});
+            default: r = failure{errc::message_not_for_role, 1}; break;
+        }
+        if (r) return *r;
+        return detail::refuse(r.error_info(), in, now, out, m_policy->send_auth_failure_error());
+    }
+
+private:
+    [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
+    [[nodiscard]] identity kms_id() const noexcept { return identity(ticket::as_bytes(m_kms)); }
+
+    /// The MAC of the ticket's own V: what identifies a ticket for the J check.
+    static bytes_view ticket_mac(const ticket_view& t) noexcept {
+        const auto bt = t.base_ticket();
+        return bt ? bt->v().value() : bytes_view{};
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> on_transfer_init(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto m = ticket::transfer_init_view::parse(in);
+        if (!m) return m.error_info();
+        const ticket_view tv = *m->ticket();
+        const ticket_policy tp = tv.policy();
+        // RFC 6043 §4.2.2.2: "The Responder SHALL however check that both the Ticket Policy and the
+        // security policies are acceptable. If they are not, the Responder SHALL reject without
+        // contacting the KMS."
+        if (auto ok = m_policy->accept_ticket(tp); !ok) return ok.error_info();
+        if (auto ok = m_policy->check_suite(
+                algorithm_suite{m->header().prf(), detail::encr_for(m->v()->kind()), m->v()->kind()});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::in_window(*m_policy, m->t(), now); !ok) return ok.error_info();
+        // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
+        const bytes_view tmac = ticket_mac(tv);
+        if (!tp.flags.j) {
+            for (const auto& seen : m_seen_tickets) {
+                if (equal_bytes(seen, tmac)) return errc::ticket_reuse_forbidden;
+            }
+        }
+        const auto bt = tv.base_ticket();
+        if (!bt) return bt.error_info();
+        const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
+        // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY; without the TPK it is needed anyway.
+        if (tp.flags.e || !tpk) return send_resolve(*m, now, rng, out);
+        // Modes 2 and 4: resolve the ticket ourselves (App. A).
+        resolution res;
+        if (auto ok = resolve_self(tv, *tpk, now, res); !ok) return ok.error_info();
+        auto o = finish(*m, now, rng, out, std::move(res), tmac);
+        if (o) o->with(event::ticket_resolved);
+        return o;
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> send_resolve(const ticket::transfer_init_view& m, ntp_time now, R& rng,
+                                               mutable_bytes out) noexcept {
+        const auto psk = m_policy->psk_for(me());
+        if (!psk) return errc::unknown_peer;
+        const auto csb = random_u32(rng);
+        if (!csb) return csb.error_info();
+        auto randrr = detail::random_bytes::draw(rng, detail::rand_length(psk->size()));
+        if (!randrr) return randrr.error_info();
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_suite, *psk, csb_id(*csb), {},
+                                           randrr->view());
+        if (!k1) return k1.error_info();
+        const detail::timestamp t(now);
+        ticket::sealed_message_builder sb(out);
+        // RFC 6043 §4.2.3.1: V flag 1, #CS 0, Empty map; the TICKET as received (Initiator Data included).
+        sb.header(hdr_builder{data_type::resolve_init_psk, true, m_suite.prf, csb_id(*csb), empty_map{}, 1})
+            .add(t.builder())
+            .add(randr_builder{rand_role::randrr, randrr->view()})
+            .add(idr_builder{id_role::idrr, id_type::uri, me().get()})
+            .add(idr_builder{id_role::idrkms, id_type::uri, kms_id().get()})
+            .add(m.ticket()->to_builder());
+        // RFC 6043 §5.5: RESOLVE_INIT || Identity_r || Identity_kms.
+        const auto sealed = sb.seal(*m_b, m_suite.mac, k1->auth_key.view(), {me().get(), kms_id().get()});
+        if (!sealed) return sealed.error_info();
+        // Commit.
+        m_transfer.assign(m.bytes().begin(), m.bytes().end());
+        m_resolve.assign(sealed->begin(), sealed->end());
+        m_randrr_resolve = *randrr;
+        m_state = state::awaiting_resolve_resp;
+        return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
+    }
+
+    /// One session key as the resolution gave it (TGK' when the KMS forked).
+    struct held_key {
+        key_data_type kind = key_data_type::tgk;
+        secret_buffer<64> key{};
+        secret_buffer<32> salt{};
+        std::array<std::uint8_t, 8> spi{};
+        std::size_t spi_size = 0;
+    };
+    /// Everything taken from a resolved ticket, committed only on success.
+    struct resolution {
+        secret_buffer<64> mpki{}, mpkr_forked{};
+        std::array<held_key, max_crypto_sessions> held{};
+        std::size_t held_count = 0;
+        std::string peer, answering;
+        detail::random_bytes randrkms{};
+        bool forked = false;
+    };
+
+    /// Copies MPKi, [MPKr'] and the session keys of a key list (RFC 6043
+    /// §4.2.3.5: MPKi || [MPKr'] || {TEK|TGK|GTGK}; for a ticket opened
+    /// ourselves: MPK || keys, with mpki already derived). Errors: missing_key.
+    [[nodiscard]] static result<void> take(const key_data_list& list, bool from_kms, bool forking,
+                                           resolution& res) noexcept {
+        std::size_t mpks = 0;
+        for (const auto& k : list) {
+            if (k.kind() == key_data_type::mpk) {
+                if (from_kms && mpks == 0) {
+                    (void)res.mpki.resize(k.key().size());
+                    std::copy(k.key().begin(), k.key().end(), res.mpki.mutable_view().begin());
+                } else if (from_kms && mpks == 1 && forking) {
+                    (void)res.mpkr_forked.resize(k.key().size());
+                    std::copy(k.key().begin(), k.key().end(), res.mpkr_forked.mutable_view().begin());
+                }
+                ++mpks;
+                continue;
+            }
+            if (!detail::is_session_key(k.kind()) || res.held_count == res.held.size()) return errc::missing_key;
+            auto& h = res.held[res.held_count++];
+            h.kind = k.kind();
+            (void)h.key.resize(k.key().size());
+            std::copy(k.key().begin(), k.key().end(), h.key.mutable_view().begin());
+            (void)h.salt.resize(std::min<std::size_t>(k.salt().size(), 32));
+            std::copy_n(k.salt().begin(), h.salt.size(), h.salt.mutable_view().begin());
+            h.spi_size = std::min<std::size_t>(k.validity().spi.size(), h.spi.size());
+            std::copy_n(k.validity().spi.begin(), h.spi_size, h.spi.begin());
+        }
+        // RFC 6043 §4.2.3.5: MPKi always, MPKr' with forking; a session key to use.
+        if (mpks < (from_kms ? (forking ? 2u : 1u) : 1u) || res.held_count == 0) return errc::missing_key;
+        return {};
+    }
+
+    /// Modes 2 and 4: open the ticket with our TPK and check what a KMS
+    /// would: validity, and that we are one of its authorized responders
+    /// (by identity: group membership is the KMS's knowledge).
+    [[nodiscard]] result<void> resolve_self(const ticket_view& tv, bytes_view tpk, ntp_time now,
+                                            resolution& res) noexcept {
+        const ticket_policy tp = tv.policy();
+        const auto bt = tv.base_ticket();
+        const algorithm_suite ts{tp.prf, bt->kemac().encryption(), bt->v().kind()};
+        if (auto ok = m_policy->check_suite(ts); !ok) return ok;
+        const auto tpc = ticket::read_tp_data(tv.tp_payloads());
+        if (!tpc) return tpc.error_info();
+        if (auto ok = ticket::check_validity(*tpc, now); !ok) return ok;
+        bool listed = false;
+        for (const auto& e : tv.tp_payloads()) {
+            if (e.type == payload_type::idr && e.as<idr_view>().role() == id_role::idrr &&
+                equal_bytes(e.as<idr_view>().data(), me().get())) {
+                listed = true;
+            }
+        }
+        // RFC 6043 §6.10: only the ticket's authorized responders may resolve it.
+        if (!listed) return errc::unauthorized_responder;
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const auto opened = ticket::open_base_ticket(*m_b, tv, ts.mac, tpk, plain);
+        if (!opened) return opened.error_info();
+        const bytes_view mpk = opened->mpk.key();
+        (void)res.mpki.resize(mpk.size());
+        // RFC 6043 App. A.2.2: MPKi from the MPK and the ticket's RAND.
+        auto r = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(bt->rand().value()), res.mpki.mutable_view());
+        if (r) r = take(opened->keys, false, false, res);
+        m_b->wipe(plain);
+        if (!r) return r;
+        if (tpc->idri) res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
+        res.answering = m_id;
+        return {};
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> on_resolve_resp(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto m = ticket::resolve_resp_view::parse(in);
+        if (!m) return m.error_info();
+        const auto req = hdr_view::parse(m_resolve);
+        const auto hdr = m->header();
+        // RFC 6043 §4.2.3.5: version, PRF func, CSB ID copied from RESOLVE_INIT.
+        if (hdr.version() != req->version() || hdr.prf() != req->prf() || hdr.csb() != req->csb()) {
+            return failure{errc::header_mismatch, 3};
+        }
+        if (m->idrkms() && !equal_bytes(m->idrkms()->data(), kms_id().get())) return errc::wrong_kms;
+        const auto psk = m_policy->psk_for(me());
+        if (!psk) return errc::unknown_peer;
+        const algorithm_suite s{hdr.prf(), m->kemac()->encryption(), m->v()->kind()};
+        if (s.mac != m_suite.mac) return errc::mac_not_allowed;
+        if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
+        const auto k2 = detail::protection(*m_b, detail::direction::response, s, *psk, hdr.csb(), {},
+                                           m_randrr_resolve.view());
+        if (!k2) return k2.error_info();
+        // RFC 6043 §5.5: RESOLVE_RESP || RESOLVE_INIT.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
+                                                 ticket::v_inputs{.initial_message = m_resolve});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        // RFC 6043 §4.2.3.5: the KEMAC "SHALL use the NULL authentication algorithm".
+        if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+        const auto ti = ticket::transfer_init_view::parse(m_transfer);
+        if (!ti) return ti.error_info();
+        const ticket_view tv = *ti->ticket();
+        const bool forking = tv.flags().i;
+        resolution res;
+        res.forked = forking;
+        if (forking) {
+            // RFC 6043 §4.2.3.5: the modifier "SHALL be included in the IDRr and RANDRkms payloads".
+            if (!m->idrr() || !m->randrkms()) return errc::missing_payload;
+            res.answering.assign(m->idrr()->data().begin(), m->idrr()->data().end());
+            res.randrkms.assign(m->randrkms()->value());
+        } else {
+            res.answering = m->idrr() ? std::string(m->idrr()->data().begin(), m->idrr()->data().end()) : m_id;
+        }
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+        if (!list) return list.error_info();
+        auto r = take(*list, true, forking, res);
+        m_b->wipe(plain);
+        if (!r) return r.error_info();
+        // The KMS vouches for the ticket's IDRi: the Initiator's identity.
+        if (const auto tpc = ticket::read_tp_data(tv.tp_payloads()); tpc && tpc->idri) {
+            res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
+        }
+        auto o = finish(*ti, now, rng, out, std::move(res), ticket_mac(tv));
+        if (!o) {
+            // The RESOLVE_RESP was authentic but the TRANSFER_INIT it resolved does not verify
+            // (tampered, replayed, V != Vi): that exchange is over, the machine is idle again.
+            abandon();
+            return o;
+        }
+        o->with(event::ticket_resolved);
+        return o;
+    }
+
+    /// After the ticket is resolved: "the Responder MUST verify the
+    /// TRANSFER_INIT message with the MPKi" and, with forking, V = Vi
+    /// (RFC 6043 §4.2.3.6); then the session keys, TRANSFER_RESP when F, and
+    /// the commit of the new state.
+    template <random_generator R>
+    [[nodiscard]] result<outcome> finish(const ticket::transfer_init_view& ti, ntp_time now, R& rng,
+                                         mutable_bytes out, resolution res, bytes_view tmac) noexcept {
+        const auto hdr = ti.header();
+        const ticket_policy tp = ti.ticket()->policy();
+        const auto& f = tp.flags;
+        const algorithm_suite s{hdr.prf(), detail::encr_for(ti.v()->kind()), ti.v()->kind()};
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
+                                           ti.randri()->value(), {});
+        if (!k1) return k1.error_info();
+        // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
+        const identity id_i(ti.idri() ? ti.idri()->data() : ticket::as_bytes(res.peer));
+        const identity id_r(ti.idrr() ? ti.idrr()->data() : me().get());
+        if (auto ok = ticket::verify_message_mac(*m_b, ti.message(), s.mac, k1->auth_key.view(),
+                                                 ticket::v_inputs{.identity_i = id_i, .identity_r = id_r});
+            !ok) {
+            return ok.error_info();
+        }
+        // RFC 6043 §4.2.3.6: "the MAC field in the V payload ... is identical to the MAC field in the Vi payload".
+        if (f.i) {
+            if (auto ok = ticket::verify_vi(*m_b, ti.message()); !ok) {
+                return ok.error() == errc::auth_failure ? result<outcome>(errc::vi_mismatch) : ok.error_info();
+            }
+        }
+        if (auto ok = detail::fresh(*m_policy, ti.message(), ti.t(), ti.mac(), now); !ok) return ok.error_info();
+        // The Initiator named in TRANSFER_INIT is the one the ticket names.
+        if (ti.idri() && !res.peer.empty() && !equal_bytes(ti.idri()->data(), ticket::as_bytes(res.peer))) {
+            return errc::identity_mismatch;
+        }
+        if (res.peer.empty() && ti.idri()) res.peer.assign(ti.idri()->data().begin(), ti.idri()->data().end());
+        if (auto ok = m_policy->accept_initiator(identity(ticket::as_bytes(res.peer))); !ok) return ok.error_info();
+        // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (G flag), the Responder SHALL
+        // generate a fresh (pseudo-)random byte string RANDRr."
+        detail::random_bytes randrr;
+        if (f.g) {
+            std::size_t longest = res.mpki.size();
+            for (std::size_t j = 0; j < res.held_count; ++j) longest = std::max(longest, res.held[j].key.size());
+            auto r = detail::random_bytes::draw(rng, detail::rand_length(longest));
+            if (!r) return r.error_info();
+            randrr = *r;
+        }
+        // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
+        std::array<session_key, max_crypto_sessions> keys{};
+        std::size_t count = 0;
+        const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
+        const auto one = [&](std::uint8_t cs, bytes_view spi) -> result<void> {
+            if (count == keys.size()) return errc::bad_crypto_sessions;
+            std::size_t pick = std::min(count, res.held_count - 1);
+            for (std::size_t j = 0; j < res.held_count; ++j) {
+                if (!spi.empty() && equal_bytes(bytes_view(res.held[j].spi.data(), res.held[j].spi_size), spi)) pick = j;
+            }
+            const auto& h = res.held[pick];
+            return detail::make_session_key(*m_b, hdr.prf(), cs_id(cs), h.kind, h.key.view(), h.salt.view(),
+                                            bytes_view(h.spi.data(), h.spi_size), rands, keys[count++]);
+        };
+        if (hdr.map_type() == cs_id_map_type::generic_id) {
+            for (const auto& b : generic_id_map(hdr.map_info())) {
+                if (auto ok = one(b.cs_id, b.spi); !ok) return ok.error_info();
+            }
+        } else if (hdr.map_type() == cs_id_map_type::empty) {
+            for (std::size_t i = 0; i < hdr.cs_count(); ++i) {
+                if (auto ok = one(static_cast<std::uint8_t>(i + 1), {}); !ok) return ok.error_info();
+            }
+        } else {
+            // RFC 6043 §6.1: "The map type SRTP-ID SHALL NOT be used" (the schema refuses it first).
+            return errc::bad_crypto_sessions;
+        }
+
+        outcome o{};
+        if (f.f) {
+            // RFC 6043 §4.2.2.3: TRANSFER_RESP, protected with MPKr' (forking) or MPKi, D2 with RANDRi and RANDRr (G).
+            const bytes_view inkey = f.i ? res.mpkr_forked.view() : res.mpki.view();
+            const auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
+                                               ti.randri()->value(), randrr.view());
+            if (!k2) return k2.error_info();
+            const detail::timestamp t(now);
+            std::optional<randr_builder> rr, rk;
+            if (f.g) rr = randr_builder{rand_role::randrr, randrr.view()};
+            if (f.i) rk = randr_builder{rand_role::randrkms, res.randrkms.view()};
+            ticket::sealed_message_builder sb(out);
+            sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
+                                  raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
+                                  hdr.version()})
+                .add(t.builder())
+                .add(rr)
+                // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".
+                .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(res.answering)})
+                .add(rk);
+            // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
+            const auto sealed = sb.seal(*m_b, s.mac, k2->auth_key.view(), {ti.bytes()});
+            if (!sealed) return sealed.error_info();
+            o.send = *sealed;
+            o.send_type = data_type::transfer_resp;
+        }
+        // Commit.
+        for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
+        m_key_count = count;
+        m_mpki = std::move(res.mpki);
+        m_mpkr_forked = std::move(res.mpkr_forked);
+        m_peer = std::move(res.peer);
+        m_answering = std::move(res.answering);
+        m_ticket_policy = tp;
+        if (!f.j) m_seen_tickets.emplace_back(tmac.begin(), tmac.end());
+        m_transfer.clear();
+        m_resolve.clear();
+        m_state = state::established;
+        o.with(event::keys_established).with(event::peer_authenticated);
+        return o;
+    }
+
+    B* m_b;
+    const P* m_policy;
+    std::string m_id, m_kms;
+    algorithm_suite m_suite;
+    state m_state = state::idle;
+    std::vector<std::uint8_t> m_transfer, m_resolve;
+    detail::random_bytes m_randrr_resolve{};
+    secret_buffer<64> m_mpki{}, m_mpkr_forked{};
+    std::array<session_key, max_crypto_sessions> m_keys{};
+    std::size_t m_key_count = 0;
+    std::string m_peer, m_answering;
+    ticket_policy m_ticket_policy{};
+    std::vector<std::vector<std::uint8_t>> m_seen_tickets;
+};
+
+}  // namespace mikey::roles
