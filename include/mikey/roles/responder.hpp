@@ -137,8 +137,17 @@ private:
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
         const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
-        // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY; without the TPK it is needed anyway.
-        if (tp.flags.e || !tpk) return send_resolve(*m, now, rng, out);
+        if (!tpk) return send_resolve(*m, now, rng, out);
+        if (tp.flags.e) {
+            // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
+            // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
+            // flag must not send us to the KMS.
+            std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+            const auto opened = ticket::open_base_ticket(*m_b, tv, bt->v().kind(), *tpk, plain);
+            m_b->wipe(plain);
+            if (!opened) return opened.error_info();
+            return send_resolve(*m, now, rng, out);
+        }
         // Modes 2 and 4: resolve the ticket ourselves (App. A).
         resolution res;
         if (auto ok = resolve_self(tv, *tpk, now, res); !ok) return ok.error_info();

@@ -1,0 +1,565 @@
+// RFC 6043 flows through the three role machines: every mode with and
+// without forking and every key kind; the negatives of issue 8 each with its
+// own error; every truncated prefix and every single-byte tamper of every
+// message of a flow.
+#include "flow_harness.hpp"
+
+#include <map>
+
+#include <mikey/ticket/seal.hpp>
+
+#include "samples.hpp"
+
+using namespace flow_test;
+
+namespace {
+
+scenario with(int mode, bool forking, key_data_type kind = key_data_type::tgk, bool strong = true) {
+    scenario s;
+    s.mode = mode;
+    s.forking = forking;
+    s.kind = kind;
+    if (!strong) {
+        s.suite = {prf_func::mikey_1, encr_alg::aes_cm_128, mac_alg::hmac_sha_1_160};
+        s.key_length = 16;
+    } else {
+        s.key_length = 32;
+    }
+    return s;
+}
+
+/// Errors that would mean a refusal was not understood: never expected for hostile input.
+bool generic(errc e) {
+    return e == errc::ok || e == errc::crypto_backend_failure || e == errc::invalid_argument ||
+           e == errc::buffer_too_small;
+}
+
+}  // namespace
+
+TEST_CASE("every mode, with and without forking, TEK / TGK / GTGK: both ends hold the same crypto-session keys") {
+    const key_data_type kinds[] = {key_data_type::tek, key_data_type::tgk, key_data_type::gtgk, key_data_type::tgk_salt,
+                                   key_data_type::tek_salt};
+    for (int mode = 1; mode <= 4; ++mode) {
+        // RFC 6043 §6.10: I implies E (Resolve mandatory): forking needs a KMS that resolves (modes 1, 3).
+        for (const bool forking : {false, true}) {
+            if (forking && (mode == 2 || mode == 4)) continue;
+            for (const auto kind : kinds) {
+                for (const bool strong : {true, false}) {
+                    CAPTURE(mode);
+                    CAPTURE(forking);
+                    CAPTURE(static_cast<int>(kind));
+                    CAPTURE(strong);
+                    const auto s = with(mode, forking, kind, strong);
+                    parties p(s);
+                    const auto r = run(p, s);
+                    REQUIRE(r.error == errc::ok);
+                    REQUIRE(r.established);
+                    check_same_keys(p);
+                    // The messages of RFC 6043 §4.1.1 for the mode, in order.
+                    std::vector<data_type> want;
+                    if (mode <= 2) want = {data_type::request_init_psk, data_type::request_resp};
+                    want.push_back(data_type::transfer_init);
+                    if (mode == 1 || mode == 3) want.insert(want.end(), {data_type::resolve_init_psk, data_type::resolve_resp});
+                    want.push_back(data_type::transfer_resp);
+                    REQUIRE(r.messages.size() == want.size());
+                    for (std::size_t i = 0; i < want.size(); ++i) CHECK(r.messages[i].type == want[i]);
+                    CHECK(p.ini->current() == roles::initiator<B, policy>::state::established);
+                    CHECK(p.res->current() == roles::responder<B, policy>::state::established);
+                    // The Responder knows the Initiator from the ticket; with forking the Initiator
+                    // knows the Responder (only it can hold MPKr', seed 004).
+                    CHECK(equal_bytes(p.res->peer_identity(), ticket::as_bytes("sip:alice@example.org")));
+                    CHECK(equal_bytes(p.ini->peer_identity(), ticket::as_bytes("sip:bob@example.org")));
+                    CHECK(equal_bytes(p.ini->mpki(), p.res->mpki()));
+                    if (forking) {
+                        CHECK(equal_bytes(p.ini->mpkr_forked(), p.res->mpkr_forked()));
+                        CHECK(!equal_bytes(p.ini->mpkr_forked(), p.ini->mpkr()));
+                    }
+                    // Keys as long as asked for; TEK kinds are the keys themselves.
+                    for (const auto& k : p.ini->session_keys()) {
+                        CHECK(k.key.size() == s.key_length);
+                        CHECK(k.kind == kind);
+                        if (kind == key_data_type::tek) CHECK(equal_bytes(k.key.view(), k.tek.view()));
+                        if (kind == key_data_type::tgk || kind == key_data_type::gtgk)
+                            CHECK(!equal_bytes(k.key.view(), k.tek.view()));
+                    }
+                    // Two crypto sessions, two different TEKs.
+                    CHECK(!equal_bytes(p.ini->session_keys()[0].tek.view(), p.ini->session_keys()[1].tek.view()));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("the same seed gives the same messages; another seed other keys") {
+    const auto s = with(1, true);
+    parties a(s), b(s);
+    const auto ra = run(a, s), rb = run(b, s);
+    REQUIRE(ra.established);
+    REQUIRE(ra.messages.size() == rb.messages.size());
+    for (std::size_t i = 0; i < ra.messages.size(); ++i) CHECK(ra.messages[i].wire == rb.messages[i].wire);
+    auto s2 = s;
+    s2.seed = 2;
+    parties c(s2);
+    REQUIRE(run(c, s2).established);
+    CHECK(!equal_bytes(a.ini->session_keys()[0].tek.view(), c.ini->session_keys()[0].tek.view()));
+}
+
+TEST_CASE("F = 0: no TRANSFER_RESP, keys at once (RFC 6043 §4.2.2.3)") {
+    auto s = with(1, false);
+    s.flags = "DH";  // no F, no G (G implies F): RANDRi only (NOT G implies H)
+    parties p(s);
+    const auto r = run(p, s);
+    REQUIRE(r.error == errc::ok);
+    REQUIRE(r.established);
+    CHECK(r.messages.back().type == data_type::resolve_resp);
+    check_same_keys(p);
+}
+
+TEST_CASE("strict 3GPP preset: forking granted even when not asked, 128-bit algorithms refused") {
+    auto s = with(1, false);
+    s.settings = roles::policy_settings::strict_3gpp();
+    s.flags = "DFGHO";  // asks without forking
+    {
+        parties p(s);
+        // The KMS grants I (and E); the Initiator's strict policy requires it too.
+        const auto r = run(p, s);
+        REQUIRE(r.error == errc::ok);
+        CHECK(p.ini->granted().flags.i);
+        CHECK(p.ini->granted().flags.k);  // RFC 6043 §6.10: K, the KMS changed the policy
+        CHECK(r.messages.size() == 6);
+    }
+    auto weak = with(1, true, key_data_type::tgk, false);
+    weak.settings = roles::policy_settings::strict_3gpp();
+    parties p(weak);
+    const auto r = run(p, weak);
+    CHECK(r.error == errc::prf_not_allowed);
+    CHECK(r.messages.empty());
+}
+
+TEST_CASE("forking: a second Responder reached by the same ticket cannot derive the first one's keys") {
+    auto s = with(1, true);
+    s.responder_in_ticket = "sip:support@example.org";  // a group identity in the ticket
+    s.responder_identity = "sip:bob@example.org";
+    parties p(s);
+    p.p_kms->add_member("sip:bob@example.org", "sip:support@example.org");
+    p.p_kms->add_member("sip:carol@example.org", "sip:support@example.org");
+    const bytes psk_c(32, 0x44);
+    REQUIRE(p.ks_kms.add_psk(ticket::as_bytes("sip:carol@example.org"), psk_c));
+    const auto r = run(p, s);
+    REQUIRE(r.error == errc::ok);
+    check_same_keys(p);
+    // RFC 6043 §4.2.3.5: the KMS forks for the identity that answered; TRANSFER_RESP names it.
+    CHECK(equal_bytes(p.ini->peer_identity(), ticket::as_bytes("sip:bob@example.org")));
+    CHECK(equal_bytes(p.res->answering_identity(), ticket::as_bytes("sip:bob@example.org")));
+
+    // Carol, also in the group, gets the same TRANSFER_INIT (e.g. a forked INVITE).
+    ticket::memory_key_store ks_c;
+    REQUIRE(ks_c.add_psk(ticket::as_bytes("sip:carol@example.org"), psk_c));
+    cache c_c;
+    policy p_c(ks_c, c_c);
+    roles::responder<B, policy> carol(*p.backend, p_c,
+                                      {.identity = "sip:carol@example.org", .kms_identity = "kms.example.org", .suite = s.suite});
+    std::array<std::uint8_t, 8192> o1{}, o2{}, o3{};
+    const auto ri = carol.receive(r.messages[2].wire, base_now, *p.rng, o1);
+    REQUIRE(ri.ok());
+    const auto rr = p.kms->receive(ri.send, base_now, *p.rng, o2);
+    REQUIRE(rr.ok());
+    const auto tr = carol.receive(rr.send, base_now, *p.rng, o3);
+    REQUIRE(tr.ok());
+    // Carol's keys are forked with her identity and a fresh RANDRkms: none equals Bob's.
+    REQUIRE(carol.session_keys().size() == p.res->session_keys().size());
+    for (std::size_t i = 0; i < carol.session_keys().size(); ++i) {
+        CHECK(!equal_bytes(carol.session_keys()[i].tek.view(), p.res->session_keys()[i].tek.view()));
+        CHECK(!equal_bytes(carol.session_keys()[i].key.view(), p.res->session_keys()[i].key.view()));
+    }
+    CHECK(!equal_bytes(carol.mpkr_forked(), p.res->mpkr_forked()));
+    // MPKi is readable by every authorized resolver (RFC 6043 §12.4): the same.
+    CHECK(equal_bytes(carol.mpki(), p.res->mpki()));
+    // The Initiator, established with Bob, takes no TRANSFER_RESP from Carol.
+    std::array<std::uint8_t, 8192> o4{};
+    CHECK(p.ini->receive(tr.send, base_now, *p.rng, o4).error == errc::unexpected_in_state);
+}
+
+// ---------------------------------------------------------------- negatives
+
+TEST_CASE("wrong PSK: the KMS refuses with auth_failure and sends nothing by default") {
+    const auto s = with(1, true);
+    parties p(s);
+    ticket::memory_key_store other;
+    REQUIRE(other.add_psk(ticket::as_bytes("sip:alice@example.org"), bytes(32, 0x99)));
+    cache c;
+    policy pol(other, c);
+    roles::initiator<B, policy> mallory(*p.backend, pol,
+                                        {.identity = "sip:alice@example.org", .kms_identity = "kms.example.org",
+                                         .responder = "sip:bob@example.org", .desired = desired_policy(s), .sessions = p.cs,
+                                         .suite = s.suite});
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto req = mallory.start_request(base_now, *p.rng, o1);
+    REQUIRE(req.ok());
+    const auto resp = p.kms->receive(req.send, base_now, *p.rng, o2);
+    CHECK(resp.error == errc::auth_failure);
+    CHECK(resp.send.empty());  // RFC 6043 §5.4: OPTIONAL, off by default
+    // With send_auth_failure_error the Error carries Error no 0 (Auth failure).
+    auto loud = s;
+    loud.settings.send_auth_failure_error = true;
+    parties q(loud);
+    const auto resp2 = q.kms->receive(req.send, base_now, *q.rng, o2);
+    CHECK(resp2.error == errc::auth_failure);
+    REQUIRE(resp2.send_type == data_type::error);
+    const auto e = ticket::request_resolve_error_view::parse(resp2.send);
+    REQUIRE(e);
+    CHECK(e->fields().err->code() == error_no::auth_failure);
+    // RFC 6043 §5.4: version, PRF func, CSB ID copied from the offending message.
+    CHECK(e->header().csb() == message_view::parse(req.send)->header().csb());
+}
+
+TEST_CASE("unknown peer, replay, clock window") {
+    const auto s = with(1, true);
+    parties p(s);
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto req = p.ini->start_request(base_now, *p.rng, o1);
+    REQUIRE(req.ok());
+    const bytes request(req.send.begin(), req.send.end());
+    // Outside the clock window (default 300 s): Error no 1 (Invalid TS).
+    auto late = p.kms->receive(request, base_now + std::chrono::seconds(301), *p.rng, o2);
+    CHECK(late.error == errc::timestamp_out_of_window);
+    REQUIRE(late.send_type == data_type::error);
+    CHECK(ticket::request_resolve_error_view::parse(late.send)->fields().err->code() == error_no::invalid_ts);
+    CHECK(p.kms->receive(request, base_now - std::chrono::seconds(301), *p.rng, o2).error ==
+          errc::timestamp_out_of_window);
+    // Within the window: accepted once, then a replay (no answer: RFC 6043 §12.4).
+    CHECK(p.kms->receive(request, base_now + std::chrono::seconds(300), *p.rng, o2).ok());
+    const auto again = p.kms->receive(request, base_now + std::chrono::seconds(10), *p.rng, o2);
+    CHECK(again.error == errc::replayed_message);
+    CHECK(again.send.empty());
+    // A KMS without a PSK for the Initiator: Error no 7 (Invalid ID).
+    ticket::memory_key_store empty;
+    cache c;
+    policy pol(empty, c);
+    roles::kms<B, policy> stranger(*p.backend, pol, {"kms.example.org", {}});
+    const auto unknown = stranger.receive(request, base_now, *p.rng, o2);
+    CHECK(unknown.error == errc::unknown_peer);
+    CHECK(ticket::request_resolve_error_view::parse(unknown.send)->fields().err->code() == error_no::invalid_id);
+    // Addressed to another KMS.
+    roles::kms<B, policy> other(*p.backend, *p.p_kms, {"kms.other.org", {}});
+    CHECK(other.receive(request, base_now, *p.rng, o2).error == errc::wrong_kms);
+}
+
+TEST_CASE("ticket expired or not yet valid; unauthorized responder") {
+    const auto s = with(3, true);
+    {
+        parties p(s);
+        std::array<std::uint8_t, 8192> o1{}, o2{};
+        REQUIRE(p.ini->create_ticket(base_now, *p.rng).ok());  // TRs = now, TRe = now + 1 h
+        const auto later = base_now + std::chrono::seconds(3601);
+        const auto ti = p.ini->start_transfer(later, *p.rng, o1);
+        REQUIRE(ti.ok());
+        const auto ri = p.res->receive(ti.send, later, *p.rng, o2);
+        REQUIRE(ri.ok());
+        std::array<std::uint8_t, 8192> o3{};
+        CHECK(p.kms->receive(ri.send, later, *p.rng, o3).error == errc::ticket_expired);
+    }
+    {
+        parties p(s);
+        std::array<std::uint8_t, 8192> o1{}, o2{}, o3{};
+        REQUIRE(p.ini->create_ticket(base_now, *p.rng).ok());
+        const auto earlier = base_now - std::chrono::seconds(60);
+        const auto ti = p.ini->start_transfer(earlier, *p.rng, o1);
+        const auto ri = p.res->receive(ti.send, earlier, *p.rng, o2);
+        REQUIRE(ri.ok());
+        CHECK(p.kms->receive(ri.send, earlier, *p.rng, o3).error == errc::ticket_not_yet_valid);
+    }
+    {
+        // The ticket names Bob; Carol (known to the KMS) tries to resolve it.
+        auto s2 = s;
+        s2.responder_identity = "sip:carol@example.org";
+        parties p(s2);
+        const auto r = run(p, s2);
+        CHECK(r.error == errc::unauthorized_responder);
+        CHECK(r.failed_at == 1);
+        CHECK(r.messages[1].type == data_type::resolve_init_psk);
+        CHECK(p.res->current() == roles::responder<B, policy>::state::awaiting_resolve_resp);
+        CHECK(p.res->session_keys().empty());
+    }
+}
+
+namespace {
+/// A KMS policy with an ACL: only Alice may ask for tickets, and not for Mallory.
+struct acl_policy : policy {
+    using policy::policy;
+    [[nodiscard]] result<void> authorize_request(identity who, const ticket_policy& tp) const noexcept {
+        if (!equal_bytes(who.get(), ticket::as_bytes("sip:alice@example.org"))) return errc::unauthorized_requester;
+        return policy::authorize_request(who, tp);
+    }
+};
+static_assert(roles::kms_policy<acl_policy>);
+}  // namespace
+
+TEST_CASE("unauthorized requester (the KMS's authorization hook)") {
+    const auto s = with(1, true);
+    parties p(s);
+    const bytes psk_m(32, 0x55);
+    REQUIRE(p.ks_kms.add_psk(ticket::as_bytes("sip:mallory@example.org"), psk_m));
+    cache c;
+    acl_policy acl(p.ks_kms, c);
+    roles::kms<B, acl_policy> kms(*p.backend, acl, {"kms.example.org", {}});
+    ticket::memory_key_store ks_m;
+    REQUIRE(ks_m.add_psk(ticket::as_bytes("sip:mallory@example.org"), psk_m));
+    cache cm;
+    policy pm(ks_m, cm);
+    roles::initiator<B, policy> mallory(*p.backend, pm,
+                                        {.identity = "sip:mallory@example.org", .kms_identity = "kms.example.org",
+                                         .responder = "sip:bob@example.org", .desired = desired_policy(s), .sessions = p.cs,
+                                         .suite = s.suite});
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto req = mallory.start_request(base_now, *p.rng, o1);
+    const auto resp = kms.receive(req.send, base_now, *p.rng, o2);
+    CHECK(resp.error == errc::unauthorized_requester);
+    CHECK(ticket::request_resolve_error_view::parse(resp.send)->fields().err->code() == error_no::unspecified);
+    // Alice passes the same KMS.
+    const auto areq = p.ini->start_request(base_now, *p.rng, o1);
+    CHECK(kms.receive(areq.send, base_now, *p.rng, o2).ok());
+}
+
+TEST_CASE("a ticket of a type the KMS does not resolve: Error no 14; policy parameters not supported: 15") {
+    const auto s = with(1, false);
+    parties p(s);
+    std::array<std::uint8_t, 8192> out{}, o2{};
+    // A RESOLVE_INIT_PSK, correctly protected by Bob, carrying a 3GPP base ticket (Ticket Type 2).
+    std::array<std::uint8_t, 64> tp_buf{};
+    const auto tp_data = build_payload_chain(tp_buf, idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes("sip:bob@example.org")});
+    REQUIRE(tp_data);
+    ticket_policy tp{};
+    tp.kind = ticket_type::base_ticket_3gpp;
+    tp.flags = *ticket::flags_from_letters("DFGH");
+    const bytes ticket_data(40, 0x77);
+    const bytes randrr(32, 0x12);
+    const bytes psk_r(32, 0x22);
+    const auto k1 = roles::detail::protection(*p.backend, roles::detail::direction::initial, s.suite, psk_r, csb_id(7), {}, randrr);
+    REQUIRE(k1);
+    const roles::detail::timestamp t(base_now);
+    ticket::sealed_message_builder sb(out);
+    sb.header(hdr_builder{data_type::resolve_init_psk, true, s.suite.prf, csb_id(7), empty_map{}, 1})
+        .add(t.builder())
+        .add(randr_builder{rand_role::randrr, randrr})
+        .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes("sip:bob@example.org")})
+        .add(ticket_builder{tp, *tp_data, ticket_data, {}});
+    const auto msg = sb.seal(*p.backend, s.suite.mac, k1->auth_key.view(),
+                             {ticket::as_bytes("sip:bob@example.org"), ticket::as_bytes("kms.example.org")});
+    REQUIRE(msg);
+    const auto o = p.kms->receive(*msg, base_now, *p.rng, o2);
+    CHECK(o.error == errc::ticket_data_unparsed);
+    REQUIRE(o.send_type == data_type::error);
+    CHECK(ticket::request_resolve_error_view::parse(o.send)->fields().err->code() == error_no::invalid_ticket);
+
+    // Forking with a TGK but F = 0 (RFC 6043 §6.10): Error no 15.
+    auto bad = with(1, true);
+    bad.flags = "DEIH";
+    parties q(bad);
+    const auto r = run(q, bad);
+    CHECK(r.error == errc::flag_f_required_by_i);
+    REQUIRE(r.failed_at == 0);
+    std::array<std::uint8_t, 8192> o3{};
+    const bytes req = r.messages[0].wire;
+    parties q2(bad);
+    const auto e = q2.kms->receive(req, base_now, *q2.rng, o3);
+    CHECK(e.error == errc::flag_f_required_by_i);
+    CHECK(ticket::request_resolve_error_view::parse(e.send)->fields().err->code() == error_no::invalid_tppar);
+}
+
+TEST_CASE("each Ticket Policy flag dependency has its own error (RFC 6043 §6.10)") {
+    const std::pair<const char*, errc> cases[] = {
+        {"FGH", errc::flag_l_required_without_d},  {"DGH", errc::flag_f_required_by_g},
+        {"DF", errc::flag_g_or_h_required},       {"DFGHI", errc::flag_e_required_by_i},
+        {"FGHLK", errc::flag_d_required_by_k},    {"DGHM", errc::flag_f_required_by_g},
+        {"DHM", errc::flag_f_required_by_m},      {"DEIH", errc::flag_f_required_by_i},
+    };
+    for (const auto& [letters, want] : cases) {
+        CAPTURE(letters);
+        CHECK(ticket::check_policy_rules(*ticket::flags_from_letters(letters), true, true).error() == want);
+    }
+    CHECK(ticket::check_policy_rules(*ticket::flags_from_letters("DEFGHI"), true, true));
+    CHECK(ticket::check_policy_rules(*ticket::flags_from_letters("DEIH"), true, false));  // no TGK: F not required
+    CHECK(ticket::flags_from_letters("DX").error() == errc::invalid_argument);
+    CHECK(ticket::flags_from_letters("DD").error() == errc::invalid_argument);
+    // The KMS refuses a desired policy breaking a rule; the Initiator cannot even send one
+    // (its TP builder checks the rules: RFC 6043 §6.10 "must be enforced on build").
+    auto s = with(1, false);
+    s.flags = "DGH";
+    parties p(s);
+    CHECK(run(p, s).error == errc::flag_f_required_by_g);
+}
+
+TEST_CASE("V != Vi and a wrong Vr are their own errors (RFC 6043 §4.2.3.4, §4.2.3.6)") {
+    const auto s = with(1, true);
+    parties base(s);
+    const auto r = run(base, s);
+    REQUIRE(r.established);
+    const bytes ti = r.messages[2].wire;
+    const auto m = message_view::parse(ti);
+    REQUIRE(m);
+    const auto tv = m->first<ticket_view>();
+    REQUIRE(tv);
+    const std::size_t idata_at = static_cast<std::size_t>(tv->initiator_data().data() - ti.data());
+    const std::size_t vi_mac = idata_at + 3;
+    const std::size_t vr_mac = vi_mac + 32 + 2;
+    // Vr broken: the KMS refuses.
+    {
+        parties p(s);
+        bytes bad = ti;
+        bad[vr_mac + 5] ^= 1;
+        const auto rr = run(p, s, 2, [&](const bytes&) { return bad; });
+        CHECK(rr.error == errc::vr_mismatch);
+        CHECK(rr.messages[rr.failed_at].type == data_type::resolve_init_psk);
+    }
+    // Vi changed and Vr recomputed with MPKr (only the ticket holder can): the KMS accepts,
+    // the Responder refuses V != Vi and is idle again.
+    {
+        parties p(s);
+        bytes bad = ti;
+        bad[vi_mac] ^= 1;
+        bytes vr_key(32);
+        REQUIRE(crypto::derive_vr_auth_key(*p.backend, prf_func::prf_hmac_sha_256, base.ini->mpkr(), vr_key));
+        const std::array<bytes_view, 1> parts{bytes_view(bad).subspan(idata_at, vr_mac - idata_at)};
+        REQUIRE(crypto::compute_mac(*p.backend, mac_alg::hmac_sha_256_256, vr_key, parts,
+                                    mutable_bytes(bad).subspan(vr_mac, 32)));
+        const auto rr = run(p, s, 2, [&](const bytes&) { return bad; });
+        CHECK(rr.error == errc::vi_mismatch);
+        CHECK(rr.messages[rr.failed_at].type == data_type::resolve_resp);
+        CHECK(p.res->current() == roles::responder<B, policy>::state::idle);
+        CHECK(p.res->session_keys().empty());
+    }
+}
+
+TEST_CASE("ticket reuse with J = 0 is refused by both ends; with J = 1 a new transfer works") {
+    const auto s = with(1, true);
+    parties p(s);
+    const auto r = run(p, s);
+    REQUIRE(r.established);
+    std::array<std::uint8_t, 8192> o1{};
+    CHECK(p.ini->start_transfer(base_now, *p.rng, o1).error == errc::ticket_reuse_forbidden);
+    // The same TRANSFER_INIT again at the Responder (a replay, or reuse by another Initiator).
+    CHECK(p.res->receive(r.messages[2].wire, base_now, *p.rng, o1).error == errc::ticket_reuse_forbidden);
+
+    auto sj = with(1, true);
+    sj.flags = "DEFGHIJ";
+    parties q(sj);
+    REQUIRE(run(q, sj).established);
+    const auto first = q.ini->session_keys()[0].tek.view();
+    const bytes first_tek(first.begin(), first.end());
+    // RFC 6043 §5.3: a new Ticket Transfer: new CSB ID, timestamp and RANDs.
+    std::array<std::uint8_t, 8192> a{}, b{}, c{}, d{};
+    const auto ti = q.ini->start_transfer(base_now + std::chrono::seconds(5), *q.rng, a);
+    REQUIRE(ti.ok());
+    const auto ri = q.res->receive(ti.send, base_now + std::chrono::seconds(5), *q.rng, b);
+    REQUIRE(ri.ok());
+    const auto rr = q.kms->receive(ri.send, base_now + std::chrono::seconds(5), *q.rng, c);
+    REQUIRE(rr.ok());
+    const auto tr = q.res->receive(rr.send, base_now + std::chrono::seconds(5), *q.rng, d);
+    REQUIRE(tr.ok());
+    REQUIRE(q.ini->receive(tr.send, base_now + std::chrono::seconds(5), *q.rng, a).ok());
+    check_same_keys(q);
+    CHECK(!equal_bytes(q.ini->session_keys()[0].tek.view(), first_tek));
+}
+
+TEST_CASE("a message the role cannot receive, or not in its state; the public-key variants; Errors are not answered") {
+    const auto s = with(1, true);
+    parties p(s);
+    const auto r = run(p, s);
+    REQUIRE(r.established);
+    std::array<std::uint8_t, 8192> out{};
+    CHECK(p.kms->receive(r.messages[2].wire, base_now, *p.rng, out).error == errc::message_not_for_role);
+    CHECK(p.ini->receive(r.messages[0].wire, base_now, *p.rng, out).error == errc::message_not_for_role);
+    CHECK(p.res->receive(r.messages[1].wire, base_now, *p.rng, out).error == errc::message_not_for_role);
+    parties q(s);
+    // An Initiator that never asked takes no REQUEST_RESP; a Responder no RESOLVE_RESP.
+    CHECK(q.ini->receive(r.messages[1].wire, base_now, *q.rng, out).error == errc::unexpected_in_state);
+    CHECK(q.res->receive(r.messages[4].wire, base_now, *q.rng, out).error == errc::unexpected_in_state);
+    CHECK(q.ini->current() == roles::initiator<B, policy>::state::idle);
+    CHECK(q.ini->start_transfer(base_now, *q.rng, out).error == errc::unexpected_in_state);
+    // REQUEST_INIT_PK and RESOLVE_INIT_PK parse and are refused with their own error (Error no 13).
+    for (const auto& smp : samples::all()) {
+        if (smp.name != "request_init_pk" && smp.name != "resolve_init_pk") continue;
+        const auto o = p.kms->receive(smp.wire, base_now, *p.rng, out);
+        CHECK(o.error == errc::pk_not_supported);
+        REQUIRE(o.send_type == data_type::error);
+        CHECK(ticket::request_resolve_error_view::parse(o.send)->fields().err->code() ==
+              error_no::unsupported_message_type);
+    }
+    // An Error message is reported and never answered (RFC 6043 §5.4).
+    for (const auto& smp : samples::all()) {
+        if (smp.type != data_type::error) continue;
+        const auto o = p.kms->receive(smp.wire, base_now, *p.rng, out);
+        CHECK(o.error == errc::error_received);
+        CHECK(o.send.empty());
+    }
+}
+
+// ------------------------------------------- truncation and tamper of every message
+
+namespace {
+/// Every prefix and two single-byte tampers of every message of the flow:
+/// each refused with a specific error. For every receiver that can verify
+/// on receipt, the genuine message is delivered next and the flow must
+/// complete with equal keys (the refusal changed no state). The
+/// TRANSFER_INIT of modes 1 and 3 cannot be verified before its ticket is
+/// resolved (RFC 6043 §4.2.2.2): its tampers must make the flow fail later.
+void every_corruption(const scenario& s) {
+    parties base(s);
+    const auto ref = run(base, s);
+    REQUIRE(ref.established);
+    std::map<errc, int> seen;
+    std::size_t cases = 0;
+    for (std::size_t i = 0; i < ref.messages.size(); ++i) {
+        const auto& msg = ref.messages[i];
+        const bool deferred = msg.type == data_type::transfer_init && (s.mode == 1 || s.mode == 3);
+        const auto check = [&](const mutation& change, const char* what, std::size_t where) {
+            CAPTURE(i);
+            CAPTURE(what);
+            CAPTURE(where);
+            parties p(s);
+            errc first = errc::ok;
+            const auto r = run(p, s, static_cast<int>(i), change, true, base_now, &first);
+            ++cases;
+            if (deferred && first == errc::ok) {
+                // Accepted for resolution: the flow must fail before keys exist.
+                CHECK(!r.established);
+                CHECK(!generic(r.error));
+                CHECK(p.ini->session_keys().empty());
+                CHECK(p.res->session_keys().empty());
+                seen[r.error]++;
+                return;
+            }
+            CHECK(!generic(first));
+            seen[first]++;
+            REQUIRE(r.error == errc::ok);
+            CHECK(r.established);
+            check_same_keys(p);
+        };
+        for (std::size_t n = 0; n < msg.wire.size(); ++n) {
+            check([n](const bytes& b) { return bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n)); },
+                  "prefix", n);
+        }
+        for (std::size_t j = 0; j < msg.wire.size(); ++j) {
+            for (const std::uint8_t x : {std::uint8_t{0x01}, std::uint8_t{0x80}}) {
+                check([j, x](const bytes& b) {
+                    bytes c = b;
+                    c[j] ^= x;
+                    return c;
+                }, "tamper", j);
+            }
+        }
+    }
+    MESSAGE(cases << " corrupted deliveries; errors seen: " << seen.size());
+    CHECK(seen.count(errc::auth_failure) == 1);
+    CHECK(seen.count(errc::truncated) == 1);
+}
+}  // namespace
+
+TEST_CASE("mode 1 with forking: every truncated prefix and every single-byte tamper of every message") {
+    every_corruption(with(1, true));
+}
+
+TEST_CASE("mode 4 (Responder resolves itself): every truncated prefix and every single-byte tamper") {
+    every_corruption(with(4, false, key_data_type::tgk, false));
+}
