@@ -612,6 +612,7 @@ enum class errc : std::uint8_t {
     flag_e_required_by_i,       ///< I implies E
     flag_d_required_by_k,       ///< K implies D (granted policy only)
     flag_f_required_by_m,       ///< M implies F
+    flag_f_required_by_i,       ///< F = 1 when I = 1 and a TGK is encoded in the ticket
     initiator_data_without_i,   ///< Initiator Data present although the I flag is 0 (RFC 6043 §6.10)
     initiator_data_missing,     ///< I flag set but Initiator Data empty (RFC 6043 §6.10)
 
@@ -641,6 +642,32 @@ enum class errc : std::uint8_t {
     unsupported_algorithm, ///< a registered algorithm this backend does not implement
     crypto_backend_failure,///< the crypto backend reported an internal failure
     algorithm_too_weak,    ///< 128-bit algorithms with session keys longer than 128 bits (RFC 6043 §12.1)
+
+    // --- RFC 6043 exchanges: ticket and role layers ---
+    timestamp_out_of_window, ///< T outside the allowed clock skew (RFC 3830 §5.4, RFC 6043 §12.4)
+    replayed_message,        ///< a message already seen within its timestamp window (RFC 6043 §12.4)
+    replay_cache_full,       ///< the replay cache has no room and nothing has expired: refused, fail closed
+    ticket_expired,          ///< now is after the ticket's TRe (RFC 6043 §6.10)
+    ticket_not_yet_valid,    ///< now is before the ticket's TRs (RFC 6043 §6.10)
+    unknown_peer,            ///< no pre-shared key for the peer's identity / IDRpsk
+    unknown_ticket_key,      ///< no Ticket Protection Key for this ticket (RFC 6043 App. A)
+    unauthorized_requester,  ///< the policy refuses this Initiator a ticket (RFC 6043 §4.2.1.4)
+    unauthorized_responder,  ///< the Responder is not among the ticket's authorized responders (RFC 6043 §4.2.3)
+    wrong_kms,               ///< IDRkms names another KMS (RFC 6043 §6.10)
+    policy_not_acceptable,   ///< a desired / granted Ticket Policy the policy refuses (RFC 6043 §4.2.1.6, §4.2.2.2)
+    prf_not_allowed,         ///< the policy refuses this PRF func
+    encr_not_allowed,        ///< the policy refuses this KEMAC Encr alg
+    mac_not_allowed,         ///< the policy refuses this MAC / Auth alg
+    vi_mismatch,             ///< V of TRANSFER_INIT differs from Vi (RFC 6043 §4.2.3.6)
+    vr_mismatch,             ///< Vr does not verify with MPKr (RFC 6043 §4.2.3.4, §6.10)
+    header_mismatch,         ///< a response HDR does not copy the initial message's fields (RFC 6043 §4.2.1.5, ...)
+    identity_mismatch,       ///< an identity differs from the one the exchange fixed (RFC 6043 §4.2.2.3)
+    missing_key,             ///< a KEMAC lacks a key the exchange needs (MPKi, MPKr, a session key)
+    ticket_reuse_forbidden,  ///< the ticket was used before and its J flag forbids reuse (RFC 6043 §5.3)
+    message_not_for_role,    ///< a message type this role never receives
+    unexpected_in_state,     ///< a message this role may receive, but not in its current state
+    pk_not_supported,        ///< REQUEST_INIT_PK / RESOLVE_INIT_PK: the public-key variants are not implemented
+    error_received,          ///< the peer sent an Error message (never answered with an Error, RFC 6043 §5.4)
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
@@ -691,6 +718,7 @@ enum class errc : std::uint8_t {
         case errc::flag_e_required_by_i: return "flag_e_required_by_i";
         case errc::flag_d_required_by_k: return "flag_d_required_by_k";
         case errc::flag_f_required_by_m: return "flag_f_required_by_m";
+        case errc::flag_f_required_by_i: return "flag_f_required_by_i";
         case errc::initiator_data_without_i: return "initiator_data_without_i";
         case errc::initiator_data_missing: return "initiator_data_missing";
         case errc::wrong_message_type: return "wrong_message_type";
@@ -714,6 +742,30 @@ enum class errc : std::uint8_t {
         case errc::unsupported_algorithm: return "unsupported_algorithm";
         case errc::crypto_backend_failure: return "crypto_backend_failure";
         case errc::algorithm_too_weak: return "algorithm_too_weak";
+        case errc::timestamp_out_of_window: return "timestamp_out_of_window";
+        case errc::replayed_message: return "replayed_message";
+        case errc::replay_cache_full: return "replay_cache_full";
+        case errc::ticket_expired: return "ticket_expired";
+        case errc::ticket_not_yet_valid: return "ticket_not_yet_valid";
+        case errc::unknown_peer: return "unknown_peer";
+        case errc::unknown_ticket_key: return "unknown_ticket_key";
+        case errc::unauthorized_requester: return "unauthorized_requester";
+        case errc::unauthorized_responder: return "unauthorized_responder";
+        case errc::wrong_kms: return "wrong_kms";
+        case errc::policy_not_acceptable: return "policy_not_acceptable";
+        case errc::prf_not_allowed: return "prf_not_allowed";
+        case errc::encr_not_allowed: return "encr_not_allowed";
+        case errc::mac_not_allowed: return "mac_not_allowed";
+        case errc::vi_mismatch: return "vi_mismatch";
+        case errc::vr_mismatch: return "vr_mismatch";
+        case errc::header_mismatch: return "header_mismatch";
+        case errc::identity_mismatch: return "identity_mismatch";
+        case errc::missing_key: return "missing_key";
+        case errc::ticket_reuse_forbidden: return "ticket_reuse_forbidden";
+        case errc::message_not_for_role: return "message_not_for_role";
+        case errc::unexpected_in_state: return "unexpected_in_state";
+        case errc::pk_not_supported: return "pk_not_supported";
+        case errc::error_received: return "error_received";
     }
     return "unknown_errc";
 }
@@ -747,10 +799,28 @@ enum class errc : std::uint8_t {
         case errc::field_too_long:
         case errc::invalid_argument:
         case errc::crypto_backend_failure:
+        // A replay gets no answer (answering would let a replayed message
+        // draw traffic); nor does an Error (RFC 6043 §5.4: errors are not
+        // reported in Error messages) or a message arriving out of order.
+        case errc::replayed_message:
+        case errc::error_received:
+        case errc::unexpected_in_state:
             return std::nullopt;
         case errc::auth_failure:
         case errc::key_unwrap_failure:
+        case errc::vi_mismatch:
+        case errc::vr_mismatch:
             return error_no::auth_failure;
+        case errc::timestamp_out_of_window: return error_no::invalid_ts;
+        case errc::prf_not_allowed: return error_no::invalid_prf;
+        case errc::mac_not_allowed: return error_no::invalid_mac;
+        case errc::encr_not_allowed: return error_no::invalid_ea;
+        case errc::unknown_peer:
+        case errc::wrong_kms: return error_no::invalid_id;
+        case errc::message_not_for_role:
+        case errc::pk_not_supported: return error_no::unsupported_message_type;
+        case errc::unknown_ticket_key: return error_no::invalid_ticket;
+        case errc::policy_not_acceptable: return error_no::invalid_tppar;
         case errc::unknown_ts_type: return error_no::invalid_ts;
         case errc::unknown_prf_func: return error_no::invalid_prf;
         case errc::unknown_mac_alg: return error_no::invalid_mac;
@@ -774,6 +844,7 @@ enum class errc : std::uint8_t {
         case errc::flag_e_required_by_i:
         case errc::flag_d_required_by_k:
         case errc::flag_f_required_by_m:
+        case errc::flag_f_required_by_i:
         case errc::initiator_data_without_i:
         case errc::initiator_data_missing: return error_no::invalid_tppar;
         // Everything else, among it a message that breaks its composition
@@ -1183,6 +1254,166 @@ using identity = strong_bytes<identity_tag>;
 
 }  // namespace mikey
 // ---- end mikey/core/strong_types.hpp ----
+// #include "core/ntp_time.hpp" (inlined)
+// ---- begin mikey/core/ntp_time.hpp ----
+// mikey-ticket: time as the protocol sees it. T and TR payloads carry
+// NTP-UTC (64-bit: seconds since 1900-01-01 and a 32-bit fraction; RFC 3830
+// §6.6) or NTP-UTC-32 (seconds only; RFC 6043 §6.3). The library never reads
+// a clock: callers pass `now` as an ntp_time, usually made from
+// std::chrono::system_clock.
+//
+// Era: a 32-bit seconds field wraps in 2036. RFC 6043 §6.4 makes the RFC 4330
+// §3 rule MANDATORY ("If bit 0 is set, the UTC time is in the range
+// 1968-2036 ... If bit 0 is not set, the time is in the range 2036-2104"),
+// so ntp_time keeps era-resolved seconds (up to 2104) and compares them as
+// plain numbers.
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <optional>
+
+// #include "bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "registry.hpp" (inlined above as mikey/core/registry.hpp)
+
+namespace mikey {
+
+class ntp_time {
+public:
+    /// Seconds from the NTP epoch (1900-01-01) to the Unix epoch (1970-01-01).
+    static constexpr std::int64_t unix_epoch_offset = 2208988800;
+
+    constexpr ntp_time() noexcept = default;
+
+    /// From a 64-bit NTP-UTC value as carried on the wire (RFC 4330 era rule).
+    [[nodiscard]] static constexpr ntp_time from_ntp64(std::uint64_t wire) noexcept {
+        return ntp_time(resolve_era(static_cast<std::uint32_t>(wire >> 32)), static_cast<std::uint32_t>(wire));
+    }
+    /// From a 32-bit NTP-UTC-32 seconds value (RFC 6043 §6.3; era rule as above).
+    [[nodiscard]] static constexpr ntp_time from_ntp32(std::uint32_t seconds) noexcept {
+        return ntp_time(resolve_era(seconds), 0);
+    }
+    /// From seconds (and a binary fraction) since the Unix epoch.
+    [[nodiscard]] static constexpr ntp_time from_unix(std::int64_t seconds, std::uint32_t fraction = 0) noexcept {
+        return ntp_time(seconds + unix_epoch_offset, fraction);
+    }
+    /// From a system_clock time point (UTC on every platform C++20 supports).
+    [[nodiscard]] static constexpr ntp_time from(std::chrono::system_clock::time_point tp) noexcept {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count();
+        std::int64_t s = ns / 1'000'000'000;
+        std::int64_t rest = ns % 1'000'000'000;
+        if (rest < 0) {
+            rest += 1'000'000'000;
+            --s;
+        }
+        const auto frac = static_cast<std::uint32_t>((static_cast<std::uint64_t>(rest) << 32) / 1'000'000'000u);
+        return from_unix(s, frac);
+    }
+    /// The T or TR value of a payload: NTP-UTC and NTP (8 bytes), NTP-UTC-32
+    /// (4 bytes). nullopt for COUNTER (not a time) or a value of the wrong size.
+    [[nodiscard]] static constexpr std::optional<ntp_time> from_payload(ts_type kind, bytes_view value) noexcept {
+        if (value.size() != ts_value_size(kind)) {
+            return std::nullopt;
+        }
+        std::uint64_t v = 0;
+        for (const auto b : value) {
+            v = (v << 8) | b;
+        }
+        switch (kind) {
+            case ts_type::ntp_utc:
+            case ts_type::ntp: return from_ntp64(v);
+            case ts_type::ntp_utc_32: return from_ntp32(static_cast<std::uint32_t>(v));
+            case ts_type::counter: return std::nullopt;
+        }
+        return std::nullopt;
+    }
+
+    [[nodiscard]] constexpr std::chrono::system_clock::time_point to_system_clock() const noexcept {
+        const auto frac_ns = static_cast<std::int64_t>((static_cast<std::uint64_t>(m_fraction) * 1'000'000'000u) >> 32);
+        return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds((m_seconds - unix_epoch_offset) * 1'000'000'000 + frac_ns)));
+    }
+    /// The 64-bit wire value (seconds modulo 2^32, fraction).
+    [[nodiscard]] constexpr std::uint64_t ntp64() const noexcept {
+        return static_cast<std::uint64_t>(static_cast<std::uint32_t>(m_seconds)) << 32 | m_fraction;
+    }
+    /// The 32-bit NTP-UTC-32 wire value (seconds modulo 2^32).
+    [[nodiscard]] constexpr std::uint32_t ntp32() const noexcept { return static_cast<std::uint32_t>(m_seconds); }
+    /// Seconds since 1900-01-01 (era-resolved).
+    [[nodiscard]] constexpr std::int64_t seconds() const noexcept { return m_seconds; }
+    [[nodiscard]] constexpr std::uint32_t fraction() const noexcept { return m_fraction; }
+    [[nodiscard]] constexpr std::int64_t unix_seconds() const noexcept { return m_seconds - unix_epoch_offset; }
+
+    [[nodiscard]] constexpr ntp_time operator+(std::chrono::seconds d) const noexcept {
+        return ntp_time(m_seconds + d.count(), m_fraction);
+    }
+    [[nodiscard]] constexpr ntp_time operator-(std::chrono::seconds d) const noexcept {
+        return ntp_time(m_seconds - d.count(), m_fraction);
+    }
+    friend constexpr auto operator<=>(const ntp_time&, const ntp_time&) noexcept = default;
+
+private:
+    constexpr ntp_time(std::int64_t seconds, std::uint32_t fraction) noexcept : m_seconds(seconds), m_fraction(fraction) {}
+    /// RFC 4330 §3: bit 0 clear means the 2036-2104 era.
+    static constexpr std::int64_t resolve_era(std::uint32_t s) noexcept {
+        return (s & 0x80000000u) != 0 ? std::int64_t{s} : std::int64_t{s} + (std::int64_t{1} << 32);
+    }
+    std::int64_t m_seconds = 0;
+    std::uint32_t m_fraction = 0;
+};
+
+// 2026-12-02T00:00:00Z is Unix 1796169600; its 32-bit NTP seconds have bit 0 set (before 2036).
+static_assert(ntp_time::from_unix(1796169600).ntp32() == 1796169600u + 2208988800u);
+static_assert(ntp_time::from_ntp32(ntp_time::from_unix(1796169600).ntp32()).unix_seconds() == 1796169600);
+// RFC 4330 §3: NTP seconds 0 with bit 0 clear is 2036-02-07T06:28:16Z (Unix 2085978496).
+static_assert(ntp_time::from_ntp32(0).unix_seconds() == 2085978496);
+static_assert(ntp_time::from_ntp64(ntp_time::from_unix(2085978500, 7).ntp64()) == ntp_time::from_unix(2085978500, 7));
+
+/// The absolute distance between two times, in whole seconds (rounded down).
+[[nodiscard]] constexpr std::chrono::seconds distance(const ntp_time& a, const ntp_time& b) noexcept {
+    const auto d = a.seconds() - b.seconds();
+    return std::chrono::seconds(d < 0 ? -d : d);
+}
+
+}  // namespace mikey
+// ---- end mikey/core/ntp_time.hpp ----
+// #include "core/rng.hpp" (inlined)
+// ---- begin mikey/core/rng.hpp ----
+// mikey-ticket: where randomness comes from. The library never draws
+// randomness on its own: every function that needs RANDs, keys or CSB IDs
+// takes a random_generator from the caller. Models: botan_system_rng
+// (crypto/botan_backend.hpp, the operating system's generator through Botan)
+// and deterministic_rng (crypto/deterministic_rng.hpp, for tests and
+// reproducible runs).
+
+#include <concepts>
+#include <cstdint>
+
+// #include "bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "result.hpp" (inlined above as mikey/core/result.hpp)
+
+namespace mikey {
+
+/// A source of random bytes: fill(out) writes out.size() bytes, or fails
+/// with crypto_backend_failure (and then out's content is unspecified).
+template <class R>
+concept random_generator = requires(R& r, mutable_bytes out) {
+    { r.fill(out) } noexcept -> std::same_as<result<void>>;
+};
+
+/// Draws one big-endian 32-bit value (CSB IDs, SPIs). Errors: those of fill.
+template <random_generator R>
+[[nodiscard]] result<std::uint32_t> random_u32(R& rng) noexcept {
+    std::uint8_t b[4] = {};
+    if (auto r = rng.fill(mutable_bytes(b, 4)); !r) {
+        return r.error_info();
+    }
+    return static_cast<std::uint32_t>(b[0]) << 24 | static_cast<std::uint32_t>(b[1]) << 16 |
+           static_cast<std::uint32_t>(b[2]) << 8 | b[3];
+}
+
+}  // namespace mikey
+// ---- end mikey/core/rng.hpp ----
 // #include "payload/common.hpp" (inlined)
 // ---- begin mikey/payload/common.hpp ----
 // mikey-ticket: what every payload view and builder shares, and the three
@@ -6249,7 +6480,7 @@ template <crypto_backend B>
 //     the MAC field, with its Next payload byte taken as zero;
 //   PSK method (RFC 3830 I_MESSAGE): the whole message up to the MAC field:
 //     build the KEMAC with mac_scope::message (the MAC field is left zero),
-//     assemble the message, then fill_message_mac() (verification.hpp);
+//     assemble the message, then fill_message_mac() (ticket/mac_coverage.hpp);
 //   RFC 6043 messages: MAC alg NULL, the V payload authenticates.
 
 #include <array>
@@ -6365,7 +6596,7 @@ template <crypto_backend B>
 /// `expected` is the MAC alg the receiver's policy requires: a KEMAC naming
 /// another one fails (no downgrade to NULL by flipping the Mac alg byte).
 /// An expected NULL MAC verifies trivially: RFC 6043 KEMACs rely on the V
-/// payload (verification.hpp).
+/// payload (ticket/mac_coverage.hpp).
 /// Errors: auth_failure, key_length_mismatch, unsupported_algorithm,
 /// crypto_backend_failure.
 template <crypto_backend B>
@@ -6412,9 +6643,240 @@ template <crypto_backend B>
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/kemac.hpp ----
-// #include "verification.hpp" (inlined)
-// ---- begin mikey/crypto/verification.hpp ----
-// mikey-ticket: V payloads (and the RFC 3830 PSK KEMAC MAC) over exactly the
+// ---- end mikey/crypto/crypto.hpp ----
+// #include "crypto/deterministic_rng.hpp" (inlined)
+// ---- begin mikey/crypto/deterministic_rng.hpp ----
+// mikey-ticket: a deterministic random_generator for tests, fuzzing and
+// reproducible runs (mikeyctl run --seed). NOT for production keys: the
+// same seed gives the same bytes.
+//
+// Construction: key = HMAC-SHA-256("mikey-ticket deterministic_rng", seed),
+// output = the AES-256-CTR key stream under that key from counter block 0
+// (the backend's primitives; nothing is hand-written here).
+
+#include <array>
+#include <cstdint>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+
+namespace mikey::crypto {
+
+template <crypto_backend B>
+class deterministic_rng {
+public:
+    /// Errors (from the backend, on first use of fill): crypto_backend_failure.
+    deterministic_rng(B& backend, std::uint64_t seed) noexcept : m_backend(&backend) {
+        static constexpr std::uint8_t label[] = "mikey-ticket deterministic_rng";
+        std::array<std::uint8_t, 8> s{};
+        for (std::size_t i = 0; i < 8; ++i) s[i] = static_cast<std::uint8_t>(seed >> (56 - 8 * i));
+        m_ok = hmac(backend, hmac_hash::sha_256, bytes_view(label, sizeof label - 1), {bytes_view(s)}, m_key).has_value();
+    }
+
+    /// Writes the next out.size() bytes of the stream.
+    /// Errors: crypto_backend_failure.
+    [[nodiscard]] result<void> fill(mutable_bytes out) noexcept {
+        if (!m_ok) return errc::crypto_backend_failure;
+        for (auto& x : out) x = 0;
+        std::array<std::uint8_t, 16> iv{};
+        for (std::size_t i = 0; i < 8; ++i) iv[8 + i] = static_cast<std::uint8_t>(m_block >> (56 - 8 * i));
+        if (auto r = m_backend->aes_ctr(m_key, iv, out, out); !r) return errc::crypto_backend_failure;
+        m_block += (out.size() + 15) / 16;
+        return {};
+    }
+
+private:
+    B* m_backend;
+    std::array<std::uint8_t, 32> m_key{};
+    std::uint64_t m_block = 0;
+    bool m_ok = false;
+};
+
+}  // namespace mikey::crypto
+// ---- end mikey/crypto/deterministic_rng.hpp ----
+// #include "ticket/policy.hpp" (inlined)
+// ---- begin mikey/ticket/policy.hpp ----
+// mikey-ticket (ticket layer): the Ticket Policy (RFC 6043 §6.10) as a
+// value: its twelve flags with their meaning, the flag dependencies, the
+// rule that ties F to forking with a TGK, flags written as letters
+// ("DEFGHI") for configuration files, and the Initiator's check of what the
+// KMS granted against what it desired (K flag, §4.2.1.6).
+//
+// The flag bits themselves, their wire positions and the six dependency
+// rules live with the TP / TICKET payloads (payload/ticket.hpp:
+// ticket_flags, ticket_flag_bits, check_ticket_flags); this header adds
+// what needs to know about keys and exchanges.
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+// #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
+// #include "../payload/ticket.hpp" (inlined above as mikey/payload/ticket.hpp)
+
+namespace mikey::ticket {
+
+using mikey::check_ticket_flags;
+using mikey::ticket_flags;
+using mikey::ticket_policy;
+
+/// What each flag means when set (RFC 6043 §6.10), in ticket_flag_bits order.
+inline constexpr std::array<std::string_view, 12> ticket_flag_meanings = {
+    "ticket generated by the KMS (0: by the Initiator)",
+    "Ticket Resolve exchange MANDATORY",
+    "TRANSFER_RESP SHALL be sent",
+    "Responder SHALL generate RANDRr",
+    "RANDRi used when deriving keys from a TGK / GTGK",
+    "key forking SHALL be used",
+    "ticket MAY be reused",
+    "KMS changed the desired Ticket Policy or KEMAC",
+    "Initiator MAY supply session keys",
+    "Responder MAY supply session keys",
+    "a plain RFC 6043 Initiator can use the ticket",
+    "a plain RFC 6043 Responder can process the ticket",
+};
+
+/// Flags from letters ("DEFGHIO": each letter present is a set flag; case
+/// insensitive). Errors: invalid_argument (a character that names no flag,
+/// or a letter twice).
+[[nodiscard]] constexpr result<ticket_flags> flags_from_letters(std::string_view letters) noexcept {
+    ticket_flags f;
+    for (std::size_t i = 0; i < letters.size(); ++i) {
+        const char c = letters[i] >= 'a' && letters[i] <= 'z' ? static_cast<char>(letters[i] - 'a' + 'A') : letters[i];
+        bool found = false;
+        for (const auto& bit : ticket_flag_bits) {
+            if (bit.letter == c) {
+                if (f.*bit.member) return failure{errc::invalid_argument, i};
+                f.*bit.member = true;
+                found = true;
+            }
+        }
+        if (!found) return failure{errc::invalid_argument, i};
+    }
+    return f;
+}
+
+/// The set flags as letters, in D..O order (at most 12 characters).
+struct flag_letters {
+    std::array<char, 12> chars{};
+    std::size_t size = 0;
+    [[nodiscard]] constexpr std::string_view view() const noexcept { return {chars.data(), size}; }
+};
+[[nodiscard]] constexpr flag_letters to_letters(const ticket_flags& f) noexcept {
+    flag_letters out;
+    for (const auto& bit : ticket_flag_bits) {
+        if (f.*bit.member) out.chars[out.size++] = bit.letter;
+    }
+    return out;
+}
+static_assert(to_letters(*flags_from_letters("dEfGhI")).view() == "DEFGHI");
+
+/// The whole rule set of RFC 6043 §6.10 for a policy that will carry (or
+/// carries) the given session keys: the six flag dependencies
+/// (check_ticket_flags), then "The F flag SHALL be set to '1' when the I flag
+/// (key forking) is set to '1' and a TGK is encoded in the ticket".
+/// `granted`: a TICKET's policy (K implies D is checked there only).
+/// Errors: the flag_* codes of check_ticket_flags; flag_f_required_by_i.
+[[nodiscard]] constexpr result<void> check_policy_rules(const ticket_flags& f, bool granted, bool has_tgk) noexcept {
+    if (auto r = check_ticket_flags(f, granted); !r) return r;
+    // RFC 6043 §6.10: F = 1 when I = 1 and a TGK is encoded in the ticket.
+    if (f.i && has_tgk && !f.f) return errc::flag_f_required_by_i;
+    return {};
+}
+
+/// The Initiator's view of a granted policy against the desired one
+/// (RFC 6043 §4.2.1.6: "Before using the received ticket, the Initiator
+/// MUST check that the granted Ticket Policy is acceptable"): which flags the
+/// KMS turned on and off. The role policy decides whether that is
+/// acceptable.
+struct policy_change {
+    ticket_flags turned_on{};
+    ticket_flags turned_off{};
+    bool prf_changed = false;
+    bool type_changed = false;
+    [[nodiscard]] constexpr bool any() const noexcept {
+        return turned_on != ticket_flags{} || turned_off != ticket_flags{} || prf_changed || type_changed;
+    }
+};
+/// K is not compared: the Initiator sends 0 and the KMS sets it to report a
+/// change (RFC 6043 §6.10).
+[[nodiscard]] constexpr policy_change compare_policies(const ticket_policy& desired,
+                                                       const ticket_policy& granted) noexcept {
+    policy_change c;
+    for (const auto& bit : ticket_flag_bits) {
+        if (bit.letter == 'K') continue;
+        const bool d = desired.flags.*bit.member;
+        const bool g = granted.flags.*bit.member;
+        if (g && !d) c.turned_on.*bit.member = true;
+        if (d && !g) c.turned_off.*bit.member = true;
+    }
+    c.prf_changed = desired.prf != granted.prf;
+    c.type_changed = desired.kind != granted.kind || desired.subtype != granted.subtype ||
+                     desired.version != granted.version;
+    return c;
+}
+
+/// What TP Data says (RFC 6043 §6.10): TP Data = First Payload, [IDRkms],
+/// [IDRi], [TRs], [TRe], [TRr], [KEMAC], {IDRapp}, (IDRr). Views into the
+/// TP / TICKET payload; the first of each single item counts.
+struct tp_contents {
+    std::optional<idr_view> idrkms{};  ///< a KMS able to resolve the ticket
+    std::optional<idr_view> idri{};    ///< the peer that requested or created the ticket
+    std::optional<ntp_time> trs{};     ///< start of validity (absent: no defined beginning)
+    std::optional<ntp_time> tre{};     ///< end of validity (absent: no defined end)
+    std::optional<kemac_view> kemac{}; ///< desired keys (TP only)
+    std::size_t responders = 0;        ///< IDRr payloads
+    std::size_t applications = 0;      ///< IDRapp payloads
+};
+
+/// Reads validated TP Data (tp_view / ticket_view::tp_payloads()).
+/// Errors: unknown_ts_type (a TRs / TRe whose TS type is not a time: COUNTER).
+template <class Range>
+[[nodiscard]] constexpr result<tp_contents> read_tp_data(const Range& payloads) noexcept {
+    tp_contents c;
+    for (const auto& e : payloads) {
+        switch (e.type) {
+            case payload_type::idr: {
+                const auto v = e.template as<idr_view>();
+                if (v.role() == id_role::idrkms && !c.idrkms) c.idrkms = v;
+                if (v.role() == id_role::idri && !c.idri) c.idri = v;
+                c.responders += v.role() == id_role::idrr ? 1 : 0;
+                c.applications += v.role() == id_role::idrapp ? 1 : 0;
+                break;
+            }
+            case payload_type::tr: {
+                const auto v = e.template as<tr_view>();
+                if (v.role() != ts_role::trs && v.role() != ts_role::tre) break;
+                // RFC 6043 §6.10: TRs / TRe are times "in the range 1968-2104" (RFC 4330).
+                const auto t = ntp_time::from_payload(v.kind(), v.value());
+                if (!t) return failure{errc::unknown_ts_type, e.offset};
+                auto& slot = v.role() == ts_role::trs ? c.trs : c.tre;
+                if (!slot) slot = *t;
+                break;
+            }
+            case payload_type::kemac:
+                if (!c.kemac) c.kemac = e.template as<kemac_view>();
+                break;
+            default: break;
+        }
+    }
+    return c;
+}
+
+/// RFC 6043 §6.10: the validity period TRs..TRe (either end may be open).
+/// Errors: ticket_not_yet_valid, ticket_expired.
+[[nodiscard]] constexpr result<void> check_validity(const tp_contents& c, ntp_time now) noexcept {
+    if (c.trs && now < *c.trs) return errc::ticket_not_yet_valid;
+    if (c.tre && *c.tre < now) return errc::ticket_expired;
+    return {};
+}
+
+}  // namespace mikey::ticket
+// ---- end mikey/ticket/policy.hpp ----
+// #include "ticket/mac_coverage.hpp" (inlined)
+// ---- begin mikey/ticket/mac_coverage.hpp ----
+// mikey-ticket (ticket layer): V payloads (and the RFC 3830 PSK KEMAC MAC) over exactly the
 // bytes the RFCs name, and Vi / Vr of the TICKET's Initiator Data.
 //
 // MAC input = the message's own coverage (message_view::mac_input(): every
@@ -6441,11 +6903,16 @@ template <crypto_backend B>
 #include <cstddef>
 #include <span>
 
+// #include "../crypto/backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "../crypto/mac.hpp" (inlined above as mikey/crypto/mac.hpp)
 // #include "../message.hpp" (inlined above as mikey/message.hpp)
-// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
-// #include "mac.hpp" (inlined above as mikey/crypto/mac.hpp)
 
-namespace mikey::crypto {
+namespace mikey::ticket {
+
+using crypto::compute_mac;
+using crypto::crypto_backend;
+using crypto::max_hmac_size;
+using crypto::verify_mac;
 
 /// What may be appended to a MAC input; which fields are read depends on the
 /// message type (table above).
@@ -6697,23 +7164,247 @@ template <crypto_backend B>
     return verify_mac(b, vr.kind(), vr_auth_key, parts, vr.value());
 }
 
-}  // namespace mikey::crypto
-// ---- end mikey/crypto/verification.hpp ----
-// #include "base_ticket.hpp" (inlined)
-// ---- begin mikey/crypto/base_ticket.hpp ----
-// mikey-ticket: the MIKEY base ticket's own protection (RFC 6043 App. A):
-// the V inside its Ticket Data, keyed from the TPK (D6), and the KEMAC
-// cipher inputs (CSB ID 0xFFFFFFFF, T from the Ticket Data).
+}  // namespace mikey::ticket
+// ---- end mikey/ticket/mac_coverage.hpp ----
+// #include "ticket/seal.hpp" (inlined)
+// ---- begin mikey/ticket/seal.hpp ----
+// mikey-ticket (ticket layer): the sealing builder. One object composes a
+// whole protected RFC 6043 message in one pass over a caller buffer:
+// header, payloads, KEMAC encryption, a TICKET with Initiator Data
+// placeholders, and the closing V; seal() then computes the V MAC over the
+// RFC 6043 §5.5 coverage (the TRANSFER_INIT cut around the Initiator Data
+// included), and Vi / Vr (§6.10), from the offsets it recorded while
+// writing: it never parses its own output back.
+//
+//     sealed_message_builder s(buf);
+//     s.header(hdr).add(t).add(randri).add(idri).add(idrr);
+//     s.add_ticket(ticket, mac_alg::hmac_sha_256_256);   // with Initiator Data
+//     auto msg = s.seal(backend, mac_alg::hmac_sha_256_256, auth_key, {id_i, id_r}, vr_key);
 
 #include <array>
 #include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <span>
 
+// #include "../crypto/backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "../crypto/kemac.hpp" (inlined above as mikey/crypto/kemac.hpp)
+// #include "../crypto/mac.hpp" (inlined above as mikey/crypto/mac.hpp)
+// #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
+// #include "../message.hpp" (inlined above as mikey/message.hpp)
+
+namespace mikey::ticket {
+
+/// Largest KEMAC plaintext the builder encrypts (MPKi, MPKr and 12 session
+/// keys with salts and SPIs fit with room to spare).
+inline constexpr std::size_t max_kemac_plain = 1024;
+
+namespace detail {
+/// A KEMAC with MAC alg NULL (RFC 6043 messages and the base ticket) built
+/// into an inline buffer by crypto::build_protected_kemac; builder() hands
+/// its fields to a chain. Wipes the plaintext scratch.
+struct encrypted_kemac {
+    std::array<std::uint8_t, max_kemac_plain + 16> bytes{};
+    std::size_t size = 0;
+    template <crypto::crypto_backend B>
+    [[nodiscard]] result<void> build(B& b, encr_alg encr, const crypto::kemac_cipher_keys& cipher,
+                                     std::span<const key_data_builder> keys) noexcept {
+        std::array<std::uint8_t, max_kemac_plain> plain{};
+        const crypto::kemac_protection p{encr, mac_alg::null, cipher, {}, crypto::kemac_mac_scope::kemac_only, {}};
+        const auto k = crypto::build_protected_kemac(b, p, keys, plain, bytes);
+        b.wipe(plain);
+        if (!k) return k.error();
+        size = k->size();
+        return {};
+    }
+    /// KEMAC: Next | Encr alg | Encr data len(16) | Encr data | Mac alg (RFC 3830 §6.2).
+    [[nodiscard]] kemac_builder builder() const noexcept MIKEY_LIFETIMEBOUND {
+        const auto encr = static_cast<encr_alg>(bytes[1]);
+        return kemac_builder{encr, bytes_view(bytes.data() + 4, size - 5), mac_alg::null, {}};
+    }
+    ~encrypted_kemac() { secure_wipe(bytes.data(), bytes.size()); }
+};
+}  // namespace detail
+
+class sealed_message_builder {
+public:
+    explicit sealed_message_builder(mutable_bytes out MIKEY_LIFETIMEBOUND) noexcept : m_out(out), m_b(out) {}
+    sealed_message_builder(const sealed_message_builder&) = delete;
+    sealed_message_builder& operator=(const sealed_message_builder&) = delete;
+
+    /// Writes the header (first call).
+    sealed_message_builder& header(const hdr_builder& h) noexcept {
+        m_b.header(h);
+        return *this;
+    }
+    /// Appends a payload (or an optional one, or a span of them).
+    template <class B>
+    sealed_message_builder& add(const B& b) noexcept {
+        m_b.add(b);
+        return *this;
+    }
+
+    /// Appends an RFC 6043 KEMAC (MAC alg NULL: the V payload authenticates,
+    /// RFC 6043 §4.2.1.5, §4.2.3.5, §5.2) holding `keys`, encrypted with
+    /// `encr` under `cipher` (encr_key, salt_key, CSB ID, T of this message).
+    /// Errors (reported by seal()): buffer_too_small (plaintext over
+    /// max_kemac_plain), and those of crypto::kemac_encrypt.
+    template <crypto::crypto_backend B>
+    sealed_message_builder& add_kemac(B& b, encr_alg encr, const crypto::kemac_cipher_keys& cipher,
+                                      std::span<const key_data_builder> keys) noexcept {
+        if (m_error != errc::ok) return *this;
+        detail::encrypted_kemac k;
+        if (auto r = k.build(b, encr, cipher, keys); !r) {
+            m_error = r.error();
+            return *this;
+        }
+        m_b.add(k.builder());
+        return *this;
+    }
+
+    /// Appends `t` as a TICKET payload. With `initiator_data_alg` (key
+    /// forking, RFC 6043 §6.10) the Initiator Data is First Payload (V),
+    /// Vi, Vr with `initiator_data_alg`, MACs zero until seal() fills them
+    /// (Vi's Next Payload is V: see notes/ticket.md); without it the
+    /// Initiator Data is empty.
+    sealed_message_builder& add_ticket(const ticket_view& t,
+                                       std::optional<mac_alg> initiator_data_alg = std::nullopt) noexcept {
+        auto tb = t.to_builder();
+        m_idata_len = 0;
+        if (initiator_data_alg) {
+            const std::size_t m = mac_size(*initiator_data_alg);
+            std::size_t k = 0;
+            m_idata[k++] = static_cast<std::uint8_t>(payload_type::v);
+            m_idata[k++] = static_cast<std::uint8_t>(payload_type::v);  // Vi, followed by Vr
+            m_idata[k++] = static_cast<std::uint8_t>(*initiator_data_alg);
+            for (std::size_t i = 0; i < m; ++i) m_idata[k++] = 0;
+            m_idata[k++] = static_cast<std::uint8_t>(payload_type::last);  // Vr, the last payload
+            m_idata[k++] = static_cast<std::uint8_t>(*initiator_data_alg);
+            for (std::size_t i = 0; i < m; ++i) m_idata[k++] = 0;
+            m_idata_len = k;
+            m_idata_alg = *initiator_data_alg;
+        }
+        tb.initiator_data = bytes_view(m_idata.data(), m_idata_len);
+        m_ticket_at = m_b.size();
+        // TICKET: 10 fixed bytes incl. TP Data length, TP Data, 2 + Ticket Data, then the Initiator Data length.
+        m_idata_len_at = m_ticket_at + 10 + tb.tp_data.size() + 2 + tb.ticket_data.size();
+        m_b.add(tb);
+        m_ticket_end = m_b.size();
+        m_has_ticket = true;
+        return *this;
+    }
+
+    /// Appends V (Auth alg `alg`), then computes its MAC with `auth_key`
+    /// over the message (minus the MAC field; for TRANSFER_INIT minus the
+    /// TICKET's Initiator Data length and Initiator Data, RFC 6043 §5.5)
+    /// followed by `appendix` (the identities of an initial message, or the
+    /// complete initial message of a response). When the TICKET carries
+    /// Initiator Data, writes Vi (= the V MAC) and Vr (MAC with
+    /// `vr_auth_key` over the Initiator Data up to Vr's MAC field).
+    /// Errors: the first error of any earlier call (buffer_too_small,
+    /// field_too_long, invalid_argument, the KEMAC's), key_length_mismatch,
+    /// unsupported_algorithm, crypto_backend_failure.
+    template <crypto::crypto_backend B>
+    [[nodiscard]] result<bytes_view> seal(B& b, mac_alg alg, bytes_view auth_key,
+                                          std::initializer_list<bytes_view> appendix,
+                                          bytes_view vr_auth_key = {}) noexcept {
+        if (m_error != errc::ok) return m_error;
+        const std::size_t m = mac_size(alg);
+        static constexpr std::array<std::uint8_t, 32> zeros{};
+        m_b.add(v_builder{.kind = alg, .value = bytes_view(zeros.data(), m)});
+        const auto msg = m_b.finish();
+        if (!msg) return msg;
+        const std::size_t end = msg->size();
+        const std::size_t mac_at = end - m;
+        const mutable_bytes all = m_out.first(end);
+        std::array<bytes_view, 6> parts{};
+        std::size_t n = 0;
+        const bool cut = m_has_ticket && all[1] == static_cast<std::uint8_t>(data_type::transfer_init);
+        if (cut) {
+            parts[n++] = all.first(m_idata_len_at);
+            parts[n++] = bytes_view(all).subspan(m_ticket_end, mac_at - m_ticket_end);
+        } else {
+            parts[n++] = all.first(mac_at);
+        }
+        for (const bytes_view a : appendix) {
+            if (n == parts.size()) return errc::invalid_argument;
+            parts[n++] = a;
+        }
+        if (auto r = crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n),
+                                         all.subspan(mac_at, m));
+            !r) {
+            return r.error_info();
+        }
+        if (m_has_ticket && m_idata_len != 0) {
+            // RFC 6043 §6.10: "The authentication algorithm SHALL be the same as used for the Vi payload".
+            if (m_idata_alg != alg) return errc::invalid_argument;
+            const std::size_t idata_at = m_idata_len_at + 2;
+            const std::size_t vi_mac = idata_at + 3;
+            const std::size_t vr_mac = vi_mac + m + 2;
+            // RFC 6043 §6.10: "The Vi payload SHALL be identical to the V payload in the TRANSFER_INIT message."
+            for (std::size_t i = 0; i < m; ++i) all[vi_mac + i] = all[mac_at + i];
+            // RFC 6043 §6.10: Vr's MAC covers "the entire Initiator Data field except the MAC field itself".
+            const std::array<bytes_view, 1> vr_parts{bytes_view(all).subspan(idata_at, vr_mac - idata_at)};
+            if (auto r = crypto::compute_mac(b, alg, vr_auth_key, vr_parts, all.subspan(vr_mac, m)); !r) {
+                return r.error_info();
+            }
+        }
+        return bytes_view(all);
+    }
+
+private:
+    mutable_bytes m_out;
+    message_builder m_b;
+    errc m_error = errc::ok;
+    std::array<std::uint8_t, 1 + 2 * (2 + 32)> m_idata{};
+    std::size_t m_idata_len = 0;
+    mac_alg m_idata_alg = mac_alg::null;
+    bool m_has_ticket = false;
+    std::size_t m_ticket_at = 0;
+    std::size_t m_idata_len_at = 0;
+    std::size_t m_ticket_end = 0;
+};
+
+}  // namespace mikey::ticket
+// ---- end mikey/ticket/seal.hpp ----
+// #include "ticket/base_ticket.hpp" (inlined)
+// ---- begin mikey/ticket/base_ticket.hpp ----
+// mikey-ticket (ticket layer): the MIKEY base ticket (RFC 6043 App. A,
+// Ticket Type 1, Subtype 1, Version 1): its creation with a Ticket
+// Protection Key (by the KMS in modes 1 and 2, by the Initiator in modes 3
+// and 4, §4.1.1) and its opening by whoever holds the TPK (the KMS on
+// RESOLVE_INIT, the Responder itself in modes 2 and 4).
+//
+//   Ticket Data = THDR, T, RAND, KEMAC, [IDRpsk], V          (App. A)
+//   KEMAC       = E(encr_key, MPK || {TEK|TGK|GTGK}), MAC alg NULL
+//   encr_key, auth_key, salt_key = D6(TPK, RAND), PRF = the Ticket Policy's
+//   KEMAC IV: CSB ID 0xFFFFFFFF, T = the Ticket Data's T (App. A.1)
+//   V: over the whole TICKET payload except its Next Payload byte, the
+//      Initiator Data length, the Initiator Data and the MAC field (App. A.1)
+//
+// The checks a resolver makes on top (authorization of the Responder,
+// validity window, IDRkms, Vr) are the role layer's: see roles/kms.hpp.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <span>
+
+// #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
+// #include "../core/rng.hpp" (inlined above as mikey/core/rng.hpp)
+// #include "../crypto/backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "../crypto/kemac.hpp" (inlined above as mikey/crypto/kemac.hpp)
+// #include "../crypto/kemac_cipher.hpp" (inlined above as mikey/crypto/kemac_cipher.hpp)
+// #include "../crypto/mac.hpp" (inlined above as mikey/crypto/mac.hpp)
+// #include "../crypto/protection_keys.hpp" (inlined above as mikey/crypto/protection_keys.hpp)
 // #include "../payload/ticket.hpp" (inlined above as mikey/payload/ticket.hpp)
-// #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
-// #include "kemac_cipher.hpp" (inlined above as mikey/crypto/kemac_cipher.hpp)
-// #include "mac.hpp" (inlined above as mikey/crypto/mac.hpp)
+// #include "seal.hpp" (inlined above as mikey/ticket/seal.hpp)
 
-namespace mikey::crypto {
+namespace mikey::ticket {
+
+using crypto::crypto_backend;
+using crypto::kemac_cipher_keys;
 
 namespace detail {
 /// RFC 6043 App. A.1: the MAC is "calculated over the entire TICKET payload
@@ -6750,7 +7441,7 @@ template <crypto_backend B>
     if (!t) return t.error_info();
     const auto c = detail::base_ticket_mac_input(*t);
     if (!c) return c.error_info();
-    return compute_mac(b, c->alg, auth_key, c->parts, ticket.subspan(c->mac_at, mac_size(c->alg)));
+    return crypto::compute_mac(b, c->alg, auth_key, c->parts, ticket.subspan(c->mac_at, mac_size(c->alg)));
 }
 
 /// Verifies the base ticket's V (RFC 6043 App. A.1) in constant time.
@@ -6763,7 +7454,7 @@ template <crypto_backend B>
     const auto c = detail::base_ticket_mac_input(t);
     if (!c) return c.error_info();
     if (c->alg != expected) return errc::auth_failure;
-    return verify_mac(b, c->alg, auth_key, c->parts, t.bytes().subspan(c->mac_at, mac_size(c->alg)));
+    return crypto::verify_mac(b, c->alg, auth_key, c->parts, t.bytes().subspan(c->mac_at, mac_size(c->alg)));
 }
 
 /// The KEMAC cipher inputs of a base ticket: D6 encr / salt keys, CSB ID
@@ -6776,14 +7467,2437 @@ template <crypto_backend B>
                                                                           bytes_view encr_key,
                                                                           bytes_view salt_key) noexcept {
     const auto t = bt.t();
-    const auto t64 = iv_timestamp(t.kind(), t.value());
+    const auto t64 = crypto::iv_timestamp(t.kind(), t.value());
     if (!t64) return errc::invalid_argument;
-    return kemac_cipher_keys{encr_key, salt_key, csb_id{0xFFFFFFFFu}, *t64};
+    return kemac_cipher_keys{encr_key, salt_key, crypto::base_ticket_csb_id, *t64};
 }
 
-}  // namespace mikey::crypto
-// ---- end mikey/crypto/base_ticket.hpp ----
-// ---- end mikey/crypto/crypto.hpp ----
+/// Everything a MIKEY base ticket is made of, except the TPK and the
+/// randomness.
+struct base_ticket_spec {
+    ticket_policy policy{};    ///< granted policy: Type 1 / Subtype 1 / Version 1, flags, PRF (D6, D7, D3)
+    bytes_view tp_data{};      ///< TP Data of the granted policy (build_payload_chain; no KEMAC)
+    bytes_view mpk{};          ///< MPK, >= 128 bits (RFC 6043 §12.1)
+    std::span<const key_data_builder> session_keys{};  ///< {TEK | TGK | GTGK}
+    encr_alg encr = encr_alg::aes_cm_128;  ///< KEMAC Encr alg
+    mac_alg mac = mac_alg::hmac_sha_1_160;  ///< V Auth alg
+    std::optional<identity> idrpsk{};  ///< names the TPK for the resolver (App. A: "MAY be omitted")
+    ntp_time now{};                   ///< the Ticket Data's T (time of issue, NTP-UTC)
+};
+
+/// Largest TICKET payload create_base_ticket writes into its own scratch.
+inline constexpr std::size_t max_ticket_data = 2048;
+
+/// Creates a MIKEY base ticket (RFC 6043 App. A) and writes the whole TICKET
+/// payload (Next Payload 0, empty Initiator Data) into `out`.
+/// The base ticket's RAND is drawn from `rng` with length max(TPK, MPK, 16)
+/// ("at least as long as the longest of the TPK and the MPK", §12.1).
+/// Errors: key_too_short (TPK or MPK under 128 bits); invalid_argument (the
+/// policy is not the base ticket type, or its flags break §6.10);
+/// flag_* codes; unsupported_algorithm; buffer_too_small; field_too_long;
+/// crypto_backend_failure.
+template <crypto_backend B, random_generator R>
+[[nodiscard]] result<bytes_view> create_base_ticket(B& b, R& rng, const base_ticket_spec& s, bytes_view tpk,
+                                                    mutable_bytes out) noexcept {
+    if (!s.policy.is_base_ticket()) return errc::invalid_argument;
+    // RFC 6043 §12.1: all keys, "including keys used to protect the ticket", >= 128 bits.
+    if (tpk.size() < crypto::min_key_bytes || s.mpk.size() < crypto::min_key_bytes) return errc::key_too_short;
+    std::array<std::uint8_t, 255> rand_bytes{};
+    const std::size_t rand_len = std::max<std::size_t>({tpk.size(), s.mpk.size(), 16});
+    if (rand_len > rand_bytes.size()) return errc::field_too_long;
+    const mutable_bytes rnd(rand_bytes.data(), rand_len);
+    if (auto r = rng.fill(rnd); !r) return r.error_info();
+    const crypto::algorithm_suite suite{s.policy.prf, s.encr, s.mac};
+    const auto keys = crypto::derive_ticket_protection_keys(b, suite, tpk, rand_value(rnd));
+    if (!keys) return keys.error_info();
+
+    std::array<std::uint8_t, 8> ts{};
+    const std::uint64_t now64 = s.now.ntp64();
+    for (std::size_t i = 0; i < 8; ++i) ts[i] = static_cast<std::uint8_t>(now64 >> (56 - 8 * i));
+    // The MPK first, then the session keys (App. A: KEMAC = E(encr_key, MPK || {TEK|TGK|GTGK})).
+    std::array<key_data_builder, 17> all{};
+    if (s.session_keys.size() + 1 > all.size()) return errc::invalid_argument;
+    all[0] = key_data_builder{key_data_type::mpk, s.mpk, {}, {}};
+    for (std::size_t i = 0; i < s.session_keys.size(); ++i) all[i + 1] = s.session_keys[i];
+    detail::encrypted_kemac kemac;
+    const kemac_cipher_keys cipher{keys->encr_key.view(), keys->salt_key.view(), crypto::base_ticket_csb_id, now64};
+    if (auto r = kemac.build(b, s.encr, cipher, std::span<const key_data_builder>(all.data(), s.session_keys.size() + 1));
+        !r) {
+        return r.error_info();
+    }
+    static constexpr std::array<std::uint8_t, 32> zeros{};
+    const std::size_t m = mac_size(s.mac);
+    std::array<std::uint8_t, max_ticket_data> td_buf{};
+    std::optional<idr_builder> idrpsk;
+    if (s.idrpsk) idrpsk = idr_builder{id_role::idrpsk, id_type::byte_string, s.idrpsk->get()};
+    const auto td = build_base_ticket_data(td_buf, thdr_builder{}, t_builder{.kind = ts_type::ntp_utc, .value = ts},
+                                           rand_builder{.value = bytes_view(rnd)}, kemac.builder(), idrpsk,
+                                           v_builder{.kind = s.mac, .value = bytes_view(zeros.data(), m)});
+    if (!td) return td.error_info();
+    byte_writer w(out);
+    ticket_builder{s.policy, s.tp_data, *td, {}}.write(w);
+    if (w.failed()) return w.error();
+    const mutable_bytes t = out.first(w.size());
+    // The TICKET payload: Next (1), fixed policy fields (7), TP Data length (2) and TP Data,
+    // Ticket Data length (2) and Ticket Data (ending with V's MAC), Initiator Data length (2).
+    const std::size_t mac_at = 10 + s.tp_data.size() + 2 + td->size() - m;
+    const std::array<bytes_view, 1> parts{bytes_view(t).subspan(1, mac_at - 1)};
+    if (auto r = crypto::compute_mac(b, s.mac, keys->auth_key.view(), parts, t.subspan(mac_at, m)); !r) {
+        return r.error_info();
+    }
+    return bytes_view(t);
+}
+
+/// What open_base_ticket recovered: MPK and the session keys, as views into
+/// the caller's plaintext buffer (key material: the caller wipes it).
+struct opened_ticket {
+    key_data_view mpk;
+    key_data_list keys;  ///< every Key data of the KEMAC, MPK first
+};
+
+/// Opens a MIKEY base ticket (RFC 6043 App. A): derives the D6 keys from
+/// `tpk` with the ticket's RAND and the Ticket Policy's PRF, verifies V
+/// (requiring Auth alg `expected_mac`), decrypts the KEMAC into `plain_out`
+/// (>= the Encr data size) and checks that it starts with the MPK.
+/// Errors: ticket_data_unparsed (not a MIKEY base ticket: Error no 14);
+/// auth_failure (wrong TPK, tampered ticket, other Auth alg); missing_key
+/// (no MPK first); key_too_short; unsupported_algorithm; buffer_too_small;
+/// key_unwrap_failure; the Key data chain's parse errors;
+/// crypto_backend_failure. On error plain_out is wiped.
+template <crypto_backend B>
+[[nodiscard]] result<opened_ticket> open_base_ticket(B& b, const ticket_view& t, mac_alg expected_mac, bytes_view tpk,
+                                                     mutable_bytes plain_out) noexcept {
+    const auto bt = t.base_ticket();
+    if (!bt) return bt.error_info();
+    const crypto::algorithm_suite suite{t.policy().prf, bt->kemac().encryption(), bt->v().kind()};
+    const auto keys = crypto::derive_ticket_protection_keys(b, suite, tpk, rand_value(bt->rand().value()));
+    if (!keys) return keys.error_info();
+    if (auto r = verify_base_ticket_mac(b, t, expected_mac, keys->auth_key.view()); !r) return r.error_info();
+    const auto cipher = base_ticket_cipher_keys(*bt, keys->encr_key.view(), keys->salt_key.view());
+    if (!cipher) return cipher.error_info();
+    auto list = crypto::open_kemac(b, bt->kemac(), *cipher, plain_out);
+    if (!list) return list.error_info();
+    // RFC 6043 App. A: the KEMAC holds "MPK || {TEK|TGK|GTGK}".
+    if (list->size() == 0 || (*list->begin()).kind() != key_data_type::mpk) {
+        b.wipe(plain_out);
+        return errc::missing_key;
+    }
+    return opened_ticket{*list->begin(), *list};
+}
+
+}  // namespace mikey::ticket
+// ---- end mikey/ticket/base_ticket.hpp ----
+// #include "ticket/messages.hpp" (inlined)
+// ---- begin mikey/ticket/messages.hpp ----
+// mikey-ticket (ticket layer): typed views of the eight RFC 6043 messages
+// (and the CSB-update and Error forms), built on message_view and the
+// message's schema, with named access to what each message carries.
+//
+//     const auto m = transfer_init_view::parse(bytes);   // result<>
+//     if (m) use(m->randri().value(), m->ticket().policy(), m->idrr());
+//
+// parse() validates the payload chain (message_view::parse) and the
+// composition (check_schema in lenient mode: any order, unexpected payloads
+// ignored, as RFC 6043 §4.2.1.4, §4.2.2.2, §4.2.3.4 and §5.4 ask of
+// receivers). Accessors of payloads the schema makes mandatory return the
+// view; optional ones return std::optional.
+
+#include <optional>
+
+// #include "../message.hpp" (inlined above as mikey/message.hpp)
+// #include "../schema.hpp" (inlined above as mikey/schema.hpp)
+
+namespace mikey::ticket {
+
+/// The payloads an RFC 6043 message may carry, by role; the first of each
+/// counts (later duplicates are refused by the schema where it matters).
+struct message_fields {
+    std::optional<t_view> t{};
+    std::optional<randr_view> randri{}, randrr{}, randrkms{};
+    std::optional<idr_view> idri{}, idrr{}, idrkms{}, idrpsk{};
+    std::optional<tp_view> tp{};
+    std::optional<ticket_view> ticket{};
+    std::optional<kemac_view> kemac{};
+    std::optional<v_view> v{};  ///< the closing V (last payload)
+    std::optional<err_view> err{};
+
+    /// One pass over a validated message.
+    static constexpr message_fields of(const message_view& m) noexcept {
+        message_fields f;
+        const auto first = [](auto& slot, const auto& view) {
+            if (!slot) slot.emplace(view);
+        };
+        for (const auto& e : m.payloads_in_place()) {
+            switch (e.type) {
+                case payload_type::t: first(f.t, e.as<t_view>()); break;
+                case payload_type::randr: {
+                    const auto r = e.as<randr_view>();
+                    if (r.role() == rand_role::randri) first(f.randri, r);
+                    if (r.role() == rand_role::randrr) first(f.randrr, r);
+                    if (r.role() == rand_role::randrkms) first(f.randrkms, r);
+                    break;
+                }
+                case payload_type::idr: {
+                    const auto r = e.as<idr_view>();
+                    if (r.role() == id_role::idri) first(f.idri, r);
+                    if (r.role() == id_role::idrr) first(f.idrr, r);
+                    if (r.role() == id_role::idrkms) first(f.idrkms, r);
+                    if (r.role() == id_role::idrpsk) first(f.idrpsk, r);
+                    break;
+                }
+                case payload_type::tp: first(f.tp, e.as<tp_view>()); break;
+                case payload_type::ticket: first(f.ticket, e.as<ticket_view>()); break;
+                case payload_type::kemac: first(f.kemac, e.as<kemac_view>()); break;
+                case payload_type::err: first(f.err, e.as<err_view>()); break;
+                default: break;
+            }
+        }
+        const auto last = m.last_payload();
+        if (last && last->type == payload_type::v) f.v.emplace(last->as<v_view>());
+        return f;
+    }
+};
+
+/// A validated RFC 6043 message of the composition `Schema`.
+template <const message_schema& Schema>
+class ticket_message {
+public:
+    static constexpr const message_schema& schema = Schema;
+
+    MIKEY_REFUSE_TEMPORARIES(ticket_message);
+    /// Errors: those of message_view::parse and check_schema (lenient).
+    [[nodiscard]] static constexpr result<ticket_message> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        auto m = message_view::parse(in);
+        if (!m) return m.error_info();
+        if (auto ok = check_schema(*m, Schema, schema_check::lenient); !ok) return ok.error_info();
+        return ticket_message(*m);
+    }
+
+    [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
+    [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_msg.bytes(); }
+    [[nodiscard]] constexpr hdr_view header() const noexcept { return m_msg.header(); }
+    [[nodiscard]] constexpr const message_fields& fields() const noexcept { return m_fields; }
+
+    [[nodiscard]] constexpr t_view t() const noexcept { return *m_fields.t; }
+    [[nodiscard]] constexpr const std::optional<randr_view>& randri() const noexcept { return m_fields.randri; }
+    [[nodiscard]] constexpr const std::optional<randr_view>& randrr() const noexcept { return m_fields.randrr; }
+    [[nodiscard]] constexpr const std::optional<randr_view>& randrkms() const noexcept { return m_fields.randrkms; }
+    [[nodiscard]] constexpr const std::optional<idr_view>& idri() const noexcept { return m_fields.idri; }
+    [[nodiscard]] constexpr const std::optional<idr_view>& idrr() const noexcept { return m_fields.idrr; }
+    [[nodiscard]] constexpr const std::optional<idr_view>& idrkms() const noexcept { return m_fields.idrkms; }
+    [[nodiscard]] constexpr const std::optional<idr_view>& idrpsk() const noexcept { return m_fields.idrpsk; }
+    [[nodiscard]] constexpr const std::optional<tp_view>& tp() const noexcept { return m_fields.tp; }
+    [[nodiscard]] constexpr const std::optional<ticket_view>& ticket() const noexcept { return m_fields.ticket; }
+    [[nodiscard]] constexpr const std::optional<kemac_view>& kemac() const noexcept { return m_fields.kemac; }
+    [[nodiscard]] constexpr const std::optional<v_view>& v() const noexcept { return m_fields.v; }
+    /// The MAC field of the closing V (empty for an Error without V).
+    [[nodiscard]] constexpr bytes_view mac() const noexcept { return m_fields.v ? m_fields.v->value() : bytes_view{}; }
+
+private:
+    constexpr explicit ticket_message(const message_view& m) noexcept : m_msg(m), m_fields(message_fields::of(m)) {}
+    message_view m_msg;
+    message_fields m_fields;
+};
+
+/// RFC 6043 §4.2.1: HDR, T, RANDRi, [IDRi], [IDRkms], TP, [IDRpsk], V.
+using request_init_psk_view = ticket_message<schemas::request_init_psk>;
+/// RFC 6043 §4.2.1: HDR, T, [IDRkms], TICKET, KEMAC, V.
+using request_resp_view = ticket_message<schemas::request_resp>;
+/// RFC 6043 §4.2.2: HDR, T, RANDRi, [IDRi], [IDRr], {SP}, TICKET, [KEMAC], V.
+using transfer_init_view = ticket_message<schemas::transfer_init>;
+/// RFC 6043 §4.2.2: HDR, T, [RANDRr], [IDRr], [RANDRkms], {SP}, [KEMAC], V.
+using transfer_resp_view = ticket_message<schemas::transfer_resp>;
+/// RFC 6043 §5.2: HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V (CSB update by the Initiator).
+using transfer_init_update_view = ticket_message<schemas::transfer_init_update>;
+/// RFC 6043 §5.2: HDR, T, [IDRr], {SP}, [KEMAC], V.
+using transfer_resp_update_view = ticket_message<schemas::transfer_resp_update>;
+/// RFC 6043 §4.2.3: HDR, T, RANDRr, [IDRr], [IDRkms], TICKET, [IDRpsk], V.
+using resolve_init_psk_view = ticket_message<schemas::resolve_init_psk>;
+/// RFC 6043 §4.2.3: HDR, T, [IDRkms], KEMAC, [IDRr], [RANDRkms], V.
+using resolve_resp_view = ticket_message<schemas::resolve_resp>;
+/// RFC 6043 §5.4 (Request / Resolve): HDR, T, (ERR), [V|SIGNx].
+using request_resolve_error_view = ticket_message<schemas::request_resolve_error>;
+/// RFC 6043 §5.4 (Transfer): HDR, T, (ERR), {SP}, [V].
+using transfer_error_view = ticket_message<schemas::transfer_error>;
+
+}  // namespace mikey::ticket
+// ---- end mikey/ticket/messages.hpp ----
+// #include "ticket/replay_cache.hpp" (inlined)
+// ---- begin mikey/ticket/replay_cache.hpp ----
+// mikey-ticket (ticket layer): replay protection (RFC 6043 §12.4, RFC 3830
+// §5.4): a message is accepted once within its timestamp window. Role
+// machines check the timestamp window themselves and keep the messages they
+// accepted in a replay cache.
+//
+// The cache is a concept whose one operation is atomic: insert the key if
+// it is absent (or expired), with an expiry. A deployment with several KMS
+// nodes backs it by a shared store, e.g. Redis `SET key 1 NX EXAT expiry`
+// ("fresh" when SET answered OK, "replayed" when it answered nil), without
+// changing the role machines.
+//
+// What a key is: the message's data type followed by the MAC field of its
+// closing V (replay_key()). The MAC covers the whole message, its timestamp
+// and the identities, so two different messages share a key only if the
+// MAC collides; it is also short, which keeps the cache small.
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
+
+namespace mikey::ticket {
+
+/// What insert_if_absent found.
+enum class replay_verdict : std::uint8_t {
+    fresh,     ///< not seen (or seen but expired): now recorded until `expires`
+    replayed,  ///< recorded and not expired: the message is a replay
+    full,      ///< no room: the cache refuses, and so does the role (fail closed)
+};
+
+/// A replay cache. insert_if_absent(key, expires, now) is atomic: of two
+/// concurrent calls with the same key, at most one sees `fresh`. Entries
+/// whose `expires` is before `now` count as absent.
+template <class C>
+concept replay_cache = requires(C& c, bytes_view key, ntp_time t) {
+    { c.insert_if_absent(key, t, t) } noexcept -> std::same_as<replay_verdict>;
+};
+
+/// Longest key a role machine makes: data type (1) and a MAC (at most 32).
+inline constexpr std::size_t max_replay_key = 33;
+
+/// The replay key of a message: its data type and the MAC field of its
+/// closing V. Precondition: mac.size() <= 32.
+struct replay_key {
+    std::array<std::uint8_t, max_replay_key> bytes{};
+    std::size_t size = 0;
+    constexpr replay_key(std::uint8_t data_type, bytes_view mac) noexcept {
+        bytes[0] = data_type;
+        size = 1;
+        for (std::size_t i = 0; i < mac.size() && size < max_replay_key; ++i) bytes[size++] = mac[i];
+    }
+    [[nodiscard]] constexpr bytes_view view() const noexcept { return {bytes.data(), size}; }
+};
+
+/// The in-memory default: a fixed table of Capacity entries allocated with
+/// the object (no allocation per message), open addressing over a window of
+/// `probe` slots from the key's hash.
+///
+/// When full: if every slot of a key's window holds an unexpired entry,
+/// insert_if_absent answers `full` and the role refuses the message with
+/// errc::replay_cache_full: a burst larger than the cache cannot make it
+/// forget a live entry (which would let that message be replayed). Size
+/// Capacity for the peak message rate times the clock window, times two.
+/// Not thread-safe: one per thread, or back the concept with a shared store.
+template <std::size_t Capacity = 4096>
+class memory_replay_cache {
+    static_assert(Capacity >= 16 && (Capacity & (Capacity - 1)) == 0, "Capacity must be a power of two >= 16");
+
+public:
+    static constexpr std::size_t probe = 16;
+
+    [[nodiscard]] replay_verdict insert_if_absent(bytes_view key, ntp_time expires, ntp_time now) noexcept {
+        if (key.size() > max_replay_key) return replay_verdict::full;
+        const std::size_t h = hash(key);
+        entry* free_slot = nullptr;
+        for (std::size_t i = 0; i < probe; ++i) {
+            entry& e = m_slots[(h + i) & (Capacity - 1)];
+            const bool live = e.size != 0 && !(e.expires < now);
+            if (live && e.size == key.size() && equal_bytes(bytes_view(e.key.data(), e.size), key)) {
+                return replay_verdict::replayed;
+            }
+            if (!live && free_slot == nullptr) free_slot = &e;
+        }
+        if (free_slot == nullptr) return replay_verdict::full;
+        free_slot->size = static_cast<std::uint8_t>(key.size());
+        for (std::size_t i = 0; i < key.size(); ++i) free_slot->key[i] = key[i];
+        free_slot->expires = expires;
+        return replay_verdict::fresh;
+    }
+
+private:
+    struct entry {
+        std::array<std::uint8_t, max_replay_key> key{};
+        std::uint8_t size = 0;
+        ntp_time expires{};
+    };
+    /// FNV-1a: the keys end in a MAC, so any mixing spreads them.
+    static constexpr std::size_t hash(bytes_view key) noexcept {
+        std::uint64_t h = 0xcbf29ce484222325ull;
+        for (const auto b : key) h = (h ^ b) * 0x100000001b3ull;
+        return static_cast<std::size_t>(h);
+    }
+    std::array<entry, Capacity> m_slots{};
+};
+
+static_assert(replay_cache<memory_replay_cache<>>);
+
+}  // namespace mikey::ticket
+// ---- end mikey/ticket/replay_cache.hpp ----
+// #include "ticket/key_store.hpp" (inlined)
+// ---- begin mikey/ticket/key_store.hpp ----
+// mikey-ticket (ticket layer): where long-term keys come from. Role machines
+// look keys up through a key_store; the in-memory default holds them in
+// wiping buffers. A deployment backs the concept by an HSM, a database or a
+// KMS cluster's shared store.
+//
+//   pre-shared keys (RFC 6043 §4.2.1.2, §4.2.3.2): the key an Initiator or
+//     Responder shares with a KMS, found by the peer's identity (IDRi / IDRr)
+//     or by IDRpsk when the message carries one;
+//   Ticket Protection Keys (RFC 6043 App. A): found by the base ticket's
+//     IDRpsk, or the store's default TPK (empty identity) when it has none.
+
+#include <concepts>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+// #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
+// #include "../core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
+
+namespace mikey::ticket {
+
+/// A key store. Lookups are const and noexcept; the views they return stay
+/// valid while the store is not modified.
+///   psk_for(peer)   the PSK shared with the party named `peer` (its IDR ID
+///                   Data, or the IDRpsk ID Data), or nullopt;
+///   tpk_for(id)     the TPK named by `id` (IDRpsk ID Data; empty: the
+///                   default TPK), or nullopt.
+template <class K>
+concept key_store = requires(const K& k, identity id) {
+    { k.psk_for(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
+    { k.tpk_for(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
+};
+
+/// The in-memory default. Adding keys allocates; lookups do not.
+class memory_key_store {
+public:
+    /// Adds (or replaces) the PSK for `peer`. Errors: key_too_short (under
+    /// 128 bits, RFC 6043 §12.1).
+    [[nodiscard]] result<void> add_psk(bytes_view peer, bytes_view key) { return add(m_psks, peer, key); }
+    /// Adds (or replaces) the TPK named `id` (empty: the default TPK).
+    /// Errors: key_too_short.
+    [[nodiscard]] result<void> add_tpk(bytes_view id, bytes_view key) { return add(m_tpks, id, key); }
+
+    [[nodiscard]] std::optional<bytes_view> psk_for(identity peer) const noexcept { return find(m_psks, peer.get()); }
+    [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return find(m_tpks, id.get()); }
+
+private:
+    struct entry {
+        std::vector<std::uint8_t> name;
+        secret_bytes key;
+    };
+    static result<void> add(std::vector<entry>& v, bytes_view name, bytes_view key) {
+        // RFC 6043 §12.1: "All keys ... MUST have adequate strength/length, i.e., 128 bits or more."
+        if (key.size() < 16) return errc::key_too_short;
+        for (auto& e : v) {
+            if (equal_bytes(e.name, name)) {
+                e.key = secret_bytes::from(key);
+                return {};
+            }
+        }
+        v.push_back(entry{std::vector<std::uint8_t>(name.begin(), name.end()), secret_bytes::from(key)});
+        return {};
+    }
+    static std::optional<bytes_view> find(const std::vector<entry>& v, bytes_view name) noexcept {
+        for (const auto& e : v) {
+            if (equal_bytes(e.name, name)) return e.key.view();
+        }
+        return std::nullopt;
+    }
+    std::vector<entry> m_psks;
+    std::vector<entry> m_tpks;
+};
+
+static_assert(key_store<memory_key_store>);
+
+/// Bytes of a string (identities are ID Data: URIs, NAIs, byte strings).
+[[nodiscard]] inline bytes_view as_bytes(std::string_view s) noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+}  // namespace mikey::ticket
+// ---- end mikey/ticket/key_store.hpp ----
+// #include "roles/outcome.hpp" (inlined)
+// ---- begin mikey/roles/outcome.hpp ----
+// mikey-ticket (roles layer): what a role machine hands back for one input,
+// and the keys it establishes.
+//
+// A role machine is sans-I/O: each input (bytes received, or a call that
+// starts an exchange) comes with `now` and an RNG, and returns an outcome:
+//   - send: the bytes to send (a reply, a new initial message, or an Error
+//     message), written into the caller's buffer; empty when nothing is to
+//     be sent;
+//   - events: what happened (ticket granted, peer authenticated, keys
+//     established, ...); details are read from the machine afterwards;
+//   - error: why the input was refused. A refused input changes no state.
+
+#include <array>
+#include <cstdint>
+
+// #include "../core/errc.hpp" (inlined above as mikey/core/errc.hpp)
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
+// #include "../core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
+
+namespace mikey::roles {
+
+/// What happened on one input (bits of outcome::events).
+enum class event : std::uint8_t {
+    request_answered = 1 << 0,    ///< KMS: a REQUEST_INIT was authorized, REQUEST_RESP built
+    resolve_answered = 1 << 1,    ///< KMS: a RESOLVE_INIT was authorized, RESOLVE_RESP built
+    ticket_granted = 1 << 2,      ///< Initiator: a verified REQUEST_RESP gave it a ticket (or it created one)
+    peer_authenticated = 1 << 3,  ///< the peer proved its identity (the machine's peer_identity())
+    keys_established = 1 << 4,    ///< crypto-session keys are ready (the machine's session_keys())
+    ticket_resolved = 1 << 5,     ///< Responder: the ticket was opened (by the KMS or itself)
+};
+
+/// The result of one input to a role machine.
+struct [[nodiscard]] outcome {
+    errc error = errc::ok;       ///< ok, or why the input was refused (state unchanged)
+    std::size_t error_offset = 0;  ///< byte offset in the input, where one applies
+    bytes_view send{};           ///< bytes to send now (reply, next message, or Error message)
+    data_type send_type{};       ///< the data type of `send`
+    std::uint8_t events = 0;     ///< bits of `event`
+
+    [[nodiscard]] constexpr bool ok() const noexcept { return error == errc::ok; }
+    constexpr explicit operator bool() const noexcept { return ok(); }
+    [[nodiscard]] constexpr bool has(event e) const noexcept { return (events & static_cast<std::uint8_t>(e)) != 0; }
+    constexpr outcome& with(event e) noexcept {
+        events = static_cast<std::uint8_t>(events | static_cast<std::uint8_t>(e));
+        return *this;
+    }
+    /// A refused input.
+    static constexpr outcome refused(failure f) noexcept { return outcome{f.code, f.offset, {}, {}, 0}; }
+};
+
+/// Most crypto sessions a machine keeps keys for.
+inline constexpr std::size_t max_crypto_sessions = 16;
+
+/// The keys of one crypto session as a party holds them after the exchange.
+///   key:  the TEK, or the TGK / GTGK (with forking: TGK', RFC 6043 §5.1.1);
+///   tek:  the TEK: the key itself, or derived from key with D4 (§5.1.3);
+///   salt: the salt: the Key data's, or D4's salt key (RFC 3830 §4.1.3).
+struct session_key {
+    cs_id cs{};
+    key_data_type kind = key_data_type::tgk;
+    secret_buffer<64> key{};
+    secret_buffer<64> tek{};
+    secret_buffer<32> salt{};
+    std::array<std::uint8_t, 8> spi{};  ///< the SPI / MKI naming the key (RFC 6043 §6.2.1)
+    std::uint8_t spi_size = 0;
+    [[nodiscard]] bytes_view spi_view() const noexcept { return {spi.data(), spi_size}; }
+};
+
+}  // namespace mikey::roles
+// ---- end mikey/roles/outcome.hpp ----
+// #include "roles/policy.hpp" (inlined)
+// ---- begin mikey/roles/policy.hpp ----
+// mikey-ticket (roles layer): the role policy. Each role machine is a
+// template over a policy type: a plain class whose const member functions
+// (hooks) the machine calls to decide what the RFC leaves to the deployment:
+// algorithms, keys, authorization, clocks, replay, optional Error messages.
+// The concepts below say which hooks each role needs; basic_policy is the
+// documented default, with two presets (policy_settings::rfc6043_defaults()
+// and policy_settings::strict_3gpp()).
+//
+// Next to each hook: its default, and the risk of loosening it.
+
+#include <chrono>
+#include <concepts>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+// #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
+// #include "../crypto/algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
+// #include "../ticket/key_store.hpp" (inlined above as mikey/ticket/key_store.hpp)
+// #include "../ticket/policy.hpp" (inlined above as mikey/ticket/policy.hpp)
+// #include "../ticket/replay_cache.hpp" (inlined above as mikey/ticket/replay_cache.hpp)
+
+namespace mikey::roles {
+
+using crypto::algorithm_suite;
+using ticket::replay_verdict;
+
+/// Hooks every role uses.
+///   check_suite(s)          may this PRF / Encr alg / MAC alg be used
+///                           (errors: prf_not_allowed, encr_not_allowed,
+///                           mac_not_allowed, algorithm_mix, algorithm_too_weak)
+///   clock_window()          largest |T - now| accepted (RFC 3830 §5.4)
+///   remember(key, exp, now) the replay cache's insert_if_absent
+///   psk_for(id), tpk_for(id) key lookups (ticket::key_store)
+///   send_auth_failure_error()  send the OPTIONAL Error on an authentication
+///                           failure (RFC 6043 §5.4)
+template <class P>
+concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_view key, ntp_time t, identity id) {
+    { p.check_suite(s) } noexcept -> std::same_as<result<void>>;
+    { p.clock_window() } noexcept -> std::same_as<std::chrono::seconds>;
+    { p.remember(key, t, t) } noexcept -> std::same_as<replay_verdict>;
+    { p.psk_for(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
+    { p.tpk_for(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
+    { p.send_auth_failure_error() } noexcept -> std::same_as<bool>;
+};
+
+/// Hooks of a KMS (RFC 6043 §4.2.1.4, §4.2.3.4).
+///   authorize_request(initiator, desired)  may this Initiator get a ticket
+///                           with this desired policy (errors: unauthorized_requester,
+///                           policy_not_acceptable)
+///   grant(initiator, desired)  the policy to grant (the KMS sets K when it
+///                           differs, §6.10)
+///   ticket_lifetime()       validity granted when the desired TRe is absent or later
+///   is_member(responder, group)  responder identity belongs to the group
+///                           identity named by an IDRr of the ticket
+///   may_resolve_for_kms(id) IDRkms of a ticket names this KMS (or one it
+///                           resolves for)
+template <class P>
+concept kms_policy = common_policy<P> && requires(const P& p, identity id, const ticket_policy& tp) {
+    { p.authorize_request(id, tp) } noexcept -> std::same_as<result<void>>;
+    { p.grant(id, tp) } noexcept -> std::same_as<result<ticket_policy>>;
+    { p.ticket_lifetime() } noexcept -> std::same_as<std::chrono::seconds>;
+    { p.is_member(id, id) } noexcept -> std::same_as<bool>;
+};
+
+/// Hooks of an Initiator (RFC 6043 §4.2.1.6, §4.2.2.4).
+///   accept_granted(desired, granted)  is the granted Ticket Policy acceptable
+///                           (error: policy_not_acceptable)
+template <class P>
+concept initiator_policy = common_policy<P> && requires(const P& p, const ticket_policy& tp) {
+    { p.accept_granted(tp, tp) } noexcept -> std::same_as<result<void>>;
+};
+
+/// Hooks of a Responder (RFC 6043 §4.2.2.2 early reject).
+///   accept_ticket(policy)   is the Ticket Policy of a received ticket
+///                           acceptable (error: policy_not_acceptable)
+///   accept_initiator(id)    may this Initiator (IDRi of the ticket) reach us
+template <class P>
+concept responder_policy = common_policy<P> && requires(const P& p, const ticket_policy& tp, identity id) {
+    { p.accept_ticket(tp) } noexcept -> std::same_as<result<void>>;
+    { p.accept_initiator(id) } noexcept -> std::same_as<result<void>>;
+};
+
+/// The settings of basic_policy. Two presets; start from one and change
+/// what your deployment decides otherwise.
+struct policy_settings {
+    /// Allowed PRF funcs / Encr algs / MAC algs, as bit masks over their
+    /// registry values. Default: every implemented one. Risk of loosening:
+    /// none beyond the default; tightening to the 256-bit set is the strict preset.
+    std::uint32_t prfs = 0b11, encrs = 0b1111, macs = 0b110;
+    /// Largest |T - now|. Default 5 minutes. Risk: a wider window makes the
+    /// replay cache hold entries longer (capacity) and accepts staler messages.
+    std::chrono::seconds clock_window{300};
+    /// Require key forking (I flag) in every ticket: KMS grants it, Initiator
+    /// and Responder refuse tickets without it. Default false (RFC 6043
+    /// leaves it to the Ticket Policy; §12.4 RECOMMENDS it). Risk of false:
+    /// every party able to resolve the ticket gets the session keys and
+    /// TRANSFER_RESP does not authenticate the Responder (seed 004).
+    bool require_forking = false;
+    /// Refuse tickets that may be reused (J = 1). Default false.
+    bool forbid_reuse = false;
+    /// Send the OPTIONAL Error on authentication failures (RFC 6043 §5.4).
+    /// Default false: RFC 3830 §5.1.2 warns that such Errors help attackers
+    /// (DoS, probing). Risk of true: an unauthenticated peer learns that
+    /// its MAC failed and draws a reply for every forged message.
+    bool send_auth_failure_error = false;
+    /// Ticket validity the KMS grants at most. Default 24 h.
+    std::chrono::seconds ticket_lifetime{24 * 3600};
+
+    /// RFC 6043 as written: every algorithm, forking as the Initiator asks.
+    [[nodiscard]] static policy_settings rfc6043_defaults() noexcept { return {}; }
+    /// 3GPP conferencing (TS 33.328, seeds 000 and 004): key forking on every
+    /// ticket, only the 256-bit algorithms of RFC 6043 §6 (PRF-HMAC-SHA-256,
+    /// AES-CM-256, HMAC-SHA-256-256), a 30 s clock window, no ticket reuse.
+    [[nodiscard]] static policy_settings strict_3gpp() noexcept {
+        policy_settings s;
+        s.prfs = 1u << static_cast<unsigned>(prf_func::prf_hmac_sha_256);
+        s.encrs = 1u << static_cast<unsigned>(encr_alg::aes_cm_256);
+        s.macs = 1u << static_cast<unsigned>(mac_alg::hmac_sha_256_256);
+        s.clock_window = std::chrono::seconds(30);
+        s.require_forking = true;
+        s.forbid_reuse = true;
+        return s;
+    }
+};
+
+/// The default policy of every role: settings, a key store and a replay
+/// cache (both by reference, so that several machines share them: a focus
+/// is Initiator and Responder at once), and group membership for the KMS.
+template <ticket::key_store Store, ticket::replay_cache Cache>
+class basic_policy {
+public:
+    basic_policy(const Store& store, Cache& cache, policy_settings s = policy_settings::rfc6043_defaults()) noexcept
+        : m_store(&store), m_cache(&cache), m_settings(s) {}
+
+    [[nodiscard]] const policy_settings& settings() const noexcept { return m_settings; }
+
+    /// Default: the algorithms allowed by the settings, combined as RFC 6043
+    /// §12.1 requires (no mixing of 128-bit and 256-bit algorithms).
+    [[nodiscard]] result<void> check_suite(const algorithm_suite& s) const noexcept {
+        if ((m_settings.prfs >> static_cast<unsigned>(s.prf) & 1u) == 0) return errc::prf_not_allowed;
+        if ((m_settings.encrs >> static_cast<unsigned>(s.encr) & 1u) == 0) return errc::encr_not_allowed;
+        if ((m_settings.macs >> static_cast<unsigned>(s.mac) & 1u) == 0) return errc::mac_not_allowed;
+        return crypto::check_algorithm_suite(s, 0);
+    }
+    [[nodiscard]] std::chrono::seconds clock_window() const noexcept { return m_settings.clock_window; }
+    [[nodiscard]] replay_verdict remember(bytes_view key, ntp_time expires, ntp_time now) const noexcept {
+        return m_cache->insert_if_absent(key, expires, now);
+    }
+    [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept { return m_store->psk_for(id); }
+    [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return m_store->tpk_for(id); }
+    [[nodiscard]] bool send_auth_failure_error() const noexcept { return m_settings.send_auth_failure_error; }
+
+    /// Default: any Initiator the KMS shares a PSK with (it authenticated)
+    /// may request a ticket for any responder. Risk: this is the place for
+    /// an ACL of who may talk to whom; the default has none.
+    [[nodiscard]] result<void> authorize_request(identity, const ticket_policy& desired) const noexcept {
+        if (!desired.is_base_ticket()) return errc::policy_not_acceptable;
+        return {};
+    }
+    /// Default: the desired policy with D = 1 (the KMS generates the
+    /// ticket); with require_forking also I, E and F (I implies E; F with a
+    /// TGK); with forbid_reuse J = 0; K = 1 when anything changed (§6.10).
+    [[nodiscard]] result<ticket_policy> grant(identity, const ticket_policy& desired) const noexcept {
+        ticket_policy g = desired;
+        g.flags.k = false;
+        g.flags.d = true;
+        if (m_settings.require_forking) g.flags.i = g.flags.e = g.flags.f = true;
+        if (m_settings.forbid_reuse) g.flags.j = false;
+        ticket_policy d = desired;
+        d.flags.k = false;
+        g.flags.k = g != d;
+        return g;
+    }
+    [[nodiscard]] std::chrono::seconds ticket_lifetime() const noexcept { return m_settings.ticket_lifetime; }
+    /// Default: the groups added with add_member. Risk: membership decides
+    /// who may resolve a ticket issued to a group identity (RFC 6043 §6.10).
+    [[nodiscard]] bool is_member(identity member, identity group) const noexcept {
+        for (const auto& [m, g] : m_members) {
+            if (equal_bytes(ticket::as_bytes(m), member.get()) && equal_bytes(ticket::as_bytes(g), group.get())) return true;
+        }
+        return false;
+    }
+    /// Records that `member` belongs to `group` (allocates).
+    void add_member(std::string member, std::string group) { m_members.emplace_back(std::move(member), std::move(group)); }
+
+    /// Default: refuse a granted policy that drops key forking or the
+    /// Resolve exchange the Initiator asked for, changes the PRF or the
+    /// Ticket Type, or (with require_forking / forbid_reuse) breaks those.
+    /// Risk of loosening: a KMS (or an attacker able to change the KMS's
+    /// answer, which the V prevents) downgrades the protection.
+    [[nodiscard]] result<void> accept_granted(const ticket_policy& desired, const ticket_policy& granted) const noexcept {
+        const auto c = ticket::compare_policies(desired, granted);
+        if (c.turned_off.i || c.turned_off.e || c.prf_changed || c.type_changed) return errc::policy_not_acceptable;
+        return accept_ticket(granted);
+    }
+    /// Default: the MIKEY base ticket only, with the settings' forking and
+    /// reuse rules. Risk of loosening: see require_forking.
+    [[nodiscard]] result<void> accept_ticket(const ticket_policy& p) const noexcept {
+        if (!p.is_base_ticket()) return errc::policy_not_acceptable;
+        if (m_settings.require_forking && !p.flags.i) return errc::policy_not_acceptable;
+        if (m_settings.forbid_reuse && p.flags.j) return errc::policy_not_acceptable;
+        return {};
+    }
+    /// Default: any Initiator (the ticket's IDRi, vouched for by the KMS).
+    [[nodiscard]] result<void> accept_initiator(identity) const noexcept { return {}; }
+
+private:
+    const Store* m_store;
+    Cache* m_cache;
+    policy_settings m_settings;
+    std::vector<std::pair<std::string, std::string>> m_members;
+};
+
+}  // namespace mikey::roles
+// ---- end mikey/roles/policy.hpp ----
+// #include "roles/exchange.hpp" (inlined)
+// ---- begin mikey/roles/exchange.hpp ----
+// mikey-ticket (roles layer): the steps the three role machines share:
+// fresh T payloads, RANDs, the timestamp window and replay check, the D1 /
+// D2 protection keys of an exchange, session keys from Key data and D4, and
+// the Error message of RFC 6043 §5.4.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <span>
+
+// #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
+// #include "../core/rng.hpp" (inlined above as mikey/core/rng.hpp)
+// #include "../crypto/derive.hpp" (inlined above as mikey/crypto/derive.hpp)
+// #include "../crypto/protection_keys.hpp" (inlined above as mikey/crypto/protection_keys.hpp)
+// #include "../message.hpp" (inlined above as mikey/message.hpp)
+// #include "../ticket/replay_cache.hpp" (inlined above as mikey/ticket/replay_cache.hpp)
+// #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+// #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
+
+namespace mikey::roles::detail {
+
+/// A T payload value: NTP-UTC, 64 bits.
+struct timestamp {
+    std::array<std::uint8_t, 8> bytes{};
+    explicit timestamp(ntp_time now) noexcept {
+        const std::uint64_t v = now.ntp64();
+        for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+    }
+    [[nodiscard]] t_builder builder() const noexcept MIKEY_LIFETIMEBOUND {
+        return t_builder{.kind = ts_type::ntp_utc, .value = bytes};
+    }
+    [[nodiscard]] std::uint64_t iv() const noexcept { return *crypto::iv_timestamp(ts_type::ntp_utc, bytes); }
+};
+
+/// A RAND of up to 64 bytes drawn from the caller's RNG.
+struct random_bytes {
+    std::array<std::uint8_t, 64> bytes{};
+    std::uint8_t size = 0;
+    [[nodiscard]] bytes_view view() const noexcept MIKEY_LIFETIMEBOUND { return {bytes.data(), size}; }
+    template <random_generator R>
+    [[nodiscard]] static result<random_bytes> draw(R& rng, std::size_t n) noexcept {
+        random_bytes r;
+        if (n > r.bytes.size()) return errc::invalid_argument;
+        r.size = static_cast<std::uint8_t>(n);
+        if (auto ok = rng.fill(mutable_bytes(r.bytes.data(), n)); !ok) return ok.error_info();
+        return r;
+    }
+    void assign(bytes_view v) noexcept {
+        size = static_cast<std::uint8_t>(std::min(v.size(), bytes.size()));
+        std::copy_n(v.begin(), size, bytes.begin());
+    }
+};
+
+/// RFC 6043 §12.1: "the sum of the lengths of RANDRi and RANDRr MUST at
+/// least be equal to the size of the longest pre-shared key/envelope
+/// key/MPK/TGK/GTGK": each party makes its own RAND that long (and at least
+/// 16 bytes), so the sum holds whatever the other side sends.
+[[nodiscard]] constexpr std::size_t rand_length(std::size_t longest_key) noexcept {
+    return std::max<std::size_t>(16, longest_key);
+}
+
+/// RFC 3830 §5.4, RFC 6043 §12.4: the timestamp is within the clock window,
+/// and the message (data type and MAC) was not accepted before within it.
+/// Call after the MAC verified (a forged message must not fill the cache).
+/// Errors: timestamp_out_of_window (COUNTER timestamps included: a role
+/// machine only accepts time), replayed_message, replay_cache_full.
+template <common_policy P>
+[[nodiscard]] result<void> fresh(const P& policy, const message_view& m, t_view t, bytes_view mac,
+                                 ntp_time now) noexcept {
+    const auto sent = ntp_time::from_payload(t.kind(), t.value());
+    if (!sent || distance(*sent, now) > policy.clock_window()) return errc::timestamp_out_of_window;
+    const ticket::replay_key key(static_cast<std::uint8_t>(m.type()), mac);
+    switch (policy.remember(key.view(), *sent + policy.clock_window(), now)) {
+        case replay_verdict::fresh: return {};
+        case replay_verdict::replayed: return errc::replayed_message;
+        case replay_verdict::full: return errc::replay_cache_full;
+    }
+    return errc::replay_cache_full;
+}
+
+/// The same check without recording: for a message whose MAC cannot be
+/// verified yet (TRANSFER_INIT before the ticket is resolved, §4.2.2.2).
+template <common_policy P>
+[[nodiscard]] result<void> in_window(const P& policy, t_view t, ntp_time now) noexcept {
+    const auto sent = ntp_time::from_payload(t.kind(), t.value());
+    if (!sent || distance(*sent, now) > policy.clock_window()) return errc::timestamp_out_of_window;
+    return {};
+}
+
+/// The Encr alg a response KEMAC uses with a MAC alg: AES-CM-256 with
+/// HMAC-SHA-256-256, AES-CM-128 otherwise (RFC 6043 §12.1 keeps the strength
+/// of the algorithms of one message equal).
+[[nodiscard]] constexpr encr_alg encr_for(mac_alg m) noexcept {
+    return m == mac_alg::hmac_sha_256_256 ? encr_alg::aes_cm_256 : encr_alg::aes_cm_128;
+}
+
+/// Which D1 / D2 direction (RFC 6043 §5.1.2).
+enum class direction : std::uint8_t { initial, response };
+
+/// The keys protecting one message of an exchange (D1 / D2).
+template <crypto::crypto_backend B>
+[[nodiscard]] result<crypto::protection_keys> protection(B& b, direction d, const algorithm_suite& s, bytes_view inkey,
+                                                         csb_id csb, bytes_view randri, bytes_view randrr) noexcept {
+    return d == direction::initial
+               ? crypto::derive_initial_protection_keys(b, s, inkey, csb, rand_value(randri), rand_value(randrr))
+               : crypto::derive_response_protection_keys(b, s, inkey, csb, rand_value(randri), rand_value(randrr));
+}
+
+/// The 64-bit T of a T payload for the KEMAC IV (RFC 3830 §4.2.3).
+[[nodiscard]] inline std::uint64_t iv_time(t_view t) noexcept {
+    return crypto::iv_timestamp(t.kind(), t.value()).value_or(0);
+}
+
+/// Fills `out` from a Key data entry holding a TEK / TGK / GTGK and, with
+/// `rands`, derives the TEK and salt with D4 (RFC 6043 §5.1.3): TEK and salt
+/// keys as long as the key (16 or 32 bytes) and 14 bytes.
+/// Errors: missing_key (a key kind that is not a session key); the
+/// derivation's.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> make_session_key(B& b, prf_func prf, cs_id cs, key_data_type kind, bytes_view key,
+                                            bytes_view salt, bytes_view spi, const crypto::d4_rands& rands,
+                                            session_key& out) noexcept {
+    out.cs = cs;
+    out.kind = kind;
+    if (auto r = out.key.resize(key.size()); !r) return r;
+    std::copy(key.begin(), key.end(), out.key.mutable_view().begin());
+    out.spi_size = static_cast<std::uint8_t>(std::min(spi.size(), out.spi.size()));
+    std::copy_n(spi.begin(), out.spi_size, out.spi.begin());
+    switch (kind) {
+        case key_data_type::tek:
+        case key_data_type::tek_salt:
+            if (auto r = out.tek.resize(key.size()); !r) return r;
+            std::copy(key.begin(), key.end(), out.tek.mutable_view().begin());
+            if (auto r = out.salt.resize(salt.size()); !r) return r;
+            std::copy(salt.begin(), salt.end(), out.salt.mutable_view().begin());
+            return {};
+        case key_data_type::tgk:
+        case key_data_type::tgk_salt:
+        case key_data_type::gtgk:
+        case key_data_type::gtgk_salt:
+            if (auto r = out.tek.resize(key.size()); !r) return r;
+            if (auto r = out.salt.resize(14); !r) return r;
+            if (auto r = crypto::derive_session_key(b, prf, key, crypto::tgk_key::tek, cs, rands, out.tek.mutable_view());
+                !r) {
+                return r;
+            }
+            return crypto::derive_session_key(b, prf, key, crypto::tgk_key::salt, cs, rands, out.salt.mutable_view());
+        default: return errc::missing_key;
+    }
+}
+
+[[nodiscard]] constexpr bool is_session_key(key_data_type k) noexcept {
+    return k == key_data_type::tek || k == key_data_type::tek_salt || k == key_data_type::tgk ||
+           k == key_data_type::tgk_salt || k == key_data_type::gtgk || k == key_data_type::gtgk_salt;
+}
+[[nodiscard]] constexpr bool is_tgk(key_data_type k) noexcept {
+    return k == key_data_type::tgk || k == key_data_type::tgk_salt;
+}
+
+/// RFC 6043 §5.4: builds the Error message answering `offending` (version,
+/// PRF func and CSB ID copied, V flag 0, fresh T, one ERR), unauthenticated
+/// (the V is OPTIONAL; see notes/ticket.md). Returns an outcome carrying
+/// `e` and, when wire_error(e) names a code, the Error to send; nothing is
+/// sent in answer to an Error (never answer an Error with an Error) or when
+/// the offending bytes have no parsable header.
+[[nodiscard]] inline outcome refuse(failure f, bytes_view offending, ntp_time now, mutable_bytes out,
+                                    bool send_auth_failure) noexcept {
+    outcome o = outcome::refused(f);
+    const auto code = wire_error(f.code);
+    if (!code || (*code == error_no::auth_failure && !send_auth_failure)) return o;
+    const auto h = hdr_view::parse(offending);
+    if (!h || h->type() == data_type::error) return o;
+    const timestamp t(now);
+    const auto msg = build_message(out, hdr_builder{data_type::error, false, h->prf(), h->csb(), empty_map{}, h->version()},
+                                   t.builder(), err_builder{.code = *code});
+    if (msg) {
+        o.send = *msg;
+        o.send_type = data_type::error;
+    }
+    return o;
+}
+
+}  // namespace mikey::roles::detail
+// ---- end mikey/roles/exchange.hpp ----
+// #include "roles/kms.hpp" (inlined)
+// ---- begin mikey/roles/kms.hpp ----
+// mikey-ticket (roles layer): the KMS of RFC 6043 (§4.2.1 Ticket Request,
+// §4.2.3 Ticket Resolve) as a sans-I/O machine: REQUEST_INIT_PSK in,
+// REQUEST_RESP out (a MIKEY base ticket made with the KMS's TPK); and
+// RESOLVE_INIT_PSK in, RESOLVE_RESP out (the ticket opened, the Responder
+// authorized, the keys forked when the I flag is set).
+//
+// The KMS keeps no state between messages but the policy's replay cache,
+// so one kms object serves any number of exchanges; it allocates nothing
+// per message (keys, tickets and scratch live on the stack and are wiped).
+// The public-key variants (REQUEST_INIT_PK, RESOLVE_INIT_PK) are parsed and
+// refused with errc::pk_not_supported (Error no 13).
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+// #include "../crypto/derive.hpp" (inlined above as mikey/crypto/derive.hpp)
+// #include "../crypto/kemac.hpp" (inlined above as mikey/crypto/kemac.hpp)
+// #include "../ticket/base_ticket.hpp" (inlined above as mikey/ticket/base_ticket.hpp)
+// #include "../ticket/mac_coverage.hpp" (inlined above as mikey/ticket/mac_coverage.hpp)
+// #include "../ticket/messages.hpp" (inlined above as mikey/ticket/messages.hpp)
+// #include "../ticket/policy.hpp" (inlined above as mikey/ticket/policy.hpp)
+// #include "../ticket/seal.hpp" (inlined above as mikey/ticket/seal.hpp)
+// #include "exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
+// #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+// #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
+
+namespace mikey::roles {
+
+/// Most session keys one ticket carries.
+inline constexpr std::size_t max_ticket_keys = 15;
+
+/// What a KMS is: its identity (IDRkms) and how it names its own TPK.
+struct kms_config {
+    std::string_view identity;        ///< IDRkms ID Data (URI)
+    std::string_view ticket_key_id{}; ///< IDRpsk put in the tickets it makes; empty: none (default TPK)
+};
+
+template <crypto::crypto_backend B, kms_policy P>
+class kms {
+public:
+    /// `backend` and `policy` are used by reference (share them between
+    /// machines); the config is copied.
+    kms(B& backend, const P& policy, const kms_config& cfg)
+        : m_b(&backend), m_policy(&policy), m_id(cfg.identity), m_tpk_id(cfg.ticket_key_id) {}
+
+    [[nodiscard]] std::string_view identity_name() const noexcept { return m_id; }
+
+    /// Handles one message received from an Initiator or a Responder and
+    /// writes the answer into `out` (2 KiB is enough for a ticket with 15
+    /// keys). Receivable: REQUEST_INIT_PSK, RESOLVE_INIT_PSK.
+    /// Errors (besides every parse / schema error): message_not_for_role,
+    /// pk_not_supported, error_received (never answered), unknown_peer,
+    /// wrong_kms, prf_not_allowed / encr_not_allowed / mac_not_allowed,
+    /// auth_failure, timestamp_out_of_window, replayed_message,
+    /// replay_cache_full, unauthorized_requester, policy_not_acceptable,
+    /// the flag_* codes, algorithm_too_weak, unknown_ticket_key,
+    /// ticket_data_unparsed (not a MIKEY base ticket: Error no 14),
+    /// ticket_expired, ticket_not_yet_valid, unauthorized_responder,
+    /// vr_mismatch, missing_key, buffer_too_small, crypto_backend_failure.
+    /// On a refusal, `send` holds the Error message when RFC 6043 §5.4 says
+    /// to send one (see detail::refuse).
+    template <random_generator R>
+    [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto h = hdr_view::parse(in);
+        if (!h) return outcome::refused(h.error_info());
+        result<outcome> r = errc::message_not_for_role;
+        switch (h->type()) {
+            case data_type::request_init_psk: r = on_request(in, now, rng, out); break;
+            case data_type::resolve_init_psk: r = on_resolve(in, now, rng, out); break;
+            // RFC 6043 §5.4: Error messages are never answered with an Error.
+            case data_type::error: return outcome::refused(failure{errc::error_received, 1});
+            case data_type::request_init_pk:
+            case data_type::resolve_init_pk: r = failure{errc::pk_not_supported, 1}; break;
+            default: r = failure{errc::message_not_for_role, 1}; break;
+        }
+        if (r) return *r;
+        return detail::refuse(r.error_info(), in, now, out, m_policy->send_auth_failure_error());
+    }
+
+private:
+    [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
+
+    /// RFC 6043 §6.10: IDRkms names a KMS that can resolve the ticket / is addressed.
+    [[nodiscard]] result<void> check_kms(const std::optional<idr_view>& idrkms) const noexcept {
+        if (idrkms && !equal_bytes(idrkms->data(), me().get())) return errc::wrong_kms;
+        return {};
+    }
+
+    /// The PSK of the sender: by IDRpsk when present, else by its identity
+    /// (RFC 6043 §4.2.1.2, §4.2.3.2). Errors: unknown_peer.
+    [[nodiscard]] result<bytes_view> psk_of(const std::optional<idr_view>& idrpsk, identity sender) const noexcept {
+        const auto k = m_policy->psk_for(idrpsk ? identity(idrpsk->data()) : sender);
+        if (!k || sender.size() == 0) return errc::unknown_peer;
+        return *k;
+    }
+
+    /// Verifies an initial message (REQUEST_INIT_PSK / RESOLVE_INIT_PSK)
+    /// with the D1 keys of `psk` and checks time and replay. Returns the
+    /// suite of the exchange.
+    template <class View>
+    [[nodiscard]] result<algorithm_suite> verify_initial(const View& m, bytes_view psk, bytes_view randri,
+                                                         bytes_view randrr, const ticket::v_inputs& ids,
+                                                         ntp_time now) noexcept {
+        const auto hdr = m.header();
+        const algorithm_suite s{hdr.prf(), detail::encr_for(m.v()->kind()), m.v()->kind()};
+        if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
+        const auto k = detail::protection(*m_b, detail::direction::initial, s, psk, hdr.csb(), randri, randrr);
+        if (!k) return k.error_info();
+        if (auto ok = ticket::verify_message_mac(*m_b, m.message(), s.mac, k->auth_key.view(), ids); !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m.message(), m.t(), m.mac(), now); !ok) return ok.error_info();
+        return s;
+    }
+
+    // ------------------------------------------------------------ Request
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> on_request(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto m = ticket::request_init_psk_view::parse(in);
+        if (!m) return m.error_info();
+        const identity id_i = m->idri() ? identity(m->idri()->data()) : identity{};
+        const auto psk = psk_of(m->idrpsk(), id_i);
+        if (!psk) return psk.error_info();
+        if (auto ok = check_kms(m->idrkms()); !ok) return ok.error_info();
+        // RFC 6043 §5.1.2 / §5.5: D1 with RANDRi; MAC over REQUEST_INIT || Identity_i || Identity_kms.
+        const ticket::v_inputs ids{.identity_i = id_i, .identity_kms = me()};
+        const auto s = verify_initial(*m, *psk, m->randri()->value(), {}, ids, now);
+        if (!s) return s.error_info();
+
+        // RFC 6043 §4.2.1.4: "the KMS MUST check the Initiator's authorization".
+        const tp_view tp = *m->tp();
+        const ticket_policy desired = tp.policy();
+        if (auto ok = m_policy->authorize_request(id_i, desired); !ok) return ok.error_info();
+        const auto granted = m_policy->grant(id_i, desired);
+        if (!granted) return granted.error_info();
+        const auto tpc = ticket::read_tp_data(tp.tp_payloads());
+        if (!tpc) return shifted(tpc.error_info(), 10);
+
+        // The keys asked for: the TP's KEMAC, or one TGK (RFC 6043 §4.2.1.5 RECOMMENDED default).
+        std::array<key_request, max_ticket_keys> wanted{};
+        std::size_t n = 0;
+        const std::size_t default_len = s->prf == prf_func::prf_hmac_sha_256 ? 32 : 16;
+        if (tpc->kemac) {
+            const auto list = key_data_list::parse(tpc->kemac->encrypted_data());
+            if (!list) return errc::policy_not_acceptable;
+            for (const auto& k : *list) {
+                if (n == wanted.size() || !detail::is_session_key(k.kind())) return errc::policy_not_acceptable;
+                wanted[n++] = key_request{k.kind(), k.key().size(), k.salt().size(), k.validity().spi};
+            }
+        }
+        if (n == 0) wanted[n++] = key_request{key_data_type::tgk, default_len, 0, {}};
+        std::size_t longest = 0;
+        bool has_tgk = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            // RFC 6043 §12.1: all keys 128 bits or more.
+            if (wanted[i].length < crypto::min_key_bytes || wanted[i].length > 32) return errc::policy_not_acceptable;
+            longest = std::max(longest, wanted[i].length);
+            has_tgk = has_tgk || detail::is_tgk(wanted[i].kind);
+        }
+        // RFC 6043 §6.10: the flag dependencies, and F with forking and a TGK.
+        if (auto ok = ticket::check_policy_rules(granted->flags, true, has_tgk); !ok) return ok.error_info();
+        // RFC 6043 §12.1: no 128-bit algorithm with longer session keys.
+        const algorithm_suite ticket_suite{granted->prf, s->encr, s->mac};
+        if (auto ok = m_policy->check_suite(ticket_suite); !ok) return ok.error_info();
+        if (auto ok = crypto::check_algorithm_suite(ticket_suite, longest); !ok) return ok.error_info();
+
+        // Fresh keys: MPK (as long as the longest session key, RFC 6043 §12.1 sizes), session keys, salts, SPIs.
+        key_material km;
+        if (auto ok = km.draw(rng, std::span<const key_request>(wanted.data(), n), std::max(longest, default_len)); !ok) {
+            return ok.error_info();
+        }
+        // Granted TP Data: IDRkms, IDRi, TRs, TRe, {IDRapp}, (IDRr) (RFC 6043 §6.10).
+        std::array<std::uint8_t, 1024> tp_buf{};
+        const ntp_time tre = tpc->tre && *tpc->tre < now + m_policy->ticket_lifetime() ? *tpc->tre
+                                                                                       : now + m_policy->ticket_lifetime();
+        const auto tp_data = granted_tp_data(tp, id_i, now, tre, tp_buf);
+        if (!tp_data) return tp_data.error_info();
+        const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_tpk_id)));
+        if (!tpk) return errc::unknown_ticket_key;
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::optional<identity> idrpsk;
+        if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
+        const auto ticket_bytes = ticket::create_base_ticket(
+            *m_b, rng,
+            ticket::base_ticket_spec{*granted, *tp_data, km.mpk.view(), km.builders(), s->encr, s->mac, idrpsk, now},
+            *tpk, ticket_buf);
+        if (!ticket_bytes) return ticket_bytes.error_info();
+        const auto tv = ticket_view::parse(*ticket_bytes);
+        if (!tv) return tv.error_info();
+        // RFC 6043 App. A.2.2: MPKi, MPKr from the MPK and the ticket's RAND, with the Ticket Policy's PRF.
+        const bytes_view trand = tv->base_ticket()->rand().value();
+        secret_buffer<64> mpki(km.mpk.size()), mpkr(km.mpk.size());
+        if (auto ok = crypto::derive_mpki(*m_b, granted->prf, km.mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = crypto::derive_mpkr(*m_b, granted->prf, km.mpk.view(), rand_value(trand), mpkr.mutable_view()); !ok) {
+            return ok.error_info();
+        }
+        // RFC 6043 §4.2.1.5: KEMAC = E(encr_key, MPKi || [MPKr] || {TEK|TGK|GTGK}), D2 keys of the PSK.
+        std::array<key_data_builder, max_ticket_keys + 2> keys{};
+        std::size_t k = 0;
+        keys[k++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
+        if (granted->flags.i) keys[k++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
+        for (const auto& kb : km.builders()) keys[k++] = kb;
+        const auto hdr = m->header();
+        const auto k2 =
+            detail::protection(*m_b, detail::direction::response, *s, *psk, hdr.csb(), m->randri()->value(), {});
+        if (!k2) return k2.error_info();
+        const detail::timestamp t(now);
+        ticket::sealed_message_builder sb(out);
+        // RFC 6043 §4.2.1.5: version, PRF func, CSB ID, #CS and map type copied; V flag 0.
+        sb.header(hdr_builder{data_type::request_resp, false, hdr.prf(), hdr.csb(), empty_map{}, hdr.version()})
+            .add(t.builder())
+            .add(idr_builder{id_role::idrkms, id_type::uri, me().get()})
+            .add_ticket(*tv)
+            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), std::span<const key_data_builder>(keys.data(), k));
+        // RFC 6043 §5.5: REQUEST_RESP || REQUEST_INIT.
+        const auto sealed = sb.seal(*m_b, s->mac, k2->auth_key.view(), {in});
+        if (!sealed) return sealed.error_info();
+        return outcome{errc::ok, 0, *sealed, data_type::request_resp, 0}.with(event::request_answered);
+    }
+
+    /// One key the Initiator asked for (a TP KEMAC entry) or the default.
+    struct key_request {
+        key_data_type kind = key_data_type::tgk;
+        std::size_t length = 16;
+        std::size_t salt = 0;
+        bytes_view spi{};
+    };
+    /// Fresh key material of one ticket, in wiping buffers.
+    struct key_material {
+        secret_buffer<64> mpk{};
+        std::array<secret_buffer<32>, max_ticket_keys> keys{};
+        std::array<secret_buffer<32>, max_ticket_keys> salts{};
+        std::array<std::array<std::uint8_t, 4>, max_ticket_keys> spis{};
+        std::array<key_data_builder, max_ticket_keys> b{};
+        std::size_t n = 0;
+        template <random_generator R>
+        [[nodiscard]] result<void> draw(R& rng, std::span<const key_request> want, std::size_t mpk_len) noexcept {
+            if (auto r = mpk.resize(mpk_len); !r) return r;
+            if (auto r = rng.fill(mpk.mutable_view()); !r) return r;
+            for (const auto& w : want) {
+                if (auto r = keys[n].resize(w.length); !r) return r;
+                if (auto r = rng.fill(keys[n].mutable_view()); !r) return r;
+                const bool salted = has_salt(w.kind);
+                if (auto r = salts[n].resize(salted ? (w.salt == 0 ? 14 : std::min<std::size_t>(w.salt, 32)) : 0); !r) return r;
+                if (auto r = rng.fill(salts[n].mutable_view()); !r) return r;
+                // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key": the one the
+                // Initiator asked for when it named a nonzero 4-byte SPI no other key of the ticket
+                // has, else a random one (an all-zero SPI in the TP KEMAC means "KMS, choose").
+                if (auto r = rng.fill(spis[n]); !r) return r;
+                if (w.spi.size() == 4 && !all_zero(w.spi) && !spi_taken(w.spi)) {
+                    std::copy(w.spi.begin(), w.spi.end(), spis[n].begin());
+                }
+                while (spi_taken(spis[n])) {
+                    if (auto r = rng.fill(spis[n]); !r) return r;
+                }
+                b[n] = key_data_builder{w.kind, keys[n].view(), salts[n].view(), kv_data{kv_type::spi, spis[n], {}, {}}};
+                ++n;
+            }
+            return {};
+        }
+        [[nodiscard]] std::span<const key_data_builder> builders() const noexcept { return {b.data(), n}; }
+        [[nodiscard]] bool spi_taken(bytes_view spi) const noexcept {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (equal_bytes(spis[i], spi)) return true;
+            }
+            return false;
+        }
+        static bool all_zero(bytes_view v) noexcept {
+            for (const auto x : v) {
+                if (x != 0) return false;
+            }
+            return true;
+        }
+    };
+
+    [[nodiscard]] result<bytes_view> granted_tp_data(const tp_view& desired, identity id_i, ntp_time trs, ntp_time tre,
+                                                     mutable_bytes buf) const noexcept {
+        const detail::timestamp ts(trs), te(tre);
+        byte_writer w(buf);
+        w.u8(0);
+        chain_writer c(w, std::size_t{0});
+        c.add(idr_builder{id_role::idrkms, id_type::uri, me().get()});
+        if (id_i.size() != 0) c.add(idr_builder{id_role::idri, id_type::uri, id_i.get()});
+        c.add(tr_builder{.role = ts_role::trs, .kind = ts_type::ntp_utc, .value = ts.bytes});
+        c.add(tr_builder{.role = ts_role::tre, .kind = ts_type::ntp_utc, .value = te.bytes});
+        for (const auto& e : desired.tp_payloads()) {
+            if (e.type != payload_type::idr) continue;
+            const auto v = e.as<idr_view>();
+            if (v.role() == id_role::idrapp || v.role() == id_role::idrr) c.add(v.to_builder());
+        }
+        if (w.failed()) return w.error();
+        return w.written();
+    }
+
+    // ------------------------------------------------------------ Resolve
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> on_resolve(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto m = ticket::resolve_init_psk_view::parse(in);
+        if (!m) return m.error_info();
+        const identity id_r = m->idrr() ? identity(m->idrr()->data()) : identity{};
+        const auto psk = psk_of(m->idrpsk(), id_r);
+        if (!psk) return psk.error_info();
+        if (auto ok = check_kms(m->idrkms()); !ok) return ok.error_info();
+        // RFC 6043 §5.1.2: D1 with RANDRr (Resolve carries no RANDRi); MAC over RESOLVE_INIT || Identity_r || Identity_kms.
+        const ticket::v_inputs ids{.identity_r = id_r, .identity_kms = me()};
+        const auto s = verify_initial(*m, *psk, {}, m->randrr()->value(), ids, now);
+        if (!s) return s.error_info();
+
+        const ticket_view tv = *m->ticket();
+        const ticket_policy tp = tv.policy();
+        // RFC 6043 §5.4 / §6.9: a Ticket Type this KMS cannot resolve is Error no 14.
+        if (!tp.is_base_ticket()) return errc::ticket_data_unparsed;
+        const auto tpc = ticket::read_tp_data(tv.tp_payloads());
+        if (!tpc) return tpc.error_info();
+        if (auto ok = check_kms(tpc->idrkms); !ok) return ok.error_info();
+        if (auto ok = ticket::check_validity(*tpc, now); !ok) return ok.error_info();
+        // RFC 6043 §4.2.3: "the KMS verifies that the Responder is authorized to resolve the
+        // ticket": its identity is an IDRr of the ticket, or a member of a group one names.
+        if (!authorized(tv, id_r)) return errc::unauthorized_responder;
+        // RFC 6043 App. A: the TPK is found by the ticket's IDRpsk (or the default one).
+        const auto bt = tv.base_ticket();
+        if (!bt) return bt.error_info();
+        const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
+        if (!tpk) return errc::unknown_ticket_key;
+        const algorithm_suite ticket_suite{tp.prf, bt->kemac().encryption(), bt->v().kind()};
+        if (auto ok = m_policy->check_suite(ticket_suite); !ok) return ok.error_info();
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const auto opened = ticket::open_base_ticket(*m_b, tv, ticket_suite.mac, *tpk, plain);
+        if (!opened) return opened.error_info();
+        const wipe_on_exit wipe_plain{m_b, plain};
+        const bytes_view mpk = opened->mpk.key();
+        const bytes_view trand = bt->rand().value();
+        secret_buffer<64> mpki(mpk.size()), mpkr(mpk.size()), mpkr_forked(mpk.size());
+        if (auto ok = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(trand), mpki.mutable_view()); !ok) return ok.error_info();
+        if (auto ok = crypto::derive_mpkr(*m_b, tp.prf, mpk, rand_value(trand), mpkr.mutable_view()); !ok) return ok.error_info();
+
+        std::array<key_data_builder, max_ticket_keys + 2> keys{};
+        std::array<secret_buffer<64>, max_ticket_keys> forked{};
+        std::size_t k = 0;
+        keys[k++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
+        detail::random_bytes randrkms;
+        if (tp.flags.i) {
+            // RFC 6043 §4.2.3.4: "If key forking is used (I flag), the KMS SHALL also verify the
+            // integrity of the Initiator Data field"; Vr's key is D5 from MPKr (§6.10).
+            secret_buffer<32> vr_key(*crypto::auth_key_size(ticket_suite.mac));
+            if (auto ok = crypto::derive_vr_auth_key(*m_b, tp.prf, mpkr.view(), vr_key.mutable_view()); !ok) {
+                return ok.error_info();
+            }
+            if (auto ok = ticket::verify_vr(*m_b, tv.initiator_data(), ticket_suite.mac, vr_key.view()); !ok) {
+                return ok.error() == errc::auth_failure ? result<outcome>(errc::vr_mismatch) : ok.error_info();
+            }
+            // RFC 6043 §12.1: RANDRkms at least as long as the longest MPKr / TGK.
+            std::size_t longest = mpk.size();
+            for (const auto& e : opened->keys) longest = std::max(longest, e.key().size());
+            auto r = detail::random_bytes::draw(rng, detail::rand_length(longest));
+            if (!r) return r.error_info();
+            randrkms = *r;
+            // RFC 6043 §5.1.1: MPKr' and every TGK' from the modifier (IDRr, RANDRkms).
+            if (auto ok = crypto::derive_forked_mpkr(*m_b, tp.prf, mpkr.view(), id_r, rand_value(randrkms.view()),
+                                                     mpkr_forked.mutable_view());
+                !ok) {
+                return ok.error_info();
+            }
+            keys[k++] = key_data_builder{key_data_type::mpk, mpkr_forked.view(), {}, {}};
+        }
+        std::size_t j = 0;
+        bool first = true;
+        for (const auto& e : opened->keys) {
+            if (first) {  // the MPK
+                first = false;
+                continue;
+            }
+            if (j == forked.size()) return errc::missing_key;
+            auto kb = e.to_builder();
+            if (tp.flags.i && detail::is_tgk(e.kind())) {
+                if (auto r = forked[j].resize(e.key().size()); !r) return r.error_info();
+                if (auto ok = crypto::derive_forked_tgk(*m_b, tp.prf, e.key(), id_r, rand_value(randrkms.view()),
+                                                        forked[j].mutable_view());
+                    !ok) {
+                    return ok.error_info();
+                }
+                kb.key = forked[j].view();
+            }
+            keys[k++] = kb;
+            ++j;
+        }
+        // RFC 6043 §4.2.3.5: KEMAC = E(encr_key, MPKi || [MPKr'] || {TEK|TGK|GTGK}), D2 keys of the PSK.
+        const auto hdr = m->header();
+        const auto k2 =
+            detail::protection(*m_b, detail::direction::response, *s, *psk, hdr.csb(), {}, m->randrr()->value());
+        if (!k2) return k2.error_info();
+        const detail::timestamp t(now);
+        std::optional<idr_builder> idrr;
+        std::optional<randr_builder> rk;
+        if (tp.flags.i) {
+            idrr = idr_builder{id_role::idrr, m->idrr()->kind(), id_r.get()};
+            rk = randr_builder{rand_role::randrkms, randrkms.view()};
+        }
+        ticket::sealed_message_builder sb(out);
+        sb.header(hdr_builder{data_type::resolve_resp, false, hdr.prf(), hdr.csb(), empty_map{}, hdr.version()})
+            .add(t.builder())
+            .add(idr_builder{id_role::idrkms, id_type::uri, me().get()})
+            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), std::span<const key_data_builder>(keys.data(), k))
+            .add(idrr)
+            .add(rk);
+        // RFC 6043 §5.5: RESOLVE_RESP || RESOLVE_INIT.
+        const auto sealed = sb.seal(*m_b, s->mac, k2->auth_key.view(), {in});
+        if (!sealed) return sealed.error_info();
+        return outcome{errc::ok, 0, *sealed, data_type::resolve_resp, 0}.with(event::resolve_answered);
+    }
+
+    /// RFC 6043 §6.10: "IDRr is the identity of a responder or a group of
+    /// responders that are authorized to resolve the ticket".
+    [[nodiscard]] bool authorized(const ticket_view& tv, identity id_r) const noexcept {
+        if (id_r.size() == 0) return false;
+        for (const auto& e : tv.tp_payloads()) {
+            if (e.type != payload_type::idr) continue;
+            const auto v = e.as<idr_view>();
+            if (v.role() != id_role::idrr) continue;
+            if (equal_bytes(v.data(), id_r.get()) || m_policy->is_member(id_r, identity(v.data()))) return true;
+        }
+        return false;
+    }
+
+    /// Wipes a scratch buffer that held key material when leaving scope.
+    struct wipe_on_exit {
+        B* b;
+        mutable_bytes buf;
+        ~wipe_on_exit() { b->wipe(buf); }
+    };
+
+    B* m_b;
+    const P* m_policy;
+    std::string m_id;
+    std::string m_tpk_id;
+};
+
+}  // namespace mikey::roles
+// ---- end mikey/roles/kms.hpp ----
+// #include "roles/initiator.hpp" (inlined)
+// ---- begin mikey/roles/initiator.hpp ----
+// mikey-ticket (roles layer): the Initiator of RFC 6043 as a sans-I/O
+// machine. It obtains a ticket (Ticket Request with the KMS, modes 1 and 2;
+// or makes one itself with a TPK it shares, modes 3 and 4, §4.1.1), sends
+// it to a Responder (TRANSFER_INIT, with Initiator Data when forking) and
+// verifies the TRANSFER_RESP (with MPKr' when forking, which authenticates
+// the Responder as the identity the KMS forked for).
+//
+//   idle --start_request--> awaiting_request_resp --REQUEST_RESP--> ticket_ready
+//   idle --create_ticket--> ticket_ready
+//   ticket_ready --start_transfer--> awaiting_transfer_resp --TRANSFER_RESP--> established
+//                                  (F = 0: established at once)
+//   established --start_transfer--> ... (ticket reuse, only with J = 1, §5.3)
+//
+// A refused input changes no state.
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include "../crypto/derive.hpp" (inlined above as mikey/crypto/derive.hpp)
+// #include "../crypto/kemac.hpp" (inlined above as mikey/crypto/kemac.hpp)
+// #include "../ticket/base_ticket.hpp" (inlined above as mikey/ticket/base_ticket.hpp)
+// #include "../ticket/mac_coverage.hpp" (inlined above as mikey/ticket/mac_coverage.hpp)
+// #include "../ticket/messages.hpp" (inlined above as mikey/ticket/messages.hpp)
+// #include "../ticket/policy.hpp" (inlined above as mikey/ticket/policy.hpp)
+// #include "../ticket/seal.hpp" (inlined above as mikey/ticket/seal.hpp)
+// #include "exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
+// #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+// #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
+
+namespace mikey::roles {
+
+/// One crypto session the Initiator proposes (GENERIC-ID map, RFC 6043 §6.1.1).
+struct crypto_session_spec {
+    std::uint8_t cs_id = 1;
+    std::uint32_t ssrc = 0;
+};
+
+/// What an Initiator is and what it asks for.
+struct initiator_config {
+    std::string_view identity;                    ///< IDRi (URI)
+    std::string_view kms_identity;                ///< IDRkms (URI)
+    std::string_view responder;                   ///< IDRr of TRANSFER_INIT: whom it calls
+    std::span<const std::string_view> authorized_responders{};  ///< IDRr of the TP (default: `responder`)
+    ticket_policy desired{};                      ///< desired Ticket Policy (K is sent as 0)
+    key_data_type key_kind = key_data_type::tgk;  ///< TEK, TGK or GTGK (with or without +SALT)
+    std::size_t key_length = 16;                  ///< bytes of each session key
+    std::span<const crypto_session_spec> sessions{};  ///< one session key each
+    algorithm_suite suite{};                      ///< HDR PRF, KEMAC Encr alg, V Auth alg
+    std::chrono::seconds validity{3600};          ///< desired TRe - now
+    std::string_view ticket_key_id{};             ///< modes 3 / 4: IDRpsk naming its TPK (empty: default)
+};
+
+template <crypto::crypto_backend B, initiator_policy P>
+class initiator {
+public:
+    enum class state : std::uint8_t { idle, awaiting_request_resp, ticket_ready, awaiting_transfer_resp, established };
+
+    /// Copies the config. Errors are reported by the first call (invalid_argument
+    /// for no crypto session or more than max_crypto_sessions).
+    initiator(B& backend, const P& policy, const initiator_config& cfg)
+        : m_b(&backend), m_policy(&policy), m_cfg(cfg), m_id(cfg.identity), m_kms(cfg.kms_identity),
+          m_responder(cfg.responder), m_tpk_id(cfg.ticket_key_id), m_sessions(cfg.sessions.begin(), cfg.sessions.end()) {
+        for (const auto r : cfg.authorized_responders) m_authorized.emplace_back(r);
+        if (m_authorized.empty()) m_authorized.emplace_back(cfg.responder);
+        m_cfg.desired.flags.k = false;
+        // Only the owned copies above are used after construction.
+        m_cfg.identity = m_cfg.kms_identity = m_cfg.responder = m_cfg.ticket_key_id = {};
+        m_cfg.authorized_responders = {};
+        m_cfg.sessions = {};
+    }
+
+    [[nodiscard]] state current() const noexcept { return m_state; }
+    /// Gives up the pending exchange (the caller's timeout): awaiting a
+    /// REQUEST_RESP goes back to idle, awaiting a TRANSFER_RESP back to
+    /// ticket_ready (or established when an earlier transfer completed).
+    void abandon() noexcept {
+        if (m_state == state::awaiting_request_resp) m_state = state::idle;
+        if (m_state == state::awaiting_transfer_resp) m_state = m_key_count != 0 ? state::established : state::ticket_ready;
+    }
+    /// The granted Ticket Policy (valid from ticket_ready on).
+    [[nodiscard]] const ticket_policy& granted() const noexcept { return m_granted; }
+    /// The TICKET payload held (without Initiator Data).
+    [[nodiscard]] bytes_view ticket() const noexcept { return m_ticket; }
+    [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
+    [[nodiscard]] bytes_view mpkr() const noexcept { return m_mpkr.view(); }
+    /// MPKr' (forking; from established on).
+    [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
+    /// The Responder authenticated by TRANSFER_RESP (forking) or named by it.
+    [[nodiscard]] bytes_view peer_identity() const noexcept { return ticket::as_bytes(m_peer); }
+    /// The keys of each crypto session (from established on).
+    [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
+
+    /// Modes 1 and 2: builds REQUEST_INIT_PSK (RFC 6043 §4.2.1) into `out`.
+    /// Errors: unexpected_in_state (not idle), invalid_argument (config),
+    /// unknown_peer (no PSK shared with the KMS), the policy's suite errors,
+    /// buffer_too_small, crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome start_request(ntp_time now, R& rng, mutable_bytes out) noexcept {
+        if (m_state != state::idle) return outcome::refused({errc::unexpected_in_state, 0});
+        auto r = build_request(now, rng, out);
+        if (!r) return outcome::refused(r.error_info());
+        return *r;
+    }
+
+    /// Modes 3 and 4: makes the ticket itself with the TPK it shares with the
+    /// KMS or the Responder (D = 0, which requires L, RFC 6043 §6.10).
+    /// Errors: unexpected_in_state, unknown_ticket_key, the flag_* codes,
+    /// policy_not_acceptable, key_too_short, crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome create_ticket(ntp_time now, R& rng) noexcept {
+        if (m_state != state::idle) return outcome::refused({errc::unexpected_in_state, 0});
+        auto r = make_own_ticket(now, rng);
+        if (!r) return outcome::refused(r.error_info());
+        m_state = state::ticket_ready;
+        return outcome{}.with(event::ticket_granted);
+    }
+
+    /// Builds TRANSFER_INIT (RFC 6043 §4.2.2) with the ticket held.
+    /// Errors: unexpected_in_state, ticket_reuse_forbidden (a second transfer
+    /// with J = 0, §5.3), buffer_too_small, crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome start_transfer(ntp_time now, R& rng, mutable_bytes out) noexcept {
+        if (m_state != state::ticket_ready && m_state != state::established) {
+            return outcome::refused({errc::unexpected_in_state, 0});
+        }
+        // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
+        if (m_transfers > 0 && !m_granted.flags.j) return outcome::refused({errc::ticket_reuse_forbidden, 0});
+        auto r = build_transfer(now, rng, out);
+        if (!r) return outcome::refused(r.error_info());
+        return *r;
+    }
+
+    /// Handles REQUEST_RESP or TRANSFER_RESP (or an Error, reported as
+    /// error_received and never answered).
+    /// Errors (besides parse / schema errors): message_not_for_role,
+    /// unexpected_in_state, header_mismatch, wrong_kms, suite errors,
+    /// auth_failure, timestamp_out_of_window, replayed_message,
+    /// replay_cache_full, missing_key, missing_payload, unexpected_payload,
+    /// policy_not_acceptable, flag_f_required_by_i, rand_too_short,
+    /// crypto_backend_failure. On refusal `send` may hold an Error message.
+    template <random_generator R>
+    [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        (void)rng;
+        const auto h = hdr_view::parse(in);
+        if (!h) return outcome::refused(h.error_info());
+        result<outcome> r = errc::message_not_for_role;
+        switch (h->type()) {
+            case data_type::request_resp:
+                r = m_state == state::awaiting_request_resp ? on_request_resp(in, now)
+                                                            : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::transfer_resp:
+                r = m_state == state::awaiting_transfer_resp ? on_transfer_resp(in, now)
+                                                             : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::error: return outcome::refused(failure{errc::error_received, 1});
+            default: r = failure{errc::message_not_for_role, 1}; break;
+        }
+        if (r) return *r;
+        return detail::refuse(r.error_info(), in, now, out, m_policy->send_auth_failure_error());
+    }
+
+private:
+    [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
+    [[nodiscard]] identity kms_id() const noexcept { return identity(ticket::as_bytes(m_kms)); }
+    [[nodiscard]] identity callee() const noexcept { return identity(ticket::as_bytes(m_responder)); }
+
+    [[nodiscard]] result<void> check_config() const noexcept {
+        if (m_sessions.empty() || m_sessions.size() > max_crypto_sessions || m_id.empty()) return errc::invalid_argument;
+        if (!detail::is_session_key(m_cfg.key_kind)) return errc::invalid_argument;
+        return m_policy->check_suite(m_cfg.suite);
+    }
+
+    /// The TP Data of the desired policy: [IDRkms], IDRi, TRs, TRe, KEMAC (the
+    /// keys asked for, NULL-encrypted, zero, RFC 6043 §6.10), (IDRr).
+    [[nodiscard]] result<bytes_view> desired_tp_data(ntp_time now, mutable_bytes buf, bool with_kemac) const noexcept {
+        const detail::timestamp ts(now), te(now + m_cfg.validity);
+        static constexpr std::array<std::uint8_t, 32> zeros{};
+        static constexpr std::array<std::uint8_t, 4> no_spi{};
+        std::array<key_data_builder, max_crypto_sessions> want{};
+        std::array<std::uint8_t, 512> kemac_plain{};
+        byte_writer w(buf);
+        w.u8(0);
+        chain_writer c(w, std::size_t{0});
+        if (!m_kms.empty()) c.add(idr_builder{id_role::idrkms, id_type::uri, kms_id().get()});
+        c.add(idr_builder{id_role::idri, id_type::uri, me().get()});
+        c.add(tr_builder{.role = ts_role::trs, .kind = ts_type::ntp_utc, .value = ts.bytes});
+        c.add(tr_builder{.role = ts_role::tre, .kind = ts_type::ntp_utc, .value = te.bytes});
+        if (with_kemac) {
+            for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+                want[i] = key_data_builder{m_cfg.key_kind, bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
+                                           has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
+                                           kv_data{kv_type::spi, no_spi, {}, {}}};
+            }
+            byte_writer pw(kemac_plain);
+            chain_writer pc(pw, std::nullopt);
+            pc.add(std::span<const key_data_builder>(want.data(), m_sessions.size()));
+            if (pw.failed()) return pw.error();
+            c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
+        }
+        for (const auto& r : m_authorized) c.add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(r)});
+        if (w.failed()) return w.error();
+        return w.written();
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> build_request(ntp_time now, R& rng, mutable_bytes out) noexcept {
+        if (auto ok = check_config(); !ok) return ok.error_info();
+        const auto psk = m_policy->psk_for(me());
+        if (!psk) return errc::unknown_peer;
+        const auto csb = random_u32(rng);
+        if (!csb) return csb.error_info();
+        auto randri = detail::random_bytes::draw(rng, detail::rand_length(std::max(psk->size(), m_cfg.key_length)));
+        if (!randri) return randri.error_info();
+        std::array<std::uint8_t, 1024> tp_buf{};
+        const auto tp_data = desired_tp_data(now, tp_buf, true);
+        if (!tp_data) return tp_data.error_info();
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, *psk, csb_id(*csb),
+                                           randri->view(), {});
+        if (!k1) return k1.error_info();
+        const detail::timestamp t(now);
+        ticket::sealed_message_builder sb(out);
+        // RFC 6043 §4.2.1.1: V flag 1, #CS 0, Empty map.
+        sb.header(hdr_builder{data_type::request_init_psk, true, m_cfg.suite.prf, csb_id(*csb), empty_map{}, 1})
+            .add(t.builder())
+            .add(randr_builder{rand_role::randri, randri->view()})
+            .add(idr_builder{id_role::idri, id_type::uri, me().get()})
+            .add(idr_builder{id_role::idrkms, id_type::uri, kms_id().get()})
+            .add(tp_builder{m_cfg.desired, *tp_data, {}, {}});
+        // RFC 6043 §5.5: REQUEST_INIT || Identity_i || Identity_kms.
+        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, k1->auth_key.view(), {me().get(), kms_id().get()});
+        if (!sealed) return sealed.error_info();
+        // Commit: keep what the response is checked against.
+        m_request.assign(sealed->begin(), sealed->end());
+        m_randri = *randri;
+        m_state = state::awaiting_request_resp;
+        return outcome{errc::ok, 0, *sealed, data_type::request_init_psk, 0};
+    }
+
+    [[nodiscard]] result<outcome> on_request_resp(bytes_view in, ntp_time now) noexcept {
+        const auto m = ticket::request_resp_view::parse(in);
+        if (!m) return m.error_info();
+        const auto req = hdr_view::parse(m_request);
+        const auto hdr = m->header();
+        // RFC 6043 §4.2.1.5: version, PRF func, CSB ID (and #CS, map type) copied from REQUEST_INIT.
+        if (hdr.version() != req->version() || hdr.prf() != req->prf() || hdr.csb() != req->csb()) {
+            return failure{errc::header_mismatch, 3};
+        }
+        if (m->idrkms() && !equal_bytes(m->idrkms()->data(), kms_id().get())) return errc::wrong_kms;
+        const auto psk = m_policy->psk_for(me());
+        if (!psk) return errc::unknown_peer;
+        const algorithm_suite s{hdr.prf(), m->kemac()->encryption(), m->v()->kind()};
+        if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
+        const auto k2 = detail::protection(*m_b, detail::direction::response, s, *psk, hdr.csb(), m_randri.view(), {});
+        if (!k2) return k2.error_info();
+        // RFC 6043 §5.5: REQUEST_RESP || REQUEST_INIT.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
+                                                 ticket::v_inputs{.initial_message = m_request});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        // RFC 6043 §4.2.1.5: the KEMAC "SHALL use the NULL authentication algorithm".
+        if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+        const ticket_view tv = *m->ticket();
+        const ticket_policy granted = tv.policy();
+        // RFC 6043 §4.2.1.6: "the Initiator MUST check that the granted Ticket Policy is acceptable".
+        if (auto ok = m_policy->accept_granted(m_cfg.desired, granted); !ok) return ok.error_info();
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+        if (!list) return list.error_info();
+        auto r = take_keys(*list, granted, tv.bytes());
+        m_b->wipe(plain);
+        if (!r) return r.error_info();
+        return outcome{}.with(event::ticket_granted);
+    }
+
+    /// Takes MPKi, [MPKr] and the session keys of a verified KEMAC
+    /// (RFC 6043 §4.2.1.5) and commits them with the ticket. Errors:
+    /// missing_key, flag_f_required_by_i.
+    [[nodiscard]] result<void> take_keys(const key_data_list& list, const ticket_policy& granted,
+                                         bytes_view ticket_bytes) noexcept {
+        std::size_t n = 0;
+        std::optional<key_data_view> mpki, mpkr;
+        std::array<std::optional<key_data_view>, max_crypto_sessions> sk{};
+        bool has_tgk = false;
+        for (const auto& k : list) {
+            if (k.kind() == key_data_type::mpk) {
+                if (!mpki) mpki = k;
+                else if (!mpkr) mpkr = k;
+                continue;
+            }
+            if (!detail::is_session_key(k.kind()) || n == sk.size()) return errc::missing_key;
+            has_tgk = has_tgk || detail::is_tgk(k.kind());
+            sk[n++] = k;
+        }
+        // RFC 6043 §4.2.1.5: MPKi always; MPKr iff key forking; at least one session key.
+        if (!mpki || (granted.flags.i && !mpkr) || n == 0) return errc::missing_key;
+        if (auto ok = ticket::check_policy_rules(granted.flags, true, has_tgk); !ok) return ok;
+        // Commit.
+        (void)m_mpki.resize(mpki->key().size());
+        std::copy(mpki->key().begin(), mpki->key().end(), m_mpki.mutable_view().begin());
+        m_mpkr.wipe();
+        (void)m_mpkr.resize(0);
+        if (granted.flags.i) {
+            (void)m_mpkr.resize(mpkr->key().size());
+            std::copy(mpkr->key().begin(), mpkr->key().end(), m_mpkr.mutable_view().begin());
+        }
+        m_ticket_keys.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            held_key h;
+            h.kind = sk[i]->kind();
+            (void)h.key.resize(sk[i]->key().size());
+            std::copy(sk[i]->key().begin(), sk[i]->key().end(), h.key.mutable_view().begin());
+            (void)h.salt.resize(sk[i]->salt().size());
+            std::copy(sk[i]->salt().begin(), sk[i]->salt().end(), h.salt.mutable_view().begin());
+            const bytes_view spi = sk[i]->validity().spi;
+            h.spi.assign(spi.begin(), spi.end());
+            m_ticket_keys.push_back(std::move(h));
+        }
+        m_ticket.assign(ticket_bytes.begin(), ticket_bytes.end());
+        m_granted = granted;
+        m_state = state::ticket_ready;
+        return {};
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<void> make_own_ticket(ntp_time now, R& rng) noexcept {
+        if (auto ok = check_config(); !ok) return ok;
+        const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_tpk_id)));
+        if (!tpk) return errc::unknown_ticket_key;
+        ticket_policy p = m_cfg.desired;
+        // RFC 6043 §6.10: D = 0, the Initiator generated the ticket; NOT D implies L; K is the KMS's.
+        p.flags.d = false;
+        p.flags.k = false;
+        if (auto ok = m_policy->accept_ticket(p); !ok) return ok;
+        std::array<std::uint8_t, 1024> tp_buf{};
+        const auto tp_data = desired_tp_data(now, tp_buf, false);
+        if (!tp_data) return tp_data.error_info();
+        // Fresh MPK and session keys, as a KMS would make them.
+        secret_buffer<64> mpk(std::max<std::size_t>(m_cfg.key_length, 16));
+        if (auto ok = rng.fill(mpk.mutable_view()); !ok) return ok;
+        std::array<secret_buffer<32>, max_crypto_sessions> keys{}, salts{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
+        std::array<key_data_builder, max_crypto_sessions> kb{};
+        bool has_tgk = false;
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+            if (m_cfg.key_length < crypto::min_key_bytes || m_cfg.key_length > 32) return errc::key_too_short;
+            (void)keys[i].resize(m_cfg.key_length);
+            (void)salts[i].resize(has_salt(m_cfg.key_kind) ? 14 : 0);
+            if (auto ok = rng.fill(keys[i].mutable_view()); !ok) return ok;
+            if (auto ok = rng.fill(salts[i].mutable_view()); !ok) return ok;
+            if (auto ok = rng.fill(spis[i]); !ok) return ok;
+            kb[i] = key_data_builder{m_cfg.key_kind, keys[i].view(), salts[i].view(), kv_data{kv_type::spi, spis[i], {}, {}}};
+            has_tgk = has_tgk || detail::is_tgk(m_cfg.key_kind);
+        }
+        if (auto ok = ticket::check_policy_rules(p.flags, true, has_tgk); !ok) return ok;
+        if (auto ok = crypto::check_algorithm_suite(m_cfg.suite, m_cfg.key_length); !ok) return ok;
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::optional<identity> idrpsk;
+        if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
+        const auto tb = ticket::create_base_ticket(
+            *m_b, rng,
+            ticket::base_ticket_spec{p, *tp_data, mpk.view(), std::span<const key_data_builder>(kb.data(), m_sessions.size()),
+                                     m_cfg.suite.encr, m_cfg.suite.mac, idrpsk, now},
+            *tpk, ticket_buf);
+        if (!tb) return tb.error_info();
+        const auto tv = ticket_view::parse(*tb);
+        if (!tv) return tv.error_info();
+        // RFC 6043 App. A.2.2: MPKi / MPKr from the MPK.
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const auto opened = ticket::open_base_ticket(*m_b, *tv, m_cfg.suite.mac, *tpk, plain);
+        if (!opened) return opened.error_info();
+        const bytes_view trand = tv->base_ticket()->rand().value();
+        secret_buffer<64> mpki(mpk.size()), mpkr(mpk.size());
+        if (auto ok = crypto::derive_mpki(*m_b, p.prf, mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) return ok;
+        if (auto ok = crypto::derive_mpkr(*m_b, p.prf, mpk.view(), rand_value(trand), mpkr.mutable_view()); !ok) return ok;
+        // Hand the keys over as a KEMAC list would: MPKi, [MPKr], session keys.
+        std::array<key_data_builder, 2 + max_crypto_sessions> all{};
+        std::size_t n = 0;
+        all[n++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
+        if (p.flags.i) all[n++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) all[n++] = kb[i];
+        std::array<std::uint8_t, ticket::max_kemac_plain> chain{};
+        byte_writer w(chain);
+        chain_writer c(w, std::nullopt);
+        c.add(std::span<const key_data_builder>(all.data(), n));
+        if (w.failed()) return w.error();
+        const auto list = key_data_list::parse(w.written());
+        auto r = list ? take_keys(*list, p, *tb) : result<void>(list.error_info());
+        m_b->wipe(plain);
+        m_b->wipe(chain);
+        return r;
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> build_transfer(ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto csb = random_u32(rng);
+        if (!csb) return csb.error_info();
+        std::size_t longest = m_mpki.size();
+        for (const auto& k : m_ticket_keys) longest = std::max(longest, k.key.size());
+        auto randri = detail::random_bytes::draw(rng, detail::rand_length(longest));
+        if (!randri) return randri.error_info();
+        const auto tv = ticket_view::parse(m_ticket);
+        if (!tv) return tv.error_info();
+        // GENERIC-ID map (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT be used"): one block per crypto
+        // session, SRTP, SSRC as Session Data, the SPI of the session's key.
+        std::array<generic_id_block, max_crypto_sessions> blocks{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+            const auto& k = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
+            for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(m_sessions[i].ssrc >> (24 - 8 * j));
+            blocks[i] = generic_id_block{m_sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], k.spi};
+        }
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
+                                           randri->view(), {});
+        if (!k1) return k1.error_info();
+        secret_buffer<32> vr_key;
+        if (m_granted.flags.i) {
+            // RFC 6043 §6.10: Vr's auth_key from MPKr (not forked) with D5, PRF of the Ticket Policy (notes/ticket.md).
+            (void)vr_key.resize(*crypto::auth_key_size(m_cfg.suite.mac));
+            if (auto ok = crypto::derive_vr_auth_key(*m_b, m_granted.prf, m_mpkr.view(), vr_key.mutable_view()); !ok) {
+                return ok.error_info();
+            }
+        }
+        const detail::timestamp t(now);
+        ticket::sealed_message_builder sb(out);
+        // RFC 6043 §4.2.2.1: "The value of the V flag SHALL agree with the F flag".
+        sb.header(hdr_builder{data_type::transfer_init, m_granted.flags.f, m_cfg.suite.prf, csb_id(*csb),
+                              std::span<const generic_id_block>(blocks.data(), m_sessions.size()), 1})
+            .add(t.builder())
+            .add(randr_builder{rand_role::randri, randri->view()})
+            .add(idr_builder{id_role::idri, id_type::uri, me().get()})
+            .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
+            .add_ticket(*tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
+        // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
+        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, k1->auth_key.view(), {me().get(), callee().get()}, vr_key.view());
+        if (!sealed) return sealed.error_info();
+        // Commit.
+        m_transfer.assign(sealed->begin(), sealed->end());
+        m_randri_transfer = *randri;
+        ++m_transfers;
+        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
+        if (m_granted.flags.f) {
+            m_state = state::awaiting_transfer_resp;
+            return o;
+        }
+        // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
+        if (auto ok = derive_keys({}, {}); !ok) return ok.error_info();
+        m_peer = m_responder;
+        m_state = state::established;
+        return o.with(event::keys_established);
+    }
+
+    [[nodiscard]] result<outcome> on_transfer_resp(bytes_view in, ntp_time now) noexcept {
+        const auto m = ticket::transfer_resp_view::parse(in);
+        if (!m) return m.error_info();
+        const auto init = hdr_view::parse(m_transfer);
+        const auto hdr = m->header();
+        // RFC 6043 §4.2.2.3: version, PRF func and CSB ID copied from TRANSFER_INIT.
+        if (hdr.version() != init->version() || hdr.prf() != init->prf() || hdr.csb() != init->csb()) {
+            return failure{errc::header_mismatch, 3};
+        }
+        const auto& f = m_granted.flags;
+        // RFC 6043 §4.2.2.3: RANDRr iff G.
+        if (f.g && !m->randrr()) return errc::missing_payload;
+        if (!f.g && m->randrr()) return errc::unexpected_payload;
+        // RFC 6043 §4.2.2.3 / §5.2: a KEMAC only if M.
+        if (m->kemac() && !f.m) return errc::unexpected_payload;
+        const bytes_view randrr = f.g ? m->randrr()->value() : bytes_view{};
+        secret_buffer<64> mpkr_forked;
+        bytes_view inkey = m_mpki.view();
+        if (f.i) {
+            // RFC 6043 §4.2.2.3: the modifier (IDRr, RANDRkms) of RESOLVE_RESP is echoed.
+            if (!m->idrr() || !m->randrkms()) return errc::missing_payload;
+            if (auto ok = crypto::check_randrkms(m->randrkms()->value().size(), m_mpkr.size()); !ok) return ok.error_info();
+            (void)mpkr_forked.resize(m_mpkr.size());
+            if (auto ok = crypto::derive_forked_mpkr(*m_b, m_granted.prf, m_mpkr.view(), identity(m->idrr()->data()),
+                                                     rand_value(m->randrkms()->value()), mpkr_forked.mutable_view());
+                !ok) {
+                return ok.error_info();
+            }
+            inkey = mpkr_forked.view();
+        }
+        const algorithm_suite s{hdr.prf(), m_cfg.suite.encr, m->v()->kind()};
+        if (s.mac != m_cfg.suite.mac) return errc::mac_not_allowed;
+        // RFC 6043 §4.2.2.3: V with a key "derived from MPKi or MPKr'"; D2 with RANDRi and RANDRr (G).
+        const auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
+                                           m_randri_transfer.view(), randrr);
+        if (!k2) return k2.error_info();
+        // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
+                                                 ticket::v_inputs{.initial_message = m_transfer});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
+        if (auto ok = derive_keys(f.i ? m->idrr()->data() : bytes_view{}, f.i ? m->randrkms()->value() : bytes_view{},
+                                  randrr);
+            !ok) {
+            return ok.error_info();
+        }
+        // Commit.
+        m_mpkr_forked = std::move(mpkr_forked);
+        m_peer.assign(answering.begin(), answering.end());
+        m_state = state::established;
+        outcome o{};
+        o.with(event::keys_established);
+        // RFC 6043 §4.2.3 / seed 004: with forking only the Responder the KMS forked for can know MPKr'.
+        if (f.i) o.with(event::peer_authenticated);
+        return o;
+    }
+
+    /// The session keys of every crypto session: TGK' with forking (D3, RFC
+    /// 6043 §5.1.1), then TEK and salt by D4 (§5.1.3) with RANDRi (H) and
+    /// RANDRr (G). Writes m_keys only when every derivation succeeded.
+    [[nodiscard]] result<void> derive_keys(bytes_view idrr, bytes_view randrkms, bytes_view randrr = {}) noexcept {
+        std::array<session_key, max_crypto_sessions> keys{};
+        const crypto::d4_rands rands{rand_value(m_randri_transfer.view()), rand_value(randrr), m_granted.flags.h,
+                                     m_granted.flags.g};
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+            const auto& k = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
+            secret_buffer<64> forked;
+            bytes_view key = k.key.view();
+            if (m_granted.flags.i && detail::is_tgk(k.kind)) {
+                (void)forked.resize(key.size());
+                if (auto ok = crypto::derive_forked_tgk(*m_b, m_granted.prf, key, identity(idrr), rand_value(randrkms),
+                                                        forked.mutable_view());
+                    !ok) {
+                    return ok;
+                }
+                key = forked.view();
+            }
+            if (auto ok = detail::make_session_key(*m_b, m_cfg.suite.prf, cs_id(m_sessions[i].cs_id), k.kind, key,
+                                                   k.salt.view(), k.spi, rands, keys[i]);
+                !ok) {
+                return ok;
+            }
+        }
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) m_keys[i] = std::move(keys[i]);
+        m_key_count = m_sessions.size();
+        return {};
+    }
+
+    struct held_key {
+        key_data_type kind = key_data_type::tgk;
+        secret_buffer<32> key{};
+        secret_buffer<32> salt{};
+        std::vector<std::uint8_t> spi{};
+    };
+
+    B* m_b;
+    const P* m_policy;
+    initiator_config m_cfg;
+    std::string m_id, m_kms, m_responder, m_tpk_id;
+    std::vector<std::string> m_authorized;
+    std::vector<crypto_session_spec> m_sessions;
+    state m_state = state::idle;
+    std::vector<std::uint8_t> m_request, m_ticket, m_transfer;
+    detail::random_bytes m_randri{}, m_randri_transfer{};
+    ticket_policy m_granted{};
+    secret_buffer<64> m_mpki{}, m_mpkr{}, m_mpkr_forked{};
+    std::vector<held_key> m_ticket_keys;
+    std::array<session_key, max_crypto_sessions> m_keys{};
+    std::size_t m_key_count = 0;
+    std::size_t m_transfers = 0;
+    std::string m_peer;
+};
+
+}  // namespace mikey::roles
+// ---- end mikey/roles/initiator.hpp ----
+// #include "roles/responder.hpp" (inlined)
+// ---- begin mikey/roles/responder.hpp ----
+// mikey-ticket (roles layer): the Responder of RFC 6043 as a sans-I/O
+// machine. It receives TRANSFER_INIT, rejects early what its policy will
+// not accept (§4.2.2.2), has the ticket resolved (RESOLVE_INIT_PSK /
+// RESOLVE_RESP with the KMS, modes 1 and 3; or opens it itself with a TPK
+// it shares, modes 2 and 4, never when the E flag makes Resolve mandatory),
+// verifies TRANSFER_INIT with MPKi (and V = Vi when forking, §4.2.3.6), and
+// answers with TRANSFER_RESP when the F flag asks for it.
+//
+//   idle --TRANSFER_INIT--> awaiting_resolve_resp --RESOLVE_RESP--> established
+//   idle --TRANSFER_INIT (resolves itself)--> established
+//   established --TRANSFER_INIT--> ... (ticket reuse, J = 1, §5.3)
+//   awaiting_resolve_resp --abandon()--> idle (the caller's timeout)
+//
+// A refused input changes no state, with one exception the protocol forces:
+// in modes 1 and 3 the Responder cannot authenticate TRANSFER_INIT before
+// the KMS resolved its ticket (§4.2.2.2), so a forged TRANSFER_INIT moves it
+// to awaiting_resolve_resp; when the authentic RESOLVE_RESP then shows that
+// TRANSFER_INIT to be forged, the exchange is abandoned (back to idle).
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include "../crypto/derive.hpp" (inlined above as mikey/crypto/derive.hpp)
+// #include "../crypto/kemac.hpp" (inlined above as mikey/crypto/kemac.hpp)
+// #include "../ticket/base_ticket.hpp" (inlined above as mikey/ticket/base_ticket.hpp)
+// #include "../ticket/mac_coverage.hpp" (inlined above as mikey/ticket/mac_coverage.hpp)
+// #include "../ticket/messages.hpp" (inlined above as mikey/ticket/messages.hpp)
+// #include "../ticket/policy.hpp" (inlined above as mikey/ticket/policy.hpp)
+// #include "../ticket/seal.hpp" (inlined above as mikey/ticket/seal.hpp)
+// #include "exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
+// #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+// #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
+
+namespace mikey::roles {
+
+/// What a Responder is.
+struct responder_config {
+    std::string_view identity;      ///< IDRr (URI) it sends in RESOLVE_INIT and TRANSFER_RESP
+    std::string_view kms_identity;  ///< IDRkms of the KMS it resolves with
+    algorithm_suite suite{};        ///< HDR PRF and V Auth alg of RESOLVE_INIT
+};
+
+template <crypto::crypto_backend B, responder_policy P>
+class responder {
+public:
+    enum class state : std::uint8_t { idle, awaiting_resolve_resp, established };
+
+    responder(B& backend, const P& policy, const responder_config& cfg)
+        : m_b(&backend), m_policy(&policy), m_id(cfg.identity), m_kms(cfg.kms_identity), m_suite(cfg.suite) {}
+
+    [[nodiscard]] state current() const noexcept { return m_state; }
+    /// Gives up a pending Resolve (the caller's timeout: the KMS never
+    /// answered): back to idle, or to established when an earlier exchange
+    /// completed. The only state change that is not an answer to an input.
+    void abandon() noexcept {
+        m_transfer.clear();
+        m_resolve.clear();
+        m_state = m_key_count != 0 ? state::established : state::idle;
+    }
+    /// The Initiator, as the resolved ticket names it (IDRi of its TP Data).
+    [[nodiscard]] bytes_view peer_identity() const noexcept { return ticket::as_bytes(m_peer); }
+    /// The identity the KMS forked for (IDRr of RESOLVE_RESP), or its own.
+    [[nodiscard]] bytes_view answering_identity() const noexcept { return ticket::as_bytes(m_answering); }
+    [[nodiscard]] const ticket_policy& policy() const noexcept { return m_ticket_policy; }
+    [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
+    [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
+    [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
+
+    /// Handles TRANSFER_INIT or RESOLVE_RESP (or an Error: error_received).
+    /// Errors (besides parse / schema errors): message_not_for_role,
+    /// unexpected_in_state, policy_not_acceptable (early reject),
+    /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
+    /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
+    /// errors, auth_failure, vi_mismatch, replayed_message,
+    /// replay_cache_full, missing_key, missing_payload, ticket_expired,
+    /// ticket_not_yet_valid, unauthorized_responder (self-resolve),
+    /// ticket_reuse_forbidden, buffer_too_small, crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto h = hdr_view::parse(in);
+        if (!h) return outcome::refused(h.error_info());
+        result<outcome> r = errc::message_not_for_role;
+        switch (h->type()) {
+            case data_type::transfer_init:
+                r = m_state != state::awaiting_resolve_resp ? on_transfer_init(in, now, rng, out)
+                                                            : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::resolve_resp:
+                r = m_state == state::awaiting_resolve_resp ? on_resolve_resp(in, now, rng, out)
+                                                            : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::error: return outcome::refused(failure{errc::error_received, 1});
+            default: r = failure{errc::message_not_for_role, 1}; break;
+        }
+        if (r) return *r;
+        return detail::refuse(r.error_info(), in, now, out, m_policy->send_auth_failure_error());
+    }
+
+private:
+    [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
+    [[nodiscard]] identity kms_id() const noexcept { return identity(ticket::as_bytes(m_kms)); }
+
+    /// The MAC of the ticket's own V: what identifies a ticket for the J check.
+    static bytes_view ticket_mac(const ticket_view& t) noexcept {
+        const auto bt = t.base_ticket();
+        return bt ? bt->v().value() : bytes_view{};
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> on_transfer_init(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto m = ticket::transfer_init_view::parse(in);
+        if (!m) return m.error_info();
+        const ticket_view tv = *m->ticket();
+        const ticket_policy tp = tv.policy();
+        // RFC 6043 §4.2.2.2: "The Responder SHALL however check that both the Ticket Policy and the
+        // security policies are acceptable. If they are not, the Responder SHALL reject without
+        // contacting the KMS."
+        if (auto ok = m_policy->accept_ticket(tp); !ok) return ok.error_info();
+        if (auto ok = m_policy->check_suite(
+                algorithm_suite{m->header().prf(), detail::encr_for(m->v()->kind()), m->v()->kind()});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::in_window(*m_policy, m->t(), now); !ok) return ok.error_info();
+        // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
+        const bytes_view tmac = ticket_mac(tv);
+        if (!tp.flags.j) {
+            for (const auto& seen : m_seen_tickets) {
+                if (equal_bytes(seen, tmac)) return errc::ticket_reuse_forbidden;
+            }
+        }
+        const auto bt = tv.base_ticket();
+        if (!bt) return bt.error_info();
+        const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
+        if (!tpk) return send_resolve(*m, now, rng, out);
+        if (tp.flags.e) {
+            // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
+            // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
+            // flag must not send us to the KMS.
+            std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+            const auto opened = ticket::open_base_ticket(*m_b, tv, bt->v().kind(), *tpk, plain);
+            m_b->wipe(plain);
+            if (!opened) return opened.error_info();
+            return send_resolve(*m, now, rng, out);
+        }
+        // Modes 2 and 4: resolve the ticket ourselves (App. A).
+        resolution res;
+        if (auto ok = resolve_self(tv, *tpk, now, res); !ok) return ok.error_info();
+        auto o = finish(*m, now, rng, out, std::move(res), tmac);
+        if (o) o->with(event::ticket_resolved);
+        return o;
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> send_resolve(const ticket::transfer_init_view& m, ntp_time now, R& rng,
+                                               mutable_bytes out) noexcept {
+        const auto psk = m_policy->psk_for(me());
+        if (!psk) return errc::unknown_peer;
+        const auto csb = random_u32(rng);
+        if (!csb) return csb.error_info();
+        auto randrr = detail::random_bytes::draw(rng, detail::rand_length(psk->size()));
+        if (!randrr) return randrr.error_info();
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_suite, *psk, csb_id(*csb), {},
+                                           randrr->view());
+        if (!k1) return k1.error_info();
+        const detail::timestamp t(now);
+        ticket::sealed_message_builder sb(out);
+        // RFC 6043 §4.2.3.1: V flag 1, #CS 0, Empty map; the TICKET as received (Initiator Data included).
+        sb.header(hdr_builder{data_type::resolve_init_psk, true, m_suite.prf, csb_id(*csb), empty_map{}, 1})
+            .add(t.builder())
+            .add(randr_builder{rand_role::randrr, randrr->view()})
+            .add(idr_builder{id_role::idrr, id_type::uri, me().get()})
+            .add(idr_builder{id_role::idrkms, id_type::uri, kms_id().get()})
+            .add(m.ticket()->to_builder());
+        // RFC 6043 §5.5: RESOLVE_INIT || Identity_r || Identity_kms.
+        const auto sealed = sb.seal(*m_b, m_suite.mac, k1->auth_key.view(), {me().get(), kms_id().get()});
+        if (!sealed) return sealed.error_info();
+        // Commit.
+        m_transfer.assign(m.bytes().begin(), m.bytes().end());
+        m_resolve.assign(sealed->begin(), sealed->end());
+        m_randrr_resolve = *randrr;
+        m_state = state::awaiting_resolve_resp;
+        return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
+    }
+
+    /// One session key as the resolution gave it (TGK' when the KMS forked).
+    struct held_key {
+        key_data_type kind = key_data_type::tgk;
+        secret_buffer<64> key{};
+        secret_buffer<32> salt{};
+        std::array<std::uint8_t, 8> spi{};
+        std::size_t spi_size = 0;
+    };
+    /// Everything taken from a resolved ticket, committed only on success.
+    struct resolution {
+        secret_buffer<64> mpki{}, mpkr_forked{};
+        std::array<held_key, max_crypto_sessions> held{};
+        std::size_t held_count = 0;
+        std::string peer, answering;
+        detail::random_bytes randrkms{};
+        bool forked = false;
+    };
+
+    /// Copies MPKi, [MPKr'] and the session keys of a key list (RFC 6043
+    /// §4.2.3.5: MPKi || [MPKr'] || {TEK|TGK|GTGK}; for a ticket opened
+    /// ourselves: MPK || keys, with mpki already derived). Errors: missing_key.
+    [[nodiscard]] static result<void> take(const key_data_list& list, bool from_kms, bool forking,
+                                           resolution& res) noexcept {
+        std::size_t mpks = 0;
+        for (const auto& k : list) {
+            if (k.kind() == key_data_type::mpk) {
+                if (from_kms && mpks == 0) {
+                    (void)res.mpki.resize(k.key().size());
+                    std::copy(k.key().begin(), k.key().end(), res.mpki.mutable_view().begin());
+                } else if (from_kms && mpks == 1 && forking) {
+                    (void)res.mpkr_forked.resize(k.key().size());
+                    std::copy(k.key().begin(), k.key().end(), res.mpkr_forked.mutable_view().begin());
+                }
+                ++mpks;
+                continue;
+            }
+            if (!detail::is_session_key(k.kind()) || res.held_count == res.held.size()) return errc::missing_key;
+            auto& h = res.held[res.held_count++];
+            h.kind = k.kind();
+            (void)h.key.resize(k.key().size());
+            std::copy(k.key().begin(), k.key().end(), h.key.mutable_view().begin());
+            (void)h.salt.resize(std::min<std::size_t>(k.salt().size(), 32));
+            std::copy_n(k.salt().begin(), h.salt.size(), h.salt.mutable_view().begin());
+            h.spi_size = std::min<std::size_t>(k.validity().spi.size(), h.spi.size());
+            std::copy_n(k.validity().spi.begin(), h.spi_size, h.spi.begin());
+        }
+        // RFC 6043 §4.2.3.5: MPKi always, MPKr' with forking; a session key to use.
+        if (mpks < (from_kms ? (forking ? 2u : 1u) : 1u) || res.held_count == 0) return errc::missing_key;
+        return {};
+    }
+
+    /// Modes 2 and 4: open the ticket with our TPK and check what a KMS
+    /// would: validity, and that we are one of its authorized responders
+    /// (by identity: group membership is the KMS's knowledge).
+    [[nodiscard]] result<void> resolve_self(const ticket_view& tv, bytes_view tpk, ntp_time now,
+                                            resolution& res) noexcept {
+        const ticket_policy tp = tv.policy();
+        const auto bt = tv.base_ticket();
+        const algorithm_suite ts{tp.prf, bt->kemac().encryption(), bt->v().kind()};
+        if (auto ok = m_policy->check_suite(ts); !ok) return ok;
+        const auto tpc = ticket::read_tp_data(tv.tp_payloads());
+        if (!tpc) return tpc.error_info();
+        if (auto ok = ticket::check_validity(*tpc, now); !ok) return ok;
+        bool listed = false;
+        for (const auto& e : tv.tp_payloads()) {
+            if (e.type == payload_type::idr && e.as<idr_view>().role() == id_role::idrr &&
+                equal_bytes(e.as<idr_view>().data(), me().get())) {
+                listed = true;
+            }
+        }
+        // RFC 6043 §6.10: only the ticket's authorized responders may resolve it.
+        if (!listed) return errc::unauthorized_responder;
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const auto opened = ticket::open_base_ticket(*m_b, tv, ts.mac, tpk, plain);
+        if (!opened) return opened.error_info();
+        const bytes_view mpk = opened->mpk.key();
+        (void)res.mpki.resize(mpk.size());
+        // RFC 6043 App. A.2.2: MPKi from the MPK and the ticket's RAND.
+        auto r = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(bt->rand().value()), res.mpki.mutable_view());
+        if (r) r = take(opened->keys, false, false, res);
+        m_b->wipe(plain);
+        if (!r) return r;
+        if (tpc->idri) res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
+        res.answering = m_id;
+        return {};
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> on_resolve_resp(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        const auto m = ticket::resolve_resp_view::parse(in);
+        if (!m) return m.error_info();
+        const auto req = hdr_view::parse(m_resolve);
+        const auto hdr = m->header();
+        // RFC 6043 §4.2.3.5: version, PRF func, CSB ID copied from RESOLVE_INIT.
+        if (hdr.version() != req->version() || hdr.prf() != req->prf() || hdr.csb() != req->csb()) {
+            return failure{errc::header_mismatch, 3};
+        }
+        if (m->idrkms() && !equal_bytes(m->idrkms()->data(), kms_id().get())) return errc::wrong_kms;
+        const auto psk = m_policy->psk_for(me());
+        if (!psk) return errc::unknown_peer;
+        const algorithm_suite s{hdr.prf(), m->kemac()->encryption(), m->v()->kind()};
+        if (s.mac != m_suite.mac) return errc::mac_not_allowed;
+        if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
+        const auto k2 = detail::protection(*m_b, detail::direction::response, s, *psk, hdr.csb(), {},
+                                           m_randrr_resolve.view());
+        if (!k2) return k2.error_info();
+        // RFC 6043 §5.5: RESOLVE_RESP || RESOLVE_INIT.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
+                                                 ticket::v_inputs{.initial_message = m_resolve});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        // RFC 6043 §4.2.3.5: the KEMAC "SHALL use the NULL authentication algorithm".
+        if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+        const auto ti = ticket::transfer_init_view::parse(m_transfer);
+        if (!ti) return ti.error_info();
+        const ticket_view tv = *ti->ticket();
+        const bool forking = tv.flags().i;
+        resolution res;
+        res.forked = forking;
+        if (forking) {
+            // RFC 6043 §4.2.3.5: the modifier "SHALL be included in the IDRr and RANDRkms payloads".
+            if (!m->idrr() || !m->randrkms()) return errc::missing_payload;
+            res.answering.assign(m->idrr()->data().begin(), m->idrr()->data().end());
+            res.randrkms.assign(m->randrkms()->value());
+        } else {
+            res.answering = m->idrr() ? std::string(m->idrr()->data().begin(), m->idrr()->data().end()) : m_id;
+        }
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+        if (!list) return list.error_info();
+        auto r = take(*list, true, forking, res);
+        m_b->wipe(plain);
+        if (!r) return r.error_info();
+        // The KMS vouches for the ticket's IDRi: the Initiator's identity.
+        if (const auto tpc = ticket::read_tp_data(tv.tp_payloads()); tpc && tpc->idri) {
+            res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
+        }
+        auto o = finish(*ti, now, rng, out, std::move(res), ticket_mac(tv));
+        if (!o) {
+            // The RESOLVE_RESP was authentic but the TRANSFER_INIT it resolved does not verify
+            // (tampered, replayed, V != Vi): that exchange is over, the machine is idle again.
+            abandon();
+            return o;
+        }
+        o->with(event::ticket_resolved);
+        return o;
+    }
+
+    /// After the ticket is resolved: "the Responder MUST verify the
+    /// TRANSFER_INIT message with the MPKi" and, with forking, V = Vi
+    /// (RFC 6043 §4.2.3.6); then the session keys, TRANSFER_RESP when F, and
+    /// the commit of the new state.
+    template <random_generator R>
+    [[nodiscard]] result<outcome> finish(const ticket::transfer_init_view& ti, ntp_time now, R& rng,
+                                         mutable_bytes out, resolution res, bytes_view tmac) noexcept {
+        const auto hdr = ti.header();
+        const ticket_policy tp = ti.ticket()->policy();
+        const auto& f = tp.flags;
+        const algorithm_suite s{hdr.prf(), detail::encr_for(ti.v()->kind()), ti.v()->kind()};
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
+                                           ti.randri()->value(), {});
+        if (!k1) return k1.error_info();
+        // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
+        const identity id_i(ti.idri() ? ti.idri()->data() : ticket::as_bytes(res.peer));
+        const identity id_r(ti.idrr() ? ti.idrr()->data() : me().get());
+        if (auto ok = ticket::verify_message_mac(*m_b, ti.message(), s.mac, k1->auth_key.view(),
+                                                 ticket::v_inputs{.identity_i = id_i, .identity_r = id_r});
+            !ok) {
+            return ok.error_info();
+        }
+        // RFC 6043 §4.2.3.6: "the MAC field in the V payload ... is identical to the MAC field in the Vi payload".
+        if (f.i) {
+            if (auto ok = ticket::verify_vi(*m_b, ti.message()); !ok) {
+                return ok.error() == errc::auth_failure ? result<outcome>(errc::vi_mismatch) : ok.error_info();
+            }
+        }
+        if (auto ok = detail::fresh(*m_policy, ti.message(), ti.t(), ti.mac(), now); !ok) return ok.error_info();
+        // The Initiator named in TRANSFER_INIT is the one the ticket names.
+        if (ti.idri() && !res.peer.empty() && !equal_bytes(ti.idri()->data(), ticket::as_bytes(res.peer))) {
+            return errc::identity_mismatch;
+        }
+        if (res.peer.empty() && ti.idri()) res.peer.assign(ti.idri()->data().begin(), ti.idri()->data().end());
+        if (auto ok = m_policy->accept_initiator(identity(ticket::as_bytes(res.peer))); !ok) return ok.error_info();
+        // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (G flag), the Responder SHALL
+        // generate a fresh (pseudo-)random byte string RANDRr."
+        detail::random_bytes randrr;
+        if (f.g) {
+            std::size_t longest = res.mpki.size();
+            for (std::size_t j = 0; j < res.held_count; ++j) longest = std::max(longest, res.held[j].key.size());
+            auto r = detail::random_bytes::draw(rng, detail::rand_length(longest));
+            if (!r) return r.error_info();
+            randrr = *r;
+        }
+        // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
+        std::array<session_key, max_crypto_sessions> keys{};
+        std::size_t count = 0;
+        const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
+        const auto one = [&](std::uint8_t cs, bytes_view spi) -> result<void> {
+            if (count == keys.size()) return errc::bad_crypto_sessions;
+            std::size_t pick = std::min(count, res.held_count - 1);
+            for (std::size_t j = 0; j < res.held_count; ++j) {
+                if (!spi.empty() && equal_bytes(bytes_view(res.held[j].spi.data(), res.held[j].spi_size), spi)) pick = j;
+            }
+            const auto& h = res.held[pick];
+            return detail::make_session_key(*m_b, hdr.prf(), cs_id(cs), h.kind, h.key.view(), h.salt.view(),
+                                            bytes_view(h.spi.data(), h.spi_size), rands, keys[count++]);
+        };
+        if (hdr.map_type() == cs_id_map_type::generic_id) {
+            for (const auto& b : generic_id_map(hdr.map_info())) {
+                if (auto ok = one(b.cs_id, b.spi); !ok) return ok.error_info();
+            }
+        } else if (hdr.map_type() == cs_id_map_type::empty) {
+            for (std::size_t i = 0; i < hdr.cs_count(); ++i) {
+                if (auto ok = one(static_cast<std::uint8_t>(i + 1), {}); !ok) return ok.error_info();
+            }
+        } else {
+            // RFC 6043 §6.1: "The map type SRTP-ID SHALL NOT be used" (the schema refuses it first).
+            return errc::bad_crypto_sessions;
+        }
+
+        outcome o{};
+        if (f.f) {
+            // RFC 6043 §4.2.2.3: TRANSFER_RESP, protected with MPKr' (forking) or MPKi, D2 with RANDRi and RANDRr (G).
+            const bytes_view inkey = f.i ? res.mpkr_forked.view() : res.mpki.view();
+            const auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
+                                               ti.randri()->value(), randrr.view());
+            if (!k2) return k2.error_info();
+            const detail::timestamp t(now);
+            std::optional<randr_builder> rr, rk;
+            if (f.g) rr = randr_builder{rand_role::randrr, randrr.view()};
+            if (f.i) rk = randr_builder{rand_role::randrkms, res.randrkms.view()};
+            ticket::sealed_message_builder sb(out);
+            sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
+                                  raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
+                                  hdr.version()})
+                .add(t.builder())
+                .add(rr)
+                // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".
+                .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(res.answering)})
+                .add(rk);
+            // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
+            const auto sealed = sb.seal(*m_b, s.mac, k2->auth_key.view(), {ti.bytes()});
+            if (!sealed) return sealed.error_info();
+            o.send = *sealed;
+            o.send_type = data_type::transfer_resp;
+        }
+        // Commit.
+        for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
+        m_key_count = count;
+        m_mpki = std::move(res.mpki);
+        m_mpkr_forked = std::move(res.mpkr_forked);
+        m_peer = std::move(res.peer);
+        m_answering = std::move(res.answering);
+        m_ticket_policy = tp;
+        if (!f.j) m_seen_tickets.emplace_back(tmac.begin(), tmac.end());
+        m_transfer.clear();
+        m_resolve.clear();
+        m_state = state::established;
+        o.with(event::keys_established).with(event::peer_authenticated);
+        return o;
+    }
+
+    B* m_b;
+    const P* m_policy;
+    std::string m_id, m_kms;
+    algorithm_suite m_suite;
+    state m_state = state::idle;
+    std::vector<std::uint8_t> m_transfer, m_resolve;
+    detail::random_bytes m_randrr_resolve{};
+    secret_buffer<64> m_mpki{}, m_mpkr_forked{};
+    std::array<session_key, max_crypto_sessions> m_keys{};
+    std::size_t m_key_count = 0;
+    std::string m_peer, m_answering;
+    ticket_policy m_ticket_policy{};
+    std::vector<std::vector<std::uint8_t>> m_seen_tickets;
+};
+
+}  // namespace mikey::roles
+// ---- end mikey/roles/responder.hpp ----
 // #include "crypto/botan_backend.hpp" (inlined)
 // ---- begin mikey/crypto/botan_backend.hpp ----
 // mikey-ticket: the Botan crypto backend. This is the ONLY header of the
@@ -6824,6 +9938,7 @@ template <crypto_backend B>
 #include <utility>
 
 // #include "../core/config.hpp" (inlined above as mikey/core/config.hpp)
+// #include "../core/rng.hpp" (inlined above as mikey/core/rng.hpp)
 // #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
 
 namespace mikey::crypto {
@@ -7177,6 +10292,37 @@ private:
 };
 
 static_assert(crypto_backend<botan_backend>);
+
+/// The operating system's random generator through Botan (the FFI "system"
+/// RNG, which never throws): the random_generator to give role machines in
+/// production. Not thread-safe: one per thread.
+class botan_system_rng {
+public:
+    /// Errors: crypto_backend_failure (no system RNG).
+    [[nodiscard]] static result<botan_system_rng> create() noexcept {
+        botan_rng_t r = nullptr;
+        if (botan_rng_init(&r, "system") != 0 || r == nullptr) {
+            return errc::crypto_backend_failure;
+        }
+        botan_system_rng g;
+        g.m_rng.reset(r);
+        return g;
+    }
+    /// Errors: crypto_backend_failure.
+    [[nodiscard]] result<void> fill(mutable_bytes out) noexcept {
+        if (out.empty()) {
+            return {};
+        }
+        if (botan_rng_get(static_cast<botan_rng_t>(m_rng.get()), out.data(), out.size()) != 0) {
+            return errc::crypto_backend_failure;
+        }
+        return {};
+    }
+
+private:
+    botan_system_rng() noexcept = default;
+    std::unique_ptr<void, detail::ffi_rng_deleter> m_rng{};
+};
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/botan_backend.hpp ----
