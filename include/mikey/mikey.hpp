@@ -32,6 +32,7 @@
 #include "schema.hpp"
 #include "crypto/crypto.hpp"
 #include "crypto/deterministic_rng.hpp"
+#include "ticket/schemas.hpp"
 #include "ticket/policy.hpp"
 #include "ticket/mac_coverage.hpp"
 #include "ticket/seal.hpp"
