@@ -29,4 +29,6 @@
 #include "message.hpp"
 #include "schema.hpp"
 #include "crypto/crypto.hpp"
+#ifndef MIKEY_NO_BOTAN  // parse-only use without Botan: see core/config.hpp
 #include "crypto/botan_backend.hpp"
+#endif

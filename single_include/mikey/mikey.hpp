@@ -13,6 +13,15 @@
 // ---- begin mikey/core/config.hpp ----
 // mikey-ticket: compile-time configuration shared by every header.
 
+/// MIKEY_NO_BOTAN: the user defines it (before including <mikey/mikey.hpp>
+/// or the single header; the library never defines it) for parse-only use
+/// without Botan. The umbrella then leaves out crypto/botan_backend.hpp, the
+/// only header that includes Botan; everything else stays: views, builders,
+/// messages, schemas, and the crypto layer's constexpr tables and
+/// derivations over the crypto_backend concept (crypto/backend.hpp), for a
+/// backend of your own. CI compiles tests/parse_only/ that way, with no Botan
+/// on the include path, also with -fno-exceptions -fno-rtti.
+
 /// Marks a parameter whose referent must outlive the returned view, so that
 /// clang (and MSVC) warn when a view is built from a temporary buffer.
 #if defined(__has_cpp_attribute)
@@ -6821,6 +6830,7 @@ template <crypto_backend B>
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/base_ticket.hpp ----
 // ---- end mikey/crypto/crypto.hpp ----
+#ifndef MIKEY_NO_BOTAN  // parse-only use without Botan: see core/config.hpp
 // #include "crypto/botan_backend.hpp" (inlined)
 // ---- begin mikey/crypto/botan_backend.hpp ----
 // mikey-ticket: the Botan crypto backend. This is the ONLY header of the
@@ -7217,4 +7227,5 @@ static_assert(crypto_backend<botan_backend>);
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/botan_backend.hpp ----
+#endif
 // ---- end mikey/mikey.hpp ----
