@@ -46,4 +46,6 @@
 #include "roles/kms.hpp"
 #include "roles/initiator.hpp"
 #include "roles/responder.hpp"
+#ifndef MIKEY_NO_BOTAN  // parse-only use without Botan: see core/config.hpp
 #include "crypto/botan_backend.hpp"
+#endif

@@ -13,6 +13,15 @@
 // ---- begin mikey/core/config.hpp ----
 // mikey-ticket: compile-time configuration shared by every header.
 
+/// MIKEY_NO_BOTAN: the user defines it (before including <mikey/mikey.hpp>
+/// or the single header; the library never defines it) for parse-only use
+/// without Botan. The umbrella then leaves out crypto/botan_backend.hpp, the
+/// only header that includes Botan; everything else stays: views, builders,
+/// messages, schemas, and the crypto layer's constexpr tables and
+/// derivations over the crypto_backend concept (crypto/backend.hpp), for a
+/// backend of your own. CI compiles tests/parse_only/ that way, with no Botan
+/// on the include path, also with -fno-exceptions -fno-rtti.
+
 /// Marks a parameter whose referent must outlive the returned view, so that
 /// clang (and MSVC) warn when a view is built from a temporary buffer.
 #if defined(__has_cpp_attribute)
@@ -2304,6 +2313,7 @@ constexpr void write_kv_data(byte_writer& w, const kv_data& kv) noexcept {
 namespace mikey {
 
 struct kemac_builder;
+class key_data_list;
 
 /// KEMAC: Next | Encr alg | Encr data len(16) | Encr data | Mac alg | MAC.
 /// The MAC's length follows from the Mac alg.
@@ -2355,6 +2365,19 @@ public:
     /// Offset of the MAC field within bytes().
     [[nodiscard]] constexpr std::size_t mac_offset() const noexcept { return 5 + m_data.size(); }
     [[nodiscard]] constexpr kemac_builder to_builder() const noexcept;
+    /// The Key data chain of a KEMAC with NULL encryption, whose Encr data is
+    /// the plaintext (RFC 3830 §4.2.3, §6.2), with a leading ID payload when
+    /// `leading_id` (the PK method's IDi, RFC 3830 §3.2). The views point into
+    /// the buffer this view points into. Defined after key_data_list.
+    /// Errors (offsets relative to encrypted_data()): invalid_argument (offset
+    /// 0) when encryption() is not NULL (the data is ciphertext: open it with
+    /// crypto::open_kemac); the chain's own errors, as key_data_list::parse
+    /// gives them (length_out_of_bounds, misplaced_payload,
+    /// unknown_key_data_type, unknown_kv_type, unknown_id_type, trailing_bytes).
+    [[nodiscard]] constexpr result<key_data_list> plain_key_data(bool leading_id) const noexcept;
+    /// plain_key_data(kemac_has_leading_id(message)): the chain as a message
+    /// of data type `message` carries it, IDi first in PK_INIT only.
+    [[nodiscard]] constexpr result<key_data_list> plain_key_data(data_type message) const noexcept;
 
 private:
     constexpr kemac_view(bytes_view b, bytes_view data) noexcept : payload_bytes(b), m_data(data) {}
@@ -2516,6 +2539,9 @@ public:
             pos = v->size();
             next = v->next();
         }
+        // RFC 3830 §6.2: the Encr data holds Key data sub-payloads only (after
+        // the PK method's IDi); "The last Key data payload has its Next payload
+        // field set to Last payload".
         while (next != payload_type::last) {
             if (next != payload_type::key_data) {
                 return failure{errc::misplaced_payload, pos};
@@ -2532,6 +2558,15 @@ public:
             return failure{errc::trailing_bytes, pos};
         }
         return key_data_list(plain.subspan(id.size()), id, count);
+    }
+
+    /// Validates a plaintext chain as a message of data type `message`
+    /// carries it: with a leading IDi when kemac_has_leading_id(message)
+    /// (PK_INIT, RFC 3830 §3.2, §6.2), Key data only otherwise. Errors: as
+    /// parse(plain, id_first).
+    [[nodiscard]] static constexpr result<key_data_list> parse(bytes_view plain MIKEY_LIFETIMEBOUND,
+                                                               data_type message) noexcept {
+        return parse(plain, kemac_has_leading_id(message));
     }
 
     /// The leading ID payload (PK method), if parsed with id_first.
@@ -2568,6 +2603,17 @@ private:
     bytes_view m_id{};
     std::size_t m_count = 0;
 };
+
+constexpr result<key_data_list> kemac_view::plain_key_data(bool leading_id) const noexcept {
+    if (encryption() != encr_alg::null) {
+        return failure{errc::invalid_argument, 0};
+    }
+    return key_data_list::parse(m_data, leading_id);
+}
+
+constexpr result<key_data_list> kemac_view::plain_key_data(data_type message) const noexcept {
+    return plain_key_data(kemac_has_leading_id(message));
+}
 
 }  // namespace mikey
 // ---- end mikey/payload/kemac.hpp ----
@@ -9989,6 +10035,7 @@ private:
 
 }  // namespace mikey::roles
 // ---- end mikey/roles/responder.hpp ----
+#ifndef MIKEY_NO_BOTAN  // parse-only use without Botan: see core/config.hpp
 // #include "crypto/botan_backend.hpp" (inlined)
 // ---- begin mikey/crypto/botan_backend.hpp ----
 // mikey-ticket: the Botan crypto backend. This is the ONLY header of the
@@ -10417,4 +10464,5 @@ private:
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/botan_backend.hpp ----
+#endif
 // ---- end mikey/mikey.hpp ----
