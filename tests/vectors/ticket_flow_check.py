@@ -343,15 +343,17 @@ class Flow:
         m = self.msgs
         ti = m.get("TRANSFER_INIT")
         if ti is None:
-            raise Fail("TRANSFER_INIT missing (or unparsable): nothing to verify")
+            if "TRANSFER_INIT" not in {x.get("name") for x in self.run.get("messages", [])}:
+                rep.fail("TRANSFER_INIT", "missing: nothing to verify")
+            return
 
         tkt = self.open_ticket(ti, "TRANSFER_INIT")
         flags, tprf = tkt["flags"], tkt["prf"]
-        rep.note("Ticket Policy flags", "".join(k for k, v in flags.items() if v) or "none")
-        rep.same("Ticket Policy PRF Func", self.prf, tprf)
-        rep.same("HDR PRF func (TRANSFER_INIT)", self.prf, ti["hdr"]["prf"])
+        rep.note("TRANSFER_INIT TICKET flags", "".join(k for k, v in flags.items() if v) or "none")
+        rep.same("TRANSFER_INIT TICKET PRF Func", self.prf, tprf)
+        rep.same("TRANSFER_INIT HDR PRF func", self.prf, ti["hdr"]["prf"])
         forking = bool(flags["I"])
-        rep.same("Ticket Policy I flag (forking)", bool(sc.get("forking")), forking)
+        rep.same("TRANSFER_INIT TICKET I flag = scenario forking", bool(sc.get("forking")), forking)
         self.flag_rules(flags, tkt)
 
         for name in self.expected_names(flags):
@@ -372,15 +374,15 @@ class Flow:
         rqi, rqr = m.get("REQUEST_INIT_PSK"), m.get("REQUEST_RESP")
         if rqi is not None:
             h = rqi["hdr"]
-            rep.same("REQUEST_INIT_PSK HDR #CS / map type", (0, 1), (h["ncs"], h["map_type"]))
-            rep.same("REQUEST_INIT_PSK HDR PRF func", self.prf, h["prf"])
             ri = self.rand_of(rqi, W.RAND_I)
             k = msg_keys(h["prf"], self.psk_i, h["csb_id"], 0x01, ri, b"", self.encr, self.mac)
             idi = self.ident(rqi, W.ROLE_I, self.id_i, "IDRi")
             idk = self.ident(rqi, W.ROLE_KMS, self.id_kms, "IDRkms")
+            self.check_v(rqi, k["auth"], idi + idk, label="REQUEST_INIT_PSK V (D1 from psk_initiator)")
+            rep.same("REQUEST_INIT_PSK HDR #CS / map type", (0, 1), (h["ncs"], h["map_type"]))
+            rep.same("REQUEST_INIT_PSK HDR PRF func", self.prf, h["prf"])
             rep.same("REQUEST_INIT_PSK IDRi = scenario initiator", self.id_i, idi)
             rep.same("REQUEST_INIT_PSK IDRkms = scenario kms", self.id_kms, idk)
-            self.check_v(rqi, k["auth"], idi + idk)
             if W.find_one(rqi["payloads"], W.P_TP) is None:
                 rep.fail("REQUEST_INIT_PSK TP", "missing")
         if rqr is not None:
@@ -388,11 +390,11 @@ class Flow:
                 rep.fail("REQUEST_RESP", "cannot be verified without REQUEST_INIT_PSK")
             else:
                 h = rqr["hdr"]
-                rep.same("REQUEST_RESP HDR CSB ID = REQUEST_INIT's", rqi["hdr"]["csb_id"], h["csb_id"])
-                rep.same("REQUEST_RESP HDR #CS / map type", (0, 1), (h["ncs"], h["map_type"]))
                 ri = self.rand_of(rqi, W.RAND_I)
                 k = msg_keys(h["prf"], self.psk_i, h["csb_id"], 0x02, ri, b"", self.encr, self.mac)
-                self.check_v(rqr, k["auth"], rqi["raw"])
+                self.check_v(rqr, k["auth"], rqi["raw"], label="REQUEST_RESP V (D2 from psk_initiator)")
+                rep.same("REQUEST_RESP HDR CSB ID = REQUEST_INIT's", rqi["hdr"]["csb_id"], h["csb_id"])
+                rep.same("REQUEST_RESP HDR #CS / map type", (0, 1), (h["ncs"], h["map_type"]))
                 rt = self.open_ticket(rqr, "REQUEST_RESP")
                 rep.same("REQUEST_RESP TICKET = TRANSFER_INIT TICKET (without Initiator Data)", rt["bytes"], tkt["bytes"])
                 kem = W.find_one(rqr["payloads"], W.P_KEMAC)
@@ -407,16 +409,16 @@ class Flow:
 
         # ---------------- Ticket Transfer: TRANSFER_INIT
         h = ti["hdr"]
-        rep.same("TRANSFER_INIT HDR map type (GENERIC-ID)", 2, h["map_type"])
         ri = self.rand_of(ti, W.RAND_I)
         k_ti = msg_keys(h["prf"], mpki, h["csb_id"], 0x01, ri, b"", self.encr, self.mac)
         idi = self.ident(ti, W.ROLE_I, self.id_i, "IDRi")
         idr = self.ident(ti, W.ROLE_R, self.id_r, "IDRr")
-        rep.same("TRANSFER_INIT IDRi = scenario initiator", self.id_i, idi)
-        rep.same("TRANSFER_INIT IDRr = scenario responder", self.id_r, idr)
         tk = tkt["payload"]
         idata_cut = (tk["idata_len_off"], tk["idata_end"] - tk["idata_len_off"])
-        self.check_v(ti, k_ti["auth"], idi + idr, [idata_cut])
+        self.check_v(ti, k_ti["auth"], idi + idr, [idata_cut], label="TRANSFER_INIT V (D1 from MPKi)")
+        rep.same("TRANSFER_INIT HDR map type (GENERIC-ID)", 2, h["map_type"])
+        rep.same("TRANSFER_INIT IDRi = scenario initiator", self.id_i, idi)
+        rep.same("TRANSFER_INIT IDRr = scenario responder", self.id_r, idr)
         v_ti = ti["payloads"][-1]
         if forking:
             self.check_initiator_data(ti, tk, v_ti, mpkr, tprf)
@@ -436,14 +438,14 @@ class Flow:
         resolved_keys = None
         if rsi is not None:
             h = rsi["hdr"]
-            rep.same("RESOLVE_INIT_PSK HDR #CS / map type", (0, 1), (h["ncs"], h["map_type"]))
-            rep.same("RESOLVE_INIT_PSK HDR PRF func", self.prf, h["prf"])
             rr = self.rand_of(rsi, W.RAND_R)
             k = msg_keys(h["prf"], self.psk_r, h["csb_id"], 0x01, b"", rr, self.encr, self.mac)
             idr2 = self.ident(rsi, W.ROLE_R, self.id_r, "IDRr")
             idk = self.ident(rsi, W.ROLE_KMS, self.id_kms, "IDRkms")
+            self.check_v(rsi, k["auth"], idr2 + idk, label="RESOLVE_INIT_PSK V (D1 from psk_responder)")
+            rep.same("RESOLVE_INIT_PSK HDR #CS / map type", (0, 1), (h["ncs"], h["map_type"]))
+            rep.same("RESOLVE_INIT_PSK HDR PRF func", self.prf, h["prf"])
             rep.same("RESOLVE_INIT_PSK IDRkms = scenario kms", self.id_kms, idk)
-            self.check_v(rsi, k["auth"], idr2 + idk)
             st = self.open_ticket(rsi, "RESOLVE_INIT_PSK")
             rtk = st["payload"]
             rep.same("RESOLVE_INIT_PSK TICKET = TRANSFER_INIT TICKET (incl. Initiator Data)",
@@ -453,10 +455,10 @@ class Flow:
                 rep.fail("RESOLVE_RESP", "cannot be verified without RESOLVE_INIT_PSK")
             else:
                 h = rsr["hdr"]
-                rep.same("RESOLVE_RESP HDR CSB ID = RESOLVE_INIT's", rsi["hdr"]["csb_id"], h["csb_id"])
                 rr = self.rand_of(rsi, W.RAND_R)
                 k = msg_keys(h["prf"], self.psk_r, h["csb_id"], 0x02, b"", rr, self.encr, self.mac)
-                self.check_v(rsr, k["auth"], rsi["raw"])
+                self.check_v(rsr, k["auth"], rsi["raw"], label="RESOLVE_RESP V (D2 from psk_responder)")
+                rep.same("RESOLVE_RESP HDR CSB ID = RESOLVE_INIT's", rsi["hdr"]["csb_id"], h["csb_id"])
                 if forking:
                     p = W.find_one(rsr["payloads"], W.P_IDR, W.ROLE_R)
                     q = W.find_one(rsr["payloads"], W.P_RANDR, W.RAND_KMS)
@@ -476,31 +478,36 @@ class Flow:
         # ---------------- Ticket Transfer: TRANSFER_RESP
         trp = m.get("TRANSFER_RESP")
         rr_t = b""
+        deferred = []   # TRANSFER_RESP field checks, reported after its V
         if trp is not None:
             if flags["G"]:
                 try:
                     rr_t = self.rand_of(trp, W.RAND_R)
                 except Fail as e:
-                    rep.fail("TRANSFER_RESP RANDRr", str(e) + " (G = 1)")
+                    deferred.append(lambda e=e: rep.fail("TRANSFER_RESP RANDRr", str(e) + " (G = 1)"))
             elif W.find_one(trp["payloads"], W.P_RANDR, W.RAND_R) is not None:
-                rep.fail("TRANSFER_RESP RANDRr", "present although G = 0")
+                deferred.append(lambda: rep.fail("TRANSFER_RESP RANDRr", "present although G = 0"))
             if forking:
                 p = W.find_one(trp["payloads"], W.P_IDR, W.ROLE_R)
                 q = W.find_one(trp["payloads"], W.P_RANDR, W.RAND_KMS)
                 if p is None or q is None:
-                    rep.fail("TRANSFER_RESP forking modifier", "IDRr and RANDRkms required with the I flag")
+                    deferred.append(lambda: rep.fail("TRANSFER_RESP forking modifier",
+                                                     "IDRr and RANDRkms required with the I flag"))
                 elif id_fork is None and rsr is None:
                     id_fork, rkms = p["data"], q["rand"]
                     rep.note("forking modifier",
                              f"no RESOLVE_RESP (mode {self.mode}): taken from TRANSFER_RESP, generated by the Responder")
-                else:
-                    rep.same("TRANSFER_RESP IDRr = RESOLVE_RESP IDRr", id_fork, p["data"])
-                    rep.same("TRANSFER_RESP RANDRkms = RESOLVE_RESP RANDRkms", rkms, q["rand"])
+                elif id_fork is not None:
+                    a, b = id_fork, rkms
+                    deferred.append(lambda p=p, a=a: rep.same("TRANSFER_RESP IDRr = RESOLVE_RESP IDRr", a, p["data"]))
+                    deferred.append(lambda q=q, b=b: rep.same("TRANSFER_RESP RANDRkms = RESOLVE_RESP RANDRkms",
+                                                              b, q["rand"]))
 
         mpkr_f = None
         if forking:
             if id_fork is None:
-                raise Fail("forking: no IDRr / RANDRkms modifier found (RESOLVE_RESP or TRANSFER_RESP)")
+                where = "RESOLVE_RESP" if rsr is not None else "TRANSFER_RESP"
+                raise Fail(f"{where}: forking modifier (IDRr, RANDRkms) missing: no MPKr' / TGK'")
             mpkr_f = d3(tprf, mpkr, id_fork, rkms, cv.C_MPKR_FORK)
             rep.ok("MPKr' = D3(MPKr, IDRr, RANDRkms)", hx(mpkr_f))
         resp_session = [self.fork(k, tprf, id_fork, rkms) if forking else k for k in session]
@@ -512,12 +519,14 @@ class Flow:
         tr_keys = None
         if trp is not None:
             h = trp["hdr"]
-            rep.same("TRANSFER_RESP HDR CSB ID = TRANSFER_INIT's", ti["hdr"]["csb_id"], h["csb_id"])
-            rep.same("TRANSFER_RESP HDR PRF func = TRANSFER_INIT's", ti["hdr"]["prf"], h["prf"])
             inkey = mpkr_f if forking else mpki
             k = msg_keys(h["prf"], inkey, h["csb_id"], 0x02, ri, rr_t, self.encr, self.mac)
             self.check_v(trp, k["auth"], ti["raw"],
                          label="TRANSFER_RESP V (D2 from %s)" % ("MPKr'" if forking else "MPKi"))
+            rep.same("TRANSFER_RESP HDR CSB ID = TRANSFER_INIT's", ti["hdr"]["csb_id"], h["csb_id"])
+            rep.same("TRANSFER_RESP HDR PRF func = TRANSFER_INIT's", ti["hdr"]["prf"], h["prf"])
+            for d in deferred:
+                d()
             kem = W.find_one(trp["payloads"], W.P_KEMAC)
             if kem is not None:
                 rep.same("TRANSFER_RESP KEMAC MAC alg", 0, kem["mac_alg"])
@@ -540,7 +549,7 @@ class Flow:
         ri_d4 = ri if flags["H"] else b""
         rr_d4 = rr_t if flags["G"] else b""
         if flags["G"] and not rr_t:
-            rep.fail("D4 RANDRr", "G = 1 but no RANDRr received")
+            rep.fail("TRANSFER_RESP RANDRr for D4", "G = 1 but no RANDRr received")
         cs_list = self.crypto_sessions(ti, i_keys, ri_d4, rr_d4)
 
         # ---------------- compare with RUN.json["keys"]
@@ -583,18 +592,18 @@ class Flow:
         if tk["idata_end"] == tk["idata_off"]:
             rep.fail("TRANSFER_INIT Initiator Data", "empty although the I flag is set")
             return
-        rep.same("Initiator Data First Payload", W.P_V, raw[tk["idata_off"]])
+        rep.same("TRANSFER_INIT Initiator Data First Payload", W.P_V, raw[tk["idata_off"]])
         if len(chain) != 2 or any(p["type"] != W.P_V for p in chain):
-            rep.fail("Initiator Data", "is not Vi, Vr: " + ",".join(p["name"] for p in chain))
+            rep.fail("TRANSFER_INIT Initiator Data", "is not Vi, Vr: " + ",".join(p["name"] for p in chain))
             return
         vi, vr = chain
-        rep.same("Vi Auth alg = V's", v_ti["alg"], vi["alg"])
-        rep.same("Vi MAC = TRANSFER_INIT V MAC (§6.10, §4.2.3.6)", v_ti["mac"], vi["mac"])
-        rep.same("Vi Next Payload", W.P_V, raw[vi["off"]])
-        rep.same("Vr Auth alg = Vi's", vi["alg"], vr["alg"])
+        rep.same("TRANSFER_INIT Vi Auth alg = V's", v_ti["alg"], vi["alg"])
+        rep.same("TRANSFER_INIT Vi MAC = V MAC (§6.10, §4.2.3.6)", v_ti["mac"], vi["mac"])
+        rep.same("TRANSFER_INIT Vi Next Payload", W.P_V, raw[vi["off"]])
+        rep.same("TRANSFER_INIT Vr Auth alg = Vi's", vi["alg"], vr["alg"])
         key = d5_auth(tprf, mpkr, vr["alg"])
         data = raw[tk["idata_off"]:vr["mac_off"]] + raw[vr["mac_off"] + vr["mac_len"]:tk["idata_end"]]
-        rep.same("Vr MAC (D5 auth_key from MPKr, over Initiator Data)", mac(vr["alg"], key, data), vr["mac"])
+        rep.same("TRANSFER_INIT Vr MAC (D5 auth_key from MPKr, over Initiator Data)", mac(vr["alg"], key, data), vr["mac"])
 
     def fork(self, k, prf, id_data, rkms):
         if k["type"] in (W.KEY_TGK, W.KEY_TGK_SALT):   # §5.1.1: TGKs forked, TEKs / GTGKs not

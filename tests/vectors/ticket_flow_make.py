@@ -351,7 +351,7 @@ def build(sc, warn=lambda s: print("ticket_flow_make: " + s, file=sys.stderr)):
         cs_out.append(e)
 
     keys = {"initiator": {"mpki": mpki.hex(), "crypto_sessions": cs_out},
-            "responder": {"mpki": mpki.hex(), "crypto_sessions": cs_out}}
+            "responder": {"mpki": mpki.hex(), "crypto_sessions": [dict(c) for c in cs_out]}}
     if forking:
         keys["initiator"]["mpkr"] = mpkr.hex()
         keys["initiator"]["mpkr_forked"] = mpkr_f.hex()
