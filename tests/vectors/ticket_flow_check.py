@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Independent verifier of whole MIKEY-TICKET (RFC 6043) flows.
 
-Usage: ticket_flow_check.py SCENARIO.json RUN.json [--quiet]
+Usage: ticket_flow_check.py SCENARIO.json RUN.json [--quiet] [--iv-t=initial]
+
+--quiet          print only FAIL lines and the result
+--iv-t=initial   decrypt response KEMACs (AES-CM) with the T of the exchange's
+                 initial message instead of the response's own T (see
+                 README_ticket_flow.md, reading R1)
 
 RUN.json is what `mikeyctl run SCENARIO.json` prints (or what
 ticket_flow_make.py writes). Using only the long-term keys and identities of
@@ -213,8 +218,11 @@ def decrypt_kemac(kemac, keys, csb, t64):
 # ----------------------------------------------------------------- the flow
 
 class Flow:
-    def __init__(self, scenario, run, rep):
+    def __init__(self, scenario, run, rep, iv_t_initial=False):
         self.sc, self.run, self.rep = scenario, run, rep
+        # KEMAC AES-CM IV of a response: T of that response (the lead's reading, default) or of the
+        # initial message of the exchange (RFC 3830 §4.2.3 "T is the 64-bit timestamp sent by the Initiator")
+        self.iv_t_initial = iv_t_initial
         self.mode = int(scenario["mode"])
         self.prf = PRF_IDS[scenario["prf"]]
         self.encr = ENCR_IDS[scenario["encr"]]
@@ -403,7 +411,7 @@ class Flow:
                 else:
                     rep.same("REQUEST_RESP KEMAC Encr alg", self.encr, kem["encr_alg"])
                     rep.same("REQUEST_RESP KEMAC MAC alg", 0, kem["mac_alg"])
-                    kd = open_kemac("REQUEST_RESP KEMAC", kem, k, h["csb_id"], self.t_of(rqr))
+                    kd = open_kemac("REQUEST_RESP KEMAC", kem, k, h["csb_id"], self.t_of(rqi if self.iv_t_initial else rqr))
                     want = [mpki] + ([mpkr] if forking else [])
                     self.compare_kemac("REQUEST_RESP KEMAC", kd, want, session)
 
@@ -473,7 +481,8 @@ class Flow:
                 else:
                     rep.same("RESOLVE_RESP KEMAC Encr alg", self.encr, kem["encr_alg"])
                     rep.same("RESOLVE_RESP KEMAC MAC alg", 0, kem["mac_alg"])
-                    resolved_keys = open_kemac("RESOLVE_RESP KEMAC", kem, k, h["csb_id"], self.t_of(rsr))
+                    resolved_keys = open_kemac("RESOLVE_RESP KEMAC", kem, k, h["csb_id"],
+                                               self.t_of(rsi if self.iv_t_initial else rsr))
 
         # ---------------- Ticket Transfer: TRANSFER_RESP
         trp = m.get("TRANSFER_RESP")
@@ -530,7 +539,7 @@ class Flow:
             kem = W.find_one(trp["payloads"], W.P_KEMAC)
             if kem is not None:
                 rep.same("TRANSFER_RESP KEMAC MAC alg", 0, kem["mac_alg"])
-                tr_keys = open_kemac("TRANSFER_RESP KEMAC", kem, k, h["csb_id"], self.t_of(trp))
+                tr_keys = open_kemac("TRANSFER_RESP KEMAC", kem, k, h["csb_id"], self.t_of(ti if self.iv_t_initial else trp))
                 rep.ok("TRANSFER_RESP KEMAC decrypted",
                        ", ".join(W.KEY_TYPE_NAMES[x["type"]] + " " + hx(x["key"]) for x in tr_keys))
 
@@ -551,6 +560,8 @@ class Flow:
         if flags["G"] and not rr_t:
             rep.fail("TRANSFER_RESP RANDRr for D4", "G = 1 but no RANDRr received")
         cs_list = self.crypto_sessions(ti, i_keys, ri_d4, rr_d4)
+
+        self.soft_rules(flags, tkt, session, mpkr, rkms)
 
         # ---------------- compare with RUN.json["keys"]
         expected = {}
@@ -584,6 +595,32 @@ class Flow:
             self.rep.warn("Ticket Policy D flag", f"1 in mode {self.mode} (the Initiator generated the ticket)")
         if self.mode in (2, 4) and f["E"]:
             self.rep.warn("Ticket Policy E flag", f"1 (Resolve MANDATORY) in mode {self.mode}, which has no Resolve")
+
+    def soft_rules(self, flags, tkt, session, mpkr, rkms):
+        """RFC MUSTs that are not key or MAC checks: reported as WARN (they do not change the exit code)."""
+        warn, m = self.rep.warn, self.msgs
+        want_v = {"REQUEST_INIT_PSK": 1, "RESOLVE_INIT_PSK": 1, "REQUEST_RESP": 0, "RESOLVE_RESP": 0,
+                  "TRANSFER_RESP": 0, "TRANSFER_INIT": flags["F"]}   # §4.2.1.1, §4.2.3.1, §4.2.x, §4.2.2.1
+        for name, v in want_v.items():
+            if name in m and m[name]["hdr"]["v"] != v:
+                warn(f"{name} HDR V flag", f"{m[name]['hdr']['v']}, RFC 6043 §4.2 asks for {v}")
+
+        def rlen(name, role):
+            p = W.find_one(m[name]["payloads"], W.P_RANDR, role) if name in m else None
+            return len(p["rand"]) if p else 0
+        longest = max([len(tkt["mpk"])] + [len(k["key"]) for k in session])
+        checks = [("Ticket Request", "REQUEST_INIT_PSK", rlen("REQUEST_INIT_PSK", W.RAND_I), len(self.psk_i)),
+                  ("Ticket Resolve", "RESOLVE_INIT_PSK", rlen("RESOLVE_INIT_PSK", W.RAND_R), len(self.psk_r)),
+                  ("Ticket Transfer", "TRANSFER_INIT",
+                   rlen("TRANSFER_INIT", W.RAND_I) + rlen("TRANSFER_RESP", W.RAND_R), longest)]
+        for exch, name, have, need in checks:
+            if name in m and have < need:
+                warn(f"{exch} RAND lengths", f"{have} bytes of RANDRi + RANDRr < longest key {need} (§12.1, line 2643)")
+        if rkms is not None and len(rkms) < max([len(mpkr)] + [len(k["key"]) for k in session
+                                                               if k["type"] in (W.KEY_TGK, W.KEY_TGK_SALT)]):
+            warn("RANDRkms length", f"{len(rkms)} bytes < longest MPKr / TGK (§12.1, line 2645)")
+        if len(tkt["rand"]) < max(len(self.tpk), len(tkt["mpk"])):
+            warn("ticket RAND length", f"{len(tkt['rand'])} bytes < longest of TPK, MPK (§12.1, line 2646)")
 
     def check_initiator_data(self, ti, tk, v_ti, mpkr, tprf):
         rep = self.rep
@@ -714,6 +751,7 @@ class Flow:
 def main(argv):
     args = [a for a in argv[1:] if not a.startswith("--")]
     quiet = "--quiet" in argv
+    iv_t_initial = "--iv-t=initial" in argv
     if len(args) != 2:
         print(__doc__, file=sys.stderr)
         return 2
@@ -721,7 +759,7 @@ def main(argv):
     run = json.loads(pathlib.Path(args[1]).read_text())
     rep = Report(quiet)
     try:
-        Flow(scenario, run, rep).verify()
+        Flow(scenario, run, rep, iv_t_initial).verify()
     except (Fail, W.ParseError, ValueError, KeyError) as e:
         rep.fail("abort", f"{type(e).__name__}: {e}")
     if rep.failures:

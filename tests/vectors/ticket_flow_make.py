@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent encoder of whole MIKEY-TICKET (RFC 6043) flows.
 
-Usage: ticket_flow_make.py SCENARIO.json [-o RUN.json]
+Usage: ticket_flow_make.py SCENARIO.json [-o RUN.json] [--iv-t=initial]
 
 Builds every message of the scenario's mode (PSK variants) with deterministic
 "random" values (from the scenario's seed), protects them as RFC 6043 and the
@@ -195,7 +195,9 @@ def ntp_now(now):
     return int(t.timestamp()) + NTP_UNIX
 
 
-def build(sc, warn=lambda s: print("ticket_flow_make: " + s, file=sys.stderr)):
+def build(sc, warn=lambda s: print("ticket_flow_make: " + s, file=sys.stderr), iv_t_initial=False):
+    """iv_t_initial: response KEMACs use the T of the exchange's initial message in the AES-CM IV
+    (RFC 3830 §4.2.3 read literally) instead of the response's own T (the lead's reading)."""
     rng = Rng(sc.get("seed", 0))
     mode = int(sc["mode"])
     forking = bool(sc.get("forking"))
@@ -256,7 +258,7 @@ def build(sc, warn=lambda s: print("ticket_flow_make: " + s, file=sys.stderr)):
         k = d12(prf, psk_i, csb, 0x02, ri, b"", encr, mac_alg)
         t_resp = ntp64(1)
         kem_plain = key_data([dict(mpk, key=mpki)] + ([dict(mpk, key=mpkr)] if forking else []) + session)
-        kem = encrypt(encr, k, csb, int.from_bytes(t_resp, "big"), kem_plain)
+        kem = encrypt(encr, k, csb, int.from_bytes(ntp64(0) if iv_t_initial else t_resp, "big"), kem_plain)
         body = message(13, 0, prf, csb, 1, [], [p_t(0, t_resp), p_idr(3, id_kms), (TICKET, ticket_core + u16(0)),
                                                  p_kemac(encr, kem), (V, u8(mac_alg))])
         emit("REQUEST_RESP", "kms", "initiator", body + mac(mac_alg, k["auth"], body + req_init))
@@ -313,7 +315,7 @@ def build(sc, warn=lambda s: print("ticket_flow_make: " + s, file=sys.stderr)):
         k = d12(prf, psk_r, csb, 0x02, b"", rr, encr, mac_alg)
         t_resp = ntp64(4)
         kem_plain = key_data([dict(mpk, key=mpki)] + ([dict(mpk, key=mpkr_f)] if forking else []) + fsession)
-        kem = encrypt(encr, k, csb, int.from_bytes(t_resp, "big"), kem_plain)
+        kem = encrypt(encr, k, csb, int.from_bytes(ntp64(3) if iv_t_initial else t_resp, "big"), kem_plain)
         pl = [p_t(0, t_resp), p_idr(3, id_kms), p_kemac(encr, kem)]
         if forking:
             pl += [p_idr(2, id_fork), p_randr(3, rkms)]
@@ -368,10 +370,12 @@ def main(argv):
         i = args.index("-o")
         out = args[i + 1]
         del args[i:i + 2]
+    iv_t_initial = "--iv-t=initial" in args
+    args = [a for a in args if a != "--iv-t=initial"]
     if len(args) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    run = build(json.loads(pathlib.Path(args[0]).read_text()))
+    run = build(json.loads(pathlib.Path(args[0]).read_text()), iv_t_initial=iv_t_initial)
     text = json.dumps(run, indent=2) + "\n"
     if out:
         pathlib.Path(out).write_text(text)

@@ -11,7 +11,9 @@ For every scenario:
      of every message for the first scenario (or all with --full), every 5th
      byte plus the last 40 (the V payload) for the others;
   3. each message dropped -> fail naming that message;
-  4. each key of RUN.json["keys"] with one byte flipped -> fail naming that key.
+  4. each key of RUN.json["keys"] with one byte flipped -> fail naming that key;
+  5. (AES-CM, modes 1-3) a flow built with --iv-t=initial verifies with that
+     option and fails, at a response KEMAC, without it.
 Exit 0 when all hold, 1 otherwise, 77 when `cryptography` is missing.
 """
 import contextlib
@@ -27,11 +29,11 @@ import ticket_flow_check as chk  # noqa: E402  (exits 77 when `cryptography` is 
 import ticket_flow_make as mk  # noqa: E402
 
 
-def verify(sc, run):
+def verify(sc, run, iv_t_initial=False):
     rep = chk.Report(quiet=True)
     with contextlib.redirect_stdout(io.StringIO()):
         try:
-            chk.Flow(sc, run, rep).verify()
+            chk.Flow(sc, run, rep, iv_t_initial).verify()
         except (chk.Fail, chk.W.ParseError, ValueError, KeyError) as e:
             rep.fail("abort", f"{type(e).__name__}: {e}")
     return rep.failures
@@ -97,6 +99,12 @@ def main(argv):
                 if not f or not f[0].startswith(f"keys.{party}."):
                     print(f"FAIL {path.name}: flipped key {where} not reported first: {f[:1]}")
                     bad += 1
+        if sc["encr"].startswith("AES-CM") and sc["mode"] in (1, 2, 3):
+            alt = mk.build(sc, warn=lambda s: None, iv_t_initial=True)
+            f_alt, f_mix = verify(sc, alt, True), verify(sc, alt)
+            if f_alt or not f_mix or "KEMAC" not in f_mix[0]:
+                print(f"FAIL {path.name}: --iv-t=initial round trip: {f_alt[:1]} / mixed readings: {f_mix[:1]}")
+                bad += 1
         print(f"ok   {path.name}: accepted; tampers detected ({stats['mac']} first named a MAC, "
               f"{stats['other']} a parse/field check); drops and {nkeys} key flips detected")
     print("RESULT:", "OK" if not bad else f"FAIL ({bad})")
