@@ -175,10 +175,10 @@ def policy_flags(sc, kind, warn):
         f["L"] = 1                      # not D implies L
     if mode in (2, 4):
         f["E"] = 0                      # the Responder resolves the ticket itself
-        if forking:
-            warn(f"mode {mode} with forking: 'I implies E' (RFC 6043 §6.10) cannot hold; E = 0 kept")
-    elif forking:
-        f["E"] = 1                      # I implies E
+    if forking:
+        f["E"] = 1                      # I implies E (RFC 6043 §6.10), a parse-time rule in the C++ library
+        if mode in (2, 4):
+            warn(f"mode {mode} with forking: E = 1 ('I implies E') although mode {mode} has no Ticket Resolve")
     if forking and kind == "TGK":
         f["F"] = 1
     if f["G"] or f["M"]:
