@@ -141,11 +141,19 @@ template <crypto::crypto_backend B>
         case key_data_type::gtgk:
         case key_data_type::gtgk_salt:
             if (auto r = out.tek.resize(key.size()); !r) return r;
-            if (auto r = out.salt.resize(14); !r) return r;
             if (auto r = crypto::derive_session_key(b, prf, key, crypto::tgk_key::tek, cs, rands, out.tek.mutable_view());
                 !r) {
                 return r;
             }
+            // RFC 6043 §5.1.3: "If a salting key is present in the key data sub-payload, a security
+            // protocol in need of a salting key SHALL use this salting key and a new salting key
+            // SHALL NOT be derived."
+            if (!salt.empty()) {
+                if (auto r = out.salt.resize(salt.size()); !r) return r;
+                std::copy(salt.begin(), salt.end(), out.salt.mutable_view().begin());
+                return {};
+            }
+            if (auto r = out.salt.resize(14); !r) return r;
             return crypto::derive_session_key(b, prf, key, crypto::tgk_key::salt, cs, rands, out.salt.mutable_view());
         default: return errc::missing_key;
     }

@@ -56,7 +56,9 @@ inline constexpr std::size_t max_crypto_sessions = 16;
 /// The keys of one crypto session as a party holds them after the exchange.
 ///   key:  the TEK, or the TGK / GTGK (with forking: TGK', RFC 6043 §5.1.1);
 ///   tek:  the TEK: the key itself, or derived from key with D4 (§5.1.3);
-///   salt: the salt: the Key data's, or D4's salt key (RFC 3830 §4.1.3).
+///   salt: the Key data's salt when it carries one (+SALT kinds; RFC 6043
+///         §5.1.3: "a new salting key SHALL NOT be derived"), else D4's
+///         salt key (14 bytes).
 struct session_key {
     cs_id cs{};
     key_data_type kind = key_data_type::tgk;
