@@ -10,6 +10,8 @@
 //   ticket_ready --start_transfer--> awaiting_transfer_resp --TRANSFER_RESP--> established
 //                                  (F = 0: established at once)
 //   established --start_transfer--> ... (ticket reuse, only with J = 1, §5.3)
+//   established --start_update--> awaiting_update_resp --TRANSFER_RESP--> established
+//                               (CSB update, §5.2; without a response: established at once)
 //
 // A refused input changes no state.
 #pragma once
@@ -58,7 +60,14 @@ struct initiator_config {
 template <crypto::crypto_backend B, initiator_policy P>
 class initiator {
 public:
-    enum class state : std::uint8_t { idle, awaiting_request_resp, ticket_ready, awaiting_transfer_resp, established };
+    enum class state : std::uint8_t {
+        idle,
+        awaiting_request_resp,
+        ticket_ready,
+        awaiting_transfer_resp,
+        established,
+        awaiting_update_resp,
+    };
 
     /// Copies the config. Errors are reported by the first call (invalid_argument
     /// for no crypto session or more than max_crypto_sessions).
@@ -81,6 +90,7 @@ public:
     void abandon() noexcept {
         if (m_state == state::awaiting_request_resp) m_state = state::idle;
         if (m_state == state::awaiting_transfer_resp) m_state = m_key_count != 0 ? state::established : state::ticket_ready;
+        if (m_state == state::awaiting_update_resp) m_state = state::established;
     }
     /// The granted Ticket Policy (valid from ticket_ready on).
     [[nodiscard]] const ticket_policy& granted() const noexcept { return m_granted; }
@@ -135,6 +145,33 @@ public:
         return *r;
     }
 
+    /// CSB update started by the Initiator (RFC 6043 §5.2): rekeying and
+    /// adding crypto sessions. `sessions` is the bundle after the update
+    /// (same CSB ID; a CS ID not in it before is added). With `rekey` a fresh
+    /// session key of the same kind and length is drawn for every crypto
+    /// session and sent in a KEMAC (allowed only with the L flag; "If a new
+    /// TGK is exchanged, it SHALL NOT be forked"); without it, existing
+    /// crypto sessions keep their keys and added ones derive theirs from the
+    /// key of the session listed first (TGK / GTGK only: a TEK is never
+    /// shared by two crypto sessions). The message is protected with the
+    /// keys of the last message of the initial exchange and carries no RAND
+    /// and no TICKET ("New RANDs or TICKETs MUST NOT be included"); its V
+    /// flag asks for a TRANSFER_RESP when `want_response`. The new keys take
+    /// effect when the response verifies, or at once without one.
+    /// Errors: unexpected_in_state (not established), invalid_argument (no
+    /// session, too many, a TEK bundle grown without rekey),
+    /// policy_not_acceptable (rekey with L = 0), buffer_too_small,
+    /// crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
+                                       std::span<const crypto_session_spec> sessions, bool rekey,
+                                       bool want_response) noexcept {
+        if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
+        auto r = build_update(now, rng, out, sessions, rekey, want_response);
+        if (!r) return outcome::refused(r.error_info());
+        return *r;
+    }
+
     /// Handles REQUEST_RESP or TRANSFER_RESP (or an Error, reported as
     /// error_received and never answered).
     /// Errors (besides parse / schema errors): message_not_for_role,
@@ -155,8 +192,9 @@ public:
                                                             : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::transfer_resp:
-                r = m_state == state::awaiting_transfer_resp ? on_transfer_resp(in, now)
-                                                             : result<outcome>(failure{errc::unexpected_in_state, 1});
+                r = m_state == state::awaiting_transfer_resp  ? on_transfer_resp(in, now)
+                    : m_state == state::awaiting_update_resp ? on_update_resp(in, now)
+                                                              : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::error: return outcome::refused(failure{errc::error_received, 1});
             default: r = failure{errc::message_not_for_role, 1}; break;
@@ -417,7 +455,7 @@ private:
             for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(m_sessions[i].ssrc >> (24 - 8 * j));
             blocks[i] = generic_id_block{m_sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], k.spi};
         }
-        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
+        auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
                                            randri->view(), {});
         if (!k1) return k1.error_info();
         secret_buffer<32> vr_key;
@@ -452,6 +490,9 @@ private:
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
         if (auto ok = derive_keys({}, {}); !ok) return ok.error_info();
+        // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
+        m_last_keys = std::move(*k1);
+        m_randrr = {};
         m_peer = m_responder;
         m_state = state::established;
         return o.with(event::keys_established);
@@ -490,8 +531,8 @@ private:
         const algorithm_suite s{hdr.prf(), m_cfg.suite.encr, m->v()->kind()};
         if (s.mac != m_cfg.suite.mac) return errc::mac_not_allowed;
         // RFC 6043 §4.2.2.3: V with a key "derived from MPKi or MPKr'"; D2 with RANDRi and RANDRr (G).
-        const auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
-                                           m_randri_transfer.view(), randrr);
+        auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
+                                     m_randri_transfer.view(), randrr);
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
         if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
@@ -508,6 +549,8 @@ private:
         }
         // Commit.
         m_mpkr_forked = std::move(mpkr_forked);
+        m_last_keys = std::move(*k2);
+        m_randrr.assign(randrr);
         m_peer.assign(answering.begin(), answering.end());
         m_state = state::established;
         outcome o{};
@@ -515,6 +558,112 @@ private:
         // RFC 6043 §4.2.3 / seed 004: with forking only the Responder the KMS forked for can know MPKr'.
         if (f.i) o.with(event::peer_authenticated);
         return o;
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> build_update(ntp_time now, R& rng, mutable_bytes out,
+                                               std::span<const crypto_session_spec> sessions, bool rekey,
+                                               bool want_response) noexcept {
+        if (sessions.empty() || sessions.size() > max_crypto_sessions || m_key_count == 0) return errc::invalid_argument;
+        // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
+        if (rekey && !m_granted.flags.l) return errc::policy_not_acceptable;
+        const crypto::d4_rands rands{rand_value(m_randri_transfer.view()), rand_value(m_randrr.view()), m_granted.flags.h,
+                                     m_granted.flags.g};
+        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<secret_buffer<32>, max_crypto_sessions> fresh{}, salts{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
+        std::array<key_data_builder, max_crypto_sessions> kb{};
+        for (std::size_t i = 0; i < sessions.size(); ++i) {
+            const session_key* old = nullptr;
+            for (std::size_t j = 0; j < m_key_count; ++j) {
+                if (m_keys[j].cs.get() == sessions[i].cs_id) old = &m_keys[j];
+            }
+            const session_key& base = old ? *old : m_keys[0];
+            const bool tek = base.kind == key_data_type::tek || base.kind == key_data_type::tek_salt;
+            if (!old && tek && !rekey) return errc::invalid_argument;
+            bytes_view key = base.key.view(), salt = has_salt(base.kind) ? base.salt.view() : bytes_view{};
+            bytes_view spi = base.spi_view();
+            if (rekey) {
+                (void)fresh[i].resize(base.key.size());
+                (void)salts[i].resize(has_salt(base.kind) ? 14 : 0);
+                if (auto ok = rng.fill(fresh[i].mutable_view()); !ok) return ok.error_info();
+                if (auto ok = rng.fill(salts[i].mutable_view()); !ok) return ok.error_info();
+                if (auto ok = rng.fill(spis[i]); !ok) return ok.error_info();
+                key = fresh[i].view();
+                salt = salts[i].view();
+                spi = spis[i];
+                kb[i] = key_data_builder{base.kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}};
+            }
+            if (auto ok = detail::make_session_key(*m_b, m_cfg.suite.prf, cs_id(sessions[i].cs_id), base.kind, key, salt,
+                                                   spi, rands, keys[i]);
+                !ok) {
+                return ok.error_info();
+            }
+        }
+        std::array<generic_id_block, max_crypto_sessions> blocks{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        for (std::size_t i = 0; i < sessions.size(); ++i) {
+            for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(sessions[i].ssrc >> (24 - 8 * j));
+            blocks[i] = generic_id_block{sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], keys[i].spi_view()};
+        }
+        const auto init = hdr_view::parse(m_transfer);
+        const detail::timestamp t(now);
+        ticket::sealed_message_builder sb(out);
+        // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET.
+        sb.header(hdr_builder{data_type::transfer_init, want_response, init->prf(), init->csb(),
+                              std::span<const generic_id_block>(blocks.data(), sessions.size()), 1})
+            .add(t.builder())
+            .add(idr_builder{id_role::idri, id_type::uri, me().get()})
+            .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(m_peer)});
+        if (rekey) {
+            // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), keys of the last message.
+            sb.add_kemac(*m_b, m_cfg.suite.encr, m_last_keys.cipher(init->csb(), t.iv()),
+                         std::span<const key_data_builder>(kb.data(), sessions.size()));
+        }
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
+        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, m_last_keys.auth_key.view(), {me().get(), ticket::as_bytes(m_peer)});
+        if (!sealed) return sealed.error_info();
+        // Commit: the new keys wait for the response, or apply at once.
+        for (std::size_t i = 0; i < sessions.size(); ++i) m_pending[i] = std::move(keys[i]);
+        m_pending_count = sessions.size();
+        m_update.assign(sealed->begin(), sealed->end());
+        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
+        if (want_response) {
+            m_state = state::awaiting_update_resp;
+            return o;
+        }
+        apply_pending();
+        return o.with(event::keys_established);
+    }
+
+    [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
+        const auto m = ticket::transfer_resp_update_view::parse(in);
+        if (!m) return m.error_info();
+        const auto init = hdr_view::parse(m_update);
+        const auto hdr = m->header();
+        if (hdr.version() != init->version() || hdr.prf() != init->prf() || hdr.csb() != init->csb()) {
+            return failure{errc::header_mismatch, 3};
+        }
+        // RFC 6043 §5.2: a KEMAC from the Responder only with M (taking it is not implemented: refused).
+        if (m->kemac()) return errc::unexpected_payload;
+        if (m->v()->kind() != m_cfg.suite.mac) return errc::mac_not_allowed;
+        // RFC 6043 §5.2: "Both messages SHALL be protected with the same keys"; §5.5: || TRANSFER_INIT.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_cfg.suite.mac, m_last_keys.auth_key.view(),
+                                                 ticket::v_inputs{.initial_message = m_update});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        apply_pending();
+        m_state = state::established;
+        return outcome{}.with(event::keys_established);
+    }
+
+    void apply_pending() noexcept {
+        for (std::size_t i = 0; i < m_pending_count; ++i) m_keys[i] = std::move(m_pending[i]);
+        m_key_count = m_pending_count;
+        m_pending_count = 0;
+        m_update.clear();
     }
 
     /// The session keys of every crypto session: TGK' with forking (D3, RFC
@@ -571,6 +720,11 @@ private:
     std::size_t m_key_count = 0;
     std::size_t m_transfers = 0;
     std::string m_peer;
+    crypto::protection_keys m_last_keys{};  ///< of the last message of the initial exchange (§5.2)
+    detail::random_bytes m_randrr{};
+    std::vector<std::uint8_t> m_update;
+    std::array<session_key, max_crypto_sessions> m_pending{};
+    std::size_t m_pending_count = 0;
 };
 
 }  // namespace mikey::roles

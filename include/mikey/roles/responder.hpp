@@ -9,6 +9,7 @@
 //   idle --TRANSFER_INIT--> awaiting_resolve_resp --RESOLVE_RESP--> established
 //   idle --TRANSFER_INIT (resolves itself)--> established
 //   established --TRANSFER_INIT--> ... (ticket reuse, J = 1, §5.3)
+//   established --TRANSFER_INIT without TICKET--> established (CSB update, §5.2)
 //   awaiting_resolve_resp --abandon()--> idle (the caller's timeout)
 //
 // A refused input changes no state, with one exception the protocol forces:
@@ -87,8 +88,13 @@ public:
         result<outcome> r = errc::message_not_for_role;
         switch (h->type()) {
             case data_type::transfer_init:
-                r = m_state != state::awaiting_resolve_resp ? on_transfer_init(in, now, rng, out)
-                                                            : result<outcome>(failure{errc::unexpected_in_state, 1});
+                if (m_state == state::awaiting_resolve_resp) {
+                    r = failure{errc::unexpected_in_state, 1};
+                } else if (m_state == state::established && !carries_ticket(in)) {
+                    r = on_update(in, now, out);  // RFC 6043 §5.2: a CSB update carries no TICKET
+                } else {
+                    r = on_transfer_init(in, now, rng, out);
+                }
                 break;
             case data_type::resolve_resp:
                 r = m_state == state::awaiting_resolve_resp ? on_resolve_resp(in, now, rng, out)
@@ -186,6 +192,109 @@ private:
         m_randrr_resolve = *randrr;
         m_state = state::awaiting_resolve_resp;
         return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
+    }
+
+    /// A TRANSFER_INIT without TICKET is a CSB update (RFC 6043 §5.2).
+    static bool carries_ticket(bytes_view in) noexcept {
+        const auto m = message_view::parse(in);
+        return !m || m->count(payload_type::ticket) != 0;
+    }
+
+    /// CSB update started by the Initiator (RFC 6043 §5.2): same CSB ID, the
+    /// keys of the last message of the initial exchange, new keys in a KEMAC
+    /// (only with L) or crypto sessions added on the existing keys.
+    [[nodiscard]] result<outcome> on_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
+        const auto m = ticket::transfer_init_update_view::parse(in);
+        if (!m) return m.error_info();
+        const auto hdr = m->header();
+        // RFC 6043 §5.2: "The new message exchange MUST use the same CSB ID as the initial exchange".
+        if (hdr.csb() != m_bundle.csb || hdr.prf() != m_bundle.suite.prf) return failure{errc::header_mismatch, 4};
+        // RFC 6043 §5.2: "New RANDs or TICKETs MUST NOT be included."
+        if (m->message().count(payload_type::randr) != 0) return errc::unexpected_payload;
+        if (m->v()->kind() != m_bundle.suite.mac) return errc::mac_not_allowed;
+        const bytes_view id_i = m->idri() ? m->idri()->data() : ticket::as_bytes(m_bundle.id_i);
+        const bytes_view id_r = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_bundle.id_r);
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_bundle.suite.mac, m_last_keys.auth_key.view(),
+                                                 ticket::v_inputs{.identity_i = identity(id_i), .identity_r = identity(id_r)});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
+        if (m->kemac() && !m_ticket_policy.flags.l) return errc::unexpected_payload;
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::optional<key_data_list> fresh_keys;
+        if (m->kemac()) {
+            if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+            auto list = crypto::open_kemac(*m_b, *m->kemac(), m_last_keys.cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+            if (!list) return list.error_info();
+            fresh_keys.emplace(*list);
+        }
+        const auto& f = m_ticket_policy.flags;
+        const crypto::d4_rands rands{rand_value(m_randri.view()), rand_value(m_randrr.view()), f.h, f.g};
+        std::array<session_key, max_crypto_sessions> keys{};
+        std::size_t count = 0;
+        result<void> ok{};
+        if (hdr.map_type() != cs_id_map_type::generic_id) ok = errc::bad_crypto_sessions;
+        if (ok) {
+            for (const auto& b : generic_id_map(hdr.map_info())) {
+                if (count == keys.size()) {
+                    ok = errc::bad_crypto_sessions;
+                    break;
+                }
+                ok = update_key(b, fresh_keys, rands, keys[count]);
+                if (!ok) break;
+                ++count;
+            }
+        }
+        m_b->wipe(plain);
+        if (!ok) return ok.error_info();
+        outcome o{};
+        if (hdr.v_flag()) {
+            // RFC 6043 §5.2: TRANSFER_RESP (update by I) = HDR, T, [IDRr], {SP}, [KEMAC], V.
+            const detail::timestamp t(now);
+            ticket::sealed_message_builder sb(out);
+            sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
+                                  raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
+                                  hdr.version()})
+                .add(t.builder())
+                .add(idr_builder{id_role::idrr, id_type::uri, id_r});
+            const auto sealed = sb.seal(*m_b, m_bundle.suite.mac, m_last_keys.auth_key.view(), {in});
+            if (!sealed) return sealed.error_info();
+            o.send = *sealed;
+            o.send_type = data_type::transfer_resp;
+        }
+        for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
+        m_key_count = count;
+        return o.with(event::keys_established);
+    }
+
+    /// The key of one crypto session after an update: a new key from the
+    /// KEMAC (by SPI, else in order), or the key the session (or, for an
+    /// added one, the first session) had. Errors: missing_key (a TEK would
+    /// be shared by two sessions, or no key names the SPI).
+    [[nodiscard]] result<void> update_key(const generic_id_block& b, const std::optional<key_data_list>& fresh_keys,
+                                          const crypto::d4_rands& rands, session_key& out) noexcept {
+        const prf_func prf = m_bundle.suite.prf;
+        if (fresh_keys) {
+            std::optional<key_data_view> pick;
+            for (const auto& k : *fresh_keys) {
+                if (!pick || (!b.spi.empty() && equal_bytes(k.validity().spi, b.spi))) pick = k;
+            }
+            if (!pick || !detail::is_session_key(pick->kind())) return errc::missing_key;
+            return detail::make_session_key(*m_b, prf, cs_id(b.cs_id), pick->kind(), pick->key(), pick->salt(),
+                                            pick->validity().spi, rands, out);
+        }
+        const session_key* old = nullptr;
+        for (std::size_t j = 0; j < m_key_count; ++j) {
+            if (m_keys[j].cs.get() == b.cs_id) old = &m_keys[j];
+        }
+        const session_key& base = old ? *old : m_keys[0];
+        if (!old && (base.kind == key_data_type::tek || base.kind == key_data_type::tek_salt)) return errc::missing_key;
+        return detail::make_session_key(*m_b, prf, cs_id(b.cs_id), base.kind, base.key.view(),
+                                        has_salt(base.kind) ? base.salt.view() : bytes_view{}, base.spi_view(), rands,
+                                        out);
     }
 
     /// One session key as the resolution gave it (TGK' when the KMS forked).
@@ -349,8 +458,8 @@ private:
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
         const algorithm_suite s{hdr.prf(), detail::encr_for(ti.v()->kind()), ti.v()->kind()};
-        const auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
-                                           ti.randri()->value(), {});
+        auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
+                                     ti.randri()->value(), {});
         if (!k1) return k1.error_info();
         // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
         const identity id_i(ti.idri() ? ti.idri()->data() : ticket::as_bytes(res.peer));
@@ -411,11 +520,12 @@ private:
         }
 
         outcome o{};
+        std::optional<crypto::protection_keys> last;
         if (f.f) {
             // RFC 6043 §4.2.2.3: TRANSFER_RESP, protected with MPKr' (forking) or MPKi, D2 with RANDRi and RANDRr (G).
             const bytes_view inkey = f.i ? res.mpkr_forked.view() : res.mpki.view();
-            const auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
-                                               ti.randri()->value(), randrr.view());
+            auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(), ti.randri()->value(),
+                                         randrr.view());
             if (!k2) return k2.error_info();
             const detail::timestamp t(now);
             std::optional<randr_builder> rr, rk;
@@ -435,8 +545,17 @@ private:
             if (!sealed) return sealed.error_info();
             o.send = *sealed;
             o.send_type = data_type::transfer_resp;
+            last.emplace(std::move(*k2));
+        } else {
+            last.emplace(std::move(*k1));
         }
         // Commit.
+        // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
+        m_last_keys = std::move(*last);
+        m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
+                          std::string(id_r.get().begin(), id_r.get().end())};
+        m_randri.assign(ti.randri()->value());
+        m_randrr = randrr;
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
         m_key_count = count;
         m_mpki = std::move(res.mpki);
@@ -465,6 +584,15 @@ private:
     std::string m_peer, m_answering;
     ticket_policy m_ticket_policy{};
     std::vector<std::vector<std::uint8_t>> m_seen_tickets;
+    /// What CSB updates need of the initial exchange (RFC 6043 §5.2).
+    struct bundle {
+        csb_id csb{};
+        algorithm_suite suite{};
+        std::string id_i, id_r;
+    };
+    bundle m_bundle{};
+    crypto::protection_keys m_last_keys{};
+    detail::random_bytes m_randri{}, m_randrr{};
 };
 
 }  // namespace mikey::roles
