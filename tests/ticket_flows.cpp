@@ -681,3 +681,31 @@ TEST_CASE("CSB update: refused without L, a TEK bundle cannot grow without rekey
     REQUIRE(base.ini->receive(resp, base_now, *base.rng, o1).ok());
     check_same_keys(base);
 }
+
+TEST_CASE("IDRapp: a ticket limited to applications resolves only for a responder running one of them") {
+    for (const char* app : {"app:conference", "app:other", ""}) {
+        CAPTURE(app);
+        const auto s = with(1, true);
+        parties p(s);
+        const std::string_view apps[] = {"app:conference"};
+        const std::string_view authorized[] = {"sip:bob@example.org"};
+        p.ini.emplace(*p.backend, *p.p_i,
+                      roles::initiator_config{.identity = "sip:alice@example.org",
+                                              .kms_identity = "kms.example.org",
+                                              .responder = "sip:bob@example.org",
+                                              .authorized_responders = authorized,
+                                              .applications = apps,
+                                              .desired = desired_policy(s),
+                                              .key_length = s.key_length,
+                                              .sessions = p.cs,
+                                              .suite = s.suite});
+        if (*app != '\0') p.p_kms->add_application("sip:bob@example.org", app);
+        const auto r = run(p, s);
+        if (std::string_view(app) == "app:conference") {
+            CHECK(r.established);
+        } else {
+            CHECK(r.error == errc::unauthorized_application);
+            CHECK(r.messages[r.failed_at].type == data_type::resolve_init_psk);
+        }
+    }
+}

@@ -48,6 +48,7 @@ struct initiator_config {
     std::string_view kms_identity;                ///< IDRkms (URI)
     std::string_view responder;                   ///< IDRr of TRANSFER_INIT: whom it calls
     std::span<const std::string_view> authorized_responders{};  ///< IDRr of the TP (default: `responder`)
+    std::span<const std::string_view> applications{};  ///< IDRapp of the TP (none: every application, §6.10)
     ticket_policy desired{};                      ///< desired Ticket Policy (K is sent as 0)
     key_data_type key_kind = key_data_type::tgk;  ///< TEK, TGK or GTGK (with or without +SALT)
     std::size_t key_length = 16;                  ///< bytes of each session key
@@ -75,11 +76,13 @@ public:
         : m_b(&backend), m_policy(&policy), m_cfg(cfg), m_id(cfg.identity), m_kms(cfg.kms_identity),
           m_responder(cfg.responder), m_tpk_id(cfg.ticket_key_id), m_sessions(cfg.sessions.begin(), cfg.sessions.end()) {
         for (const auto r : cfg.authorized_responders) m_authorized.emplace_back(r);
+        for (const auto a : cfg.applications) m_applications.emplace_back(a);
         if (m_authorized.empty()) m_authorized.emplace_back(cfg.responder);
         m_cfg.desired.flags.k = false;
         // Only the owned copies above are used after construction.
         m_cfg.identity = m_cfg.kms_identity = m_cfg.responder = m_cfg.ticket_key_id = {};
         m_cfg.authorized_responders = {};
+        m_cfg.applications = {};
         m_cfg.sessions = {};
     }
 
@@ -215,7 +218,7 @@ private:
     }
 
     /// The TP Data of the desired policy: [IDRkms], IDRi, TRs, TRe, KEMAC (the
-    /// keys asked for, NULL-encrypted, zero, RFC 6043 §6.10), (IDRr).
+    /// keys asked for, NULL-encrypted, zero, RFC 6043 §6.10), {IDRapp}, (IDRr).
     [[nodiscard]] result<bytes_view> desired_tp_data(ntp_time now, mutable_bytes buf, bool with_kemac) const noexcept {
         const detail::timestamp ts(now), te(now + m_cfg.validity);
         static constexpr std::array<std::uint8_t, 32> zeros{};
@@ -241,6 +244,7 @@ private:
             if (pw.failed()) return pw.error();
             c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
         }
+        for (const auto& a : m_applications) c.add(idr_builder{id_role::idrapp, id_type::uri, ticket::as_bytes(a)});
         for (const auto& r : m_authorized) c.add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(r)});
         if (w.failed()) return w.error();
         return w.written();
@@ -708,7 +712,7 @@ private:
     const P* m_policy;
     initiator_config m_cfg;
     std::string m_id, m_kms, m_responder, m_tpk_id;
-    std::vector<std::string> m_authorized;
+    std::vector<std::string> m_authorized, m_applications;
     std::vector<crypto_session_spec> m_sessions;
     state m_state = state::idle;
     std::vector<std::uint8_t> m_request, m_ticket, m_transfer;
