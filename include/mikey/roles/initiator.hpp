@@ -133,17 +133,21 @@ public:
         return outcome{}.with(event::ticket_granted);
     }
 
-    /// Builds TRANSFER_INIT (RFC 6043 §4.2.2) with the ticket held.
+    /// Builds TRANSFER_INIT (RFC 6043 §4.2.2) with the ticket held, and a
+    /// KEMAC of `supplied` session keys when given (L flag, §4.2.2.1).
     /// Errors: unexpected_in_state, ticket_reuse_forbidden (a second transfer
-    /// with J = 0, §5.3), buffer_too_small, crypto_backend_failure.
+    /// with J = 0, §5.3), policy_not_acceptable (supplied keys with L = 0),
+    /// invalid_argument / key_too_short (a supplied key), buffer_too_small,
+    /// crypto_backend_failure.
     template <random_generator R>
-    [[nodiscard]] outcome start_transfer(ntp_time now, R& rng, mutable_bytes out) noexcept {
+    [[nodiscard]] outcome start_transfer(ntp_time now, R& rng, mutable_bytes out,
+                                         std::span<const supplied_key> supplied = {}) noexcept {
         if (m_state != state::ticket_ready && m_state != state::established) {
             return outcome::refused({errc::unexpected_in_state, 0});
         }
         // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
         if (m_transfers > 0 && !m_granted.flags.j) return outcome::refused({errc::ticket_reuse_forbidden, 0});
-        auto r = build_transfer(now, rng, out);
+        auto r = build_transfer(now, rng, out, supplied);
         if (!r) return outcome::refused(r.error_info());
         return *r;
     }
@@ -344,6 +348,13 @@ private:
         // RFC 6043 §4.2.1.5: MPKi always; MPKr iff key forking; at least one session key.
         if (!mpki || (granted.flags.i && !mpkr) || n == 0) return errc::missing_key;
         if (auto ok = ticket::check_policy_rules(granted.flags, true, has_tgk); !ok) return ok;
+        std::vector<detail::owned_key> held;
+        for (std::size_t i = 0; i < n; ++i) {
+            auto h = detail::owned_key::of(sk[i]->kind(), sk[i]->key(), sk[i]->salt(), sk[i]->validity().spi);
+            // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
+            if (!h) return errc::key_without_spi;
+            held.push_back(std::move(*h));
+        }
         // Commit.
         (void)m_mpki.resize(mpki->key().size());
         std::copy(mpki->key().begin(), mpki->key().end(), m_mpki.mutable_view().begin());
@@ -353,18 +364,7 @@ private:
             (void)m_mpkr.resize(mpkr->key().size());
             std::copy(mpkr->key().begin(), mpkr->key().end(), m_mpkr.mutable_view().begin());
         }
-        m_ticket_keys.clear();
-        for (std::size_t i = 0; i < n; ++i) {
-            held_key h;
-            h.kind = sk[i]->kind();
-            (void)h.key.resize(sk[i]->key().size());
-            std::copy(sk[i]->key().begin(), sk[i]->key().end(), h.key.mutable_view().begin());
-            (void)h.salt.resize(sk[i]->salt().size());
-            std::copy(sk[i]->salt().begin(), sk[i]->salt().end(), h.salt.mutable_view().begin());
-            const bytes_view spi = sk[i]->validity().spi;
-            h.spi.assign(spi.begin(), spi.end());
-            m_ticket_keys.push_back(std::move(h));
-        }
+        m_ticket_keys = std::move(held);
         m_ticket.assign(ticket_bytes.begin(), ticket_bytes.end());
         m_granted = granted;
         m_state = state::ticket_ready;
@@ -441,7 +441,12 @@ private:
     }
 
     template <random_generator R>
-    [[nodiscard]] result<outcome> build_transfer(ntp_time now, R& rng, mutable_bytes out) noexcept {
+    [[nodiscard]] result<outcome> build_transfer(ntp_time now, R& rng, mutable_bytes out,
+                                                 std::span<const supplied_key> supplied) noexcept {
+        std::vector<detail::owned_key> own;
+        if (auto ok = detail::take_supplied(supplied, own); !ok) return ok.error_info();
+        // RFC 6043 §4.2.2.1: "If indicated by the Ticket Policy (L flag), a KEMAC payload SHALL NOT be included."
+        if (!own.empty() && !m_granted.flags.l) return errc::policy_not_acceptable;
         const auto csb = random_u32(rng);
         if (!csb) return csb.error_info();
         std::size_t longest = m_mpki.size();
@@ -451,16 +456,38 @@ private:
         const auto tv = ticket_view::parse(m_ticket);
         if (!tv) return tv.error_info();
         // GENERIC-ID map (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT be used"): one block per crypto
-        // session, SRTP, SSRC as Session Data, the SPI of the session's key.
+        // session, SRTP, SSRC as Session Data, the SPI of the session's key (a supplied one, or the
+        // ticket's); supplied keys for other CS IDs add crypto sessions.
         std::array<generic_id_block, max_crypto_sessions> blocks{};
         std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        std::size_t nb = 0;
+        const auto add_block = [&](std::uint8_t cs, std::uint32_t ssrc, bytes_view spi) {
+            if (nb == blocks.size()) return false;
+            for (std::size_t j = 0; j < 4; ++j) ssrcs[nb][j] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * j));
+            blocks[nb] = generic_id_block{cs, prot_type::srtp, false, {}, ssrcs[nb], spi};
+            ++nb;
+            return true;
+        };
+        const auto supplied_for = [&](std::uint8_t cs) -> const detail::owned_key* {
+            for (const auto& k : own) {
+                if (k.cs_id == cs) return &k;
+            }
+            return nullptr;
+        };
         for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-            const auto& k = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
-            for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(m_sessions[i].ssrc >> (24 - 8 * j));
-            blocks[i] = generic_id_block{m_sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], k.spi};
+            const auto* sk = supplied_for(m_sessions[i].cs_id);
+            const auto& tk = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
+            if (!add_block(m_sessions[i].cs_id, m_sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
+                return errc::invalid_argument;
+            }
+        }
+        for (const auto& k : own) {
+            bool listed = false;
+            for (const auto& sess : m_sessions) listed = listed || sess.cs_id == k.cs_id;
+            if (!listed && !add_block(k.cs_id, k.ssrc, k.view(false).spi)) return errc::invalid_argument;
         }
         auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
-                                           randri->view(), {});
+                                     randri->view(), {});
         if (!k1) return k1.error_info();
         secret_buffer<32> vr_key;
         if (m_granted.flags.i) {
@@ -471,30 +498,49 @@ private:
             }
         }
         const detail::timestamp t(now);
+        std::array<key_data_builder, max_crypto_sessions> kb{};
+        for (std::size_t i = 0; i < own.size() && i < kb.size(); ++i) {
+            const auto c = own[i].view(false);
+            kb[i] = key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}};
+        }
         ticket::sealed_message_builder sb(out);
         // RFC 6043 §4.2.2.1: "The value of the V flag SHALL agree with the F flag".
         sb.header(hdr_builder{data_type::transfer_init, m_granted.flags.f, m_cfg.suite.prf, csb_id(*csb),
-                              std::span<const generic_id_block>(blocks.data(), m_sessions.size()), 1})
+                              std::span<const generic_id_block>(blocks.data(), nb), 1})
             .add(t.builder())
             .add(randr_builder{rand_role::randri, randri->view()})
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
             .add_ticket(*tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
+        if (!own.empty()) {
+            // RFC 6043 §4.2.2.1: the KEMAC as in a CSB update, "but its encr_key is always derived from MPKi".
+            sb.add_kemac(*m_b, m_cfg.suite.encr, k1->cipher(csb_id(*csb), t.iv()),
+                         std::span<const key_data_builder>(kb.data(), own.size()));
+        }
         // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
         const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, k1->auth_key.view(), {me().get(), callee().get()}, vr_key.view());
         if (!sealed) return sealed.error_info();
-        // Commit.
-        m_transfer.assign(sealed->begin(), sealed->end());
-        m_randri_transfer = *randri;
-        ++m_transfers;
         outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
         if (m_granted.flags.f) {
+            // Commit; the keys come with the TRANSFER_RESP.
+            m_transfer.assign(sealed->begin(), sealed->end());
+            m_randri_transfer = *randri;
+            m_supplied = std::move(own);
+            ++m_transfers;
             m_state = state::awaiting_transfer_resp;
             return o;
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
-        if (auto ok = derive_keys({}, {}); !ok) return ok.error_info();
-        // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
+        const auto map = hdr_view::parse(*sealed);
+        std::array<session_key, max_crypto_sessions> keys{};
+        const auto count = derive_keys(*map, {}, own, randri->view(), {}, {}, {}, keys);
+        if (!count) return count.error_info();
+        // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
+        m_transfer.assign(sealed->begin(), sealed->end());
+        m_randri_transfer = *randri;
+        m_supplied = std::move(own);
+        ++m_transfers;
+        commit_keys(keys, *count);
         m_last_keys = std::move(*k1);
         m_randrr = {};
         m_peer = m_responder;
@@ -515,7 +561,7 @@ private:
         // RFC 6043 §4.2.2.3: RANDRr iff G.
         if (f.g && !m->randrr()) return errc::missing_payload;
         if (!f.g && m->randrr()) return errc::unexpected_payload;
-        // RFC 6043 §4.2.2.3 / §5.2: a KEMAC only if M.
+        // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (M flag), a KEMAC payload SHALL NOT be included."
         if (m->kemac() && !f.m) return errc::unexpected_payload;
         const bytes_view randrr = f.g ? m->randrr()->value() : bytes_view{};
         secret_buffer<64> mpkr_forked;
@@ -544,14 +590,37 @@ private:
             !ok) {
             return ok.error_info();
         }
-        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
-        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
-        if (auto ok = derive_keys(f.i ? m->idrr()->data() : bytes_view{}, f.i ? m->randrkms()->value() : bytes_view{},
-                                  randrr);
-            !ok) {
+        // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
+        // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<detail::candidate, max_crypto_sessions> resp_keys{};
+        std::size_t n_resp = 0;
+        if (m->kemac()) {
+            if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+            const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+            if (!list) return list.error_info();
+            const auto n = detail::kemac_candidates(*list, resp_keys);
+            if (!n) {
+                m_b->wipe(plain);
+                return n.error_info();
+            }
+            n_resp = *n;
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) {
+            m_b->wipe(plain);
             return ok.error_info();
         }
+        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
+        // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info": its map, when it sent one.
+        const hdr_view map = hdr.map_type() == cs_id_map_type::generic_id ? hdr : *init;
+        std::array<session_key, max_crypto_sessions> keys{};
+        const auto count = derive_keys(map, std::span<const detail::candidate>(resp_keys.data(), n_resp), m_supplied,
+                                       m_randri_transfer.view(), randrr, f.i ? m->idrr()->data() : bytes_view{},
+                                       f.i ? m->randrkms()->value() : bytes_view{}, keys);
+        m_b->wipe(plain);
+        if (!count) return count.error_info();
         // Commit.
+        commit_keys(keys, *count);
         m_mpkr_forked = std::move(mpkr_forked);
         m_last_keys = std::move(*k2);
         m_randrr.assign(randrr);
@@ -670,43 +739,60 @@ private:
         m_update.clear();
     }
 
-    /// The session keys of every crypto session: TGK' with forking (D3, RFC
-    /// 6043 §5.1.1), then TEK and salt by D4 (§5.1.3) with RANDRi (H) and
-    /// RANDRr (G). Writes m_keys only when every derivation succeeded.
-    [[nodiscard]] result<void> derive_keys(bytes_view idrr, bytes_view randrkms, bytes_view randrr = {}) noexcept {
-        std::array<session_key, max_crypto_sessions> keys{};
-        const crypto::d4_rands rands{rand_value(m_randri_transfer.view()), rand_value(randrr), m_granted.flags.h,
-                                     m_granted.flags.g};
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-            const auto& k = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
+    /// The session keys of every crypto session of a GENERIC-ID map: the key
+    /// its SPI names (a KEMAC key of the Responder's, one we supplied, or the
+    /// ticket's), a ticket TGK forked into TGK' with the I flag (D3, RFC 6043
+    /// §5.1.1), then TEK and salt by D4 (§5.1.3) with RANDRi (H) and RANDRr
+    /// (G). Writes `out`; returns the number of crypto sessions.
+    /// Errors: bad_crypto_sessions, missing_key, the derivations'.
+    [[nodiscard]] result<std::size_t> derive_keys(const hdr_view& map, std::span<const detail::candidate> resp_keys,
+                                                  const std::vector<detail::owned_key>& own, bytes_view randri,
+                                                  bytes_view randrr, bytes_view idrr, bytes_view randrkms,
+                                                  std::array<session_key, max_crypto_sessions>& out) noexcept {
+        if (map.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::size_t nk = 0;
+        for (const auto& c : resp_keys) kemac[nk++] = c;
+        for (const auto& k : own) {
+            if (nk < kemac.size()) kemac[nk++] = k.view(false);
+        }
+        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::size_t nt = 0;
+        for (const auto& k : m_ticket_keys) {
+            if (nt < tickets.size()) tickets[nt++] = k.view(true);
+        }
+        const crypto::d4_rands rands{rand_value(randri), rand_value(randrr), m_granted.flags.h, m_granted.flags.g};
+        std::size_t count = 0;
+        for (const auto& b : generic_id_map(map.map_info())) {
+            if (count == out.size()) return errc::bad_crypto_sessions;
+            const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
+                                        std::span<const detail::candidate>(tickets.data(), nt), b.spi, count);
+            if (!c) return errc::missing_key;
             secret_buffer<64> forked;
-            bytes_view key = k.key.view();
-            if (m_granted.flags.i && detail::is_tgk(k.kind)) {
+            bytes_view key = c->key;
+            if (c->from_ticket && m_granted.flags.i && detail::is_tgk(c->kind)) {
                 (void)forked.resize(key.size());
                 if (auto ok = crypto::derive_forked_tgk(*m_b, m_granted.prf, key, identity(idrr), rand_value(randrkms),
                                                         forked.mutable_view());
                     !ok) {
-                    return ok;
+                    return ok.error_info();
                 }
                 key = forked.view();
             }
-            if (auto ok = detail::make_session_key(*m_b, m_cfg.suite.prf, cs_id(m_sessions[i].cs_id), k.kind, key,
-                                                   k.salt.view(), k.spi, rands, keys[i]);
+            if (auto ok = detail::make_session_key(*m_b, map.prf(), cs_id(b.cs_id), c->kind, key, c->salt, c->spi, rands,
+                                                   out[count]);
                 !ok) {
-                return ok;
+                return ok.error_info();
             }
+            ++count;
         }
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) m_keys[i] = std::move(keys[i]);
-        m_key_count = m_sessions.size();
-        return {};
+        return count;
     }
 
-    struct held_key {
-        key_data_type kind = key_data_type::tgk;
-        secret_buffer<32> key{};
-        secret_buffer<32> salt{};
-        std::vector<std::uint8_t> spi{};
-    };
+    void commit_keys(std::array<session_key, max_crypto_sessions>& keys, std::size_t count) noexcept {
+        for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
+        m_key_count = count;
+    }
 
     B* m_b;
     const P* m_policy;
@@ -719,7 +805,8 @@ private:
     detail::random_bytes m_randri{}, m_randri_transfer{};
     ticket_policy m_granted{};
     secret_buffer<64> m_mpki{}, m_mpkr{}, m_mpkr_forked{};
-    std::vector<held_key> m_ticket_keys;
+    std::vector<detail::owned_key> m_ticket_keys;
+    std::vector<detail::owned_key> m_supplied;  ///< keys sent in TRANSFER_INIT (L flag)
     std::array<session_key, max_crypto_sessions> m_keys{};
     std::size_t m_key_count = 0;
     std::size_t m_transfers = 0;

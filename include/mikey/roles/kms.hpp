@@ -339,7 +339,7 @@ private:
         std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
         const auto opened = ticket::open_base_ticket(*m_b, tv, ticket_suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
-        const wipe_on_exit wipe_plain{m_b, plain};
+        const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
         const bytes_view mpk = opened->mpk.key();
         const bytes_view trand = bt->rand().value();
         secret_buffer<64> mpki(mpk.size()), mpkr(mpk.size()), mpkr_forked(mpk.size());
@@ -445,13 +445,6 @@ private:
         }
         return false;
     }
-
-    /// Wipes a scratch buffer that held key material when leaving scope.
-    struct wipe_on_exit {
-        B* b;
-        mutable_bytes buf;
-        ~wipe_on_exit() { b->wipe(buf); }
-    };
 
     B* m_b;
     const P* m_policy;

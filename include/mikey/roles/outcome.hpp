@@ -70,4 +70,20 @@ struct session_key {
     [[nodiscard]] bytes_view spi_view() const noexcept { return {spi.data(), spi_size}; }
 };
 
+/// A session key one end supplies itself in the Ticket Transfer exchange:
+/// the Initiator in TRANSFER_INIT (L flag, RFC 6043 §4.2.2.1), the
+/// Responder in TRANSFER_RESP (M flag, §4.2.2.3), e.g. for pre-encrypted
+/// content (§8) or a conference focus's group keys. It keys crypto session
+/// `cs_id` (added to the CS ID map with `ssrc` when the map lacks it) and is
+/// named there by `spi` (RFC 6043 §6.2.1: an SPI "MUST be specified for each
+/// key"). Views: the caller keeps the bytes alive for the call.
+struct supplied_key {
+    std::uint8_t cs_id = 1;
+    std::uint32_t ssrc = 0;
+    key_data_type kind = key_data_type::tek;
+    bytes_view key{};
+    bytes_view salt{};  ///< only for the +SALT kinds
+    bytes_view spi{};   ///< 1 to 8 bytes, unique among the bundle's keys
+};
+
 }  // namespace mikey::roles
