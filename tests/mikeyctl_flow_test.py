@@ -246,6 +246,15 @@ with tempfile.TemporaryDirectory() as tmp:
     verdicts = [json.loads(x) for x in err.splitlines()]
     check(len(verdicts) == 2 and verdicts[1]["ok"] and verdicts[1]["sent"] == "REQUEST_RESP"
           and out.splitlines()[1][2:4] == "0d", f"play kms answers the genuine request: {verdicts}")
+    # An Initiator that cannot start (RFC 6043 §12.1: no 128/256-bit mix) says so and stops.
+    with open(cfg, "w") as f:
+        json.dump(edited(mac="HMAC-SHA-1-160"), f)
+    rc, out, err = run(["play", "initiator", cfg], b"")
+    v = json.loads(err.splitlines()[0])
+    check(rc == 1 and out == "\n" and v["received"] is None and v["errc"] == "algorithm_mix"
+          and v["at"] == "REQUEST_INIT_PSK", f"initiator that cannot start: exit {rc} {v}")
+    with open(cfg, "w") as f:
+        json.dump(base, f)
     # The responder refuses what is not for it.
     rc, out, err = run(["play", "responder", cfg], f"{request}\n".encode())
     v = json.loads(err.splitlines()[0])

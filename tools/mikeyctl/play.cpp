@@ -37,7 +37,8 @@ constexpr char usage_text[] =
     "\n"
     "Exit codes: 0 the role reached its final state (initiator and responder: keys\n"
     "established; kms: answered the Request and / or Resolve its mode asks for);\n"
-    "1 usage error, unreadable file, or standard input ended first; 2 a bad CONFIG.\n";
+    "1 usage error, unreadable file, the initiator could not start, or standard input\n"
+    "ended first; 2 a bad CONFIG.\n";
 
 int usage_error(const char* what) {
     std::fprintf(stderr, "mikeyctl play: %s\n%s", what, usage_text);
@@ -110,7 +111,10 @@ int mikeyctl::cmd_play(args a) {
         return js::exit_usage;
     }
     player p(*who, *sc, *b, *rng);
-    if (const auto first = p.start()) report(*first, p);
+    if (const auto first = p.start()) {
+        report(*first, p);
+        if (!first->ok()) return js::exit_usage;  // an Initiator that could not start has nothing to answer
+    }
     std::string in;
     while (!p.done() && std::getline(std::cin, in)) {
         std::size_t bad = 0;

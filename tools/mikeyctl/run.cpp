@@ -16,6 +16,9 @@ using namespace mikey;
 using namespace mikeyctl::flow;
 namespace js = mikeyctl::js;
 
+/// Exit code of a flow a party refused (the same number as a usage error).
+constexpr int exit_refused = 1;
+
 constexpr char usage_text[] =
     "usage: mikeyctl run SCENARIO.json\n"
     "\n"
@@ -149,5 +152,5 @@ int mikeyctl::cmd_run(args a) {
     const std::string text_out = tools::dump(out, 2);
     std::fwrite(text_out.data(), 1, text_out.size(), stdout);
     std::fputc('\n', stdout);
-    return error ? js::exit_usage : js::exit_ok;
+    return error ? exit_refused : js::exit_ok;
 }
