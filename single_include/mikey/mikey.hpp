@@ -8133,6 +8133,22 @@ struct session_key {
     [[nodiscard]] bytes_view spi_view() const noexcept { return {spi.data(), spi_size}; }
 };
 
+/// A session key one end supplies itself in the Ticket Transfer exchange:
+/// the Initiator in TRANSFER_INIT (L flag, RFC 6043 §4.2.2.1), the
+/// Responder in TRANSFER_RESP (M flag, §4.2.2.3), e.g. for pre-encrypted
+/// content (§8) or a conference focus's group keys. It keys crypto session
+/// `cs_id` (added to the CS ID map with `ssrc` when the map lacks it) and is
+/// named there by `spi` (RFC 6043 §6.2.1: an SPI "MUST be specified for each
+/// key"). Views: the caller keeps the bytes alive for the call.
+struct supplied_key {
+    std::uint8_t cs_id = 1;
+    std::uint32_t ssrc = 0;
+    key_data_type kind = key_data_type::tek;
+    bytes_view key{};
+    bytes_view salt{};  ///< only for the +SALT kinds
+    bytes_view spi{};   ///< 1 to 8 bytes, unique among the bundle's keys
+};
+
 }  // namespace mikey::roles
 // ---- end mikey/roles/outcome.hpp ----
 // #include "roles/policy.hpp" (inlined)
@@ -8174,8 +8190,12 @@ using ticket::replay_verdict;
 ///   psk_for(id), tpk_for(id) key lookups (ticket::key_store)
 ///   send_auth_failure_error()  send the OPTIONAL Error on an authentication
 ///                           failure (RFC 6043 §5.4)
+///   kemac_encr(mac)         the Encr alg of the KEMACs this party sends in an
+///                           exchange whose messages use Auth alg `mac`
 template <class P>
-concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_view key, ntp_time t, identity id) {
+concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_view key, ntp_time t, identity id,
+                                 mac_alg mac) {
+    { p.kemac_encr(mac) } noexcept -> std::same_as<encr_alg>;
     { p.check_suite(s) } noexcept -> std::same_as<result<void>>;
     { p.clock_window() } noexcept -> std::same_as<std::chrono::seconds>;
     { p.remember(key, t, t) } noexcept -> std::same_as<replay_verdict>;
@@ -8224,13 +8244,29 @@ concept responder_policy = common_policy<P> && requires(const P& p, const ticket
     { p.accept_initiator(id) } noexcept -> std::same_as<result<void>>;
 };
 
+/// The Encr alg of a KEMAC in an exchange using Auth alg `m`: AES-CM-256 with
+/// HMAC-SHA-256-256, AES-CM-128 otherwise (RFC 6043 §12.1 keeps the strength
+/// of the algorithms of one exchange equal).
+[[nodiscard]] constexpr encr_alg default_kemac_encr(mac_alg m) noexcept {
+    return m == mac_alg::hmac_sha_256_256 ? encr_alg::aes_cm_256 : encr_alg::aes_cm_128;
+}
+
 /// The settings of basic_policy. Two presets; start from one and change
 /// what your deployment decides otherwise.
 struct policy_settings {
     /// Allowed PRF funcs / Encr algs / MAC algs, as bit masks over their
-    /// registry values. Default: every implemented one. Risk of loosening:
-    /// none beyond the default; tightening to the 256-bit set is the strict preset.
-    std::uint32_t prfs = 0b11, encrs = 0b1111, macs = 0b110;
+    /// registry values. Default: both PRFs, AES-CM-128 and AES-CM-256, both
+    /// HMACs. Left out: NULL encryption (session keys and MPKs in the clear;
+    /// RFC 3830 §4.2.3 allows it only where the transport protects them),
+    /// NULL MAC, and AES-KW-128 (RFC 3394 wraps multiples of 8 bytes and RFC
+    /// 3830 defines no padding for a Key data chain: notes/crypto.md). The
+    /// strict preset keeps only the 256-bit set.
+    std::uint32_t prfs = 0b11, encrs = 0b1010, macs = 0b110;
+    /// The Encr alg of the KEMACs this party sends (KMS: tickets,
+    /// REQUEST_RESP, RESOLVE_RESP; Initiator / Responder: Transfer KEMACs).
+    /// Default (nullopt): AES-CM with the strength of the exchange's MAC alg
+    /// (AES-CM-256 with HMAC-SHA-256-256, else AES-CM-128), RFC 6043 §12.1.
+    std::optional<encr_alg> kemac_encr{};
     /// Largest |T - now|. Default 5 minutes. Risk: a wider window makes the
     /// replay cache hold entries longer (capacity) and accepts staler messages.
     std::chrono::seconds clock_window{300};
@@ -8293,6 +8329,9 @@ public:
     [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept { return m_store->psk_for(id); }
     [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return m_store->tpk_for(id); }
     [[nodiscard]] bool send_auth_failure_error() const noexcept { return m_settings.send_auth_failure_error; }
+    [[nodiscard]] encr_alg kemac_encr(mac_alg mac) const noexcept {
+        return m_settings.kemac_encr.value_or(default_kemac_encr(mac));
+    }
 
     /// Default: any Initiator the KMS shares a PSK with (it authenticated)
     /// may request a ticket for any responder. Risk: this is the place for
@@ -8381,6 +8420,7 @@ private:
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <vector>
 
 // #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
 // #include "../core/rng.hpp" (inlined above as mikey/core/rng.hpp)
@@ -8461,13 +8501,6 @@ template <common_policy P>
     return {};
 }
 
-/// The Encr alg a response KEMAC uses with a MAC alg: AES-CM-256 with
-/// HMAC-SHA-256-256, AES-CM-128 otherwise (RFC 6043 §12.1 keeps the strength
-/// of the algorithms of one message equal).
-[[nodiscard]] constexpr encr_alg encr_for(mac_alg m) noexcept {
-    return m == mac_alg::hmac_sha_256_256 ? encr_alg::aes_cm_256 : encr_alg::aes_cm_128;
-}
-
 /// Which D1 / D2 direction (RFC 6043 §5.1.2).
 enum class direction : std::uint8_t { initial, response };
 
@@ -8537,6 +8570,103 @@ template <crypto::crypto_backend B>
 }
 [[nodiscard]] constexpr bool is_tgk(key_data_type k) noexcept {
     return k == key_data_type::tgk || k == key_data_type::tgk_salt;
+}
+
+/// Wipes a scratch buffer that held key material when leaving scope.
+template <crypto::crypto_backend B>
+struct wipe_on_exit {
+    B* b;
+    mutable_bytes buf;
+    wipe_on_exit(B* backend, mutable_bytes scratch) noexcept : b(backend), buf(scratch) {}
+    wipe_on_exit(const wipe_on_exit&) = delete;
+    wipe_on_exit& operator=(const wipe_on_exit&) = delete;
+    ~wipe_on_exit() { b->wipe(buf); }
+};
+
+/// A key a crypto session may use: a session key of the ticket, or one a
+/// KEMAC of the Transfer exchange carried (or this end supplies).
+struct candidate {
+    key_data_type kind = key_data_type::tgk;
+    bytes_view key{}, salt{}, spi{};
+    bool from_ticket = false;  ///< a ticket TGK is forked with the I flag (RFC 6043 §5.1.1); a KEMAC's never (§5.2)
+};
+
+/// RFC 6043 §6.2.1 / §6.1.1: the key of a crypto session is the one whose SPI
+/// its GENERIC-ID block names: a KEMAC key first (it replaces the ticket's,
+/// §5.2), then a ticket key; a block without a matching SPI takes the ticket
+/// key in its position (or the last one). nullopt: no candidate at all.
+[[nodiscard]] inline std::optional<candidate> pick(std::span<const candidate> kemac, std::span<const candidate> ticket,
+                                                   bytes_view block_spi, std::size_t position) noexcept {
+    if (!block_spi.empty()) {
+        for (const auto& c : kemac) {
+            if (equal_bytes(c.spi, block_spi)) return c;
+        }
+        for (const auto& c : ticket) {
+            if (equal_bytes(c.spi, block_spi)) return c;
+        }
+    }
+    if (ticket.empty()) return std::nullopt;
+    return ticket[std::min(position, ticket.size() - 1)];
+}
+
+/// A session key held by a machine (copied out of a KEMAC or a caller's supplied_key).
+struct owned_key {
+    key_data_type kind = key_data_type::tgk;
+    secret_buffer<64> key{};
+    secret_buffer<32> salt{};
+    std::array<std::uint8_t, 8> spi{};
+    std::uint8_t spi_size = 0;
+    std::uint8_t cs_id = 0;  ///< for supplied keys: the crypto session
+    std::uint32_t ssrc = 0;
+    /// Errors: invalid_argument (a key over 64 bytes, a salt over 32, an SPI over 8 or empty).
+    [[nodiscard]] static result<owned_key> of(key_data_type kind, bytes_view key, bytes_view salt, bytes_view spi) noexcept {
+        owned_key k;
+        k.kind = kind;
+        if (key.size() > 64 || salt.size() > 32 || spi.size() > 8 || spi.empty()) return errc::invalid_argument;
+        (void)k.key.resize(key.size());
+        std::copy(key.begin(), key.end(), k.key.mutable_view().begin());
+        (void)k.salt.resize(salt.size());
+        std::copy(salt.begin(), salt.end(), k.salt.mutable_view().begin());
+        k.spi_size = static_cast<std::uint8_t>(spi.size());
+        std::copy(spi.begin(), spi.end(), k.spi.begin());
+        return k;
+    }
+    [[nodiscard]] candidate view(bool from_ticket) const noexcept MIKEY_LIFETIMEBOUND {
+        return {kind, key.view(), salt.view(), bytes_view(spi.data(), spi_size), from_ticket};
+    }
+};
+
+/// Copies supplied keys, checking them: a session key kind, 128 bits or
+/// more (RFC 6043 §12.1), an SPI, distinct CS IDs and SPIs.
+/// Errors: invalid_argument, key_too_short.
+[[nodiscard]] inline result<void> take_supplied(std::span<const supplied_key> in, std::vector<owned_key>& out) {
+    std::vector<owned_key> keys;
+    for (const auto& s : in) {
+        if (!is_session_key(s.kind) || (has_salt(s.kind) != !s.salt.empty())) return errc::invalid_argument;
+        if (s.key.size() < crypto::min_key_bytes) return errc::key_too_short;
+        for (const auto& k : keys) {
+            if (k.cs_id == s.cs_id || equal_bytes(bytes_view(k.spi.data(), k.spi_size), s.spi)) return errc::invalid_argument;
+        }
+        auto k = owned_key::of(s.kind, s.key, s.salt, s.spi);
+        if (!k) return k.error_info();
+        k->cs_id = s.cs_id;
+        k->ssrc = s.ssrc;
+        keys.push_back(std::move(*k));
+    }
+    out = std::move(keys);
+    return {};
+}
+
+/// Candidates from a decrypted KEMAC key list (session keys only).
+/// Errors: missing_key (an MPK or another kind in a Transfer KEMAC, or more
+/// than `out` holds).
+[[nodiscard]] inline result<std::size_t> kemac_candidates(const key_data_list& list, std::span<candidate> out) noexcept {
+    std::size_t n = 0;
+    for (const auto& k : list) {
+        if (!is_session_key(k.kind()) || n == out.size()) return errc::missing_key;
+        out[n++] = candidate{k.kind(), k.key(), k.salt(), k.validity().spi, false};
+    }
+    return n;
 }
 
 /// RFC 6043 §5.4: builds the Error message answering `offending` (version,
@@ -8673,7 +8803,7 @@ private:
                                                          bytes_view randrr, const ticket::v_inputs& ids,
                                                          ntp_time now) noexcept {
         const auto hdr = m.header();
-        const algorithm_suite s{hdr.prf(), detail::encr_for(m.v()->kind()), m.v()->kind()};
+        const algorithm_suite s{hdr.prf(), m_policy->kemac_encr(m.v()->kind()), m.v()->kind()};
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
         const auto k = detail::protection(*m_b, detail::direction::initial, s, psk, hdr.csb(), randri, randrr);
         if (!k) return k.error_info();
@@ -8906,7 +9036,7 @@ private:
         std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
         const auto opened = ticket::open_base_ticket(*m_b, tv, ticket_suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
-        const wipe_on_exit wipe_plain{m_b, plain};
+        const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
         const bytes_view mpk = opened->mpk.key();
         const bytes_view trand = bt->rand().value();
         secret_buffer<64> mpki(mpk.size()), mpkr(mpk.size()), mpkr_forked(mpk.size());
@@ -9012,13 +9142,6 @@ private:
         }
         return false;
     }
-
-    /// Wipes a scratch buffer that held key material when leaving scope.
-    struct wipe_on_exit {
-        B* b;
-        mutable_bytes buf;
-        ~wipe_on_exit() { b->wipe(buf); }
-    };
 
     B* m_b;
     const P* m_policy;
@@ -9164,17 +9287,21 @@ public:
         return outcome{}.with(event::ticket_granted);
     }
 
-    /// Builds TRANSFER_INIT (RFC 6043 §4.2.2) with the ticket held.
+    /// Builds TRANSFER_INIT (RFC 6043 §4.2.2) with the ticket held, and a
+    /// KEMAC of `supplied` session keys when given (L flag, §4.2.2.1).
     /// Errors: unexpected_in_state, ticket_reuse_forbidden (a second transfer
-    /// with J = 0, §5.3), buffer_too_small, crypto_backend_failure.
+    /// with J = 0, §5.3), policy_not_acceptable (supplied keys with L = 0),
+    /// invalid_argument / key_too_short (a supplied key), buffer_too_small,
+    /// crypto_backend_failure.
     template <random_generator R>
-    [[nodiscard]] outcome start_transfer(ntp_time now, R& rng, mutable_bytes out) noexcept {
+    [[nodiscard]] outcome start_transfer(ntp_time now, R& rng, mutable_bytes out,
+                                         std::span<const supplied_key> supplied = {}) noexcept {
         if (m_state != state::ticket_ready && m_state != state::established) {
             return outcome::refused({errc::unexpected_in_state, 0});
         }
         // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
         if (m_transfers > 0 && !m_granted.flags.j) return outcome::refused({errc::ticket_reuse_forbidden, 0});
-        auto r = build_transfer(now, rng, out);
+        auto r = build_transfer(now, rng, out, supplied);
         if (!r) return outcome::refused(r.error_info());
         return *r;
     }
@@ -9375,6 +9502,13 @@ private:
         // RFC 6043 §4.2.1.5: MPKi always; MPKr iff key forking; at least one session key.
         if (!mpki || (granted.flags.i && !mpkr) || n == 0) return errc::missing_key;
         if (auto ok = ticket::check_policy_rules(granted.flags, true, has_tgk); !ok) return ok;
+        std::vector<detail::owned_key> held;
+        for (std::size_t i = 0; i < n; ++i) {
+            auto h = detail::owned_key::of(sk[i]->kind(), sk[i]->key(), sk[i]->salt(), sk[i]->validity().spi);
+            // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
+            if (!h) return errc::key_without_spi;
+            held.push_back(std::move(*h));
+        }
         // Commit.
         (void)m_mpki.resize(mpki->key().size());
         std::copy(mpki->key().begin(), mpki->key().end(), m_mpki.mutable_view().begin());
@@ -9384,18 +9518,7 @@ private:
             (void)m_mpkr.resize(mpkr->key().size());
             std::copy(mpkr->key().begin(), mpkr->key().end(), m_mpkr.mutable_view().begin());
         }
-        m_ticket_keys.clear();
-        for (std::size_t i = 0; i < n; ++i) {
-            held_key h;
-            h.kind = sk[i]->kind();
-            (void)h.key.resize(sk[i]->key().size());
-            std::copy(sk[i]->key().begin(), sk[i]->key().end(), h.key.mutable_view().begin());
-            (void)h.salt.resize(sk[i]->salt().size());
-            std::copy(sk[i]->salt().begin(), sk[i]->salt().end(), h.salt.mutable_view().begin());
-            const bytes_view spi = sk[i]->validity().spi;
-            h.spi.assign(spi.begin(), spi.end());
-            m_ticket_keys.push_back(std::move(h));
-        }
+        m_ticket_keys = std::move(held);
         m_ticket.assign(ticket_bytes.begin(), ticket_bytes.end());
         m_granted = granted;
         m_state = state::ticket_ready;
@@ -9472,7 +9595,12 @@ private:
     }
 
     template <random_generator R>
-    [[nodiscard]] result<outcome> build_transfer(ntp_time now, R& rng, mutable_bytes out) noexcept {
+    [[nodiscard]] result<outcome> build_transfer(ntp_time now, R& rng, mutable_bytes out,
+                                                 std::span<const supplied_key> supplied) noexcept {
+        std::vector<detail::owned_key> own;
+        if (auto ok = detail::take_supplied(supplied, own); !ok) return ok.error_info();
+        // RFC 6043 §4.2.2.1: "If indicated by the Ticket Policy (L flag), a KEMAC payload SHALL NOT be included."
+        if (!own.empty() && !m_granted.flags.l) return errc::policy_not_acceptable;
         const auto csb = random_u32(rng);
         if (!csb) return csb.error_info();
         std::size_t longest = m_mpki.size();
@@ -9482,16 +9610,38 @@ private:
         const auto tv = ticket_view::parse(m_ticket);
         if (!tv) return tv.error_info();
         // GENERIC-ID map (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT be used"): one block per crypto
-        // session, SRTP, SSRC as Session Data, the SPI of the session's key.
+        // session, SRTP, SSRC as Session Data, the SPI of the session's key (a supplied one, or the
+        // ticket's); supplied keys for other CS IDs add crypto sessions.
         std::array<generic_id_block, max_crypto_sessions> blocks{};
         std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        std::size_t nb = 0;
+        const auto add_block = [&](std::uint8_t cs, std::uint32_t ssrc, bytes_view spi) {
+            if (nb == blocks.size()) return false;
+            for (std::size_t j = 0; j < 4; ++j) ssrcs[nb][j] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * j));
+            blocks[nb] = generic_id_block{cs, prot_type::srtp, false, {}, ssrcs[nb], spi};
+            ++nb;
+            return true;
+        };
+        const auto supplied_for = [&](std::uint8_t cs) -> const detail::owned_key* {
+            for (const auto& k : own) {
+                if (k.cs_id == cs) return &k;
+            }
+            return nullptr;
+        };
         for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-            const auto& k = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
-            for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(m_sessions[i].ssrc >> (24 - 8 * j));
-            blocks[i] = generic_id_block{m_sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], k.spi};
+            const auto* sk = supplied_for(m_sessions[i].cs_id);
+            const auto& tk = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
+            if (!add_block(m_sessions[i].cs_id, m_sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
+                return errc::invalid_argument;
+            }
+        }
+        for (const auto& k : own) {
+            bool listed = false;
+            for (const auto& sess : m_sessions) listed = listed || sess.cs_id == k.cs_id;
+            if (!listed && !add_block(k.cs_id, k.ssrc, k.view(false).spi)) return errc::invalid_argument;
         }
         auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
-                                           randri->view(), {});
+                                     randri->view(), {});
         if (!k1) return k1.error_info();
         secret_buffer<32> vr_key;
         if (m_granted.flags.i) {
@@ -9502,30 +9652,49 @@ private:
             }
         }
         const detail::timestamp t(now);
+        std::array<key_data_builder, max_crypto_sessions> kb{};
+        for (std::size_t i = 0; i < own.size() && i < kb.size(); ++i) {
+            const auto c = own[i].view(false);
+            kb[i] = key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}};
+        }
         ticket::sealed_message_builder sb(out);
         // RFC 6043 §4.2.2.1: "The value of the V flag SHALL agree with the F flag".
         sb.header(hdr_builder{data_type::transfer_init, m_granted.flags.f, m_cfg.suite.prf, csb_id(*csb),
-                              std::span<const generic_id_block>(blocks.data(), m_sessions.size()), 1})
+                              std::span<const generic_id_block>(blocks.data(), nb), 1})
             .add(t.builder())
             .add(randr_builder{rand_role::randri, randri->view()})
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
             .add_ticket(*tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
+        if (!own.empty()) {
+            // RFC 6043 §4.2.2.1: the KEMAC as in a CSB update, "but its encr_key is always derived from MPKi".
+            sb.add_kemac(*m_b, m_cfg.suite.encr, k1->cipher(csb_id(*csb), t.iv()),
+                         std::span<const key_data_builder>(kb.data(), own.size()));
+        }
         // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
         const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, k1->auth_key.view(), {me().get(), callee().get()}, vr_key.view());
         if (!sealed) return sealed.error_info();
-        // Commit.
-        m_transfer.assign(sealed->begin(), sealed->end());
-        m_randri_transfer = *randri;
-        ++m_transfers;
         outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
         if (m_granted.flags.f) {
+            // Commit; the keys come with the TRANSFER_RESP.
+            m_transfer.assign(sealed->begin(), sealed->end());
+            m_randri_transfer = *randri;
+            m_supplied = std::move(own);
+            ++m_transfers;
             m_state = state::awaiting_transfer_resp;
             return o;
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
-        if (auto ok = derive_keys({}, {}); !ok) return ok.error_info();
-        // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
+        const auto map = hdr_view::parse(*sealed);
+        std::array<session_key, max_crypto_sessions> keys{};
+        const auto count = derive_keys(*map, {}, own, randri->view(), {}, {}, {}, keys);
+        if (!count) return count.error_info();
+        // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
+        m_transfer.assign(sealed->begin(), sealed->end());
+        m_randri_transfer = *randri;
+        m_supplied = std::move(own);
+        ++m_transfers;
+        commit_keys(keys, *count);
         m_last_keys = std::move(*k1);
         m_randrr = {};
         m_peer = m_responder;
@@ -9546,7 +9715,7 @@ private:
         // RFC 6043 §4.2.2.3: RANDRr iff G.
         if (f.g && !m->randrr()) return errc::missing_payload;
         if (!f.g && m->randrr()) return errc::unexpected_payload;
-        // RFC 6043 §4.2.2.3 / §5.2: a KEMAC only if M.
+        // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (M flag), a KEMAC payload SHALL NOT be included."
         if (m->kemac() && !f.m) return errc::unexpected_payload;
         const bytes_view randrr = f.g ? m->randrr()->value() : bytes_view{};
         secret_buffer<64> mpkr_forked;
@@ -9575,14 +9744,37 @@ private:
             !ok) {
             return ok.error_info();
         }
-        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
-        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
-        if (auto ok = derive_keys(f.i ? m->idrr()->data() : bytes_view{}, f.i ? m->randrkms()->value() : bytes_view{},
-                                  randrr);
-            !ok) {
+        // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
+        // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<detail::candidate, max_crypto_sessions> resp_keys{};
+        std::size_t n_resp = 0;
+        if (m->kemac()) {
+            if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+            const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+            if (!list) return list.error_info();
+            const auto n = detail::kemac_candidates(*list, resp_keys);
+            if (!n) {
+                m_b->wipe(plain);
+                return n.error_info();
+            }
+            n_resp = *n;
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) {
+            m_b->wipe(plain);
             return ok.error_info();
         }
+        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
+        // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info": its map, when it sent one.
+        const hdr_view map = hdr.map_type() == cs_id_map_type::generic_id ? hdr : *init;
+        std::array<session_key, max_crypto_sessions> keys{};
+        const auto count = derive_keys(map, std::span<const detail::candidate>(resp_keys.data(), n_resp), m_supplied,
+                                       m_randri_transfer.view(), randrr, f.i ? m->idrr()->data() : bytes_view{},
+                                       f.i ? m->randrkms()->value() : bytes_view{}, keys);
+        m_b->wipe(plain);
+        if (!count) return count.error_info();
         // Commit.
+        commit_keys(keys, *count);
         m_mpkr_forked = std::move(mpkr_forked);
         m_last_keys = std::move(*k2);
         m_randrr.assign(randrr);
@@ -9701,43 +9893,60 @@ private:
         m_update.clear();
     }
 
-    /// The session keys of every crypto session: TGK' with forking (D3, RFC
-    /// 6043 §5.1.1), then TEK and salt by D4 (§5.1.3) with RANDRi (H) and
-    /// RANDRr (G). Writes m_keys only when every derivation succeeded.
-    [[nodiscard]] result<void> derive_keys(bytes_view idrr, bytes_view randrkms, bytes_view randrr = {}) noexcept {
-        std::array<session_key, max_crypto_sessions> keys{};
-        const crypto::d4_rands rands{rand_value(m_randri_transfer.view()), rand_value(randrr), m_granted.flags.h,
-                                     m_granted.flags.g};
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-            const auto& k = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
+    /// The session keys of every crypto session of a GENERIC-ID map: the key
+    /// its SPI names (a KEMAC key of the Responder's, one we supplied, or the
+    /// ticket's), a ticket TGK forked into TGK' with the I flag (D3, RFC 6043
+    /// §5.1.1), then TEK and salt by D4 (§5.1.3) with RANDRi (H) and RANDRr
+    /// (G). Writes `out`; returns the number of crypto sessions.
+    /// Errors: bad_crypto_sessions, missing_key, the derivations'.
+    [[nodiscard]] result<std::size_t> derive_keys(const hdr_view& map, std::span<const detail::candidate> resp_keys,
+                                                  const std::vector<detail::owned_key>& own, bytes_view randri,
+                                                  bytes_view randrr, bytes_view idrr, bytes_view randrkms,
+                                                  std::array<session_key, max_crypto_sessions>& out) noexcept {
+        if (map.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::size_t nk = 0;
+        for (const auto& c : resp_keys) kemac[nk++] = c;
+        for (const auto& k : own) {
+            if (nk < kemac.size()) kemac[nk++] = k.view(false);
+        }
+        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::size_t nt = 0;
+        for (const auto& k : m_ticket_keys) {
+            if (nt < tickets.size()) tickets[nt++] = k.view(true);
+        }
+        const crypto::d4_rands rands{rand_value(randri), rand_value(randrr), m_granted.flags.h, m_granted.flags.g};
+        std::size_t count = 0;
+        for (const auto& b : generic_id_map(map.map_info())) {
+            if (count == out.size()) return errc::bad_crypto_sessions;
+            const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
+                                        std::span<const detail::candidate>(tickets.data(), nt), b.spi, count);
+            if (!c) return errc::missing_key;
             secret_buffer<64> forked;
-            bytes_view key = k.key.view();
-            if (m_granted.flags.i && detail::is_tgk(k.kind)) {
+            bytes_view key = c->key;
+            if (c->from_ticket && m_granted.flags.i && detail::is_tgk(c->kind)) {
                 (void)forked.resize(key.size());
                 if (auto ok = crypto::derive_forked_tgk(*m_b, m_granted.prf, key, identity(idrr), rand_value(randrkms),
                                                         forked.mutable_view());
                     !ok) {
-                    return ok;
+                    return ok.error_info();
                 }
                 key = forked.view();
             }
-            if (auto ok = detail::make_session_key(*m_b, m_cfg.suite.prf, cs_id(m_sessions[i].cs_id), k.kind, key,
-                                                   k.salt.view(), k.spi, rands, keys[i]);
+            if (auto ok = detail::make_session_key(*m_b, map.prf(), cs_id(b.cs_id), c->kind, key, c->salt, c->spi, rands,
+                                                   out[count]);
                 !ok) {
-                return ok;
+                return ok.error_info();
             }
+            ++count;
         }
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) m_keys[i] = std::move(keys[i]);
-        m_key_count = m_sessions.size();
-        return {};
+        return count;
     }
 
-    struct held_key {
-        key_data_type kind = key_data_type::tgk;
-        secret_buffer<32> key{};
-        secret_buffer<32> salt{};
-        std::vector<std::uint8_t> spi{};
-    };
+    void commit_keys(std::array<session_key, max_crypto_sessions>& keys, std::size_t count) noexcept {
+        for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
+        m_key_count = count;
+    }
 
     B* m_b;
     const P* m_policy;
@@ -9750,7 +9959,8 @@ private:
     detail::random_bytes m_randri{}, m_randri_transfer{};
     ticket_policy m_granted{};
     secret_buffer<64> m_mpki{}, m_mpkr{}, m_mpkr_forked{};
-    std::vector<held_key> m_ticket_keys;
+    std::vector<detail::owned_key> m_ticket_keys;
+    std::vector<detail::owned_key> m_supplied;  ///< keys sent in TRANSFER_INIT (L flag)
     std::array<session_key, max_crypto_sessions> m_keys{};
     std::size_t m_key_count = 0;
     std::size_t m_transfers = 0;
@@ -9839,6 +10049,16 @@ public:
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
     [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
 
+    /// Session keys this Responder supplies in its next TRANSFER_RESP (M flag,
+    /// RFC 6043 §4.2.2.3; e.g. a conference focus's group TEKs for its
+    /// outgoing media): each keys crypto session `cs_id`, added to the CS ID
+    /// map when TRANSFER_INIT lacks it. A ticket without M (or F) then makes
+    /// the exchange fail with policy_not_acceptable instead of dropping them.
+    /// Errors: invalid_argument, key_too_short (see supplied_key).
+    [[nodiscard]] result<void> set_response_keys(std::span<const supplied_key> keys) {
+        return detail::take_supplied(keys, m_response_keys);
+    }
+
     /// Handles TRANSFER_INIT or RESOLVE_RESP (or an Error: error_received).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
@@ -9895,7 +10115,7 @@ private:
         // contacting the KMS."
         if (auto ok = m_policy->accept_ticket(tp); !ok) return ok.error_info();
         if (auto ok = m_policy->check_suite(
-                algorithm_suite{m->header().prf(), detail::encr_for(m->v()->kind()), m->v()->kind()});
+                algorithm_suite{m->header().prf(), m_policy->kemac_encr(m->v()->kind()), m->v()->kind()});
             !ok) {
             return ok.error_info();
         }
@@ -10064,18 +10284,10 @@ private:
                                         out);
     }
 
-    /// One session key as the resolution gave it (TGK' when the KMS forked).
-    struct held_key {
-        key_data_type kind = key_data_type::tgk;
-        secret_buffer<64> key{};
-        secret_buffer<32> salt{};
-        std::array<std::uint8_t, 8> spi{};
-        std::size_t spi_size = 0;
-    };
     /// Everything taken from a resolved ticket, committed only on success.
     struct resolution {
         secret_buffer<64> mpki{}, mpkr_forked{};
-        std::array<held_key, max_crypto_sessions> held{};
+        std::array<detail::owned_key, max_crypto_sessions> held{};
         std::size_t held_count = 0;
         std::string peer, answering;
         detail::random_bytes randrkms{};
@@ -10101,14 +10313,10 @@ private:
                 continue;
             }
             if (!detail::is_session_key(k.kind()) || res.held_count == res.held.size()) return errc::missing_key;
-            auto& h = res.held[res.held_count++];
-            h.kind = k.kind();
-            (void)h.key.resize(k.key().size());
-            std::copy(k.key().begin(), k.key().end(), h.key.mutable_view().begin());
-            (void)h.salt.resize(std::min<std::size_t>(k.salt().size(), 32));
-            std::copy_n(k.salt().begin(), h.salt.size(), h.salt.mutable_view().begin());
-            h.spi_size = std::min<std::size_t>(k.validity().spi.size(), h.spi.size());
-            std::copy_n(k.validity().spi.begin(), h.spi_size, h.spi.begin());
+            auto h = detail::owned_key::of(k.kind(), k.key(), k.salt(), k.validity().spi);
+            // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
+            if (!h) return errc::key_without_spi;
+            res.held[res.held_count++] = std::move(*h);
         }
         // RFC 6043 §4.2.3.5: MPKi always, MPKr' with forking; a session key to use.
         if (mpks < (from_kms ? (forking ? 2u : 1u) : 1u) || res.held_count == 0) return errc::missing_key;
@@ -10224,7 +10432,7 @@ private:
         const auto hdr = ti.header();
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
-        const algorithm_suite s{hdr.prf(), detail::encr_for(ti.v()->kind()), ti.v()->kind()};
+        const algorithm_suite s{hdr.prf(), m_policy->kemac_encr(ti.v()->kind()), ti.v()->kind()};
         auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
                                      ti.randri()->value(), {});
         if (!k1) return k1.error_info();
@@ -10249,6 +10457,24 @@ private:
         }
         if (res.peer.empty() && ti.idri()) res.peer.assign(ti.idri()->data().begin(), ti.idri()->data().end());
         if (auto ok = m_policy->accept_initiator(identity(ticket::as_bytes(res.peer))); !ok) return ok.error_info();
+        // RFC 6043 §4.2.2.1: a KEMAC in TRANSFER_INIT only with L; its encr_key from MPKi (D1).
+        if (ti.kemac() && !f.l) return errc::unexpected_payload;
+        // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (M flag), a KEMAC payload SHALL NOT be
+        // included"; and without F there is no TRANSFER_RESP to carry our keys.
+        if (!m_response_keys.empty() && (!f.m || !f.f)) return errc::policy_not_acceptable;
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::size_t nk = 0;
+        for (const auto& k : m_response_keys) kemac[nk++] = k.view(false);
+        if (ti.kemac()) {
+            if (ti.kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+            const auto list = crypto::open_kemac(*m_b, *ti.kemac(), k1->cipher(hdr.csb(), detail::iv_time(ti.t())), plain);
+            if (!list) return list.error_info();
+            const auto n = detail::kemac_candidates(*list, std::span<detail::candidate>(kemac).subspan(nk, max_crypto_sessions));
+            if (!n) return n.error_info();
+            nk += *n;
+        }
         // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (G flag), the Responder SHALL
         // generate a fresh (pseudo-)random byte string RANDRr."
         detail::random_bytes randrr;
@@ -10259,32 +10485,50 @@ private:
             if (!r) return r.error_info();
             randrr = *r;
         }
-        // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
-        std::array<session_key, max_crypto_sessions> keys{};
-        std::size_t count = 0;
-        const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
-        const auto one = [&](std::uint8_t cs, bytes_view spi) -> result<void> {
-            if (count == keys.size()) return errc::bad_crypto_sessions;
-            std::size_t pick = std::min(count, res.held_count - 1);
-            for (std::size_t j = 0; j < res.held_count; ++j) {
-                if (!spi.empty() && equal_bytes(bytes_view(res.held[j].spi.data(), res.held[j].spi_size), spi)) pick = j;
-            }
-            const auto& h = res.held[pick];
-            return detail::make_session_key(*m_b, hdr.prf(), cs_id(cs), h.kind, h.key.view(), h.salt.view(),
-                                            bytes_view(h.spi.data(), h.spi_size), rands, keys[count++]);
-        };
+        // The crypto sessions after this exchange: TRANSFER_INIT's (the SPI of a session we key
+        // ourselves replaced), and those our supplied keys add ("If the Responder adds crypto
+        // sessions, the #CS SHALL be updated", §4.2.2.3).
+        std::array<generic_id_block, max_crypto_sessions> blocks{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        std::size_t nb = 0;
         if (hdr.map_type() == cs_id_map_type::generic_id) {
             for (const auto& b : generic_id_map(hdr.map_info())) {
-                if (auto ok = one(b.cs_id, b.spi); !ok) return ok.error_info();
+                if (nb == blocks.size()) return errc::bad_crypto_sessions;
+                blocks[nb] = b;
+                for (const auto& k : m_response_keys) {
+                    if (k.cs_id == b.cs_id) blocks[nb].spi = k.view(false).spi;
+                }
+                ++nb;
             }
-        } else if (hdr.map_type() == cs_id_map_type::empty) {
-            for (std::size_t i = 0; i < hdr.cs_count(); ++i) {
-                if (auto ok = one(static_cast<std::uint8_t>(i + 1), {}); !ok) return ok.error_info();
-            }
-        } else {
+        } else if (hdr.map_type() != cs_id_map_type::empty) {
             // RFC 6043 §6.1: "The map type SRTP-ID SHALL NOT be used" (the schema refuses it first).
             return errc::bad_crypto_sessions;
         }
+        for (const auto& k : m_response_keys) {
+            bool listed = false;
+            for (std::size_t i = 0; i < nb; ++i) listed = listed || blocks[i].cs_id == k.cs_id;
+            if (listed) continue;
+            if (nb == blocks.size()) return errc::bad_crypto_sessions;
+            for (std::size_t j = 0; j < 4; ++j) ssrcs[nb][j] = static_cast<std::uint8_t>(k.ssrc >> (24 - 8 * j));
+            blocks[nb] = generic_id_block{k.cs_id, prot_type::srtp, false, {}, ssrcs[nb], k.view(false).spi};
+            ++nb;
+        }
+        // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
+        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        for (std::size_t j = 0; j < res.held_count; ++j) tickets[j] = res.held[j].view(false);  // forked by the KMS already
+        const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
+        std::array<session_key, max_crypto_sessions> keys{};
+        for (std::size_t i = 0; i < nb; ++i) {
+            const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
+                                        std::span<const detail::candidate>(tickets.data(), res.held_count), blocks[i].spi, i);
+            if (!c) return errc::missing_key;
+            if (auto ok = detail::make_session_key(*m_b, hdr.prf(), cs_id(blocks[i].cs_id), c->kind, c->key, c->salt,
+                                                   c->spi, rands, keys[i]);
+                !ok) {
+                return ok.error_info();
+            }
+        }
+        const std::size_t count = nb;
 
         outcome o{};
         std::optional<crypto::protection_keys> last;
@@ -10298,15 +10542,24 @@ private:
             std::optional<randr_builder> rr, rk;
             if (f.g) rr = randr_builder{rand_role::randrr, randrr.view()};
             if (f.i) rk = randr_builder{rand_role::randrkms, res.randrkms.view()};
+            std::array<key_data_builder, max_crypto_sessions> kb{};
+            for (std::size_t i = 0; i < m_response_keys.size(); ++i) {
+                const auto c = m_response_keys[i].view(false);
+                kb[i] = key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}};
+            }
             ticket::sealed_message_builder sb(out);
             sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
-                                  raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
-                                  hdr.version()})
+                                  std::span<const generic_id_block>(blocks.data(), nb), hdr.version()})
                 .add(t.builder())
                 .add(rr)
                 // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".
                 .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(res.answering)})
                 .add(rk);
+            if (!m_response_keys.empty()) {
+                // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
+                sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()),
+                             std::span<const key_data_builder>(kb.data(), m_response_keys.size()));
+            }
             // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
             const auto sealed = sb.seal(*m_b, s.mac, k2->auth_key.view(), {ti.bytes()});
             if (!sealed) return sealed.error_info();
@@ -10351,6 +10604,7 @@ private:
     std::string m_peer, m_answering;
     ticket_policy m_ticket_policy{};
     std::vector<std::vector<std::uint8_t>> m_seen_tickets;
+    std::vector<detail::owned_key> m_response_keys;
     /// What CSB updates need of the initial exchange (RFC 6043 §5.2).
     struct bundle {
         csb_id csb{};

@@ -27,6 +27,9 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import crypto_vectors as cv  # noqa: E402  (exits 77 when `cryptography` is missing)
 
+# Key Data Type names (RFC 3830 Table 6.13.a, RFC 6043 Table 6.7), as mikeyctl prints them.
+KEY_TYPE_NAMES = {0: "TGK", 1: "TGK+SALT", 2: "TEK", 3: "TEK+SALT", 4: "GTGK", 5: "GTGK+SALT", 6: "MPK"}
+
 PRF_IDS = {"MIKEY-1": 0, "PRF-HMAC-SHA-256": 1}
 ENCR_IDS = {"NULL": 0, "AES-CM-128": 1, "AES-KW-128": 2, "AES-CM-256": 3}
 MAC_IDS = {"NULL": 0, "HMAC-SHA-1-160": 1, "HMAC-SHA-256-256": 2}
@@ -342,7 +345,8 @@ def build(sc, warn=lambda s: print("ticket_flow_make: " + s, file=sys.stderr), i
     cs_out = []
     for i, c in enumerate(css):
         k = fsession[i] if kind == "TEK" else fsession[0]
-        e = {"cs_id": c["cs_id"], "kind": kind, "key": k["key"].hex()}
+        # "kind" as mikeyctl prints it: the Key Data Type name on the wire (+SALT included).
+        e = {"cs_id": c["cs_id"], "kind": KEY_TYPE_NAMES[k["type"]], "key": k["key"].hex()}
         if kind == "TEK":
             e["tek"] = k["key"].hex()
             if k["salt"] is not None:

@@ -94,6 +94,10 @@ struct party {
 roles::policy_settings settings_of(const scenario& s) {
     auto p = roles::policy_settings::rfc6043_defaults();
     p.clock_window = s.clock_window;
+    // Every party's KEMACs use the scenario's Encr alg; a scenario that names
+    // NULL (keys in the clear, a debugging case) gets it allowed explicitly.
+    p.kemac_encr = s.encr;
+    p.encrs |= 1u << static_cast<unsigned>(s.encr);
     return p;
 }
 
@@ -104,7 +108,7 @@ json session_keys_json(std::span<const roles::session_key> keys) {
         e["kind"] = std::string(name_of(k.kind));
         e["key"] = reveal_hex(k.key);
         e["tek"] = reveal_hex(k.tek);
-        e["salt"] = reveal_hex(k.salt);
+        if (!k.salt.empty()) e["salt"] = reveal_hex(k.salt);
         e["spi"] = tools::to_hex(k.spi_view());
         return e;
     });

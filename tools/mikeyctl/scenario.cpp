@@ -334,6 +334,12 @@ std::optional<scenario> check(const json& root) {
     const auto fork = r.boolean(root, forking);
     s.prf = r.name<prf_func>(root, prf).value_or(s.prf);
     s.encr = r.name<encr_alg>(root, encr).value_or(s.encr);
+    if (s.encr == encr_alg::aes_kw_128) {
+        // RFC 3394 wraps multiples of 8 bytes and RFC 3830 defines no padding for a Key data
+        // chain (notes/crypto.md): the role machines' KEMACs use AES-CM or NULL.
+        r.fail(errc::invalid_argument, key::encr,
+               "AES-KW-128 is not offered for RFC 6043 KEMACs (RFC 3830 defines no padding for Key data chains)");
+    }
     s.mac = r.name<mac_alg>(root, mac).value_or(s.mac);
     s.initiator = r.identity(root, initiator);
     s.responder = r.identity(root, responder);

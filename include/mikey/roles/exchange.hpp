@@ -90,13 +90,6 @@ template <common_policy P>
     return {};
 }
 
-/// The Encr alg a response KEMAC uses with a MAC alg: AES-CM-256 with
-/// HMAC-SHA-256-256, AES-CM-128 otherwise (RFC 6043 §12.1 keeps the strength
-/// of the algorithms of one message equal).
-[[nodiscard]] constexpr encr_alg encr_for(mac_alg m) noexcept {
-    return m == mac_alg::hmac_sha_256_256 ? encr_alg::aes_cm_256 : encr_alg::aes_cm_128;
-}
-
 /// Which D1 / D2 direction (RFC 6043 §5.1.2).
 enum class direction : std::uint8_t { initial, response };
 

@@ -106,7 +106,7 @@ private:
                                                          bytes_view randrr, const ticket::v_inputs& ids,
                                                          ntp_time now) noexcept {
         const auto hdr = m.header();
-        const algorithm_suite s{hdr.prf(), detail::encr_for(m.v()->kind()), m.v()->kind()};
+        const algorithm_suite s{hdr.prf(), m_policy->kemac_encr(m.v()->kind()), m.v()->kind()};
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
         const auto k = detail::protection(*m_b, detail::direction::initial, s, psk, hdr.csb(), randri, randrr);
         if (!k) return k.error_info();

@@ -36,8 +36,12 @@ using ticket::replay_verdict;
 ///   psk_for(id), tpk_for(id) key lookups (ticket::key_store)
 ///   send_auth_failure_error()  send the OPTIONAL Error on an authentication
 ///                           failure (RFC 6043 §5.4)
+///   kemac_encr(mac)         the Encr alg of the KEMACs this party sends in an
+///                           exchange whose messages use Auth alg `mac`
 template <class P>
-concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_view key, ntp_time t, identity id) {
+concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_view key, ntp_time t, identity id,
+                                 mac_alg mac) {
+    { p.kemac_encr(mac) } noexcept -> std::same_as<encr_alg>;
     { p.check_suite(s) } noexcept -> std::same_as<result<void>>;
     { p.clock_window() } noexcept -> std::same_as<std::chrono::seconds>;
     { p.remember(key, t, t) } noexcept -> std::same_as<replay_verdict>;
@@ -86,13 +90,29 @@ concept responder_policy = common_policy<P> && requires(const P& p, const ticket
     { p.accept_initiator(id) } noexcept -> std::same_as<result<void>>;
 };
 
+/// The Encr alg of a KEMAC in an exchange using Auth alg `m`: AES-CM-256 with
+/// HMAC-SHA-256-256, AES-CM-128 otherwise (RFC 6043 §12.1 keeps the strength
+/// of the algorithms of one exchange equal).
+[[nodiscard]] constexpr encr_alg default_kemac_encr(mac_alg m) noexcept {
+    return m == mac_alg::hmac_sha_256_256 ? encr_alg::aes_cm_256 : encr_alg::aes_cm_128;
+}
+
 /// The settings of basic_policy. Two presets; start from one and change
 /// what your deployment decides otherwise.
 struct policy_settings {
     /// Allowed PRF funcs / Encr algs / MAC algs, as bit masks over their
-    /// registry values. Default: every implemented one. Risk of loosening:
-    /// none beyond the default; tightening to the 256-bit set is the strict preset.
-    std::uint32_t prfs = 0b11, encrs = 0b1111, macs = 0b110;
+    /// registry values. Default: both PRFs, AES-CM-128 and AES-CM-256, both
+    /// HMACs. Left out: NULL encryption (session keys and MPKs in the clear;
+    /// RFC 3830 §4.2.3 allows it only where the transport protects them),
+    /// NULL MAC, and AES-KW-128 (RFC 3394 wraps multiples of 8 bytes and RFC
+    /// 3830 defines no padding for a Key data chain: notes/crypto.md). The
+    /// strict preset keeps only the 256-bit set.
+    std::uint32_t prfs = 0b11, encrs = 0b1010, macs = 0b110;
+    /// The Encr alg of the KEMACs this party sends (KMS: tickets,
+    /// REQUEST_RESP, RESOLVE_RESP; Initiator / Responder: Transfer KEMACs).
+    /// Default (nullopt): AES-CM with the strength of the exchange's MAC alg
+    /// (AES-CM-256 with HMAC-SHA-256-256, else AES-CM-128), RFC 6043 §12.1.
+    std::optional<encr_alg> kemac_encr{};
     /// Largest |T - now|. Default 5 minutes. Risk: a wider window makes the
     /// replay cache hold entries longer (capacity) and accepts staler messages.
     std::chrono::seconds clock_window{300};
@@ -155,6 +175,9 @@ public:
     [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept { return m_store->psk_for(id); }
     [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return m_store->tpk_for(id); }
     [[nodiscard]] bool send_auth_failure_error() const noexcept { return m_settings.send_auth_failure_error; }
+    [[nodiscard]] encr_alg kemac_encr(mac_alg mac) const noexcept {
+        return m_settings.kemac_encr.value_or(default_kemac_encr(mac));
+    }
 
     /// Default: any Initiator the KMS shares a PSK with (it authenticated)
     /// may request a ticket for any responder. Risk: this is the place for

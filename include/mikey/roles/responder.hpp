@@ -138,7 +138,7 @@ private:
         // contacting the KMS."
         if (auto ok = m_policy->accept_ticket(tp); !ok) return ok.error_info();
         if (auto ok = m_policy->check_suite(
-                algorithm_suite{m->header().prf(), detail::encr_for(m->v()->kind()), m->v()->kind()});
+                algorithm_suite{m->header().prf(), m_policy->kemac_encr(m->v()->kind()), m->v()->kind()});
             !ok) {
             return ok.error_info();
         }
@@ -455,7 +455,7 @@ private:
         const auto hdr = ti.header();
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
-        const algorithm_suite s{hdr.prf(), detail::encr_for(ti.v()->kind()), ti.v()->kind()};
+        const algorithm_suite s{hdr.prf(), m_policy->kemac_encr(ti.v()->kind()), ti.v()->kind()};
         auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
                                      ti.randri()->value(), {});
         if (!k1) return k1.error_info();
