@@ -468,6 +468,9 @@ void BM_mode1_forking_flow(benchmark::State& state, std::string_view impl) {
             benchmark::ClobberMemory();
         }
         report_allocs(state, before);
+        // One thread: flows per second of CPU time = flows/s per core.
+        state.counters["flows_per_s"] =
+            benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
         if (!ok) state.SkipWithError("a flow failed inside the timed loop (replay cache?)");
         return;
     }
@@ -570,6 +573,8 @@ void BM_kms_request(benchmark::State& state, std::string_view impl) {
             now = now + step;
         }
         report_allocs(state, before);
+        state.counters["requests_per_s"] =
+            benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
         if (!ok) state.SkipWithError("a request was refused inside the timed loop");
         return;
     }
