@@ -54,6 +54,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -326,6 +327,43 @@ private:
     totals m_totals;
 };
 
+/// What a recorded call list does, for a reader (MIKEY_BENCH_CALLS=1 prints
+/// it to stderr): each HMAC keying names a PRF run by its label constant and
+/// RFC 6043 purpose byte (D1 = 1 ... D7 = 6, D3 = 0), or a MAC by the data
+/// type of the message it covers.
+void describe(const char* what, const std::vector<call>& calls) {
+    if (std::getenv("MIKEY_BENCH_CALLS") == nullptr) return;
+    struct name {
+        std::uint32_t c;
+        const char* n;
+    };
+    static constexpr name names[] = {
+        {crypto::label_constant::tek, "TEK"},           {crypto::label_constant::tgk_salt, "TGK salt"},
+        {crypto::label_constant::encr_key, "encr_key"}, {crypto::label_constant::auth_key, "auth_key"},
+        {crypto::label_constant::salt_key, "salt_key"}, {crypto::label_constant::mpkr_fork, "MPKr'"},
+        {crypto::label_constant::tgk_fork, "TGK'"},     {crypto::label_constant::mpki, "MPKi"},
+        {crypto::label_constant::mpkr, "MPKr"}};
+    std::fprintf(stderr, "%s: %zu backend calls\n", what, calls.size());
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        if (calls[i].kind == op::aes_ctr) std::fprintf(stderr, "  AES-CTR %zu bytes\n", calls[i].c.size());
+        if (calls[i].kind != op::hmac_key || i + 1 >= calls.size() || calls[i + 1].kind != op::hmac_update) continue;
+        const bytes& u = calls[i + 1].b;
+        std::size_t finals = 0;
+        for (std::size_t j = i + 1; j < calls.size() && calls[j].kind != op::hmac_key; ++j) finals += calls[j].kind == op::hmac_final;
+        const std::uint32_t c = u.size() >= 4 ? std::uint32_t(u[0]) << 24 | std::uint32_t(u[1]) << 16 | std::uint32_t(u[2]) << 8 | u[3] : 0;
+        const char* n = nullptr;
+        for (const auto& x : names) {
+            if (x.c == c) n = x.n;
+        }
+        if (n != nullptr) {
+            const int purpose = u.size() > 9 ? u[9] : -1;
+            std::fprintf(stderr, "  PRF %-8s purpose %d  inkey %zu  label %zu  finals %zu\n", n, purpose, calls[i].a.size(), u.size(), finals);
+        } else {
+            std::fprintf(stderr, "  MAC over %zu+ bytes (data type %d)  finals %zu\n", u.size(), u.size() > 1 ? u[1] : -1, finals);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The three parties.
 // ---------------------------------------------------------------------------
@@ -462,6 +500,7 @@ const std::vector<call>& flow_calls() {
         std::vector<call> first = std::move(log.calls);
         log.calls.clear();
         if (!w.flow(base_now + step, rng) || !same_shape(first, log.calls)) return std::vector<call>{};
+        describe("mode-1 forking flow", first);
         return first;
     }();
     return calls;
@@ -548,7 +587,9 @@ const std::vector<call>& kms_calls() {
         std::vector<call> first = std::move(log.calls);
         log.calls.clear();
         const auto o2 = w.kms->receive(requests()[1], base_now + step, rng, out);
-        return o2 && same_shape(first, log.calls) ? first : std::vector<call>{};
+        if (!o2 || !same_shape(first, log.calls)) return std::vector<call>{};
+        describe("KMS request", first);
+        return first;
     }();
     return calls;
 }
