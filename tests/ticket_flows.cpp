@@ -335,7 +335,7 @@ TEST_CASE("a ticket of a type the KMS does not resolve: Error no 14; policy para
     const bytes ticket_data(40, 0x77);
     const bytes randrr(32, 0x12);
     const bytes psk_r(32, 0x22);
-    const auto k1 = roles::detail::protection(*p.backend, roles::detail::direction::initial, s.suite, psk_r, csb_id(7), {}, randrr);
+    const auto k1 = roles::detail::protection(*p.backend, roles::detail::direction::initial, roles::detail::needs::auth_key, s.suite, psk_r, csb_id(7), {}, randrr);
     REQUIRE(k1);
     const roles::detail::timestamp t(base_now);
     ticket::sealed_message_builder sb(out);

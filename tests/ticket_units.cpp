@@ -142,7 +142,8 @@ TEST_CASE("the sealing builder's MACs verify with the parsing MAC functions (V, 
     // TRANSFER_INIT, sealed by the Initiator: V with MPKi (D1), Vi = V, Vr with D5(MPKr).
     const auto ti = ticket::transfer_init_view::parse(r.messages[2].wire);
     REQUIRE(ti);
-    const auto k1 = roles::detail::protection(*p.backend, roles::detail::direction::initial, s.suite, p.ini->mpki(),
+    const auto k1 = roles::detail::protection(*p.backend, roles::detail::direction::initial, roles::detail::needs::auth_key, s.suite,
+                                              p.ini->mpki(),
                                               ti->header().csb(), ti->randri()->value(), {});
     REQUIRE(k1);
     CHECK(ticket::verify_message_mac(*p.backend, ti->message(), mac_alg::hmac_sha_256_256, k1->auth_key.view(),

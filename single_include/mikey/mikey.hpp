@@ -72,6 +72,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <ranges>
 #include <span>
 #include <type_traits>
@@ -108,6 +109,18 @@ concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contig
         }
     }
     return true;
+}
+
+/// Copies b into out (out.size() == b.size(); they may overlap). One
+/// memmove at run time; a byte loop in constant evaluation.
+constexpr void copy_bytes(mutable_bytes out, bytes_view b) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            out[i] = b[i];
+        }
+    } else if (!b.empty()) {
+        std::memmove(out.data(), b.data(), b.size());
+    }
 }
 
 }  // namespace mikey
@@ -1131,9 +1144,7 @@ public:
             return;
         }
         if (!m_counting) {
-            for (std::size_t i = 0; i < b.size(); ++i) {
-                m_out[m_pos + i] = b[i];
-            }
+            copy_bytes(m_out.subspan(m_pos, b.size()), b);
         }
         m_pos += b.size();
     }
@@ -5273,9 +5284,9 @@ public:
     constexpr void copy_to(mutable_bytes out) const noexcept {
         std::size_t pos = 0;
         feed([&](bytes_view part) {
-            for (std::size_t i = 0; i < part.size() && pos < out.size(); ++i) {
-                out[pos++] = part[i];
-            }
+            const std::size_t n = part.size() < out.size() - pos ? part.size() : out.size() - pos;
+            copy_bytes(out.subspan(pos, n), part.first(n));
+            pos += n;
         });
     }
 
@@ -8504,14 +8515,59 @@ template <common_policy P>
 /// Which D1 / D2 direction (RFC 6043 §5.1.2).
 enum class direction : std::uint8_t { initial, response };
 
-/// The keys protecting one message of an exchange (D1 / D2).
+/// Which of a message's keys are needed: the auth_key alone (the message
+/// carries no KEMAC and no later message uses its keys for one), or all three.
+enum class needs : std::uint8_t { auth_key, all_keys };
+
+/// The keys protecting one message of an exchange (D1 / D2); with
+/// needs::auth_key the encr_key and salt_key are left empty (two PRF runs saved).
 template <crypto::crypto_backend B>
-[[nodiscard]] result<crypto::protection_keys> protection(B& b, direction d, const algorithm_suite& s, bytes_view inkey,
-                                                         csb_id csb, bytes_view randri, bytes_view randrr) noexcept {
+[[nodiscard]] result<crypto::protection_keys> protection(B& b, direction d, needs n, const algorithm_suite& s,
+                                                         bytes_view inkey, csb_id csb, bytes_view randri,
+                                                         bytes_view randrr) noexcept {
+    algorithm_suite used = s;
+    if (n == needs::auth_key) used.encr = encr_alg::null;
     return d == direction::initial
-               ? crypto::derive_initial_protection_keys(b, s, inkey, csb, rand_value(randri), rand_value(randrr))
-               : crypto::derive_response_protection_keys(b, s, inkey, csb, rand_value(randri), rand_value(randrr));
+               ? crypto::derive_initial_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr))
+               : crypto::derive_response_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr));
 }
+[[nodiscard]] constexpr needs needs_if(bool cipher) noexcept { return cipher ? needs::all_keys : needs::auth_key; }
+
+/// What a CSB update (RFC 6043 §5.2) needs of the last message of the
+/// initial exchange: "Both messages SHALL be protected with the same keys
+/// (derived from MPKi or MPKr') that protected the last message". The
+/// auth_key is kept; the encr / salt keys are derived when an update carries
+/// a KEMAC, for the Encr alg that KEMAC names.
+struct last_message_keys {
+    direction dir = direction::initial;
+    algorithm_suite suite{};
+    secret_buffer<64> inkey{};
+    csb_id csb{};
+    random_bytes randri{}, randrr{};
+    secret_buffer<32> auth_key{};
+
+    [[nodiscard]] static last_message_keys of(direction d, const algorithm_suite& s, bytes_view inkey, csb_id csb,
+                                              bytes_view randri, bytes_view randrr, bytes_view auth) noexcept {
+        last_message_keys k;
+        k.dir = d;
+        k.suite = s;
+        (void)k.inkey.resize(inkey.size());
+        copy_bytes(k.inkey.mutable_view(), inkey);
+        k.csb = csb;
+        k.randri.assign(randri);
+        k.randrr.assign(randrr);
+        (void)k.auth_key.resize(auth.size());
+        copy_bytes(k.auth_key.mutable_view(), auth);
+        return k;
+    }
+    /// The keys for a KEMAC with Encr alg `encr`. Errors: those of protection().
+    template <crypto::crypto_backend B>
+    [[nodiscard]] result<crypto::protection_keys> with_cipher(B& b, encr_alg encr) const noexcept {
+        algorithm_suite s = suite;
+        s.encr = encr;
+        return protection(b, dir, needs::all_keys, s, inkey.view(), csb, randri.view(), randrr.view());
+    }
+};
 
 /// The 64-bit T of a T payload for the KEMAC IV (RFC 3830 §4.2.3).
 [[nodiscard]] inline std::uint64_t iv_time(t_view t) noexcept {
@@ -8805,7 +8861,8 @@ private:
         const auto hdr = m.header();
         const algorithm_suite s{hdr.prf(), m_policy->kemac_encr(m.v()->kind()), m.v()->kind()};
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
-        const auto k = detail::protection(*m_b, detail::direction::initial, s, psk, hdr.csb(), randri, randrr);
+        const auto k = detail::protection(*m_b, detail::direction::initial, detail::needs::auth_key, s, psk, hdr.csb(),
+                                          randri, randrr);
         if (!k) return k.error_info();
         if (auto ok = ticket::verify_message_mac(*m_b, m.message(), s.mac, k->auth_key.view(), ids); !ok) {
             return ok.error_info();
@@ -8906,7 +8963,8 @@ private:
         for (const auto& kb : km.builders()) keys[k++] = kb;
         const auto hdr = m->header();
         const auto k2 =
-            detail::protection(*m_b, detail::direction::response, *s, *psk, hdr.csb(), m->randri()->value(), {});
+            detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, *s, *psk, hdr.csb(),
+                               m->randri()->value(), {});
         if (!k2) return k2.error_info();
         const detail::timestamp t(now);
         ticket::sealed_message_builder sb(out);
@@ -9096,7 +9154,8 @@ private:
         // RFC 6043 §4.2.3.5: KEMAC = E(encr_key, MPKi || [MPKr'] || {TEK|TGK|GTGK}), D2 keys of the PSK.
         const auto hdr = m->header();
         const auto k2 =
-            detail::protection(*m_b, detail::direction::response, *s, *psk, hdr.csb(), {}, m->randrr()->value());
+            detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, *s, *psk, hdr.csb(), {},
+                               m->randrr()->value());
         if (!k2) return k2.error_info();
         const detail::timestamp t(now);
         std::optional<idr_builder> idrr;
@@ -9420,7 +9479,7 @@ private:
         std::array<std::uint8_t, 1024> tp_buf{};
         const auto tp_data = desired_tp_data(now, tp_buf, true);
         if (!tp_data) return tp_data.error_info();
-        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, *psk, csb_id(*csb),
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, detail::needs::auth_key, m_cfg.suite, *psk, csb_id(*csb),
                                            randri->view(), {});
         if (!k1) return k1.error_info();
         const detail::timestamp t(now);
@@ -9456,7 +9515,8 @@ private:
         if (!psk) return errc::unknown_peer;
         const algorithm_suite s{hdr.prf(), m->kemac()->encryption(), m->v()->kind()};
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
-        const auto k2 = detail::protection(*m_b, detail::direction::response, s, *psk, hdr.csb(), m_randri.view(), {});
+        const auto k2 = detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, s, *psk, hdr.csb(),
+                                           m_randri.view(), {});
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: REQUEST_RESP || REQUEST_INIT.
         if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
@@ -9640,7 +9700,10 @@ private:
             for (const auto& sess : m_sessions) listed = listed || sess.cs_id == k.cs_id;
             if (!listed && !add_block(k.cs_id, k.ssrc, k.view(false).spi)) return errc::invalid_argument;
         }
-        auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
+        // The encr / salt keys only for a KEMAC (a CSB update derives its own, §5.2).
+        auto k1 = detail::protection(*m_b, detail::direction::initial,
+                                     detail::needs_if(!own.empty()), m_cfg.suite,
+                                     m_mpki.view(), csb_id(*csb),
                                      randri->view(), {});
         if (!k1) return k1.error_info();
         secret_buffer<32> vr_key;
@@ -9695,7 +9758,8 @@ private:
         m_supplied = std::move(own);
         ++m_transfers;
         commit_keys(keys, *count);
-        m_last_keys = std::move(*k1);
+        m_last = detail::last_message_keys::of(detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
+                                               randri->view(), {}, k1->auth_key.view());
         m_randrr = {};
         m_peer = m_responder;
         m_state = state::established;
@@ -9732,10 +9796,15 @@ private:
             }
             inkey = mpkr_forked.view();
         }
-        const algorithm_suite s{hdr.prf(), m_cfg.suite.encr, m->v()->kind()};
+        // A KEMAC's keys are derived for the Encr alg it names (RFC 3830 §4.2.3), if the policy allows it.
+        const algorithm_suite s{hdr.prf(), m->kemac() ? m->kemac()->encryption() : m_cfg.suite.encr, m->v()->kind()};
         if (s.mac != m_cfg.suite.mac) return errc::mac_not_allowed;
+        if (m->kemac()) {
+            if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
+        }
         // RFC 6043 §4.2.2.3: V with a key "derived from MPKi or MPKr'"; D2 with RANDRi and RANDRr (G).
-        auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
+        auto k2 = detail::protection(*m_b, detail::direction::response, detail::needs_if(m->kemac().has_value()), s, inkey,
+                                     hdr.csb(),
                                      m_randri_transfer.view(), randrr);
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
@@ -9776,7 +9845,8 @@ private:
         // Commit.
         commit_keys(keys, *count);
         m_mpkr_forked = std::move(mpkr_forked);
-        m_last_keys = std::move(*k2);
+        m_last = detail::last_message_keys::of(detail::direction::response, s, f.i ? m_mpkr_forked.view() : m_mpki.view(),
+                                               hdr.csb(), m_randri_transfer.view(), randrr, k2->auth_key.view());
         m_randrr.assign(randrr);
         m_peer.assign(answering.begin(), answering.end());
         m_state = state::established;
@@ -9844,11 +9914,13 @@ private:
             .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(m_peer)});
         if (rekey) {
             // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), keys of the last message.
-            sb.add_kemac(*m_b, m_cfg.suite.encr, m_last_keys.cipher(init->csb(), t.iv()),
+            const auto ck = m_last.with_cipher(*m_b, m_cfg.suite.encr);
+            if (!ck) return ck.error_info();
+            sb.add_kemac(*m_b, m_cfg.suite.encr, ck->cipher(init->csb(), t.iv()),
                          std::span<const key_data_builder>(kb.data(), sessions.size()));
         }
         // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
-        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, m_last_keys.auth_key.view(), {me().get(), ticket::as_bytes(m_peer)});
+        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, m_last.auth_key.view(), {me().get(), ticket::as_bytes(m_peer)});
         if (!sealed) return sealed.error_info();
         // Commit: the new keys wait for the response, or apply at once.
         for (std::size_t i = 0; i < sessions.size(); ++i) m_pending[i] = std::move(keys[i]);
@@ -9875,7 +9947,7 @@ private:
         if (m->kemac()) return errc::unexpected_payload;
         if (m->v()->kind() != m_cfg.suite.mac) return errc::mac_not_allowed;
         // RFC 6043 §5.2: "Both messages SHALL be protected with the same keys"; §5.5: || TRANSFER_INIT.
-        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_cfg.suite.mac, m_last_keys.auth_key.view(),
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_cfg.suite.mac, m_last.auth_key.view(),
                                                  ticket::v_inputs{.initial_message = m_update});
             !ok) {
             return ok.error_info();
@@ -9965,7 +10037,7 @@ private:
     std::size_t m_key_count = 0;
     std::size_t m_transfers = 0;
     std::string m_peer;
-    crypto::protection_keys m_last_keys{};  ///< of the last message of the initial exchange (§5.2)
+    detail::last_message_keys m_last{};  ///< of the last message of the initial exchange (§5.2)
     detail::random_bytes m_randrr{};
     std::vector<std::uint8_t> m_update;
     std::array<session_key, max_crypto_sessions> m_pending{};
@@ -10158,7 +10230,7 @@ private:
         if (!csb) return csb.error_info();
         auto randrr = detail::random_bytes::draw(rng, detail::rand_length(psk->size()));
         if (!randrr) return randrr.error_info();
-        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_suite, *psk, csb_id(*csb), {},
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, detail::needs::auth_key, m_suite, *psk, csb_id(*csb), {},
                                            randrr->view());
         if (!k1) return k1.error_info();
         const detail::timestamp t(now);
@@ -10202,7 +10274,7 @@ private:
         const bytes_view id_i = m->idri() ? m->idri()->data() : ticket::as_bytes(m_bundle.id_i);
         const bytes_view id_r = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_bundle.id_r);
         // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
-        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_bundle.suite.mac, m_last_keys.auth_key.view(),
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_bundle.suite.mac, m_last.auth_key.view(),
                                                  ticket::v_inputs{.identity_i = identity(id_i), .identity_r = identity(id_r)});
             !ok) {
             return ok.error_info();
@@ -10214,7 +10286,11 @@ private:
         std::optional<key_data_list> fresh_keys;
         if (m->kemac()) {
             if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
-            auto list = crypto::open_kemac(*m_b, *m->kemac(), m_last_keys.cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+            const algorithm_suite ks{m_bundle.suite.prf, m->kemac()->encryption(), m_bundle.suite.mac};
+            if (auto ok = m_policy->check_suite(ks); !ok) return ok.error_info();
+            const auto ck = m_last.with_cipher(*m_b, ks.encr);
+            if (!ck) return ck.error_info();
+            auto list = crypto::open_kemac(*m_b, *m->kemac(), ck->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
             if (!list) return list.error_info();
             fresh_keys.emplace(*list);
         }
@@ -10247,7 +10323,7 @@ private:
                                   hdr.version()})
                 .add(t.builder())
                 .add(idr_builder{id_role::idrr, id_type::uri, id_r});
-            const auto sealed = sb.seal(*m_b, m_bundle.suite.mac, m_last_keys.auth_key.view(), {in});
+            const auto sealed = sb.seal(*m_b, m_bundle.suite.mac, m_last.auth_key.view(), {in});
             if (!sealed) return sealed.error_info();
             o.send = *sealed;
             o.send_type = data_type::transfer_resp;
@@ -10375,7 +10451,7 @@ private:
         const algorithm_suite s{hdr.prf(), m->kemac()->encryption(), m->v()->kind()};
         if (s.mac != m_suite.mac) return errc::mac_not_allowed;
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
-        const auto k2 = detail::protection(*m_b, detail::direction::response, s, *psk, hdr.csb(), {},
+        const auto k2 = detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, s, *psk, hdr.csb(), {},
                                            m_randrr_resolve.view());
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: RESOLVE_RESP || RESOLVE_INIT.
@@ -10433,7 +10509,14 @@ private:
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
         const algorithm_suite s{hdr.prf(), m_policy->kemac_encr(ti.v()->kind()), ti.v()->kind()};
-        auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
+        // The encr / salt keys only to open the Initiator's KEMAC, for the Encr alg it names.
+        algorithm_suite s_ti = s;
+        if (ti.kemac()) {
+            s_ti.encr = ti.kemac()->encryption();
+            if (auto ok = m_policy->check_suite(s_ti); !ok) return ok.error_info();
+        }
+        auto k1 = detail::protection(*m_b, detail::direction::initial, detail::needs_if(ti.kemac().has_value()), s_ti,
+                                     res.mpki.view(), hdr.csb(),
                                      ti.randri()->value(), {});
         if (!k1) return k1.error_info();
         // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
@@ -10531,11 +10614,12 @@ private:
         const std::size_t count = nb;
 
         outcome o{};
-        std::optional<crypto::protection_keys> last;
+        std::optional<detail::last_message_keys> last;
         if (f.f) {
             // RFC 6043 §4.2.2.3: TRANSFER_RESP, protected with MPKr' (forking) or MPKi, D2 with RANDRi and RANDRr (G).
             const bytes_view inkey = f.i ? res.mpkr_forked.view() : res.mpki.view();
-            auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(), ti.randri()->value(),
+            auto k2 = detail::protection(*m_b, detail::direction::response, detail::needs_if(!m_response_keys.empty()),
+                                         s, inkey, hdr.csb(), ti.randri()->value(),
                                          randrr.view());
             if (!k2) return k2.error_info();
             const detail::timestamp t(now);
@@ -10565,13 +10649,15 @@ private:
             if (!sealed) return sealed.error_info();
             o.send = *sealed;
             o.send_type = data_type::transfer_resp;
-            last.emplace(std::move(*k2));
+            last = detail::last_message_keys::of(detail::direction::response, s, inkey, hdr.csb(), ti.randri()->value(),
+                                                 randrr.view(), k2->auth_key.view());
         } else {
-            last.emplace(std::move(*k1));
+            last = detail::last_message_keys::of(detail::direction::initial, s, res.mpki.view(), hdr.csb(),
+                                                 ti.randri()->value(), {}, k1->auth_key.view());
         }
         // Commit.
         // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
-        m_last_keys = std::move(*last);
+        m_last = std::move(*last);
         m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
                           std::string(id_r.get().begin(), id_r.get().end())};
         m_randri.assign(ti.randri()->value());
@@ -10612,7 +10698,7 @@ private:
         std::string id_i, id_r;
     };
     bundle m_bundle{};
-    crypto::protection_keys m_last_keys{};
+    detail::last_message_keys m_last{};
     detail::random_bytes m_randri{}, m_randrr{};
 };
 

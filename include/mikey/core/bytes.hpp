@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <ranges>
 #include <span>
 #include <type_traits>
@@ -39,6 +40,18 @@ concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contig
         }
     }
     return true;
+}
+
+/// Copies b into out (out.size() == b.size(); they may overlap). One
+/// memmove at run time; a byte loop in constant evaluation.
+constexpr void copy_bytes(mutable_bytes out, bytes_view b) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            out[i] = b[i];
+        }
+    } else if (!b.empty()) {
+        std::memmove(out.data(), b.data(), b.size());
+    }
 }
 
 }  // namespace mikey

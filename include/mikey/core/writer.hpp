@@ -34,9 +34,7 @@ public:
             return;
         }
         if (!m_counting) {
-            for (std::size_t i = 0; i < b.size(); ++i) {
-                m_out[m_pos + i] = b[i];
-            }
+            copy_bytes(m_out.subspan(m_pos, b.size()), b);
         }
         m_pos += b.size();
     }

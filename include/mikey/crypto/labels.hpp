@@ -155,9 +155,9 @@ public:
     constexpr void copy_to(mutable_bytes out) const noexcept {
         std::size_t pos = 0;
         feed([&](bytes_view part) {
-            for (std::size_t i = 0; i < part.size() && pos < out.size(); ++i) {
-                out[pos++] = part[i];
-            }
+            const std::size_t n = part.size() < out.size() - pos ? part.size() : out.size() - pos;
+            copy_bytes(out.subspan(pos, n), part.first(n));
+            pos += n;
         });
     }
 

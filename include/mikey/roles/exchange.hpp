@@ -93,14 +93,59 @@ template <common_policy P>
 /// Which D1 / D2 direction (RFC 6043 §5.1.2).
 enum class direction : std::uint8_t { initial, response };
 
-/// The keys protecting one message of an exchange (D1 / D2).
+/// Which of a message's keys are needed: the auth_key alone (the message
+/// carries no KEMAC and no later message uses its keys for one), or all three.
+enum class needs : std::uint8_t { auth_key, all_keys };
+
+/// The keys protecting one message of an exchange (D1 / D2); with
+/// needs::auth_key the encr_key and salt_key are left empty (two PRF runs saved).
 template <crypto::crypto_backend B>
-[[nodiscard]] result<crypto::protection_keys> protection(B& b, direction d, const algorithm_suite& s, bytes_view inkey,
-                                                         csb_id csb, bytes_view randri, bytes_view randrr) noexcept {
+[[nodiscard]] result<crypto::protection_keys> protection(B& b, direction d, needs n, const algorithm_suite& s,
+                                                         bytes_view inkey, csb_id csb, bytes_view randri,
+                                                         bytes_view randrr) noexcept {
+    algorithm_suite used = s;
+    if (n == needs::auth_key) used.encr = encr_alg::null;
     return d == direction::initial
-               ? crypto::derive_initial_protection_keys(b, s, inkey, csb, rand_value(randri), rand_value(randrr))
-               : crypto::derive_response_protection_keys(b, s, inkey, csb, rand_value(randri), rand_value(randrr));
+               ? crypto::derive_initial_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr))
+               : crypto::derive_response_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr));
 }
+[[nodiscard]] constexpr needs needs_if(bool cipher) noexcept { return cipher ? needs::all_keys : needs::auth_key; }
+
+/// What a CSB update (RFC 6043 §5.2) needs of the last message of the
+/// initial exchange: "Both messages SHALL be protected with the same keys
+/// (derived from MPKi or MPKr') that protected the last message". The
+/// auth_key is kept; the encr / salt keys are derived when an update carries
+/// a KEMAC, for the Encr alg that KEMAC names.
+struct last_message_keys {
+    direction dir = direction::initial;
+    algorithm_suite suite{};
+    secret_buffer<64> inkey{};
+    csb_id csb{};
+    random_bytes randri{}, randrr{};
+    secret_buffer<32> auth_key{};
+
+    [[nodiscard]] static last_message_keys of(direction d, const algorithm_suite& s, bytes_view inkey, csb_id csb,
+                                              bytes_view randri, bytes_view randrr, bytes_view auth) noexcept {
+        last_message_keys k;
+        k.dir = d;
+        k.suite = s;
+        (void)k.inkey.resize(inkey.size());
+        copy_bytes(k.inkey.mutable_view(), inkey);
+        k.csb = csb;
+        k.randri.assign(randri);
+        k.randrr.assign(randrr);
+        (void)k.auth_key.resize(auth.size());
+        copy_bytes(k.auth_key.mutable_view(), auth);
+        return k;
+    }
+    /// The keys for a KEMAC with Encr alg `encr`. Errors: those of protection().
+    template <crypto::crypto_backend B>
+    [[nodiscard]] result<crypto::protection_keys> with_cipher(B& b, encr_alg encr) const noexcept {
+        algorithm_suite s = suite;
+        s.encr = encr;
+        return protection(b, dir, needs::all_keys, s, inkey.view(), csb, randri.view(), randrr.view());
+    }
+};
 
 /// The 64-bit T of a T payload for the KEMAC IV (RFC 3830 §4.2.3).
 [[nodiscard]] inline std::uint64_t iv_time(t_view t) noexcept {

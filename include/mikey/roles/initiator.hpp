@@ -266,7 +266,7 @@ private:
         std::array<std::uint8_t, 1024> tp_buf{};
         const auto tp_data = desired_tp_data(now, tp_buf, true);
         if (!tp_data) return tp_data.error_info();
-        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, *psk, csb_id(*csb),
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, detail::needs::auth_key, m_cfg.suite, *psk, csb_id(*csb),
                                            randri->view(), {});
         if (!k1) return k1.error_info();
         const detail::timestamp t(now);
@@ -302,7 +302,8 @@ private:
         if (!psk) return errc::unknown_peer;
         const algorithm_suite s{hdr.prf(), m->kemac()->encryption(), m->v()->kind()};
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
-        const auto k2 = detail::protection(*m_b, detail::direction::response, s, *psk, hdr.csb(), m_randri.view(), {});
+        const auto k2 = detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, s, *psk, hdr.csb(),
+                                           m_randri.view(), {});
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: REQUEST_RESP || REQUEST_INIT.
         if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
@@ -486,7 +487,10 @@ private:
             for (const auto& sess : m_sessions) listed = listed || sess.cs_id == k.cs_id;
             if (!listed && !add_block(k.cs_id, k.ssrc, k.view(false).spi)) return errc::invalid_argument;
         }
-        auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
+        // The encr / salt keys only for a KEMAC (a CSB update derives its own, §5.2).
+        auto k1 = detail::protection(*m_b, detail::direction::initial,
+                                     detail::needs_if(!own.empty()), m_cfg.suite,
+                                     m_mpki.view(), csb_id(*csb),
                                      randri->view(), {});
         if (!k1) return k1.error_info();
         secret_buffer<32> vr_key;
@@ -541,7 +545,8 @@ private:
         m_supplied = std::move(own);
         ++m_transfers;
         commit_keys(keys, *count);
-        m_last_keys = std::move(*k1);
+        m_last = detail::last_message_keys::of(detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
+                                               randri->view(), {}, k1->auth_key.view());
         m_randrr = {};
         m_peer = m_responder;
         m_state = state::established;
@@ -578,10 +583,15 @@ private:
             }
             inkey = mpkr_forked.view();
         }
-        const algorithm_suite s{hdr.prf(), m_cfg.suite.encr, m->v()->kind()};
+        // A KEMAC's keys are derived for the Encr alg it names (RFC 3830 §4.2.3), if the policy allows it.
+        const algorithm_suite s{hdr.prf(), m->kemac() ? m->kemac()->encryption() : m_cfg.suite.encr, m->v()->kind()};
         if (s.mac != m_cfg.suite.mac) return errc::mac_not_allowed;
+        if (m->kemac()) {
+            if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
+        }
         // RFC 6043 §4.2.2.3: V with a key "derived from MPKi or MPKr'"; D2 with RANDRi and RANDRr (G).
-        auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
+        auto k2 = detail::protection(*m_b, detail::direction::response, detail::needs_if(m->kemac().has_value()), s, inkey,
+                                     hdr.csb(),
                                      m_randri_transfer.view(), randrr);
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
@@ -622,7 +632,8 @@ private:
         // Commit.
         commit_keys(keys, *count);
         m_mpkr_forked = std::move(mpkr_forked);
-        m_last_keys = std::move(*k2);
+        m_last = detail::last_message_keys::of(detail::direction::response, s, f.i ? m_mpkr_forked.view() : m_mpki.view(),
+                                               hdr.csb(), m_randri_transfer.view(), randrr, k2->auth_key.view());
         m_randrr.assign(randrr);
         m_peer.assign(answering.begin(), answering.end());
         m_state = state::established;
@@ -690,11 +701,13 @@ private:
             .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(m_peer)});
         if (rekey) {
             // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), keys of the last message.
-            sb.add_kemac(*m_b, m_cfg.suite.encr, m_last_keys.cipher(init->csb(), t.iv()),
+            const auto ck = m_last.with_cipher(*m_b, m_cfg.suite.encr);
+            if (!ck) return ck.error_info();
+            sb.add_kemac(*m_b, m_cfg.suite.encr, ck->cipher(init->csb(), t.iv()),
                          std::span<const key_data_builder>(kb.data(), sessions.size()));
         }
         // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
-        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, m_last_keys.auth_key.view(), {me().get(), ticket::as_bytes(m_peer)});
+        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, m_last.auth_key.view(), {me().get(), ticket::as_bytes(m_peer)});
         if (!sealed) return sealed.error_info();
         // Commit: the new keys wait for the response, or apply at once.
         for (std::size_t i = 0; i < sessions.size(); ++i) m_pending[i] = std::move(keys[i]);
@@ -721,7 +734,7 @@ private:
         if (m->kemac()) return errc::unexpected_payload;
         if (m->v()->kind() != m_cfg.suite.mac) return errc::mac_not_allowed;
         // RFC 6043 §5.2: "Both messages SHALL be protected with the same keys"; §5.5: || TRANSFER_INIT.
-        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_cfg.suite.mac, m_last_keys.auth_key.view(),
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_cfg.suite.mac, m_last.auth_key.view(),
                                                  ticket::v_inputs{.initial_message = m_update});
             !ok) {
             return ok.error_info();
@@ -811,7 +824,7 @@ private:
     std::size_t m_key_count = 0;
     std::size_t m_transfers = 0;
     std::string m_peer;
-    crypto::protection_keys m_last_keys{};  ///< of the last message of the initial exchange (§5.2)
+    detail::last_message_keys m_last{};  ///< of the last message of the initial exchange (§5.2)
     detail::random_bytes m_randrr{};
     std::vector<std::uint8_t> m_update;
     std::array<session_key, max_crypto_sessions> m_pending{};

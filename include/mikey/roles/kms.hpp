@@ -108,7 +108,8 @@ private:
         const auto hdr = m.header();
         const algorithm_suite s{hdr.prf(), m_policy->kemac_encr(m.v()->kind()), m.v()->kind()};
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
-        const auto k = detail::protection(*m_b, detail::direction::initial, s, psk, hdr.csb(), randri, randrr);
+        const auto k = detail::protection(*m_b, detail::direction::initial, detail::needs::auth_key, s, psk, hdr.csb(),
+                                          randri, randrr);
         if (!k) return k.error_info();
         if (auto ok = ticket::verify_message_mac(*m_b, m.message(), s.mac, k->auth_key.view(), ids); !ok) {
             return ok.error_info();
@@ -209,7 +210,8 @@ private:
         for (const auto& kb : km.builders()) keys[k++] = kb;
         const auto hdr = m->header();
         const auto k2 =
-            detail::protection(*m_b, detail::direction::response, *s, *psk, hdr.csb(), m->randri()->value(), {});
+            detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, *s, *psk, hdr.csb(),
+                               m->randri()->value(), {});
         if (!k2) return k2.error_info();
         const detail::timestamp t(now);
         ticket::sealed_message_builder sb(out);
@@ -399,7 +401,8 @@ private:
         // RFC 6043 §4.2.3.5: KEMAC = E(encr_key, MPKi || [MPKr'] || {TEK|TGK|GTGK}), D2 keys of the PSK.
         const auto hdr = m->header();
         const auto k2 =
-            detail::protection(*m_b, detail::direction::response, *s, *psk, hdr.csb(), {}, m->randrr()->value());
+            detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, *s, *psk, hdr.csb(), {},
+                               m->randrr()->value());
         if (!k2) return k2.error_info();
         const detail::timestamp t(now);
         std::optional<idr_builder> idrr;

@@ -181,7 +181,7 @@ private:
         if (!csb) return csb.error_info();
         auto randrr = detail::random_bytes::draw(rng, detail::rand_length(psk->size()));
         if (!randrr) return randrr.error_info();
-        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_suite, *psk, csb_id(*csb), {},
+        const auto k1 = detail::protection(*m_b, detail::direction::initial, detail::needs::auth_key, m_suite, *psk, csb_id(*csb), {},
                                            randrr->view());
         if (!k1) return k1.error_info();
         const detail::timestamp t(now);
@@ -225,7 +225,7 @@ private:
         const bytes_view id_i = m->idri() ? m->idri()->data() : ticket::as_bytes(m_bundle.id_i);
         const bytes_view id_r = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_bundle.id_r);
         // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
-        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_bundle.suite.mac, m_last_keys.auth_key.view(),
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_bundle.suite.mac, m_last.auth_key.view(),
                                                  ticket::v_inputs{.identity_i = identity(id_i), .identity_r = identity(id_r)});
             !ok) {
             return ok.error_info();
@@ -237,7 +237,11 @@ private:
         std::optional<key_data_list> fresh_keys;
         if (m->kemac()) {
             if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
-            auto list = crypto::open_kemac(*m_b, *m->kemac(), m_last_keys.cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+            const algorithm_suite ks{m_bundle.suite.prf, m->kemac()->encryption(), m_bundle.suite.mac};
+            if (auto ok = m_policy->check_suite(ks); !ok) return ok.error_info();
+            const auto ck = m_last.with_cipher(*m_b, ks.encr);
+            if (!ck) return ck.error_info();
+            auto list = crypto::open_kemac(*m_b, *m->kemac(), ck->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
             if (!list) return list.error_info();
             fresh_keys.emplace(*list);
         }
@@ -270,7 +274,7 @@ private:
                                   hdr.version()})
                 .add(t.builder())
                 .add(idr_builder{id_role::idrr, id_type::uri, id_r});
-            const auto sealed = sb.seal(*m_b, m_bundle.suite.mac, m_last_keys.auth_key.view(), {in});
+            const auto sealed = sb.seal(*m_b, m_bundle.suite.mac, m_last.auth_key.view(), {in});
             if (!sealed) return sealed.error_info();
             o.send = *sealed;
             o.send_type = data_type::transfer_resp;
@@ -398,7 +402,7 @@ private:
         const algorithm_suite s{hdr.prf(), m->kemac()->encryption(), m->v()->kind()};
         if (s.mac != m_suite.mac) return errc::mac_not_allowed;
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
-        const auto k2 = detail::protection(*m_b, detail::direction::response, s, *psk, hdr.csb(), {},
+        const auto k2 = detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, s, *psk, hdr.csb(), {},
                                            m_randrr_resolve.view());
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: RESOLVE_RESP || RESOLVE_INIT.
@@ -456,7 +460,14 @@ private:
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
         const algorithm_suite s{hdr.prf(), m_policy->kemac_encr(ti.v()->kind()), ti.v()->kind()};
-        auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
+        // The encr / salt keys only to open the Initiator's KEMAC, for the Encr alg it names.
+        algorithm_suite s_ti = s;
+        if (ti.kemac()) {
+            s_ti.encr = ti.kemac()->encryption();
+            if (auto ok = m_policy->check_suite(s_ti); !ok) return ok.error_info();
+        }
+        auto k1 = detail::protection(*m_b, detail::direction::initial, detail::needs_if(ti.kemac().has_value()), s_ti,
+                                     res.mpki.view(), hdr.csb(),
                                      ti.randri()->value(), {});
         if (!k1) return k1.error_info();
         // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
@@ -554,11 +565,12 @@ private:
         const std::size_t count = nb;
 
         outcome o{};
-        std::optional<crypto::protection_keys> last;
+        std::optional<detail::last_message_keys> last;
         if (f.f) {
             // RFC 6043 §4.2.2.3: TRANSFER_RESP, protected with MPKr' (forking) or MPKi, D2 with RANDRi and RANDRr (G).
             const bytes_view inkey = f.i ? res.mpkr_forked.view() : res.mpki.view();
-            auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(), ti.randri()->value(),
+            auto k2 = detail::protection(*m_b, detail::direction::response, detail::needs_if(!m_response_keys.empty()),
+                                         s, inkey, hdr.csb(), ti.randri()->value(),
                                          randrr.view());
             if (!k2) return k2.error_info();
             const detail::timestamp t(now);
@@ -588,13 +600,15 @@ private:
             if (!sealed) return sealed.error_info();
             o.send = *sealed;
             o.send_type = data_type::transfer_resp;
-            last.emplace(std::move(*k2));
+            last = detail::last_message_keys::of(detail::direction::response, s, inkey, hdr.csb(), ti.randri()->value(),
+                                                 randrr.view(), k2->auth_key.view());
         } else {
-            last.emplace(std::move(*k1));
+            last = detail::last_message_keys::of(detail::direction::initial, s, res.mpki.view(), hdr.csb(),
+                                                 ti.randri()->value(), {}, k1->auth_key.view());
         }
         // Commit.
         // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
-        m_last_keys = std::move(*last);
+        m_last = std::move(*last);
         m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
                           std::string(id_r.get().begin(), id_r.get().end())};
         m_randri.assign(ti.randri()->value());
@@ -635,7 +649,7 @@ private:
         std::string id_i, id_r;
     };
     bundle m_bundle{};
-    crypto::protection_keys m_last_keys{};
+    detail::last_message_keys m_last{};
     detail::random_bytes m_randri{}, m_randrr{};
 };
 
