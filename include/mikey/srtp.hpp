@@ -103,8 +103,9 @@ enum class suite : std::uint8_t {
 /// The transforms of one direction kind, SRTP or SRTCP: the fields of
 /// libsrtp2's srtp_crypto_policy_t. `profile` is the libsrtp2 suite that
 /// sets exactly cipher, key lengths, auth and tag length; `encrypt` and
-/// `authenticate` give its sec_serv (the SP's on/off switches, RFC 3830
-/// §6.10.1 types 7, 8, 10), which may turn off part of the suite.
+/// `authenticate` give its sec_serv. The SP's encryption switches (RFC 3830
+/// §6.10.1 types 7, 8) keep the suite and turn `encrypt` off; SRTP
+/// authentication off (type 10) selects the suite's NULL-auth variant.
 struct crypto_policy {
     suite profile = suite::aes_cm_128_hmac_sha1_80;
     cipher cipher_type = cipher::aes_cm_128;
@@ -378,12 +379,19 @@ struct auth_params {
         if (!general || !rtp || !rtcp) return errc::srtp_policy_unsupported;
         if (auto r = detail::set_auth(p.rtp, *rtp, *general, false); !r) return r.error_info();
         if (auto r = detail::set_auth(p.rtcp, *rtcp, *general, true); !r) return r.error_info();
+        // SRTP authentication off (type 10 = 0): no tag at all, i.e. the
+        // NULL-auth suite (libsrtp2 keeps stripping an HMAC suite's tag
+        // when only sec_serv says "no authentication").
+        if (!*rtp_auth) {
+            p.rtp.auth_type = auth::null;
+            p.rtp.auth_key_len = 0;
+            p.rtp.auth_tag_len = 0;
+        }
     }
     p.rtp.encrypt = *rtp_enc && c != cipher::null;
     p.rtcp.encrypt = *rtcp_enc && c != cipher::null;
-    p.rtp.authenticate = *rtp_auth && p.rtp.auth_type != auth::null;
-    p.rtcp.authenticate = p.rtcp.auth_type != auth::null || aead;
-    p.rtp.authenticate = p.rtp.authenticate || aead;
+    p.rtp.authenticate = aead || p.rtp.auth_type != auth::null;
+    p.rtcp.authenticate = aead || p.rtcp.auth_type != auth::null;
     for (crypto_policy* d : {&p.rtp, &p.rtcp}) {
         const auto s = detail::suite_for(d->cipher_type, d->auth_type, d->auth_tag_len);
         // E.g. the NULL cipher with a 32-bit tag: no libsrtp2 suite.
@@ -637,7 +645,10 @@ enum class mki_use : std::uint8_t {
 /// recommends an MKI per TGK / TEK when several are sent. This library's
 /// reading: with mki_use::spi the MKI is the key's SPI (KV type SPI), and
 /// there is no MKI when the key has none; both ends must make the same
-/// choice (libsrtp2 then needs use_mki and the MKI length).
+/// choice (libsrtp2 then needs use_mki and the MKI length). libsrtp2 2.5.0
+/// refuses SRTCP with an MKI (srtp_err_status_bad_mki) when the SRTP and
+/// SRTCP tag lengths differ, as with the 32-bit-tag suites (observed in
+/// tests/srtp_integration.cpp): use no MKI with those there.
 [[nodiscard]] inline bytes_view mki_of(const roles::session_key& k, mki_use u = mki_use::spi) noexcept {
     return u == mki_use::spi ? k.spi_view() : bytes_view{};
 }
