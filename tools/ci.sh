@@ -44,7 +44,7 @@ mkdir -p "$LOGS"
 
 PACKAGES=(meson ninja-build pkg-config g++ libbotan-2-dev doctest-dev nlohmann-json3-dev
           libbenchmark-dev tshark libgstreamer-plugins-base1.0-dev clang libclang-rt-14-dev
-          cmake python3 python3-cryptography)
+          cmake python3 python3-cryptography libsrtp2-dev)
 
 total_pass=0
 total_fail=0

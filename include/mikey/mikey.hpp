@@ -46,6 +46,8 @@
 #include "roles/kms.hpp"
 #include "roles/initiator.hpp"
 #include "roles/responder.hpp"
+#include "srtp.hpp"
 #ifndef MIKEY_NO_BOTAN  // parse-only use without Botan: see core/config.hpp
 #include "crypto/botan_backend.hpp"
+#include "sdp.hpp"  // base64 through Botan's C FFI
 #endif

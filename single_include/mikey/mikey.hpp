@@ -15,8 +15,9 @@
 
 /// MIKEY_NO_BOTAN: the user defines it (before including <mikey/mikey.hpp>
 /// or the single header; the library never defines it) for parse-only use
-/// without Botan. The umbrella then leaves out crypto/botan_backend.hpp, the
-/// only header that includes Botan; everything else stays: views, builders,
+/// without Botan. The umbrella then leaves out the two headers that include
+/// Botan: crypto/botan_backend.hpp and sdp.hpp (RFC 4567 carriage, whose
+/// base64 is Botan's); everything else stays: views, builders, srtp.hpp,
 /// messages, schemas, and the crypto layer's constexpr tables and
 /// derivations over the crypto_backend concept (crypto/backend.hpp), for a
 /// backend of your own. CI compiles tests/parse_only/ that way, with no Botan
@@ -691,6 +692,17 @@ enum class errc : std::uint8_t {
     unexpected_in_state,     ///< a message this role may receive, but not in its current state
     pk_not_supported,        ///< REQUEST_INIT_PK / RESOLVE_INIT_PK: the public-key variants are not implemented
     error_received,          ///< the peer sent an Error message (never answered with an Error, RFC 6043 §5.4)
+
+    // --- integration: SDP / RTSP carriage (RFC 4567) and SRTP keys (RFC 3711) ---
+    sdp_bad_line,              ///< an SDP line that is not `<type>=<value>` (RFC 4566 §5), or holds a NUL or a bare CR
+    sdp_no_key_mgmt,           ///< no a=key-mgmt attribute applies where one was looked for (RFC 4567 §3.1)
+    sdp_bad_attribute,         ///< an a=key-mgmt attribute off the RFC 4567 §3.1 grammar
+    key_mgmt_duplicate,        ///< one key-management protocol offered twice at one level / in one header (RFC 4567 §4.1.2)
+    unknown_key_mgmt_protocol, ///< key-management data present, but none for MIKEY (RFC 4567 §4.1.1)
+    base64_invalid,            ///< not strict RFC 4648 §4 base64 (alphabet, padding, canonical pad bits, no whitespace)
+    rtsp_bad_key_mgmt,         ///< a KeyMgmt header off the RFC 4567 §3.2 grammar (or without `data` for MIKEY)
+    srtp_policy_unsupported,   ///< SRTP policy parameters (RFC 3830 §6.10.1) that libsrtp2 / RFC 3711 cannot run
+    not_an_srtp_session,       ///< the crypto session or SP payload is not for Prot type SRTP
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
@@ -790,6 +802,15 @@ enum class errc : std::uint8_t {
         case errc::unexpected_in_state: return "unexpected_in_state";
         case errc::pk_not_supported: return "pk_not_supported";
         case errc::error_received: return "error_received";
+        case errc::sdp_bad_line: return "sdp_bad_line";
+        case errc::sdp_no_key_mgmt: return "sdp_no_key_mgmt";
+        case errc::sdp_bad_attribute: return "sdp_bad_attribute";
+        case errc::key_mgmt_duplicate: return "key_mgmt_duplicate";
+        case errc::unknown_key_mgmt_protocol: return "unknown_key_mgmt_protocol";
+        case errc::base64_invalid: return "base64_invalid";
+        case errc::rtsp_bad_key_mgmt: return "rtsp_bad_key_mgmt";
+        case errc::srtp_policy_unsupported: return "srtp_policy_unsupported";
+        case errc::not_an_srtp_session: return "not_an_srtp_session";
     }
     return "unknown_errc";
 }
@@ -829,6 +850,17 @@ enum class errc : std::uint8_t {
         case errc::replayed_message:
         case errc::error_received:
         case errc::unexpected_in_state:
+        // Failures of the SDP / RTSP carriage: there is no MIKEY message to
+        // answer yet; the session protocol reports them (RFC 4567 §4.1.2:
+        // SIP 488 Not Acceptable Here; §3.2, §4.2: RTSP 463 Key management
+        // failure, or 403 when the header is missing).
+        case errc::sdp_bad_line:
+        case errc::sdp_no_key_mgmt:
+        case errc::sdp_bad_attribute:
+        case errc::key_mgmt_duplicate:
+        case errc::unknown_key_mgmt_protocol:
+        case errc::base64_invalid:
+        case errc::rtsp_bad_key_mgmt:
             return std::nullopt;
         case errc::auth_failure:
         case errc::key_unwrap_failure:
@@ -855,7 +887,9 @@ enum class errc : std::uint8_t {
         case errc::unknown_id_role: return error_no::invalid_id;
         case errc::unknown_cert_type: return error_no::invalid_cert;
         case errc::unknown_prot_type: return error_no::invalid_sp;
-        case errc::unknown_srtp_param: return error_no::invalid_sppar;
+        case errc::unknown_srtp_param:
+        case errc::srtp_policy_unsupported: return error_no::invalid_sppar;
+        case errc::not_an_srtp_session: return error_no::invalid_sp;
         case errc::unknown_data_type: return error_no::invalid_dt;
         case errc::unknown_ticket_type:
         case errc::ticket_data_unparsed: return error_no::invalid_ticket;
@@ -5042,7 +5076,7 @@ template <std::size_t N>
 // mikey-ticket: the crypto_backend concept. Everything above this header
 // (PRFs, derivations, KEMAC, V payloads) is written against the concept and
 // never names a crypto library; botan_backend.hpp is one model of it, and the
-// only file that includes Botan headers.
+// only crypto header that includes Botan (sdp.hpp is the other Botan includer).
 
 #include <concepts>
 #include <cstddef>
@@ -10704,11 +10738,701 @@ private:
 
 }  // namespace mikey::roles
 // ---- end mikey/roles/responder.hpp ----
+// #include "srtp.hpp" (inlined)
+// ---- begin mikey/srtp.hpp ----
+// mikey-ticket (integration layer): the SRTP keys and policy of a MIKEY
+// crypto session, as plain values a caller hands to libsrtp2 (or another
+// SRTP stack). The library itself does not depend on libsrtp2.
+//
+//   policy_from, default_policy   SP payload (RFC 3830 §6.10.1, RFC 4771 §4,
+//                                 RFC 6188, RFC 7714 §14.3, §15) -> policy
+//   stream_of                     SSRC / ROC / SEQ / policies / SPI of a CS
+//                                 from the HDR's CS ID map (RFC 3830 §6.1.1,
+//                                 RFC 6043 §6.1.1)
+//   find_policy                   the SP payload a crypto session refers to
+//   master_key_from               master key and salt from a roles::session_key
+//   derive_master_key             master key and salt from a TGK, with the
+//                                 policy's lengths (RFC 6043 §5.1.3 D4, or
+//                                 RFC 3830 §4.1.3)
+//   mki_of                        the MKI of a key (its SPI; see there)
+//   session_from                  all of the above for one crypto session
+//
+// MIKEY to SRTP (RFC 3830 App. A): a crypto session is an SRTP stream (with
+// its SRTCP), the TEK is the SRTP master key, the salting key the master
+// salt; the SP payload gives the transforms. Nothing here does I/O.
+//
+// Handing the result to libsrtp2 (tests/srtp_integration.cpp does exactly
+// this):
+//   srtp_policy_t p{};
+//   set_crypto(p.rtp, pol.rtp);  set_crypto(p.rtcp, pol.rtcp);
+//       -- srtp_crypto_policy_set_<to_string(profile)>(&c), then
+//          c.sec_serv from encrypt / authenticate
+//   key = master key || master salt (write_key_salt), p.key = key
+//   p.ssrc = {ssrc_specific, ssrc} (or ssrc_any_inbound / _outbound)
+//   MKI: p.keys / num_master_keys with mki_id = mki_of(...) when not empty
+//   libsrtp2 has no key derivation rate: it takes only 0.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+// #include "core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "core/errc.hpp" (inlined above as mikey/core/errc.hpp)
+// #include "core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "core/secret.hpp" (inlined above as mikey/core/secret.hpp)
+// #include "core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
+// #include "crypto/backend.hpp" (inlined above as mikey/crypto/backend.hpp)
+// #include "crypto/derive.hpp" (inlined above as mikey/crypto/derive.hpp)
+// #include "message.hpp" (inlined above as mikey/message.hpp)
+// #include "payload/hdr.hpp" (inlined above as mikey/payload/hdr.hpp)
+// #include "payload/sp.hpp" (inlined above as mikey/payload/sp.hpp)
+// #include "roles/outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+
+namespace mikey::srtp {
+
+/// SRTP encryption transforms (RFC 3711 §4.1, RFC 6188 §2, RFC 7714 §12).
+enum class cipher : std::uint8_t { null, aes_cm_128, aes_cm_192, aes_cm_256, aes_gcm_128, aes_gcm_256 };
+
+/// SRTP message authentication transforms (RFC 3711 §4.2). AES-GCM
+/// authenticates itself (AEAD): its crypto policies say `null` here, as
+/// libsrtp2's do, with the AEAD tag length in auth_tag_len.
+enum class auth : std::uint8_t { null, hmac_sha1 };
+
+/// The crypto suites libsrtp2 names (its srtp_crypto_policy_set_<name>()
+/// functions); to_string(suite) gives <name>.
+enum class suite : std::uint8_t {
+    aes_cm_128_hmac_sha1_80,
+    aes_cm_128_hmac_sha1_32,
+    aes_cm_128_null_auth,
+    aes_cm_192_hmac_sha1_80,
+    aes_cm_192_hmac_sha1_32,
+    aes_cm_192_null_auth,
+    aes_cm_256_hmac_sha1_80,
+    aes_cm_256_hmac_sha1_32,
+    aes_cm_256_null_auth,
+    null_cipher_hmac_sha1_80,
+    null_cipher_hmac_null,
+    aes_gcm_128_16_auth,
+    aes_gcm_256_16_auth,
+};
+
+/// The libsrtp2 setter suffix of a suite (srtp_crypto_policy_set_<this>).
+[[nodiscard]] constexpr std::string_view to_string(suite s) noexcept {
+    switch (s) {
+        case suite::aes_cm_128_hmac_sha1_80: return "aes_cm_128_hmac_sha1_80";
+        case suite::aes_cm_128_hmac_sha1_32: return "aes_cm_128_hmac_sha1_32";
+        case suite::aes_cm_128_null_auth: return "aes_cm_128_null_auth";
+        case suite::aes_cm_192_hmac_sha1_80: return "aes_cm_192_hmac_sha1_80";
+        case suite::aes_cm_192_hmac_sha1_32: return "aes_cm_192_hmac_sha1_32";
+        case suite::aes_cm_192_null_auth: return "aes_cm_192_null_auth";
+        case suite::aes_cm_256_hmac_sha1_80: return "aes_cm_256_hmac_sha1_80";
+        case suite::aes_cm_256_hmac_sha1_32: return "aes_cm_256_hmac_sha1_32";
+        case suite::aes_cm_256_null_auth: return "aes_cm_256_null_auth";
+        case suite::null_cipher_hmac_sha1_80: return "null_cipher_hmac_sha1_80";
+        case suite::null_cipher_hmac_null: return "null_cipher_hmac_null";
+        case suite::aes_gcm_128_16_auth: return "aes_gcm_128_16_auth";
+        case suite::aes_gcm_256_16_auth: return "aes_gcm_256_16_auth";
+    }
+    return "unknown_suite";
+}
+
+/// The transforms of one direction kind, SRTP or SRTCP: the fields of
+/// libsrtp2's srtp_crypto_policy_t. `profile` is the libsrtp2 suite that
+/// sets exactly cipher, key lengths, auth and tag length; `encrypt` and
+/// `authenticate` give its sec_serv. The SP's encryption switches (RFC 3830
+/// §6.10.1 types 7, 8) keep the suite and turn `encrypt` off; SRTP
+/// authentication off (type 10) selects the suite's NULL-auth variant.
+struct crypto_policy {
+    suite profile = suite::aes_cm_128_hmac_sha1_80;
+    cipher cipher_type = cipher::aes_cm_128;
+    std::uint8_t cipher_key_len = 30;  ///< master key + master salt bytes (libsrtp2's cipher_key_len)
+    auth auth_type = auth::hmac_sha1;
+    std::uint8_t auth_key_len = 20;    ///< n_a in bytes (RFC 3711 §4.2); 0 without HMAC
+    std::uint8_t auth_tag_len = 10;    ///< n_tag in bytes (HMAC-SHA1 10 or 4, AEAD 16)
+    bool encrypt = true;
+    bool authenticate = true;
+    friend constexpr bool operator==(const crypto_policy&, const crypto_policy&) = default;
+};
+
+/// The SRTP policy of a crypto session.
+struct policy {
+    crypto_policy rtp{};
+    crypto_policy rtcp{};
+    std::uint8_t master_key_len = 16;   ///< RFC 3830 §6.10.1: the Session Encr. key length is the master key length
+    std::uint8_t master_salt_len = 14;  ///< 14 (RFC 3711 §5.1, RFC 6188 §2) or 12 (AES-GCM, RFC 7714 §12)
+    std::uint32_t key_derivation_rate = 0;  ///< 0, or a power of 2 up to 2^24 (RFC 3711 §3.2.1); libsrtp2 takes only 0
+    friend constexpr bool operator==(const policy&, const policy&) = default;
+};
+
+/// The policy without an SP payload: "if a Type/Value is not set, the
+/// default is used (according to SRTP's own criteria)" (RFC 3830 §6.10.1),
+/// i.e. RFC 3711 §5 and §8.2: AES-CM with a 128-bit master key, 112-bit
+/// master salt, HMAC-SHA1 with a 160-bit key and an 80-bit tag, AES-CM PRF,
+/// key derivation rate 0, encryption and authentication on for SRTP and SRTCP.
+[[nodiscard]] constexpr policy default_policy() noexcept { return policy{}; }
+
+namespace detail {
+
+/// One SRTP parameter of an SP as an integer (1 to 8 bytes, big-endian).
+/// Errors: srtp_policy_unsupported (an empty or longer value, or the type
+/// given twice: the SP would say two things, RFC 3830 §6.10.1 gives no rule).
+[[nodiscard]] constexpr result<std::optional<std::uint64_t>> param(const sp_view& sp, srtp_param p) noexcept {
+    std::optional<std::uint64_t> out;
+    for (const auto& e : sp.params()) {
+        if (e.kind != static_cast<std::uint8_t>(p)) continue;
+        if (out || e.value.empty() || e.value.size() > 8) return errc::srtp_policy_unsupported;
+        std::uint64_t n = 0;
+        for (const auto b : e.value) n = (n << 8) | b;
+        out = n;
+    }
+    return out;
+}
+
+/// The libsrtp2 suite for a cipher, auth and tag length, if there is one.
+[[nodiscard]] constexpr std::optional<suite> suite_for(cipher c, auth a, std::uint8_t tag) noexcept {
+    const bool hmac80 = a == auth::hmac_sha1 && tag == 10;
+    const bool hmac32 = a == auth::hmac_sha1 && tag == 4;
+    const bool none = a == auth::null;
+    switch (c) {
+        case cipher::aes_cm_128:
+            return hmac80 ? suite::aes_cm_128_hmac_sha1_80 : hmac32 ? suite::aes_cm_128_hmac_sha1_32
+                 : none   ? std::optional{suite::aes_cm_128_null_auth} : std::nullopt;
+        case cipher::aes_cm_192:
+            return hmac80 ? suite::aes_cm_192_hmac_sha1_80 : hmac32 ? suite::aes_cm_192_hmac_sha1_32
+                 : none   ? std::optional{suite::aes_cm_192_null_auth} : std::nullopt;
+        case cipher::aes_cm_256:
+            return hmac80 ? suite::aes_cm_256_hmac_sha1_80 : hmac32 ? suite::aes_cm_256_hmac_sha1_32
+                 : none   ? std::optional{suite::aes_cm_256_null_auth} : std::nullopt;
+        case cipher::null:
+            return hmac80 ? suite::null_cipher_hmac_sha1_80 : none ? std::optional{suite::null_cipher_hmac_null}
+                                                                   : std::nullopt;
+        case cipher::aes_gcm_128: return tag == 16 ? std::optional{suite::aes_gcm_128_16_auth} : std::nullopt;
+        case cipher::aes_gcm_256: return tag == 16 ? std::optional{suite::aes_gcm_256_16_auth} : std::nullopt;
+    }
+    return std::nullopt;
+}
+
+/// An on/off parameter (RFC 3830 §6.10.1 types 7, 8, 10: "0 if off, 1 if on").
+[[nodiscard]] constexpr result<bool> on_off(const sp_view& sp, srtp_param p) noexcept {
+    const auto v = param(sp, p);
+    if (!v) return v.error_info();
+    if (!*v) return true;  // RFC 3711 §8.2: encryption and authentication on by default
+    if (**v > 1) return errc::srtp_policy_unsupported;
+    return **v == 1;
+}
+
+/// Values that must be absent or one value (FEC order 0, prefix length 0, SRTP PRF AES-CM).
+[[nodiscard]] constexpr result<void> only(const sp_view& sp, srtp_param p, std::uint64_t allowed) noexcept {
+    const auto v = param(sp, p);
+    if (!v) return v.error_info();
+    if (*v && **v != allowed) return errc::srtp_policy_unsupported;
+    return {};
+}
+
+/// The HMAC part of one direction, with RFC 4771 §4's precedence: "If any
+/// of the parameter types 14-19 ... and a corresponding general parameter
+/// (type 2, 3, or 11) are both present in the policy, the more specific
+/// parameter SHALL have precedence."
+struct auth_params {
+    std::optional<std::uint64_t> alg, key_len, tag_len;
+};
+
+[[nodiscard]] constexpr result<auth_params> auth_of(const sp_view& sp, srtp_param alg, srtp_param key_len,
+                                                    srtp_param tag_len) noexcept {
+    auth_params a;
+    const auto pa = param(sp, alg);
+    const auto pk = param(sp, key_len);
+    const auto pt = param(sp, tag_len);
+    if (!pa) return pa.error_info();
+    if (!pk) return pk.error_info();
+    if (!pt) return pt.error_info();
+    a.alg = *pa;
+    a.key_len = *pk;
+    a.tag_len = *pt;
+    return a;
+}
+
+/// Fills the auth fields of `c` from the specific (RFC 4771) and general
+/// (RFC 3830) parameters. `rtcp` applies the SRTCP rules of RFC 3711.
+[[nodiscard]] constexpr result<void> set_auth(crypto_policy& c, const auth_params& specific,
+                                              const auth_params& general, bool rtcp) noexcept {
+    const std::uint64_t alg = specific.alg ? *specific.alg : general.alg.value_or(1);
+    // RFC 3830 Table 6.10.1.c: 0 NULL, 1 HMAC-SHA-1; RFC 4771's RCCm1-3 (2-4)
+    // are not implemented by libsrtp2.
+    if (alg > 1) return errc::srtp_policy_unsupported;
+    if (alg == 0) {
+        // RFC 3711 §3.4: "message authentication is MANDATORY" for SRTCP.
+        if (rtcp) return errc::srtp_policy_unsupported;
+        c.auth_type = auth::null;
+        c.auth_key_len = 0;
+        c.auth_tag_len = 0;
+        return {};
+    }
+    std::optional<std::uint64_t> key_len = specific.key_len ? specific.key_len : general.key_len;
+    std::optional<std::uint64_t> tag_len = specific.tag_len;
+    bool tag_from_general = false;
+    if (!tag_len && general.tag_len) {
+        tag_len = general.tag_len;
+        tag_from_general = true;
+    }
+    // Interop (shared/spec/rfc3830-core.md §9 #1): GStreamer writes the tag
+    // length (4 or 10) as the Session Auth. key length (type 3) and no type
+    // 11; read it as the tag length then.
+    if (!tag_len && !specific.key_len && general.key_len && (*general.key_len == 4 || *general.key_len == 10)) {
+        tag_len = general.key_len;
+        tag_from_general = true;
+        key_len = std::nullopt;
+    }
+    // RFC 3711 §5.2: n_a = 160 bits by default; libsrtp2's HMAC suites use it.
+    if (key_len.value_or(20) != 20) return errc::srtp_policy_unsupported;
+    std::uint64_t tag = tag_len.value_or(10);
+    if (tag != 10 && tag != 4) return errc::srtp_policy_unsupported;
+    if (rtcp && tag < 10) {
+        // RFC 3711 §5.2: "for SRTCP, the pre-defined HMAC-SHA1 MUST NOT be
+        // applied with a value of n_tag, nor n_a, that are smaller than these
+        // defaults". A general tag length (type 11) of 32 bits thus applies to
+        // SRTP only (as for RFC 4568's AES_CM_128_HMAC_SHA1_32); a specific
+        // SRTCP one (type 19) below 80 bits is refused.
+        if (!tag_from_general) return errc::srtp_policy_unsupported;
+        tag = 10;
+    }
+    c.auth_type = auth::hmac_sha1;
+    c.auth_key_len = 20;
+    c.auth_tag_len = static_cast<std::uint8_t>(tag);
+    return {};
+}
+
+}  // namespace detail
+
+/// The SRTP policy an SP payload describes (RFC 3830 §6.10.1, absent
+/// parameters taking RFC 3711's defaults), restricted to what libsrtp2 can
+/// run:
+///   encryption algorithm (0): NULL, AES-CM (1; 16, 24 or 32-byte keys,
+///     RFC 3711 §4.1.1, RFC 6188 §2) or AES-GCM (6; 16 or 32-byte keys,
+///     RFC 7714 §15); AES-F8 and the SEED / ARIA values are refused;
+///   session encr. key length (1): also the master key length (§6.10.1);
+///     NULL takes 16 only (libsrtp2's NULL-cipher suites);
+///   session salt key length (4): 14 (RFC 3711 §5.1, RFC 6188 §2), 12 for
+///     AES-GCM (RFC 7714 §12);
+///   SRTP PRF (5): AES-CM (0) only (RFC 7714 §15 requires it for AEAD; the
+///     master key length makes it AES_256_CM_PRF for 32-byte keys, as
+///     RFC 6188 §3.1 wants);
+///   key derivation rate (6): 0 or a power of 2 up to 2^24 (RFC 3711 §3.2.1);
+///   SRTP / SRTCP encryption (7, 8), SRTP authentication (10): 0 or 1;
+///   FEC order (9): FEC-SRTP (0); SRTP prefix length (12): 0 (RFC 3711 §5.2);
+///   ROC transmission rate (13): non-zero (RFC 4771 §4 "R MUST be a
+///     non-zero unsigned integer");
+///   authentication (2, 3, 11 and RFC 4771's per-direction 14-19, the
+///     specific ones first): NULL or HMAC-SHA-1 with a 20-byte key and a
+///     10-byte tag, or 4 bytes for SRTP; SRTCP keeps 10 (RFC 3711 §5.2) and
+///     must be authenticated (RFC 3711 §3.4); a type 3 of 4 or 10 without
+///     type 11 is read as the tag length (GStreamer's encoding);
+///   AES-GCM: AEAD tag length (20) 16 only (RFC 7714 §14.3); encryption and
+///     authentication on for both (libsrtp2 has no 16-octet-tag GCM suite
+///     without confidentiality); the HMAC parameters are ignored (the AEAD
+///     algorithm is "fully determined" by types 0, 1 and 20, RFC 7714 §14.3).
+/// A parameter type given twice, or with an empty or over 8-byte value, is
+/// refused. Precondition: `sp` is a validated sp_view.
+/// Errors: not_an_srtp_session (Prot type not SRTP), srtp_policy_unsupported.
+[[nodiscard]] constexpr result<policy> policy_from(const sp_view& sp) noexcept {
+    if (sp.protocol() != prot_type::srtp) return errc::not_an_srtp_session;
+    using P = srtp_param;
+    const auto enc = detail::param(sp, P::encryption_algorithm);
+    const auto key_len = detail::param(sp, P::session_encryption_key_length);
+    const auto salt_len = detail::param(sp, P::session_salt_key_length);
+    const auto kdr = detail::param(sp, P::key_derivation_rate);
+    const auto roc_rate = detail::param(sp, P::roc_transmission_rate);
+    const auto rtp_enc = detail::on_off(sp, P::srtp_encryption);
+    const auto rtcp_enc = detail::on_off(sp, P::srtcp_encryption);
+    const auto rtp_auth = detail::on_off(sp, P::srtp_authentication);
+    if (!enc || !key_len || !salt_len || !kdr || !roc_rate || !rtp_enc || !rtcp_enc || !rtp_auth) {
+        return errc::srtp_policy_unsupported;
+    }
+    // RFC 3830 Table 6.10.1.d: SRTP PRF AES-CM = 0; Table 6.10.1.e: FEC-SRTP = 0.
+    // RFC 3711 §5.2: "the SRTP_PREFIX_LENGTH SHALL be zero for HMAC-SHA1".
+    for (const auto& r : {detail::only(sp, P::srtp_prf, 0), detail::only(sp, P::fec_order, 0),
+                          detail::only(sp, P::srtp_prefix_length, 0)}) {
+        if (!r) return r.error_info();
+    }
+    // RFC 4771 §4: "R MUST be a non-zero unsigned integer".
+    if (*roc_rate && **roc_rate == 0) return errc::srtp_policy_unsupported;
+    // RFC 3711 §3.2.1: key_derivation_rate is "an integer in the set {1,2,4,...,2^24}" (0 when unspecified).
+    const std::uint64_t rate = kdr->value_or(0);
+    if (rate > (1u << 24) || (rate & (rate - 1)) != 0) return errc::srtp_policy_unsupported;
+
+    policy p;
+    p.key_derivation_rate = static_cast<std::uint32_t>(rate);
+    const std::uint64_t alg = enc->value_or(1);  // RFC 3711 §5: AES-CM by default
+    const std::uint64_t key = key_len->value_or(16);
+    cipher c{};
+    // RFC 3830 Table 6.10.1.b (0 NULL, 1 AES-CM, 2 AES-F8), RFC 7714 §14.3 (6 AES-GCM).
+    switch (alg) {
+        case 0:
+            if (key != 16) return errc::srtp_policy_unsupported;
+            c = cipher::null;
+            break;
+        case 1:
+            if (key != 16 && key != 24 && key != 32) return errc::srtp_policy_unsupported;
+            c = key == 16 ? cipher::aes_cm_128 : key == 24 ? cipher::aes_cm_192 : cipher::aes_cm_256;
+            break;
+        case 6:
+            // RFC 7714 §15, Table 4: AEAD_AES_128_GCM 16 octets, AEAD_AES_256_GCM 32 octets.
+            if (key != 16 && key != 32) return errc::srtp_policy_unsupported;
+            c = key == 16 ? cipher::aes_gcm_128 : cipher::aes_gcm_256;
+            break;
+        default: return errc::srtp_policy_unsupported;
+    }
+    const bool aead = c == cipher::aes_gcm_128 || c == cipher::aes_gcm_256;
+    // RFC 7714 §12: master salt 96 bits for AES-GCM; RFC 3711 §5.1 / RFC 6188 §2: 112 bits.
+    const std::uint64_t salt = salt_len->value_or(aead ? 12 : 14);
+    if (salt != (aead ? 12u : 14u)) return errc::srtp_policy_unsupported;
+    p.master_key_len = static_cast<std::uint8_t>(key);
+    p.master_salt_len = static_cast<std::uint8_t>(salt);
+
+    crypto_policy base{};
+    base.cipher_type = c;
+    base.cipher_key_len = static_cast<std::uint8_t>(key + salt);
+    p.rtp = base;
+    p.rtcp = base;
+    if (aead) {
+        // RFC 7714 §14.3: AEAD authentication tag length "16 octets".
+        const auto tag = detail::param(sp, P::aead_auth_tag_length);
+        if (!tag) return tag.error_info();
+        if (tag->value_or(16) != 16) return errc::srtp_policy_unsupported;
+        if (!*rtp_enc || !*rtcp_enc || !*rtp_auth) return errc::srtp_policy_unsupported;
+        for (crypto_policy* d : {&p.rtp, &p.rtcp}) {
+            d->auth_type = auth::null;
+            d->auth_key_len = 0;
+            d->auth_tag_len = 16;
+        }
+    } else {
+        const auto general = detail::auth_of(sp, P::authentication_algorithm, P::session_authentication_key_length,
+                                             P::authentication_tag_length);
+        const auto rtp = detail::auth_of(sp, P::srtp_auth_algorithm, P::srtp_session_auth_key_length,
+                                         P::srtp_auth_tag_length);
+        const auto rtcp = detail::auth_of(sp, P::srtcp_auth_algorithm, P::srtcp_session_auth_key_length,
+                                          P::srtcp_auth_tag_length);
+        if (!general || !rtp || !rtcp) return errc::srtp_policy_unsupported;
+        if (auto r = detail::set_auth(p.rtp, *rtp, *general, false); !r) return r.error_info();
+        if (auto r = detail::set_auth(p.rtcp, *rtcp, *general, true); !r) return r.error_info();
+        // SRTP authentication off (type 10 = 0): no tag at all, i.e. the
+        // NULL-auth suite (libsrtp2 keeps stripping an HMAC suite's tag
+        // when only sec_serv says "no authentication").
+        if (!*rtp_auth) {
+            p.rtp.auth_type = auth::null;
+            p.rtp.auth_key_len = 0;
+            p.rtp.auth_tag_len = 0;
+        }
+    }
+    p.rtp.encrypt = *rtp_enc && c != cipher::null;
+    p.rtcp.encrypt = *rtcp_enc && c != cipher::null;
+    p.rtp.authenticate = aead || p.rtp.auth_type != auth::null;
+    p.rtcp.authenticate = aead || p.rtcp.auth_type != auth::null;
+    for (crypto_policy* d : {&p.rtp, &p.rtcp}) {
+        const auto s = detail::suite_for(d->cipher_type, d->auth_type, d->auth_tag_len);
+        // E.g. the NULL cipher with a 32-bit tag: no libsrtp2 suite.
+        if (!s) return errc::srtp_policy_unsupported;
+        d->profile = *s;
+    }
+    return p;
+}
+
+/// policy_from(*sp), or default_policy() without an SP payload.
+/// Errors: as policy_from(const sp_view&).
+[[nodiscard]] constexpr result<policy> policy_from(const std::optional<sp_view>& sp) noexcept {
+    if (!sp) return default_policy();
+    return policy_from(*sp);
+}
+
+// ---------------------------------------------------------------- streams
+
+/// What the HDR's CS ID map says about one crypto session.
+struct stream {
+    cs_id cs{};
+    /// SSRC_i (SRTP-ID) or the Session Data's SSRC (GENERIC-ID). RFC 3830
+    /// §6.1.1: an SRTP-ID SSRC of 0 is one "not chosen by the Initiator" (the
+    /// Responder fills it in); RFC 6043 §6.1.1: in GENERIC-ID "an SSRC field
+    /// set to '0' has no special meaning". Absent for the Empty map and for
+    /// GENERIC-ID without Session Data.
+    std::optional<std::uint32_t> ssrc{};
+    /// ROC_i (SRTP-ID), or the Session Data's ROC when its S flag is set
+    /// (GENERIC-ID). 0 when the SRTP session has not started.
+    std::optional<std::uint32_t> roc{};
+    /// The Session Data's SEQ when the S flag is set (GENERIC-ID only).
+    std::optional<std::uint16_t> seq{};
+    /// The Policy_no values of the SP payloads that apply (one for SRTP-ID,
+    /// #P for GENERIC-ID, none for the Empty map); views into the header.
+    bytes_view policies{};
+    /// The GENERIC-ID SPI ("the SPI (or MKI) corresponding to the session key
+    /// to (initially) be used", RFC 6043 §6.1.1); empty otherwise.
+    bytes_view spi{};
+};
+
+/// The crypto session `cs` of a header's CS ID map: SRTP-ID (RFC 3830
+/// §6.1.1; entry i describes CS i), GENERIC-ID (RFC 6043 §6.1.1; the block
+/// whose CS ID is cs), Empty (RFC 4563 §5; CS 1 to #CS, no stream data).
+/// Errors: invalid_argument (no such crypto session: cs 0, above #CS, or no
+/// GENERIC-ID block for it); not_an_srtp_session (its Prot type is not SRTP).
+[[nodiscard]] constexpr result<stream> stream_of(const hdr_view& h, cs_id cs) noexcept {
+    stream s;
+    s.cs = cs;
+    switch (h.map_type()) {
+        case cs_id_map_type::srtp_id: {
+            if (cs.get() == 0 || cs.get() > h.cs_count()) return errc::invalid_argument;
+            const auto e = h.srtp_id(cs.get() - 1u);
+            s.ssrc = e.ssrc;
+            s.roc = e.roc;
+            s.policies = h.map_info().subspan(9u * (cs.get() - 1u), 1);
+            return s;
+        }
+        case cs_id_map_type::generic_id:
+            for (const auto& b : h.generic_id()) {
+                if (b.cs_id != cs.get()) continue;
+                if (b.prot != prot_type::srtp) return errc::not_an_srtp_session;
+                s.policies = b.policies;
+                s.spi = b.spi;
+                // RFC 6043 §6.1.1: Session Data is SSRC [ROC SEQ when S = 1];
+                // hdr_view::parse checked its length against the S flag.
+                if (b.session_data.size() >= 4) {
+                    byte_reader r(b.session_data);
+                    s.ssrc = r.u32();
+                    if (b.s_flag) {
+                        s.roc = r.u32();
+                        s.seq = r.u16();
+                    }
+                }
+                return s;
+            }
+            return errc::invalid_argument;
+        case cs_id_map_type::empty:
+            if (cs.get() == 0 || cs.get() > h.cs_count()) return errc::invalid_argument;
+            return s;
+    }
+    return errc::invalid_argument;
+}
+
+/// The SP payload of `msg` that governs stream `s`: the first Policy_no of
+/// s.policies that an SP payload of `msg` carries. nullopt when s lists no
+/// policy or `msg` has none of them: then the default policy applies
+/// (RFC 3830 §6.10.1), unless another message holds the SP (RFC 6043
+/// §6.1.1: "In response messages, the policy_no may refer to a SP payload in
+/// the initial message": pass the initial message then).
+[[nodiscard]] constexpr std::optional<sp_view> find_policy(const message_view& msg, const stream& s) noexcept {
+    for (const std::uint8_t no : s.policies) {
+        if (auto sp = msg.find<sp_view>([no](const sp_view& v) { return v.policy_no() == no; })) {
+            return sp;
+        }
+    }
+    return std::nullopt;
+}
+
+// ---------------------------------------------------------------- keys
+
+/// An SRTP master key and master salt.
+struct master_key {
+    secret_buffer<32> key{};
+    secret_buffer<14> salt{};
+
+    /// key || salt into `out` (key.size() + salt.size() bytes, no more), the
+    /// layout libsrtp2's srtp_policy_t::key takes. Returns that prefix of out.
+    /// Errors: buffer_too_small.
+    [[nodiscard]] result<bytes_view> write_key_salt(mutable_bytes out) const noexcept {
+        if (out.size() < key.size() + salt.size()) return errc::buffer_too_small;
+        std::copy(key.view().begin(), key.view().end(), out.begin());
+        std::copy(salt.view().begin(), salt.view().end(), out.begin() + static_cast<std::ptrdiff_t>(key.size()));
+        return bytes_view{out.data(), key.size() + salt.size()};
+    }
+};
+
+namespace detail {
+
+/// Copies the first n bytes of `from` into `to`.
+/// Errors: key_length_mismatch (from is shorter than n).
+template <std::size_t N>
+[[nodiscard]] result<void> copy_prefix(bytes_view from, std::size_t n, secret_buffer<N>& to) noexcept {
+    if (from.size() < n) return errc::key_length_mismatch;
+    if (auto r = to.resize(n); !r) return r;
+    std::copy_n(from.begin(), n, to.mutable_view().begin());
+    return {};
+}
+
+/// A salt carried in the Key data (+SALT kinds): used as it is (RFC 6043
+/// §5.1.3: "a new salting key SHALL NOT be derived"), so it must have the
+/// policy's length.
+[[nodiscard]] inline result<void> take_carried_salt(bytes_view salt, const policy& p, master_key& out) noexcept {
+    if (salt.size() != p.master_salt_len) return errc::key_length_mismatch;
+    return copy_prefix(salt, salt.size(), out.salt);
+}
+
+/// The master key and salt from a TGK with the policy's lengths: TEK and
+/// salt key through `derive(tgk_key, out)`, or the Key data's salt.
+template <class Derive>
+[[nodiscard]] result<master_key> derive_master(const policy& p, bytes_view key_data_salt, Derive&& derive) noexcept {
+    master_key m;
+    if (auto r = m.key.resize(p.master_key_len); !r) return r.error_info();
+    if (auto r = derive(crypto::tgk_key::tek, m.key.mutable_view()); !r) return r.error_info();
+    if (!key_data_salt.empty()) {
+        if (auto r = take_carried_salt(key_data_salt, p, m); !r) return r.error_info();
+        return m;
+    }
+    if (auto r = m.salt.resize(p.master_salt_len); !r) return r.error_info();
+    if (auto r = derive(crypto::tgk_key::salt, m.salt.mutable_view()); !r) return r.error_info();
+    return m;
+}
+
+}  // namespace detail
+
+/// The master key and salt of a crypto session from the keys a role
+/// machine established (roles::session_key), for policy `p`:
+///   TEK / TEK+SALT: the TEK is the master key (RFC 3830 App. A) and must
+///     have the policy's master key length; the salt must have its master
+///     salt length. A TEK without salt whose length is key + salt is split
+///     (key || salt, as GStreamer and gortsplib send it:
+///     shared/spec/rfc3830-core.md §9 #2).
+///   TGK / GTGK (+SALT): k.tek and, without a carried salt, k.salt were
+///     derived by the role layer with D4 (RFC 6043 §5.1.3) with the TGK's
+///     length and 14 bytes. The PRF's output of n bytes is the first n bytes
+///     of any longer output (RFC 3830 §4.1.2 takes the leftmost bits), so
+///     shorter lengths are prefixes; longer ones need derive_master_key with
+///     the TGK. A carried salt (+SALT) must have the policy's length.
+/// Errors: key_length_mismatch (a length that does not fit, see above);
+/// missing_key (a TEK without a salt: RFC 3711 §9.2 strongly recommends a
+/// master salt, and MIKEY has none to give; or a kind that is no session key).
+[[nodiscard]] inline result<master_key> master_key_from(const roles::session_key& k, const policy& p) noexcept {
+    master_key m;
+    switch (k.kind) {
+        case key_data_type::tek:
+        case key_data_type::tek_salt: {
+            const bytes_view tek = k.tek.view();
+            if (k.salt.empty()) {
+                if (k.kind == key_data_type::tek_salt || tek.size() != std::size_t{p.master_key_len} + p.master_salt_len) {
+                    return errc::missing_key;
+                }
+                if (auto r = detail::copy_prefix(tek, p.master_key_len, m.key); !r) return r.error_info();
+                if (auto r = detail::copy_prefix(tek.subspan(p.master_key_len), p.master_salt_len, m.salt); !r) {
+                    return r.error_info();
+                }
+                return m;
+            }
+            if (tek.size() != p.master_key_len) return errc::key_length_mismatch;
+            if (auto r = detail::copy_prefix(tek, tek.size(), m.key); !r) return r.error_info();
+            if (auto r = detail::take_carried_salt(k.salt.view(), p, m); !r) return r.error_info();
+            return m;
+        }
+        case key_data_type::tgk:
+        case key_data_type::gtgk:
+            if (auto r = detail::copy_prefix(k.tek.view(), p.master_key_len, m.key); !r) return r.error_info();
+            if (auto r = detail::copy_prefix(k.salt.view(), p.master_salt_len, m.salt); !r) return r.error_info();
+            return m;
+        case key_data_type::tgk_salt:
+        case key_data_type::gtgk_salt:
+            if (auto r = detail::copy_prefix(k.tek.view(), p.master_key_len, m.key); !r) return r.error_info();
+            if (auto r = detail::take_carried_salt(k.salt.view(), p, m); !r) return r.error_info();
+            return m;
+        default: return errc::missing_key;
+    }
+}
+
+/// The master key and salt from a TGK / TGK' / GTGK with D4 (RFC 6043
+/// §5.1.3), TEK and salt key of exactly the policy's lengths ("outkey_len"
+/// is the master key length: RFC 3830 §6.10.1). `key_data_salt` is the Key
+/// data's salt (+SALT kinds), used as it is instead of a derived one
+/// (RFC 6043 §5.1.3); empty otherwise.
+/// Errors: key_length_mismatch (a carried salt of another length); every
+/// error of crypto::derive_session_key.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<master_key> derive_master_key(B& b, prf_func f, bytes_view tgk, cs_id cs,
+                                                   const crypto::d4_rands& rands, bytes_view key_data_salt,
+                                                   const policy& p) noexcept {
+    return detail::derive_master(p, key_data_salt, [&](crypto::tgk_key k, mutable_bytes out) {
+        return crypto::derive_session_key(b, f, tgk, k, cs, rands, out);
+    });
+}
+
+/// The RFC 3830 §4.1.3 inputs of a TGK derivation: the CSB ID and the RAND
+/// of the initial exchange.
+struct rfc3830_inputs {
+    csb_id csb{};
+    rand_value rand{};
+};
+
+/// The master key and salt from a TGK of a plain MIKEY (RFC 3830 §4.1.3)
+/// exchange: TEK and salting key with the policy's lengths, or the Key
+/// data's salt when one is carried.
+/// Errors: key_length_mismatch (a carried salt of another length); every
+/// error of crypto::derive_tgk_key.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<master_key> derive_master_key(B& b, prf_func f, bytes_view tgk, cs_id cs,
+                                                   const rfc3830_inputs& in, bytes_view key_data_salt,
+                                                   const policy& p) noexcept {
+    return detail::derive_master(p, key_data_salt, [&](crypto::tgk_key k, mutable_bytes out) {
+        return crypto::derive_tgk_key(b, f, tgk, k, cs, in.csb, in.rand, out);
+    });
+}
+
+/// Whether SRTP packets carry an MKI.
+enum class mki_use : std::uint8_t {
+    none,  ///< no MKI
+    spi,   ///< the key's SPI is the MKI (the default)
+};
+
+/// The MKI for key `k`. MIKEY names a key by an SPI that RFC 3830 §6.13
+/// calls "SPI/MKI" and RFC 6043 §6.1.1 "the SPI (or MKI)"; RFC 3830 App. A.1
+/// recommends an MKI per TGK / TEK when several are sent. This library's
+/// reading: with mki_use::spi the MKI is the key's SPI (KV type SPI), and
+/// there is no MKI when the key has none; both ends must make the same
+/// choice (libsrtp2 then needs use_mki and the MKI length). libsrtp2 2.5.0
+/// refuses SRTCP with an MKI (srtp_err_status_bad_mki) when the SRTP and
+/// SRTCP tag lengths differ, as with the 32-bit-tag suites (observed in
+/// tests/srtp_integration.cpp): use no MKI with those there.
+[[nodiscard]] inline bytes_view mki_of(const roles::session_key& k, mki_use u = mki_use::spi) noexcept {
+    return u == mki_use::spi ? k.spi_view() : bytes_view{};
+}
+
+/// Everything SRTP needs for one crypto session.
+struct session {
+    srtp::policy policy{};
+    srtp::stream stream{};
+    master_key keys{};
+    bytes_view mki{};  ///< a view into the session_key's SPI
+};
+
+/// The SRTP session of crypto session k.cs: its stream from the header of
+/// `msg`, the SP payload of `policy_msg` it refers to (default policy
+/// without one: find_policy), the master key and salt (master_key_from) and
+/// the MKI (mki_of). `policy_msg` is usually `msg`; for a response whose
+/// Policy_no refers to the initial message, pass the initial message.
+/// Errors: those of stream_of, policy_from and master_key_from.
+[[nodiscard]] inline result<session> session_from(const roles::session_key& k, const message_view& msg,
+                                                  const message_view& policy_msg,
+                                                  mki_use u = mki_use::spi) noexcept {
+    session s;
+    auto st = stream_of(msg.header(), k.cs);
+    if (!st) return st.error_info();
+    s.stream = *st;
+    auto pol = policy_from(find_policy(policy_msg, s.stream));
+    if (!pol) return pol.error_info();
+    s.policy = *pol;
+    auto keys = master_key_from(k, s.policy);
+    if (!keys) return keys.error_info();
+    s.keys = std::move(*keys);
+    s.mki = mki_of(k, u);
+    return s;
+}
+
+}  // namespace mikey::srtp
+// ---- end mikey/srtp.hpp ----
 #ifndef MIKEY_NO_BOTAN  // parse-only use without Botan: see core/config.hpp
 // #include "crypto/botan_backend.hpp" (inlined)
 // ---- begin mikey/crypto/botan_backend.hpp ----
-// mikey-ticket: the Botan crypto backend. This is the ONLY header of the
-// library that includes Botan; everything else uses the crypto_backend
+// mikey-ticket: the Botan crypto backend. This is the only crypto header of
+// the library that includes Botan (the other Botan includer is sdp.hpp, for
+// base64 through Botan's C FFI); everything else uses the crypto_backend
 // concept (backend.hpp), so another backend (Botan 3, OpenSSL, ...) is one
 // more header like this one.
 //
@@ -11133,5 +11857,736 @@ private:
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/botan_backend.hpp ----
+// #include "sdp.hpp" (inlined)
+// ---- begin mikey/sdp.hpp ----
+// mikey-ticket (integration layer): MIKEY carried in SDP and RTSP (RFC 4567).
+//
+//   base64_decoded_size, base64_decode,   strict RFC 4648 §4 base64 (Botan's C FFI
+//   base64_encoded_size, base64_encode    does the coding; this header does the checks)
+//   key_mgmt_view                         the a=key-mgmt attributes of an SDP body, by
+//                                         level and media section (RFC 4567 §3.1)
+//   parse_key_mgmt_line                   one a=key-mgmt attribute line
+//   key_mgmt_line_builder                 "a=key-mgmt:mikey <base64>" into a caller buffer
+//   parse_rtsp_key_mgmt                   the RTSP KeyMgmt header (RFC 4567 §3.2)
+//   rtsp_key_mgmt_builder                 "prot=mikey; uri=\"...\"; data=\"...\""
+//   cs_ids_for_media                      the two CS IDs of an m= line (RFC 4567 §7)
+//
+// Everything is a view over the caller's text: nothing allocates on the parse
+// path, nothing does I/O. Text goes in as std::string_view and comes out as
+// views into it; MIKEY bytes go in and out as byte spans in caller buffers,
+// exact sizes first (base64_decoded_size, key_mgmt_line_builder::size(), ...).
+//
+// Protocol identifiers: RFC 4567 §3 makes KMPID case-sensitive with
+// lowercase registrations; this header emits "mikey" and accepts any case on
+// receipt (as deployed RTSP stacks send "MIKEY": ../notes and
+// shared/spec/sdp-key-mgmt.md §1).
+//
+// Botan: the base64 coding calls botan_base64_encode / botan_base64_decode
+// of <botan/ffi.h>, which return error codes and never throw, so this header
+// works with -fno-exceptions. It is therefore the second Botan includer and,
+// like crypto/botan_backend.hpp, left out of <mikey/mikey.hpp> under
+// MIKEY_NO_BOTAN.
+
+#include <botan/ffi.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <utility>
+
+// #include "core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "core/config.hpp" (inlined above as mikey/core/config.hpp)
+// #include "core/errc.hpp" (inlined above as mikey/core/errc.hpp)
+// #include "core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
+
+namespace mikey::sdp {
+
+/// The key management protocol identifier of MIKEY (RFC 4567 §9.3), as emitted.
+inline constexpr std::string_view mikey_protocol = "mikey";
+
+namespace detail {
+
+/// The value of a character of the RFC 4648 §4 alphabet, or -1.
+[[nodiscard]] constexpr int base64_value(char c) noexcept {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+[[nodiscard]] constexpr bool is_alnum(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+[[nodiscard]] constexpr char ascii_lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// ASCII case-insensitive equality.
+[[nodiscard]] constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    }
+    return true;
+}
+
+/// KMPID = 1*(ALPHA / DIGIT) (RFC 4567 §3).
+[[nodiscard]] constexpr bool is_kmpid(std::string_view s) noexcept {
+    if (s.empty()) return false;
+    for (const char c : s) {
+        if (!is_alnum(c)) return false;
+    }
+    return true;
+}
+
+/// Copies text into a char span (constexpr-friendly memcpy).
+constexpr void put(std::span<char> out, std::size_t& pos, std::string_view s) noexcept {
+    for (const char c : s) {
+        out[pos++] = c;
+    }
+}
+
+}  // namespace detail
+
+/// True when `protocol` names MIKEY: "mikey" in any case (RFC 4567 §3
+/// registers it lowercase; received ids are compared case-insensitively).
+[[nodiscard]] constexpr bool is_mikey(std::string_view protocol) noexcept {
+    return detail::iequals(protocol, mikey_protocol);
+}
+
+// ---------------------------------------------------------------- base64
+
+/// The exact length of the RFC 4648 §4 encoding (with padding) of n bytes.
+[[nodiscard]] constexpr std::size_t base64_encoded_size(std::size_t n) noexcept { return (n + 2) / 3 * 4; }
+
+/// Checks that `text` is strict base64 (RFC 4648 §4, the alphabet SDP's
+/// base64 rule uses, RFC 4566 §9) and returns the exact number of bytes it
+/// decodes to. Strict means: only the 64 alphabet characters; the length a
+/// multiple of 4; "=" only as the last one or two characters; the unused
+/// bits before the padding zero (RFC 4648 §3.5, canonical encoding); no
+/// whitespace or line breaks (RFC 4648 §3.3: "Implementations MUST reject
+/// the encoded data if it contains characters outside the base alphabet").
+/// The empty text is valid and decodes to 0 bytes.
+/// Errors: base64_invalid, at the offset of the first offending character
+/// (text.size() when the last quantum is incomplete).
+[[nodiscard]] constexpr result<std::size_t> base64_decoded_size(std::string_view text) noexcept {
+    const std::size_t n = text.size();
+    std::size_t pad = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = text[i];
+        if (c == '=') {
+            // RFC 4648 §4: padding only completes the final quantum: "xx==" or "xxx=".
+            if (n % 4 != 0 || i + 2 < n || (i + 2 == n && text[n - 1] != '=')) {
+                return failure{errc::base64_invalid, i};
+            }
+            pad = n - i;
+            break;
+        }
+        if (detail::base64_value(c) < 0) {
+            return failure{errc::base64_invalid, i};
+        }
+    }
+    if (n % 4 != 0) {
+        return failure{errc::base64_invalid, n};
+    }
+    // RFC 4648 §3.5: the pad bits of the last character before "=" are zero.
+    if (pad == 1 && (detail::base64_value(text[n - 2]) & 0x03) != 0) {
+        return failure{errc::base64_invalid, n - 2};
+    }
+    if (pad == 2 && (detail::base64_value(text[n - 3]) & 0x0F) != 0) {
+        return failure{errc::base64_invalid, n - 3};
+    }
+    return n / 4 * 3 - pad;
+}
+
+/// Decodes strict base64 into `out`, which needs base64_decoded_size(text)
+/// bytes (no more). Returns the decoded bytes (a prefix of `out`).
+/// Errors: base64_invalid (as base64_decoded_size); buffer_too_small;
+/// crypto_backend_failure (Botan's FFI refused what the check accepted:
+/// not expected).
+[[nodiscard]] inline result<bytes_view> base64_decode(std::string_view text, mutable_bytes out) noexcept {
+    const auto size = base64_decoded_size(text);
+    if (!size) {
+        return size.error_info();
+    }
+    if (out.size() < *size) {
+        return errc::buffer_too_small;
+    }
+    if (*size == 0) {
+        return bytes_view{};
+    }
+    // Botan wants room for the longest output a text length can give; the
+    // last quantum (which may hold padding) is decoded through a 3-byte
+    // buffer so that `out` need only have the exact size.
+    const std::size_t bulk_chars = text.size() - 4;
+    const std::size_t bulk_bytes = bulk_chars / 4 * 3;
+    if (bulk_chars != 0) {
+        std::size_t len = bulk_bytes;
+        if (botan_base64_decode(text.data(), bulk_chars, out.data(), &len) != 0 || len != bulk_bytes) {
+            return errc::crypto_backend_failure;
+        }
+    }
+    std::array<std::uint8_t, 3> last{};
+    std::size_t last_len = last.size();
+    if (botan_base64_decode(text.data() + bulk_chars, 4, last.data(), &last_len) != 0 ||
+        last_len != *size - bulk_bytes) {
+        return errc::crypto_backend_failure;
+    }
+    std::memcpy(out.data() + bulk_bytes, last.data(), last_len);
+    return bytes_view{out.data(), *size};
+}
+
+/// Encodes `in` as base64 with padding (RFC 4648 §4) into `out`, which needs
+/// base64_encoded_size(in.size()) characters (no terminator is written).
+/// Returns the text (a prefix of `out`).
+/// Errors: buffer_too_small; crypto_backend_failure (Botan's FFI failed).
+[[nodiscard]] inline result<std::string_view> base64_encode(bytes_view in, std::span<char> out) noexcept {
+    const std::size_t need = base64_encoded_size(in.size());
+    if (out.size() < need) {
+        return errc::buffer_too_small;
+    }
+    // Botan writes a NUL after the text: encode in chunks through a stack
+    // buffer so that `out` need only have the exact size.
+    constexpr std::size_t chunk = 48;  // bytes in, 64 characters out
+    std::array<char, base64_encoded_size(chunk) + 1> text{};
+    std::size_t written = 0;
+    for (std::size_t pos = 0; pos < in.size(); pos += chunk) {
+        const std::size_t len = in.size() - pos < chunk ? in.size() - pos : chunk;
+        std::size_t text_len = text.size();
+        if (botan_base64_encode(in.data() + pos, len, text.data(), &text_len) != 0 ||
+            text_len != base64_encoded_size(len) + 1) {
+            return errc::crypto_backend_failure;
+        }
+        std::memcpy(out.data() + written, text.data(), text_len - 1);
+        written += text_len - 1;
+    }
+    return std::string_view{out.data(), written};
+}
+
+// ---------------------------------------------------------------- SDP (RFC 4567 §3.1)
+
+/// Where an a=key-mgmt attribute stands in an SDP body.
+enum class sdp_level : std::uint8_t {
+    session,  ///< before the first m= line
+    media,    ///< inside the media section of an m= line
+};
+
+/// One a=key-mgmt attribute (RFC 4567 §3.1), as views into the SDP text.
+struct key_mgmt_attribute {
+    sdp_level level = sdp_level::session;
+    std::size_t media_index = 0;  ///< the m= line's index (from 0) when level is media; 0 otherwise
+    std::string_view protocol{};  ///< prtcl-id as written (KMPID, RFC 4567 §3)
+    std::string_view data{};      ///< keymgmt-data: strict base64, validated
+    std::size_t offset = 0;       ///< byte offset of the "a=" in the body (0 for a lone line)
+
+    [[nodiscard]] constexpr bool is_mikey() const noexcept { return sdp::is_mikey(protocol); }
+    /// The size of the decoded key-management message.
+    /// 0 when `data` is not strict base64 (not for a parsed attribute).
+    [[nodiscard]] constexpr std::size_t decoded_size() const noexcept {
+        const auto n = base64_decoded_size(data);
+        return n ? *n : 0;
+    }
+    /// Decodes the key-management message into `out` (decoded_size() bytes).
+    /// Errors: buffer_too_small, crypto_backend_failure.
+    [[nodiscard]] result<bytes_view> decode(mutable_bytes out) const noexcept { return base64_decode(data, out); }
+};
+
+/// Parses one SDP attribute line `a=key-mgmt:[SP]prtcl-id SP keymgmt-data`
+/// (RFC 4567 §3.1), without its line terminator. level, media_index and
+/// offset of the result are left at their defaults (key_mgmt_view fills them).
+/// Errors (offsets from the start of `line`): sdp_bad_attribute (not an
+/// a=key-mgmt line, no ":" value, a prtcl-id that is not 1*(ALPHA / DIGIT),
+/// no single SP before the data, empty data); base64_invalid (data not strict
+/// base64, e.g. trailing whitespace).
+[[nodiscard]] constexpr result<key_mgmt_attribute> parse_key_mgmt_line(std::string_view line) noexcept {
+    constexpr std::string_view head = "a=key-mgmt:";
+    // RFC 4567 §3.1: key-mgmt-attribute = key-mgmt-att-field ":" key-mgmt-att-value
+    // (the property form "a=key-mgmt" has no value and is not allowed).
+    if (line.substr(0, head.size()) != head) {
+        std::size_t at = 0;
+        while (at < line.size() && at < head.size() && line[at] == head[at]) ++at;
+        return failure{errc::sdp_bad_attribute, at};
+    }
+    std::size_t pos = head.size();
+    // key-mgmt-att-value = 0*1SP prtcl-id SP keymgmt-data
+    if (pos < line.size() && line[pos] == ' ') ++pos;
+    const std::size_t id_at = pos;
+    while (pos < line.size() && detail::is_alnum(line[pos])) ++pos;
+    if (pos == id_at || pos == line.size() || line[pos] != ' ') {
+        return failure{errc::sdp_bad_attribute, pos};
+    }
+    key_mgmt_attribute a;
+    a.protocol = line.substr(id_at, pos - id_at);
+    ++pos;
+    a.data = line.substr(pos);
+    if (a.data.empty()) {
+        return failure{errc::sdp_bad_attribute, pos};
+    }
+    if (const auto size = base64_decoded_size(a.data); !size) {
+        return shifted(size.error_info(), pos);
+    }
+    return a;
+}
+
+namespace detail {
+
+/// Walks the lines of an SDP body (LF or CRLF terminated, mixed allowed:
+/// RFC 4566 §5 asks parsers to accept a lone LF), checks each is
+/// `<type>=<value>`, counts m= lines and calls f(attribute) for every
+/// a=key-mgmt attribute; f returns result<void> and may stop the walk.
+/// Returns the number of m= lines.
+/// Errors: sdp_bad_line; parse_key_mgmt_line's; f's.
+template <class F>
+[[nodiscard]] constexpr result<std::size_t> scan_sdp(std::string_view body, F&& f) noexcept {
+    std::size_t pos = 0;
+    std::size_t media = 0;
+    std::optional<std::size_t> empty_line_at;
+    if (body.empty()) {
+        return failure{errc::sdp_bad_line, 0};
+    }
+    while (pos < body.size()) {
+        const std::size_t start = pos;
+        std::size_t end = body.find('\n', pos);
+        if (end == std::string_view::npos) {
+            end = body.size();
+            pos = end;
+        } else {
+            pos = end + 1;
+        }
+        std::string_view line = body.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r' && end < body.size()) {
+            line.remove_suffix(1);
+        }
+        // RFC 4566 §5: text fields hold no NUL, CR or LF (byte-string, RFC 4566 §9).
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            if (line[i] == '\r' || line[i] == '\0') {
+                return failure{errc::sdp_bad_line, start + i};
+            }
+        }
+        // Empty lines are tolerated only at the end of the body (after the
+        // last record's terminator).
+        if (line.empty()) {
+            if (!empty_line_at) empty_line_at = start;
+            continue;
+        }
+        if (empty_line_at) {
+            return failure{errc::sdp_bad_line, *empty_line_at};
+        }
+        // RFC 4566 §5: "<type>=<value>", <type> exactly one case-significant character.
+        if (line.size() < 2 || line[0] < 'a' || line[0] > 'z' || line[1] != '=') {
+            return failure{errc::sdp_bad_line, start};
+        }
+        if (line[0] == 'm') {
+            ++media;
+            continue;
+        }
+        constexpr std::string_view field = "a=key-mgmt";
+        if (line.substr(0, field.size()) != field || (line.size() > field.size() && line[field.size()] != ':')) {
+            continue;
+        }
+        auto a = parse_key_mgmt_line(line);
+        if (!a) {
+            return shifted(a.error_info(), start);
+        }
+        a->level = media == 0 ? sdp_level::session : sdp_level::media;
+        a->media_index = media == 0 ? 0 : media - 1;
+        a->offset = start;
+        if (auto r = f(std::as_const(*a)); !r) {
+            return r.error_info();
+        }
+    }
+    return media;
+}
+
+}  // namespace detail
+
+/// The a=key-mgmt attributes of an SDP body (RFC 4567 §3.1): a view over
+/// the caller's text, validated once by parse(). Lookups walk the text
+/// again (SDP bodies are small); they allocate nothing.
+///
+/// Override rule (RFC 4567 §3.1): "if the media-level attribute is present,
+/// the session level attribute MUST be ignored for this media". This view
+/// applies it per attribute, whatever its protocol: a media section with an
+/// a=key-mgmt of another protocol only is not covered by a session-level
+/// MIKEY attribute (for_media() then reports unknown_key_mgmt_protocol).
+class key_mgmt_view {
+public:
+    /// Validates the body: every line is `<type>=<value>` (LF or CRLF line
+    /// ends, mixed allowed; empty lines only at the end), every a=key-mgmt
+    /// line follows RFC 4567 §3.1 with strict base64 data, and no protocol
+    /// is offered twice at one level ("one a=key-mgmt per protocol", RFC 4567
+    /// §4.1.2; protocols compared case-insensitively). The body need not hold
+    /// a MIKEY attribute (the lookups say so). Other lines are not checked
+    /// further (the v= / o= / s= order of RFC 4566 is the SDP stack's job).
+    /// Errors (offset in the body): sdp_bad_line (also for an empty body);
+    /// sdp_bad_attribute; base64_invalid; key_mgmt_duplicate (at the second).
+    [[nodiscard]] static constexpr result<key_mgmt_view> parse(std::string_view body MIKEY_LIFETIMEBOUND) noexcept {
+        const auto media = detail::scan_sdp(body, [body](const key_mgmt_attribute& a) -> result<void> {
+            // RFC 4567 §4.1.2: several protocols may be offered, one attribute each.
+            const auto before = detail::scan_sdp(body.substr(0, a.offset), [&a](const key_mgmt_attribute& b) -> result<void> {
+                if (b.level == a.level && b.media_index == a.media_index && detail::iequals(b.protocol, a.protocol)) {
+                    return failure{errc::key_mgmt_duplicate, a.offset};
+                }
+                return {};
+            });
+            if (!before && before.error() == errc::key_mgmt_duplicate) {
+                return before.error_info();
+            }
+            return {};
+        });
+        if (!media) {
+            return media.error_info();
+        }
+        return key_mgmt_view(body, *media);
+    }
+    /// A view keeps the text: parsing a temporary std::string does not compile.
+    template <class C>
+        requires ::mikey::detail::owning_temporary<C>
+    static result<key_mgmt_view> parse(C&&) = delete;
+
+    [[nodiscard]] constexpr std::string_view body() const noexcept { return m_body; }
+    /// The number of media sections (m= lines).
+    [[nodiscard]] constexpr std::size_t media_count() const noexcept { return m_media; }
+
+    /// The MIKEY attribute at session level.
+    /// Errors: sdp_no_key_mgmt (no a=key-mgmt at session level),
+    /// unknown_key_mgmt_protocol (only other protocols there).
+    [[nodiscard]] constexpr result<key_mgmt_attribute> session() const noexcept { return pick(sdp_level::session, 0); }
+
+    /// The MIKEY attribute in media section `m` itself (no session fallback).
+    /// Errors: invalid_argument (m >= media_count()); sdp_no_key_mgmt;
+    /// unknown_key_mgmt_protocol.
+    [[nodiscard]] constexpr result<key_mgmt_attribute> media(std::size_t m) const noexcept {
+        if (m >= m_media) {
+            return errc::invalid_argument;
+        }
+        return pick(sdp_level::media, m);
+    }
+
+    /// The MIKEY attribute that applies to media section `m`: its own if it
+    /// has any a=key-mgmt attribute, else the session-level one (RFC 4567 §3.1).
+    /// Errors: invalid_argument (m >= media_count()); sdp_no_key_mgmt (none
+    /// at either level); unknown_key_mgmt_protocol (the applicable level has
+    /// key-mgmt attributes of other protocols only).
+    [[nodiscard]] constexpr result<key_mgmt_attribute> for_media(std::size_t m) const noexcept {
+        auto own = media(m);
+        if (own || own.error() != errc::sdp_no_key_mgmt) {
+            return own;
+        }
+        return session();
+    }
+
+    /// Calls f(const key_mgmt_attribute&) for every a=key-mgmt attribute, any
+    /// protocol, in body order.
+    template <class F>
+    constexpr void for_each(F&& f) const noexcept {
+        (void)detail::scan_sdp(m_body, [&f](const key_mgmt_attribute& a) -> result<void> {
+            f(a);
+            return {};
+        });
+    }
+
+private:
+    constexpr key_mgmt_view(std::string_view body, std::size_t media) noexcept : m_body(body), m_media(media) {}
+
+    [[nodiscard]] constexpr result<key_mgmt_attribute> pick(sdp_level level, std::size_t m) const noexcept {
+        std::optional<key_mgmt_attribute> mikey;
+        bool any = false;
+        for_each([&](const key_mgmt_attribute& a) {
+            if (a.level == level && a.media_index == m) {
+                any = true;
+                if (!mikey && a.is_mikey()) mikey = a;
+            }
+        });
+        if (mikey) return *mikey;
+        return any ? errc::unknown_key_mgmt_protocol : errc::sdp_no_key_mgmt;
+    }
+
+    std::string_view m_body;
+    std::size_t m_media = 0;
+};
+
+/// How a built SDP line ends.
+enum class line_ending : std::uint8_t { crlf, lf, none };
+
+/// Builds the SDP attribute line `a=key-mgmt:mikey <base64 of message>`
+/// (RFC 4567 §3.1, §4.1.1: "the key management data is base64 encoded") with
+/// the chosen line ending, into a caller buffer of exactly size() characters.
+struct key_mgmt_line_builder {
+    bytes_view message{};  ///< the complete MIKEY message
+    line_ending ending = line_ending::crlf;
+
+    [[nodiscard]] constexpr std::size_t size() const noexcept {
+        return prefix.size() + base64_encoded_size(message.size()) + terminator().size();
+    }
+    /// Writes the line; returns it (a prefix of `out`).
+    /// Errors: invalid_argument (empty message); buffer_too_small;
+    /// crypto_backend_failure.
+    [[nodiscard]] result<std::string_view> write(std::span<char> out) const noexcept {
+        if (message.empty()) return errc::invalid_argument;
+        if (out.size() < size()) return errc::buffer_too_small;
+        std::size_t pos = 0;
+        detail::put(out, pos, prefix);
+        const auto b64 = base64_encode(message, out.subspan(pos));
+        if (!b64) return b64.error_info();
+        pos += b64->size();
+        detail::put(out, pos, terminator());
+        return std::string_view{out.data(), pos};
+    }
+
+private:
+    static constexpr std::string_view prefix = "a=key-mgmt:mikey ";
+    [[nodiscard]] constexpr std::string_view terminator() const noexcept {
+        return ending == line_ending::crlf ? "\r\n" : ending == line_ending::lf ? "\n" : "";
+    }
+};
+
+/// RFC 4567 §7: MIKEY at session level "SHALL allocate two consecutive
+/// numbers for the related Crypto Session indexes": CS IDs 2m+1 and 2m+2 for
+/// the m= line of index m (from 0). Which direction takes which of the two
+/// the RFC does not say (the caller's convention, e.g. the offerer's
+/// sending stream first).
+/// Errors: invalid_argument (m > 126: CS IDs are 8 bits).
+[[nodiscard]] constexpr result<std::pair<cs_id, cs_id>> cs_ids_for_media(std::size_t m) noexcept {
+    if (m > 126) return errc::invalid_argument;
+    return std::pair{cs_id{static_cast<std::uint8_t>(2 * m + 1)}, cs_id{static_cast<std::uint8_t>(2 * m + 2)}};
+}
+
+// ---------------------------------------------------------------- RTSP (RFC 4567 §3.2)
+
+/// The MIKEY key-mgmt-spec of an RTSP KeyMgmt header, as views into it.
+struct rtsp_key_mgmt {
+    std::string_view protocol{};  ///< prot as written ("mikey" in some case)
+    std::optional<std::string_view> uri{};  ///< uri without quotes; absent: the request URI applies (§3.2)
+    std::string_view data{};      ///< data without quotes: strict base64, validated
+    std::size_t offset = 0;       ///< where the spec starts in the input
+
+    /// 0 when `data` is not strict base64 (not for a parsed header).
+    [[nodiscard]] constexpr std::size_t decoded_size() const noexcept {
+        const auto n = base64_decoded_size(data);
+        return n ? *n : 0;
+    }
+    /// Decodes the MIKEY message into `out` (decoded_size() bytes).
+    /// Errors: buffer_too_small, crypto_backend_failure.
+    [[nodiscard]] result<bytes_view> decode(mutable_bytes out) const noexcept { return base64_decode(data, out); }
+};
+
+namespace detail {
+
+/// A cursor over an RTSP header value: linear white space is SP / HT and
+/// line folding (CRLF or LF followed by SP / HT, RFC 2326 §4.2 / RFC 2616 §2.2).
+struct rtsp_cursor {
+    std::string_view s;
+    std::size_t pos = 0;
+
+    [[nodiscard]] constexpr bool done() const noexcept { return pos >= s.size(); }
+    [[nodiscard]] constexpr char peek() const noexcept { return done() ? '\0' : s[pos]; }
+    constexpr void skip_lws() noexcept {
+        while (!done()) {
+            const char c = s[pos];
+            if (c == ' ' || c == '\t') {
+                ++pos;
+                continue;
+            }
+            const std::size_t nl = (c == '\r' && pos + 1 < s.size() && s[pos + 1] == '\n') ? 2 : (c == '\n' ? 1 : 0);
+            if (nl == 0) return;
+            // A fold continues on the next line; a final line end closes the header.
+            if (pos + nl == s.size()) {
+                pos += nl;
+                return;
+            }
+            const char next = s[pos + nl];
+            if (next != ' ' && next != '\t') return;
+            pos += nl;
+        }
+    }
+};
+
+/// token: RFC 2326 §15.1 tchar, minus the separators this header uses.
+[[nodiscard]] constexpr bool is_token_char(char c) noexcept {
+    if (c <= ' ' || c >= 0x7F) return false;
+    switch (c) {
+        case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':': case '\\':
+        case '"': case '/': case '[': case ']': case '?': case '=': case '{': case '}':
+            return false;
+        default: return true;
+    }
+}
+
+/// A parameter value: quoted-string (no escapes; none of URI or base64
+/// needs one) or 1*(any character but LWS, ";", ",", DQUOTE, CTL).
+[[nodiscard]] constexpr std::optional<std::string_view> rtsp_value(rtsp_cursor& c) noexcept {
+    if (c.peek() == '"') {
+        const std::size_t open = c.pos;
+        std::size_t i = open + 1;
+        while (i < c.s.size() && c.s[i] != '"') {
+            const char ch = c.s[i];
+            if (ch == '\r' || ch == '\n' || ch == '\0') return std::nullopt;
+            ++i;
+        }
+        if (i >= c.s.size()) return std::nullopt;
+        c.pos = i + 1;
+        return c.s.substr(open + 1, i - open - 1);
+    }
+    const std::size_t start = c.pos;
+    while (!c.done()) {
+        const char ch = c.peek();
+        if (ch <= ' ' || ch == 0x7F || ch == ';' || ch == ',' || ch == '"') break;
+        ++c.pos;
+    }
+    if (c.pos == start) return std::nullopt;
+    return c.s.substr(start, c.pos - start);
+}
+
+}  // namespace detail
+
+/// Parses an RTSP KeyMgmt header (RFC 4567 §3.2), the field value or the
+/// whole header line ("KeyMgmt:" in any case, then the value), and returns
+/// its MIKEY key-mgmt-spec:
+///   KeyMgmt = "KeyMgmt" ":" key-mgmt-spec 0*("," key-mgmt-spec)
+///   key-mgmt-spec = "prot" "=" KMPID ";" ["uri" "=" DQUOTE URI DQUOTE ";"] "data" "=" ...
+/// The printed ABNF omits the `data` parameter that RFC 4567 §4.2 and every
+/// example use (shared/spec/sdp-key-mgmt.md §4.1); it is required here for
+/// MIKEY. Parameters may come in any order, separated by ";" with optional
+/// linear white space (a trailing ";" is allowed); names are compared
+/// case-insensitively; values may be quoted or bare; unknown parameters are
+/// skipped. Specs of other protocols are checked for syntax only.
+/// Errors (offsets in the input): rtsp_bad_key_mgmt (syntax; a spec without
+/// prot or with a prot that is not a KMPID; a parameter given twice in one
+/// spec; the MIKEY spec without data); base64_invalid (MIKEY data);
+/// key_mgmt_duplicate (two MIKEY specs, RFC 4567 §4.1.2 logic: one spec per
+/// protocol); unknown_key_mgmt_protocol (no MIKEY spec).
+[[nodiscard]] constexpr result<rtsp_key_mgmt> parse_rtsp_key_mgmt(std::string_view header) noexcept {
+    detail::rtsp_cursor c{header};
+    c.skip_lws();
+    constexpr std::string_view name = "keymgmt";
+    if (detail::iequals(header.substr(c.pos, name.size()), name)) {
+        const std::size_t save = c.pos;
+        c.pos += name.size();
+        c.skip_lws();
+        if (c.peek() == ':') {
+            ++c.pos;
+        } else {
+            c.pos = save;
+        }
+    }
+    std::optional<rtsp_key_mgmt> found;
+    for (;;) {
+        c.skip_lws();
+        const std::size_t spec_at = c.pos;
+        std::optional<std::string_view> prot, uri, data;
+        std::size_t data_at = 0;
+        while (true) {
+            c.skip_lws();
+            if (c.done() || c.peek() == ',') break;
+            const std::size_t name_at = c.pos;
+            while (!c.done() && detail::is_token_char(c.peek())) ++c.pos;
+            const std::string_view pname = header.substr(name_at, c.pos - name_at);
+            if (pname.empty()) return failure{errc::rtsp_bad_key_mgmt, c.pos};
+            c.skip_lws();
+            if (c.peek() != '=') return failure{errc::rtsp_bad_key_mgmt, c.pos};
+            ++c.pos;
+            c.skip_lws();
+            const std::size_t value_at = c.pos;
+            const auto value = detail::rtsp_value(c);
+            if (!value) return failure{errc::rtsp_bad_key_mgmt, value_at};
+            std::optional<std::string_view>* slot = nullptr;
+            if (detail::iequals(pname, "prot")) slot = &prot;
+            if (detail::iequals(pname, "uri")) slot = &uri;
+            if (detail::iequals(pname, "data")) {
+                slot = &data;
+                data_at = value_at + (header[value_at] == '"' ? 1 : 0);
+            }
+            if (slot != nullptr) {
+                if (slot->has_value()) return failure{errc::rtsp_bad_key_mgmt, name_at};
+                *slot = *value;
+            }
+            c.skip_lws();
+            if (c.peek() == ';') {
+                ++c.pos;
+                continue;
+            }
+            if (!c.done() && c.peek() != ',') return failure{errc::rtsp_bad_key_mgmt, c.pos};
+        }
+        // RFC 4567 §3.2: key-mgmt-spec = "prot" "=" KMPID ...
+        if (!prot || !detail::is_kmpid(*prot)) {
+            return failure{errc::rtsp_bad_key_mgmt, spec_at};
+        }
+        if (data) {
+            if (const auto size = base64_decoded_size(*data); !size) {
+                return shifted(size.error_info(), data_at);
+            }
+        }
+        if (is_mikey(*prot)) {
+            if (found) return failure{errc::key_mgmt_duplicate, spec_at};
+            // RFC 4567 §4.2: the MIKEY message goes in the "data" field.
+            if (!data || data->empty()) return failure{errc::rtsp_bad_key_mgmt, spec_at};
+            found = rtsp_key_mgmt{*prot, uri, *data, spec_at};
+        }
+        if (c.done()) break;
+        ++c.pos;  // ','
+    }
+    if (!found) return errc::unknown_key_mgmt_protocol;
+    return *found;
+}
+
+/// Builds the KeyMgmt header value `prot=mikey; uri="<uri>"; data="<base64>"`
+/// (RFC 4567 §3.2, §4.2; `uri` part left out when uri is empty), optionally
+/// preceded by "KeyMgmt: ", into a caller buffer of exactly size() characters.
+/// No line terminator.
+struct rtsp_key_mgmt_builder {
+    bytes_view message{};    ///< the complete MIKEY message
+    std::string_view uri{};  ///< the session or media control URI (§3.2), or empty
+    bool with_header_name = false;
+
+    [[nodiscard]] constexpr std::size_t size() const noexcept {
+        return (with_header_name ? header_name.size() : 0) + prot.size() +
+               (uri.empty() ? 0 : uri_open.size() + uri.size() + uri_close.size()) + data_open.size() +
+               base64_encoded_size(message.size()) + 1;
+    }
+    /// Writes the value; returns it (a prefix of `out`).
+    /// Errors: invalid_argument (empty message; a uri with a character
+    /// outside 0x21-0x7E or a DQUOTE, which a quoted URI cannot hold,
+    /// RFC 3986 §2); buffer_too_small; crypto_backend_failure.
+    [[nodiscard]] result<std::string_view> write(std::span<char> out) const noexcept {
+        if (message.empty()) return errc::invalid_argument;
+        for (const char ch : uri) {
+            if (ch <= ' ' || ch >= 0x7F || ch == '"') return errc::invalid_argument;
+        }
+        if (out.size() < size()) return errc::buffer_too_small;
+        std::size_t pos = 0;
+        if (with_header_name) detail::put(out, pos, header_name);
+        detail::put(out, pos, prot);
+        if (!uri.empty()) {
+            detail::put(out, pos, uri_open);
+            detail::put(out, pos, uri);
+            detail::put(out, pos, uri_close);
+        }
+        detail::put(out, pos, data_open);
+        const auto b64 = base64_encode(message, out.subspan(pos));
+        if (!b64) return b64.error_info();
+        pos += b64->size();
+        detail::put(out, pos, "\"");
+        return std::string_view{out.data(), pos};
+    }
+
+private:
+    static constexpr std::string_view header_name = "KeyMgmt: ";
+    static constexpr std::string_view prot = "prot=mikey; ";
+    static constexpr std::string_view uri_open = "uri=\"";
+    static constexpr std::string_view uri_close = "\"; ";
+    static constexpr std::string_view data_open = "data=\"";
+};
+
+}  // namespace mikey::sdp
+// ---- end mikey/sdp.hpp ----
 #endif
 // ---- end mikey/mikey.hpp ----

@@ -3,8 +3,9 @@
 
 /// MIKEY_NO_BOTAN: the user defines it (before including <mikey/mikey.hpp>
 /// or the single header; the library never defines it) for parse-only use
-/// without Botan. The umbrella then leaves out crypto/botan_backend.hpp, the
-/// only header that includes Botan; everything else stays: views, builders,
+/// without Botan. The umbrella then leaves out the two headers that include
+/// Botan: crypto/botan_backend.hpp and sdp.hpp (RFC 4567 carriage, whose
+/// base64 is Botan's); everything else stays: views, builders, srtp.hpp,
 /// messages, schemas, and the crypto layer's constexpr tables and
 /// derivations over the crypto_backend concept (crypto/backend.hpp), for a
 /// backend of your own. CI compiles tests/parse_only/ that way, with no Botan

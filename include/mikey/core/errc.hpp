@@ -124,6 +124,17 @@ enum class errc : std::uint8_t {
     unexpected_in_state,     ///< a message this role may receive, but not in its current state
     pk_not_supported,        ///< REQUEST_INIT_PK / RESOLVE_INIT_PK: the public-key variants are not implemented
     error_received,          ///< the peer sent an Error message (never answered with an Error, RFC 6043 §5.4)
+
+    // --- integration: SDP / RTSP carriage (RFC 4567) and SRTP keys (RFC 3711) ---
+    sdp_bad_line,              ///< an SDP line that is not `<type>=<value>` (RFC 4566 §5), or holds a NUL or a bare CR
+    sdp_no_key_mgmt,           ///< no a=key-mgmt attribute applies where one was looked for (RFC 4567 §3.1)
+    sdp_bad_attribute,         ///< an a=key-mgmt attribute off the RFC 4567 §3.1 grammar
+    key_mgmt_duplicate,        ///< one key-management protocol offered twice at one level / in one header (RFC 4567 §4.1.2)
+    unknown_key_mgmt_protocol, ///< key-management data present, but none for MIKEY (RFC 4567 §4.1.1)
+    base64_invalid,            ///< not strict RFC 4648 §4 base64 (alphabet, padding, canonical pad bits, no whitespace)
+    rtsp_bad_key_mgmt,         ///< a KeyMgmt header off the RFC 4567 §3.2 grammar (or without `data` for MIKEY)
+    srtp_policy_unsupported,   ///< SRTP policy parameters (RFC 3830 §6.10.1) that libsrtp2 / RFC 3711 cannot run
+    not_an_srtp_session,       ///< the crypto session or SP payload is not for Prot type SRTP
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
@@ -223,6 +234,15 @@ enum class errc : std::uint8_t {
         case errc::unexpected_in_state: return "unexpected_in_state";
         case errc::pk_not_supported: return "pk_not_supported";
         case errc::error_received: return "error_received";
+        case errc::sdp_bad_line: return "sdp_bad_line";
+        case errc::sdp_no_key_mgmt: return "sdp_no_key_mgmt";
+        case errc::sdp_bad_attribute: return "sdp_bad_attribute";
+        case errc::key_mgmt_duplicate: return "key_mgmt_duplicate";
+        case errc::unknown_key_mgmt_protocol: return "unknown_key_mgmt_protocol";
+        case errc::base64_invalid: return "base64_invalid";
+        case errc::rtsp_bad_key_mgmt: return "rtsp_bad_key_mgmt";
+        case errc::srtp_policy_unsupported: return "srtp_policy_unsupported";
+        case errc::not_an_srtp_session: return "not_an_srtp_session";
     }
     return "unknown_errc";
 }
@@ -262,6 +282,17 @@ enum class errc : std::uint8_t {
         case errc::replayed_message:
         case errc::error_received:
         case errc::unexpected_in_state:
+        // Failures of the SDP / RTSP carriage: there is no MIKEY message to
+        // answer yet; the session protocol reports them (RFC 4567 §4.1.2:
+        // SIP 488 Not Acceptable Here; §3.2, §4.2: RTSP 463 Key management
+        // failure, or 403 when the header is missing).
+        case errc::sdp_bad_line:
+        case errc::sdp_no_key_mgmt:
+        case errc::sdp_bad_attribute:
+        case errc::key_mgmt_duplicate:
+        case errc::unknown_key_mgmt_protocol:
+        case errc::base64_invalid:
+        case errc::rtsp_bad_key_mgmt:
             return std::nullopt;
         case errc::auth_failure:
         case errc::key_unwrap_failure:
@@ -288,7 +319,9 @@ enum class errc : std::uint8_t {
         case errc::unknown_id_role: return error_no::invalid_id;
         case errc::unknown_cert_type: return error_no::invalid_cert;
         case errc::unknown_prot_type: return error_no::invalid_sp;
-        case errc::unknown_srtp_param: return error_no::invalid_sppar;
+        case errc::unknown_srtp_param:
+        case errc::srtp_policy_unsupported: return error_no::invalid_sppar;
+        case errc::not_an_srtp_session: return error_no::invalid_sp;
         case errc::unknown_data_type: return error_no::invalid_dt;
         case errc::unknown_ticket_type:
         case errc::ticket_data_unparsed: return error_no::invalid_ticket;

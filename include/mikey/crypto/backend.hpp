@@ -1,7 +1,7 @@
 // mikey-ticket: the crypto_backend concept. Everything above this header
 // (PRFs, derivations, KEMAC, V payloads) is written against the concept and
 // never names a crypto library; botan_backend.hpp is one model of it, and the
-// only file that includes Botan headers.
+// only crypto header that includes Botan (sdp.hpp is the other Botan includer).
 #pragma once
 
 #include <concepts>

@@ -1,5 +1,6 @@
-// mikey-ticket: the Botan crypto backend. This is the ONLY header of the
-// library that includes Botan; everything else uses the crypto_backend
+// mikey-ticket: the Botan crypto backend. This is the only crypto header of
+// the library that includes Botan (the other Botan includer is sdp.hpp, for
+// base64 through Botan's C FFI); everything else uses the crypto_backend
 // concept (backend.hpp), so another backend (Botan 3, OpenSSL, ...) is one
 // more header like this one.
 //
