@@ -709,3 +709,59 @@ TEST_CASE("IDRapp: a ticket limited to applications resolves only for a responde
         }
     }
 }
+
+TEST_CASE("one party as Initiator and Responder at once: one backend, one key store, one replay cache") {
+    // A conference focus: Alice calls in (the focus is Responder), the focus calls Carol out
+    // (the focus is Initiator), with one set of credentials shared with the KMS.
+    auto b = *B::create();
+    crypto::deterministic_rng<B> rng(b, 9);
+    const bytes psk_a(32, 0xA1), psk_f(32, 0xF1), psk_c(32, 0xC1), tpk(32, 0x77);
+    ticket::memory_key_store kms_keys, a_keys, f_keys, c_keys;
+    REQUIRE(kms_keys.add_psk(ticket::as_bytes("sip:alice@example.org"), psk_a));
+    REQUIRE(kms_keys.add_psk(ticket::as_bytes("sip:focus@example.org"), psk_f));
+    REQUIRE(kms_keys.add_psk(ticket::as_bytes("sip:carol@example.org"), psk_c));
+    REQUIRE(kms_keys.add_tpk({}, tpk));
+    REQUIRE(a_keys.add_psk(ticket::as_bytes("sip:alice@example.org"), psk_a));
+    REQUIRE(f_keys.add_psk(ticket::as_bytes("sip:focus@example.org"), psk_f));
+    REQUIRE(c_keys.add_psk(ticket::as_bytes("sip:carol@example.org"), psk_c));
+    cache kc, ac, fc, cc;
+    const auto strict = roles::policy_settings::strict_3gpp();
+    const policy kp(kms_keys, kc, strict), ap(a_keys, ac, strict), fp(f_keys, fc, strict), cp(c_keys, cc, strict);
+    const crypto::algorithm_suite suite{prf_func::prf_hmac_sha_256, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256};
+    ticket_policy want{};
+    want.prf = prf_func::prf_hmac_sha_256;
+    want.flags = *ticket::flags_from_letters("DEFGHI");
+    const roles::crypto_session_spec one[] = {{1, 0x10}};
+    roles::kms<B, policy> kms(b, kp, {"kms.example.org", {}});
+    roles::initiator<B, policy> alice(b, ap, {.identity = "sip:alice@example.org", .kms_identity = "kms.example.org",
+                                              .responder = "sip:focus@example.org", .desired = want, .key_length = 32,
+                                              .sessions = one, .suite = suite});
+    // The focus: both machines share `b` and `fp` (so its key store and replay cache).
+    roles::responder<B, policy> focus_in(b, fp, {.identity = "sip:focus@example.org", .kms_identity = "kms.example.org", .suite = suite});
+    roles::initiator<B, policy> focus_out(b, fp, {.identity = "sip:focus@example.org", .kms_identity = "kms.example.org",
+                                                  .responder = "sip:carol@example.org", .desired = want, .key_length = 32,
+                                                  .sessions = one, .suite = suite});
+    roles::responder<B, policy> carol(b, cp, {.identity = "sip:carol@example.org", .kms_identity = "kms.example.org", .suite = suite});
+    std::array<std::uint8_t, 8192> x{}, y{};
+    const auto flow = [&](auto& ini, auto& res) {
+        auto o = ini.start_request(base_now, rng, x);
+        REQUIRE(o.ok());
+        o = kms.receive(o.send, base_now, rng, y);
+        REQUIRE(o.ok());
+        REQUIRE(ini.receive(o.send, base_now, rng, x).ok());
+        o = ini.start_transfer(base_now, rng, x);
+        o = res.receive(o.send, base_now, rng, y);
+        o = kms.receive(o.send, base_now, rng, x);
+        o = res.receive(o.send, base_now, rng, y);
+        REQUIRE(o.ok());
+        o = ini.receive(o.send, base_now, rng, x);
+        REQUIRE(o.has(roles::event::peer_authenticated));
+        CHECK(equal_bytes(ini.session_keys()[0].tek.view(), res.session_keys()[0].tek.view()));
+    };
+    flow(alice, focus_in);
+    flow(focus_out, carol);
+    CHECK(equal_bytes(alice.peer_identity(), ticket::as_bytes("sip:focus@example.org")));
+    CHECK(equal_bytes(carol.peer_identity(), ticket::as_bytes("sip:focus@example.org")));
+    CHECK(equal_bytes(focus_out.peer_identity(), ticket::as_bytes("sip:carol@example.org")));
+    CHECK(!equal_bytes(focus_in.session_keys()[0].tek.view(), focus_out.session_keys()[0].tek.view()));
+}
