@@ -32,51 +32,7 @@
 #include <gst/sdp/gstmikey.h>
 #endif
 
-// ---------------------------------------------------------------------------
-// Allocation counter: every heap allocation of the process goes through here.
-// ---------------------------------------------------------------------------
-namespace {
-std::atomic<std::size_t> g_allocs{0};
-}
-
-extern "C" {
-void* __libc_malloc(std::size_t n);
-void* __libc_calloc(std::size_t n, std::size_t m);
-void* __libc_realloc(void* p, std::size_t n);
-void* __libc_memalign(std::size_t a, std::size_t n);
-void __libc_free(void* p);
-
-void* malloc(std::size_t n) noexcept {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_malloc(n);
-}
-void* calloc(std::size_t n, std::size_t m) noexcept {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_calloc(n, m);
-}
-void* realloc(void* p, std::size_t n) noexcept {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_realloc(p, n);
-}
-void free(void* p) noexcept { __libc_free(p); }
-void* memalign(std::size_t a, std::size_t n) noexcept {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_memalign(a, n);
-}
-void* aligned_alloc(std::size_t a, std::size_t n) noexcept {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_memalign(a, n);
-}
-int posix_memalign(void** out, std::size_t a, std::size_t n) noexcept {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    void* p = __libc_memalign(a, n);
-    if (p == nullptr) {
-        return 12;  // ENOMEM
-    }
-    *out = p;
-    return 0;
-}
-}
+#include "alloc_counter.hpp"
 
 namespace {
 
