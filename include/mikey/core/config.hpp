@@ -54,3 +54,14 @@
 #define MIKEY_FLATTEN
 #define MIKEY_NOINLINE
 #endif
+
+/// [[no_unique_address]] on the empty role members of payload views and
+/// builders (payloads without a role byte). Left out for clang before 15:
+/// clang 14 crashes (segfault in its constant emitter) on a namespace-scope
+/// aggregate with such a member initialised at run time, e.g.
+/// `const rand_builder r{{}, some_vector};`. The member then takes one byte.
+#if defined(__clang__) && __clang_major__ < 15
+#define MIKEY_NO_UNIQUE_ADDRESS
+#else
+#define MIKEY_NO_UNIQUE_ADDRESS [[no_unique_address]]
+#endif

@@ -335,7 +335,7 @@ public:
 private:
     constexpr typed_data_view(bytes_view b, role_type role, kind_enum kind, bytes_view data) noexcept
         : payload_bytes(b), m_role(role), m_kind(kind), m_data(data) {}
-    [[no_unique_address]] role_type m_role{};
+    MIKEY_NO_UNIQUE_ADDRESS role_type m_role{};
     kind_enum m_kind{};
     bytes_view m_data{};
 };
@@ -345,7 +345,7 @@ private:
 template <class Spec>
 struct typed_data_builder {
     static constexpr payload_type type = Spec::type;
-    [[no_unique_address]] detail::role_of<Spec> role{};
+    MIKEY_NO_UNIQUE_ADDRESS detail::role_of<Spec> role{};
     typename Spec::kind_enum kind{};
     bytes_view data{};
 
@@ -403,7 +403,7 @@ public:
 private:
     constexpr random_view(bytes_view b, role_type role, bytes_view value) noexcept
         : payload_bytes(b), m_role(role), m_value(value) {}
-    [[no_unique_address]] role_type m_role{};
+    MIKEY_NO_UNIQUE_ADDRESS role_type m_role{};
     bytes_view m_value{};
 };
 
@@ -411,7 +411,7 @@ private:
 template <class Spec>
 struct random_builder {
     static constexpr payload_type type = Spec::type;
-    [[no_unique_address]] detail::role_of<Spec> role{};
+    MIKEY_NO_UNIQUE_ADDRESS detail::role_of<Spec> role{};
     bytes_view value{};
 
     constexpr void write(byte_writer& w) const noexcept {
@@ -482,7 +482,7 @@ public:
 private:
     constexpr implied_length_view(bytes_view b, role_type role, kind_enum kind, bytes_view value) noexcept
         : payload_bytes(b), m_role(role), m_kind(kind), m_value(value) {}
-    [[no_unique_address]] role_type m_role{};
+    MIKEY_NO_UNIQUE_ADDRESS role_type m_role{};
     kind_enum m_kind{};
     bytes_view m_value{};
 };
@@ -492,7 +492,7 @@ private:
 template <class Spec>
 struct implied_length_builder {
     static constexpr payload_type type = Spec::type;
-    [[no_unique_address]] detail::role_of<Spec> role{};
+    MIKEY_NO_UNIQUE_ADDRESS detail::role_of<Spec> role{};
     typename Spec::kind_enum kind{};
     bytes_view value{};
 
