@@ -177,6 +177,16 @@ public:
                 return crypto::check_algorithm_suite(s, 0);
             default: break;
         }
+#ifndef MIKEY_FUZZ_NO_WORKAROUNDS
+        // WORKAROUND (library bug, reported; remove when fixed): basic_policy::check_suite
+        // shifts its 32-bit masks by the wire value of the PRF / Encr alg / MAC alg, which
+        // is undefined for values >= 32 (UBSan: policy.hpp "shift exponent 254"); reached by
+        // the KMS resolving a ticket whose base-ticket KEMAC names Encr alg 254. Answer as a
+        // fixed basic_policy would. Build with -DMIKEY_FUZZ_NO_WORKAROUNDS to see the bug.
+        if (static_cast<unsigned>(s.prf) >= 32) return errc::prf_not_allowed;
+        if (static_cast<unsigned>(s.encr) >= 32) return errc::encr_not_allowed;
+        if (static_cast<unsigned>(s.mac) >= 32) return errc::mac_not_allowed;
+#endif
         return m_base.check_suite(s);
     }
     [[nodiscard]] std::chrono::seconds clock_window() const noexcept {
@@ -528,6 +538,8 @@ private:
             m_w.make_responder();
             m_res_pending_ti.clear();
             m_res_keys_ti.clear();
+        } else if (m_w.res->current() == responder_t::state::awaiting_resolve_resp) {
+            responder_abandon();  // the Resolve of the last flow timed out
         }
         begin_flow();
     }
@@ -554,22 +566,26 @@ private:
                 if (m_target == role::initiator) {
                     initiator_call(m_p.u8() % 4);
                 } else if (m_target == role::responder) {
-                    const auto before = observe(*m_w.res);
-                    m_w.res->abandon();
-                    const auto after = observe(*m_w.res);
-                    // abandon() drops the pending exchange only.
-                    MIKEY_FUZZ_CHECK(after.rest == before.rest);
-                    MIKEY_FUZZ_CHECK(after.state != static_cast<int>(responder_t::state::awaiting_resolve_resp));
-                    m_res_pending_ti.clear();
-                    if (m_pending && m_pending->to == role::responder && m_pending->type == data_type::resolve_resp) {
-                        m_pending.reset();
-                    }
+                    responder_abandon();
                 } else {
                     restart();
                 }
                 break;
             case action::restart: restart(); break;
         }
+    }
+
+    /// The Responder gives up a pending Resolve (the caller's timeout).
+    void responder_abandon() {
+        const auto before = observe(*m_w.res);
+        m_w.res->abandon();
+        const auto after = observe(*m_w.res);
+        // abandon() drops the pending exchange only.
+        MIKEY_FUZZ_CHECK(after.rest == before.rest);
+        MIKEY_FUZZ_CHECK(after.state == static_cast<int>(m_w.res->session_keys().empty() ? responder_t::state::idle
+                                                                                           : responder_t::state::established));
+        m_res_pending_ti.clear();
+        if (m_pending && m_pending->to == role::responder && m_pending->type == data_type::resolve_resp) m_pending.reset();
     }
 
     /// The genuine message in flight to the target, or the Initiator's next call, or a new flow.
@@ -685,6 +701,9 @@ private:
             MIKEY_FUZZ_CHECK(equal_bytes(a[i].key.view(), b[i].key.view()));
         }
         MIKEY_FUZZ_CHECK(equal_bytes(m_w.ini->mpki(), m_w.res->mpki()));
+#ifdef MIKEY_FUZZ_TRACE
+        std::fprintf(stderr, "  keys     %zu crypto sessions, equal at both ends\n", a.size());
+#endif
     }
 
     /// Follows which TRANSFER_INIT each end's keys come from.
