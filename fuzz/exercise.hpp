@@ -16,7 +16,7 @@
 #include <vector>
 
 #include <mikey/message.hpp>
-#include <mikey/schema.hpp>
+#include <mikey/ticket/schemas.hpp>
 
 #include "fuzz_main.hpp"
 

@@ -280,6 +280,44 @@ for name, want_id in (("pk_init", True), ("psk_init", False)):
     pk = round_trip(out, f"{name} KEMAC with a leading ID") if rc == 0 else None
     got = pk is not None and payloads(pk, "KEMAC")[0].get("id", {}).get("text") == "alice@example.org"
     check(got == want_id, f"{name}: KEMAC id decoded: {got}")
+# Only PK_INIT reads a leading ID (RFC 3830 §3.2, §6.2). A URI ID (type 1) is no
+# valid Key data start in a PSK_INIT: it reads as a TGK with KV SPI whose SPI
+# length (20, the next Next byte) swallows bytes 26-45, and the "sub-payload"
+# at 46 has Key data len 0x4142 (salt bytes), past the end: key_data_error at
+# 46 + 4 (where that key would start), no id, no key_data; the bytes round-trip.
+# In a PK_INIT, Key data without the ID reads its first byte pair as an ID
+# whose ID Type is 0x11 (TGK+SALT, SPI): unknown_id_type at 1.
+key_data_chain = payloads(docs["psk_init"], "KEMAC")[0]["key_data"]
+for name, extra, want_error in (
+        ("psk_init", {"id": {"type": "ID", "id_type": "URI", "text": "sip:alice@example.org"}},
+         {"error": "length_out_of_bounds", "offset": 50}),
+        ("pk_init", {}, {"error": "unknown_id_type", "offset": 1})):
+    one = copy.deepcopy(docs[name])
+    km = payloads(one, "KEMAC")[0]
+    km.update(encr_alg="NULL", mac_alg="NULL", mac="", key_data=key_data_chain, **extra)
+    del km["encr_data"]
+    rc, out, err = encode(one)
+    check(rc == 0, f"{name} KEMAC {sorted(extra)}: encode exit {rc} {err.strip()}")
+    back = round_trip(out, f"{name} KEMAC that is no chain for its data type") if rc == 0 else None
+    got = payloads(back, "KEMAC")[0] if back else {}
+    check(got.get("key_data_error") == want_error and "key_data" not in got and "id" not in got,
+          f"{name}: key_data_error {got.get('key_data_error')}, fields {sorted(got)}")
+# RFC 3830 §6.2: the last Key data sub-payload (Next payload = Last) ends the
+# data; a byte after it is reported, at its offset in encr_data, not dropped.
+one = copy.deepcopy(docs["psk_init"])
+km = payloads(one, "KEMAC")[0]
+plain_len = len(km["encr_data"]) // 2
+km["encr_data"] += "00"
+del km["key_data"]
+rc, out, err = encode(one)
+check(rc == 0, f"KEMAC with a trailing byte: encode exit {rc} {err.strip()}")
+rc, dec, err = decode(out)
+check(rc == 0 and err == "", f"KEMAC with a trailing byte: decode exit {rc} {err.strip()}")
+got = payloads(json.loads(dec), "KEMAC")[0] if rc == 0 else {}
+check(got.get("key_data_error") == {"error": "trailing_bytes", "offset": plain_len} and "key_data" not in got,
+      f"KEMAC with a trailing byte: {got}")
+check(encode(dec)[1] == out, "KEMAC with a trailing byte: round trip")
+
 one = copy.deepcopy(docs["psk_init"])
 payloads(one, "KEMAC")[0]["key_data"][0]["spi"] = "0002"
 rc, out, err = encode(one)
@@ -323,6 +361,34 @@ for what, obj, part in bad_cases:
             obj["payloads"].insert(1, payloads(docs["psk_init"], "SP")[0])
     rc, out, err = encode(obj)
     check(rc == 2 and out == "" and part in err, f"encode {what}: exit {rc} out={out[:20]!r} {err.strip()}")
+# A key given twice in one object: an error naming it (not "last one wins").
+error_json = json.dumps(docs["error"])
+for what, text, part in (
+        ("top level", '{"header": {}, ' + error_json[1:], "at header: duplicate key 'header'"),
+        ("in a payload", error_json.replace('"error_no": "INVALID_TICKET"',
+                                            '"error_no": "INVALID_TICKET", "error_no": "INVALID_TPPAR"', 1),
+         "at payloads[1].error_no: duplicate key 'error_no'"),
+        ("same value", error_json.replace('"csb_id": ', '"csb_id": 1, "csb_id": ', 1),
+         "at header.csb_id: duplicate key 'csb_id'")):
+    check(text != error_json, f"duplicate key {what}: the test changed the input")
+    rc, out, err = encode(text)
+    check(rc == 2 and out == "" and err.startswith("error: invalid_argument ") and part in err,
+          f"duplicate key {what}: exit {rc} {err.strip()}")
+
+# A huge unknown name is cut in the message (64 bytes, then "...").
+huge = "N" * 100000
+for what, obj, part in (
+        ("enum name", dict(docs["error"], header=dict(docs["error"]["header"], data_type=huge)),
+         "unknown_data_type at header.data_type: unknown name '" + "N" * 64 + "...'"),
+        ("field name", dict(docs["error"], **{huge: 1}), "invalid_argument at " + "N" * 64 + "...: unknown field"),
+        ("flag letter", None, "at payloads[5].flags." + "N" * 64 + "...: unknown flag")):
+    if obj is None:
+        obj = copy.deepcopy(docs["transfer_init"])
+        payloads(obj, "TICKET")[0]["flags"][huge] = True
+    rc, out, err = encode(obj)
+    check(rc == 2 and out == "" and part in err and len(err) < 200 and "N" * 65 not in err,
+          f"huge {what}: exit {rc}, {len(err)} bytes on stderr: {err[:120]!r}")
+
 e2 = copy.deepcopy(e)
 e2["payloads"].insert(1, payloads(docs["psk_init"], "SP")[0])
 rc, out, err = run(["encode", "--no-check"], json.dumps(e2).encode())

@@ -255,6 +255,63 @@ TEST_CASE("key_data_list walks the KEMAC plaintext chain") {
     CHECK(pk_list->size() == 1);
     REQUIRE(pk_list->id());
     CHECK(equal_bytes(pk_list->id()->data(), text("sip:a@x")));
+
+    // The data type decides whether IDi leads: PK_INIT only (RFC 3830 §3.2, §6.2).
+    const auto by_type = key_data_list::parse(pk, data_type::pk_init);
+    REQUIRE(by_type);
+    CHECK(by_type->size() == 1);
+    CHECK(equal_bytes(by_type->id()->data(), text("sip:a@x")));
+    // Elsewhere the URI ID reads as a TGK with KV SPI (key "sip:a@x", SPI length
+    // 0 from the next Next byte) and the following "sub-payload" starts one byte
+    // into the MPK one: its Key data len (0x1001) points past the end, found
+    // where its key would start (12 + 4).
+    CHECK(key_data_list::parse(pk, data_type::psk_init).error_info() == failure{errc::length_out_of_bounds, 16});
+    // An NAI ID (type 0) reads as a TGK with KV NULL: a valid chain of two keys.
+    const id_builder nai{{}, id_type::nai, text("a@x")};
+    bytes nai_plain(exact_size(nai) + exact_size(a));
+    byte_writer w3(nai_plain);
+    chain_writer(w3, std::nullopt).add(nai).add(a);
+    const auto as_keys = key_data_list::parse(nai_plain, data_type::transfer_init);
+    REQUIRE(as_keys);
+    CHECK(as_keys->size() == 2);
+    CHECK(as_keys->id().error() == errc::missing_payload);
+}
+
+TEST_CASE("kemac_view::plain_key_data reads a NULL KEMAC's Key data chain or says why not") {
+    const bytes mpk(16, 1);
+    const key_data_builder a{key_data_type::mpk, mpk, {}, {kv_type::spi, samples::spi}};
+    const id_builder idi{{}, id_type::uri, text("sip:a@x")};
+    bytes pk(exact_size(idi) + exact_size(a));
+    byte_writer w(pk);
+    chain_writer(w, std::nullopt).add(idi).add(a);
+    REQUIRE_FALSE(w.failed());
+
+    const auto wire = round_trip<kemac_view>(kemac_builder{encr_alg::null, pk, mac_alg::null, {}});
+    const auto k = kemac_view::parse(wire);
+    REQUIRE(k);
+    const auto in_pk = k->plain_key_data(data_type::pk_init);
+    REQUIRE(in_pk);
+    CHECK(in_pk->size() == 1);
+    CHECK(equal_bytes(in_pk->id()->data(), text("sip:a@x")));
+    CHECK(equal_bytes(in_pk->begin()->key(), mpk));
+    // Not a PK message: no leading ID, and the bytes are no Key data chain
+    // (see key_data_list above); the error's offset is in encrypted_data().
+    CHECK(k->plain_key_data(data_type::request_init_pk).error_info() == failure{errc::length_out_of_bounds, 16});
+    CHECK(k->plain_key_data(false).error_info() == failure{errc::length_out_of_bounds, 16});
+
+    // RFC 3830 §6.2: the last Key data sub-payload ends the data.
+    bytes trailing(exact_size(a));
+    byte_writer wt(trailing);
+    a.write(wt);
+    trailing.push_back(0);
+    const auto twire = round_trip<kemac_view>(kemac_builder{encr_alg::null, trailing, mac_alg::null, {}});
+    CHECK(kemac_view::parse(twire)->plain_key_data(data_type::psk_init).error_info() ==
+          failure{errc::trailing_bytes, exact_size(a)});
+
+    // Encrypted data is no plaintext: crypto::open_kemac reads it.
+    const auto enc = round_trip<kemac_view>(kemac_builder{encr_alg::aes_cm_128, pk, mac_alg::null, {}});
+    CHECK(kemac_view::parse(enc)->plain_key_data(data_type::pk_init).error_info() ==
+          failure{errc::invalid_argument, 0});
 }
 
 TEST_CASE("PKE, DH, SIGN") {

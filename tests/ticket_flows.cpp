@@ -563,3 +563,149 @@ TEST_CASE("mode 1 with forking: every truncated prefix and every single-byte tam
 TEST_CASE("mode 4 (Responder resolves itself): every truncated prefix and every single-byte tamper") {
     every_corruption(with(4, false, key_data_type::tgk, false));
 }
+
+// ---------------------------------------------------------------- CSB updates
+
+namespace {
+std::vector<bytes> teks(std::span<const roles::session_key> ks) {
+    std::vector<bytes> out;
+    for (const auto& k : ks) out.emplace_back(k.tek.view().begin(), k.tek.view().end());
+    return out;
+}
+}  // namespace
+
+TEST_CASE("CSB update by the Initiator: add a crypto session, then rekey (RFC 6043 §5.2)") {
+    auto s = with(1, true);
+    s.flags = "DEFGHIL";  // L: the Initiator may supply session keys
+    parties p(s);
+    const auto initial = run(p, s);
+    REQUIRE(initial.established);
+    const auto before = teks(p.ini->session_keys());
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto later = base_now + std::chrono::seconds(20);
+
+    // Add CS 3 on the existing TGK': no KEMAC, keys from D4 with the new CS ID.
+    const roles::crypto_session_spec three[] = {{1, 0x1000}, {2, 0x1001}, {3, 0x1002}};
+    const auto up = p.ini->start_update(later, *p.rng, o1, three, false, true);
+    REQUIRE(up.ok());
+    const auto um = message_view::parse(up.send);
+    REQUIRE(um);
+    // RFC 6043 §5.2: "MUST use the same CSB ID as the initial exchange".
+    CHECK(um->header().csb() == message_view::parse(initial.messages[2].wire)->header().csb());
+    CHECK(um->count(payload_type::randr) == 0);   // "New RANDs ... MUST NOT be included"
+    CHECK(um->count(payload_type::ticket) == 0);
+    CHECK(um->count(payload_type::kemac) == 0);
+    CHECK(p.ini->session_keys().size() == 2);  // not before the response
+    const auto ur = p.res->receive(up.send, later, *p.rng, o2);
+    REQUIRE(ur.ok());
+    REQUIRE(ur.send_type == data_type::transfer_resp);
+    REQUIRE(p.ini->receive(ur.send, later, *p.rng, o1).ok());
+    check_same_keys(p);
+    const auto after = teks(p.ini->session_keys());
+    REQUIRE(after.size() == 3);
+    CHECK(after[0] == before[0]);
+    CHECK(after[1] == before[1]);
+    CHECK(after[2] != before[0]);
+
+    // Rekey: fresh TGKs in a KEMAC; every TEK changes, both ends agree.
+    const auto later2 = later + std::chrono::seconds(5);
+    const auto rk = p.ini->start_update(later2, *p.rng, o1, three, true, true);
+    REQUIRE(rk.ok());
+    CHECK(message_view::parse(rk.send)->count(payload_type::kemac) == 1);
+    const auto rr = p.res->receive(rk.send, later2, *p.rng, o2);
+    REQUIRE(rr.ok());
+    REQUIRE(p.ini->receive(rr.send, later2, *p.rng, o1).ok());
+    check_same_keys(p);
+    const auto rekeyed = teks(p.ini->session_keys());
+    for (std::size_t i = 0; i < 3; ++i) CHECK(rekeyed[i] != after[i]);
+
+    // The same update again is a replay; nothing changes.
+    CHECK(p.res->receive(rk.send, later2, *p.rng, o2).error == errc::replayed_message);
+    CHECK(teks(p.res->session_keys()) == rekeyed);
+}
+
+TEST_CASE("CSB update: refused without L, a TEK bundle cannot grow without rekey, every tamper refused") {
+    {
+        const auto s = with(1, true);  // no L
+        parties p(s);
+        REQUIRE(run(p, s).established);
+        std::array<std::uint8_t, 8192> o{};
+        const roles::crypto_session_spec two[] = {{1, 0x1000}, {2, 0x1001}};
+        CHECK(p.ini->start_update(base_now, *p.rng, o, two, true, true).error == errc::policy_not_acceptable);
+    }
+    {
+        auto s = with(1, false, key_data_type::tek);
+        parties p(s);
+        REQUIRE(run(p, s).established);
+        std::array<std::uint8_t, 8192> o{};
+        const roles::crypto_session_spec three[] = {{1, 0x1000}, {2, 0x1001}, {3, 0x1002}};
+        CHECK(p.ini->start_update(base_now, *p.rng, o, three, false, true).error == errc::invalid_argument);
+    }
+    auto s = with(1, true);
+    s.flags = "DEFGHIL";
+    parties base(s);
+    REQUIRE(run(base, s).established);
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const roles::crypto_session_spec two[] = {{1, 0x1000}, {2, 0x1001}};
+    const auto up = base.ini->start_update(base_now, *base.rng, o1, two, true, true);
+    REQUIRE(up.ok());
+    const bytes update(up.send.begin(), up.send.end());
+    const auto keys_before = teks(base.res->session_keys());
+    std::size_t refused = 0;
+    for (std::size_t j = 0; j < update.size(); ++j) {
+        bytes bad = update;
+        bad[j] ^= 0x01;
+        const auto o = base.res->receive(bad, base_now, *base.rng, o2);
+        CAPTURE(j);
+        CHECK(!o.ok());
+        CHECK(!generic(o.error));
+        refused += o.ok() ? 0 : 1;
+    }
+    for (std::size_t n = 0; n < update.size(); ++n) {
+        const auto o = base.res->receive(bytes(update.begin(), update.begin() + static_cast<std::ptrdiff_t>(n)), base_now,
+                                         *base.rng, o2);
+        CHECK(!o.ok());
+    }
+    CHECK(refused == update.size());
+    CHECK(teks(base.res->session_keys()) == keys_before);
+    // The genuine update still works afterwards, and its response is checked byte by byte too.
+    const auto ur = base.res->receive(update, base_now, *base.rng, o2);
+    REQUIRE(ur.ok());
+    const bytes resp(ur.send.begin(), ur.send.end());
+    for (std::size_t j = 0; j < resp.size(); ++j) {
+        bytes bad = resp;
+        bad[j] ^= 0x80;
+        CHECK(!base.ini->receive(bad, base_now, *base.rng, o1).ok());
+    }
+    CHECK(base.ini->current() == roles::initiator<B, policy>::state::awaiting_update_resp);
+    REQUIRE(base.ini->receive(resp, base_now, *base.rng, o1).ok());
+    check_same_keys(base);
+}
+
+TEST_CASE("IDRapp: a ticket limited to applications resolves only for a responder running one of them") {
+    for (const char* app : {"app:conference", "app:other", ""}) {
+        CAPTURE(app);
+        const auto s = with(1, true);
+        parties p(s);
+        const std::string_view apps[] = {"app:conference"};
+        const std::string_view authorized[] = {"sip:bob@example.org"};
+        p.ini.emplace(*p.backend, *p.p_i,
+                      roles::initiator_config{.identity = "sip:alice@example.org",
+                                              .kms_identity = "kms.example.org",
+                                              .responder = "sip:bob@example.org",
+                                              .authorized_responders = authorized,
+                                              .applications = apps,
+                                              .desired = desired_policy(s),
+                                              .key_length = s.key_length,
+                                              .sessions = p.cs,
+                                              .suite = s.suite});
+        if (*app != '\0') p.p_kms->add_application("sip:bob@example.org", app);
+        const auto r = run(p, s);
+        if (std::string_view(app) == "app:conference") {
+            CHECK(r.established);
+        } else {
+            CHECK(r.error == errc::unauthorized_application);
+            CHECK(r.messages[r.failed_at].type == data_type::resolve_init_psk);
+        }
+    }
+}

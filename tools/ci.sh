@@ -10,6 +10,9 @@
 #   amalgamate   single_include/mikey/mikey.hpp equals a fresh tools/amalgamate
 #   headers      every header under include/ (and the single header) compiles
 #                alone, with g++ and with clang++
+#   parse-only   tests/parse_only/ against the single header with -DMIKEY_NO_BOTAN
+#                and no Botan on the include path, plain and with -fno-exceptions
+#                -fno-rtti -Os (g++), each run
 #   gcc          the suite against include/ (doctest, compile-fail tests, README
 #                example, corpus replay, ...), then `meson install` into build-ci-install
 #   single       the suite against single_include/ (-Dsingle_header=true)
@@ -24,15 +27,16 @@
 #                default 420)
 #
 # Counts: a meson test is one test (from meson-logs/testlog.json); a header,
-# a consumer build, a fuzz target and the amalgamation check are one each; a
-# build that fails counts as one failure. The last line is `N passed, N failed`;
-# the exit status is 1 when anything failed.
+# a parse-only configuration, a consumer build, a fuzz target and the
+# amalgamation check are one each; a build that fails counts as one failure.
+# The last line is `N passed, N failed`; the exit status is 1 when anything
+# failed.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 JOBS=${MIKEY_JOBS:-2}
-STEPS=${MIKEY_CI_STEPS:-packages amalgamate headers gcc single asan noexcept consumers fuzz}
+STEPS=${MIKEY_CI_STEPS:-packages amalgamate headers parse-only gcc single asan noexcept consumers fuzz}
 FUZZ_SECONDS=${MIKEY_FUZZ_SECONDS:-420}
 INSTALL_PREFIX=$ROOT/build-ci-install
 LOGS=$ROOT/build-ci-logs
@@ -152,6 +156,22 @@ if want headers; then
       record "headers-$cxx" 0 1 "header check did not run"
     fi
   done
+fi
+
+if want parse-only; then
+  banner "parse-only: the single header with MIKEY_NO_BOTAN, without Botan"
+  if ! command -v g++ >/dev/null 2>&1; then
+    record parse-only 0 2 "g++ not found"
+  else
+    pout=$(python3 tests/parse_only/run --compiler g++ --build-dir "$ROOT/build-ci-parse-only" 2>&1)
+    echo "$pout"
+    last=$(echo "$pout" | tail -n 1)
+    if [[ $last =~ ^parse-only:\ ([0-9]+)\ ok,\ ([0-9]+)\ failed ]]; then
+      record parse-only "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    else
+      record parse-only 0 2 "tests/parse_only/run did not run"
+    fi
+  fi
 fi
 
 if want gcc; then

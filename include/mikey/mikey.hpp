@@ -32,6 +32,7 @@
 #include "schema.hpp"
 #include "crypto/crypto.hpp"
 #include "crypto/deterministic_rng.hpp"
+#include "ticket/schemas.hpp"
 #include "ticket/policy.hpp"
 #include "ticket/mac_coverage.hpp"
 #include "ticket/seal.hpp"
@@ -45,4 +46,6 @@
 #include "roles/kms.hpp"
 #include "roles/initiator.hpp"
 #include "roles/responder.hpp"
+#ifndef MIKEY_NO_BOTAN  // parse-only use without Botan: see core/config.hpp
 #include "crypto/botan_backend.hpp"
+#endif

@@ -1,7 +1,9 @@
 // mikey-ticket: message schemas as constexpr tables: which payloads a message
 // of each type carries, in which order, mandatory, optional or one of
-// alternatives (RFC 3830 §3, §5.1.2; RFC 6043 §4.2, §5.2, §5.4), and the check
-// that a message conforms.
+// alternatives, and the check that a message conforms. This header has the
+// machinery and RFC 3830's compositions (§3, §5.1.2); RFC 6043's eight
+// messages, their CSB-update and Error forms are in ticket/schemas.hpp,
+// which also has schema_for() over all of them.
 #pragma once
 
 #include <array>
@@ -109,74 +111,6 @@ inline constexpr schema_item error[] = {{P::t, once},
                                         {P::sp, any},
                                         {P::v, optional, any_role, alt},
                                         {P::sign, optional, any_role, alt}};
-// RFC 6043 §5.4, Ticket Request and Ticket Resolve: Error message = HDR, T, (ERR), [V|SIGNx]
-inline constexpr schema_item request_resolve_error[] = {
-    {P::t, once}, {P::err, at_least_once}, {P::v, optional, any_role, alt}, {P::sign, optional, any_role, alt}};
-// RFC 6043 §5.4, Ticket Transfer: Error message = HDR, T, (ERR), {SP}, [V]
-inline constexpr schema_item transfer_error[] = {{P::t, once}, {P::err, at_least_once}, {P::sp, any},
-                                                 {P::v, optional}};
-// RFC 6043 §4.2.1: REQUEST_INIT_PSK = HDR, T, RANDRi, [IDRi], [IDRkms], TP, [IDRpsk], V
-inline constexpr schema_item request_init_psk[] = {
-    {P::t, once},           {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)},
-    {P::idr, optional, r(id_role::idrkms)}, {P::tp, once}, {P::idr, optional, r(id_role::idrpsk)}, {P::v, once}};
-// RFC 6043 §4.2.1: REQUEST_INIT_PK = HDR, T, RANDRi, [IDRi], {CERTi}, [IDRkms], TP, [CHASH], PKE, SIGNi
-// (IDRi and CERTi are not alternatives here: both SHOULD be included, §4.2.1.3.)
-inline constexpr schema_item request_init_pk[] = {
-    {P::t, once},      {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)}, {P::cert, any},
-    {P::idr, optional, r(id_role::idrkms)}, {P::tp, once}, {P::chash, optional}, {P::pke, once}, {P::sign, once}};
-// RFC 6043 §4.2.1: REQUEST_RESP = HDR, T, [IDRkms], TICKET, KEMAC, V
-inline constexpr schema_item request_resp[] = {
-    {P::t, once}, {P::idr, optional, r(id_role::idrkms)}, {P::ticket, once}, {P::kemac, once}, {P::v, once}};
-// RFC 6043 §4.2.2: TRANSFER_INIT = HDR, T, RANDRi, [IDRi], [IDRr], {SP}, TICKET, [KEMAC], V
-inline constexpr schema_item transfer_init[] = {
-    {P::t, once},  {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)},
-    {P::idr, optional, r(id_role::idrr)}, {P::sp, any}, {P::ticket, once}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §4.2.2: TRANSFER_RESP = HDR, T, [RANDRr], [IDRr], [RANDRkms], {SP}, [KEMAC], V
-inline constexpr schema_item transfer_resp[] = {
-    {P::t, once},  {P::randr, optional, r(rand_role::randrr)}, {P::idr, optional, r(id_role::idrr)},
-    {P::randr, optional, r(rand_role::randrkms)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §5.2 (update by I): TRANSFER_INIT = HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V
-inline constexpr schema_item transfer_init_update[] = {{P::t, once},
-                                                       {P::idr, optional, r(id_role::idri)},
-                                                       {P::idr, optional, r(id_role::idrr)},
-                                                       {P::sp, any},
-                                                       {P::kemac, optional},
-                                                       {P::v, once}};
-// RFC 6043 §5.2 (update by R): TRANSFER_INIT = HDR, T, [IDRr], [IDRi], {SP}, [KEMAC], V
-inline constexpr schema_item transfer_init_update_by_responder[] = {{P::t, once},
-                                                                    {P::idr, optional, r(id_role::idrr)},
-                                                                    {P::idr, optional, r(id_role::idri)},
-                                                                    {P::sp, any},
-                                                                    {P::kemac, optional},
-                                                                    {P::v, once}};
-// RFC 6043 §5.2 (update by I): TRANSFER_RESP = HDR, T, [IDRr], {SP}, [KEMAC], V
-inline constexpr schema_item transfer_resp_update[] = {
-    {P::t, once}, {P::idr, optional, r(id_role::idrr)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §5.2 (update by R): TRANSFER_RESP = HDR, T, [IDRi], {SP}, [KEMAC], V
-inline constexpr schema_item transfer_resp_update_by_responder[] = {
-    {P::t, once}, {P::idr, optional, r(id_role::idri)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §4.2.3: RESOLVE_INIT_PSK = HDR, T, RANDRr, [IDRr], [IDRkms], TICKET, [IDRpsk], V
-inline constexpr schema_item resolve_init_psk[] = {
-    {P::t, once},  {P::randr, once, r(rand_role::randrr)}, {P::idr, optional, r(id_role::idrr)},
-    {P::idr, optional, r(id_role::idrkms)}, {P::ticket, once}, {P::idr, optional, r(id_role::idrpsk)}, {P::v, once}};
-// RFC 6043 §4.2.3: RESOLVE_INIT_PK = HDR, T, RANDRr, [IDRr], {CERTr}, [IDRkms], TICKET, [CHASH], PKE, SIGNr
-// (IDRr and CERTr are not alternatives here: both SHOULD be included, §4.2.3.3.)
-inline constexpr schema_item resolve_init_pk[] = {{P::t, once},
-                                                  {P::randr, once, r(rand_role::randrr)},
-                                                  {P::idr, optional, r(id_role::idrr)},
-                                                  {P::cert, any},
-                                                  {P::idr, optional, r(id_role::idrkms)},
-                                                  {P::ticket, once},
-                                                  {P::chash, optional},
-                                                  {P::pke, once},
-                                                  {P::sign, once}};
-// RFC 6043 §4.2.3: RESOLVE_RESP = HDR, T, [IDRkms], KEMAC, [IDRr], [RANDRkms], V
-inline constexpr schema_item resolve_resp[] = {{P::t, once},
-                                               {P::idr, optional, r(id_role::idrkms)},
-                                               {P::kemac, once},
-                                               {P::idr, optional, r(id_role::idrr)},
-                                               {P::randr, optional, r(rand_role::randrkms)},
-                                               {P::v, once}};
 }  // namespace schema_detail
 
 /// The message schemas, one per RFC composition (initial exchanges, CSB
@@ -184,77 +118,39 @@ inline constexpr schema_item resolve_resp[] = {{P::t, once},
 namespace schemas {
 using D = data_type;
 /// RFC 3830 §3.1, pre-shared key I_MESSAGE.
-inline constexpr message_schema psk_init{"PSK I_MESSAGE", D::psk_init, schema_detail::psk_init};
+inline constexpr message_schema psk_init{
+    .name = "PSK I_MESSAGE",
+    .type = D::psk_init,
+    .items = schema_detail::psk_init};
 /// RFC 3830 §3.1, pre-shared key R_MESSAGE (verification).
-inline constexpr message_schema psk_verification{"PSK R_MESSAGE", D::psk_verification,
-                                                 schema_detail::psk_verification};
+inline constexpr message_schema psk_verification{
+    .name = "PSK R_MESSAGE",
+    .type = D::psk_verification,
+    .items = schema_detail::psk_verification};
 /// RFC 3830 §3.2, public-key I_MESSAGE: IDi or a CERTi chain, not both.
-inline constexpr message_schema pk_init{"PK I_MESSAGE", D::pk_init, schema_detail::pk_init};
+inline constexpr message_schema pk_init{.name = "PK I_MESSAGE", .type = D::pk_init, .items = schema_detail::pk_init};
 /// RFC 3830 §3.2, public-key R_MESSAGE (verification).
-inline constexpr message_schema pk_verification{"PK R_MESSAGE", D::pk_verification, schema_detail::pk_verification};
+inline constexpr message_schema pk_verification{
+    .name = "PK R_MESSAGE",
+    .type = D::pk_verification,
+    .items = schema_detail::pk_verification};
 /// RFC 3830 §3.3, Diffie-Hellman I_MESSAGE: IDi or a CERTi chain, not both.
-inline constexpr message_schema dh_init{"DH I_MESSAGE", D::dh_init, schema_detail::dh_init};
+inline constexpr message_schema dh_init{.name = "DH I_MESSAGE", .type = D::dh_init, .items = schema_detail::dh_init};
 /// RFC 3830 §3.3, Diffie-Hellman R_MESSAGE: IDi, after IDr or a CERTr chain (not both).
-inline constexpr message_schema dh_response{"DH R_MESSAGE", D::dh_response, schema_detail::dh_response};
+inline constexpr message_schema dh_response{
+    .name = "DH R_MESSAGE",
+    .type = D::dh_response,
+    .items = schema_detail::dh_response};
 /// RFC 3830 §5.1.2, Error message: V or SIGNr, not both.
-inline constexpr message_schema error{"Error", D::error, schema_detail::error, false, false, false, false};
-/// RFC 6043 §5.4, Error message in the Ticket Request and Ticket Resolve
-/// exchanges: at least one ERR, V or SIGNx (not both), no SP.
-inline constexpr message_schema request_resolve_error{"MIKEY-TICKET Error (Request / Resolve)", D::error,
-                                                      schema_detail::request_resolve_error, false,
-                                                      false, false, false};
-/// RFC 6043 §5.4, Error message in the Ticket Transfer exchange: at least one
-/// ERR, SP payloads, V (never SIGN).
-inline constexpr message_schema transfer_error{"MIKEY-TICKET Error (Transfer)", D::error, schema_detail::transfer_error,
-                                               false, false, false, false};
-/// RFC 6043 §4.2.1.
-inline constexpr message_schema request_init_psk{"REQUEST_INIT_PSK", D::request_init_psk,
-                                                 schema_detail::request_init_psk, true};
-/// RFC 6043 §4.2.1.
-inline constexpr message_schema request_init_pk{"REQUEST_INIT_PK", D::request_init_pk,
-                                                schema_detail::request_init_pk, true};
-/// RFC 6043 §4.2.1.
-inline constexpr message_schema request_resp{"REQUEST_RESP", D::request_resp, schema_detail::request_resp, true};
-/// RFC 6043 §4.2.2.
-inline constexpr message_schema transfer_init{"TRANSFER_INIT", D::transfer_init, schema_detail::transfer_init,
-                                              false, true, true};
-/// RFC 6043 §4.2.2.
-inline constexpr message_schema transfer_resp{"TRANSFER_RESP", D::transfer_resp, schema_detail::transfer_resp,
-                                              false, true};
-/// RFC 6043 §5.2, CSB update started by the Initiator.
-inline constexpr message_schema transfer_init_update{"TRANSFER_INIT (CSB update by I)", D::transfer_init,
-                                                     schema_detail::transfer_init_update, false, true};
-/// RFC 6043 §5.2, CSB update started by the Responder.
-inline constexpr message_schema transfer_init_update_by_responder{
-    "TRANSFER_INIT (CSB update by R)", D::transfer_init, schema_detail::transfer_init_update_by_responder, false,
-    true};
-/// RFC 6043 §5.2, CSB update started by the Initiator.
-inline constexpr message_schema transfer_resp_update{"TRANSFER_RESP (CSB update by I)", D::transfer_resp,
-                                                     schema_detail::transfer_resp_update, false, true};
-/// RFC 6043 §5.2, CSB update started by the Responder.
-inline constexpr message_schema transfer_resp_update_by_responder{
-    "TRANSFER_RESP (CSB update by R)", D::transfer_resp, schema_detail::transfer_resp_update_by_responder, false,
-    true};
-/// RFC 6043 §4.2.3.
-inline constexpr message_schema resolve_init_psk{"RESOLVE_INIT_PSK", D::resolve_init_psk,
-                                                 schema_detail::resolve_init_psk, true, false, true};
-/// RFC 6043 §4.2.3.
-inline constexpr message_schema resolve_init_pk{"RESOLVE_INIT_PK", D::resolve_init_pk,
-                                                schema_detail::resolve_init_pk, true, false, true};
-/// RFC 6043 §4.2.3.
-inline constexpr message_schema resolve_resp{"RESOLVE_RESP", D::resolve_resp, schema_detail::resolve_resp, true};
-
-/// Every schema above.
-inline constexpr const message_schema* all[] = {
-    &psk_init,         &psk_verification,     &pk_init,
-    &pk_verification,  &dh_init,              &dh_response,
-    &error,            &request_resolve_error, &transfer_error,
-    &request_init_psk, &request_init_pk,      &request_resp,
-    &transfer_init,    &transfer_resp,        &transfer_init_update,
-    &transfer_init_update_by_responder,       &transfer_resp_update,
-    &transfer_resp_update_by_responder,       &resolve_init_psk,
-    &resolve_init_pk,  &resolve_resp,
-};
+inline constexpr message_schema error{
+    .name = "Error",
+    .type = D::error,
+    .items = schema_detail::error,
+    .closing_payload = false};
+/// The RFC 3830 schemas above (ticket/schemas.hpp adds RFC 6043's and
+/// lists every schema in schemas::all).
+inline constexpr const message_schema* rfc3830[] = {&psk_init, &psk_verification, &pk_init, &pk_verification,
+                                                    &dh_init,  &dh_response,      &error};
 }  // namespace schemas
 
 namespace detail {
@@ -326,8 +222,11 @@ constexpr bool unambiguous(const message_schema& s) noexcept {
     return true;
 }
 
-constexpr bool all_unambiguous() noexcept {
-    for (const auto* s : schemas::all) {
+
+/// Every table of `list` passes unambiguous().
+template <std::size_t N>
+constexpr bool all_unambiguous(const message_schema* const (&list)[N]) noexcept {
+    for (const auto* s : list) {
         if (!unambiguous(*s)) {
             return false;
         }
@@ -336,31 +235,8 @@ constexpr bool all_unambiguous() noexcept {
 }
 }  // namespace detail
 
-static_assert(detail::all_unambiguous(),
+static_assert(detail::all_unambiguous(schemas::rfc3830),
               "a schema table cannot be checked without looking ahead (see detail::unambiguous)");
-
-/// The schema of the initial exchange for a data type, or nullptr for data
-/// types this library has no schema for.
-[[nodiscard]] constexpr const message_schema* schema_for(data_type t) noexcept {
-    switch (t) {
-        case data_type::psk_init: return &schemas::psk_init;
-        case data_type::psk_verification: return &schemas::psk_verification;
-        case data_type::pk_init: return &schemas::pk_init;
-        case data_type::pk_verification: return &schemas::pk_verification;
-        case data_type::dh_init: return &schemas::dh_init;
-        case data_type::dh_response: return &schemas::dh_response;
-        case data_type::error: return &schemas::error;
-        case data_type::request_init_psk: return &schemas::request_init_psk;
-        case data_type::request_init_pk: return &schemas::request_init_pk;
-        case data_type::request_resp: return &schemas::request_resp;
-        case data_type::transfer_init: return &schemas::transfer_init;
-        case data_type::transfer_resp: return &schemas::transfer_resp;
-        case data_type::resolve_init_psk: return &schemas::resolve_init_psk;
-        case data_type::resolve_init_pk: return &schemas::resolve_init_pk;
-        case data_type::resolve_resp: return &schemas::resolve_resp;
-        default: return nullptr;
-    }
-}
 
 /// strict: payloads in the RFC's order, none the schema does not list.
 /// lenient: any order, unexpected payloads ignored (the receivers' SHOULD of

@@ -13,6 +13,15 @@
 // ---- begin mikey/core/config.hpp ----
 // mikey-ticket: compile-time configuration shared by every header.
 
+/// MIKEY_NO_BOTAN: the user defines it (before including <mikey/mikey.hpp>
+/// or the single header; the library never defines it) for parse-only use
+/// without Botan. The umbrella then leaves out crypto/botan_backend.hpp, the
+/// only header that includes Botan; everything else stays: views, builders,
+/// messages, schemas, and the crypto layer's constexpr tables and
+/// derivations over the crypto_backend concept (crypto/backend.hpp), for a
+/// backend of your own. CI compiles tests/parse_only/ that way, with no Botan
+/// on the include path, also with -fno-exceptions -fno-rtti.
+
 /// Marks a parameter whose referent must outlive the returned view, so that
 /// clang (and MSVC) warn when a view is built from a temporary buffer.
 #if defined(__has_cpp_attribute)
@@ -653,6 +662,7 @@ enum class errc : std::uint8_t {
     unknown_ticket_key,      ///< no Ticket Protection Key for this ticket (RFC 6043 App. A)
     unauthorized_requester,  ///< the policy refuses this Initiator a ticket (RFC 6043 §4.2.1.4)
     unauthorized_responder,  ///< the Responder is not among the ticket's authorized responders (RFC 6043 §4.2.3)
+    unauthorized_application,///< the ticket lists IDRapp and the Responder's application is not among them (RFC 6043 §6.10)
     wrong_kms,               ///< IDRkms names another KMS (RFC 6043 §6.10)
     policy_not_acceptable,   ///< a desired / granted Ticket Policy the policy refuses (RFC 6043 §4.2.1.6, §4.2.2.2)
     prf_not_allowed,         ///< the policy refuses this PRF func
@@ -751,6 +761,7 @@ enum class errc : std::uint8_t {
         case errc::unknown_ticket_key: return "unknown_ticket_key";
         case errc::unauthorized_requester: return "unauthorized_requester";
         case errc::unauthorized_responder: return "unauthorized_responder";
+        case errc::unauthorized_application: return "unauthorized_application";
         case errc::wrong_kms: return "wrong_kms";
         case errc::policy_not_acceptable: return "policy_not_acceptable";
         case errc::prf_not_allowed: return "prf_not_allowed";
@@ -2304,6 +2315,7 @@ constexpr void write_kv_data(byte_writer& w, const kv_data& kv) noexcept {
 namespace mikey {
 
 struct kemac_builder;
+class key_data_list;
 
 /// KEMAC: Next | Encr alg | Encr data len(16) | Encr data | Mac alg | MAC.
 /// The MAC's length follows from the Mac alg.
@@ -2355,6 +2367,19 @@ public:
     /// Offset of the MAC field within bytes().
     [[nodiscard]] constexpr std::size_t mac_offset() const noexcept { return 5 + m_data.size(); }
     [[nodiscard]] constexpr kemac_builder to_builder() const noexcept;
+    /// The Key data chain of a KEMAC with NULL encryption, whose Encr data is
+    /// the plaintext (RFC 3830 §4.2.3, §6.2), with a leading ID payload when
+    /// `leading_id` (the PK method's IDi, RFC 3830 §3.2). The views point into
+    /// the buffer this view points into. Defined after key_data_list.
+    /// Errors (offsets relative to encrypted_data()): invalid_argument (offset
+    /// 0) when encryption() is not NULL (the data is ciphertext: open it with
+    /// crypto::open_kemac); the chain's own errors, as key_data_list::parse
+    /// gives them (length_out_of_bounds, misplaced_payload,
+    /// unknown_key_data_type, unknown_kv_type, unknown_id_type, trailing_bytes).
+    [[nodiscard]] constexpr result<key_data_list> plain_key_data(bool leading_id) const noexcept;
+    /// plain_key_data(kemac_has_leading_id(message)): the chain as a message
+    /// of data type `message` carries it, IDi first in PK_INIT only.
+    [[nodiscard]] constexpr result<key_data_list> plain_key_data(data_type message) const noexcept;
 
 private:
     constexpr kemac_view(bytes_view b, bytes_view data) noexcept : payload_bytes(b), m_data(data) {}
@@ -2516,6 +2541,9 @@ public:
             pos = v->size();
             next = v->next();
         }
+        // RFC 3830 §6.2: the Encr data holds Key data sub-payloads only (after
+        // the PK method's IDi); "The last Key data payload has its Next payload
+        // field set to Last payload".
         while (next != payload_type::last) {
             if (next != payload_type::key_data) {
                 return failure{errc::misplaced_payload, pos};
@@ -2532,6 +2560,15 @@ public:
             return failure{errc::trailing_bytes, pos};
         }
         return key_data_list(plain.subspan(id.size()), id, count);
+    }
+
+    /// Validates a plaintext chain as a message of data type `message`
+    /// carries it: with a leading IDi when kemac_has_leading_id(message)
+    /// (PK_INIT, RFC 3830 §3.2, §6.2), Key data only otherwise. Errors: as
+    /// parse(plain, id_first).
+    [[nodiscard]] static constexpr result<key_data_list> parse(bytes_view plain MIKEY_LIFETIMEBOUND,
+                                                               data_type message) noexcept {
+        return parse(plain, kemac_has_leading_id(message));
     }
 
     /// The leading ID payload (PK method), if parsed with id_first.
@@ -2568,6 +2605,17 @@ private:
     bytes_view m_id{};
     std::size_t m_count = 0;
 };
+
+constexpr result<key_data_list> kemac_view::plain_key_data(bool leading_id) const noexcept {
+    if (encryption() != encr_alg::null) {
+        return failure{errc::invalid_argument, 0};
+    }
+    return key_data_list::parse(m_data, leading_id);
+}
+
+constexpr result<key_data_list> kemac_view::plain_key_data(data_type message) const noexcept {
+    return plain_key_data(kemac_has_leading_id(message));
+}
 
 }  // namespace mikey
 // ---- end mikey/payload/kemac.hpp ----
@@ -4363,8 +4411,10 @@ template <class... Bs>
 // ---- begin mikey/schema.hpp ----
 // mikey-ticket: message schemas as constexpr tables: which payloads a message
 // of each type carries, in which order, mandatory, optional or one of
-// alternatives (RFC 3830 §3, §5.1.2; RFC 6043 §4.2, §5.2, §5.4), and the check
-// that a message conforms.
+// alternatives, and the check that a message conforms. This header has the
+// machinery and RFC 3830's compositions (§3, §5.1.2); RFC 6043's eight
+// messages, their CSB-update and Error forms are in ticket/schemas.hpp,
+// which also has schema_for() over all of them.
 
 #include <array>
 #include <span>
@@ -4471,74 +4521,6 @@ inline constexpr schema_item error[] = {{P::t, once},
                                         {P::sp, any},
                                         {P::v, optional, any_role, alt},
                                         {P::sign, optional, any_role, alt}};
-// RFC 6043 §5.4, Ticket Request and Ticket Resolve: Error message = HDR, T, (ERR), [V|SIGNx]
-inline constexpr schema_item request_resolve_error[] = {
-    {P::t, once}, {P::err, at_least_once}, {P::v, optional, any_role, alt}, {P::sign, optional, any_role, alt}};
-// RFC 6043 §5.4, Ticket Transfer: Error message = HDR, T, (ERR), {SP}, [V]
-inline constexpr schema_item transfer_error[] = {{P::t, once}, {P::err, at_least_once}, {P::sp, any},
-                                                 {P::v, optional}};
-// RFC 6043 §4.2.1: REQUEST_INIT_PSK = HDR, T, RANDRi, [IDRi], [IDRkms], TP, [IDRpsk], V
-inline constexpr schema_item request_init_psk[] = {
-    {P::t, once},           {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)},
-    {P::idr, optional, r(id_role::idrkms)}, {P::tp, once}, {P::idr, optional, r(id_role::idrpsk)}, {P::v, once}};
-// RFC 6043 §4.2.1: REQUEST_INIT_PK = HDR, T, RANDRi, [IDRi], {CERTi}, [IDRkms], TP, [CHASH], PKE, SIGNi
-// (IDRi and CERTi are not alternatives here: both SHOULD be included, §4.2.1.3.)
-inline constexpr schema_item request_init_pk[] = {
-    {P::t, once},      {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)}, {P::cert, any},
-    {P::idr, optional, r(id_role::idrkms)}, {P::tp, once}, {P::chash, optional}, {P::pke, once}, {P::sign, once}};
-// RFC 6043 §4.2.1: REQUEST_RESP = HDR, T, [IDRkms], TICKET, KEMAC, V
-inline constexpr schema_item request_resp[] = {
-    {P::t, once}, {P::idr, optional, r(id_role::idrkms)}, {P::ticket, once}, {P::kemac, once}, {P::v, once}};
-// RFC 6043 §4.2.2: TRANSFER_INIT = HDR, T, RANDRi, [IDRi], [IDRr], {SP}, TICKET, [KEMAC], V
-inline constexpr schema_item transfer_init[] = {
-    {P::t, once},  {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)},
-    {P::idr, optional, r(id_role::idrr)}, {P::sp, any}, {P::ticket, once}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §4.2.2: TRANSFER_RESP = HDR, T, [RANDRr], [IDRr], [RANDRkms], {SP}, [KEMAC], V
-inline constexpr schema_item transfer_resp[] = {
-    {P::t, once},  {P::randr, optional, r(rand_role::randrr)}, {P::idr, optional, r(id_role::idrr)},
-    {P::randr, optional, r(rand_role::randrkms)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §5.2 (update by I): TRANSFER_INIT = HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V
-inline constexpr schema_item transfer_init_update[] = {{P::t, once},
-                                                       {P::idr, optional, r(id_role::idri)},
-                                                       {P::idr, optional, r(id_role::idrr)},
-                                                       {P::sp, any},
-                                                       {P::kemac, optional},
-                                                       {P::v, once}};
-// RFC 6043 §5.2 (update by R): TRANSFER_INIT = HDR, T, [IDRr], [IDRi], {SP}, [KEMAC], V
-inline constexpr schema_item transfer_init_update_by_responder[] = {{P::t, once},
-                                                                    {P::idr, optional, r(id_role::idrr)},
-                                                                    {P::idr, optional, r(id_role::idri)},
-                                                                    {P::sp, any},
-                                                                    {P::kemac, optional},
-                                                                    {P::v, once}};
-// RFC 6043 §5.2 (update by I): TRANSFER_RESP = HDR, T, [IDRr], {SP}, [KEMAC], V
-inline constexpr schema_item transfer_resp_update[] = {
-    {P::t, once}, {P::idr, optional, r(id_role::idrr)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §5.2 (update by R): TRANSFER_RESP = HDR, T, [IDRi], {SP}, [KEMAC], V
-inline constexpr schema_item transfer_resp_update_by_responder[] = {
-    {P::t, once}, {P::idr, optional, r(id_role::idri)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
-// RFC 6043 §4.2.3: RESOLVE_INIT_PSK = HDR, T, RANDRr, [IDRr], [IDRkms], TICKET, [IDRpsk], V
-inline constexpr schema_item resolve_init_psk[] = {
-    {P::t, once},  {P::randr, once, r(rand_role::randrr)}, {P::idr, optional, r(id_role::idrr)},
-    {P::idr, optional, r(id_role::idrkms)}, {P::ticket, once}, {P::idr, optional, r(id_role::idrpsk)}, {P::v, once}};
-// RFC 6043 §4.2.3: RESOLVE_INIT_PK = HDR, T, RANDRr, [IDRr], {CERTr}, [IDRkms], TICKET, [CHASH], PKE, SIGNr
-// (IDRr and CERTr are not alternatives here: both SHOULD be included, §4.2.3.3.)
-inline constexpr schema_item resolve_init_pk[] = {{P::t, once},
-                                                  {P::randr, once, r(rand_role::randrr)},
-                                                  {P::idr, optional, r(id_role::idrr)},
-                                                  {P::cert, any},
-                                                  {P::idr, optional, r(id_role::idrkms)},
-                                                  {P::ticket, once},
-                                                  {P::chash, optional},
-                                                  {P::pke, once},
-                                                  {P::sign, once}};
-// RFC 6043 §4.2.3: RESOLVE_RESP = HDR, T, [IDRkms], KEMAC, [IDRr], [RANDRkms], V
-inline constexpr schema_item resolve_resp[] = {{P::t, once},
-                                               {P::idr, optional, r(id_role::idrkms)},
-                                               {P::kemac, once},
-                                               {P::idr, optional, r(id_role::idrr)},
-                                               {P::randr, optional, r(rand_role::randrkms)},
-                                               {P::v, once}};
 }  // namespace schema_detail
 
 /// The message schemas, one per RFC composition (initial exchanges, CSB
@@ -4546,77 +4528,39 @@ inline constexpr schema_item resolve_resp[] = {{P::t, once},
 namespace schemas {
 using D = data_type;
 /// RFC 3830 §3.1, pre-shared key I_MESSAGE.
-inline constexpr message_schema psk_init{"PSK I_MESSAGE", D::psk_init, schema_detail::psk_init};
+inline constexpr message_schema psk_init{
+    .name = "PSK I_MESSAGE",
+    .type = D::psk_init,
+    .items = schema_detail::psk_init};
 /// RFC 3830 §3.1, pre-shared key R_MESSAGE (verification).
-inline constexpr message_schema psk_verification{"PSK R_MESSAGE", D::psk_verification,
-                                                 schema_detail::psk_verification};
+inline constexpr message_schema psk_verification{
+    .name = "PSK R_MESSAGE",
+    .type = D::psk_verification,
+    .items = schema_detail::psk_verification};
 /// RFC 3830 §3.2, public-key I_MESSAGE: IDi or a CERTi chain, not both.
-inline constexpr message_schema pk_init{"PK I_MESSAGE", D::pk_init, schema_detail::pk_init};
+inline constexpr message_schema pk_init{.name = "PK I_MESSAGE", .type = D::pk_init, .items = schema_detail::pk_init};
 /// RFC 3830 §3.2, public-key R_MESSAGE (verification).
-inline constexpr message_schema pk_verification{"PK R_MESSAGE", D::pk_verification, schema_detail::pk_verification};
+inline constexpr message_schema pk_verification{
+    .name = "PK R_MESSAGE",
+    .type = D::pk_verification,
+    .items = schema_detail::pk_verification};
 /// RFC 3830 §3.3, Diffie-Hellman I_MESSAGE: IDi or a CERTi chain, not both.
-inline constexpr message_schema dh_init{"DH I_MESSAGE", D::dh_init, schema_detail::dh_init};
+inline constexpr message_schema dh_init{.name = "DH I_MESSAGE", .type = D::dh_init, .items = schema_detail::dh_init};
 /// RFC 3830 §3.3, Diffie-Hellman R_MESSAGE: IDi, after IDr or a CERTr chain (not both).
-inline constexpr message_schema dh_response{"DH R_MESSAGE", D::dh_response, schema_detail::dh_response};
+inline constexpr message_schema dh_response{
+    .name = "DH R_MESSAGE",
+    .type = D::dh_response,
+    .items = schema_detail::dh_response};
 /// RFC 3830 §5.1.2, Error message: V or SIGNr, not both.
-inline constexpr message_schema error{"Error", D::error, schema_detail::error, false, false, false, false};
-/// RFC 6043 §5.4, Error message in the Ticket Request and Ticket Resolve
-/// exchanges: at least one ERR, V or SIGNx (not both), no SP.
-inline constexpr message_schema request_resolve_error{"MIKEY-TICKET Error (Request / Resolve)", D::error,
-                                                      schema_detail::request_resolve_error, false,
-                                                      false, false, false};
-/// RFC 6043 §5.4, Error message in the Ticket Transfer exchange: at least one
-/// ERR, SP payloads, V (never SIGN).
-inline constexpr message_schema transfer_error{"MIKEY-TICKET Error (Transfer)", D::error, schema_detail::transfer_error,
-                                               false, false, false, false};
-/// RFC 6043 §4.2.1.
-inline constexpr message_schema request_init_psk{"REQUEST_INIT_PSK", D::request_init_psk,
-                                                 schema_detail::request_init_psk, true};
-/// RFC 6043 §4.2.1.
-inline constexpr message_schema request_init_pk{"REQUEST_INIT_PK", D::request_init_pk,
-                                                schema_detail::request_init_pk, true};
-/// RFC 6043 §4.2.1.
-inline constexpr message_schema request_resp{"REQUEST_RESP", D::request_resp, schema_detail::request_resp, true};
-/// RFC 6043 §4.2.2.
-inline constexpr message_schema transfer_init{"TRANSFER_INIT", D::transfer_init, schema_detail::transfer_init,
-                                              false, true, true};
-/// RFC 6043 §4.2.2.
-inline constexpr message_schema transfer_resp{"TRANSFER_RESP", D::transfer_resp, schema_detail::transfer_resp,
-                                              false, true};
-/// RFC 6043 §5.2, CSB update started by the Initiator.
-inline constexpr message_schema transfer_init_update{"TRANSFER_INIT (CSB update by I)", D::transfer_init,
-                                                     schema_detail::transfer_init_update, false, true};
-/// RFC 6043 §5.2, CSB update started by the Responder.
-inline constexpr message_schema transfer_init_update_by_responder{
-    "TRANSFER_INIT (CSB update by R)", D::transfer_init, schema_detail::transfer_init_update_by_responder, false,
-    true};
-/// RFC 6043 §5.2, CSB update started by the Initiator.
-inline constexpr message_schema transfer_resp_update{"TRANSFER_RESP (CSB update by I)", D::transfer_resp,
-                                                     schema_detail::transfer_resp_update, false, true};
-/// RFC 6043 §5.2, CSB update started by the Responder.
-inline constexpr message_schema transfer_resp_update_by_responder{
-    "TRANSFER_RESP (CSB update by R)", D::transfer_resp, schema_detail::transfer_resp_update_by_responder, false,
-    true};
-/// RFC 6043 §4.2.3.
-inline constexpr message_schema resolve_init_psk{"RESOLVE_INIT_PSK", D::resolve_init_psk,
-                                                 schema_detail::resolve_init_psk, true, false, true};
-/// RFC 6043 §4.2.3.
-inline constexpr message_schema resolve_init_pk{"RESOLVE_INIT_PK", D::resolve_init_pk,
-                                                schema_detail::resolve_init_pk, true, false, true};
-/// RFC 6043 §4.2.3.
-inline constexpr message_schema resolve_resp{"RESOLVE_RESP", D::resolve_resp, schema_detail::resolve_resp, true};
-
-/// Every schema above.
-inline constexpr const message_schema* all[] = {
-    &psk_init,         &psk_verification,     &pk_init,
-    &pk_verification,  &dh_init,              &dh_response,
-    &error,            &request_resolve_error, &transfer_error,
-    &request_init_psk, &request_init_pk,      &request_resp,
-    &transfer_init,    &transfer_resp,        &transfer_init_update,
-    &transfer_init_update_by_responder,       &transfer_resp_update,
-    &transfer_resp_update_by_responder,       &resolve_init_psk,
-    &resolve_init_pk,  &resolve_resp,
-};
+inline constexpr message_schema error{
+    .name = "Error",
+    .type = D::error,
+    .items = schema_detail::error,
+    .closing_payload = false};
+/// The RFC 3830 schemas above (ticket/schemas.hpp adds RFC 6043's and
+/// lists every schema in schemas::all).
+inline constexpr const message_schema* rfc3830[] = {&psk_init, &psk_verification, &pk_init, &pk_verification,
+                                                    &dh_init,  &dh_response,      &error};
 }  // namespace schemas
 
 namespace detail {
@@ -4688,8 +4632,11 @@ constexpr bool unambiguous(const message_schema& s) noexcept {
     return true;
 }
 
-constexpr bool all_unambiguous() noexcept {
-    for (const auto* s : schemas::all) {
+
+/// Every table of `list` passes unambiguous().
+template <std::size_t N>
+constexpr bool all_unambiguous(const message_schema* const (&list)[N]) noexcept {
+    for (const auto* s : list) {
         if (!unambiguous(*s)) {
             return false;
         }
@@ -4698,31 +4645,8 @@ constexpr bool all_unambiguous() noexcept {
 }
 }  // namespace detail
 
-static_assert(detail::all_unambiguous(),
+static_assert(detail::all_unambiguous(schemas::rfc3830),
               "a schema table cannot be checked without looking ahead (see detail::unambiguous)");
-
-/// The schema of the initial exchange for a data type, or nullptr for data
-/// types this library has no schema for.
-[[nodiscard]] constexpr const message_schema* schema_for(data_type t) noexcept {
-    switch (t) {
-        case data_type::psk_init: return &schemas::psk_init;
-        case data_type::psk_verification: return &schemas::psk_verification;
-        case data_type::pk_init: return &schemas::pk_init;
-        case data_type::pk_verification: return &schemas::pk_verification;
-        case data_type::dh_init: return &schemas::dh_init;
-        case data_type::dh_response: return &schemas::dh_response;
-        case data_type::error: return &schemas::error;
-        case data_type::request_init_psk: return &schemas::request_init_psk;
-        case data_type::request_init_pk: return &schemas::request_init_pk;
-        case data_type::request_resp: return &schemas::request_resp;
-        case data_type::transfer_init: return &schemas::transfer_init;
-        case data_type::transfer_resp: return &schemas::transfer_resp;
-        case data_type::resolve_init_psk: return &schemas::resolve_init_psk;
-        case data_type::resolve_init_pk: return &schemas::resolve_init_pk;
-        case data_type::resolve_resp: return &schemas::resolve_resp;
-        default: return nullptr;
-    }
-}
 
 /// strict: payloads in the RFC's order, none the schema does not list.
 /// lenient: any order, unexpected payloads ignored (the receivers' SHOULD of
@@ -6695,6 +6619,221 @@ private:
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/deterministic_rng.hpp ----
+// #include "ticket/schemas.hpp" (inlined)
+// ---- begin mikey/ticket/schemas.hpp ----
+// mikey-ticket (ticket layer): the compositions of the RFC 6043 messages
+// as constexpr schema tables (RFC 6043 §4.2, §5.2, §5.4): the eight
+// messages, the CSB-update forms of TRANSFER_INIT / TRANSFER_RESP, the two
+// Error forms; schemas::all (with RFC 3830's, schema.hpp) and schema_for().
+
+// #include "../schema.hpp" (inlined above as mikey/schema.hpp)
+
+namespace mikey {
+
+namespace schema_detail {
+// RFC 6043 §5.4, Ticket Request and Ticket Resolve: Error message = HDR, T, (ERR), [V|SIGNx]
+inline constexpr schema_item request_resolve_error[] = {
+    {P::t, once}, {P::err, at_least_once}, {P::v, optional, any_role, alt}, {P::sign, optional, any_role, alt}};
+// RFC 6043 §5.4, Ticket Transfer: Error message = HDR, T, (ERR), {SP}, [V]
+inline constexpr schema_item transfer_error[] = {{P::t, once}, {P::err, at_least_once}, {P::sp, any},
+                                                 {P::v, optional}};
+// RFC 6043 §4.2.1: REQUEST_INIT_PSK = HDR, T, RANDRi, [IDRi], [IDRkms], TP, [IDRpsk], V
+inline constexpr schema_item request_init_psk[] = {
+    {P::t, once},           {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)},
+    {P::idr, optional, r(id_role::idrkms)}, {P::tp, once}, {P::idr, optional, r(id_role::idrpsk)}, {P::v, once}};
+// RFC 6043 §4.2.1: REQUEST_INIT_PK = HDR, T, RANDRi, [IDRi], {CERTi}, [IDRkms], TP, [CHASH], PKE, SIGNi
+// (IDRi and CERTi are not alternatives here: both SHOULD be included, §4.2.1.3.)
+inline constexpr schema_item request_init_pk[] = {
+    {P::t, once},      {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)}, {P::cert, any},
+    {P::idr, optional, r(id_role::idrkms)}, {P::tp, once}, {P::chash, optional}, {P::pke, once}, {P::sign, once}};
+// RFC 6043 §4.2.1: REQUEST_RESP = HDR, T, [IDRkms], TICKET, KEMAC, V
+inline constexpr schema_item request_resp[] = {
+    {P::t, once}, {P::idr, optional, r(id_role::idrkms)}, {P::ticket, once}, {P::kemac, once}, {P::v, once}};
+// RFC 6043 §4.2.2: TRANSFER_INIT = HDR, T, RANDRi, [IDRi], [IDRr], {SP}, TICKET, [KEMAC], V
+inline constexpr schema_item transfer_init[] = {
+    {P::t, once},  {P::randr, once, r(rand_role::randri)}, {P::idr, optional, r(id_role::idri)},
+    {P::idr, optional, r(id_role::idrr)}, {P::sp, any}, {P::ticket, once}, {P::kemac, optional}, {P::v, once}};
+// RFC 6043 §4.2.2: TRANSFER_RESP = HDR, T, [RANDRr], [IDRr], [RANDRkms], {SP}, [KEMAC], V
+inline constexpr schema_item transfer_resp[] = {
+    {P::t, once},  {P::randr, optional, r(rand_role::randrr)}, {P::idr, optional, r(id_role::idrr)},
+    {P::randr, optional, r(rand_role::randrkms)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
+// RFC 6043 §5.2 (update by I): TRANSFER_INIT = HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V
+inline constexpr schema_item transfer_init_update[] = {{P::t, once},
+                                                       {P::idr, optional, r(id_role::idri)},
+                                                       {P::idr, optional, r(id_role::idrr)},
+                                                       {P::sp, any},
+                                                       {P::kemac, optional},
+                                                       {P::v, once}};
+// RFC 6043 §5.2 (update by R): TRANSFER_INIT = HDR, T, [IDRr], [IDRi], {SP}, [KEMAC], V
+inline constexpr schema_item transfer_init_update_by_responder[] = {{P::t, once},
+                                                                    {P::idr, optional, r(id_role::idrr)},
+                                                                    {P::idr, optional, r(id_role::idri)},
+                                                                    {P::sp, any},
+                                                                    {P::kemac, optional},
+                                                                    {P::v, once}};
+// RFC 6043 §5.2 (update by I): TRANSFER_RESP = HDR, T, [IDRr], {SP}, [KEMAC], V
+inline constexpr schema_item transfer_resp_update[] = {
+    {P::t, once}, {P::idr, optional, r(id_role::idrr)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
+// RFC 6043 §5.2 (update by R): TRANSFER_RESP = HDR, T, [IDRi], {SP}, [KEMAC], V
+inline constexpr schema_item transfer_resp_update_by_responder[] = {
+    {P::t, once}, {P::idr, optional, r(id_role::idri)}, {P::sp, any}, {P::kemac, optional}, {P::v, once}};
+// RFC 6043 §4.2.3: RESOLVE_INIT_PSK = HDR, T, RANDRr, [IDRr], [IDRkms], TICKET, [IDRpsk], V
+inline constexpr schema_item resolve_init_psk[] = {
+    {P::t, once},  {P::randr, once, r(rand_role::randrr)}, {P::idr, optional, r(id_role::idrr)},
+    {P::idr, optional, r(id_role::idrkms)}, {P::ticket, once}, {P::idr, optional, r(id_role::idrpsk)}, {P::v, once}};
+// RFC 6043 §4.2.3: RESOLVE_INIT_PK = HDR, T, RANDRr, [IDRr], {CERTr}, [IDRkms], TICKET, [CHASH], PKE, SIGNr
+// (IDRr and CERTr are not alternatives here: both SHOULD be included, §4.2.3.3.)
+inline constexpr schema_item resolve_init_pk[] = {{P::t, once},
+                                                  {P::randr, once, r(rand_role::randrr)},
+                                                  {P::idr, optional, r(id_role::idrr)},
+                                                  {P::cert, any},
+                                                  {P::idr, optional, r(id_role::idrkms)},
+                                                  {P::ticket, once},
+                                                  {P::chash, optional},
+                                                  {P::pke, once},
+                                                  {P::sign, once}};
+// RFC 6043 §4.2.3: RESOLVE_RESP = HDR, T, [IDRkms], KEMAC, [IDRr], [RANDRkms], V
+inline constexpr schema_item resolve_resp[] = {{P::t, once},
+                                               {P::idr, optional, r(id_role::idrkms)},
+                                               {P::kemac, once},
+                                               {P::idr, optional, r(id_role::idrr)},
+                                               {P::randr, optional, r(rand_role::randrkms)},
+                                               {P::v, once}};
+}  // namespace schema_detail
+
+namespace schemas {
+/// RFC 6043 §5.4, Error message in the Ticket Request and Ticket Resolve
+/// exchanges: at least one ERR, V or SIGNx (not both), no SP.
+inline constexpr message_schema request_resolve_error{
+    .name = "MIKEY-TICKET Error (Request / Resolve)",
+    .type = D::error,
+    .items = schema_detail::request_resolve_error,
+    .closing_payload = false};
+/// RFC 6043 §5.4, Error message in the Ticket Transfer exchange: at least one
+/// ERR, SP payloads, V (never SIGN).
+inline constexpr message_schema transfer_error{
+    .name = "MIKEY-TICKET Error (Transfer)",
+    .type = D::error,
+    .items = schema_detail::transfer_error,
+    .closing_payload = false};
+/// RFC 6043 §4.2.1.
+inline constexpr message_schema request_init_psk{
+    .name = "REQUEST_INIT_PSK",
+    .type = D::request_init_psk,
+    .items = schema_detail::request_init_psk,
+    .no_crypto_sessions = true};
+/// RFC 6043 §4.2.1.
+inline constexpr message_schema request_init_pk{
+    .name = "REQUEST_INIT_PK",
+    .type = D::request_init_pk,
+    .items = schema_detail::request_init_pk,
+    .no_crypto_sessions = true};
+/// RFC 6043 §4.2.1.
+inline constexpr message_schema request_resp{
+    .name = "REQUEST_RESP",
+    .type = D::request_resp,
+    .items = schema_detail::request_resp,
+    .no_crypto_sessions = true};
+/// RFC 6043 §4.2.2.
+inline constexpr message_schema transfer_init{
+    .name = "TRANSFER_INIT",
+    .type = D::transfer_init,
+    .items = schema_detail::transfer_init,
+    .no_srtp_id_map = true,
+    .initiator_data_if_forking = true};
+/// RFC 6043 §4.2.2.
+inline constexpr message_schema transfer_resp{
+    .name = "TRANSFER_RESP",
+    .type = D::transfer_resp,
+    .items = schema_detail::transfer_resp,
+    .no_srtp_id_map = true};
+/// RFC 6043 §5.2, CSB update started by the Initiator.
+inline constexpr message_schema transfer_init_update{
+    .name = "TRANSFER_INIT (CSB update by I)",
+    .type = D::transfer_init,
+    .items = schema_detail::transfer_init_update,
+    .no_srtp_id_map = true};
+/// RFC 6043 §5.2, CSB update started by the Responder.
+inline constexpr message_schema transfer_init_update_by_responder{
+    .name = "TRANSFER_INIT (CSB update by R)",
+    .type = D::transfer_init,
+    .items = schema_detail::transfer_init_update_by_responder,
+    .no_srtp_id_map = true};
+/// RFC 6043 §5.2, CSB update started by the Initiator.
+inline constexpr message_schema transfer_resp_update{
+    .name = "TRANSFER_RESP (CSB update by I)",
+    .type = D::transfer_resp,
+    .items = schema_detail::transfer_resp_update,
+    .no_srtp_id_map = true};
+/// RFC 6043 §5.2, CSB update started by the Responder.
+inline constexpr message_schema transfer_resp_update_by_responder{
+    .name = "TRANSFER_RESP (CSB update by R)",
+    .type = D::transfer_resp,
+    .items = schema_detail::transfer_resp_update_by_responder,
+    .no_srtp_id_map = true};
+/// RFC 6043 §4.2.3.
+inline constexpr message_schema resolve_init_psk{
+    .name = "RESOLVE_INIT_PSK",
+    .type = D::resolve_init_psk,
+    .items = schema_detail::resolve_init_psk,
+    .no_crypto_sessions = true,
+    .initiator_data_if_forking = true};
+/// RFC 6043 §4.2.3.
+inline constexpr message_schema resolve_init_pk{
+    .name = "RESOLVE_INIT_PK",
+    .type = D::resolve_init_pk,
+    .items = schema_detail::resolve_init_pk,
+    .no_crypto_sessions = true,
+    .initiator_data_if_forking = true};
+/// RFC 6043 §4.2.3.
+inline constexpr message_schema resolve_resp{
+    .name = "RESOLVE_RESP",
+    .type = D::resolve_resp,
+    .items = schema_detail::resolve_resp,
+    .no_crypto_sessions = true};
+
+/// Every schema above.
+inline constexpr const message_schema* all[] = {
+    &psk_init,         &psk_verification,     &pk_init,
+    &pk_verification,  &dh_init,              &dh_response,
+    &error,            &request_resolve_error, &transfer_error,
+    &request_init_psk, &request_init_pk,      &request_resp,
+    &transfer_init,    &transfer_resp,        &transfer_init_update,
+    &transfer_init_update_by_responder,       &transfer_resp_update,
+    &transfer_resp_update_by_responder,       &resolve_init_psk,
+    &resolve_init_pk,  &resolve_resp,
+};
+}  // namespace schemas
+
+static_assert(detail::all_unambiguous(schemas::all),
+              "a schema table cannot be checked without looking ahead (see detail::unambiguous)");
+
+/// The schema of the initial exchange for a data type, or nullptr for data
+/// types this library has no schema for.
+[[nodiscard]] constexpr const message_schema* schema_for(data_type t) noexcept {
+    switch (t) {
+        case data_type::psk_init: return &schemas::psk_init;
+        case data_type::psk_verification: return &schemas::psk_verification;
+        case data_type::pk_init: return &schemas::pk_init;
+        case data_type::pk_verification: return &schemas::pk_verification;
+        case data_type::dh_init: return &schemas::dh_init;
+        case data_type::dh_response: return &schemas::dh_response;
+        case data_type::error: return &schemas::error;
+        case data_type::request_init_psk: return &schemas::request_init_psk;
+        case data_type::request_init_pk: return &schemas::request_init_pk;
+        case data_type::request_resp: return &schemas::request_resp;
+        case data_type::transfer_init: return &schemas::transfer_init;
+        case data_type::transfer_resp: return &schemas::transfer_resp;
+        case data_type::resolve_init_psk: return &schemas::resolve_init_psk;
+        case data_type::resolve_init_pk: return &schemas::resolve_init_pk;
+        case data_type::resolve_resp: return &schemas::resolve_resp;
+        default: return nullptr;
+    }
+}
+
+
+}  // namespace mikey
+// ---- end mikey/ticket/schemas.hpp ----
 // #include "ticket/policy.hpp" (inlined)
 // ---- begin mikey/ticket/policy.hpp ----
 // mikey-ticket (ticket layer): the Ticket Policy (RFC 6043 §6.10) as a
@@ -7605,7 +7744,7 @@ template <crypto_backend B>
 #include <optional>
 
 // #include "../message.hpp" (inlined above as mikey/message.hpp)
-// #include "../schema.hpp" (inlined above as mikey/schema.hpp)
+// #include "schemas.hpp" (inlined above as mikey/ticket/schemas.hpp)
 
 namespace mikey::ticket {
 
@@ -7980,7 +8119,9 @@ inline constexpr std::size_t max_crypto_sessions = 16;
 /// The keys of one crypto session as a party holds them after the exchange.
 ///   key:  the TEK, or the TGK / GTGK (with forking: TGK', RFC 6043 §5.1.1);
 ///   tek:  the TEK: the key itself, or derived from key with D4 (§5.1.3);
-///   salt: the salt: the Key data's, or D4's salt key (RFC 3830 §4.1.3).
+///   salt: the Key data's salt when it carries one (+SALT kinds; RFC 6043
+///         §5.1.3: "a new salting key SHALL NOT be derived"), else D4's
+///         salt key (14 bytes).
 struct session_key {
     cs_id cs{};
     key_data_type kind = key_data_type::tgk;
@@ -8052,14 +8193,17 @@ concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_vie
 ///   ticket_lifetime()       validity granted when the desired TRe is absent or later
 ///   is_member(responder, group)  responder identity belongs to the group
 ///                           identity named by an IDRr of the ticket
-///   may_resolve_for_kms(id) IDRkms of a ticket names this KMS (or one it
-///                           resolves for)
+///   application_of(responder)  the application identity (IDRapp ID Data)
+///                           the responder runs, checked against a ticket's
+///                           IDRapp list ("If no IDRapp payloads are supplied,
+///                           all application IDs are authorized", §6.10)
 template <class P>
 concept kms_policy = common_policy<P> && requires(const P& p, identity id, const ticket_policy& tp) {
     { p.authorize_request(id, tp) } noexcept -> std::same_as<result<void>>;
     { p.grant(id, tp) } noexcept -> std::same_as<result<ticket_policy>>;
     { p.ticket_lifetime() } noexcept -> std::same_as<std::chrono::seconds>;
     { p.is_member(id, id) } noexcept -> std::same_as<bool>;
+    { p.application_of(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
 };
 
 /// Hooks of an Initiator (RFC 6043 §4.2.1.6, §4.2.2.4).
@@ -8182,6 +8326,17 @@ public:
     }
     /// Records that `member` belongs to `group` (allocates).
     void add_member(std::string member, std::string group) { m_members.emplace_back(std::move(member), std::move(group)); }
+    /// Default: the applications added with add_application; none known
+    /// means a ticket that lists IDRapp is refused (fail closed). Risk: a
+    /// KMS that answers "any" here ignores the ticket's application limits.
+    [[nodiscard]] std::optional<bytes_view> application_of(identity responder) const noexcept {
+        for (const auto& [r, a] : m_apps) {
+            if (equal_bytes(ticket::as_bytes(r), responder.get())) return ticket::as_bytes(a);
+        }
+        return std::nullopt;
+    }
+    /// Records the application `responder` runs (allocates).
+    void add_application(std::string responder, std::string app) { m_apps.emplace_back(std::move(responder), std::move(app)); }
 
     /// Default: refuse a granted policy that drops key forking or the
     /// Resolve exchange the Initiator asked for, changes the PRF or the
@@ -8209,6 +8364,7 @@ private:
     Cache* m_cache;
     policy_settings m_settings;
     std::vector<std::pair<std::string, std::string>> m_members;
+    std::vector<std::pair<std::string, std::string>> m_apps;
 };
 
 }  // namespace mikey::roles
@@ -8357,11 +8513,19 @@ template <crypto::crypto_backend B>
         case key_data_type::gtgk:
         case key_data_type::gtgk_salt:
             if (auto r = out.tek.resize(key.size()); !r) return r;
-            if (auto r = out.salt.resize(14); !r) return r;
             if (auto r = crypto::derive_session_key(b, prf, key, crypto::tgk_key::tek, cs, rands, out.tek.mutable_view());
                 !r) {
                 return r;
             }
+            // RFC 6043 §5.1.3: "If a salting key is present in the key data sub-payload, a security
+            // protocol in need of a salting key SHALL use this salting key and a new salting key
+            // SHALL NOT be derived."
+            if (!salt.empty()) {
+                if (auto r = out.salt.resize(salt.size()); !r) return r;
+                std::copy(salt.begin(), salt.end(), out.salt.mutable_view().begin());
+                return {};
+            }
+            if (auto r = out.salt.resize(14); !r) return r;
             return crypto::derive_session_key(b, prf, key, crypto::tgk_key::salt, cs, rands, out.salt.mutable_view());
         default: return errc::missing_key;
     }
@@ -8462,7 +8626,7 @@ public:
     /// replay_cache_full, unauthorized_requester, policy_not_acceptable,
     /// the flag_* codes, algorithm_too_weak, unknown_ticket_key,
     /// ticket_data_unparsed (not a MIKEY base ticket: Error no 14),
-    /// ticket_expired, ticket_not_yet_valid, unauthorized_responder,
+    /// ticket_expired, ticket_not_yet_valid, unauthorized_responder, unauthorized_application,
     /// vr_mismatch, missing_key, buffer_too_small, crypto_backend_failure.
     /// On a refusal, `send` holds the Error message when RFC 6043 §5.4 says
     /// to send one (see detail::refuse).
@@ -8728,6 +8892,10 @@ private:
         // RFC 6043 §4.2.3: "the KMS verifies that the Responder is authorized to resolve the
         // ticket": its identity is an IDRr of the ticket, or a member of a group one names.
         if (!authorized(tv, id_r)) return errc::unauthorized_responder;
+        // RFC 6043 §6.10: "If no IDRapp payloads are supplied, all application IDs are authorized."
+        if (tpc->applications != 0 && !application_listed(tv, m_policy->application_of(id_r))) {
+            return errc::unauthorized_application;
+        }
         // RFC 6043 App. A: the TPK is found by the ticket's IDRpsk (or the default one).
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
@@ -8833,6 +9001,18 @@ private:
         return false;
     }
 
+    /// The application is one of the ticket's IDRapp.
+    [[nodiscard]] static bool application_listed(const ticket_view& tv, std::optional<bytes_view> app) noexcept {
+        if (!app) return false;
+        for (const auto& e : tv.tp_payloads()) {
+            if (e.type == payload_type::idr && e.as<idr_view>().role() == id_role::idrapp &&
+                equal_bytes(e.as<idr_view>().data(), *app)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// Wipes a scratch buffer that held key material when leaving scope.
     struct wipe_on_exit {
         B* b;
@@ -8862,6 +9042,8 @@ private:
 //   ticket_ready --start_transfer--> awaiting_transfer_resp --TRANSFER_RESP--> established
 //                                  (F = 0: established at once)
 //   established --start_transfer--> ... (ticket reuse, only with J = 1, §5.3)
+//   established --start_update--> awaiting_update_resp --TRANSFER_RESP--> established
+//                               (CSB update, §5.2; without a response: established at once)
 //
 // A refused input changes no state.
 
@@ -8897,6 +9079,7 @@ struct initiator_config {
     std::string_view kms_identity;                ///< IDRkms (URI)
     std::string_view responder;                   ///< IDRr of TRANSFER_INIT: whom it calls
     std::span<const std::string_view> authorized_responders{};  ///< IDRr of the TP (default: `responder`)
+    std::span<const std::string_view> applications{};  ///< IDRapp of the TP (none: every application, §6.10)
     ticket_policy desired{};                      ///< desired Ticket Policy (K is sent as 0)
     key_data_type key_kind = key_data_type::tgk;  ///< TEK, TGK or GTGK (with or without +SALT)
     std::size_t key_length = 16;                  ///< bytes of each session key
@@ -8909,7 +9092,14 @@ struct initiator_config {
 template <crypto::crypto_backend B, initiator_policy P>
 class initiator {
 public:
-    enum class state : std::uint8_t { idle, awaiting_request_resp, ticket_ready, awaiting_transfer_resp, established };
+    enum class state : std::uint8_t {
+        idle,
+        awaiting_request_resp,
+        ticket_ready,
+        awaiting_transfer_resp,
+        established,
+        awaiting_update_resp,
+    };
 
     /// Copies the config. Errors are reported by the first call (invalid_argument
     /// for no crypto session or more than max_crypto_sessions).
@@ -8917,11 +9107,13 @@ public:
         : m_b(&backend), m_policy(&policy), m_cfg(cfg), m_id(cfg.identity), m_kms(cfg.kms_identity),
           m_responder(cfg.responder), m_tpk_id(cfg.ticket_key_id), m_sessions(cfg.sessions.begin(), cfg.sessions.end()) {
         for (const auto r : cfg.authorized_responders) m_authorized.emplace_back(r);
+        for (const auto a : cfg.applications) m_applications.emplace_back(a);
         if (m_authorized.empty()) m_authorized.emplace_back(cfg.responder);
         m_cfg.desired.flags.k = false;
         // Only the owned copies above are used after construction.
         m_cfg.identity = m_cfg.kms_identity = m_cfg.responder = m_cfg.ticket_key_id = {};
         m_cfg.authorized_responders = {};
+        m_cfg.applications = {};
         m_cfg.sessions = {};
     }
 
@@ -8932,6 +9124,7 @@ public:
     void abandon() noexcept {
         if (m_state == state::awaiting_request_resp) m_state = state::idle;
         if (m_state == state::awaiting_transfer_resp) m_state = m_key_count != 0 ? state::established : state::ticket_ready;
+        if (m_state == state::awaiting_update_resp) m_state = state::established;
     }
     /// The granted Ticket Policy (valid from ticket_ready on).
     [[nodiscard]] const ticket_policy& granted() const noexcept { return m_granted; }
@@ -8986,6 +9179,33 @@ public:
         return *r;
     }
 
+    /// CSB update started by the Initiator (RFC 6043 §5.2): rekeying and
+    /// adding crypto sessions. `sessions` is the bundle after the update
+    /// (same CSB ID; a CS ID not in it before is added). With `rekey` a fresh
+    /// session key of the same kind and length is drawn for every crypto
+    /// session and sent in a KEMAC (allowed only with the L flag; "If a new
+    /// TGK is exchanged, it SHALL NOT be forked"); without it, existing
+    /// crypto sessions keep their keys and added ones derive theirs from the
+    /// key of the session listed first (TGK / GTGK only: a TEK is never
+    /// shared by two crypto sessions). The message is protected with the
+    /// keys of the last message of the initial exchange and carries no RAND
+    /// and no TICKET ("New RANDs or TICKETs MUST NOT be included"); its V
+    /// flag asks for a TRANSFER_RESP when `want_response`. The new keys take
+    /// effect when the response verifies, or at once without one.
+    /// Errors: unexpected_in_state (not established), invalid_argument (no
+    /// session, too many, a TEK bundle grown without rekey),
+    /// policy_not_acceptable (rekey with L = 0), buffer_too_small,
+    /// crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
+                                       std::span<const crypto_session_spec> sessions, bool rekey,
+                                       bool want_response) noexcept {
+        if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
+        auto r = build_update(now, rng, out, sessions, rekey, want_response);
+        if (!r) return outcome::refused(r.error_info());
+        return *r;
+    }
+
     /// Handles REQUEST_RESP or TRANSFER_RESP (or an Error, reported as
     /// error_received and never answered).
     /// Errors (besides parse / schema errors): message_not_for_role,
@@ -9006,8 +9226,9 @@ public:
                                                             : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::transfer_resp:
-                r = m_state == state::awaiting_transfer_resp ? on_transfer_resp(in, now)
-                                                             : result<outcome>(failure{errc::unexpected_in_state, 1});
+                r = m_state == state::awaiting_transfer_resp  ? on_transfer_resp(in, now)
+                    : m_state == state::awaiting_update_resp ? on_update_resp(in, now)
+                                                              : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::error: return outcome::refused(failure{errc::error_received, 1});
             default: r = failure{errc::message_not_for_role, 1}; break;
@@ -9028,7 +9249,7 @@ private:
     }
 
     /// The TP Data of the desired policy: [IDRkms], IDRi, TRs, TRe, KEMAC (the
-    /// keys asked for, NULL-encrypted, zero, RFC 6043 §6.10), (IDRr).
+    /// keys asked for, NULL-encrypted, zero, RFC 6043 §6.10), {IDRapp}, (IDRr).
     [[nodiscard]] result<bytes_view> desired_tp_data(ntp_time now, mutable_bytes buf, bool with_kemac) const noexcept {
         const detail::timestamp ts(now), te(now + m_cfg.validity);
         static constexpr std::array<std::uint8_t, 32> zeros{};
@@ -9054,6 +9275,7 @@ private:
             if (pw.failed()) return pw.error();
             c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
         }
+        for (const auto& a : m_applications) c.add(idr_builder{id_role::idrapp, id_type::uri, ticket::as_bytes(a)});
         for (const auto& r : m_authorized) c.add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(r)});
         if (w.failed()) return w.error();
         return w.written();
@@ -9268,7 +9490,7 @@ private:
             for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(m_sessions[i].ssrc >> (24 - 8 * j));
             blocks[i] = generic_id_block{m_sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], k.spi};
         }
-        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
+        auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
                                            randri->view(), {});
         if (!k1) return k1.error_info();
         secret_buffer<32> vr_key;
@@ -9303,6 +9525,9 @@ private:
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
         if (auto ok = derive_keys({}, {}); !ok) return ok.error_info();
+        // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
+        m_last_keys = std::move(*k1);
+        m_randrr = {};
         m_peer = m_responder;
         m_state = state::established;
         return o.with(event::keys_established);
@@ -9341,8 +9566,8 @@ private:
         const algorithm_suite s{hdr.prf(), m_cfg.suite.encr, m->v()->kind()};
         if (s.mac != m_cfg.suite.mac) return errc::mac_not_allowed;
         // RFC 6043 §4.2.2.3: V with a key "derived from MPKi or MPKr'"; D2 with RANDRi and RANDRr (G).
-        const auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
-                                           m_randri_transfer.view(), randrr);
+        auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
+                                     m_randri_transfer.view(), randrr);
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
         if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
@@ -9359,6 +9584,8 @@ private:
         }
         // Commit.
         m_mpkr_forked = std::move(mpkr_forked);
+        m_last_keys = std::move(*k2);
+        m_randrr.assign(randrr);
         m_peer.assign(answering.begin(), answering.end());
         m_state = state::established;
         outcome o{};
@@ -9366,6 +9593,112 @@ private:
         // RFC 6043 §4.2.3 / seed 004: with forking only the Responder the KMS forked for can know MPKr'.
         if (f.i) o.with(event::peer_authenticated);
         return o;
+    }
+
+    template <random_generator R>
+    [[nodiscard]] result<outcome> build_update(ntp_time now, R& rng, mutable_bytes out,
+                                               std::span<const crypto_session_spec> sessions, bool rekey,
+                                               bool want_response) noexcept {
+        if (sessions.empty() || sessions.size() > max_crypto_sessions || m_key_count == 0) return errc::invalid_argument;
+        // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
+        if (rekey && !m_granted.flags.l) return errc::policy_not_acceptable;
+        const crypto::d4_rands rands{rand_value(m_randri_transfer.view()), rand_value(m_randrr.view()), m_granted.flags.h,
+                                     m_granted.flags.g};
+        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<secret_buffer<32>, max_crypto_sessions> fresh{}, salts{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
+        std::array<key_data_builder, max_crypto_sessions> kb{};
+        for (std::size_t i = 0; i < sessions.size(); ++i) {
+            const session_key* old = nullptr;
+            for (std::size_t j = 0; j < m_key_count; ++j) {
+                if (m_keys[j].cs.get() == sessions[i].cs_id) old = &m_keys[j];
+            }
+            const session_key& base = old ? *old : m_keys[0];
+            const bool tek = base.kind == key_data_type::tek || base.kind == key_data_type::tek_salt;
+            if (!old && tek && !rekey) return errc::invalid_argument;
+            bytes_view key = base.key.view(), salt = has_salt(base.kind) ? base.salt.view() : bytes_view{};
+            bytes_view spi = base.spi_view();
+            if (rekey) {
+                (void)fresh[i].resize(base.key.size());
+                (void)salts[i].resize(has_salt(base.kind) ? 14 : 0);
+                if (auto ok = rng.fill(fresh[i].mutable_view()); !ok) return ok.error_info();
+                if (auto ok = rng.fill(salts[i].mutable_view()); !ok) return ok.error_info();
+                if (auto ok = rng.fill(spis[i]); !ok) return ok.error_info();
+                key = fresh[i].view();
+                salt = salts[i].view();
+                spi = spis[i];
+                kb[i] = key_data_builder{base.kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}};
+            }
+            if (auto ok = detail::make_session_key(*m_b, m_cfg.suite.prf, cs_id(sessions[i].cs_id), base.kind, key, salt,
+                                                   spi, rands, keys[i]);
+                !ok) {
+                return ok.error_info();
+            }
+        }
+        std::array<generic_id_block, max_crypto_sessions> blocks{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        for (std::size_t i = 0; i < sessions.size(); ++i) {
+            for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(sessions[i].ssrc >> (24 - 8 * j));
+            blocks[i] = generic_id_block{sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], keys[i].spi_view()};
+        }
+        const auto init = hdr_view::parse(m_transfer);
+        const detail::timestamp t(now);
+        ticket::sealed_message_builder sb(out);
+        // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET.
+        sb.header(hdr_builder{data_type::transfer_init, want_response, init->prf(), init->csb(),
+                              std::span<const generic_id_block>(blocks.data(), sessions.size()), 1})
+            .add(t.builder())
+            .add(idr_builder{id_role::idri, id_type::uri, me().get()})
+            .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(m_peer)});
+        if (rekey) {
+            // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), keys of the last message.
+            sb.add_kemac(*m_b, m_cfg.suite.encr, m_last_keys.cipher(init->csb(), t.iv()),
+                         std::span<const key_data_builder>(kb.data(), sessions.size()));
+        }
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
+        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, m_last_keys.auth_key.view(), {me().get(), ticket::as_bytes(m_peer)});
+        if (!sealed) return sealed.error_info();
+        // Commit: the new keys wait for the response, or apply at once.
+        for (std::size_t i = 0; i < sessions.size(); ++i) m_pending[i] = std::move(keys[i]);
+        m_pending_count = sessions.size();
+        m_update.assign(sealed->begin(), sealed->end());
+        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
+        if (want_response) {
+            m_state = state::awaiting_update_resp;
+            return o;
+        }
+        apply_pending();
+        return o.with(event::keys_established);
+    }
+
+    [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
+        const auto m = ticket::transfer_resp_update_view::parse(in);
+        if (!m) return m.error_info();
+        const auto init = hdr_view::parse(m_update);
+        const auto hdr = m->header();
+        if (hdr.version() != init->version() || hdr.prf() != init->prf() || hdr.csb() != init->csb()) {
+            return failure{errc::header_mismatch, 3};
+        }
+        // RFC 6043 §5.2: a KEMAC from the Responder only with M (taking it is not implemented: refused).
+        if (m->kemac()) return errc::unexpected_payload;
+        if (m->v()->kind() != m_cfg.suite.mac) return errc::mac_not_allowed;
+        // RFC 6043 §5.2: "Both messages SHALL be protected with the same keys"; §5.5: || TRANSFER_INIT.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_cfg.suite.mac, m_last_keys.auth_key.view(),
+                                                 ticket::v_inputs{.initial_message = m_update});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        apply_pending();
+        m_state = state::established;
+        return outcome{}.with(event::keys_established);
+    }
+
+    void apply_pending() noexcept {
+        for (std::size_t i = 0; i < m_pending_count; ++i) m_keys[i] = std::move(m_pending[i]);
+        m_key_count = m_pending_count;
+        m_pending_count = 0;
+        m_update.clear();
     }
 
     /// The session keys of every crypto session: TGK' with forking (D3, RFC
@@ -9410,7 +9743,7 @@ private:
     const P* m_policy;
     initiator_config m_cfg;
     std::string m_id, m_kms, m_responder, m_tpk_id;
-    std::vector<std::string> m_authorized;
+    std::vector<std::string> m_authorized, m_applications;
     std::vector<crypto_session_spec> m_sessions;
     state m_state = state::idle;
     std::vector<std::uint8_t> m_request, m_ticket, m_transfer;
@@ -9422,6 +9755,11 @@ private:
     std::size_t m_key_count = 0;
     std::size_t m_transfers = 0;
     std::string m_peer;
+    crypto::protection_keys m_last_keys{};  ///< of the last message of the initial exchange (§5.2)
+    detail::random_bytes m_randrr{};
+    std::vector<std::uint8_t> m_update;
+    std::array<session_key, max_crypto_sessions> m_pending{};
+    std::size_t m_pending_count = 0;
 };
 
 }  // namespace mikey::roles
@@ -9439,6 +9777,7 @@ private:
 //   idle --TRANSFER_INIT--> awaiting_resolve_resp --RESOLVE_RESP--> established
 //   idle --TRANSFER_INIT (resolves itself)--> established
 //   established --TRANSFER_INIT--> ... (ticket reuse, J = 1, §5.3)
+//   established --TRANSFER_INIT without TICKET--> established (CSB update, §5.2)
 //   awaiting_resolve_resp --abandon()--> idle (the caller's timeout)
 //
 // A refused input changes no state, with one exception the protocol forces:
@@ -9516,8 +9855,13 @@ public:
         result<outcome> r = errc::message_not_for_role;
         switch (h->type()) {
             case data_type::transfer_init:
-                r = m_state != state::awaiting_resolve_resp ? on_transfer_init(in, now, rng, out)
-                                                            : result<outcome>(failure{errc::unexpected_in_state, 1});
+                if (m_state == state::awaiting_resolve_resp) {
+                    r = failure{errc::unexpected_in_state, 1};
+                } else if (m_state == state::established && !carries_ticket(in)) {
+                    r = on_update(in, now, out);  // RFC 6043 §5.2: a CSB update carries no TICKET
+                } else {
+                    r = on_transfer_init(in, now, rng, out);
+                }
                 break;
             case data_type::resolve_resp:
                 r = m_state == state::awaiting_resolve_resp ? on_resolve_resp(in, now, rng, out)
@@ -9615,6 +9959,109 @@ private:
         m_randrr_resolve = *randrr;
         m_state = state::awaiting_resolve_resp;
         return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
+    }
+
+    /// A TRANSFER_INIT without TICKET is a CSB update (RFC 6043 §5.2).
+    static bool carries_ticket(bytes_view in) noexcept {
+        const auto m = message_view::parse(in);
+        return !m || m->count(payload_type::ticket) != 0;
+    }
+
+    /// CSB update started by the Initiator (RFC 6043 §5.2): same CSB ID, the
+    /// keys of the last message of the initial exchange, new keys in a KEMAC
+    /// (only with L) or crypto sessions added on the existing keys.
+    [[nodiscard]] result<outcome> on_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
+        const auto m = ticket::transfer_init_update_view::parse(in);
+        if (!m) return m.error_info();
+        const auto hdr = m->header();
+        // RFC 6043 §5.2: "The new message exchange MUST use the same CSB ID as the initial exchange".
+        if (hdr.csb() != m_bundle.csb || hdr.prf() != m_bundle.suite.prf) return failure{errc::header_mismatch, 4};
+        // RFC 6043 §5.2: "New RANDs or TICKETs MUST NOT be included."
+        if (m->message().count(payload_type::randr) != 0) return errc::unexpected_payload;
+        if (m->v()->kind() != m_bundle.suite.mac) return errc::mac_not_allowed;
+        const bytes_view id_i = m->idri() ? m->idri()->data() : ticket::as_bytes(m_bundle.id_i);
+        const bytes_view id_r = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_bundle.id_r);
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_bundle.suite.mac, m_last_keys.auth_key.view(),
+                                                 ticket::v_inputs{.identity_i = identity(id_i), .identity_r = identity(id_r)});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
+        if (m->kemac() && !m_ticket_policy.flags.l) return errc::unexpected_payload;
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::optional<key_data_list> fresh_keys;
+        if (m->kemac()) {
+            if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+            auto list = crypto::open_kemac(*m_b, *m->kemac(), m_last_keys.cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+            if (!list) return list.error_info();
+            fresh_keys.emplace(*list);
+        }
+        const auto& f = m_ticket_policy.flags;
+        const crypto::d4_rands rands{rand_value(m_randri.view()), rand_value(m_randrr.view()), f.h, f.g};
+        std::array<session_key, max_crypto_sessions> keys{};
+        std::size_t count = 0;
+        result<void> ok{};
+        if (hdr.map_type() != cs_id_map_type::generic_id) ok = errc::bad_crypto_sessions;
+        if (ok) {
+            for (const auto& b : generic_id_map(hdr.map_info())) {
+                if (count == keys.size()) {
+                    ok = errc::bad_crypto_sessions;
+                    break;
+                }
+                ok = update_key(b, fresh_keys, rands, keys[count]);
+                if (!ok) break;
+                ++count;
+            }
+        }
+        m_b->wipe(plain);
+        if (!ok) return ok.error_info();
+        outcome o{};
+        if (hdr.v_flag()) {
+            // RFC 6043 §5.2: TRANSFER_RESP (update by I) = HDR, T, [IDRr], {SP}, [KEMAC], V.
+            const detail::timestamp t(now);
+            ticket::sealed_message_builder sb(out);
+            sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
+                                  raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
+                                  hdr.version()})
+                .add(t.builder())
+                .add(idr_builder{id_role::idrr, id_type::uri, id_r});
+            const auto sealed = sb.seal(*m_b, m_bundle.suite.mac, m_last_keys.auth_key.view(), {in});
+            if (!sealed) return sealed.error_info();
+            o.send = *sealed;
+            o.send_type = data_type::transfer_resp;
+        }
+        for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
+        m_key_count = count;
+        return o.with(event::keys_established);
+    }
+
+    /// The key of one crypto session after an update: a new key from the
+    /// KEMAC (by SPI, else in order), or the key the session (or, for an
+    /// added one, the first session) had. Errors: missing_key (a TEK would
+    /// be shared by two sessions, or no key names the SPI).
+    [[nodiscard]] result<void> update_key(const generic_id_block& b, const std::optional<key_data_list>& fresh_keys,
+                                          const crypto::d4_rands& rands, session_key& out) noexcept {
+        const prf_func prf = m_bundle.suite.prf;
+        if (fresh_keys) {
+            std::optional<key_data_view> pick;
+            for (const auto& k : *fresh_keys) {
+                if (!pick || (!b.spi.empty() && equal_bytes(k.validity().spi, b.spi))) pick = k;
+            }
+            if (!pick || !detail::is_session_key(pick->kind())) return errc::missing_key;
+            return detail::make_session_key(*m_b, prf, cs_id(b.cs_id), pick->kind(), pick->key(), pick->salt(),
+                                            pick->validity().spi, rands, out);
+        }
+        const session_key* old = nullptr;
+        for (std::size_t j = 0; j < m_key_count; ++j) {
+            if (m_keys[j].cs.get() == b.cs_id) old = &m_keys[j];
+        }
+        const session_key& base = old ? *old : m_keys[0];
+        if (!old && (base.kind == key_data_type::tek || base.kind == key_data_type::tek_salt)) return errc::missing_key;
+        return detail::make_session_key(*m_b, prf, cs_id(b.cs_id), base.kind, base.key.view(),
+                                        has_salt(base.kind) ? base.salt.view() : bytes_view{}, base.spi_view(), rands,
+                                        out);
     }
 
     /// One session key as the resolution gave it (TGK' when the KMS forked).
@@ -9778,8 +10225,8 @@ private:
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
         const algorithm_suite s{hdr.prf(), detail::encr_for(ti.v()->kind()), ti.v()->kind()};
-        const auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
-                                           ti.randri()->value(), {});
+        auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
+                                     ti.randri()->value(), {});
         if (!k1) return k1.error_info();
         // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
         const identity id_i(ti.idri() ? ti.idri()->data() : ticket::as_bytes(res.peer));
@@ -9840,11 +10287,12 @@ private:
         }
 
         outcome o{};
+        std::optional<crypto::protection_keys> last;
         if (f.f) {
             // RFC 6043 §4.2.2.3: TRANSFER_RESP, protected with MPKr' (forking) or MPKi, D2 with RANDRi and RANDRr (G).
             const bytes_view inkey = f.i ? res.mpkr_forked.view() : res.mpki.view();
-            const auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
-                                               ti.randri()->value(), randrr.view());
+            auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(), ti.randri()->value(),
+                                         randrr.view());
             if (!k2) return k2.error_info();
             const detail::timestamp t(now);
             std::optional<randr_builder> rr, rk;
@@ -9864,8 +10312,17 @@ private:
             if (!sealed) return sealed.error_info();
             o.send = *sealed;
             o.send_type = data_type::transfer_resp;
+            last.emplace(std::move(*k2));
+        } else {
+            last.emplace(std::move(*k1));
         }
         // Commit.
+        // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
+        m_last_keys = std::move(*last);
+        m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
+                          std::string(id_r.get().begin(), id_r.get().end())};
+        m_randri.assign(ti.randri()->value());
+        m_randrr = randrr;
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
         m_key_count = count;
         m_mpki = std::move(res.mpki);
@@ -9894,10 +10351,20 @@ private:
     std::string m_peer, m_answering;
     ticket_policy m_ticket_policy{};
     std::vector<std::vector<std::uint8_t>> m_seen_tickets;
+    /// What CSB updates need of the initial exchange (RFC 6043 §5.2).
+    struct bundle {
+        csb_id csb{};
+        algorithm_suite suite{};
+        std::string id_i, id_r;
+    };
+    bundle m_bundle{};
+    crypto::protection_keys m_last_keys{};
+    detail::random_bytes m_randri{}, m_randrr{};
 };
 
 }  // namespace mikey::roles
 // ---- end mikey/roles/responder.hpp ----
+#ifndef MIKEY_NO_BOTAN  // parse-only use without Botan: see core/config.hpp
 // #include "crypto/botan_backend.hpp" (inlined)
 // ---- begin mikey/crypto/botan_backend.hpp ----
 // mikey-ticket: the Botan crypto backend. This is the ONLY header of the
@@ -10326,4 +10793,5 @@ private:
 
 }  // namespace mikey::crypto
 // ---- end mikey/crypto/botan_backend.hpp ----
+#endif
 // ---- end mikey/mikey.hpp ----

@@ -1,25 +1,25 @@
 #!/usr/bin/env python3
-"""Fail unless README.md's usage example equals tests/readme/example.cpp.
+"""Fail unless a README.md usage example equals its file under tests/readme/.
+
+    check_sync.py README.md tests/readme/NAME.cpp
 
 The README block is the ```cpp fence that follows the line
-`<!-- usage-example: tests/readme/example.cpp -->`.
+`<!-- usage-example: tests/readme/NAME.cpp -->`.
 """
 import pathlib
 import sys
 
-MARK = "<!-- usage-example: tests/readme/example.cpp -->"
-
-
 def main() -> int:
     readme, example = (pathlib.Path(a) for a in sys.argv[1:3])
+    mark = f"<!-- usage-example: tests/readme/{example.name} -->"
     lines = readme.read_text(encoding="utf-8").splitlines()
     try:
-        start = lines.index(MARK)
+        start = lines.index(mark)
     except ValueError:
-        print(f"{readme}: no line {MARK!r}")
+        print(f"{readme}: no line {mark!r}")
         return 1
     if start + 1 >= len(lines) or lines[start + 1].strip() != "```cpp":
-        print(f"{readme}: the line after {MARK!r} must open a ```cpp block")
+        print(f"{readme}: the line after {mark!r} must open a ```cpp block")
         return 1
     try:
         end = lines.index("```", start + 2)

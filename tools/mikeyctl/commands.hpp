@@ -14,5 +14,7 @@ int cmd_decode(args a);  // decode.cpp
 int cmd_encode(args a);  // encode.cpp
 int cmd_prf(args a);     // crypto.cpp
 int cmd_derive(args a);  // crypto.cpp
+int cmd_run(args a);     // run.cpp
+int cmd_play(args a);    // play.cpp
 
 }  // namespace mikeyctl

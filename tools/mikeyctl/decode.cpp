@@ -37,7 +37,12 @@ constexpr char usage_text[] =
     "\n"
     "After the message parses, its schema (when the library has one for its data\n"
     "type) is checked leniently and reported as \"schema\": {name, conforms, error,\n"
-    "offset}. A message that breaks its schema is still decoded: exit code 0.\n";
+    "offset}. A message that breaks its schema is still decoded: exit code 0.\n"
+    "\n"
+    "A NULL-encrypted KEMAC's data is shown as its Key data chain (RFC 3830 §6.2;\n"
+    "IDi first in PK_INIT only): \"id\" and \"key_data\". When the data is not such a\n"
+    "chain, \"key_data_error\": {error, offset} takes their place (offset in\n"
+    "encr_data); exit code 0.\n";
 
 enum class form { any, hex, base64, sdp };
 
@@ -187,13 +192,15 @@ decoded_input decode_sdp(std::string_view text) {
 // Payloads to JSON.
 // ---------------------------------------------------------------------------
 
-/// `pk_method`: the payload stands in a PK_INIT message, whose KEMAC
-/// plaintext starts with IDi (RFC 3830 §3.2).
-json payload_json(const chain_entry& e, bool pk_method = false);
+/// `leading_id`: a NULL KEMAC's plaintext starts with IDi, as it does in the
+/// message's own chain when kemac_has_leading_id(data type) (PK_INIT, RFC 3830
+/// §3.2); false in nested chains (TP Data, Ticket Data, Initiator Data), whose
+/// KEMACs are RFC 6043 ones.
+json payload_json(const chain_entry& e, bool leading_id = false);
 
 template <class Range>
-json chain_json(const Range& range, bool pk_method = false) {
-    return tools::json_array(range, [pk_method](const chain_entry& e) { return payload_json(e, pk_method); });
+json chain_json(const Range& range, bool leading_id = false) {
+    return tools::json_array(range, [leading_id](const chain_entry& e) { return payload_json(e, leading_id); });
 }
 
 /// Raw bytes as hex under `data_key`, and as text under `text_key` when printable.
@@ -234,23 +241,22 @@ json key_data_json(const key_data_view& kd) {
     return o;
 }
 
-/// The KEMAC's plaintext Key data chain (NULL encryption), with a leading ID
-/// in the PK method (RFC 3830 §3.2). An ID can also read as a Key data
-/// sub-payload, so the message type decides which reading is tried first.
-/// Leaves `o` alone when the data is neither.
-void put_key_data_chain(json& o, bytes_view data, bool pk_method) {
-    for (const bool id_first : {pk_method, !pk_method}) {
-        const auto list = key_data_list::parse(data, id_first);
-        if (!list) {
-            continue;
-        }
-        if (id_first) {
-            const auto id = *list->id();
-            o[k::id] = payload_json(chain_entry{payload_type::id, 0, id.bytes()});
-        }
-        o[k::key_data] = tools::json_array(*list, key_data_json);
+/// A NULL KEMAC's plaintext Key data chain (RFC 3830 §6.2), with IDi first
+/// when `leading_id`. When the chain does not parse, key_data_error
+/// {error, offset} says why and where (offset in encr_data) instead.
+void put_key_data_chain(json& o, const kemac_view& v, bool leading_id) {
+    const auto list = v.plain_key_data(leading_id);
+    if (!list) {
+        json e;
+        e[k::error] = std::string(to_string(list.error()));
+        e[k::offset] = list.error_offset();
+        o[k::key_data_error] = std::move(e);
         return;
     }
+    if (const auto id = list->id()) {
+        o[k::id] = payload_json(chain_entry{payload_type::id, 0, id->bytes()});
+    }
+    o[k::key_data] = tools::json_array(*list, key_data_json);
 }
 
 json sp_params_json(const sp_view& sp) {
@@ -301,7 +307,7 @@ void put_ticket(json& o, const basic_ticket_view<Granted>& t) {
     }
 }
 
-json payload_json(const chain_entry& e, bool pk_method) {
+json payload_json(const chain_entry& e, bool leading_id) {
     json o;
     o[k::type] = js::enum_to_json(e.type);
     switch (e.type) {
@@ -312,7 +318,7 @@ json payload_json(const chain_entry& e, bool pk_method) {
             o[k::mac_alg] = js::enum_to_json(v.mac_algorithm());
             o[k::mac] = tools::to_hex(v.mac());
             if (v.encryption() == encr_alg::null) {
-                put_key_data_chain(o, v.encrypted_data(), pk_method);
+                put_key_data_chain(o, v, leading_id);
             }
             break;
         }
@@ -480,7 +486,7 @@ json header_json(const hdr_view& h) {
 json message_json(const message_view& m) {
     json o;
     o[k::header] = header_json(m.header());
-    o[k::payloads] = chain_json(m.payloads(), m.type() == data_type::pk_init);
+    o[k::payloads] = chain_json(m.payloads(), kemac_has_leading_id(m.type()));
     if (const auto* s = schema_for(m.type())) {
         json sj;
         sj[k::name] = std::string(s->name);

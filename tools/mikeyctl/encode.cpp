@@ -4,6 +4,7 @@
 #include <deque>
 #include <initializer_list>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -26,7 +27,8 @@ constexpr char usage_text[] =
     "is absent or '-') and prints the message as one line of lowercase hex. Enum\n"
     "fields take the registry name or a number; nested chains (tp_data, ticket_data,\n"
     "initiator_data, a NULL KEMAC's key_data) are rebuilt from their decoded form, or\n"
-    "taken as given when the field holds hex. \"schema\" is ignored.\n"
+    "taken as given when the field holds hex. Decode's reports \"schema\" and a\n"
+    "KEMAC's \"key_data_error\" are ignored.\n"
     "\n"
     "The message is parsed again before it is printed; --no-check prints it even\n"
     "when it does not parse (to craft malformed test input).\n"
@@ -42,20 +44,92 @@ using any_builder =
                  cert_builder, general_extension_builder, chash_builder, v_builder, sp_builder, rand_builder,
                  randr_builder, err_builder, tp_builder, ticket_builder>;
 
+/// The path of field `key` of the object at `path` (the key as
+/// js::shown_name shows it: an unknown field may be any length).
 std::string at(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
+    return path.empty() ? js::shown_name(key) : path + "." + js::shown_name(key);
 }
 std::string at(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
-/// A JSON parser that keeps the byte offset of a syntax error.
+/// A JSON parser that keeps the byte offset of a syntax error, and stops at
+/// a key given twice in one object (the DOM parser alone would keep the last
+/// value silently) with the path of the second one.
 struct locating_parser : nlohmann::detail::json_sax_dom_parser<json> {
-    using nlohmann::detail::json_sax_dom_parser<json>::json_sax_dom_parser;
+    using base = nlohmann::detail::json_sax_dom_parser<json>;
+    using base::base;
     std::size_t error_at = 0;
+    /// The path of a key given twice (the first one found), e.g. "header.csb_id".
+    std::optional<std::string> duplicate;
+    /// That key, as js::shown_name shows it.
+    std::string duplicate_key;
+
     template <class Exception>
     bool parse_error(std::size_t position, const std::string&, const Exception&) {
         error_at = position;
         return false;
     }
+
+    // Every value event counts an element of the enclosing array (for paths).
+    bool null() { return element() && base::null(); }
+    bool boolean(bool v) { return element() && base::boolean(v); }
+    bool number_integer(json::number_integer_t v) { return element() && base::number_integer(v); }
+    bool number_unsigned(json::number_unsigned_t v) { return element() && base::number_unsigned(v); }
+    bool number_float(json::number_float_t v, const json::string_t& s) {
+        return element() && base::number_float(v, s);
+    }
+    bool string(json::string_t& v) { return element() && base::string(v); }
+    bool binary(json::binary_t& v) { return element() && base::binary(v); }
+    bool start_object(std::size_t n) {
+        element();
+        m_open.push_back({true, {}, {}, 0});
+        return base::start_object(n);
+    }
+    bool key(json::string_t& k) {
+        frame& f = m_open.back();
+        if (!f.keys.insert(k).second) {
+            duplicate = at(path(), k);
+            duplicate_key = js::shown_name(k);
+            return false;
+        }
+        f.key = k;
+        return base::key(k);
+    }
+    bool end_object() {
+        m_open.pop_back();
+        return base::end_object();
+    }
+    bool start_array(std::size_t n) {
+        element();
+        m_open.push_back({false, {}, {}, 0});
+        return base::start_array(n);
+    }
+    bool end_array() {
+        m_open.pop_back();
+        return base::end_array();
+    }
+
+private:
+    struct frame {
+        bool object = false;
+        std::set<std::string> keys;  ///< an object's keys so far
+        std::string key;             ///< an object's current key
+        std::size_t elements = 0;    ///< an array's elements so far
+    };
+    bool element() {
+        if (!m_open.empty() && !m_open.back().object) {
+            ++m_open.back().elements;
+        }
+        return true;
+    }
+    /// The path of the innermost open container, in encoder's notation.
+    [[nodiscard]] std::string path() const {
+        std::string p;
+        for (std::size_t i = 0; i + 1 < m_open.size(); ++i) {
+            p = m_open[i].object ? at(p, m_open[i].key) : at(p, m_open[i].elements - 1);
+        }
+        return p;
+    }
+    std::vector<frame> m_open;
 };
 
 /// JSON to bytes. Errors are sticky (like byte_writer): the first one is
@@ -263,7 +337,8 @@ E encoder::enum_value(const json& j, const std::string& path) {
         return *v;
     }
     if (j.is_string()) {
-        fail(js::unknown_value_errc<E>(), path, "unknown name '" + j.get<std::string>() + "'");
+        fail(js::unknown_value_errc<E>(), path,
+             "unknown name '" + js::shown_name(j.get_ref<const std::string&>()) + "'");
     } else {
         fail(errc::invalid_argument, path, "expected a registry name or a number that fits the field");
     }
@@ -541,7 +616,10 @@ std::optional<any_builder> encoder::payload(const json& o, const std::string& pa
     }
     switch (type) {
         case payload_type::kemac: {
-            if (!object(o, path, {k::type, k::encr_alg, k::encr_data, k::mac_alg, k::mac, k::id, k::key_data})) {
+            // key_data_error is decode's report on encr_data (ignored, like schema).
+            if (!object(o, path,
+                        {k::type, k::encr_alg, k::encr_data, k::mac_alg, k::mac, k::id, k::key_data,
+                         k::key_data_error})) {
                 return std::nullopt;
             }
             kemac_builder b;
@@ -913,7 +991,16 @@ int mikeyctl::cmd_encode(args a) {
     }
     json root;
     locating_parser sax(root, false);
-    if (!json::sax_parse(*text, &sax) || root.is_discarded()) {
+    const bool parsed = json::sax_parse(*text, &sax);
+    if (!parsed && sax.duplicate) {
+        // RFC 8259 §4: "The names within an object SHOULD be unique"; a second
+        // value would otherwise replace the first silently.
+        std::fprintf(stderr, "error: %s at %s: duplicate key '%s' (give each field once)\n",
+                     std::string(to_string(errc::invalid_argument)).c_str(), sax.duplicate->c_str(),
+                     sax.duplicate_key.c_str());
+        return js::exit_malformed;
+    }
+    if (!parsed || root.is_discarded()) {
         std::fprintf(stderr, "error: %s at byte %zu: not valid JSON\n",
                      std::string(to_string(errc::invalid_argument)).c_str(), sax.error_at);
         return js::exit_malformed;

@@ -21,9 +21,11 @@
 //   payload     type (payload registry name: KEMAC, PKE, DH, SIGN, T, ID, CERT, CHASH,
 //               V, SP, RAND, ERR, TR, IDR, RANDR, TP, TICKET, EXT) and per type:
 //     KEMAC       encr_alg, encr_data, mac_alg, mac; with encr_alg NULL when the data is
-//                 a Key data chain, also ("both" with encr_data) id {ID payload} (PK
-//                 method only) and key_data [{type, kv, key, salt (+SALT types),
-//                 spi (kv SPI) | valid_from, valid_to (kv INTERVAL)}]
+//                 a Key data chain, also ("both" with encr_data) id {ID payload} (PK_INIT
+//                 only: RFC 3830 §3.2) and key_data [{type, kv, key, salt (+SALT types),
+//                 spi (kv SPI) | valid_from, valid_to (kv INTERVAL)}]; with encr_alg
+//                 NULL when it is not, key_data_error {error (errc name), offset (in
+//                 encr_data)} instead (decode only; ignored by encode, like schema)
 //     PKE         cache, data
 //     DH          dh_group, value, kv, spi | valid_from, valid_to
 //     SIGN        sign_type, signature
@@ -110,6 +112,7 @@ inline constexpr char mac_alg[] = "mac_alg";
 inline constexpr char mac[] = "mac";
 inline constexpr char id[] = "id";
 inline constexpr char key_data[] = "key_data";
+inline constexpr char key_data_error[] = "key_data_error";
 inline constexpr char kv[] = "kv";
 inline constexpr char key[] = "key";
 inline constexpr char salt[] = "salt";
@@ -236,6 +239,39 @@ template <class E>
         n = n << 8 | value[i];
     }
     return n;
+}
+
+/// The longest user-given name (a field, an enum name, a duplicate key) an
+/// error message repeats; longer ones are cut.
+inline constexpr std::size_t max_shown_name = 64;
+
+/// A user-given name as an error message shows it: its first max_shown_name
+/// bytes (cut back to a UTF-8 character boundary) and "..." when it is
+/// longer, control characters as \xNN, so the message stays one short line.
+[[nodiscard]] inline std::string shown_name(std::string_view name) {
+    std::size_t n = name.size();
+    if (n > max_shown_name) {
+        n = max_shown_name;
+        while (n > 0 && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) {
+            --n;  // name[n] continues the character that starts before it
+        }
+    }
+    std::string out;
+    for (const char c : name.substr(0, n)) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b < 0x20 || b == 0x7F) {
+            constexpr char digits[] = "0123456789abcdef";
+            out += "\\x";
+            out += digits[b >> 4];
+            out += digits[b & 0x0F];
+        } else {
+            out += c;
+        }
+    }
+    if (n < name.size()) {
+        out += "...";
+    }
+    return out;
 }
 
 // ---------------------------------------------------------------------------

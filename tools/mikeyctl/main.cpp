@@ -1,4 +1,5 @@
-// mikeyctl: inspect, encode and derive MIKEY / MIKEY-TICKET messages.
+// mikeyctl: inspect, encode and derive MIKEY / MIKEY-TICKET messages; run
+// and play MIKEY-TICKET flows.
 #include <cstdio>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,8 @@ constexpr command commands[] = {
     {"encode", mikeyctl::cmd_encode, "encode [FILE]                          JSON (as printed by decode) to hex"},
     {"prf", mikeyctl::cmd_prf, "prf --func 0|1 --inkey HEX --label HEX --bits N"},
     {"derive", mikeyctl::cmd_derive, "derive <name> ...                      run one RFC 3830 / RFC 6043 derivation"},
+    {"run", mikeyctl::cmd_run, "run SCENARIO.json                      a whole MIKEY-TICKET flow, messages and keys as JSON"},
+    {"play", mikeyctl::cmd_play, "play kms|initiator|responder CONFIG    one role, hex lines on stdin / stdout"},
 };
 
 int usage() {

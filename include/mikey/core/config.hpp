@@ -1,6 +1,15 @@
 // mikey-ticket: compile-time configuration shared by every header.
 #pragma once
 
+/// MIKEY_NO_BOTAN: the user defines it (before including <mikey/mikey.hpp>
+/// or the single header; the library never defines it) for parse-only use
+/// without Botan. The umbrella then leaves out crypto/botan_backend.hpp, the
+/// only header that includes Botan; everything else stays: views, builders,
+/// messages, schemas, and the crypto layer's constexpr tables and
+/// derivations over the crypto_backend concept (crypto/backend.hpp), for a
+/// backend of your own. CI compiles tests/parse_only/ that way, with no Botan
+/// on the include path, also with -fno-exceptions -fno-rtti.
+
 /// Marks a parameter whose referent must outlive the returned view, so that
 /// clang (and MSVC) warn when a view is built from a temporary buffer.
 #if defined(__has_cpp_attribute)

@@ -108,6 +108,7 @@ enum class errc : std::uint8_t {
     unknown_ticket_key,      ///< no Ticket Protection Key for this ticket (RFC 6043 App. A)
     unauthorized_requester,  ///< the policy refuses this Initiator a ticket (RFC 6043 §4.2.1.4)
     unauthorized_responder,  ///< the Responder is not among the ticket's authorized responders (RFC 6043 §4.2.3)
+    unauthorized_application,///< the ticket lists IDRapp and the Responder's application is not among them (RFC 6043 §6.10)
     wrong_kms,               ///< IDRkms names another KMS (RFC 6043 §6.10)
     policy_not_acceptable,   ///< a desired / granted Ticket Policy the policy refuses (RFC 6043 §4.2.1.6, §4.2.2.2)
     prf_not_allowed,         ///< the policy refuses this PRF func
@@ -206,6 +207,7 @@ enum class errc : std::uint8_t {
         case errc::unknown_ticket_key: return "unknown_ticket_key";
         case errc::unauthorized_requester: return "unauthorized_requester";
         case errc::unauthorized_responder: return "unauthorized_responder";
+        case errc::unauthorized_application: return "unauthorized_application";
         case errc::wrong_kms: return "wrong_kms";
         case errc::policy_not_acceptable: return "policy_not_acceptable";
         case errc::prf_not_allowed: return "prf_not_allowed";

@@ -8,6 +8,7 @@
 namespace mikey {
 
 struct kemac_builder;
+class key_data_list;
 
 /// KEMAC: Next | Encr alg | Encr data len(16) | Encr data | Mac alg | MAC.
 /// The MAC's length follows from the Mac alg.
@@ -59,6 +60,19 @@ public:
     /// Offset of the MAC field within bytes().
     [[nodiscard]] constexpr std::size_t mac_offset() const noexcept { return 5 + m_data.size(); }
     [[nodiscard]] constexpr kemac_builder to_builder() const noexcept;
+    /// The Key data chain of a KEMAC with NULL encryption, whose Encr data is
+    /// the plaintext (RFC 3830 §4.2.3, §6.2), with a leading ID payload when
+    /// `leading_id` (the PK method's IDi, RFC 3830 §3.2). The views point into
+    /// the buffer this view points into. Defined after key_data_list.
+    /// Errors (offsets relative to encrypted_data()): invalid_argument (offset
+    /// 0) when encryption() is not NULL (the data is ciphertext: open it with
+    /// crypto::open_kemac); the chain's own errors, as key_data_list::parse
+    /// gives them (length_out_of_bounds, misplaced_payload,
+    /// unknown_key_data_type, unknown_kv_type, unknown_id_type, trailing_bytes).
+    [[nodiscard]] constexpr result<key_data_list> plain_key_data(bool leading_id) const noexcept;
+    /// plain_key_data(kemac_has_leading_id(message)): the chain as a message
+    /// of data type `message` carries it, IDi first in PK_INIT only.
+    [[nodiscard]] constexpr result<key_data_list> plain_key_data(data_type message) const noexcept;
 
 private:
     constexpr kemac_view(bytes_view b, bytes_view data) noexcept : payload_bytes(b), m_data(data) {}
@@ -220,6 +234,9 @@ public:
             pos = v->size();
             next = v->next();
         }
+        // RFC 3830 §6.2: the Encr data holds Key data sub-payloads only (after
+        // the PK method's IDi); "The last Key data payload has its Next payload
+        // field set to Last payload".
         while (next != payload_type::last) {
             if (next != payload_type::key_data) {
                 return failure{errc::misplaced_payload, pos};
@@ -236,6 +253,15 @@ public:
             return failure{errc::trailing_bytes, pos};
         }
         return key_data_list(plain.subspan(id.size()), id, count);
+    }
+
+    /// Validates a plaintext chain as a message of data type `message`
+    /// carries it: with a leading IDi when kemac_has_leading_id(message)
+    /// (PK_INIT, RFC 3830 §3.2, §6.2), Key data only otherwise. Errors: as
+    /// parse(plain, id_first).
+    [[nodiscard]] static constexpr result<key_data_list> parse(bytes_view plain MIKEY_LIFETIMEBOUND,
+                                                               data_type message) noexcept {
+        return parse(plain, kemac_has_leading_id(message));
     }
 
     /// The leading ID payload (PK method), if parsed with id_first.
@@ -272,5 +298,16 @@ private:
     bytes_view m_id{};
     std::size_t m_count = 0;
 };
+
+constexpr result<key_data_list> kemac_view::plain_key_data(bool leading_id) const noexcept {
+    if (encryption() != encr_alg::null) {
+        return failure{errc::invalid_argument, 0};
+    }
+    return key_data_list::parse(m_data, leading_id);
+}
+
+constexpr result<key_data_list> kemac_view::plain_key_data(data_type message) const noexcept {
+    return plain_key_data(kemac_has_leading_id(message));
+}
 
 }  // namespace mikey

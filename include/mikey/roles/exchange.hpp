@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "../core/ntp_time.hpp"
 #include "../core/rng.hpp"
@@ -141,11 +142,19 @@ template <crypto::crypto_backend B>
         case key_data_type::gtgk:
         case key_data_type::gtgk_salt:
             if (auto r = out.tek.resize(key.size()); !r) return r;
-            if (auto r = out.salt.resize(14); !r) return r;
             if (auto r = crypto::derive_session_key(b, prf, key, crypto::tgk_key::tek, cs, rands, out.tek.mutable_view());
                 !r) {
                 return r;
             }
+            // RFC 6043 §5.1.3: "If a salting key is present in the key data sub-payload, a security
+            // protocol in need of a salting key SHALL use this salting key and a new salting key
+            // SHALL NOT be derived."
+            if (!salt.empty()) {
+                if (auto r = out.salt.resize(salt.size()); !r) return r;
+                std::copy(salt.begin(), salt.end(), out.salt.mutable_view().begin());
+                return {};
+            }
+            if (auto r = out.salt.resize(14); !r) return r;
             return crypto::derive_session_key(b, prf, key, crypto::tgk_key::salt, cs, rands, out.salt.mutable_view());
         default: return errc::missing_key;
     }
@@ -157,6 +166,103 @@ template <crypto::crypto_backend B>
 }
 [[nodiscard]] constexpr bool is_tgk(key_data_type k) noexcept {
     return k == key_data_type::tgk || k == key_data_type::tgk_salt;
+}
+
+/// Wipes a scratch buffer that held key material when leaving scope.
+template <crypto::crypto_backend B>
+struct wipe_on_exit {
+    B* b;
+    mutable_bytes buf;
+    wipe_on_exit(B* backend, mutable_bytes scratch) noexcept : b(backend), buf(scratch) {}
+    wipe_on_exit(const wipe_on_exit&) = delete;
+    wipe_on_exit& operator=(const wipe_on_exit&) = delete;
+    ~wipe_on_exit() { b->wipe(buf); }
+};
+
+/// A key a crypto session may use: a session key of the ticket, or one a
+/// KEMAC of the Transfer exchange carried (or this end supplies).
+struct candidate {
+    key_data_type kind = key_data_type::tgk;
+    bytes_view key{}, salt{}, spi{};
+    bool from_ticket = false;  ///< a ticket TGK is forked with the I flag (RFC 6043 §5.1.1); a KEMAC's never (§5.2)
+};
+
+/// RFC 6043 §6.2.1 / §6.1.1: the key of a crypto session is the one whose SPI
+/// its GENERIC-ID block names: a KEMAC key first (it replaces the ticket's,
+/// §5.2), then a ticket key; a block without a matching SPI takes the ticket
+/// key in its position (or the last one). nullopt: no candidate at all.
+[[nodiscard]] inline std::optional<candidate> pick(std::span<const candidate> kemac, std::span<const candidate> ticket,
+                                                   bytes_view block_spi, std::size_t position) noexcept {
+    if (!block_spi.empty()) {
+        for (const auto& c : kemac) {
+            if (equal_bytes(c.spi, block_spi)) return c;
+        }
+        for (const auto& c : ticket) {
+            if (equal_bytes(c.spi, block_spi)) return c;
+        }
+    }
+    if (ticket.empty()) return std::nullopt;
+    return ticket[std::min(position, ticket.size() - 1)];
+}
+
+/// A session key held by a machine (copied out of a KEMAC or a caller's supplied_key).
+struct owned_key {
+    key_data_type kind = key_data_type::tgk;
+    secret_buffer<64> key{};
+    secret_buffer<32> salt{};
+    std::array<std::uint8_t, 8> spi{};
+    std::uint8_t spi_size = 0;
+    std::uint8_t cs_id = 0;  ///< for supplied keys: the crypto session
+    std::uint32_t ssrc = 0;
+    /// Errors: invalid_argument (a key over 64 bytes, a salt over 32, an SPI over 8 or empty).
+    [[nodiscard]] static result<owned_key> of(key_data_type kind, bytes_view key, bytes_view salt, bytes_view spi) noexcept {
+        owned_key k;
+        k.kind = kind;
+        if (key.size() > 64 || salt.size() > 32 || spi.size() > 8 || spi.empty()) return errc::invalid_argument;
+        (void)k.key.resize(key.size());
+        std::copy(key.begin(), key.end(), k.key.mutable_view().begin());
+        (void)k.salt.resize(salt.size());
+        std::copy(salt.begin(), salt.end(), k.salt.mutable_view().begin());
+        k.spi_size = static_cast<std::uint8_t>(spi.size());
+        std::copy(spi.begin(), spi.end(), k.spi.begin());
+        return k;
+    }
+    [[nodiscard]] candidate view(bool from_ticket) const noexcept MIKEY_LIFETIMEBOUND {
+        return {kind, key.view(), salt.view(), bytes_view(spi.data(), spi_size), from_ticket};
+    }
+};
+
+/// Copies supplied keys, checking them: a session key kind, 128 bits or
+/// more (RFC 6043 §12.1), an SPI, distinct CS IDs and SPIs.
+/// Errors: invalid_argument, key_too_short.
+[[nodiscard]] inline result<void> take_supplied(std::span<const supplied_key> in, std::vector<owned_key>& out) {
+    std::vector<owned_key> keys;
+    for (const auto& s : in) {
+        if (!is_session_key(s.kind) || (has_salt(s.kind) != !s.salt.empty())) return errc::invalid_argument;
+        if (s.key.size() < crypto::min_key_bytes) return errc::key_too_short;
+        for (const auto& k : keys) {
+            if (k.cs_id == s.cs_id || equal_bytes(bytes_view(k.spi.data(), k.spi_size), s.spi)) return errc::invalid_argument;
+        }
+        auto k = owned_key::of(s.kind, s.key, s.salt, s.spi);
+        if (!k) return k.error_info();
+        k->cs_id = s.cs_id;
+        k->ssrc = s.ssrc;
+        keys.push_back(std::move(*k));
+    }
+    out = std::move(keys);
+    return {};
+}
+
+/// Candidates from a decrypted KEMAC key list (session keys only).
+/// Errors: missing_key (an MPK or another kind in a Transfer KEMAC, or more
+/// than `out` holds).
+[[nodiscard]] inline result<std::size_t> kemac_candidates(const key_data_list& list, std::span<candidate> out) noexcept {
+    std::size_t n = 0;
+    for (const auto& k : list) {
+        if (!is_session_key(k.kind()) || n == out.size()) return errc::missing_key;
+        out[n++] = candidate{k.kind(), k.key(), k.salt(), k.validity().spi, false};
+    }
+    return n;
 }
 
 /// RFC 6043 §5.4: builds the Error message answering `offending` (version,

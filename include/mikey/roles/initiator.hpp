@@ -10,6 +10,8 @@
 //   ticket_ready --start_transfer--> awaiting_transfer_resp --TRANSFER_RESP--> established
 //                                  (F = 0: established at once)
 //   established --start_transfer--> ... (ticket reuse, only with J = 1, §5.3)
+//   established --start_update--> awaiting_update_resp --TRANSFER_RESP--> established
+//                               (CSB update, §5.2; without a response: established at once)
 //
 // A refused input changes no state.
 #pragma once
@@ -46,6 +48,7 @@ struct initiator_config {
     std::string_view kms_identity;                ///< IDRkms (URI)
     std::string_view responder;                   ///< IDRr of TRANSFER_INIT: whom it calls
     std::span<const std::string_view> authorized_responders{};  ///< IDRr of the TP (default: `responder`)
+    std::span<const std::string_view> applications{};  ///< IDRapp of the TP (none: every application, §6.10)
     ticket_policy desired{};                      ///< desired Ticket Policy (K is sent as 0)
     key_data_type key_kind = key_data_type::tgk;  ///< TEK, TGK or GTGK (with or without +SALT)
     std::size_t key_length = 16;                  ///< bytes of each session key
@@ -58,7 +61,14 @@ struct initiator_config {
 template <crypto::crypto_backend B, initiator_policy P>
 class initiator {
 public:
-    enum class state : std::uint8_t { idle, awaiting_request_resp, ticket_ready, awaiting_transfer_resp, established };
+    enum class state : std::uint8_t {
+        idle,
+        awaiting_request_resp,
+        ticket_ready,
+        awaiting_transfer_resp,
+        established,
+        awaiting_update_resp,
+    };
 
     /// Copies the config. Errors are reported by the first call (invalid_argument
     /// for no crypto session or more than max_crypto_sessions).
@@ -66,11 +76,13 @@ public:
         : m_b(&backend), m_policy(&policy), m_cfg(cfg), m_id(cfg.identity), m_kms(cfg.kms_identity),
           m_responder(cfg.responder), m_tpk_id(cfg.ticket_key_id), m_sessions(cfg.sessions.begin(), cfg.sessions.end()) {
         for (const auto r : cfg.authorized_responders) m_authorized.emplace_back(r);
+        for (const auto a : cfg.applications) m_applications.emplace_back(a);
         if (m_authorized.empty()) m_authorized.emplace_back(cfg.responder);
         m_cfg.desired.flags.k = false;
         // Only the owned copies above are used after construction.
         m_cfg.identity = m_cfg.kms_identity = m_cfg.responder = m_cfg.ticket_key_id = {};
         m_cfg.authorized_responders = {};
+        m_cfg.applications = {};
         m_cfg.sessions = {};
     }
 
@@ -81,6 +93,7 @@ public:
     void abandon() noexcept {
         if (m_state == state::awaiting_request_resp) m_state = state::idle;
         if (m_state == state::awaiting_transfer_resp) m_state = m_key_count != 0 ? state::established : state::ticket_ready;
+        if (m_state == state::awaiting_update_resp) m_state = state::established;
     }
     /// The granted Ticket Policy (valid from ticket_ready on).
     [[nodiscard]] const ticket_policy& granted() const noexcept { return m_granted; }
@@ -120,17 +133,48 @@ public:
         return outcome{}.with(event::ticket_granted);
     }
 
-    /// Builds TRANSFER_INIT (RFC 6043 §4.2.2) with the ticket held.
+    /// Builds TRANSFER_INIT (RFC 6043 §4.2.2) with the ticket held, and a
+    /// KEMAC of `supplied` session keys when given (L flag, §4.2.2.1).
     /// Errors: unexpected_in_state, ticket_reuse_forbidden (a second transfer
-    /// with J = 0, §5.3), buffer_too_small, crypto_backend_failure.
+    /// with J = 0, §5.3), policy_not_acceptable (supplied keys with L = 0),
+    /// invalid_argument / key_too_short (a supplied key), buffer_too_small,
+    /// crypto_backend_failure.
     template <random_generator R>
-    [[nodiscard]] outcome start_transfer(ntp_time now, R& rng, mutable_bytes out) noexcept {
+    [[nodiscard]] outcome start_transfer(ntp_time now, R& rng, mutable_bytes out,
+                                         std::span<const supplied_key> supplied = {}) noexcept {
         if (m_state != state::ticket_ready && m_state != state::established) {
             return outcome::refused({errc::unexpected_in_state, 0});
         }
         // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
         if (m_transfers > 0 && !m_granted.flags.j) return outcome::refused({errc::ticket_reuse_forbidden, 0});
-        auto r = build_transfer(now, rng, out);
+        auto r = build_transfer(now, rng, out, supplied);
+        if (!r) return outcome::refused(r.error_info());
+        return *r;
+    }
+
+    /// CSB update started by the Initiator (RFC 6043 §5.2): rekeying and
+    /// adding crypto sessions. `sessions` is the bundle after the update
+    /// (same CSB ID; a CS ID not in it before is added). With `rekey` a fresh
+    /// session key of the same kind and length is drawn for every crypto
+    /// session and sent in a KEMAC (allowed only with the L flag; "If a new
+    /// TGK is exchanged, it SHALL NOT be forked"); without it, existing
+    /// crypto sessions keep their keys and added ones derive theirs from the
+    /// key of the session listed first (TGK / GTGK only: a TEK is never
+    /// shared by two crypto sessions). The message is protected with the
+    /// keys of the last message of the initial exchange and carries no RAND
+    /// and no TICKET ("New RANDs or TICKETs MUST NOT be included"); its V
+    /// flag asks for a TRANSFER_RESP when `want_response`. The new keys take
+    /// effect when the response verifies, or at once without one.
+    /// Errors: unexpected_in_state (not established), invalid_argument (no
+    /// session, too many, a TEK bundle grown without rekey),
+    /// policy_not_acceptable (rekey with L = 0), buffer_too_small,
+    /// crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
+                                       std::span<const crypto_session_spec> sessions, bool rekey,
+                                       bool want_response) noexcept {
+        if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
+        auto r = build_update(now, rng, out, sessions, rekey, want_response);
         if (!r) return outcome::refused(r.error_info());
         return *r;
     }
@@ -155,8 +199,9 @@ public:
                                                             : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::transfer_resp:
-                r = m_state == state::awaiting_transfer_resp ? on_transfer_resp(in, now)
-                                                             : result<outcome>(failure{errc::unexpected_in_state, 1});
+                r = m_state == state::awaiting_transfer_resp  ? on_transfer_resp(in, now)
+                    : m_state == state::awaiting_update_resp ? on_update_resp(in, now)
+                                                              : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::error: return outcome::refused(failure{errc::error_received, 1});
             default: r = failure{errc::message_not_for_role, 1}; break;
@@ -177,7 +222,7 @@ private:
     }
 
     /// The TP Data of the desired policy: [IDRkms], IDRi, TRs, TRe, KEMAC (the
-    /// keys asked for, NULL-encrypted, zero, RFC 6043 §6.10), (IDRr).
+    /// keys asked for, NULL-encrypted, zero, RFC 6043 §6.10), {IDRapp}, (IDRr).
     [[nodiscard]] result<bytes_view> desired_tp_data(ntp_time now, mutable_bytes buf, bool with_kemac) const noexcept {
         const detail::timestamp ts(now), te(now + m_cfg.validity);
         static constexpr std::array<std::uint8_t, 32> zeros{};
@@ -203,6 +248,7 @@ private:
             if (pw.failed()) return pw.error();
             c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
         }
+        for (const auto& a : m_applications) c.add(idr_builder{id_role::idrapp, id_type::uri, ticket::as_bytes(a)});
         for (const auto& r : m_authorized) c.add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(r)});
         if (w.failed()) return w.error();
         return w.written();
@@ -302,6 +348,13 @@ private:
         // RFC 6043 §4.2.1.5: MPKi always; MPKr iff key forking; at least one session key.
         if (!mpki || (granted.flags.i && !mpkr) || n == 0) return errc::missing_key;
         if (auto ok = ticket::check_policy_rules(granted.flags, true, has_tgk); !ok) return ok;
+        std::vector<detail::owned_key> held;
+        for (std::size_t i = 0; i < n; ++i) {
+            auto h = detail::owned_key::of(sk[i]->kind(), sk[i]->key(), sk[i]->salt(), sk[i]->validity().spi);
+            // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
+            if (!h) return errc::key_without_spi;
+            held.push_back(std::move(*h));
+        }
         // Commit.
         (void)m_mpki.resize(mpki->key().size());
         std::copy(mpki->key().begin(), mpki->key().end(), m_mpki.mutable_view().begin());
@@ -311,18 +364,7 @@ private:
             (void)m_mpkr.resize(mpkr->key().size());
             std::copy(mpkr->key().begin(), mpkr->key().end(), m_mpkr.mutable_view().begin());
         }
-        m_ticket_keys.clear();
-        for (std::size_t i = 0; i < n; ++i) {
-            held_key h;
-            h.kind = sk[i]->kind();
-            (void)h.key.resize(sk[i]->key().size());
-            std::copy(sk[i]->key().begin(), sk[i]->key().end(), h.key.mutable_view().begin());
-            (void)h.salt.resize(sk[i]->salt().size());
-            std::copy(sk[i]->salt().begin(), sk[i]->salt().end(), h.salt.mutable_view().begin());
-            const bytes_view spi = sk[i]->validity().spi;
-            h.spi.assign(spi.begin(), spi.end());
-            m_ticket_keys.push_back(std::move(h));
-        }
+        m_ticket_keys = std::move(held);
         m_ticket.assign(ticket_bytes.begin(), ticket_bytes.end());
         m_granted = granted;
         m_state = state::ticket_ready;
@@ -399,7 +441,12 @@ private:
     }
 
     template <random_generator R>
-    [[nodiscard]] result<outcome> build_transfer(ntp_time now, R& rng, mutable_bytes out) noexcept {
+    [[nodiscard]] result<outcome> build_transfer(ntp_time now, R& rng, mutable_bytes out,
+                                                 std::span<const supplied_key> supplied) noexcept {
+        std::vector<detail::owned_key> own;
+        if (auto ok = detail::take_supplied(supplied, own); !ok) return ok.error_info();
+        // RFC 6043 §4.2.2.1: "If indicated by the Ticket Policy (L flag), a KEMAC payload SHALL NOT be included."
+        if (!own.empty() && !m_granted.flags.l) return errc::policy_not_acceptable;
         const auto csb = random_u32(rng);
         if (!csb) return csb.error_info();
         std::size_t longest = m_mpki.size();
@@ -409,16 +456,38 @@ private:
         const auto tv = ticket_view::parse(m_ticket);
         if (!tv) return tv.error_info();
         // GENERIC-ID map (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT be used"): one block per crypto
-        // session, SRTP, SSRC as Session Data, the SPI of the session's key.
+        // session, SRTP, SSRC as Session Data, the SPI of the session's key (a supplied one, or the
+        // ticket's); supplied keys for other CS IDs add crypto sessions.
         std::array<generic_id_block, max_crypto_sessions> blocks{};
         std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        std::size_t nb = 0;
+        const auto add_block = [&](std::uint8_t cs, std::uint32_t ssrc, bytes_view spi) {
+            if (nb == blocks.size()) return false;
+            for (std::size_t j = 0; j < 4; ++j) ssrcs[nb][j] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * j));
+            blocks[nb] = generic_id_block{cs, prot_type::srtp, false, {}, ssrcs[nb], spi};
+            ++nb;
+            return true;
+        };
+        const auto supplied_for = [&](std::uint8_t cs) -> const detail::owned_key* {
+            for (const auto& k : own) {
+                if (k.cs_id == cs) return &k;
+            }
+            return nullptr;
+        };
         for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-            const auto& k = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
-            for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(m_sessions[i].ssrc >> (24 - 8 * j));
-            blocks[i] = generic_id_block{m_sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], k.spi};
+            const auto* sk = supplied_for(m_sessions[i].cs_id);
+            const auto& tk = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
+            if (!add_block(m_sessions[i].cs_id, m_sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
+                return errc::invalid_argument;
+            }
         }
-        const auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
-                                           randri->view(), {});
+        for (const auto& k : own) {
+            bool listed = false;
+            for (const auto& sess : m_sessions) listed = listed || sess.cs_id == k.cs_id;
+            if (!listed && !add_block(k.cs_id, k.ssrc, k.view(false).spi)) return errc::invalid_argument;
+        }
+        auto k1 = detail::protection(*m_b, detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
+                                     randri->view(), {});
         if (!k1) return k1.error_info();
         secret_buffer<32> vr_key;
         if (m_granted.flags.i) {
@@ -429,29 +498,51 @@ private:
             }
         }
         const detail::timestamp t(now);
+        std::array<key_data_builder, max_crypto_sessions> kb{};
+        for (std::size_t i = 0; i < own.size() && i < kb.size(); ++i) {
+            const auto c = own[i].view(false);
+            kb[i] = key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}};
+        }
         ticket::sealed_message_builder sb(out);
         // RFC 6043 §4.2.2.1: "The value of the V flag SHALL agree with the F flag".
         sb.header(hdr_builder{data_type::transfer_init, m_granted.flags.f, m_cfg.suite.prf, csb_id(*csb),
-                              std::span<const generic_id_block>(blocks.data(), m_sessions.size()), 1})
+                              std::span<const generic_id_block>(blocks.data(), nb), 1})
             .add(t.builder())
             .add(randr_builder{rand_role::randri, randri->view()})
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
             .add_ticket(*tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
+        if (!own.empty()) {
+            // RFC 6043 §4.2.2.1: the KEMAC as in a CSB update, "but its encr_key is always derived from MPKi".
+            sb.add_kemac(*m_b, m_cfg.suite.encr, k1->cipher(csb_id(*csb), t.iv()),
+                         std::span<const key_data_builder>(kb.data(), own.size()));
+        }
         // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
         const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, k1->auth_key.view(), {me().get(), callee().get()}, vr_key.view());
         if (!sealed) return sealed.error_info();
-        // Commit.
-        m_transfer.assign(sealed->begin(), sealed->end());
-        m_randri_transfer = *randri;
-        ++m_transfers;
         outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
         if (m_granted.flags.f) {
+            // Commit; the keys come with the TRANSFER_RESP.
+            m_transfer.assign(sealed->begin(), sealed->end());
+            m_randri_transfer = *randri;
+            m_supplied = std::move(own);
+            ++m_transfers;
             m_state = state::awaiting_transfer_resp;
             return o;
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
-        if (auto ok = derive_keys({}, {}); !ok) return ok.error_info();
+        const auto map = hdr_view::parse(*sealed);
+        std::array<session_key, max_crypto_sessions> keys{};
+        const auto count = derive_keys(*map, {}, own, randri->view(), {}, {}, {}, keys);
+        if (!count) return count.error_info();
+        // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
+        m_transfer.assign(sealed->begin(), sealed->end());
+        m_randri_transfer = *randri;
+        m_supplied = std::move(own);
+        ++m_transfers;
+        commit_keys(keys, *count);
+        m_last_keys = std::move(*k1);
+        m_randrr = {};
         m_peer = m_responder;
         m_state = state::established;
         return o.with(event::keys_established);
@@ -470,7 +561,7 @@ private:
         // RFC 6043 §4.2.2.3: RANDRr iff G.
         if (f.g && !m->randrr()) return errc::missing_payload;
         if (!f.g && m->randrr()) return errc::unexpected_payload;
-        // RFC 6043 §4.2.2.3 / §5.2: a KEMAC only if M.
+        // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (M flag), a KEMAC payload SHALL NOT be included."
         if (m->kemac() && !f.m) return errc::unexpected_payload;
         const bytes_view randrr = f.g ? m->randrr()->value() : bytes_view{};
         secret_buffer<64> mpkr_forked;
@@ -490,8 +581,8 @@ private:
         const algorithm_suite s{hdr.prf(), m_cfg.suite.encr, m->v()->kind()};
         if (s.mac != m_cfg.suite.mac) return errc::mac_not_allowed;
         // RFC 6043 §4.2.2.3: V with a key "derived from MPKi or MPKr'"; D2 with RANDRi and RANDRr (G).
-        const auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
-                                           m_randri_transfer.view(), randrr);
+        auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
+                                     m_randri_transfer.view(), randrr);
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
         if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
@@ -499,15 +590,40 @@ private:
             !ok) {
             return ok.error_info();
         }
-        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
-        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
-        if (auto ok = derive_keys(f.i ? m->idrr()->data() : bytes_view{}, f.i ? m->randrkms()->value() : bytes_view{},
-                                  randrr);
-            !ok) {
+        // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
+        // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<detail::candidate, max_crypto_sessions> resp_keys{};
+        std::size_t n_resp = 0;
+        if (m->kemac()) {
+            if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+            const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+            if (!list) return list.error_info();
+            const auto n = detail::kemac_candidates(*list, resp_keys);
+            if (!n) {
+                m_b->wipe(plain);
+                return n.error_info();
+            }
+            n_resp = *n;
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) {
+            m_b->wipe(plain);
             return ok.error_info();
         }
+        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
+        // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info": its map, when it sent one.
+        const hdr_view map = hdr.map_type() == cs_id_map_type::generic_id ? hdr : *init;
+        std::array<session_key, max_crypto_sessions> keys{};
+        const auto count = derive_keys(map, std::span<const detail::candidate>(resp_keys.data(), n_resp), m_supplied,
+                                       m_randri_transfer.view(), randrr, f.i ? m->idrr()->data() : bytes_view{},
+                                       f.i ? m->randrkms()->value() : bytes_view{}, keys);
+        m_b->wipe(plain);
+        if (!count) return count.error_info();
         // Commit.
+        commit_keys(keys, *count);
         m_mpkr_forked = std::move(mpkr_forked);
+        m_last_keys = std::move(*k2);
+        m_randrr.assign(randrr);
         m_peer.assign(answering.begin(), answering.end());
         m_state = state::established;
         outcome o{};
@@ -517,60 +633,189 @@ private:
         return o;
     }
 
-    /// The session keys of every crypto session: TGK' with forking (D3, RFC
-    /// 6043 §5.1.1), then TEK and salt by D4 (§5.1.3) with RANDRi (H) and
-    /// RANDRr (G). Writes m_keys only when every derivation succeeded.
-    [[nodiscard]] result<void> derive_keys(bytes_view idrr, bytes_view randrkms, bytes_view randrr = {}) noexcept {
-        std::array<session_key, max_crypto_sessions> keys{};
-        const crypto::d4_rands rands{rand_value(m_randri_transfer.view()), rand_value(randrr), m_granted.flags.h,
+    template <random_generator R>
+    [[nodiscard]] result<outcome> build_update(ntp_time now, R& rng, mutable_bytes out,
+                                               std::span<const crypto_session_spec> sessions, bool rekey,
+                                               bool want_response) noexcept {
+        if (sessions.empty() || sessions.size() > max_crypto_sessions || m_key_count == 0) return errc::invalid_argument;
+        // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
+        if (rekey && !m_granted.flags.l) return errc::policy_not_acceptable;
+        const crypto::d4_rands rands{rand_value(m_randri_transfer.view()), rand_value(m_randrr.view()), m_granted.flags.h,
                                      m_granted.flags.g};
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-            const auto& k = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
+        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<secret_buffer<32>, max_crypto_sessions> fresh{}, salts{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
+        std::array<key_data_builder, max_crypto_sessions> kb{};
+        for (std::size_t i = 0; i < sessions.size(); ++i) {
+            const session_key* old = nullptr;
+            for (std::size_t j = 0; j < m_key_count; ++j) {
+                if (m_keys[j].cs.get() == sessions[i].cs_id) old = &m_keys[j];
+            }
+            const session_key& base = old ? *old : m_keys[0];
+            const bool tek = base.kind == key_data_type::tek || base.kind == key_data_type::tek_salt;
+            if (!old && tek && !rekey) return errc::invalid_argument;
+            bytes_view key = base.key.view(), salt = has_salt(base.kind) ? base.salt.view() : bytes_view{};
+            bytes_view spi = base.spi_view();
+            if (rekey) {
+                (void)fresh[i].resize(base.key.size());
+                (void)salts[i].resize(has_salt(base.kind) ? 14 : 0);
+                if (auto ok = rng.fill(fresh[i].mutable_view()); !ok) return ok.error_info();
+                if (auto ok = rng.fill(salts[i].mutable_view()); !ok) return ok.error_info();
+                if (auto ok = rng.fill(spis[i]); !ok) return ok.error_info();
+                key = fresh[i].view();
+                salt = salts[i].view();
+                spi = spis[i];
+                kb[i] = key_data_builder{base.kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}};
+            }
+            if (auto ok = detail::make_session_key(*m_b, m_cfg.suite.prf, cs_id(sessions[i].cs_id), base.kind, key, salt,
+                                                   spi, rands, keys[i]);
+                !ok) {
+                return ok.error_info();
+            }
+        }
+        std::array<generic_id_block, max_crypto_sessions> blocks{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        for (std::size_t i = 0; i < sessions.size(); ++i) {
+            for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(sessions[i].ssrc >> (24 - 8 * j));
+            blocks[i] = generic_id_block{sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], keys[i].spi_view()};
+        }
+        const auto init = hdr_view::parse(m_transfer);
+        const detail::timestamp t(now);
+        ticket::sealed_message_builder sb(out);
+        // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET.
+        sb.header(hdr_builder{data_type::transfer_init, want_response, init->prf(), init->csb(),
+                              std::span<const generic_id_block>(blocks.data(), sessions.size()), 1})
+            .add(t.builder())
+            .add(idr_builder{id_role::idri, id_type::uri, me().get()})
+            .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(m_peer)});
+        if (rekey) {
+            // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), keys of the last message.
+            sb.add_kemac(*m_b, m_cfg.suite.encr, m_last_keys.cipher(init->csb(), t.iv()),
+                         std::span<const key_data_builder>(kb.data(), sessions.size()));
+        }
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
+        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, m_last_keys.auth_key.view(), {me().get(), ticket::as_bytes(m_peer)});
+        if (!sealed) return sealed.error_info();
+        // Commit: the new keys wait for the response, or apply at once.
+        for (std::size_t i = 0; i < sessions.size(); ++i) m_pending[i] = std::move(keys[i]);
+        m_pending_count = sessions.size();
+        m_update.assign(sealed->begin(), sealed->end());
+        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
+        if (want_response) {
+            m_state = state::awaiting_update_resp;
+            return o;
+        }
+        apply_pending();
+        return o.with(event::keys_established);
+    }
+
+    [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
+        const auto m = ticket::transfer_resp_update_view::parse(in);
+        if (!m) return m.error_info();
+        const auto init = hdr_view::parse(m_update);
+        const auto hdr = m->header();
+        if (hdr.version() != init->version() || hdr.prf() != init->prf() || hdr.csb() != init->csb()) {
+            return failure{errc::header_mismatch, 3};
+        }
+        // RFC 6043 §5.2: a KEMAC from the Responder only with M (taking it is not implemented: refused).
+        if (m->kemac()) return errc::unexpected_payload;
+        if (m->v()->kind() != m_cfg.suite.mac) return errc::mac_not_allowed;
+        // RFC 6043 §5.2: "Both messages SHALL be protected with the same keys"; §5.5: || TRANSFER_INIT.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_cfg.suite.mac, m_last_keys.auth_key.view(),
+                                                 ticket::v_inputs{.initial_message = m_update});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        apply_pending();
+        m_state = state::established;
+        return outcome{}.with(event::keys_established);
+    }
+
+    void apply_pending() noexcept {
+        for (std::size_t i = 0; i < m_pending_count; ++i) m_keys[i] = std::move(m_pending[i]);
+        m_key_count = m_pending_count;
+        m_pending_count = 0;
+        m_update.clear();
+    }
+
+    /// The session keys of every crypto session of a GENERIC-ID map: the key
+    /// its SPI names (a KEMAC key of the Responder's, one we supplied, or the
+    /// ticket's), a ticket TGK forked into TGK' with the I flag (D3, RFC 6043
+    /// §5.1.1), then TEK and salt by D4 (§5.1.3) with RANDRi (H) and RANDRr
+    /// (G). Writes `out`; returns the number of crypto sessions.
+    /// Errors: bad_crypto_sessions, missing_key, the derivations'.
+    [[nodiscard]] result<std::size_t> derive_keys(const hdr_view& map, std::span<const detail::candidate> resp_keys,
+                                                  const std::vector<detail::owned_key>& own, bytes_view randri,
+                                                  bytes_view randrr, bytes_view idrr, bytes_view randrkms,
+                                                  std::array<session_key, max_crypto_sessions>& out) noexcept {
+        if (map.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::size_t nk = 0;
+        for (const auto& c : resp_keys) kemac[nk++] = c;
+        for (const auto& k : own) {
+            if (nk < kemac.size()) kemac[nk++] = k.view(false);
+        }
+        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::size_t nt = 0;
+        for (const auto& k : m_ticket_keys) {
+            if (nt < tickets.size()) tickets[nt++] = k.view(true);
+        }
+        const crypto::d4_rands rands{rand_value(randri), rand_value(randrr), m_granted.flags.h, m_granted.flags.g};
+        std::size_t count = 0;
+        for (const auto& b : generic_id_map(map.map_info())) {
+            if (count == out.size()) return errc::bad_crypto_sessions;
+            const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
+                                        std::span<const detail::candidate>(tickets.data(), nt), b.spi, count);
+            if (!c) return errc::missing_key;
             secret_buffer<64> forked;
-            bytes_view key = k.key.view();
-            if (m_granted.flags.i && detail::is_tgk(k.kind)) {
+            bytes_view key = c->key;
+            if (c->from_ticket && m_granted.flags.i && detail::is_tgk(c->kind)) {
                 (void)forked.resize(key.size());
                 if (auto ok = crypto::derive_forked_tgk(*m_b, m_granted.prf, key, identity(idrr), rand_value(randrkms),
                                                         forked.mutable_view());
                     !ok) {
-                    return ok;
+                    return ok.error_info();
                 }
                 key = forked.view();
             }
-            if (auto ok = detail::make_session_key(*m_b, m_cfg.suite.prf, cs_id(m_sessions[i].cs_id), k.kind, key,
-                                                   k.salt.view(), k.spi, rands, keys[i]);
+            if (auto ok = detail::make_session_key(*m_b, map.prf(), cs_id(b.cs_id), c->kind, key, c->salt, c->spi, rands,
+                                                   out[count]);
                 !ok) {
-                return ok;
+                return ok.error_info();
             }
+            ++count;
         }
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) m_keys[i] = std::move(keys[i]);
-        m_key_count = m_sessions.size();
-        return {};
+        return count;
     }
 
-    struct held_key {
-        key_data_type kind = key_data_type::tgk;
-        secret_buffer<32> key{};
-        secret_buffer<32> salt{};
-        std::vector<std::uint8_t> spi{};
-    };
+    void commit_keys(std::array<session_key, max_crypto_sessions>& keys, std::size_t count) noexcept {
+        for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
+        m_key_count = count;
+    }
 
     B* m_b;
     const P* m_policy;
     initiator_config m_cfg;
     std::string m_id, m_kms, m_responder, m_tpk_id;
-    std::vector<std::string> m_authorized;
+    std::vector<std::string> m_authorized, m_applications;
     std::vector<crypto_session_spec> m_sessions;
     state m_state = state::idle;
     std::vector<std::uint8_t> m_request, m_ticket, m_transfer;
     detail::random_bytes m_randri{}, m_randri_transfer{};
     ticket_policy m_granted{};
     secret_buffer<64> m_mpki{}, m_mpkr{}, m_mpkr_forked{};
-    std::vector<held_key> m_ticket_keys;
+    std::vector<detail::owned_key> m_ticket_keys;
+    std::vector<detail::owned_key> m_supplied;  ///< keys sent in TRANSFER_INIT (L flag)
     std::array<session_key, max_crypto_sessions> m_keys{};
     std::size_t m_key_count = 0;
     std::size_t m_transfers = 0;
     std::string m_peer;
+    crypto::protection_keys m_last_keys{};  ///< of the last message of the initial exchange (§5.2)
+    detail::random_bytes m_randrr{};
+    std::vector<std::uint8_t> m_update;
+    std::array<session_key, max_crypto_sessions> m_pending{};
+    std::size_t m_pending_count = 0;
 };
 
 }  // namespace mikey::roles

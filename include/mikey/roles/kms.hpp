@@ -59,7 +59,7 @@ public:
     /// replay_cache_full, unauthorized_requester, policy_not_acceptable,
     /// the flag_* codes, algorithm_too_weak, unknown_ticket_key,
     /// ticket_data_unparsed (not a MIKEY base ticket: Error no 14),
-    /// ticket_expired, ticket_not_yet_valid, unauthorized_responder,
+    /// ticket_expired, ticket_not_yet_valid, unauthorized_responder, unauthorized_application,
     /// vr_mismatch, missing_key, buffer_too_small, crypto_backend_failure.
     /// On a refusal, `send` holds the Error message when RFC 6043 §5.4 says
     /// to send one (see detail::refuse).
@@ -325,6 +325,10 @@ private:
         // RFC 6043 §4.2.3: "the KMS verifies that the Responder is authorized to resolve the
         // ticket": its identity is an IDRr of the ticket, or a member of a group one names.
         if (!authorized(tv, id_r)) return errc::unauthorized_responder;
+        // RFC 6043 §6.10: "If no IDRapp payloads are supplied, all application IDs are authorized."
+        if (tpc->applications != 0 && !application_listed(tv, m_policy->application_of(id_r))) {
+            return errc::unauthorized_application;
+        }
         // RFC 6043 App. A: the TPK is found by the ticket's IDRpsk (or the default one).
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
@@ -335,7 +339,7 @@ private:
         std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
         const auto opened = ticket::open_base_ticket(*m_b, tv, ticket_suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
-        const wipe_on_exit wipe_plain{m_b, plain};
+        const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
         const bytes_view mpk = opened->mpk.key();
         const bytes_view trand = bt->rand().value();
         secret_buffer<64> mpki(mpk.size()), mpkr(mpk.size()), mpkr_forked(mpk.size());
@@ -430,12 +434,17 @@ private:
         return false;
     }
 
-    /// Wipes a scratch buffer that held key material when leaving scope.
-    struct wipe_on_exit {
-        B* b;
-        mutable_bytes buf;
-        ~wipe_on_exit() { b->wipe(buf); }
-    };
+    /// The application is one of the ticket's IDRapp.
+    [[nodiscard]] static bool application_listed(const ticket_view& tv, std::optional<bytes_view> app) noexcept {
+        if (!app) return false;
+        for (const auto& e : tv.tp_payloads()) {
+            if (e.type == payload_type::idr && e.as<idr_view>().role() == id_role::idrapp &&
+                equal_bytes(e.as<idr_view>().data(), *app)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     B* m_b;
     const P* m_policy;

@@ -56,7 +56,9 @@ inline constexpr std::size_t max_crypto_sessions = 16;
 /// The keys of one crypto session as a party holds them after the exchange.
 ///   key:  the TEK, or the TGK / GTGK (with forking: TGK', RFC 6043 §5.1.1);
 ///   tek:  the TEK: the key itself, or derived from key with D4 (§5.1.3);
-///   salt: the salt: the Key data's, or D4's salt key (RFC 3830 §4.1.3).
+///   salt: the Key data's salt when it carries one (+SALT kinds; RFC 6043
+///         §5.1.3: "a new salting key SHALL NOT be derived"), else D4's
+///         salt key (14 bytes).
 struct session_key {
     cs_id cs{};
     key_data_type kind = key_data_type::tgk;
@@ -66,6 +68,22 @@ struct session_key {
     std::array<std::uint8_t, 8> spi{};  ///< the SPI / MKI naming the key (RFC 6043 §6.2.1)
     std::uint8_t spi_size = 0;
     [[nodiscard]] bytes_view spi_view() const noexcept { return {spi.data(), spi_size}; }
+};
+
+/// A session key one end supplies itself in the Ticket Transfer exchange:
+/// the Initiator in TRANSFER_INIT (L flag, RFC 6043 §4.2.2.1), the
+/// Responder in TRANSFER_RESP (M flag, §4.2.2.3), e.g. for pre-encrypted
+/// content (§8) or a conference focus's group keys. It keys crypto session
+/// `cs_id` (added to the CS ID map with `ssrc` when the map lacks it) and is
+/// named there by `spi` (RFC 6043 §6.2.1: an SPI "MUST be specified for each
+/// key"). Views: the caller keeps the bytes alive for the call.
+struct supplied_key {
+    std::uint8_t cs_id = 1;
+    std::uint32_t ssrc = 0;
+    key_data_type kind = key_data_type::tek;
+    bytes_view key{};
+    bytes_view salt{};  ///< only for the +SALT kinds
+    bytes_view spi{};   ///< 1 to 8 bytes, unique among the bundle's keys
 };
 
 }  // namespace mikey::roles

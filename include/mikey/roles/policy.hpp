@@ -55,14 +55,17 @@ concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_vie
 ///   ticket_lifetime()       validity granted when the desired TRe is absent or later
 ///   is_member(responder, group)  responder identity belongs to the group
 ///                           identity named by an IDRr of the ticket
-///   may_resolve_for_kms(id) IDRkms of a ticket names this KMS (or one it
-///                           resolves for)
+///   application_of(responder)  the application identity (IDRapp ID Data)
+///                           the responder runs, checked against a ticket's
+///                           IDRapp list ("If no IDRapp payloads are supplied,
+///                           all application IDs are authorized", §6.10)
 template <class P>
 concept kms_policy = common_policy<P> && requires(const P& p, identity id, const ticket_policy& tp) {
     { p.authorize_request(id, tp) } noexcept -> std::same_as<result<void>>;
     { p.grant(id, tp) } noexcept -> std::same_as<result<ticket_policy>>;
     { p.ticket_lifetime() } noexcept -> std::same_as<std::chrono::seconds>;
     { p.is_member(id, id) } noexcept -> std::same_as<bool>;
+    { p.application_of(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
 };
 
 /// Hooks of an Initiator (RFC 6043 §4.2.1.6, §4.2.2.4).
@@ -185,6 +188,17 @@ public:
     }
     /// Records that `member` belongs to `group` (allocates).
     void add_member(std::string member, std::string group) { m_members.emplace_back(std::move(member), std::move(group)); }
+    /// Default: the applications added with add_application; none known
+    /// means a ticket that lists IDRapp is refused (fail closed). Risk: a
+    /// KMS that answers "any" here ignores the ticket's application limits.
+    [[nodiscard]] std::optional<bytes_view> application_of(identity responder) const noexcept {
+        for (const auto& [r, a] : m_apps) {
+            if (equal_bytes(ticket::as_bytes(r), responder.get())) return ticket::as_bytes(a);
+        }
+        return std::nullopt;
+    }
+    /// Records the application `responder` runs (allocates).
+    void add_application(std::string responder, std::string app) { m_apps.emplace_back(std::move(responder), std::move(app)); }
 
     /// Default: refuse a granted policy that drops key forking or the
     /// Resolve exchange the Initiator asked for, changes the PRF or the
@@ -212,6 +226,7 @@ private:
     Cache* m_cache;
     policy_settings m_settings;
     std::vector<std::pair<std::string, std::string>> m_members;
+    std::vector<std::pair<std::string, std::string>> m_apps;
 };
 
 }  // namespace mikey::roles

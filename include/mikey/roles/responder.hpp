@@ -9,6 +9,7 @@
 //   idle --TRANSFER_INIT--> awaiting_resolve_resp --RESOLVE_RESP--> established
 //   idle --TRANSFER_INIT (resolves itself)--> established
 //   established --TRANSFER_INIT--> ... (ticket reuse, J = 1, §5.3)
+//   established --TRANSFER_INIT without TICKET--> established (CSB update, §5.2)
 //   awaiting_resolve_resp --abandon()--> idle (the caller's timeout)
 //
 // A refused input changes no state, with one exception the protocol forces:
@@ -71,6 +72,16 @@ public:
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
     [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
 
+    /// Session keys this Responder supplies in its next TRANSFER_RESP (M flag,
+    /// RFC 6043 §4.2.2.3; e.g. a conference focus's group TEKs for its
+    /// outgoing media): each keys crypto session `cs_id`, added to the CS ID
+    /// map when TRANSFER_INIT lacks it. A ticket without M (or F) then makes
+    /// the exchange fail with policy_not_acceptable instead of dropping them.
+    /// Errors: invalid_argument, key_too_short (see supplied_key).
+    [[nodiscard]] result<void> set_response_keys(std::span<const supplied_key> keys) {
+        return detail::take_supplied(keys, m_response_keys);
+    }
+
     /// Handles TRANSFER_INIT or RESOLVE_RESP (or an Error: error_received).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
@@ -87,8 +98,13 @@ public:
         result<outcome> r = errc::message_not_for_role;
         switch (h->type()) {
             case data_type::transfer_init:
-                r = m_state != state::awaiting_resolve_resp ? on_transfer_init(in, now, rng, out)
-                                                            : result<outcome>(failure{errc::unexpected_in_state, 1});
+                if (m_state == state::awaiting_resolve_resp) {
+                    r = failure{errc::unexpected_in_state, 1};
+                } else if (m_state == state::established && !carries_ticket(in)) {
+                    r = on_update(in, now, out);  // RFC 6043 §5.2: a CSB update carries no TICKET
+                } else {
+                    r = on_transfer_init(in, now, rng, out);
+                }
                 break;
             case data_type::resolve_resp:
                 r = m_state == state::awaiting_resolve_resp ? on_resolve_resp(in, now, rng, out)
@@ -188,18 +204,113 @@ private:
         return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
     }
 
-    /// One session key as the resolution gave it (TGK' when the KMS forked).
-    struct held_key {
-        key_data_type kind = key_data_type::tgk;
-        secret_buffer<64> key{};
-        secret_buffer<32> salt{};
-        std::array<std::uint8_t, 8> spi{};
-        std::size_t spi_size = 0;
-    };
+    /// A TRANSFER_INIT without TICKET is a CSB update (RFC 6043 §5.2).
+    static bool carries_ticket(bytes_view in) noexcept {
+        const auto m = message_view::parse(in);
+        return !m || m->count(payload_type::ticket) != 0;
+    }
+
+    /// CSB update started by the Initiator (RFC 6043 §5.2): same CSB ID, the
+    /// keys of the last message of the initial exchange, new keys in a KEMAC
+    /// (only with L) or crypto sessions added on the existing keys.
+    [[nodiscard]] result<outcome> on_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
+        const auto m = ticket::transfer_init_update_view::parse(in);
+        if (!m) return m.error_info();
+        const auto hdr = m->header();
+        // RFC 6043 §5.2: "The new message exchange MUST use the same CSB ID as the initial exchange".
+        if (hdr.csb() != m_bundle.csb || hdr.prf() != m_bundle.suite.prf) return failure{errc::header_mismatch, 4};
+        // RFC 6043 §5.2: "New RANDs or TICKETs MUST NOT be included."
+        if (m->message().count(payload_type::randr) != 0) return errc::unexpected_payload;
+        if (m->v()->kind() != m_bundle.suite.mac) return errc::mac_not_allowed;
+        const bytes_view id_i = m->idri() ? m->idri()->data() : ticket::as_bytes(m_bundle.id_i);
+        const bytes_view id_r = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_bundle.id_r);
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
+        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_bundle.suite.mac, m_last_keys.auth_key.view(),
+                                                 ticket::v_inputs{.identity_i = identity(id_i), .identity_r = identity(id_r)});
+            !ok) {
+            return ok.error_info();
+        }
+        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+        // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
+        if (m->kemac() && !m_ticket_policy.flags.l) return errc::unexpected_payload;
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::optional<key_data_list> fresh_keys;
+        if (m->kemac()) {
+            if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+            auto list = crypto::open_kemac(*m_b, *m->kemac(), m_last_keys.cipher(hdr.csb(), detail::iv_time(m->t())), plain);
+            if (!list) return list.error_info();
+            fresh_keys.emplace(*list);
+        }
+        const auto& f = m_ticket_policy.flags;
+        const crypto::d4_rands rands{rand_value(m_randri.view()), rand_value(m_randrr.view()), f.h, f.g};
+        std::array<session_key, max_crypto_sessions> keys{};
+        std::size_t count = 0;
+        result<void> ok{};
+        if (hdr.map_type() != cs_id_map_type::generic_id) ok = errc::bad_crypto_sessions;
+        if (ok) {
+            for (const auto& b : generic_id_map(hdr.map_info())) {
+                if (count == keys.size()) {
+                    ok = errc::bad_crypto_sessions;
+                    break;
+                }
+                ok = update_key(b, fresh_keys, rands, keys[count]);
+                if (!ok) break;
+                ++count;
+            }
+        }
+        m_b->wipe(plain);
+        if (!ok) return ok.error_info();
+        outcome o{};
+        if (hdr.v_flag()) {
+            // RFC 6043 §5.2: TRANSFER_RESP (update by I) = HDR, T, [IDRr], {SP}, [KEMAC], V.
+            const detail::timestamp t(now);
+            ticket::sealed_message_builder sb(out);
+            sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
+                                  raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
+                                  hdr.version()})
+                .add(t.builder())
+                .add(idr_builder{id_role::idrr, id_type::uri, id_r});
+            const auto sealed = sb.seal(*m_b, m_bundle.suite.mac, m_last_keys.auth_key.view(), {in});
+            if (!sealed) return sealed.error_info();
+            o.send = *sealed;
+            o.send_type = data_type::transfer_resp;
+        }
+        for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
+        m_key_count = count;
+        return o.with(event::keys_established);
+    }
+
+    /// The key of one crypto session after an update: a new key from the
+    /// KEMAC (by SPI, else in order), or the key the session (or, for an
+    /// added one, the first session) had. Errors: missing_key (a TEK would
+    /// be shared by two sessions, or no key names the SPI).
+    [[nodiscard]] result<void> update_key(const generic_id_block& b, const std::optional<key_data_list>& fresh_keys,
+                                          const crypto::d4_rands& rands, session_key& out) noexcept {
+        const prf_func prf = m_bundle.suite.prf;
+        if (fresh_keys) {
+            std::optional<key_data_view> pick;
+            for (const auto& k : *fresh_keys) {
+                if (!pick || (!b.spi.empty() && equal_bytes(k.validity().spi, b.spi))) pick = k;
+            }
+            if (!pick || !detail::is_session_key(pick->kind())) return errc::missing_key;
+            return detail::make_session_key(*m_b, prf, cs_id(b.cs_id), pick->kind(), pick->key(), pick->salt(),
+                                            pick->validity().spi, rands, out);
+        }
+        const session_key* old = nullptr;
+        for (std::size_t j = 0; j < m_key_count; ++j) {
+            if (m_keys[j].cs.get() == b.cs_id) old = &m_keys[j];
+        }
+        const session_key& base = old ? *old : m_keys[0];
+        if (!old && (base.kind == key_data_type::tek || base.kind == key_data_type::tek_salt)) return errc::missing_key;
+        return detail::make_session_key(*m_b, prf, cs_id(b.cs_id), base.kind, base.key.view(),
+                                        has_salt(base.kind) ? base.salt.view() : bytes_view{}, base.spi_view(), rands,
+                                        out);
+    }
+
     /// Everything taken from a resolved ticket, committed only on success.
     struct resolution {
         secret_buffer<64> mpki{}, mpkr_forked{};
-        std::array<held_key, max_crypto_sessions> held{};
+        std::array<detail::owned_key, max_crypto_sessions> held{};
         std::size_t held_count = 0;
         std::string peer, answering;
         detail::random_bytes randrkms{};
@@ -225,14 +336,10 @@ private:
                 continue;
             }
             if (!detail::is_session_key(k.kind()) || res.held_count == res.held.size()) return errc::missing_key;
-            auto& h = res.held[res.held_count++];
-            h.kind = k.kind();
-            (void)h.key.resize(k.key().size());
-            std::copy(k.key().begin(), k.key().end(), h.key.mutable_view().begin());
-            (void)h.salt.resize(std::min<std::size_t>(k.salt().size(), 32));
-            std::copy_n(k.salt().begin(), h.salt.size(), h.salt.mutable_view().begin());
-            h.spi_size = std::min<std::size_t>(k.validity().spi.size(), h.spi.size());
-            std::copy_n(k.validity().spi.begin(), h.spi_size, h.spi.begin());
+            auto h = detail::owned_key::of(k.kind(), k.key(), k.salt(), k.validity().spi);
+            // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
+            if (!h) return errc::key_without_spi;
+            res.held[res.held_count++] = std::move(*h);
         }
         // RFC 6043 §4.2.3.5: MPKi always, MPKr' with forking; a session key to use.
         if (mpks < (from_kms ? (forking ? 2u : 1u) : 1u) || res.held_count == 0) return errc::missing_key;
@@ -349,8 +456,8 @@ private:
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
         const algorithm_suite s{hdr.prf(), detail::encr_for(ti.v()->kind()), ti.v()->kind()};
-        const auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
-                                           ti.randri()->value(), {});
+        auto k1 = detail::protection(*m_b, detail::direction::initial, s, res.mpki.view(), hdr.csb(),
+                                     ti.randri()->value(), {});
         if (!k1) return k1.error_info();
         // RFC 6043 §5.5: TRANSFER_INIT (without Initiator Data) || Identity_i || Identity_r.
         const identity id_i(ti.idri() ? ti.idri()->data() : ticket::as_bytes(res.peer));
@@ -373,6 +480,24 @@ private:
         }
         if (res.peer.empty() && ti.idri()) res.peer.assign(ti.idri()->data().begin(), ti.idri()->data().end());
         if (auto ok = m_policy->accept_initiator(identity(ticket::as_bytes(res.peer))); !ok) return ok.error_info();
+        // RFC 6043 §4.2.2.1: a KEMAC in TRANSFER_INIT only with L; its encr_key from MPKi (D1).
+        if (ti.kemac() && !f.l) return errc::unexpected_payload;
+        // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (M flag), a KEMAC payload SHALL NOT be
+        // included"; and without F there is no TRANSFER_RESP to carry our keys.
+        if (!m_response_keys.empty() && (!f.m || !f.f)) return errc::policy_not_acceptable;
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::size_t nk = 0;
+        for (const auto& k : m_response_keys) kemac[nk++] = k.view(false);
+        if (ti.kemac()) {
+            if (ti.kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+            const auto list = crypto::open_kemac(*m_b, *ti.kemac(), k1->cipher(hdr.csb(), detail::iv_time(ti.t())), plain);
+            if (!list) return list.error_info();
+            const auto n = detail::kemac_candidates(*list, std::span<detail::candidate>(kemac).subspan(nk, max_crypto_sessions));
+            if (!n) return n.error_info();
+            nk += *n;
+        }
         // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (G flag), the Responder SHALL
         // generate a fresh (pseudo-)random byte string RANDRr."
         detail::random_bytes randrr;
@@ -383,60 +508,97 @@ private:
             if (!r) return r.error_info();
             randrr = *r;
         }
-        // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
-        std::array<session_key, max_crypto_sessions> keys{};
-        std::size_t count = 0;
-        const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
-        const auto one = [&](std::uint8_t cs, bytes_view spi) -> result<void> {
-            if (count == keys.size()) return errc::bad_crypto_sessions;
-            std::size_t pick = std::min(count, res.held_count - 1);
-            for (std::size_t j = 0; j < res.held_count; ++j) {
-                if (!spi.empty() && equal_bytes(bytes_view(res.held[j].spi.data(), res.held[j].spi_size), spi)) pick = j;
-            }
-            const auto& h = res.held[pick];
-            return detail::make_session_key(*m_b, hdr.prf(), cs_id(cs), h.kind, h.key.view(), h.salt.view(),
-                                            bytes_view(h.spi.data(), h.spi_size), rands, keys[count++]);
-        };
+        // The crypto sessions after this exchange: TRANSFER_INIT's (the SPI of a session we key
+        // ourselves replaced), and those our supplied keys add ("If the Responder adds crypto
+        // sessions, the #CS SHALL be updated", §4.2.2.3).
+        std::array<generic_id_block, max_crypto_sessions> blocks{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        std::size_t nb = 0;
         if (hdr.map_type() == cs_id_map_type::generic_id) {
             for (const auto& b : generic_id_map(hdr.map_info())) {
-                if (auto ok = one(b.cs_id, b.spi); !ok) return ok.error_info();
+                if (nb == blocks.size()) return errc::bad_crypto_sessions;
+                blocks[nb] = b;
+                for (const auto& k : m_response_keys) {
+                    if (k.cs_id == b.cs_id) blocks[nb].spi = k.view(false).spi;
+                }
+                ++nb;
             }
-        } else if (hdr.map_type() == cs_id_map_type::empty) {
-            for (std::size_t i = 0; i < hdr.cs_count(); ++i) {
-                if (auto ok = one(static_cast<std::uint8_t>(i + 1), {}); !ok) return ok.error_info();
-            }
-        } else {
+        } else if (hdr.map_type() != cs_id_map_type::empty) {
             // RFC 6043 §6.1: "The map type SRTP-ID SHALL NOT be used" (the schema refuses it first).
             return errc::bad_crypto_sessions;
         }
+        for (const auto& k : m_response_keys) {
+            bool listed = false;
+            for (std::size_t i = 0; i < nb; ++i) listed = listed || blocks[i].cs_id == k.cs_id;
+            if (listed) continue;
+            if (nb == blocks.size()) return errc::bad_crypto_sessions;
+            for (std::size_t j = 0; j < 4; ++j) ssrcs[nb][j] = static_cast<std::uint8_t>(k.ssrc >> (24 - 8 * j));
+            blocks[nb] = generic_id_block{k.cs_id, prot_type::srtp, false, {}, ssrcs[nb], k.view(false).spi};
+            ++nb;
+        }
+        // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
+        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        for (std::size_t j = 0; j < res.held_count; ++j) tickets[j] = res.held[j].view(false);  // forked by the KMS already
+        const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
+        std::array<session_key, max_crypto_sessions> keys{};
+        for (std::size_t i = 0; i < nb; ++i) {
+            const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
+                                        std::span<const detail::candidate>(tickets.data(), res.held_count), blocks[i].spi, i);
+            if (!c) return errc::missing_key;
+            if (auto ok = detail::make_session_key(*m_b, hdr.prf(), cs_id(blocks[i].cs_id), c->kind, c->key, c->salt,
+                                                   c->spi, rands, keys[i]);
+                !ok) {
+                return ok.error_info();
+            }
+        }
+        const std::size_t count = nb;
 
         outcome o{};
+        std::optional<crypto::protection_keys> last;
         if (f.f) {
             // RFC 6043 §4.2.2.3: TRANSFER_RESP, protected with MPKr' (forking) or MPKi, D2 with RANDRi and RANDRr (G).
             const bytes_view inkey = f.i ? res.mpkr_forked.view() : res.mpki.view();
-            const auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(),
-                                               ti.randri()->value(), randrr.view());
+            auto k2 = detail::protection(*m_b, detail::direction::response, s, inkey, hdr.csb(), ti.randri()->value(),
+                                         randrr.view());
             if (!k2) return k2.error_info();
             const detail::timestamp t(now);
             std::optional<randr_builder> rr, rk;
             if (f.g) rr = randr_builder{rand_role::randrr, randrr.view()};
             if (f.i) rk = randr_builder{rand_role::randrkms, res.randrkms.view()};
+            std::array<key_data_builder, max_crypto_sessions> kb{};
+            for (std::size_t i = 0; i < m_response_keys.size(); ++i) {
+                const auto c = m_response_keys[i].view(false);
+                kb[i] = key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}};
+            }
             ticket::sealed_message_builder sb(out);
             sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
-                                  raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
-                                  hdr.version()})
+                                  std::span<const generic_id_block>(blocks.data(), nb), hdr.version()})
                 .add(t.builder())
                 .add(rr)
                 // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".
                 .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(res.answering)})
                 .add(rk);
+            if (!m_response_keys.empty()) {
+                // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
+                sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()),
+                             std::span<const key_data_builder>(kb.data(), m_response_keys.size()));
+            }
             // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
             const auto sealed = sb.seal(*m_b, s.mac, k2->auth_key.view(), {ti.bytes()});
             if (!sealed) return sealed.error_info();
             o.send = *sealed;
             o.send_type = data_type::transfer_resp;
+            last.emplace(std::move(*k2));
+        } else {
+            last.emplace(std::move(*k1));
         }
         // Commit.
+        // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
+        m_last_keys = std::move(*last);
+        m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
+                          std::string(id_r.get().begin(), id_r.get().end())};
+        m_randri.assign(ti.randri()->value());
+        m_randrr = randrr;
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
         m_key_count = count;
         m_mpki = std::move(res.mpki);
@@ -465,6 +627,16 @@ private:
     std::string m_peer, m_answering;
     ticket_policy m_ticket_policy{};
     std::vector<std::vector<std::uint8_t>> m_seen_tickets;
+    std::vector<detail::owned_key> m_response_keys;
+    /// What CSB updates need of the initial exchange (RFC 6043 §5.2).
+    struct bundle {
+        csb_id csb{};
+        algorithm_suite suite{};
+        std::string id_i, id_r;
+    };
+    bundle m_bundle{};
+    crypto::protection_keys m_last_keys{};
+    detail::random_bytes m_randri{}, m_randrr{};
 };
 
 }  // namespace mikey::roles

@@ -15,7 +15,7 @@
 #include <optional>
 
 #include "../message.hpp"
-#include "../schema.hpp"
+#include "schemas.hpp"
 
 namespace mikey::ticket {
 
