@@ -10,8 +10,10 @@
 //     u8   scenario: mode (bits 0-1, + 1), forking (2), 256-bit suite (3),
 //          group ticket (4: the ticket names a group the Responder is a member
 //          of), reuse (5: J), F = 0 (6), one session (7)
-//     u8   key kind (TEK, TGK, GTGK, TEK+SALT, TGK+SALT: value % 5),
-//          sessions (bits 4-5: one to three)
+//     u8   key kind (TEK, TGK, GTGK, TEK+SALT, TGK+SALT: bits 0-2 % 5),
+//          IDRapp listed (3), sessions (bits 4-5: one to three), the
+//          Initiator supplies a key in TRANSFER_INIT (6: L), the Responder
+//          one in TRANSFER_RESP (7: M)
 //     u8   flag toggles of the desired Ticket Policy (G, H, E, M, N, L, O, D)
 //     10 x u8  the decisions of the machine under test (`decisions`: 0 is
 //          the documented default of basic_policy everywhere); the other two
@@ -28,7 +30,9 @@
 //     raw       a byte string of the input
 //     time      `now` jumps (forward, or back)
 //     call      Initiator: start_request / create_ticket / start_transfer /
-//               abandon; Responder: abandon; KMS: a new flow
+//               abandon / start_update (CSB update, RFC 6043 §5.2);
+//               Responder: abandon, or the helper Initiator's CSB update or
+//               ticket reuse; KMS: a new flow
 //     restart   a new flow: new helper machines, the first message sent
 //
 // Messages between the two helper machines, and from the target to a
@@ -120,7 +124,7 @@ struct decisions {
     std::uint8_t accept_initiator = 0;  ///< % 2: default (anyone), refused
     std::uint8_t member = 0;            ///< % 3: default (the scenario's group), never, always
     std::uint8_t lifetime = 0;          ///< % 6: ticket lifetime 24 h, 0, 1 s, 60 s, 1 h, 30 days
-    std::uint8_t auth_error = 0;        ///< bit 0: send_auth_failure_error
+    std::uint8_t auth_error = 0;        ///< bit 0: send_auth_failure_error; bits 1-2 (% 4): application_of default, none, "app-a", "app-b"
 
     static decisions read(provider& p) noexcept {
         decisions d;
@@ -153,6 +157,9 @@ public:
     fuzz_policy(const ticket::memory_key_store& ks, cache& c, decisions d) : m_base(ks, c), m_d(d) {}
 
     void add_member(std::string member, std::string group) { m_base.add_member(std::move(member), std::move(group)); }
+    void add_application(std::string responder, std::string app) {
+        m_base.add_application(std::move(responder), std::move(app));
+    }
 
     [[nodiscard]] result<void> check_suite(const algorithm_suite& s) const noexcept {
         switch (m_d.suite % 8) {
@@ -241,6 +248,14 @@ public:
             default: return m_base.is_member(member, group);
         }
     }
+    [[nodiscard]] std::optional<bytes_view> application_of(identity responder) const noexcept {
+        switch (m_d.auth_error >> 1 & 3) {
+            case 1: return std::nullopt;
+            case 2: return ticket::as_bytes("app-a");
+            case 3: return ticket::as_bytes("app-b");
+            default: return m_base.application_of(responder);
+        }
+    }
     [[nodiscard]] result<void> accept_granted(const ticket_policy& desired, const ticket_policy& granted) const noexcept {
         switch (m_d.accept_granted % 3) {
             case 1: return errc::policy_not_acceptable;
@@ -279,6 +294,9 @@ struct scenario {
     std::uint32_t seed = 1;
     int mode = 1;
     bool forking = false, strong = false, group = false, reuse = false, no_f = false;
+    bool apps = false;          ///< the TP lists IDRapp "app-a" (RFC 6043 §6.10)
+    bool supply = false;        ///< the Initiator supplies a session key in TRANSFER_INIT (L)
+    bool respond_keys = false;  ///< the Responder supplies one in TRANSFER_RESP (M)
     key_data_type kind = key_data_type::tgk;
     std::size_t sessions = 1;
     std::uint8_t toggles = 0;
@@ -294,7 +312,10 @@ struct scenario {
         s.reuse = (m >> 5 & 1) != 0;
         s.no_f = (m >> 6 & 1) != 0;
         const auto k = p.u8();
-        s.kind = key_kinds[k % 5];
+        s.kind = key_kinds[(k & 7) % 5];
+        s.apps = (k >> 3 & 1) != 0;
+        s.supply = (k >> 6 & 1) != 0;
+        s.respond_keys = (k >> 7 & 1) != 0;
         s.sessions = (m >> 7 & 1) != 0 ? 1 : 1 + (k >> 4 & 3) % 3;
         s.toggles = p.u8();
         return s;
@@ -312,6 +333,8 @@ struct scenario {
         d.prf = suite().prf;
         d.flags = *ticket::flags_from_letters(letters);
         if (no_f) d.flags.f = false;
+        if (supply) d.flags.l = true;
+        if (respond_keys) d.flags.m = true;
         auto& f = d.flags;
         bool* const bits[] = {&f.g, &f.h, &f.e, &f.m, &f.n, &f.l, &f.o, &f.d};
         for (std::size_t i = 0; i < 8; ++i) {
@@ -354,6 +377,10 @@ struct world {
     crypto::deterministic_rng<B> rng;
     std::vector<roles::crypto_session_spec> cs;
     std::array<std::string_view, 1> authorized{};
+    std::array<std::string_view, 1> apps{"app-a"};
+    bytes supplied_key_bytes = bytes(32, 0x5A), supplied_salt = bytes(14, 0x5B), response_key_bytes = bytes(32, 0x6A),
+          response_salt = bytes(14, 0x6B);
+    std::array<std::uint8_t, 4> supplied_spi{0xA1, 0xA2, 0xA3, 0xA4}, response_spi{0xB1, 0xB2, 0xB3, 0xB4};
     std::optional<kms_t> kms;
     std::optional<initiator_t> ini;
     std::optional<responder_t> res;
@@ -371,6 +398,7 @@ struct world {
         p_i.emplace(ks_i, *c_i, t == role::initiator ? d : decisions::helper());
         p_r.emplace(ks_r, *c_r, t == role::responder ? d : decisions::helper());
         if (s.group) p_kms->add_member(std::string(bob), std::string(team));
+        p_kms->add_application(std::string(bob), "app-a");
         for (std::size_t i = 0; i < s.sessions; ++i) {
             cs.push_back({static_cast<std::uint8_t>(i + 1), static_cast<std::uint32_t>(0x1000 + i)});
         }
@@ -385,6 +413,8 @@ struct world {
                                             .kms_identity = kms_name,
                                             .responder = bob,
                                             .authorized_responders = authorized,
+                                            .applications = s.apps ? std::span<const std::string_view>(apps)
+                                                                   : std::span<const std::string_view>(),
                                             .desired = s.desired(),
                                             .key_kind = s.kind,
                                             .key_length = s.strong ? 32u : 16u,
@@ -393,6 +423,16 @@ struct world {
     }
     void make_responder() {
         res.emplace(backend(), *p_r, roles::responder_config{.identity = bob, .kms_identity = kms_name, .suite = s.suite()});
+        if (s.respond_keys) {
+            const roles::supplied_key k{10, 0x6666, key_data_type::tek_salt, bytes_view(response_key_bytes).first(s.strong ? 32 : 16),
+                                        response_salt, response_spi};
+            MIKEY_FUZZ_CHECK(res->set_response_keys(std::span<const roles::supplied_key>(&k, 1)).has_value());
+        }
+    }
+    /// The session key the Initiator supplies (L), crypto session 9.
+    [[nodiscard]] roles::supplied_key supplied() const noexcept {
+        return {9, 0x9999, key_data_type::tek_salt, bytes_view(supplied_key_bytes).first(s.strong ? 32 : 16),
+                supplied_salt, supplied_spi};
     }
 };
 
@@ -564,9 +604,14 @@ private:
             case action::time: jump(); break;
             case action::call:
                 if (m_target == role::initiator) {
-                    initiator_call(m_p.u8() % 4);
+                    initiator_call(m_p.u8() % 5);
                 } else if (m_target == role::responder) {
-                    responder_abandon();
+                    // abandon(), or the helper Initiator's CSB update or ticket reuse.
+                    switch (m_p.u8() % 3) {
+                        case 0: responder_abandon(); break;
+                        case 1: initiator_call(4); break;
+                        default: initiator_call(2); break;
+                    }
                 } else {
                     restart();
                 }
@@ -693,12 +738,13 @@ private:
         const auto b = m_w.res->session_keys();
         MIKEY_FUZZ_CHECK(a.size() == b.size());
         MIKEY_FUZZ_CHECK(!a.empty());
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            MIKEY_FUZZ_CHECK(a[i].cs == b[i].cs);
-            MIKEY_FUZZ_CHECK(a[i].tek.size() >= 16);
-            MIKEY_FUZZ_CHECK(equal_bytes(a[i].tek.view(), b[i].tek.view()));
-            MIKEY_FUZZ_CHECK(equal_bytes(a[i].salt.view(), b[i].salt.view()));
-            MIKEY_FUZZ_CHECK(equal_bytes(a[i].key.view(), b[i].key.view()));
+        for (const auto& x : a) {
+            const auto y = std::find_if(b.begin(), b.end(), [&](const roles::session_key& k) { return k.cs == x.cs; });
+            MIKEY_FUZZ_CHECK(y != b.end());
+            MIKEY_FUZZ_CHECK(x.tek.size() >= 16);
+            MIKEY_FUZZ_CHECK(equal_bytes(x.tek.view(), y->tek.view()));
+            MIKEY_FUZZ_CHECK(equal_bytes(x.salt.view(), y->salt.view()));
+            MIKEY_FUZZ_CHECK(equal_bytes(x.key.view(), y->key.view()));
         }
         MIKEY_FUZZ_CHECK(equal_bytes(m_w.ini->mpki(), m_w.res->mpki()));
 #ifdef MIKEY_FUZZ_TRACE
@@ -862,7 +908,8 @@ private:
     }
 
     /// An Initiator call (0 start_request, 1 create_ticket, 2 start_transfer,
-    /// 3 abandon), checked like an input when the Initiator is the target.
+    /// 3 abandon, 4 start_update), checked like an input when the Initiator
+    /// is the target.
     bool initiator_call(unsigned which) {
         auto& ini = *m_w.ini;
         const auto before = observe(ini);
@@ -870,7 +917,21 @@ private:
         switch (which) {
             case 0: o = ini.start_request(m_now, m_w.rng, m_out); break;
             case 1: o = ini.create_ticket(m_now, m_w.rng); break;
-            case 2: o = ini.start_transfer(m_now, m_w.rng, m_out); break;
+            case 2: {
+                const auto k = m_w.supplied();
+                o = ini.start_transfer(m_now, m_w.rng, m_out,
+                                       m_s.supply ? std::span<const roles::supplied_key>(&k, 1)
+                                                  : std::span<const roles::supplied_key>());
+                break;
+            }
+            case 4: {
+                // RFC 6043 §5.2: a CSB update (maybe one crypto session more, maybe new keys, maybe a response).
+                const auto how = m_p.u8();
+                std::vector<roles::crypto_session_spec> sessions = m_w.cs;
+                if ((how & 1) != 0) sessions.push_back({5, 0x5555});
+                o = ini.start_update(m_now, m_w.rng, m_out, sessions, (how & 2) != 0, (how & 4) == 0);
+                break;
+            }
             default: {
                 ini.abandon();
                 const auto after = observe(ini);
@@ -878,7 +939,8 @@ private:
                 return true;
             }
         }
-        trace(which == 0 ? "start_request" : which == 1 ? "create_ticket" : "start_transfer", role::initiator, {}, o);
+        trace(which == 0 ? "start_request" : which == 1 ? "create_ticket" : which == 2 ? "start_transfer" : "start_update",
+              role::initiator, {}, o);
         if (m_target == role::initiator) {
             if (!o.ok()) {
                 MIKEY_FUZZ_CHECK(!generic(o.error));
@@ -905,11 +967,11 @@ inline void run(bytes_view in, role target) {
 /// One seed input: a header, then the actions (as bytes).
 inline bytes seed_input(std::uint32_t seed, int mode, bool forking, bool strong, unsigned kind, unsigned sessions,
                         const decisions& d, std::initializer_list<std::uint8_t> actions, std::uint8_t flags = 0,
-                        std::uint8_t toggles = 0) {
+                        std::uint8_t toggles = 0, std::uint8_t extras = 0) {
     bytes b;
     for (int i = 3; i >= 0; --i) b.push_back(static_cast<std::uint8_t>(seed >> (8 * i)));
     b.push_back(static_cast<std::uint8_t>((mode - 1) | (forking ? 4 : 0) | (strong ? 8 : 0) | flags));
-    b.push_back(static_cast<std::uint8_t>(kind % 5 | ((sessions - 1) % 3) << 4));
+    b.push_back(static_cast<std::uint8_t>(kind % 5 | ((sessions - 1) % 3) << 4 | extras));
     b.push_back(toggles);
     for (const auto x : {d.suite, d.clock, d.authorize, d.grant, d.accept_granted, d.accept_ticket, d.accept_initiator,
                          d.member, d.lifetime, d.auth_error}) {
@@ -954,6 +1016,22 @@ inline std::vector<std::pair<std::string, bytes>> seed_inputs(role target) {
     out.emplace_back("seed-reuse-mode4", seed_input(seed++, 4, false, false, 0, 2, {}, {act::advance, act::advance, act::advance, act::advance, act::call, 2, act::advance, act::advance, act::advance}, 0x20));
     out.emplace_back("seed-no-f-mode1", seed_input(seed++, 1, false, false, 1, 1, {}, adv, 0x40, 0x01));
     out.emplace_back("seed-no-f-mode4", seed_input(seed++, 4, false, true, 1, 1, {}, adv, 0x40, 0x01));
+    // Kind-byte extras: 0x08 IDRapp listed, 0x40 the Initiator supplies a key (L), 0x80 the Responder (M).
+    out.emplace_back("seed-apps", seed_input(seed++, 1, true, true, 1, 1, {}, adv, 0, 0, 0x08));
+    out.emplace_back("seed-supply-mode1", seed_input(seed++, 1, true, true, 1, 1, {}, adv, 0, 0, 0x40));
+    out.emplace_back("seed-supply-mode3", seed_input(seed++, 3, false, false, 3, 2, {}, adv, 0, 0, 0x40));
+    out.emplace_back("seed-respond-keys", seed_input(seed++, 1, true, true, 4, 1, {}, adv, 0, 0, 0x80));
+    out.emplace_back("seed-both-keys-mode4", seed_input(seed++, 4, false, true, 0, 2, {}, adv, 0, 0, 0xC0));
+    // CSB updates (RFC 6043 §5.2) after the flow: grown / rekeyed, with and without a response.
+    for (const std::uint8_t how : {0, 1, 2, 3, 4, 7}) {
+        const std::uint8_t call = target == role::initiator ? 4 : 1;
+        out.emplace_back("seed-update-" + std::to_string(how),
+                         seed_input(seed++, how % 2 == 0 ? 1 : 4, how % 2 == 0, how < 4, 1 + how % 2, 1 + how % 2, {},
+                                    {act::advance, act::advance, act::advance, act::advance, act::advance, act::advance,
+                                     act::call, call, how, act::advance, act::advance, act::advance, act::call, call,
+                                     how, act::advance, act::advance},
+                                    0, 0, how >= 2 ? 0x40 : 0));
+    }
     // Deliveries that must be refused without a trace, each followed by the genuine message.
     for (const int mode : {1, 2, 3, 4}) {
         const bool fork = mode == 1 || mode == 3;
@@ -1017,6 +1095,13 @@ inline std::vector<std::pair<std::string, bytes>> seed_inputs(role target) {
                                         {act::advance, act::advance, act::advance, act::time, 9, act::advance,
                                          act::advance, act::restart, act::advance, act::advance, act::advance},
                                         group ? 0x10 : 0));
+        }
+    }
+    if (target == role::kms) {
+        for (std::uint8_t v = 1; v < 4; ++v) {
+            out.emplace_back("seed-application-of-" + std::to_string(v),
+                             seed_input(seed++, 1, true, true, 1, 1, with(&decisions::auth_error, static_cast<std::uint8_t>(v << 1)),
+                                        adv, 0, 0, 0x08));
         }
     }
     // The OPTIONAL Error on an authentication failure, asked for.
