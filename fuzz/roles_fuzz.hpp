@@ -16,7 +16,8 @@
 //          one in TRANSFER_RESP (7: M)
 //     u8   flag toggles of the desired Ticket Policy (G, H, E, M, N, L, O, D)
 //     10 x u8  the decisions of the machine under test (`decisions`: 0 is
-//          the documented default of basic_policy everywhere); the other two
+//          the documented default of basic_policy everywhere; the KMS's
+//          application_of shares the last byte); the other two
 //          machines run with the defaults and a one-hour clock window
 //   then up to max_actions actions, each a byte (`action` = byte % 8) and
 //   its parameters:
@@ -52,9 +53,9 @@
 //     an Error is refused and never answered;
 //   - an accepted input is byte-identical to a message one of the machines
 //     made (a mutated or raw input is never accepted as authentic), except
-//     a TRANSFER_INIT the Responder takes for resolution (modes 1 and 3, it
-//     cannot verify it before the KMS resolved the ticket), which must not
-//     change its keys; and the same bytes are never accepted twice (replay
+//     a TRANSFER_INIT the Responder takes for resolution by the KMS (modes 1
+//     and 3, or E = 1: it cannot verify it before the ticket is resolved),
+//     which must not change its keys; and the same bytes are never accepted twice (replay
 //     protection) while time has not gone back;
 //   - when the Initiator and the Responder both hold keys from the same
 //     TRANSFER_INIT, their crypto-session keys (TEK, salt, TGK') are equal.
@@ -550,8 +551,13 @@ private:
     std::vector<message> m_history;      ///< every message a machine made, in order (the genuine ones)
     std::optional<message> m_pending;    ///< the genuine message in flight
     std::set<bytes> m_accepted;          ///< inputs the target accepted as authentic
-    bytes m_ini_last_ti, m_ini_keys_ti;  ///< the Initiator's last TRANSFER_INIT, and the one its keys come from
-    bytes m_res_pending_ti, m_res_keys_ti;  ///< the Responder's TRANSFER_INIT being resolved, and the one its keys come from
+    /// Where each end's keys come from: the TRANSFER_INIT of the initial
+    /// exchange, then every CSB update (RFC 6043 §5.2) applied since; keys
+    /// are compared when both ends went the same way (an update one end
+    /// missed legitimately makes them differ).
+    std::vector<bytes> m_ini_lineage, m_res_lineage;
+    bytes m_ini_last_ti;     ///< the Initiator's last TRANSFER_INIT
+    bytes m_res_pending_ti;  ///< the TRANSFER_INIT the Responder is having resolved
     std::array<std::uint8_t, 8192> m_out{};
 
     // ----------------------------------------------------------- flows
@@ -572,12 +578,12 @@ private:
         if (m_target != role::initiator) {
             m_w.make_initiator();
             m_ini_last_ti.clear();
-            m_ini_keys_ti.clear();
+            m_ini_lineage.clear();
         }
         if (m_target != role::responder) {
             m_w.make_responder();
             m_res_pending_ti.clear();
-            m_res_keys_ti.clear();
+            m_res_lineage.clear();
         } else if (m_w.res->current() == responder_t::state::awaiting_resolve_resp) {
             responder_abandon();  // the Resolve of the last flow timed out
         }
@@ -733,7 +739,7 @@ private:
 
     /// Keys of the two ends made from the same TRANSFER_INIT are equal (RFC 6043 §5.1).
     void check_keys() const {
-        if (m_ini_keys_ti.empty() || m_ini_keys_ti != m_res_keys_ti) return;
+        if (m_ini_lineage.empty() || m_ini_lineage != m_res_lineage) return;
         const auto a = m_w.ini->session_keys();
         const auto b = m_w.res->session_keys();
         MIKEY_FUZZ_CHECK(a.size() == b.size());
@@ -752,7 +758,17 @@ private:
 #endif
     }
 
-    /// Follows which TRANSFER_INIT each end's keys come from.
+    /// A TRANSFER_INIT with a TICKET starts an exchange; without, it is a CSB update (RFC 6043 §5.2).
+    static bool carries_ticket(const bytes& ti) {
+        const auto m = message_view::parse(ti);
+        return m && m->first<ticket_view>().has_value();
+    }
+    static void extend(std::vector<bytes>& lineage, const bytes& ti) {
+        if (carries_ticket(ti)) lineage.clear();
+        lineage.push_back(ti);
+    }
+
+    /// Follows which TRANSFER_INITs each end's keys come from.
     void track(role r, const bytes& in, const roles::outcome& o) {
         if (!o.ok()) {
             // The Responder abandoned the exchange (a RESOLVE_RESP exposed its TRANSFER_INIT).
@@ -761,14 +777,14 @@ private:
         }
         if (r == role::initiator) {
             if (o.send_type == data_type::transfer_init && !o.send.empty()) m_ini_last_ti.assign(o.send.begin(), o.send.end());
-            if (o.has(roles::event::keys_established)) m_ini_keys_ti = m_ini_last_ti;
+            if (o.has(roles::event::keys_established)) extend(m_ini_lineage, m_ini_last_ti);
         }
         if (r == role::responder) {
             const auto h = hdr_view::parse(in);
             const bool ti = h && h->type() == data_type::transfer_init;
             if (ti && o.send_type == data_type::resolve_init_psk && !o.send.empty()) m_res_pending_ti = in;
             if (o.has(roles::event::keys_established)) {
-                m_res_keys_ti = ti ? in : m_res_pending_ti;
+                extend(m_res_lineage, ti ? in : m_res_pending_ti);
                 m_res_pending_ti.clear();
             }
         }
@@ -928,8 +944,12 @@ private:
                 // RFC 6043 §5.2: a CSB update (maybe one crypto session more, maybe new keys, maybe a response).
                 const auto how = m_p.u8();
                 std::vector<roles::crypto_session_spec> sessions = m_w.cs;
-                if ((how & 1) != 0) sessions.push_back({5, 0x5555});
-                o = ini.start_update(m_now, m_w.rng, m_out, sessions, (how & 2) != 0, (how & 4) == 0);
+                const bool rekey = (how & 2) != 0;
+                // Growing a TEK bundle needs new keys (a TEK is never shared): invalid_argument otherwise.
+                if ((how & 1) != 0 && (rekey || !(m_s.kind == key_data_type::tek || m_s.kind == key_data_type::tek_salt))) {
+                    sessions.push_back({5, 0x5555});
+                }
+                o = ini.start_update(m_now, m_w.rng, m_out, sessions, rekey, (how & 4) == 0);
                 break;
             }
             default: {
