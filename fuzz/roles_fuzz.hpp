@@ -41,7 +41,8 @@
 //
 // After every input to the machine under test (MIKEY_FUZZ_CHECK aborts):
 //   - a refusal's errc is never ok, crypto_backend_failure,
-//     invalid_argument or buffer_too_small, and the machine's observable
+//     invalid_argument or buffer_too_small, its offset is inside the input,
+//     it reports no event, and the machine's observable
 //     state (current(), session_keys(), peer identities, MPKs, ticket,
 //     policies) is unchanged: for the Responder except the documented
 //     abandonment of an exchange, allowed only on a RESOLVE_RESP the KMS
@@ -850,6 +851,7 @@ private:
         if (!o.ok()) {
             MIKEY_FUZZ_CHECK(!generic(o.error));
             MIKEY_FUZZ_CHECK(o.events == 0);
+            MIKEY_FUZZ_CHECK(o.error_offset <= in.size());
             if (after != before) {
                 // responder.hpp: the one state change a refusal may make. An authentic
                 // RESOLVE_RESP (made by the KMS) exposed the TRANSFER_INIT being resolved:
