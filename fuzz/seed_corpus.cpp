@@ -8,7 +8,11 @@
 // and CORPUS_DIR/encode/ (a few fixed byte patterns; fuzz_encode reads its
 // input as builder choices, so any bytes are valid seeds). With --messages it
 // also writes every sample message to DIR/<name>.bin. fuzz/corpus/messages/*.bin
-// are written by tools/make_samples, not by this program.
+// are written by tools/make_samples, not by this program. It also writes
+// CORPUS_DIR/{kms,initiator,responder}/seed-* for the role-machine targets
+// (roles_fuzz.hpp's seed_inputs: every mode with and without forking,
+// reuse, F = 0, tampered / truncated / replayed / raw deliveries, clock
+// jumps, each policy decision of the target).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "roles_fuzz.hpp"
 #include "samples.hpp"
 
 namespace {
@@ -146,7 +151,18 @@ int main(int argc, char** argv) {
     ok = write(root / "encode" / "seed-zeros", zeros) && ok;
     ok = write(root / "encode" / "seed-ones", ones) && ok;
     ok = write(root / "encode" / "seed-noise", noise) && ok;
-    std::printf("seed_corpus: %zu payload seeds, 4 encode seeds%s\n", payloads.size(),
+    // The role-machine targets: inputs read as choices (roles_fuzz.hpp).
+    std::size_t role_seeds = 0;
+    using mikey_fuzz::roles_fuzz::role;
+    for (const auto& [target, dir] : {std::pair{role::kms, "kms"}, std::pair{role::initiator, "initiator"},
+                                      std::pair{role::responder, "responder"}}) {
+        std::filesystem::create_directories(root / dir);
+        for (const auto& [name, input] : mikey_fuzz::roles_fuzz::seed_inputs(target)) {
+            ok = write(root / dir / name, input) && ok;
+            ++role_seeds;
+        }
+    }
+    std::printf("seed_corpus: %zu payload seeds, 4 encode seeds, %zu role seeds%s\n", payloads.size(), role_seeds,
                 messages_dir.empty() ? "" : ", sample messages");
     return ok ? 0 : 1;
 }

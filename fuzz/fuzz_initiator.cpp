@@ -1,0 +1,17 @@
+// fuzz_initiator: the Initiator machine (REQUEST_RESP and TRANSFER_RESP in;
+// start_request, create_ticket, start_transfer, abandon), driven by fuzzed
+// messages and fuzzed policy decisions; a real KMS and Responder make the
+// genuine messages. roles_fuzz.hpp says how the input is read and what is
+// checked after every input.
+//
+// Corpus: fuzz/corpus/initiator/ (seed-* files written by seed_corpus:
+// every mode with and without forking, then what fuzzing found).
+#include "roles_fuzz.hpp"
+
+namespace {
+
+void fuzz_one(mikey::bytes_view in) { mikey_fuzz::roles_fuzz::run(in, mikey_fuzz::roles_fuzz::role::initiator); }
+
+}  // namespace
+
+MIKEY_FUZZ_TARGET(fuzz_one)
