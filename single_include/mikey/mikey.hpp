@@ -8358,9 +8358,11 @@ public:
     /// Default: the algorithms allowed by the settings, combined as RFC 6043
     /// §12.1 requires (no mixing of 128-bit and 256-bit algorithms).
     [[nodiscard]] result<void> check_suite(const algorithm_suite& s) const noexcept {
-        if ((m_settings.prfs >> static_cast<unsigned>(s.prf) & 1u) == 0) return errc::prf_not_allowed;
-        if ((m_settings.encrs >> static_cast<unsigned>(s.encr) & 1u) == 0) return errc::encr_not_allowed;
-        if ((m_settings.macs >> static_cast<unsigned>(s.mac) & 1u) == 0) return errc::mac_not_allowed;
+        // The values come from the wire (up to 255): a value past the mask is simply not allowed.
+        const auto allowed = [](std::uint32_t mask, unsigned v) { return v < 32 && ((mask >> v) & 1u) != 0; };
+        if (!allowed(m_settings.prfs, static_cast<unsigned>(s.prf))) return errc::prf_not_allowed;
+        if (!allowed(m_settings.encrs, static_cast<unsigned>(s.encr))) return errc::encr_not_allowed;
+        if (!allowed(m_settings.macs, static_cast<unsigned>(s.mac))) return errc::mac_not_allowed;
         return crypto::check_algorithm_suite(s, 0);
     }
     [[nodiscard]] std::chrono::seconds clock_window() const noexcept { return m_settings.clock_window; }
@@ -10397,7 +10399,6 @@ private:
         std::size_t held_count = 0;
         std::string peer, answering;
         detail::random_bytes randrkms{};
-        bool forked = false;
     };
 
     /// Copies MPKi, [MPKr'] and the session keys of a key list (RFC 6043
@@ -10498,7 +10499,6 @@ private:
         const ticket_view tv = *ti->ticket();
         const bool forking = tv.flags().i;
         resolution res;
-        res.forked = forking;
         if (forking) {
             // RFC 6043 §4.2.3.5: the modifier "SHALL be included in the IDRr and RANDRkms payloads".
             if (!m->idrr() || !m->randrkms()) return errc::missing_payload;

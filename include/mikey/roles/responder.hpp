@@ -318,7 +318,6 @@ private:
         std::size_t held_count = 0;
         std::string peer, answering;
         detail::random_bytes randrkms{};
-        bool forked = false;
     };
 
     /// Copies MPKi, [MPKr'] and the session keys of a key list (RFC 6043
@@ -419,7 +418,6 @@ private:
         const ticket_view tv = *ti->ticket();
         const bool forking = tv.flags().i;
         resolution res;
-        res.forked = forking;
         if (forking) {
             // RFC 6043 §4.2.3.5: the modifier "SHALL be included in the IDRr and RANDRkms payloads".
             if (!m->idrr() || !m->randrkms()) return errc::missing_payload;
