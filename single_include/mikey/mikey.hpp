@@ -8660,6 +8660,45 @@ template <crypto::crypto_backend B>
     return k == key_data_type::tgk || k == key_data_type::tgk_salt;
 }
 
+/// The GENERIC-ID map a machine sends (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT
+/// be used", §6.1): up to max_crypto_sessions blocks; an SRTP stream's block
+/// carries its SSRC as Session Data (S = 0) and the SPI of its key. Its
+/// blocks view its own SSRC bytes: not copyable.
+struct cs_map {
+    std::array<generic_id_block, max_crypto_sessions> blocks{};
+    std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+    std::size_t size = 0;
+
+    cs_map() noexcept = default;
+    cs_map(const cs_map&) = delete;
+    cs_map& operator=(const cs_map&) = delete;
+
+    /// Appends a block as given (e.g. one of a received map). False when full.
+    [[nodiscard]] bool add(const generic_id_block& b) noexcept {
+        if (size == blocks.size()) return false;
+        blocks[size++] = b;
+        return true;
+    }
+    /// Appends the block of an SRTP stream. False when full.
+    [[nodiscard]] bool add_srtp(std::uint8_t cs, std::uint32_t ssrc, bytes_view spi) noexcept {
+        if (size == blocks.size()) return false;
+        for (std::size_t j = 0; j < 4; ++j) ssrcs[size][j] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * j));
+        blocks[size] = generic_id_block{cs, prot_type::srtp, false, {}, ssrcs[size], spi};
+        ++size;
+        return true;
+    }
+    /// The block of crypto session `cs`, or nullptr.
+    [[nodiscard]] generic_id_block* find(std::uint8_t cs) noexcept {
+        for (std::size_t i = 0; i < size; ++i) {
+            if (blocks[i].cs_id == cs) return &blocks[i];
+        }
+        return nullptr;
+    }
+    [[nodiscard]] std::span<const generic_id_block> view() const noexcept MIKEY_LIFETIMEBOUND {
+        return {blocks.data(), size};
+    }
+};
+
 /// Wipes a scratch buffer that held key material when leaving scope.
 template <crypto::crypto_backend B>
 struct wipe_on_exit {
@@ -9431,6 +9470,8 @@ public:
     /// auth_failure, timestamp_out_of_window, replayed_message,
     /// replay_cache_full, missing_key, missing_payload, unexpected_payload,
     /// policy_not_acceptable, flag_f_required_by_i, rand_too_short,
+    /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
+    /// key_without_spi, bad_crypto_sessions, key_unwrap_failure,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
@@ -9704,16 +9745,7 @@ private:
         // GENERIC-ID map (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT be used"): one block per crypto
         // session, SRTP, SSRC as Session Data, the SPI of the session's key (a supplied one, or the
         // ticket's); supplied keys for other CS IDs add crypto sessions.
-        std::array<generic_id_block, max_crypto_sessions> blocks{};
-        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
-        std::size_t nb = 0;
-        const auto add_block = [&](std::uint8_t cs, std::uint32_t ssrc, bytes_view spi) {
-            if (nb == blocks.size()) return false;
-            for (std::size_t j = 0; j < 4; ++j) ssrcs[nb][j] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * j));
-            blocks[nb] = generic_id_block{cs, prot_type::srtp, false, {}, ssrcs[nb], spi};
-            ++nb;
-            return true;
-        };
+        detail::cs_map map;
         const auto supplied_for = [&](std::uint8_t cs) -> const detail::owned_key* {
             for (const auto& k : own) {
                 if (k.cs_id == cs) return &k;
@@ -9723,14 +9755,14 @@ private:
         for (std::size_t i = 0; i < m_sessions.size(); ++i) {
             const auto* sk = supplied_for(m_sessions[i].cs_id);
             const auto& tk = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
-            if (!add_block(m_sessions[i].cs_id, m_sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
+            if (!map.add_srtp(m_sessions[i].cs_id, m_sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
                 return errc::invalid_argument;
             }
         }
         for (const auto& k : own) {
-            bool listed = false;
-            for (const auto& sess : m_sessions) listed = listed || sess.cs_id == k.cs_id;
-            if (!listed && !add_block(k.cs_id, k.ssrc, k.view(false).spi)) return errc::invalid_argument;
+            if (map.find(k.cs_id) == nullptr && !map.add_srtp(k.cs_id, k.ssrc, k.view(false).spi)) {
+                return errc::invalid_argument;
+            }
         }
         // The encr / salt keys only for a KEMAC (a CSB update derives its own, §5.2).
         auto k1 = detail::protection(*m_b, detail::direction::initial,
@@ -9755,7 +9787,7 @@ private:
         ticket::sealed_message_builder sb(out);
         // RFC 6043 §4.2.2.1: "The value of the V flag SHALL agree with the F flag".
         sb.header(hdr_builder{data_type::transfer_init, m_granted.flags.f, m_cfg.suite.prf, csb_id(*csb),
-                              std::span<const generic_id_block>(blocks.data(), nb), 1})
+                              map.view(), 1})
             .add(t.builder())
             .add(randr_builder{rand_role::randri, randri->view()})
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
@@ -9780,9 +9812,9 @@ private:
             return o;
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
-        const auto map = hdr_view::parse(*sealed);
+        const auto sent = hdr_view::parse(*sealed);
         std::array<session_key, max_crypto_sessions> keys{};
-        const auto count = derive_keys(*map, {}, own, randri->view(), {}, {}, {}, keys);
+        const auto count = derive_keys(*sent, {}, own, randri->view(), {}, {}, {}, keys);
         if (!count) return count.error_info();
         // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
         m_transfer.assign(sealed->begin(), sealed->end());
@@ -9929,18 +9961,16 @@ private:
                 return ok.error_info();
             }
         }
-        std::array<generic_id_block, max_crypto_sessions> blocks{};
-        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        detail::cs_map map;
         for (std::size_t i = 0; i < sessions.size(); ++i) {
-            for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(sessions[i].ssrc >> (24 - 8 * j));
-            blocks[i] = generic_id_block{sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], keys[i].spi_view()};
+            if (!map.add_srtp(sessions[i].cs_id, sessions[i].ssrc, keys[i].spi_view())) return errc::invalid_argument;
         }
         const auto init = hdr_view::parse(m_transfer);
         const detail::timestamp t(now);
         ticket::sealed_message_builder sb(out);
         // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET.
         sb.header(hdr_builder{data_type::transfer_init, want_response, init->prf(), init->csb(),
-                              std::span<const generic_id_block>(blocks.data(), sessions.size()), 1})
+                              map.view(), 1})
             .add(t.builder())
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(m_peer)});
@@ -10171,7 +10201,10 @@ public:
     /// errors, auth_failure, vi_mismatch, replayed_message,
     /// replay_cache_full, missing_key, missing_payload, ticket_expired,
     /// ticket_not_yet_valid, unauthorized_responder (self-resolve),
-    /// ticket_reuse_forbidden, buffer_too_small, crypto_backend_failure.
+    /// ticket_reuse_forbidden, identity_mismatch (TRANSFER_INIT's IDRi is not
+    /// the ticket's), unexpected_payload (a KEMAC without L, RANDs in a CSB
+    /// update), mac_not_allowed, key_without_spi, key_unwrap_failure,
+    /// buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto h = hdr_view::parse(in);
@@ -10601,31 +10634,24 @@ private:
         // The crypto sessions after this exchange: TRANSFER_INIT's (the SPI of a session we key
         // ourselves replaced), and those our supplied keys add ("If the Responder adds crypto
         // sessions, the #CS SHALL be updated", §4.2.2.3).
-        std::array<generic_id_block, max_crypto_sessions> blocks{};
-        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
-        std::size_t nb = 0;
+        detail::cs_map map;
         if (hdr.map_type() == cs_id_map_type::generic_id) {
             for (const auto& b : generic_id_map(hdr.map_info())) {
-                if (nb == blocks.size()) return errc::bad_crypto_sessions;
-                blocks[nb] = b;
-                for (const auto& k : m_response_keys) {
-                    if (k.cs_id == b.cs_id) blocks[nb].spi = k.view(false).spi;
-                }
-                ++nb;
+                if (!map.add(b)) return errc::bad_crypto_sessions;
             }
         } else if (hdr.map_type() != cs_id_map_type::empty) {
             // RFC 6043 §6.1: "The map type SRTP-ID SHALL NOT be used" (the schema refuses it first).
             return errc::bad_crypto_sessions;
         }
         for (const auto& k : m_response_keys) {
-            bool listed = false;
-            for (std::size_t i = 0; i < nb; ++i) listed = listed || blocks[i].cs_id == k.cs_id;
-            if (listed) continue;
-            if (nb == blocks.size()) return errc::bad_crypto_sessions;
-            for (std::size_t j = 0; j < 4; ++j) ssrcs[nb][j] = static_cast<std::uint8_t>(k.ssrc >> (24 - 8 * j));
-            blocks[nb] = generic_id_block{k.cs_id, prot_type::srtp, false, {}, ssrcs[nb], k.view(false).spi};
-            ++nb;
+            if (auto* b = map.find(k.cs_id)) {
+                b->spi = k.view(false).spi;
+            } else if (!map.add_srtp(k.cs_id, k.ssrc, k.view(false).spi)) {
+                return errc::bad_crypto_sessions;
+            }
         }
+        const std::size_t nb = map.size;
+        const auto& blocks = map.blocks;
         // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
         std::array<detail::candidate, max_crypto_sessions> tickets{};
         for (std::size_t j = 0; j < res.held_count; ++j) tickets[j] = res.held[j].view(false);  // forked by the KMS already
@@ -10663,7 +10689,7 @@ private:
             }
             ticket::sealed_message_builder sb(out);
             sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
-                                  std::span<const generic_id_block>(blocks.data(), nb), hdr.version()})
+                                  map.view(), hdr.version()})
                 .add(t.builder())
                 .add(rr)
                 // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".

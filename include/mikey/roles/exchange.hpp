@@ -206,6 +206,45 @@ template <crypto::crypto_backend B>
     return k == key_data_type::tgk || k == key_data_type::tgk_salt;
 }
 
+/// The GENERIC-ID map a machine sends (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT
+/// be used", §6.1): up to max_crypto_sessions blocks; an SRTP stream's block
+/// carries its SSRC as Session Data (S = 0) and the SPI of its key. Its
+/// blocks view its own SSRC bytes: not copyable.
+struct cs_map {
+    std::array<generic_id_block, max_crypto_sessions> blocks{};
+    std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+    std::size_t size = 0;
+
+    cs_map() noexcept = default;
+    cs_map(const cs_map&) = delete;
+    cs_map& operator=(const cs_map&) = delete;
+
+    /// Appends a block as given (e.g. one of a received map). False when full.
+    [[nodiscard]] bool add(const generic_id_block& b) noexcept {
+        if (size == blocks.size()) return false;
+        blocks[size++] = b;
+        return true;
+    }
+    /// Appends the block of an SRTP stream. False when full.
+    [[nodiscard]] bool add_srtp(std::uint8_t cs, std::uint32_t ssrc, bytes_view spi) noexcept {
+        if (size == blocks.size()) return false;
+        for (std::size_t j = 0; j < 4; ++j) ssrcs[size][j] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * j));
+        blocks[size] = generic_id_block{cs, prot_type::srtp, false, {}, ssrcs[size], spi};
+        ++size;
+        return true;
+    }
+    /// The block of crypto session `cs`, or nullptr.
+    [[nodiscard]] generic_id_block* find(std::uint8_t cs) noexcept {
+        for (std::size_t i = 0; i < size; ++i) {
+            if (blocks[i].cs_id == cs) return &blocks[i];
+        }
+        return nullptr;
+    }
+    [[nodiscard]] std::span<const generic_id_block> view() const noexcept MIKEY_LIFETIMEBOUND {
+        return {blocks.data(), size};
+    }
+};
+
 /// Wipes a scratch buffer that held key material when leaving scope.
 template <crypto::crypto_backend B>
 struct wipe_on_exit {

@@ -186,6 +186,8 @@ public:
     /// auth_failure, timestamp_out_of_window, replayed_message,
     /// replay_cache_full, missing_key, missing_payload, unexpected_payload,
     /// policy_not_acceptable, flag_f_required_by_i, rand_too_short,
+    /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
+    /// key_without_spi, bad_crypto_sessions, key_unwrap_failure,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
@@ -459,16 +461,7 @@ private:
         // GENERIC-ID map (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT be used"): one block per crypto
         // session, SRTP, SSRC as Session Data, the SPI of the session's key (a supplied one, or the
         // ticket's); supplied keys for other CS IDs add crypto sessions.
-        std::array<generic_id_block, max_crypto_sessions> blocks{};
-        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
-        std::size_t nb = 0;
-        const auto add_block = [&](std::uint8_t cs, std::uint32_t ssrc, bytes_view spi) {
-            if (nb == blocks.size()) return false;
-            for (std::size_t j = 0; j < 4; ++j) ssrcs[nb][j] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * j));
-            blocks[nb] = generic_id_block{cs, prot_type::srtp, false, {}, ssrcs[nb], spi};
-            ++nb;
-            return true;
-        };
+        detail::cs_map map;
         const auto supplied_for = [&](std::uint8_t cs) -> const detail::owned_key* {
             for (const auto& k : own) {
                 if (k.cs_id == cs) return &k;
@@ -478,14 +471,14 @@ private:
         for (std::size_t i = 0; i < m_sessions.size(); ++i) {
             const auto* sk = supplied_for(m_sessions[i].cs_id);
             const auto& tk = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
-            if (!add_block(m_sessions[i].cs_id, m_sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
+            if (!map.add_srtp(m_sessions[i].cs_id, m_sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
                 return errc::invalid_argument;
             }
         }
         for (const auto& k : own) {
-            bool listed = false;
-            for (const auto& sess : m_sessions) listed = listed || sess.cs_id == k.cs_id;
-            if (!listed && !add_block(k.cs_id, k.ssrc, k.view(false).spi)) return errc::invalid_argument;
+            if (map.find(k.cs_id) == nullptr && !map.add_srtp(k.cs_id, k.ssrc, k.view(false).spi)) {
+                return errc::invalid_argument;
+            }
         }
         // The encr / salt keys only for a KEMAC (a CSB update derives its own, §5.2).
         auto k1 = detail::protection(*m_b, detail::direction::initial,
@@ -510,7 +503,7 @@ private:
         ticket::sealed_message_builder sb(out);
         // RFC 6043 §4.2.2.1: "The value of the V flag SHALL agree with the F flag".
         sb.header(hdr_builder{data_type::transfer_init, m_granted.flags.f, m_cfg.suite.prf, csb_id(*csb),
-                              std::span<const generic_id_block>(blocks.data(), nb), 1})
+                              map.view(), 1})
             .add(t.builder())
             .add(randr_builder{rand_role::randri, randri->view()})
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
@@ -535,9 +528,9 @@ private:
             return o;
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
-        const auto map = hdr_view::parse(*sealed);
+        const auto sent = hdr_view::parse(*sealed);
         std::array<session_key, max_crypto_sessions> keys{};
-        const auto count = derive_keys(*map, {}, own, randri->view(), {}, {}, {}, keys);
+        const auto count = derive_keys(*sent, {}, own, randri->view(), {}, {}, {}, keys);
         if (!count) return count.error_info();
         // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
         m_transfer.assign(sealed->begin(), sealed->end());
@@ -684,18 +677,16 @@ private:
                 return ok.error_info();
             }
         }
-        std::array<generic_id_block, max_crypto_sessions> blocks{};
-        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
+        detail::cs_map map;
         for (std::size_t i = 0; i < sessions.size(); ++i) {
-            for (std::size_t j = 0; j < 4; ++j) ssrcs[i][j] = static_cast<std::uint8_t>(sessions[i].ssrc >> (24 - 8 * j));
-            blocks[i] = generic_id_block{sessions[i].cs_id, prot_type::srtp, false, {}, ssrcs[i], keys[i].spi_view()};
+            if (!map.add_srtp(sessions[i].cs_id, sessions[i].ssrc, keys[i].spi_view())) return errc::invalid_argument;
         }
         const auto init = hdr_view::parse(m_transfer);
         const detail::timestamp t(now);
         ticket::sealed_message_builder sb(out);
         // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET.
         sb.header(hdr_builder{data_type::transfer_init, want_response, init->prf(), init->csb(),
-                              std::span<const generic_id_block>(blocks.data(), sessions.size()), 1})
+                              map.view(), 1})
             .add(t.builder())
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(m_peer)});

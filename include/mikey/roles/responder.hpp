@@ -90,7 +90,10 @@ public:
     /// errors, auth_failure, vi_mismatch, replayed_message,
     /// replay_cache_full, missing_key, missing_payload, ticket_expired,
     /// ticket_not_yet_valid, unauthorized_responder (self-resolve),
-    /// ticket_reuse_forbidden, buffer_too_small, crypto_backend_failure.
+    /// ticket_reuse_forbidden, identity_mismatch (TRANSFER_INIT's IDRi is not
+    /// the ticket's), unexpected_payload (a KEMAC without L, RANDs in a CSB
+    /// update), mac_not_allowed, key_without_spi, key_unwrap_failure,
+    /// buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto h = hdr_view::parse(in);
@@ -520,31 +523,24 @@ private:
         // The crypto sessions after this exchange: TRANSFER_INIT's (the SPI of a session we key
         // ourselves replaced), and those our supplied keys add ("If the Responder adds crypto
         // sessions, the #CS SHALL be updated", §4.2.2.3).
-        std::array<generic_id_block, max_crypto_sessions> blocks{};
-        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
-        std::size_t nb = 0;
+        detail::cs_map map;
         if (hdr.map_type() == cs_id_map_type::generic_id) {
             for (const auto& b : generic_id_map(hdr.map_info())) {
-                if (nb == blocks.size()) return errc::bad_crypto_sessions;
-                blocks[nb] = b;
-                for (const auto& k : m_response_keys) {
-                    if (k.cs_id == b.cs_id) blocks[nb].spi = k.view(false).spi;
-                }
-                ++nb;
+                if (!map.add(b)) return errc::bad_crypto_sessions;
             }
         } else if (hdr.map_type() != cs_id_map_type::empty) {
             // RFC 6043 §6.1: "The map type SRTP-ID SHALL NOT be used" (the schema refuses it first).
             return errc::bad_crypto_sessions;
         }
         for (const auto& k : m_response_keys) {
-            bool listed = false;
-            for (std::size_t i = 0; i < nb; ++i) listed = listed || blocks[i].cs_id == k.cs_id;
-            if (listed) continue;
-            if (nb == blocks.size()) return errc::bad_crypto_sessions;
-            for (std::size_t j = 0; j < 4; ++j) ssrcs[nb][j] = static_cast<std::uint8_t>(k.ssrc >> (24 - 8 * j));
-            blocks[nb] = generic_id_block{k.cs_id, prot_type::srtp, false, {}, ssrcs[nb], k.view(false).spi};
-            ++nb;
+            if (auto* b = map.find(k.cs_id)) {
+                b->spi = k.view(false).spi;
+            } else if (!map.add_srtp(k.cs_id, k.ssrc, k.view(false).spi)) {
+                return errc::bad_crypto_sessions;
+            }
         }
+        const std::size_t nb = map.size;
+        const auto& blocks = map.blocks;
         // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
         std::array<detail::candidate, max_crypto_sessions> tickets{};
         for (std::size_t j = 0; j < res.held_count; ++j) tickets[j] = res.held[j].view(false);  // forked by the KMS already
@@ -582,7 +578,7 @@ private:
             }
             ticket::sealed_message_builder sb(out);
             sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
-                                  std::span<const generic_id_block>(blocks.data(), nb), hdr.version()})
+                                  map.view(), hdr.version()})
                 .add(t.builder())
                 .add(rr)
                 // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".
