@@ -641,7 +641,7 @@ TEST_CASE("CSB update: refused without L, a TEK bundle cannot grow without rekey
         REQUIRE(run(p, s).established);
         std::array<std::uint8_t, 8192> o{};
         const roles::crypto_session_spec three[] = {{1, 0x1000}, {2, 0x1001}, {3, 0x1002}};
-        CHECK(p.ini->start_update(base_now, *p.rng, o, three, false, true).error == errc::invalid_argument);
+        CHECK(p.ini->start_update(base_now, *p.rng, o, three, false, true).error == errc::missing_key);
     }
     auto s = with(1, true);
     s.flags = "DEFGHIL";
@@ -682,6 +682,106 @@ TEST_CASE("CSB update: refused without L, a TEK bundle cannot grow without rekey
     CHECK(base.ini->current() == roles::initiator<B, policy>::state::awaiting_update_resp);
     REQUIRE(base.ini->receive(resp, base_now, *base.rng, o1).ok());
     check_same_keys(base);
+}
+
+TEST_CASE("CSB update started by the Responder: a new TEK for one session, the others kept; every tamper and prefix refused") {
+    auto s = with(1, true);
+    s.flags = "DEFGHIM";  // M: the Responder may supply session keys
+    parties p(s);
+    REQUIRE(run(p, s).established);
+    const auto before = teks(p.ini->session_keys());
+    REQUIRE(before.size() == 2);
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto later = base_now + std::chrono::seconds(10);
+    const std::vector<std::uint8_t> group(32, 0x5a), salt(14, 0x33), spi{0xfe, 0xed};
+    const roles::supplied_key fresh_key{.cs_id = 2, .ssrc = 0x1001, .kind = key_data_type::tek_salt,
+                                        .key = group, .salt = salt, .spi = spi};
+    const auto current = p.res->sessions();
+    REQUIRE(current.size() == 2);
+    CHECK(current[1].ssrc == 0x1001);
+
+    // Without M the Responder may not send keys (RFC 6043 §5.2).
+    {
+        auto s2 = with(1, true);
+        parties q(s2);
+        REQUIRE(run(q, s2).established);
+        CHECK(q.res->start_update(later, *q.rng, o1, q.res->sessions(), false, true, {&fresh_key, 1}).error ==
+              errc::policy_not_acceptable);
+        CHECK(q.res->current() == roles::responder<B, policy>::state::established);
+    }
+
+    const auto up = p.res->start_update(later, *p.rng, o1, current, false, true, {&fresh_key, 1});
+    REQUIRE(up.ok());
+    REQUIRE(up.send_type == data_type::transfer_init);
+    const bytes update(up.send.begin(), up.send.end());
+    const auto um = message_view::parse(update);
+    REQUIRE(um);
+    CHECK(um->count(payload_type::kemac) == 1);
+    CHECK(um->count(payload_type::randr) == 0);
+    // RFC 6043 §5.2 (update by R): HDR, T, [IDRr], [IDRi], ...: the sender's identity first.
+    std::vector<id_role> roles_in_order;
+    for (const auto& e : um->payloads()) {
+        if (e.type == payload_type::idr) roles_in_order.push_back(e.as<idr_view>().role());
+    }
+    CHECK(roles_in_order == std::vector<id_role>{id_role::idrr, id_role::idri});
+    CHECK(p.res->current() == roles::responder<B, policy>::state::awaiting_update_resp);
+    CHECK(teks(p.res->session_keys()) == before);  // not before the answer
+
+    const auto keys_i = teks(p.ini->session_keys());
+    for (std::size_t j = 0; j < update.size(); ++j) {
+        bytes bad = update;
+        bad[j] ^= 0x01;
+        const auto o = p.ini->receive(bad, later, *p.rng, o2);
+        CAPTURE(j);
+        CHECK(!o.ok());
+        CHECK(o.send_type != data_type::transfer_resp);  // at most an Error message
+    }
+    for (std::size_t n = 0; n < update.size(); ++n) {
+        CHECK(!p.ini->receive(bytes(update.begin(), update.begin() + static_cast<std::ptrdiff_t>(n)), later, *p.rng, o2)
+                   .ok());
+    }
+    CHECK(teks(p.ini->session_keys()) == keys_i);
+    CHECK(p.ini->current() == roles::initiator<B, policy>::state::established);
+
+    const auto ir = p.ini->receive(update, later, *p.rng, o2);
+    REQUIRE(ir.ok());
+    REQUIRE(ir.send_type == data_type::transfer_resp);
+    const bytes resp(ir.send.begin(), ir.send.end());
+    const auto after = teks(p.ini->session_keys());
+    REQUIRE(after.size() == 2);
+    CHECK(after[0] == before[0]);                          // CS 1 keeps its TGK'-derived TEK
+    CHECK(after[1] == bytes(group.begin(), group.end()));  // CS 2 takes the supplied TEK
+    CHECK(p.ini->session_keys()[1].ssrc == 0x1001);
+    // The replayed update is refused.
+    CHECK(p.ini->receive(update, later, *p.rng, o2).error == errc::replayed_message);
+
+    for (std::size_t j = 0; j < resp.size(); ++j) {
+        bytes bad = resp;
+        bad[j] ^= 0x80;
+        CAPTURE(j);
+        CHECK(!p.res->receive(bad, later, *p.rng, o1).ok());
+    }
+    for (std::size_t n = 0; n < resp.size(); ++n) {
+        CHECK(!p.res->receive(bytes(resp.begin(), resp.begin() + static_cast<std::ptrdiff_t>(n)), later, *p.rng, o1).ok());
+    }
+    CHECK(p.res->current() == roles::responder<B, policy>::state::awaiting_update_resp);
+    REQUIRE(p.res->receive(resp, later, *p.rng, o1).ok());
+    CHECK(p.res->current() == roles::responder<B, policy>::state::established);
+    check_same_keys(p);
+
+    // Without a response wanted the keys take effect at once on both ends.
+    const std::vector<std::uint8_t> group2(32, 0x6b), spi2{0x01, 0x02};
+    const roles::supplied_key k2{.cs_id = 2, .ssrc = 0x1001, .kind = key_data_type::tek_salt, .key = group2,
+                                 .salt = salt, .spi = spi2};
+    const auto later2 = later + std::chrono::seconds(1);
+    const auto up2 = p.res->start_update(later2, *p.rng, o1, current, false, false, {&k2, 1});
+    REQUIRE(up2.ok());
+    CHECK(up2.has(roles::event::keys_established));
+    const auto ir2 = p.ini->receive(up2.send, later2, *p.rng, o2);
+    REQUIRE(ir2.ok());
+    CHECK(ir2.send.empty());
+    check_same_keys(p);
+    CHECK(teks(p.ini->session_keys())[1] == bytes(group2.begin(), group2.end()));
 }
 
 TEST_CASE("IDRapp: a ticket limited to applications resolves only for a responder running one of them") {

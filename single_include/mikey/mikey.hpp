@@ -7889,8 +7889,12 @@ using transfer_init_view = ticket_message<schemas::transfer_init>;
 using transfer_resp_view = ticket_message<schemas::transfer_resp>;
 /// RFC 6043 §5.2: HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V (CSB update by the Initiator).
 using transfer_init_update_view = ticket_message<schemas::transfer_init_update>;
-/// RFC 6043 §5.2: HDR, T, [IDRr], {SP}, [KEMAC], V.
+/// RFC 6043 §5.2: HDR, T, [IDRr], {SP}, [KEMAC], V (answer to an update by the Initiator).
 using transfer_resp_update_view = ticket_message<schemas::transfer_resp_update>;
+/// RFC 6043 §5.2: HDR, T, [IDRr], [IDRi], {SP}, [KEMAC], V (CSB update by the Responder).
+using transfer_init_update_by_responder_view = ticket_message<schemas::transfer_init_update_by_responder>;
+/// RFC 6043 §5.2: HDR, T, [IDRi], {SP}, [KEMAC], V (answer to an update by the Responder).
+using transfer_resp_update_by_responder_view = ticket_message<schemas::transfer_resp_update_by_responder>;
 /// RFC 6043 §4.2.3: HDR, T, RANDRr, [IDRr], [IDRkms], TICKET, [IDRpsk], V.
 using resolve_init_psk_view = ticket_message<schemas::resolve_init_psk>;
 /// RFC 6043 §4.2.3: HDR, T, [IDRkms], KEMAC, [IDRr], [RANDRkms], V.
@@ -8157,6 +8161,13 @@ struct [[nodiscard]] outcome {
 /// Most crypto sessions a machine keeps keys for.
 inline constexpr std::size_t max_crypto_sessions = 16;
 
+/// One crypto session of a bundle: its CS ID and the SSRC of its SRTP
+/// stream (GENERIC-ID map, RFC 6043 §6.1.1).
+struct crypto_session_spec {
+    std::uint8_t cs_id = 1;
+    std::uint32_t ssrc = 0;
+};
+
 /// The keys of one crypto session as a party holds them after the exchange.
 ///   key:  the TEK, or the TGK / GTGK (with forking: TGK', RFC 6043 §5.1.1);
 ///   tek:  the TEK: the key itself, or derived from key with D4 (§5.1.3);
@@ -8171,6 +8182,7 @@ struct session_key {
     secret_buffer<32> salt{};
     std::array<std::uint8_t, 8> spi{};  ///< the SPI / MKI naming the key (RFC 6043 §6.2.1)
     std::uint8_t spi_size = 0;
+    std::uint32_t ssrc = 0;  ///< the SSRC the CS ID map gives the crypto session (SRTP Session Data)
     [[nodiscard]] bytes_view spi_view() const noexcept { return {spi.data(), spi_size}; }
 };
 
@@ -8606,16 +8618,28 @@ struct last_message_keys {
     return crypto::iv_timestamp(t.kind(), t.value()).value_or(0);
 }
 
+/// The CS ID and SSRC of a GENERIC-ID map block (RFC 6043 §6.1.1: the SRTP
+/// Session Data starts with the SSRC; 0 when the block carries none).
+[[nodiscard]] inline crypto_session_spec session_of(const generic_id_block& b) noexcept {
+    std::uint32_t ssrc = 0;
+    if (b.prot == prot_type::srtp && b.session_data.size() >= 4) {
+        for (std::size_t i = 0; i < 4; ++i) ssrc = (ssrc << 8) | b.session_data[i];
+    }
+    return {b.cs_id, ssrc};
+}
+
 /// Fills `out` from a Key data entry holding a TEK / TGK / GTGK and, with
 /// `rands`, derives the TEK and salt with D4 (RFC 6043 §5.1.3): TEK and salt
 /// keys as long as the key (16 or 32 bytes) and 14 bytes.
 /// Errors: missing_key (a key kind that is not a session key); the
 /// derivation's.
 template <crypto::crypto_backend B>
-[[nodiscard]] result<void> make_session_key(B& b, prf_func prf, cs_id cs, key_data_type kind, bytes_view key,
-                                            bytes_view salt, bytes_view spi, const crypto::d4_rands& rands,
-                                            session_key& out) noexcept {
+[[nodiscard]] result<void> make_session_key(B& b, prf_func prf, const crypto_session_spec& session, key_data_type kind,
+                                            bytes_view key, bytes_view salt, bytes_view spi,
+                                            const crypto::d4_rands& rands, session_key& out) noexcept {
+    const cs_id cs(session.cs_id);
     out.cs = cs;
+    out.ssrc = session.ssrc;
     out.kind = kind;
     if (auto r = out.key.resize(key.size()); !r) return r;
     std::copy(key.begin(), key.end(), out.key.mutable_view().begin());
@@ -9314,17 +9338,352 @@ private:
 // #include "../ticket/messages.hpp" (inlined above as mikey/ticket/messages.hpp)
 // #include "../ticket/policy.hpp" (inlined above as mikey/ticket/policy.hpp)
 // #include "../ticket/seal.hpp" (inlined above as mikey/ticket/seal.hpp)
+// #include "csb_update.hpp" (inlined)
+// ---- begin mikey/roles/csb_update.hpp ----
+// mikey-ticket (roles layer): the CSB update of RFC 6043 §5.2, shared by
+// the Initiator and the Responder, since either end of a completed Ticket
+// Transfer exchange may start one:
+//
+//   started by the Initiator:  TRANSFER_INIT = HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V
+//                              TRANSFER_RESP = HDR, T, [IDRr], {SP}, [KEMAC], V
+//   started by the Responder:  TRANSFER_INIT = HDR, T, [IDRr], [IDRi], {SP}, [KEMAC], V
+//                              TRANSFER_RESP = HDR, T, [IDRi], {SP}, [KEMAC], V
+//
+// Both messages are protected with the keys of the last message of the
+// initial exchange; same CSB ID, new timestamps, no RANDs, no TICKET; the
+// V flag of TRANSFER_INIT asks for the response. A KEMAC in the update is
+// allowed when the Ticket Policy lets its sender send keys (L for the
+// Initiator, M for the Responder; §6.10).
+//
+// Reading (notes/ticket.md): "TRANSFER_INIT || Identity_i || Identity_r"
+// (§5.5) keeps the roles of the initial exchange whoever starts the update,
+// as the IDR payloads do (IDRi is always the Initiator's identity).
+
+#include <array>
+#include <optional>
+#include <span>
+
+// #include "../crypto/kemac.hpp" (inlined above as mikey/crypto/kemac.hpp)
+// #include "../ticket/mac_coverage.hpp" (inlined above as mikey/ticket/mac_coverage.hpp)
+// #include "../ticket/messages.hpp" (inlined above as mikey/ticket/messages.hpp)
+// #include "../ticket/seal.hpp" (inlined above as mikey/ticket/seal.hpp)
 // #include "exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
 // #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
 // #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
 
 namespace mikey::roles {
 
-/// One crypto session the Initiator proposes (GENERIC-ID map, RFC 6043 §6.1.1).
-struct crypto_session_spec {
-    std::uint8_t cs_id = 1;
-    std::uint32_t ssrc = 0;
+/// The end of the initial Ticket Transfer exchange a machine was.
+enum class party : std::uint8_t { initiator, responder };
+
+namespace detail {
+
+/// The session keys of one bundle (at most max_crypto_sessions).
+struct key_set {
+    std::array<session_key, max_crypto_sessions> keys{};
+    std::size_t count = 0;
+    [[nodiscard]] std::span<const session_key> view() const noexcept MIKEY_LIFETIMEBOUND { return {keys.data(), count}; }
+    [[nodiscard]] const session_key* find(std::uint8_t cs) const noexcept {
+        for (std::size_t i = 0; i < count; ++i) {
+            if (keys[i].cs.get() == cs) return &keys[i];
+        }
+        return nullptr;
+    }
 };
+
+/// What a CSB update needs of the initial exchange, as one machine holds it.
+struct update_context {
+    party self = party::initiator;
+    csb_id csb{};
+    prf_func prf{};
+    mac_alg mac{};
+    encr_alg kemac_encr{};  ///< Encr alg of a KEMAC this end sends
+    bytes_view id_i{}, id_r{};  ///< identities of the initial exchange
+    const last_message_keys* last = nullptr;
+    crypto::d4_rands rands{};
+    ticket_flags flags{};
+    std::span<const session_key> keys{};  ///< the keys in force
+
+    /// RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
+    [[nodiscard]] bool may_send_kemac(party sender) const noexcept {
+        return sender == party::initiator ? flags.l : flags.m;
+    }
+    [[nodiscard]] const session_key* key_of(std::uint8_t cs) const noexcept {
+        for (const auto& k : keys) {
+            if (k.cs.get() == cs) return &k;
+        }
+        return nullptr;
+    }
+};
+
+/// The session key of crypto session `s` when the update sends no key for
+/// it: the key the session has, or, for an added session, the first
+/// session's TGK / GTGK (a TEK is never shared by two crypto sessions).
+/// Errors: missing_key.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s,
+                                    session_key& out) noexcept {
+    const session_key* old = c.key_of(s.cs_id);
+    if (!old && (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt)) {
+        return errc::missing_key;
+    }
+    const session_key& base = old ? *old : c.keys[0];
+    return make_session_key(b, c.prf, s, base.kind, base.key.view(), has_salt(base.kind) ? base.salt.view() : bytes_view{},
+                            base.spi_view(), c.rands, out);
+}
+
+/// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
+/// and the keys it sets in `next`. `sessions` is the bundle after the
+/// update (a CS ID not in force is added); `supplied` are new keys for some
+/// of them (a supplied key's session is added when `sessions` lacks it);
+/// with `rekey_all` every session without a supplied key gets a fresh
+/// random key of its kind and length. New keys travel in a KEMAC.
+/// Errors: invalid_argument (no session, too many, a supplied key of
+/// another kind than a session key, a salt that does not fit the kind, an
+/// empty or repeated SPI), key_too_short, missing_key (an added TEK session
+/// without a key), policy_not_acceptable (keys to send without the sender's
+/// L / M flag), buffer_too_small, crypto_backend_failure.
+template <crypto::crypto_backend B, random_generator R>
+[[nodiscard]] result<bytes_view> build_update(B& b, R& rng, ntp_time now, mutable_bytes out, const update_context& c,
+                                              std::span<const crypto_session_spec> sessions,
+                                              std::span<const supplied_key> supplied, bool rekey_all,
+                                              bool want_response, key_set& next) noexcept {
+    std::array<crypto_session_spec, max_crypto_sessions> all{};
+    std::size_t n = 0;
+    for (const auto& s : sessions) {
+        if (n == all.size()) return errc::invalid_argument;
+        all[n++] = s;
+    }
+    for (const auto& k : supplied) {
+        bool listed = false;
+        for (std::size_t i = 0; i < n; ++i) listed = listed || all[i].cs_id == k.cs_id;
+        if (listed) continue;
+        if (n == all.size()) return errc::invalid_argument;
+        all[n++] = {k.cs_id, k.ssrc};
+    }
+    if (n == 0 || c.keys.empty()) return errc::invalid_argument;
+    // Fresh keys drawn for rekey_all live here until the message is sealed.
+    std::array<secret_buffer<64>, max_crypto_sessions> fresh{};
+    std::array<secret_buffer<32>, max_crypto_sessions> salts{};
+    std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
+    std::array<key_data_builder, max_crypto_sessions> kb{};
+    std::size_t nk = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const supplied_key* sk = nullptr;
+        for (const auto& k : supplied) {
+            if (k.cs_id == all[i].cs_id) {
+                if (sk) return errc::invalid_argument;
+                sk = &k;
+            }
+        }
+        key_data_type kind{};
+        bytes_view key, salt, spi;
+        if (sk) {
+            if (!is_session_key(sk->kind) || has_salt(sk->kind) != !sk->salt.empty()) return errc::invalid_argument;
+            if (sk->key.size() < crypto::min_key_bytes) return errc::key_too_short;
+            if (sk->key.size() > 64 || sk->salt.size() > 32 || sk->spi.empty() || sk->spi.size() > 8) {
+                return errc::invalid_argument;
+            }
+            kind = sk->kind;
+            key = sk->key;
+            salt = sk->salt;
+            spi = sk->spi;
+        } else if (rekey_all) {
+            const session_key* old = c.key_of(all[i].cs_id);
+            const session_key& base = old ? *old : c.keys[0];
+            kind = base.kind;
+            (void)fresh[i].resize(base.key.size());
+            (void)salts[i].resize(has_salt(base.kind) ? 14 : 0);
+            if (auto ok = rng.fill(fresh[i].mutable_view()); !ok) return ok.error_info();
+            if (auto ok = rng.fill(salts[i].mutable_view()); !ok) return ok.error_info();
+            if (auto ok = rng.fill(spis[i]); !ok) return ok.error_info();
+            key = fresh[i].view();
+            salt = salts[i].view();
+            spi = spis[i];
+        } else {
+            if (auto ok = kept_key(b, c, all[i], next.keys[i]); !ok) return ok.error_info();
+            continue;
+        }
+        // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
+        for (std::size_t j = 0; j < nk; ++j) {
+            if (equal_bytes(kb[j].validity.spi, spi)) return errc::invalid_argument;
+        }
+        kb[nk++] = key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}};
+        if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.keys[i]); !ok) {
+            return ok.error_info();
+        }
+    }
+    next.count = n;
+    if (nk != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+    cs_map map;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!map.add_srtp(all[i].cs_id, all[i].ssrc, next.keys[i].spi_view())) return errc::invalid_argument;
+    }
+    const timestamp t(now);
+    ticket::sealed_message_builder sb(out);
+    // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET;
+    // the sender's identity first.
+    sb.header(hdr_builder{data_type::transfer_init, want_response, c.prf, c.csb, map.view(), 1}).add(t.builder());
+    const idr_builder idri{id_role::idri, id_type::uri, c.id_i}, idrr{id_role::idrr, id_type::uri, c.id_r};
+    if (c.self == party::initiator) {
+        sb.add(idri).add(idrr);
+    } else {
+        sb.add(idrr).add(idri);
+    }
+    if (nk != 0) {
+        // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
+        const auto ck = c.last->with_cipher(b, c.kemac_encr);
+        if (!ck) return ck.error_info();
+        sb.add_kemac(b, c.kemac_encr, ck->cipher(c.csb, t.iv()), std::span<const key_data_builder>(kb.data(), nk));
+    }
+    // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
+    return sb.seal(b, c.mac, c.last->auth_key.view(), {c.id_i, c.id_r});
+}
+
+/// The key of crypto session `blk` after a received update: the KEMAC key
+/// its SPI names, else the key it kept (kept_key).
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> received_key(B& b, const update_context& c, const generic_id_block& blk,
+                                        const std::optional<key_data_list>& fresh_keys, session_key& out) noexcept {
+    if (fresh_keys && !blk.spi.empty()) {
+        for (const auto& k : *fresh_keys) {
+            if (!equal_bytes(k.validity().spi, blk.spi)) continue;
+            if (!is_session_key(k.kind())) return errc::missing_key;
+            return make_session_key(b, c.prf, session_of(blk), k.kind(), k.key(), k.salt(), k.validity().spi, c.rands, out);
+        }
+    }
+    return kept_key(b, c, session_of(blk), out);
+}
+
+/// Checks the header and identities of an update message against the
+/// bundle. Errors: header_mismatch, unexpected_payload (a RAND),
+/// mac_not_allowed, identity_mismatch.
+template <class View>
+[[nodiscard]] result<void> check_update_fields(const View& m, const update_context& c) noexcept {
+    const auto hdr = m.header();
+    // RFC 6043 §5.2: "The new message exchange MUST use the same CSB ID as the initial exchange".
+    if (hdr.csb() != c.csb || hdr.prf() != c.prf) return failure{errc::header_mismatch, 4};
+    // RFC 6043 §5.2: "New RANDs or TICKETs MUST NOT be included."
+    if (m.message().count(payload_type::randr) != 0) return errc::unexpected_payload;
+    if (m.v()->kind() != c.mac) return errc::mac_not_allowed;
+    if (m.idri() && !equal_bytes(m.idri()->data(), c.id_i)) return errc::identity_mismatch;
+    if (m.idrr() && !equal_bytes(m.idrr()->data(), c.id_r)) return errc::identity_mismatch;
+    return {};
+}
+
+/// Handles the TRANSFER_INIT of a CSB update the peer of `c.self` started:
+/// verifies it, takes its keys into `next` and, when its V flag asks for
+/// one, writes the TRANSFER_RESP into `out` (returned; empty otherwise).
+/// Errors: the parse / schema errors, header_mismatch, unexpected_payload
+/// (a RAND, or a KEMAC its sender may not send), mac_not_allowed,
+/// identity_mismatch, auth_failure, timestamp_out_of_window,
+/// replayed_message, replay_cache_full, the policy's suite errors,
+/// key_unwrap_failure, bad_crypto_sessions, missing_key, buffer_too_small,
+/// crypto_backend_failure.
+template <crypto::crypto_backend B, common_policy P, class View>
+[[nodiscard]] result<bytes_view> open_update_as(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
+                                                const update_context& c, key_set& next) noexcept {
+    const auto m = View::parse(in);
+    if (!m) return m.error_info();
+    if (auto ok = check_update_fields(*m, c); !ok) return ok.error_info();
+    // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
+    if (auto ok = ticket::verify_message_mac(b, m->message(), c.mac, c.last->auth_key.view(),
+                                             ticket::v_inputs{.identity_i = identity(c.id_i), .identity_r = identity(c.id_r)});
+        !ok) {
+        return ok.error_info();
+    }
+    if (auto ok = fresh(policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+    const party sender = c.self == party::initiator ? party::responder : party::initiator;
+    if (m->kemac() && !c.may_send_kemac(sender)) return errc::unexpected_payload;
+    const auto hdr = m->header();
+    std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+    wipe_on_exit<B> wipe_plain(&b, plain);
+    std::optional<key_data_list> fresh_keys;
+    if (m->kemac()) {
+        if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+        if (auto ok = policy.check_suite(algorithm_suite{c.prf, m->kemac()->encryption(), c.mac}); !ok) {
+            return ok.error_info();
+        }
+        const auto ck = c.last->with_cipher(b, m->kemac()->encryption());
+        if (!ck) return ck.error_info();
+        auto list = crypto::open_kemac(b, *m->kemac(), ck->cipher(hdr.csb(), iv_time(m->t())), plain);
+        if (!list) return list.error_info();
+        fresh_keys.emplace(*list);
+    }
+    if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
+    std::size_t count = 0;
+    for (const auto& blk : generic_id_map(hdr.map_info())) {
+        if (count == next.keys.size()) return errc::bad_crypto_sessions;
+        if (auto ok = received_key(b, c, blk, fresh_keys, next.keys[count]); !ok) return ok.error_info();
+        ++count;
+    }
+    if (count == 0) return errc::bad_crypto_sessions;
+    next.count = count;
+    if (!hdr.v_flag()) return bytes_view{};
+    // RFC 6043 §5.2: the answer carries the answering end's identity: IDRr to the
+    // Initiator's update, IDRi to the Responder's.
+    const timestamp t(now);
+    ticket::sealed_message_builder sb(out);
+    sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
+                          raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
+                          hdr.version()})
+        .add(t.builder())
+        .add(c.self == party::responder ? idr_builder{id_role::idrr, id_type::uri, c.id_r}
+                                        : idr_builder{id_role::idri, id_type::uri, c.id_i});
+    // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
+    return sb.seal(b, c.mac, c.last->auth_key.view(), {in});
+}
+
+/// open_update_as with the composition the peer of `c.self` sends.
+template <crypto::crypto_backend B, common_policy P>
+[[nodiscard]] result<bytes_view> open_update(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
+                                             const update_context& c, key_set& next) noexcept {
+    if (c.self == party::responder) {
+        return open_update_as<B, P, ticket::transfer_init_update_view>(b, policy, in, now, out, c, next);
+    }
+    return open_update_as<B, P, ticket::transfer_init_update_by_responder_view>(b, policy, in, now, out, c, next);
+}
+
+template <crypto::crypto_backend B, common_policy P, class View>
+[[nodiscard]] result<void> verify_update_resp_as(B& b, const P& policy, bytes_view in, ntp_time now,
+                                                 const update_context& c, bytes_view sent) noexcept {
+    const auto m = View::parse(in);
+    if (!m) return m.error_info();
+    const auto init = hdr_view::parse(sent);
+    if (!init || m->header().version() != init->version()) return failure{errc::header_mismatch, 3};
+    if (auto ok = check_update_fields(*m, c); !ok) return ok.error_info();
+    // A KEMAC in the answer to an update is not taken (notes/ticket.md): refused, never ignored.
+    if (m->kemac()) return errc::unexpected_payload;
+    // RFC 6043 §5.2: "Both messages SHALL be protected with the same keys"; §5.5: || TRANSFER_INIT.
+    if (auto ok = ticket::verify_message_mac(b, m->message(), c.mac, c.last->auth_key.view(),
+                                             ticket::v_inputs{.initial_message = sent});
+        !ok) {
+        return ok.error_info();
+    }
+    return fresh(policy, m->message(), m->t(), m->mac(), now);
+}
+
+/// Verifies the TRANSFER_RESP answering the update `sent` that `c.self`
+/// started. Errors: the parse / schema errors, header_mismatch,
+/// unexpected_payload, mac_not_allowed, identity_mismatch, auth_failure,
+/// timestamp_out_of_window, replayed_message, replay_cache_full.
+template <crypto::crypto_backend B, common_policy P>
+[[nodiscard]] result<void> verify_update_resp(B& b, const P& policy, bytes_view in, ntp_time now,
+                                              const update_context& c, bytes_view sent) noexcept {
+    if (c.self == party::initiator) {
+        return verify_update_resp_as<B, P, ticket::transfer_resp_update_view>(b, policy, in, now, c, sent);
+    }
+    return verify_update_resp_as<B, P, ticket::transfer_resp_update_by_responder_view>(b, policy, in, now, c, sent);
+}
+
+}  // namespace detail
+}  // namespace mikey::roles
+// ---- end mikey/roles/csb_update.hpp ----
+// #include "exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
+// #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+// #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
+
+namespace mikey::roles {
 
 /// What an Initiator is and what it asks for.
 struct initiator_config {
@@ -9438,33 +9797,45 @@ public:
 
     /// CSB update started by the Initiator (RFC 6043 §5.2): rekeying and
     /// adding crypto sessions. `sessions` is the bundle after the update
-    /// (same CSB ID; a CS ID not in it before is added). With `rekey` a fresh
-    /// session key of the same kind and length is drawn for every crypto
-    /// session and sent in a KEMAC (allowed only with the L flag; "If a new
-    /// TGK is exchanged, it SHALL NOT be forked"); without it, existing
-    /// crypto sessions keep their keys and added ones derive theirs from the
-    /// key of the session listed first (TGK / GTGK only: a TEK is never
+    /// (same CSB ID; a CS ID not in it before is added). `supplied` are new
+    /// keys for some sessions (e.g. a conference focus's fresh group TEK);
+    /// with `rekey` every other session gets a fresh random key of its kind
+    /// and length. New keys travel in a KEMAC (allowed only with the L flag;
+    /// "If a new TGK is exchanged, it SHALL NOT be forked"); a session
+    /// without a new key keeps its key, and an added one derives its key from
+    /// the key of the session listed first (TGK / GTGK only: a TEK is never
     /// shared by two crypto sessions). The message is protected with the
     /// keys of the last message of the initial exchange and carries no RAND
     /// and no TICKET ("New RANDs or TICKETs MUST NOT be included"); its V
     /// flag asks for a TRANSFER_RESP when `want_response`. The new keys take
     /// effect when the response verifies, or at once without one.
     /// Errors: unexpected_in_state (not established), invalid_argument (no
-    /// session, too many, a TEK bundle grown without rekey),
-    /// policy_not_acceptable (rekey with L = 0), buffer_too_small,
+    /// session, too many, a bad supplied key, a repeated SPI), key_too_short,
+    /// missing_key (an added TEK session without a key),
+    /// policy_not_acceptable (new keys with L = 0), buffer_too_small,
     /// crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
                                        std::span<const crypto_session_spec> sessions, bool rekey,
-                                       bool want_response) noexcept {
+                                       bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
         if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
-        auto r = build_update(now, rng, out, sessions, rekey, want_response);
+        auto r = build_update(now, rng, out, sessions, supplied, rekey, want_response);
         if (!r) return outcome::refused(r.error_info());
         return *r;
     }
 
-    /// Handles REQUEST_RESP or TRANSFER_RESP (or an Error, reported as
-    /// error_received and never answered).
+    /// The crypto sessions in force (CS ID and SSRC each), e.g. the
+    /// `sessions` of a CSB update that only changes keys.
+    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
+        std::vector<crypto_session_spec> v;
+        for (std::size_t i = 0; i < m_key_count; ++i) v.push_back({m_keys[i].cs.get(), m_keys[i].ssrc});
+        return v;
+    }
+
+    /// Handles REQUEST_RESP, TRANSFER_RESP, the TRANSFER_INIT of a CSB update
+    /// the Responder started (answered with TRANSFER_RESP when its V flag
+    /// asks; identity_mismatch when its IDRs are not the bundle's), or an
+    /// Error (reported as error_received and never answered).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, header_mismatch, wrong_kms, suite errors,
     /// auth_failure, timestamp_out_of_window, replayed_message,
@@ -9488,6 +9859,11 @@ public:
                 r = m_state == state::awaiting_transfer_resp  ? on_transfer_resp(in, now)
                     : m_state == state::awaiting_update_resp ? on_update_resp(in, now)
                                                               : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::transfer_init:
+                // RFC 6043 §5.2: "The CSB updating can also be started by the Responder."
+                r = m_state == state::established ? on_peer_update(in, now, out)
+                                                  : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::error: return outcome::refused(failure{errc::error_received, 1});
             default: r = failure{errc::message_not_for_role, 1}; break;
@@ -9921,72 +10297,33 @@ private:
         return o;
     }
 
+    /// What a CSB update needs of the initial exchange (RFC 6043 §5.2).
+    [[nodiscard]] detail::update_context update_context() const noexcept {
+        const auto init = hdr_view::parse(m_transfer);
+        return detail::update_context{
+            .self = party::initiator,
+            .csb = init->csb(),
+            .prf = init->prf(),
+            .mac = m_cfg.suite.mac,
+            .kemac_encr = m_cfg.suite.encr,
+            .id_i = me().get(),
+            .id_r = ticket::as_bytes(m_peer),
+            .last = &m_last,
+            .rands = crypto::d4_rands{rand_value(m_randri_transfer.view()), rand_value(m_randrr.view()),
+                                      m_granted.flags.h, m_granted.flags.g},
+            .flags = m_granted.flags,
+            .keys = {m_keys.data(), m_key_count}};
+    }
+
     template <random_generator R>
     [[nodiscard]] result<outcome> build_update(ntp_time now, R& rng, mutable_bytes out,
-                                               std::span<const crypto_session_spec> sessions, bool rekey,
+                                               std::span<const crypto_session_spec> sessions,
+                                               std::span<const supplied_key> supplied, bool rekey,
                                                bool want_response) noexcept {
-        if (sessions.empty() || sessions.size() > max_crypto_sessions || m_key_count == 0) return errc::invalid_argument;
-        // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
-        if (rekey && !m_granted.flags.l) return errc::policy_not_acceptable;
-        const crypto::d4_rands rands{rand_value(m_randri_transfer.view()), rand_value(m_randrr.view()), m_granted.flags.h,
-                                     m_granted.flags.g};
-        std::array<session_key, max_crypto_sessions> keys{};
-        std::array<secret_buffer<32>, max_crypto_sessions> fresh{}, salts{};
-        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
-        std::array<key_data_builder, max_crypto_sessions> kb{};
-        for (std::size_t i = 0; i < sessions.size(); ++i) {
-            const session_key* old = nullptr;
-            for (std::size_t j = 0; j < m_key_count; ++j) {
-                if (m_keys[j].cs.get() == sessions[i].cs_id) old = &m_keys[j];
-            }
-            const session_key& base = old ? *old : m_keys[0];
-            const bool tek = base.kind == key_data_type::tek || base.kind == key_data_type::tek_salt;
-            if (!old && tek && !rekey) return errc::invalid_argument;
-            bytes_view key = base.key.view(), salt = has_salt(base.kind) ? base.salt.view() : bytes_view{};
-            bytes_view spi = base.spi_view();
-            if (rekey) {
-                (void)fresh[i].resize(base.key.size());
-                (void)salts[i].resize(has_salt(base.kind) ? 14 : 0);
-                if (auto ok = rng.fill(fresh[i].mutable_view()); !ok) return ok.error_info();
-                if (auto ok = rng.fill(salts[i].mutable_view()); !ok) return ok.error_info();
-                if (auto ok = rng.fill(spis[i]); !ok) return ok.error_info();
-                key = fresh[i].view();
-                salt = salts[i].view();
-                spi = spis[i];
-                kb[i] = key_data_builder{base.kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}};
-            }
-            if (auto ok = detail::make_session_key(*m_b, m_cfg.suite.prf, cs_id(sessions[i].cs_id), base.kind, key, salt,
-                                                   spi, rands, keys[i]);
-                !ok) {
-                return ok.error_info();
-            }
-        }
-        detail::cs_map map;
-        for (std::size_t i = 0; i < sessions.size(); ++i) {
-            if (!map.add_srtp(sessions[i].cs_id, sessions[i].ssrc, keys[i].spi_view())) return errc::invalid_argument;
-        }
-        const auto init = hdr_view::parse(m_transfer);
-        const detail::timestamp t(now);
-        ticket::sealed_message_builder sb(out);
-        // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET.
-        sb.header(hdr_builder{data_type::transfer_init, want_response, init->prf(), init->csb(),
-                              map.view(), 1})
-            .add(t.builder())
-            .add(idr_builder{id_role::idri, id_type::uri, me().get()})
-            .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(m_peer)});
-        if (rekey) {
-            // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), keys of the last message.
-            const auto ck = m_last.with_cipher(*m_b, m_cfg.suite.encr);
-            if (!ck) return ck.error_info();
-            sb.add_kemac(*m_b, m_cfg.suite.encr, ck->cipher(init->csb(), t.iv()),
-                         std::span<const key_data_builder>(kb.data(), sessions.size()));
-        }
-        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
-        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, m_last.auth_key.view(), {me().get(), ticket::as_bytes(m_peer)});
+        const auto sealed = detail::build_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey,
+                                                 want_response, m_pending);
         if (!sealed) return sealed.error_info();
         // Commit: the new keys wait for the response, or apply at once.
-        for (std::size_t i = 0; i < sessions.size(); ++i) m_pending[i] = std::move(keys[i]);
-        m_pending_count = sessions.size();
         m_update.assign(sealed->begin(), sealed->end());
         outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
         if (want_response) {
@@ -9998,32 +10335,31 @@ private:
     }
 
     [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
-        const auto m = ticket::transfer_resp_update_view::parse(in);
-        if (!m) return m.error_info();
-        const auto init = hdr_view::parse(m_update);
-        const auto hdr = m->header();
-        if (hdr.version() != init->version() || hdr.prf() != init->prf() || hdr.csb() != init->csb()) {
-            return failure{errc::header_mismatch, 3};
-        }
-        // RFC 6043 §5.2: a KEMAC from the Responder only with M (taking it is not implemented: refused).
-        if (m->kemac()) return errc::unexpected_payload;
-        if (m->v()->kind() != m_cfg.suite.mac) return errc::mac_not_allowed;
-        // RFC 6043 §5.2: "Both messages SHALL be protected with the same keys"; §5.5: || TRANSFER_INIT.
-        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_cfg.suite.mac, m_last.auth_key.view(),
-                                                 ticket::v_inputs{.initial_message = m_update});
-            !ok) {
+        if (auto ok = detail::verify_update_resp(*m_b, *m_policy, in, now, update_context(), m_update); !ok) {
             return ok.error_info();
         }
-        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
         apply_pending();
         m_state = state::established;
         return outcome{}.with(event::keys_established);
     }
 
+    /// A CSB update started by the Responder (RFC 6043 §5.2).
+    [[nodiscard]] result<outcome> on_peer_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
+        const auto resp = detail::open_update(*m_b, *m_policy, in, now, out, update_context(), m_pending);
+        if (!resp) return resp.error_info();
+        apply_pending();
+        outcome o{};
+        if (!resp->empty()) {
+            o.send = *resp;
+            o.send_type = data_type::transfer_resp;
+        }
+        return o.with(event::keys_established);
+    }
+
     void apply_pending() noexcept {
-        for (std::size_t i = 0; i < m_pending_count; ++i) m_keys[i] = std::move(m_pending[i]);
-        m_key_count = m_pending_count;
-        m_pending_count = 0;
+        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
+        m_key_count = m_pending.count;
+        m_pending.count = 0;
         m_update.clear();
     }
 
@@ -10067,7 +10403,7 @@ private:
                 }
                 key = forked.view();
             }
-            if (auto ok = detail::make_session_key(*m_b, map.prf(), cs_id(b.cs_id), c->kind, key, c->salt, c->spi, rands,
+            if (auto ok = detail::make_session_key(*m_b, map.prf(), detail::session_of(b), c->kind, key, c->salt, c->spi, rands,
                                                    out[count]);
                 !ok) {
                 return ok.error_info();
@@ -10102,8 +10438,7 @@ private:
     detail::last_message_keys m_last{};  ///< of the last message of the initial exchange (§5.2)
     detail::random_bytes m_randrr{};
     std::vector<std::uint8_t> m_update;
-    std::array<session_key, max_crypto_sessions> m_pending{};
-    std::size_t m_pending_count = 0;
+    detail::key_set m_pending{};  ///< keys of a CSB update until they take effect
 };
 
 }  // namespace mikey::roles
@@ -10144,6 +10479,7 @@ private:
 // #include "../ticket/messages.hpp" (inlined above as mikey/ticket/messages.hpp)
 // #include "../ticket/policy.hpp" (inlined above as mikey/ticket/policy.hpp)
 // #include "../ticket/seal.hpp" (inlined above as mikey/ticket/seal.hpp)
+// #include "csb_update.hpp" (inlined above as mikey/roles/csb_update.hpp)
 // #include "exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
 // #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
 // #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
@@ -10160,7 +10496,7 @@ struct responder_config {
 template <crypto::crypto_backend B, responder_policy P>
 class responder {
 public:
-    enum class state : std::uint8_t { idle, awaiting_resolve_resp, established };
+    enum class state : std::uint8_t { idle, awaiting_resolve_resp, established, awaiting_update_resp };
 
     responder(B& backend, const P& policy, const responder_config& cfg)
         : m_b(&backend), m_policy(&policy), m_id(cfg.identity), m_kms(cfg.kms_identity), m_suite(cfg.suite) {}
@@ -10172,6 +10508,8 @@ public:
     void abandon() noexcept {
         m_transfer.clear();
         m_resolve.clear();
+        m_update.clear();
+        m_pending.count = 0;
         m_state = m_key_count != 0 ? state::established : state::idle;
     }
     /// The Initiator, as the resolved ticket names it (IDRi of its TP Data).
@@ -10182,6 +10520,45 @@ public:
     [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
     [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
+    /// The responders the resolved ticket authorizes (the IDRr payloads of
+    /// its TP Data, whose integrity the KMS vouched for, RFC 6043 §4.2.3):
+    /// e.g. the participants a conference creator allowed.
+    [[nodiscard]] const std::vector<std::string>& ticket_responders() const noexcept { return m_ticket_responders; }
+    /// The crypto sessions in force (CS ID and SSRC each).
+    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
+        std::vector<crypto_session_spec> v;
+        for (std::size_t i = 0; i < m_key_count; ++i) v.push_back({m_keys[i].cs.get(), m_keys[i].ssrc});
+        return v;
+    }
+
+    /// CSB update started by the Responder (RFC 6043 §5.2: "The CSB updating
+    /// can also be started by the Responder"): TRANSFER_INIT = HDR, T, [IDRr],
+    /// [IDRi], {SP}, [KEMAC], V, protected with the keys of the last message
+    /// of the initial exchange. `sessions`, `supplied`, `rekey` and
+    /// `want_response` as for initiator::start_update; new keys need the M
+    /// flag. The keys take effect when the Initiator's TRANSFER_RESP
+    /// verifies, or at once without one (e.g. a focus rekeying its group
+    /// TEK for every member).
+    /// Errors: unexpected_in_state (not established), invalid_argument,
+    /// key_too_short, missing_key, policy_not_acceptable (new keys with
+    /// M = 0), buffer_too_small, crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
+                                       std::span<const crypto_session_spec> sessions, bool rekey,
+                                       bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
+        if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
+        const auto sealed = detail::build_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey,
+                                                 want_response, m_pending);
+        if (!sealed) return outcome::refused(sealed.error_info());
+        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
+        if (want_response) {
+            m_update.assign(sealed->begin(), sealed->end());
+            m_state = state::awaiting_update_resp;
+            return o;
+        }
+        apply_pending();
+        return o.with(event::keys_established);
+    }
 
     /// Session keys this Responder supplies in its next TRANSFER_RESP (M flag,
     /// RFC 6043 §4.2.2.3; e.g. a conference focus's group TEKs for its
@@ -10212,7 +10589,7 @@ public:
         result<outcome> r = errc::message_not_for_role;
         switch (h->type()) {
             case data_type::transfer_init:
-                if (m_state == state::awaiting_resolve_resp) {
+                if (m_state == state::awaiting_resolve_resp || m_state == state::awaiting_update_resp) {
                     r = failure{errc::unexpected_in_state, 1};
                 } else if (m_state == state::established && !carries_ticket(in)) {
                     r = on_update(in, now, out);  // RFC 6043 §5.2: a CSB update carries no TICKET
@@ -10223,6 +10600,10 @@ public:
             case data_type::resolve_resp:
                 r = m_state == state::awaiting_resolve_resp ? on_resolve_resp(in, now, rng, out)
                                                             : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::transfer_resp:
+                r = m_state == state::awaiting_update_resp ? on_update_resp(in, now)
+                                                           : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::error: return outcome::refused(failure{errc::error_received, 1});
             default: r = failure{errc::message_not_for_role, 1}; break;
@@ -10324,105 +10705,51 @@ private:
         return !m || m->count(payload_type::ticket) != 0;
     }
 
-    /// CSB update started by the Initiator (RFC 6043 §5.2): same CSB ID, the
-    /// keys of the last message of the initial exchange, new keys in a KEMAC
-    /// (only with L) or crypto sessions added on the existing keys.
-    [[nodiscard]] result<outcome> on_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
-        const auto m = ticket::transfer_init_update_view::parse(in);
-        if (!m) return m.error_info();
-        const auto hdr = m->header();
-        // RFC 6043 §5.2: "The new message exchange MUST use the same CSB ID as the initial exchange".
-        if (hdr.csb() != m_bundle.csb || hdr.prf() != m_bundle.suite.prf) return failure{errc::header_mismatch, 4};
-        // RFC 6043 §5.2: "New RANDs or TICKETs MUST NOT be included."
-        if (m->message().count(payload_type::randr) != 0) return errc::unexpected_payload;
-        if (m->v()->kind() != m_bundle.suite.mac) return errc::mac_not_allowed;
-        const bytes_view id_i = m->idri() ? m->idri()->data() : ticket::as_bytes(m_bundle.id_i);
-        const bytes_view id_r = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_bundle.id_r);
-        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
-        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_bundle.suite.mac, m_last.auth_key.view(),
-                                                 ticket::v_inputs{.identity_i = identity(id_i), .identity_r = identity(id_r)});
-            !ok) {
-            return ok.error_info();
-        }
-        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
-        // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
-        if (m->kemac() && !m_ticket_policy.flags.l) return errc::unexpected_payload;
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
-        std::optional<key_data_list> fresh_keys;
-        if (m->kemac()) {
-            if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
-            const algorithm_suite ks{m_bundle.suite.prf, m->kemac()->encryption(), m_bundle.suite.mac};
-            if (auto ok = m_policy->check_suite(ks); !ok) return ok.error_info();
-            const auto ck = m_last.with_cipher(*m_b, ks.encr);
-            if (!ck) return ck.error_info();
-            auto list = crypto::open_kemac(*m_b, *m->kemac(), ck->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
-            if (!list) return list.error_info();
-            fresh_keys.emplace(*list);
-        }
+    /// What a CSB update needs of the initial exchange (RFC 6043 §5.2).
+    [[nodiscard]] detail::update_context update_context() const noexcept {
         const auto& f = m_ticket_policy.flags;
-        const crypto::d4_rands rands{rand_value(m_randri.view()), rand_value(m_randrr.view()), f.h, f.g};
-        std::array<session_key, max_crypto_sessions> keys{};
-        std::size_t count = 0;
-        result<void> ok{};
-        if (hdr.map_type() != cs_id_map_type::generic_id) ok = errc::bad_crypto_sessions;
-        if (ok) {
-            for (const auto& b : generic_id_map(hdr.map_info())) {
-                if (count == keys.size()) {
-                    ok = errc::bad_crypto_sessions;
-                    break;
-                }
-                ok = update_key(b, fresh_keys, rands, keys[count]);
-                if (!ok) break;
-                ++count;
-            }
-        }
-        m_b->wipe(plain);
-        if (!ok) return ok.error_info();
+        return detail::update_context{.self = party::responder,
+                                      .csb = m_bundle.csb,
+                                      .prf = m_bundle.suite.prf,
+                                      .mac = m_bundle.suite.mac,
+                                      .kemac_encr = m_bundle.suite.encr,
+                                      .id_i = ticket::as_bytes(m_bundle.id_i),
+                                      .id_r = ticket::as_bytes(m_bundle.id_r),
+                                      .last = &m_last,
+                                      .rands = crypto::d4_rands{rand_value(m_randri.view()), rand_value(m_randrr.view()),
+                                                                f.h, f.g},
+                                      .flags = f,
+                                      .keys = {m_keys.data(), m_key_count}};
+    }
+
+    /// CSB update started by the Initiator (RFC 6043 §5.2).
+    [[nodiscard]] result<outcome> on_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
+        const auto resp = detail::open_update(*m_b, *m_policy, in, now, out, update_context(), m_pending);
+        if (!resp) return resp.error_info();
+        apply_pending();
         outcome o{};
-        if (hdr.v_flag()) {
-            // RFC 6043 §5.2: TRANSFER_RESP (update by I) = HDR, T, [IDRr], {SP}, [KEMAC], V.
-            const detail::timestamp t(now);
-            ticket::sealed_message_builder sb(out);
-            sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
-                                  raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
-                                  hdr.version()})
-                .add(t.builder())
-                .add(idr_builder{id_role::idrr, id_type::uri, id_r});
-            const auto sealed = sb.seal(*m_b, m_bundle.suite.mac, m_last.auth_key.view(), {in});
-            if (!sealed) return sealed.error_info();
-            o.send = *sealed;
+        if (!resp->empty()) {
+            o.send = *resp;
             o.send_type = data_type::transfer_resp;
         }
-        for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
-        m_key_count = count;
         return o.with(event::keys_established);
     }
 
-    /// The key of one crypto session after an update: a new key from the
-    /// KEMAC (by SPI, else in order), or the key the session (or, for an
-    /// added one, the first session) had. Errors: missing_key (a TEK would
-    /// be shared by two sessions, or no key names the SPI).
-    [[nodiscard]] result<void> update_key(const generic_id_block& b, const std::optional<key_data_list>& fresh_keys,
-                                          const crypto::d4_rands& rands, session_key& out) noexcept {
-        const prf_func prf = m_bundle.suite.prf;
-        if (fresh_keys) {
-            std::optional<key_data_view> pick;
-            for (const auto& k : *fresh_keys) {
-                if (!pick || (!b.spi.empty() && equal_bytes(k.validity().spi, b.spi))) pick = k;
-            }
-            if (!pick || !detail::is_session_key(pick->kind())) return errc::missing_key;
-            return detail::make_session_key(*m_b, prf, cs_id(b.cs_id), pick->kind(), pick->key(), pick->salt(),
-                                            pick->validity().spi, rands, out);
+    /// The Initiator's answer to our CSB update.
+    [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
+        if (auto ok = detail::verify_update_resp(*m_b, *m_policy, in, now, update_context(), m_update); !ok) {
+            return ok.error_info();
         }
-        const session_key* old = nullptr;
-        for (std::size_t j = 0; j < m_key_count; ++j) {
-            if (m_keys[j].cs.get() == b.cs_id) old = &m_keys[j];
-        }
-        const session_key& base = old ? *old : m_keys[0];
-        if (!old && (base.kind == key_data_type::tek || base.kind == key_data_type::tek_salt)) return errc::missing_key;
-        return detail::make_session_key(*m_b, prf, cs_id(b.cs_id), base.kind, base.key.view(),
-                                        has_salt(base.kind) ? base.salt.view() : bytes_view{}, base.spi_view(), rands,
-                                        out);
+        apply_pending();
+        m_state = state::established;
+        return outcome{}.with(event::keys_established);
+    }
+
+    void apply_pending() noexcept {
+        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
+        m_key_count = m_pending.count;
+        m_pending.count = 0;
+        m_update.clear();
     }
 
     /// Everything taken from a resolved ticket, committed only on success.
@@ -10661,7 +10988,7 @@ private:
             const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
                                         std::span<const detail::candidate>(tickets.data(), res.held_count), blocks[i].spi, i);
             if (!c) return errc::missing_key;
-            if (auto ok = detail::make_session_key(*m_b, hdr.prf(), cs_id(blocks[i].cs_id), c->kind, c->key, c->salt,
+            if (auto ok = detail::make_session_key(*m_b, hdr.prf(), detail::session_of(blocks[i]), c->kind, c->key, c->salt,
                                                    c->spi, rands, keys[i]);
                 !ok) {
                 return ok.error_info();
@@ -10714,8 +11041,16 @@ private:
         // Commit.
         // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
         m_last = std::move(*last);
+        // The Responder's identity for updates: the IDRr of its TRANSFER_RESP when it sent one
+        // (RFC 6043 §5.5: it "MAY differ from that appearing in TRANSFER_INIT"), else TRANSFER_INIT's.
         m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
-                          std::string(id_r.get().begin(), id_r.get().end())};
+                          f.f ? res.answering : std::string(id_r.get().begin(), id_r.get().end())};
+        m_ticket_responders.clear();
+        for (const auto& e : ti.ticket()->tp_payloads()) {
+            if (e.type != payload_type::idr) continue;
+            const auto v = e.template as<idr_view>();
+            if (v.role() == id_role::idrr) m_ticket_responders.emplace_back(v.data().begin(), v.data().end());
+        }
         m_randri.assign(ti.randri()->value());
         m_randrr = randrr;
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
@@ -10756,6 +11091,9 @@ private:
     bundle m_bundle{};
     detail::last_message_keys m_last{};
     detail::random_bytes m_randri{}, m_randrr{};
+    std::vector<std::string> m_ticket_responders;
+    std::vector<std::uint8_t> m_update;  ///< our CSB update awaiting its TRANSFER_RESP
+    detail::key_set m_pending{};         ///< keys of a CSB update until they take effect
 };
 
 }  // namespace mikey::roles

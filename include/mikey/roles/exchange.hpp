@@ -152,16 +152,28 @@ struct last_message_keys {
     return crypto::iv_timestamp(t.kind(), t.value()).value_or(0);
 }
 
+/// The CS ID and SSRC of a GENERIC-ID map block (RFC 6043 §6.1.1: the SRTP
+/// Session Data starts with the SSRC; 0 when the block carries none).
+[[nodiscard]] inline crypto_session_spec session_of(const generic_id_block& b) noexcept {
+    std::uint32_t ssrc = 0;
+    if (b.prot == prot_type::srtp && b.session_data.size() >= 4) {
+        for (std::size_t i = 0; i < 4; ++i) ssrc = (ssrc << 8) | b.session_data[i];
+    }
+    return {b.cs_id, ssrc};
+}
+
 /// Fills `out` from a Key data entry holding a TEK / TGK / GTGK and, with
 /// `rands`, derives the TEK and salt with D4 (RFC 6043 §5.1.3): TEK and salt
 /// keys as long as the key (16 or 32 bytes) and 14 bytes.
 /// Errors: missing_key (a key kind that is not a session key); the
 /// derivation's.
 template <crypto::crypto_backend B>
-[[nodiscard]] result<void> make_session_key(B& b, prf_func prf, cs_id cs, key_data_type kind, bytes_view key,
-                                            bytes_view salt, bytes_view spi, const crypto::d4_rands& rands,
-                                            session_key& out) noexcept {
+[[nodiscard]] result<void> make_session_key(B& b, prf_func prf, const crypto_session_spec& session, key_data_type kind,
+                                            bytes_view key, bytes_view salt, bytes_view spi,
+                                            const crypto::d4_rands& rands, session_key& out) noexcept {
+    const cs_id cs(session.cs_id);
     out.cs = cs;
+    out.ssrc = session.ssrc;
     out.kind = kind;
     if (auto r = out.key.resize(key.size()); !r) return r;
     std::copy(key.begin(), key.end(), out.key.mutable_view().begin());

@@ -30,17 +30,12 @@
 #include "../ticket/messages.hpp"
 #include "../ticket/policy.hpp"
 #include "../ticket/seal.hpp"
+#include "csb_update.hpp"
 #include "exchange.hpp"
 #include "outcome.hpp"
 #include "policy.hpp"
 
 namespace mikey::roles {
-
-/// One crypto session the Initiator proposes (GENERIC-ID map, RFC 6043 §6.1.1).
-struct crypto_session_spec {
-    std::uint8_t cs_id = 1;
-    std::uint32_t ssrc = 0;
-};
 
 /// What an Initiator is and what it asks for.
 struct initiator_config {
@@ -154,33 +149,45 @@ public:
 
     /// CSB update started by the Initiator (RFC 6043 §5.2): rekeying and
     /// adding crypto sessions. `sessions` is the bundle after the update
-    /// (same CSB ID; a CS ID not in it before is added). With `rekey` a fresh
-    /// session key of the same kind and length is drawn for every crypto
-    /// session and sent in a KEMAC (allowed only with the L flag; "If a new
-    /// TGK is exchanged, it SHALL NOT be forked"); without it, existing
-    /// crypto sessions keep their keys and added ones derive theirs from the
-    /// key of the session listed first (TGK / GTGK only: a TEK is never
+    /// (same CSB ID; a CS ID not in it before is added). `supplied` are new
+    /// keys for some sessions (e.g. a conference focus's fresh group TEK);
+    /// with `rekey` every other session gets a fresh random key of its kind
+    /// and length. New keys travel in a KEMAC (allowed only with the L flag;
+    /// "If a new TGK is exchanged, it SHALL NOT be forked"); a session
+    /// without a new key keeps its key, and an added one derives its key from
+    /// the key of the session listed first (TGK / GTGK only: a TEK is never
     /// shared by two crypto sessions). The message is protected with the
     /// keys of the last message of the initial exchange and carries no RAND
     /// and no TICKET ("New RANDs or TICKETs MUST NOT be included"); its V
     /// flag asks for a TRANSFER_RESP when `want_response`. The new keys take
     /// effect when the response verifies, or at once without one.
     /// Errors: unexpected_in_state (not established), invalid_argument (no
-    /// session, too many, a TEK bundle grown without rekey),
-    /// policy_not_acceptable (rekey with L = 0), buffer_too_small,
+    /// session, too many, a bad supplied key, a repeated SPI), key_too_short,
+    /// missing_key (an added TEK session without a key),
+    /// policy_not_acceptable (new keys with L = 0), buffer_too_small,
     /// crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
                                        std::span<const crypto_session_spec> sessions, bool rekey,
-                                       bool want_response) noexcept {
+                                       bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
         if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
-        auto r = build_update(now, rng, out, sessions, rekey, want_response);
+        auto r = build_update(now, rng, out, sessions, supplied, rekey, want_response);
         if (!r) return outcome::refused(r.error_info());
         return *r;
     }
 
-    /// Handles REQUEST_RESP or TRANSFER_RESP (or an Error, reported as
-    /// error_received and never answered).
+    /// The crypto sessions in force (CS ID and SSRC each), e.g. the
+    /// `sessions` of a CSB update that only changes keys.
+    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
+        std::vector<crypto_session_spec> v;
+        for (std::size_t i = 0; i < m_key_count; ++i) v.push_back({m_keys[i].cs.get(), m_keys[i].ssrc});
+        return v;
+    }
+
+    /// Handles REQUEST_RESP, TRANSFER_RESP, the TRANSFER_INIT of a CSB update
+    /// the Responder started (answered with TRANSFER_RESP when its V flag
+    /// asks; identity_mismatch when its IDRs are not the bundle's), or an
+    /// Error (reported as error_received and never answered).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, header_mismatch, wrong_kms, suite errors,
     /// auth_failure, timestamp_out_of_window, replayed_message,
@@ -204,6 +211,11 @@ public:
                 r = m_state == state::awaiting_transfer_resp  ? on_transfer_resp(in, now)
                     : m_state == state::awaiting_update_resp ? on_update_resp(in, now)
                                                               : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::transfer_init:
+                // RFC 6043 §5.2: "The CSB updating can also be started by the Responder."
+                r = m_state == state::established ? on_peer_update(in, now, out)
+                                                  : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::error: return outcome::refused(failure{errc::error_received, 1});
             default: r = failure{errc::message_not_for_role, 1}; break;
@@ -637,72 +649,33 @@ private:
         return o;
     }
 
+    /// What a CSB update needs of the initial exchange (RFC 6043 §5.2).
+    [[nodiscard]] detail::update_context update_context() const noexcept {
+        const auto init = hdr_view::parse(m_transfer);
+        return detail::update_context{
+            .self = party::initiator,
+            .csb = init->csb(),
+            .prf = init->prf(),
+            .mac = m_cfg.suite.mac,
+            .kemac_encr = m_cfg.suite.encr,
+            .id_i = me().get(),
+            .id_r = ticket::as_bytes(m_peer),
+            .last = &m_last,
+            .rands = crypto::d4_rands{rand_value(m_randri_transfer.view()), rand_value(m_randrr.view()),
+                                      m_granted.flags.h, m_granted.flags.g},
+            .flags = m_granted.flags,
+            .keys = {m_keys.data(), m_key_count}};
+    }
+
     template <random_generator R>
     [[nodiscard]] result<outcome> build_update(ntp_time now, R& rng, mutable_bytes out,
-                                               std::span<const crypto_session_spec> sessions, bool rekey,
+                                               std::span<const crypto_session_spec> sessions,
+                                               std::span<const supplied_key> supplied, bool rekey,
                                                bool want_response) noexcept {
-        if (sessions.empty() || sessions.size() > max_crypto_sessions || m_key_count == 0) return errc::invalid_argument;
-        // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
-        if (rekey && !m_granted.flags.l) return errc::policy_not_acceptable;
-        const crypto::d4_rands rands{rand_value(m_randri_transfer.view()), rand_value(m_randrr.view()), m_granted.flags.h,
-                                     m_granted.flags.g};
-        std::array<session_key, max_crypto_sessions> keys{};
-        std::array<secret_buffer<32>, max_crypto_sessions> fresh{}, salts{};
-        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
-        std::array<key_data_builder, max_crypto_sessions> kb{};
-        for (std::size_t i = 0; i < sessions.size(); ++i) {
-            const session_key* old = nullptr;
-            for (std::size_t j = 0; j < m_key_count; ++j) {
-                if (m_keys[j].cs.get() == sessions[i].cs_id) old = &m_keys[j];
-            }
-            const session_key& base = old ? *old : m_keys[0];
-            const bool tek = base.kind == key_data_type::tek || base.kind == key_data_type::tek_salt;
-            if (!old && tek && !rekey) return errc::invalid_argument;
-            bytes_view key = base.key.view(), salt = has_salt(base.kind) ? base.salt.view() : bytes_view{};
-            bytes_view spi = base.spi_view();
-            if (rekey) {
-                (void)fresh[i].resize(base.key.size());
-                (void)salts[i].resize(has_salt(base.kind) ? 14 : 0);
-                if (auto ok = rng.fill(fresh[i].mutable_view()); !ok) return ok.error_info();
-                if (auto ok = rng.fill(salts[i].mutable_view()); !ok) return ok.error_info();
-                if (auto ok = rng.fill(spis[i]); !ok) return ok.error_info();
-                key = fresh[i].view();
-                salt = salts[i].view();
-                spi = spis[i];
-                kb[i] = key_data_builder{base.kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}};
-            }
-            if (auto ok = detail::make_session_key(*m_b, m_cfg.suite.prf, cs_id(sessions[i].cs_id), base.kind, key, salt,
-                                                   spi, rands, keys[i]);
-                !ok) {
-                return ok.error_info();
-            }
-        }
-        detail::cs_map map;
-        for (std::size_t i = 0; i < sessions.size(); ++i) {
-            if (!map.add_srtp(sessions[i].cs_id, sessions[i].ssrc, keys[i].spi_view())) return errc::invalid_argument;
-        }
-        const auto init = hdr_view::parse(m_transfer);
-        const detail::timestamp t(now);
-        ticket::sealed_message_builder sb(out);
-        // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET.
-        sb.header(hdr_builder{data_type::transfer_init, want_response, init->prf(), init->csb(),
-                              map.view(), 1})
-            .add(t.builder())
-            .add(idr_builder{id_role::idri, id_type::uri, me().get()})
-            .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(m_peer)});
-        if (rekey) {
-            // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), keys of the last message.
-            const auto ck = m_last.with_cipher(*m_b, m_cfg.suite.encr);
-            if (!ck) return ck.error_info();
-            sb.add_kemac(*m_b, m_cfg.suite.encr, ck->cipher(init->csb(), t.iv()),
-                         std::span<const key_data_builder>(kb.data(), sessions.size()));
-        }
-        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
-        const auto sealed = sb.seal(*m_b, m_cfg.suite.mac, m_last.auth_key.view(), {me().get(), ticket::as_bytes(m_peer)});
+        const auto sealed = detail::build_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey,
+                                                 want_response, m_pending);
         if (!sealed) return sealed.error_info();
         // Commit: the new keys wait for the response, or apply at once.
-        for (std::size_t i = 0; i < sessions.size(); ++i) m_pending[i] = std::move(keys[i]);
-        m_pending_count = sessions.size();
         m_update.assign(sealed->begin(), sealed->end());
         outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
         if (want_response) {
@@ -714,32 +687,31 @@ private:
     }
 
     [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
-        const auto m = ticket::transfer_resp_update_view::parse(in);
-        if (!m) return m.error_info();
-        const auto init = hdr_view::parse(m_update);
-        const auto hdr = m->header();
-        if (hdr.version() != init->version() || hdr.prf() != init->prf() || hdr.csb() != init->csb()) {
-            return failure{errc::header_mismatch, 3};
-        }
-        // RFC 6043 §5.2: a KEMAC from the Responder only with M (taking it is not implemented: refused).
-        if (m->kemac()) return errc::unexpected_payload;
-        if (m->v()->kind() != m_cfg.suite.mac) return errc::mac_not_allowed;
-        // RFC 6043 §5.2: "Both messages SHALL be protected with the same keys"; §5.5: || TRANSFER_INIT.
-        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_cfg.suite.mac, m_last.auth_key.view(),
-                                                 ticket::v_inputs{.initial_message = m_update});
-            !ok) {
+        if (auto ok = detail::verify_update_resp(*m_b, *m_policy, in, now, update_context(), m_update); !ok) {
             return ok.error_info();
         }
-        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
         apply_pending();
         m_state = state::established;
         return outcome{}.with(event::keys_established);
     }
 
+    /// A CSB update started by the Responder (RFC 6043 §5.2).
+    [[nodiscard]] result<outcome> on_peer_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
+        const auto resp = detail::open_update(*m_b, *m_policy, in, now, out, update_context(), m_pending);
+        if (!resp) return resp.error_info();
+        apply_pending();
+        outcome o{};
+        if (!resp->empty()) {
+            o.send = *resp;
+            o.send_type = data_type::transfer_resp;
+        }
+        return o.with(event::keys_established);
+    }
+
     void apply_pending() noexcept {
-        for (std::size_t i = 0; i < m_pending_count; ++i) m_keys[i] = std::move(m_pending[i]);
-        m_key_count = m_pending_count;
-        m_pending_count = 0;
+        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
+        m_key_count = m_pending.count;
+        m_pending.count = 0;
         m_update.clear();
     }
 
@@ -783,7 +755,7 @@ private:
                 }
                 key = forked.view();
             }
-            if (auto ok = detail::make_session_key(*m_b, map.prf(), cs_id(b.cs_id), c->kind, key, c->salt, c->spi, rands,
+            if (auto ok = detail::make_session_key(*m_b, map.prf(), detail::session_of(b), c->kind, key, c->salt, c->spi, rands,
                                                    out[count]);
                 !ok) {
                 return ok.error_info();
@@ -818,8 +790,7 @@ private:
     detail::last_message_keys m_last{};  ///< of the last message of the initial exchange (§5.2)
     detail::random_bytes m_randrr{};
     std::vector<std::uint8_t> m_update;
-    std::array<session_key, max_crypto_sessions> m_pending{};
-    std::size_t m_pending_count = 0;
+    detail::key_set m_pending{};  ///< keys of a CSB update until they take effect
 };
 
 }  // namespace mikey::roles

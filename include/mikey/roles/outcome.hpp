@@ -53,6 +53,13 @@ struct [[nodiscard]] outcome {
 /// Most crypto sessions a machine keeps keys for.
 inline constexpr std::size_t max_crypto_sessions = 16;
 
+/// One crypto session of a bundle: its CS ID and the SSRC of its SRTP
+/// stream (GENERIC-ID map, RFC 6043 §6.1.1).
+struct crypto_session_spec {
+    std::uint8_t cs_id = 1;
+    std::uint32_t ssrc = 0;
+};
+
 /// The keys of one crypto session as a party holds them after the exchange.
 ///   key:  the TEK, or the TGK / GTGK (with forking: TGK', RFC 6043 §5.1.1);
 ///   tek:  the TEK: the key itself, or derived from key with D4 (§5.1.3);
@@ -67,6 +74,7 @@ struct session_key {
     secret_buffer<32> salt{};
     std::array<std::uint8_t, 8> spi{};  ///< the SPI / MKI naming the key (RFC 6043 §6.2.1)
     std::uint8_t spi_size = 0;
+    std::uint32_t ssrc = 0;  ///< the SSRC the CS ID map gives the crypto session (SRTP Session Data)
     [[nodiscard]] bytes_view spi_view() const noexcept { return {spi.data(), spi_size}; }
 };
 

@@ -33,6 +33,7 @@
 #include "../ticket/messages.hpp"
 #include "../ticket/policy.hpp"
 #include "../ticket/seal.hpp"
+#include "csb_update.hpp"
 #include "exchange.hpp"
 #include "outcome.hpp"
 #include "policy.hpp"
@@ -49,7 +50,7 @@ struct responder_config {
 template <crypto::crypto_backend B, responder_policy P>
 class responder {
 public:
-    enum class state : std::uint8_t { idle, awaiting_resolve_resp, established };
+    enum class state : std::uint8_t { idle, awaiting_resolve_resp, established, awaiting_update_resp };
 
     responder(B& backend, const P& policy, const responder_config& cfg)
         : m_b(&backend), m_policy(&policy), m_id(cfg.identity), m_kms(cfg.kms_identity), m_suite(cfg.suite) {}
@@ -61,6 +62,8 @@ public:
     void abandon() noexcept {
         m_transfer.clear();
         m_resolve.clear();
+        m_update.clear();
+        m_pending.count = 0;
         m_state = m_key_count != 0 ? state::established : state::idle;
     }
     /// The Initiator, as the resolved ticket names it (IDRi of its TP Data).
@@ -71,6 +74,45 @@ public:
     [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
     [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
+    /// The responders the resolved ticket authorizes (the IDRr payloads of
+    /// its TP Data, whose integrity the KMS vouched for, RFC 6043 §4.2.3):
+    /// e.g. the participants a conference creator allowed.
+    [[nodiscard]] const std::vector<std::string>& ticket_responders() const noexcept { return m_ticket_responders; }
+    /// The crypto sessions in force (CS ID and SSRC each).
+    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
+        std::vector<crypto_session_spec> v;
+        for (std::size_t i = 0; i < m_key_count; ++i) v.push_back({m_keys[i].cs.get(), m_keys[i].ssrc});
+        return v;
+    }
+
+    /// CSB update started by the Responder (RFC 6043 §5.2: "The CSB updating
+    /// can also be started by the Responder"): TRANSFER_INIT = HDR, T, [IDRr],
+    /// [IDRi], {SP}, [KEMAC], V, protected with the keys of the last message
+    /// of the initial exchange. `sessions`, `supplied`, `rekey` and
+    /// `want_response` as for initiator::start_update; new keys need the M
+    /// flag. The keys take effect when the Initiator's TRANSFER_RESP
+    /// verifies, or at once without one (e.g. a focus rekeying its group
+    /// TEK for every member).
+    /// Errors: unexpected_in_state (not established), invalid_argument,
+    /// key_too_short, missing_key, policy_not_acceptable (new keys with
+    /// M = 0), buffer_too_small, crypto_backend_failure.
+    template <random_generator R>
+    [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
+                                       std::span<const crypto_session_spec> sessions, bool rekey,
+                                       bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
+        if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
+        const auto sealed = detail::build_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey,
+                                                 want_response, m_pending);
+        if (!sealed) return outcome::refused(sealed.error_info());
+        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
+        if (want_response) {
+            m_update.assign(sealed->begin(), sealed->end());
+            m_state = state::awaiting_update_resp;
+            return o;
+        }
+        apply_pending();
+        return o.with(event::keys_established);
+    }
 
     /// Session keys this Responder supplies in its next TRANSFER_RESP (M flag,
     /// RFC 6043 §4.2.2.3; e.g. a conference focus's group TEKs for its
@@ -101,7 +143,7 @@ public:
         result<outcome> r = errc::message_not_for_role;
         switch (h->type()) {
             case data_type::transfer_init:
-                if (m_state == state::awaiting_resolve_resp) {
+                if (m_state == state::awaiting_resolve_resp || m_state == state::awaiting_update_resp) {
                     r = failure{errc::unexpected_in_state, 1};
                 } else if (m_state == state::established && !carries_ticket(in)) {
                     r = on_update(in, now, out);  // RFC 6043 §5.2: a CSB update carries no TICKET
@@ -112,6 +154,10 @@ public:
             case data_type::resolve_resp:
                 r = m_state == state::awaiting_resolve_resp ? on_resolve_resp(in, now, rng, out)
                                                             : result<outcome>(failure{errc::unexpected_in_state, 1});
+                break;
+            case data_type::transfer_resp:
+                r = m_state == state::awaiting_update_resp ? on_update_resp(in, now)
+                                                           : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::error: return outcome::refused(failure{errc::error_received, 1});
             default: r = failure{errc::message_not_for_role, 1}; break;
@@ -213,105 +259,51 @@ private:
         return !m || m->count(payload_type::ticket) != 0;
     }
 
-    /// CSB update started by the Initiator (RFC 6043 §5.2): same CSB ID, the
-    /// keys of the last message of the initial exchange, new keys in a KEMAC
-    /// (only with L) or crypto sessions added on the existing keys.
-    [[nodiscard]] result<outcome> on_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
-        const auto m = ticket::transfer_init_update_view::parse(in);
-        if (!m) return m.error_info();
-        const auto hdr = m->header();
-        // RFC 6043 §5.2: "The new message exchange MUST use the same CSB ID as the initial exchange".
-        if (hdr.csb() != m_bundle.csb || hdr.prf() != m_bundle.suite.prf) return failure{errc::header_mismatch, 4};
-        // RFC 6043 §5.2: "New RANDs or TICKETs MUST NOT be included."
-        if (m->message().count(payload_type::randr) != 0) return errc::unexpected_payload;
-        if (m->v()->kind() != m_bundle.suite.mac) return errc::mac_not_allowed;
-        const bytes_view id_i = m->idri() ? m->idri()->data() : ticket::as_bytes(m_bundle.id_i);
-        const bytes_view id_r = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_bundle.id_r);
-        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
-        if (auto ok = ticket::verify_message_mac(*m_b, m->message(), m_bundle.suite.mac, m_last.auth_key.view(),
-                                                 ticket::v_inputs{.identity_i = identity(id_i), .identity_r = identity(id_r)});
-            !ok) {
-            return ok.error_info();
-        }
-        if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
-        // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
-        if (m->kemac() && !m_ticket_policy.flags.l) return errc::unexpected_payload;
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
-        std::optional<key_data_list> fresh_keys;
-        if (m->kemac()) {
-            if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
-            const algorithm_suite ks{m_bundle.suite.prf, m->kemac()->encryption(), m_bundle.suite.mac};
-            if (auto ok = m_policy->check_suite(ks); !ok) return ok.error_info();
-            const auto ck = m_last.with_cipher(*m_b, ks.encr);
-            if (!ck) return ck.error_info();
-            auto list = crypto::open_kemac(*m_b, *m->kemac(), ck->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
-            if (!list) return list.error_info();
-            fresh_keys.emplace(*list);
-        }
+    /// What a CSB update needs of the initial exchange (RFC 6043 §5.2).
+    [[nodiscard]] detail::update_context update_context() const noexcept {
         const auto& f = m_ticket_policy.flags;
-        const crypto::d4_rands rands{rand_value(m_randri.view()), rand_value(m_randrr.view()), f.h, f.g};
-        std::array<session_key, max_crypto_sessions> keys{};
-        std::size_t count = 0;
-        result<void> ok{};
-        if (hdr.map_type() != cs_id_map_type::generic_id) ok = errc::bad_crypto_sessions;
-        if (ok) {
-            for (const auto& b : generic_id_map(hdr.map_info())) {
-                if (count == keys.size()) {
-                    ok = errc::bad_crypto_sessions;
-                    break;
-                }
-                ok = update_key(b, fresh_keys, rands, keys[count]);
-                if (!ok) break;
-                ++count;
-            }
-        }
-        m_b->wipe(plain);
-        if (!ok) return ok.error_info();
+        return detail::update_context{.self = party::responder,
+                                      .csb = m_bundle.csb,
+                                      .prf = m_bundle.suite.prf,
+                                      .mac = m_bundle.suite.mac,
+                                      .kemac_encr = m_bundle.suite.encr,
+                                      .id_i = ticket::as_bytes(m_bundle.id_i),
+                                      .id_r = ticket::as_bytes(m_bundle.id_r),
+                                      .last = &m_last,
+                                      .rands = crypto::d4_rands{rand_value(m_randri.view()), rand_value(m_randrr.view()),
+                                                                f.h, f.g},
+                                      .flags = f,
+                                      .keys = {m_keys.data(), m_key_count}};
+    }
+
+    /// CSB update started by the Initiator (RFC 6043 §5.2).
+    [[nodiscard]] result<outcome> on_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
+        const auto resp = detail::open_update(*m_b, *m_policy, in, now, out, update_context(), m_pending);
+        if (!resp) return resp.error_info();
+        apply_pending();
         outcome o{};
-        if (hdr.v_flag()) {
-            // RFC 6043 §5.2: TRANSFER_RESP (update by I) = HDR, T, [IDRr], {SP}, [KEMAC], V.
-            const detail::timestamp t(now);
-            ticket::sealed_message_builder sb(out);
-            sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
-                                  raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
-                                  hdr.version()})
-                .add(t.builder())
-                .add(idr_builder{id_role::idrr, id_type::uri, id_r});
-            const auto sealed = sb.seal(*m_b, m_bundle.suite.mac, m_last.auth_key.view(), {in});
-            if (!sealed) return sealed.error_info();
-            o.send = *sealed;
+        if (!resp->empty()) {
+            o.send = *resp;
             o.send_type = data_type::transfer_resp;
         }
-        for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
-        m_key_count = count;
         return o.with(event::keys_established);
     }
 
-    /// The key of one crypto session after an update: a new key from the
-    /// KEMAC (by SPI, else in order), or the key the session (or, for an
-    /// added one, the first session) had. Errors: missing_key (a TEK would
-    /// be shared by two sessions, or no key names the SPI).
-    [[nodiscard]] result<void> update_key(const generic_id_block& b, const std::optional<key_data_list>& fresh_keys,
-                                          const crypto::d4_rands& rands, session_key& out) noexcept {
-        const prf_func prf = m_bundle.suite.prf;
-        if (fresh_keys) {
-            std::optional<key_data_view> pick;
-            for (const auto& k : *fresh_keys) {
-                if (!pick || (!b.spi.empty() && equal_bytes(k.validity().spi, b.spi))) pick = k;
-            }
-            if (!pick || !detail::is_session_key(pick->kind())) return errc::missing_key;
-            return detail::make_session_key(*m_b, prf, cs_id(b.cs_id), pick->kind(), pick->key(), pick->salt(),
-                                            pick->validity().spi, rands, out);
+    /// The Initiator's answer to our CSB update.
+    [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
+        if (auto ok = detail::verify_update_resp(*m_b, *m_policy, in, now, update_context(), m_update); !ok) {
+            return ok.error_info();
         }
-        const session_key* old = nullptr;
-        for (std::size_t j = 0; j < m_key_count; ++j) {
-            if (m_keys[j].cs.get() == b.cs_id) old = &m_keys[j];
-        }
-        const session_key& base = old ? *old : m_keys[0];
-        if (!old && (base.kind == key_data_type::tek || base.kind == key_data_type::tek_salt)) return errc::missing_key;
-        return detail::make_session_key(*m_b, prf, cs_id(b.cs_id), base.kind, base.key.view(),
-                                        has_salt(base.kind) ? base.salt.view() : bytes_view{}, base.spi_view(), rands,
-                                        out);
+        apply_pending();
+        m_state = state::established;
+        return outcome{}.with(event::keys_established);
+    }
+
+    void apply_pending() noexcept {
+        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
+        m_key_count = m_pending.count;
+        m_pending.count = 0;
+        m_update.clear();
     }
 
     /// Everything taken from a resolved ticket, committed only on success.
@@ -550,7 +542,7 @@ private:
             const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
                                         std::span<const detail::candidate>(tickets.data(), res.held_count), blocks[i].spi, i);
             if (!c) return errc::missing_key;
-            if (auto ok = detail::make_session_key(*m_b, hdr.prf(), cs_id(blocks[i].cs_id), c->kind, c->key, c->salt,
+            if (auto ok = detail::make_session_key(*m_b, hdr.prf(), detail::session_of(blocks[i]), c->kind, c->key, c->salt,
                                                    c->spi, rands, keys[i]);
                 !ok) {
                 return ok.error_info();
@@ -603,8 +595,16 @@ private:
         // Commit.
         // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
         m_last = std::move(*last);
+        // The Responder's identity for updates: the IDRr of its TRANSFER_RESP when it sent one
+        // (RFC 6043 §5.5: it "MAY differ from that appearing in TRANSFER_INIT"), else TRANSFER_INIT's.
         m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
-                          std::string(id_r.get().begin(), id_r.get().end())};
+                          f.f ? res.answering : std::string(id_r.get().begin(), id_r.get().end())};
+        m_ticket_responders.clear();
+        for (const auto& e : ti.ticket()->tp_payloads()) {
+            if (e.type != payload_type::idr) continue;
+            const auto v = e.template as<idr_view>();
+            if (v.role() == id_role::idrr) m_ticket_responders.emplace_back(v.data().begin(), v.data().end());
+        }
         m_randri.assign(ti.randri()->value());
         m_randrr = randrr;
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
@@ -645,6 +645,9 @@ private:
     bundle m_bundle{};
     detail::last_message_keys m_last{};
     detail::random_bytes m_randri{}, m_randrr{};
+    std::vector<std::string> m_ticket_responders;
+    std::vector<std::uint8_t> m_update;  ///< our CSB update awaiting its TRANSFER_RESP
+    detail::key_set m_pending{};         ///< keys of a CSB update until they take effect
 };
 
 }  // namespace mikey::roles

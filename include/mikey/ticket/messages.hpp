@@ -119,8 +119,12 @@ using transfer_init_view = ticket_message<schemas::transfer_init>;
 using transfer_resp_view = ticket_message<schemas::transfer_resp>;
 /// RFC 6043 §5.2: HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V (CSB update by the Initiator).
 using transfer_init_update_view = ticket_message<schemas::transfer_init_update>;
-/// RFC 6043 §5.2: HDR, T, [IDRr], {SP}, [KEMAC], V.
+/// RFC 6043 §5.2: HDR, T, [IDRr], {SP}, [KEMAC], V (answer to an update by the Initiator).
 using transfer_resp_update_view = ticket_message<schemas::transfer_resp_update>;
+/// RFC 6043 §5.2: HDR, T, [IDRr], [IDRi], {SP}, [KEMAC], V (CSB update by the Responder).
+using transfer_init_update_by_responder_view = ticket_message<schemas::transfer_init_update_by_responder>;
+/// RFC 6043 §5.2: HDR, T, [IDRi], {SP}, [KEMAC], V (answer to an update by the Responder).
+using transfer_resp_update_by_responder_view = ticket_message<schemas::transfer_resp_update_by_responder>;
 /// RFC 6043 §4.2.3: HDR, T, RANDRr, [IDRr], [IDRkms], TICKET, [IDRpsk], V.
 using resolve_init_psk_view = ticket_message<schemas::resolve_init_psk>;
 /// RFC 6043 §4.2.3: HDR, T, [IDRkms], KEMAC, [IDRr], [RANDRkms], V.

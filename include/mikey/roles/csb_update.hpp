@@ -1,0 +1,339 @@
+// mikey-ticket (roles layer): the CSB update of RFC 6043 §5.2, shared by
+// the Initiator and the Responder, since either end of a completed Ticket
+// Transfer exchange may start one:
+//
+//   started by the Initiator:  TRANSFER_INIT = HDR, T, [IDRi], [IDRr], {SP}, [KEMAC], V
+//                              TRANSFER_RESP = HDR, T, [IDRr], {SP}, [KEMAC], V
+//   started by the Responder:  TRANSFER_INIT = HDR, T, [IDRr], [IDRi], {SP}, [KEMAC], V
+//                              TRANSFER_RESP = HDR, T, [IDRi], {SP}, [KEMAC], V
+//
+// Both messages are protected with the keys of the last message of the
+// initial exchange; same CSB ID, new timestamps, no RANDs, no TICKET; the
+// V flag of TRANSFER_INIT asks for the response. A KEMAC in the update is
+// allowed when the Ticket Policy lets its sender send keys (L for the
+// Initiator, M for the Responder; §6.10).
+//
+// Reading (notes/ticket.md): "TRANSFER_INIT || Identity_i || Identity_r"
+// (§5.5) keeps the roles of the initial exchange whoever starts the update,
+// as the IDR payloads do (IDRi is always the Initiator's identity).
+#pragma once
+
+#include <array>
+#include <optional>
+#include <span>
+
+#include "../crypto/kemac.hpp"
+#include "../ticket/mac_coverage.hpp"
+#include "../ticket/messages.hpp"
+#include "../ticket/seal.hpp"
+#include "exchange.hpp"
+#include "outcome.hpp"
+#include "policy.hpp"
+
+namespace mikey::roles {
+
+/// The end of the initial Ticket Transfer exchange a machine was.
+enum class party : std::uint8_t { initiator, responder };
+
+namespace detail {
+
+/// The session keys of one bundle (at most max_crypto_sessions).
+struct key_set {
+    std::array<session_key, max_crypto_sessions> keys{};
+    std::size_t count = 0;
+    [[nodiscard]] std::span<const session_key> view() const noexcept MIKEY_LIFETIMEBOUND { return {keys.data(), count}; }
+    [[nodiscard]] const session_key* find(std::uint8_t cs) const noexcept {
+        for (std::size_t i = 0; i < count; ++i) {
+            if (keys[i].cs.get() == cs) return &keys[i];
+        }
+        return nullptr;
+    }
+};
+
+/// What a CSB update needs of the initial exchange, as one machine holds it.
+struct update_context {
+    party self = party::initiator;
+    csb_id csb{};
+    prf_func prf{};
+    mac_alg mac{};
+    encr_alg kemac_encr{};  ///< Encr alg of a KEMAC this end sends
+    bytes_view id_i{}, id_r{};  ///< identities of the initial exchange
+    const last_message_keys* last = nullptr;
+    crypto::d4_rands rands{};
+    ticket_flags flags{};
+    std::span<const session_key> keys{};  ///< the keys in force
+
+    /// RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
+    [[nodiscard]] bool may_send_kemac(party sender) const noexcept {
+        return sender == party::initiator ? flags.l : flags.m;
+    }
+    [[nodiscard]] const session_key* key_of(std::uint8_t cs) const noexcept {
+        for (const auto& k : keys) {
+            if (k.cs.get() == cs) return &k;
+        }
+        return nullptr;
+    }
+};
+
+/// The session key of crypto session `s` when the update sends no key for
+/// it: the key the session has, or, for an added session, the first
+/// session's TGK / GTGK (a TEK is never shared by two crypto sessions).
+/// Errors: missing_key.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s,
+                                    session_key& out) noexcept {
+    const session_key* old = c.key_of(s.cs_id);
+    if (!old && (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt)) {
+        return errc::missing_key;
+    }
+    const session_key& base = old ? *old : c.keys[0];
+    return make_session_key(b, c.prf, s, base.kind, base.key.view(), has_salt(base.kind) ? base.salt.view() : bytes_view{},
+                            base.spi_view(), c.rands, out);
+}
+
+/// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
+/// and the keys it sets in `next`. `sessions` is the bundle after the
+/// update (a CS ID not in force is added); `supplied` are new keys for some
+/// of them (a supplied key's session is added when `sessions` lacks it);
+/// with `rekey_all` every session without a supplied key gets a fresh
+/// random key of its kind and length. New keys travel in a KEMAC.
+/// Errors: invalid_argument (no session, too many, a supplied key of
+/// another kind than a session key, a salt that does not fit the kind, an
+/// empty or repeated SPI), key_too_short, missing_key (an added TEK session
+/// without a key), policy_not_acceptable (keys to send without the sender's
+/// L / M flag), buffer_too_small, crypto_backend_failure.
+template <crypto::crypto_backend B, random_generator R>
+[[nodiscard]] result<bytes_view> build_update(B& b, R& rng, ntp_time now, mutable_bytes out, const update_context& c,
+                                              std::span<const crypto_session_spec> sessions,
+                                              std::span<const supplied_key> supplied, bool rekey_all,
+                                              bool want_response, key_set& next) noexcept {
+    std::array<crypto_session_spec, max_crypto_sessions> all{};
+    std::size_t n = 0;
+    for (const auto& s : sessions) {
+        if (n == all.size()) return errc::invalid_argument;
+        all[n++] = s;
+    }
+    for (const auto& k : supplied) {
+        bool listed = false;
+        for (std::size_t i = 0; i < n; ++i) listed = listed || all[i].cs_id == k.cs_id;
+        if (listed) continue;
+        if (n == all.size()) return errc::invalid_argument;
+        all[n++] = {k.cs_id, k.ssrc};
+    }
+    if (n == 0 || c.keys.empty()) return errc::invalid_argument;
+    // Fresh keys drawn for rekey_all live here until the message is sealed.
+    std::array<secret_buffer<64>, max_crypto_sessions> fresh{};
+    std::array<secret_buffer<32>, max_crypto_sessions> salts{};
+    std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
+    std::array<key_data_builder, max_crypto_sessions> kb{};
+    std::size_t nk = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const supplied_key* sk = nullptr;
+        for (const auto& k : supplied) {
+            if (k.cs_id == all[i].cs_id) {
+                if (sk) return errc::invalid_argument;
+                sk = &k;
+            }
+        }
+        key_data_type kind{};
+        bytes_view key, salt, spi;
+        if (sk) {
+            if (!is_session_key(sk->kind) || has_salt(sk->kind) != !sk->salt.empty()) return errc::invalid_argument;
+            if (sk->key.size() < crypto::min_key_bytes) return errc::key_too_short;
+            if (sk->key.size() > 64 || sk->salt.size() > 32 || sk->spi.empty() || sk->spi.size() > 8) {
+                return errc::invalid_argument;
+            }
+            kind = sk->kind;
+            key = sk->key;
+            salt = sk->salt;
+            spi = sk->spi;
+        } else if (rekey_all) {
+            const session_key* old = c.key_of(all[i].cs_id);
+            const session_key& base = old ? *old : c.keys[0];
+            kind = base.kind;
+            (void)fresh[i].resize(base.key.size());
+            (void)salts[i].resize(has_salt(base.kind) ? 14 : 0);
+            if (auto ok = rng.fill(fresh[i].mutable_view()); !ok) return ok.error_info();
+            if (auto ok = rng.fill(salts[i].mutable_view()); !ok) return ok.error_info();
+            if (auto ok = rng.fill(spis[i]); !ok) return ok.error_info();
+            key = fresh[i].view();
+            salt = salts[i].view();
+            spi = spis[i];
+        } else {
+            if (auto ok = kept_key(b, c, all[i], next.keys[i]); !ok) return ok.error_info();
+            continue;
+        }
+        // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
+        for (std::size_t j = 0; j < nk; ++j) {
+            if (equal_bytes(kb[j].validity.spi, spi)) return errc::invalid_argument;
+        }
+        kb[nk++] = key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}};
+        if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.keys[i]); !ok) {
+            return ok.error_info();
+        }
+    }
+    next.count = n;
+    if (nk != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+    cs_map map;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!map.add_srtp(all[i].cs_id, all[i].ssrc, next.keys[i].spi_view())) return errc::invalid_argument;
+    }
+    const timestamp t(now);
+    ticket::sealed_message_builder sb(out);
+    // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET;
+    // the sender's identity first.
+    sb.header(hdr_builder{data_type::transfer_init, want_response, c.prf, c.csb, map.view(), 1}).add(t.builder());
+    const idr_builder idri{id_role::idri, id_type::uri, c.id_i}, idrr{id_role::idrr, id_type::uri, c.id_r};
+    if (c.self == party::initiator) {
+        sb.add(idri).add(idrr);
+    } else {
+        sb.add(idrr).add(idri);
+    }
+    if (nk != 0) {
+        // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
+        const auto ck = c.last->with_cipher(b, c.kemac_encr);
+        if (!ck) return ck.error_info();
+        sb.add_kemac(b, c.kemac_encr, ck->cipher(c.csb, t.iv()), std::span<const key_data_builder>(kb.data(), nk));
+    }
+    // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
+    return sb.seal(b, c.mac, c.last->auth_key.view(), {c.id_i, c.id_r});
+}
+
+/// The key of crypto session `blk` after a received update: the KEMAC key
+/// its SPI names, else the key it kept (kept_key).
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> received_key(B& b, const update_context& c, const generic_id_block& blk,
+                                        const std::optional<key_data_list>& fresh_keys, session_key& out) noexcept {
+    if (fresh_keys && !blk.spi.empty()) {
+        for (const auto& k : *fresh_keys) {
+            if (!equal_bytes(k.validity().spi, blk.spi)) continue;
+            if (!is_session_key(k.kind())) return errc::missing_key;
+            return make_session_key(b, c.prf, session_of(blk), k.kind(), k.key(), k.salt(), k.validity().spi, c.rands, out);
+        }
+    }
+    return kept_key(b, c, session_of(blk), out);
+}
+
+/// Checks the header and identities of an update message against the
+/// bundle. Errors: header_mismatch, unexpected_payload (a RAND),
+/// mac_not_allowed, identity_mismatch.
+template <class View>
+[[nodiscard]] result<void> check_update_fields(const View& m, const update_context& c) noexcept {
+    const auto hdr = m.header();
+    // RFC 6043 §5.2: "The new message exchange MUST use the same CSB ID as the initial exchange".
+    if (hdr.csb() != c.csb || hdr.prf() != c.prf) return failure{errc::header_mismatch, 4};
+    // RFC 6043 §5.2: "New RANDs or TICKETs MUST NOT be included."
+    if (m.message().count(payload_type::randr) != 0) return errc::unexpected_payload;
+    if (m.v()->kind() != c.mac) return errc::mac_not_allowed;
+    if (m.idri() && !equal_bytes(m.idri()->data(), c.id_i)) return errc::identity_mismatch;
+    if (m.idrr() && !equal_bytes(m.idrr()->data(), c.id_r)) return errc::identity_mismatch;
+    return {};
+}
+
+/// Handles the TRANSFER_INIT of a CSB update the peer of `c.self` started:
+/// verifies it, takes its keys into `next` and, when its V flag asks for
+/// one, writes the TRANSFER_RESP into `out` (returned; empty otherwise).
+/// Errors: the parse / schema errors, header_mismatch, unexpected_payload
+/// (a RAND, or a KEMAC its sender may not send), mac_not_allowed,
+/// identity_mismatch, auth_failure, timestamp_out_of_window,
+/// replayed_message, replay_cache_full, the policy's suite errors,
+/// key_unwrap_failure, bad_crypto_sessions, missing_key, buffer_too_small,
+/// crypto_backend_failure.
+template <crypto::crypto_backend B, common_policy P, class View>
+[[nodiscard]] result<bytes_view> open_update_as(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
+                                                const update_context& c, key_set& next) noexcept {
+    const auto m = View::parse(in);
+    if (!m) return m.error_info();
+    if (auto ok = check_update_fields(*m, c); !ok) return ok.error_info();
+    // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
+    if (auto ok = ticket::verify_message_mac(b, m->message(), c.mac, c.last->auth_key.view(),
+                                             ticket::v_inputs{.identity_i = identity(c.id_i), .identity_r = identity(c.id_r)});
+        !ok) {
+        return ok.error_info();
+    }
+    if (auto ok = fresh(policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+    const party sender = c.self == party::initiator ? party::responder : party::initiator;
+    if (m->kemac() && !c.may_send_kemac(sender)) return errc::unexpected_payload;
+    const auto hdr = m->header();
+    std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+    wipe_on_exit<B> wipe_plain(&b, plain);
+    std::optional<key_data_list> fresh_keys;
+    if (m->kemac()) {
+        if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+        if (auto ok = policy.check_suite(algorithm_suite{c.prf, m->kemac()->encryption(), c.mac}); !ok) {
+            return ok.error_info();
+        }
+        const auto ck = c.last->with_cipher(b, m->kemac()->encryption());
+        if (!ck) return ck.error_info();
+        auto list = crypto::open_kemac(b, *m->kemac(), ck->cipher(hdr.csb(), iv_time(m->t())), plain);
+        if (!list) return list.error_info();
+        fresh_keys.emplace(*list);
+    }
+    if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
+    std::size_t count = 0;
+    for (const auto& blk : generic_id_map(hdr.map_info())) {
+        if (count == next.keys.size()) return errc::bad_crypto_sessions;
+        if (auto ok = received_key(b, c, blk, fresh_keys, next.keys[count]); !ok) return ok.error_info();
+        ++count;
+    }
+    if (count == 0) return errc::bad_crypto_sessions;
+    next.count = count;
+    if (!hdr.v_flag()) return bytes_view{};
+    // RFC 6043 §5.2: the answer carries the answering end's identity: IDRr to the
+    // Initiator's update, IDRi to the Responder's.
+    const timestamp t(now);
+    ticket::sealed_message_builder sb(out);
+    sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
+                          raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
+                          hdr.version()})
+        .add(t.builder())
+        .add(c.self == party::responder ? idr_builder{id_role::idrr, id_type::uri, c.id_r}
+                                        : idr_builder{id_role::idri, id_type::uri, c.id_i});
+    // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
+    return sb.seal(b, c.mac, c.last->auth_key.view(), {in});
+}
+
+/// open_update_as with the composition the peer of `c.self` sends.
+template <crypto::crypto_backend B, common_policy P>
+[[nodiscard]] result<bytes_view> open_update(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
+                                             const update_context& c, key_set& next) noexcept {
+    if (c.self == party::responder) {
+        return open_update_as<B, P, ticket::transfer_init_update_view>(b, policy, in, now, out, c, next);
+    }
+    return open_update_as<B, P, ticket::transfer_init_update_by_responder_view>(b, policy, in, now, out, c, next);
+}
+
+template <crypto::crypto_backend B, common_policy P, class View>
+[[nodiscard]] result<void> verify_update_resp_as(B& b, const P& policy, bytes_view in, ntp_time now,
+                                                 const update_context& c, bytes_view sent) noexcept {
+    const auto m = View::parse(in);
+    if (!m) return m.error_info();
+    const auto init = hdr_view::parse(sent);
+    if (!init || m->header().version() != init->version()) return failure{errc::header_mismatch, 3};
+    if (auto ok = check_update_fields(*m, c); !ok) return ok.error_info();
+    // A KEMAC in the answer to an update is not taken (notes/ticket.md): refused, never ignored.
+    if (m->kemac()) return errc::unexpected_payload;
+    // RFC 6043 §5.2: "Both messages SHALL be protected with the same keys"; §5.5: || TRANSFER_INIT.
+    if (auto ok = ticket::verify_message_mac(b, m->message(), c.mac, c.last->auth_key.view(),
+                                             ticket::v_inputs{.initial_message = sent});
+        !ok) {
+        return ok.error_info();
+    }
+    return fresh(policy, m->message(), m->t(), m->mac(), now);
+}
+
+/// Verifies the TRANSFER_RESP answering the update `sent` that `c.self`
+/// started. Errors: the parse / schema errors, header_mismatch,
+/// unexpected_payload, mac_not_allowed, identity_mismatch, auth_failure,
+/// timestamp_out_of_window, replayed_message, replay_cache_full.
+template <crypto::crypto_backend B, common_policy P>
+[[nodiscard]] result<void> verify_update_resp(B& b, const P& policy, bytes_view in, ntp_time now,
+                                              const update_context& c, bytes_view sent) noexcept {
+    if (c.self == party::initiator) {
+        return verify_update_resp_as<B, P, ticket::transfer_resp_update_view>(b, policy, in, now, c, sent);
+    }
+    return verify_update_resp_as<B, P, ticket::transfer_resp_update_by_responder_view>(b, policy, in, now, c, sent);
+}
+
+}  // namespace detail
+}  // namespace mikey::roles
