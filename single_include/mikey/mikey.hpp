@@ -714,6 +714,18 @@ enum class errc : std::uint8_t {
     rtsp_bad_key_mgmt,         ///< a KeyMgmt header off the RFC 4567 §3.2 grammar (or without `data` for MIKEY)
     srtp_policy_unsupported,   ///< SRTP policy parameters (RFC 3830 §6.10.1) that libsrtp2 / RFC 3711 cannot run
     not_an_srtp_session,       ///< the crypto session or SP payload is not for Prot type SRTP
+
+    // --- conference layer (seeds 000-004: factory, focus, participant) ---
+    unauthorized_creator,       ///< the conference policy refuses this creator a conference (seed 000 flow 1b)
+    not_authorized_participant, ///< the identity is not in the conference's authorized set (seed 000 flows 2-5, seed 003 G.3.2)
+    unauthorized_referrer,      ///< a REFER from an identity that may not invite (seed 000 flow 4b)
+    focus_mismatch,             ///< the focus / factory that answered, or that a ticket names, is not the one expected (seed 000 flows 1c, 5b)
+    ssrc_collision,             ///< an SSRC already used by another stream of the conference (seeds 001, 002)
+    already_member,             ///< the identity is a member already
+    not_a_member,               ///< the identity is not a member of the conference
+    unauthorized_subscriber,    ///< a SUBSCRIBE to the event package from outside the authorized set (seed 003 G.3.3)
+    unauthorized_management,    ///< a management change by an identity the policy does not allow (seed 003 G.3.1)
+    unknown_exchange,           ///< an exchange id that names no pending exchange
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
@@ -822,6 +834,16 @@ enum class errc : std::uint8_t {
         case errc::rtsp_bad_key_mgmt: return "rtsp_bad_key_mgmt";
         case errc::srtp_policy_unsupported: return "srtp_policy_unsupported";
         case errc::not_an_srtp_session: return "not_an_srtp_session";
+        case errc::unauthorized_creator: return "unauthorized_creator";
+        case errc::not_authorized_participant: return "not_authorized_participant";
+        case errc::unauthorized_referrer: return "unauthorized_referrer";
+        case errc::focus_mismatch: return "focus_mismatch";
+        case errc::ssrc_collision: return "ssrc_collision";
+        case errc::already_member: return "already_member";
+        case errc::not_a_member: return "not_a_member";
+        case errc::unauthorized_subscriber: return "unauthorized_subscriber";
+        case errc::unauthorized_management: return "unauthorized_management";
+        case errc::unknown_exchange: return "unknown_exchange";
     }
     return "unknown_errc";
 }
@@ -872,7 +894,22 @@ enum class errc : std::uint8_t {
         case errc::unknown_key_mgmt_protocol:
         case errc::base64_invalid:
         case errc::rtsp_bad_key_mgmt:
+        // Conference decisions travel in the session protocol (SIP 403 / 488),
+        // the management interface or the event package, not as MIKEY Errors;
+        // a refused SSRC is the one the Error of the focus names (below).
+        case errc::unauthorized_subscriber:
+        case errc::unauthorized_management:
+        case errc::unknown_exchange:
+        case errc::already_member:
+        case errc::not_a_member:
             return std::nullopt;
+        // Seed 000 flow 1b: "the conference factory returns an error message to
+        // the initiator with an appropriate failure code".
+        case errc::unauthorized_creator:
+        case errc::not_authorized_participant:
+        case errc::unauthorized_referrer:
+        case errc::focus_mismatch: return error_no::invalid_id;
+        case errc::ssrc_collision: return error_no::invalid_sp;
         case errc::auth_failure:
         case errc::key_unwrap_failure:
         case errc::vi_mismatch:
@@ -10443,6 +10480,7 @@ private:
 
 }  // namespace mikey::roles
 // ---- end mikey/roles/initiator.hpp ----
+// #include "roles/csb_update.hpp" (inlined above as mikey/roles/csb_update.hpp)
 // #include "roles/responder.hpp" (inlined)
 // ---- begin mikey/roles/responder.hpp ----
 // mikey-ticket (roles layer): the Responder of RFC 6043 as a sans-I/O
@@ -11098,6 +11136,1496 @@ private:
 
 }  // namespace mikey::roles
 // ---- end mikey/roles/responder.hpp ----
+// #include "conference/record.hpp" (inlined)
+// ---- begin mikey/conference/record.hpp ----
+// mikey-ticket (conference layer): what a conference is: its URI, creator,
+// authorized participants, settings (key model, media, BFCP, event
+// package), the members present with their crypto sessions and SSRCs, and
+// a key epoch. The focus keeps one; the management interface changes it.
+//
+// Crypto sessions of every conference exchange (one bundle per member):
+//   cs_member_media  1  the member's media to the focus (key: the ticket's
+//                        TGK, forked: individual; SSRC chosen by the member,
+//                        or assigned by the focus on call-out)
+//   cs_focus_media   2  the focus's media to the member (key: a TEK the focus
+//                        supplies, the group TEK or an individual one)
+//   cs_bfcp          3  BFCP over TLS (seed 003 G.3.2: the TLS PSK is its TEK)
+//   cs_event_package 4  the conference event package NOTIFY bodies (seed 003 G.3.3)
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include "../roles/outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+
+namespace mikey::conference {
+
+inline constexpr std::uint8_t cs_member_media = 1;
+inline constexpr std::uint8_t cs_focus_media = 2;
+inline constexpr std::uint8_t cs_bfcp = 3;
+inline constexpr std::uint8_t cs_event_package = 4;
+
+/// How the focus keys its outgoing media.
+enum class key_model : std::uint8_t {
+    /// One group TEK for the focus's media to every member (seeds 001, 002);
+    /// renewed on every join and leave so that a member who left cannot
+    /// decrypt what follows, and one who joins cannot decrypt what preceded.
+    group,
+    /// A TEK per member and stream (seed 003 G.1): "a participant is only
+    /// able to decrypt media sent to him during his presence"; nobody else
+    /// holds it, so joins and leaves need no rekey.
+    individual,
+};
+
+/// Conference settings the creator (or whom the policy allows) changes
+/// through the management interface (seed 003 G.3.1).
+struct settings {
+    key_model keys = key_model::group;
+    bool bfcp = false;           ///< a BFCP-over-TLS crypto session per member
+    bool event_package = false;  ///< an event-package crypto session per member
+    friend bool operator==(const settings&, const settings&) = default;
+};
+
+/// A member present, and the crypto sessions of its bundle.
+struct member {
+    std::string identity;
+    std::vector<roles::crypto_session_spec> sessions;
+    bool called_out = false;  ///< joined through the focus's call-out (focus is Initiator)
+};
+
+/// The state of one conference.
+struct record {
+    std::string uri;                      ///< the conference (focus) URI
+    std::string creator;                  ///< who created it (authenticated, flow 1)
+    std::vector<std::string> authorized;  ///< who may join (besides the creator)
+    settings config{};
+    std::vector<member> members;
+    std::uint32_t epoch = 0;              ///< counts the group key changes
+    std::uint32_t focus_ssrc = 0;         ///< the SSRC of the focus's group stream (group model; not 0: the factory draws it)
+
+    [[nodiscard]] bool is_authorized(std::string_view id) const noexcept {
+        return id == creator || std::find(authorized.begin(), authorized.end(), id) != authorized.end();
+    }
+    [[nodiscard]] const member* find(std::string_view id) const noexcept {
+        for (const auto& m : members) {
+            if (m.identity == id) return &m;
+        }
+        return nullptr;
+    }
+    /// Seeds 001, 002: "all media streams in the conference have unique
+    /// SSRCs". True when `ssrc` keys a media stream of the conference
+    /// already (a member's, or the focus's).
+    [[nodiscard]] bool ssrc_in_use(std::uint32_t ssrc) const noexcept {
+        if (config.keys == key_model::group && ssrc == focus_ssrc) return true;
+        for (const auto& m : members) {
+            for (const auto& s : m.sessions) {
+                if (is_media(s.cs_id) && s.ssrc == ssrc) return true;
+            }
+        }
+        return false;
+    }
+    [[nodiscard]] static constexpr bool is_media(std::uint8_t cs) noexcept {
+        return cs == cs_member_media || cs == cs_focus_media;
+    }
+};
+
+}  // namespace mikey::conference
+// ---- end mikey/conference/record.hpp ----
+// #include "conference/policy.hpp" (inlined)
+// ---- begin mikey/conference/policy.hpp ----
+// mikey-ticket (conference layer): the conference policy hook. It decides
+// who may create a conference, join, invite or refer whom, subscribe to
+// the event package and change a conference through the management
+// interface. A C++20 concept with a default (basic_conference_policy).
+//
+// Next to each hook: its default, and the risk of loosening it.
+
+#include <algorithm>
+#include <concepts>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include "../core/errc.hpp" (inlined above as mikey/core/errc.hpp)
+// #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "record.hpp" (inlined above as mikey/conference/record.hpp)
+
+namespace mikey::conference {
+
+/// Hooks (all identities are authenticated by MIKEY-TICKET first):
+///   may_create(creator)              error unauthorized_creator (flow 1b)
+///   may_join(record, who)            error not_authorized_participant (flows 2-5)
+///   may_invite(record, by, invitee)  errors unauthorized_referrer,
+///                                    not_authorized_participant (flow 4b)
+///   may_subscribe(record, who)       error unauthorized_subscriber (seed 003 G.3.3)
+///   may_manage(record, who)          error unauthorized_management (seed 003 G.3.1)
+template <class C>
+concept conference_policy = requires(const C& c, const record& r, std::string_view id) {
+    { c.may_create(id) } noexcept -> std::same_as<result<void>>;
+    { c.may_join(r, id) } noexcept -> std::same_as<result<void>>;
+    { c.may_invite(r, id, id) } noexcept -> std::same_as<result<void>>;
+    { c.may_subscribe(r, id) } noexcept -> std::same_as<result<void>>;
+    { c.may_manage(r, id) } noexcept -> std::same_as<result<void>>;
+};
+
+/// The default conference policy.
+class basic_conference_policy {
+public:
+    /// Who may create conferences. Default (empty): every identity the KMS
+    /// authenticated. Risk: anyone with a KMS identity makes the operator
+    /// host conferences.
+    std::vector<std::string> creators{};
+    /// Members (not only the creator) may invite / refer others. Default
+    /// true (seed 000 flow 4: "the conference creator/owner (or a
+    /// participant)"). Risk: a member grows the conference within the
+    /// authorized set only, never past it.
+    bool members_may_invite = true;
+    /// Members may change the conference through the management interface.
+    /// Default false (seed 003 G.3.1 "It may also be possible"). Risk: any
+    /// member can admit others or switch the key model.
+    bool members_may_manage = false;
+
+    [[nodiscard]] result<void> may_create(std::string_view creator) const noexcept {
+        if (creators.empty() || std::find(creators.begin(), creators.end(), creator) != creators.end()) return {};
+        return errc::unauthorized_creator;
+    }
+    /// Default: the creator and the authorized set (seed 003 G.3.2: "verify
+    /// that the UE identity ... is authorized to join").
+    [[nodiscard]] result<void> may_join(const record& r, std::string_view who) const noexcept {
+        return r.is_authorized(who) ? result<void>{} : result<void>(errc::not_authorized_participant);
+    }
+    /// Default: the referrer is the creator or (members_may_invite) a member,
+    /// and the invitee may join.
+    [[nodiscard]] result<void> may_invite(const record& r, std::string_view by, std::string_view invitee) const noexcept {
+        if (by != r.creator && !(members_may_invite && r.find(by))) return errc::unauthorized_referrer;
+        return may_join(r, invitee);
+    }
+    /// Default: the authorized set (seed 003 G.3.3: "verify that the sender
+    /// is an authorized conference participant").
+    [[nodiscard]] result<void> may_subscribe(const record& r, std::string_view who) const noexcept {
+        return r.is_authorized(who) ? result<void>{} : result<void>(errc::unauthorized_subscriber);
+    }
+    /// Default: the creator only.
+    [[nodiscard]] result<void> may_manage(const record& r, std::string_view who) const noexcept {
+        if (who == r.creator || (members_may_manage && r.find(who))) return {};
+        return errc::unauthorized_management;
+    }
+};
+static_assert(conference_policy<basic_conference_policy>);
+
+}  // namespace mikey::conference
+// ---- end mikey/conference/policy.hpp ----
+// #include "conference/naming.hpp" (inlined)
+// ---- begin mikey/conference/naming.hpp ----
+// mikey-ticket (conference layer): conference URIs and the one KMS identity
+// a factory shares with every focus it creates (seed 000 §5.3.2.3.1):
+// "if the conference factory is named factory.conference1@operator then
+// conference URI's could be named focusX.conference1@operator", both public
+// identities of one KMS identity, "locally managed by the KMS".
+//
+//   seed000_naming          that convention (the default naming hook)
+//   conference_naming       what a naming hook offers (concept)
+//   conference_identity_policy  a role policy adapter (KMS, factory, focus):
+//                           a conference URI authenticates with its factory's
+//                           PSK and belongs to the factory's group identity
+
+#include <charconv>
+#include <concepts>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// #include "../roles/policy.hpp" (inlined above as mikey/roles/policy.hpp)
+
+namespace mikey::conference {
+
+/// A naming hook: the factory's URI, the URI of conference number `n`, and
+/// whether a URI is one of this factory's conferences.
+template <class N>
+concept conference_naming = requires(const N& n, std::uint64_t x, std::string_view uri) {
+    { n.factory_uri() } -> std::convertible_to<std::string_view>;
+    { n.conference_uri(x) } -> std::same_as<std::string>;
+    { n.is_conference_of(uri) } noexcept -> std::same_as<bool>;
+};
+
+/// Seed 000's convention: factory `[scheme:]factory.<rest>` names its
+/// conferences `[scheme:]focus<X>.<rest>` with X a decimal number.
+class seed000_naming {
+public:
+    /// `factory` must have the form [scheme:]factory.<rest>; otherwise
+    /// valid() is false and no URI is its conference.
+    explicit seed000_naming(std::string factory) : m_factory(std::move(factory)) {
+        const auto colon = m_factory.find(':');
+        const auto at = m_factory.find('@');
+        const std::size_t start = colon != std::string::npos && (at == std::string::npos || colon < at) ? colon + 1 : 0;
+        constexpr std::string_view tag = "factory.";
+        if (m_factory.compare(start, tag.size(), tag) == 0 && m_factory.size() > start + tag.size()) {
+            m_scheme = m_factory.substr(0, start);
+            m_rest = m_factory.substr(start + tag.size() - 1);  // ".<rest>"
+        }
+    }
+    [[nodiscard]] bool valid() const noexcept { return !m_rest.empty(); }
+    [[nodiscard]] std::string_view factory_uri() const noexcept { return m_factory; }
+    /// `[scheme:]focus<x>.<rest>`.
+    [[nodiscard]] std::string conference_uri(std::uint64_t x) const {
+        return m_scheme + "focus" + std::to_string(x) + m_rest;
+    }
+    [[nodiscard]] bool is_conference_of(std::string_view uri) const noexcept {
+        constexpr std::string_view tag = "focus";
+        if (!valid() || uri.size() <= m_scheme.size() + tag.size() + m_rest.size()) return false;
+        if (uri.substr(0, m_scheme.size()) != m_scheme) return false;
+        uri.remove_prefix(m_scheme.size());
+        if (uri.substr(0, tag.size()) != tag) return false;
+        uri.remove_prefix(tag.size());
+        if (uri.size() <= m_rest.size() || uri.substr(uri.size() - m_rest.size()) != m_rest) return false;
+        const auto digits = uri.substr(0, uri.size() - m_rest.size());
+        std::uint64_t v = 0;
+        const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+        return ec == std::errc{} && p == digits.data() + digits.size() && digits.front() != '+';
+    }
+
+private:
+    std::string m_factory, m_scheme, m_rest;
+};
+static_assert(conference_naming<seed000_naming>);
+
+/// A role policy that knows a factory's conferences: a conference URI
+/// authenticates with the factory's PSK and is a member of the factory's
+/// identity; every other hook is `Inner`'s (each one `Inner` has). The KMS
+/// needs it (a ticket naming the factory resolves for the conference URI,
+/// flow 1b; a focus calling out requests tickets under its URI, flow 4b),
+/// and so do the factory and its foci (their machines look up the PSK of
+/// their own identity, the conference URI). Both are used by reference.
+template <class Inner, conference_naming Naming>
+class conference_identity_policy {
+public:
+    conference_identity_policy(const Inner& inner, const Naming& naming) noexcept : m_in(&inner), m_naming(&naming) {}
+
+    [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept {
+        if (m_naming->is_conference_of(as_view(id))) {
+            const std::string_view f = m_naming->factory_uri();
+            return m_in->psk_for(identity(bytes_view(reinterpret_cast<const std::uint8_t*>(f.data()), f.size())));
+        }
+        return m_in->psk_for(id);
+    }
+    [[nodiscard]] bool is_member(identity member, identity group) const noexcept
+        requires roles::kms_policy<Inner>
+    {
+        return (as_view(group) == m_naming->factory_uri() && m_naming->is_conference_of(as_view(member))) ||
+               m_in->is_member(member, group);
+    }
+    [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return m_in->tpk_for(id); }
+    [[nodiscard]] encr_alg kemac_encr(mac_alg m) const noexcept { return m_in->kemac_encr(m); }
+    [[nodiscard]] result<void> check_suite(const roles::algorithm_suite& s) const noexcept { return m_in->check_suite(s); }
+    [[nodiscard]] std::chrono::seconds clock_window() const noexcept { return m_in->clock_window(); }
+    [[nodiscard]] roles::replay_verdict remember(bytes_view k, ntp_time e, ntp_time n) const noexcept {
+        return m_in->remember(k, e, n);
+    }
+    [[nodiscard]] bool send_auth_failure_error() const noexcept { return m_in->send_auth_failure_error(); }
+    [[nodiscard]] result<void> authorize_request(identity id, const ticket_policy& tp) const noexcept
+        requires roles::kms_policy<Inner>
+    {
+        return m_in->authorize_request(id, tp);
+    }
+    [[nodiscard]] result<ticket_policy> grant(identity id, const ticket_policy& tp) const noexcept
+        requires roles::kms_policy<Inner>
+    {
+        return m_in->grant(id, tp);
+    }
+    [[nodiscard]] std::chrono::seconds ticket_lifetime() const noexcept
+        requires roles::kms_policy<Inner>
+    {
+        return m_in->ticket_lifetime();
+    }
+    [[nodiscard]] std::optional<bytes_view> application_of(identity id) const noexcept
+        requires roles::kms_policy<Inner>
+    {
+        return m_in->application_of(id);
+    }
+    [[nodiscard]] result<void> accept_granted(const ticket_policy& d, const ticket_policy& g) const noexcept
+        requires roles::initiator_policy<Inner>
+    {
+        return m_in->accept_granted(d, g);
+    }
+    [[nodiscard]] result<void> accept_ticket(const ticket_policy& p) const noexcept
+        requires roles::responder_policy<Inner>
+    {
+        return m_in->accept_ticket(p);
+    }
+    [[nodiscard]] result<void> accept_initiator(identity id) const noexcept
+        requires roles::responder_policy<Inner>
+    {
+        return m_in->accept_initiator(id);
+    }
+
+private:
+    static std::string_view as_view(identity id) noexcept {
+        return {reinterpret_cast<const char*>(id.get().data()), id.get().size()};
+    }
+    const Inner* m_in;
+    const Naming* m_naming;
+};
+
+}  // namespace mikey::conference
+// ---- end mikey/conference/naming.hpp ----
+// #include "conference/step.hpp" (inlined)
+// ---- begin mikey/conference/step.hpp ----
+// mikey-ticket (conference layer): what a factory, focus or participant
+// hands back for one input: the messages to send (to the KMS over HTTP, or
+// to a peer inside SIP INVITE / REFER / 200 OK bodies), the exchange they
+// belong to, and whether it completed. Sans-I/O like the role machines:
+// the caller carries the messages and brings the answers back with the
+// exchange id.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+// #include "../core/errc.hpp" (inlined above as mikey/core/errc.hpp)
+// #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../roles/exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
+// #include "../roles/outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+// #include "record.hpp" (inlined above as mikey/conference/record.hpp)
+
+namespace mikey::conference {
+
+/// Names one pending exchange of a factory, focus or participant (never 0).
+using exchange_id = std::uint32_t;
+
+/// Where a message goes.
+enum class destination : std::uint8_t {
+    kms,   ///< the KMS (REQUEST_INIT_PSK, RESOLVE_INIT_PSK)
+    peer,  ///< the identity in `message::peer` (TRANSFER_INIT / TRANSFER_RESP / Error)
+};
+
+/// One message to send.
+struct message {
+    destination to = destination::peer;
+    std::string peer;  ///< the identity it is for (destination::peer)
+    data_type type{};
+    std::vector<std::uint8_t> bytes;
+};
+
+/// The result of one input.
+struct [[nodiscard]] step {
+    errc error = errc::ok;         ///< ok, or why the input was refused
+    exchange_id id = 0;            ///< the exchange the input belongs to (0: none)
+    std::vector<message> messages; ///< to send, in order (an Error message on some refusals)
+    bool done = false;             ///< the exchange completed (member joined, conference created, ...)
+    std::string who;               ///< the identity the completed exchange concerns
+    std::optional<record> created; ///< factory: the conference a creation made
+
+    [[nodiscard]] bool ok() const noexcept { return error == errc::ok; }
+    explicit operator bool() const noexcept { return ok(); }
+    static step refused(errc e, exchange_id id = 0) { return step{e, id, {}, false, {}, {}}; }
+};
+
+namespace detail {
+
+/// Appends the bytes of `o.send` (when any) as a message.
+inline void take(step& s, const roles::outcome& o, destination to, std::string_view peer) {
+    if (o.send.empty()) return;
+    s.messages.push_back(message{to, std::string(peer), o.send_type, {o.send.begin(), o.send.end()}});
+}
+
+/// A step for a refused outcome: its error and its Error message (to `peer`).
+inline step refused(const roles::outcome& o, exchange_id id, std::string_view peer) {
+    step s = step::refused(o.error, id);
+    take(s, o, destination::peer, peer);
+    return s;
+}
+
+/// Whether the machine of a pending exchange still waits for an answer (a
+/// refused input left it so): the exchange then stays, so that a forged
+/// answer cannot end a genuine exchange.
+template <class Initiator, class Responder>
+[[nodiscard]] bool still_waiting(const Initiator* ini, const Responder* res) noexcept {
+    if (res) return res->current() == Responder::state::awaiting_resolve_resp;
+    return ini->current() == Initiator::state::awaiting_request_resp ||
+           ini->current() == Initiator::state::awaiting_transfer_resp;
+}
+
+/// A refusal decided by the conference layer about the message `offending`:
+/// error `e` and, where wire_error gives a code, the Error message to `peer`.
+inline step refuse(errc e, exchange_id id, bytes_view offending, ntp_time now, std::string_view peer) {
+    std::array<std::uint8_t, 128> buf{};
+    return refused(roles::detail::refuse(failure{e, 0}, offending, now, buf, false), id, peer);
+}
+
+}  // namespace detail
+}  // namespace mikey::conference
+// ---- end mikey/conference/step.hpp ----
+// #include "conference/exchange.hpp" (inlined)
+// ---- begin mikey/conference/exchange.hpp ----
+// mikey-ticket (conference layer): what every conference block shares: the
+// settings of its role machines, the profile of conference tickets (key
+// forking always on, seed 000), the unauthenticated early look at a
+// TRANSFER_INIT (who claims to send it, whom its ticket names, which crypto
+// sessions it proposes), and the focus's supplied media keys.
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include "../core/rng.hpp" (inlined above as mikey/core/rng.hpp)
+// #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
+// #include "../roles/exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
+// #include "../roles/outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+// #include "../ticket/messages.hpp" (inlined above as mikey/ticket/messages.hpp)
+// #include "../ticket/policy.hpp" (inlined above as mikey/ticket/policy.hpp)
+// #include "record.hpp" (inlined above as mikey/conference/record.hpp)
+
+namespace mikey::conference {
+
+/// What the role machines of a conference block use.
+struct machine_config {
+    std::string_view kms_identity;  ///< IDRkms
+    /// The 256-bit suite of RFC 6043 §6 (what policy_settings::strict_3gpp() allows).
+    crypto::algorithm_suite suite{prf_func::prf_hmac_sha_256, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256};
+    std::size_t key_length = 32;  ///< bytes of each ticket TGK and supplied TEK
+};
+
+/// The desired Ticket Policy of every conference ticket: D (the KMS makes
+/// it), E and I (key forking, which makes Resolve mandatory: seeds 000 and
+/// 004), F (TRANSFER_RESP, the Responder's authentication), G and H
+/// (RANDRr, RANDRi in the key derivations), L and M (either end may supply
+/// the focus's media keys: M on call-in, L on call-out).
+[[nodiscard]] inline ticket_policy conference_ticket_policy(prf_func prf) noexcept {
+    ticket_policy p{};
+    p.prf = prf;
+    p.flags = *ticket::flags_from_letters("DEFGHILM");
+    return p;
+}
+
+/// What a TRANSFER_INIT claims before anything is authenticated: used only
+/// to refuse early (RFC 6043 §4.2.2.2; seed 000 flow 4b: "detecting
+/// unauthorized REFERs as early as possible"); every decision is taken again
+/// on the authenticated identities.
+struct transfer_claims {
+    std::string initiator;                ///< IDRi of the ticket's TP Data
+    std::vector<std::string> responders;  ///< IDRr of the ticket's TP Data
+    std::vector<roles::crypto_session_spec> sessions;  ///< the GENERIC-ID map
+};
+
+/// Errors: the parse / schema errors of TRANSFER_INIT, bad_crypto_sessions
+/// (not a GENERIC-ID map).
+[[nodiscard]] inline result<transfer_claims> claims_of(bytes_view transfer_init) {
+    const auto m = ticket::transfer_init_view::parse(transfer_init);
+    if (!m) return m.error_info();
+    transfer_claims c;
+    for (const auto& e : m->ticket()->tp_payloads()) {
+        if (e.type != payload_type::idr) continue;
+        const auto v = e.template as<idr_view>();
+        const std::string id(v.data().begin(), v.data().end());
+        if (v.role() == id_role::idri && c.initiator.empty()) c.initiator = id;
+        if (v.role() == id_role::idrr) c.responders.push_back(id);
+    }
+    const auto h = m->header();
+    if (h.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
+    for (const auto& b : generic_id_map(h.map_info())) c.sessions.push_back(roles::detail::session_of(b));
+    return c;
+}
+
+/// A TEK with salt the focus supplies for its media to a member (crypto
+/// session cs_focus_media): the group TEK or an individual one.
+struct media_key {
+    secret_buffer<64> key{};
+    secret_buffer<32> salt{};
+    std::array<std::uint8_t, 4> spi{};
+    std::uint32_t ssrc = 0;
+
+    /// Draws a fresh key of `length` bytes, a 14-byte salt (RFC 3711 §8.2)
+    /// and an SPI. Errors: those of the RNG.
+    template <random_generator R>
+    [[nodiscard]] static result<media_key> draw(R& rng, std::size_t length, std::uint32_t ssrc) noexcept {
+        media_key k;
+        k.ssrc = ssrc;
+        (void)k.key.resize(length);
+        (void)k.salt.resize(14);
+        if (auto ok = rng.fill(k.key.mutable_view()); !ok) return ok.error_info();
+        if (auto ok = rng.fill(k.salt.mutable_view()); !ok) return ok.error_info();
+        if (auto ok = rng.fill(k.spi); !ok) return ok.error_info();
+        return k;
+    }
+    /// As a supplied key (views into this object).
+    [[nodiscard]] roles::supplied_key supplied() const noexcept MIKEY_LIFETIMEBOUND {
+        return roles::supplied_key{.cs_id = cs_focus_media, .ssrc = ssrc, .kind = key_data_type::tek_salt,
+                                   .key = key.view(), .salt = salt.view(), .spi = spi};
+    }
+};
+
+/// An identity as bytes.
+[[nodiscard]] inline bytes_view id_bytes(std::string_view s) noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+/// Bytes of an identity as a string.
+[[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
+
+}  // namespace mikey::conference
+// ---- end mikey/conference/exchange.hpp ----
+// #include "conference/factory.hpp" (inlined)
+// ---- begin mikey/conference/factory.hpp ----
+// mikey-ticket (conference layer): the conference factory (seed 000 flow 1;
+// seed 003 G.3.1). A creator's TRANSFER_INIT names the factory; the
+// factory allocates a conference URI through the naming hook, resolves the
+// ticket *under that URI* (the KMS knows it as a public identity of the
+// factory's KMS identity: conference_kms_policy), so the IDRr of the
+// TRANSFER_RESP, whose key is forked for it, authenticates the conference
+// URI to the creator (flow 1c). It records the creator and the authorized
+// set (the ticket's IDRr payloads, which the KMS vouched for) and hands the
+// record to the caller, who starts a focus with it.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+// #include "../roles/responder.hpp" (inlined above as mikey/roles/responder.hpp)
+// #include "exchange.hpp" (inlined above as mikey/conference/exchange.hpp)
+// #include "naming.hpp" (inlined above as mikey/conference/naming.hpp)
+// #include "policy.hpp" (inlined above as mikey/conference/policy.hpp)
+// #include "step.hpp" (inlined above as mikey/conference/step.hpp)
+
+namespace mikey::conference {
+
+template <crypto::crypto_backend B, roles::responder_policy P, conference_policy C, conference_naming N>
+class factory {
+public:
+    using responder_type = roles::responder<B, P>;
+
+    /// Backend, policies and naming are used by reference.
+    factory(B& backend, const P& role_policy, const C& conf_policy, const N& naming, const machine_config& cfg)
+        : m_b(&backend), m_p(&role_policy), m_c(&conf_policy), m_n(&naming), m_kms(cfg.kms_identity),
+          m_suite(cfg.suite) {}
+
+    /// Flow 1a-b: a creation TRANSFER_INIT. Refused early when the ticket's
+    /// IDRi may not create, or the ticket does not name the factory.
+    /// Errors: the TRANSFER_INIT's parse / schema errors, unauthorized_creator,
+    /// focus_mismatch, the Responder's errors; with an Error message
+    /// (seed 000 flow 1b: "an error message to the initiator with an
+    /// appropriate failure code").
+    template <random_generator R>
+    [[nodiscard]] step on_invite(bytes_view transfer_init, ntp_time now, R& rng) {
+        const auto c = claims_of(transfer_init);
+        if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
+        if (auto ok = m_c->may_create(c->initiator); !ok) return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
+        if (!names_factory(c->responders)) return detail::refuse(errc::focus_mismatch, 0, transfer_init, now, c->initiator);
+        auto x = std::make_unique<pending>();
+        x->uri = m_n->conference_uri(++m_conferences);
+        x->creator = c->initiator;
+        x->transfer_init.assign(transfer_init.begin(), transfer_init.end());
+        x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{x->uri, m_kms, m_suite});
+        std::vector<std::uint8_t> buf(4096);
+        const auto o = x->res->receive(transfer_init, now, rng, buf);
+        if (!o) return detail::refused(o, 0, c->initiator);
+        if (x->res->current() != responder_type::state::awaiting_resolve_resp) {
+            return step::refused(errc::policy_not_acceptable);  // conference tickets always resolve (E = 1)
+        }
+        const exchange_id id = ++m_last_id;
+        step s{errc::ok, id, {}, false, {}, {}};
+        detail::take(s, o, destination::kms, m_kms);
+        m_pending.emplace(id, std::move(x));
+        return s;
+    }
+
+    /// Flow 1b: the KMS's RESOLVE_RESP (or Error) for exchange `id`. On
+    /// success `created` holds the new conference's record and `messages`
+    /// the TRANSFER_RESP. Errors: unknown_exchange, the Responder's errors,
+    /// unauthorized_creator (on the authenticated creator).
+    template <random_generator R>
+    [[nodiscard]] step on_kms(exchange_id id, bytes_view in, ntp_time now, R& rng) {
+        const auto it = m_pending.find(id);
+        if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
+        pending& x = *it->second;
+        std::vector<std::uint8_t> buf(4096);
+        const auto o = x.res->receive(in, now, rng, buf);
+        if (!o) {
+            step s = detail::refused(o, id, x.creator);
+            if (x.res->current() != responder_type::state::awaiting_resolve_resp) m_pending.erase(it);
+            return s;
+        }
+        const std::string creator = id_string(x.res->peer_identity());
+        if (auto ok = m_c->may_create(creator); !ok) {
+            step s = detail::refuse(ok.error(), id, x.transfer_init, now, creator);
+            m_pending.erase(it);
+            return s;
+        }
+        record r;
+        r.uri = x.uri;
+        r.creator = creator;
+        r.config = m_defaults;
+        if (auto ok = draw_focus_ssrc(rng, r); !ok) {
+            m_pending.erase(it);
+            return step::refused(ok.error(), id);
+        }
+        for (const auto& a : x.res->ticket_responders()) {
+            if (a != m_n->factory_uri() && a != r.uri && a != creator) r.authorized.push_back(a);
+        }
+        step s{errc::ok, id, {}, true, creator, std::move(r)};
+        detail::take(s, o, destination::peer, creator);
+        m_pending.erase(it);
+        return s;
+    }
+
+    /// Seed 003 G.3.1: the management interface creates a conference URI
+    /// without MIKEY. Errors: unauthorized_creator, the RNG's.
+    template <random_generator R>
+    [[nodiscard]] result<record> create(std::string_view creator, std::vector<std::string> authorized, const settings& s,
+                                        R& rng) {
+        if (auto ok = m_c->may_create(creator); !ok) return ok.error_info();
+        record r;
+        r.creator = std::string(creator);
+        r.authorized = std::move(authorized);
+        r.config = s;
+        if (auto ok = draw_focus_ssrc(rng, r); !ok) return ok.error_info();
+        r.uri = m_n->conference_uri(++m_conferences);
+        return r;
+    }
+
+    /// The settings of conferences created through MIKEY (flow 1).
+    void set_defaults(const settings& s) noexcept { m_defaults = s; }
+    [[nodiscard]] std::size_t pending_count() const noexcept { return m_pending.size(); }
+
+private:
+    struct pending {
+        std::string uri, creator;
+        std::vector<std::uint8_t> transfer_init;
+        std::unique_ptr<responder_type> res;
+    };
+
+    /// The SSRC of the focus's group stream: random, never 0.
+    template <random_generator R>
+    [[nodiscard]] static result<void> draw_focus_ssrc(R& rng, record& r) noexcept {
+        do {
+            const auto v = random_u32(rng);
+            if (!v) return v.error_info();
+            r.focus_ssrc = *v;
+        } while (r.focus_ssrc == 0);
+        return {};
+    }
+    [[nodiscard]] bool names_factory(const std::vector<std::string>& named) const noexcept {
+        for (const auto& n : named) {
+            if (n == m_n->factory_uri()) return true;
+        }
+        return false;
+    }
+
+    B* m_b;
+    const P* m_p;
+    const C* m_c;
+    const N* m_n;
+    std::string m_kms;
+    crypto::algorithm_suite m_suite;
+    settings m_defaults{};
+    std::uint64_t m_conferences = 0;
+    exchange_id m_last_id = 0;
+    std::map<exchange_id, std::unique_ptr<pending>> m_pending;
+};
+
+}  // namespace mikey::conference
+// ---- end mikey/conference/factory.hpp ----
+// #include "conference/focus.hpp" (inlined)
+// ---- begin mikey/conference/focus.hpp ----
+// mikey-ticket (conference layer): the conference focus of one conference
+// (seed 000 flows 2-5, seeds 001-004) over the RFC 6043 role machines:
+//
+//   call-in (flows 2, 3, 5c)  on_invite(TRANSFER_INIT) -> RESOLVE_INIT to the
+//                             KMS; on_kms(RESOLVE_RESP) -> the member is
+//                             authenticated and authorized, TRANSFER_RESP
+//                             with a KEMAC holding the focus's media TEK (M)
+//   call-out (flow 4)         on_refer(TRANSFER_INIT, invitee) authenticates
+//                             the referrer first (DoS), checks both
+//                             identities, then REQUEST_INIT for the invitee;
+//                             on_kms(REQUEST_RESP) -> TRANSFER_INIT with the
+//                             media TEK (L) to the invitee; on_peer(
+//                             TRANSFER_RESP) authenticates the invitee.
+//                             invite() does the same for the management
+//                             interface (seed 003: "via the external interface")
+//   leave                     the member's keys are dropped
+//   rekey                     group model: every join and leave draws a new
+//                             group TEK, sent to every other member in a CSB
+//                             update (RFC 6043 §5.2) that needs no answer
+//   management (seed 003 G.3.1) authorize / revoke / set_authorized /
+//                             change_settings, checked by the conference policy
+//
+// The focus is Responder for call-in and Initiator for call-out: one
+// machine per member, all sharing the backend, role policy (key store,
+// replay cache) by reference. A refused input changes no conference state.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+// #include "../roles/initiator.hpp" (inlined above as mikey/roles/initiator.hpp)
+// #include "../roles/responder.hpp" (inlined above as mikey/roles/responder.hpp)
+// #include "exchange.hpp" (inlined above as mikey/conference/exchange.hpp)
+// #include "policy.hpp" (inlined above as mikey/conference/policy.hpp)
+// #include "step.hpp" (inlined above as mikey/conference/step.hpp)
+
+namespace mikey::conference {
+
+/// A role policy both an Initiator and a Responder can use.
+template <class P>
+concept focus_role_policy = roles::initiator_policy<P> && roles::responder_policy<P>;
+
+template <crypto::crypto_backend B, focus_role_policy P, conference_policy C>
+class focus {
+public:
+    using initiator_type = roles::initiator<B, P>;
+    using responder_type = roles::responder<B, P>;
+
+    /// A focus for the conference `r` (from a factory, or made by hand).
+    /// Backend and policies are used by reference.
+    focus(B& backend, const P& role_policy, const C& conf_policy, const machine_config& cfg, record r)
+        : m_b(&backend), m_p(&role_policy), m_c(&conf_policy), m_kms(cfg.kms_identity), m_suite(cfg.suite),
+          m_key_length(cfg.key_length), m_rec(std::move(r)) {}
+
+    [[nodiscard]] const record& conference() const noexcept { return m_rec; }
+    /// The keys of a member's bundle (empty when not a member).
+    [[nodiscard]] std::span<const roles::session_key> keys_of(std::string_view who) const noexcept {
+        const auto it = m_members.find(std::string(who));
+        if (it == m_members.end()) return {};
+        return it->second->res ? it->second->res->session_keys() : it->second->ini->session_keys();
+    }
+    /// The current group TEK (group model, once a member joined).
+    [[nodiscard]] const std::optional<media_key>& group_key() const noexcept { return m_group; }
+    [[nodiscard]] std::size_t pending() const noexcept { return m_pending.size(); }
+
+    /// Call-in: a TRANSFER_INIT sent to the conference URI (flows 2, 3, 5c).
+    /// Refused early, before asking the KMS, when the ticket's IDRi may not
+    /// join, is a member already, or proposes an SSRC in use.
+    /// Errors: the TRANSFER_INIT's parse / schema errors, bad_crypto_sessions
+    /// (a proposed cs_focus_media or a non-GENERIC-ID map),
+    /// not_authorized_participant, already_member, ssrc_collision, the
+    /// Responder's errors; with an Error message where wire_error gives one.
+    template <random_generator R>
+    [[nodiscard]] step on_invite(bytes_view transfer_init, ntp_time now, R& rng) {
+        const auto c = claims_of(transfer_init);
+        if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
+        if (auto ok = admit(c->initiator, c->sessions); !ok) return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
+        return start_responder(pending_exchange::kind::call_in, transfer_init, c->initiator, {}, now, rng);
+    }
+
+    /// Flow 4b: a REFER carrying a TRANSFER_INIT whose ticket names the focus
+    /// and `invitee`. The referrer is authenticated by resolving the ticket
+    /// before the focus calls out. Errors: as on_invite, and
+    /// unauthorized_referrer, not_authorized_participant (the invitee may not
+    /// join or the ticket does not name it), already_member.
+    template <random_generator R>
+    [[nodiscard]] step on_refer(bytes_view transfer_init, std::string_view invitee, ntp_time now, R& rng) {
+        const auto c = claims_of(transfer_init);
+        if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
+        if (auto ok = may_refer(c->initiator, invitee, c->responders); !ok) {
+            return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
+        }
+        return start_responder(pending_exchange::kind::refer, transfer_init, c->initiator, invitee, now, rng);
+    }
+
+    /// The management interface asks the focus to call `invitee` out (seed
+    /// 003 G.1: "instructs the conference focus ... via the external
+    /// interface"). Errors: unauthorized_referrer / unauthorized_management
+    /// (by may not invite), not_authorized_participant, already_member, the
+    /// Initiator's errors.
+    template <random_generator R>
+    [[nodiscard]] step invite(std::string_view by, std::string_view invitee, ntp_time now, R& rng) {
+        if (auto ok = m_c->may_invite(m_rec, by, invitee); !ok) return step::refused(ok.error());
+        if (m_rec.find(invitee)) return step::refused(errc::already_member);
+        auto x = std::make_unique<pending_exchange>();
+        x->what = pending_exchange::kind::call_out;
+        x->peer = std::string(invitee);
+        return start_call_out(std::move(x), next_id(), now, rng);
+    }
+
+    /// An answer of the KMS (RESOLVE_RESP, REQUEST_RESP or an Error) for
+    /// exchange `id`. Errors: unknown_exchange, the role machines' errors,
+    /// and the checks taken again on the authenticated identities
+    /// (not_authorized_participant, unauthorized_referrer, already_member,
+    /// ssrc_collision). A refused answer that leaves the machine waiting
+    /// keeps the exchange (a forged answer cannot end a genuine join).
+    template <random_generator R>
+    [[nodiscard]] step on_kms(exchange_id id, bytes_view in, ntp_time now, R& rng) {
+        const auto it = m_pending.find(id);
+        if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
+        pending_exchange& x = *it->second;
+        std::vector<std::uint8_t> buf(out_size);
+        if (x.res) {
+            const auto o = x.res->receive(in, now, rng, buf);
+            if (!o) return drop_if_over(it, detail::refused(o, id, x.claimed));
+            return on_resolved(it, o, now, rng);
+        }
+        const auto o = x.ini->receive(in, now, rng, buf);
+        if (!o) return drop_if_over(it, step::refused(o.error, id));
+        // Flow 4b: the ticket for the invitee; TRANSFER_INIT with the media TEK (L).
+        const auto supplied = x.key.supplied();
+        const auto t = x.ini->start_transfer(now, rng, buf, std::span<const roles::supplied_key>(&supplied, 1));
+        if (!t) {
+            m_pending.erase(it);
+            return step::refused(t.error, id);
+        }
+        step s{errc::ok, id, {}, false, {}, {}};
+        detail::take(s, t, destination::peer, x.peer);
+        return s;
+    }
+
+    /// The invitee's TRANSFER_RESP (or Error) for call-out exchange `id`
+    /// (flow 4d). Errors: unknown_exchange, the Initiator's errors,
+    /// focus_mismatch (another identity answered), already_member,
+    /// not_authorized_participant (revoked meanwhile).
+    template <random_generator R>
+    [[nodiscard]] step on_peer(exchange_id id, bytes_view in, ntp_time now, R& rng) {
+        const auto it = m_pending.find(id);
+        if (it == m_pending.end() || !it->second->ini) return step::refused(errc::unknown_exchange, id);
+        pending_exchange& x = *it->second;
+        std::vector<std::uint8_t> buf(out_size);
+        const auto o = x.ini->receive(in, now, rng, buf);
+        if (!o) return drop_if_over(it, step::refused(o.error, id));
+        if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
+        // Seed 004: forking authenticates the Responder as the identity of its IDRr.
+        if (id_string(x.ini->peer_identity()) != x.peer) {
+            m_pending.erase(it);
+            return step::refused(errc::focus_mismatch, id);
+        }
+        auto s = commit(it, std::move(x.ini), {}, true, now, rng);
+        return s;
+    }
+
+    /// A member leaves (SIP BYE): its keys are dropped; in the group model
+    /// every other member gets a new group TEK (CSB update), so the member
+    /// who left cannot decrypt what follows. Errors: not_a_member.
+    template <random_generator R>
+    [[nodiscard]] step leave(std::string_view who, ntp_time now, R& rng) {
+        const auto it = m_members.find(std::string(who));
+        if (it == m_members.end()) return step::refused(errc::not_a_member);
+        step s{errc::ok, 0, {}, true, std::string(who), {}};
+        std::optional<media_key> next;
+        if (m_rec.config.keys == key_model::group) {
+            auto k = media_key::draw(rng, m_key_length, m_rec.focus_ssrc);
+            if (!k) return step::refused(k.error());
+            next = std::move(*k);
+        }
+        m_members.erase(it);
+        std::erase_if(m_rec.members, [&](const member& m) { return m.identity == who; });
+        if (next) rekey(std::move(*next), {}, now, rng, s);
+        return s;
+    }
+
+    /// A CSB update answer or Error from member `who` (updates need no
+    /// answer; one that comes is checked). Errors: not_a_member, the machine's.
+    template <random_generator R>
+    [[nodiscard]] step on_member_message(std::string_view who, bytes_view in, ntp_time now, R& rng) {
+        const auto it = m_members.find(std::string(who));
+        if (it == m_members.end()) return step::refused(errc::not_a_member);
+        std::vector<std::uint8_t> buf(out_size);
+        const auto o = it->second->res ? it->second->res->receive(in, now, rng, buf) : it->second->ini->receive(in, now, rng, buf);
+        if (!o) return detail::refused(o, 0, who);
+        step s{errc::ok, 0, {}, true, std::string(who), {}};
+        detail::take(s, o, destination::peer, who);
+        return s;
+    }
+
+    /// Seed 003 G.3.3: may `who` subscribe to the conference event package.
+    /// Errors: unauthorized_subscriber.
+    [[nodiscard]] result<void> subscribe(std::string_view who) const noexcept { return m_c->may_subscribe(m_rec, who); }
+
+    // --- management interface (seed 003 G.3.1) ---
+
+    /// Adds `id` to the authorized set. Errors: unauthorized_management.
+    [[nodiscard]] result<void> authorize(std::string_view by, std::string_view id) {
+        if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
+        if (!m_rec.is_authorized(id)) m_rec.authorized.emplace_back(id);
+        return {};
+    }
+    /// Removes `id` from the authorized set (a member present stays until
+    /// it leaves or is removed with leave()). Errors: unauthorized_management.
+    [[nodiscard]] result<void> revoke(std::string_view by, std::string_view id) {
+        if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
+        std::erase(m_rec.authorized, std::string(id));
+        return {};
+    }
+    /// Replaces the authorized set. Errors: unauthorized_management.
+    [[nodiscard]] result<void> set_authorized(std::string_view by, std::vector<std::string> ids) {
+        if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
+        m_rec.authorized = std::move(ids);
+        return {};
+    }
+    /// Changes the settings; they apply to the next joins. The key model
+    /// changes only while nobody is present (the members' bundles carry the
+    /// old model's keys). Errors: unauthorized_management, unexpected_in_state.
+    [[nodiscard]] result<void> change_settings(std::string_view by, const settings& s) {
+        if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
+        if (s.keys != m_rec.config.keys && !m_rec.members.empty()) return errc::unexpected_in_state;
+        m_rec.config = s;
+        return {};
+    }
+
+private:
+    static constexpr std::size_t out_size = 4096;
+
+    struct pending_exchange {
+        enum class kind : std::uint8_t { call_in, refer, call_out } what = kind::call_in;
+        std::unique_ptr<responder_type> res;
+        std::unique_ptr<initiator_type> ini;
+        std::string claimed;  ///< who the TRANSFER_INIT claims to come from
+        std::string peer;     ///< call-out / refer: the invitee
+        std::vector<std::uint8_t> transfer_init;
+        std::vector<roles::crypto_session_spec> sessions;  ///< call-out: proposed to the invitee
+        media_key key{};      ///< the TEK this member gets for cs_focus_media
+    };
+    struct live_member {
+        std::unique_ptr<responder_type> res;
+        std::unique_ptr<initiator_type> ini;
+    };
+    using pending_map = std::map<exchange_id, std::unique_ptr<pending_exchange>>;
+
+    exchange_id next_id() noexcept { return ++m_last_id == 0 ? ++m_last_id : m_last_id; }
+
+
+    /// The checks of a joiner: may join, not present, no SSRC of the
+    /// conference, no cs_focus_media of its own.
+    /// `self`: the joiner's own pending exchange (its reservations do not collide with it).
+    [[nodiscard]] result<void> admit(std::string_view who, std::span<const roles::crypto_session_spec> sessions,
+                                     const pending_exchange* self = nullptr) const {
+        if (auto ok = m_c->may_join(m_rec, who); !ok) return ok;
+        if (m_rec.find(who)) return errc::already_member;
+        for (const auto& s : sessions) {
+            // The focus keys its own media (cs_focus_media); a joiner proposes only its own sessions.
+            if (s.cs_id == cs_focus_media) {
+                if (self) continue;
+                return errc::bad_crypto_sessions;
+            }
+            if (record::is_media(s.cs_id) && ssrc_taken(s.ssrc, self)) return errc::ssrc_collision;
+        }
+        return {};
+    }
+    [[nodiscard]] result<void> may_refer(std::string_view by, std::string_view invitee,
+                                         const std::vector<std::string>& named) const {
+        if (auto ok = m_c->may_invite(m_rec, by, invitee); !ok) return ok;
+        // Seed 000 flow 4b: "checks that the initiator and the additional legitimate user of the TICKET are authorized".
+        if (std::find(named.begin(), named.end(), invitee) == named.end()) return errc::not_authorized_participant;
+        if (m_rec.find(invitee)) return errc::already_member;
+        return {};
+    }
+    /// An SSRC of the conference or of a pending exchange.
+    [[nodiscard]] bool ssrc_taken(std::uint32_t ssrc, const pending_exchange* self = nullptr) const noexcept {
+        if (m_rec.ssrc_in_use(ssrc)) return true;
+        for (const auto& [id, x] : m_pending) {
+            if (x.get() == self) continue;
+            if (x->key.ssrc == ssrc && x->what != pending_exchange::kind::refer) return true;
+            for (const auto& s : x->sessions) {
+                if (record::is_media(s.cs_id) && s.ssrc == ssrc) return true;
+            }
+        }
+        return false;
+    }
+    template <random_generator R>
+    [[nodiscard]] result<std::uint32_t> fresh_ssrc(R& rng) const noexcept {
+        for (int i = 0; i < 64; ++i) {
+            const auto v = random_u32(rng);
+            if (!v) return v.error_info();
+            if (*v != 0 && !ssrc_taken(*v)) return *v;
+        }
+        return errc::ssrc_collision;
+    }
+
+    /// The TEK of cs_focus_media for a joiner: the next group TEK (group
+    /// model; it becomes the group key when this join completes), or its own.
+    template <random_generator R>
+    [[nodiscard]] result<media_key> joiner_key(R& rng) {
+        std::uint32_t ssrc = m_rec.focus_ssrc;
+        if (m_rec.config.keys == key_model::group && ssrc == 0) return errc::invalid_argument;
+        if (m_rec.config.keys == key_model::individual) {
+            const auto s = fresh_ssrc(rng);
+            if (!s) return s.error_info();
+            ssrc = *s;
+        }
+        return media_key::draw(rng, m_key_length, ssrc);
+    }
+
+    template <random_generator R>
+    [[nodiscard]] step start_responder(typename pending_exchange::kind what, bytes_view ti, std::string_view claimed,
+                                       std::string_view invitee, ntp_time now, R& rng) {
+        auto x = std::make_unique<pending_exchange>();
+        x->what = what;
+        x->claimed = std::string(claimed);
+        x->peer = std::string(invitee);
+        x->transfer_init.assign(ti.begin(), ti.end());
+        x->res = std::make_unique<responder_type>(*m_b, *m_p,
+                                                  roles::responder_config{m_rec.uri, m_kms, m_suite});
+        if (what == pending_exchange::kind::call_in) {
+            auto k = joiner_key(rng);
+            if (!k) return step::refused(k.error());
+            x->key = std::move(*k);
+            const auto supplied = x->key.supplied();
+            if (auto ok = x->res->set_response_keys(std::span<const roles::supplied_key>(&supplied, 1)); !ok) {
+                return step::refused(ok.error());
+            }
+            if (auto c = claims_of(ti)) x->sessions = c->sessions;
+        }
+        std::vector<std::uint8_t> buf(out_size);
+        const auto o = x->res->receive(ti, now, rng, buf);
+        if (!o) return detail::refused(o, 0, claimed);
+        const exchange_id id = next_id();
+        step s{errc::ok, id, {}, false, {}, {}};
+        if (x->res->current() == responder_type::state::awaiting_resolve_resp) {
+            detail::take(s, o, destination::kms, m_kms);
+            m_pending.emplace(id, std::move(x));
+            return s;
+        }
+        // Resolved without the KMS (a TPK shared with the focus): no conference ticket does this (E = 1).
+        return step::refused(errc::policy_not_acceptable, id);
+    }
+
+    /// A refusal: the exchange ends when its machine is no longer waiting.
+    step drop_if_over(typename pending_map::iterator it, step s) {
+        if (!detail::still_waiting(it->second->ini.get(), it->second->res.get())) m_pending.erase(it);
+        return s;
+    }
+
+    template <random_generator R>
+    [[nodiscard]] step on_resolved(typename pending_map::iterator it, const roles::outcome& o, ntp_time now, R& rng) {
+        pending_exchange& x = *it->second;
+        const exchange_id id = it->first;
+        const std::string who = id_string(x.res->peer_identity());
+        if (x.what == pending_exchange::kind::refer) {
+            // Flow 4b, on the authenticated referrer and the ticket the KMS vouched for.
+            if (auto ok = may_refer(who, x.peer, x.res->ticket_responders()); !ok) {
+                m_pending.erase(it);
+                return refuse_transfer(ok.error(), id, x, now, who);
+            }
+            step s{errc::ok, id, {}, false, who, {}};
+            detail::take(s, o, destination::peer, who);  // TRANSFER_RESP to the referrer (F)
+            auto next = std::make_unique<pending_exchange>();
+            next->what = pending_exchange::kind::call_out;
+            next->peer = x.peer;
+            m_pending.erase(it);
+            step c = start_call_out(std::move(next), id, now, rng);
+            for (auto& m : c.messages) s.messages.push_back(std::move(m));
+            s.error = c.error;
+            return s;
+        }
+        if (auto ok = admit(who, x.res->sessions(), &x); !ok) {
+            m_pending.erase(it);
+            return refuse_transfer(ok.error(), id, x, now, who);
+        }
+        // Flow 2a: the creator "may update the group of participants allowed" with its ticket.
+        if (m_c->may_manage(m_rec, who)) {
+            for (const auto& r : x.res->ticket_responders()) {
+                if (r != m_rec.uri && !m_rec.is_authorized(r)) m_rec.authorized.push_back(r);
+            }
+        }
+        step s{errc::ok, id, {}, false, {}, {}};
+        detail::take(s, o, destination::peer, who);  // TRANSFER_RESP with the media TEK (M)
+        step c = commit(it, {}, std::move(x.res), false, now, rng);
+        for (auto& m : c.messages) s.messages.push_back(std::move(m));
+        s.done = c.done;
+        s.who = c.who;
+        s.error = c.error;
+        return s;
+    }
+
+    step refuse_transfer(errc e, exchange_id id, const pending_exchange& x, ntp_time now, std::string_view who) const {
+        return detail::refuse(e, id, x.transfer_init, now, who);
+    }
+
+    template <random_generator R>
+    [[nodiscard]] step start_call_out(std::unique_ptr<pending_exchange> x, exchange_id id, ntp_time now, R& rng) {
+        const auto media = fresh_ssrc(rng);
+        if (!media) return step::refused(media.error(), id);
+        x->sessions.push_back({cs_member_media, *media});
+        if (m_rec.config.bfcp) x->sessions.push_back({cs_bfcp, 0});
+        if (m_rec.config.event_package) x->sessions.push_back({cs_event_package, 0});
+        auto k = joiner_key(rng);
+        if (!k) return step::refused(k.error(), id);
+        x->key = std::move(*k);
+        x->ini = std::make_unique<initiator_type>(
+            *m_b, *m_p,
+            roles::initiator_config{.identity = m_rec.uri,
+                                    .kms_identity = m_kms,
+                                    .responder = x->peer,
+                                    .desired = conference_ticket_policy(m_suite.prf),
+                                    .key_kind = key_data_type::tgk,
+                                    .key_length = m_key_length,
+                                    .sessions = x->sessions,
+                                    .suite = m_suite});
+        std::vector<std::uint8_t> buf(out_size);
+        const auto o = x->ini->start_request(now, rng, buf);
+        if (!o) return step::refused(o.error, id);
+        step s{errc::ok, id, {}, false, {}, {}};
+        detail::take(s, o, destination::kms, m_kms);
+        m_pending.emplace(id, std::move(x));
+        return s;
+    }
+
+    /// The joiner becomes a member; in the group model its TEK becomes the
+    /// group TEK and every other member gets it in a CSB update.
+    template <random_generator R>
+    [[nodiscard]] step commit(typename pending_map::iterator it, std::unique_ptr<initiator_type> ini,
+                              std::unique_ptr<responder_type> res, bool called_out, ntp_time now, R& rng) {
+        pending_exchange& x = *it->second;
+        const exchange_id id = it->first;
+        const std::string who = id_string(ini ? ini->peer_identity() : res->peer_identity());
+        // The authenticated joiner is checked once more (the set may have changed while it was pending).
+        const auto sessions = ini ? ini->sessions() : res->sessions();
+        media_key key = std::move(x.key);
+        m_pending.erase(it);
+        if (auto ok = m_c->may_join(m_rec, who); !ok) return step::refused(ok.error(), id);
+        if (m_rec.find(who)) return step::refused(errc::already_member, id);
+        step s{errc::ok, id, {}, true, who, {}};
+        m_rec.members.push_back(member{who, sessions, called_out});
+        auto live = std::make_unique<live_member>();
+        live->res = std::move(res);
+        live->ini = std::move(ini);
+        m_members.emplace(who, std::move(live));
+        if (m_rec.config.keys == key_model::group) rekey(std::move(key), who, now, rng, s);
+        return s;
+    }
+
+    /// Group model: `key` becomes the group TEK; every member but `except`
+    /// gets it in a CSB update without answer (RFC 6043 §5.2; the keys take
+    /// effect at once on both ends).
+    template <random_generator R>
+    void rekey(media_key key, std::string_view except, ntp_time now, R& rng, step& s) {
+        m_group = std::move(key);
+        ++m_rec.epoch;
+        const auto supplied = m_group->supplied();
+        std::vector<std::uint8_t> buf(out_size);
+        for (auto& [who, m] : m_members) {
+            if (who == except) continue;
+            const auto sessions = m->res ? m->res->sessions() : m->ini->sessions();
+            const auto o = m->res ? m->res->start_update(now, rng, buf, sessions, false, false, {&supplied, 1})
+                                  : m->ini->start_update(now, rng, buf, sessions, false, false, {&supplied, 1});
+            if (!o) {
+                s.error = o.error;
+                continue;
+            }
+            detail::take(s, o, destination::peer, who);
+        }
+    }
+
+    B* m_b;
+    const P* m_p;
+    const C* m_c;
+    std::string m_kms;
+    crypto::algorithm_suite m_suite;
+    std::size_t m_key_length;
+    record m_rec;
+    exchange_id m_last_id = 0;
+    pending_map m_pending;
+    std::map<std::string, std::unique_ptr<live_member>, std::less<>> m_members;
+    std::optional<media_key> m_group;
+};
+
+}  // namespace mikey::conference
+// ---- end mikey/conference/focus.hpp ----
+// #include "conference/participant.hpp" (inlined)
+// ---- begin mikey/conference/participant.hpp ----
+// mikey-ticket (conference layer): a conference participant (user agent),
+// seed 000 flows 1-5 over the RFC 6043 role machines:
+//
+//   create (flow 1)       ticket for the factory and every intended
+//                         participant; TRANSFER_INIT to the factory; the
+//                         TRANSFER_RESP must come from a conference URI of
+//                         that factory (flow 1c), which it then names
+//   join (flows 2, 3, 5c) ticket for the conference URI (plus, for the
+//                         creator, whom it allows: flow 2a); TRANSFER_INIT to
+//                         the focus; the TRANSFER_RESP must come from that URI
+//   refer_to_focus (4a)   ticket for focus and invitee, TRANSFER_INIT in a REFER
+//                         to the focus
+//   refer_to_user (5a)    ticket for the user and the focus, TRANSFER_INIT in a
+//                         REFER to the user
+//   on_call_out (4c)      the focus's TRANSFER_INIT: resolved; the ticket's
+//                         requester must be the focus the caller expects
+//   on_refer (5b)         the referrer's TRANSFER_INIT: resolved; the ticket
+//                         must name the focus the REFER names; then join
+//
+// Key forking is always on (seed 000), so every TRANSFER_RESP and every
+// resolved ticket authenticates its sender. Once in a conference, the
+// focus's CSB updates (new group TEKs) go to on_update.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+// #include "../roles/initiator.hpp" (inlined above as mikey/roles/initiator.hpp)
+// #include "../roles/responder.hpp" (inlined above as mikey/roles/responder.hpp)
+// #include "exchange.hpp" (inlined above as mikey/conference/exchange.hpp)
+// #include "naming.hpp" (inlined above as mikey/conference/naming.hpp)
+// #include "step.hpp" (inlined above as mikey/conference/step.hpp)
+
+namespace mikey::conference {
+
+/// What a participant is.
+struct participant_config {
+    std::string_view identity;      ///< its public user identity (IDRi / IDRr)
+    machine_config machines{};
+    std::uint32_t media_ssrc = 0;   ///< the SSRC of its media to the focus
+    bool bfcp = false;              ///< propose a BFCP crypto session
+    bool event_package = false;     ///< propose an event-package crypto session
+};
+
+template <crypto::crypto_backend B, class P>
+    requires roles::initiator_policy<P> && roles::responder_policy<P>
+class participant {
+public:
+    using initiator_type = roles::initiator<B, P>;
+    using responder_type = roles::responder<B, P>;
+
+    participant(B& backend, const P& role_policy, const participant_config& cfg)
+        : m_b(&backend), m_p(&role_policy), m_id(cfg.identity), m_kms(cfg.machines.kms_identity),
+          m_suite(cfg.machines.suite), m_key_length(cfg.machines.key_length) {
+        m_sessions.push_back({cs_member_media, cfg.media_ssrc});
+        if (cfg.bfcp) m_sessions.push_back({cs_bfcp, 0});
+        if (cfg.event_package) m_sessions.push_back({cs_event_package, 0});
+    }
+
+    [[nodiscard]] const std::string& identity_name() const noexcept { return m_id; }
+    /// The keys of the conference `uri` (empty when not in it).
+    [[nodiscard]] std::span<const roles::session_key> keys_of(std::string_view uri) const noexcept {
+        const auto it = m_in.find(std::string(uri));
+        if (it == m_in.end()) return {};
+        return it->second.res ? it->second.res->session_keys() : it->second.ini->session_keys();
+    }
+    [[nodiscard]] bool in_conference(std::string_view uri) const noexcept { return m_in.count(std::string(uri)) != 0; }
+
+    /// Flow 1a: REQUEST_INIT for a ticket naming `factory_uri` and `invited`.
+    /// Completed by on_peer with `who` = the conference URI.
+    template <random_generator R>
+    [[nodiscard]] step create(const seed000_naming& naming, std::span<const std::string_view> invited, ntp_time now, R& rng) {
+        std::vector<std::string> named{std::string(naming.factory_uri())};
+        for (const auto i : invited) named.emplace_back(i);
+        return request(kind::create, std::string(naming.factory_uri()), std::move(named), &naming, now, rng);
+    }
+    /// Flows 2a / 3a: REQUEST_INIT for a ticket naming the conference URI
+    /// (and, the creator's way of updating the authorized set, `allow`).
+    template <random_generator R>
+    [[nodiscard]] step join(std::string_view conference_uri, std::span<const std::string_view> allow, ntp_time now, R& rng) {
+        std::vector<std::string> named{std::string(conference_uri)};
+        for (const auto a : allow) named.emplace_back(a);
+        return request(kind::join, std::string(conference_uri), std::move(named), nullptr, now, rng);
+    }
+    /// Flow 4a: a ticket naming the focus and `invitee`, for a REFER to the focus.
+    template <random_generator R>
+    [[nodiscard]] step refer_to_focus(std::string_view conference_uri, std::string_view invitee, ntp_time now, R& rng) {
+        return request(kind::refer, std::string(conference_uri), {std::string(conference_uri), std::string(invitee)},
+                       nullptr, now, rng);
+    }
+    /// Flow 5a: a ticket naming `user` and the focus, for a REFER to the user.
+    template <random_generator R>
+    [[nodiscard]] step refer_to_user(std::string_view conference_uri, std::string_view user, ntp_time now, R& rng) {
+        return request(kind::refer, std::string(user), {std::string(user), std::string(conference_uri)}, nullptr, now,
+                       rng);
+    }
+
+    /// Flow 4c: the focus calls out; `expected_focus` is the conference URI
+    /// the call comes from (SIP From). Errors: the Responder's errors,
+    /// already_member; focus_mismatch (after resolving) when the ticket's
+    /// requester is not `expected_focus`.
+    template <random_generator R>
+    [[nodiscard]] step on_call_out(bytes_view transfer_init, std::string_view expected_focus, ntp_time now, R& rng) {
+        if (in_conference(expected_focus)) return step::refused(errc::already_member);
+        return resolve(kind::call_out, transfer_init, std::string(expected_focus), now, rng);
+    }
+    /// Flow 5b: a REFER from a member naming the focus `named_focus`.
+    /// Errors: the Responder's errors, focus_mismatch (the resolved ticket
+    /// does not name `named_focus`: the referrer did not define that focus).
+    template <random_generator R>
+    [[nodiscard]] step on_refer(bytes_view transfer_init, std::string_view named_focus, ntp_time now, R& rng) {
+        return resolve(kind::referred, transfer_init, std::string(named_focus), now, rng);
+    }
+
+    /// The KMS's answer for exchange `id`: REQUEST_RESP (-> TRANSFER_INIT to
+    /// the peer) or RESOLVE_RESP (-> TRANSFER_RESP; flow 5b then starts the
+    /// join: REQUEST_INIT in the same step, under a new exchange id in
+    /// `step::id`). Errors: unknown_exchange, the machines' errors,
+    /// focus_mismatch.
+    template <random_generator R>
+    [[nodiscard]] step on_kms(exchange_id id, bytes_view in, ntp_time now, R& rng) {
+        const auto it = m_pending.find(id);
+        if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
+        exchange& x = *it->second;
+        std::vector<std::uint8_t> buf(4096);
+        if (x.ini) {
+            const auto o = x.ini->receive(in, now, rng, buf);
+            if (!o) return over_if_idle(it, step::refused(o.error, id));
+            const auto t = x.ini->start_transfer(now, rng, buf);
+            if (!t) {
+                m_pending.erase(it);
+                return step::refused(t.error, id);
+            }
+            step s{errc::ok, id, {}, false, {}, {}};
+            detail::take(s, t, destination::peer, x.peer);
+            return s;
+        }
+        const auto o = x.res->receive(in, now, rng, buf);
+        if (!o) return over_if_idle(it, detail::refused(o, id, x.peer));
+        const std::string from = id_string(x.res->peer_identity());
+        step s{errc::ok, id, {}, true, from, {}};
+        if (x.what == kind::call_out) {
+            // Seed 004: the ticket's requester (IDRi, vouched for by the KMS) is the focus.
+            if (from != x.peer) {
+                m_pending.erase(it);
+                return step::refused(errc::focus_mismatch, id);
+            }
+            detail::take(s, o, destination::peer, from);
+            enter(x.peer, nullptr, std::move(x.res));
+            m_pending.erase(it);
+            return s;
+        }
+        // Flow 5b: "verifies that the conference focus was defined by the conference owner/creator".
+        const auto& named = x.res->ticket_responders();
+        if (std::find(named.begin(), named.end(), x.peer) == named.end()) {
+            m_pending.erase(it);
+            return step::refused(errc::focus_mismatch, id);
+        }
+        detail::take(s, o, destination::peer, from);  // TRANSFER_RESP to the referrer
+        const std::string focus_uri = x.peer;
+        m_pending.erase(it);
+        step j = join(focus_uri, {}, now, rng);
+        for (auto& m : j.messages) s.messages.push_back(std::move(m));
+        s.error = j.error;
+        s.id = j.id;
+        s.done = false;
+        return s;
+    }
+
+    /// The peer's TRANSFER_RESP (or Error) for exchange `id`. Flow 1c: from
+    /// a conference URI of the factory (`who` names it); flows 2c, 3c: from
+    /// the conference URI (the participant is in the conference); flows 4a,
+    /// 5a: from the focus / user referred to. Errors: unknown_exchange, the
+    /// Initiator's errors, focus_mismatch.
+    template <random_generator R>
+    [[nodiscard]] step on_peer(exchange_id id, bytes_view in, ntp_time now, R& rng) {
+        const auto it = m_pending.find(id);
+        if (it == m_pending.end() || !it->second->ini) return step::refused(errc::unknown_exchange, id);
+        exchange& x = *it->second;
+        std::vector<std::uint8_t> buf(4096);
+        const auto o = x.ini->receive(in, now, rng, buf);
+        if (!o) return over_if_idle(it, step::refused(o.error, id));
+        if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
+        const std::string answered = id_string(x.ini->peer_identity());
+        // Flow 1c: "The conference URI is authenticated as it is the identity used as IDRr";
+        // flows 2c-5c: the focus / user the participant called answered.
+        const bool right = x.naming ? x.naming->is_conference_of(answered) : answered == x.peer;
+        if (!right) {
+            m_pending.erase(it);
+            return step::refused(errc::focus_mismatch, id);
+        }
+        step s{errc::ok, id, {}, true, answered, {}};
+        if (x.what == kind::join) enter(answered, std::move(x.ini), nullptr);
+        m_pending.erase(it);
+        return s;
+    }
+
+    /// A CSB update (or other message) from the focus of conference `uri`
+    /// (RFC 6043 §5.2: a new group TEK). Errors: not_a_member, the machine's.
+    template <random_generator R>
+    [[nodiscard]] step on_update(std::string_view uri, bytes_view in, ntp_time now, R& rng) {
+        const auto it = m_in.find(std::string(uri));
+        if (it == m_in.end()) return step::refused(errc::not_a_member);
+        std::vector<std::uint8_t> buf(4096);
+        const auto o = it->second.res ? it->second.res->receive(in, now, rng, buf) : it->second.ini->receive(in, now, rng, buf);
+        if (!o) return detail::refused(o, 0, uri);
+        step s{errc::ok, 0, {}, true, std::string(uri), {}};
+        detail::take(s, o, destination::peer, uri);
+        return s;
+    }
+    /// Leaves conference `uri` (its keys are dropped). Errors: not_a_member.
+    [[nodiscard]] result<void> leave(std::string_view uri) {
+        if (m_in.erase(std::string(uri)) == 0) return errc::not_a_member;
+        return {};
+    }
+
+private:
+    enum class kind : std::uint8_t { create, join, refer, call_out, referred };
+    struct exchange {
+        kind what = kind::join;
+        std::string peer;  ///< whom it calls / expects
+        const seed000_naming* naming = nullptr;
+        std::unique_ptr<initiator_type> ini;
+        std::unique_ptr<responder_type> res;
+    };
+    struct conference_keys {
+        std::unique_ptr<initiator_type> ini;
+        std::unique_ptr<responder_type> res;
+    };
+    using pending_map = std::map<exchange_id, std::unique_ptr<exchange>>;
+
+    template <random_generator R>
+    [[nodiscard]] step request(kind what, std::string peer, std::vector<std::string> named,
+                               const seed000_naming* naming, ntp_time now, R& rng) {
+        auto x = std::make_unique<exchange>();
+        x->what = what;
+        x->peer = std::move(peer);
+        x->naming = naming;
+        std::vector<std::string_view> views(named.begin(), named.end());
+        x->ini = std::make_unique<initiator_type>(
+            *m_b, *m_p,
+            roles::initiator_config{.identity = m_id,
+                                    .kms_identity = m_kms,
+                                    .responder = x->peer,
+                                    .authorized_responders = views,
+                                    .desired = conference_ticket_policy(m_suite.prf),
+                                    .key_kind = key_data_type::tgk,
+                                    .key_length = m_key_length,
+                                    .sessions = m_sessions,
+                                    .suite = m_suite});
+        std::vector<std::uint8_t> buf(4096);
+        const auto o = x->ini->start_request(now, rng, buf);
+        if (!o) return step::refused(o.error);
+        const exchange_id id = ++m_last_id;
+        step s{errc::ok, id, {}, false, {}, {}};
+        detail::take(s, o, destination::kms, m_kms);
+        m_pending.emplace(id, std::move(x));
+        return s;
+    }
+
+    template <random_generator R>
+    [[nodiscard]] step resolve(kind what, bytes_view ti, std::string expected, ntp_time now, R& rng) {
+        auto x = std::make_unique<exchange>();
+        x->what = what;
+        x->peer = std::move(expected);
+        x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_id, m_kms, m_suite});
+        std::vector<std::uint8_t> buf(4096);
+        const auto o = x->res->receive(ti, now, rng, buf);
+        if (!o) return detail::refused(o, 0, x->peer);
+        if (x->res->current() != responder_type::state::awaiting_resolve_resp) return step::refused(errc::policy_not_acceptable);
+        const exchange_id id = ++m_last_id;
+        step s{errc::ok, id, {}, false, {}, {}};
+        detail::take(s, o, destination::kms, m_kms);
+        m_pending.emplace(id, std::move(x));
+        return s;
+    }
+
+    step over_if_idle(typename pending_map::iterator it, step s) {
+        if (!detail::still_waiting(it->second->ini.get(), it->second->res.get())) m_pending.erase(it);
+        return s;
+    }
+
+    void enter(const std::string& uri, std::unique_ptr<initiator_type> ini, std::unique_ptr<responder_type> res) {
+        m_in[uri] = conference_keys{std::move(ini), std::move(res)};
+    }
+
+    B* m_b;
+    const P* m_p;
+    std::string m_id, m_kms;
+    crypto::algorithm_suite m_suite;
+    std::size_t m_key_length;
+    std::vector<roles::crypto_session_spec> m_sessions;
+    exchange_id m_last_id = 0;
+    pending_map m_pending;
+    std::map<std::string, conference_keys, std::less<>> m_in;
+};
+
+}  // namespace mikey::conference
+// ---- end mikey/conference/participant.hpp ----
 // #include "srtp.hpp" (inlined)
 // ---- begin mikey/srtp.hpp ----
 // mikey-ticket (integration layer): the SRTP keys and policy of a MIKEY

@@ -135,6 +135,18 @@ enum class errc : std::uint8_t {
     rtsp_bad_key_mgmt,         ///< a KeyMgmt header off the RFC 4567 §3.2 grammar (or without `data` for MIKEY)
     srtp_policy_unsupported,   ///< SRTP policy parameters (RFC 3830 §6.10.1) that libsrtp2 / RFC 3711 cannot run
     not_an_srtp_session,       ///< the crypto session or SP payload is not for Prot type SRTP
+
+    // --- conference layer (seeds 000-004: factory, focus, participant) ---
+    unauthorized_creator,       ///< the conference policy refuses this creator a conference (seed 000 flow 1b)
+    not_authorized_participant, ///< the identity is not in the conference's authorized set (seed 000 flows 2-5, seed 003 G.3.2)
+    unauthorized_referrer,      ///< a REFER from an identity that may not invite (seed 000 flow 4b)
+    focus_mismatch,             ///< the focus / factory that answered, or that a ticket names, is not the one expected (seed 000 flows 1c, 5b)
+    ssrc_collision,             ///< an SSRC already used by another stream of the conference (seeds 001, 002)
+    already_member,             ///< the identity is a member already
+    not_a_member,               ///< the identity is not a member of the conference
+    unauthorized_subscriber,    ///< a SUBSCRIBE to the event package from outside the authorized set (seed 003 G.3.3)
+    unauthorized_management,    ///< a management change by an identity the policy does not allow (seed 003 G.3.1)
+    unknown_exchange,           ///< an exchange id that names no pending exchange
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
@@ -243,6 +255,16 @@ enum class errc : std::uint8_t {
         case errc::rtsp_bad_key_mgmt: return "rtsp_bad_key_mgmt";
         case errc::srtp_policy_unsupported: return "srtp_policy_unsupported";
         case errc::not_an_srtp_session: return "not_an_srtp_session";
+        case errc::unauthorized_creator: return "unauthorized_creator";
+        case errc::not_authorized_participant: return "not_authorized_participant";
+        case errc::unauthorized_referrer: return "unauthorized_referrer";
+        case errc::focus_mismatch: return "focus_mismatch";
+        case errc::ssrc_collision: return "ssrc_collision";
+        case errc::already_member: return "already_member";
+        case errc::not_a_member: return "not_a_member";
+        case errc::unauthorized_subscriber: return "unauthorized_subscriber";
+        case errc::unauthorized_management: return "unauthorized_management";
+        case errc::unknown_exchange: return "unknown_exchange";
     }
     return "unknown_errc";
 }
@@ -293,7 +315,22 @@ enum class errc : std::uint8_t {
         case errc::unknown_key_mgmt_protocol:
         case errc::base64_invalid:
         case errc::rtsp_bad_key_mgmt:
+        // Conference decisions travel in the session protocol (SIP 403 / 488),
+        // the management interface or the event package, not as MIKEY Errors;
+        // a refused SSRC is the one the Error of the focus names (below).
+        case errc::unauthorized_subscriber:
+        case errc::unauthorized_management:
+        case errc::unknown_exchange:
+        case errc::already_member:
+        case errc::not_a_member:
             return std::nullopt;
+        // Seed 000 flow 1b: "the conference factory returns an error message to
+        // the initiator with an appropriate failure code".
+        case errc::unauthorized_creator:
+        case errc::not_authorized_participant:
+        case errc::unauthorized_referrer:
+        case errc::focus_mismatch: return error_no::invalid_id;
+        case errc::ssrc_collision: return error_no::invalid_sp;
         case errc::auth_failure:
         case errc::key_unwrap_failure:
         case errc::vi_mismatch:

@@ -1,0 +1,107 @@
+// mikey-ticket (conference layer): what every conference block shares: the
+// settings of its role machines, the profile of conference tickets (key
+// forking always on, seed 000), the unauthenticated early look at a
+// TRANSFER_INIT (who claims to send it, whom its ticket names, which crypto
+// sessions it proposes), and the focus's supplied media keys.
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../core/rng.hpp"
+#include "../core/secret.hpp"
+#include "../roles/exchange.hpp"
+#include "../roles/outcome.hpp"
+#include "../ticket/messages.hpp"
+#include "../ticket/policy.hpp"
+#include "record.hpp"
+
+namespace mikey::conference {
+
+/// What the role machines of a conference block use.
+struct machine_config {
+    std::string_view kms_identity;  ///< IDRkms
+    /// The 256-bit suite of RFC 6043 §6 (what policy_settings::strict_3gpp() allows).
+    crypto::algorithm_suite suite{prf_func::prf_hmac_sha_256, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256};
+    std::size_t key_length = 32;  ///< bytes of each ticket TGK and supplied TEK
+};
+
+/// The desired Ticket Policy of every conference ticket: D (the KMS makes
+/// it), E and I (key forking, which makes Resolve mandatory: seeds 000 and
+/// 004), F (TRANSFER_RESP, the Responder's authentication), G and H
+/// (RANDRr, RANDRi in the key derivations), L and M (either end may supply
+/// the focus's media keys: M on call-in, L on call-out).
+[[nodiscard]] inline ticket_policy conference_ticket_policy(prf_func prf) noexcept {
+    ticket_policy p{};
+    p.prf = prf;
+    p.flags = *ticket::flags_from_letters("DEFGHILM");
+    return p;
+}
+
+/// What a TRANSFER_INIT claims before anything is authenticated: used only
+/// to refuse early (RFC 6043 §4.2.2.2; seed 000 flow 4b: "detecting
+/// unauthorized REFERs as early as possible"); every decision is taken again
+/// on the authenticated identities.
+struct transfer_claims {
+    std::string initiator;                ///< IDRi of the ticket's TP Data
+    std::vector<std::string> responders;  ///< IDRr of the ticket's TP Data
+    std::vector<roles::crypto_session_spec> sessions;  ///< the GENERIC-ID map
+};
+
+/// Errors: the parse / schema errors of TRANSFER_INIT, bad_crypto_sessions
+/// (not a GENERIC-ID map).
+[[nodiscard]] inline result<transfer_claims> claims_of(bytes_view transfer_init) {
+    const auto m = ticket::transfer_init_view::parse(transfer_init);
+    if (!m) return m.error_info();
+    transfer_claims c;
+    for (const auto& e : m->ticket()->tp_payloads()) {
+        if (e.type != payload_type::idr) continue;
+        const auto v = e.template as<idr_view>();
+        const std::string id(v.data().begin(), v.data().end());
+        if (v.role() == id_role::idri && c.initiator.empty()) c.initiator = id;
+        if (v.role() == id_role::idrr) c.responders.push_back(id);
+    }
+    const auto h = m->header();
+    if (h.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
+    for (const auto& b : generic_id_map(h.map_info())) c.sessions.push_back(roles::detail::session_of(b));
+    return c;
+}
+
+/// A TEK with salt the focus supplies for its media to a member (crypto
+/// session cs_focus_media): the group TEK or an individual one.
+struct media_key {
+    secret_buffer<64> key{};
+    secret_buffer<32> salt{};
+    std::array<std::uint8_t, 4> spi{};
+    std::uint32_t ssrc = 0;
+
+    /// Draws a fresh key of `length` bytes, a 14-byte salt (RFC 3711 §8.2)
+    /// and an SPI. Errors: those of the RNG.
+    template <random_generator R>
+    [[nodiscard]] static result<media_key> draw(R& rng, std::size_t length, std::uint32_t ssrc) noexcept {
+        media_key k;
+        k.ssrc = ssrc;
+        (void)k.key.resize(length);
+        (void)k.salt.resize(14);
+        if (auto ok = rng.fill(k.key.mutable_view()); !ok) return ok.error_info();
+        if (auto ok = rng.fill(k.salt.mutable_view()); !ok) return ok.error_info();
+        if (auto ok = rng.fill(k.spi); !ok) return ok.error_info();
+        return k;
+    }
+    /// As a supplied key (views into this object).
+    [[nodiscard]] roles::supplied_key supplied() const noexcept MIKEY_LIFETIMEBOUND {
+        return roles::supplied_key{.cs_id = cs_focus_media, .ssrc = ssrc, .kind = key_data_type::tek_salt,
+                                   .key = key.view(), .salt = salt.view(), .spi = spi};
+    }
+};
+
+/// An identity as bytes.
+[[nodiscard]] inline bytes_view id_bytes(std::string_view s) noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+/// Bytes of an identity as a string.
+[[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
+
+}  // namespace mikey::conference

@@ -1,0 +1,494 @@
+// mikey-ticket (conference layer): the conference focus of one conference
+// (seed 000 flows 2-5, seeds 001-004) over the RFC 6043 role machines:
+//
+//   call-in (flows 2, 3, 5c)  on_invite(TRANSFER_INIT) -> RESOLVE_INIT to the
+//                             KMS; on_kms(RESOLVE_RESP) -> the member is
+//                             authenticated and authorized, TRANSFER_RESP
+//                             with a KEMAC holding the focus's media TEK (M)
+//   call-out (flow 4)         on_refer(TRANSFER_INIT, invitee) authenticates
+//                             the referrer first (DoS), checks both
+//                             identities, then REQUEST_INIT for the invitee;
+//                             on_kms(REQUEST_RESP) -> TRANSFER_INIT with the
+//                             media TEK (L) to the invitee; on_peer(
+//                             TRANSFER_RESP) authenticates the invitee.
+//                             invite() does the same for the management
+//                             interface (seed 003: "via the external interface")
+//   leave                     the member's keys are dropped
+//   rekey                     group model: every join and leave draws a new
+//                             group TEK, sent to every other member in a CSB
+//                             update (RFC 6043 §5.2) that needs no answer
+//   management (seed 003 G.3.1) authorize / revoke / set_authorized /
+//                             change_settings, checked by the conference policy
+//
+// The focus is Responder for call-in and Initiator for call-out: one
+// machine per member, all sharing the backend, role policy (key store,
+// replay cache) by reference. A refused input changes no conference state.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "../roles/initiator.hpp"
+#include "../roles/responder.hpp"
+#include "exchange.hpp"
+#include "policy.hpp"
+#include "step.hpp"
+
+namespace mikey::conference {
+
+/// A role policy both an Initiator and a Responder can use.
+template <class P>
+concept focus_role_policy = roles::initiator_policy<P> && roles::responder_policy<P>;
+
+template <crypto::crypto_backend B, focus_role_policy P, conference_policy C>
+class focus {
+public:
+    using initiator_type = roles::initiator<B, P>;
+    using responder_type = roles::responder<B, P>;
+
+    /// A focus for the conference `r` (from a factory, or made by hand).
+    /// Backend and policies are used by reference.
+    focus(B& backend, const P& role_policy, const C& conf_policy, const machine_config& cfg, record r)
+        : m_b(&backend), m_p(&role_policy), m_c(&conf_policy), m_kms(cfg.kms_identity), m_suite(cfg.suite),
+          m_key_length(cfg.key_length), m_rec(std::move(r)) {}
+
+    [[nodiscard]] const record& conference() const noexcept { return m_rec; }
+    /// The keys of a member's bundle (empty when not a member).
+    [[nodiscard]] std::span<const roles::session_key> keys_of(std::string_view who) const noexcept {
+        const auto it = m_members.find(std::string(who));
+        if (it == m_members.end()) return {};
+        return it->second->res ? it->second->res->session_keys() : it->second->ini->session_keys();
+    }
+    /// The current group TEK (group model, once a member joined).
+    [[nodiscard]] const std::optional<media_key>& group_key() const noexcept { return m_group; }
+    [[nodiscard]] std::size_t pending() const noexcept { return m_pending.size(); }
+
+    /// Call-in: a TRANSFER_INIT sent to the conference URI (flows 2, 3, 5c).
+    /// Refused early, before asking the KMS, when the ticket's IDRi may not
+    /// join, is a member already, or proposes an SSRC in use.
+    /// Errors: the TRANSFER_INIT's parse / schema errors, bad_crypto_sessions
+    /// (a proposed cs_focus_media or a non-GENERIC-ID map),
+    /// not_authorized_participant, already_member, ssrc_collision, the
+    /// Responder's errors; with an Error message where wire_error gives one.
+    template <random_generator R>
+    [[nodiscard]] step on_invite(bytes_view transfer_init, ntp_time now, R& rng) {
+        const auto c = claims_of(transfer_init);
+        if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
+        if (auto ok = admit(c->initiator, c->sessions); !ok) return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
+        return start_responder(pending_exchange::kind::call_in, transfer_init, c->initiator, {}, now, rng);
+    }
+
+    /// Flow 4b: a REFER carrying a TRANSFER_INIT whose ticket names the focus
+    /// and `invitee`. The referrer is authenticated by resolving the ticket
+    /// before the focus calls out. Errors: as on_invite, and
+    /// unauthorized_referrer, not_authorized_participant (the invitee may not
+    /// join or the ticket does not name it), already_member.
+    template <random_generator R>
+    [[nodiscard]] step on_refer(bytes_view transfer_init, std::string_view invitee, ntp_time now, R& rng) {
+        const auto c = claims_of(transfer_init);
+        if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
+        if (auto ok = may_refer(c->initiator, invitee, c->responders); !ok) {
+            return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
+        }
+        return start_responder(pending_exchange::kind::refer, transfer_init, c->initiator, invitee, now, rng);
+    }
+
+    /// The management interface asks the focus to call `invitee` out (seed
+    /// 003 G.1: "instructs the conference focus ... via the external
+    /// interface"). Errors: unauthorized_referrer / unauthorized_management
+    /// (by may not invite), not_authorized_participant, already_member, the
+    /// Initiator's errors.
+    template <random_generator R>
+    [[nodiscard]] step invite(std::string_view by, std::string_view invitee, ntp_time now, R& rng) {
+        if (auto ok = m_c->may_invite(m_rec, by, invitee); !ok) return step::refused(ok.error());
+        if (m_rec.find(invitee)) return step::refused(errc::already_member);
+        auto x = std::make_unique<pending_exchange>();
+        x->what = pending_exchange::kind::call_out;
+        x->peer = std::string(invitee);
+        return start_call_out(std::move(x), next_id(), now, rng);
+    }
+
+    /// An answer of the KMS (RESOLVE_RESP, REQUEST_RESP or an Error) for
+    /// exchange `id`. Errors: unknown_exchange, the role machines' errors,
+    /// and the checks taken again on the authenticated identities
+    /// (not_authorized_participant, unauthorized_referrer, already_member,
+    /// ssrc_collision). A refused answer that leaves the machine waiting
+    /// keeps the exchange (a forged answer cannot end a genuine join).
+    template <random_generator R>
+    [[nodiscard]] step on_kms(exchange_id id, bytes_view in, ntp_time now, R& rng) {
+        const auto it = m_pending.find(id);
+        if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
+        pending_exchange& x = *it->second;
+        std::vector<std::uint8_t> buf(out_size);
+        if (x.res) {
+            const auto o = x.res->receive(in, now, rng, buf);
+            if (!o) return drop_if_over(it, detail::refused(o, id, x.claimed));
+            return on_resolved(it, o, now, rng);
+        }
+        const auto o = x.ini->receive(in, now, rng, buf);
+        if (!o) return drop_if_over(it, step::refused(o.error, id));
+        // Flow 4b: the ticket for the invitee; TRANSFER_INIT with the media TEK (L).
+        const auto supplied = x.key.supplied();
+        const auto t = x.ini->start_transfer(now, rng, buf, std::span<const roles::supplied_key>(&supplied, 1));
+        if (!t) {
+            m_pending.erase(it);
+            return step::refused(t.error, id);
+        }
+        step s{errc::ok, id, {}, false, {}, {}};
+        detail::take(s, t, destination::peer, x.peer);
+        return s;
+    }
+
+    /// The invitee's TRANSFER_RESP (or Error) for call-out exchange `id`
+    /// (flow 4d). Errors: unknown_exchange, the Initiator's errors,
+    /// focus_mismatch (another identity answered), already_member,
+    /// not_authorized_participant (revoked meanwhile).
+    template <random_generator R>
+    [[nodiscard]] step on_peer(exchange_id id, bytes_view in, ntp_time now, R& rng) {
+        const auto it = m_pending.find(id);
+        if (it == m_pending.end() || !it->second->ini) return step::refused(errc::unknown_exchange, id);
+        pending_exchange& x = *it->second;
+        std::vector<std::uint8_t> buf(out_size);
+        const auto o = x.ini->receive(in, now, rng, buf);
+        if (!o) return drop_if_over(it, step::refused(o.error, id));
+        if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
+        // Seed 004: forking authenticates the Responder as the identity of its IDRr.
+        if (id_string(x.ini->peer_identity()) != x.peer) {
+            m_pending.erase(it);
+            return step::refused(errc::focus_mismatch, id);
+        }
+        auto s = commit(it, std::move(x.ini), {}, true, now, rng);
+        return s;
+    }
+
+    /// A member leaves (SIP BYE): its keys are dropped; in the group model
+    /// every other member gets a new group TEK (CSB update), so the member
+    /// who left cannot decrypt what follows. Errors: not_a_member.
+    template <random_generator R>
+    [[nodiscard]] step leave(std::string_view who, ntp_time now, R& rng) {
+        const auto it = m_members.find(std::string(who));
+        if (it == m_members.end()) return step::refused(errc::not_a_member);
+        step s{errc::ok, 0, {}, true, std::string(who), {}};
+        std::optional<media_key> next;
+        if (m_rec.config.keys == key_model::group) {
+            auto k = media_key::draw(rng, m_key_length, m_rec.focus_ssrc);
+            if (!k) return step::refused(k.error());
+            next = std::move(*k);
+        }
+        m_members.erase(it);
+        std::erase_if(m_rec.members, [&](const member& m) { return m.identity == who; });
+        if (next) rekey(std::move(*next), {}, now, rng, s);
+        return s;
+    }
+
+    /// A CSB update answer or Error from member `who` (updates need no
+    /// answer; one that comes is checked). Errors: not_a_member, the machine's.
+    template <random_generator R>
+    [[nodiscard]] step on_member_message(std::string_view who, bytes_view in, ntp_time now, R& rng) {
+        const auto it = m_members.find(std::string(who));
+        if (it == m_members.end()) return step::refused(errc::not_a_member);
+        std::vector<std::uint8_t> buf(out_size);
+        const auto o = it->second->res ? it->second->res->receive(in, now, rng, buf) : it->second->ini->receive(in, now, rng, buf);
+        if (!o) return detail::refused(o, 0, who);
+        step s{errc::ok, 0, {}, true, std::string(who), {}};
+        detail::take(s, o, destination::peer, who);
+        return s;
+    }
+
+    /// Seed 003 G.3.3: may `who` subscribe to the conference event package.
+    /// Errors: unauthorized_subscriber.
+    [[nodiscard]] result<void> subscribe(std::string_view who) const noexcept { return m_c->may_subscribe(m_rec, who); }
+
+    // --- management interface (seed 003 G.3.1) ---
+
+    /// Adds `id` to the authorized set. Errors: unauthorized_management.
+    [[nodiscard]] result<void> authorize(std::string_view by, std::string_view id) {
+        if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
+        if (!m_rec.is_authorized(id)) m_rec.authorized.emplace_back(id);
+        return {};
+    }
+    /// Removes `id` from the authorized set (a member present stays until
+    /// it leaves or is removed with leave()). Errors: unauthorized_management.
+    [[nodiscard]] result<void> revoke(std::string_view by, std::string_view id) {
+        if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
+        std::erase(m_rec.authorized, std::string(id));
+        return {};
+    }
+    /// Replaces the authorized set. Errors: unauthorized_management.
+    [[nodiscard]] result<void> set_authorized(std::string_view by, std::vector<std::string> ids) {
+        if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
+        m_rec.authorized = std::move(ids);
+        return {};
+    }
+    /// Changes the settings; they apply to the next joins. The key model
+    /// changes only while nobody is present (the members' bundles carry the
+    /// old model's keys). Errors: unauthorized_management, unexpected_in_state.
+    [[nodiscard]] result<void> change_settings(std::string_view by, const settings& s) {
+        if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
+        if (s.keys != m_rec.config.keys && !m_rec.members.empty()) return errc::unexpected_in_state;
+        m_rec.config = s;
+        return {};
+    }
+
+private:
+    static constexpr std::size_t out_size = 4096;
+
+    struct pending_exchange {
+        enum class kind : std::uint8_t { call_in, refer, call_out } what = kind::call_in;
+        std::unique_ptr<responder_type> res;
+        std::unique_ptr<initiator_type> ini;
+        std::string claimed;  ///< who the TRANSFER_INIT claims to come from
+        std::string peer;     ///< call-out / refer: the invitee
+        std::vector<std::uint8_t> transfer_init;
+        std::vector<roles::crypto_session_spec> sessions;  ///< call-out: proposed to the invitee
+        media_key key{};      ///< the TEK this member gets for cs_focus_media
+    };
+    struct live_member {
+        std::unique_ptr<responder_type> res;
+        std::unique_ptr<initiator_type> ini;
+    };
+    using pending_map = std::map<exchange_id, std::unique_ptr<pending_exchange>>;
+
+    exchange_id next_id() noexcept { return ++m_last_id == 0 ? ++m_last_id : m_last_id; }
+
+
+    /// The checks of a joiner: may join, not present, no SSRC of the
+    /// conference, no cs_focus_media of its own.
+    /// `self`: the joiner's own pending exchange (its reservations do not collide with it).
+    [[nodiscard]] result<void> admit(std::string_view who, std::span<const roles::crypto_session_spec> sessions,
+                                     const pending_exchange* self = nullptr) const {
+        if (auto ok = m_c->may_join(m_rec, who); !ok) return ok;
+        if (m_rec.find(who)) return errc::already_member;
+        for (const auto& s : sessions) {
+            // The focus keys its own media (cs_focus_media); a joiner proposes only its own sessions.
+            if (s.cs_id == cs_focus_media) {
+                if (self) continue;
+                return errc::bad_crypto_sessions;
+            }
+            if (record::is_media(s.cs_id) && ssrc_taken(s.ssrc, self)) return errc::ssrc_collision;
+        }
+        return {};
+    }
+    [[nodiscard]] result<void> may_refer(std::string_view by, std::string_view invitee,
+                                         const std::vector<std::string>& named) const {
+        if (auto ok = m_c->may_invite(m_rec, by, invitee); !ok) return ok;
+        // Seed 000 flow 4b: "checks that the initiator and the additional legitimate user of the TICKET are authorized".
+        if (std::find(named.begin(), named.end(), invitee) == named.end()) return errc::not_authorized_participant;
+        if (m_rec.find(invitee)) return errc::already_member;
+        return {};
+    }
+    /// An SSRC of the conference or of a pending exchange.
+    [[nodiscard]] bool ssrc_taken(std::uint32_t ssrc, const pending_exchange* self = nullptr) const noexcept {
+        if (m_rec.ssrc_in_use(ssrc)) return true;
+        for (const auto& [id, x] : m_pending) {
+            if (x.get() == self) continue;
+            if (x->key.ssrc == ssrc && x->what != pending_exchange::kind::refer) return true;
+            for (const auto& s : x->sessions) {
+                if (record::is_media(s.cs_id) && s.ssrc == ssrc) return true;
+            }
+        }
+        return false;
+    }
+    template <random_generator R>
+    [[nodiscard]] result<std::uint32_t> fresh_ssrc(R& rng) const noexcept {
+        for (int i = 0; i < 64; ++i) {
+            const auto v = random_u32(rng);
+            if (!v) return v.error_info();
+            if (*v != 0 && !ssrc_taken(*v)) return *v;
+        }
+        return errc::ssrc_collision;
+    }
+
+    /// The TEK of cs_focus_media for a joiner: the next group TEK (group
+    /// model; it becomes the group key when this join completes), or its own.
+    template <random_generator R>
+    [[nodiscard]] result<media_key> joiner_key(R& rng) {
+        std::uint32_t ssrc = m_rec.focus_ssrc;
+        if (m_rec.config.keys == key_model::group && ssrc == 0) return errc::invalid_argument;
+        if (m_rec.config.keys == key_model::individual) {
+            const auto s = fresh_ssrc(rng);
+            if (!s) return s.error_info();
+            ssrc = *s;
+        }
+        return media_key::draw(rng, m_key_length, ssrc);
+    }
+
+    template <random_generator R>
+    [[nodiscard]] step start_responder(typename pending_exchange::kind what, bytes_view ti, std::string_view claimed,
+                                       std::string_view invitee, ntp_time now, R& rng) {
+        auto x = std::make_unique<pending_exchange>();
+        x->what = what;
+        x->claimed = std::string(claimed);
+        x->peer = std::string(invitee);
+        x->transfer_init.assign(ti.begin(), ti.end());
+        x->res = std::make_unique<responder_type>(*m_b, *m_p,
+                                                  roles::responder_config{m_rec.uri, m_kms, m_suite});
+        if (what == pending_exchange::kind::call_in) {
+            auto k = joiner_key(rng);
+            if (!k) return step::refused(k.error());
+            x->key = std::move(*k);
+            const auto supplied = x->key.supplied();
+            if (auto ok = x->res->set_response_keys(std::span<const roles::supplied_key>(&supplied, 1)); !ok) {
+                return step::refused(ok.error());
+            }
+            if (auto c = claims_of(ti)) x->sessions = c->sessions;
+        }
+        std::vector<std::uint8_t> buf(out_size);
+        const auto o = x->res->receive(ti, now, rng, buf);
+        if (!o) return detail::refused(o, 0, claimed);
+        const exchange_id id = next_id();
+        step s{errc::ok, id, {}, false, {}, {}};
+        if (x->res->current() == responder_type::state::awaiting_resolve_resp) {
+            detail::take(s, o, destination::kms, m_kms);
+            m_pending.emplace(id, std::move(x));
+            return s;
+        }
+        // Resolved without the KMS (a TPK shared with the focus): no conference ticket does this (E = 1).
+        return step::refused(errc::policy_not_acceptable, id);
+    }
+
+    /// A refusal: the exchange ends when its machine is no longer waiting.
+    step drop_if_over(typename pending_map::iterator it, step s) {
+        if (!detail::still_waiting(it->second->ini.get(), it->second->res.get())) m_pending.erase(it);
+        return s;
+    }
+
+    template <random_generator R>
+    [[nodiscard]] step on_resolved(typename pending_map::iterator it, const roles::outcome& o, ntp_time now, R& rng) {
+        pending_exchange& x = *it->second;
+        const exchange_id id = it->first;
+        const std::string who = id_string(x.res->peer_identity());
+        if (x.what == pending_exchange::kind::refer) {
+            // Flow 4b, on the authenticated referrer and the ticket the KMS vouched for.
+            if (auto ok = may_refer(who, x.peer, x.res->ticket_responders()); !ok) {
+                m_pending.erase(it);
+                return refuse_transfer(ok.error(), id, x, now, who);
+            }
+            step s{errc::ok, id, {}, false, who, {}};
+            detail::take(s, o, destination::peer, who);  // TRANSFER_RESP to the referrer (F)
+            auto next = std::make_unique<pending_exchange>();
+            next->what = pending_exchange::kind::call_out;
+            next->peer = x.peer;
+            m_pending.erase(it);
+            step c = start_call_out(std::move(next), id, now, rng);
+            for (auto& m : c.messages) s.messages.push_back(std::move(m));
+            s.error = c.error;
+            return s;
+        }
+        if (auto ok = admit(who, x.res->sessions(), &x); !ok) {
+            m_pending.erase(it);
+            return refuse_transfer(ok.error(), id, x, now, who);
+        }
+        // Flow 2a: the creator "may update the group of participants allowed" with its ticket.
+        if (m_c->may_manage(m_rec, who)) {
+            for (const auto& r : x.res->ticket_responders()) {
+                if (r != m_rec.uri && !m_rec.is_authorized(r)) m_rec.authorized.push_back(r);
+            }
+        }
+        step s{errc::ok, id, {}, false, {}, {}};
+        detail::take(s, o, destination::peer, who);  // TRANSFER_RESP with the media TEK (M)
+        step c = commit(it, {}, std::move(x.res), false, now, rng);
+        for (auto& m : c.messages) s.messages.push_back(std::move(m));
+        s.done = c.done;
+        s.who = c.who;
+        s.error = c.error;
+        return s;
+    }
+
+    step refuse_transfer(errc e, exchange_id id, const pending_exchange& x, ntp_time now, std::string_view who) const {
+        return detail::refuse(e, id, x.transfer_init, now, who);
+    }
+
+    template <random_generator R>
+    [[nodiscard]] step start_call_out(std::unique_ptr<pending_exchange> x, exchange_id id, ntp_time now, R& rng) {
+        const auto media = fresh_ssrc(rng);
+        if (!media) return step::refused(media.error(), id);
+        x->sessions.push_back({cs_member_media, *media});
+        if (m_rec.config.bfcp) x->sessions.push_back({cs_bfcp, 0});
+        if (m_rec.config.event_package) x->sessions.push_back({cs_event_package, 0});
+        auto k = joiner_key(rng);
+        if (!k) return step::refused(k.error(), id);
+        x->key = std::move(*k);
+        x->ini = std::make_unique<initiator_type>(
+            *m_b, *m_p,
+            roles::initiator_config{.identity = m_rec.uri,
+                                    .kms_identity = m_kms,
+                                    .responder = x->peer,
+                                    .desired = conference_ticket_policy(m_suite.prf),
+                                    .key_kind = key_data_type::tgk,
+                                    .key_length = m_key_length,
+                                    .sessions = x->sessions,
+                                    .suite = m_suite});
+        std::vector<std::uint8_t> buf(out_size);
+        const auto o = x->ini->start_request(now, rng, buf);
+        if (!o) return step::refused(o.error, id);
+        step s{errc::ok, id, {}, false, {}, {}};
+        detail::take(s, o, destination::kms, m_kms);
+        m_pending.emplace(id, std::move(x));
+        return s;
+    }
+
+    /// The joiner becomes a member; in the group model its TEK becomes the
+    /// group TEK and every other member gets it in a CSB update.
+    template <random_generator R>
+    [[nodiscard]] step commit(typename pending_map::iterator it, std::unique_ptr<initiator_type> ini,
+                              std::unique_ptr<responder_type> res, bool called_out, ntp_time now, R& rng) {
+        pending_exchange& x = *it->second;
+        const exchange_id id = it->first;
+        const std::string who = id_string(ini ? ini->peer_identity() : res->peer_identity());
+        // The authenticated joiner is checked once more (the set may have changed while it was pending).
+        const auto sessions = ini ? ini->sessions() : res->sessions();
+        media_key key = std::move(x.key);
+        m_pending.erase(it);
+        if (auto ok = m_c->may_join(m_rec, who); !ok) return step::refused(ok.error(), id);
+        if (m_rec.find(who)) return step::refused(errc::already_member, id);
+        step s{errc::ok, id, {}, true, who, {}};
+        m_rec.members.push_back(member{who, sessions, called_out});
+        auto live = std::make_unique<live_member>();
+        live->res = std::move(res);
+        live->ini = std::move(ini);
+        m_members.emplace(who, std::move(live));
+        if (m_rec.config.keys == key_model::group) rekey(std::move(key), who, now, rng, s);
+        return s;
+    }
+
+    /// Group model: `key` becomes the group TEK; every member but `except`
+    /// gets it in a CSB update without answer (RFC 6043 §5.2; the keys take
+    /// effect at once on both ends).
+    template <random_generator R>
+    void rekey(media_key key, std::string_view except, ntp_time now, R& rng, step& s) {
+        m_group = std::move(key);
+        ++m_rec.epoch;
+        const auto supplied = m_group->supplied();
+        std::vector<std::uint8_t> buf(out_size);
+        for (auto& [who, m] : m_members) {
+            if (who == except) continue;
+            const auto sessions = m->res ? m->res->sessions() : m->ini->sessions();
+            const auto o = m->res ? m->res->start_update(now, rng, buf, sessions, false, false, {&supplied, 1})
+                                  : m->ini->start_update(now, rng, buf, sessions, false, false, {&supplied, 1});
+            if (!o) {
+                s.error = o.error;
+                continue;
+            }
+            detail::take(s, o, destination::peer, who);
+        }
+    }
+
+    B* m_b;
+    const P* m_p;
+    const C* m_c;
+    std::string m_kms;
+    crypto::algorithm_suite m_suite;
+    std::size_t m_key_length;
+    record m_rec;
+    exchange_id m_last_id = 0;
+    pending_map m_pending;
+    std::map<std::string, std::unique_ptr<live_member>, std::less<>> m_members;
+    std::optional<media_key> m_group;
+};
+
+}  // namespace mikey::conference

@@ -1,0 +1,461 @@
+// The conference layer (seed 000 flows 1-5 step by step, in both key
+// models), the negatives of the seeds, the management interface and SSRC
+// uniqueness: each refusal has its own error and changes no conference state.
+#include "conference_world.hpp"
+
+#if !(defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)) && \
+    !defined(DOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS)
+#define DOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS
+#endif
+#include <doctest/doctest.h>
+
+using namespace conference_test;
+using conference::destination;
+using conference::key_model;
+using conference::step;
+
+namespace {
+
+const std::string A = "sip:alice@example.org", Bo = "sip:bob@example.org", C = "sip:carol@example.org",
+                  D = "sip:dave@example.org", E = "sip:erin@example.org", M = "sip:mallory@example.org";
+const std::string uri1 = "sip:focus1.conference1@operator.example";
+
+bytes tek_of(std::span<const roles::session_key> keys, std::uint8_t cs) {
+    for (const auto& k : keys) {
+        if (k.cs.get() == cs) return bytes(k.tek.view().begin(), k.tek.view().end());
+    }
+    return {};
+}
+
+/// What a refusal must leave unchanged.
+struct snapshot {
+    std::vector<std::string> authorized, members;
+    std::uint32_t epoch = 0;
+    conference::settings config{};
+    bool operator==(const snapshot&) const = default;
+};
+snapshot snap(const conference::record& r) {
+    snapshot s{r.authorized, {}, r.epoch, r.config};
+    for (const auto& m : r.members) s.members.push_back(m.identity);
+    return s;
+}
+
+/// Flow 1: Alice creates a conference for Bob, Carol and Dave; returns the record.
+conference::record create(world& w, key_model model) {
+    auto& alice = w.agent(A);
+    const std::string_view invited[] = {Bo, C, D};
+    conference::settings cfg{};
+    cfg.keys = model;
+    cfg.bfcp = cfg.event_package = true;
+    w.factory->set_defaults(cfg);
+    // 1a: ticket for the factory and the intended participants; TRANSFER_INIT to the factory.
+    auto s = w.kms_round(alice, alice.create(w.names, invited, w.now, *w.rng));
+    REQUIRE(s.ok());
+    const auto* ti = to_peer(s, factory_uri);
+    REQUIRE(ti);
+    CHECK(ti->type == data_type::transfer_init);
+    // 1b: the factory allocates focus1, resolves under it, records creator and authorized set.
+    auto f = w.kms_round(*w.factory, w.factory->on_invite(ti->bytes, w.now, *w.rng));
+    REQUIRE(f.ok());
+    REQUIRE(f.created);
+    CHECK(f.created->uri == uri1);
+    CHECK(f.created->creator == A);
+    CHECK(f.created->authorized == std::vector<std::string>{Bo, C, D});
+    CHECK(f.created->config == cfg);
+    const auto* resp = to_peer(f, A);
+    REQUIRE(resp);
+    CHECK(resp->type == data_type::transfer_resp);
+    // 1c: the TRANSFER_RESP authenticates the conference URI (its IDRr, forked key).
+    const auto r = alice.on_peer(s.id, resp->bytes, w.now, *w.rng);
+    REQUIRE(r.ok());
+    CHECK(r.done);
+    CHECK(r.who == uri1);
+    CHECK(w.factory->pending_count() == 0);
+    return *f.created;
+}
+
+/// Call-in (flows 2, 3, 5c): `who` joins through the focus; returns the focus's step.
+step call_in(world& w, focus_type& focus, const std::string& who, std::span<const std::string_view> allow = {}) {
+    auto& u = w.agent(who);
+    auto s = w.kms_round(u, u.join(uri1, allow, w.now, *w.rng));
+    REQUIRE(s.ok());
+    const auto* ti = to_peer(s, uri1);
+    REQUIRE(ti);
+    auto f = w.kms_round(focus, focus.on_invite(ti->bytes, w.now, *w.rng));
+    if (!f.ok()) {
+        MESSAGE("call-in of " << who << " refused: " << to_string(f.error));
+        return f;
+    }
+    CHECK(f.done);
+    CHECK(f.who == who);
+    const auto* resp = to_peer(f, who);
+    REQUIRE(resp);
+    const auto r = u.on_peer(s.id, resp->bytes, w.now, *w.rng);
+    REQUIRE(r.ok());
+    CHECK(r.who == uri1);
+    CHECK(u.in_conference(uri1));
+    return f;
+}
+
+/// Delivers the CSB updates of a focus step to the members; checks each answers nothing (no V flag).
+void deliver_updates(world& w, const step& f, std::string_view except) {
+    for (const auto& m : f.messages) {
+        if (m.to != destination::peer || m.peer == except || m.type != data_type::transfer_init) continue;
+        const auto r = w.agent(m.peer).on_update(uri1, m.bytes, w.now, *w.rng);
+        CAPTURE(m.peer);
+        REQUIRE(r.ok());
+        CHECK(r.messages.empty());
+    }
+}
+
+void check_same_keys(world& w, focus_type& focus, const std::string& who) {
+    const auto mine = w.agent(who).keys_of(uri1);
+    const auto theirs = focus.keys_of(who);
+    REQUIRE(mine.size() == theirs.size());
+    REQUIRE(!mine.empty());
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+        CHECK(mine[i].cs == theirs[i].cs);
+        CHECK(mine[i].ssrc == theirs[i].ssrc);
+        CHECK(equal_bytes(mine[i].tek.view(), theirs[i].tek.view()));
+        CHECK(equal_bytes(mine[i].salt.view(), theirs[i].salt.view()));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("conference flows 1-5 step by step, both key models") {
+    for (const auto model : {key_model::group, key_model::individual}) {
+        CAPTURE(static_cast<int>(model));
+        world w(7);
+        focus_type focus(*w.backend, *w.p_server, w.conf_policy, w.machines, create(w, model));
+        CHECK(focus.conference().uri == uri1);
+
+        // Flow 2: the creator joins, allowing Erin too with its new ticket (2a).
+        const std::string_view allow[] = {E};
+        const auto f2 = call_in(w, focus, A, allow);
+        REQUIRE(f2.ok());
+        CHECK(focus.conference().is_authorized(E));
+        check_same_keys(w, focus, A);
+        const bytes alice_first = tek_of(w.agent(A).keys_of(uri1), conference::cs_focus_media);
+        CHECK(alice_first.size() == 32);
+        CHECK(tek_of(w.agent(A).keys_of(uri1), conference::cs_bfcp).size() == 32);
+        CHECK(tek_of(w.agent(A).keys_of(uri1), conference::cs_event_package).size() == 32);
+
+        // Flow 3: Bob joins knowing the URI. Group model: a new group TEK, sent to Alice too.
+        const auto f3 = call_in(w, focus, Bo);
+        REQUIRE(f3.ok());
+        check_same_keys(w, focus, Bo);
+        const bytes bob_focus = tek_of(w.agent(Bo).keys_of(uri1), conference::cs_focus_media);
+        if (model == key_model::group) {
+            REQUIRE(to_peer(f3, A));
+            CHECK(to_peer(f3, A)->type == data_type::transfer_init);
+            deliver_updates(w, f3, Bo);
+            CHECK(tek_of(w.agent(A).keys_of(uri1), conference::cs_focus_media) == bob_focus);
+            CHECK(bob_focus != alice_first);
+            CHECK(bytes(focus.group_key()->key.view().begin(), focus.group_key()->key.view().end()) == bob_focus);
+            CHECK(focus.conference().epoch == 2);
+        } else {
+            CHECK(!to_peer(f3, A));  // individual keys: nobody else holds Bob's, no rekey
+            CHECK(tek_of(w.agent(A).keys_of(uri1), conference::cs_focus_media) == alice_first);
+            CHECK(bob_focus != alice_first);
+            CHECK(focus.conference().epoch == 0);
+        }
+        // Alice's own stream key (TGK' forked for her) differs from Bob's.
+        CHECK(tek_of(w.agent(A).keys_of(uri1), conference::cs_member_media) !=
+              tek_of(w.agent(Bo).keys_of(uri1), conference::cs_member_media));
+        check_same_keys(w, focus, A);
+
+        // Flow 4: Alice REFERs the focus to Dave; the focus authenticates her, calls Dave out.
+        {
+            auto& alice = w.agent(A);
+            auto s = w.kms_round(alice, alice.refer_to_focus(uri1, D, w.now, *w.rng));
+            REQUIRE(s.ok());
+            const auto* ti = to_peer(s, uri1);
+            REQUIRE(ti);
+            auto f = w.kms_round(focus, focus.on_refer(ti->bytes, D, w.now, *w.rng));
+            REQUIRE(f.ok());
+            const auto* to_alice = to_peer(f, A);
+            const auto* to_dave = to_peer(f, D);
+            REQUIRE(to_alice);
+            REQUIRE(to_dave);
+            CHECK(to_alice->type == data_type::transfer_resp);
+            CHECK(to_dave->type == data_type::transfer_init);
+            const auto ra = alice.on_peer(s.id, to_alice->bytes, w.now, *w.rng);
+            REQUIRE(ra.ok());
+            CHECK(ra.who == uri1);  // 4a: the focus authenticated to the referrer
+            // 4c: Dave resolves; the ticket's requester is the focus.
+            auto& dave = w.agent(D);
+            auto d = w.kms_round(dave, dave.on_call_out(to_dave->bytes, uri1, w.now, *w.rng));
+            REQUIRE(d.ok());
+            CHECK(d.done);
+            CHECK(dave.in_conference(uri1));
+            const auto* back = to_peer(d, uri1);
+            REQUIRE(back);
+            // 4d: the focus authenticates Dave.
+            const auto fd = focus.on_peer(f.id, back->bytes, w.now, *w.rng);
+            REQUIRE(fd.ok());
+            CHECK(fd.done);
+            CHECK(fd.who == D);
+            CHECK(focus.conference().find(D)->called_out);
+            check_same_keys(w, focus, D);
+            if (model == key_model::group) {
+                deliver_updates(w, fd, D);
+                for (const auto& who : {A, Bo}) {
+                    CHECK(tek_of(w.agent(who).keys_of(uri1), conference::cs_focus_media) ==
+                          tek_of(dave.keys_of(uri1), conference::cs_focus_media));
+                }
+            }
+        }
+
+        // Flow 5: Alice REFERs Erin, who checks the focus Alice named, then joins.
+        {
+            auto& alice = w.agent(A);
+            auto& erin = w.agent(E);
+            auto s = w.kms_round(alice, alice.refer_to_user(uri1, E, w.now, *w.rng));
+            REQUIRE(s.ok());
+            const auto* ti = to_peer(s, E);
+            REQUIRE(ti);
+            auto e = w.kms_round(erin, erin.on_refer(ti->bytes, uri1, w.now, *w.rng));
+            REQUIRE(e.ok());
+            const auto* to_alice = to_peer(e, A);
+            const auto* join = to_peer(e, uri1);
+            REQUIRE(to_alice);
+            REQUIRE(join);
+            const auto ra = alice.on_peer(s.id, to_alice->bytes, w.now, *w.rng);
+            REQUIRE(ra.ok());
+            CHECK(ra.who == E);  // 5a: Erin authenticated to Alice
+            auto f = w.kms_round(focus, focus.on_invite(join->bytes, w.now, *w.rng));
+            REQUIRE(f.ok());
+            CHECK(f.who == E);
+            const auto r = erin.on_peer(e.id, to_peer(f, E)->bytes, w.now, *w.rng);
+            REQUIRE(r.ok());
+            CHECK(r.who == uri1);
+            check_same_keys(w, focus, E);
+            if (model == key_model::group) deliver_updates(w, f, E);
+        }
+        CHECK(focus.conference().members.size() == 4);
+        for (const auto& who : {A, Bo, D, E}) check_same_keys(w, focus, who);
+        CHECK(focus.pending() == 0);
+
+        // Leave: Bob goes; the group rekeys and Bob's last key is not the new one.
+        const bytes bob_last = tek_of(w.agent(Bo).keys_of(uri1), conference::cs_focus_media);
+        const auto fl = focus.leave(Bo, w.now, *w.rng);
+        REQUIRE(fl.ok());
+        CHECK(focus.keys_of(Bo).empty());
+        CHECK(!focus.conference().find(Bo));
+        if (model == key_model::group) {
+            CHECK(!to_peer(fl, Bo));
+            deliver_updates(w, fl, Bo);
+            for (const auto& who : {A, D, E}) {
+                const bytes now_key = tek_of(w.agent(who).keys_of(uri1), conference::cs_focus_media);
+                CHECK(now_key != bob_last);
+                CHECK(now_key == bytes(focus.group_key()->key.view().begin(), focus.group_key()->key.view().end()));
+            }
+        } else {
+            CHECK(fl.messages.empty());
+        }
+        CHECK(focus.leave(Bo, w.now, *w.rng).error == errc::not_a_member);
+    }
+}
+
+TEST_CASE("conference negatives: each refusal has its own error and changes no conference state") {
+    world w(11);
+    w.conf_policy.creators = {A};
+    focus_type focus(*w.backend, *w.p_server, w.conf_policy, w.machines, create(w, key_model::group));
+    REQUIRE(call_in(w, focus, A).ok());
+    REQUIRE(call_in(w, focus, Bo).ok());
+    const auto before = snap(focus.conference());
+
+    SUBCASE("unauthorized creator: refused before the KMS, with an Error (Invalid ID)") {
+        auto& mal = w.agent(M);
+        auto s = w.kms_round(mal, mal.create(w.names, {}, w.now, *w.rng));
+        REQUIRE(s.ok());
+        const auto f = w.factory->on_invite(to_peer(s, factory_uri)->bytes, w.now, *w.rng);
+        CHECK(f.error == errc::unauthorized_creator);
+        REQUIRE(to_peer(f, M));
+        CHECK(to_peer(f, M)->type == data_type::error);
+        CHECK(w.factory->pending_count() == 0);
+    }
+    SUBCASE("a creation ticket that does not name the factory") {
+        auto& alice = w.agent(A);
+        auto s = w.kms_round(alice, alice.join("sip:factory.other@operator.example", {}, w.now, *w.rng));
+        REQUIRE(s.ok());
+        const auto f = w.factory->on_invite(s.messages.back().bytes, w.now, *w.rng);
+        CHECK(f.error == errc::focus_mismatch);
+        CHECK(w.factory->pending_count() == 0);
+    }
+    SUBCASE("unauthorized joiner: refused early, with an Error") {
+        auto& mal = w.agent(M);
+        auto s = w.kms_round(mal, mal.join(uri1, {}, w.now, *w.rng));
+        REQUIRE(s.ok());
+        const auto f = focus.on_invite(to_peer(s, uri1)->bytes, w.now, *w.rng);
+        CHECK(f.error == errc::not_authorized_participant);
+        REQUIRE(to_peer(f, M));
+        CHECK(to_peer(f, M)->type == data_type::error);
+        CHECK(focus.pending() == 0);
+    }
+    SUBCASE("a member joining twice") {
+        auto& bob = w.agent(Bo);
+        auto s = w.kms_round(bob, bob.join(uri1, {}, w.now, *w.rng));
+        CHECK(focus.on_invite(to_peer(s, uri1)->bytes, w.now, *w.rng).error == errc::already_member);
+    }
+    SUBCASE("REFER from a non-member") {
+        auto& mal = w.agent(M);
+        auto s = w.kms_round(mal, mal.refer_to_focus(uri1, C, w.now, *w.rng));
+        REQUIRE(s.ok());
+        CHECK(focus.on_refer(to_peer(s, uri1)->bytes, C, w.now, *w.rng).error == errc::unauthorized_referrer);
+        CHECK(focus.pending() == 0);
+    }
+    SUBCASE("REFER by a member for someone outside the authorized set, or not named in the ticket") {
+        auto& bob = w.agent(Bo);
+        auto s = w.kms_round(bob, bob.refer_to_focus(uri1, M, w.now, *w.rng));
+        CHECK(focus.on_refer(to_peer(s, uri1)->bytes, M, w.now, *w.rng).error == errc::not_authorized_participant);
+        auto s2 = w.kms_round(bob, bob.refer_to_focus(uri1, C, w.now, *w.rng));
+        CHECK(focus.on_refer(to_peer(s2, uri1)->bytes, D, w.now, *w.rng).error == errc::not_authorized_participant);
+    }
+    SUBCASE("flow 5: the focus the REFER names is not the one in the referrer's ticket") {
+        auto& alice = w.agent(A);
+        auto& carol = w.agent(C);
+        auto s = w.kms_round(alice, alice.refer_to_user(uri1, C, w.now, *w.rng));
+        const auto e = w.kms_round(carol, carol.on_refer(to_peer(s, C)->bytes, "sip:focus9.conference1@operator.example",
+                                                         w.now, *w.rng));
+        CHECK(e.error == errc::focus_mismatch);
+        CHECK(!carol.in_conference(uri1));
+    }
+    SUBCASE("flow 4c: a call-out whose ticket was requested by someone else than the focus") {
+        // Bob (not the focus) sends Carol a TRANSFER_INIT claiming to be the conference calling.
+        auto& bob = w.agent(Bo);
+        auto& carol = w.agent(C);
+        auto s = w.kms_round(bob, bob.refer_to_user(uri1, C, w.now, *w.rng));
+        const auto c = w.kms_round(carol, carol.on_call_out(to_peer(s, C)->bytes, uri1, w.now, *w.rng));
+        CHECK(c.error == errc::focus_mismatch);
+        CHECK(!carol.in_conference(uri1));
+    }
+    SUBCASE("SSRC collision: a joiner proposing an SSRC in use") {
+        auto& frank = w.add_user("sip:frank@example.org", 0x1001);  // Bob's SSRC
+        REQUIRE(focus.authorize(A, frank.uri));
+        const auto mid = snap(focus.conference());
+        auto s = w.kms_round(*frank.agent, frank.agent->join(uri1, {}, w.now, *w.rng));
+        const auto f = focus.on_invite(to_peer(s, uri1)->bytes, w.now, *w.rng);
+        CHECK(f.error == errc::ssrc_collision);
+        REQUIRE(to_peer(f, frank.uri));
+        CHECK(to_peer(f, frank.uri)->type == data_type::error);
+        CHECK(snap(focus.conference()) == mid);
+        return;
+    }
+    SUBCASE("replayed join: the TRANSFER_INIT of a member who left, sent again") {
+        auto& carol = w.agent(C);
+        auto s = w.kms_round(carol, carol.join(uri1, {}, w.now, *w.rng));
+        const bytes ti = to_peer(s, uri1)->bytes;
+        auto f = w.kms_round(focus, focus.on_invite(ti, w.now, *w.rng));
+        REQUIRE(f.ok());
+        REQUIRE(focus.leave(C, w.now, *w.rng).ok());
+        const auto mid = snap(focus.conference());
+        const auto again = w.kms_round(focus, focus.on_invite(ti, w.now, *w.rng));
+        CHECK(again.error == errc::replayed_message);
+        CHECK(snap(focus.conference()) == mid);
+        CHECK(focus.pending() == 0);
+        return;
+    }
+    SUBCASE("departed member: after the rekey its keys are not the group's") {
+        const bytes bob_key = tek_of(w.agent(Bo).keys_of(uri1), conference::cs_focus_media);
+        const auto l = focus.leave(Bo, w.now, *w.rng);
+        REQUIRE(l.ok());
+        deliver_updates(w, l, Bo);
+        CHECK(tek_of(w.agent(A).keys_of(uri1), conference::cs_focus_media) != bob_key);
+        // An update meant for Alice does not open for Bob.
+        const auto* to_alice = to_peer(l, A);
+        REQUIRE(to_alice);
+        CHECK(!w.agent(Bo).on_update(uri1, to_alice->bytes, w.now, *w.rng).ok());
+        CHECK(tek_of(w.agent(Bo).keys_of(uri1), conference::cs_focus_media) == bob_key);
+        return;
+    }
+    SUBCASE("unauthorized subscriber") {
+        CHECK(focus.subscribe(M).error() == errc::unauthorized_subscriber);
+        CHECK(focus.subscribe(Bo).has_value());
+        CHECK(focus.subscribe(C).has_value());  // authorized, not yet present
+    }
+    SUBCASE("management change by someone not allowed; the creator's change is what the focus accepts next") {
+        CHECK(focus.authorize(Bo, M).error() == errc::unauthorized_management);
+        CHECK(focus.revoke(M, C).error() == errc::unauthorized_management);
+        CHECK(focus.set_authorized(Bo, {}).error() == errc::unauthorized_management);
+        conference::settings s = focus.conference().config;
+        s.bfcp = false;
+        CHECK(focus.change_settings(Bo, s).error() == errc::unauthorized_management);
+        CHECK(snap(focus.conference()) == before);
+        s.keys = key_model::individual;
+        CHECK(focus.change_settings(A, s).error() == errc::unexpected_in_state);  // members present
+        REQUIRE(focus.authorize(A, M));
+        REQUIRE(call_in(w, focus, M).ok());
+        REQUIRE(focus.revoke(A, C));
+        auto& carol = w.agent(C);
+        auto j = w.kms_round(carol, carol.join(uri1, {}, w.now, *w.rng));
+        CHECK(focus.on_invite(to_peer(j, uri1)->bytes, w.now, *w.rng).error == errc::not_authorized_participant);
+        return;
+    }
+    SUBCASE("an unknown exchange id") {
+        CHECK(focus.on_kms(999, bytes{1, 2, 3}, w.now, *w.rng).error == errc::unknown_exchange);
+        CHECK(focus.on_peer(999, bytes{1, 2, 3}, w.now, *w.rng).error == errc::unknown_exchange);
+    }
+    CHECK(snap(focus.conference()) == before);
+}
+
+TEST_CASE("conference: every truncated prefix and single-byte tamper of the focus's answer and CSB update is refused") {
+    world w(5);
+    focus_type focus(*w.backend, *w.p_server, w.conf_policy, w.machines, create(w, key_model::group));
+    REQUIRE(call_in(w, focus, A).ok());
+    // Bob's join, with the TRANSFER_RESP held back for tampering.
+    auto& bob = w.agent(Bo);
+    auto s = w.kms_round(bob, bob.join(uri1, {}, w.now, *w.rng));
+    auto f = w.kms_round(focus, focus.on_invite(to_peer(s, uri1)->bytes, w.now, *w.rng));
+    REQUIRE(f.ok());
+    const bytes resp = to_peer(f, Bo)->bytes;
+    const bytes update = to_peer(f, A)->bytes;
+    for (std::size_t j = 0; j < resp.size(); ++j) {
+        bytes bad = resp;
+        bad[j] ^= 0x04;
+        CAPTURE(j);
+        CHECK(!bob.on_peer(s.id, bad, w.now, *w.rng).ok());
+    }
+    for (std::size_t n = 0; n < resp.size(); ++n) {
+        CHECK(!bob.on_peer(s.id, bytes(resp.begin(), resp.begin() + static_cast<std::ptrdiff_t>(n)), w.now, *w.rng).ok());
+    }
+    CHECK(!bob.in_conference(uri1));
+    REQUIRE(bob.on_peer(s.id, resp, w.now, *w.rng).ok());
+    CHECK(bob.in_conference(uri1));
+
+    auto& alice = w.agent(A);
+    const bytes alice_before = tek_of(alice.keys_of(uri1), conference::cs_focus_media);
+    for (std::size_t j = 0; j < update.size(); ++j) {
+        bytes bad = update;
+        bad[j] ^= 0x20;
+        CAPTURE(j);
+        CHECK(!alice.on_update(uri1, bad, w.now, *w.rng).ok());
+    }
+    for (std::size_t n = 0; n < update.size(); ++n) {
+        CHECK(!alice.on_update(uri1, bytes(update.begin(), update.begin() + static_cast<std::ptrdiff_t>(n)), w.now, *w.rng)
+                   .ok());
+    }
+    CHECK(tek_of(alice.keys_of(uri1), conference::cs_focus_media) == alice_before);
+    REQUIRE(alice.on_update(uri1, update, w.now, *w.rng).ok());
+    CHECK(tek_of(alice.keys_of(uri1), conference::cs_focus_media) ==
+          tek_of(bob.keys_of(uri1), conference::cs_focus_media));
+    // Replayed update.
+    CHECK(alice.on_update(uri1, update, w.now, *w.rng).error == errc::replayed_message);
+}
+
+TEST_CASE("seed 000 naming: factory.conference1@operator -> focusX.conference1@operator") {
+    const naming n("sip:factory.conference1@operator");
+    REQUIRE(n.valid());
+    CHECK(n.conference_uri(7) == "sip:focus7.conference1@operator");
+    CHECK(n.is_conference_of("sip:focus7.conference1@operator"));
+    CHECK(n.is_conference_of("sip:focus123.conference1@operator"));
+    CHECK(!n.is_conference_of("sip:focus.conference1@operator"));
+    CHECK(!n.is_conference_of("sip:focusX.conference1@operator"));
+    CHECK(!n.is_conference_of("sip:focus7.conference2@operator"));
+    CHECK(!n.is_conference_of("focus7.conference1@operator"));
+    CHECK(!n.is_conference_of("sip:factory.conference1@operator"));
+    CHECK(!n.is_conference_of("sip:focus+7.conference1@operator"));
+    CHECK(!naming("sip:alice@example.org").valid());
+    CHECK(!naming("sip:alice@example.org").is_conference_of("sip:focus1@example.org"));
+}
