@@ -135,6 +135,10 @@ enum class errc : std::uint8_t {
     rtsp_bad_key_mgmt,         ///< a KeyMgmt header off the RFC 4567 §3.2 grammar (or without `data` for MIKEY)
     srtp_policy_unsupported,   ///< SRTP policy parameters (RFC 3830 §6.10.1) that libsrtp2 / RFC 3711 cannot run
     not_an_srtp_session,       ///< the crypto session or SP payload is not for Prot type SRTP
+
+    // --- conference: non-media keys (conference/non_media.hpp: event package NOTIFY protection) ---
+    sequence_exhausted,  ///< a NOTIFY sealer has used sequence number 2^64 - 1: it never wraps (nonce reuse); rekey
+    sequence_too_old,    ///< a protected NOTIFY's sequence number is below the opener's replay window
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
@@ -243,6 +247,8 @@ enum class errc : std::uint8_t {
         case errc::rtsp_bad_key_mgmt: return "rtsp_bad_key_mgmt";
         case errc::srtp_policy_unsupported: return "srtp_policy_unsupported";
         case errc::not_an_srtp_session: return "not_an_srtp_session";
+        case errc::sequence_exhausted: return "sequence_exhausted";
+        case errc::sequence_too_old: return "sequence_too_old";
     }
     return "unknown_errc";
 }
@@ -293,6 +299,11 @@ enum class errc : std::uint8_t {
         case errc::unknown_key_mgmt_protocol:
         case errc::base64_invalid:
         case errc::rtsp_bad_key_mgmt:
+        // Protection of conference event package NOTIFY bodies: no MIKEY
+        // message is involved, so no MIKEY Error is sent; the SIP layer
+        // decides (e.g. discard the NOTIFY, refresh the subscription).
+        case errc::sequence_exhausted:
+        case errc::sequence_too_old:
             return std::nullopt;
         case errc::auth_failure:
         case errc::key_unwrap_failure:
