@@ -51,8 +51,9 @@
 //     wire       sequence number (8 bytes, big-endian) || ciphertext ||
 //                tag (16 bytes); notify_overhead = 24 bytes
 // Replay: a sliding window of 64 sequence numbers (as RFC 4303 §3.4.3 and
-// RFC 3711 §3.3.2), because NOTIFYs of one subscription may arrive out of
-// order (RFC 6665; RFC 4575 §4.6 has a version attribute for that reason).
+// RFC 3711 §3.3.2), because NOTIFYs of one subscription are separate SIP
+// transactions and may arrive out of order (RFC 4575's conference-info has a
+// version attribute for that reason).
 // One sender per key: the notification service seals, subscribers only open.
 // Two sealers with one key (or a subscriber sealing) would reuse nonces,
 // which breaks AES-GCM; a sealer restarted with the same key must resume at
