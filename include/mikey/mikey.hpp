@@ -59,4 +59,5 @@
 #ifndef MIKEY_NO_BOTAN  // parse-only use without Botan: see core/config.hpp
 #include "crypto/botan_backend.hpp"
 #include "sdp.hpp"  // base64 through Botan's C FFI
+#include "conference/non_media.hpp"  // AES-GCM through Botan's C FFI
 #endif

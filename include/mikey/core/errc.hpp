@@ -147,6 +147,9 @@ enum class errc : std::uint8_t {
     unauthorized_subscriber,    ///< a SUBSCRIBE to the event package from outside the authorized set (seed 003 G.3.3)
     unauthorized_management,    ///< a management change by an identity the policy does not allow (seed 003 G.3.1)
     unknown_exchange,           ///< an exchange id that names no pending exchange
+    // --- conference: non-media keys (conference/non_media.hpp: event package NOTIFY protection) ---
+    sequence_exhausted,  ///< a NOTIFY sealer has used sequence number 2^64 - 1: it never wraps (nonce reuse); rekey
+    sequence_too_old,    ///< a protected NOTIFY's sequence number is below the opener's replay window
 };
 
 /// Stable lower-case name of an error (as printed by mikeyctl and tests).
@@ -265,6 +268,8 @@ enum class errc : std::uint8_t {
         case errc::unauthorized_subscriber: return "unauthorized_subscriber";
         case errc::unauthorized_management: return "unauthorized_management";
         case errc::unknown_exchange: return "unknown_exchange";
+        case errc::sequence_exhausted: return "sequence_exhausted";
+        case errc::sequence_too_old: return "sequence_too_old";
     }
     return "unknown_errc";
 }
@@ -323,6 +328,11 @@ enum class errc : std::uint8_t {
         case errc::unknown_exchange:
         case errc::already_member:
         case errc::not_a_member:
+        // Protection of conference event package NOTIFY bodies: no MIKEY
+        // message is involved, so no MIKEY Error is sent; the SIP layer
+        // decides (e.g. discard the NOTIFY, refresh the subscription).
+        case errc::sequence_exhausted:
+        case errc::sequence_too_old:
             return std::nullopt;
         // Seed 000 flow 1b: "the conference factory returns an error message to
         // the initiator with an appropriate failure code".
