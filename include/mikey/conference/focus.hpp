@@ -63,6 +63,12 @@ public:
         if (it == m_members.end()) return {};
         return it->second->res ? it->second->res->session_keys() : it->second->ini->session_keys();
     }
+    /// The CSB ID of a member's bundle (0 when not a member).
+    [[nodiscard]] csb_id csb_of(std::string_view who) const noexcept {
+        const auto it = m_members.find(std::string(who));
+        if (it == m_members.end()) return csb_id{};
+        return it->second->res ? it->second->res->csb() : it->second->ini->csb();
+    }
     /// The current group TEK (group model, once a member joined).
     [[nodiscard]] const std::optional<media_key>& group_key() const noexcept { return m_group; }
     [[nodiscard]] std::size_t pending() const noexcept { return m_pending.size(); }

@@ -66,6 +66,13 @@ public:
         if (it == m_in.end()) return {};
         return it->second.res ? it->second.res->session_keys() : it->second.ini->session_keys();
     }
+    /// The CSB ID of the bundle with the focus of conference `uri` (e.g.
+    /// for conference::tls_psk_of); 0 when not in it.
+    [[nodiscard]] csb_id csb_of(std::string_view uri) const noexcept {
+        const auto it = m_in.find(std::string(uri));
+        if (it == m_in.end()) return csb_id{};
+        return it->second.res ? it->second.res->csb() : it->second.ini->csb();
+    }
     [[nodiscard]] bool in_conference(std::string_view uri) const noexcept { return m_in.count(std::string(uri)) != 0; }
 
     /// Flow 1a: REQUEST_INIT for a ticket naming `factory_uri` and `invited`.

@@ -100,6 +100,11 @@ public:
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
     /// The Responder authenticated by TRANSFER_RESP (forking) or named by it.
     [[nodiscard]] bytes_view peer_identity() const noexcept { return ticket::as_bytes(m_peer); }
+    /// The CSB ID of the bundle (from awaiting_transfer_resp on; 0 before).
+    [[nodiscard]] csb_id csb() const noexcept {
+        const auto h = hdr_view::parse(m_transfer);
+        return h ? h->csb() : csb_id{};
+    }
     /// The keys of each crypto session (from established on).
     [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
 

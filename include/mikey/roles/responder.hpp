@@ -74,6 +74,8 @@ public:
     [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
     [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
+    /// The CSB ID of the bundle (from established on).
+    [[nodiscard]] csb_id csb() const noexcept { return m_bundle.csb; }
     /// The responders the resolved ticket authorizes (the IDRr payloads of
     /// its TP Data, whose integrity the KMS vouched for, RFC 6043 §4.2.3):
     /// e.g. the participants a conference creator allowed.
