@@ -9795,6 +9795,11 @@ public:
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
     /// The Responder authenticated by TRANSFER_RESP (forking) or named by it.
     [[nodiscard]] bytes_view peer_identity() const noexcept { return ticket::as_bytes(m_peer); }
+    /// The CSB ID of the bundle (from awaiting_transfer_resp on; 0 before).
+    [[nodiscard]] csb_id csb() const noexcept {
+        const auto h = hdr_view::parse(m_transfer);
+        return h ? h->csb() : csb_id{};
+    }
     /// The keys of each crypto session (from established on).
     [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
 
@@ -10568,6 +10573,8 @@ public:
     [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
     [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
+    /// The CSB ID of the bundle (from established on).
+    [[nodiscard]] csb_id csb() const noexcept { return m_bundle.csb; }
     /// The responders the resolved ticket authorizes (the IDRr payloads of
     /// its TP Data, whose integrity the KMS vouched for, RFC 6043 §4.2.3):
     /// e.g. the participants a conference creator allowed.
@@ -11904,6 +11911,12 @@ public:
         if (it == m_members.end()) return {};
         return it->second->res ? it->second->res->session_keys() : it->second->ini->session_keys();
     }
+    /// The CSB ID of a member's bundle (0 when not a member).
+    [[nodiscard]] csb_id csb_of(std::string_view who) const noexcept {
+        const auto it = m_members.find(std::string(who));
+        if (it == m_members.end()) return csb_id{};
+        return it->second->res ? it->second->res->csb() : it->second->ini->csb();
+    }
     /// The current group TEK (group model, once a member joined).
     [[nodiscard]] const std::optional<media_key>& group_key() const noexcept { return m_group; }
     [[nodiscard]] std::size_t pending() const noexcept { return m_pending.size(); }
@@ -12402,6 +12415,13 @@ public:
         const auto it = m_in.find(std::string(uri));
         if (it == m_in.end()) return {};
         return it->second.res ? it->second.res->session_keys() : it->second.ini->session_keys();
+    }
+    /// The CSB ID of the bundle with the focus of conference `uri` (e.g.
+    /// for conference::tls_psk_of); 0 when not in it.
+    [[nodiscard]] csb_id csb_of(std::string_view uri) const noexcept {
+        const auto it = m_in.find(std::string(uri));
+        if (it == m_in.end()) return csb_id{};
+        return it->second.res ? it->second.res->csb() : it->second.ini->csb();
     }
     [[nodiscard]] bool in_conference(std::string_view uri) const noexcept { return m_in.count(std::string(uri)) != 0; }
 
