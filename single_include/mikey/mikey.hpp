@@ -975,6 +975,10 @@ template <class T>
 class [[nodiscard]] result {
 public:
     constexpr result(T value) noexcept(std::is_nothrow_move_constructible_v<T>) : m_value(std::move(value)) {}
+    /// Constructs the value in place (no move of a large value into the result).
+    template <class... A>
+    constexpr explicit result(std::in_place_t, A&&... a) noexcept(std::is_nothrow_constructible_v<T, A...>)
+        : m_value(std::in_place, std::forward<A>(a)...) {}
     constexpr result(errc code, std::size_t offset = 0) noexcept : m_failure{code, offset} {}
     constexpr result(failure f) noexcept : m_failure(f) {}
 
@@ -1179,9 +1183,38 @@ public:
     /// A writer into `out`.
     constexpr explicit byte_writer(mutable_bytes out) noexcept : m_out(out), m_counting(false) {}
 
-    constexpr void u8(std::uint64_t v) noexcept { be(v, 1); }
-    constexpr void u16(std::uint64_t v) noexcept { be(v, 2); }
-    constexpr void u32(std::uint64_t v) noexcept { be(v, 4); }
+    // Fixed widths written without the loop of be() (these are inlined into
+    // every builder).
+    constexpr void u8(std::uint64_t v) noexcept {
+        if (!reserve(1)) {
+            return;
+        }
+        if (!m_counting) {
+            m_out[m_pos] = static_cast<std::uint8_t>(v);
+        }
+        m_pos += 1;
+    }
+    constexpr void u16(std::uint64_t v) noexcept {
+        if (!reserve(2)) {
+            return;
+        }
+        if (!m_counting) {
+            m_out[m_pos] = static_cast<std::uint8_t>(v >> 8);
+            m_out[m_pos + 1] = static_cast<std::uint8_t>(v);
+        }
+        m_pos += 2;
+    }
+    constexpr void u32(std::uint64_t v) noexcept {
+        if (!reserve(4)) {
+            return;
+        }
+        if (!m_counting) {
+            for (std::size_t i = 0; i < 4; ++i) {
+                m_out[m_pos + i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+            }
+        }
+        m_pos += 4;
+    }
     constexpr void u64(std::uint64_t v) noexcept { be(v, 8); }
 
     constexpr void bytes(bytes_view b) noexcept {
@@ -1203,7 +1236,13 @@ public:
             fail(errc::field_too_long);
             return;
         }
-        be(n, width);
+        if (width == 1) {
+            u8(n);
+        } else if (width == 2) {
+            u16(n);
+        } else {
+            be(n, width);
+        }
     }
 
     /// Overwrites one byte already written (a Next Payload field).
@@ -4934,12 +4973,16 @@ class secret_buffer {
 public:
     static constexpr std::size_t capacity = Capacity;
 
-    /// An empty secret (size 0).
-    secret_buffer() noexcept = default;
+    /// An empty secret (size 0). User-provided (not `= default`), so that
+    /// `secret_buffer<N> x{}` and arrays of them do not zero-fill the whole
+    /// capacity: only the first size() bytes are ever readable or written.
+    secret_buffer() noexcept {}
 
     /// A zero-filled secret of `size` bytes, ready to be written through
     /// mutable_view(). Precondition: size <= Capacity (clamped otherwise).
-    explicit secret_buffer(std::size_t size) noexcept : m_size(size <= Capacity ? size : Capacity) {}
+    explicit secret_buffer(std::size_t size) noexcept : m_size(size <= Capacity ? size : Capacity) {
+        if (m_size != 0) std::memset(m_data, 0, m_size);
+    }
 
     /// A secret holding a copy of `key`.
     /// Errors: errc::key_length_mismatch when key.size() > Capacity.
@@ -4959,35 +5002,41 @@ public:
 
     /// Moves the bytes and wipes the source (which becomes empty).
     secret_buffer(secret_buffer&& o) noexcept : m_size(o.m_size) {
-        std::memcpy(m_data, o.m_data, Capacity);
+        if (m_size != 0) std::memcpy(m_data, o.m_data, m_size);
         o.wipe();
     }
     secret_buffer& operator=(secret_buffer&& o) noexcept {
         if (this != &o) {
             wipe();
-            std::memcpy(m_data, o.m_data, Capacity);
             m_size = o.m_size;
+            if (m_size != 0) std::memcpy(m_data, o.m_data, m_size);
             o.wipe();
         }
         return *this;
     }
 
-    ~secret_buffer() { secure_wipe(m_data, Capacity); }
+    /// Wipes the first size() bytes: the only ones that can hold a secret
+    /// (mutable_view() reaches no further, and resize() wipes what it cuts).
+    ~secret_buffer() { secure_wipe(m_data, m_size); }
 
     /// An explicit copy.
     [[nodiscard]] secret_buffer clone() const noexcept {
-        secret_buffer s(m_size);
-        std::memcpy(s.m_data, m_data, Capacity);
+        secret_buffer s;
+        s.m_size = m_size;
+        if (m_size != 0) std::memcpy(s.m_data, m_data, m_size);
         return s;
     }
 
-    /// Sets the length to n (new bytes are zero). Errors: key_length_mismatch when n > Capacity.
+    /// Sets the length to n (new bytes are zero; bytes cut off are wiped).
+    /// Errors: key_length_mismatch when n > Capacity.
     [[nodiscard]] result<void> resize(std::size_t n) noexcept {
         if (n > Capacity) {
             return errc::key_length_mismatch;
         }
         if (n < m_size) {
             secure_wipe(m_data + n, m_size - n);
+        } else if (n > m_size) {
+            std::memset(m_data + m_size, 0, n - m_size);
         }
         m_size = n;
         return {};
@@ -4995,7 +5044,7 @@ public:
 
     /// Wipes the bytes and sets the length to 0.
     void wipe() noexcept {
-        secure_wipe(m_data, Capacity);
+        secure_wipe(m_data, m_size);
         m_size = 0;
     }
 
@@ -5007,7 +5056,9 @@ public:
     friend bool operator==(const secret_buffer&, const secret_buffer&) = delete;
 
 private:
-    std::uint8_t m_data[Capacity]{};
+    // Invariant: only m_data[0, m_size) has ever been written since the
+    // last wipe; bytes past it are never read.
+    std::uint8_t m_data[Capacity];
     std::size_t m_size = 0;
 };
 
@@ -5182,6 +5233,7 @@ template <crypto_backend B>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 // #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
@@ -5323,6 +5375,27 @@ public:
 
     /// Total label length in bytes.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return m_fixed_len + m_ext1.size() + m_ext2.size(); }
+
+    /// Bytes past size() that flatten() may write.
+    static constexpr std::size_t flatten_slack = 16;
+
+    /// Writes the label to out[0, size()) (what copy_to does), for the PRF's
+    /// hot path: the fixed parts are moved as whole 16-byte blocks, so out
+    /// must hold size() + flatten_slack bytes (the bytes past size() are
+    /// scratch).
+    void flatten(std::uint8_t* out) const noexcept {
+        std::memcpy(out, m_fixed.data(), m_fixed.size());
+        std::size_t pos = m_split;
+        if (!m_ext1.empty()) {
+            std::memcpy(out + pos, m_ext1.data(), m_ext1.size());
+            pos += m_ext1.size();
+        }
+        if (m_fixed_len > m_split) {
+            std::memcpy(out + pos, m_fixed.data() + m_split, m_fixed.size() - m_split);
+            pos += m_fixed_len - m_split;
+        }
+        if (!m_ext2.empty()) std::memcpy(out + pos, m_ext2.data(), m_ext2.size());
+    }
 
     /// Copies the label into out (out.size() >= size()); for tests, tools
     /// and compile-time checks.
@@ -5483,6 +5556,7 @@ static_assert(detail::label_is(layout::d7, {label_constant::mpki, 0, 0, detail::
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -5564,27 +5638,31 @@ template <crypto_backend B>
     const hmac_hash h = d.hash;
     const std::size_t block = d.block_bits / 8;
     const std::size_t piece = d.inkey_piece_bits / 8;
-    const std::size_t m = (out.size() + block - 1) / block;
-    std::array<std::uint8_t, max_hmac_size> a{};
-    std::array<std::uint8_t, max_hmac_size> t{};
+    // Blocks of 32 (PRF-HMAC-SHA-256) or 20 bytes (MIKEY-1): a shift for
+    // the first, no division on the hot path.
+    const std::size_t m = block == 32 ? (out.size() + 31) >> 5 : (out.size() + block - 1) / block;
+    // a and t are written by hmac_final before they are read (and wiped at
+    // the end); flat is written by the label copy up to the label's size;
+    // out is written by the first inkey piece (then XORed by the others):
+    // none of them needs zero-filling first.
+    std::array<std::uint8_t, max_hmac_size> a;
+    std::array<std::uint8_t, max_hmac_size> t;
     const mutable_bytes a_span{a.data(), block};
     const mutable_bytes t_span{t.data(), block};
     result<void> r{};
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        out[i] = 0;
-    }
     // Labels of the usual sizes are laid out once in a stack buffer, so each
     // HMAC absorbs them in one update (fewer calls into the hash); longer
     // ones (a long ID Data in D3) are fed range by range. Labels are public.
-    std::array<std::uint8_t, 192> flat{};
+    std::array<std::uint8_t, 192> flat;
+    const bool is_flat = label.size() + prf_label::flatten_slack <= flat.size();
     bytes_view flat_label{};
-    if (label.size() <= flat.size()) {
-        label.copy_to(flat);
+    if (is_flat) {
+        label.flatten(flat.data());
         flat_label = bytes_view{flat.data(), label.size()};
     }
     auto absorb_label = [&](bytes_view part) { b.hmac_update(h, part); };
     auto feed_label = [&] {
-        if (label.size() <= flat.size()) {
+        if (is_flat) {
             b.hmac_update(h, flat_label);
         } else {
             label.feed(absorb_label);
@@ -5599,14 +5677,30 @@ template <crypto_backend B>
         r = b.hmac_final(h, a_span);
         for (std::size_t i = 0; i < m && r; ++i) {
             // HMAC(s, A_i || label), XORed into block i of the output
+            // (copied there for the first piece)
             b.hmac_update(h, a_span);
             feed_label();
             r = b.hmac_final(h, t_span);
             if (!r) break;
             const std::size_t pos = i * block;
             const std::size_t len = out.size() - pos < block ? out.size() - pos : block;
-            for (std::size_t k = 0; k < len; ++k) {
-                out[pos + k] ^= t[k];
+            std::uint8_t* o = out.data() + pos;
+            if (off == 0) {
+                if (len == 32) {
+                    std::memcpy(o, t.data(), 32);  // a fixed-size copy (the usual SHA-256 block)
+                } else {
+                    std::memcpy(o, t.data(), len);
+                }
+            } else {
+                std::size_t k = 0;
+                for (; k + 8 <= len; k += 8) {
+                    std::uint64_t x, y;
+                    std::memcpy(&x, o + k, 8);
+                    std::memcpy(&y, t.data() + k, 8);
+                    x ^= y;
+                    std::memcpy(o + k, &x, 8);
+                }
+                for (; k < len; ++k) o[k] ^= t[k];
             }
             // A_(i+1) = HMAC(s, A_i); not needed after the last block.
             if (i + 1 < m) {
@@ -6329,20 +6423,19 @@ template <class One>
     const auto a = auth_key_size(s.mac);
     const auto z = salt_key_size(s.encr);
     if (!prf_for(s.prf) || !e || !a || !z) return errc::unsupported_algorithm;
-    protection_keys k;
+    // Built in place in the returned result (one named object on every path
+    // below): the keys are not moved (copied and wiped) on the way out.
+    result<protection_keys> out(protection_keys{});
+    protection_keys& k = *out;
     (void)k.encr_key.resize(*e);
     (void)k.auth_key.resize(*a);
     (void)k.salt_key.resize(*z);
-    if (*e != 0) {
-        if (auto r = one(message_key::encr, k.encr_key.mutable_view()); !r) return r.error_info();
-    }
-    if (*a != 0) {
-        if (auto r = one(message_key::auth, k.auth_key.mutable_view()); !r) return r.error_info();
-    }
-    if (*z != 0) {
-        if (auto r = one(message_key::salt, k.salt_key.mutable_view()); !r) return r.error_info();
-    }
-    return k;
+    result<void> r{};
+    if (*e != 0) r = one(message_key::encr, k.encr_key.mutable_view());
+    if (r && *a != 0) r = one(message_key::auth, k.auth_key.mutable_view());
+    if (r && *z != 0) r = one(message_key::salt, k.salt_key.mutable_view());
+    if (!r) out = r.error_info();  // destroys (wipes) the keys derived so far
+    return out;
 }
 }  // namespace detail
 
@@ -6540,21 +6633,26 @@ template <crypto_backend B>
 [[nodiscard]] result<bytes_view> build_protected_kemac(B& b, const kemac_protection& p,
                                                        std::span<const key_data_builder> entries,
                                                        mutable_bytes plain_scratch, mutable_bytes out) noexcept {
-    const auto sz = kemac_size(p, entries);
-    if (!sz) return sz.error();
+    if (!encrypted_size(p.encr, 0) || !auth_key_size(p.mac)) return errc::unsupported_algorithm;
     if (auto r = check_auth_key(p.mac, p.auth_key.size()); !r) return r.error();
-    if (plain_scratch.size() < sz->plain || out.size() < sz->kemac) return errc::buffer_too_small;
-    const mutable_bytes plain = plain_scratch.first(sz->plain);
-    byte_writer pw(plain);
+    // The chain is written straight into the scratch (no counting pass
+    // first): a chain that does not fit fails the writer with buffer_too_small.
+    byte_writer pw(plain_scratch);
     chain_writer c(pw, std::nullopt);
     c.add(p.initiator_id);
     c.add(entries);
+    const mutable_bytes plain = plain_scratch.first(pw.size());
     if (pw.failed()) {
         b.wipe(plain);
         return pw.error();
     }
     const std::size_t enc_len = *encrypted_size(p.encr, plain.size());
-    const mutable_bytes kemac = out.first(sz->kemac);
+    const std::size_t kemac_len = 4 + enc_len + 1 + mac_size(p.mac);
+    if (out.size() < kemac_len) {
+        b.wipe(plain);
+        return errc::buffer_too_small;
+    }
+    const mutable_bytes kemac = out.first(kemac_len);
     kemac[0] = 0;
     kemac[1] = static_cast<std::uint8_t>(p.encr);
     kemac[2] = static_cast<std::uint8_t>(enc_len >> 8);
@@ -7383,17 +7481,24 @@ namespace detail {
 /// A KEMAC with MAC alg NULL (RFC 6043 messages and the base ticket) built
 /// into an inline buffer by crypto::build_protected_kemac; builder() hands
 /// its fields to a chain. Wipes the plaintext scratch.
+/// Neither buffer is zero-filled first: build_protected_kemac writes every
+/// byte it hands back, and wipes the part of `plain` it wrote (the plaintext
+/// chain) on every path. `bytes` (with Encr alg NULL, plaintext) is wiped
+/// up to `size` by the destructor, and whole when a build fails.
 struct encrypted_kemac {
-    std::array<std::uint8_t, max_kemac_plain + 16> bytes{};
+    std::array<std::uint8_t, max_kemac_plain + 16> bytes;
     std::size_t size = 0;
     template <crypto::crypto_backend B>
     [[nodiscard]] result<void> build(B& b, encr_alg encr, const crypto::kemac_cipher_keys& cipher,
                                      std::span<const key_data_builder> keys) noexcept {
-        std::array<std::uint8_t, max_kemac_plain> plain{};
+        std::array<std::uint8_t, max_kemac_plain> plain;
         const crypto::kemac_protection p{encr, mac_alg::null, cipher, {}, crypto::kemac_mac_scope::kemac_only, {}};
         const auto k = crypto::build_protected_kemac(b, p, keys, plain, bytes);
-        b.wipe(plain);
-        if (!k) return k.error();
+        if (!k) {
+            b.wipe(bytes);
+            size = 0;
+            return k.error();
+        }
         size = k->size();
         return {};
     }
@@ -7402,7 +7507,7 @@ struct encrypted_kemac {
         const auto encr = static_cast<encr_alg>(bytes[1]);
         return kemac_builder{encr, bytes_view(bytes.data() + 4, size - 5), mac_alg::null, {}};
     }
-    ~encrypted_kemac() { secure_wipe(bytes.data(), bytes.size()); }
+    ~encrypted_kemac() { secure_wipe(bytes.data(), size); }
 };
 }  // namespace detail
 
@@ -7682,7 +7787,7 @@ template <crypto_backend B, random_generator R>
     if (!s.policy.is_base_ticket()) return errc::invalid_argument;
     // RFC 6043 §12.1: all keys, "including keys used to protect the ticket", >= 128 bits.
     if (tpk.size() < crypto::min_key_bytes || s.mpk.size() < crypto::min_key_bytes) return errc::key_too_short;
-    std::array<std::uint8_t, 255> rand_bytes{};
+    std::array<std::uint8_t, 255> rand_bytes;  // filled up to rand_len by rng
     const std::size_t rand_len = std::max<std::size_t>({tpk.size(), s.mpk.size(), 16});
     if (rand_len > rand_bytes.size()) return errc::field_too_long;
     const mutable_bytes rnd(rand_bytes.data(), rand_len);
@@ -7707,7 +7812,7 @@ template <crypto_backend B, random_generator R>
     }
     static constexpr std::array<std::uint8_t, 32> zeros{};
     const std::size_t m = mac_size(s.mac);
-    std::array<std::uint8_t, max_ticket_data> td_buf{};
+    std::array<std::uint8_t, max_ticket_data> td_buf;  // written before read
     std::optional<idr_builder> idrpsk;
     if (s.idrpsk) idrpsk = idr_builder{id_role::idrpsk, id_type::byte_string, s.idrpsk->get()};
     const auto td = build_base_ticket_data(td_buf, thdr_builder{}, t_builder{.kind = ts_type::ntp_utc, .value = ts},
@@ -7847,10 +7952,11 @@ public:
     MIKEY_REFUSE_TEMPORARIES(ticket_message);
     /// Errors: those of message_view::parse and check_schema (lenient).
     [[nodiscard]] static constexpr result<ticket_message> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        auto m = message_view::parse(in);
+        const auto m = message_view::parse(in);
         if (!m) return m.error_info();
         if (auto ok = check_schema(*m, Schema, schema_check::lenient); !ok) return ok.error_info();
-        return ticket_message(*m);
+        // Built in place: a ticket_message is large (the view and every field).
+        return result<ticket_message>(std::in_place, passkey{}, *m);
     }
 
     [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
@@ -7874,7 +7980,15 @@ public:
     [[nodiscard]] constexpr bytes_view mac() const noexcept { return m_fields.v ? m_fields.v->value() : bytes_view{}; }
 
 private:
-    constexpr explicit ticket_message(const message_view& m) noexcept : m_msg(m), m_fields(message_fields::of(m)) {}
+    /// Only parse() makes one (the constructor is public for result's in-place construction).
+    struct passkey {
+        explicit passkey() = default;
+    };
+
+public:
+    constexpr ticket_message(passkey, const message_view& m) noexcept : m_msg(m), m_fields(message_fields::of(m)) {}
+
+private:
     message_view m_msg;
     message_fields m_fields;
 };
@@ -7924,6 +8038,7 @@ using transfer_error_view = ticket_message<schemas::transfer_error>;
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 // #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
 // #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
@@ -7955,8 +8070,9 @@ struct replay_key {
     std::size_t size = 0;
     constexpr replay_key(std::uint8_t data_type, bytes_view mac) noexcept {
         bytes[0] = data_type;
-        size = 1;
-        for (std::size_t i = 0; i < mac.size() && size < max_replay_key; ++i) bytes[size++] = mac[i];
+        const std::size_t n = mac.size() < max_replay_key - 1 ? mac.size() : max_replay_key - 1;
+        copy_bytes(mutable_bytes(bytes.data() + 1, n), mac.first(n));
+        size = 1 + n;
     }
     [[nodiscard]] constexpr bytes_view view() const noexcept { return {bytes.data(), size}; }
 };
@@ -7980,36 +8096,54 @@ public:
 
     [[nodiscard]] replay_verdict insert_if_absent(bytes_view key, ntp_time expires, ntp_time now) noexcept {
         if (key.size() > max_replay_key) return replay_verdict::full;
-        const std::size_t h = hash(key);
-        entry* free_slot = nullptr;
+        const std::uint64_t h = hash(key);
+        const auto tag = static_cast<std::uint32_t>(h >> 32);
+        std::size_t free_slot = Capacity;
         for (std::size_t i = 0; i < probe; ++i) {
-            entry& e = m_slots[(h + i) & (Capacity - 1)];
+            const std::size_t at = (static_cast<std::size_t>(h) + i) & (Capacity - 1);
+            const slot& e = m_slots[at];
             const bool live = e.size != 0 && !(e.expires < now);
-            if (live && e.size == key.size() && equal_bytes(bytes_view(e.key.data(), e.size), key)) {
+            if (live && e.tag == tag && e.size == key.size() &&
+                equal_bytes(bytes_view(m_keys[at].data(), e.size), key)) {
                 return replay_verdict::replayed;
             }
-            if (!live && free_slot == nullptr) free_slot = &e;
+            if (!live && free_slot == Capacity) free_slot = at;
         }
-        if (free_slot == nullptr) return replay_verdict::full;
-        free_slot->size = static_cast<std::uint8_t>(key.size());
-        for (std::size_t i = 0; i < key.size(); ++i) free_slot->key[i] = key[i];
-        free_slot->expires = expires;
+        if (free_slot == Capacity) return replay_verdict::full;
+        slot& e = m_slots[free_slot];
+        e.size = static_cast<std::uint8_t>(key.size());
+        e.tag = tag;
+        e.expires = expires;
+        copy_bytes(mutable_bytes(m_keys[free_slot].data(), key.size()), key);
         return replay_verdict::fresh;
     }
 
 private:
-    struct entry {
-        std::array<std::uint8_t, max_replay_key> key{};
-        std::uint8_t size = 0;
+    /// What a probe reads: expiry, length and 32 bits of the key's hash,
+    /// packed apart from the keys so that a probe window spans few cache
+    /// lines; the key itself is compared only when the tag matches.
+    struct slot {
         ntp_time expires{};
+        std::uint32_t tag = 0;
+        std::uint8_t size = 0;
     };
-    /// FNV-1a: the keys end in a MAC, so any mixing spreads them.
-    static constexpr std::size_t hash(bytes_view key) noexcept {
+    /// FNV-1a over 64-bit words, then a final mix: the keys end in a MAC,
+    /// so any mixing spreads them.
+    static std::uint64_t hash(bytes_view key) noexcept {
         std::uint64_t h = 0xcbf29ce484222325ull;
-        for (const auto b : key) h = (h ^ b) * 0x100000001b3ull;
-        return static_cast<std::size_t>(h);
+        std::size_t i = 0;
+        for (; i + 8 <= key.size(); i += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, key.data() + i, 8);
+            h = (h ^ w) * 0x100000001b3ull;
+        }
+        for (; i < key.size(); ++i) h = (h ^ key[i]) * 0x100000001b3ull;
+        h ^= h >> 29;
+        h *= 0xbf58476d1ce4e5b9ull;
+        return h ^ (h >> 32);
     }
-    std::array<entry, Capacity> m_slots{};
+    std::array<slot, Capacity> m_slots{};
+    std::array<std::array<std::uint8_t, max_replay_key>, Capacity> m_keys{};
 };
 
 static_assert(replay_cache<memory_replay_cache<>>);
@@ -8164,6 +8298,10 @@ inline constexpr std::size_t max_crypto_sessions = 16;
 ///         §5.1.3: "a new salting key SHALL NOT be derived"), else D4's
 ///         salt key (14 bytes).
 struct session_key {
+    /// User-provided so that arrays of session keys (16 per machine) do not
+    /// zero-fill their key buffers' whole capacity (GCC clears the full
+    /// object for an aggregate's `{}`): only the sizes and the SPI are set.
+    session_key() noexcept {}
     cs_id cs{};
     key_data_type kind = key_data_type::tgk;
     secret_buffer<64> key{};
@@ -8738,6 +8876,9 @@ struct candidate {
 
 /// A session key held by a machine (copied out of a KEMAC or a caller's supplied_key).
 struct owned_key {
+    /// User-provided: arrays of owned keys do not zero-fill their buffers
+    /// (see session_key).
+    owned_key() noexcept {}
     key_data_type kind = key_data_type::tgk;
     secret_buffer<64> key{};
     secret_buffer<32> salt{};
@@ -9000,14 +9141,14 @@ private:
             return ok.error_info();
         }
         // Granted TP Data: IDRkms, IDRi, TRs, TRe, {IDRapp}, (IDRr) (RFC 6043 §6.10).
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const ntp_time tre = tpc->tre && *tpc->tre < now + m_policy->ticket_lifetime() ? *tpc->tre
                                                                                        : now + m_policy->ticket_lifetime();
         const auto tp_data = granted_tp_data(tp, id_i, now, tre, tp_buf);
         if (!tp_data) return tp_data.error_info();
         const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_tpk_id)));
         if (!tpk) return errc::unknown_ticket_key;
-        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf;
         std::optional<identity> idrpsk;
         if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
         const auto ticket_bytes = ticket::create_base_ticket(
@@ -9015,10 +9156,13 @@ private:
             ticket::base_ticket_spec{*granted, *tp_data, km.mpk.view(), km.builders(), s->encr, s->mac, idrpsk, now},
             *tpk, ticket_buf);
         if (!ticket_bytes) return ticket_bytes.error_info();
-        const auto tv = ticket_view::parse(*ticket_bytes);
-        if (!tv) return tv.error_info();
+        // create_base_ticket wrote a whole TICKET payload from a granted policy, a TP Data it
+        // built and a Ticket Data it built: read its layout without validating it again.
+        const auto tv = ticket_view::from_validated(*ticket_bytes);
+        const auto bt = tv.base_ticket();
+        if (!bt) return bt.error_info();
         // RFC 6043 App. A.2.2: MPKi, MPKr from the MPK and the ticket's RAND, with the Ticket Policy's PRF.
-        const bytes_view trand = tv->base_ticket()->rand().value();
+        const bytes_view trand = bt->rand().value();
         secret_buffer<64> mpki(km.mpk.size()), mpkr(km.mpk.size());
         if (auto ok = crypto::derive_mpki(*m_b, granted->prf, km.mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) {
             return ok.error_info();
@@ -9043,7 +9187,7 @@ private:
         sb.header(hdr_builder{data_type::request_resp, false, hdr.prf(), hdr.csb(), empty_map{}, hdr.version()})
             .add(t.builder())
             .add(idr_builder{id_role::idrkms, id_type::uri, me().get()})
-            .add_ticket(*tv)
+            .add_ticket(tv)
             .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), std::span<const key_data_builder>(keys.data(), k));
         // RFC 6043 §5.5: REQUEST_RESP || REQUEST_INIT.
         const auto sealed = sb.seal(*m_b, s->mac, k2->auth_key.view(), {in});
@@ -9162,7 +9306,7 @@ private:
         if (!tpk) return errc::unknown_ticket_key;
         const algorithm_suite ticket_suite{tp.prf, bt->kemac().encryption(), bt->v().kind()};
         if (auto ok = m_policy->check_suite(ticket_suite); !ok) return ok.error_info();
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, tv, ticket_suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
@@ -9514,7 +9658,7 @@ private:
         static constexpr std::array<std::uint8_t, 32> zeros{};
         static constexpr std::array<std::uint8_t, 4> no_spi{};
         std::array<key_data_builder, max_crypto_sessions> want{};
-        std::array<std::uint8_t, 512> kemac_plain{};
+        std::array<std::uint8_t, 512> kemac_plain;
         byte_writer w(buf);
         w.u8(0);
         chain_writer c(w, std::size_t{0});
@@ -9549,7 +9693,7 @@ private:
         if (!csb) return csb.error_info();
         auto randri = detail::random_bytes::draw(rng, detail::rand_length(std::max(psk->size(), m_cfg.key_length)));
         if (!randri) return randri.error_info();
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const auto tp_data = desired_tp_data(now, tp_buf, true);
         if (!tp_data) return tp_data.error_info();
         const auto k1 = detail::protection(*m_b, detail::direction::initial, detail::needs::auth_key, m_cfg.suite, *psk, csb_id(*csb),
@@ -9604,7 +9748,7 @@ private:
         const ticket_policy granted = tv.policy();
         // RFC 6043 §4.2.1.6: "the Initiator MUST check that the granted Ticket Policy is acceptable".
         if (auto ok = m_policy->accept_granted(m_cfg.desired, granted); !ok) return ok.error_info();
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
         if (!list) return list.error_info();
         auto r = take_keys(*list, granted, tv.bytes());
@@ -9668,7 +9812,7 @@ private:
         p.flags.d = false;
         p.flags.k = false;
         if (auto ok = m_policy->accept_ticket(p); !ok) return ok;
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const auto tp_data = desired_tp_data(now, tp_buf, false);
         if (!tp_data) return tp_data.error_info();
         // Fresh MPK and session keys, as a KMS would make them.
@@ -9690,7 +9834,7 @@ private:
         }
         if (auto ok = ticket::check_policy_rules(p.flags, true, has_tgk); !ok) return ok;
         if (auto ok = crypto::check_algorithm_suite(m_cfg.suite, m_cfg.key_length); !ok) return ok;
-        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf;
         std::optional<identity> idrpsk;
         if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
         const auto tb = ticket::create_base_ticket(
@@ -9702,7 +9846,7 @@ private:
         const auto tv = ticket_view::parse(*tb);
         if (!tv) return tv.error_info();
         // RFC 6043 App. A.2.2: MPKi / MPKr from the MPK.
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, *tv, m_cfg.suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view trand = tv->base_ticket()->rand().value();
@@ -9715,7 +9859,7 @@ private:
         all[n++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
         if (p.flags.i) all[n++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
         for (std::size_t i = 0; i < m_sessions.size(); ++i) all[n++] = kb[i];
-        std::array<std::uint8_t, ticket::max_kemac_plain> chain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> chain;
         byte_writer w(chain);
         chain_writer c(w, std::nullopt);
         c.add(std::span<const key_data_builder>(all.data(), n));
@@ -9813,7 +9957,7 @@ private:
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
         const auto sent = hdr_view::parse(*sealed);
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         const auto count = derive_keys(*sent, {}, own, randri->view(), {}, {}, {}, keys);
         if (!count) return count.error_info();
         // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
@@ -9879,7 +10023,7 @@ private:
         }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         std::array<detail::candidate, max_crypto_sessions> resp_keys{};
         std::size_t n_resp = 0;
         if (m->kemac()) {
@@ -9900,7 +10044,7 @@ private:
         const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
         // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info": its map, when it sent one.
         const hdr_view map = hdr.map_type() == cs_id_map_type::generic_id ? hdr : *init;
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         const auto count = derive_keys(map, std::span<const detail::candidate>(resp_keys.data(), n_resp), m_supplied,
                                        m_randri_transfer.view(), randrr, f.i ? m->idrr()->data() : bytes_view{},
                                        f.i ? m->randrkms()->value() : bytes_view{}, keys);
@@ -10272,7 +10416,7 @@ private:
             // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
             // flag must not send us to the KMS.
-            std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+            std::array<std::uint8_t, ticket::max_kemac_plain> plain;
             const auto opened = ticket::open_base_ticket(*m_b, tv, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
@@ -10484,7 +10628,7 @@ private:
         }
         // RFC 6043 §6.10: only the ticket's authorized responders may resolve it.
         if (!listed) return errc::unauthorized_responder;
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, tv, ts.mac, tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view mpk = opened->mpk.key();
@@ -10540,7 +10684,7 @@ private:
         } else {
             res.answering = m->idrr() ? std::string(m->idrr()->data().begin(), m->idrr()->data().end()) : m_id;
         }
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
         if (!list) return list.error_info();
         auto r = take(*list, true, forking, res);
@@ -10608,7 +10752,7 @@ private:
         // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (M flag), a KEMAC payload SHALL NOT be
         // included"; and without F there is no TRANSFER_RESP to carry our keys.
         if (!m_response_keys.empty() && (!f.m || !f.f)) return errc::policy_not_acceptable;
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
         std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
         std::size_t nk = 0;
@@ -10656,7 +10800,7 @@ private:
         std::array<detail::candidate, max_crypto_sessions> tickets{};
         for (std::size_t j = 0; j < res.held_count; ++j) tickets[j] = res.held[j].view(false);  // forked by the KMS already
         const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         for (std::size_t i = 0; i < nb; ++i) {
             const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
                                         std::span<const detail::candidate>(tickets.data(), res.held_count), blocks[i].spi, i);
@@ -11549,8 +11693,16 @@ public:
             b.m_ctr[0] = Botan::StreamCipher::create("CTR-BE(AES-128)");
             b.m_ctr[1] = Botan::StreamCipher::create("CTR-BE(AES-192)");
             b.m_ctr[2] = Botan::StreamCipher::create("CTR-BE(AES-256)");
-            for (const auto& m : b.m_hmac) {
-                if (!m) return errc::unsupported_algorithm;
+            for (std::size_t i = 0; i < b.m_hmac.size(); ++i) {
+                if (!b.m_hmac[i]) return errc::unsupported_algorithm;
+                // Read once: hmac_set_key checks every key against these
+                // without a virtual key_spec() call per key.
+                const auto spec = b.m_hmac[i]->key_spec();
+                b.m_hmac_keys[i] = key_limits{spec.minimum_keylength(), spec.maximum_keylength(),
+                                              spec.keylength_multiple()};
+                if (b.m_hmac[i]->output_length() != hmac_size(i == 0 ? hmac_hash::sha_1 : hmac_hash::sha_256)) {
+                    return errc::unsupported_algorithm;
+                }
             }
             for (const auto& c : b.m_aes) {
                 if (!c) return errc::unsupported_algorithm;
@@ -11591,7 +11743,7 @@ public:
         m_keyed[index(h)] = false;
         // HMAC takes keys of any length (RFC 2104 §2); checked anyway so that
         // Botan never throws Invalid_Key_Length.
-        if (!m.valid_keylength(key.size())) {
+        if (!m_hmac_keys[index(h)].valid(key.size())) {
             return errc::key_length_mismatch;
         }
         auto r = detail::botan_guard([&]() -> result<void> {
@@ -11620,7 +11772,8 @@ public:
     /// crypto_backend_failure.
     [[nodiscard]] result<void> hmac_final(hmac_hash h, mutable_bytes out) noexcept {
         auto& m = mac(h);
-        if (!m_keyed[index(h)] || out.size() != m.output_length()) {
+        // hmac_size(h) is the object's output_length() (checked by create()).
+        if (!m_keyed[index(h)] || out.size() != hmac_size(h)) {
             return errc::invalid_argument;
         }
         return detail::botan_guard([&]() -> result<void> {
@@ -11836,7 +11989,16 @@ private:
         }
     }
 
+    /// An HMAC object's Key_Length_Specification, copied by create().
+    struct key_limits {
+        std::size_t min = 0, max = 0, multiple = 1;
+        [[nodiscard]] bool valid(std::size_t n) const noexcept {
+            return n >= min && n <= max && (multiple == 1 || (multiple != 0 && n % multiple == 0));
+        }
+    };
+
     std::array<std::unique_ptr<Botan::MessageAuthenticationCode>, 2> m_hmac{};
+    std::array<key_limits, 2> m_hmac_keys{};
     std::array<bool, 2> m_keyed{};
     std::array<std::unique_ptr<Botan::BlockCipher>, 3> m_aes{};
     std::array<std::unique_ptr<Botan::StreamCipher>, 3> m_ctr{};

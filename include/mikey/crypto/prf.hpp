@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -89,27 +90,31 @@ template <crypto_backend B>
     const hmac_hash h = d.hash;
     const std::size_t block = d.block_bits / 8;
     const std::size_t piece = d.inkey_piece_bits / 8;
-    const std::size_t m = (out.size() + block - 1) / block;
-    std::array<std::uint8_t, max_hmac_size> a{};
-    std::array<std::uint8_t, max_hmac_size> t{};
+    // Blocks of 32 (PRF-HMAC-SHA-256) or 20 bytes (MIKEY-1): a shift for
+    // the first, no division on the hot path.
+    const std::size_t m = block == 32 ? (out.size() + 31) >> 5 : (out.size() + block - 1) / block;
+    // a and t are written by hmac_final before they are read (and wiped at
+    // the end); flat is written by the label copy up to the label's size;
+    // out is written by the first inkey piece (then XORed by the others):
+    // none of them needs zero-filling first.
+    std::array<std::uint8_t, max_hmac_size> a;
+    std::array<std::uint8_t, max_hmac_size> t;
     const mutable_bytes a_span{a.data(), block};
     const mutable_bytes t_span{t.data(), block};
     result<void> r{};
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        out[i] = 0;
-    }
     // Labels of the usual sizes are laid out once in a stack buffer, so each
     // HMAC absorbs them in one update (fewer calls into the hash); longer
     // ones (a long ID Data in D3) are fed range by range. Labels are public.
-    std::array<std::uint8_t, 192> flat{};
+    std::array<std::uint8_t, 192> flat;
+    const bool is_flat = label.size() + prf_label::flatten_slack <= flat.size();
     bytes_view flat_label{};
-    if (label.size() <= flat.size()) {
-        label.copy_to(flat);
+    if (is_flat) {
+        label.flatten(flat.data());
         flat_label = bytes_view{flat.data(), label.size()};
     }
     auto absorb_label = [&](bytes_view part) { b.hmac_update(h, part); };
     auto feed_label = [&] {
-        if (label.size() <= flat.size()) {
+        if (is_flat) {
             b.hmac_update(h, flat_label);
         } else {
             label.feed(absorb_label);
@@ -124,14 +129,30 @@ template <crypto_backend B>
         r = b.hmac_final(h, a_span);
         for (std::size_t i = 0; i < m && r; ++i) {
             // HMAC(s, A_i || label), XORed into block i of the output
+            // (copied there for the first piece)
             b.hmac_update(h, a_span);
             feed_label();
             r = b.hmac_final(h, t_span);
             if (!r) break;
             const std::size_t pos = i * block;
             const std::size_t len = out.size() - pos < block ? out.size() - pos : block;
-            for (std::size_t k = 0; k < len; ++k) {
-                out[pos + k] ^= t[k];
+            std::uint8_t* o = out.data() + pos;
+            if (off == 0) {
+                if (len == 32) {
+                    std::memcpy(o, t.data(), 32);  // a fixed-size copy (the usual SHA-256 block)
+                } else {
+                    std::memcpy(o, t.data(), len);
+                }
+            } else {
+                std::size_t k = 0;
+                for (; k + 8 <= len; k += 8) {
+                    std::uint64_t x, y;
+                    std::memcpy(&x, o + k, 8);
+                    std::memcpy(&y, t.data() + k, 8);
+                    x ^= y;
+                    std::memcpy(o + k, &x, 8);
+                }
+                for (; k < len; ++k) o[k] ^= t[k];
             }
             // A_(i+1) = HMAC(s, A_i); not needed after the last block.
             if (i + 1 < m) {

@@ -284,6 +284,9 @@ struct candidate {
 
 /// A session key held by a machine (copied out of a KEMAC or a caller's supplied_key).
 struct owned_key {
+    /// User-provided: arrays of owned keys do not zero-fill their buffers
+    /// (see session_key).
+    owned_key() noexcept {}
     key_data_type kind = key_data_type::tgk;
     secret_buffer<64> key{};
     secret_buffer<32> salt{};

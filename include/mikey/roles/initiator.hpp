@@ -230,7 +230,7 @@ private:
         static constexpr std::array<std::uint8_t, 32> zeros{};
         static constexpr std::array<std::uint8_t, 4> no_spi{};
         std::array<key_data_builder, max_crypto_sessions> want{};
-        std::array<std::uint8_t, 512> kemac_plain{};
+        std::array<std::uint8_t, 512> kemac_plain;
         byte_writer w(buf);
         w.u8(0);
         chain_writer c(w, std::size_t{0});
@@ -265,7 +265,7 @@ private:
         if (!csb) return csb.error_info();
         auto randri = detail::random_bytes::draw(rng, detail::rand_length(std::max(psk->size(), m_cfg.key_length)));
         if (!randri) return randri.error_info();
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const auto tp_data = desired_tp_data(now, tp_buf, true);
         if (!tp_data) return tp_data.error_info();
         const auto k1 = detail::protection(*m_b, detail::direction::initial, detail::needs::auth_key, m_cfg.suite, *psk, csb_id(*csb),
@@ -320,7 +320,7 @@ private:
         const ticket_policy granted = tv.policy();
         // RFC 6043 §4.2.1.6: "the Initiator MUST check that the granted Ticket Policy is acceptable".
         if (auto ok = m_policy->accept_granted(m_cfg.desired, granted); !ok) return ok.error_info();
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
         if (!list) return list.error_info();
         auto r = take_keys(*list, granted, tv.bytes());
@@ -384,7 +384,7 @@ private:
         p.flags.d = false;
         p.flags.k = false;
         if (auto ok = m_policy->accept_ticket(p); !ok) return ok;
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const auto tp_data = desired_tp_data(now, tp_buf, false);
         if (!tp_data) return tp_data.error_info();
         // Fresh MPK and session keys, as a KMS would make them.
@@ -406,7 +406,7 @@ private:
         }
         if (auto ok = ticket::check_policy_rules(p.flags, true, has_tgk); !ok) return ok;
         if (auto ok = crypto::check_algorithm_suite(m_cfg.suite, m_cfg.key_length); !ok) return ok;
-        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf;
         std::optional<identity> idrpsk;
         if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
         const auto tb = ticket::create_base_ticket(
@@ -418,7 +418,7 @@ private:
         const auto tv = ticket_view::parse(*tb);
         if (!tv) return tv.error_info();
         // RFC 6043 App. A.2.2: MPKi / MPKr from the MPK.
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, *tv, m_cfg.suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view trand = tv->base_ticket()->rand().value();
@@ -431,7 +431,7 @@ private:
         all[n++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
         if (p.flags.i) all[n++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
         for (std::size_t i = 0; i < m_sessions.size(); ++i) all[n++] = kb[i];
-        std::array<std::uint8_t, ticket::max_kemac_plain> chain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> chain;
         byte_writer w(chain);
         chain_writer c(w, std::nullopt);
         c.add(std::span<const key_data_builder>(all.data(), n));
@@ -529,7 +529,7 @@ private:
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
         const auto sent = hdr_view::parse(*sealed);
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         const auto count = derive_keys(*sent, {}, own, randri->view(), {}, {}, {}, keys);
         if (!count) return count.error_info();
         // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
@@ -595,7 +595,7 @@ private:
         }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         std::array<detail::candidate, max_crypto_sessions> resp_keys{};
         std::size_t n_resp = 0;
         if (m->kemac()) {
@@ -616,7 +616,7 @@ private:
         const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
         // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info": its map, when it sent one.
         const hdr_view map = hdr.map_type() == cs_id_map_type::generic_id ? hdr : *init;
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         const auto count = derive_keys(map, std::span<const detail::candidate>(resp_keys.data(), n_resp), m_supplied,
                                        m_randri_transfer.view(), randrr, f.i ? m->idrr()->data() : bytes_view{},
                                        f.i ? m->randrkms()->value() : bytes_view{}, keys);

@@ -176,14 +176,14 @@ private:
             return ok.error_info();
         }
         // Granted TP Data: IDRkms, IDRi, TRs, TRe, {IDRapp}, (IDRr) (RFC 6043 §6.10).
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const ntp_time tre = tpc->tre && *tpc->tre < now + m_policy->ticket_lifetime() ? *tpc->tre
                                                                                        : now + m_policy->ticket_lifetime();
         const auto tp_data = granted_tp_data(tp, id_i, now, tre, tp_buf);
         if (!tp_data) return tp_data.error_info();
         const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_tpk_id)));
         if (!tpk) return errc::unknown_ticket_key;
-        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf;
         std::optional<identity> idrpsk;
         if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
         const auto ticket_bytes = ticket::create_base_ticket(
@@ -191,10 +191,13 @@ private:
             ticket::base_ticket_spec{*granted, *tp_data, km.mpk.view(), km.builders(), s->encr, s->mac, idrpsk, now},
             *tpk, ticket_buf);
         if (!ticket_bytes) return ticket_bytes.error_info();
-        const auto tv = ticket_view::parse(*ticket_bytes);
-        if (!tv) return tv.error_info();
+        // create_base_ticket wrote a whole TICKET payload from a granted policy, a TP Data it
+        // built and a Ticket Data it built: read its layout without validating it again.
+        const auto tv = ticket_view::from_validated(*ticket_bytes);
+        const auto bt = tv.base_ticket();
+        if (!bt) return bt.error_info();
         // RFC 6043 App. A.2.2: MPKi, MPKr from the MPK and the ticket's RAND, with the Ticket Policy's PRF.
-        const bytes_view trand = tv->base_ticket()->rand().value();
+        const bytes_view trand = bt->rand().value();
         secret_buffer<64> mpki(km.mpk.size()), mpkr(km.mpk.size());
         if (auto ok = crypto::derive_mpki(*m_b, granted->prf, km.mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) {
             return ok.error_info();
@@ -219,7 +222,7 @@ private:
         sb.header(hdr_builder{data_type::request_resp, false, hdr.prf(), hdr.csb(), empty_map{}, hdr.version()})
             .add(t.builder())
             .add(idr_builder{id_role::idrkms, id_type::uri, me().get()})
-            .add_ticket(*tv)
+            .add_ticket(tv)
             .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), std::span<const key_data_builder>(keys.data(), k));
         // RFC 6043 §5.5: REQUEST_RESP || REQUEST_INIT.
         const auto sealed = sb.seal(*m_b, s->mac, k2->auth_key.view(), {in});
@@ -338,7 +341,7 @@ private:
         if (!tpk) return errc::unknown_ticket_key;
         const algorithm_suite ticket_suite{tp.prf, bt->kemac().encryption(), bt->v().kind()};
         if (auto ok = m_policy->check_suite(ticket_suite); !ok) return ok.error_info();
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, tv, ticket_suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};

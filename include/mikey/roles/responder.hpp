@@ -161,7 +161,7 @@ private:
             // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
             // flag must not send us to the KMS.
-            std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+            std::array<std::uint8_t, ticket::max_kemac_plain> plain;
             const auto opened = ticket::open_base_ticket(*m_b, tv, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
@@ -373,7 +373,7 @@ private:
         }
         // RFC 6043 §6.10: only the ticket's authorized responders may resolve it.
         if (!listed) return errc::unauthorized_responder;
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, tv, ts.mac, tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view mpk = opened->mpk.key();
@@ -429,7 +429,7 @@ private:
         } else {
             res.answering = m->idrr() ? std::string(m->idrr()->data().begin(), m->idrr()->data().end()) : m_id;
         }
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
         if (!list) return list.error_info();
         auto r = take(*list, true, forking, res);
@@ -497,7 +497,7 @@ private:
         // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (M flag), a KEMAC payload SHALL NOT be
         // included"; and without F there is no TRANSFER_RESP to carry our keys.
         if (!m_response_keys.empty() && (!f.m || !f.f)) return errc::policy_not_acceptable;
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
         std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
         std::size_t nk = 0;
@@ -545,7 +545,7 @@ private:
         std::array<detail::candidate, max_crypto_sessions> tickets{};
         for (std::size_t j = 0; j < res.held_count; ++j) tickets[j] = res.held[j].view(false);  // forked by the KMS already
         const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         for (std::size_t i = 0; i < nb; ++i) {
             const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
                                         std::span<const detail::candidate>(tickets.data(), res.held_count), blocks[i].spi, i);

@@ -132,7 +132,7 @@ template <crypto_backend B, random_generator R>
     if (!s.policy.is_base_ticket()) return errc::invalid_argument;
     // RFC 6043 §12.1: all keys, "including keys used to protect the ticket", >= 128 bits.
     if (tpk.size() < crypto::min_key_bytes || s.mpk.size() < crypto::min_key_bytes) return errc::key_too_short;
-    std::array<std::uint8_t, 255> rand_bytes{};
+    std::array<std::uint8_t, 255> rand_bytes;  // filled up to rand_len by rng
     const std::size_t rand_len = std::max<std::size_t>({tpk.size(), s.mpk.size(), 16});
     if (rand_len > rand_bytes.size()) return errc::field_too_long;
     const mutable_bytes rnd(rand_bytes.data(), rand_len);
@@ -157,7 +157,7 @@ template <crypto_backend B, random_generator R>
     }
     static constexpr std::array<std::uint8_t, 32> zeros{};
     const std::size_t m = mac_size(s.mac);
-    std::array<std::uint8_t, max_ticket_data> td_buf{};
+    std::array<std::uint8_t, max_ticket_data> td_buf;  // written before read
     std::optional<idr_builder> idrpsk;
     if (s.idrpsk) idrpsk = idr_builder{id_role::idrpsk, id_type::byte_string, s.idrpsk->get()};
     const auto td = build_base_ticket_data(td_buf, thdr_builder{}, t_builder{.kind = ts_type::ntp_utc, .value = ts},
