@@ -4512,6 +4512,7 @@ template <class... Bs>
 // which also has schema_for() over all of them.
 
 #include <array>
+#include <bit>
 #include <span>
 #include <string_view>
 
@@ -4797,6 +4798,15 @@ namespace detail {
         const auto g = s.items[k].group;
         return g != 0 && owner[g] != 0 && owner[g] != k + 1;
     };
+    // Lenient mode looks at the items of a payload's type only: a bit mask
+    // of them per type (types below 32; any other type goes through all items).
+    std::array<std::uint16_t, 32> of_type{};
+    if (mode == schema_check::lenient) {
+        for (std::size_t k = 0; k < n; ++k) {
+            const auto t = static_cast<std::size_t>(s.items[k].type);
+            if (t < of_type.size()) of_type[t] = static_cast<std::uint16_t>(of_type[t] | (1u << k));
+        }
+    }
     std::size_t at = 0;
     for (const auto& e : m.payloads_in_place()) {
         if (e.type == payload_type::general_extension) {
@@ -4829,8 +4839,13 @@ namespace detail {
             // Any order: an unsatisfied mandatory item takes the payload first,
             // then an ungrouped item, then a branch of an alternative.
             std::size_t rank = 3;
-            for (std::size_t k = 0; k < n; ++k) {
-                if (!free_match(k)) {
+            const auto t = static_cast<std::size_t>(e.type);
+            // Items of other types never match (free_match is false for them, with no effect).
+            std::uint32_t candidates = t < of_type.size() ? of_type[t] : (n >= 32 ? ~0u : (1u << n) - 1);
+            while (candidates != 0) {
+                const auto k = static_cast<std::size_t>(std::countr_zero(candidates));
+                candidates &= candidates - 1;
+                if (k >= n || !free_match(k)) {
                     continue;
                 }
                 const std::size_t r = detail::mandatory(s.items[k]) && !seen[k] ? 0
@@ -5619,6 +5634,83 @@ static_assert(prf_hmac_calls(mikey_1_prf, 16, 16) == 2);
 static_assert(prf_hmac_calls(mikey_1_prf, 64, 30) == 8);
 static_assert(prf_hmac_calls(prf_hmac_sha_256, 33, 33) == 8);
 
+namespace detail {
+/// The RFC 3830 §4.1.2 loop; feed() absorbs the label into the keyed HMAC.
+template <crypto_backend B, class Feed>
+[[nodiscard]] MIKEY_ALWAYS_INLINE inline result<void> prf_loop(B& b, const prf_descriptor& d, bytes_view inkey, Feed&& feed,
+                                                        mutable_bytes out) noexcept {
+    const hmac_hash h = d.hash;
+    const std::size_t block = d.block_bits / 8;
+    const std::size_t piece = d.inkey_piece_bits / 8;
+    // Blocks of 32 (PRF-HMAC-SHA-256) or 20 bytes (MIKEY-1): a shift for
+    // the first, no division on the hot path.
+    const std::size_t m = block == 32 ? (out.size() + 31) >> 5 : (out.size() + block - 1) / block;
+    // A_i and the current block T share one buffer (one wipe at the end).
+    // Neither is zero-filled first: hmac_final writes them before they are
+    // read; out is written by the first inkey piece, XORed by the others.
+    std::array<std::uint8_t, 2 * max_hmac_size> scratch;
+    std::uint8_t* const t = scratch.data() + max_hmac_size;
+    const mutable_bytes a_span{scratch.data(), block};
+    const mutable_bytes t_span{t, block};
+    result<void> r{};
+    for (std::size_t off = 0; off < inkey.size() && r; off += piece) {
+        const bytes_view s = inkey.subspan(off, inkey.size() - off < piece ? inkey.size() - off : piece);
+        r = b.hmac_set_key(h, s);
+        if (!r) break;
+        // A_1 = HMAC(s, A_0 = label)
+        feed();
+        r = b.hmac_final(h, a_span);
+        for (std::size_t i = 0; i < m && r; ++i) {
+            // HMAC(s, A_i || label), XORed into block i of the output
+            // (copied there for the first piece)
+            b.hmac_update(h, a_span);
+            feed();
+            r = b.hmac_final(h, t_span);
+            if (!r) break;
+            const std::size_t pos = i * block;
+            const std::size_t len = out.size() - pos < block ? out.size() - pos : block;
+            std::uint8_t* o = out.data() + pos;
+            if (off == 0) {
+                if (len == 32) {
+                    std::memcpy(o, t, 32);  // a fixed-size copy (the usual SHA-256 block)
+                } else {
+                    std::memcpy(o, t, len);
+                }
+            } else {
+                std::size_t k = 0;
+                for (; k + 8 <= len; k += 8) {
+                    std::uint64_t x, y;
+                    std::memcpy(&x, o + k, 8);
+                    std::memcpy(&y, t + k, 8);
+                    x ^= y;
+                    std::memcpy(o + k, &x, 8);
+                }
+                for (; k < len; ++k) o[k] ^= t[k];
+            }
+            // A_(i+1) = HMAC(s, A_i); not needed after the last block.
+            if (i + 1 < m) {
+                b.hmac_update(h, a_span);
+                r = b.hmac_final(h, a_span);
+            }
+        }
+    }
+    b.wipe(scratch);
+    if (!r) {
+        b.wipe(out);
+    }
+    return r;
+}
+
+/// A label too long for prf()'s stack copy (a long ID Data in D3): fed
+/// range by range. Out of line: the common path stays small.
+template <crypto_backend B>
+[[nodiscard]] MIKEY_NOINLINE result<void> prf_by_ranges(B& b, const prf_descriptor& d, bytes_view inkey,
+                                                        const prf_label& label, mutable_bytes out) noexcept {
+    return prf_loop(
+        b, d, inkey, [&] { label.feed([&](bytes_view part) { b.hmac_update(d.hash, part); }); }, out);
+}
+}  // namespace detail
+
 /// outkey = the out.size() leftmost bytes of
 ///   P(s_1, label, m) XOR ... XOR P(s_n, label, m)          (RFC 3830 §4.1.2)
 /// with inkey = s_1 || ... || s_n in 256-bit pieces (last may be shorter),
@@ -5635,86 +5727,16 @@ template <crypto_backend B>
     if (inkey.empty() || out.empty()) {
         return errc::invalid_argument;
     }
-    const hmac_hash h = d.hash;
-    const std::size_t block = d.block_bits / 8;
-    const std::size_t piece = d.inkey_piece_bits / 8;
-    // Blocks of 32 (PRF-HMAC-SHA-256) or 20 bytes (MIKEY-1): a shift for
-    // the first, no division on the hot path.
-    const std::size_t m = block == 32 ? (out.size() + 31) >> 5 : (out.size() + block - 1) / block;
-    // a and t are written by hmac_final before they are read (and wiped at
-    // the end); flat is written by the label copy up to the label's size;
-    // out is written by the first inkey piece (then XORed by the others):
-    // none of them needs zero-filling first.
-    std::array<std::uint8_t, max_hmac_size> a;
-    std::array<std::uint8_t, max_hmac_size> t;
-    const mutable_bytes a_span{a.data(), block};
-    const mutable_bytes t_span{t.data(), block};
-    result<void> r{};
     // Labels of the usual sizes are laid out once in a stack buffer, so each
-    // HMAC absorbs them in one update (fewer calls into the hash); longer
-    // ones (a long ID Data in D3) are fed range by range. Labels are public.
+    // HMAC absorbs them in one update (fewer calls into the hash). Labels
+    // are public.
     std::array<std::uint8_t, 192> flat;
-    const bool is_flat = label.size() + prf_label::flatten_slack <= flat.size();
-    bytes_view flat_label{};
-    if (is_flat) {
-        label.flatten(flat.data());
-        flat_label = bytes_view{flat.data(), label.size()};
+    if (label.size() + prf_label::flatten_slack > flat.size()) {
+        return detail::prf_by_ranges(b, d, inkey, label, out);
     }
-    auto absorb_label = [&](bytes_view part) { b.hmac_update(h, part); };
-    auto feed_label = [&] {
-        if (is_flat) {
-            b.hmac_update(h, flat_label);
-        } else {
-            label.feed(absorb_label);
-        }
-    };
-    for (std::size_t off = 0; off < inkey.size() && r; off += piece) {
-        const bytes_view s = inkey.subspan(off, inkey.size() - off < piece ? inkey.size() - off : piece);
-        r = b.hmac_set_key(h, s);
-        if (!r) break;
-        // A_1 = HMAC(s, A_0 = label)
-        feed_label();
-        r = b.hmac_final(h, a_span);
-        for (std::size_t i = 0; i < m && r; ++i) {
-            // HMAC(s, A_i || label), XORed into block i of the output
-            // (copied there for the first piece)
-            b.hmac_update(h, a_span);
-            feed_label();
-            r = b.hmac_final(h, t_span);
-            if (!r) break;
-            const std::size_t pos = i * block;
-            const std::size_t len = out.size() - pos < block ? out.size() - pos : block;
-            std::uint8_t* o = out.data() + pos;
-            if (off == 0) {
-                if (len == 32) {
-                    std::memcpy(o, t.data(), 32);  // a fixed-size copy (the usual SHA-256 block)
-                } else {
-                    std::memcpy(o, t.data(), len);
-                }
-            } else {
-                std::size_t k = 0;
-                for (; k + 8 <= len; k += 8) {
-                    std::uint64_t x, y;
-                    std::memcpy(&x, o + k, 8);
-                    std::memcpy(&y, t.data() + k, 8);
-                    x ^= y;
-                    std::memcpy(o + k, &x, 8);
-                }
-                for (; k < len; ++k) o[k] ^= t[k];
-            }
-            // A_(i+1) = HMAC(s, A_i); not needed after the last block.
-            if (i + 1 < m) {
-                b.hmac_update(h, a_span);
-                r = b.hmac_final(h, a_span);
-            }
-        }
-    }
-    b.wipe(a);
-    b.wipe(t);
-    if (!r) {
-        b.wipe(out);
-    }
-    return r;
+    label.flatten(flat.data());
+    const bytes_view flat_label{flat.data(), label.size()};
+    return detail::prf_loop(b, d, inkey, [&] { b.hmac_update(d.hash, flat_label); }, out);
 }
 
 /// PRF by HDR / Ticket Policy PRF func value.
@@ -6425,7 +6447,7 @@ template <class One>
     if (!prf_for(s.prf) || !e || !a || !z) return errc::unsupported_algorithm;
     // Built in place in the returned result (one named object on every path
     // below): the keys are not moved (copied and wiped) on the way out.
-    result<protection_keys> out(protection_keys{});
+    result<protection_keys> out(std::in_place);
     protection_keys& k = *out;
     (void)k.encr_key.resize(*e);
     (void)k.auth_key.resize(*a);
@@ -7676,6 +7698,55 @@ private:
 #include <optional>
 #include <span>
 
+// #include "../core/inline_list.hpp" (inlined)
+// ---- begin mikey/core/inline_list.hpp ----
+// mikey-ticket: a fixed-capacity list whose unused slots are never
+// initialised, for the short lists of builders the role machines assemble on
+// the stack (up to 17 Key data builders, of which a ticket usually uses 3):
+// a std::array of them would be zero-filled whole on every message.
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <type_traits>
+
+namespace mikey {
+
+/// Up to N values of T, constructed on push_back only. T must be trivially
+/// destructible (views and builders; nothing that owns or holds a secret).
+template <class T, std::size_t N>
+class inline_list {
+    static_assert(std::is_trivially_destructible_v<T>, "inline_list never runs destructors");
+
+public:
+    inline_list() noexcept {}
+    inline_list(const inline_list&) = delete;
+    inline_list& operator=(const inline_list&) = delete;
+
+    /// Appends v. False (and nothing appended) when full.
+    [[nodiscard]] bool push_back(const T& v) noexcept {
+        if (m_size == N) return false;
+        std::construct_at(m_items + m_size, v);
+        ++m_size;
+        return true;
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return m_size; }
+    [[nodiscard]] static constexpr std::size_t capacity() noexcept { return N; }
+    [[nodiscard]] bool full() const noexcept { return m_size == N; }
+    [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return m_items[i]; }
+    [[nodiscard]] std::span<const T> view() const noexcept { return {m_items, m_size}; }
+    [[nodiscard]] const T* begin() const noexcept { return m_items; }
+    [[nodiscard]] const T* end() const noexcept { return m_items + m_size; }
+
+private:
+    union {
+        T m_items[N];
+    };
+    std::size_t m_size = 0;
+};
+
+}  // namespace mikey
+// ---- end mikey/core/inline_list.hpp ----
 // #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
 // #include "../core/rng.hpp" (inlined above as mikey/core/rng.hpp)
 // #include "../crypto/backend.hpp" (inlined above as mikey/crypto/backend.hpp)
@@ -7800,14 +7871,13 @@ template <crypto_backend B, random_generator R>
     const std::uint64_t now64 = s.now.ntp64();
     for (std::size_t i = 0; i < 8; ++i) ts[i] = static_cast<std::uint8_t>(now64 >> (56 - 8 * i));
     // The MPK first, then the session keys (App. A: KEMAC = E(encr_key, MPK || {TEK|TGK|GTGK})).
-    std::array<key_data_builder, 17> all{};
-    if (s.session_keys.size() + 1 > all.size()) return errc::invalid_argument;
-    all[0] = key_data_builder{key_data_type::mpk, s.mpk, {}, {}};
-    for (std::size_t i = 0; i < s.session_keys.size(); ++i) all[i + 1] = s.session_keys[i];
+    inline_list<key_data_builder, 17> all;
+    if (s.session_keys.size() + 1 > all.capacity()) return errc::invalid_argument;
+    (void)all.push_back(key_data_builder{key_data_type::mpk, s.mpk, {}, {}});
+    for (const auto& k : s.session_keys) (void)all.push_back(k);
     detail::encrypted_kemac kemac;
     const kemac_cipher_keys cipher{keys->encr_key.view(), keys->salt_key.view(), crypto::base_ticket_csb_id, now64};
-    if (auto r = kemac.build(b, s.encr, cipher, std::span<const key_data_builder>(all.data(), s.session_keys.size() + 1));
-        !r) {
+    if (auto r = kemac.build(b, s.encr, cipher, all.view()); !r) {
         return r.error_info();
     }
     static constexpr std::array<std::uint8_t, 32> zeros{};
@@ -7956,6 +8026,18 @@ public:
         if (!m) return m.error_info();
         if (auto ok = check_schema(*m, Schema, schema_check::lenient); !ok) return ok.error_info();
         // Built in place: a ticket_message is large (the view and every field).
+        return result<ticket_message>(std::in_place, passkey{}, *m);
+    }
+
+    /// A copy of bytes that passed parse() before (a machine's stored copy of
+    /// a message it accepted): the chain is walked again for the view, the
+    /// composition is not checked again. Errors: those of message_view::parse.
+    template <class C>
+        requires ::mikey::detail::owning_temporary<C>
+    static result<ticket_message> reparse(C&&) = delete;
+    [[nodiscard]] static constexpr result<ticket_message> reparse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        const auto m = message_view::parse(in);
+        if (!m) return m.error_info();
         return result<ticket_message>(std::in_place, passkey{}, *m);
     }
 
@@ -8982,6 +9064,7 @@ struct owned_key {
 #include <string_view>
 #include <vector>
 
+// #include "../core/inline_list.hpp" (inlined above as mikey/core/inline_list.hpp)
 // #include "../crypto/derive.hpp" (inlined above as mikey/crypto/derive.hpp)
 // #include "../crypto/kemac.hpp" (inlined above as mikey/crypto/kemac.hpp)
 // #include "../ticket/base_ticket.hpp" (inlined above as mikey/ticket/base_ticket.hpp)
@@ -9108,25 +9191,26 @@ private:
         if (!tpc) return shifted(tpc.error_info(), 10);
 
         // The keys asked for: the TP's KEMAC, or one TGK (RFC 6043 §4.2.1.5 RECOMMENDED default).
-        std::array<key_request, max_ticket_keys> wanted{};
-        std::size_t n = 0;
+        inline_list<key_request, max_ticket_keys> wanted;
         const std::size_t default_len = s->prf == prf_func::prf_hmac_sha_256 ? 32 : 16;
         if (tpc->kemac) {
             const auto list = key_data_list::parse(tpc->kemac->encrypted_data());
             if (!list) return errc::policy_not_acceptable;
             for (const auto& k : *list) {
-                if (n == wanted.size() || !detail::is_session_key(k.kind())) return errc::policy_not_acceptable;
-                wanted[n++] = key_request{k.kind(), k.key().size(), k.salt().size(), k.validity().spi};
+                if (!detail::is_session_key(k.kind()) ||
+                    !wanted.push_back(key_request{k.kind(), k.key().size(), k.salt().size(), k.validity().spi})) {
+                    return errc::policy_not_acceptable;
+                }
             }
         }
-        if (n == 0) wanted[n++] = key_request{key_data_type::tgk, default_len, 0, {}};
+        if (wanted.size() == 0) (void)wanted.push_back(key_request{key_data_type::tgk, default_len, 0, {}});
         std::size_t longest = 0;
         bool has_tgk = false;
-        for (std::size_t i = 0; i < n; ++i) {
+        for (const auto& w : wanted) {
             // RFC 6043 §12.1: all keys 128 bits or more.
-            if (wanted[i].length < crypto::min_key_bytes || wanted[i].length > 32) return errc::policy_not_acceptable;
-            longest = std::max(longest, wanted[i].length);
-            has_tgk = has_tgk || detail::is_tgk(wanted[i].kind);
+            if (w.length < crypto::min_key_bytes || w.length > 32) return errc::policy_not_acceptable;
+            longest = std::max(longest, w.length);
+            has_tgk = has_tgk || detail::is_tgk(w.kind);
         }
         // RFC 6043 §6.10: the flag dependencies, and F with forking and a TGK.
         if (auto ok = ticket::check_policy_rules(granted->flags, true, has_tgk); !ok) return ok.error_info();
@@ -9137,7 +9221,7 @@ private:
 
         // Fresh keys: MPK (as long as the longest session key, RFC 6043 §12.1 sizes), session keys, salts, SPIs.
         key_material km;
-        if (auto ok = km.draw(rng, std::span<const key_request>(wanted.data(), n), std::max(longest, default_len)); !ok) {
+        if (auto ok = km.draw(rng, wanted.view(), std::max(longest, default_len)); !ok) {
             return ok.error_info();
         }
         // Granted TP Data: IDRkms, IDRi, TRs, TRe, {IDRapp}, (IDRr) (RFC 6043 §6.10).
@@ -9171,11 +9255,10 @@ private:
             return ok.error_info();
         }
         // RFC 6043 §4.2.1.5: KEMAC = E(encr_key, MPKi || [MPKr] || {TEK|TGK|GTGK}), D2 keys of the PSK.
-        std::array<key_data_builder, max_ticket_keys + 2> keys{};
-        std::size_t k = 0;
-        keys[k++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
-        if (granted->flags.i) keys[k++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
-        for (const auto& kb : km.builders()) keys[k++] = kb;
+        inline_list<key_data_builder, max_ticket_keys + 2> keys;
+        (void)keys.push_back(key_data_builder{key_data_type::mpk, mpki.view(), {}, {}});
+        if (granted->flags.i) (void)keys.push_back(key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}});
+        for (const auto& kb : km.builders()) (void)keys.push_back(kb);
         const auto hdr = m->header();
         const auto k2 =
             detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, *s, *psk, hdr.csb(),
@@ -9188,7 +9271,7 @@ private:
             .add(t.builder())
             .add(idr_builder{id_role::idrkms, id_type::uri, me().get()})
             .add_ticket(tv)
-            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), std::span<const key_data_builder>(keys.data(), k));
+            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), keys.view());
         // RFC 6043 §5.5: REQUEST_RESP || REQUEST_INIT.
         const auto sealed = sb.seal(*m_b, s->mac, k2->auth_key.view(), {in});
         if (!sealed) return sealed.error_info();
@@ -9208,7 +9291,7 @@ private:
         std::array<secret_buffer<32>, max_ticket_keys> keys{};
         std::array<secret_buffer<32>, max_ticket_keys> salts{};
         std::array<std::array<std::uint8_t, 4>, max_ticket_keys> spis{};
-        std::array<key_data_builder, max_ticket_keys> b{};
+        inline_list<key_data_builder, max_ticket_keys> b;
         std::size_t n = 0;
         template <random_generator R>
         [[nodiscard]] result<void> draw(R& rng, std::span<const key_request> want, std::size_t mpk_len) noexcept {
@@ -9230,12 +9313,12 @@ private:
                 while (spi_taken(spis[n])) {
                     if (auto r = rng.fill(spis[n]); !r) return r;
                 }
-                b[n] = key_data_builder{w.kind, keys[n].view(), salts[n].view(), kv_data{kv_type::spi, spis[n], {}, {}}};
+                (void)b.push_back(key_data_builder{w.kind, keys[n].view(), salts[n].view(), kv_data{kv_type::spi, spis[n], {}, {}}});
                 ++n;
             }
             return {};
         }
-        [[nodiscard]] std::span<const key_data_builder> builders() const noexcept { return {b.data(), n}; }
+        [[nodiscard]] std::span<const key_data_builder> builders() const noexcept { return b.view(); }
         [[nodiscard]] bool spi_taken(bytes_view spi) const noexcept {
             for (std::size_t i = 0; i < n; ++i) {
                 if (equal_bytes(spis[i], spi)) return true;
@@ -9316,10 +9399,9 @@ private:
         if (auto ok = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(trand), mpki.mutable_view()); !ok) return ok.error_info();
         if (auto ok = crypto::derive_mpkr(*m_b, tp.prf, mpk, rand_value(trand), mpkr.mutable_view()); !ok) return ok.error_info();
 
-        std::array<key_data_builder, max_ticket_keys + 2> keys{};
+        inline_list<key_data_builder, max_ticket_keys + 2> keys;
         std::array<secret_buffer<64>, max_ticket_keys> forked{};
-        std::size_t k = 0;
-        keys[k++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
+        (void)keys.push_back(key_data_builder{key_data_type::mpk, mpki.view(), {}, {}});
         detail::random_bytes randrkms;
         if (tp.flags.i) {
             // RFC 6043 §4.2.3.4: "If key forking is used (I flag), the KMS SHALL also verify the
@@ -9343,7 +9425,7 @@ private:
                 !ok) {
                 return ok.error_info();
             }
-            keys[k++] = key_data_builder{key_data_type::mpk, mpkr_forked.view(), {}, {}};
+            (void)keys.push_back(key_data_builder{key_data_type::mpk, mpkr_forked.view(), {}, {}});
         }
         std::size_t j = 0;
         bool first = true;
@@ -9363,7 +9445,7 @@ private:
                 }
                 kb.key = forked[j].view();
             }
-            keys[k++] = kb;
+            if (!keys.push_back(kb)) return errc::missing_key;
             ++j;
         }
         // RFC 6043 §4.2.3.5: KEMAC = E(encr_key, MPKi || [MPKr'] || {TEK|TGK|GTGK}), D2 keys of the PSK.
@@ -9383,7 +9465,7 @@ private:
         sb.header(hdr_builder{data_type::resolve_resp, false, hdr.prf(), hdr.csb(), empty_map{}, hdr.version()})
             .add(t.builder())
             .add(idr_builder{id_role::idrkms, id_type::uri, me().get()})
-            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), std::span<const key_data_builder>(keys.data(), k))
+            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), keys.view())
             .add(idrr)
             .add(rk);
         // RFC 6043 §5.5: RESOLVE_RESP || RESOLVE_INIT.
@@ -10671,7 +10753,8 @@ private:
         if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
         // RFC 6043 §4.2.3.5: the KEMAC "SHALL use the NULL authentication algorithm".
         if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
-        const auto ti = ticket::transfer_init_view::parse(m_transfer);
+        // Our copy of the TRANSFER_INIT that passed transfer_init_view::parse on receipt.
+        const auto ti = ticket::transfer_init_view::reparse(m_transfer);
         if (!ti) return ti.error_info();
         const ticket_view tv = *ti->ticket();
         const bool forking = tv.flags().i;
@@ -10711,7 +10794,7 @@ private:
     /// the commit of the new state.
     template <random_generator R>
     [[nodiscard]] result<outcome> finish(const ticket::transfer_init_view& ti, ntp_time now, R& rng,
-                                         mutable_bytes out, resolution res, bytes_view tmac) noexcept {
+                                         mutable_bytes out, resolution&& res, bytes_view tmac) noexcept {
         const auto hdr = ti.header();
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;

@@ -45,7 +45,7 @@ template <class One>
     if (!prf_for(s.prf) || !e || !a || !z) return errc::unsupported_algorithm;
     // Built in place in the returned result (one named object on every path
     // below): the keys are not moved (copied and wiped) on the way out.
-    result<protection_keys> out(protection_keys{});
+    result<protection_keys> out(std::in_place);
     protection_keys& k = *out;
     (void)k.encr_key.resize(*e);
     (void)k.auth_key.resize(*a);

@@ -416,7 +416,8 @@ private:
         if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
         // RFC 6043 §4.2.3.5: the KEMAC "SHALL use the NULL authentication algorithm".
         if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
-        const auto ti = ticket::transfer_init_view::parse(m_transfer);
+        // Our copy of the TRANSFER_INIT that passed transfer_init_view::parse on receipt.
+        const auto ti = ticket::transfer_init_view::reparse(m_transfer);
         if (!ti) return ti.error_info();
         const ticket_view tv = *ti->ticket();
         const bool forking = tv.flags().i;
@@ -456,7 +457,7 @@ private:
     /// the commit of the new state.
     template <random_generator R>
     [[nodiscard]] result<outcome> finish(const ticket::transfer_init_view& ti, ntp_time now, R& rng,
-                                         mutable_bytes out, resolution res, bytes_view tmac) noexcept {
+                                         mutable_bytes out, resolution&& res, bytes_view tmac) noexcept {
         const auto hdr = ti.header();
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;

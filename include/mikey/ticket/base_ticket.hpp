@@ -21,6 +21,7 @@
 #include <optional>
 #include <span>
 
+#include "../core/inline_list.hpp"
 #include "../core/ntp_time.hpp"
 #include "../core/rng.hpp"
 #include "../crypto/backend.hpp"
@@ -145,14 +146,13 @@ template <crypto_backend B, random_generator R>
     const std::uint64_t now64 = s.now.ntp64();
     for (std::size_t i = 0; i < 8; ++i) ts[i] = static_cast<std::uint8_t>(now64 >> (56 - 8 * i));
     // The MPK first, then the session keys (App. A: KEMAC = E(encr_key, MPK || {TEK|TGK|GTGK})).
-    std::array<key_data_builder, 17> all{};
-    if (s.session_keys.size() + 1 > all.size()) return errc::invalid_argument;
-    all[0] = key_data_builder{key_data_type::mpk, s.mpk, {}, {}};
-    for (std::size_t i = 0; i < s.session_keys.size(); ++i) all[i + 1] = s.session_keys[i];
+    inline_list<key_data_builder, 17> all;
+    if (s.session_keys.size() + 1 > all.capacity()) return errc::invalid_argument;
+    (void)all.push_back(key_data_builder{key_data_type::mpk, s.mpk, {}, {}});
+    for (const auto& k : s.session_keys) (void)all.push_back(k);
     detail::encrypted_kemac kemac;
     const kemac_cipher_keys cipher{keys->encr_key.view(), keys->salt_key.view(), crypto::base_ticket_csb_id, now64};
-    if (auto r = kemac.build(b, s.encr, cipher, std::span<const key_data_builder>(all.data(), s.session_keys.size() + 1));
-        !r) {
+    if (auto r = kemac.build(b, s.encr, cipher, all.view()); !r) {
         return r.error_info();
     }
     static constexpr std::array<std::uint8_t, 32> zeros{};

@@ -84,6 +84,18 @@ public:
         return result<ticket_message>(std::in_place, passkey{}, *m);
     }
 
+    /// A copy of bytes that passed parse() before (a machine's stored copy of
+    /// a message it accepted): the chain is walked again for the view, the
+    /// composition is not checked again. Errors: those of message_view::parse.
+    template <class C>
+        requires ::mikey::detail::owning_temporary<C>
+    static result<ticket_message> reparse(C&&) = delete;
+    [[nodiscard]] static constexpr result<ticket_message> reparse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        const auto m = message_view::parse(in);
+        if (!m) return m.error_info();
+        return result<ticket_message>(std::in_place, passkey{}, *m);
+    }
+
     [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_msg.bytes(); }
     [[nodiscard]] constexpr hdr_view header() const noexcept { return m_msg.header(); }
