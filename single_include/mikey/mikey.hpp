@@ -1842,6 +1842,19 @@ public:
         return typed_data_view(in.first(r.offset()), role, static_cast<kind_enum>(kind), data);
     }
 
+    /// The view of a payload parse() has already accepted (an entry of a
+    /// validated chain, chain_entry::as): reads the fields without checking
+    /// role, Type and Data again. Precondition: `in` starts with such a payload.
+    [[nodiscard]] static constexpr typed_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        byte_reader r(in);
+        (void)r.u8();
+        const role_type role = detail::read_role<Spec>(r);
+        const auto kind = r.u8();
+        const auto len = r.u16();
+        const bytes_view data = r.take(len);
+        return typed_data_view(in.first(r.offset()), role, static_cast<kind_enum>(kind), data);
+    }
+
     /// The role (IDR only).
     [[nodiscard]] constexpr role_type role() const noexcept
         requires detail::has_role<Spec>
@@ -8932,10 +8945,13 @@ struct wipe_on_exit {
 
 /// A key a crypto session may use: a session key of the ticket, or one a
 /// KEMAC of the Transfer exchange carried (or this end supplies).
+/// No default member initialisers: the machines' arrays of 16-32 candidates
+/// are filled before they are read and are not zero-filled first (always
+/// make one with all five fields).
 struct candidate {
-    key_data_type kind = key_data_type::tgk;
-    bytes_view key{}, salt{}, spi{};
-    bool from_ticket = false;  ///< a ticket TGK is forked with the I flag (RFC 6043 §5.1.1); a KEMAC's never (§5.2)
+    key_data_type kind;
+    bytes_view key, salt, spi;
+    bool from_ticket;  ///< a ticket TGK is forked with the I flag (RFC 6043 §5.1.1); a KEMAC's never (§5.2)
 };
 
 /// RFC 6043 §6.2.1 / §6.1.1: the key of a crypto session is the one whose SPI
@@ -9739,7 +9755,7 @@ private:
         const detail::timestamp ts(now), te(now + m_cfg.validity);
         static constexpr std::array<std::uint8_t, 32> zeros{};
         static constexpr std::array<std::uint8_t, 4> no_spi{};
-        std::array<key_data_builder, max_crypto_sessions> want{};
+        inline_list<key_data_builder, max_crypto_sessions> want;
         std::array<std::uint8_t, 512> kemac_plain;
         byte_writer w(buf);
         w.u8(0);
@@ -9750,13 +9766,16 @@ private:
         c.add(tr_builder{.role = ts_role::tre, .kind = ts_type::ntp_utc, .value = te.bytes});
         if (with_kemac) {
             for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-                want[i] = key_data_builder{m_cfg.key_kind, bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
-                                           has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
-                                           kv_data{kv_type::spi, no_spi, {}, {}}};
+                if (!want.push_back(key_data_builder{m_cfg.key_kind,
+                                                     bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
+                                                     has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
+                                                     kv_data{kv_type::spi, no_spi, {}, {}}})) {
+                    return errc::invalid_argument;
+                }
             }
             byte_writer pw(kemac_plain);
             chain_writer pc(pw, std::nullopt);
-            pc.add(std::span<const key_data_builder>(want.data(), m_sessions.size()));
+            pc.add(want.view());
             if (pw.failed()) return pw.error();
             c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
         }
@@ -10106,7 +10125,7 @@ private:
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-        std::array<detail::candidate, max_crypto_sessions> resp_keys{};
+        std::array<detail::candidate, max_crypto_sessions> resp_keys;  // [0, n_resp) written below
         std::size_t n_resp = 0;
         if (m->kemac()) {
             if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
@@ -10264,13 +10283,13 @@ private:
                                                   bytes_view randrr, bytes_view idrr, bytes_view randrkms,
                                                   std::array<session_key, max_crypto_sessions>& out) noexcept {
         if (map.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
-        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac;  // [0, nk) written below
         std::size_t nk = 0;
         for (const auto& c : resp_keys) kemac[nk++] = c;
         for (const auto& k : own) {
             if (nk < kemac.size()) kemac[nk++] = k.view(false);
         }
-        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, nt) written below
         std::size_t nt = 0;
         for (const auto& k : m_ticket_keys) {
             if (nt < tickets.size()) tickets[nt++] = k.view(true);
@@ -10837,7 +10856,7 @@ private:
         if (!m_response_keys.empty() && (!f.m || !f.f)) return errc::policy_not_acceptable;
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
-        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac;  // [0, nk) written below
         std::size_t nk = 0;
         for (const auto& k : m_response_keys) kemac[nk++] = k.view(false);
         if (ti.kemac()) {
@@ -10880,7 +10899,7 @@ private:
         const std::size_t nb = map.size;
         const auto& blocks = map.blocks;
         // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
-        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, held_count) written below
         for (std::size_t j = 0; j < res.held_count; ++j) tickets[j] = res.held[j].view(false);  // forked by the KMS already
         const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
         std::array<session_key, max_crypto_sessions> keys;
@@ -10909,10 +10928,12 @@ private:
             std::optional<randr_builder> rr, rk;
             if (f.g) rr = randr_builder{rand_role::randrr, randrr.view()};
             if (f.i) rk = randr_builder{rand_role::randrkms, res.randrkms.view()};
-            std::array<key_data_builder, max_crypto_sessions> kb{};
-            for (std::size_t i = 0; i < m_response_keys.size(); ++i) {
-                const auto c = m_response_keys[i].view(false);
-                kb[i] = key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}};
+            inline_list<key_data_builder, max_crypto_sessions> kb;
+            for (const auto& k : m_response_keys) {
+                const auto c = k.view(false);
+                if (!kb.push_back(key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}})) {
+                    return errc::invalid_argument;
+                }
             }
             ticket::sealed_message_builder sb(out);
             sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
@@ -10924,8 +10945,7 @@ private:
                 .add(rk);
             if (!m_response_keys.empty()) {
                 // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
-                sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()),
-                             std::span<const key_data_builder>(kb.data(), m_response_keys.size()));
+                sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()), kb.view());
             }
             // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
             const auto sealed = sb.seal(*m_b, s.mac, k2->auth_key.view(), {ti.bytes()});

@@ -229,7 +229,7 @@ private:
         const detail::timestamp ts(now), te(now + m_cfg.validity);
         static constexpr std::array<std::uint8_t, 32> zeros{};
         static constexpr std::array<std::uint8_t, 4> no_spi{};
-        std::array<key_data_builder, max_crypto_sessions> want{};
+        inline_list<key_data_builder, max_crypto_sessions> want;
         std::array<std::uint8_t, 512> kemac_plain;
         byte_writer w(buf);
         w.u8(0);
@@ -240,13 +240,16 @@ private:
         c.add(tr_builder{.role = ts_role::tre, .kind = ts_type::ntp_utc, .value = te.bytes});
         if (with_kemac) {
             for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-                want[i] = key_data_builder{m_cfg.key_kind, bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
-                                           has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
-                                           kv_data{kv_type::spi, no_spi, {}, {}}};
+                if (!want.push_back(key_data_builder{m_cfg.key_kind,
+                                                     bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
+                                                     has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
+                                                     kv_data{kv_type::spi, no_spi, {}, {}}})) {
+                    return errc::invalid_argument;
+                }
             }
             byte_writer pw(kemac_plain);
             chain_writer pc(pw, std::nullopt);
-            pc.add(std::span<const key_data_builder>(want.data(), m_sessions.size()));
+            pc.add(want.view());
             if (pw.failed()) return pw.error();
             c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
         }
@@ -596,7 +599,7 @@ private:
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-        std::array<detail::candidate, max_crypto_sessions> resp_keys{};
+        std::array<detail::candidate, max_crypto_sessions> resp_keys;  // [0, n_resp) written below
         std::size_t n_resp = 0;
         if (m->kemac()) {
             if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
@@ -754,13 +757,13 @@ private:
                                                   bytes_view randrr, bytes_view idrr, bytes_view randrkms,
                                                   std::array<session_key, max_crypto_sessions>& out) noexcept {
         if (map.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
-        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac;  // [0, nk) written below
         std::size_t nk = 0;
         for (const auto& c : resp_keys) kemac[nk++] = c;
         for (const auto& k : own) {
             if (nk < kemac.size()) kemac[nk++] = k.view(false);
         }
-        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, nt) written below
         std::size_t nt = 0;
         for (const auto& k : m_ticket_keys) {
             if (nt < tickets.size()) tickets[nt++] = k.view(true);

@@ -500,7 +500,7 @@ private:
         if (!m_response_keys.empty() && (!f.m || !f.f)) return errc::policy_not_acceptable;
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
-        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac;  // [0, nk) written below
         std::size_t nk = 0;
         for (const auto& k : m_response_keys) kemac[nk++] = k.view(false);
         if (ti.kemac()) {
@@ -543,7 +543,7 @@ private:
         const std::size_t nb = map.size;
         const auto& blocks = map.blocks;
         // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
-        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, held_count) written below
         for (std::size_t j = 0; j < res.held_count; ++j) tickets[j] = res.held[j].view(false);  // forked by the KMS already
         const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
         std::array<session_key, max_crypto_sessions> keys;
@@ -572,10 +572,12 @@ private:
             std::optional<randr_builder> rr, rk;
             if (f.g) rr = randr_builder{rand_role::randrr, randrr.view()};
             if (f.i) rk = randr_builder{rand_role::randrkms, res.randrkms.view()};
-            std::array<key_data_builder, max_crypto_sessions> kb{};
-            for (std::size_t i = 0; i < m_response_keys.size(); ++i) {
-                const auto c = m_response_keys[i].view(false);
-                kb[i] = key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}};
+            inline_list<key_data_builder, max_crypto_sessions> kb;
+            for (const auto& k : m_response_keys) {
+                const auto c = k.view(false);
+                if (!kb.push_back(key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}})) {
+                    return errc::invalid_argument;
+                }
             }
             ticket::sealed_message_builder sb(out);
             sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
@@ -587,8 +589,7 @@ private:
                 .add(rk);
             if (!m_response_keys.empty()) {
                 // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
-                sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()),
-                             std::span<const key_data_builder>(kb.data(), m_response_keys.size()));
+                sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()), kb.view());
             }
             // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
             const auto sealed = sb.seal(*m_b, s.mac, k2->auth_key.view(), {ti.bytes()});
