@@ -339,7 +339,7 @@ private:
                                          bytes_view ticket_bytes) noexcept {
         std::size_t n = 0;
         std::optional<key_data_view> mpki, mpkr;
-        std::array<std::optional<key_data_view>, max_crypto_sessions> sk{};
+        inline_list<key_data_view, max_crypto_sessions> sk;
         bool has_tgk = false;
         for (const auto& k : list) {
             if (k.kind() == key_data_type::mpk) {
@@ -347,16 +347,17 @@ private:
                 else if (!mpkr) mpkr = k;
                 continue;
             }
-            if (!detail::is_session_key(k.kind()) || n == sk.size()) return errc::missing_key;
+            if (!detail::is_session_key(k.kind()) || !sk.push_back(k)) return errc::missing_key;
             has_tgk = has_tgk || detail::is_tgk(k.kind());
-            sk[n++] = k;
+            ++n;
         }
         // RFC 6043 §4.2.1.5: MPKi always; MPKr iff key forking; at least one session key.
         if (!mpki || (granted.flags.i && !mpkr) || n == 0) return errc::missing_key;
         if (auto ok = ticket::check_policy_rules(granted.flags, true, has_tgk); !ok) return ok;
         std::vector<detail::owned_key> held;
-        for (std::size_t i = 0; i < n; ++i) {
-            auto h = detail::owned_key::of(sk[i]->kind(), sk[i]->key(), sk[i]->salt(), sk[i]->validity().spi);
+        held.reserve(n);
+        for (const auto& k : sk) {
+            auto h = detail::owned_key::of(k.kind(), k.key(), k.salt(), k.validity().spi);
             // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
             if (!h) return errc::key_without_spi;
             held.push_back(std::move(*h));
