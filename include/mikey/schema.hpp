@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <span>
 #include <string_view>
 
@@ -292,6 +293,15 @@ namespace detail {
         const auto g = s.items[k].group;
         return g != 0 && owner[g] != 0 && owner[g] != k + 1;
     };
+    // Lenient mode looks at the items of a payload's type only: a bit mask
+    // of them per type (types below 32; any other type goes through all items).
+    std::array<std::uint16_t, 32> of_type{};
+    if (mode == schema_check::lenient) {
+        for (std::size_t k = 0; k < n; ++k) {
+            const auto t = static_cast<std::size_t>(s.items[k].type);
+            if (t < of_type.size()) of_type[t] = static_cast<std::uint16_t>(of_type[t] | (1u << k));
+        }
+    }
     std::size_t at = 0;
     for (const auto& e : m.payloads_in_place()) {
         if (e.type == payload_type::general_extension) {
@@ -324,8 +334,13 @@ namespace detail {
             // Any order: an unsatisfied mandatory item takes the payload first,
             // then an ungrouped item, then a branch of an alternative.
             std::size_t rank = 3;
-            for (std::size_t k = 0; k < n; ++k) {
-                if (!free_match(k)) {
+            const auto t = static_cast<std::size_t>(e.type);
+            // Items of other types never match (free_match is false for them, with no effect).
+            std::uint32_t candidates = t < of_type.size() ? of_type[t] : (n >= 32 ? ~0u : (1u << n) - 1);
+            while (candidates != 0) {
+                const auto k = static_cast<std::size_t>(std::countr_zero(candidates));
+                candidates &= candidates - 1;
+                if (k >= n || !free_match(k)) {
                     continue;
                 }
                 const std::size_t r = detail::mandatory(s.items[k]) && !seen[k] ? 0

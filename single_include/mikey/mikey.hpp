@@ -1022,6 +1022,10 @@ template <class T>
 class [[nodiscard]] result {
 public:
     constexpr result(T value) noexcept(std::is_nothrow_move_constructible_v<T>) : m_value(std::move(value)) {}
+    /// Constructs the value in place (no move of a large value into the result).
+    template <class... A>
+    constexpr explicit result(std::in_place_t, A&&... a) noexcept(std::is_nothrow_constructible_v<T, A...>)
+        : m_value(std::in_place, std::forward<A>(a)...) {}
     constexpr result(errc code, std::size_t offset = 0) noexcept : m_failure{code, offset} {}
     constexpr result(failure f) noexcept : m_failure(f) {}
 
@@ -1226,9 +1230,38 @@ public:
     /// A writer into `out`.
     constexpr explicit byte_writer(mutable_bytes out) noexcept : m_out(out), m_counting(false) {}
 
-    constexpr void u8(std::uint64_t v) noexcept { be(v, 1); }
-    constexpr void u16(std::uint64_t v) noexcept { be(v, 2); }
-    constexpr void u32(std::uint64_t v) noexcept { be(v, 4); }
+    // Fixed widths written without the loop of be() (these are inlined into
+    // every builder).
+    constexpr void u8(std::uint64_t v) noexcept {
+        if (!reserve(1)) {
+            return;
+        }
+        if (!m_counting) {
+            m_out[m_pos] = static_cast<std::uint8_t>(v);
+        }
+        m_pos += 1;
+    }
+    constexpr void u16(std::uint64_t v) noexcept {
+        if (!reserve(2)) {
+            return;
+        }
+        if (!m_counting) {
+            m_out[m_pos] = static_cast<std::uint8_t>(v >> 8);
+            m_out[m_pos + 1] = static_cast<std::uint8_t>(v);
+        }
+        m_pos += 2;
+    }
+    constexpr void u32(std::uint64_t v) noexcept {
+        if (!reserve(4)) {
+            return;
+        }
+        if (!m_counting) {
+            for (std::size_t i = 0; i < 4; ++i) {
+                m_out[m_pos + i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+            }
+        }
+        m_pos += 4;
+    }
     constexpr void u64(std::uint64_t v) noexcept { be(v, 8); }
 
     constexpr void bytes(bytes_view b) noexcept {
@@ -1250,7 +1283,13 @@ public:
             fail(errc::field_too_long);
             return;
         }
-        be(n, width);
+        if (width == 1) {
+            u8(n);
+        } else if (width == 2) {
+            u16(n);
+        } else {
+            be(n, width);
+        }
     }
 
     /// Overwrites one byte already written (a Next Payload field).
@@ -1847,6 +1886,19 @@ public:
         if (auto inner = Spec::check_data(static_cast<kind_enum>(kind), data); !inner) {
             return shifted(inner.error_info(), r.offset() - data.size());
         }
+        return typed_data_view(in.first(r.offset()), role, static_cast<kind_enum>(kind), data);
+    }
+
+    /// The view of a payload parse() has already accepted (an entry of a
+    /// validated chain, chain_entry::as): reads the fields without checking
+    /// role, Type and Data again. Precondition: `in` starts with such a payload.
+    [[nodiscard]] static constexpr typed_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        byte_reader r(in);
+        (void)r.u8();
+        const role_type role = detail::read_role<Spec>(r);
+        const auto kind = r.u8();
+        const auto len = r.u16();
+        const bytes_view data = r.take(len);
         return typed_data_view(in.first(r.offset()), role, static_cast<kind_enum>(kind), data);
     }
 
@@ -4520,6 +4572,7 @@ template <class... Bs>
 // which also has schema_for() over all of them.
 
 #include <array>
+#include <bit>
 #include <span>
 #include <string_view>
 
@@ -4805,6 +4858,15 @@ namespace detail {
         const auto g = s.items[k].group;
         return g != 0 && owner[g] != 0 && owner[g] != k + 1;
     };
+    // Lenient mode looks at the items of a payload's type only: a bit mask
+    // of them per type (types below 32; any other type goes through all items).
+    std::array<std::uint16_t, 32> of_type{};
+    if (mode == schema_check::lenient) {
+        for (std::size_t k = 0; k < n; ++k) {
+            const auto t = static_cast<std::size_t>(s.items[k].type);
+            if (t < of_type.size()) of_type[t] = static_cast<std::uint16_t>(of_type[t] | (1u << k));
+        }
+    }
     std::size_t at = 0;
     for (const auto& e : m.payloads_in_place()) {
         if (e.type == payload_type::general_extension) {
@@ -4837,8 +4899,13 @@ namespace detail {
             // Any order: an unsatisfied mandatory item takes the payload first,
             // then an ungrouped item, then a branch of an alternative.
             std::size_t rank = 3;
-            for (std::size_t k = 0; k < n; ++k) {
-                if (!free_match(k)) {
+            const auto t = static_cast<std::size_t>(e.type);
+            // Items of other types never match (free_match is false for them, with no effect).
+            std::uint32_t candidates = t < of_type.size() ? of_type[t] : (n >= 32 ? ~0u : (1u << n) - 1);
+            while (candidates != 0) {
+                const auto k = static_cast<std::size_t>(std::countr_zero(candidates));
+                candidates &= candidates - 1;
+                if (k >= n || !free_match(k)) {
                     continue;
                 }
                 const std::size_t r = detail::mandatory(s.items[k]) && !seen[k] ? 0
@@ -4981,12 +5048,16 @@ class secret_buffer {
 public:
     static constexpr std::size_t capacity = Capacity;
 
-    /// An empty secret (size 0).
-    secret_buffer() noexcept = default;
+    /// An empty secret (size 0). User-provided (not `= default`), so that
+    /// `secret_buffer<N> x{}` and arrays of them do not zero-fill the whole
+    /// capacity: only the first size() bytes are ever readable or written.
+    secret_buffer() noexcept {}
 
     /// A zero-filled secret of `size` bytes, ready to be written through
     /// mutable_view(). Precondition: size <= Capacity (clamped otherwise).
-    explicit secret_buffer(std::size_t size) noexcept : m_size(size <= Capacity ? size : Capacity) {}
+    explicit secret_buffer(std::size_t size) noexcept : m_size(size <= Capacity ? size : Capacity) {
+        if (m_size != 0) std::memset(m_data, 0, m_size);
+    }
 
     /// A secret holding a copy of `key`.
     /// Errors: errc::key_length_mismatch when key.size() > Capacity.
@@ -5006,35 +5077,41 @@ public:
 
     /// Moves the bytes and wipes the source (which becomes empty).
     secret_buffer(secret_buffer&& o) noexcept : m_size(o.m_size) {
-        std::memcpy(m_data, o.m_data, Capacity);
+        if (m_size != 0) std::memcpy(m_data, o.m_data, m_size);
         o.wipe();
     }
     secret_buffer& operator=(secret_buffer&& o) noexcept {
         if (this != &o) {
             wipe();
-            std::memcpy(m_data, o.m_data, Capacity);
             m_size = o.m_size;
+            if (m_size != 0) std::memcpy(m_data, o.m_data, m_size);
             o.wipe();
         }
         return *this;
     }
 
-    ~secret_buffer() { secure_wipe(m_data, Capacity); }
+    /// Wipes the first size() bytes: the only ones that can hold a secret
+    /// (mutable_view() reaches no further, and resize() wipes what it cuts).
+    ~secret_buffer() { secure_wipe(m_data, m_size); }
 
     /// An explicit copy.
     [[nodiscard]] secret_buffer clone() const noexcept {
-        secret_buffer s(m_size);
-        std::memcpy(s.m_data, m_data, Capacity);
+        secret_buffer s;
+        s.m_size = m_size;
+        if (m_size != 0) std::memcpy(s.m_data, m_data, m_size);
         return s;
     }
 
-    /// Sets the length to n (new bytes are zero). Errors: key_length_mismatch when n > Capacity.
+    /// Sets the length to n (new bytes are zero; bytes cut off are wiped).
+    /// Errors: key_length_mismatch when n > Capacity.
     [[nodiscard]] result<void> resize(std::size_t n) noexcept {
         if (n > Capacity) {
             return errc::key_length_mismatch;
         }
         if (n < m_size) {
             secure_wipe(m_data + n, m_size - n);
+        } else if (n > m_size) {
+            std::memset(m_data + m_size, 0, n - m_size);
         }
         m_size = n;
         return {};
@@ -5042,7 +5119,7 @@ public:
 
     /// Wipes the bytes and sets the length to 0.
     void wipe() noexcept {
-        secure_wipe(m_data, Capacity);
+        secure_wipe(m_data, m_size);
         m_size = 0;
     }
 
@@ -5054,7 +5131,9 @@ public:
     friend bool operator==(const secret_buffer&, const secret_buffer&) = delete;
 
 private:
-    std::uint8_t m_data[Capacity]{};
+    // Invariant: only m_data[0, m_size) has ever been written since the
+    // last wipe; bytes past it are never read.
+    std::uint8_t m_data[Capacity];
     std::size_t m_size = 0;
 };
 
@@ -5229,6 +5308,7 @@ template <crypto_backend B>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 // #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
@@ -5370,6 +5450,27 @@ public:
 
     /// Total label length in bytes.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return m_fixed_len + m_ext1.size() + m_ext2.size(); }
+
+    /// Bytes past size() that flatten() may write.
+    static constexpr std::size_t flatten_slack = 16;
+
+    /// Writes the label to out[0, size()) (what copy_to does), for the PRF's
+    /// hot path: the fixed parts are moved as whole 16-byte blocks, so out
+    /// must hold size() + flatten_slack bytes (the bytes past size() are
+    /// scratch).
+    void flatten(std::uint8_t* out) const noexcept {
+        std::memcpy(out, m_fixed.data(), m_fixed.size());
+        std::size_t pos = m_split;
+        if (!m_ext1.empty()) {
+            std::memcpy(out + pos, m_ext1.data(), m_ext1.size());
+            pos += m_ext1.size();
+        }
+        if (m_fixed_len > m_split) {
+            std::memcpy(out + pos, m_fixed.data() + m_split, m_fixed.size() - m_split);
+            pos += m_fixed_len - m_split;
+        }
+        if (!m_ext2.empty()) std::memcpy(out + pos, m_ext2.data(), m_ext2.size());
+    }
 
     /// Copies the label into out (out.size() >= size()); for tests, tools
     /// and compile-time checks.
@@ -5530,6 +5631,7 @@ static_assert(detail::label_is(layout::d7, {label_constant::mpki, 0, 0, detail::
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -5592,6 +5694,83 @@ static_assert(prf_hmac_calls(mikey_1_prf, 16, 16) == 2);
 static_assert(prf_hmac_calls(mikey_1_prf, 64, 30) == 8);
 static_assert(prf_hmac_calls(prf_hmac_sha_256, 33, 33) == 8);
 
+namespace detail {
+/// The RFC 3830 §4.1.2 loop; feed() absorbs the label into the keyed HMAC.
+template <crypto_backend B, class Feed>
+[[nodiscard]] MIKEY_ALWAYS_INLINE inline result<void> prf_loop(B& b, const prf_descriptor& d, bytes_view inkey, Feed&& feed,
+                                                        mutable_bytes out) noexcept {
+    const hmac_hash h = d.hash;
+    const std::size_t block = d.block_bits / 8;
+    const std::size_t piece = d.inkey_piece_bits / 8;
+    // Blocks of 32 (PRF-HMAC-SHA-256) or 20 bytes (MIKEY-1): a shift for
+    // the first, no division on the hot path.
+    const std::size_t m = block == 32 ? (out.size() + 31) >> 5 : (out.size() + block - 1) / block;
+    // A_i and the current block T share one buffer (one wipe at the end).
+    // Neither is zero-filled first: hmac_final writes them before they are
+    // read; out is written by the first inkey piece, XORed by the others.
+    std::array<std::uint8_t, 2 * max_hmac_size> scratch;
+    std::uint8_t* const t = scratch.data() + max_hmac_size;
+    const mutable_bytes a_span{scratch.data(), block};
+    const mutable_bytes t_span{t, block};
+    result<void> r{};
+    for (std::size_t off = 0; off < inkey.size() && r; off += piece) {
+        const bytes_view s = inkey.subspan(off, inkey.size() - off < piece ? inkey.size() - off : piece);
+        r = b.hmac_set_key(h, s);
+        if (!r) break;
+        // A_1 = HMAC(s, A_0 = label)
+        feed();
+        r = b.hmac_final(h, a_span);
+        for (std::size_t i = 0; i < m && r; ++i) {
+            // HMAC(s, A_i || label), XORed into block i of the output
+            // (copied there for the first piece)
+            b.hmac_update(h, a_span);
+            feed();
+            r = b.hmac_final(h, t_span);
+            if (!r) break;
+            const std::size_t pos = i * block;
+            const std::size_t len = out.size() - pos < block ? out.size() - pos : block;
+            std::uint8_t* o = out.data() + pos;
+            if (off == 0) {
+                if (len == 32) {
+                    std::memcpy(o, t, 32);  // a fixed-size copy (the usual SHA-256 block)
+                } else {
+                    std::memcpy(o, t, len);
+                }
+            } else {
+                std::size_t k = 0;
+                for (; k + 8 <= len; k += 8) {
+                    std::uint64_t x, y;
+                    std::memcpy(&x, o + k, 8);
+                    std::memcpy(&y, t + k, 8);
+                    x ^= y;
+                    std::memcpy(o + k, &x, 8);
+                }
+                for (; k < len; ++k) o[k] ^= t[k];
+            }
+            // A_(i+1) = HMAC(s, A_i); not needed after the last block.
+            if (i + 1 < m) {
+                b.hmac_update(h, a_span);
+                r = b.hmac_final(h, a_span);
+            }
+        }
+    }
+    b.wipe(scratch);
+    if (!r) {
+        b.wipe(out);
+    }
+    return r;
+}
+
+/// A label too long for prf()'s stack copy (a long ID Data in D3): fed
+/// range by range. Out of line: the common path stays small.
+template <crypto_backend B>
+[[nodiscard]] MIKEY_NOINLINE result<void> prf_by_ranges(B& b, const prf_descriptor& d, bytes_view inkey,
+                                                        const prf_label& label, mutable_bytes out) noexcept {
+    return prf_loop(
+        b, d, inkey, [&] { label.feed([&](bytes_view part) { b.hmac_update(d.hash, part); }); }, out);
+}
+}  // namespace detail
+
 /// outkey = the out.size() leftmost bytes of
 ///   P(s_1, label, m) XOR ... XOR P(s_n, label, m)          (RFC 3830 §4.1.2)
 /// with inkey = s_1 || ... || s_n in 256-bit pieces (last may be shorter),
@@ -5608,66 +5787,16 @@ template <crypto_backend B>
     if (inkey.empty() || out.empty()) {
         return errc::invalid_argument;
     }
-    const hmac_hash h = d.hash;
-    const std::size_t block = d.block_bits / 8;
-    const std::size_t piece = d.inkey_piece_bits / 8;
-    const std::size_t m = (out.size() + block - 1) / block;
-    std::array<std::uint8_t, max_hmac_size> a{};
-    std::array<std::uint8_t, max_hmac_size> t{};
-    const mutable_bytes a_span{a.data(), block};
-    const mutable_bytes t_span{t.data(), block};
-    result<void> r{};
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        out[i] = 0;
-    }
     // Labels of the usual sizes are laid out once in a stack buffer, so each
-    // HMAC absorbs them in one update (fewer calls into the hash); longer
-    // ones (a long ID Data in D3) are fed range by range. Labels are public.
-    std::array<std::uint8_t, 192> flat{};
-    bytes_view flat_label{};
-    if (label.size() <= flat.size()) {
-        label.copy_to(flat);
-        flat_label = bytes_view{flat.data(), label.size()};
+    // HMAC absorbs them in one update (fewer calls into the hash). Labels
+    // are public.
+    std::array<std::uint8_t, 192> flat;
+    if (label.size() + prf_label::flatten_slack > flat.size()) {
+        return detail::prf_by_ranges(b, d, inkey, label, out);
     }
-    auto absorb_label = [&](bytes_view part) { b.hmac_update(h, part); };
-    auto feed_label = [&] {
-        if (label.size() <= flat.size()) {
-            b.hmac_update(h, flat_label);
-        } else {
-            label.feed(absorb_label);
-        }
-    };
-    for (std::size_t off = 0; off < inkey.size() && r; off += piece) {
-        const bytes_view s = inkey.subspan(off, inkey.size() - off < piece ? inkey.size() - off : piece);
-        r = b.hmac_set_key(h, s);
-        if (!r) break;
-        // A_1 = HMAC(s, A_0 = label)
-        feed_label();
-        r = b.hmac_final(h, a_span);
-        for (std::size_t i = 0; i < m && r; ++i) {
-            // HMAC(s, A_i || label), XORed into block i of the output
-            b.hmac_update(h, a_span);
-            feed_label();
-            r = b.hmac_final(h, t_span);
-            if (!r) break;
-            const std::size_t pos = i * block;
-            const std::size_t len = out.size() - pos < block ? out.size() - pos : block;
-            for (std::size_t k = 0; k < len; ++k) {
-                out[pos + k] ^= t[k];
-            }
-            // A_(i+1) = HMAC(s, A_i); not needed after the last block.
-            if (i + 1 < m) {
-                b.hmac_update(h, a_span);
-                r = b.hmac_final(h, a_span);
-            }
-        }
-    }
-    b.wipe(a);
-    b.wipe(t);
-    if (!r) {
-        b.wipe(out);
-    }
-    return r;
+    label.flatten(flat.data());
+    const bytes_view flat_label{flat.data(), label.size()};
+    return detail::prf_loop(b, d, inkey, [&] { b.hmac_update(d.hash, flat_label); }, out);
 }
 
 /// PRF by HDR / Ticket Policy PRF func value.
@@ -6376,20 +6505,19 @@ template <class One>
     const auto a = auth_key_size(s.mac);
     const auto z = salt_key_size(s.encr);
     if (!prf_for(s.prf) || !e || !a || !z) return errc::unsupported_algorithm;
-    protection_keys k;
+    // Built in place in the returned result (one named object on every path
+    // below): the keys are not moved (copied and wiped) on the way out.
+    result<protection_keys> out(std::in_place);
+    protection_keys& k = *out;
     (void)k.encr_key.resize(*e);
     (void)k.auth_key.resize(*a);
     (void)k.salt_key.resize(*z);
-    if (*e != 0) {
-        if (auto r = one(message_key::encr, k.encr_key.mutable_view()); !r) return r.error_info();
-    }
-    if (*a != 0) {
-        if (auto r = one(message_key::auth, k.auth_key.mutable_view()); !r) return r.error_info();
-    }
-    if (*z != 0) {
-        if (auto r = one(message_key::salt, k.salt_key.mutable_view()); !r) return r.error_info();
-    }
-    return k;
+    result<void> r{};
+    if (*e != 0) r = one(message_key::encr, k.encr_key.mutable_view());
+    if (r && *a != 0) r = one(message_key::auth, k.auth_key.mutable_view());
+    if (r && *z != 0) r = one(message_key::salt, k.salt_key.mutable_view());
+    if (!r) out = r.error_info();  // destroys (wipes) the keys derived so far
+    return out;
 }
 }  // namespace detail
 
@@ -6587,21 +6715,26 @@ template <crypto_backend B>
 [[nodiscard]] result<bytes_view> build_protected_kemac(B& b, const kemac_protection& p,
                                                        std::span<const key_data_builder> entries,
                                                        mutable_bytes plain_scratch, mutable_bytes out) noexcept {
-    const auto sz = kemac_size(p, entries);
-    if (!sz) return sz.error();
+    if (!encrypted_size(p.encr, 0) || !auth_key_size(p.mac)) return errc::unsupported_algorithm;
     if (auto r = check_auth_key(p.mac, p.auth_key.size()); !r) return r.error();
-    if (plain_scratch.size() < sz->plain || out.size() < sz->kemac) return errc::buffer_too_small;
-    const mutable_bytes plain = plain_scratch.first(sz->plain);
-    byte_writer pw(plain);
+    // The chain is written straight into the scratch (no counting pass
+    // first): a chain that does not fit fails the writer with buffer_too_small.
+    byte_writer pw(plain_scratch);
     chain_writer c(pw, std::nullopt);
     c.add(p.initiator_id);
     c.add(entries);
+    const mutable_bytes plain = plain_scratch.first(pw.size());
     if (pw.failed()) {
         b.wipe(plain);
         return pw.error();
     }
     const std::size_t enc_len = *encrypted_size(p.encr, plain.size());
-    const mutable_bytes kemac = out.first(sz->kemac);
+    const std::size_t kemac_len = 4 + enc_len + 1 + mac_size(p.mac);
+    if (out.size() < kemac_len) {
+        b.wipe(plain);
+        return errc::buffer_too_small;
+    }
+    const mutable_bytes kemac = out.first(kemac_len);
     kemac[0] = 0;
     kemac[1] = static_cast<std::uint8_t>(p.encr);
     kemac[2] = static_cast<std::uint8_t>(enc_len >> 8);
@@ -7430,17 +7563,24 @@ namespace detail {
 /// A KEMAC with MAC alg NULL (RFC 6043 messages and the base ticket) built
 /// into an inline buffer by crypto::build_protected_kemac; builder() hands
 /// its fields to a chain. Wipes the plaintext scratch.
+/// Neither buffer is zero-filled first: build_protected_kemac writes every
+/// byte it hands back, and wipes the part of `plain` it wrote (the plaintext
+/// chain) on every path. `bytes` (with Encr alg NULL, plaintext) is wiped
+/// up to `size` by the destructor, and whole when a build fails.
 struct encrypted_kemac {
-    std::array<std::uint8_t, max_kemac_plain + 16> bytes{};
+    std::array<std::uint8_t, max_kemac_plain + 16> bytes;
     std::size_t size = 0;
     template <crypto::crypto_backend B>
     [[nodiscard]] result<void> build(B& b, encr_alg encr, const crypto::kemac_cipher_keys& cipher,
                                      std::span<const key_data_builder> keys) noexcept {
-        std::array<std::uint8_t, max_kemac_plain> plain{};
+        std::array<std::uint8_t, max_kemac_plain> plain;
         const crypto::kemac_protection p{encr, mac_alg::null, cipher, {}, crypto::kemac_mac_scope::kemac_only, {}};
         const auto k = crypto::build_protected_kemac(b, p, keys, plain, bytes);
-        b.wipe(plain);
-        if (!k) return k.error();
+        if (!k) {
+            b.wipe(bytes);
+            size = 0;
+            return k.error();
+        }
         size = k->size();
         return {};
     }
@@ -7449,7 +7589,7 @@ struct encrypted_kemac {
         const auto encr = static_cast<encr_alg>(bytes[1]);
         return kemac_builder{encr, bytes_view(bytes.data() + 4, size - 5), mac_alg::null, {}};
     }
-    ~encrypted_kemac() { secure_wipe(bytes.data(), bytes.size()); }
+    ~encrypted_kemac() { secure_wipe(bytes.data(), size); }
 };
 }  // namespace detail
 
@@ -7618,6 +7758,55 @@ private:
 #include <optional>
 #include <span>
 
+// #include "../core/inline_list.hpp" (inlined)
+// ---- begin mikey/core/inline_list.hpp ----
+// mikey-ticket: a fixed-capacity list whose unused slots are never
+// initialised, for the short lists of builders the role machines assemble on
+// the stack (up to 17 Key data builders, of which a ticket usually uses 3):
+// a std::array of them would be zero-filled whole on every message.
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <type_traits>
+
+namespace mikey {
+
+/// Up to N values of T, constructed on push_back only. T must be trivially
+/// destructible (views and builders; nothing that owns or holds a secret).
+template <class T, std::size_t N>
+class inline_list {
+    static_assert(std::is_trivially_destructible_v<T>, "inline_list never runs destructors");
+
+public:
+    inline_list() noexcept {}
+    inline_list(const inline_list&) = delete;
+    inline_list& operator=(const inline_list&) = delete;
+
+    /// Appends v. False (and nothing appended) when full.
+    [[nodiscard]] bool push_back(const T& v) noexcept {
+        if (m_size == N) return false;
+        std::construct_at(m_items + m_size, v);
+        ++m_size;
+        return true;
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return m_size; }
+    [[nodiscard]] static constexpr std::size_t capacity() noexcept { return N; }
+    [[nodiscard]] bool full() const noexcept { return m_size == N; }
+    [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return m_items[i]; }
+    [[nodiscard]] std::span<const T> view() const noexcept { return {m_items, m_size}; }
+    [[nodiscard]] const T* begin() const noexcept { return m_items; }
+    [[nodiscard]] const T* end() const noexcept { return m_items + m_size; }
+
+private:
+    union {
+        T m_items[N];
+    };
+    std::size_t m_size = 0;
+};
+
+}  // namespace mikey
+// ---- end mikey/core/inline_list.hpp ----
 // #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
 // #include "../core/rng.hpp" (inlined above as mikey/core/rng.hpp)
 // #include "../crypto/backend.hpp" (inlined above as mikey/crypto/backend.hpp)
@@ -7729,7 +7918,7 @@ template <crypto_backend B, random_generator R>
     if (!s.policy.is_base_ticket()) return errc::invalid_argument;
     // RFC 6043 §12.1: all keys, "including keys used to protect the ticket", >= 128 bits.
     if (tpk.size() < crypto::min_key_bytes || s.mpk.size() < crypto::min_key_bytes) return errc::key_too_short;
-    std::array<std::uint8_t, 255> rand_bytes{};
+    std::array<std::uint8_t, 255> rand_bytes;  // filled up to rand_len by rng
     const std::size_t rand_len = std::max<std::size_t>({tpk.size(), s.mpk.size(), 16});
     if (rand_len > rand_bytes.size()) return errc::field_too_long;
     const mutable_bytes rnd(rand_bytes.data(), rand_len);
@@ -7742,19 +7931,18 @@ template <crypto_backend B, random_generator R>
     const std::uint64_t now64 = s.now.ntp64();
     for (std::size_t i = 0; i < 8; ++i) ts[i] = static_cast<std::uint8_t>(now64 >> (56 - 8 * i));
     // The MPK first, then the session keys (App. A: KEMAC = E(encr_key, MPK || {TEK|TGK|GTGK})).
-    std::array<key_data_builder, 17> all{};
-    if (s.session_keys.size() + 1 > all.size()) return errc::invalid_argument;
-    all[0] = key_data_builder{key_data_type::mpk, s.mpk, {}, {}};
-    for (std::size_t i = 0; i < s.session_keys.size(); ++i) all[i + 1] = s.session_keys[i];
+    inline_list<key_data_builder, 17> all;
+    if (s.session_keys.size() + 1 > all.capacity()) return errc::invalid_argument;
+    (void)all.push_back(key_data_builder{key_data_type::mpk, s.mpk, {}, {}});
+    for (const auto& k : s.session_keys) (void)all.push_back(k);
     detail::encrypted_kemac kemac;
     const kemac_cipher_keys cipher{keys->encr_key.view(), keys->salt_key.view(), crypto::base_ticket_csb_id, now64};
-    if (auto r = kemac.build(b, s.encr, cipher, std::span<const key_data_builder>(all.data(), s.session_keys.size() + 1));
-        !r) {
+    if (auto r = kemac.build(b, s.encr, cipher, all.view()); !r) {
         return r.error_info();
     }
     static constexpr std::array<std::uint8_t, 32> zeros{};
     const std::size_t m = mac_size(s.mac);
-    std::array<std::uint8_t, max_ticket_data> td_buf{};
+    std::array<std::uint8_t, max_ticket_data> td_buf;  // written before read
     std::optional<idr_builder> idrpsk;
     if (s.idrpsk) idrpsk = idr_builder{id_role::idrpsk, id_type::byte_string, s.idrpsk->get()};
     const auto td = build_base_ticket_data(td_buf, thdr_builder{}, t_builder{.kind = ts_type::ntp_utc, .value = ts},
@@ -7894,10 +8082,23 @@ public:
     MIKEY_REFUSE_TEMPORARIES(ticket_message);
     /// Errors: those of message_view::parse and check_schema (lenient).
     [[nodiscard]] static constexpr result<ticket_message> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        auto m = message_view::parse(in);
+        const auto m = message_view::parse(in);
         if (!m) return m.error_info();
         if (auto ok = check_schema(*m, Schema, schema_check::lenient); !ok) return ok.error_info();
-        return ticket_message(*m);
+        // Built in place: a ticket_message is large (the view and every field).
+        return result<ticket_message>(std::in_place, passkey{}, *m);
+    }
+
+    /// A copy of bytes that passed parse() before (a machine's stored copy of
+    /// a message it accepted): the chain is walked again for the view, the
+    /// composition is not checked again. Errors: those of message_view::parse.
+    template <class C>
+        requires ::mikey::detail::owning_temporary<C>
+    static result<ticket_message> reparse(C&&) = delete;
+    [[nodiscard]] static constexpr result<ticket_message> reparse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        const auto m = message_view::parse(in);
+        if (!m) return m.error_info();
+        return result<ticket_message>(std::in_place, passkey{}, *m);
     }
 
     [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
@@ -7921,7 +8122,15 @@ public:
     [[nodiscard]] constexpr bytes_view mac() const noexcept { return m_fields.v ? m_fields.v->value() : bytes_view{}; }
 
 private:
-    constexpr explicit ticket_message(const message_view& m) noexcept : m_msg(m), m_fields(message_fields::of(m)) {}
+    /// Only parse() makes one (the constructor is public for result's in-place construction).
+    struct passkey {
+        explicit passkey() = default;
+    };
+
+public:
+    constexpr ticket_message(passkey, const message_view& m) noexcept : m_msg(m), m_fields(message_fields::of(m)) {}
+
+private:
     message_view m_msg;
     message_fields m_fields;
 };
@@ -7975,6 +8184,7 @@ using transfer_error_view = ticket_message<schemas::transfer_error>;
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 // #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
 // #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
@@ -8006,8 +8216,9 @@ struct replay_key {
     std::size_t size = 0;
     constexpr replay_key(std::uint8_t data_type, bytes_view mac) noexcept {
         bytes[0] = data_type;
-        size = 1;
-        for (std::size_t i = 0; i < mac.size() && size < max_replay_key; ++i) bytes[size++] = mac[i];
+        const std::size_t n = mac.size() < max_replay_key - 1 ? mac.size() : max_replay_key - 1;
+        copy_bytes(mutable_bytes(bytes.data() + 1, n), mac.first(n));
+        size = 1 + n;
     }
     [[nodiscard]] constexpr bytes_view view() const noexcept { return {bytes.data(), size}; }
 };
@@ -8031,36 +8242,54 @@ public:
 
     [[nodiscard]] replay_verdict insert_if_absent(bytes_view key, ntp_time expires, ntp_time now) noexcept {
         if (key.size() > max_replay_key) return replay_verdict::full;
-        const std::size_t h = hash(key);
-        entry* free_slot = nullptr;
+        const std::uint64_t h = hash(key);
+        const auto tag = static_cast<std::uint32_t>(h >> 32);
+        std::size_t free_slot = Capacity;
         for (std::size_t i = 0; i < probe; ++i) {
-            entry& e = m_slots[(h + i) & (Capacity - 1)];
+            const std::size_t at = (static_cast<std::size_t>(h) + i) & (Capacity - 1);
+            const slot& e = m_slots[at];
             const bool live = e.size != 0 && !(e.expires < now);
-            if (live && e.size == key.size() && equal_bytes(bytes_view(e.key.data(), e.size), key)) {
+            if (live && e.tag == tag && e.size == key.size() &&
+                equal_bytes(bytes_view(m_keys[at].data(), e.size), key)) {
                 return replay_verdict::replayed;
             }
-            if (!live && free_slot == nullptr) free_slot = &e;
+            if (!live && free_slot == Capacity) free_slot = at;
         }
-        if (free_slot == nullptr) return replay_verdict::full;
-        free_slot->size = static_cast<std::uint8_t>(key.size());
-        for (std::size_t i = 0; i < key.size(); ++i) free_slot->key[i] = key[i];
-        free_slot->expires = expires;
+        if (free_slot == Capacity) return replay_verdict::full;
+        slot& e = m_slots[free_slot];
+        e.size = static_cast<std::uint8_t>(key.size());
+        e.tag = tag;
+        e.expires = expires;
+        copy_bytes(mutable_bytes(m_keys[free_slot].data(), key.size()), key);
         return replay_verdict::fresh;
     }
 
 private:
-    struct entry {
-        std::array<std::uint8_t, max_replay_key> key{};
-        std::uint8_t size = 0;
+    /// What a probe reads: expiry, length and 32 bits of the key's hash,
+    /// packed apart from the keys so that a probe window spans few cache
+    /// lines; the key itself is compared only when the tag matches.
+    struct slot {
         ntp_time expires{};
+        std::uint32_t tag = 0;
+        std::uint8_t size = 0;
     };
-    /// FNV-1a: the keys end in a MAC, so any mixing spreads them.
-    static constexpr std::size_t hash(bytes_view key) noexcept {
+    /// FNV-1a over 64-bit words, then a final mix: the keys end in a MAC,
+    /// so any mixing spreads them.
+    static std::uint64_t hash(bytes_view key) noexcept {
         std::uint64_t h = 0xcbf29ce484222325ull;
-        for (const auto b : key) h = (h ^ b) * 0x100000001b3ull;
-        return static_cast<std::size_t>(h);
+        std::size_t i = 0;
+        for (; i + 8 <= key.size(); i += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, key.data() + i, 8);
+            h = (h ^ w) * 0x100000001b3ull;
+        }
+        for (; i < key.size(); ++i) h = (h ^ key[i]) * 0x100000001b3ull;
+        h ^= h >> 29;
+        h *= 0xbf58476d1ce4e5b9ull;
+        return h ^ (h >> 32);
     }
-    std::array<entry, Capacity> m_slots{};
+    std::array<slot, Capacity> m_slots{};
+    std::array<std::array<std::uint8_t, max_replay_key>, Capacity> m_keys{};
 };
 
 static_assert(replay_cache<memory_replay_cache<>>);
@@ -8222,6 +8451,10 @@ struct crypto_session_spec {
 ///         §5.1.3: "a new salting key SHALL NOT be derived"), else D4's
 ///         salt key (14 bytes).
 struct session_key {
+    /// User-provided so that arrays of session keys (16 per machine) do not
+    /// zero-fill their key buffers' whole capacity (GCC clears the full
+    /// object for an aggregate's `{}`): only the sizes and the SPI are set.
+    session_key() noexcept {}
     cs_id cs{};
     key_data_type kind = key_data_type::tgk;
     secret_buffer<64> key{};
@@ -8783,10 +9016,13 @@ struct wipe_on_exit {
 
 /// A key a crypto session may use: a session key of the ticket, or one a
 /// KEMAC of the Transfer exchange carried (or this end supplies).
+/// No default member initialisers: the machines' arrays of 16-32 candidates
+/// are filled before they are read and are not zero-filled first (always
+/// make one with all five fields).
 struct candidate {
-    key_data_type kind = key_data_type::tgk;
-    bytes_view key{}, salt{}, spi{};
-    bool from_ticket = false;  ///< a ticket TGK is forked with the I flag (RFC 6043 §5.1.1); a KEMAC's never (§5.2)
+    key_data_type kind;
+    bytes_view key, salt, spi;
+    bool from_ticket;  ///< a ticket TGK is forked with the I flag (RFC 6043 §5.1.1); a KEMAC's never (§5.2)
 };
 
 /// RFC 6043 §6.2.1 / §6.1.1: the key of a crypto session is the one whose SPI
@@ -8809,6 +9045,9 @@ struct candidate {
 
 /// A session key held by a machine (copied out of a KEMAC or a caller's supplied_key).
 struct owned_key {
+    /// User-provided: arrays of owned keys do not zero-fill their buffers
+    /// (see session_key).
+    owned_key() noexcept {}
     key_data_type kind = key_data_type::tgk;
     secret_buffer<64> key{};
     secret_buffer<32> salt{};
@@ -8912,6 +9151,7 @@ struct owned_key {
 #include <string_view>
 #include <vector>
 
+// #include "../core/inline_list.hpp" (inlined above as mikey/core/inline_list.hpp)
 // #include "../crypto/derive.hpp" (inlined above as mikey/crypto/derive.hpp)
 // #include "../crypto/kemac.hpp" (inlined above as mikey/crypto/kemac.hpp)
 // #include "../ticket/base_ticket.hpp" (inlined above as mikey/ticket/base_ticket.hpp)
@@ -9038,25 +9278,26 @@ private:
         if (!tpc) return shifted(tpc.error_info(), 10);
 
         // The keys asked for: the TP's KEMAC, or one TGK (RFC 6043 §4.2.1.5 RECOMMENDED default).
-        std::array<key_request, max_ticket_keys> wanted{};
-        std::size_t n = 0;
+        inline_list<key_request, max_ticket_keys> wanted;
         const std::size_t default_len = s->prf == prf_func::prf_hmac_sha_256 ? 32 : 16;
         if (tpc->kemac) {
             const auto list = key_data_list::parse(tpc->kemac->encrypted_data());
             if (!list) return errc::policy_not_acceptable;
             for (const auto& k : *list) {
-                if (n == wanted.size() || !detail::is_session_key(k.kind())) return errc::policy_not_acceptable;
-                wanted[n++] = key_request{k.kind(), k.key().size(), k.salt().size(), k.validity().spi};
+                if (!detail::is_session_key(k.kind()) ||
+                    !wanted.push_back(key_request{k.kind(), k.key().size(), k.salt().size(), k.validity().spi})) {
+                    return errc::policy_not_acceptable;
+                }
             }
         }
-        if (n == 0) wanted[n++] = key_request{key_data_type::tgk, default_len, 0, {}};
+        if (wanted.size() == 0) (void)wanted.push_back(key_request{key_data_type::tgk, default_len, 0, {}});
         std::size_t longest = 0;
         bool has_tgk = false;
-        for (std::size_t i = 0; i < n; ++i) {
+        for (const auto& w : wanted) {
             // RFC 6043 §12.1: all keys 128 bits or more.
-            if (wanted[i].length < crypto::min_key_bytes || wanted[i].length > 32) return errc::policy_not_acceptable;
-            longest = std::max(longest, wanted[i].length);
-            has_tgk = has_tgk || detail::is_tgk(wanted[i].kind);
+            if (w.length < crypto::min_key_bytes || w.length > 32) return errc::policy_not_acceptable;
+            longest = std::max(longest, w.length);
+            has_tgk = has_tgk || detail::is_tgk(w.kind);
         }
         // RFC 6043 §6.10: the flag dependencies, and F with forking and a TGK.
         if (auto ok = ticket::check_policy_rules(granted->flags, true, has_tgk); !ok) return ok.error_info();
@@ -9067,18 +9308,18 @@ private:
 
         // Fresh keys: MPK (as long as the longest session key, RFC 6043 §12.1 sizes), session keys, salts, SPIs.
         key_material km;
-        if (auto ok = km.draw(rng, std::span<const key_request>(wanted.data(), n), std::max(longest, default_len)); !ok) {
+        if (auto ok = km.draw(rng, wanted.view(), std::max(longest, default_len)); !ok) {
             return ok.error_info();
         }
         // Granted TP Data: IDRkms, IDRi, TRs, TRe, {IDRapp}, (IDRr) (RFC 6043 §6.10).
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const ntp_time tre = tpc->tre && *tpc->tre < now + m_policy->ticket_lifetime() ? *tpc->tre
                                                                                        : now + m_policy->ticket_lifetime();
         const auto tp_data = granted_tp_data(tp, id_i, now, tre, tp_buf);
         if (!tp_data) return tp_data.error_info();
         const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_tpk_id)));
         if (!tpk) return errc::unknown_ticket_key;
-        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf;
         std::optional<identity> idrpsk;
         if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
         const auto ticket_bytes = ticket::create_base_ticket(
@@ -9086,10 +9327,13 @@ private:
             ticket::base_ticket_spec{*granted, *tp_data, km.mpk.view(), km.builders(), s->encr, s->mac, idrpsk, now},
             *tpk, ticket_buf);
         if (!ticket_bytes) return ticket_bytes.error_info();
-        const auto tv = ticket_view::parse(*ticket_bytes);
-        if (!tv) return tv.error_info();
+        // create_base_ticket wrote a whole TICKET payload from a granted policy, a TP Data it
+        // built and a Ticket Data it built: read its layout without validating it again.
+        const auto tv = ticket_view::from_validated(*ticket_bytes);
+        const auto bt = tv.base_ticket();
+        if (!bt) return bt.error_info();
         // RFC 6043 App. A.2.2: MPKi, MPKr from the MPK and the ticket's RAND, with the Ticket Policy's PRF.
-        const bytes_view trand = tv->base_ticket()->rand().value();
+        const bytes_view trand = bt->rand().value();
         secret_buffer<64> mpki(km.mpk.size()), mpkr(km.mpk.size());
         if (auto ok = crypto::derive_mpki(*m_b, granted->prf, km.mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) {
             return ok.error_info();
@@ -9098,11 +9342,10 @@ private:
             return ok.error_info();
         }
         // RFC 6043 §4.2.1.5: KEMAC = E(encr_key, MPKi || [MPKr] || {TEK|TGK|GTGK}), D2 keys of the PSK.
-        std::array<key_data_builder, max_ticket_keys + 2> keys{};
-        std::size_t k = 0;
-        keys[k++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
-        if (granted->flags.i) keys[k++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
-        for (const auto& kb : km.builders()) keys[k++] = kb;
+        inline_list<key_data_builder, max_ticket_keys + 2> keys;
+        (void)keys.push_back(key_data_builder{key_data_type::mpk, mpki.view(), {}, {}});
+        if (granted->flags.i) (void)keys.push_back(key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}});
+        for (const auto& kb : km.builders()) (void)keys.push_back(kb);
         const auto hdr = m->header();
         const auto k2 =
             detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, *s, *psk, hdr.csb(),
@@ -9114,8 +9357,8 @@ private:
         sb.header(hdr_builder{data_type::request_resp, false, hdr.prf(), hdr.csb(), empty_map{}, hdr.version()})
             .add(t.builder())
             .add(idr_builder{id_role::idrkms, id_type::uri, me().get()})
-            .add_ticket(*tv)
-            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), std::span<const key_data_builder>(keys.data(), k));
+            .add_ticket(tv)
+            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), keys.view());
         // RFC 6043 §5.5: REQUEST_RESP || REQUEST_INIT.
         const auto sealed = sb.seal(*m_b, s->mac, k2->auth_key.view(), {in});
         if (!sealed) return sealed.error_info();
@@ -9135,7 +9378,7 @@ private:
         std::array<secret_buffer<32>, max_ticket_keys> keys{};
         std::array<secret_buffer<32>, max_ticket_keys> salts{};
         std::array<std::array<std::uint8_t, 4>, max_ticket_keys> spis{};
-        std::array<key_data_builder, max_ticket_keys> b{};
+        inline_list<key_data_builder, max_ticket_keys> b;
         std::size_t n = 0;
         template <random_generator R>
         [[nodiscard]] result<void> draw(R& rng, std::span<const key_request> want, std::size_t mpk_len) noexcept {
@@ -9157,12 +9400,12 @@ private:
                 while (spi_taken(spis[n])) {
                     if (auto r = rng.fill(spis[n]); !r) return r;
                 }
-                b[n] = key_data_builder{w.kind, keys[n].view(), salts[n].view(), kv_data{kv_type::spi, spis[n], {}, {}}};
+                (void)b.push_back(key_data_builder{w.kind, keys[n].view(), salts[n].view(), kv_data{kv_type::spi, spis[n], {}, {}}});
                 ++n;
             }
             return {};
         }
-        [[nodiscard]] std::span<const key_data_builder> builders() const noexcept { return {b.data(), n}; }
+        [[nodiscard]] std::span<const key_data_builder> builders() const noexcept { return b.view(); }
         [[nodiscard]] bool spi_taken(bytes_view spi) const noexcept {
             for (std::size_t i = 0; i < n; ++i) {
                 if (equal_bytes(spis[i], spi)) return true;
@@ -9233,7 +9476,7 @@ private:
         if (!tpk) return errc::unknown_ticket_key;
         const algorithm_suite ticket_suite{tp.prf, bt->kemac().encryption(), bt->v().kind()};
         if (auto ok = m_policy->check_suite(ticket_suite); !ok) return ok.error_info();
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, tv, ticket_suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
@@ -9243,10 +9486,9 @@ private:
         if (auto ok = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(trand), mpki.mutable_view()); !ok) return ok.error_info();
         if (auto ok = crypto::derive_mpkr(*m_b, tp.prf, mpk, rand_value(trand), mpkr.mutable_view()); !ok) return ok.error_info();
 
-        std::array<key_data_builder, max_ticket_keys + 2> keys{};
+        inline_list<key_data_builder, max_ticket_keys + 2> keys;
         std::array<secret_buffer<64>, max_ticket_keys> forked{};
-        std::size_t k = 0;
-        keys[k++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
+        (void)keys.push_back(key_data_builder{key_data_type::mpk, mpki.view(), {}, {}});
         detail::random_bytes randrkms;
         if (tp.flags.i) {
             // RFC 6043 §4.2.3.4: "If key forking is used (I flag), the KMS SHALL also verify the
@@ -9270,7 +9512,7 @@ private:
                 !ok) {
                 return ok.error_info();
             }
-            keys[k++] = key_data_builder{key_data_type::mpk, mpkr_forked.view(), {}, {}};
+            (void)keys.push_back(key_data_builder{key_data_type::mpk, mpkr_forked.view(), {}, {}});
         }
         std::size_t j = 0;
         bool first = true;
@@ -9290,7 +9532,7 @@ private:
                 }
                 kb.key = forked[j].view();
             }
-            keys[k++] = kb;
+            if (!keys.push_back(kb)) return errc::missing_key;
             ++j;
         }
         // RFC 6043 §4.2.3.5: KEMAC = E(encr_key, MPKi || [MPKr'] || {TEK|TGK|GTGK}), D2 keys of the PSK.
@@ -9310,7 +9552,7 @@ private:
         sb.header(hdr_builder{data_type::resolve_resp, false, hdr.prf(), hdr.csb(), empty_map{}, hdr.version()})
             .add(t.builder())
             .add(idr_builder{id_role::idrkms, id_type::uri, me().get()})
-            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), std::span<const key_data_builder>(keys.data(), k))
+            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), keys.view())
             .add(idrr)
             .add(rk);
         // RFC 6043 §5.5: RESOLVE_RESP || RESOLVE_INIT.
@@ -9941,8 +10183,8 @@ private:
         const detail::timestamp ts(now), te(now + m_cfg.validity);
         static constexpr std::array<std::uint8_t, 32> zeros{};
         static constexpr std::array<std::uint8_t, 4> no_spi{};
-        std::array<key_data_builder, max_crypto_sessions> want{};
-        std::array<std::uint8_t, 512> kemac_plain{};
+        inline_list<key_data_builder, max_crypto_sessions> want;
+        std::array<std::uint8_t, 512> kemac_plain;
         byte_writer w(buf);
         w.u8(0);
         chain_writer c(w, std::size_t{0});
@@ -9952,13 +10194,16 @@ private:
         c.add(tr_builder{.role = ts_role::tre, .kind = ts_type::ntp_utc, .value = te.bytes});
         if (with_kemac) {
             for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-                want[i] = key_data_builder{m_cfg.key_kind, bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
-                                           has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
-                                           kv_data{kv_type::spi, no_spi, {}, {}}};
+                if (!want.push_back(key_data_builder{m_cfg.key_kind,
+                                                     bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
+                                                     has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
+                                                     kv_data{kv_type::spi, no_spi, {}, {}}})) {
+                    return errc::invalid_argument;
+                }
             }
             byte_writer pw(kemac_plain);
             chain_writer pc(pw, std::nullopt);
-            pc.add(std::span<const key_data_builder>(want.data(), m_sessions.size()));
+            pc.add(want.view());
             if (pw.failed()) return pw.error();
             c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
         }
@@ -9977,7 +10222,7 @@ private:
         if (!csb) return csb.error_info();
         auto randri = detail::random_bytes::draw(rng, detail::rand_length(std::max(psk->size(), m_cfg.key_length)));
         if (!randri) return randri.error_info();
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const auto tp_data = desired_tp_data(now, tp_buf, true);
         if (!tp_data) return tp_data.error_info();
         const auto k1 = detail::protection(*m_b, detail::direction::initial, detail::needs::auth_key, m_cfg.suite, *psk, csb_id(*csb),
@@ -10032,7 +10277,7 @@ private:
         const ticket_policy granted = tv.policy();
         // RFC 6043 §4.2.1.6: "the Initiator MUST check that the granted Ticket Policy is acceptable".
         if (auto ok = m_policy->accept_granted(m_cfg.desired, granted); !ok) return ok.error_info();
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
         if (!list) return list.error_info();
         auto r = take_keys(*list, granted, tv.bytes());
@@ -10048,7 +10293,7 @@ private:
                                          bytes_view ticket_bytes) noexcept {
         std::size_t n = 0;
         std::optional<key_data_view> mpki, mpkr;
-        std::array<std::optional<key_data_view>, max_crypto_sessions> sk{};
+        inline_list<key_data_view, max_crypto_sessions> sk;
         bool has_tgk = false;
         for (const auto& k : list) {
             if (k.kind() == key_data_type::mpk) {
@@ -10056,16 +10301,17 @@ private:
                 else if (!mpkr) mpkr = k;
                 continue;
             }
-            if (!detail::is_session_key(k.kind()) || n == sk.size()) return errc::missing_key;
+            if (!detail::is_session_key(k.kind()) || !sk.push_back(k)) return errc::missing_key;
             has_tgk = has_tgk || detail::is_tgk(k.kind());
-            sk[n++] = k;
+            ++n;
         }
         // RFC 6043 §4.2.1.5: MPKi always; MPKr iff key forking; at least one session key.
         if (!mpki || (granted.flags.i && !mpkr) || n == 0) return errc::missing_key;
         if (auto ok = ticket::check_policy_rules(granted.flags, true, has_tgk); !ok) return ok;
         std::vector<detail::owned_key> held;
-        for (std::size_t i = 0; i < n; ++i) {
-            auto h = detail::owned_key::of(sk[i]->kind(), sk[i]->key(), sk[i]->salt(), sk[i]->validity().spi);
+        held.reserve(n);
+        for (const auto& k : sk) {
+            auto h = detail::owned_key::of(k.kind(), k.key(), k.salt(), k.validity().spi);
             // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
             if (!h) return errc::key_without_spi;
             held.push_back(std::move(*h));
@@ -10096,7 +10342,7 @@ private:
         p.flags.d = false;
         p.flags.k = false;
         if (auto ok = m_policy->accept_ticket(p); !ok) return ok;
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const auto tp_data = desired_tp_data(now, tp_buf, false);
         if (!tp_data) return tp_data.error_info();
         // Fresh MPK and session keys, as a KMS would make them.
@@ -10118,7 +10364,7 @@ private:
         }
         if (auto ok = ticket::check_policy_rules(p.flags, true, has_tgk); !ok) return ok;
         if (auto ok = crypto::check_algorithm_suite(m_cfg.suite, m_cfg.key_length); !ok) return ok;
-        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf;
         std::optional<identity> idrpsk;
         if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
         const auto tb = ticket::create_base_ticket(
@@ -10130,7 +10376,7 @@ private:
         const auto tv = ticket_view::parse(*tb);
         if (!tv) return tv.error_info();
         // RFC 6043 App. A.2.2: MPKi / MPKr from the MPK.
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, *tv, m_cfg.suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view trand = tv->base_ticket()->rand().value();
@@ -10143,7 +10389,7 @@ private:
         all[n++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
         if (p.flags.i) all[n++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
         for (std::size_t i = 0; i < m_sessions.size(); ++i) all[n++] = kb[i];
-        std::array<std::uint8_t, ticket::max_kemac_plain> chain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> chain;
         byte_writer w(chain);
         chain_writer c(w, std::nullopt);
         c.add(std::span<const key_data_builder>(all.data(), n));
@@ -10241,7 +10487,7 @@ private:
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
         const auto sent = hdr_view::parse(*sealed);
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         const auto count = derive_keys(*sent, {}, own, randri->view(), {}, {}, {}, keys);
         if (!count) return count.error_info();
         // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
@@ -10307,8 +10553,8 @@ private:
         }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
-        std::array<detail::candidate, max_crypto_sessions> resp_keys{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
+        std::array<detail::candidate, max_crypto_sessions> resp_keys;  // [0, n_resp) written below
         std::size_t n_resp = 0;
         if (m->kemac()) {
             if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
@@ -10328,7 +10574,7 @@ private:
         const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
         // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info": its map, when it sent one.
         const hdr_view map = hdr.map_type() == cs_id_map_type::generic_id ? hdr : *init;
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         const auto count = derive_keys(map, std::span<const detail::candidate>(resp_keys.data(), n_resp), m_supplied,
                                        m_randri_transfer.view(), randrr, f.i ? m->idrr()->data() : bytes_view{},
                                        f.i ? m->randrkms()->value() : bytes_view{}, keys);
@@ -10426,13 +10672,13 @@ private:
                                                   bytes_view randrr, bytes_view idrr, bytes_view randrkms,
                                                   std::array<session_key, max_crypto_sessions>& out) noexcept {
         if (map.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
-        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac;  // [0, nk) written below
         std::size_t nk = 0;
         for (const auto& c : resp_keys) kemac[nk++] = c;
         for (const auto& k : own) {
             if (nk < kemac.size()) kemac[nk++] = k.view(false);
         }
-        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, nt) written below
         std::size_t nt = 0;
         for (const auto& k : m_ticket_keys) {
             if (nt < tickets.size()) tickets[nt++] = k.view(true);
@@ -10708,7 +10954,7 @@ private:
             // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
             // flag must not send us to the KMS.
-            std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+            std::array<std::uint8_t, ticket::max_kemac_plain> plain;
             const auto opened = ticket::open_base_ticket(*m_b, tv, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
@@ -10866,7 +11112,7 @@ private:
         }
         // RFC 6043 §6.10: only the ticket's authorized responders may resolve it.
         if (!listed) return errc::unauthorized_responder;
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, tv, ts.mac, tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view mpk = opened->mpk.key();
@@ -10909,7 +11155,8 @@ private:
         if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
         // RFC 6043 §4.2.3.5: the KEMAC "SHALL use the NULL authentication algorithm".
         if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
-        const auto ti = ticket::transfer_init_view::parse(m_transfer);
+        // Our copy of the TRANSFER_INIT that passed transfer_init_view::parse on receipt.
+        const auto ti = ticket::transfer_init_view::reparse(m_transfer);
         if (!ti) return ti.error_info();
         const ticket_view tv = *ti->ticket();
         const bool forking = tv.flags().i;
@@ -10922,7 +11169,7 @@ private:
         } else {
             res.answering = m->idrr() ? std::string(m->idrr()->data().begin(), m->idrr()->data().end()) : m_id;
         }
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
         if (!list) return list.error_info();
         auto r = take(*list, true, forking, res);
@@ -10949,7 +11196,7 @@ private:
     /// the commit of the new state.
     template <random_generator R>
     [[nodiscard]] result<outcome> finish(const ticket::transfer_init_view& ti, ntp_time now, R& rng,
-                                         mutable_bytes out, resolution res, bytes_view tmac) noexcept {
+                                         mutable_bytes out, resolution&& res, bytes_view tmac) noexcept {
         const auto hdr = ti.header();
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
@@ -10990,9 +11237,9 @@ private:
         // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (M flag), a KEMAC payload SHALL NOT be
         // included"; and without F there is no TRANSFER_RESP to carry our keys.
         if (!m_response_keys.empty() && (!f.m || !f.f)) return errc::policy_not_acceptable;
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
-        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac;  // [0, nk) written below
         std::size_t nk = 0;
         for (const auto& k : m_response_keys) kemac[nk++] = k.view(false);
         if (ti.kemac()) {
@@ -11035,10 +11282,10 @@ private:
         const std::size_t nb = map.size;
         const auto& blocks = map.blocks;
         // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
-        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, held_count) written below
         for (std::size_t j = 0; j < res.held_count; ++j) tickets[j] = res.held[j].view(false);  // forked by the KMS already
         const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         for (std::size_t i = 0; i < nb; ++i) {
             const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
                                         std::span<const detail::candidate>(tickets.data(), res.held_count), blocks[i].spi, i);
@@ -11064,10 +11311,12 @@ private:
             std::optional<randr_builder> rr, rk;
             if (f.g) rr = randr_builder{rand_role::randrr, randrr.view()};
             if (f.i) rk = randr_builder{rand_role::randrkms, res.randrkms.view()};
-            std::array<key_data_builder, max_crypto_sessions> kb{};
-            for (std::size_t i = 0; i < m_response_keys.size(); ++i) {
-                const auto c = m_response_keys[i].view(false);
-                kb[i] = key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}};
+            inline_list<key_data_builder, max_crypto_sessions> kb;
+            for (const auto& k : m_response_keys) {
+                const auto c = k.view(false);
+                if (!kb.push_back(key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}})) {
+                    return errc::invalid_argument;
+                }
             }
             ticket::sealed_message_builder sb(out);
             sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
@@ -11079,8 +11328,7 @@ private:
                 .add(rk);
             if (!m_response_keys.empty()) {
                 // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
-                sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()),
-                             std::span<const key_data_builder>(kb.data(), m_response_keys.size()));
+                sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()), kb.view());
             }
             // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
             const auto sealed = sb.seal(*m_b, s.mac, k2->auth_key.view(), {ti.bytes()});
@@ -13445,8 +13693,16 @@ public:
             b.m_ctr[0] = Botan::StreamCipher::create("CTR-BE(AES-128)");
             b.m_ctr[1] = Botan::StreamCipher::create("CTR-BE(AES-192)");
             b.m_ctr[2] = Botan::StreamCipher::create("CTR-BE(AES-256)");
-            for (const auto& m : b.m_hmac) {
-                if (!m) return errc::unsupported_algorithm;
+            for (std::size_t i = 0; i < b.m_hmac.size(); ++i) {
+                if (!b.m_hmac[i]) return errc::unsupported_algorithm;
+                // Read once: hmac_set_key checks every key against these
+                // without a virtual key_spec() call per key.
+                const auto spec = b.m_hmac[i]->key_spec();
+                b.m_hmac_keys[i] = key_limits{spec.minimum_keylength(), spec.maximum_keylength(),
+                                              spec.keylength_multiple()};
+                if (b.m_hmac[i]->output_length() != hmac_size(i == 0 ? hmac_hash::sha_1 : hmac_hash::sha_256)) {
+                    return errc::unsupported_algorithm;
+                }
             }
             for (const auto& c : b.m_aes) {
                 if (!c) return errc::unsupported_algorithm;
@@ -13487,7 +13743,7 @@ public:
         m_keyed[index(h)] = false;
         // HMAC takes keys of any length (RFC 2104 §2); checked anyway so that
         // Botan never throws Invalid_Key_Length.
-        if (!m.valid_keylength(key.size())) {
+        if (!m_hmac_keys[index(h)].valid(key.size())) {
             return errc::key_length_mismatch;
         }
         auto r = detail::botan_guard([&]() -> result<void> {
@@ -13516,7 +13772,8 @@ public:
     /// crypto_backend_failure.
     [[nodiscard]] result<void> hmac_final(hmac_hash h, mutable_bytes out) noexcept {
         auto& m = mac(h);
-        if (!m_keyed[index(h)] || out.size() != m.output_length()) {
+        // hmac_size(h) is the object's output_length() (checked by create()).
+        if (!m_keyed[index(h)] || out.size() != hmac_size(h)) {
             return errc::invalid_argument;
         }
         return detail::botan_guard([&]() -> result<void> {
@@ -13732,7 +13989,16 @@ private:
         }
     }
 
+    /// An HMAC object's Key_Length_Specification, copied by create().
+    struct key_limits {
+        std::size_t min = 0, max = 0, multiple = 1;
+        [[nodiscard]] bool valid(std::size_t n) const noexcept {
+            return n >= min && n <= max && (multiple == 1 || (multiple != 0 && n % multiple == 0));
+        }
+    };
+
     std::array<std::unique_ptr<Botan::MessageAuthenticationCode>, 2> m_hmac{};
+    std::array<key_limits, 2> m_hmac_keys{};
     std::array<bool, 2> m_keyed{};
     std::array<std::unique_ptr<Botan::BlockCipher>, 3> m_aes{};
     std::array<std::unique_ptr<Botan::StreamCipher>, 3> m_ctr{};

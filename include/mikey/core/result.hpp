@@ -46,6 +46,10 @@ template <class T>
 class [[nodiscard]] result {
 public:
     constexpr result(T value) noexcept(std::is_nothrow_move_constructible_v<T>) : m_value(std::move(value)) {}
+    /// Constructs the value in place (no move of a large value into the result).
+    template <class... A>
+    constexpr explicit result(std::in_place_t, A&&... a) noexcept(std::is_nothrow_constructible_v<T, A...>)
+        : m_value(std::in_place, std::forward<A>(a)...) {}
     constexpr result(errc code, std::size_t offset = 0) noexcept : m_failure{code, offset} {}
     constexpr result(failure f) noexcept : m_failure(f) {}
 

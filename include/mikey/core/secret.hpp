@@ -63,12 +63,16 @@ class secret_buffer {
 public:
     static constexpr std::size_t capacity = Capacity;
 
-    /// An empty secret (size 0).
-    secret_buffer() noexcept = default;
+    /// An empty secret (size 0). User-provided (not `= default`), so that
+    /// `secret_buffer<N> x{}` and arrays of them do not zero-fill the whole
+    /// capacity: only the first size() bytes are ever readable or written.
+    secret_buffer() noexcept {}
 
     /// A zero-filled secret of `size` bytes, ready to be written through
     /// mutable_view(). Precondition: size <= Capacity (clamped otherwise).
-    explicit secret_buffer(std::size_t size) noexcept : m_size(size <= Capacity ? size : Capacity) {}
+    explicit secret_buffer(std::size_t size) noexcept : m_size(size <= Capacity ? size : Capacity) {
+        if (m_size != 0) std::memset(m_data, 0, m_size);
+    }
 
     /// A secret holding a copy of `key`.
     /// Errors: errc::key_length_mismatch when key.size() > Capacity.
@@ -88,35 +92,41 @@ public:
 
     /// Moves the bytes and wipes the source (which becomes empty).
     secret_buffer(secret_buffer&& o) noexcept : m_size(o.m_size) {
-        std::memcpy(m_data, o.m_data, Capacity);
+        if (m_size != 0) std::memcpy(m_data, o.m_data, m_size);
         o.wipe();
     }
     secret_buffer& operator=(secret_buffer&& o) noexcept {
         if (this != &o) {
             wipe();
-            std::memcpy(m_data, o.m_data, Capacity);
             m_size = o.m_size;
+            if (m_size != 0) std::memcpy(m_data, o.m_data, m_size);
             o.wipe();
         }
         return *this;
     }
 
-    ~secret_buffer() { secure_wipe(m_data, Capacity); }
+    /// Wipes the first size() bytes: the only ones that can hold a secret
+    /// (mutable_view() reaches no further, and resize() wipes what it cuts).
+    ~secret_buffer() { secure_wipe(m_data, m_size); }
 
     /// An explicit copy.
     [[nodiscard]] secret_buffer clone() const noexcept {
-        secret_buffer s(m_size);
-        std::memcpy(s.m_data, m_data, Capacity);
+        secret_buffer s;
+        s.m_size = m_size;
+        if (m_size != 0) std::memcpy(s.m_data, m_data, m_size);
         return s;
     }
 
-    /// Sets the length to n (new bytes are zero). Errors: key_length_mismatch when n > Capacity.
+    /// Sets the length to n (new bytes are zero; bytes cut off are wiped).
+    /// Errors: key_length_mismatch when n > Capacity.
     [[nodiscard]] result<void> resize(std::size_t n) noexcept {
         if (n > Capacity) {
             return errc::key_length_mismatch;
         }
         if (n < m_size) {
             secure_wipe(m_data + n, m_size - n);
+        } else if (n > m_size) {
+            std::memset(m_data + m_size, 0, n - m_size);
         }
         m_size = n;
         return {};
@@ -124,7 +134,7 @@ public:
 
     /// Wipes the bytes and sets the length to 0.
     void wipe() noexcept {
-        secure_wipe(m_data, Capacity);
+        secure_wipe(m_data, m_size);
         m_size = 0;
     }
 
@@ -136,7 +146,9 @@ public:
     friend bool operator==(const secret_buffer&, const secret_buffer&) = delete;
 
 private:
-    std::uint8_t m_data[Capacity]{};
+    // Invariant: only m_data[0, m_size) has ever been written since the
+    // last wipe; bytes past it are never read.
+    std::uint8_t m_data[Capacity];
     std::size_t m_size = 0;
 };
 

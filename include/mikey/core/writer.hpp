@@ -24,9 +24,38 @@ public:
     /// A writer into `out`.
     constexpr explicit byte_writer(mutable_bytes out) noexcept : m_out(out), m_counting(false) {}
 
-    constexpr void u8(std::uint64_t v) noexcept { be(v, 1); }
-    constexpr void u16(std::uint64_t v) noexcept { be(v, 2); }
-    constexpr void u32(std::uint64_t v) noexcept { be(v, 4); }
+    // Fixed widths written without the loop of be() (these are inlined into
+    // every builder).
+    constexpr void u8(std::uint64_t v) noexcept {
+        if (!reserve(1)) {
+            return;
+        }
+        if (!m_counting) {
+            m_out[m_pos] = static_cast<std::uint8_t>(v);
+        }
+        m_pos += 1;
+    }
+    constexpr void u16(std::uint64_t v) noexcept {
+        if (!reserve(2)) {
+            return;
+        }
+        if (!m_counting) {
+            m_out[m_pos] = static_cast<std::uint8_t>(v >> 8);
+            m_out[m_pos + 1] = static_cast<std::uint8_t>(v);
+        }
+        m_pos += 2;
+    }
+    constexpr void u32(std::uint64_t v) noexcept {
+        if (!reserve(4)) {
+            return;
+        }
+        if (!m_counting) {
+            for (std::size_t i = 0; i < 4; ++i) {
+                m_out[m_pos + i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+            }
+        }
+        m_pos += 4;
+    }
     constexpr void u64(std::uint64_t v) noexcept { be(v, 8); }
 
     constexpr void bytes(bytes_view b) noexcept {
@@ -48,7 +77,13 @@ public:
             fail(errc::field_too_long);
             return;
         }
-        be(n, width);
+        if (width == 1) {
+            u8(n);
+        } else if (width == 2) {
+            u16(n);
+        } else {
+            be(n, width);
+        }
     }
 
     /// Overwrites one byte already written (a Next Payload field).

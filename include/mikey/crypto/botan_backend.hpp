@@ -96,8 +96,16 @@ public:
             b.m_ctr[0] = Botan::StreamCipher::create("CTR-BE(AES-128)");
             b.m_ctr[1] = Botan::StreamCipher::create("CTR-BE(AES-192)");
             b.m_ctr[2] = Botan::StreamCipher::create("CTR-BE(AES-256)");
-            for (const auto& m : b.m_hmac) {
-                if (!m) return errc::unsupported_algorithm;
+            for (std::size_t i = 0; i < b.m_hmac.size(); ++i) {
+                if (!b.m_hmac[i]) return errc::unsupported_algorithm;
+                // Read once: hmac_set_key checks every key against these
+                // without a virtual key_spec() call per key.
+                const auto spec = b.m_hmac[i]->key_spec();
+                b.m_hmac_keys[i] = key_limits{spec.minimum_keylength(), spec.maximum_keylength(),
+                                              spec.keylength_multiple()};
+                if (b.m_hmac[i]->output_length() != hmac_size(i == 0 ? hmac_hash::sha_1 : hmac_hash::sha_256)) {
+                    return errc::unsupported_algorithm;
+                }
             }
             for (const auto& c : b.m_aes) {
                 if (!c) return errc::unsupported_algorithm;
@@ -138,7 +146,7 @@ public:
         m_keyed[index(h)] = false;
         // HMAC takes keys of any length (RFC 2104 §2); checked anyway so that
         // Botan never throws Invalid_Key_Length.
-        if (!m.valid_keylength(key.size())) {
+        if (!m_hmac_keys[index(h)].valid(key.size())) {
             return errc::key_length_mismatch;
         }
         auto r = detail::botan_guard([&]() -> result<void> {
@@ -167,7 +175,8 @@ public:
     /// crypto_backend_failure.
     [[nodiscard]] result<void> hmac_final(hmac_hash h, mutable_bytes out) noexcept {
         auto& m = mac(h);
-        if (!m_keyed[index(h)] || out.size() != m.output_length()) {
+        // hmac_size(h) is the object's output_length() (checked by create()).
+        if (!m_keyed[index(h)] || out.size() != hmac_size(h)) {
             return errc::invalid_argument;
         }
         return detail::botan_guard([&]() -> result<void> {
@@ -383,7 +392,16 @@ private:
         }
     }
 
+    /// An HMAC object's Key_Length_Specification, copied by create().
+    struct key_limits {
+        std::size_t min = 0, max = 0, multiple = 1;
+        [[nodiscard]] bool valid(std::size_t n) const noexcept {
+            return n >= min && n <= max && (multiple == 1 || (multiple != 0 && n % multiple == 0));
+        }
+    };
+
     std::array<std::unique_ptr<Botan::MessageAuthenticationCode>, 2> m_hmac{};
+    std::array<key_limits, 2> m_hmac_keys{};
     std::array<bool, 2> m_keyed{};
     std::array<std::unique_ptr<Botan::BlockCipher>, 3> m_aes{};
     std::array<std::unique_ptr<Botan::StreamCipher>, 3> m_ctr{};

@@ -88,21 +88,26 @@ template <crypto_backend B>
 [[nodiscard]] result<bytes_view> build_protected_kemac(B& b, const kemac_protection& p,
                                                        std::span<const key_data_builder> entries,
                                                        mutable_bytes plain_scratch, mutable_bytes out) noexcept {
-    const auto sz = kemac_size(p, entries);
-    if (!sz) return sz.error();
+    if (!encrypted_size(p.encr, 0) || !auth_key_size(p.mac)) return errc::unsupported_algorithm;
     if (auto r = check_auth_key(p.mac, p.auth_key.size()); !r) return r.error();
-    if (plain_scratch.size() < sz->plain || out.size() < sz->kemac) return errc::buffer_too_small;
-    const mutable_bytes plain = plain_scratch.first(sz->plain);
-    byte_writer pw(plain);
+    // The chain is written straight into the scratch (no counting pass
+    // first): a chain that does not fit fails the writer with buffer_too_small.
+    byte_writer pw(plain_scratch);
     chain_writer c(pw, std::nullopt);
     c.add(p.initiator_id);
     c.add(entries);
+    const mutable_bytes plain = plain_scratch.first(pw.size());
     if (pw.failed()) {
         b.wipe(plain);
         return pw.error();
     }
     const std::size_t enc_len = *encrypted_size(p.encr, plain.size());
-    const mutable_bytes kemac = out.first(sz->kemac);
+    const std::size_t kemac_len = 4 + enc_len + 1 + mac_size(p.mac);
+    if (out.size() < kemac_len) {
+        b.wipe(plain);
+        return errc::buffer_too_small;
+    }
+    const mutable_bytes kemac = out.first(kemac_len);
     kemac[0] = 0;
     kemac[1] = static_cast<std::uint8_t>(p.encr);
     kemac[2] = static_cast<std::uint8_t>(enc_len >> 8);

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "../core/bytes.hpp"
@@ -149,6 +150,27 @@ public:
 
     /// Total label length in bytes.
     [[nodiscard]] constexpr std::size_t size() const noexcept { return m_fixed_len + m_ext1.size() + m_ext2.size(); }
+
+    /// Bytes past size() that flatten() may write.
+    static constexpr std::size_t flatten_slack = 16;
+
+    /// Writes the label to out[0, size()) (what copy_to does), for the PRF's
+    /// hot path: the fixed parts are moved as whole 16-byte blocks, so out
+    /// must hold size() + flatten_slack bytes (the bytes past size() are
+    /// scratch).
+    void flatten(std::uint8_t* out) const noexcept {
+        std::memcpy(out, m_fixed.data(), m_fixed.size());
+        std::size_t pos = m_split;
+        if (!m_ext1.empty()) {
+            std::memcpy(out + pos, m_ext1.data(), m_ext1.size());
+            pos += m_ext1.size();
+        }
+        if (m_fixed_len > m_split) {
+            std::memcpy(out + pos, m_fixed.data() + m_split, m_fixed.size() - m_split);
+            pos += m_fixed_len - m_split;
+        }
+        if (!m_ext2.empty()) std::memcpy(out + pos, m_ext2.data(), m_ext2.size());
+    }
 
     /// Copies the label into out (out.size() >= size()); for tests, tools
     /// and compile-time checks.

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -70,6 +71,83 @@ static_assert(prf_hmac_calls(mikey_1_prf, 16, 16) == 2);
 static_assert(prf_hmac_calls(mikey_1_prf, 64, 30) == 8);
 static_assert(prf_hmac_calls(prf_hmac_sha_256, 33, 33) == 8);
 
+namespace detail {
+/// The RFC 3830 §4.1.2 loop; feed() absorbs the label into the keyed HMAC.
+template <crypto_backend B, class Feed>
+[[nodiscard]] MIKEY_ALWAYS_INLINE inline result<void> prf_loop(B& b, const prf_descriptor& d, bytes_view inkey, Feed&& feed,
+                                                        mutable_bytes out) noexcept {
+    const hmac_hash h = d.hash;
+    const std::size_t block = d.block_bits / 8;
+    const std::size_t piece = d.inkey_piece_bits / 8;
+    // Blocks of 32 (PRF-HMAC-SHA-256) or 20 bytes (MIKEY-1): a shift for
+    // the first, no division on the hot path.
+    const std::size_t m = block == 32 ? (out.size() + 31) >> 5 : (out.size() + block - 1) / block;
+    // A_i and the current block T share one buffer (one wipe at the end).
+    // Neither is zero-filled first: hmac_final writes them before they are
+    // read; out is written by the first inkey piece, XORed by the others.
+    std::array<std::uint8_t, 2 * max_hmac_size> scratch;
+    std::uint8_t* const t = scratch.data() + max_hmac_size;
+    const mutable_bytes a_span{scratch.data(), block};
+    const mutable_bytes t_span{t, block};
+    result<void> r{};
+    for (std::size_t off = 0; off < inkey.size() && r; off += piece) {
+        const bytes_view s = inkey.subspan(off, inkey.size() - off < piece ? inkey.size() - off : piece);
+        r = b.hmac_set_key(h, s);
+        if (!r) break;
+        // A_1 = HMAC(s, A_0 = label)
+        feed();
+        r = b.hmac_final(h, a_span);
+        for (std::size_t i = 0; i < m && r; ++i) {
+            // HMAC(s, A_i || label), XORed into block i of the output
+            // (copied there for the first piece)
+            b.hmac_update(h, a_span);
+            feed();
+            r = b.hmac_final(h, t_span);
+            if (!r) break;
+            const std::size_t pos = i * block;
+            const std::size_t len = out.size() - pos < block ? out.size() - pos : block;
+            std::uint8_t* o = out.data() + pos;
+            if (off == 0) {
+                if (len == 32) {
+                    std::memcpy(o, t, 32);  // a fixed-size copy (the usual SHA-256 block)
+                } else {
+                    std::memcpy(o, t, len);
+                }
+            } else {
+                std::size_t k = 0;
+                for (; k + 8 <= len; k += 8) {
+                    std::uint64_t x, y;
+                    std::memcpy(&x, o + k, 8);
+                    std::memcpy(&y, t + k, 8);
+                    x ^= y;
+                    std::memcpy(o + k, &x, 8);
+                }
+                for (; k < len; ++k) o[k] ^= t[k];
+            }
+            // A_(i+1) = HMAC(s, A_i); not needed after the last block.
+            if (i + 1 < m) {
+                b.hmac_update(h, a_span);
+                r = b.hmac_final(h, a_span);
+            }
+        }
+    }
+    b.wipe(scratch);
+    if (!r) {
+        b.wipe(out);
+    }
+    return r;
+}
+
+/// A label too long for prf()'s stack copy (a long ID Data in D3): fed
+/// range by range. Out of line: the common path stays small.
+template <crypto_backend B>
+[[nodiscard]] MIKEY_NOINLINE result<void> prf_by_ranges(B& b, const prf_descriptor& d, bytes_view inkey,
+                                                        const prf_label& label, mutable_bytes out) noexcept {
+    return prf_loop(
+        b, d, inkey, [&] { label.feed([&](bytes_view part) { b.hmac_update(d.hash, part); }); }, out);
+}
+}  // namespace detail
+
 /// outkey = the out.size() leftmost bytes of
 ///   P(s_1, label, m) XOR ... XOR P(s_n, label, m)          (RFC 3830 §4.1.2)
 /// with inkey = s_1 || ... || s_n in 256-bit pieces (last may be shorter),
@@ -86,66 +164,16 @@ template <crypto_backend B>
     if (inkey.empty() || out.empty()) {
         return errc::invalid_argument;
     }
-    const hmac_hash h = d.hash;
-    const std::size_t block = d.block_bits / 8;
-    const std::size_t piece = d.inkey_piece_bits / 8;
-    const std::size_t m = (out.size() + block - 1) / block;
-    std::array<std::uint8_t, max_hmac_size> a{};
-    std::array<std::uint8_t, max_hmac_size> t{};
-    const mutable_bytes a_span{a.data(), block};
-    const mutable_bytes t_span{t.data(), block};
-    result<void> r{};
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        out[i] = 0;
-    }
     // Labels of the usual sizes are laid out once in a stack buffer, so each
-    // HMAC absorbs them in one update (fewer calls into the hash); longer
-    // ones (a long ID Data in D3) are fed range by range. Labels are public.
-    std::array<std::uint8_t, 192> flat{};
-    bytes_view flat_label{};
-    if (label.size() <= flat.size()) {
-        label.copy_to(flat);
-        flat_label = bytes_view{flat.data(), label.size()};
+    // HMAC absorbs them in one update (fewer calls into the hash). Labels
+    // are public.
+    std::array<std::uint8_t, 192> flat;
+    if (label.size() + prf_label::flatten_slack > flat.size()) {
+        return detail::prf_by_ranges(b, d, inkey, label, out);
     }
-    auto absorb_label = [&](bytes_view part) { b.hmac_update(h, part); };
-    auto feed_label = [&] {
-        if (label.size() <= flat.size()) {
-            b.hmac_update(h, flat_label);
-        } else {
-            label.feed(absorb_label);
-        }
-    };
-    for (std::size_t off = 0; off < inkey.size() && r; off += piece) {
-        const bytes_view s = inkey.subspan(off, inkey.size() - off < piece ? inkey.size() - off : piece);
-        r = b.hmac_set_key(h, s);
-        if (!r) break;
-        // A_1 = HMAC(s, A_0 = label)
-        feed_label();
-        r = b.hmac_final(h, a_span);
-        for (std::size_t i = 0; i < m && r; ++i) {
-            // HMAC(s, A_i || label), XORed into block i of the output
-            b.hmac_update(h, a_span);
-            feed_label();
-            r = b.hmac_final(h, t_span);
-            if (!r) break;
-            const std::size_t pos = i * block;
-            const std::size_t len = out.size() - pos < block ? out.size() - pos : block;
-            for (std::size_t k = 0; k < len; ++k) {
-                out[pos + k] ^= t[k];
-            }
-            // A_(i+1) = HMAC(s, A_i); not needed after the last block.
-            if (i + 1 < m) {
-                b.hmac_update(h, a_span);
-                r = b.hmac_final(h, a_span);
-            }
-        }
-    }
-    b.wipe(a);
-    b.wipe(t);
-    if (!r) {
-        b.wipe(out);
-    }
-    return r;
+    label.flatten(flat.data());
+    const bytes_view flat_label{flat.data(), label.size()};
+    return detail::prf_loop(b, d, inkey, [&] { b.hmac_update(d.hash, flat_label); }, out);
 }
 
 /// PRF by HDR / Ticket Policy PRF func value.

@@ -43,20 +43,19 @@ template <class One>
     const auto a = auth_key_size(s.mac);
     const auto z = salt_key_size(s.encr);
     if (!prf_for(s.prf) || !e || !a || !z) return errc::unsupported_algorithm;
-    protection_keys k;
+    // Built in place in the returned result (one named object on every path
+    // below): the keys are not moved (copied and wiped) on the way out.
+    result<protection_keys> out(std::in_place);
+    protection_keys& k = *out;
     (void)k.encr_key.resize(*e);
     (void)k.auth_key.resize(*a);
     (void)k.salt_key.resize(*z);
-    if (*e != 0) {
-        if (auto r = one(message_key::encr, k.encr_key.mutable_view()); !r) return r.error_info();
-    }
-    if (*a != 0) {
-        if (auto r = one(message_key::auth, k.auth_key.mutable_view()); !r) return r.error_info();
-    }
-    if (*z != 0) {
-        if (auto r = one(message_key::salt, k.salt_key.mutable_view()); !r) return r.error_info();
-    }
-    return k;
+    result<void> r{};
+    if (*e != 0) r = one(message_key::encr, k.encr_key.mutable_view());
+    if (r && *a != 0) r = one(message_key::auth, k.auth_key.mutable_view());
+    if (r && *z != 0) r = one(message_key::salt, k.salt_key.mutable_view());
+    if (!r) out = r.error_info();  // destroys (wipes) the keys derived so far
+    return out;
 }
 }  // namespace detail
 

@@ -319,6 +319,19 @@ public:
         return typed_data_view(in.first(r.offset()), role, static_cast<kind_enum>(kind), data);
     }
 
+    /// The view of a payload parse() has already accepted (an entry of a
+    /// validated chain, chain_entry::as): reads the fields without checking
+    /// role, Type and Data again. Precondition: `in` starts with such a payload.
+    [[nodiscard]] static constexpr typed_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        byte_reader r(in);
+        (void)r.u8();
+        const role_type role = detail::read_role<Spec>(r);
+        const auto kind = r.u8();
+        const auto len = r.u16();
+        const bytes_view data = r.take(len);
+        return typed_data_view(in.first(r.offset()), role, static_cast<kind_enum>(kind), data);
+    }
+
     /// The role (IDR only).
     [[nodiscard]] constexpr role_type role() const noexcept
         requires detail::has_role<Spec>

@@ -270,10 +270,13 @@ struct wipe_on_exit {
 
 /// A key a crypto session may use: a session key of the ticket, or one a
 /// KEMAC of the Transfer exchange carried (or this end supplies).
+/// No default member initialisers: the machines' arrays of 16-32 candidates
+/// are filled before they are read and are not zero-filled first (always
+/// make one with all five fields).
 struct candidate {
-    key_data_type kind = key_data_type::tgk;
-    bytes_view key{}, salt{}, spi{};
-    bool from_ticket = false;  ///< a ticket TGK is forked with the I flag (RFC 6043 §5.1.1); a KEMAC's never (§5.2)
+    key_data_type kind;
+    bytes_view key, salt, spi;
+    bool from_ticket;  ///< a ticket TGK is forked with the I flag (RFC 6043 §5.1.1); a KEMAC's never (§5.2)
 };
 
 /// RFC 6043 §6.2.1 / §6.1.1: the key of a crypto session is the one whose SPI
@@ -296,6 +299,9 @@ struct candidate {
 
 /// A session key held by a machine (copied out of a KEMAC or a caller's supplied_key).
 struct owned_key {
+    /// User-provided: arrays of owned keys do not zero-fill their buffers
+    /// (see session_key).
+    owned_key() noexcept {}
     key_data_type kind = key_data_type::tgk;
     secret_buffer<64> key{};
     secret_buffer<32> salt{};

@@ -246,8 +246,8 @@ private:
         const detail::timestamp ts(now), te(now + m_cfg.validity);
         static constexpr std::array<std::uint8_t, 32> zeros{};
         static constexpr std::array<std::uint8_t, 4> no_spi{};
-        std::array<key_data_builder, max_crypto_sessions> want{};
-        std::array<std::uint8_t, 512> kemac_plain{};
+        inline_list<key_data_builder, max_crypto_sessions> want;
+        std::array<std::uint8_t, 512> kemac_plain;
         byte_writer w(buf);
         w.u8(0);
         chain_writer c(w, std::size_t{0});
@@ -257,13 +257,16 @@ private:
         c.add(tr_builder{.role = ts_role::tre, .kind = ts_type::ntp_utc, .value = te.bytes});
         if (with_kemac) {
             for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-                want[i] = key_data_builder{m_cfg.key_kind, bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
-                                           has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
-                                           kv_data{kv_type::spi, no_spi, {}, {}}};
+                if (!want.push_back(key_data_builder{m_cfg.key_kind,
+                                                     bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
+                                                     has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
+                                                     kv_data{kv_type::spi, no_spi, {}, {}}})) {
+                    return errc::invalid_argument;
+                }
             }
             byte_writer pw(kemac_plain);
             chain_writer pc(pw, std::nullopt);
-            pc.add(std::span<const key_data_builder>(want.data(), m_sessions.size()));
+            pc.add(want.view());
             if (pw.failed()) return pw.error();
             c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
         }
@@ -282,7 +285,7 @@ private:
         if (!csb) return csb.error_info();
         auto randri = detail::random_bytes::draw(rng, detail::rand_length(std::max(psk->size(), m_cfg.key_length)));
         if (!randri) return randri.error_info();
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const auto tp_data = desired_tp_data(now, tp_buf, true);
         if (!tp_data) return tp_data.error_info();
         const auto k1 = detail::protection(*m_b, detail::direction::initial, detail::needs::auth_key, m_cfg.suite, *psk, csb_id(*csb),
@@ -337,7 +340,7 @@ private:
         const ticket_policy granted = tv.policy();
         // RFC 6043 §4.2.1.6: "the Initiator MUST check that the granted Ticket Policy is acceptable".
         if (auto ok = m_policy->accept_granted(m_cfg.desired, granted); !ok) return ok.error_info();
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
         if (!list) return list.error_info();
         auto r = take_keys(*list, granted, tv.bytes());
@@ -353,7 +356,7 @@ private:
                                          bytes_view ticket_bytes) noexcept {
         std::size_t n = 0;
         std::optional<key_data_view> mpki, mpkr;
-        std::array<std::optional<key_data_view>, max_crypto_sessions> sk{};
+        inline_list<key_data_view, max_crypto_sessions> sk;
         bool has_tgk = false;
         for (const auto& k : list) {
             if (k.kind() == key_data_type::mpk) {
@@ -361,16 +364,17 @@ private:
                 else if (!mpkr) mpkr = k;
                 continue;
             }
-            if (!detail::is_session_key(k.kind()) || n == sk.size()) return errc::missing_key;
+            if (!detail::is_session_key(k.kind()) || !sk.push_back(k)) return errc::missing_key;
             has_tgk = has_tgk || detail::is_tgk(k.kind());
-            sk[n++] = k;
+            ++n;
         }
         // RFC 6043 §4.2.1.5: MPKi always; MPKr iff key forking; at least one session key.
         if (!mpki || (granted.flags.i && !mpkr) || n == 0) return errc::missing_key;
         if (auto ok = ticket::check_policy_rules(granted.flags, true, has_tgk); !ok) return ok;
         std::vector<detail::owned_key> held;
-        for (std::size_t i = 0; i < n; ++i) {
-            auto h = detail::owned_key::of(sk[i]->kind(), sk[i]->key(), sk[i]->salt(), sk[i]->validity().spi);
+        held.reserve(n);
+        for (const auto& k : sk) {
+            auto h = detail::owned_key::of(k.kind(), k.key(), k.salt(), k.validity().spi);
             // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
             if (!h) return errc::key_without_spi;
             held.push_back(std::move(*h));
@@ -401,7 +405,7 @@ private:
         p.flags.d = false;
         p.flags.k = false;
         if (auto ok = m_policy->accept_ticket(p); !ok) return ok;
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const auto tp_data = desired_tp_data(now, tp_buf, false);
         if (!tp_data) return tp_data.error_info();
         // Fresh MPK and session keys, as a KMS would make them.
@@ -423,7 +427,7 @@ private:
         }
         if (auto ok = ticket::check_policy_rules(p.flags, true, has_tgk); !ok) return ok;
         if (auto ok = crypto::check_algorithm_suite(m_cfg.suite, m_cfg.key_length); !ok) return ok;
-        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf;
         std::optional<identity> idrpsk;
         if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
         const auto tb = ticket::create_base_ticket(
@@ -435,7 +439,7 @@ private:
         const auto tv = ticket_view::parse(*tb);
         if (!tv) return tv.error_info();
         // RFC 6043 App. A.2.2: MPKi / MPKr from the MPK.
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, *tv, m_cfg.suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view trand = tv->base_ticket()->rand().value();
@@ -448,7 +452,7 @@ private:
         all[n++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
         if (p.flags.i) all[n++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
         for (std::size_t i = 0; i < m_sessions.size(); ++i) all[n++] = kb[i];
-        std::array<std::uint8_t, ticket::max_kemac_plain> chain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> chain;
         byte_writer w(chain);
         chain_writer c(w, std::nullopt);
         c.add(std::span<const key_data_builder>(all.data(), n));
@@ -546,7 +550,7 @@ private:
         }
         // RFC 6043 §4.2.2.3: no TRANSFER_RESP with F = 0: the keys are ready now (no RANDRr, G = 0).
         const auto sent = hdr_view::parse(*sealed);
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         const auto count = derive_keys(*sent, {}, own, randri->view(), {}, {}, {}, keys);
         if (!count) return count.error_info();
         // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
@@ -612,8 +616,8 @@ private:
         }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
-        std::array<detail::candidate, max_crypto_sessions> resp_keys{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
+        std::array<detail::candidate, max_crypto_sessions> resp_keys;  // [0, n_resp) written below
         std::size_t n_resp = 0;
         if (m->kemac()) {
             if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
@@ -633,7 +637,7 @@ private:
         const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
         // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info": its map, when it sent one.
         const hdr_view map = hdr.map_type() == cs_id_map_type::generic_id ? hdr : *init;
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         const auto count = derive_keys(map, std::span<const detail::candidate>(resp_keys.data(), n_resp), m_supplied,
                                        m_randri_transfer.view(), randrr, f.i ? m->idrr()->data() : bytes_view{},
                                        f.i ? m->randrkms()->value() : bytes_view{}, keys);
@@ -731,13 +735,13 @@ private:
                                                   bytes_view randrr, bytes_view idrr, bytes_view randrkms,
                                                   std::array<session_key, max_crypto_sessions>& out) noexcept {
         if (map.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
-        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac;  // [0, nk) written below
         std::size_t nk = 0;
         for (const auto& c : resp_keys) kemac[nk++] = c;
         for (const auto& k : own) {
             if (nk < kemac.size()) kemac[nk++] = k.view(false);
         }
-        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, nt) written below
         std::size_t nt = 0;
         for (const auto& k : m_ticket_keys) {
             if (nt < tickets.size()) tickets[nt++] = k.view(true);

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../core/inline_list.hpp"
 #include "../crypto/derive.hpp"
 #include "../crypto/kemac.hpp"
 #include "../ticket/base_ticket.hpp"
@@ -143,25 +144,26 @@ private:
         if (!tpc) return shifted(tpc.error_info(), 10);
 
         // The keys asked for: the TP's KEMAC, or one TGK (RFC 6043 §4.2.1.5 RECOMMENDED default).
-        std::array<key_request, max_ticket_keys> wanted{};
-        std::size_t n = 0;
+        inline_list<key_request, max_ticket_keys> wanted;
         const std::size_t default_len = s->prf == prf_func::prf_hmac_sha_256 ? 32 : 16;
         if (tpc->kemac) {
             const auto list = key_data_list::parse(tpc->kemac->encrypted_data());
             if (!list) return errc::policy_not_acceptable;
             for (const auto& k : *list) {
-                if (n == wanted.size() || !detail::is_session_key(k.kind())) return errc::policy_not_acceptable;
-                wanted[n++] = key_request{k.kind(), k.key().size(), k.salt().size(), k.validity().spi};
+                if (!detail::is_session_key(k.kind()) ||
+                    !wanted.push_back(key_request{k.kind(), k.key().size(), k.salt().size(), k.validity().spi})) {
+                    return errc::policy_not_acceptable;
+                }
             }
         }
-        if (n == 0) wanted[n++] = key_request{key_data_type::tgk, default_len, 0, {}};
+        if (wanted.size() == 0) (void)wanted.push_back(key_request{key_data_type::tgk, default_len, 0, {}});
         std::size_t longest = 0;
         bool has_tgk = false;
-        for (std::size_t i = 0; i < n; ++i) {
+        for (const auto& w : wanted) {
             // RFC 6043 §12.1: all keys 128 bits or more.
-            if (wanted[i].length < crypto::min_key_bytes || wanted[i].length > 32) return errc::policy_not_acceptable;
-            longest = std::max(longest, wanted[i].length);
-            has_tgk = has_tgk || detail::is_tgk(wanted[i].kind);
+            if (w.length < crypto::min_key_bytes || w.length > 32) return errc::policy_not_acceptable;
+            longest = std::max(longest, w.length);
+            has_tgk = has_tgk || detail::is_tgk(w.kind);
         }
         // RFC 6043 §6.10: the flag dependencies, and F with forking and a TGK.
         if (auto ok = ticket::check_policy_rules(granted->flags, true, has_tgk); !ok) return ok.error_info();
@@ -172,18 +174,18 @@ private:
 
         // Fresh keys: MPK (as long as the longest session key, RFC 6043 §12.1 sizes), session keys, salts, SPIs.
         key_material km;
-        if (auto ok = km.draw(rng, std::span<const key_request>(wanted.data(), n), std::max(longest, default_len)); !ok) {
+        if (auto ok = km.draw(rng, wanted.view(), std::max(longest, default_len)); !ok) {
             return ok.error_info();
         }
         // Granted TP Data: IDRkms, IDRi, TRs, TRe, {IDRapp}, (IDRr) (RFC 6043 §6.10).
-        std::array<std::uint8_t, 1024> tp_buf{};
+        std::array<std::uint8_t, 1024> tp_buf;
         const ntp_time tre = tpc->tre && *tpc->tre < now + m_policy->ticket_lifetime() ? *tpc->tre
                                                                                        : now + m_policy->ticket_lifetime();
         const auto tp_data = granted_tp_data(tp, id_i, now, tre, tp_buf);
         if (!tp_data) return tp_data.error_info();
         const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_tpk_id)));
         if (!tpk) return errc::unknown_ticket_key;
-        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf{};
+        std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf;
         std::optional<identity> idrpsk;
         if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
         const auto ticket_bytes = ticket::create_base_ticket(
@@ -191,10 +193,13 @@ private:
             ticket::base_ticket_spec{*granted, *tp_data, km.mpk.view(), km.builders(), s->encr, s->mac, idrpsk, now},
             *tpk, ticket_buf);
         if (!ticket_bytes) return ticket_bytes.error_info();
-        const auto tv = ticket_view::parse(*ticket_bytes);
-        if (!tv) return tv.error_info();
+        // create_base_ticket wrote a whole TICKET payload from a granted policy, a TP Data it
+        // built and a Ticket Data it built: read its layout without validating it again.
+        const auto tv = ticket_view::from_validated(*ticket_bytes);
+        const auto bt = tv.base_ticket();
+        if (!bt) return bt.error_info();
         // RFC 6043 App. A.2.2: MPKi, MPKr from the MPK and the ticket's RAND, with the Ticket Policy's PRF.
-        const bytes_view trand = tv->base_ticket()->rand().value();
+        const bytes_view trand = bt->rand().value();
         secret_buffer<64> mpki(km.mpk.size()), mpkr(km.mpk.size());
         if (auto ok = crypto::derive_mpki(*m_b, granted->prf, km.mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) {
             return ok.error_info();
@@ -203,11 +208,10 @@ private:
             return ok.error_info();
         }
         // RFC 6043 §4.2.1.5: KEMAC = E(encr_key, MPKi || [MPKr] || {TEK|TGK|GTGK}), D2 keys of the PSK.
-        std::array<key_data_builder, max_ticket_keys + 2> keys{};
-        std::size_t k = 0;
-        keys[k++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
-        if (granted->flags.i) keys[k++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
-        for (const auto& kb : km.builders()) keys[k++] = kb;
+        inline_list<key_data_builder, max_ticket_keys + 2> keys;
+        (void)keys.push_back(key_data_builder{key_data_type::mpk, mpki.view(), {}, {}});
+        if (granted->flags.i) (void)keys.push_back(key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}});
+        for (const auto& kb : km.builders()) (void)keys.push_back(kb);
         const auto hdr = m->header();
         const auto k2 =
             detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, *s, *psk, hdr.csb(),
@@ -219,8 +223,8 @@ private:
         sb.header(hdr_builder{data_type::request_resp, false, hdr.prf(), hdr.csb(), empty_map{}, hdr.version()})
             .add(t.builder())
             .add(idr_builder{id_role::idrkms, id_type::uri, me().get()})
-            .add_ticket(*tv)
-            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), std::span<const key_data_builder>(keys.data(), k));
+            .add_ticket(tv)
+            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), keys.view());
         // RFC 6043 §5.5: REQUEST_RESP || REQUEST_INIT.
         const auto sealed = sb.seal(*m_b, s->mac, k2->auth_key.view(), {in});
         if (!sealed) return sealed.error_info();
@@ -240,7 +244,7 @@ private:
         std::array<secret_buffer<32>, max_ticket_keys> keys{};
         std::array<secret_buffer<32>, max_ticket_keys> salts{};
         std::array<std::array<std::uint8_t, 4>, max_ticket_keys> spis{};
-        std::array<key_data_builder, max_ticket_keys> b{};
+        inline_list<key_data_builder, max_ticket_keys> b;
         std::size_t n = 0;
         template <random_generator R>
         [[nodiscard]] result<void> draw(R& rng, std::span<const key_request> want, std::size_t mpk_len) noexcept {
@@ -262,12 +266,12 @@ private:
                 while (spi_taken(spis[n])) {
                     if (auto r = rng.fill(spis[n]); !r) return r;
                 }
-                b[n] = key_data_builder{w.kind, keys[n].view(), salts[n].view(), kv_data{kv_type::spi, spis[n], {}, {}}};
+                (void)b.push_back(key_data_builder{w.kind, keys[n].view(), salts[n].view(), kv_data{kv_type::spi, spis[n], {}, {}}});
                 ++n;
             }
             return {};
         }
-        [[nodiscard]] std::span<const key_data_builder> builders() const noexcept { return {b.data(), n}; }
+        [[nodiscard]] std::span<const key_data_builder> builders() const noexcept { return b.view(); }
         [[nodiscard]] bool spi_taken(bytes_view spi) const noexcept {
             for (std::size_t i = 0; i < n; ++i) {
                 if (equal_bytes(spis[i], spi)) return true;
@@ -338,7 +342,7 @@ private:
         if (!tpk) return errc::unknown_ticket_key;
         const algorithm_suite ticket_suite{tp.prf, bt->kemac().encryption(), bt->v().kind()};
         if (auto ok = m_policy->check_suite(ticket_suite); !ok) return ok.error_info();
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, tv, ticket_suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
@@ -348,10 +352,9 @@ private:
         if (auto ok = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(trand), mpki.mutable_view()); !ok) return ok.error_info();
         if (auto ok = crypto::derive_mpkr(*m_b, tp.prf, mpk, rand_value(trand), mpkr.mutable_view()); !ok) return ok.error_info();
 
-        std::array<key_data_builder, max_ticket_keys + 2> keys{};
+        inline_list<key_data_builder, max_ticket_keys + 2> keys;
         std::array<secret_buffer<64>, max_ticket_keys> forked{};
-        std::size_t k = 0;
-        keys[k++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
+        (void)keys.push_back(key_data_builder{key_data_type::mpk, mpki.view(), {}, {}});
         detail::random_bytes randrkms;
         if (tp.flags.i) {
             // RFC 6043 §4.2.3.4: "If key forking is used (I flag), the KMS SHALL also verify the
@@ -375,7 +378,7 @@ private:
                 !ok) {
                 return ok.error_info();
             }
-            keys[k++] = key_data_builder{key_data_type::mpk, mpkr_forked.view(), {}, {}};
+            (void)keys.push_back(key_data_builder{key_data_type::mpk, mpkr_forked.view(), {}, {}});
         }
         std::size_t j = 0;
         bool first = true;
@@ -395,7 +398,7 @@ private:
                 }
                 kb.key = forked[j].view();
             }
-            keys[k++] = kb;
+            if (!keys.push_back(kb)) return errc::missing_key;
             ++j;
         }
         // RFC 6043 §4.2.3.5: KEMAC = E(encr_key, MPKi || [MPKr'] || {TEK|TGK|GTGK}), D2 keys of the PSK.
@@ -415,7 +418,7 @@ private:
         sb.header(hdr_builder{data_type::resolve_resp, false, hdr.prf(), hdr.csb(), empty_map{}, hdr.version()})
             .add(t.builder())
             .add(idr_builder{id_role::idrkms, id_type::uri, me().get()})
-            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), std::span<const key_data_builder>(keys.data(), k))
+            .add_kemac(*m_b, s->encr, k2->cipher(hdr.csb(), t.iv()), keys.view())
             .add(idrr)
             .add(rk);
         // RFC 6043 §5.5: RESOLVE_RESP || RESOLVE_INIT.

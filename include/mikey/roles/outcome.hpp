@@ -67,6 +67,10 @@ struct crypto_session_spec {
 ///         §5.1.3: "a new salting key SHALL NOT be derived"), else D4's
 ///         salt key (14 bytes).
 struct session_key {
+    /// User-provided so that arrays of session keys (16 per machine) do not
+    /// zero-fill their key buffers' whole capacity (GCC clears the full
+    /// object for an aggregate's `{}`): only the sizes and the SPI are set.
+    session_key() noexcept {}
     cs_id cs{};
     key_data_type kind = key_data_type::tgk;
     secret_buffer<64> key{};

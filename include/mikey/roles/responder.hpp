@@ -209,7 +209,7 @@ private:
             // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
             // flag must not send us to the KMS.
-            std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+            std::array<std::uint8_t, ticket::max_kemac_plain> plain;
             const auto opened = ticket::open_base_ticket(*m_b, tv, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
@@ -367,7 +367,7 @@ private:
         }
         // RFC 6043 §6.10: only the ticket's authorized responders may resolve it.
         if (!listed) return errc::unauthorized_responder;
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto opened = ticket::open_base_ticket(*m_b, tv, ts.mac, tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view mpk = opened->mpk.key();
@@ -410,7 +410,8 @@ private:
         if (auto ok = detail::fresh(*m_policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
         // RFC 6043 §4.2.3.5: the KEMAC "SHALL use the NULL authentication algorithm".
         if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
-        const auto ti = ticket::transfer_init_view::parse(m_transfer);
+        // Our copy of the TRANSFER_INIT that passed transfer_init_view::parse on receipt.
+        const auto ti = ticket::transfer_init_view::reparse(m_transfer);
         if (!ti) return ti.error_info();
         const ticket_view tv = *ti->ticket();
         const bool forking = tv.flags().i;
@@ -423,7 +424,7 @@ private:
         } else {
             res.answering = m->idrr() ? std::string(m->idrr()->data().begin(), m->idrr()->data().end()) : m_id;
         }
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const auto list = crypto::open_kemac(*m_b, *m->kemac(), k2->cipher(hdr.csb(), detail::iv_time(m->t())), plain);
         if (!list) return list.error_info();
         auto r = take(*list, true, forking, res);
@@ -450,7 +451,7 @@ private:
     /// the commit of the new state.
     template <random_generator R>
     [[nodiscard]] result<outcome> finish(const ticket::transfer_init_view& ti, ntp_time now, R& rng,
-                                         mutable_bytes out, resolution res, bytes_view tmac) noexcept {
+                                         mutable_bytes out, resolution&& res, bytes_view tmac) noexcept {
         const auto hdr = ti.header();
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
@@ -491,9 +492,9 @@ private:
         // RFC 6043 §4.2.2.3: "If indicated by the Ticket Policy (M flag), a KEMAC payload SHALL NOT be
         // included"; and without F there is no TRANSFER_RESP to carry our keys.
         if (!m_response_keys.empty() && (!f.m || !f.f)) return errc::policy_not_acceptable;
-        std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+        std::array<std::uint8_t, ticket::max_kemac_plain> plain;
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
-        std::array<detail::candidate, 2 * max_crypto_sessions> kemac{};
+        std::array<detail::candidate, 2 * max_crypto_sessions> kemac;  // [0, nk) written below
         std::size_t nk = 0;
         for (const auto& k : m_response_keys) kemac[nk++] = k.view(false);
         if (ti.kemac()) {
@@ -536,10 +537,10 @@ private:
         const std::size_t nb = map.size;
         const auto& blocks = map.blocks;
         // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
-        std::array<detail::candidate, max_crypto_sessions> tickets{};
+        std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, held_count) written below
         for (std::size_t j = 0; j < res.held_count; ++j) tickets[j] = res.held[j].view(false);  // forked by the KMS already
         const crypto::d4_rands rands{rand_value(ti.randri()->value()), rand_value(randrr.view()), f.h, f.g};
-        std::array<session_key, max_crypto_sessions> keys{};
+        std::array<session_key, max_crypto_sessions> keys;
         for (std::size_t i = 0; i < nb; ++i) {
             const auto c = detail::pick(std::span<const detail::candidate>(kemac.data(), nk),
                                         std::span<const detail::candidate>(tickets.data(), res.held_count), blocks[i].spi, i);
@@ -565,10 +566,12 @@ private:
             std::optional<randr_builder> rr, rk;
             if (f.g) rr = randr_builder{rand_role::randrr, randrr.view()};
             if (f.i) rk = randr_builder{rand_role::randrkms, res.randrkms.view()};
-            std::array<key_data_builder, max_crypto_sessions> kb{};
-            for (std::size_t i = 0; i < m_response_keys.size(); ++i) {
-                const auto c = m_response_keys[i].view(false);
-                kb[i] = key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}};
+            inline_list<key_data_builder, max_crypto_sessions> kb;
+            for (const auto& k : m_response_keys) {
+                const auto c = k.view(false);
+                if (!kb.push_back(key_data_builder{c.kind, c.key, c.salt, kv_data{kv_type::spi, c.spi, {}, {}}})) {
+                    return errc::invalid_argument;
+                }
             }
             ticket::sealed_message_builder sb(out);
             sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
@@ -580,8 +583,7 @@ private:
                 .add(rk);
             if (!m_response_keys.empty()) {
                 // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
-                sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()),
-                             std::span<const key_data_builder>(kb.data(), m_response_keys.size()));
+                sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()), kb.view());
             }
             // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
             const auto sealed = sb.seal(*m_b, s.mac, k2->auth_key.view(), {ti.bytes()});

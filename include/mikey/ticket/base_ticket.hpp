@@ -21,6 +21,7 @@
 #include <optional>
 #include <span>
 
+#include "../core/inline_list.hpp"
 #include "../core/ntp_time.hpp"
 #include "../core/rng.hpp"
 #include "../crypto/backend.hpp"
@@ -132,7 +133,7 @@ template <crypto_backend B, random_generator R>
     if (!s.policy.is_base_ticket()) return errc::invalid_argument;
     // RFC 6043 §12.1: all keys, "including keys used to protect the ticket", >= 128 bits.
     if (tpk.size() < crypto::min_key_bytes || s.mpk.size() < crypto::min_key_bytes) return errc::key_too_short;
-    std::array<std::uint8_t, 255> rand_bytes{};
+    std::array<std::uint8_t, 255> rand_bytes;  // filled up to rand_len by rng
     const std::size_t rand_len = std::max<std::size_t>({tpk.size(), s.mpk.size(), 16});
     if (rand_len > rand_bytes.size()) return errc::field_too_long;
     const mutable_bytes rnd(rand_bytes.data(), rand_len);
@@ -145,19 +146,18 @@ template <crypto_backend B, random_generator R>
     const std::uint64_t now64 = s.now.ntp64();
     for (std::size_t i = 0; i < 8; ++i) ts[i] = static_cast<std::uint8_t>(now64 >> (56 - 8 * i));
     // The MPK first, then the session keys (App. A: KEMAC = E(encr_key, MPK || {TEK|TGK|GTGK})).
-    std::array<key_data_builder, 17> all{};
-    if (s.session_keys.size() + 1 > all.size()) return errc::invalid_argument;
-    all[0] = key_data_builder{key_data_type::mpk, s.mpk, {}, {}};
-    for (std::size_t i = 0; i < s.session_keys.size(); ++i) all[i + 1] = s.session_keys[i];
+    inline_list<key_data_builder, 17> all;
+    if (s.session_keys.size() + 1 > all.capacity()) return errc::invalid_argument;
+    (void)all.push_back(key_data_builder{key_data_type::mpk, s.mpk, {}, {}});
+    for (const auto& k : s.session_keys) (void)all.push_back(k);
     detail::encrypted_kemac kemac;
     const kemac_cipher_keys cipher{keys->encr_key.view(), keys->salt_key.view(), crypto::base_ticket_csb_id, now64};
-    if (auto r = kemac.build(b, s.encr, cipher, std::span<const key_data_builder>(all.data(), s.session_keys.size() + 1));
-        !r) {
+    if (auto r = kemac.build(b, s.encr, cipher, all.view()); !r) {
         return r.error_info();
     }
     static constexpr std::array<std::uint8_t, 32> zeros{};
     const std::size_t m = mac_size(s.mac);
-    std::array<std::uint8_t, max_ticket_data> td_buf{};
+    std::array<std::uint8_t, max_ticket_data> td_buf;  // written before read
     std::optional<idr_builder> idrpsk;
     if (s.idrpsk) idrpsk = idr_builder{id_role::idrpsk, id_type::byte_string, s.idrpsk->get()};
     const auto td = build_base_ticket_data(td_buf, thdr_builder{}, t_builder{.kind = ts_type::ntp_utc, .value = ts},

@@ -77,10 +77,23 @@ public:
     MIKEY_REFUSE_TEMPORARIES(ticket_message);
     /// Errors: those of message_view::parse and check_schema (lenient).
     [[nodiscard]] static constexpr result<ticket_message> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        auto m = message_view::parse(in);
+        const auto m = message_view::parse(in);
         if (!m) return m.error_info();
         if (auto ok = check_schema(*m, Schema, schema_check::lenient); !ok) return ok.error_info();
-        return ticket_message(*m);
+        // Built in place: a ticket_message is large (the view and every field).
+        return result<ticket_message>(std::in_place, passkey{}, *m);
+    }
+
+    /// A copy of bytes that passed parse() before (a machine's stored copy of
+    /// a message it accepted): the chain is walked again for the view, the
+    /// composition is not checked again. Errors: those of message_view::parse.
+    template <class C>
+        requires ::mikey::detail::owning_temporary<C>
+    static result<ticket_message> reparse(C&&) = delete;
+    [[nodiscard]] static constexpr result<ticket_message> reparse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        const auto m = message_view::parse(in);
+        if (!m) return m.error_info();
+        return result<ticket_message>(std::in_place, passkey{}, *m);
     }
 
     [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
@@ -104,7 +117,15 @@ public:
     [[nodiscard]] constexpr bytes_view mac() const noexcept { return m_fields.v ? m_fields.v->value() : bytes_view{}; }
 
 private:
-    constexpr explicit ticket_message(const message_view& m) noexcept : m_msg(m), m_fields(message_fields::of(m)) {}
+    /// Only parse() makes one (the constructor is public for result's in-place construction).
+    struct passkey {
+        explicit passkey() = default;
+    };
+
+public:
+    constexpr ticket_message(passkey, const message_view& m) noexcept : m_msg(m), m_fields(message_fields::of(m)) {}
+
+private:
     message_view m_msg;
     message_fields m_fields;
 };

@@ -19,6 +19,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "../core/bytes.hpp"
 #include "../core/ntp_time.hpp"
@@ -50,8 +51,9 @@ struct replay_key {
     std::size_t size = 0;
     constexpr replay_key(std::uint8_t data_type, bytes_view mac) noexcept {
         bytes[0] = data_type;
-        size = 1;
-        for (std::size_t i = 0; i < mac.size() && size < max_replay_key; ++i) bytes[size++] = mac[i];
+        const std::size_t n = mac.size() < max_replay_key - 1 ? mac.size() : max_replay_key - 1;
+        copy_bytes(mutable_bytes(bytes.data() + 1, n), mac.first(n));
+        size = 1 + n;
     }
     [[nodiscard]] constexpr bytes_view view() const noexcept { return {bytes.data(), size}; }
 };
@@ -75,36 +77,54 @@ public:
 
     [[nodiscard]] replay_verdict insert_if_absent(bytes_view key, ntp_time expires, ntp_time now) noexcept {
         if (key.size() > max_replay_key) return replay_verdict::full;
-        const std::size_t h = hash(key);
-        entry* free_slot = nullptr;
+        const std::uint64_t h = hash(key);
+        const auto tag = static_cast<std::uint32_t>(h >> 32);
+        std::size_t free_slot = Capacity;
         for (std::size_t i = 0; i < probe; ++i) {
-            entry& e = m_slots[(h + i) & (Capacity - 1)];
+            const std::size_t at = (static_cast<std::size_t>(h) + i) & (Capacity - 1);
+            const slot& e = m_slots[at];
             const bool live = e.size != 0 && !(e.expires < now);
-            if (live && e.size == key.size() && equal_bytes(bytes_view(e.key.data(), e.size), key)) {
+            if (live && e.tag == tag && e.size == key.size() &&
+                equal_bytes(bytes_view(m_keys[at].data(), e.size), key)) {
                 return replay_verdict::replayed;
             }
-            if (!live && free_slot == nullptr) free_slot = &e;
+            if (!live && free_slot == Capacity) free_slot = at;
         }
-        if (free_slot == nullptr) return replay_verdict::full;
-        free_slot->size = static_cast<std::uint8_t>(key.size());
-        for (std::size_t i = 0; i < key.size(); ++i) free_slot->key[i] = key[i];
-        free_slot->expires = expires;
+        if (free_slot == Capacity) return replay_verdict::full;
+        slot& e = m_slots[free_slot];
+        e.size = static_cast<std::uint8_t>(key.size());
+        e.tag = tag;
+        e.expires = expires;
+        copy_bytes(mutable_bytes(m_keys[free_slot].data(), key.size()), key);
         return replay_verdict::fresh;
     }
 
 private:
-    struct entry {
-        std::array<std::uint8_t, max_replay_key> key{};
-        std::uint8_t size = 0;
+    /// What a probe reads: expiry, length and 32 bits of the key's hash,
+    /// packed apart from the keys so that a probe window spans few cache
+    /// lines; the key itself is compared only when the tag matches.
+    struct slot {
         ntp_time expires{};
+        std::uint32_t tag = 0;
+        std::uint8_t size = 0;
     };
-    /// FNV-1a: the keys end in a MAC, so any mixing spreads them.
-    static constexpr std::size_t hash(bytes_view key) noexcept {
+    /// FNV-1a over 64-bit words, then a final mix: the keys end in a MAC,
+    /// so any mixing spreads them.
+    static std::uint64_t hash(bytes_view key) noexcept {
         std::uint64_t h = 0xcbf29ce484222325ull;
-        for (const auto b : key) h = (h ^ b) * 0x100000001b3ull;
-        return static_cast<std::size_t>(h);
+        std::size_t i = 0;
+        for (; i + 8 <= key.size(); i += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, key.data() + i, 8);
+            h = (h ^ w) * 0x100000001b3ull;
+        }
+        for (; i < key.size(); ++i) h = (h ^ key[i]) * 0x100000001b3ull;
+        h ^= h >> 29;
+        h *= 0xbf58476d1ce4e5b9ull;
+        return h ^ (h >> 32);
     }
-    std::array<entry, Capacity> m_slots{};
+    std::array<slot, Capacity> m_slots{};
+    std::array<std::array<std::uint8_t, max_replay_key>, Capacity> m_keys{};
 };
 
 static_assert(replay_cache<memory_replay_cache<>>);

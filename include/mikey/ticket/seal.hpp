@@ -34,17 +34,24 @@ namespace detail {
 /// A KEMAC with MAC alg NULL (RFC 6043 messages and the base ticket) built
 /// into an inline buffer by crypto::build_protected_kemac; builder() hands
 /// its fields to a chain. Wipes the plaintext scratch.
+/// Neither buffer is zero-filled first: build_protected_kemac writes every
+/// byte it hands back, and wipes the part of `plain` it wrote (the plaintext
+/// chain) on every path. `bytes` (with Encr alg NULL, plaintext) is wiped
+/// up to `size` by the destructor, and whole when a build fails.
 struct encrypted_kemac {
-    std::array<std::uint8_t, max_kemac_plain + 16> bytes{};
+    std::array<std::uint8_t, max_kemac_plain + 16> bytes;
     std::size_t size = 0;
     template <crypto::crypto_backend B>
     [[nodiscard]] result<void> build(B& b, encr_alg encr, const crypto::kemac_cipher_keys& cipher,
                                      std::span<const key_data_builder> keys) noexcept {
-        std::array<std::uint8_t, max_kemac_plain> plain{};
+        std::array<std::uint8_t, max_kemac_plain> plain;
         const crypto::kemac_protection p{encr, mac_alg::null, cipher, {}, crypto::kemac_mac_scope::kemac_only, {}};
         const auto k = crypto::build_protected_kemac(b, p, keys, plain, bytes);
-        b.wipe(plain);
-        if (!k) return k.error();
+        if (!k) {
+            b.wipe(bytes);
+            size = 0;
+            return k.error();
+        }
         size = k->size();
         return {};
     }
@@ -53,7 +60,7 @@ struct encrypted_kemac {
         const auto encr = static_cast<encr_alg>(bytes[1]);
         return kemac_builder{encr, bytes_view(bytes.data() + 4, size - 5), mac_alg::null, {}};
     }
-    ~encrypted_kemac() { secure_wipe(bytes.data(), bytes.size()); }
+    ~encrypted_kemac() { secure_wipe(bytes.data(), size); }
 };
 }  // namespace detail
 
