@@ -186,11 +186,19 @@ public:
     }
 
     /// A CSB update answer or Error from member `who` (updates need no
-    /// answer; one that comes is checked). Errors: not_a_member, the machine's.
+    /// answer; one that comes is checked). Errors: not_a_member,
+    /// unexpected_in_state (a TRANSFER_INIT with a TICKET), the machine's.
     template <random_generator R>
     [[nodiscard]] step on_member_message(std::string_view who, bytes_view in, ntp_time now, R& rng) {
         const auto it = m_members.find(std::string(who));
         if (it == m_members.end()) return step::refused(errc::not_a_member);
+        // A TRANSFER_INIT with a TICKET (ticket reuse, RFC 6043 §5.3) would move the member's
+        // Responder to awaiting_resolve_resp before anything is authenticated (and this path
+        // never finishes a resolution): the member's bundle would take no more updates.
+        if (const auto m = message_view::parse(in); m && m->header().type() == data_type::transfer_init &&
+                                                   m->count(payload_type::ticket) != 0) {
+            return step::refused(errc::unexpected_in_state);
+        }
         std::vector<std::uint8_t> buf(out_size);
         const auto o = it->second->res ? it->second->res->receive(in, now, rng, buf) : it->second->ini->receive(in, now, rng, buf);
         if (!o) return detail::refused(o, 0, who);
