@@ -19,7 +19,7 @@
 //   parameters:
 //     join      user, allow mask (flow 2a: names added by the creator's
 //               ticket), how the TRANSFER_INIT is delivered (`variant`),
-//               how many stages run now (`run`)
+//               how many stages run now (`run` % 6: 0 all, 1-4, 5 none)
 //     refer     referrer, invitee, named invitee (bit 7: another user than
 //               the ticket names), variant, run (flow 4: REFER to the focus)
 //     invite    by (any identity), invitee, run (management call-out)
@@ -414,9 +414,9 @@ private:
         return x;
     }
 
-    /// Runs `n` stages of `x` (0: until it ends); holds it when it is not over.
+    /// Runs `n` stages of `x` (0: until it ends, 5: none); holds it when it is not over.
     void drive(flight x, unsigned n) {
-        for (unsigned k = 0; (n == 0 || k < n) && x.st != flight::stage::over; ++k) stage(x);
+        for (unsigned k = 0; n != 5 && (n == 0 || k < n) && x.st != flight::stage::over; ++k) stage(x);
         if (x.st == flight::stage::over) return;
         if (m_held.size() >= max_held) m_held.erase(m_held.begin());
         m_held.push_back(std::move(x));
@@ -658,7 +658,7 @@ private:
                         s.keys = (arg & 1) ? key_model::individual : key_model::group;
                         s.bfcp = (arg & 2) != 0;
                         s.event_package = (arg & 4) != 0;
-                        const bool model_change = s.keys != r.config.keys && !r.members.empty();
+                        const bool model_change = s.keys != r.config.keys && (!r.members.empty() || f().pending() != 0);
                         res = f().change_settings(by, s);
                         MIKEY_FUZZ_CHECK(res.has_value() == (allowed && !model_change));
                         if (res) m_config = s;
@@ -686,6 +686,8 @@ private:
                 const auto v = variant(base);
                 const bytes msg = v.b ? *v.b : base;
                 const std::string who = identity(m_p.u8());
+                FOCUS_TRACE("  raw to entry %u id %u who %s: %zu bytes (type %d, history %u of %zu, forged %d)\n", entry, id,
+                            who.c_str(), msg.size(), msg.size() > 1 ? msg[1] : -1, h, m_history.size(), v.forged);
                 step s;
                 switch (entry) {
                     case 0: s = call([&] { return f().on_kms(id, msg, w.now, *w.rng); }); break;
@@ -881,6 +883,18 @@ inline std::vector<std::pair<std::string, std::vector<std::uint8_t>>> seed_input
                                         {op::refer, 0, 5, 0, 0, 0},
                                         {op::refer, 0, 1, 0, 0, 1, 0}, join(1),
                                         {op::advance, 0, 0, op::advance, 0}, all_updates}));
+    // Joins pending at the focus (before the KMS answered) while the key
+    // model changes (nobody present yet), then completed.
+    out.emplace_back("seed-model-change-pending", cat({{12, 0, 0x0E, 0x00, 0},
+                                                       {op::join, 1, 0, 0, 5, op::join, 2, 0, 0, 5},
+                                                       {op::manage, 3, 0, 1},
+                                                       {op::advance, 0, 0, op::advance, 0, 0, op::advance, 0, 0,
+                                                        op::advance, 0, 0},
+                                                       join(3), upd(1), upd(2), upd(3),
+                                                       {op::join, 4, 0, 0, 5, op::leave, 1, 1, op::leave, 2, 1,
+                                                        op::leave, 3, 1, op::manage, 3, 0, 0, op::advance, 0, 0,
+                                                        op::advance, 0, 0},
+                                                       join(0), upd(0), upd(4)}));
     return out;
 }
 

@@ -187,17 +187,18 @@ public:
 
     /// A CSB update answer or Error from member `who` (updates need no
     /// answer; one that comes is checked). Errors: not_a_member,
-    /// unexpected_in_state (a TRANSFER_INIT with a TICKET), the machine's.
+    /// message_not_for_role (a TRANSFER_INIT), the machine's.
     template <random_generator R>
     [[nodiscard]] step on_member_message(std::string_view who, bytes_view in, ntp_time now, R& rng) {
         const auto it = m_members.find(std::string(who));
         if (it == m_members.end()) return step::refused(errc::not_a_member);
-        // A TRANSFER_INIT with a TICKET (ticket reuse, RFC 6043 §5.3) would move the member's
-        // Responder to awaiting_resolve_resp before anything is authenticated (and this path
-        // never finishes a resolution): the member's bundle would take no more updates.
-        if (const auto m = message_view::parse(in); m && m->header().type() == data_type::transfer_init &&
-                                                   m->count(payload_type::ticket) != 0) {
-            return step::refused(errc::unexpected_in_state);
+        // Members answer the focus's updates; a TRANSFER_INIT is refused. With a TICKET (ticket
+        // reuse, RFC 6043 §5.3) it would move the member's Responder, unauthenticated, to
+        // awaiting_resolve_resp, a resolution this path never finishes (no more updates for the
+        // member); without one (a CSB update) it can be the focus's own update to the member sent
+        // back, which the machine takes as the member's (same keys and MAC inputs both ways).
+        if (const auto h = hdr_view::parse(in); h && h->type() == data_type::transfer_init) {
+            return step::refused(errc::message_not_for_role);
         }
         std::vector<std::uint8_t> buf(out_size);
         const auto o = it->second->res ? it->second->res->receive(in, now, rng, buf) : it->second->ini->receive(in, now, rng, buf);
@@ -233,11 +234,12 @@ public:
         return {};
     }
     /// Changes the settings; they apply to the next joins. The key model
-    /// changes only while nobody is present (the members' bundles carry the
-    /// old model's keys). Errors: unauthorized_management, unexpected_in_state.
+    /// changes only while nobody is present and no join is pending (the
+    /// members' bundles, and the TEKs pending joins drew, are the old
+    /// model's). Errors: unauthorized_management, unexpected_in_state.
     [[nodiscard]] result<void> change_settings(std::string_view by, const settings& s) {
         if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
-        if (s.keys != m_rec.config.keys && !m_rec.members.empty()) return errc::unexpected_in_state;
+        if (s.keys != m_rec.config.keys && (!m_rec.members.empty() || !m_pending.empty())) return errc::unexpected_in_state;
         m_rec.config = s;
         return {};
     }
