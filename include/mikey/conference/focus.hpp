@@ -375,8 +375,9 @@ private:
         if (x.what == pending_exchange::kind::refer) {
             // Flow 4b, on the authenticated referrer and the ticket the KMS vouched for.
             if (auto ok = may_refer(who, x.peer, x.res->ticket_responders()); !ok) {
+                step s = refuse_transfer(ok.error(), id, x, now, who);  // before the erase: x is the exchange's
                 m_pending.erase(it);
-                return refuse_transfer(ok.error(), id, x, now, who);
+                return s;
             }
             step s{errc::ok, id, {}, false, who, {}};
             detail::take(s, o, destination::peer, who);  // TRANSFER_RESP to the referrer (F)
@@ -390,8 +391,9 @@ private:
             return s;
         }
         if (auto ok = admit(who, x.res->sessions(), &x); !ok) {
+            step s = refuse_transfer(ok.error(), id, x, now, who);  // before the erase: x is the exchange's
             m_pending.erase(it);
-            return refuse_transfer(ok.error(), id, x, now, who);
+            return s;
         }
         // Flow 2a: the creator "may update the group of participants allowed" with its ticket.
         if (m_c->may_manage(m_rec, who)) {
