@@ -327,6 +327,7 @@ private:
         if (st.p_tag < 0 || st.p_tag != st.f_tag || !st.queue.empty() || st.lost) return;
         const auto mine = agent(i).keys_of(conf_uri);
         const auto theirs = f().keys_of(m_names[i]);
+        FOCUS_TRACE("  keys of %s compared (%zu sessions)\n", m_names[i].c_str(), mine.size());
         MIKEY_FUZZ_CHECK(!theirs.empty());
         MIKEY_FUZZ_CHECK(mine.size() == theirs.size());
         for (std::size_t k = 0; k < mine.size(); ++k) {
