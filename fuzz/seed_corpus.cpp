@@ -12,7 +12,10 @@
 // CORPUS_DIR/{kms,initiator,responder}/seed-* for the role-machine targets
 // (roles_fuzz.hpp's seed_inputs: every mode with and without forking,
 // reuse, F = 0, tampered / truncated / replayed / raw deliveries, clock
-// jumps, each policy decision of the target).
+// jumps, each policy decision of the target) and CORPUS_DIR/focus/seed-*
+// for fuzz_focus (focus_fuzz.hpp's seed_inputs: flows 2-5 in both key
+// models, call-out by management, management changes, forged and replayed
+// deliveries, held exchanges, SSRC collisions, the clock, REFER negatives).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "focus_fuzz.hpp"
 #include "roles_fuzz.hpp"
 #include "samples.hpp"
 
@@ -162,7 +166,14 @@ int main(int argc, char** argv) {
             ++role_seeds;
         }
     }
-    std::printf("seed_corpus: %zu payload seeds, 4 encode seeds, %zu role seeds%s\n", payloads.size(), role_seeds,
-                messages_dir.empty() ? "" : ", sample messages");
+    // The conference focus: programs of operations (focus_fuzz.hpp).
+    std::filesystem::create_directories(root / "focus");
+    std::size_t focus_seeds = 0;
+    for (const auto& [name, input] : mikey_fuzz::focus_fuzz::seed_inputs()) {
+        ok = write(root / "focus" / name, input) && ok;
+        ++focus_seeds;
+    }
+    std::printf("seed_corpus: %zu payload seeds, 4 encode seeds, %zu role seeds, %zu focus seeds%s\n", payloads.size(),
+                role_seeds, focus_seeds, messages_dir.empty() ? "" : ", sample messages");
     return ok ? 0 : 1;
 }

@@ -12288,11 +12288,20 @@ public:
     }
 
     /// A CSB update answer or Error from member `who` (updates need no
-    /// answer; one that comes is checked). Errors: not_a_member, the machine's.
+    /// answer; one that comes is checked). Errors: not_a_member,
+    /// message_not_for_role (a TRANSFER_INIT), the machine's.
     template <random_generator R>
     [[nodiscard]] step on_member_message(std::string_view who, bytes_view in, ntp_time now, R& rng) {
         const auto it = m_members.find(std::string(who));
         if (it == m_members.end()) return step::refused(errc::not_a_member);
+        // Members answer the focus's updates; a TRANSFER_INIT is refused. With a TICKET (ticket
+        // reuse, RFC 6043 §5.3) it would move the member's Responder, unauthenticated, to
+        // awaiting_resolve_resp, a resolution this path never finishes (no more updates for the
+        // member); without one (a CSB update) it can be the focus's own update to the member sent
+        // back, which the machine takes as the member's (same keys and MAC inputs both ways).
+        if (const auto h = hdr_view::parse(in); h && h->type() == data_type::transfer_init) {
+            return step::refused(errc::message_not_for_role);
+        }
         std::vector<std::uint8_t> buf(out_size);
         const auto o = it->second->res ? it->second->res->receive(in, now, rng, buf) : it->second->ini->receive(in, now, rng, buf);
         if (!o) return detail::refused(o, 0, who);
@@ -12327,11 +12336,12 @@ public:
         return {};
     }
     /// Changes the settings; they apply to the next joins. The key model
-    /// changes only while nobody is present (the members' bundles carry the
-    /// old model's keys). Errors: unauthorized_management, unexpected_in_state.
+    /// changes only while nobody is present and no join is pending (the
+    /// members' bundles, and the TEKs pending joins drew, are the old
+    /// model's). Errors: unauthorized_management, unexpected_in_state.
     [[nodiscard]] result<void> change_settings(std::string_view by, const settings& s) {
         if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
-        if (s.keys != m_rec.config.keys && !m_rec.members.empty()) return errc::unexpected_in_state;
+        if (s.keys != m_rec.config.keys && (!m_rec.members.empty() || !m_pending.empty())) return errc::unexpected_in_state;
         m_rec.config = s;
         return {};
     }
@@ -12467,8 +12477,9 @@ private:
         if (x.what == pending_exchange::kind::refer) {
             // Flow 4b, on the authenticated referrer and the ticket the KMS vouched for.
             if (auto ok = may_refer(who, x.peer, x.res->ticket_responders()); !ok) {
+                step s = refuse_transfer(ok.error(), id, x, now, who);  // before the erase: x is the exchange's
                 m_pending.erase(it);
-                return refuse_transfer(ok.error(), id, x, now, who);
+                return s;
             }
             step s{errc::ok, id, {}, false, who, {}};
             detail::take(s, o, destination::peer, who);  // TRANSFER_RESP to the referrer (F)
@@ -12482,8 +12493,9 @@ private:
             return s;
         }
         if (auto ok = admit(who, x.res->sessions(), &x); !ok) {
+            step s = refuse_transfer(ok.error(), id, x, now, who);  // before the erase: x is the exchange's
             m_pending.erase(it);
-            return refuse_transfer(ok.error(), id, x, now, who);
+            return s;
         }
         // Flow 2a: the creator "may update the group of participants allowed" with its ticket.
         if (m_c->may_manage(m_rec, who)) {
