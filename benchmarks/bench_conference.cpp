@@ -1,0 +1,723 @@
+// Cost of a conference focus in the group key model (issue 9): joins per
+// second with 10, 100 and 1000 members, the rekey each join triggers (a fresh
+// group TEK sent to every other member in an RFC 6043 §5.2 CSB update that
+// needs no answer), next to the bare Botan crypto those updates need, and the
+// focus's heap bytes per member.
+//
+//   BM_focus_join/lib/N         the focus's whole cost of one more join into a
+//                               conference of N members: on_invite(TRANSFER_INIT)
+//                               -> RESOLVE_INIT, then on_kms(RESOLVE_RESP) ->
+//                               TRANSFER_RESP + N CSB updates (TRANSFER_INIT with
+//                               KEMAC, no V flag). The joiner's REQUEST_INIT /
+//                               TRANSFER_INIT and the KMS's RESOLVE_RESP are made
+//                               with timing paused; the joiner leaves again with
+//                               timing paused (leave rekeys too), so every join
+//                               finds exactly N members.
+//   BM_focus_join/botan_ref/N   the bare crypto of the N CSB updates (below):
+//                               the join's own crypto (verifying TRANSFER_INIT,
+//                               RESOLVE_INIT / RESP, TRANSFER_RESP) is NOT in it,
+//                               so this ratio includes the joiner's exchange.
+//   BM_rekey/lib/N              focus.leave() of one member of a conference of
+//                               N + 1: exactly N CSB updates (the group TEK drawn,
+//                               the member's map entry and record entry dropped);
+//                               the member joins again with timing paused.
+//   BM_rekey/botan_ref/N        the bare crypto of N CSB updates: the reference the
+//                               target (<= 1.3x, linear in N) is about.
+//   BM_rekey/botan_min/N        the crypto an update needs at the least: D2
+//                               encr_key and salt_key, AES-CM, V (4 + 1 HMAC, 1
+//                               AES-CTR per member): the kept sessions' D4 runs
+//                               recompute keys the machine holds (same TGK, same
+//                               RANDs), and the auth_key is held too.
+//
+// The reference (botan_ref), per member, is what build_update
+// (include/mikey/roles/csb_update.hpp) computes for a member that called in
+// with the four crypto sessions of a conference bundle (cs 1 member media:
+// the ticket's TGK forked by the KMS, cs 2 focus media: the supplied group
+// TEK + salt, cs 3 BFCP and cs 4 event package: the same TGK), 256-bit suite
+// (PRF-HMAC-SHA-256, AES-CM-256, HMAC-SHA-256-256), 32-byte TGK and MPKr':
+//
+//   D4 (RFC 6043 §5.1.3) for the 3 kept TGK sessions (kept_key ->
+//   make_session_key): TEK (32 B) and SRTP salt (14 B) each    6 PRF runs
+//   the supplied group TEK + salt (cs 2): copied, no PRF       0
+//   last_message_keys::with_cipher: D2 (§5.1.2) encr_key (32 B),
+//   auth_key (32 B; re-derived, the stored one is the one used
+//   for V) and salt_key (14 B) from MPKr'                      3 PRF runs
+//   KEMAC (§5.2): AES-CM-256 of one Key data sub-payload
+//   (TEK+salt, KV = SPI)                                       1 AES-CTR call
+//   V (§5.5): HMAC-SHA-256 over TRANSFER_INIT || IDi || IDr    1 HMAC
+//
+// Each PRF run is P_SHA256 of RFC 3830 §4.1.2 with a 32-byte inkey (one
+// 256-bit piece) and <= 32 output bytes (m = 1): HMAC(s, label) = A1, then
+// HMAC(s, A1 || label): 2 HMAC computations with one key set. Per member:
+// 10 HMAC keyings, 19 HMAC computations, 1 AES-CTR call.
+//
+// The count is not only read off the code: a focus over a counting
+// crypto_backend (as in bench_roles) records every call one leave() rekey of
+// two members makes; both members' updates must have the same shape, and the
+// reference is built from the first one's recorded inputs (inkeys, labels,
+// CTR key / IV / plaintext, MAC key / data), computed with its own P_SHA256
+// on Botan::MessageAuthenticationCode("HMAC(SHA-256)") and
+// Botan::StreamCipher("CTR-BE(AES-256)"), and checked once to give the
+// recorded outputs (PRF blocks, key stream, V tag). The counters of the
+// botan_ref rows give the counts (prf_runs, hmac_keys, hmac_calls, ctr_calls,
+// ctr_bytes, mac_bytes). It is repeated N times per iteration on the same
+// data (cost does not depend on the bytes).
+//
+// Memory (counters of BM_focus_join/lib/N): focus_bytes_per_member is the
+// growth of the live heap (glibc mallinfo2, in-use bytes) measured around the
+// focus's calls only (on_invite, on_kms, the returned steps dropped) while
+// the conference grows from 0 to N, divided by N (amortized: includes the
+// map nodes, the std::vector<member> of the record at its capacity, the
+// Responder machine per member). grow_bytes_per_member is the same measured
+// growing from N to N + k (k = max(8, N / 10)) once the conference is built.
+// sizeof_* give the fixed sizes of the per-member objects.
+//
+// Randomness: the world's deterministic_rng (AES-CTR on the Botan backend):
+// one group TEK (32 + 14 + 4 bytes) per join / leave, not per member.
+// Replay caches: every join runs 61 s after the previous one (strict_3gpp
+// window 30 s), so the focus's and the KMS's memory_replay_cache<4096>
+// entries expire and never fill.
+#include <benchmark/benchmark.h>
+
+#include <botan/mac.h>
+#include <botan/stream_cipher.h>
+#include <malloc.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "alloc_counter.hpp"
+#include "conference_world.hpp"
+
+namespace {
+
+using namespace conference_test;
+using conference::destination;
+using conference::exchange_id;
+using conference::step;
+using botan_b = crypto::botan_backend;
+
+// ---------------------------------------------------------------------------
+// A counting crypto_backend (as bench_roles): forwards to botan_backend and
+// records each call that reaches Botan, with its bytes.
+// ---------------------------------------------------------------------------
+enum class op : std::uint8_t { hmac_key, hmac_update, hmac_final, aes_ctr, other, wipe };
+
+struct call {
+    op kind{};
+    bool sha256 = true;
+    bytes a, b, c, d;  ///< key / data / out (hmac); key, iv, in, out (ctr)
+};
+
+struct call_log {
+    std::vector<call> calls;
+    bool on = false;
+    void add(call c) {
+        if (on) calls.push_back(std::move(c));
+    }
+};
+
+class counting_backend {
+public:
+    counting_backend(botan_b& inner, call_log& log) noexcept : m_b(&inner), m_log(&log) {}
+
+    [[nodiscard]] result<void> hmac_set_key(crypto::hmac_hash h, bytes_view key) noexcept {
+        m_log->add({op::hmac_key, h == crypto::hmac_hash::sha_256, bytes(key.begin(), key.end()), {}, {}, {}});
+        return m_b->hmac_set_key(h, key);
+    }
+    void hmac_update(crypto::hmac_hash h, bytes_view data) noexcept {
+        if (!data.empty()) m_log->add({op::hmac_update, h == crypto::hmac_hash::sha_256, {}, bytes(data.begin(), data.end()), {}, {}});
+        m_b->hmac_update(h, data);
+    }
+    [[nodiscard]] result<void> hmac_final(crypto::hmac_hash h, mutable_bytes out) noexcept {
+        auto r = m_b->hmac_final(h, out);
+        m_log->add({op::hmac_final, h == crypto::hmac_hash::sha_256, {}, {}, bytes(out.begin(), out.end()), {}});
+        return r;
+    }
+    [[nodiscard]] result<void> aes_ctr(bytes_view key, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
+        call c{op::aes_ctr, true, bytes(key.begin(), key.end()), bytes(iv.begin(), iv.end()), bytes(in.begin(), in.end()), {}};
+        auto r = m_b->aes_ctr(key, iv, in, out);
+        c.d.assign(out.begin(), out.end());
+        m_log->add(std::move(c));
+        return r;
+    }
+    [[nodiscard]] result<void> aes_key_wrap(bytes_view kek, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
+        m_log->add({op::other, true, {}, {}, {}, {}});
+        return m_b->aes_key_wrap(kek, iv, in, out);
+    }
+    [[nodiscard]] result<void> aes_key_unwrap(bytes_view kek, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
+        m_log->add({op::other, true, {}, {}, {}, {}});
+        return m_b->aes_key_unwrap(kek, iv, in, out);
+    }
+    [[nodiscard]] result<void> random(mutable_bytes out) noexcept {
+        m_log->add({op::other, true, {}, {}, {}, {}});
+        return m_b->random(out);
+    }
+    [[nodiscard]] bool equal(bytes_view a, bytes_view b) const noexcept {
+        m_log->add({op::other, true, {}, {}, {}, {}});
+        return m_b->equal(a, b);
+    }
+    void wipe(mutable_bytes b) const noexcept {
+        if (!b.empty()) m_log->add({op::wipe, true, bytes(b.size()), {}, {}, {}});
+        m_b->wipe(b);
+    }
+
+private:
+    botan_b* m_b;
+    call_log* m_log;
+};
+static_assert(crypto::crypto_backend<counting_backend>);
+
+// ---------------------------------------------------------------------------
+// A conference of N members around a focus over backend BK.
+// ---------------------------------------------------------------------------
+const std::string creator = "sip:alice@example.org";
+const std::string conf_uri = "sip:focus1.conference1@operator.example";
+constexpr std::chrono::seconds step_time{61};
+
+/// The focus's live heap bytes (glibc: in-use bytes of the arenas + mmapped chunks).
+long long live_heap() {
+    const auto m = mallinfo2();
+    return static_cast<long long>(m.uordblks + m.hblkhd);
+}
+
+/// A joiner made ready with timing paused: its TRANSFER_INIT to the focus.
+struct joiner {
+    std::string name;
+    conference::exchange_id user_exchange = 0;
+    bytes transfer_init;
+};
+
+template <class BK>
+struct conference_fixture {
+    using focus_t = conference::focus<BK, alias_policy, conference::basic_conference_policy>;
+
+    world w{9, {creator}};
+    call_log log;
+    std::optional<counting_backend> cb;
+    std::optional<focus_t> focus;
+    std::size_t next_user = 0;
+    long long focus_bytes = 0;  ///< live heap growth inside focus calls while building
+    long long grow_bytes = 0;   ///< the same growing from N to N + grow_k, once built
+    std::size_t grow_k = 0;
+    bool checked = false, check_ok = false;
+    bool ok = true;
+    bytes buf = bytes(4096);
+
+    explicit conference_fixture(std::size_t n) {
+        BK* b = nullptr;
+        if constexpr (std::is_same_v<BK, botan_b>) {
+            b = w.backend.get();
+        } else {
+            cb.emplace(*w.backend, log);
+            b = &*cb;
+        }
+        auto rec = create();
+        if (!rec) {
+            ok = false;
+            return;
+        }
+        focus.emplace(*b, *w.p_server, w.conf_policy, w.machines, std::move(*rec));
+        for (std::size_t i = 0; i < n && ok; ++i) {
+            const joiner j = prepare();
+            ok = join(j, i, &focus_bytes) && ok;
+            w.users.erase(j.name);  // the member's own agent is not the focus's memory
+        }
+        ok = ok && focus->conference().members.size() == n;
+    }
+
+    /// Flow 1: the creator makes the conference (group model, BFCP and event package sessions).
+    std::optional<conference::record> create() {
+        auto& alice = w.agent(creator);
+        conference::settings cfg{};
+        cfg.keys = conference::key_model::group;
+        cfg.bfcp = cfg.event_package = true;
+        w.factory->set_defaults(cfg);
+        auto s = w.kms_round(alice, alice.create(w.names, {}, w.now, *w.rng));
+        const auto* ti = s.ok() ? to_peer(s, factory_uri) : nullptr;
+        if (!ti) return std::nullopt;
+        auto f = w.kms_round(*w.factory, w.factory->on_invite(ti->bytes, w.now, *w.rng));
+        if (!f.ok() || !f.created || f.created->uri != conf_uri) return std::nullopt;
+        return *f.created;
+    }
+
+    /// A fresh user, authorized by the creator, with its ticket and TRANSFER_INIT (61 s later).
+    joiner prepare() {
+        joiner j;
+        j.name = "sip:user" + std::to_string(next_user) + "@example.org";
+        w.now = w.now + step_time;
+        w.add_user(j.name, static_cast<std::uint32_t>(0x10000 + 2 * next_user), true, true);
+        ++next_user;
+        if (!focus->authorize(creator, j.name)) ok = false;
+        auto& u = w.agent(j.name);
+        auto s = w.kms_round(u, u.join(conf_uri, {}, w.now, *w.rng));
+        const auto* ti = s.ok() ? to_peer(s, conf_uri) : nullptr;
+        if (!ti) {
+            ok = false;
+            return j;
+        }
+        j.transfer_init = ti->bytes;
+        j.user_exchange = s.id;
+        return j;
+    }
+
+    /// The KMS's answer to the focus's RESOLVE_INIT in `s` (empty when none).
+    bytes kms_answer(const step& s) {
+        for (const auto& m : s.messages) {
+            if (m.to != destination::kms) continue;
+            const auto o = w.kms->receive(m.bytes, w.now, *w.rng, buf);
+            if (!o.ok()) return {};
+            return bytes(o.send.begin(), o.send.end());
+        }
+        return {};
+    }
+
+    /// The whole join of `j` through the focus (the KMS answers in between);
+    /// `members` = the members besides the joiner (each must get a CSB update);
+    /// `heap` adds the live heap growth of the focus's calls (the KMS's excluded).
+    /// `out` keeps the focus's last step (TRANSFER_RESP and the updates).
+    bool join(const joiner& j, std::size_t members, long long* heap = nullptr, step* out = nullptr) {
+        const long long before = heap ? live_heap() : 0;
+        step f = focus->on_invite(j.transfer_init, w.now, *w.rng);
+        const long long m1 = heap ? live_heap() : 0;
+        const bytes resp = kms_answer(f);
+        const long long m2 = heap ? live_heap() : 0;
+        const exchange_id id = f.id;
+        const bool sent = f.ok();
+        f = {};
+        step g = focus->on_kms(id, resp, w.now, *w.rng);
+        const bool good = sent && g.ok() && g.done && g.who == j.name && g.messages.size() == members + 1;
+        if (out) *out = std::move(g);
+        g = {};
+        if (heap) *heap += (m1 - before) + (live_heap() - m2);
+        return good;
+    }
+
+    /// The joiner leaves again and is no longer authorized (the authorized
+    /// list, searched on every join, stays at the members plus a few).
+    bool remove(const std::string& name) {
+        const bool left = focus->leave(name, w.now, *w.rng).ok();
+        const bool revoked = focus->revoke(creator, name).has_value();
+        w.users.erase(name);
+        return left && revoked;
+    }
+
+    /// Once: a join gives the joiner the focus's keys, and an existing member
+    /// accepts the update and gets the new group TEK.
+    bool check(std::size_t n) {
+        // (each step right after the previous one: a message is fresh for 30 s, and prepare() moves 61 s on)
+        const joiner j1 = prepare();
+        step s1, s2;
+        bool good = join(j1, n, nullptr, &s1);
+        auto& a1 = w.agent(j1.name);
+        const auto* r1 = to_peer(s1, j1.name);
+        good = good && r1 && a1.on_peer(j1.user_exchange, r1->bytes, w.now, *w.rng).ok() && a1.in_conference(conf_uri);
+        const joiner j2 = prepare();
+        good = join(j2, n + 1, nullptr, &s2) && good;
+        const auto* u2 = to_peer(s2, j1.name);
+        good = good && u2 && a1.on_update(conf_uri, u2->bytes, w.now, *w.rng).ok();
+        const auto mine = a1.keys_of(conf_uri);
+        const auto theirs = focus->keys_of(j1.name);
+        good = good && mine.size() == 4 && theirs.size() == 4;
+        for (std::size_t i = 0; good && i < 4; ++i) {
+            good = mine[i].cs == theirs[i].cs && equal_bytes(mine[i].tek.view(), theirs[i].tek.view()) &&
+                   equal_bytes(mine[i].salt.view(), theirs[i].salt.view());
+            if (mine[i].cs.get() == conference::cs_focus_media) {
+                good = good && equal_bytes(mine[i].tek.view(), focus->group_key()->key.view());
+            }
+        }
+        good = remove(j2.name) && remove(j1.name) && good;
+        return good && focus->conference().members.size() == n;
+    }
+};
+
+constexpr std::size_t sizes[] = {10, 100, 1000};
+
+/// One conference per size and backend, built once per run. Never destroyed:
+/// at exit Botan's own statics may be gone before a function-local static map
+/// (the program crashed in its exit handlers with a destroyed fixture).
+template <class BK>
+conference_fixture<BK>& fixture(std::size_t n) {
+    static auto* all = new std::map<std::size_t, std::unique_ptr<conference_fixture<BK>>>;
+    auto& p = (*all)[n];
+    if (!p) p = std::make_unique<conference_fixture<BK>>(n);
+    return *p;
+}
+
+void report_allocs(benchmark::State& state, std::size_t before) {
+    state.counters["allocs"] = benchmark::Counter(
+        static_cast<double>(g_allocs.load(std::memory_order_relaxed) - before), benchmark::Counter::kAvgIterations);
+}
+
+// ---------------------------------------------------------------------------
+// The reference: one member's CSB update crypto on bare Botan objects.
+// ---------------------------------------------------------------------------
+class bare_update {
+public:
+    struct totals {
+        std::size_t prf_runs = 0, hmac_keys = 0, hmac_calls = 0, ctr_calls = 0, ctr_bytes = 0, mac_bytes = 0,
+                    lib_wipes = 0;
+    };
+
+    /// From the calls of one member's update (recorded by counting_backend).
+    /// `minimal`: only what the update needs cryptographically, leaving out
+    /// the D4 runs of kept sessions (their TGK and RANDs are unchanged, so
+    /// are their TEK and salt, which the machine holds already) and the D2
+    /// auth_key (the machine holds the last message's auth_key).
+    explicit bare_update(const std::vector<call>& calls, bool minimal = false) {
+        m_mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
+        m_ctr = Botan::StreamCipher::create_or_throw("CTR-BE(AES-256)");
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+            const call& c = calls[i];
+            if (c.kind == op::wipe) {
+                ++m_totals.lib_wipes;
+                continue;
+            }
+            if (c.kind == op::aes_ctr) {
+                if (c.a.size() != 32 || c.b.size() != 16) m_bad = true;
+                m_ctrs.push_back({c.a, c.b, c.c, c.d, bytes(c.c.size())});
+                ++m_totals.ctr_calls;
+                m_totals.ctr_bytes += c.c.size();
+                continue;
+            }
+            if (c.kind == op::hmac_update || c.kind == op::hmac_final) continue;  // taken with their keying
+            if (c.kind != op::hmac_key || !c.sha256) {
+                m_bad = true;
+                continue;
+            }
+            // Everything up to the next keying belongs to this key.
+            std::vector<const call*> body;
+            for (std::size_t j = i + 1; j < calls.size() && calls[j].kind != op::hmac_key; ++j) {
+                if (calls[j].kind == op::hmac_update || calls[j].kind == op::hmac_final) body.push_back(&calls[j]);
+            }
+            ++m_totals.hmac_keys;
+            // A PRF run (P_SHA256, one piece, m = 1): update(label) final(A1) update(A1) update(label) final(T1).
+            if (body.size() == 5 && body[0]->kind == op::hmac_update && body[1]->kind == op::hmac_final &&
+                body[2]->kind == op::hmac_update && body[3]->kind == op::hmac_update && body[4]->kind == op::hmac_final &&
+                body[3]->b == body[0]->b && body[2]->b == body[1]->c) {
+                const bytes& label = body[0]->b;
+                std::uint32_t constant = 0;
+                for (std::size_t k = 0; k < 4 && k < label.size(); ++k) constant = constant << 8 | label[k];
+                const bool salt = constant == crypto::label_constant::salt_key || constant == crypto::label_constant::tgk_salt;
+                const std::size_t outlen = salt ? 14 : 32;
+                if (minimal && (constant == crypto::label_constant::tek || constant == crypto::label_constant::tgk_salt ||
+                                constant == crypto::label_constant::auth_key)) {
+                    --m_totals.hmac_keys;
+                    continue;
+                }
+                m_prfs.push_back({c.a, label, outlen, bytes(body[4]->c.begin(), body[4]->c.begin() + outlen), bytes(outlen)});
+                ++m_totals.prf_runs;
+                m_totals.hmac_calls += 2;
+                continue;
+            }
+            // The V MAC: updates then one final.
+            if (!body.empty() && body.back()->kind == op::hmac_final) {
+                mac_run m{c.a, {}, body.back()->c, bytes(32)};
+                for (std::size_t k = 0; k + 1 < body.size(); ++k) {
+                    if (body[k]->kind != op::hmac_update) m_bad = true;
+                    m.data.insert(m.data.end(), body[k]->b.begin(), body[k]->b.end());
+                }
+                m_totals.mac_bytes += m.data.size();
+                ++m_totals.hmac_calls;
+                m_macs.push_back(std::move(m));
+                continue;
+            }
+            m_bad = true;
+        }
+    }
+
+    /// RFC 3830 §4.1.2 with PRF-HMAC-SHA-256 (RFC 6043 §6.1): inkey split in 256-bit pieces
+    /// s_1..s_n; PRF(inkey, label) = P(s_1, label, m) XOR ... XOR P(s_n, label, m), where
+    /// P(s, label, m) = HMAC(s, A_1 || label) || ... || HMAC(s, A_m || label),
+    /// A_0 = label, A_i = HMAC(s, A_{i-1}); m = ceil(outlen / 32).
+    void p_sha256(const bytes& inkey, const bytes& label, std::uint8_t* out, std::size_t outlen) {
+        std::array<std::uint8_t, 32> a{}, t{};
+        std::memset(out, 0, outlen);
+        const std::size_t m = (outlen + 31) / 32;
+        for (std::size_t off = 0; off < inkey.size(); off += 32) {
+            m_mac->set_key(inkey.data() + off, std::min<std::size_t>(32, inkey.size() - off));
+            m_mac->update(label.data(), label.size());
+            m_mac->final(a.data());
+            for (std::size_t i = 0; i < m; ++i) {
+                m_mac->update(a.data(), a.size());
+                m_mac->update(label.data(), label.size());
+                m_mac->final(t.data());
+                const std::size_t len = std::min<std::size_t>(32, outlen - 32 * i);
+                for (std::size_t k = 0; k < len; ++k) out[32 * i + k] ^= t[k];
+                if (i + 1 < m) {
+                    m_mac->update(a.data(), a.size());
+                    m_mac->final(a.data());
+                }
+            }
+        }
+    }
+
+    /// One member's update crypto.
+    void run() {
+        for (auto& p : m_prfs) p_sha256(p.inkey, p.label, p.out.data(), p.outlen);
+        for (auto& c : m_ctrs) {
+            m_ctr->set_key(c.key.data(), c.key.size());
+            m_ctr->set_iv(c.iv.data(), c.iv.size());
+            m_ctr->cipher(c.in.data(), c.out.data(), c.in.size());
+        }
+        for (auto& m : m_macs) {
+            m_mac->set_key(m.key.data(), m.key.size());
+            m_mac->update(m.data.data(), m.data.size());
+            m_mac->final(m.out.data());
+        }
+    }
+
+    /// The shape is the expected one and every output is the recorded one.
+    [[nodiscard]] bool outputs_match() const {
+        if (m_bad || m_macs.size() != 1 || m_ctrs.size() != 1 || m_prfs.empty()) return false;
+        for (const auto& p : m_prfs) {
+            if (p.out != p.expect) return false;
+        }
+        for (const auto& c : m_ctrs) {
+            if (c.out != c.expect) return false;
+        }
+        return m_macs[0].out == m_macs[0].expect;
+    }
+    [[nodiscard]] const totals& count() const noexcept { return m_totals; }
+
+private:
+    struct prf_run {
+        bytes inkey, label;
+        std::size_t outlen;
+        bytes expect, out;
+    };
+    struct ctr_run {
+        bytes key, iv, in, expect, out;
+    };
+    struct mac_run {
+        bytes key, data, expect, out;
+    };
+    std::unique_ptr<Botan::MessageAuthenticationCode> m_mac;
+    std::unique_ptr<Botan::StreamCipher> m_ctr;
+    std::vector<prf_run> m_prfs;
+    std::vector<ctr_run> m_ctrs;
+    std::vector<mac_run> m_macs;
+    totals m_totals;
+    bool m_bad = false;
+};
+
+/// Same operations on the same byte counts.
+bool same_shape(const std::vector<call>& x, std::size_t xo, const std::vector<call>& y, std::size_t yo, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const call& a = x[xo + i];
+        const call& b = y[yo + i];
+        if (a.kind != b.kind || a.a.size() != b.a.size() || a.b.size() != b.b.size() || a.c.size() != b.c.size() ||
+            a.d.size() != b.d.size()) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// The calls of one member's CSB update: a conference of 3 members, one leaves,
+/// the other two get an update each; both must have the same shape.
+const std::vector<call>& update_calls() {
+    static const std::vector<call> calls = [] {
+        conference_fixture<counting_backend> f(3);
+        if (!f.ok) return std::vector<call>{};
+        const auto& members = f.focus->conference().members;
+        const std::string leaving = members.back().identity;
+        f.log.calls.clear();
+        f.log.on = true;
+        const step s = f.focus->leave(leaving, f.w.now, *f.w.rng);
+        f.log.on = false;
+        if (!s.ok() || s.messages.size() != 2) return std::vector<call>{};
+        const auto& all = f.log.calls;
+        if (std::getenv("MIKEY_BENCH_CALLS") != nullptr) {
+            static constexpr const char* names[] = {"hmac_key", "hmac_update", "hmac_final", "aes_ctr", "other", "wipe"};
+            std::fprintf(stderr, "leave() of 1 of 3 members: %zu backend calls\n", all.size());
+            for (const auto& c : all) {
+                std::fprintf(stderr, "  %-11s %zu %zu %zu %zu\n", names[static_cast<int>(c.kind)], c.a.size(), c.b.size(),
+                             c.c.size(), c.d.size());
+            }
+        }
+        // Split at the V MACs: an update ends with the keying of its auth_key, updates, one final.
+        std::vector<std::size_t> ends;
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (all[i].kind != op::hmac_key) continue;
+            std::size_t finals = 0, j = i + 1;
+            for (; j < all.size() && all[j].kind != op::hmac_key; ++j) finals += all[j].kind == op::hmac_final;
+            if (finals == 1) ends.push_back(j);
+        }
+        if (ends.size() != 2 || ends[1] - ends[0] != ends[0] || !same_shape(all, 0, all, ends[0], ends[0])) {
+            std::fprintf(stderr, "bench_conference: the two members' updates do not make the same calls\n");
+            return std::vector<call>{};
+        }
+        return std::vector<call>(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(ends[0]));
+    }();
+    return calls;
+}
+
+void report_totals(benchmark::State& state, const bare_update::totals& t) {
+    state.counters["prf_runs"] = static_cast<double>(t.prf_runs);
+    state.counters["hmac_keys"] = static_cast<double>(t.hmac_keys);
+    state.counters["hmac_calls"] = static_cast<double>(t.hmac_calls);
+    state.counters["ctr_calls"] = static_cast<double>(t.ctr_calls);
+    state.counters["ctr_bytes"] = static_cast<double>(t.ctr_bytes);
+    state.counters["mac_bytes"] = static_cast<double>(t.mac_bytes);
+    state.counters["lib_wipes"] = static_cast<double>(t.lib_wipes);
+}
+
+/// botan_ref rows: N members' update crypto per iteration (botan_min: the minimal set).
+void run_reference(benchmark::State& state, std::size_t n, bool minimal) {
+    const auto& calls = update_calls();
+    bare_update bare(calls, minimal);
+    bare.run();
+    if (calls.empty() || !bare.outputs_match()) {
+        state.SkipWithError("no stable per-member call list, or the bare Botan crypto does not give the recorded outputs");
+        return;
+    }
+    const std::size_t before = g_allocs.load(std::memory_order_relaxed);
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < n; ++i) bare.run();
+        benchmark::ClobberMemory();
+    }
+    report_allocs(state, before);
+    report_totals(state, bare.count());
+    state.counters["members"] = static_cast<double>(n);
+    state.counters["ns_per_member"] = benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
+                                                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+// ---------------------------------------------------------------------------
+// BM_focus_join
+// ---------------------------------------------------------------------------
+void BM_focus_join(benchmark::State& state, std::string_view impl) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    if (impl != "lib") {
+        run_reference(state, n, impl == "botan_min");
+        state.counters["joins_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+        return;
+    }
+    auto& f = fixture<botan_b>(n);
+    if (!f.ok) {
+        state.SkipWithError("could not build the conference");
+        return;
+    }
+    if (!f.checked) {
+        f.checked = true;
+        f.check_ok = f.check(n);
+        // Memory: grow N -> N + k, the focus's calls only, then back to N.
+        f.grow_k = std::max<std::size_t>(8, n / 10);
+        std::vector<std::string> added;
+        for (std::size_t i = 0; i < f.grow_k; ++i) {
+            const joiner j = f.prepare();
+            f.check_ok = f.join(j, n + i, &f.grow_bytes) && f.check_ok;
+            added.push_back(j.name);
+        }
+        for (const auto& a : added) f.check_ok = f.remove(a) && f.check_ok;
+    }
+    if (!f.check_ok || f.focus->conference().members.size() != n) {
+        state.SkipWithError("a join did not give the joiner the focus's keys, or a member did not accept its update");
+        return;
+    }
+    bool ok = true;
+    std::size_t allocs = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        const joiner j = f.prepare();
+        state.ResumeTiming();
+        std::size_t a0 = g_allocs.load(std::memory_order_relaxed);
+        step s = f.focus->on_invite(j.transfer_init, f.w.now, *f.w.rng);
+        std::size_t a1 = g_allocs.load(std::memory_order_relaxed);
+        state.PauseTiming();
+        const bytes resp = f.kms_answer(s);
+        const exchange_id id = s.id;
+        s = {};
+        state.ResumeTiming();
+        std::size_t a2 = g_allocs.load(std::memory_order_relaxed);
+        step g = f.focus->on_kms(id, resp, f.w.now, *f.w.rng);
+        ok = ok && g.ok() && g.messages.size() == n + 1;
+        g = {};
+        allocs += (a1 - a0) + (g_allocs.load(std::memory_order_relaxed) - a2);
+        state.PauseTiming();
+        ok = f.remove(j.name) && ok;
+        state.ResumeTiming();
+    }
+    if (!ok) {
+        state.SkipWithError("a join inside the timed loop failed");
+        return;
+    }
+    state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocs), benchmark::Counter::kAvgIterations);
+    state.counters["joins_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+    state.counters["members"] = static_cast<double>(n);
+    state.counters["ns_per_member"] = benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
+                                                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["focus_bytes_per_member"] = static_cast<double>(f.focus_bytes) / static_cast<double>(n);
+    state.counters["grow_bytes_per_member"] = static_cast<double>(f.grow_bytes) / static_cast<double>(f.grow_k);
+    state.counters["sizeof_responder"] = static_cast<double>(sizeof(focus_type::responder_type));
+    state.counters["sizeof_record_member"] = static_cast<double>(sizeof(conference::member));
+}
+
+// ---------------------------------------------------------------------------
+// BM_rekey: focus.leave() of one member of N + 1 = N CSB updates.
+// ---------------------------------------------------------------------------
+void BM_rekey(benchmark::State& state, std::string_view impl) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    if (impl != "lib") {
+        run_reference(state, n, impl == "botan_min");
+        return;
+    }
+    auto& f = fixture<botan_b>(n);
+    if (!f.ok) {
+        state.SkipWithError("could not build the conference");
+        return;
+    }
+    bool ok = true;
+    std::size_t allocs = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        const joiner j = f.prepare();
+        ok = f.join(j, n) && ok;
+        f.w.users.erase(j.name);
+        f.w.now = f.w.now + step_time;
+        state.ResumeTiming();
+        const std::size_t a0 = g_allocs.load(std::memory_order_relaxed);
+        step s = f.focus->leave(j.name, f.w.now, *f.w.rng);
+        ok = ok && s.ok() && s.messages.size() == n;
+        s = {};
+        allocs += g_allocs.load(std::memory_order_relaxed) - a0;
+        state.PauseTiming();
+        ok = f.focus->revoke(creator, j.name).has_value() && ok;
+        state.ResumeTiming();
+    }
+    if (!ok || f.focus->conference().members.size() != n) {
+        state.SkipWithError("a leave inside the timed loop did not send N updates");
+        return;
+    }
+    state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocs), benchmark::Counter::kAvgIterations);
+    state.counters["members"] = static_cast<double>(n);
+    state.counters["ns_per_member"] = benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
+                                                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void sizes_arg(benchmark::internal::Benchmark* b) {
+    for (const auto n : sizes) b->Arg(static_cast<std::int64_t>(n));
+    b->Unit(benchmark::kMicrosecond);
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(BM_focus_join, lib, "lib")->Apply(sizes_arg);
+BENCHMARK_CAPTURE(BM_focus_join, botan_ref, "botan_ref")->Apply(sizes_arg);
+BENCHMARK_CAPTURE(BM_rekey, lib, "lib")->Apply(sizes_arg);
+BENCHMARK_CAPTURE(BM_rekey, botan_ref, "botan_ref")->Apply(sizes_arg);
+BENCHMARK_CAPTURE(BM_rekey, botan_min, "botan_min")->Apply(sizes_arg);
+
+BENCHMARK_MAIN();
