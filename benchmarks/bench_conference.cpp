@@ -256,7 +256,7 @@ struct conference_fixture {
     joiner prepare() {
         joiner j;
         j.name = "sip:user" + std::to_string(next_user) + "@example.org";
-        w.now = w.now + step_time;
+        w.now = ntp_time(w.now) + step_time;
         w.add_user(j.name, static_cast<std::uint32_t>(0x10000 + 2 * next_user), true, true);
         ++next_user;
         if (!focus->authorize(creator, j.name)) ok = false;
@@ -686,7 +686,7 @@ void BM_rekey(benchmark::State& state, std::string_view impl) {
         const joiner j = f.prepare();
         ok = f.join(j, n) && ok;
         f.w.users.erase(j.name);
-        f.w.now = f.w.now + step_time;
+        f.w.now = ntp_time(f.w.now) + step_time;
         state.ResumeTiming();
         const std::size_t a0 = g_allocs.load(std::memory_order_relaxed);
         step s = f.focus->leave(j.name, f.w.now, *f.w.rng);

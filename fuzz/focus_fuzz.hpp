@@ -726,7 +726,7 @@ private:
             case op::clock: {
                 const std::uint8_t b = m_p.u8();
                 const std::int64_t secs[] = {1, 10, 60, 299, 301, 3600, 86400, 7 * 86400};
-                w.now = w.now + std::chrono::seconds(secs[b % 8]);
+                w.now = ntp_time(w.now) + std::chrono::seconds(secs[b % 8]);
                 return;
             }
             case op::user: {

@@ -43,6 +43,21 @@ inline bytes psk_of(std::string_view who) {
     return k;
 }
 
+/// The world's clock: every reading is 1 ms later than the one before, as
+/// on a real machine (RFC 6043 §5.2: each CSB update "MUST use new
+/// timestamps"; a machine refuses a T not newer than the last one).
+struct ticking_clock {
+    ntp_time t;
+    operator ntp_time() noexcept {  // NOLINT: reads advance the clock on purpose
+        t = ntp_time::from_ntp64(t.ntp64() + (std::uint64_t{1} << 32) / 1000);
+        return t;
+    }
+    ticking_clock& operator=(ntp_time v) noexcept {
+        t = v;
+        return *this;
+    }
+};
+
 /// One user: key store with its PSK, replay cache, policy, participant.
 struct user {
     std::string uri;
@@ -65,7 +80,7 @@ struct world {
     conference::machine_config machines{kms_uri};
     std::optional<factory_type> factory;
     std::map<std::string, std::unique_ptr<user>> users;
-    ntp_time now = t0;
+    ticking_clock now{t0};
 
     explicit world(std::uint64_t seed = 1, std::vector<std::string> names_of_users = {"sip:alice@example.org",
                                                                                         "sip:bob@example.org",

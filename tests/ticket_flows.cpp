@@ -627,13 +627,14 @@ TEST_CASE("CSB update by the Initiator: add a crypto session, then rekey (RFC 60
 }
 
 TEST_CASE("CSB update: refused without L, a TEK bundle cannot grow without rekey, every tamper refused") {
+    const auto upd_now = base_now + std::chrono::seconds(1);  // RFC 6043 §5.2: "new timestamps"
     {
         const auto s = with(1, true);  // no L
         parties p(s);
         REQUIRE(run(p, s).established);
         std::array<std::uint8_t, 8192> o{};
         const roles::crypto_session_spec two[] = {{1, 0x1000}, {2, 0x1001}};
-        CHECK(p.ini->start_update(base_now, *p.rng, o, two, true, true).error == errc::policy_not_acceptable);
+        CHECK(p.ini->start_update(upd_now, *p.rng, o, two, true, true).error == errc::policy_not_acceptable);
     }
     {
         auto s = with(1, false, key_data_type::tek);
@@ -641,15 +642,20 @@ TEST_CASE("CSB update: refused without L, a TEK bundle cannot grow without rekey
         REQUIRE(run(p, s).established);
         std::array<std::uint8_t, 8192> o{};
         const roles::crypto_session_spec three[] = {{1, 0x1000}, {2, 0x1001}, {3, 0x1002}};
-        CHECK(p.ini->start_update(base_now, *p.rng, o, three, false, true).error == errc::missing_key);
+        CHECK(p.ini->start_update(upd_now, *p.rng, o, three, false, true).error == errc::missing_key);
     }
     auto s = with(1, true);
     s.flags = "DEFGHIL";
     parties base(s);
     REQUIRE(run(base, s).established);
     std::array<std::uint8_t, 8192> o1{}, o2{};
+    {
+        // The T of the last message of the initial exchange again: the KEMAC keystream would repeat.
+        const roles::crypto_session_spec same[] = {{1, 0x1000}, {2, 0x1001}};
+        CHECK(base.ini->start_update(base_now, *base.rng, o1, same, true, true).error == errc::stale_timestamp);
+    }
     const roles::crypto_session_spec two[] = {{1, 0x1000}, {2, 0x1001}};
-    const auto up = base.ini->start_update(base_now, *base.rng, o1, two, true, true);
+    const auto up = base.ini->start_update(upd_now, *base.rng, o1, two, true, true);
     REQUIRE(up.ok());
     const bytes update(up.send.begin(), up.send.end());
     const auto keys_before = teks(base.res->session_keys());
@@ -657,30 +663,30 @@ TEST_CASE("CSB update: refused without L, a TEK bundle cannot grow without rekey
     for (std::size_t j = 0; j < update.size(); ++j) {
         bytes bad = update;
         bad[j] ^= 0x01;
-        const auto o = base.res->receive(bad, base_now, *base.rng, o2);
+        const auto o = base.res->receive(bad, upd_now, *base.rng, o2);
         CAPTURE(j);
         CHECK(!o.ok());
         CHECK(!generic(o.error));
         refused += o.ok() ? 0 : 1;
     }
     for (std::size_t n = 0; n < update.size(); ++n) {
-        const auto o = base.res->receive(bytes(update.begin(), update.begin() + static_cast<std::ptrdiff_t>(n)), base_now,
+        const auto o = base.res->receive(bytes(update.begin(), update.begin() + static_cast<std::ptrdiff_t>(n)), upd_now,
                                          *base.rng, o2);
         CHECK(!o.ok());
     }
     CHECK(refused == update.size());
     CHECK(teks(base.res->session_keys()) == keys_before);
     // The genuine update still works afterwards, and its response is checked byte by byte too.
-    const auto ur = base.res->receive(update, base_now, *base.rng, o2);
+    const auto ur = base.res->receive(update, upd_now, *base.rng, o2);
     REQUIRE(ur.ok());
     const bytes resp(ur.send.begin(), ur.send.end());
     for (std::size_t j = 0; j < resp.size(); ++j) {
         bytes bad = resp;
         bad[j] ^= 0x80;
-        CHECK(!base.ini->receive(bad, base_now, *base.rng, o1).ok());
+        CHECK(!base.ini->receive(bad, upd_now, *base.rng, o1).ok());
     }
     CHECK(base.ini->current() == roles::initiator<B, policy>::state::awaiting_update_resp);
-    REQUIRE(base.ini->receive(resp, base_now, *base.rng, o1).ok());
+    REQUIRE(base.ini->receive(resp, upd_now, *base.rng, o1).ok());
     check_same_keys(base);
 }
 

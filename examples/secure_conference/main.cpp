@@ -114,7 +114,13 @@ struct network {
             default: {  // TRANSFER_RESP or Error: answers the open exchange of the pair
                 const auto it = open_transfer.find({to, from});
                 if (it != open_transfer.end()) return it->second;
-                return open_kms;
+                // The factory answers under the conference URI it allocated (flow 1b):
+                // the newest transfer the addressee opened.
+                int newest = 0;
+                for (const auto& [pair, x] : open_transfer) {
+                    if (pair.first == to && x > newest) newest = x;
+                }
+                return newest != 0 ? newest : open_kms;
             }
         }
     }
@@ -248,6 +254,13 @@ public:
     }
 
 private:
+    /// The demo's clock: each reading 1 ms after the previous (RFC 6043 §5.2:
+    /// every CSB update "MUST use new timestamps"); a fixed start with --seed.
+    ntp_time now() {
+        m_now = ntp_time::from_ntp64(m_now.ntp64() + (std::uint64_t{1} << 32) / 1000);
+        return m_now;
+    }
+
     // ---- set-up ----
     bytes draw(std::size_t n) {
         bytes b(n);
@@ -288,10 +301,10 @@ private:
             if (!to_kms) return s;
             m_net.http(to_kms->type, who, kms_uri, to_kms->bytes);
             bytes buf(4096);
-            const auto o = m_kms->receive(to_kms->bytes, m_now, *m_rng, buf);
+            const auto o = m_kms->receive(to_kms->bytes, now(), *m_rng, buf);
             if (!o.ok()) return step::refused(o.error, s.id);
             m_net.http(o.send_type, kms_uri, who, o.send);
-            step next = a.on_kms(s.id, o.send, m_now, *m_rng);
+            step next = a.on_kms(s.id, o.send, now(), *m_rng);
             for (auto& m : s.messages) {
                 if (m.to == destination::peer) next.messages.insert(next.messages.begin(), std::move(m));
             }
@@ -310,7 +323,7 @@ private:
         for (const auto& m : f.messages) {
             if (m.to != destination::peer || m.peer == except || m.type != data_type::transfer_init) continue;
             const auto got = m_net.sip("reINV", m.type, m_conf, m.peer, m.bytes);
-            const auto r = agent(m.peer).on_update(m_conf, got, m_now, *m_rng);
+            const auto r = agent(m.peer).on_update(m_conf, got, now(), *m_rng);
             check(r.ok(), short_name(m.peer) + " takes the new group TEK (epoch " +
                               std::to_string(m_focus->conference().epoch) + ") from the focus's CSB update");
         }
@@ -325,17 +338,17 @@ private:
         m_factory->set_defaults(cfg);
         auto& a = agent(creator);
         std::vector<std::string_view> inv(invited.begin(), invited.end());
-        auto s = kms_round(a, creator, a.create(m_names, inv, m_now, *m_rng));
+        auto s = kms_round(a, creator, a.create(m_names, inv, now(), *m_rng));
         const auto* ti = to_peer(s, factory_uri);
         if (!s.ok() || !ti) return check(false, "Alice's creation ticket and TRANSFER_INIT");
         const auto got = m_net.sip("INVITE", ti->type, creator, factory_uri, ti->bytes);
-        auto f = kms_round(*m_factory, factory_uri, m_factory->on_invite(got, m_now, *m_rng));
+        auto f = kms_round(*m_factory, factory_uri, m_factory->on_invite(got, now(), *m_rng));
         const auto* resp = to_peer(f, creator);
         if (!f.ok() || !f.created || !resp) return check(false, "factory creates the conference: " + std::string(to_string(f.error)));
         m_conf = f.created->uri;
         check(true, "factory resolved the ticket as " + m_conf + ": Alice authenticated (ticket's IDRi, Vr)");
         const auto back = m_net.sip("200 OK", resp->type, m_conf, creator, resp->bytes);
-        const auto r = a.on_peer(s.id, back, m_now, *m_rng);
+        const auto r = a.on_peer(s.id, back, now(), *m_rng);
         check(r.ok() && r.who == m_conf, "Alice authenticated the conference URI " + r.who +
                                              " (TRANSFER_RESP's IDRr, MAC with MPKr' forked for it)");
         std::string list;
@@ -347,14 +360,14 @@ private:
 
     bool call_in(const std::string& who, std::span<const std::string_view> allow) {
         auto& u = agent(who);
-        auto s = kms_round(u, who, u.join(m_conf, allow, m_now, *m_rng));
+        auto s = kms_round(u, who, u.join(m_conf, allow, now(), *m_rng));
         const auto* ti = to_peer(s, m_conf);
         if (!s.ok() || !ti) {
             check(false, short_name(who) + "'s ticket for the conference");
             return false;
         }
         const auto got = m_net.sip("INVITE", ti->type, who, m_conf, ti->bytes);
-        auto f = kms_round(*m_focus, m_conf, m_focus->on_invite(got, m_now, *m_rng));
+        auto f = kms_round(*m_focus, m_conf, m_focus->on_invite(got, now(), *m_rng));
         const auto* resp = to_peer(f, who);
         if (!f.ok() || !resp) {
             check(false, "focus admits " + short_name(who) + ": " + std::string(to_string(f.error)));
@@ -362,7 +375,7 @@ private:
         }
         check(f.done && f.who == who, "focus authenticated " + who + " (resolved ticket) and checked it is authorized");
         const auto back = m_net.sip("200 OK", resp->type, m_conf, who, resp->bytes);
-        const auto r = u.on_peer(s.id, back, m_now, *m_rng);
+        const auto r = u.on_peer(s.id, back, now(), *m_rng);
         check(r.ok() && r.who == m_conf, short_name(who) + " authenticated the focus " + m_conf);
         deliver_updates(f, who);
         return r.ok();
@@ -370,12 +383,12 @@ private:
 
     void refused_join(const std::string& who) {
         auto& u = agent(who);
-        auto s = kms_round(u, who, u.join(m_conf, {}, m_now, *m_rng));
+        auto s = kms_round(u, who, u.join(m_conf, {}, now(), *m_rng));
         const auto* ti = to_peer(s, m_conf);
         if (!ti) return check(false, "Mallory's ticket");
         const auto before = m_focus->conference().members.size();
         const auto got = m_net.sip("INVITE", ti->type, who, m_conf, ti->bytes);
-        const auto f = m_focus->on_invite(got, m_now, *m_rng);
+        const auto f = m_focus->on_invite(got, now(), *m_rng);
         const auto* err = to_peer(f, who);
         if (err) (void)m_net.sip("403", err->type, m_conf, who, err->bytes);
         check(f.error == errc::not_authorized_participant && m_focus->conference().members.size() == before,
@@ -384,26 +397,26 @@ private:
 
     void flow4(const std::string& referrer, const std::string& invitee) {
         auto& a = agent(referrer);
-        auto s = kms_round(a, referrer, a.refer_to_focus(m_conf, invitee, m_now, *m_rng));
+        auto s = kms_round(a, referrer, a.refer_to_focus(m_conf, invitee, now(), *m_rng));
         const auto* ti = to_peer(s, m_conf);
         if (!ti) return check(false, "Alice's REFER ticket");
         const auto got = m_net.sip("REFER", ti->type, referrer, m_conf, ti->bytes);
-        auto f = kms_round(*m_focus, m_conf, m_focus->on_refer(got, invitee, m_now, *m_rng));
+        auto f = kms_round(*m_focus, m_conf, m_focus->on_refer(got, invitee, now(), *m_rng));
         const auto* to_ref = to_peer(f, referrer);
         const auto* to_inv = to_peer(f, invitee);
         if (!f.ok() || !to_ref || !to_inv) return check(false, "focus handles the REFER: " + std::string(to_string(f.error)));
         check(true, "focus authenticated the referrer " + referrer + " before calling out (limits DoS)");
         const auto back = m_net.sip("202", to_ref->type, m_conf, referrer, to_ref->bytes);
-        const auto ra = a.on_peer(s.id, back, m_now, *m_rng);
+        const auto ra = a.on_peer(s.id, back, now(), *m_rng);
         check(ra.ok() && ra.who == m_conf, "Alice authenticated the focus that accepted her REFER");
         auto& c = agent(invitee);
         const auto inv = m_net.sip("INVITE", to_inv->type, m_conf, invitee, to_inv->bytes);
-        auto cs = kms_round(c, invitee, c.on_call_out(inv, m_conf, m_now, *m_rng));
+        auto cs = kms_round(c, invitee, c.on_call_out(inv, m_conf, now(), *m_rng));
         const auto* ans = to_peer(cs, m_conf);
         if (!cs.ok() || !ans) return check(false, "Carol accepts the call-out: " + std::string(to_string(cs.error)));
         check(true, short_name(invitee) + " resolved the ticket: the caller is the focus " + m_conf);
         const auto ok200 = m_net.sip("200 OK", ans->type, invitee, m_conf, ans->bytes);
-        const auto fd = m_focus->on_peer(f.id, ok200, m_now, *m_rng);
+        const auto fd = m_focus->on_peer(f.id, ok200, now(), *m_rng);
         check(fd.ok() && fd.who == invitee, "focus authenticated " + invitee + " (TRANSFER_RESP under MPKr')");
         deliver_updates(fd, invitee);
     }
@@ -411,30 +424,30 @@ private:
     void flow5(const std::string& referrer, const std::string& user) {
         auto& a = agent(referrer);
         auto& d = agent(user);
-        auto s = kms_round(a, referrer, a.refer_to_user(m_conf, user, m_now, *m_rng));
+        auto s = kms_round(a, referrer, a.refer_to_user(m_conf, user, now(), *m_rng));
         const auto* ti = to_peer(s, user);
         if (!ti) return check(false, "Alice's REFER ticket for Dave");
         const auto got = m_net.sip("REFER", ti->type, referrer, user, ti->bytes);
-        auto e = kms_round(d, user, d.on_refer(got, m_conf, m_now, *m_rng));
+        auto e = kms_round(d, user, d.on_refer(got, m_conf, now(), *m_rng));
         const auto* to_ref = to_peer(e, referrer);
         const auto* join = to_peer(e, m_conf);
         if (!e.ok() || !to_ref || !join) return check(false, "Dave acts on the REFER: " + std::string(to_string(e.error)));
         check(true, short_name(user) + " authenticated Alice and checked she named the focus " + m_conf);
         const auto back = m_net.sip("202", to_ref->type, user, referrer, to_ref->bytes);
-        const auto ra = a.on_peer(s.id, back, m_now, *m_rng);
+        const auto ra = a.on_peer(s.id, back, now(), *m_rng);
         check(ra.ok() && ra.who == user, "Alice authenticated " + user);
         const auto inv = m_net.sip("INVITE", join->type, user, m_conf, join->bytes);
-        auto f = kms_round(*m_focus, m_conf, m_focus->on_invite(inv, m_now, *m_rng));
+        auto f = kms_round(*m_focus, m_conf, m_focus->on_invite(inv, now(), *m_rng));
         const auto* resp = to_peer(f, user);
         if (!f.ok() || !resp) return check(false, "focus admits Dave: " + std::string(to_string(f.error)));
         const auto ok200 = m_net.sip("200 OK", resp->type, m_conf, user, resp->bytes);
-        const auto r = d.on_peer(e.id, ok200, m_now, *m_rng);
+        const auto r = d.on_peer(e.id, ok200, now(), *m_rng);
         check(r.ok() && r.who == m_conf, short_name(user) + " authenticated the focus and joined");
         deliver_updates(f, user);
     }
 
     void leave(const std::string& who) {
-        const auto f = m_focus->leave(who, m_now, *m_rng);
+        const auto f = m_focus->leave(who, now(), *m_rng);
         check(f.ok(), short_name(who) + " left (BYE); keys dropped by the focus");
         if (m_opt.model == conference::key_model::group) {
             deliver_updates(f, who);

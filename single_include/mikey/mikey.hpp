@@ -726,6 +726,7 @@ enum class errc : std::uint8_t {
     unauthorized_subscriber,    ///< a SUBSCRIBE to the event package from outside the authorized set (seed 003 G.3.3)
     unauthorized_management,    ///< a management change by an identity the policy does not allow (seed 003 G.3.1)
     unknown_exchange,           ///< an exchange id that names no pending exchange
+    stale_timestamp,            ///< a CSB update whose T is not newer than the last message under the same keys (RFC 6043 §5.2)
     // --- conference: non-media keys (conference/non_media.hpp: event package NOTIFY protection) ---
     sequence_exhausted,  ///< a NOTIFY sealer has used sequence number 2^64 - 1: it never wraps (nonce reuse); rekey
     sequence_too_old,    ///< a protected NOTIFY's sequence number is below the opener's replay window
@@ -847,6 +848,7 @@ enum class errc : std::uint8_t {
         case errc::unauthorized_subscriber: return "unauthorized_subscriber";
         case errc::unauthorized_management: return "unauthorized_management";
         case errc::unknown_exchange: return "unknown_exchange";
+        case errc::stale_timestamp: return "stale_timestamp";
         case errc::sequence_exhausted: return "sequence_exhausted";
         case errc::sequence_too_old: return "sequence_too_old";
     }
@@ -905,6 +907,7 @@ enum class errc : std::uint8_t {
         case errc::unauthorized_subscriber:
         case errc::unauthorized_management:
         case errc::unknown_exchange:
+        case errc::stale_timestamp:  // like a replay: no answer
         case errc::already_member:
         case errc::not_a_member:
         // Protection of conference event package NOTIFY bodies: no MIKEY
@@ -8869,6 +8872,11 @@ struct last_message_keys {
     csb_id csb{};
     random_bytes randri{}, randrr{};
     secret_buffer<32> auth_key{};
+    /// The newest T of a message these keys protected (the last message of
+    /// the initial exchange, then each CSB update): the KEMAC IV is salt,
+    /// CSB ID and T (RFC 3830 §4.2.3), so a T not newer would repeat the
+    /// AES-CM keystream of an earlier KEMAC under the same keys.
+    ntp_time t{};
 
     [[nodiscard]] static last_message_keys of(direction d, const algorithm_suite& s, bytes_view inkey, csb_id csb,
                                               bytes_view randri, bytes_view randrr, bytes_view auth) noexcept {
@@ -9671,6 +9679,7 @@ namespace detail {
 struct key_set {
     std::array<session_key, max_crypto_sessions> keys{};
     std::size_t count = 0;
+    ntp_time t{};  ///< the T of the update that set them
     [[nodiscard]] std::span<const session_key> view() const noexcept MIKEY_LIFETIMEBOUND { return {keys.data(), count}; }
     [[nodiscard]] const session_key* find(std::uint8_t cs) const noexcept {
         for (std::size_t i = 0; i < count; ++i) {
@@ -9751,6 +9760,10 @@ template <crypto::crypto_backend B, random_generator R>
         all[n++] = {k.cs_id, k.ssrc};
     }
     if (n == 0 || c.keys.empty()) return errc::invalid_argument;
+    // RFC 6043 §5.2: the update "MUST use new timestamps"; with the same keys, an old T would
+    // repeat the KEMAC keystream (RFC 3830 §4.2.3 IV).
+    if (!(c.last->t < now)) return errc::stale_timestamp;
+    next.t = now;
     // Fresh keys drawn for rekey_all live here until the message is sealed.
     std::array<secret_buffer<64>, max_crypto_sessions> fresh{};
     std::array<secret_buffer<32>, max_crypto_sessions> salts{};
@@ -9866,7 +9879,8 @@ template <class View>
 /// Errors: the parse / schema errors, header_mismatch, unexpected_payload
 /// (a RAND, or a KEMAC its sender may not send), mac_not_allowed,
 /// identity_mismatch, auth_failure, timestamp_out_of_window,
-/// replayed_message, replay_cache_full, the policy's suite errors,
+/// replayed_message, replay_cache_full, stale_timestamp (T not newer than
+/// the last message under the bundle's keys), the policy's suite errors,
 /// key_unwrap_failure, bad_crypto_sessions, missing_key, buffer_too_small,
 /// crypto_backend_failure.
 template <crypto::crypto_backend B, common_policy P, class View>
@@ -9882,6 +9896,10 @@ template <crypto::crypto_backend B, common_policy P, class View>
         return ok.error_info();
     }
     if (auto ok = fresh(policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+    // RFC 6043 §5.2: "MUST use new timestamps": newer than every message under these keys.
+    const auto sent_t = ntp_time::from_payload(m->t().kind(), m->t().value());
+    if (!sent_t || !(c.last->t < *sent_t)) return errc::stale_timestamp;
+    next.t = *sent_t;
     const party sender = c.self == party::initiator ? party::responder : party::initiator;
     if (m->kemac() && !c.may_send_kemac(sender)) return errc::unexpected_payload;
     const auto hdr = m->header();
@@ -10498,6 +10516,7 @@ private:
         commit_keys(keys, *count);
         m_last = detail::last_message_keys::of(detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
                                                randri->view(), {}, k1->auth_key.view());
+        m_last.t = now;  // the T of this TRANSFER_INIT
         m_randrr = {};
         m_peer = m_responder;
         m_state = state::established;
@@ -10585,6 +10604,7 @@ private:
         m_mpkr_forked = std::move(mpkr_forked);
         m_last = detail::last_message_keys::of(detail::direction::response, s, f.i ? m_mpkr_forked.view() : m_mpki.view(),
                                                hdr.csb(), m_randri_transfer.view(), randrr, k2->auth_key.view());
+        m_last.t = ntp_time::from_payload(m->t().kind(), m->t().value()).value_or(now);
         m_randrr.assign(randrr);
         m_peer.assign(answering.begin(), answering.end());
         m_state = state::established;
@@ -10655,6 +10675,7 @@ private:
     }
 
     void apply_pending() noexcept {
+        m_last.t = m_pending.t;
         for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
         m_key_count = m_pending.count;
         m_pending.count = 0;
@@ -11047,6 +11068,7 @@ private:
     }
 
     void apply_pending() noexcept {
+        m_last.t = m_pending.t;
         for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
         m_key_count = m_pending.count;
         m_pending.count = 0;
@@ -11344,6 +11366,8 @@ private:
         // Commit.
         // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
         m_last = std::move(*last);
+        // The T of the last message: our TRANSFER_RESP (`now`), else TRANSFER_INIT's.
+        m_last.t = f.f ? now : ntp_time::from_payload(ti.t().kind(), ti.t().value()).value_or(now);
         // The Responder's identity for updates: the IDRr of its TRANSFER_RESP when it sent one
         // (RFC 6043 §5.5: it "MAY differ from that appearing in TRANSFER_INIT"), else TRANSFER_INIT's.
         m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},

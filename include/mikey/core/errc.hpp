@@ -147,6 +147,7 @@ enum class errc : std::uint8_t {
     unauthorized_subscriber,    ///< a SUBSCRIBE to the event package from outside the authorized set (seed 003 G.3.3)
     unauthorized_management,    ///< a management change by an identity the policy does not allow (seed 003 G.3.1)
     unknown_exchange,           ///< an exchange id that names no pending exchange
+    stale_timestamp,            ///< a CSB update whose T is not newer than the last message under the same keys (RFC 6043 §5.2)
     // --- conference: non-media keys (conference/non_media.hpp: event package NOTIFY protection) ---
     sequence_exhausted,  ///< a NOTIFY sealer has used sequence number 2^64 - 1: it never wraps (nonce reuse); rekey
     sequence_too_old,    ///< a protected NOTIFY's sequence number is below the opener's replay window
@@ -268,6 +269,7 @@ enum class errc : std::uint8_t {
         case errc::unauthorized_subscriber: return "unauthorized_subscriber";
         case errc::unauthorized_management: return "unauthorized_management";
         case errc::unknown_exchange: return "unknown_exchange";
+        case errc::stale_timestamp: return "stale_timestamp";
         case errc::sequence_exhausted: return "sequence_exhausted";
         case errc::sequence_too_old: return "sequence_too_old";
     }
@@ -326,6 +328,7 @@ enum class errc : std::uint8_t {
         case errc::unauthorized_subscriber:
         case errc::unauthorized_management:
         case errc::unknown_exchange:
+        case errc::stale_timestamp:  // like a replay: no answer
         case errc::already_member:
         case errc::not_a_member:
         // Protection of conference event package NOTIFY bodies: no MIKEY

@@ -41,6 +41,7 @@ namespace detail {
 struct key_set {
     std::array<session_key, max_crypto_sessions> keys{};
     std::size_t count = 0;
+    ntp_time t{};  ///< the T of the update that set them
     [[nodiscard]] std::span<const session_key> view() const noexcept MIKEY_LIFETIMEBOUND { return {keys.data(), count}; }
     [[nodiscard]] const session_key* find(std::uint8_t cs) const noexcept {
         for (std::size_t i = 0; i < count; ++i) {
@@ -121,6 +122,10 @@ template <crypto::crypto_backend B, random_generator R>
         all[n++] = {k.cs_id, k.ssrc};
     }
     if (n == 0 || c.keys.empty()) return errc::invalid_argument;
+    // RFC 6043 §5.2: the update "MUST use new timestamps"; with the same keys, an old T would
+    // repeat the KEMAC keystream (RFC 3830 §4.2.3 IV).
+    if (!(c.last->t < now)) return errc::stale_timestamp;
+    next.t = now;
     // Fresh keys drawn for rekey_all live here until the message is sealed.
     std::array<secret_buffer<64>, max_crypto_sessions> fresh{};
     std::array<secret_buffer<32>, max_crypto_sessions> salts{};
@@ -236,7 +241,8 @@ template <class View>
 /// Errors: the parse / schema errors, header_mismatch, unexpected_payload
 /// (a RAND, or a KEMAC its sender may not send), mac_not_allowed,
 /// identity_mismatch, auth_failure, timestamp_out_of_window,
-/// replayed_message, replay_cache_full, the policy's suite errors,
+/// replayed_message, replay_cache_full, stale_timestamp (T not newer than
+/// the last message under the bundle's keys), the policy's suite errors,
 /// key_unwrap_failure, bad_crypto_sessions, missing_key, buffer_too_small,
 /// crypto_backend_failure.
 template <crypto::crypto_backend B, common_policy P, class View>
@@ -252,6 +258,10 @@ template <crypto::crypto_backend B, common_policy P, class View>
         return ok.error_info();
     }
     if (auto ok = fresh(policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+    // RFC 6043 §5.2: "MUST use new timestamps": newer than every message under these keys.
+    const auto sent_t = ntp_time::from_payload(m->t().kind(), m->t().value());
+    if (!sent_t || !(c.last->t < *sent_t)) return errc::stale_timestamp;
+    next.t = *sent_t;
     const party sender = c.self == party::initiator ? party::responder : party::initiator;
     if (m->kemac() && !c.may_send_kemac(sender)) return errc::unexpected_payload;
     const auto hdr = m->header();

@@ -123,6 +123,11 @@ struct last_message_keys {
     csb_id csb{};
     random_bytes randri{}, randrr{};
     secret_buffer<32> auth_key{};
+    /// The newest T of a message these keys protected (the last message of
+    /// the initial exchange, then each CSB update): the KEMAC IV is salt,
+    /// CSB ID and T (RFC 3830 §4.2.3), so a T not newer would repeat the
+    /// AES-CM keystream of an earlier KEMAC under the same keys.
+    ntp_time t{};
 
     [[nodiscard]] static last_message_keys of(direction d, const algorithm_suite& s, bytes_view inkey, csb_id csb,
                                               bytes_view randri, bytes_view randrr, bytes_view auth) noexcept {

@@ -561,6 +561,7 @@ private:
         commit_keys(keys, *count);
         m_last = detail::last_message_keys::of(detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
                                                randri->view(), {}, k1->auth_key.view());
+        m_last.t = now;  // the T of this TRANSFER_INIT
         m_randrr = {};
         m_peer = m_responder;
         m_state = state::established;
@@ -648,6 +649,7 @@ private:
         m_mpkr_forked = std::move(mpkr_forked);
         m_last = detail::last_message_keys::of(detail::direction::response, s, f.i ? m_mpkr_forked.view() : m_mpki.view(),
                                                hdr.csb(), m_randri_transfer.view(), randrr, k2->auth_key.view());
+        m_last.t = ntp_time::from_payload(m->t().kind(), m->t().value()).value_or(now);
         m_randrr.assign(randrr);
         m_peer.assign(answering.begin(), answering.end());
         m_state = state::established;
@@ -718,6 +720,7 @@ private:
     }
 
     void apply_pending() noexcept {
+        m_last.t = m_pending.t;
         for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
         m_key_count = m_pending.count;
         m_pending.count = 0;

@@ -302,6 +302,7 @@ private:
     }
 
     void apply_pending() noexcept {
+        m_last.t = m_pending.t;
         for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
         m_key_count = m_pending.count;
         m_pending.count = 0;
@@ -599,6 +600,8 @@ private:
         // Commit.
         // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
         m_last = std::move(*last);
+        // The T of the last message: our TRANSFER_RESP (`now`), else TRANSFER_INIT's.
+        m_last.t = f.f ? now : ntp_time::from_payload(ti.t().kind(), ti.t().value()).value_or(now);
         // The Responder's identity for updates: the IDRr of its TRANSFER_RESP when it sent one
         // (RFC 6043 §5.5: it "MAY differ from that appearing in TRANSFER_INIT"), else TRANSFER_INIT's.
         m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
