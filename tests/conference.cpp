@@ -442,6 +442,12 @@ TEST_CASE("conference: every truncated prefix and single-byte tamper of the focu
           tek_of(bob.keys_of(uri1), conference::cs_focus_media));
     // Replayed update.
     CHECK(alice.on_update(uri1, update, w.now, *w.rng).error == errc::replayed_message);
+    // An initial TRANSFER_INIT (with a TICKET) is no update: refused, keys unchanged.
+    auto& carol = w.agent(C);
+    auto cs = w.kms_round(carol, carol.join(uri1, {}, w.now, *w.rng));
+    CHECK(alice.on_update(uri1, to_peer(cs, uri1)->bytes, w.now, *w.rng).error == errc::message_not_for_role);
+    CHECK(tek_of(alice.keys_of(uri1), conference::cs_focus_media) ==
+          tek_of(bob.keys_of(uri1), conference::cs_focus_media));
 }
 
 TEST_CASE("seed 000 naming: factory.conference1@operator -> focusX.conference1@operator") {

@@ -205,11 +205,17 @@ public:
     }
 
     /// A CSB update (or other message) from the focus of conference `uri`
-    /// (RFC 6043 §5.2: a new group TEK). Errors: not_a_member, the machine's.
+    /// (RFC 6043 §5.2: a new group TEK). Errors: not_a_member,
+    /// message_not_for_role (a message carrying a TICKET), the machine's.
     template <random_generator R>
     [[nodiscard]] step on_update(std::string_view uri, bytes_view in, ntp_time now, R& rng) {
         const auto it = m_in.find(std::string(uri));
         if (it == m_in.end()) return step::refused(errc::not_a_member);
+        // The focus sends CSB updates only: a TRANSFER_INIT with a TICKET (a new or replayed
+        // initial message) would send a called-out member's Responder back to resolving.
+        if (const auto m = message_view::parse(in); m && m->count(payload_type::ticket) != 0) {
+            return step::refused(errc::message_not_for_role);
+        }
         std::vector<std::uint8_t> buf(4096);
         const auto o = it->second.res ? it->second.res->receive(in, now, rng, buf) : it->second.ini->receive(in, now, rng, buf);
         if (!o) return detail::refused(o, 0, uri);
