@@ -245,7 +245,7 @@ struct conference_fixture {
         cfg.bfcp = cfg.event_package = true;
         w.factory->set_defaults(cfg);
         auto s = w.kms_round(alice, alice.create(w.names, {}, w.now, *w.rng));
-        const auto* ti = s.ok() ? to_peer(s, factory_uri) : nullptr;
+        const auto* ti = s.ok() ? s.to_peer(factory_uri) : nullptr;
         if (!ti) return std::nullopt;
         auto f = w.kms_round(*w.factory, w.factory->on_invite(ti->bytes, w.now, *w.rng));
         if (!f.ok() || !f.created || f.created->uri != conf_uri) return std::nullopt;
@@ -262,7 +262,7 @@ struct conference_fixture {
         if (!focus->authorize(creator, j.name)) ok = false;
         auto& u = w.agent(j.name);
         auto s = w.kms_round(u, u.join(conf_uri, {}, w.now, *w.rng));
-        const auto* ti = s.ok() ? to_peer(s, conf_uri) : nullptr;
+        const auto* ti = s.ok() ? s.to_peer(conf_uri) : nullptr;
         if (!ti) {
             ok = false;
             return j;
@@ -321,11 +321,11 @@ struct conference_fixture {
         step s1, s2;
         bool good = join(j1, n, nullptr, &s1);
         auto& a1 = w.agent(j1.name);
-        const auto* r1 = to_peer(s1, j1.name);
+        const auto* r1 = s1.to_peer(j1.name);
         good = good && r1 && a1.on_peer(j1.user_exchange, r1->bytes, w.now, *w.rng).ok() && a1.in_conference(conf_uri);
         const joiner j2 = prepare();
         good = join(j2, n + 1, nullptr, &s2) && good;
-        const auto* u2 = to_peer(s2, j1.name);
+        const auto* u2 = s2.to_peer(j1.name);
         good = good && u2 && a1.on_update(conf_uri, u2->bytes, w.now, *w.rng).ok();
         const auto mine = a1.keys_of(conf_uri);
         const auto theirs = focus->keys_of(j1.name);

@@ -383,11 +383,11 @@ private:
         w.factory->set_defaults(cfg);
         auto s = w.kms_round(c, c.create(w.names, named, w.now, *w.rng));
         MIKEY_FUZZ_CHECK(s.ok());
-        const auto* ti = to_peer(s, factory_uri);
+        const auto* ti = s.to_peer(factory_uri);
         MIKEY_FUZZ_CHECK(ti);
         auto fs = w.kms_round(*w.factory, w.factory->on_invite(ti->bytes, w.now, *w.rng));
         MIKEY_FUZZ_CHECK(fs.ok() && fs.created);
-        const auto* resp = to_peer(fs, m_names[creator]);
+        const auto* resp = fs.to_peer(m_names[creator]);
         MIKEY_FUZZ_CHECK(resp);
         MIKEY_FUZZ_CHECK(c.on_peer(s.id, resp->bytes, w.now, *w.rng).ok());
         MIKEY_FUZZ_CHECK(fs.created->uri == conf_uri);
@@ -503,7 +503,7 @@ private:
                 auto& u = agent(x.user);
                 const auto d = w.kms_round(u, u.on_call_out(x.msg, conf_uri, w.now, *w.rng));
                 FOCUS_TRACE("  %s: call-out %s\n", m_names[x.user].c_str(), std::string(to_string(d.error)).c_str());
-                const auto* back = d.ok() ? to_peer(d, conf_uri) : nullptr;
+                const auto* back = d.ok() ? d.to_peer(conf_uri) : nullptr;
                 if (!back) {
                     x.st = flight::stage::over;
                     return;
@@ -551,7 +551,7 @@ private:
                 }
                 auto& u = agent(i);
                 auto s = w.kms_round(u, u.join(conf_uri, allow, w.now, *w.rng));
-                const auto* ti = s.ok() ? to_peer(s, conf_uri) : nullptr;
+                const auto* ti = s.ok() ? s.to_peer(conf_uri) : nullptr;
                 if (!ti) return;
                 remember(ti->bytes);
                 const auto v = apply(sp, ti->bytes);
@@ -575,7 +575,7 @@ private:
                 const unsigned n = m_p.u8() % 6;
                 auto& u = agent(r);
                 auto s = w.kms_round(u, u.refer_to_focus(conf_uri, m_names[j], w.now, *w.rng));
-                const auto* ti = s.ok() ? to_peer(s, conf_uri) : nullptr;
+                const auto* ti = s.ok() ? s.to_peer(conf_uri) : nullptr;
                 if (!ti) return;
                 remember(ti->bytes);
                 const auto v = apply(sp, ti->bytes);

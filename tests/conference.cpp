@@ -51,7 +51,7 @@ conference::record create(world& w, key_model model) {
     // 1a: ticket for the factory and the intended participants; TRANSFER_INIT to the factory.
     auto s = w.kms_round(alice, alice.create(w.names, invited, w.now, *w.rng));
     REQUIRE(s.ok());
-    const auto* ti = to_peer(s, factory_uri);
+    const auto* ti = s.to_peer(factory_uri);
     REQUIRE(ti);
     CHECK(ti->type == data_type::transfer_init);
     // 1b: the factory allocates focus1, resolves under it, records creator and authorized set.
@@ -62,7 +62,7 @@ conference::record create(world& w, key_model model) {
     CHECK(f.created->creator == A);
     CHECK(f.created->authorized == std::vector<std::string>{Bo, C, D});
     CHECK(f.created->config == cfg);
-    const auto* resp = to_peer(f, A);
+    const auto* resp = f.to_peer(A);
     REQUIRE(resp);
     CHECK(resp->type == data_type::transfer_resp);
     // 1c: the TRANSFER_RESP authenticates the conference URI (its IDRr, forked key).
@@ -79,7 +79,7 @@ step call_in(world& w, focus_type& focus, const std::string& who, std::span<cons
     auto& u = w.agent(who);
     auto s = w.kms_round(u, u.join(uri1, allow, w.now, *w.rng));
     REQUIRE(s.ok());
-    const auto* ti = to_peer(s, uri1);
+    const auto* ti = s.to_peer(uri1);
     REQUIRE(ti);
     auto f = w.kms_round(focus, focus.on_invite(ti->bytes, w.now, *w.rng));
     if (!f.ok()) {
@@ -88,7 +88,7 @@ step call_in(world& w, focus_type& focus, const std::string& who, std::span<cons
     }
     CHECK(f.done);
     CHECK(f.who == who);
-    const auto* resp = to_peer(f, who);
+    const auto* resp = f.to_peer(who);
     REQUIRE(resp);
     const auto r = u.on_peer(s.id, resp->bytes, w.now, *w.rng);
     REQUIRE(r.ok());
@@ -147,15 +147,15 @@ TEST_CASE("conference flows 1-5 step by step, both key models") {
         check_same_keys(w, focus, Bo);
         const bytes bob_focus = tek_of(w.agent(Bo).keys_of(uri1), conference::cs_focus_media);
         if (model == key_model::group) {
-            REQUIRE(to_peer(f3, A));
-            CHECK(to_peer(f3, A)->type == data_type::transfer_init);
+            REQUIRE(f3.to_peer(A));
+            CHECK(f3.to_peer(A)->type == data_type::transfer_init);
             deliver_updates(w, f3, Bo);
             CHECK(tek_of(w.agent(A).keys_of(uri1), conference::cs_focus_media) == bob_focus);
             CHECK(bob_focus != alice_first);
             CHECK(bytes(focus.group_key()->key.view().begin(), focus.group_key()->key.view().end()) == bob_focus);
             CHECK(focus.conference().epoch == 2);
         } else {
-            CHECK(!to_peer(f3, A));  // individual keys: nobody else holds Bob's, no rekey
+            CHECK(!f3.to_peer(A));  // individual keys: nobody else holds Bob's, no rekey
             CHECK(tek_of(w.agent(A).keys_of(uri1), conference::cs_focus_media) == alice_first);
             CHECK(bob_focus != alice_first);
             CHECK(focus.conference().epoch == 0);
@@ -170,12 +170,12 @@ TEST_CASE("conference flows 1-5 step by step, both key models") {
             auto& alice = w.agent(A);
             auto s = w.kms_round(alice, alice.refer_to_focus(uri1, D, w.now, *w.rng));
             REQUIRE(s.ok());
-            const auto* ti = to_peer(s, uri1);
+            const auto* ti = s.to_peer(uri1);
             REQUIRE(ti);
             auto f = w.kms_round(focus, focus.on_refer(ti->bytes, D, w.now, *w.rng));
             REQUIRE(f.ok());
-            const auto* to_alice = to_peer(f, A);
-            const auto* to_dave = to_peer(f, D);
+            const auto* to_alice = f.to_peer(A);
+            const auto* to_dave = f.to_peer(D);
             REQUIRE(to_alice);
             REQUIRE(to_dave);
             CHECK(to_alice->type == data_type::transfer_resp);
@@ -189,7 +189,7 @@ TEST_CASE("conference flows 1-5 step by step, both key models") {
             REQUIRE(d.ok());
             CHECK(d.done);
             CHECK(dave.in_conference(uri1));
-            const auto* back = to_peer(d, uri1);
+            const auto* back = d.to_peer(uri1);
             REQUIRE(back);
             // 4d: the focus authenticates Dave.
             const auto fd = focus.on_peer(f.id, back->bytes, w.now, *w.rng);
@@ -213,12 +213,12 @@ TEST_CASE("conference flows 1-5 step by step, both key models") {
             auto& erin = w.agent(E);
             auto s = w.kms_round(alice, alice.refer_to_user(uri1, E, w.now, *w.rng));
             REQUIRE(s.ok());
-            const auto* ti = to_peer(s, E);
+            const auto* ti = s.to_peer(E);
             REQUIRE(ti);
             auto e = w.kms_round(erin, erin.on_refer(ti->bytes, uri1, w.now, *w.rng));
             REQUIRE(e.ok());
-            const auto* to_alice = to_peer(e, A);
-            const auto* join = to_peer(e, uri1);
+            const auto* to_alice = e.to_peer(A);
+            const auto* join = e.to_peer(uri1);
             REQUIRE(to_alice);
             REQUIRE(join);
             const auto ra = alice.on_peer(s.id, to_alice->bytes, w.now, *w.rng);
@@ -227,7 +227,7 @@ TEST_CASE("conference flows 1-5 step by step, both key models") {
             auto f = w.kms_round(focus, focus.on_invite(join->bytes, w.now, *w.rng));
             REQUIRE(f.ok());
             CHECK(f.who == E);
-            const auto r = erin.on_peer(e.id, to_peer(f, E)->bytes, w.now, *w.rng);
+            const auto r = erin.on_peer(e.id, f.to_peer(E)->bytes, w.now, *w.rng);
             REQUIRE(r.ok());
             CHECK(r.who == uri1);
             check_same_keys(w, focus, E);
@@ -244,7 +244,7 @@ TEST_CASE("conference flows 1-5 step by step, both key models") {
         CHECK(focus.keys_of(Bo).empty());
         CHECK(!focus.conference().find(Bo));
         if (model == key_model::group) {
-            CHECK(!to_peer(fl, Bo));
+            CHECK(!fl.to_peer(Bo));
             deliver_updates(w, fl, Bo);
             for (const auto& who : {A, D, E}) {
                 const bytes now_key = tek_of(w.agent(who).keys_of(uri1), conference::cs_focus_media);
@@ -270,10 +270,10 @@ TEST_CASE("conference negatives: each refusal has its own error and changes no c
         auto& mal = w.agent(M);
         auto s = w.kms_round(mal, mal.create(w.names, {}, w.now, *w.rng));
         REQUIRE(s.ok());
-        const auto f = w.factory->on_invite(to_peer(s, factory_uri)->bytes, w.now, *w.rng);
+        const auto f = w.factory->on_invite(s.to_peer(factory_uri)->bytes, w.now, *w.rng);
         CHECK(f.error == errc::unauthorized_creator);
-        REQUIRE(to_peer(f, M));
-        CHECK(to_peer(f, M)->type == data_type::error);
+        REQUIRE(f.to_peer(M));
+        CHECK(f.to_peer(M)->type == data_type::error);
         CHECK(w.factory->pending_count() == 0);
     }
     SUBCASE("a creation ticket that does not name the factory") {
@@ -288,36 +288,36 @@ TEST_CASE("conference negatives: each refusal has its own error and changes no c
         auto& mal = w.agent(M);
         auto s = w.kms_round(mal, mal.join(uri1, {}, w.now, *w.rng));
         REQUIRE(s.ok());
-        const auto f = focus.on_invite(to_peer(s, uri1)->bytes, w.now, *w.rng);
+        const auto f = focus.on_invite(s.to_peer(uri1)->bytes, w.now, *w.rng);
         CHECK(f.error == errc::not_authorized_participant);
-        REQUIRE(to_peer(f, M));
-        CHECK(to_peer(f, M)->type == data_type::error);
+        REQUIRE(f.to_peer(M));
+        CHECK(f.to_peer(M)->type == data_type::error);
         CHECK(focus.pending() == 0);
     }
     SUBCASE("a member joining twice") {
         auto& bob = w.agent(Bo);
         auto s = w.kms_round(bob, bob.join(uri1, {}, w.now, *w.rng));
-        CHECK(focus.on_invite(to_peer(s, uri1)->bytes, w.now, *w.rng).error == errc::already_member);
+        CHECK(focus.on_invite(s.to_peer(uri1)->bytes, w.now, *w.rng).error == errc::already_member);
     }
     SUBCASE("REFER from a non-member") {
         auto& mal = w.agent(M);
         auto s = w.kms_round(mal, mal.refer_to_focus(uri1, C, w.now, *w.rng));
         REQUIRE(s.ok());
-        CHECK(focus.on_refer(to_peer(s, uri1)->bytes, C, w.now, *w.rng).error == errc::unauthorized_referrer);
+        CHECK(focus.on_refer(s.to_peer(uri1)->bytes, C, w.now, *w.rng).error == errc::unauthorized_referrer);
         CHECK(focus.pending() == 0);
     }
     SUBCASE("REFER by a member for someone outside the authorized set, or not named in the ticket") {
         auto& bob = w.agent(Bo);
         auto s = w.kms_round(bob, bob.refer_to_focus(uri1, M, w.now, *w.rng));
-        CHECK(focus.on_refer(to_peer(s, uri1)->bytes, M, w.now, *w.rng).error == errc::not_authorized_participant);
+        CHECK(focus.on_refer(s.to_peer(uri1)->bytes, M, w.now, *w.rng).error == errc::not_authorized_participant);
         auto s2 = w.kms_round(bob, bob.refer_to_focus(uri1, C, w.now, *w.rng));
-        CHECK(focus.on_refer(to_peer(s2, uri1)->bytes, D, w.now, *w.rng).error == errc::not_authorized_participant);
+        CHECK(focus.on_refer(s2.to_peer(uri1)->bytes, D, w.now, *w.rng).error == errc::not_authorized_participant);
     }
     SUBCASE("flow 5: the focus the REFER names is not the one in the referrer's ticket") {
         auto& alice = w.agent(A);
         auto& carol = w.agent(C);
         auto s = w.kms_round(alice, alice.refer_to_user(uri1, C, w.now, *w.rng));
-        const auto e = w.kms_round(carol, carol.on_refer(to_peer(s, C)->bytes, "sip:focus9.conference1@operator.example",
+        const auto e = w.kms_round(carol, carol.on_refer(s.to_peer(C)->bytes, "sip:focus9.conference1@operator.example",
                                                          w.now, *w.rng));
         CHECK(e.error == errc::focus_mismatch);
         CHECK(!carol.in_conference(uri1));
@@ -327,7 +327,7 @@ TEST_CASE("conference negatives: each refusal has its own error and changes no c
         auto& bob = w.agent(Bo);
         auto& carol = w.agent(C);
         auto s = w.kms_round(bob, bob.refer_to_user(uri1, C, w.now, *w.rng));
-        const auto c = w.kms_round(carol, carol.on_call_out(to_peer(s, C)->bytes, uri1, w.now, *w.rng));
+        const auto c = w.kms_round(carol, carol.on_call_out(s.to_peer(C)->bytes, uri1, w.now, *w.rng));
         CHECK(c.error == errc::focus_mismatch);
         CHECK(!carol.in_conference(uri1));
     }
@@ -336,17 +336,17 @@ TEST_CASE("conference negatives: each refusal has its own error and changes no c
         REQUIRE(focus.authorize(A, frank.uri));
         const auto mid = snap(focus.conference());
         auto s = w.kms_round(*frank.agent, frank.agent->join(uri1, {}, w.now, *w.rng));
-        const auto f = focus.on_invite(to_peer(s, uri1)->bytes, w.now, *w.rng);
+        const auto f = focus.on_invite(s.to_peer(uri1)->bytes, w.now, *w.rng);
         CHECK(f.error == errc::ssrc_collision);
-        REQUIRE(to_peer(f, frank.uri));
-        CHECK(to_peer(f, frank.uri)->type == data_type::error);
+        REQUIRE(f.to_peer(frank.uri));
+        CHECK(f.to_peer(frank.uri)->type == data_type::error);
         CHECK(snap(focus.conference()) == mid);
         return;
     }
     SUBCASE("replayed join: the TRANSFER_INIT of a member who left, sent again") {
         auto& carol = w.agent(C);
         auto s = w.kms_round(carol, carol.join(uri1, {}, w.now, *w.rng));
-        const bytes ti = to_peer(s, uri1)->bytes;
+        const bytes ti = s.to_peer(uri1)->bytes;
         auto f = w.kms_round(focus, focus.on_invite(ti, w.now, *w.rng));
         REQUIRE(f.ok());
         REQUIRE(focus.leave(C, w.now, *w.rng).ok());
@@ -364,7 +364,7 @@ TEST_CASE("conference negatives: each refusal has its own error and changes no c
         deliver_updates(w, l, Bo);
         CHECK(tek_of(w.agent(A).keys_of(uri1), conference::cs_focus_media) != bob_key);
         // An update meant for Alice does not open for Bob.
-        const auto* to_alice = to_peer(l, A);
+        const auto* to_alice = l.to_peer(A);
         REQUIRE(to_alice);
         CHECK(!w.agent(Bo).on_update(uri1, to_alice->bytes, w.now, *w.rng).ok());
         CHECK(tek_of(w.agent(Bo).keys_of(uri1), conference::cs_focus_media) == bob_key);
@@ -390,7 +390,7 @@ TEST_CASE("conference negatives: each refusal has its own error and changes no c
         REQUIRE(focus.revoke(A, C));
         auto& carol = w.agent(C);
         auto j = w.kms_round(carol, carol.join(uri1, {}, w.now, *w.rng));
-        CHECK(focus.on_invite(to_peer(j, uri1)->bytes, w.now, *w.rng).error == errc::not_authorized_participant);
+        CHECK(focus.on_invite(j.to_peer(uri1)->bytes, w.now, *w.rng).error == errc::not_authorized_participant);
         return;
     }
     SUBCASE("an unknown exchange id") {
@@ -407,10 +407,10 @@ TEST_CASE("conference: every truncated prefix and single-byte tamper of the focu
     // Bob's join, with the TRANSFER_RESP held back for tampering.
     auto& bob = w.agent(Bo);
     auto s = w.kms_round(bob, bob.join(uri1, {}, w.now, *w.rng));
-    auto f = w.kms_round(focus, focus.on_invite(to_peer(s, uri1)->bytes, w.now, *w.rng));
+    auto f = w.kms_round(focus, focus.on_invite(s.to_peer(uri1)->bytes, w.now, *w.rng));
     REQUIRE(f.ok());
-    const bytes resp = to_peer(f, Bo)->bytes;
-    const bytes update = to_peer(f, A)->bytes;
+    const bytes resp = f.to_peer(Bo)->bytes;
+    const bytes update = f.to_peer(A)->bytes;
     for (std::size_t j = 0; j < resp.size(); ++j) {
         bytes bad = resp;
         bad[j] ^= 0x04;
@@ -445,7 +445,7 @@ TEST_CASE("conference: every truncated prefix and single-byte tamper of the focu
     // An initial TRANSFER_INIT (with a TICKET) is no update: refused, keys unchanged.
     auto& carol = w.agent(C);
     auto cs = w.kms_round(carol, carol.join(uri1, {}, w.now, *w.rng));
-    CHECK(alice.on_update(uri1, to_peer(cs, uri1)->bytes, w.now, *w.rng).error == errc::message_not_for_role);
+    CHECK(alice.on_update(uri1, cs.to_peer(uri1)->bytes, w.now, *w.rng).error == errc::message_not_for_role);
     CHECK(tek_of(alice.keys_of(uri1), conference::cs_focus_media) ==
           tek_of(bob.keys_of(uri1), conference::cs_focus_media));
 }

@@ -143,12 +143,4 @@ struct world {
     }
 };
 
-/// The first message of `s` for `peer` (or nullptr).
-inline const conference::message* to_peer(const conference::step& s, std::string_view peer) {
-    for (const auto& m : s.messages) {
-        if (m.to == conference::destination::peer && m.peer == peer) return &m;
-    }
-    return nullptr;
-}
-
 }  // namespace conference_test

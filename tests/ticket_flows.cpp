@@ -790,6 +790,38 @@ TEST_CASE("CSB update started by the Responder: a new TEK for one session, the o
     CHECK(teks(p.ini->session_keys())[1] == bytes(group2.begin(), group2.end()));
 }
 
+TEST_CASE("CSB update: a T not newer than the last message under the bundle's keys is refused at both ends") {
+    // RFC 6043 §5.2: "MUST use new timestamps"; the KEMAC IV (RFC 3830 §4.2.3) is salt, CSB ID and T
+    // under the same keys, so an old T would repeat a keystream.
+    auto s = with(1, true);
+    s.flags = "DEFGHILM";
+    parties p(s);
+    REQUIRE(run(p, s).established);
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto at = [](int sec) { return base_now + std::chrono::seconds(sec); };
+    const auto sessions = p.ini->sessions();
+    // An update of the Initiator's at T = 20, whose answer never comes: abandoned.
+    REQUIRE(p.ini->start_update(at(20), *p.rng, o1, sessions, true, true).ok());
+    p.ini->abandon();
+    CHECK(p.ini->current() == roles::initiator<B, policy>::state::established);
+    // Its T was spent: the Initiator refuses to send at T = 20 or before again.
+    CHECK(p.ini->start_update(at(20), *p.rng, o1, sessions, true, false).error == errc::stale_timestamp);
+    CHECK(p.ini->start_update(at(10), *p.rng, o1, sessions, true, false).error == errc::stale_timestamp);
+    // The Responder's update at T = 30 is lost on the way; the Initiator (which never saw it)
+    // sends one at T = 25: the Responder refuses it, keys unchanged.
+    REQUIRE(p.res->start_update(at(30), *p.rng, o2, p.res->sessions(), true, false).ok());
+    const auto keys_r = teks(p.res->session_keys());
+    const auto up = p.ini->start_update(at(25), *p.rng, o1, sessions, true, false);
+    REQUIRE(up.ok());
+    CHECK(p.res->receive(up.send, at(25), *p.rng, o2).error == errc::stale_timestamp);
+    CHECK(teks(p.res->session_keys()) == keys_r);
+    // A newer one is taken.
+    const auto up2 = p.ini->start_update(at(31), *p.rng, o1, sessions, true, false);
+    REQUIRE(up2.ok());
+    REQUIRE(p.res->receive(up2.send, at(31), *p.rng, o2).ok());
+    check_same_keys(p);
+}
+
 TEST_CASE("IDRapp: a ticket limited to applications resolves only for a responder running one of them") {
     for (const char* app : {"app:conference", "app:other", ""}) {
         CAPTURE(app);

@@ -164,3 +164,135 @@ TEST_CASE("the sealing builder's MACs verify with the parsing MAC functions (V, 
         CHECK(check_schema(*mv, *schema_for(m.type), schema_check::strict));
     }
 }
+
+namespace {
+
+/// Two ends of one bundle as the CSB-update engine sees them (RFC 6043 §5.2):
+/// the same last-message keys, identities, CSB ID and a TGK-keyed session,
+/// so that each crafted update carries a correct MAC and only the rule under
+/// test can refuse it.
+struct update_ends {
+    std::unique_ptr<B> backend = std::make_unique<B>(*B::create());
+    ticket::memory_key_store ks;
+    cache c;
+    policy pol{ks, c};
+    crypto::deterministic_rng<B> rng{*backend, 3};
+    crypto::algorithm_suite suite{prf_func::prf_hmac_sha_256, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256};
+    roles::detail::last_message_keys last;
+    std::array<roles::session_key, 1> keys{};
+    std::string id_i = "sip:alice@example.org", id_r = "sip:bob@example.org";
+    bytes randri = bytes(16, 1), randrr = bytes(16, 2);
+    crypto::d4_rands rands{rand_value(randri), rand_value(randrr), true, true};
+
+    update_ends() {
+        const bytes inkey(32, 0x42), auth(32, 0x43), tgk(32, 0x44), spi{9, 9};
+        last = roles::detail::last_message_keys::of(roles::detail::direction::response, suite, inkey, csb_id{0x1234},
+                                                    randri, randrr, auth);
+        last.t = base_now;
+        const auto made = roles::detail::make_session_key(*backend, suite.prf, {1, 0x1000}, key_data_type::tgk, tgk, {},
+                                                          spi, rands, keys[0]);
+        REQUIRE(made.has_value());
+    }
+    roles::detail::update_context as(roles::party self) const {
+        ticket_flags f{};
+        f.l = true;
+        return {.self = self, .csb = csb_id{0x1234}, .prf = suite.prf, .mac = suite.mac, .kemac_encr = suite.encr,
+                .id_i = ticket::as_bytes(id_i), .id_r = ticket::as_bytes(id_r), .last = &last, .rands = rands,
+                .flags = f, .keys = keys};
+    }
+};
+
+}  // namespace
+
+TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise authentic update with its own error") {
+    update_ends e;
+    std::array<std::uint8_t, 2048> out{}, resp{};
+    const auto t1 = base_now + std::chrono::seconds(1);
+    const roles::crypto_session_spec one[] = {{1, 0x1000}};
+    const std::vector<std::uint8_t> tek(32, 0x55), salt(14, 0x66), spi{7, 7};
+    const roles::supplied_key fresh{.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek_salt, .key = tek,
+                                    .salt = salt, .spi = spi};
+    roles::detail::key_set next{};
+
+    SUBCASE("genuine: the Responder takes the Initiator's new key and answers") {
+        auto ci = e.as(roles::party::initiator);
+        const auto up = roles::detail::build_update(*e.backend, e.rng, t1, out, ci, one, {&fresh, 1}, false, true, next);
+        REQUIRE(up);
+        roles::detail::key_set got{};
+        const auto r = roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got);
+        REQUIRE(r);
+        CHECK(!r->empty());  // V = 1: a TRANSFER_RESP
+        REQUIRE(got.count == 1);
+        CHECK(equal_bytes(got.keys[0].tek.view(), tek));
+        CHECK(got.t == t1);
+    }
+    SUBCASE("\"MUST use the same CSB ID as the initial exchange\": header_mismatch") {
+        auto ci = e.as(roles::party::initiator);
+        ci.csb = csb_id{0x1235};
+        const auto up = roles::detail::build_update(*e.backend, e.rng, t1, out, ci, one, {}, false, false, next);
+        REQUIRE(up);
+        roles::detail::key_set got{};
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got).error() ==
+              errc::header_mismatch);
+    }
+    SUBCASE("\"KEMAC payloads SHALL NOT be included\" without the sender's flag: unexpected_payload") {
+        const auto up = roles::detail::build_update(*e.backend, e.rng, t1, out, e.as(roles::party::initiator), one,
+                                                    {&fresh, 1}, false, false, next);
+        REQUIRE(up);
+        auto cr = e.as(roles::party::responder);
+        cr.flags.l = false;  // the receiver's ticket says the Initiator may not send keys
+        roles::detail::key_set got{};
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, cr, got).error() == errc::unexpected_payload);
+        // And the sender refuses to build it at all.
+        auto ci = e.as(roles::party::initiator);
+        ci.flags.l = false;
+        CHECK(roles::detail::build_update(*e.backend, e.rng, t1, out, ci, one, {&fresh, 1}, false, false, next).error() ==
+              errc::policy_not_acceptable);
+        // The Responder's keys need M.
+        CHECK(roles::detail::build_update(*e.backend, e.rng, t1, out, e.as(roles::party::responder), one, {&fresh, 1},
+                                          false, false, next)
+                  .error() == errc::policy_not_acceptable);
+    }
+    SUBCASE("an IDR that is not the bundle's: identity_mismatch") {
+        auto ci = e.as(roles::party::initiator);
+        const std::string eve = "sip:eve@example.org";
+        ci.id_i = ticket::as_bytes(eve);
+        const auto up = roles::detail::build_update(*e.backend, e.rng, t1, out, ci, one, {}, false, false, next);
+        REQUIRE(up);
+        roles::detail::key_set got{};
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got).error() ==
+              errc::identity_mismatch);
+    }
+    SUBCASE("\"MUST use new timestamps\": stale_timestamp at both ends") {
+        CHECK(roles::detail::build_update(*e.backend, e.rng, base_now, out, e.as(roles::party::initiator), one, {}, false,
+                                          false, next)
+                  .error() == errc::stale_timestamp);
+        const auto up = roles::detail::build_update(*e.backend, e.rng, t1, out, e.as(roles::party::initiator), one, {},
+                                                    false, false, next);
+        REQUIRE(up);
+        e.last.t = t1;  // the receiver saw a message at t1 already
+        roles::detail::key_set got{};
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got).error() ==
+              errc::stale_timestamp);
+    }
+    SUBCASE("\"New RANDs ... MUST NOT be included\": unexpected_payload") {
+        // A hand-sealed update with a RANDRi, under the bundle's keys and identities.
+        const bytes randri(16, 0x11);
+        const roles::detail::timestamp t(t1);
+        roles::detail::cs_map map;
+        REQUIRE(map.add_srtp(1, 0x1000, e.keys[0].spi_view()));
+        ticket::sealed_message_builder sb(out);
+        sb.header(hdr_builder{data_type::transfer_init, false, e.suite.prf, csb_id{0x1234}, map.view(), 1})
+            .add(t.builder())
+            .add(randr_builder{rand_role::randri, randri})
+            .add(idr_builder{id_role::idri, id_type::uri, ticket::as_bytes(e.id_i)})
+            .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(e.id_r)});
+        const auto up = sb.seal(*e.backend, e.suite.mac, e.last.auth_key.view(),
+                                {ticket::as_bytes(e.id_i), ticket::as_bytes(e.id_r)});
+        REQUIRE(up);
+        REQUIRE(ticket::transfer_init_update_view::parse(*up));  // the lenient schema lets it through: the rule refuses
+        roles::detail::key_set got{};
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got).error() ==
+              errc::unexpected_payload);
+    }
+}

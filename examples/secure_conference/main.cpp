@@ -312,12 +312,6 @@ private:
         }
         return s;
     }
-    static const conference::message* to_peer(const step& s, std::string_view peer) {
-        for (const auto& m : s.messages) {
-            if (m.to == destination::peer && m.peer == peer) return &m;
-        }
-        return nullptr;
-    }
     /// Carries the CSB updates of a focus step to the members (re-INVITEs).
     void deliver_updates(const step& f, const std::string& except) {
         for (const auto& m : f.messages) {
@@ -339,11 +333,11 @@ private:
         auto& a = agent(creator);
         std::vector<std::string_view> inv(invited.begin(), invited.end());
         auto s = kms_round(a, creator, a.create(m_names, inv, now(), *m_rng));
-        const auto* ti = to_peer(s, factory_uri);
+        const auto* ti = s.to_peer(factory_uri);
         if (!s.ok() || !ti) return check(false, "Alice's creation ticket and TRANSFER_INIT");
         const auto got = m_net.sip("INVITE", ti->type, creator, factory_uri, ti->bytes);
         auto f = kms_round(*m_factory, factory_uri, m_factory->on_invite(got, now(), *m_rng));
-        const auto* resp = to_peer(f, creator);
+        const auto* resp = f.to_peer(creator);
         if (!f.ok() || !f.created || !resp) return check(false, "factory creates the conference: " + std::string(to_string(f.error)));
         m_conf = f.created->uri;
         check(true, "factory resolved the ticket as " + m_conf + ": Alice authenticated (ticket's IDRi, Vr)");
@@ -361,14 +355,14 @@ private:
     bool call_in(const std::string& who, std::span<const std::string_view> allow) {
         auto& u = agent(who);
         auto s = kms_round(u, who, u.join(m_conf, allow, now(), *m_rng));
-        const auto* ti = to_peer(s, m_conf);
+        const auto* ti = s.to_peer(m_conf);
         if (!s.ok() || !ti) {
             check(false, short_name(who) + "'s ticket for the conference");
             return false;
         }
         const auto got = m_net.sip("INVITE", ti->type, who, m_conf, ti->bytes);
         auto f = kms_round(*m_focus, m_conf, m_focus->on_invite(got, now(), *m_rng));
-        const auto* resp = to_peer(f, who);
+        const auto* resp = f.to_peer(who);
         if (!f.ok() || !resp) {
             check(false, "focus admits " + short_name(who) + ": " + std::string(to_string(f.error)));
             return false;
@@ -384,12 +378,12 @@ private:
     void refused_join(const std::string& who) {
         auto& u = agent(who);
         auto s = kms_round(u, who, u.join(m_conf, {}, now(), *m_rng));
-        const auto* ti = to_peer(s, m_conf);
+        const auto* ti = s.to_peer(m_conf);
         if (!ti) return check(false, "Mallory's ticket");
         const auto before = m_focus->conference().members.size();
         const auto got = m_net.sip("INVITE", ti->type, who, m_conf, ti->bytes);
         const auto f = m_focus->on_invite(got, now(), *m_rng);
-        const auto* err = to_peer(f, who);
+        const auto* err = f.to_peer(who);
         if (err) (void)m_net.sip("403", err->type, m_conf, who, err->bytes);
         check(f.error == errc::not_authorized_participant && m_focus->conference().members.size() == before,
               "Mallory refused before any KMS round trip (not_authorized_participant), conference unchanged");
@@ -398,12 +392,12 @@ private:
     void flow4(const std::string& referrer, const std::string& invitee) {
         auto& a = agent(referrer);
         auto s = kms_round(a, referrer, a.refer_to_focus(m_conf, invitee, now(), *m_rng));
-        const auto* ti = to_peer(s, m_conf);
+        const auto* ti = s.to_peer(m_conf);
         if (!ti) return check(false, "Alice's REFER ticket");
         const auto got = m_net.sip("REFER", ti->type, referrer, m_conf, ti->bytes);
         auto f = kms_round(*m_focus, m_conf, m_focus->on_refer(got, invitee, now(), *m_rng));
-        const auto* to_ref = to_peer(f, referrer);
-        const auto* to_inv = to_peer(f, invitee);
+        const auto* to_ref = f.to_peer(referrer);
+        const auto* to_inv = f.to_peer(invitee);
         if (!f.ok() || !to_ref || !to_inv) return check(false, "focus handles the REFER: " + std::string(to_string(f.error)));
         check(true, "focus authenticated the referrer " + referrer + " before calling out (limits DoS)");
         const auto back = m_net.sip("202", to_ref->type, m_conf, referrer, to_ref->bytes);
@@ -412,7 +406,7 @@ private:
         auto& c = agent(invitee);
         const auto inv = m_net.sip("INVITE", to_inv->type, m_conf, invitee, to_inv->bytes);
         auto cs = kms_round(c, invitee, c.on_call_out(inv, m_conf, now(), *m_rng));
-        const auto* ans = to_peer(cs, m_conf);
+        const auto* ans = cs.to_peer(m_conf);
         if (!cs.ok() || !ans) return check(false, "Carol accepts the call-out: " + std::string(to_string(cs.error)));
         check(true, short_name(invitee) + " resolved the ticket: the caller is the focus " + m_conf);
         const auto ok200 = m_net.sip("200 OK", ans->type, invitee, m_conf, ans->bytes);
@@ -425,12 +419,12 @@ private:
         auto& a = agent(referrer);
         auto& d = agent(user);
         auto s = kms_round(a, referrer, a.refer_to_user(m_conf, user, now(), *m_rng));
-        const auto* ti = to_peer(s, user);
+        const auto* ti = s.to_peer(user);
         if (!ti) return check(false, "Alice's REFER ticket for Dave");
         const auto got = m_net.sip("REFER", ti->type, referrer, user, ti->bytes);
         auto e = kms_round(d, user, d.on_refer(got, m_conf, now(), *m_rng));
-        const auto* to_ref = to_peer(e, referrer);
-        const auto* join = to_peer(e, m_conf);
+        const auto* to_ref = e.to_peer(referrer);
+        const auto* join = e.to_peer(m_conf);
         if (!e.ok() || !to_ref || !join) return check(false, "Dave acts on the REFER: " + std::string(to_string(e.error)));
         check(true, short_name(user) + " authenticated Alice and checked she named the focus " + m_conf);
         const auto back = m_net.sip("202", to_ref->type, user, referrer, to_ref->bytes);
@@ -438,7 +432,7 @@ private:
         check(ra.ok() && ra.who == user, "Alice authenticated " + user);
         const auto inv = m_net.sip("INVITE", join->type, user, m_conf, join->bytes);
         auto f = kms_round(*m_focus, m_conf, m_focus->on_invite(inv, now(), *m_rng));
-        const auto* resp = to_peer(f, user);
+        const auto* resp = f.to_peer(user);
         if (!f.ok() || !resp) return check(false, "focus admits Dave: " + std::string(to_string(f.error)));
         const auto ok200 = m_net.sip("200 OK", resp->type, m_conf, user, resp->bytes);
         const auto r = d.on_peer(e.id, ok200, now(), *m_rng);

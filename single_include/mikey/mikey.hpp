@@ -7087,6 +7087,9 @@ static_assert(detail::all_unambiguous(schemas::all),
 // ticket_flags, ticket_flag_bits, check_ticket_flags); this header adds
 // what needs to know about keys and exchanges.
 
+#include <string>
+#include <vector>
+
 #include <array>
 #include <optional>
 #include <string_view>
@@ -7225,6 +7228,20 @@ template <class Range>
         }
     }
     return c;
+}
+
+/// The identities of the IDRr payloads of validated TP Data: "the
+/// responders that are authorized to resolve the ticket" (RFC 6043 §6.10),
+/// in order. Allocates.
+template <class Range>
+[[nodiscard]] std::vector<std::string> responders_of(const Range& payloads) {
+    std::vector<std::string> out;
+    for (const auto& e : payloads) {
+        if (e.type != payload_type::idr) continue;
+        const auto v = e.template as<idr_view>();
+        if (v.role() == id_role::idrr) out.emplace_back(v.data().begin(), v.data().end());
+    }
+    return out;
 }
 
 /// RFC 6043 §6.10: the validity period TRs..TRe (either end may be open).
@@ -9659,6 +9676,7 @@ private:
 #include <array>
 #include <optional>
 #include <span>
+#include <vector>
 
 // #include "../crypto/kemac.hpp" (inlined above as mikey/crypto/kemac.hpp)
 // #include "../ticket/mac_coverage.hpp" (inlined above as mikey/ticket/mac_coverage.hpp)
@@ -9983,6 +10001,88 @@ template <crypto::crypto_backend B, common_policy P>
     return verify_update_resp_as<B, P, ticket::transfer_resp_update_by_responder_view>(b, policy, in, now, c, sent);
 }
 
+/// What both ends of an established bundle keep for CSB updates (RFC 6043
+/// §5.2): the keys in force, the keys of the last message of the initial
+/// exchange, and keys of an update waiting for its TRANSFER_RESP. The base
+/// of initiator and responder, which give the update_context.
+class bundle_party {
+public:
+    /// The keys of each crypto session (from established on).
+    [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
+    /// The crypto sessions in force (CS ID and SSRC each), e.g. the
+    /// `sessions` of a CSB update that only changes keys.
+    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
+        std::vector<crypto_session_spec> v;
+        for (const auto& k : session_keys()) v.push_back({k.cs.get(), k.ssrc});
+        return v;
+    }
+
+protected:
+    /// Our update (build_update's errors). With `want_response` its keys
+    /// wait for verify_update_answer; without, they take effect at once.
+    template <crypto::crypto_backend B, random_generator R>
+    [[nodiscard]] result<outcome> send_update(B& b, R& rng, ntp_time now, mutable_bytes out, const update_context& c,
+                                              std::span<const crypto_session_spec> sessions,
+                                              std::span<const supplied_key> supplied, bool rekey,
+                                              bool want_response) noexcept {
+        const auto sealed = build_update(b, rng, now, out, c, sessions, supplied, rekey, want_response, m_pending);
+        if (!sealed) return sealed.error_info();
+        // Its T is spent under these keys once sent, answered or not (a later update, even after
+        // drop_update, must be newer: RFC 3830 §4.2.3 IV).
+        m_last.t = m_pending.t;
+        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
+        if (want_response) {
+            m_update.assign(sealed->begin(), sealed->end());
+            return o;
+        }
+        apply_pending();
+        return o.with(event::keys_established);
+    }
+    /// The peer's update (open_update's errors): its keys take effect, its
+    /// answer (when its V flag asks for one) is in `send`.
+    template <crypto::crypto_backend B, common_policy P>
+    [[nodiscard]] result<outcome> take_update(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
+                                              const update_context& c) noexcept {
+        const auto resp = open_update(b, policy, in, now, out, c, m_pending);
+        if (!resp) return resp.error_info();
+        apply_pending();
+        outcome o{};
+        if (!resp->empty()) {
+            o.send = *resp;
+            o.send_type = data_type::transfer_resp;
+        }
+        return o.with(event::keys_established);
+    }
+    /// The answer to our update (verify_update_resp's errors): its keys take effect.
+    template <crypto::crypto_backend B, common_policy P>
+    [[nodiscard]] result<outcome> verify_update_answer(B& b, const P& policy, bytes_view in, ntp_time now,
+                                                       const update_context& c) noexcept {
+        if (auto ok = verify_update_resp(b, policy, in, now, c, m_update); !ok) return ok.error_info();
+        apply_pending();
+        return outcome{}.with(event::keys_established);
+    }
+    /// Gives up our update waiting for its answer.
+    void drop_update() noexcept {
+        m_pending.count = 0;
+        m_update.clear();
+    }
+
+    std::array<session_key, max_crypto_sessions> m_keys{};
+    std::size_t m_key_count = 0;
+    last_message_keys m_last{};  ///< of the last message of the initial exchange, T raised by each update
+
+private:
+    void apply_pending() noexcept {
+        m_last.t = m_pending.t;
+        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
+        m_key_count = m_pending.count;
+        drop_update();
+    }
+
+    key_set m_pending{};                 ///< keys of an update until they take effect
+    std::vector<std::uint8_t> m_update;  ///< our update awaiting its TRANSFER_RESP
+};
+
 }  // namespace detail
 }  // namespace mikey::roles
 // ---- end mikey/roles/csb_update.hpp ----
@@ -10009,7 +10109,7 @@ struct initiator_config {
 };
 
 template <crypto::crypto_backend B, initiator_policy P>
-class initiator {
+class initiator : public detail::bundle_party {
 public:
     enum class state : std::uint8_t {
         idle,
@@ -10043,7 +10143,10 @@ public:
     void abandon() noexcept {
         if (m_state == state::awaiting_request_resp) m_state = state::idle;
         if (m_state == state::awaiting_transfer_resp) m_state = m_key_count != 0 ? state::established : state::ticket_ready;
-        if (m_state == state::awaiting_update_resp) m_state = state::established;
+        if (m_state == state::awaiting_update_resp) {
+            drop_update();
+            m_state = state::established;
+        }
     }
     /// The granted Ticket Policy (valid from ticket_ready on).
     [[nodiscard]] const ticket_policy& granted() const noexcept { return m_granted; }
@@ -10060,8 +10163,6 @@ public:
         const auto h = hdr_view::parse(m_transfer);
         return h ? h->csb() : csb_id{};
     }
-    /// The keys of each crypto session (from established on).
-    [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
 
     /// Modes 1 and 2: builds REQUEST_INIT_PSK (RFC 6043 §4.2.1) into `out`.
     /// Errors: unexpected_in_state (not idle), invalid_argument (config),
@@ -10123,7 +10224,8 @@ public:
     /// effect when the response verifies, or at once without one.
     /// Errors: unexpected_in_state (not established), invalid_argument (no
     /// session, too many, a bad supplied key, a repeated SPI), key_too_short,
-    /// missing_key (an added TEK session without a key),
+    /// missing_key (an added TEK session without a key), stale_timestamp
+    /// (`now` not newer than the last message under the bundle's keys),
     /// policy_not_acceptable (new keys with L = 0), buffer_too_small,
     /// crypto_backend_failure.
     template <random_generator R>
@@ -10131,17 +10233,10 @@ public:
                                        std::span<const crypto_session_spec> sessions, bool rekey,
                                        bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
         if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
-        auto r = build_update(now, rng, out, sessions, supplied, rekey, want_response);
+        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response);
         if (!r) return outcome::refused(r.error_info());
+        if (want_response) m_state = state::awaiting_update_resp;
         return *r;
-    }
-
-    /// The crypto sessions in force (CS ID and SSRC each), e.g. the
-    /// `sessions` of a CSB update that only changes keys.
-    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
-        std::vector<crypto_session_spec> v;
-        for (std::size_t i = 0; i < m_key_count; ++i) v.push_back({m_keys[i].cs.get(), m_keys[i].ssrc});
-        return v;
     }
 
     /// Handles REQUEST_RESP, TRANSFER_RESP, the TRANSFER_INIT of a CSB update
@@ -10155,6 +10250,8 @@ public:
     /// policy_not_acceptable, flag_f_required_by_i, rand_too_short,
     /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
     /// key_without_spi, bad_crypto_sessions, key_unwrap_failure,
+    /// identity_mismatch, stale_timestamp (an update's T not newer than the
+    /// last message under the bundle's keys), buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
@@ -10174,7 +10271,7 @@ public:
                 break;
             case data_type::transfer_init:
                 // RFC 6043 §5.2: "The CSB updating can also be started by the Responder."
-                r = m_state == state::established ? on_peer_update(in, now, out)
+                r = m_state == state::established ? take_update(*m_b, *m_policy, in, now, out, update_context())
                                                   : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::error: return outcome::refused(failure{errc::error_received, 1});
@@ -10633,53 +10730,10 @@ private:
             .keys = {m_keys.data(), m_key_count}};
     }
 
-    template <random_generator R>
-    [[nodiscard]] result<outcome> build_update(ntp_time now, R& rng, mutable_bytes out,
-                                               std::span<const crypto_session_spec> sessions,
-                                               std::span<const supplied_key> supplied, bool rekey,
-                                               bool want_response) noexcept {
-        const auto sealed = detail::build_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey,
-                                                 want_response, m_pending);
-        if (!sealed) return sealed.error_info();
-        // Commit: the new keys wait for the response, or apply at once.
-        m_update.assign(sealed->begin(), sealed->end());
-        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
-        if (want_response) {
-            m_state = state::awaiting_update_resp;
-            return o;
-        }
-        apply_pending();
-        return o.with(event::keys_established);
-    }
-
     [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
-        if (auto ok = detail::verify_update_resp(*m_b, *m_policy, in, now, update_context(), m_update); !ok) {
-            return ok.error_info();
-        }
-        apply_pending();
-        m_state = state::established;
-        return outcome{}.with(event::keys_established);
-    }
-
-    /// A CSB update started by the Responder (RFC 6043 §5.2).
-    [[nodiscard]] result<outcome> on_peer_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
-        const auto resp = detail::open_update(*m_b, *m_policy, in, now, out, update_context(), m_pending);
-        if (!resp) return resp.error_info();
-        apply_pending();
-        outcome o{};
-        if (!resp->empty()) {
-            o.send = *resp;
-            o.send_type = data_type::transfer_resp;
-        }
-        return o.with(event::keys_established);
-    }
-
-    void apply_pending() noexcept {
-        m_last.t = m_pending.t;
-        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
-        m_key_count = m_pending.count;
-        m_pending.count = 0;
-        m_update.clear();
+        auto r = verify_update_answer(*m_b, *m_policy, in, now, update_context());
+        if (r) m_state = state::established;
+        return r;
     }
 
     /// The session keys of every crypto session of a GENERIC-ID map: the key
@@ -10750,14 +10804,9 @@ private:
     secret_buffer<64> m_mpki{}, m_mpkr{}, m_mpkr_forked{};
     std::vector<detail::owned_key> m_ticket_keys;
     std::vector<detail::owned_key> m_supplied;  ///< keys sent in TRANSFER_INIT (L flag)
-    std::array<session_key, max_crypto_sessions> m_keys{};
-    std::size_t m_key_count = 0;
     std::size_t m_transfers = 0;
     std::string m_peer;
-    detail::last_message_keys m_last{};  ///< of the last message of the initial exchange (§5.2)
     detail::random_bytes m_randrr{};
-    std::vector<std::uint8_t> m_update;
-    detail::key_set m_pending{};  ///< keys of a CSB update until they take effect
 };
 
 }  // namespace mikey::roles
@@ -10814,7 +10863,7 @@ struct responder_config {
 };
 
 template <crypto::crypto_backend B, responder_policy P>
-class responder {
+class responder : public detail::bundle_party {
 public:
     enum class state : std::uint8_t { idle, awaiting_resolve_resp, established, awaiting_update_resp };
 
@@ -10828,8 +10877,7 @@ public:
     void abandon() noexcept {
         m_transfer.clear();
         m_resolve.clear();
-        m_update.clear();
-        m_pending.count = 0;
+        drop_update();
         m_state = m_key_count != 0 ? state::established : state::idle;
     }
     /// The Initiator, as the resolved ticket names it (IDRi of its TP Data).
@@ -10839,19 +10887,12 @@ public:
     [[nodiscard]] const ticket_policy& policy() const noexcept { return m_ticket_policy; }
     [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
-    [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
     /// The CSB ID of the bundle (from established on).
     [[nodiscard]] csb_id csb() const noexcept { return m_bundle.csb; }
     /// The responders the resolved ticket authorizes (the IDRr payloads of
     /// its TP Data, whose integrity the KMS vouched for, RFC 6043 §4.2.3):
     /// e.g. the participants a conference creator allowed.
     [[nodiscard]] const std::vector<std::string>& ticket_responders() const noexcept { return m_ticket_responders; }
-    /// The crypto sessions in force (CS ID and SSRC each).
-    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
-        std::vector<crypto_session_spec> v;
-        for (std::size_t i = 0; i < m_key_count; ++i) v.push_back({m_keys[i].cs.get(), m_keys[i].ssrc});
-        return v;
-    }
 
     /// CSB update started by the Responder (RFC 6043 §5.2: "The CSB updating
     /// can also be started by the Responder"): TRANSFER_INIT = HDR, T, [IDRr],
@@ -10862,24 +10903,18 @@ public:
     /// verifies, or at once without one (e.g. a focus rekeying its group
     /// TEK for every member).
     /// Errors: unexpected_in_state (not established), invalid_argument,
-    /// key_too_short, missing_key, policy_not_acceptable (new keys with
-    /// M = 0), buffer_too_small, crypto_backend_failure.
+    /// key_too_short, missing_key, stale_timestamp (`now` not newer than the
+    /// last message under the bundle's keys), policy_not_acceptable (new
+    /// keys with M = 0), buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
                                        std::span<const crypto_session_spec> sessions, bool rekey,
                                        bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
         if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
-        const auto sealed = detail::build_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey,
-                                                 want_response, m_pending);
-        if (!sealed) return outcome::refused(sealed.error_info());
-        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
-        if (want_response) {
-            m_update.assign(sealed->begin(), sealed->end());
-            m_state = state::awaiting_update_resp;
-            return o;
-        }
-        apply_pending();
-        return o.with(event::keys_established);
+        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response);
+        if (!r) return outcome::refused(r.error_info());
+        if (want_response) m_state = state::awaiting_update_resp;
+        return *r;
     }
 
     /// Session keys this Responder supplies in its next TRANSFER_RESP (M flag,
@@ -10892,7 +10927,9 @@ public:
         return detail::take_supplied(keys, m_response_keys);
     }
 
-    /// Handles TRANSFER_INIT or RESOLVE_RESP (or an Error: error_received).
+    /// Handles TRANSFER_INIT (initial, ticket reuse, or a CSB update of the
+    /// Initiator's), RESOLVE_RESP, the TRANSFER_RESP answering our CSB update,
+    /// or an Error (error_received).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
     /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
@@ -10901,9 +10938,11 @@ public:
     /// replay_cache_full, missing_key, missing_payload, ticket_expired,
     /// ticket_not_yet_valid, unauthorized_responder (self-resolve),
     /// ticket_reuse_forbidden, identity_mismatch (TRANSFER_INIT's IDRi is not
-    /// the ticket's), unexpected_payload (a KEMAC without L, RANDs in a CSB
-    /// update), mac_not_allowed, key_without_spi, key_unwrap_failure,
-    /// buffer_too_small, crypto_backend_failure.
+    /// the ticket's, or an update's IDRs not the bundle's), stale_timestamp
+    /// (an update's T not newer than the last message under the bundle's
+    /// keys), unexpected_payload (a KEMAC without L, RANDs in a CSB update, a
+    /// KEMAC in the answer to our update), mac_not_allowed, key_without_spi,
+    /// key_unwrap_failure, buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto h = hdr_view::parse(in);
@@ -10914,7 +10953,8 @@ public:
                 if (m_state == state::awaiting_resolve_resp || m_state == state::awaiting_update_resp) {
                     r = failure{errc::unexpected_in_state, 1};
                 } else if (m_state == state::established && !carries_ticket(in)) {
-                    r = on_update(in, now, out);  // RFC 6043 §5.2: a CSB update carries no TICKET
+                    // RFC 6043 §5.2: a CSB update carries no TICKET.
+                    r = take_update(*m_b, *m_policy, in, now, out, update_context());
                 } else {
                     r = on_transfer_init(in, now, rng, out);
                 }
@@ -11044,35 +11084,11 @@ private:
                                       .keys = {m_keys.data(), m_key_count}};
     }
 
-    /// CSB update started by the Initiator (RFC 6043 §5.2).
-    [[nodiscard]] result<outcome> on_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
-        const auto resp = detail::open_update(*m_b, *m_policy, in, now, out, update_context(), m_pending);
-        if (!resp) return resp.error_info();
-        apply_pending();
-        outcome o{};
-        if (!resp->empty()) {
-            o.send = *resp;
-            o.send_type = data_type::transfer_resp;
-        }
-        return o.with(event::keys_established);
-    }
-
     /// The Initiator's answer to our CSB update.
     [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
-        if (auto ok = detail::verify_update_resp(*m_b, *m_policy, in, now, update_context(), m_update); !ok) {
-            return ok.error_info();
-        }
-        apply_pending();
-        m_state = state::established;
-        return outcome{}.with(event::keys_established);
-    }
-
-    void apply_pending() noexcept {
-        m_last.t = m_pending.t;
-        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
-        m_key_count = m_pending.count;
-        m_pending.count = 0;
-        m_update.clear();
+        auto r = verify_update_answer(*m_b, *m_policy, in, now, update_context());
+        if (r) m_state = state::established;
+        return r;
     }
 
     /// Everything taken from a resolved ticket, committed only on success.
@@ -11372,12 +11388,7 @@ private:
         // (RFC 6043 §5.5: it "MAY differ from that appearing in TRANSFER_INIT"), else TRANSFER_INIT's.
         m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
                           f.f ? res.answering : std::string(id_r.get().begin(), id_r.get().end())};
-        m_ticket_responders.clear();
-        for (const auto& e : ti.ticket()->tp_payloads()) {
-            if (e.type != payload_type::idr) continue;
-            const auto v = e.template as<idr_view>();
-            if (v.role() == id_role::idrr) m_ticket_responders.emplace_back(v.data().begin(), v.data().end());
-        }
+        m_ticket_responders = ticket::responders_of(ti.ticket()->tp_payloads());
         m_randri.assign(ti.randri()->value());
         m_randrr = randrr;
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
@@ -11403,8 +11414,6 @@ private:
     std::vector<std::uint8_t> m_transfer, m_resolve;
     detail::random_bytes m_randrr_resolve{};
     secret_buffer<64> m_mpki{}, m_mpkr_forked{};
-    std::array<session_key, max_crypto_sessions> m_keys{};
-    std::size_t m_key_count = 0;
     std::string m_peer, m_answering;
     ticket_policy m_ticket_policy{};
     std::vector<std::vector<std::uint8_t>> m_seen_tickets;
@@ -11416,11 +11425,8 @@ private:
         std::string id_i, id_r;
     };
     bundle m_bundle{};
-    detail::last_message_keys m_last{};
     detail::random_bytes m_randri{}, m_randrr{};
     std::vector<std::string> m_ticket_responders;
-    std::vector<std::uint8_t> m_update;  ///< our CSB update awaiting its TRANSFER_RESP
-    detail::key_set m_pending{};         ///< keys of a CSB update until they take effect
 };
 
 }  // namespace mikey::roles
@@ -11627,6 +11633,7 @@ static_assert(conference_policy<basic_conference_policy>);
 #include <string_view>
 
 // #include "../roles/policy.hpp" (inlined above as mikey/roles/policy.hpp)
+// #include "../ticket/key_store.hpp" (inlined above as mikey/ticket/key_store.hpp)
 
 namespace mikey::conference {
 
@@ -11694,8 +11701,7 @@ public:
 
     [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept {
         if (m_naming->is_conference_of(as_view(id))) {
-            const std::string_view f = m_naming->factory_uri();
-            return m_in->psk_for(identity(bytes_view(reinterpret_cast<const std::uint8_t*>(f.data()), f.size())));
+            return m_in->psk_for(identity(ticket::as_bytes(m_naming->factory_uri())));
         }
         return m_in->psk_for(id);
     }
@@ -11769,12 +11775,18 @@ private:
 // exchange id.
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 // #include "../core/errc.hpp" (inlined above as mikey/core/errc.hpp)
 // #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
+// #include "../core/rng.hpp" (inlined above as mikey/core/rng.hpp)
 // #include "../roles/exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
 // #include "../roles/outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
 // #include "record.hpp" (inlined above as mikey/conference/record.hpp)
@@ -11808,6 +11820,13 @@ struct [[nodiscard]] step {
     std::optional<record> created; ///< factory: the conference a creation made
 
     [[nodiscard]] bool ok() const noexcept { return error == errc::ok; }
+    /// The first message for `peer` (destination::peer), or nullptr.
+    [[nodiscard]] const message* to_peer(std::string_view peer) const noexcept {
+        for (const auto& m : messages) {
+            if (m.to == destination::peer && m.peer == peer) return &m;
+        }
+        return nullptr;
+    }
     explicit operator bool() const noexcept { return ok(); }
     static step refused(errc e, exchange_id id = 0) { return step{e, id, {}, false, {}, {}}; }
 };
@@ -11820,6 +11839,14 @@ inline void take(step& s, const roles::outcome& o, destination to, std::string_v
     s.messages.push_back(message{to, std::string(peer), o.send_type, {o.send.begin(), o.send.end()}});
 }
 
+/// `then` with the messages of `first` before its own: one input that ends
+/// one exchange and starts (or completes) the next.
+inline step followed_by(step first, step then) {
+    then.messages.insert(then.messages.begin(), std::make_move_iterator(first.messages.begin()),
+                         std::make_move_iterator(first.messages.end()));
+    return then;
+}
+
 /// A step for a refused outcome: its error and its Error message (to `peer`).
 inline step refused(const roles::outcome& o, exchange_id id, std::string_view peer) {
     step s = step::refused(o.error, id);
@@ -11827,14 +11854,85 @@ inline step refused(const roles::outcome& o, exchange_id id, std::string_view pe
     return s;
 }
 
-/// Whether the machine of a pending exchange still waits for an answer (a
-/// refused input left it so): the exchange then stays, so that a forged
-/// answer cannot end a genuine exchange.
-template <class Initiator, class Responder>
-[[nodiscard]] bool still_waiting(const Initiator* ini, const Responder* res) noexcept {
-    if (res) return res->current() == Responder::state::awaiting_resolve_resp;
-    return ini->current() == Initiator::state::awaiting_request_resp ||
-           ini->current() == Initiator::state::awaiting_transfer_resp;
+/// The pending exchanges of a factory, focus or participant by id (ids
+/// count up from 1 and skip 0, which names none). `T` holds the role
+/// machine(s) of one exchange as unique_ptrs `res` (and `ini`).
+template <class T>
+class exchange_table {
+public:
+    using map_type = std::map<exchange_id, std::unique_ptr<T>>;
+    using iterator = typename map_type::iterator;
+
+    [[nodiscard]] exchange_id next_id() noexcept { return ++m_last == 0 ? ++m_last : m_last; }
+    /// Keeps `x` under a new id; returns it.
+    exchange_id add(std::unique_ptr<T> x) {
+        const exchange_id id = next_id();
+        m_map.emplace(id, std::move(x));
+        return id;
+    }
+    /// Keeps `x` under `id` (an exchange going on under the id of the one it came from).
+    void add(exchange_id id, std::unique_ptr<T> x) { m_map[id] = std::move(x); }
+    [[nodiscard]] iterator find(exchange_id id) { return m_map.find(id); }
+    [[nodiscard]] iterator end() noexcept { return m_map.end(); }
+    [[nodiscard]] auto begin() const noexcept { return m_map.begin(); }
+    [[nodiscard]] auto end() const noexcept { return m_map.end(); }
+    void erase(iterator it) { m_map.erase(it); }
+    [[nodiscard]] std::size_t size() const noexcept { return m_map.size(); }
+    [[nodiscard]] bool empty() const noexcept { return m_map.empty(); }
+
+    /// After a refused input: the exchange ends unless its machine still
+    /// waits for an answer, so that a forged answer cannot end a genuine
+    /// exchange. Returns `s`.
+    step settle(iterator it, step s) {
+        if (!waiting(*it->second)) m_map.erase(it);
+        return s;
+    }
+
+private:
+    static bool waiting(const T& x) noexcept {
+        if (x.res) return x.res->current() == std::remove_cvref_t<decltype(*x.res)>::state::awaiting_resolve_resp;
+        if constexpr (requires { x.ini; }) {
+            using I = std::remove_cvref_t<decltype(*x.ini)>;
+            return x.ini && (x.ini->current() == I::state::awaiting_request_resp ||
+                             x.ini->current() == I::state::awaiting_transfer_resp);
+        }
+        return false;
+    }
+
+    map_type m_map;
+    exchange_id m_last = 0;
+};
+
+/// Feeds an initial TRANSFER_INIT to a fresh Responder, which must then ask
+/// the KMS: the step holds its RESOLVE_INIT (id 0), or its refusal with the
+/// Error message for `peer`. Errors: the Responder's; policy_not_acceptable
+/// when it resolved the ticket itself (conference tickets have E = 1: the
+/// KMS resolves them, RFC 6043 §6.10).
+template <class Responder, random_generator R>
+[[nodiscard]] step start_resolve(Responder& res, bytes_view transfer_init, ntp_time now, R& rng, std::string_view peer,
+                                 std::string_view kms) {
+    std::vector<std::uint8_t> buf(4096);
+    const auto o = res.receive(transfer_init, now, rng, buf);
+    if (!o) return refused(o, 0, peer);
+    if (res.current() != Responder::state::awaiting_resolve_resp) return step::refused(errc::policy_not_acceptable);
+    step s{};
+    take(s, o, destination::kms, kms);
+    return s;
+}
+
+/// The KMS's REQUEST_RESP for a pending Initiator, then its TRANSFER_INIT
+/// (with `supplied` keys, L flag) for `peer`. Errors: the Initiator's.
+template <class Initiator, random_generator R>
+[[nodiscard]] step transfer_with_ticket(Initiator& ini, exchange_id id, bytes_view request_resp, ntp_time now, R& rng,
+                                        std::string_view peer, std::span<const roles::supplied_key> supplied = {}) {
+    std::vector<std::uint8_t> buf(4096);
+    const auto o = ini.receive(request_resp, now, rng, buf);
+    if (!o) return step::refused(o.error, id);
+    const auto t = ini.start_transfer(now, rng, buf, supplied);
+    if (!t) return step::refused(t.error, id);
+    step s{errc::ok, id, {}, false, {}, {}};
+    take(s, t, destination::peer, peer);
+    return s;
 }
 
 /// A refusal decided by the conference layer about the message `offending`:
@@ -11856,6 +11954,7 @@ inline step refuse(errc e, exchange_id id, bytes_view offending, ntp_time now, s
 // sessions it proposes), and the focus's supplied media keys.
 
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11869,6 +11968,9 @@ inline step refuse(errc e, exchange_id id, bytes_view offending, ntp_time now, s
 // #include "record.hpp" (inlined above as mikey/conference/record.hpp)
 
 namespace mikey::conference {
+
+/// Bytes of an identity as a string.
+[[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
 
 /// What the role machines of a conference block use.
 struct machine_config {
@@ -11900,19 +12002,17 @@ struct transfer_claims {
     std::vector<roles::crypto_session_spec> sessions;  ///< the GENERIC-ID map
 };
 
-/// Errors: the parse / schema errors of TRANSFER_INIT, bad_crypto_sessions
-/// (not a GENERIC-ID map).
+/// Errors: the parse / schema errors of TRANSFER_INIT, unknown_ts_type (a
+/// TRs / TRe that is no time), bad_crypto_sessions (not a GENERIC-ID map).
 [[nodiscard]] inline result<transfer_claims> claims_of(bytes_view transfer_init) {
     const auto m = ticket::transfer_init_view::parse(transfer_init);
     if (!m) return m.error_info();
+    const auto tp = m->ticket()->tp_payloads();
+    const auto contents = ticket::read_tp_data(tp);
+    if (!contents) return contents.error_info();
     transfer_claims c;
-    for (const auto& e : m->ticket()->tp_payloads()) {
-        if (e.type != payload_type::idr) continue;
-        const auto v = e.template as<idr_view>();
-        const std::string id(v.data().begin(), v.data().end());
-        if (v.role() == id_role::idri && c.initiator.empty()) c.initiator = id;
-        if (v.role() == id_role::idrr) c.responders.push_back(id);
-    }
+    if (contents->idri) c.initiator = id_string(contents->idri->data());
+    c.responders = ticket::responders_of(tp);
     const auto h = m->header();
     if (h.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     for (const auto& b : generic_id_map(h.map_info())) c.sessions.push_back(roles::detail::session_of(b));
@@ -11928,13 +12028,15 @@ struct media_key {
     std::uint32_t ssrc = 0;
 
     /// Draws a fresh key of `length` bytes, a 14-byte salt (RFC 3711 §8.2)
-    /// and an SPI. Errors: those of the RNG.
+    /// and an SPI. Errors: key_too_short (under 16 bytes, RFC 6043 §12.1),
+    /// key_length_mismatch (over 64), those of the RNG.
     template <random_generator R>
     [[nodiscard]] static result<media_key> draw(R& rng, std::size_t length, std::uint32_t ssrc) noexcept {
         media_key k;
         k.ssrc = ssrc;
-        (void)k.key.resize(length);
-        (void)k.salt.resize(14);
+        if (length < crypto::min_key_bytes) return errc::key_too_short;
+        if (auto ok = k.key.resize(length); !ok) return ok.error_info();
+        (void)k.salt.resize(14);  // within the capacity of 32
         if (auto ok = rng.fill(k.key.mutable_view()); !ok) return ok.error_info();
         if (auto ok = rng.fill(k.salt.mutable_view()); !ok) return ok.error_info();
         if (auto ok = rng.fill(k.spi); !ok) return ok.error_info();
@@ -11947,12 +12049,20 @@ struct media_key {
     }
 };
 
-/// An identity as bytes.
-[[nodiscard]] inline bytes_view id_bytes(std::string_view s) noexcept {
-    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-/// Bytes of an identity as a string.
-[[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
+/// An established bundle, held by the one of its role machines that made
+/// it: the Responder (call-in, call-out received) or the Initiator (join,
+/// call-out made).
+template <class Initiator, class Responder>
+struct bundle_machine {
+    std::unique_ptr<Responder> res;
+    std::unique_ptr<Initiator> ini;
+    /// f(machine) on whichever machine holds the bundle.
+    template <class F>
+    decltype(auto) with(F&& f) const {
+        return res ? f(*res) : f(*ini);
+    }
+};
+
 
 }  // namespace mikey::conference
 // ---- end mikey/conference/exchange.hpp ----
@@ -11993,8 +12103,10 @@ public:
 
     /// Flow 1a-b: a creation TRANSFER_INIT. Refused early when the ticket's
     /// IDRi may not create, or the ticket does not name the factory.
-    /// Errors: the TRANSFER_INIT's parse / schema errors, unauthorized_creator,
-    /// focus_mismatch, the Responder's errors; with an Error message
+    /// Errors: the TRANSFER_INIT's parse / schema errors, bad_crypto_sessions
+    /// (not a GENERIC-ID map), unauthorized_creator, focus_mismatch, the
+    /// Responder's errors, policy_not_acceptable (a ticket the factory could
+    /// open without the KMS); with an Error message
     /// (seed 000 flow 1b: "an error message to the initiator with an
     /// appropriate failure code").
     template <random_generator R>
@@ -12008,16 +12120,8 @@ public:
         x->creator = c->initiator;
         x->transfer_init.assign(transfer_init.begin(), transfer_init.end());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{x->uri, m_kms, m_suite});
-        std::vector<std::uint8_t> buf(4096);
-        const auto o = x->res->receive(transfer_init, now, rng, buf);
-        if (!o) return detail::refused(o, 0, c->initiator);
-        if (x->res->current() != responder_type::state::awaiting_resolve_resp) {
-            return step::refused(errc::policy_not_acceptable);  // conference tickets always resolve (E = 1)
-        }
-        const exchange_id id = ++m_last_id;
-        step s{errc::ok, id, {}, false, {}, {}};
-        detail::take(s, o, destination::kms, m_kms);
-        m_pending.emplace(id, std::move(x));
+        step s = detail::start_resolve(*x->res, transfer_init, now, rng, c->initiator, m_kms);
+        if (s) s.id = m_pending.add(std::move(x));
         return s;
     }
 
@@ -12032,11 +12136,7 @@ public:
         pending& x = *it->second;
         std::vector<std::uint8_t> buf(4096);
         const auto o = x.res->receive(in, now, rng, buf);
-        if (!o) {
-            step s = detail::refused(o, id, x.creator);
-            if (x.res->current() != responder_type::state::awaiting_resolve_resp) m_pending.erase(it);
-            return s;
-        }
+        if (!o) return m_pending.settle(it, detail::refused(o, id, x.creator));
         const std::string creator = id_string(x.res->peer_identity());
         if (auto ok = m_c->may_create(creator); !ok) {
             step s = detail::refuse(ok.error(), id, x.transfer_init, now, creator);
@@ -12111,8 +12211,7 @@ private:
     crypto::algorithm_suite m_suite;
     settings m_defaults{};
     std::uint64_t m_conferences = 0;
-    exchange_id m_last_id = 0;
-    std::map<exchange_id, std::unique_ptr<pending>> m_pending;
+    detail::exchange_table<pending> m_pending;
 };
 
 }  // namespace mikey::conference
@@ -12179,15 +12278,15 @@ public:
     [[nodiscard]] const record& conference() const noexcept { return m_rec; }
     /// The keys of a member's bundle (empty when not a member).
     [[nodiscard]] std::span<const roles::session_key> keys_of(std::string_view who) const noexcept {
-        const auto it = m_members.find(std::string(who));
+        const auto it = m_members.find(who);
         if (it == m_members.end()) return {};
-        return it->second->res ? it->second->res->session_keys() : it->second->ini->session_keys();
+        return it->second.with([](const auto& m) { return m.session_keys(); });
     }
     /// The CSB ID of a member's bundle (0 when not a member).
     [[nodiscard]] csb_id csb_of(std::string_view who) const noexcept {
-        const auto it = m_members.find(std::string(who));
+        const auto it = m_members.find(who);
         if (it == m_members.end()) return csb_id{};
-        return it->second->res ? it->second->res->csb() : it->second->ini->csb();
+        return it->second.with([](const auto& m) { return m.csb(); });
     }
     /// The current group TEK (group model, once a member joined).
     [[nodiscard]] const std::optional<media_key>& group_key() const noexcept { return m_group; }
@@ -12205,7 +12304,7 @@ public:
         const auto c = claims_of(transfer_init);
         if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
         if (auto ok = admit(c->initiator, c->sessions); !ok) return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
-        return start_responder(pending_exchange::kind::call_in, transfer_init, c->initiator, {}, now, rng);
+        return start_responder(pending_exchange::kind::call_in, transfer_init, *c, {}, now, rng);
     }
 
     /// Flow 4b: a REFER carrying a TRANSFER_INIT whose ticket names the focus
@@ -12220,7 +12319,7 @@ public:
         if (auto ok = may_refer(c->initiator, invitee, c->responders); !ok) {
             return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
         }
-        return start_responder(pending_exchange::kind::refer, transfer_init, c->initiator, invitee, now, rng);
+        return start_responder(pending_exchange::kind::refer, transfer_init, *c, invitee, now, rng);
     }
 
     /// The management interface asks the focus to call `invitee` out (seed
@@ -12235,7 +12334,7 @@ public:
         auto x = std::make_unique<pending_exchange>();
         x->what = pending_exchange::kind::call_out;
         x->peer = std::string(invitee);
-        return start_call_out(std::move(x), next_id(), now, rng);
+        return start_call_out(std::move(x), m_pending.next_id(), now, rng);
     }
 
     /// An answer of the KMS (RESOLVE_RESP, REQUEST_RESP or an Error) for
@@ -12249,30 +12348,23 @@ public:
         const auto it = m_pending.find(id);
         if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
         pending_exchange& x = *it->second;
-        std::vector<std::uint8_t> buf(out_size);
         if (x.res) {
+            std::vector<std::uint8_t> buf(out_size);
             const auto o = x.res->receive(in, now, rng, buf);
-            if (!o) return drop_if_over(it, detail::refused(o, id, x.claimed));
+            if (!o) return m_pending.settle(it, detail::refused(o, id, x.claimed));
             return on_resolved(it, o, now, rng);
         }
-        const auto o = x.ini->receive(in, now, rng, buf);
-        if (!o) return drop_if_over(it, step::refused(o.error, id));
         // Flow 4b: the ticket for the invitee; TRANSFER_INIT with the media TEK (L).
         const auto supplied = x.key.supplied();
-        const auto t = x.ini->start_transfer(now, rng, buf, std::span<const roles::supplied_key>(&supplied, 1));
-        if (!t) {
-            m_pending.erase(it);
-            return step::refused(t.error, id);
-        }
-        step s{errc::ok, id, {}, false, {}, {}};
-        detail::take(s, t, destination::peer, x.peer);
-        return s;
+        return m_pending.settle(it, detail::transfer_with_ticket(*x.ini, id, in, now, rng, x.peer,
+                                                                std::span<const roles::supplied_key>(&supplied, 1)));
     }
 
     /// The invitee's TRANSFER_RESP (or Error) for call-out exchange `id`
     /// (flow 4d). Errors: unknown_exchange, the Initiator's errors,
-    /// focus_mismatch (another identity answered), already_member,
-    /// not_authorized_participant (revoked meanwhile).
+    /// focus_mismatch (another identity answered), and the checks taken
+    /// again on the invitee: already_member, not_authorized_participant
+    /// (revoked meanwhile), ssrc_collision.
     template <random_generator R>
     [[nodiscard]] step on_peer(exchange_id id, bytes_view in, ntp_time now, R& rng) {
         const auto it = m_pending.find(id);
@@ -12280,15 +12372,19 @@ public:
         pending_exchange& x = *it->second;
         std::vector<std::uint8_t> buf(out_size);
         const auto o = x.ini->receive(in, now, rng, buf);
-        if (!o) return drop_if_over(it, step::refused(o.error, id));
+        if (!o) return m_pending.settle(it, step::refused(o.error, id));
         if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
         // Seed 004: forking authenticates the Responder as the identity of its IDRr.
         if (id_string(x.ini->peer_identity()) != x.peer) {
             m_pending.erase(it);
             return step::refused(errc::focus_mismatch, id);
         }
-        auto s = commit(it, std::move(x.ini), {}, true, now, rng);
-        return s;
+        // The invitee is checked once more (the set may have changed while the call-out was pending).
+        if (auto ok = admit(x.peer, x.ini->sessions(), &x); !ok) {
+            m_pending.erase(it);
+            return step::refused(ok.error(), id);
+        }
+        return commit(it, live_member{{}, std::move(x.ini)}, true, now, rng);
     }
 
     /// A member leaves (SIP BYE): its keys are dropped; in the group model
@@ -12296,7 +12392,7 @@ public:
     /// who left cannot decrypt what follows. Errors: not_a_member.
     template <random_generator R>
     [[nodiscard]] step leave(std::string_view who, ntp_time now, R& rng) {
-        const auto it = m_members.find(std::string(who));
+        const auto it = m_members.find(who);
         if (it == m_members.end()) return step::refused(errc::not_a_member);
         step s{errc::ok, 0, {}, true, std::string(who), {}};
         std::optional<media_key> next;
@@ -12316,7 +12412,7 @@ public:
     /// message_not_for_role (a TRANSFER_INIT), the machine's.
     template <random_generator R>
     [[nodiscard]] step on_member_message(std::string_view who, bytes_view in, ntp_time now, R& rng) {
-        const auto it = m_members.find(std::string(who));
+        const auto it = m_members.find(who);
         if (it == m_members.end()) return step::refused(errc::not_a_member);
         // Members answer the focus's updates; a TRANSFER_INIT is refused. With a TICKET (ticket
         // reuse, RFC 6043 §5.3) it would move the member's Responder, unauthenticated, to
@@ -12327,7 +12423,7 @@ public:
             return step::refused(errc::message_not_for_role);
         }
         std::vector<std::uint8_t> buf(out_size);
-        const auto o = it->second->res ? it->second->res->receive(in, now, rng, buf) : it->second->ini->receive(in, now, rng, buf);
+        const auto o = it->second.with([&](auto& m) { return m.receive(in, now, rng, buf); });
         if (!o) return detail::refused(o, 0, who);
         step s{errc::ok, 0, {}, true, std::string(who), {}};
         detail::take(s, o, destination::peer, who);
@@ -12380,16 +12476,11 @@ private:
         std::string claimed;  ///< who the TRANSFER_INIT claims to come from
         std::string peer;     ///< call-out / refer: the invitee
         std::vector<std::uint8_t> transfer_init;
-        std::vector<roles::crypto_session_spec> sessions;  ///< call-out: proposed to the invitee
+        std::vector<roles::crypto_session_spec> sessions;  ///< proposed by the joiner / to the invitee (SSRCs reserved)
         media_key key{};      ///< the TEK this member gets for cs_focus_media
     };
-    struct live_member {
-        std::unique_ptr<responder_type> res;
-        std::unique_ptr<initiator_type> ini;
-    };
-    using pending_map = std::map<exchange_id, std::unique_ptr<pending_exchange>>;
-
-    exchange_id next_id() noexcept { return ++m_last_id == 0 ? ++m_last_id : m_last_id; }
+    using live_member = bundle_machine<initiator_type, responder_type>;
+    using pending_map = detail::exchange_table<pending_exchange>;
 
 
     /// The checks of a joiner: may join, not present, no SSRC of the
@@ -12454,15 +12545,14 @@ private:
     }
 
     template <random_generator R>
-    [[nodiscard]] step start_responder(typename pending_exchange::kind what, bytes_view ti, std::string_view claimed,
+    [[nodiscard]] step start_responder(typename pending_exchange::kind what, bytes_view ti, const transfer_claims& c,
                                        std::string_view invitee, ntp_time now, R& rng) {
         auto x = std::make_unique<pending_exchange>();
         x->what = what;
-        x->claimed = std::string(claimed);
+        x->claimed = c.initiator;
         x->peer = std::string(invitee);
         x->transfer_init.assign(ti.begin(), ti.end());
-        x->res = std::make_unique<responder_type>(*m_b, *m_p,
-                                                  roles::responder_config{m_rec.uri, m_kms, m_suite});
+        x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_rec.uri, m_kms, m_suite});
         if (what == pending_exchange::kind::call_in) {
             auto k = joiner_key(rng);
             if (!k) return step::refused(k.error());
@@ -12471,25 +12561,10 @@ private:
             if (auto ok = x->res->set_response_keys(std::span<const roles::supplied_key>(&supplied, 1)); !ok) {
                 return step::refused(ok.error());
             }
-            if (auto c = claims_of(ti)) x->sessions = c->sessions;
+            x->sessions = c.sessions;
         }
-        std::vector<std::uint8_t> buf(out_size);
-        const auto o = x->res->receive(ti, now, rng, buf);
-        if (!o) return detail::refused(o, 0, claimed);
-        const exchange_id id = next_id();
-        step s{errc::ok, id, {}, false, {}, {}};
-        if (x->res->current() == responder_type::state::awaiting_resolve_resp) {
-            detail::take(s, o, destination::kms, m_kms);
-            m_pending.emplace(id, std::move(x));
-            return s;
-        }
-        // Resolved without the KMS (a TPK shared with the focus): no conference ticket does this (E = 1).
-        return step::refused(errc::policy_not_acceptable, id);
-    }
-
-    /// A refusal: the exchange ends when its machine is no longer waiting.
-    step drop_if_over(typename pending_map::iterator it, step s) {
-        if (!detail::still_waiting(it->second->ini.get(), it->second->res.get())) m_pending.erase(it);
+        step s = detail::start_resolve(*x->res, ti, now, rng, c.initiator, m_kms);
+        if (s) s.id = m_pending.add(std::move(x));
         return s;
     }
 
@@ -12505,16 +12580,13 @@ private:
                 m_pending.erase(it);
                 return s;
             }
-            step s{errc::ok, id, {}, false, who, {}};
+            step s{errc::ok, id, {}, false, {}, {}};
             detail::take(s, o, destination::peer, who);  // TRANSFER_RESP to the referrer (F)
             auto next = std::make_unique<pending_exchange>();
             next->what = pending_exchange::kind::call_out;
             next->peer = x.peer;
             m_pending.erase(it);
-            step c = start_call_out(std::move(next), id, now, rng);
-            for (auto& m : c.messages) s.messages.push_back(std::move(m));
-            s.error = c.error;
-            return s;
+            return detail::followed_by(std::move(s), start_call_out(std::move(next), id, now, rng));
         }
         if (auto ok = admit(who, x.res->sessions(), &x); !ok) {
             step s = refuse_transfer(ok.error(), id, x, now, who);  // before the erase: x is the exchange's
@@ -12529,12 +12601,7 @@ private:
         }
         step s{errc::ok, id, {}, false, {}, {}};
         detail::take(s, o, destination::peer, who);  // TRANSFER_RESP with the media TEK (M)
-        step c = commit(it, {}, std::move(x.res), false, now, rng);
-        for (auto& m : c.messages) s.messages.push_back(std::move(m));
-        s.done = c.done;
-        s.who = c.who;
-        s.error = c.error;
-        return s;
+        return detail::followed_by(std::move(s), commit(it, live_member{std::move(x.res), {}}, false, now, rng));
     }
 
     step refuse_transfer(errc e, exchange_id id, const pending_exchange& x, ntp_time now, std::string_view who) const {
@@ -12566,29 +12633,23 @@ private:
         if (!o) return step::refused(o.error, id);
         step s{errc::ok, id, {}, false, {}, {}};
         detail::take(s, o, destination::kms, m_kms);
-        m_pending.emplace(id, std::move(x));
+        m_pending.add(id, std::move(x));
         return s;
     }
 
     /// The joiner becomes a member; in the group model its TEK becomes the
     /// group TEK and every other member gets it in a CSB update.
     template <random_generator R>
-    [[nodiscard]] step commit(typename pending_map::iterator it, std::unique_ptr<initiator_type> ini,
-                              std::unique_ptr<responder_type> res, bool called_out, ntp_time now, R& rng) {
+    [[nodiscard]] step commit(typename pending_map::iterator it, live_member live, bool called_out, ntp_time now,
+                              R& rng) {
         pending_exchange& x = *it->second;
         const exchange_id id = it->first;
-        const std::string who = id_string(ini ? ini->peer_identity() : res->peer_identity());
-        // The authenticated joiner is checked once more (the set may have changed while it was pending).
-        const auto sessions = ini ? ini->sessions() : res->sessions();
+        const std::string who = id_string(live.with([](const auto& m) { return m.peer_identity(); }));
+        const auto sessions = live.with([](const auto& m) { return m.sessions(); });
         media_key key = std::move(x.key);
         m_pending.erase(it);
-        if (auto ok = m_c->may_join(m_rec, who); !ok) return step::refused(ok.error(), id);
-        if (m_rec.find(who)) return step::refused(errc::already_member, id);
         step s{errc::ok, id, {}, true, who, {}};
         m_rec.members.push_back(member{who, sessions, called_out});
-        auto live = std::make_unique<live_member>();
-        live->res = std::move(res);
-        live->ini = std::move(ini);
         m_members.emplace(who, std::move(live));
         if (m_rec.config.keys == key_model::group) rekey(std::move(key), who, now, rng, s);
         return s;
@@ -12605,9 +12666,8 @@ private:
         std::vector<std::uint8_t> buf(out_size);
         for (auto& [who, m] : m_members) {
             if (who == except) continue;
-            const auto sessions = m->res ? m->res->sessions() : m->ini->sessions();
-            const auto o = m->res ? m->res->start_update(now, rng, buf, sessions, false, false, {&supplied, 1})
-                                  : m->ini->start_update(now, rng, buf, sessions, false, false, {&supplied, 1});
+            const auto o = m.with(
+                [&](auto& x) { return x.start_update(now, rng, buf, x.sessions(), false, false, {&supplied, 1}); });
             if (!o) {
                 s.error = o.error;
                 continue;
@@ -12623,9 +12683,8 @@ private:
     crypto::algorithm_suite m_suite;
     std::size_t m_key_length;
     record m_rec;
-    exchange_id m_last_id = 0;
     pending_map m_pending;
-    std::map<std::string, std::unique_ptr<live_member>, std::less<>> m_members;
+    std::map<std::string, live_member, std::less<>> m_members;
     std::optional<media_key> m_group;
 };
 
@@ -12658,6 +12717,7 @@ private:
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12696,26 +12756,33 @@ public:
     [[nodiscard]] const std::string& identity_name() const noexcept { return m_id; }
     /// The keys of the conference `uri` (empty when not in it).
     [[nodiscard]] std::span<const roles::session_key> keys_of(std::string_view uri) const noexcept {
-        const auto it = m_in.find(std::string(uri));
+        const auto it = m_in.find(uri);
         if (it == m_in.end()) return {};
-        return it->second.res ? it->second.res->session_keys() : it->second.ini->session_keys();
+        return it->second.with([](const auto& m) { return m.session_keys(); });
     }
     /// The CSB ID of the bundle with the focus of conference `uri` (e.g.
     /// for conference::tls_psk_of); 0 when not in it.
     [[nodiscard]] csb_id csb_of(std::string_view uri) const noexcept {
-        const auto it = m_in.find(std::string(uri));
+        const auto it = m_in.find(uri);
         if (it == m_in.end()) return csb_id{};
-        return it->second.res ? it->second.res->csb() : it->second.ini->csb();
+        return it->second.with([](const auto& m) { return m.csb(); });
     }
-    [[nodiscard]] bool in_conference(std::string_view uri) const noexcept { return m_in.count(std::string(uri)) != 0; }
+    [[nodiscard]] bool in_conference(std::string_view uri) const noexcept { return m_in.find(uri) != m_in.end(); }
 
-    /// Flow 1a: REQUEST_INIT for a ticket naming `factory_uri` and `invited`.
-    /// Completed by on_peer with `who` = the conference URI.
+    // create, join, refer_to_focus, refer_to_user start an exchange with
+    // REQUEST_INIT_PSK for the KMS (step::messages) under a new exchange id.
+    // Errors: those of initiator::start_request (unknown_peer: no PSK with
+    // the KMS; the policy's suite errors; invalid_argument; buffer_too_small;
+    // crypto_backend_failure).
+
+    /// Flow 1a: REQUEST_INIT for a ticket naming the factory of `naming` and
+    /// `invited` (`naming` is copied). Completed by on_peer with `who` = the
+    /// conference URI.
     template <random_generator R>
     [[nodiscard]] step create(const seed000_naming& naming, std::span<const std::string_view> invited, ntp_time now, R& rng) {
         std::vector<std::string> named{std::string(naming.factory_uri())};
         for (const auto i : invited) named.emplace_back(i);
-        return request(kind::create, std::string(naming.factory_uri()), std::move(named), &naming, now, rng);
+        return request(kind::create, std::string(naming.factory_uri()), std::move(named), naming, now, rng);
     }
     /// Flows 2a / 3a: REQUEST_INIT for a ticket naming the conference URI
     /// (and, the creator's way of updating the authorized set, `allow`).
@@ -12723,19 +12790,19 @@ public:
     [[nodiscard]] step join(std::string_view conference_uri, std::span<const std::string_view> allow, ntp_time now, R& rng) {
         std::vector<std::string> named{std::string(conference_uri)};
         for (const auto a : allow) named.emplace_back(a);
-        return request(kind::join, std::string(conference_uri), std::move(named), nullptr, now, rng);
+        return request(kind::join, std::string(conference_uri), std::move(named), std::nullopt, now, rng);
     }
     /// Flow 4a: a ticket naming the focus and `invitee`, for a REFER to the focus.
     template <random_generator R>
     [[nodiscard]] step refer_to_focus(std::string_view conference_uri, std::string_view invitee, ntp_time now, R& rng) {
         return request(kind::refer, std::string(conference_uri), {std::string(conference_uri), std::string(invitee)},
-                       nullptr, now, rng);
+                       std::nullopt, now, rng);
     }
     /// Flow 5a: a ticket naming `user` and the focus, for a REFER to the user.
     template <random_generator R>
     [[nodiscard]] step refer_to_user(std::string_view conference_uri, std::string_view user, ntp_time now, R& rng) {
-        return request(kind::refer, std::string(user), {std::string(user), std::string(conference_uri)}, nullptr, now,
-                       rng);
+        return request(kind::refer, std::string(user), {std::string(user), std::string(conference_uri)}, std::nullopt,
+                       now, rng);
     }
 
     /// Flow 4c: the focus calls out; `expected_focus` is the conference URI
@@ -12765,21 +12832,10 @@ public:
         const auto it = m_pending.find(id);
         if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
         exchange& x = *it->second;
+        if (x.ini) return m_pending.settle(it, detail::transfer_with_ticket(*x.ini, id, in, now, rng, x.peer));
         std::vector<std::uint8_t> buf(4096);
-        if (x.ini) {
-            const auto o = x.ini->receive(in, now, rng, buf);
-            if (!o) return over_if_idle(it, step::refused(o.error, id));
-            const auto t = x.ini->start_transfer(now, rng, buf);
-            if (!t) {
-                m_pending.erase(it);
-                return step::refused(t.error, id);
-            }
-            step s{errc::ok, id, {}, false, {}, {}};
-            detail::take(s, t, destination::peer, x.peer);
-            return s;
-        }
         const auto o = x.res->receive(in, now, rng, buf);
-        if (!o) return over_if_idle(it, detail::refused(o, id, x.peer));
+        if (!o) return m_pending.settle(it, detail::refused(o, id, x.peer));
         const std::string from = id_string(x.res->peer_identity());
         step s{errc::ok, id, {}, true, from, {}};
         if (x.what == kind::call_out) {
@@ -12789,7 +12845,7 @@ public:
                 return step::refused(errc::focus_mismatch, id);
             }
             detail::take(s, o, destination::peer, from);
-            enter(x.peer, nullptr, std::move(x.res));
+            m_in[x.peer] = conference_keys{std::move(x.res), {}};
             m_pending.erase(it);
             return s;
         }
@@ -12802,12 +12858,7 @@ public:
         detail::take(s, o, destination::peer, from);  // TRANSFER_RESP to the referrer
         const std::string focus_uri = x.peer;
         m_pending.erase(it);
-        step j = join(focus_uri, {}, now, rng);
-        for (auto& m : j.messages) s.messages.push_back(std::move(m));
-        s.error = j.error;
-        s.id = j.id;
-        s.done = false;
-        return s;
+        return detail::followed_by(std::move(s), join(focus_uri, {}, now, rng));
     }
 
     /// The peer's TRANSFER_RESP (or Error) for exchange `id`. Flow 1c: from
@@ -12822,7 +12873,7 @@ public:
         exchange& x = *it->second;
         std::vector<std::uint8_t> buf(4096);
         const auto o = x.ini->receive(in, now, rng, buf);
-        if (!o) return over_if_idle(it, step::refused(o.error, id));
+        if (!o) return m_pending.settle(it, step::refused(o.error, id));
         if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
         const std::string answered = id_string(x.ini->peer_identity());
         // Flow 1c: "The conference URI is authenticated as it is the identity used as IDRr";
@@ -12833,7 +12884,7 @@ public:
             return step::refused(errc::focus_mismatch, id);
         }
         step s{errc::ok, id, {}, true, answered, {}};
-        if (x.what == kind::join) enter(answered, std::move(x.ini), nullptr);
+        if (x.what == kind::join) m_in[answered] = conference_keys{{}, std::move(x.ini)};
         m_pending.erase(it);
         return s;
     }
@@ -12843,7 +12894,7 @@ public:
     /// message_not_for_role (a message carrying a TICKET), the machine's.
     template <random_generator R>
     [[nodiscard]] step on_update(std::string_view uri, bytes_view in, ntp_time now, R& rng) {
-        const auto it = m_in.find(std::string(uri));
+        const auto it = m_in.find(uri);
         if (it == m_in.end()) return step::refused(errc::not_a_member);
         // The focus sends CSB updates only: a TRANSFER_INIT with a TICKET (a new or replayed
         // initial message) would send a called-out member's Responder back to resolving.
@@ -12851,7 +12902,7 @@ public:
             return step::refused(errc::message_not_for_role);
         }
         std::vector<std::uint8_t> buf(4096);
-        const auto o = it->second.res ? it->second.res->receive(in, now, rng, buf) : it->second.ini->receive(in, now, rng, buf);
+        const auto o = it->second.with([&](auto& m) { return m.receive(in, now, rng, buf); });
         if (!o) return detail::refused(o, 0, uri);
         step s{errc::ok, 0, {}, true, std::string(uri), {}};
         detail::take(s, o, destination::peer, uri);
@@ -12859,7 +12910,9 @@ public:
     }
     /// Leaves conference `uri` (its keys are dropped). Errors: not_a_member.
     [[nodiscard]] result<void> leave(std::string_view uri) {
-        if (m_in.erase(std::string(uri)) == 0) return errc::not_a_member;
+        const auto it = m_in.find(uri);
+        if (it == m_in.end()) return errc::not_a_member;
+        m_in.erase(it);
         return {};
     }
 
@@ -12868,23 +12921,19 @@ private:
     struct exchange {
         kind what = kind::join;
         std::string peer;  ///< whom it calls / expects
-        const seed000_naming* naming = nullptr;
+        std::optional<seed000_naming> naming;  ///< creation: the factory whose conference must answer
         std::unique_ptr<initiator_type> ini;
         std::unique_ptr<responder_type> res;
     };
-    struct conference_keys {
-        std::unique_ptr<initiator_type> ini;
-        std::unique_ptr<responder_type> res;
-    };
-    using pending_map = std::map<exchange_id, std::unique_ptr<exchange>>;
+    using conference_keys = bundle_machine<initiator_type, responder_type>;
 
     template <random_generator R>
     [[nodiscard]] step request(kind what, std::string peer, std::vector<std::string> named,
-                               const seed000_naming* naming, ntp_time now, R& rng) {
+                               std::optional<seed000_naming> naming, ntp_time now, R& rng) {
         auto x = std::make_unique<exchange>();
         x->what = what;
         x->peer = std::move(peer);
-        x->naming = naming;
+        x->naming = std::move(naming);
         std::vector<std::string_view> views(named.begin(), named.end());
         x->ini = std::make_unique<initiator_type>(
             *m_b, *m_p,
@@ -12900,10 +12949,8 @@ private:
         std::vector<std::uint8_t> buf(4096);
         const auto o = x->ini->start_request(now, rng, buf);
         if (!o) return step::refused(o.error);
-        const exchange_id id = ++m_last_id;
-        step s{errc::ok, id, {}, false, {}, {}};
+        step s{errc::ok, m_pending.add(std::move(x)), {}, false, {}, {}};
         detail::take(s, o, destination::kms, m_kms);
-        m_pending.emplace(id, std::move(x));
         return s;
     }
 
@@ -12913,25 +12960,11 @@ private:
         x->what = what;
         x->peer = std::move(expected);
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_id, m_kms, m_suite});
-        std::vector<std::uint8_t> buf(4096);
-        const auto o = x->res->receive(ti, now, rng, buf);
-        if (!o) return detail::refused(o, 0, x->peer);
-        if (x->res->current() != responder_type::state::awaiting_resolve_resp) return step::refused(errc::policy_not_acceptable);
-        const exchange_id id = ++m_last_id;
-        step s{errc::ok, id, {}, false, {}, {}};
-        detail::take(s, o, destination::kms, m_kms);
-        m_pending.emplace(id, std::move(x));
+        step s = detail::start_resolve(*x->res, ti, now, rng, x->peer, m_kms);
+        if (s) s.id = m_pending.add(std::move(x));
         return s;
     }
 
-    step over_if_idle(typename pending_map::iterator it, step s) {
-        if (!detail::still_waiting(it->second->ini.get(), it->second->res.get())) m_pending.erase(it);
-        return s;
-    }
-
-    void enter(const std::string& uri, std::unique_ptr<initiator_type> ini, std::unique_ptr<responder_type> res) {
-        m_in[uri] = conference_keys{std::move(ini), std::move(res)};
-    }
 
     B* m_b;
     const P* m_p;
@@ -12939,8 +12972,7 @@ private:
     crypto::algorithm_suite m_suite;
     std::size_t m_key_length;
     std::vector<roles::crypto_session_spec> m_sessions;
-    exchange_id m_last_id = 0;
-    pending_map m_pending;
+    detail::exchange_table<exchange> m_pending;
     std::map<std::string, conference_keys, std::less<>> m_in;
 };
 

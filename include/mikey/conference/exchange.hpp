@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,9 @@
 #include "record.hpp"
 
 namespace mikey::conference {
+
+/// Bytes of an identity as a string.
+[[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
 
 /// What the role machines of a conference block use.
 struct machine_config {
@@ -50,19 +54,17 @@ struct transfer_claims {
     std::vector<roles::crypto_session_spec> sessions;  ///< the GENERIC-ID map
 };
 
-/// Errors: the parse / schema errors of TRANSFER_INIT, bad_crypto_sessions
-/// (not a GENERIC-ID map).
+/// Errors: the parse / schema errors of TRANSFER_INIT, unknown_ts_type (a
+/// TRs / TRe that is no time), bad_crypto_sessions (not a GENERIC-ID map).
 [[nodiscard]] inline result<transfer_claims> claims_of(bytes_view transfer_init) {
     const auto m = ticket::transfer_init_view::parse(transfer_init);
     if (!m) return m.error_info();
+    const auto tp = m->ticket()->tp_payloads();
+    const auto contents = ticket::read_tp_data(tp);
+    if (!contents) return contents.error_info();
     transfer_claims c;
-    for (const auto& e : m->ticket()->tp_payloads()) {
-        if (e.type != payload_type::idr) continue;
-        const auto v = e.template as<idr_view>();
-        const std::string id(v.data().begin(), v.data().end());
-        if (v.role() == id_role::idri && c.initiator.empty()) c.initiator = id;
-        if (v.role() == id_role::idrr) c.responders.push_back(id);
-    }
+    if (contents->idri) c.initiator = id_string(contents->idri->data());
+    c.responders = ticket::responders_of(tp);
     const auto h = m->header();
     if (h.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     for (const auto& b : generic_id_map(h.map_info())) c.sessions.push_back(roles::detail::session_of(b));
@@ -78,13 +80,15 @@ struct media_key {
     std::uint32_t ssrc = 0;
 
     /// Draws a fresh key of `length` bytes, a 14-byte salt (RFC 3711 §8.2)
-    /// and an SPI. Errors: those of the RNG.
+    /// and an SPI. Errors: key_too_short (under 16 bytes, RFC 6043 §12.1),
+    /// key_length_mismatch (over 64), those of the RNG.
     template <random_generator R>
     [[nodiscard]] static result<media_key> draw(R& rng, std::size_t length, std::uint32_t ssrc) noexcept {
         media_key k;
         k.ssrc = ssrc;
-        (void)k.key.resize(length);
-        (void)k.salt.resize(14);
+        if (length < crypto::min_key_bytes) return errc::key_too_short;
+        if (auto ok = k.key.resize(length); !ok) return ok.error_info();
+        (void)k.salt.resize(14);  // within the capacity of 32
         if (auto ok = rng.fill(k.key.mutable_view()); !ok) return ok.error_info();
         if (auto ok = rng.fill(k.salt.mutable_view()); !ok) return ok.error_info();
         if (auto ok = rng.fill(k.spi); !ok) return ok.error_info();
@@ -97,11 +101,19 @@ struct media_key {
     }
 };
 
-/// An identity as bytes.
-[[nodiscard]] inline bytes_view id_bytes(std::string_view s) noexcept {
-    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-/// Bytes of an identity as a string.
-[[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
+/// An established bundle, held by the one of its role machines that made
+/// it: the Responder (call-in, call-out received) or the Initiator (join,
+/// call-out made).
+template <class Initiator, class Responder>
+struct bundle_machine {
+    std::unique_ptr<Responder> res;
+    std::unique_ptr<Initiator> ini;
+    /// f(machine) on whichever machine holds the bundle.
+    template <class F>
+    decltype(auto) with(F&& f) const {
+        return res ? f(*res) : f(*ini);
+    }
+};
+
 
 }  // namespace mikey::conference

@@ -34,8 +34,10 @@ public:
 
     /// Flow 1a-b: a creation TRANSFER_INIT. Refused early when the ticket's
     /// IDRi may not create, or the ticket does not name the factory.
-    /// Errors: the TRANSFER_INIT's parse / schema errors, unauthorized_creator,
-    /// focus_mismatch, the Responder's errors; with an Error message
+    /// Errors: the TRANSFER_INIT's parse / schema errors, bad_crypto_sessions
+    /// (not a GENERIC-ID map), unauthorized_creator, focus_mismatch, the
+    /// Responder's errors, policy_not_acceptable (a ticket the factory could
+    /// open without the KMS); with an Error message
     /// (seed 000 flow 1b: "an error message to the initiator with an
     /// appropriate failure code").
     template <random_generator R>
@@ -49,16 +51,8 @@ public:
         x->creator = c->initiator;
         x->transfer_init.assign(transfer_init.begin(), transfer_init.end());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{x->uri, m_kms, m_suite});
-        std::vector<std::uint8_t> buf(4096);
-        const auto o = x->res->receive(transfer_init, now, rng, buf);
-        if (!o) return detail::refused(o, 0, c->initiator);
-        if (x->res->current() != responder_type::state::awaiting_resolve_resp) {
-            return step::refused(errc::policy_not_acceptable);  // conference tickets always resolve (E = 1)
-        }
-        const exchange_id id = ++m_last_id;
-        step s{errc::ok, id, {}, false, {}, {}};
-        detail::take(s, o, destination::kms, m_kms);
-        m_pending.emplace(id, std::move(x));
+        step s = detail::start_resolve(*x->res, transfer_init, now, rng, c->initiator, m_kms);
+        if (s) s.id = m_pending.add(std::move(x));
         return s;
     }
 
@@ -73,11 +67,7 @@ public:
         pending& x = *it->second;
         std::vector<std::uint8_t> buf(4096);
         const auto o = x.res->receive(in, now, rng, buf);
-        if (!o) {
-            step s = detail::refused(o, id, x.creator);
-            if (x.res->current() != responder_type::state::awaiting_resolve_resp) m_pending.erase(it);
-            return s;
-        }
+        if (!o) return m_pending.settle(it, detail::refused(o, id, x.creator));
         const std::string creator = id_string(x.res->peer_identity());
         if (auto ok = m_c->may_create(creator); !ok) {
             step s = detail::refuse(ok.error(), id, x.transfer_init, now, creator);
@@ -152,8 +142,7 @@ private:
     crypto::algorithm_suite m_suite;
     settings m_defaults{};
     std::uint64_t m_conferences = 0;
-    exchange_id m_last_id = 0;
-    std::map<exchange_id, std::unique_ptr<pending>> m_pending;
+    detail::exchange_table<pending> m_pending;
 };
 
 }  // namespace mikey::conference

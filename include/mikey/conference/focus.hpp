@@ -59,15 +59,15 @@ public:
     [[nodiscard]] const record& conference() const noexcept { return m_rec; }
     /// The keys of a member's bundle (empty when not a member).
     [[nodiscard]] std::span<const roles::session_key> keys_of(std::string_view who) const noexcept {
-        const auto it = m_members.find(std::string(who));
+        const auto it = m_members.find(who);
         if (it == m_members.end()) return {};
-        return it->second->res ? it->second->res->session_keys() : it->second->ini->session_keys();
+        return it->second.with([](const auto& m) { return m.session_keys(); });
     }
     /// The CSB ID of a member's bundle (0 when not a member).
     [[nodiscard]] csb_id csb_of(std::string_view who) const noexcept {
-        const auto it = m_members.find(std::string(who));
+        const auto it = m_members.find(who);
         if (it == m_members.end()) return csb_id{};
-        return it->second->res ? it->second->res->csb() : it->second->ini->csb();
+        return it->second.with([](const auto& m) { return m.csb(); });
     }
     /// The current group TEK (group model, once a member joined).
     [[nodiscard]] const std::optional<media_key>& group_key() const noexcept { return m_group; }
@@ -85,7 +85,7 @@ public:
         const auto c = claims_of(transfer_init);
         if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
         if (auto ok = admit(c->initiator, c->sessions); !ok) return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
-        return start_responder(pending_exchange::kind::call_in, transfer_init, c->initiator, {}, now, rng);
+        return start_responder(pending_exchange::kind::call_in, transfer_init, *c, {}, now, rng);
     }
 
     /// Flow 4b: a REFER carrying a TRANSFER_INIT whose ticket names the focus
@@ -100,7 +100,7 @@ public:
         if (auto ok = may_refer(c->initiator, invitee, c->responders); !ok) {
             return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
         }
-        return start_responder(pending_exchange::kind::refer, transfer_init, c->initiator, invitee, now, rng);
+        return start_responder(pending_exchange::kind::refer, transfer_init, *c, invitee, now, rng);
     }
 
     /// The management interface asks the focus to call `invitee` out (seed
@@ -115,7 +115,7 @@ public:
         auto x = std::make_unique<pending_exchange>();
         x->what = pending_exchange::kind::call_out;
         x->peer = std::string(invitee);
-        return start_call_out(std::move(x), next_id(), now, rng);
+        return start_call_out(std::move(x), m_pending.next_id(), now, rng);
     }
 
     /// An answer of the KMS (RESOLVE_RESP, REQUEST_RESP or an Error) for
@@ -129,30 +129,23 @@ public:
         const auto it = m_pending.find(id);
         if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
         pending_exchange& x = *it->second;
-        std::vector<std::uint8_t> buf(out_size);
         if (x.res) {
+            std::vector<std::uint8_t> buf(out_size);
             const auto o = x.res->receive(in, now, rng, buf);
-            if (!o) return drop_if_over(it, detail::refused(o, id, x.claimed));
+            if (!o) return m_pending.settle(it, detail::refused(o, id, x.claimed));
             return on_resolved(it, o, now, rng);
         }
-        const auto o = x.ini->receive(in, now, rng, buf);
-        if (!o) return drop_if_over(it, step::refused(o.error, id));
         // Flow 4b: the ticket for the invitee; TRANSFER_INIT with the media TEK (L).
         const auto supplied = x.key.supplied();
-        const auto t = x.ini->start_transfer(now, rng, buf, std::span<const roles::supplied_key>(&supplied, 1));
-        if (!t) {
-            m_pending.erase(it);
-            return step::refused(t.error, id);
-        }
-        step s{errc::ok, id, {}, false, {}, {}};
-        detail::take(s, t, destination::peer, x.peer);
-        return s;
+        return m_pending.settle(it, detail::transfer_with_ticket(*x.ini, id, in, now, rng, x.peer,
+                                                                std::span<const roles::supplied_key>(&supplied, 1)));
     }
 
     /// The invitee's TRANSFER_RESP (or Error) for call-out exchange `id`
     /// (flow 4d). Errors: unknown_exchange, the Initiator's errors,
-    /// focus_mismatch (another identity answered), already_member,
-    /// not_authorized_participant (revoked meanwhile).
+    /// focus_mismatch (another identity answered), and the checks taken
+    /// again on the invitee: already_member, not_authorized_participant
+    /// (revoked meanwhile), ssrc_collision.
     template <random_generator R>
     [[nodiscard]] step on_peer(exchange_id id, bytes_view in, ntp_time now, R& rng) {
         const auto it = m_pending.find(id);
@@ -160,15 +153,19 @@ public:
         pending_exchange& x = *it->second;
         std::vector<std::uint8_t> buf(out_size);
         const auto o = x.ini->receive(in, now, rng, buf);
-        if (!o) return drop_if_over(it, step::refused(o.error, id));
+        if (!o) return m_pending.settle(it, step::refused(o.error, id));
         if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
         // Seed 004: forking authenticates the Responder as the identity of its IDRr.
         if (id_string(x.ini->peer_identity()) != x.peer) {
             m_pending.erase(it);
             return step::refused(errc::focus_mismatch, id);
         }
-        auto s = commit(it, std::move(x.ini), {}, true, now, rng);
-        return s;
+        // The invitee is checked once more (the set may have changed while the call-out was pending).
+        if (auto ok = admit(x.peer, x.ini->sessions(), &x); !ok) {
+            m_pending.erase(it);
+            return step::refused(ok.error(), id);
+        }
+        return commit(it, live_member{{}, std::move(x.ini)}, true, now, rng);
     }
 
     /// A member leaves (SIP BYE): its keys are dropped; in the group model
@@ -176,7 +173,7 @@ public:
     /// who left cannot decrypt what follows. Errors: not_a_member.
     template <random_generator R>
     [[nodiscard]] step leave(std::string_view who, ntp_time now, R& rng) {
-        const auto it = m_members.find(std::string(who));
+        const auto it = m_members.find(who);
         if (it == m_members.end()) return step::refused(errc::not_a_member);
         step s{errc::ok, 0, {}, true, std::string(who), {}};
         std::optional<media_key> next;
@@ -196,7 +193,7 @@ public:
     /// message_not_for_role (a TRANSFER_INIT), the machine's.
     template <random_generator R>
     [[nodiscard]] step on_member_message(std::string_view who, bytes_view in, ntp_time now, R& rng) {
-        const auto it = m_members.find(std::string(who));
+        const auto it = m_members.find(who);
         if (it == m_members.end()) return step::refused(errc::not_a_member);
         // Members answer the focus's updates; a TRANSFER_INIT is refused. With a TICKET (ticket
         // reuse, RFC 6043 §5.3) it would move the member's Responder, unauthenticated, to
@@ -207,7 +204,7 @@ public:
             return step::refused(errc::message_not_for_role);
         }
         std::vector<std::uint8_t> buf(out_size);
-        const auto o = it->second->res ? it->second->res->receive(in, now, rng, buf) : it->second->ini->receive(in, now, rng, buf);
+        const auto o = it->second.with([&](auto& m) { return m.receive(in, now, rng, buf); });
         if (!o) return detail::refused(o, 0, who);
         step s{errc::ok, 0, {}, true, std::string(who), {}};
         detail::take(s, o, destination::peer, who);
@@ -260,16 +257,11 @@ private:
         std::string claimed;  ///< who the TRANSFER_INIT claims to come from
         std::string peer;     ///< call-out / refer: the invitee
         std::vector<std::uint8_t> transfer_init;
-        std::vector<roles::crypto_session_spec> sessions;  ///< call-out: proposed to the invitee
+        std::vector<roles::crypto_session_spec> sessions;  ///< proposed by the joiner / to the invitee (SSRCs reserved)
         media_key key{};      ///< the TEK this member gets for cs_focus_media
     };
-    struct live_member {
-        std::unique_ptr<responder_type> res;
-        std::unique_ptr<initiator_type> ini;
-    };
-    using pending_map = std::map<exchange_id, std::unique_ptr<pending_exchange>>;
-
-    exchange_id next_id() noexcept { return ++m_last_id == 0 ? ++m_last_id : m_last_id; }
+    using live_member = bundle_machine<initiator_type, responder_type>;
+    using pending_map = detail::exchange_table<pending_exchange>;
 
 
     /// The checks of a joiner: may join, not present, no SSRC of the
@@ -334,15 +326,14 @@ private:
     }
 
     template <random_generator R>
-    [[nodiscard]] step start_responder(typename pending_exchange::kind what, bytes_view ti, std::string_view claimed,
+    [[nodiscard]] step start_responder(typename pending_exchange::kind what, bytes_view ti, const transfer_claims& c,
                                        std::string_view invitee, ntp_time now, R& rng) {
         auto x = std::make_unique<pending_exchange>();
         x->what = what;
-        x->claimed = std::string(claimed);
+        x->claimed = c.initiator;
         x->peer = std::string(invitee);
         x->transfer_init.assign(ti.begin(), ti.end());
-        x->res = std::make_unique<responder_type>(*m_b, *m_p,
-                                                  roles::responder_config{m_rec.uri, m_kms, m_suite});
+        x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_rec.uri, m_kms, m_suite});
         if (what == pending_exchange::kind::call_in) {
             auto k = joiner_key(rng);
             if (!k) return step::refused(k.error());
@@ -351,25 +342,10 @@ private:
             if (auto ok = x->res->set_response_keys(std::span<const roles::supplied_key>(&supplied, 1)); !ok) {
                 return step::refused(ok.error());
             }
-            if (auto c = claims_of(ti)) x->sessions = c->sessions;
+            x->sessions = c.sessions;
         }
-        std::vector<std::uint8_t> buf(out_size);
-        const auto o = x->res->receive(ti, now, rng, buf);
-        if (!o) return detail::refused(o, 0, claimed);
-        const exchange_id id = next_id();
-        step s{errc::ok, id, {}, false, {}, {}};
-        if (x->res->current() == responder_type::state::awaiting_resolve_resp) {
-            detail::take(s, o, destination::kms, m_kms);
-            m_pending.emplace(id, std::move(x));
-            return s;
-        }
-        // Resolved without the KMS (a TPK shared with the focus): no conference ticket does this (E = 1).
-        return step::refused(errc::policy_not_acceptable, id);
-    }
-
-    /// A refusal: the exchange ends when its machine is no longer waiting.
-    step drop_if_over(typename pending_map::iterator it, step s) {
-        if (!detail::still_waiting(it->second->ini.get(), it->second->res.get())) m_pending.erase(it);
+        step s = detail::start_resolve(*x->res, ti, now, rng, c.initiator, m_kms);
+        if (s) s.id = m_pending.add(std::move(x));
         return s;
     }
 
@@ -385,16 +361,13 @@ private:
                 m_pending.erase(it);
                 return s;
             }
-            step s{errc::ok, id, {}, false, who, {}};
+            step s{errc::ok, id, {}, false, {}, {}};
             detail::take(s, o, destination::peer, who);  // TRANSFER_RESP to the referrer (F)
             auto next = std::make_unique<pending_exchange>();
             next->what = pending_exchange::kind::call_out;
             next->peer = x.peer;
             m_pending.erase(it);
-            step c = start_call_out(std::move(next), id, now, rng);
-            for (auto& m : c.messages) s.messages.push_back(std::move(m));
-            s.error = c.error;
-            return s;
+            return detail::followed_by(std::move(s), start_call_out(std::move(next), id, now, rng));
         }
         if (auto ok = admit(who, x.res->sessions(), &x); !ok) {
             step s = refuse_transfer(ok.error(), id, x, now, who);  // before the erase: x is the exchange's
@@ -409,12 +382,7 @@ private:
         }
         step s{errc::ok, id, {}, false, {}, {}};
         detail::take(s, o, destination::peer, who);  // TRANSFER_RESP with the media TEK (M)
-        step c = commit(it, {}, std::move(x.res), false, now, rng);
-        for (auto& m : c.messages) s.messages.push_back(std::move(m));
-        s.done = c.done;
-        s.who = c.who;
-        s.error = c.error;
-        return s;
+        return detail::followed_by(std::move(s), commit(it, live_member{std::move(x.res), {}}, false, now, rng));
     }
 
     step refuse_transfer(errc e, exchange_id id, const pending_exchange& x, ntp_time now, std::string_view who) const {
@@ -446,29 +414,23 @@ private:
         if (!o) return step::refused(o.error, id);
         step s{errc::ok, id, {}, false, {}, {}};
         detail::take(s, o, destination::kms, m_kms);
-        m_pending.emplace(id, std::move(x));
+        m_pending.add(id, std::move(x));
         return s;
     }
 
     /// The joiner becomes a member; in the group model its TEK becomes the
     /// group TEK and every other member gets it in a CSB update.
     template <random_generator R>
-    [[nodiscard]] step commit(typename pending_map::iterator it, std::unique_ptr<initiator_type> ini,
-                              std::unique_ptr<responder_type> res, bool called_out, ntp_time now, R& rng) {
+    [[nodiscard]] step commit(typename pending_map::iterator it, live_member live, bool called_out, ntp_time now,
+                              R& rng) {
         pending_exchange& x = *it->second;
         const exchange_id id = it->first;
-        const std::string who = id_string(ini ? ini->peer_identity() : res->peer_identity());
-        // The authenticated joiner is checked once more (the set may have changed while it was pending).
-        const auto sessions = ini ? ini->sessions() : res->sessions();
+        const std::string who = id_string(live.with([](const auto& m) { return m.peer_identity(); }));
+        const auto sessions = live.with([](const auto& m) { return m.sessions(); });
         media_key key = std::move(x.key);
         m_pending.erase(it);
-        if (auto ok = m_c->may_join(m_rec, who); !ok) return step::refused(ok.error(), id);
-        if (m_rec.find(who)) return step::refused(errc::already_member, id);
         step s{errc::ok, id, {}, true, who, {}};
         m_rec.members.push_back(member{who, sessions, called_out});
-        auto live = std::make_unique<live_member>();
-        live->res = std::move(res);
-        live->ini = std::move(ini);
         m_members.emplace(who, std::move(live));
         if (m_rec.config.keys == key_model::group) rekey(std::move(key), who, now, rng, s);
         return s;
@@ -485,9 +447,8 @@ private:
         std::vector<std::uint8_t> buf(out_size);
         for (auto& [who, m] : m_members) {
             if (who == except) continue;
-            const auto sessions = m->res ? m->res->sessions() : m->ini->sessions();
-            const auto o = m->res ? m->res->start_update(now, rng, buf, sessions, false, false, {&supplied, 1})
-                                  : m->ini->start_update(now, rng, buf, sessions, false, false, {&supplied, 1});
+            const auto o = m.with(
+                [&](auto& x) { return x.start_update(now, rng, buf, x.sessions(), false, false, {&supplied, 1}); });
             if (!o) {
                 s.error = o.error;
                 continue;
@@ -503,9 +464,8 @@ private:
     crypto::algorithm_suite m_suite;
     std::size_t m_key_length;
     record m_rec;
-    exchange_id m_last_id = 0;
     pending_map m_pending;
-    std::map<std::string, std::unique_ptr<live_member>, std::less<>> m_members;
+    std::map<std::string, live_member, std::less<>> m_members;
     std::optional<media_key> m_group;
 };
 

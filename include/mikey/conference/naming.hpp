@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "../roles/policy.hpp"
+#include "../ticket/key_store.hpp"
 
 namespace mikey::conference {
 
@@ -85,8 +86,7 @@ public:
 
     [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept {
         if (m_naming->is_conference_of(as_view(id))) {
-            const std::string_view f = m_naming->factory_uri();
-            return m_in->psk_for(identity(bytes_view(reinterpret_cast<const std::uint8_t*>(f.data()), f.size())));
+            return m_in->psk_for(identity(ticket::as_bytes(m_naming->factory_uri())));
         }
         return m_in->psk_for(id);
     }

@@ -24,6 +24,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,26 +63,33 @@ public:
     [[nodiscard]] const std::string& identity_name() const noexcept { return m_id; }
     /// The keys of the conference `uri` (empty when not in it).
     [[nodiscard]] std::span<const roles::session_key> keys_of(std::string_view uri) const noexcept {
-        const auto it = m_in.find(std::string(uri));
+        const auto it = m_in.find(uri);
         if (it == m_in.end()) return {};
-        return it->second.res ? it->second.res->session_keys() : it->second.ini->session_keys();
+        return it->second.with([](const auto& m) { return m.session_keys(); });
     }
     /// The CSB ID of the bundle with the focus of conference `uri` (e.g.
     /// for conference::tls_psk_of); 0 when not in it.
     [[nodiscard]] csb_id csb_of(std::string_view uri) const noexcept {
-        const auto it = m_in.find(std::string(uri));
+        const auto it = m_in.find(uri);
         if (it == m_in.end()) return csb_id{};
-        return it->second.res ? it->second.res->csb() : it->second.ini->csb();
+        return it->second.with([](const auto& m) { return m.csb(); });
     }
-    [[nodiscard]] bool in_conference(std::string_view uri) const noexcept { return m_in.count(std::string(uri)) != 0; }
+    [[nodiscard]] bool in_conference(std::string_view uri) const noexcept { return m_in.find(uri) != m_in.end(); }
 
-    /// Flow 1a: REQUEST_INIT for a ticket naming `factory_uri` and `invited`.
-    /// Completed by on_peer with `who` = the conference URI.
+    // create, join, refer_to_focus, refer_to_user start an exchange with
+    // REQUEST_INIT_PSK for the KMS (step::messages) under a new exchange id.
+    // Errors: those of initiator::start_request (unknown_peer: no PSK with
+    // the KMS; the policy's suite errors; invalid_argument; buffer_too_small;
+    // crypto_backend_failure).
+
+    /// Flow 1a: REQUEST_INIT for a ticket naming the factory of `naming` and
+    /// `invited` (`naming` is copied). Completed by on_peer with `who` = the
+    /// conference URI.
     template <random_generator R>
     [[nodiscard]] step create(const seed000_naming& naming, std::span<const std::string_view> invited, ntp_time now, R& rng) {
         std::vector<std::string> named{std::string(naming.factory_uri())};
         for (const auto i : invited) named.emplace_back(i);
-        return request(kind::create, std::string(naming.factory_uri()), std::move(named), &naming, now, rng);
+        return request(kind::create, std::string(naming.factory_uri()), std::move(named), naming, now, rng);
     }
     /// Flows 2a / 3a: REQUEST_INIT for a ticket naming the conference URI
     /// (and, the creator's way of updating the authorized set, `allow`).
@@ -89,19 +97,19 @@ public:
     [[nodiscard]] step join(std::string_view conference_uri, std::span<const std::string_view> allow, ntp_time now, R& rng) {
         std::vector<std::string> named{std::string(conference_uri)};
         for (const auto a : allow) named.emplace_back(a);
-        return request(kind::join, std::string(conference_uri), std::move(named), nullptr, now, rng);
+        return request(kind::join, std::string(conference_uri), std::move(named), std::nullopt, now, rng);
     }
     /// Flow 4a: a ticket naming the focus and `invitee`, for a REFER to the focus.
     template <random_generator R>
     [[nodiscard]] step refer_to_focus(std::string_view conference_uri, std::string_view invitee, ntp_time now, R& rng) {
         return request(kind::refer, std::string(conference_uri), {std::string(conference_uri), std::string(invitee)},
-                       nullptr, now, rng);
+                       std::nullopt, now, rng);
     }
     /// Flow 5a: a ticket naming `user` and the focus, for a REFER to the user.
     template <random_generator R>
     [[nodiscard]] step refer_to_user(std::string_view conference_uri, std::string_view user, ntp_time now, R& rng) {
-        return request(kind::refer, std::string(user), {std::string(user), std::string(conference_uri)}, nullptr, now,
-                       rng);
+        return request(kind::refer, std::string(user), {std::string(user), std::string(conference_uri)}, std::nullopt,
+                       now, rng);
     }
 
     /// Flow 4c: the focus calls out; `expected_focus` is the conference URI
@@ -131,21 +139,10 @@ public:
         const auto it = m_pending.find(id);
         if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
         exchange& x = *it->second;
+        if (x.ini) return m_pending.settle(it, detail::transfer_with_ticket(*x.ini, id, in, now, rng, x.peer));
         std::vector<std::uint8_t> buf(4096);
-        if (x.ini) {
-            const auto o = x.ini->receive(in, now, rng, buf);
-            if (!o) return over_if_idle(it, step::refused(o.error, id));
-            const auto t = x.ini->start_transfer(now, rng, buf);
-            if (!t) {
-                m_pending.erase(it);
-                return step::refused(t.error, id);
-            }
-            step s{errc::ok, id, {}, false, {}, {}};
-            detail::take(s, t, destination::peer, x.peer);
-            return s;
-        }
         const auto o = x.res->receive(in, now, rng, buf);
-        if (!o) return over_if_idle(it, detail::refused(o, id, x.peer));
+        if (!o) return m_pending.settle(it, detail::refused(o, id, x.peer));
         const std::string from = id_string(x.res->peer_identity());
         step s{errc::ok, id, {}, true, from, {}};
         if (x.what == kind::call_out) {
@@ -155,7 +152,7 @@ public:
                 return step::refused(errc::focus_mismatch, id);
             }
             detail::take(s, o, destination::peer, from);
-            enter(x.peer, nullptr, std::move(x.res));
+            m_in[x.peer] = conference_keys{std::move(x.res), {}};
             m_pending.erase(it);
             return s;
         }
@@ -168,12 +165,7 @@ public:
         detail::take(s, o, destination::peer, from);  // TRANSFER_RESP to the referrer
         const std::string focus_uri = x.peer;
         m_pending.erase(it);
-        step j = join(focus_uri, {}, now, rng);
-        for (auto& m : j.messages) s.messages.push_back(std::move(m));
-        s.error = j.error;
-        s.id = j.id;
-        s.done = false;
-        return s;
+        return detail::followed_by(std::move(s), join(focus_uri, {}, now, rng));
     }
 
     /// The peer's TRANSFER_RESP (or Error) for exchange `id`. Flow 1c: from
@@ -188,7 +180,7 @@ public:
         exchange& x = *it->second;
         std::vector<std::uint8_t> buf(4096);
         const auto o = x.ini->receive(in, now, rng, buf);
-        if (!o) return over_if_idle(it, step::refused(o.error, id));
+        if (!o) return m_pending.settle(it, step::refused(o.error, id));
         if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
         const std::string answered = id_string(x.ini->peer_identity());
         // Flow 1c: "The conference URI is authenticated as it is the identity used as IDRr";
@@ -199,7 +191,7 @@ public:
             return step::refused(errc::focus_mismatch, id);
         }
         step s{errc::ok, id, {}, true, answered, {}};
-        if (x.what == kind::join) enter(answered, std::move(x.ini), nullptr);
+        if (x.what == kind::join) m_in[answered] = conference_keys{{}, std::move(x.ini)};
         m_pending.erase(it);
         return s;
     }
@@ -209,7 +201,7 @@ public:
     /// message_not_for_role (a message carrying a TICKET), the machine's.
     template <random_generator R>
     [[nodiscard]] step on_update(std::string_view uri, bytes_view in, ntp_time now, R& rng) {
-        const auto it = m_in.find(std::string(uri));
+        const auto it = m_in.find(uri);
         if (it == m_in.end()) return step::refused(errc::not_a_member);
         // The focus sends CSB updates only: a TRANSFER_INIT with a TICKET (a new or replayed
         // initial message) would send a called-out member's Responder back to resolving.
@@ -217,7 +209,7 @@ public:
             return step::refused(errc::message_not_for_role);
         }
         std::vector<std::uint8_t> buf(4096);
-        const auto o = it->second.res ? it->second.res->receive(in, now, rng, buf) : it->second.ini->receive(in, now, rng, buf);
+        const auto o = it->second.with([&](auto& m) { return m.receive(in, now, rng, buf); });
         if (!o) return detail::refused(o, 0, uri);
         step s{errc::ok, 0, {}, true, std::string(uri), {}};
         detail::take(s, o, destination::peer, uri);
@@ -225,7 +217,9 @@ public:
     }
     /// Leaves conference `uri` (its keys are dropped). Errors: not_a_member.
     [[nodiscard]] result<void> leave(std::string_view uri) {
-        if (m_in.erase(std::string(uri)) == 0) return errc::not_a_member;
+        const auto it = m_in.find(uri);
+        if (it == m_in.end()) return errc::not_a_member;
+        m_in.erase(it);
         return {};
     }
 
@@ -234,23 +228,19 @@ private:
     struct exchange {
         kind what = kind::join;
         std::string peer;  ///< whom it calls / expects
-        const seed000_naming* naming = nullptr;
+        std::optional<seed000_naming> naming;  ///< creation: the factory whose conference must answer
         std::unique_ptr<initiator_type> ini;
         std::unique_ptr<responder_type> res;
     };
-    struct conference_keys {
-        std::unique_ptr<initiator_type> ini;
-        std::unique_ptr<responder_type> res;
-    };
-    using pending_map = std::map<exchange_id, std::unique_ptr<exchange>>;
+    using conference_keys = bundle_machine<initiator_type, responder_type>;
 
     template <random_generator R>
     [[nodiscard]] step request(kind what, std::string peer, std::vector<std::string> named,
-                               const seed000_naming* naming, ntp_time now, R& rng) {
+                               std::optional<seed000_naming> naming, ntp_time now, R& rng) {
         auto x = std::make_unique<exchange>();
         x->what = what;
         x->peer = std::move(peer);
-        x->naming = naming;
+        x->naming = std::move(naming);
         std::vector<std::string_view> views(named.begin(), named.end());
         x->ini = std::make_unique<initiator_type>(
             *m_b, *m_p,
@@ -266,10 +256,8 @@ private:
         std::vector<std::uint8_t> buf(4096);
         const auto o = x->ini->start_request(now, rng, buf);
         if (!o) return step::refused(o.error);
-        const exchange_id id = ++m_last_id;
-        step s{errc::ok, id, {}, false, {}, {}};
+        step s{errc::ok, m_pending.add(std::move(x)), {}, false, {}, {}};
         detail::take(s, o, destination::kms, m_kms);
-        m_pending.emplace(id, std::move(x));
         return s;
     }
 
@@ -279,25 +267,11 @@ private:
         x->what = what;
         x->peer = std::move(expected);
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_id, m_kms, m_suite});
-        std::vector<std::uint8_t> buf(4096);
-        const auto o = x->res->receive(ti, now, rng, buf);
-        if (!o) return detail::refused(o, 0, x->peer);
-        if (x->res->current() != responder_type::state::awaiting_resolve_resp) return step::refused(errc::policy_not_acceptable);
-        const exchange_id id = ++m_last_id;
-        step s{errc::ok, id, {}, false, {}, {}};
-        detail::take(s, o, destination::kms, m_kms);
-        m_pending.emplace(id, std::move(x));
+        step s = detail::start_resolve(*x->res, ti, now, rng, x->peer, m_kms);
+        if (s) s.id = m_pending.add(std::move(x));
         return s;
     }
 
-    step over_if_idle(typename pending_map::iterator it, step s) {
-        if (!detail::still_waiting(it->second->ini.get(), it->second->res.get())) m_pending.erase(it);
-        return s;
-    }
-
-    void enter(const std::string& uri, std::unique_ptr<initiator_type> ini, std::unique_ptr<responder_type> res) {
-        m_in[uri] = conference_keys{std::move(ini), std::move(res)};
-    }
 
     B* m_b;
     const P* m_p;
@@ -305,8 +279,7 @@ private:
     crypto::algorithm_suite m_suite;
     std::size_t m_key_length;
     std::vector<roles::crypto_session_spec> m_sessions;
-    exchange_id m_last_id = 0;
-    pending_map m_pending;
+    detail::exchange_table<exchange> m_pending;
     std::map<std::string, conference_keys, std::less<>> m_in;
 };
 

@@ -7,12 +7,18 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "../core/errc.hpp"
 #include "../core/registry.hpp"
+#include "../core/rng.hpp"
 #include "../roles/exchange.hpp"
 #include "../roles/outcome.hpp"
 #include "record.hpp"
@@ -46,6 +52,13 @@ struct [[nodiscard]] step {
     std::optional<record> created; ///< factory: the conference a creation made
 
     [[nodiscard]] bool ok() const noexcept { return error == errc::ok; }
+    /// The first message for `peer` (destination::peer), or nullptr.
+    [[nodiscard]] const message* to_peer(std::string_view peer) const noexcept {
+        for (const auto& m : messages) {
+            if (m.to == destination::peer && m.peer == peer) return &m;
+        }
+        return nullptr;
+    }
     explicit operator bool() const noexcept { return ok(); }
     static step refused(errc e, exchange_id id = 0) { return step{e, id, {}, false, {}, {}}; }
 };
@@ -58,6 +71,14 @@ inline void take(step& s, const roles::outcome& o, destination to, std::string_v
     s.messages.push_back(message{to, std::string(peer), o.send_type, {o.send.begin(), o.send.end()}});
 }
 
+/// `then` with the messages of `first` before its own: one input that ends
+/// one exchange and starts (or completes) the next.
+inline step followed_by(step first, step then) {
+    then.messages.insert(then.messages.begin(), std::make_move_iterator(first.messages.begin()),
+                         std::make_move_iterator(first.messages.end()));
+    return then;
+}
+
 /// A step for a refused outcome: its error and its Error message (to `peer`).
 inline step refused(const roles::outcome& o, exchange_id id, std::string_view peer) {
     step s = step::refused(o.error, id);
@@ -65,14 +86,85 @@ inline step refused(const roles::outcome& o, exchange_id id, std::string_view pe
     return s;
 }
 
-/// Whether the machine of a pending exchange still waits for an answer (a
-/// refused input left it so): the exchange then stays, so that a forged
-/// answer cannot end a genuine exchange.
-template <class Initiator, class Responder>
-[[nodiscard]] bool still_waiting(const Initiator* ini, const Responder* res) noexcept {
-    if (res) return res->current() == Responder::state::awaiting_resolve_resp;
-    return ini->current() == Initiator::state::awaiting_request_resp ||
-           ini->current() == Initiator::state::awaiting_transfer_resp;
+/// The pending exchanges of a factory, focus or participant by id (ids
+/// count up from 1 and skip 0, which names none). `T` holds the role
+/// machine(s) of one exchange as unique_ptrs `res` (and `ini`).
+template <class T>
+class exchange_table {
+public:
+    using map_type = std::map<exchange_id, std::unique_ptr<T>>;
+    using iterator = typename map_type::iterator;
+
+    [[nodiscard]] exchange_id next_id() noexcept { return ++m_last == 0 ? ++m_last : m_last; }
+    /// Keeps `x` under a new id; returns it.
+    exchange_id add(std::unique_ptr<T> x) {
+        const exchange_id id = next_id();
+        m_map.emplace(id, std::move(x));
+        return id;
+    }
+    /// Keeps `x` under `id` (an exchange going on under the id of the one it came from).
+    void add(exchange_id id, std::unique_ptr<T> x) { m_map[id] = std::move(x); }
+    [[nodiscard]] iterator find(exchange_id id) { return m_map.find(id); }
+    [[nodiscard]] iterator end() noexcept { return m_map.end(); }
+    [[nodiscard]] auto begin() const noexcept { return m_map.begin(); }
+    [[nodiscard]] auto end() const noexcept { return m_map.end(); }
+    void erase(iterator it) { m_map.erase(it); }
+    [[nodiscard]] std::size_t size() const noexcept { return m_map.size(); }
+    [[nodiscard]] bool empty() const noexcept { return m_map.empty(); }
+
+    /// After a refused input: the exchange ends unless its machine still
+    /// waits for an answer, so that a forged answer cannot end a genuine
+    /// exchange. Returns `s`.
+    step settle(iterator it, step s) {
+        if (!waiting(*it->second)) m_map.erase(it);
+        return s;
+    }
+
+private:
+    static bool waiting(const T& x) noexcept {
+        if (x.res) return x.res->current() == std::remove_cvref_t<decltype(*x.res)>::state::awaiting_resolve_resp;
+        if constexpr (requires { x.ini; }) {
+            using I = std::remove_cvref_t<decltype(*x.ini)>;
+            return x.ini && (x.ini->current() == I::state::awaiting_request_resp ||
+                             x.ini->current() == I::state::awaiting_transfer_resp);
+        }
+        return false;
+    }
+
+    map_type m_map;
+    exchange_id m_last = 0;
+};
+
+/// Feeds an initial TRANSFER_INIT to a fresh Responder, which must then ask
+/// the KMS: the step holds its RESOLVE_INIT (id 0), or its refusal with the
+/// Error message for `peer`. Errors: the Responder's; policy_not_acceptable
+/// when it resolved the ticket itself (conference tickets have E = 1: the
+/// KMS resolves them, RFC 6043 §6.10).
+template <class Responder, random_generator R>
+[[nodiscard]] step start_resolve(Responder& res, bytes_view transfer_init, ntp_time now, R& rng, std::string_view peer,
+                                 std::string_view kms) {
+    std::vector<std::uint8_t> buf(4096);
+    const auto o = res.receive(transfer_init, now, rng, buf);
+    if (!o) return refused(o, 0, peer);
+    if (res.current() != Responder::state::awaiting_resolve_resp) return step::refused(errc::policy_not_acceptable);
+    step s{};
+    take(s, o, destination::kms, kms);
+    return s;
+}
+
+/// The KMS's REQUEST_RESP for a pending Initiator, then its TRANSFER_INIT
+/// (with `supplied` keys, L flag) for `peer`. Errors: the Initiator's.
+template <class Initiator, random_generator R>
+[[nodiscard]] step transfer_with_ticket(Initiator& ini, exchange_id id, bytes_view request_resp, ntp_time now, R& rng,
+                                        std::string_view peer, std::span<const roles::supplied_key> supplied = {}) {
+    std::vector<std::uint8_t> buf(4096);
+    const auto o = ini.receive(request_resp, now, rng, buf);
+    if (!o) return step::refused(o.error, id);
+    const auto t = ini.start_transfer(now, rng, buf, supplied);
+    if (!t) return step::refused(t.error, id);
+    step s{errc::ok, id, {}, false, {}, {}};
+    take(s, t, destination::peer, peer);
+    return s;
 }
 
 /// A refusal decided by the conference layer about the message `offending`:

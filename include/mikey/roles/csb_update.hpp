@@ -21,6 +21,7 @@
 #include <array>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "../crypto/kemac.hpp"
 #include "../ticket/mac_coverage.hpp"
@@ -344,6 +345,88 @@ template <crypto::crypto_backend B, common_policy P>
     }
     return verify_update_resp_as<B, P, ticket::transfer_resp_update_by_responder_view>(b, policy, in, now, c, sent);
 }
+
+/// What both ends of an established bundle keep for CSB updates (RFC 6043
+/// §5.2): the keys in force, the keys of the last message of the initial
+/// exchange, and keys of an update waiting for its TRANSFER_RESP. The base
+/// of initiator and responder, which give the update_context.
+class bundle_party {
+public:
+    /// The keys of each crypto session (from established on).
+    [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
+    /// The crypto sessions in force (CS ID and SSRC each), e.g. the
+    /// `sessions` of a CSB update that only changes keys.
+    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
+        std::vector<crypto_session_spec> v;
+        for (const auto& k : session_keys()) v.push_back({k.cs.get(), k.ssrc});
+        return v;
+    }
+
+protected:
+    /// Our update (build_update's errors). With `want_response` its keys
+    /// wait for verify_update_answer; without, they take effect at once.
+    template <crypto::crypto_backend B, random_generator R>
+    [[nodiscard]] result<outcome> send_update(B& b, R& rng, ntp_time now, mutable_bytes out, const update_context& c,
+                                              std::span<const crypto_session_spec> sessions,
+                                              std::span<const supplied_key> supplied, bool rekey,
+                                              bool want_response) noexcept {
+        const auto sealed = build_update(b, rng, now, out, c, sessions, supplied, rekey, want_response, m_pending);
+        if (!sealed) return sealed.error_info();
+        // Its T is spent under these keys once sent, answered or not (a later update, even after
+        // drop_update, must be newer: RFC 3830 §4.2.3 IV).
+        m_last.t = m_pending.t;
+        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
+        if (want_response) {
+            m_update.assign(sealed->begin(), sealed->end());
+            return o;
+        }
+        apply_pending();
+        return o.with(event::keys_established);
+    }
+    /// The peer's update (open_update's errors): its keys take effect, its
+    /// answer (when its V flag asks for one) is in `send`.
+    template <crypto::crypto_backend B, common_policy P>
+    [[nodiscard]] result<outcome> take_update(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
+                                              const update_context& c) noexcept {
+        const auto resp = open_update(b, policy, in, now, out, c, m_pending);
+        if (!resp) return resp.error_info();
+        apply_pending();
+        outcome o{};
+        if (!resp->empty()) {
+            o.send = *resp;
+            o.send_type = data_type::transfer_resp;
+        }
+        return o.with(event::keys_established);
+    }
+    /// The answer to our update (verify_update_resp's errors): its keys take effect.
+    template <crypto::crypto_backend B, common_policy P>
+    [[nodiscard]] result<outcome> verify_update_answer(B& b, const P& policy, bytes_view in, ntp_time now,
+                                                       const update_context& c) noexcept {
+        if (auto ok = verify_update_resp(b, policy, in, now, c, m_update); !ok) return ok.error_info();
+        apply_pending();
+        return outcome{}.with(event::keys_established);
+    }
+    /// Gives up our update waiting for its answer.
+    void drop_update() noexcept {
+        m_pending.count = 0;
+        m_update.clear();
+    }
+
+    std::array<session_key, max_crypto_sessions> m_keys{};
+    std::size_t m_key_count = 0;
+    last_message_keys m_last{};  ///< of the last message of the initial exchange, T raised by each update
+
+private:
+    void apply_pending() noexcept {
+        m_last.t = m_pending.t;
+        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
+        m_key_count = m_pending.count;
+        drop_update();
+    }
+
+    key_set m_pending{};                 ///< keys of an update until they take effect
+    std::vector<std::uint8_t> m_update;  ///< our update awaiting its TRANSFER_RESP
+};
 
 }  // namespace detail
 }  // namespace mikey::roles

@@ -54,7 +54,7 @@ struct initiator_config {
 };
 
 template <crypto::crypto_backend B, initiator_policy P>
-class initiator {
+class initiator : public detail::bundle_party {
 public:
     enum class state : std::uint8_t {
         idle,
@@ -88,7 +88,10 @@ public:
     void abandon() noexcept {
         if (m_state == state::awaiting_request_resp) m_state = state::idle;
         if (m_state == state::awaiting_transfer_resp) m_state = m_key_count != 0 ? state::established : state::ticket_ready;
-        if (m_state == state::awaiting_update_resp) m_state = state::established;
+        if (m_state == state::awaiting_update_resp) {
+            drop_update();
+            m_state = state::established;
+        }
     }
     /// The granted Ticket Policy (valid from ticket_ready on).
     [[nodiscard]] const ticket_policy& granted() const noexcept { return m_granted; }
@@ -105,8 +108,6 @@ public:
         const auto h = hdr_view::parse(m_transfer);
         return h ? h->csb() : csb_id{};
     }
-    /// The keys of each crypto session (from established on).
-    [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
 
     /// Modes 1 and 2: builds REQUEST_INIT_PSK (RFC 6043 §4.2.1) into `out`.
     /// Errors: unexpected_in_state (not idle), invalid_argument (config),
@@ -168,7 +169,8 @@ public:
     /// effect when the response verifies, or at once without one.
     /// Errors: unexpected_in_state (not established), invalid_argument (no
     /// session, too many, a bad supplied key, a repeated SPI), key_too_short,
-    /// missing_key (an added TEK session without a key),
+    /// missing_key (an added TEK session without a key), stale_timestamp
+    /// (`now` not newer than the last message under the bundle's keys),
     /// policy_not_acceptable (new keys with L = 0), buffer_too_small,
     /// crypto_backend_failure.
     template <random_generator R>
@@ -176,17 +178,10 @@ public:
                                        std::span<const crypto_session_spec> sessions, bool rekey,
                                        bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
         if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
-        auto r = build_update(now, rng, out, sessions, supplied, rekey, want_response);
+        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response);
         if (!r) return outcome::refused(r.error_info());
+        if (want_response) m_state = state::awaiting_update_resp;
         return *r;
-    }
-
-    /// The crypto sessions in force (CS ID and SSRC each), e.g. the
-    /// `sessions` of a CSB update that only changes keys.
-    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
-        std::vector<crypto_session_spec> v;
-        for (std::size_t i = 0; i < m_key_count; ++i) v.push_back({m_keys[i].cs.get(), m_keys[i].ssrc});
-        return v;
     }
 
     /// Handles REQUEST_RESP, TRANSFER_RESP, the TRANSFER_INIT of a CSB update
@@ -200,6 +195,8 @@ public:
     /// policy_not_acceptable, flag_f_required_by_i, rand_too_short,
     /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
     /// key_without_spi, bad_crypto_sessions, key_unwrap_failure,
+    /// identity_mismatch, stale_timestamp (an update's T not newer than the
+    /// last message under the bundle's keys), buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
@@ -219,7 +216,7 @@ public:
                 break;
             case data_type::transfer_init:
                 // RFC 6043 §5.2: "The CSB updating can also be started by the Responder."
-                r = m_state == state::established ? on_peer_update(in, now, out)
+                r = m_state == state::established ? take_update(*m_b, *m_policy, in, now, out, update_context())
                                                   : result<outcome>(failure{errc::unexpected_in_state, 1});
                 break;
             case data_type::error: return outcome::refused(failure{errc::error_received, 1});
@@ -678,53 +675,10 @@ private:
             .keys = {m_keys.data(), m_key_count}};
     }
 
-    template <random_generator R>
-    [[nodiscard]] result<outcome> build_update(ntp_time now, R& rng, mutable_bytes out,
-                                               std::span<const crypto_session_spec> sessions,
-                                               std::span<const supplied_key> supplied, bool rekey,
-                                               bool want_response) noexcept {
-        const auto sealed = detail::build_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey,
-                                                 want_response, m_pending);
-        if (!sealed) return sealed.error_info();
-        // Commit: the new keys wait for the response, or apply at once.
-        m_update.assign(sealed->begin(), sealed->end());
-        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
-        if (want_response) {
-            m_state = state::awaiting_update_resp;
-            return o;
-        }
-        apply_pending();
-        return o.with(event::keys_established);
-    }
-
     [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
-        if (auto ok = detail::verify_update_resp(*m_b, *m_policy, in, now, update_context(), m_update); !ok) {
-            return ok.error_info();
-        }
-        apply_pending();
-        m_state = state::established;
-        return outcome{}.with(event::keys_established);
-    }
-
-    /// A CSB update started by the Responder (RFC 6043 §5.2).
-    [[nodiscard]] result<outcome> on_peer_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
-        const auto resp = detail::open_update(*m_b, *m_policy, in, now, out, update_context(), m_pending);
-        if (!resp) return resp.error_info();
-        apply_pending();
-        outcome o{};
-        if (!resp->empty()) {
-            o.send = *resp;
-            o.send_type = data_type::transfer_resp;
-        }
-        return o.with(event::keys_established);
-    }
-
-    void apply_pending() noexcept {
-        m_last.t = m_pending.t;
-        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
-        m_key_count = m_pending.count;
-        m_pending.count = 0;
-        m_update.clear();
+        auto r = verify_update_answer(*m_b, *m_policy, in, now, update_context());
+        if (r) m_state = state::established;
+        return r;
     }
 
     /// The session keys of every crypto session of a GENERIC-ID map: the key
@@ -795,14 +749,9 @@ private:
     secret_buffer<64> m_mpki{}, m_mpkr{}, m_mpkr_forked{};
     std::vector<detail::owned_key> m_ticket_keys;
     std::vector<detail::owned_key> m_supplied;  ///< keys sent in TRANSFER_INIT (L flag)
-    std::array<session_key, max_crypto_sessions> m_keys{};
-    std::size_t m_key_count = 0;
     std::size_t m_transfers = 0;
     std::string m_peer;
-    detail::last_message_keys m_last{};  ///< of the last message of the initial exchange (§5.2)
     detail::random_bytes m_randrr{};
-    std::vector<std::uint8_t> m_update;
-    detail::key_set m_pending{};  ///< keys of a CSB update until they take effect
 };
 
 }  // namespace mikey::roles

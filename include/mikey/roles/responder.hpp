@@ -48,7 +48,7 @@ struct responder_config {
 };
 
 template <crypto::crypto_backend B, responder_policy P>
-class responder {
+class responder : public detail::bundle_party {
 public:
     enum class state : std::uint8_t { idle, awaiting_resolve_resp, established, awaiting_update_resp };
 
@@ -62,8 +62,7 @@ public:
     void abandon() noexcept {
         m_transfer.clear();
         m_resolve.clear();
-        m_update.clear();
-        m_pending.count = 0;
+        drop_update();
         m_state = m_key_count != 0 ? state::established : state::idle;
     }
     /// The Initiator, as the resolved ticket names it (IDRi of its TP Data).
@@ -73,19 +72,12 @@ public:
     [[nodiscard]] const ticket_policy& policy() const noexcept { return m_ticket_policy; }
     [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
-    [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
     /// The CSB ID of the bundle (from established on).
     [[nodiscard]] csb_id csb() const noexcept { return m_bundle.csb; }
     /// The responders the resolved ticket authorizes (the IDRr payloads of
     /// its TP Data, whose integrity the KMS vouched for, RFC 6043 §4.2.3):
     /// e.g. the participants a conference creator allowed.
     [[nodiscard]] const std::vector<std::string>& ticket_responders() const noexcept { return m_ticket_responders; }
-    /// The crypto sessions in force (CS ID and SSRC each).
-    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
-        std::vector<crypto_session_spec> v;
-        for (std::size_t i = 0; i < m_key_count; ++i) v.push_back({m_keys[i].cs.get(), m_keys[i].ssrc});
-        return v;
-    }
 
     /// CSB update started by the Responder (RFC 6043 §5.2: "The CSB updating
     /// can also be started by the Responder"): TRANSFER_INIT = HDR, T, [IDRr],
@@ -96,24 +88,18 @@ public:
     /// verifies, or at once without one (e.g. a focus rekeying its group
     /// TEK for every member).
     /// Errors: unexpected_in_state (not established), invalid_argument,
-    /// key_too_short, missing_key, policy_not_acceptable (new keys with
-    /// M = 0), buffer_too_small, crypto_backend_failure.
+    /// key_too_short, missing_key, stale_timestamp (`now` not newer than the
+    /// last message under the bundle's keys), policy_not_acceptable (new
+    /// keys with M = 0), buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
                                        std::span<const crypto_session_spec> sessions, bool rekey,
                                        bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
         if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
-        const auto sealed = detail::build_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey,
-                                                 want_response, m_pending);
-        if (!sealed) return outcome::refused(sealed.error_info());
-        outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
-        if (want_response) {
-            m_update.assign(sealed->begin(), sealed->end());
-            m_state = state::awaiting_update_resp;
-            return o;
-        }
-        apply_pending();
-        return o.with(event::keys_established);
+        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response);
+        if (!r) return outcome::refused(r.error_info());
+        if (want_response) m_state = state::awaiting_update_resp;
+        return *r;
     }
 
     /// Session keys this Responder supplies in its next TRANSFER_RESP (M flag,
@@ -126,7 +112,9 @@ public:
         return detail::take_supplied(keys, m_response_keys);
     }
 
-    /// Handles TRANSFER_INIT or RESOLVE_RESP (or an Error: error_received).
+    /// Handles TRANSFER_INIT (initial, ticket reuse, or a CSB update of the
+    /// Initiator's), RESOLVE_RESP, the TRANSFER_RESP answering our CSB update,
+    /// or an Error (error_received).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
     /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
@@ -135,9 +123,11 @@ public:
     /// replay_cache_full, missing_key, missing_payload, ticket_expired,
     /// ticket_not_yet_valid, unauthorized_responder (self-resolve),
     /// ticket_reuse_forbidden, identity_mismatch (TRANSFER_INIT's IDRi is not
-    /// the ticket's), unexpected_payload (a KEMAC without L, RANDs in a CSB
-    /// update), mac_not_allowed, key_without_spi, key_unwrap_failure,
-    /// buffer_too_small, crypto_backend_failure.
+    /// the ticket's, or an update's IDRs not the bundle's), stale_timestamp
+    /// (an update's T not newer than the last message under the bundle's
+    /// keys), unexpected_payload (a KEMAC without L, RANDs in a CSB update, a
+    /// KEMAC in the answer to our update), mac_not_allowed, key_without_spi,
+    /// key_unwrap_failure, buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto h = hdr_view::parse(in);
@@ -148,7 +138,8 @@ public:
                 if (m_state == state::awaiting_resolve_resp || m_state == state::awaiting_update_resp) {
                     r = failure{errc::unexpected_in_state, 1};
                 } else if (m_state == state::established && !carries_ticket(in)) {
-                    r = on_update(in, now, out);  // RFC 6043 §5.2: a CSB update carries no TICKET
+                    // RFC 6043 §5.2: a CSB update carries no TICKET.
+                    r = take_update(*m_b, *m_policy, in, now, out, update_context());
                 } else {
                     r = on_transfer_init(in, now, rng, out);
                 }
@@ -278,35 +269,11 @@ private:
                                       .keys = {m_keys.data(), m_key_count}};
     }
 
-    /// CSB update started by the Initiator (RFC 6043 §5.2).
-    [[nodiscard]] result<outcome> on_update(bytes_view in, ntp_time now, mutable_bytes out) noexcept {
-        const auto resp = detail::open_update(*m_b, *m_policy, in, now, out, update_context(), m_pending);
-        if (!resp) return resp.error_info();
-        apply_pending();
-        outcome o{};
-        if (!resp->empty()) {
-            o.send = *resp;
-            o.send_type = data_type::transfer_resp;
-        }
-        return o.with(event::keys_established);
-    }
-
     /// The Initiator's answer to our CSB update.
     [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
-        if (auto ok = detail::verify_update_resp(*m_b, *m_policy, in, now, update_context(), m_update); !ok) {
-            return ok.error_info();
-        }
-        apply_pending();
-        m_state = state::established;
-        return outcome{}.with(event::keys_established);
-    }
-
-    void apply_pending() noexcept {
-        m_last.t = m_pending.t;
-        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
-        m_key_count = m_pending.count;
-        m_pending.count = 0;
-        m_update.clear();
+        auto r = verify_update_answer(*m_b, *m_policy, in, now, update_context());
+        if (r) m_state = state::established;
+        return r;
     }
 
     /// Everything taken from a resolved ticket, committed only on success.
@@ -606,12 +573,7 @@ private:
         // (RFC 6043 §5.5: it "MAY differ from that appearing in TRANSFER_INIT"), else TRANSFER_INIT's.
         m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
                           f.f ? res.answering : std::string(id_r.get().begin(), id_r.get().end())};
-        m_ticket_responders.clear();
-        for (const auto& e : ti.ticket()->tp_payloads()) {
-            if (e.type != payload_type::idr) continue;
-            const auto v = e.template as<idr_view>();
-            if (v.role() == id_role::idrr) m_ticket_responders.emplace_back(v.data().begin(), v.data().end());
-        }
+        m_ticket_responders = ticket::responders_of(ti.ticket()->tp_payloads());
         m_randri.assign(ti.randri()->value());
         m_randrr = randrr;
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
@@ -637,8 +599,6 @@ private:
     std::vector<std::uint8_t> m_transfer, m_resolve;
     detail::random_bytes m_randrr_resolve{};
     secret_buffer<64> m_mpki{}, m_mpkr_forked{};
-    std::array<session_key, max_crypto_sessions> m_keys{};
-    std::size_t m_key_count = 0;
     std::string m_peer, m_answering;
     ticket_policy m_ticket_policy{};
     std::vector<std::vector<std::uint8_t>> m_seen_tickets;
@@ -650,11 +610,8 @@ private:
         std::string id_i, id_r;
     };
     bundle m_bundle{};
-    detail::last_message_keys m_last{};
     detail::random_bytes m_randri{}, m_randrr{};
     std::vector<std::string> m_ticket_responders;
-    std::vector<std::uint8_t> m_update;  ///< our CSB update awaiting its TRANSFER_RESP
-    detail::key_set m_pending{};         ///< keys of a CSB update until they take effect
 };
 
 }  // namespace mikey::roles

@@ -11,6 +11,9 @@
 // what needs to know about keys and exchanges.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include <array>
 #include <optional>
 #include <string_view>
@@ -149,6 +152,20 @@ template <class Range>
         }
     }
     return c;
+}
+
+/// The identities of the IDRr payloads of validated TP Data: "the
+/// responders that are authorized to resolve the ticket" (RFC 6043 §6.10),
+/// in order. Allocates.
+template <class Range>
+[[nodiscard]] std::vector<std::string> responders_of(const Range& payloads) {
+    std::vector<std::string> out;
+    for (const auto& e : payloads) {
+        if (e.type != payload_type::idr) continue;
+        const auto v = e.template as<idr_view>();
+        if (v.role() == id_role::idrr) out.emplace_back(v.data().begin(), v.data().end());
+    }
+    return out;
 }
 
 /// RFC 6043 §6.10: the validity period TRs..TRe (either end may be open).
