@@ -430,7 +430,7 @@ private:
         media_key key = std::move(x.key);
         m_pending.erase(it);
         step s{errc::ok, id, {}, true, who, {}};
-        m_rec.members.push_back(member{who, sessions, called_out});
+        m_rec.members.push_back(member{who, {sessions.begin(), sessions.end()}, called_out});
         m_members.emplace(who, std::move(live));
         if (m_rec.config.keys == key_model::group) rekey(std::move(key), who, now, rng, s);
         return s;
@@ -445,10 +445,13 @@ private:
         ++m_rec.epoch;
         const auto supplied = m_group->supplied();
         std::vector<std::uint8_t> buf(out_size);
+        s.messages.reserve(s.messages.size() + m_members.size());
         for (auto& [who, m] : m_members) {
             if (who == except) continue;
-            const auto o = m.with(
-                [&](auto& x) { return x.start_update(now, rng, buf, x.sessions(), false, false, {&supplied, 1}); });
+            const auto o = m.with([&](auto& x) {
+                const auto sessions = x.sessions();
+                return x.start_update(now, rng, buf, sessions.view(), false, false, {&supplied, 1});
+            });
             if (!o) {
                 s.error = o.error;
                 continue;

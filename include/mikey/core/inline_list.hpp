@@ -19,8 +19,17 @@ class inline_list {
 
 public:
     inline_list() noexcept {}
-    inline_list(const inline_list&) = delete;
-    inline_list& operator=(const inline_list&) = delete;
+    /// Copies the size() values held (never the unused slots).
+    inline_list(const inline_list& o) noexcept : m_size(o.m_size) {
+        for (std::size_t i = 0; i < m_size; ++i) std::construct_at(m_items + i, o.m_items[i]);
+    }
+    inline_list& operator=(const inline_list& o) noexcept {
+        if (this != &o) {
+            m_size = o.m_size;
+            for (std::size_t i = 0; i < m_size; ++i) std::construct_at(m_items + i, o.m_items[i]);
+        }
+        return *this;
+    }
 
     /// Appends v. False (and nothing appended) when full.
     [[nodiscard]] bool push_back(const T& v) noexcept {

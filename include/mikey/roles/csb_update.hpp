@@ -19,10 +19,12 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "../core/inline_list.hpp"
 #include "../crypto/kemac.hpp"
 #include "../ticket/mac_coverage.hpp"
 #include "../ticket/messages.hpp"
@@ -38,18 +40,16 @@ enum class party : std::uint8_t { initiator, responder };
 
 namespace detail {
 
-/// The session keys of one bundle (at most max_crypto_sessions).
+/// The session keys of one bundle after an update (at most
+/// max_crypto_sessions): slot i is the i-th crypto session of the update's
+/// map, with a new key in keys[i], or (kept[i] >= 0) the key of slot
+/// kept[i] of the keys in force, left where it is (keys[i] then holds only
+/// the session's SSRC).
 struct key_set {
     std::array<session_key, max_crypto_sessions> keys{};
+    std::array<std::int8_t, max_crypto_sessions> kept;  ///< set for each slot below count
     std::size_t count = 0;
     ntp_time t{};  ///< the T of the update that set them
-    [[nodiscard]] std::span<const session_key> view() const noexcept MIKEY_LIFETIMEBOUND { return {keys.data(), count}; }
-    [[nodiscard]] const session_key* find(std::uint8_t cs) const noexcept {
-        for (std::size_t i = 0; i < count; ++i) {
-            if (keys[i].cs.get() == cs) return &keys[i];
-        }
-        return nullptr;
-    }
 };
 
 /// What a CSB update needs of the initial exchange, as one machine holds it.
@@ -77,20 +77,34 @@ struct update_context {
     }
 };
 
-/// The session key of crypto session `s` when the update sends no key for
-/// it: the key the session has, or, for an added session, the first
-/// session's TGK / GTGK (a TEK is never shared by two crypto sessions).
-/// Errors: missing_key.
+/// Slot `i` of `next` for crypto session `s` when the update sends no key
+/// for it: the key the session has, kept where it is (its D4 inputs, the
+/// key, CS ID, CSB ID and RANDs, are those of the initial exchange, since an
+/// update carries no RAND, RFC 6043 §5.2), or, for an added session, one
+/// derived from the first session's TGK / GTGK (a TEK is never shared by two
+/// crypto sessions). Errors: missing_key.
 template <crypto::crypto_backend B>
-[[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s,
-                                    session_key& out) noexcept {
-    const session_key* old = c.key_of(s.cs_id);
-    if (!old && (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt)) {
+[[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
+                                    std::size_t i) noexcept {
+    next.keys[i].ssrc = s.ssrc;
+    for (std::size_t k = 0; k < c.keys.size(); ++k) {
+        if (c.keys[k].cs.get() == s.cs_id) {
+            next.kept[i] = static_cast<std::int8_t>(k);
+            return {};
+        }
+    }
+    next.kept[i] = -1;
+    if (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt) {
         return errc::missing_key;
     }
-    const session_key& base = old ? *old : c.keys[0];
+    const session_key& base = c.keys[0];
     return make_session_key(b, c.prf, s, base.kind, base.key.view(), has_salt(base.kind) ? base.salt.view() : bytes_view{},
-                            base.spi_view(), c.rands, out);
+                            base.spi_view(), c.rands, next.keys[i]);
+}
+
+/// The SPI of slot `i` of `next` (kept or new).
+[[nodiscard]] inline bytes_view spi_of(const update_context& c, const key_set& next, std::size_t i) noexcept {
+    return next.kept[i] >= 0 ? c.keys[static_cast<std::size_t>(next.kept[i])].spi_view() : next.keys[i].spi_view();
 }
 
 /// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
@@ -109,19 +123,16 @@ template <crypto::crypto_backend B, random_generator R>
                                               std::span<const crypto_session_spec> sessions,
                                               std::span<const supplied_key> supplied, bool rekey_all,
                                               bool want_response, key_set& next) noexcept {
-    std::array<crypto_session_spec, max_crypto_sessions> all{};
-    std::size_t n = 0;
+    inline_list<crypto_session_spec, max_crypto_sessions> all;
     for (const auto& s : sessions) {
-        if (n == all.size()) return errc::invalid_argument;
-        all[n++] = s;
+        if (!all.push_back(s)) return errc::invalid_argument;
     }
     for (const auto& k : supplied) {
         bool listed = false;
-        for (std::size_t i = 0; i < n; ++i) listed = listed || all[i].cs_id == k.cs_id;
-        if (listed) continue;
-        if (n == all.size()) return errc::invalid_argument;
-        all[n++] = {k.cs_id, k.ssrc};
+        for (const auto& s : all) listed = listed || s.cs_id == k.cs_id;
+        if (!listed && !all.push_back({k.cs_id, k.ssrc})) return errc::invalid_argument;
     }
+    const std::size_t n = all.size();
     if (n == 0 || c.keys.empty()) return errc::invalid_argument;
     // RFC 6043 §5.2: the update "MUST use new timestamps"; with the same keys, an old T would
     // repeat the KEMAC keystream (RFC 3830 §4.2.3 IV).
@@ -130,9 +141,8 @@ template <crypto::crypto_backend B, random_generator R>
     // Fresh keys drawn for rekey_all live here until the message is sealed.
     std::array<secret_buffer<64>, max_crypto_sessions> fresh{};
     std::array<secret_buffer<32>, max_crypto_sessions> salts{};
-    std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
-    std::array<key_data_builder, max_crypto_sessions> kb{};
-    std::size_t nk = 0;
+    std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis;  // written by the RNG before use
+    inline_list<key_data_builder, max_crypto_sessions> kb;
     for (std::size_t i = 0; i < n; ++i) {
         const supplied_key* sk = nullptr;
         for (const auto& k : supplied) {
@@ -166,23 +176,26 @@ template <crypto::crypto_backend B, random_generator R>
             salt = salts[i].view();
             spi = spis[i];
         } else {
-            if (auto ok = kept_key(b, c, all[i], next.keys[i]); !ok) return ok.error_info();
+            if (auto ok = kept_key(b, c, all[i], next, i); !ok) return ok.error_info();
             continue;
         }
         // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
-        for (std::size_t j = 0; j < nk; ++j) {
-            if (equal_bytes(kb[j].validity.spi, spi)) return errc::invalid_argument;
+        for (const auto& other : kb) {
+            if (equal_bytes(other.validity.spi, spi)) return errc::invalid_argument;
         }
-        kb[nk++] = key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}};
+        if (!kb.push_back(key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}})) {
+            return errc::invalid_argument;
+        }
+        next.kept[i] = -1;
         if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.keys[i]); !ok) {
             return ok.error_info();
         }
     }
     next.count = n;
-    if (nk != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+    if (kb.size() != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
     cs_map map;
     for (std::size_t i = 0; i < n; ++i) {
-        if (!map.add_srtp(all[i].cs_id, all[i].ssrc, next.keys[i].spi_view())) return errc::invalid_argument;
+        if (!map.add_srtp(all[i].cs_id, all[i].ssrc, spi_of(c, next, i))) return errc::invalid_argument;
     }
     const timestamp t(now);
     ticket::sealed_message_builder sb(out);
@@ -195,29 +208,32 @@ template <crypto::crypto_backend B, random_generator R>
     } else {
         sb.add(idrr).add(idri);
     }
-    if (nk != 0) {
+    if (kb.size() != 0) {
         // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
         const auto ck = c.last->with_cipher(b, c.kemac_encr);
         if (!ck) return ck.error_info();
-        sb.add_kemac(b, c.kemac_encr, ck->cipher(c.csb, t.iv()), std::span<const key_data_builder>(kb.data(), nk));
+        sb.add_kemac(b, c.kemac_encr, ck->cipher(c.csb, t.iv()), kb.view());
     }
     // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
     return sb.seal(b, c.mac, c.last->auth_key.view(), {c.id_i, c.id_r});
 }
 
-/// The key of crypto session `blk` after a received update: the KEMAC key
-/// its SPI names, else the key it kept (kept_key).
+/// Slot `i` of `next` for crypto session `blk` after a received update:
+/// the KEMAC key its SPI names, else the key it kept (kept_key).
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> received_key(B& b, const update_context& c, const generic_id_block& blk,
-                                        const std::optional<key_data_list>& fresh_keys, session_key& out) noexcept {
+                                        const std::optional<key_data_list>& fresh_keys, key_set& next,
+                                        std::size_t i) noexcept {
     if (fresh_keys && !blk.spi.empty()) {
         for (const auto& k : *fresh_keys) {
             if (!equal_bytes(k.validity().spi, blk.spi)) continue;
             if (!is_session_key(k.kind())) return errc::missing_key;
-            return make_session_key(b, c.prf, session_of(blk), k.kind(), k.key(), k.salt(), k.validity().spi, c.rands, out);
+            next.kept[i] = -1;
+            return make_session_key(b, c.prf, session_of(blk), k.kind(), k.key(), k.salt(), k.validity().spi, c.rands,
+                                    next.keys[i]);
         }
     }
-    return kept_key(b, c, session_of(blk), out);
+    return kept_key(b, c, session_of(blk), next, i);
 }
 
 /// Checks the header and identities of an update message against the
@@ -284,7 +300,7 @@ template <crypto::crypto_backend B, common_policy P, class View>
     std::size_t count = 0;
     for (const auto& blk : generic_id_map(hdr.map_info())) {
         if (count == next.keys.size()) return errc::bad_crypto_sessions;
-        if (auto ok = received_key(b, c, blk, fresh_keys, next.keys[count]); !ok) return ok.error_info();
+        if (auto ok = received_key(b, c, blk, fresh_keys, next, count); !ok) return ok.error_info();
         ++count;
     }
     if (count == 0) return errc::bad_crypto_sessions;
@@ -356,9 +372,9 @@ public:
     [[nodiscard]] std::span<const session_key> session_keys() const noexcept { return {m_keys.data(), m_key_count}; }
     /// The crypto sessions in force (CS ID and SSRC each), e.g. the
     /// `sessions` of a CSB update that only changes keys.
-    [[nodiscard]] std::vector<crypto_session_spec> sessions() const {
-        std::vector<crypto_session_spec> v;
-        for (const auto& k : session_keys()) v.push_back({k.cs.get(), k.ssrc});
+    [[nodiscard]] inline_list<crypto_session_spec, max_crypto_sessions> sessions() const noexcept {
+        inline_list<crypto_session_spec, max_crypto_sessions> v;
+        for (const auto& k : session_keys()) (void)v.push_back({k.cs.get(), k.ssrc});
         return v;
     }
 
@@ -370,17 +386,20 @@ protected:
                                               std::span<const crypto_session_spec> sessions,
                                               std::span<const supplied_key> supplied, bool rekey,
                                               bool want_response) noexcept {
-        const auto sealed = build_update(b, rng, now, out, c, sessions, supplied, rekey, want_response, m_pending);
+        key_set next;
+        const auto sealed = build_update(b, rng, now, out, c, sessions, supplied, rekey, want_response, next);
         if (!sealed) return sealed.error_info();
         // Its T is spent under these keys once sent, answered or not (a later update, even after
         // drop_update, must be newer: RFC 3830 §4.2.3 IV).
-        m_last.t = m_pending.t;
+        m_last.t = next.t;
         outcome o{errc::ok, 0, *sealed, data_type::transfer_init, 0};
         if (want_response) {
-            m_update.assign(sealed->begin(), sealed->end());
+            m_pending = std::make_unique<pending_update>();
+            m_pending->keys = std::move(next);
+            m_pending->sent.assign(sealed->begin(), sealed->end());
             return o;
         }
-        apply_pending();
+        apply(next);
         return o.with(event::keys_established);
     }
     /// The peer's update (open_update's errors): its keys take effect, its
@@ -388,9 +407,11 @@ protected:
     template <crypto::crypto_backend B, common_policy P>
     [[nodiscard]] result<outcome> take_update(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
                                               const update_context& c) noexcept {
-        const auto resp = open_update(b, policy, in, now, out, c, m_pending);
+        key_set next;
+        const auto resp = open_update(b, policy, in, now, out, c, next);
         if (!resp) return resp.error_info();
-        apply_pending();
+        apply(next);
+        drop_update();
         outcome o{};
         if (!resp->empty()) {
             o.send = *resp;
@@ -402,30 +423,52 @@ protected:
     template <crypto::crypto_backend B, common_policy P>
     [[nodiscard]] result<outcome> verify_update_answer(B& b, const P& policy, bytes_view in, ntp_time now,
                                                        const update_context& c) noexcept {
-        if (auto ok = verify_update_resp(b, policy, in, now, c, m_update); !ok) return ok.error_info();
-        apply_pending();
+        if (!m_pending) return errc::unexpected_in_state;
+        if (auto ok = verify_update_resp(b, policy, in, now, c, m_pending->sent); !ok) return ok.error_info();
+        apply(m_pending->keys);
+        drop_update();
         return outcome{}.with(event::keys_established);
     }
     /// Gives up our update waiting for its answer.
-    void drop_update() noexcept {
-        m_pending.count = 0;
-        m_update.clear();
-    }
+    void drop_update() noexcept { m_pending.reset(); }
 
     std::array<session_key, max_crypto_sessions> m_keys{};
     std::size_t m_key_count = 0;
     last_message_keys m_last{};  ///< of the last message of the initial exchange, T raised by each update
 
 private:
-    void apply_pending() noexcept {
-        m_last.t = m_pending.t;
-        for (std::size_t i = 0; i < m_pending.count; ++i) m_keys[i] = std::move(m_pending.keys[i]);
-        m_key_count = m_pending.count;
-        drop_update();
+    /// The keys of `next` take effect. A kept key stays in its slot (no
+    /// copy); one the update moves to another slot is copied out first.
+    void apply(key_set& next) noexcept {
+        m_last.t = next.t;
+        const std::size_t n = next.count;
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto k = next.kept[i];
+            if (k < 0 || static_cast<std::size_t>(k) == i) continue;
+            const std::uint32_t ssrc = next.keys[i].ssrc;
+            next.keys[i] = m_keys[static_cast<std::size_t>(k)].clone();
+            next.keys[i].ssrc = ssrc;
+            next.kept[i] = -1;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            if (next.kept[i] < 0) {
+                m_keys[i] = std::move(next.keys[i]);
+            } else {
+                m_keys[i].ssrc = next.keys[i].ssrc;
+            }
+        }
+        for (std::size_t i = n; i < m_key_count; ++i) m_keys[i] = session_key{};  // wipes a dropped session's keys
+        m_key_count = n;
     }
 
-    key_set m_pending{};                 ///< keys of an update until they take effect
-    std::vector<std::uint8_t> m_update;  ///< our update awaiting its TRANSFER_RESP
+    /// Our update awaiting its TRANSFER_RESP: its keys and bytes. Held out
+    /// of line, only while one waits (a conference focus holds one machine
+    /// per member, and rekeys without answers).
+    struct pending_update {
+        key_set keys;
+        std::vector<std::uint8_t> sent;
+    };
+    std::unique_ptr<pending_update> m_pending;
 };
 
 }  // namespace detail

@@ -143,11 +143,14 @@ struct last_message_keys {
         copy_bytes(k.auth_key.mutable_view(), auth);
         return k;
     }
-    /// The keys for a KEMAC with Encr alg `encr`. Errors: those of protection().
+    /// The encr_key and salt_key for a KEMAC with Encr alg `encr` (the
+    /// auth_key is the one held: its result's auth_key is left empty).
+    /// Errors: those of protection().
     template <crypto::crypto_backend B>
     [[nodiscard]] result<crypto::protection_keys> with_cipher(B& b, encr_alg encr) const noexcept {
         algorithm_suite s = suite;
         s.encr = encr;
+        s.mac = mac_alg::null;  // no PRF run for an auth_key already held
         return protection(b, dir, needs::all_keys, s, inkey.view(), csb, randri.view(), randrr.view());
     }
 };

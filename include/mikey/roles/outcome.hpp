@@ -80,6 +80,19 @@ struct session_key {
     std::uint8_t spi_size = 0;
     std::uint32_t ssrc = 0;  ///< the SSRC the CS ID map gives the crypto session (SRTP Session Data)
     [[nodiscard]] bytes_view spi_view() const noexcept { return {spi.data(), spi_size}; }
+    /// An explicit copy (the key buffers are not copyable by accident).
+    [[nodiscard]] session_key clone() const noexcept {
+        session_key k;
+        k.cs = cs;
+        k.kind = kind;
+        k.key = key.clone();
+        k.tek = tek.clone();
+        k.salt = salt.clone();
+        k.spi = spi;
+        k.spi_size = spi_size;
+        k.ssrc = ssrc;
+        return k;
+    }
 };
 
 /// A session key one end supplies itself in the Ticket Transfer exchange:
