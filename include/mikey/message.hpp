@@ -118,6 +118,18 @@ public:
     }
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
+    /// The same validated message over `copy`, a byte-identical copy of
+    /// bytes() (e.g. one a role machine keeps while it waits for an answer):
+    /// no walk, no validation again. Errors: invalid_argument when `copy`
+    /// differs from bytes() (compared unless it is the same memory).
+    [[nodiscard]] constexpr result<message_view> rebased(bytes_view copy MIKEY_LIFETIMEBOUND) const noexcept {
+        if (copy.size() != m_bytes.size() || (copy.data() != m_bytes.data() && !equal_bytes(copy, m_bytes))) {
+            return errc::invalid_argument;
+        }
+        message_view v = *this;
+        v.m_bytes = copy;
+        return v;
+    }
     /// The header (a view of the first bytes, validated by parse()).
     [[nodiscard]] constexpr hdr_view header() const noexcept {
         return hdr_view::from_validated(m_bytes.first(m_hdr_size));

@@ -111,9 +111,13 @@ concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contig
 
 /// True when both spans hold the same bytes. Not constant time: use the
 /// crypto backend's compare for secrets.
+/// One memcmp at run time; a byte loop in constant evaluation.
 [[nodiscard]] constexpr bool equal_bytes(bytes_view a, bytes_view b) noexcept {
     if (a.size() != b.size()) {
         return false;
+    }
+    if (!std::is_constant_evaluated()) {
+        return a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0;
     }
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (a[i] != b[i]) {
@@ -1975,6 +1979,16 @@ public:
         }
         return random_view(in.first(r.offset()), role, value);
     }
+    /// The view of a payload parse() has already accepted (chain_entry::as):
+    /// reads the fields without checking them again. Precondition: `in`
+    /// starts with such a payload.
+    [[nodiscard]] static constexpr random_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        byte_reader r(in);
+        (void)r.u8();
+        const role_type role = detail::read_role<Spec>(r);
+        const bytes_view value = r.take(r.u8());
+        return random_view(in.first(r.offset()), role, value);
+    }
 
     /// The RAND Role (RANDR only).
     [[nodiscard]] constexpr role_type role() const noexcept
@@ -2047,6 +2061,17 @@ public:
         if (r.failed()) {
             return r.error();
         }
+        return implied_length_view(in.first(r.offset()), role, kind, value);
+    }
+    /// The view of a payload parse() has already accepted (chain_entry::as):
+    /// reads the fields without checking them again. Precondition: `in`
+    /// starts with such a payload.
+    [[nodiscard]] static constexpr implied_length_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        byte_reader r(in);
+        (void)r.u8();
+        const role_type role = detail::read_role<Spec>(r);
+        const auto kind = static_cast<kind_enum>(r.u8());
+        const bytes_view value = r.take(Spec::value_size(kind));
         return implied_length_view(in.first(r.offset()), role, kind, value);
     }
 
@@ -2611,6 +2636,31 @@ public:
         return key_data_view(in.first(r.offset()), key, salt, validity);
     }
 
+    /// The view of a sub-payload parse() has already accepted (an element of
+    /// a validated key_data_list): reads the layout only. Precondition: `in`
+    /// starts with such a sub-payload.
+    [[nodiscard]] static constexpr key_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        const auto kind = static_cast<key_data_type>(in[1] >> 4);
+        const auto kv = static_cast<kv_type>(in[1] & 0x0F);
+        const auto field = [&](std::size_t& at, std::size_t len_bytes) {
+            const std::size_t n = len_bytes == 2 ? (std::size_t{in[at]} << 8 | in[at + 1]) : in[at];
+            const bytes_view v = in.subspan(at + len_bytes, n);
+            at += len_bytes + n;
+            return v;
+        };
+        std::size_t at = 2;
+        const bytes_view key = field(at, 2);
+        const bytes_view salt = has_salt(kind) ? field(at, 2) : bytes_view{};
+        kv_data validity{kv, {}, {}, {}};
+        if (kv == kv_type::spi) {
+            validity.spi = field(at, 1);
+        } else if (kv == kv_type::interval) {
+            validity.valid_from = field(at, 1);
+            validity.valid_to = field(at, 1);
+        }
+        return key_data_view(in.first(at), key, salt, validity);
+    }
+
     [[nodiscard]] constexpr key_data_type kind() const noexcept { return static_cast<key_data_type>(m_bytes[1] >> 4); }
     /// The Key data field (TGK, TEK, GTGK, MPK ...).
     [[nodiscard]] constexpr bytes_view key() const noexcept { return m_key; }
@@ -2661,10 +2711,11 @@ constexpr key_data_builder key_data_view::to_builder() const noexcept { return {
 /// (RFC 3830 §3.2). Every other message carries Key data only.
 [[nodiscard]] constexpr bool kemac_has_leading_id(data_type t) noexcept { return t == data_type::pk_init; }
 
+/// Steps through a validated Key data chain (key_data_list).
 struct key_data_decoder {
     using value_type = key_data_view;
     static constexpr decoded<key_data_view> decode(bytes_view rest) noexcept {
-        const auto v = *key_data_view::parse(rest);
+        const auto v = key_data_view::from_validated(rest);
         return {v, v.size()};
     }
 };
@@ -3939,7 +3990,7 @@ private:
     }
     template <class V>
     constexpr V at(std::size_t off) const noexcept {
-        return *V::parse(m_data.subspan(off));
+        return chain_entry{V::type, off, m_data.subspan(off)}.as<V>();
     }
     bytes_view m_data;
     std::size_t m_first;
@@ -4285,6 +4336,18 @@ public:
     }
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
+    /// The same validated message over `copy`, a byte-identical copy of
+    /// bytes() (e.g. one a role machine keeps while it waits for an answer):
+    /// no walk, no validation again. Errors: invalid_argument when `copy`
+    /// differs from bytes() (compared unless it is the same memory).
+    [[nodiscard]] constexpr result<message_view> rebased(bytes_view copy MIKEY_LIFETIMEBOUND) const noexcept {
+        if (copy.size() != m_bytes.size() || (copy.data() != m_bytes.data() && !equal_bytes(copy, m_bytes))) {
+            return errc::invalid_argument;
+        }
+        message_view v = *this;
+        v.m_bytes = copy;
+        return v;
+    }
     /// The header (a view of the first bytes, validated by parse()).
     [[nodiscard]] constexpr hdr_view header() const noexcept {
         return hdr_view::from_validated(m_bytes.first(m_hdr_size));
@@ -6507,10 +6570,14 @@ template <class One>
     const auto e = encr_key_size(s.encr);
     const auto a = auth_key_size(s.mac);
     const auto z = salt_key_size(s.encr);
-    if (!prf_for(s.prf) || !e || !a || !z) return errc::unsupported_algorithm;
-    // Built in place in the returned result (one named object on every path
-    // below): the keys are not moved (copied and wiped) on the way out.
+    // Built in place in the returned result (one named object returned on
+    // every path, which GCC needs for NRVO): the keys are not moved (copied
+    // and wiped) on the way out.
     result<protection_keys> out(std::in_place);
+    if (!prf_for(s.prf) || !e || !a || !z) {
+        out = errc::unsupported_algorithm;
+        return out;
+    }
     protection_keys& k = *out;
     (void)k.encr_key.resize(*e);
     (void)k.auth_key.resize(*a);
@@ -7860,14 +7927,14 @@ struct base_ticket_coverage {
     std::size_t mac_at = 0;  ///< offset of V's MAC field in the TICKET payload
     mac_alg alg = mac_alg::null;
 };
-[[nodiscard]] constexpr result<base_ticket_coverage> base_ticket_mac_input(const ticket_view& t) noexcept {
-    const auto bt = t.base_ticket();
-    if (!bt) return bt.error_info();
+/// `bt` is t.base_ticket() (parsed once by the caller).
+[[nodiscard]] constexpr base_ticket_coverage base_ticket_mac_input(const ticket_view& t,
+                                                                 const base_ticket_view& bt) noexcept {
     const bytes_view all = t.bytes();
     const auto td_at = static_cast<std::size_t>(t.ticket_data().data() - all.data());
     base_ticket_coverage c;
-    c.alg = bt->v().kind();
-    c.mac_at = td_at + bt->mac_offset();
+    c.alg = bt.v().kind();
+    c.mac_at = td_at + bt.mac_offset();
     const std::size_t mac_end = c.mac_at + mac_size(c.alg);
     const std::size_t init_len_at = t.initiator_data_length_offset();
     c.parts[0] = all.subspan(1, c.mac_at - 1);
@@ -7884,22 +7951,32 @@ template <crypto_backend B>
 [[nodiscard]] result<void> fill_base_ticket_mac(B& b, mutable_bytes ticket, bytes_view auth_key) noexcept {
     const auto t = ticket_view::parse(ticket);
     if (!t) return t.error_info();
-    const auto c = detail::base_ticket_mac_input(*t);
-    if (!c) return c.error_info();
-    return crypto::compute_mac(b, c->alg, auth_key, c->parts, ticket.subspan(c->mac_at, mac_size(c->alg)));
+    const auto bt = t->base_ticket();
+    if (!bt) return bt.error_info();
+    const auto c = detail::base_ticket_mac_input(*t, *bt);
+    return crypto::compute_mac(b, c.alg, auth_key, c.parts, ticket.subspan(c.mac_at, mac_size(c.alg)));
 }
 
 /// Verifies the base ticket's V (RFC 6043 App. A.1) in constant time.
 /// `expected` is the Auth alg the resolver's policy requires.
 /// Errors: auth_failure; ticket_data_unparsed; key_length_mismatch;
 /// crypto_backend_failure.
+/// `bt` is t.base_ticket() (parsed once by the caller).
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, const base_ticket_view& bt, mac_alg expected,
+                                                  bytes_view auth_key) noexcept {
+    const auto c = detail::base_ticket_mac_input(t, bt);
+    if (c.alg != expected) return errc::auth_failure;
+    return crypto::verify_mac(b, c.alg, auth_key, c.parts, t.bytes().subspan(c.mac_at, mac_size(c.alg)));
+}
+/// The same, parsing t.base_ticket() itself (ticket_data_unparsed when it
+/// is not a MIKEY base ticket).
 template <crypto_backend B>
 [[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, mac_alg expected,
                                                   bytes_view auth_key) noexcept {
-    const auto c = detail::base_ticket_mac_input(t);
-    if (!c) return c.error_info();
-    if (c->alg != expected) return errc::auth_failure;
-    return crypto::verify_mac(b, c->alg, auth_key, c->parts, t.bytes().subspan(c->mac_at, mac_size(c->alg)));
+    const auto bt = t.base_ticket();
+    if (!bt) return bt.error_info();
+    return verify_base_ticket_mac(b, t, *bt, expected, auth_key);
 }
 
 /// The KEMAC cipher inputs of a base ticket: D6 encr / salt keys, CSB ID
@@ -8003,23 +8080,22 @@ struct opened_ticket {
 /// `tpk` with the ticket's RAND and the Ticket Policy's PRF, verifies V
 /// (requiring Auth alg `expected_mac`), decrypts the KEMAC into `plain_out`
 /// (>= the Encr data size) and checks that it starts with the MPK.
-/// Errors: ticket_data_unparsed (not a MIKEY base ticket: Error no 14);
-/// auth_failure (wrong TPK, tampered ticket, other Auth alg); missing_key
+/// Errors: auth_failure (wrong TPK, tampered ticket, other Auth alg); missing_key
 /// (no MPK first); key_too_short; unsupported_algorithm; buffer_too_small;
 /// key_unwrap_failure; the Key data chain's parse errors;
 /// crypto_backend_failure. On error plain_out is wiped.
+/// `bt` is t.base_ticket() (parsed once by the caller).
 template <crypto_backend B>
-[[nodiscard]] result<opened_ticket> open_base_ticket(B& b, const ticket_view& t, mac_alg expected_mac, bytes_view tpk,
+[[nodiscard]] result<opened_ticket> open_base_ticket(B& b, const ticket_view& t, const base_ticket_view& bt,
+                                                     mac_alg expected_mac, bytes_view tpk,
                                                      mutable_bytes plain_out) noexcept {
-    const auto bt = t.base_ticket();
-    if (!bt) return bt.error_info();
-    const crypto::algorithm_suite suite{t.policy().prf, bt->kemac().encryption(), bt->v().kind()};
-    const auto keys = crypto::derive_ticket_protection_keys(b, suite, tpk, rand_value(bt->rand().value()));
+    const crypto::algorithm_suite suite{t.policy().prf, bt.kemac().encryption(), bt.v().kind()};
+    const auto keys = crypto::derive_ticket_protection_keys(b, suite, tpk, rand_value(bt.rand().value()));
     if (!keys) return keys.error_info();
-    if (auto r = verify_base_ticket_mac(b, t, expected_mac, keys->auth_key.view()); !r) return r.error_info();
-    const auto cipher = base_ticket_cipher_keys(*bt, keys->encr_key.view(), keys->salt_key.view());
+    if (auto r = verify_base_ticket_mac(b, t, bt, expected_mac, keys->auth_key.view()); !r) return r.error_info();
+    const auto cipher = base_ticket_cipher_keys(bt, keys->encr_key.view(), keys->salt_key.view());
     if (!cipher) return cipher.error_info();
-    auto list = crypto::open_kemac(b, bt->kemac(), *cipher, plain_out);
+    auto list = crypto::open_kemac(b, bt.kemac(), *cipher, plain_out);
     if (!list) return list.error_info();
     // RFC 6043 App. A: the KEMAC holds "MPK || {TEK|TGK|GTGK}".
     if (list->size() == 0 || (*list->begin()).kind() != key_data_type::mpk) {
@@ -8027,6 +8103,15 @@ template <crypto_backend B>
         return errc::missing_key;
     }
     return opened_ticket{*list->begin(), *list};
+}
+/// The same, parsing t.base_ticket() itself (ticket_data_unparsed when it
+/// is not a MIKEY base ticket).
+template <crypto_backend B>
+[[nodiscard]] result<opened_ticket> open_base_ticket(B& b, const ticket_view& t, mac_alg expected_mac, bytes_view tpk,
+                                                     mutable_bytes plain_out) noexcept {
+    const auto bt = t.base_ticket();
+    if (!bt) return bt.error_info();
+    return open_base_ticket(b, t, *bt, expected_mac, tpk, plain_out);
 }
 
 }  // namespace mikey::ticket
@@ -8118,14 +8203,14 @@ public:
         return result<ticket_message>(std::in_place, passkey{}, *m);
     }
 
-    /// A copy of bytes that passed parse() before (a machine's stored copy of
-    /// a message it accepted): the chain is walked again for the view, the
-    /// composition is not checked again. Errors: those of message_view::parse.
+    /// The same message over `copy`, a byte-identical copy of bytes()
+    /// (message_view::rebased): its composition is not checked again.
+    /// Errors: invalid_argument when `copy` differs.
     template <class C>
         requires ::mikey::detail::owning_temporary<C>
-    static result<ticket_message> reparse(C&&) = delete;
-    [[nodiscard]] static constexpr result<ticket_message> reparse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        const auto m = message_view::parse(in);
+    result<ticket_message> rebased(C&&) const = delete;
+    [[nodiscard]] constexpr result<ticket_message> rebased(bytes_view copy MIKEY_LIFETIMEBOUND) const noexcept {
+        const auto m = m_msg.rebased(copy);
         if (!m) return m.error_info();
         return result<ticket_message>(std::in_place, passkey{}, *m);
     }
@@ -8893,9 +8978,12 @@ template <crypto::crypto_backend B>
                                                          bytes_view randrr) noexcept {
     algorithm_suite used = s;
     if (n == needs::auth_key) used.encr = encr_alg::null;
-    return d == direction::initial
-               ? crypto::derive_initial_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr))
-               : crypto::derive_response_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr));
+    // Two returns, not `?:`: the keys are built in the caller's result (GCC moves, i.e. copies and
+    // wipes, the operand of a conditional expression).
+    if (d == direction::initial) {
+        return crypto::derive_initial_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr));
+    }
+    return crypto::derive_response_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr));
 }
 [[nodiscard]] constexpr needs needs_if(bool cipher) noexcept { return cipher ? needs::all_keys : needs::auth_key; }
 
@@ -9527,7 +9615,7 @@ private:
         const algorithm_suite ticket_suite{tp.prf, bt->kemac().encryption(), bt->v().kind()};
         if (auto ok = m_policy->check_suite(ticket_suite); !ok) return ok.error_info();
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-        const auto opened = ticket::open_base_ticket(*m_b, tv, ticket_suite.mac, *tpk, plain);
+        const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, ticket_suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
         const bytes_view mpk = opened->mpk.key();
@@ -10558,11 +10646,13 @@ private:
         if (!tb) return tb.error_info();
         const auto tv = ticket_view::parse(*tb);
         if (!tv) return tv.error_info();
+        const auto bt = tv->base_ticket();
+        if (!bt) return bt.error_info();
         // RFC 6043 App. A.2.2: MPKi / MPKr from the MPK.
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-        const auto opened = ticket::open_base_ticket(*m_b, *tv, m_cfg.suite.mac, *tpk, plain);
+        const auto opened = ticket::open_base_ticket(*m_b, *tv, *bt, m_cfg.suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
-        const bytes_view trand = tv->base_ticket()->rand().value();
+        const bytes_view trand = bt->rand().value();
         secret_buffer<64> mpki(mpk.size()), mpkr(mpk.size());
         if (auto ok = crypto::derive_mpki(*m_b, p.prf, mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) return ok;
         if (auto ok = crypto::derive_mpkr(*m_b, p.prf, mpk.view(), rand_value(trand), mpkr.mutable_view()); !ok) return ok;
@@ -10903,6 +10993,7 @@ private:
 // TRANSFER_INIT to be forged, the exchange is abandoned (back to idle).
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -10943,8 +11034,7 @@ public:
     /// answered): back to idle, or to established when an earlier exchange
     /// completed. The only state change that is not an answer to an input.
     void abandon() noexcept {
-        m_transfer.clear();
-        m_resolve.clear();
+        m_resolving.reset();
         drop_update();
         m_state = m_key_count != 0 ? state::established : state::idle;
     }
@@ -11068,15 +11158,15 @@ private:
             return ok.error_info();
         }
         if (auto ok = detail::in_window(*m_policy, m->t(), now); !ok) return ok.error_info();
-        // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
-        const bytes_view tmac = ticket_mac(tv);
-        if (!tp.flags.j) {
-            for (const auto& seen : m_seen_tickets) {
-                if (equal_bytes(seen, tmac)) return errc::ticket_reuse_forbidden;
-            }
-        }
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
+        // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
+        const bytes_view tmac = bt->v().value();
+        if (!tp.flags.j) {
+            for (const auto& seen : m_seen_tickets) {
+                if (equal_bytes(seen.view().subspan(1), tmac)) return errc::ticket_reuse_forbidden;
+            }
+        }
         const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
         if (!tpk) return send_resolve(*m, now, rng, out);
         if (tp.flags.e) {
@@ -11084,7 +11174,7 @@ private:
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
             // flag must not send us to the KMS.
             std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-            const auto opened = ticket::open_base_ticket(*m_b, tv, bt->v().kind(), *tpk, plain);
+            const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
             return send_resolve(*m, now, rng, out);
@@ -11121,10 +11211,17 @@ private:
         // RFC 6043 §5.5: RESOLVE_INIT || Identity_r || Identity_kms.
         const auto sealed = sb.seal(*m_b, m_suite.mac, k1->auth_key.view(), {me().get(), kms_id().get()});
         if (!sealed) return sealed.error_info();
-        // Commit.
-        m_transfer.assign(m.bytes().begin(), m.bytes().end());
-        m_resolve.assign(sealed->begin(), sealed->end());
-        m_randrr_resolve = *randrr;
+        // Commit: our RESOLVE_INIT and the TRANSFER_INIT (with its validated view) until RESOLVE_RESP.
+        auto p = std::make_unique<pending_resolve>();
+        p->bytes.reserve(m.bytes().size() + sealed->size());
+        p->bytes.assign(m.bytes().begin(), m.bytes().end());
+        p->bytes.insert(p->bytes.end(), sealed->begin(), sealed->end());
+        p->resolve_size = sealed->size();
+        auto ti = m.rebased(p->transfer_bytes());
+        if (!ti) return ti.error_info();
+        p->transfer.emplace(*ti);
+        p->randrr = *randrr;
+        m_resolving = std::move(p);
         m_state = state::awaiting_resolve_resp;
         return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
     }
@@ -11143,8 +11240,8 @@ private:
                                       .prf = m_bundle.suite.prf,
                                       .mac = m_bundle.suite.mac,
                                       .kemac_encr = m_bundle.suite.encr,
-                                      .id_i = ticket::as_bytes(m_bundle.id_i),
-                                      .id_r = ticket::as_bytes(m_bundle.id_r),
+                                      .id_i = ticket::as_bytes(m_peer),
+                                      .id_r = ticket::as_bytes(m_bundle.answered ? m_answering : m_bundle.id_r),
                                       .last = &m_last,
                                       .rands = crypto::d4_rands{rand_value(m_randri.view()), rand_value(m_randrr.view()),
                                                                 f.h, f.g},
@@ -11204,6 +11301,7 @@ private:
                                             resolution& res) noexcept {
         const ticket_policy tp = tv.policy();
         const auto bt = tv.base_ticket();
+        if (!bt) return bt.error_info();
         const algorithm_suite ts{tp.prf, bt->kemac().encryption(), bt->v().kind()};
         if (auto ok = m_policy->check_suite(ts); !ok) return ok;
         const auto tpc = ticket::read_tp_data(tv.tp_payloads());
@@ -11219,7 +11317,7 @@ private:
         // RFC 6043 §6.10: only the ticket's authorized responders may resolve it.
         if (!listed) return errc::unauthorized_responder;
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-        const auto opened = ticket::open_base_ticket(*m_b, tv, ts.mac, tpk, plain);
+        const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, ts.mac, tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view mpk = opened->mpk.key();
         (void)res.mpki.resize(mpk.size());
@@ -11237,7 +11335,9 @@ private:
     [[nodiscard]] result<outcome> on_resolve_resp(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto m = ticket::resolve_resp_view::parse(in);
         if (!m) return m.error_info();
-        const auto req = hdr_view::parse(m_resolve);
+        const pending_resolve& pr = *m_resolving;
+        const bytes_view resolve_init = pr.resolve_bytes();
+        const auto req = hdr_view::parse(resolve_init);
         const auto hdr = m->header();
         // RFC 6043 §4.2.3.5: version, PRF func, CSB ID copied from RESOLVE_INIT.
         if (hdr.version() != req->version() || hdr.prf() != req->prf() || hdr.csb() != req->csb()) {
@@ -11250,11 +11350,11 @@ private:
         if (s.mac != m_suite.mac) return errc::mac_not_allowed;
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
         const auto k2 = detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, s, *psk, hdr.csb(), {},
-                                           m_randrr_resolve.view());
+                                           pr.randrr.view());
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: RESOLVE_RESP || RESOLVE_INIT.
         if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
-                                                 ticket::v_inputs{.initial_message = m_resolve});
+                                                 ticket::v_inputs{.initial_message = resolve_init});
             !ok) {
             return ok.error_info();
         }
@@ -11262,9 +11362,8 @@ private:
         // RFC 6043 §4.2.3.5: the KEMAC "SHALL use the NULL authentication algorithm".
         if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
         // Our copy of the TRANSFER_INIT that passed transfer_init_view::parse on receipt.
-        const auto ti = ticket::transfer_init_view::reparse(m_transfer);
-        if (!ti) return ti.error_info();
-        const ticket_view tv = *ti->ticket();
+        const ticket::transfer_init_view& ti = *pr.transfer;
+        const ticket_view tv = *ti.ticket();
         const bool forking = tv.flags().i;
         resolution res;
         if (forking) {
@@ -11285,7 +11384,7 @@ private:
         if (const auto tpc = ticket::read_tp_data(tv.tp_payloads()); tpc && tpc->idri) {
             res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
         }
-        auto o = finish(*ti, now, rng, out, std::move(res), ticket_mac(tv));
+        auto o = finish(ti, now, rng, out, std::move(res), ticket_mac(tv));
         if (!o) {
             // The RESOLVE_RESP was authentic but the TRANSFER_INIT it resolved does not verify
             // (tampered, replayed, V != Vi): that exchange is over, the machine is idle again.
@@ -11454,8 +11553,8 @@ private:
         m_last.t = f.f ? now : ntp_time::from_payload(ti.t().kind(), ti.t().value()).value_or(now);
         // The Responder's identity for updates: the IDRr of its TRANSFER_RESP when it sent one
         // (RFC 6043 §5.5: it "MAY differ from that appearing in TRANSFER_INIT"), else TRANSFER_INIT's.
-        m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
-                          f.f ? res.answering : std::string(id_r.get().begin(), id_r.get().end())};
+        // Identity_i is m_peer (TRANSFER_INIT's IDRi equals the ticket's, checked above).
+        m_bundle = bundle{hdr.csb(), s, f.f, f.f ? std::string{} : std::string(id_r.get().begin(), id_r.get().end())};
         m_ticket_responders = ticket::responders_of(ti.ticket()->tp_payloads());
         m_randri.assign(ti.randri()->value());
         m_randrr = randrr;
@@ -11466,9 +11565,8 @@ private:
         m_peer = std::move(res.peer);
         m_answering = std::move(res.answering);
         m_ticket_policy = tp;
-        if (!f.j) m_seen_tickets.emplace_back(tmac.begin(), tmac.end());
-        m_transfer.clear();
-        m_resolve.clear();
+        if (!f.j) m_seen_tickets.push_back(ticket::replay_key(0, tmac));
+        m_resolving.reset();
         m_state = state::established;
         o.with(event::keys_established).with(event::peer_authenticated);
         return o;
@@ -11479,18 +11577,35 @@ private:
     std::string m_id, m_kms;
     algorithm_suite m_suite;
     state m_state = state::idle;
-    std::vector<std::uint8_t> m_transfer, m_resolve;
-    detail::random_bytes m_randrr_resolve{};
+    /// While a Resolve is pending: the TRANSFER_INIT and our RESOLVE_INIT
+    /// (one buffer), the view of the TRANSFER_INIT validated on receipt, and
+    /// RANDRr. Out of line: a conference focus holds one Responder per member.
+    struct pending_resolve {
+        std::vector<std::uint8_t> bytes;  ///< TRANSFER_INIT || RESOLVE_INIT; never resized once filled
+        std::size_t resolve_size = 0;
+        std::optional<ticket::transfer_init_view> transfer;  ///< over transfer_bytes()
+        detail::random_bytes randrr{};
+        [[nodiscard]] bytes_view transfer_bytes() const noexcept {
+            return bytes_view(bytes).first(bytes.size() - resolve_size);
+        }
+        [[nodiscard]] bytes_view resolve_bytes() const noexcept { return bytes_view(bytes).last(resolve_size); }
+    };
+    std::unique_ptr<pending_resolve> m_resolving;
     secret_buffer<64> m_mpki{}, m_mpkr_forked{};
     std::string m_peer, m_answering;
     ticket_policy m_ticket_policy{};
-    std::vector<std::vector<std::uint8_t>> m_seen_tickets;
+    /// The V MACs of the tickets used with J = 0 (RFC 6043 §5.3), as replay keys of type 0.
+    std::vector<ticket::replay_key> m_seen_tickets;
     std::vector<detail::owned_key> m_response_keys;
     /// What CSB updates need of the initial exchange (RFC 6043 §5.2).
+    /// Identity_i is m_peer; Identity_r is m_answering when this end sent
+    /// TRANSFER_RESP (its IDRr, RFC 6043 §5.5: it "MAY differ from that
+    /// appearing in TRANSFER_INIT"), else `id_r`, TRANSFER_INIT's.
     struct bundle {
         csb_id csb{};
         algorithm_suite suite{};
-        std::string id_i, id_r;
+        bool answered = false;
+        std::string id_r;
     };
     bundle m_bundle{};
     detail::random_bytes m_randri{}, m_randrr{};

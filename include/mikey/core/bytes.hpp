@@ -30,9 +30,13 @@ concept owning_temporary = !std::is_lvalue_reference_v<C> && std::ranges::contig
 
 /// True when both spans hold the same bytes. Not constant time: use the
 /// crypto backend's compare for secrets.
+/// One memcmp at run time; a byte loop in constant evaluation.
 [[nodiscard]] constexpr bool equal_bytes(bytes_view a, bytes_view b) noexcept {
     if (a.size() != b.size()) {
         return false;
+    }
+    if (!std::is_constant_evaluated()) {
+        return a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0;
     }
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (a[i] != b[i]) {

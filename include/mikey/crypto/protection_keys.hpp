@@ -42,10 +42,14 @@ template <class One>
     const auto e = encr_key_size(s.encr);
     const auto a = auth_key_size(s.mac);
     const auto z = salt_key_size(s.encr);
-    if (!prf_for(s.prf) || !e || !a || !z) return errc::unsupported_algorithm;
-    // Built in place in the returned result (one named object on every path
-    // below): the keys are not moved (copied and wiped) on the way out.
+    // Built in place in the returned result (one named object returned on
+    // every path, which GCC needs for NRVO): the keys are not moved (copied
+    // and wiped) on the way out.
     result<protection_keys> out(std::in_place);
+    if (!prf_for(s.prf) || !e || !a || !z) {
+        out = errc::unsupported_algorithm;
+        return out;
+    }
     protection_keys& k = *out;
     (void)k.encr_key.resize(*e);
     (void)k.auth_key.resize(*a);

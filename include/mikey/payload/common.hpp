@@ -402,6 +402,16 @@ public:
         }
         return random_view(in.first(r.offset()), role, value);
     }
+    /// The view of a payload parse() has already accepted (chain_entry::as):
+    /// reads the fields without checking them again. Precondition: `in`
+    /// starts with such a payload.
+    [[nodiscard]] static constexpr random_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        byte_reader r(in);
+        (void)r.u8();
+        const role_type role = detail::read_role<Spec>(r);
+        const bytes_view value = r.take(r.u8());
+        return random_view(in.first(r.offset()), role, value);
+    }
 
     /// The RAND Role (RANDR only).
     [[nodiscard]] constexpr role_type role() const noexcept
@@ -474,6 +484,17 @@ public:
         if (r.failed()) {
             return r.error();
         }
+        return implied_length_view(in.first(r.offset()), role, kind, value);
+    }
+    /// The view of a payload parse() has already accepted (chain_entry::as):
+    /// reads the fields without checking them again. Precondition: `in`
+    /// starts with such a payload.
+    [[nodiscard]] static constexpr implied_length_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        byte_reader r(in);
+        (void)r.u8();
+        const role_type role = detail::read_role<Spec>(r);
+        const auto kind = static_cast<kind_enum>(r.u8());
+        const bytes_view value = r.take(Spec::value_size(kind));
         return implied_length_view(in.first(r.offset()), role, kind, value);
     }
 

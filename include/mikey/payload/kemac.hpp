@@ -146,6 +146,31 @@ public:
         return key_data_view(in.first(r.offset()), key, salt, validity);
     }
 
+    /// The view of a sub-payload parse() has already accepted (an element of
+    /// a validated key_data_list): reads the layout only. Precondition: `in`
+    /// starts with such a sub-payload.
+    [[nodiscard]] static constexpr key_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        const auto kind = static_cast<key_data_type>(in[1] >> 4);
+        const auto kv = static_cast<kv_type>(in[1] & 0x0F);
+        const auto field = [&](std::size_t& at, std::size_t len_bytes) {
+            const std::size_t n = len_bytes == 2 ? (std::size_t{in[at]} << 8 | in[at + 1]) : in[at];
+            const bytes_view v = in.subspan(at + len_bytes, n);
+            at += len_bytes + n;
+            return v;
+        };
+        std::size_t at = 2;
+        const bytes_view key = field(at, 2);
+        const bytes_view salt = has_salt(kind) ? field(at, 2) : bytes_view{};
+        kv_data validity{kv, {}, {}, {}};
+        if (kv == kv_type::spi) {
+            validity.spi = field(at, 1);
+        } else if (kv == kv_type::interval) {
+            validity.valid_from = field(at, 1);
+            validity.valid_to = field(at, 1);
+        }
+        return key_data_view(in.first(at), key, salt, validity);
+    }
+
     [[nodiscard]] constexpr key_data_type kind() const noexcept { return static_cast<key_data_type>(m_bytes[1] >> 4); }
     /// The Key data field (TGK, TEK, GTGK, MPK ...).
     [[nodiscard]] constexpr bytes_view key() const noexcept { return m_key; }
@@ -196,10 +221,11 @@ constexpr key_data_builder key_data_view::to_builder() const noexcept { return {
 /// (RFC 3830 §3.2). Every other message carries Key data only.
 [[nodiscard]] constexpr bool kemac_has_leading_id(data_type t) noexcept { return t == data_type::pk_init; }
 
+/// Steps through a validated Key data chain (key_data_list).
 struct key_data_decoder {
     using value_type = key_data_view;
     static constexpr decoded<key_data_view> decode(bytes_view rest) noexcept {
-        const auto v = *key_data_view::parse(rest);
+        const auto v = key_data_view::from_validated(rest);
         return {v, v.size()};
     }
 };

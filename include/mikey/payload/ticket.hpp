@@ -302,7 +302,7 @@ private:
     }
     template <class V>
     constexpr V at(std::size_t off) const noexcept {
-        return *V::parse(m_data.subspan(off));
+        return chain_entry{V::type, off, m_data.subspan(off)}.as<V>();
     }
     bytes_view m_data;
     std::size_t m_first;

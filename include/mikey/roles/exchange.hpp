@@ -105,9 +105,12 @@ template <crypto::crypto_backend B>
                                                          bytes_view randrr) noexcept {
     algorithm_suite used = s;
     if (n == needs::auth_key) used.encr = encr_alg::null;
-    return d == direction::initial
-               ? crypto::derive_initial_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr))
-               : crypto::derive_response_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr));
+    // Two returns, not `?:`: the keys are built in the caller's result (GCC moves, i.e. copies and
+    // wipes, the operand of a conditional expression).
+    if (d == direction::initial) {
+        return crypto::derive_initial_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr));
+    }
+    return crypto::derive_response_protection_keys(b, used, inkey, csb, rand_value(randri), rand_value(randrr));
 }
 [[nodiscard]] constexpr needs needs_if(bool cipher) noexcept { return cipher ? needs::all_keys : needs::auth_key; }
 

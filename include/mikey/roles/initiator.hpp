@@ -435,11 +435,13 @@ private:
         if (!tb) return tb.error_info();
         const auto tv = ticket_view::parse(*tb);
         if (!tv) return tv.error_info();
+        const auto bt = tv->base_ticket();
+        if (!bt) return bt.error_info();
         // RFC 6043 App. A.2.2: MPKi / MPKr from the MPK.
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-        const auto opened = ticket::open_base_ticket(*m_b, *tv, m_cfg.suite.mac, *tpk, plain);
+        const auto opened = ticket::open_base_ticket(*m_b, *tv, *bt, m_cfg.suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
-        const bytes_view trand = tv->base_ticket()->rand().value();
+        const bytes_view trand = bt->rand().value();
         secret_buffer<64> mpki(mpk.size()), mpkr(mpk.size());
         if (auto ok = crypto::derive_mpki(*m_b, p.prf, mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) return ok;
         if (auto ok = crypto::derive_mpkr(*m_b, p.prf, mpk.view(), rand_value(trand), mpkr.mutable_view()); !ok) return ok;

@@ -343,7 +343,7 @@ private:
         const algorithm_suite ticket_suite{tp.prf, bt->kemac().encryption(), bt->v().kind()};
         if (auto ok = m_policy->check_suite(ticket_suite); !ok) return ok.error_info();
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-        const auto opened = ticket::open_base_ticket(*m_b, tv, ticket_suite.mac, *tpk, plain);
+        const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, ticket_suite.mac, *tpk, plain);
         if (!opened) return opened.error_info();
         const detail::wipe_on_exit<B> wipe_plain{m_b, plain};
         const bytes_view mpk = opened->mpk.key();

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -60,8 +61,7 @@ public:
     /// answered): back to idle, or to established when an earlier exchange
     /// completed. The only state change that is not an answer to an input.
     void abandon() noexcept {
-        m_transfer.clear();
-        m_resolve.clear();
+        m_resolving.reset();
         drop_update();
         m_state = m_key_count != 0 ? state::established : state::idle;
     }
@@ -185,15 +185,15 @@ private:
             return ok.error_info();
         }
         if (auto ok = detail::in_window(*m_policy, m->t(), now); !ok) return ok.error_info();
-        // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
-        const bytes_view tmac = ticket_mac(tv);
-        if (!tp.flags.j) {
-            for (const auto& seen : m_seen_tickets) {
-                if (equal_bytes(seen, tmac)) return errc::ticket_reuse_forbidden;
-            }
-        }
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
+        // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
+        const bytes_view tmac = bt->v().value();
+        if (!tp.flags.j) {
+            for (const auto& seen : m_seen_tickets) {
+                if (equal_bytes(seen.view().subspan(1), tmac)) return errc::ticket_reuse_forbidden;
+            }
+        }
         const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
         if (!tpk) return send_resolve(*m, now, rng, out);
         if (tp.flags.e) {
@@ -201,7 +201,7 @@ private:
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
             // flag must not send us to the KMS.
             std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-            const auto opened = ticket::open_base_ticket(*m_b, tv, bt->v().kind(), *tpk, plain);
+            const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
             return send_resolve(*m, now, rng, out);
@@ -238,10 +238,17 @@ private:
         // RFC 6043 §5.5: RESOLVE_INIT || Identity_r || Identity_kms.
         const auto sealed = sb.seal(*m_b, m_suite.mac, k1->auth_key.view(), {me().get(), kms_id().get()});
         if (!sealed) return sealed.error_info();
-        // Commit.
-        m_transfer.assign(m.bytes().begin(), m.bytes().end());
-        m_resolve.assign(sealed->begin(), sealed->end());
-        m_randrr_resolve = *randrr;
+        // Commit: our RESOLVE_INIT and the TRANSFER_INIT (with its validated view) until RESOLVE_RESP.
+        auto p = std::make_unique<pending_resolve>();
+        p->bytes.reserve(m.bytes().size() + sealed->size());
+        p->bytes.assign(m.bytes().begin(), m.bytes().end());
+        p->bytes.insert(p->bytes.end(), sealed->begin(), sealed->end());
+        p->resolve_size = sealed->size();
+        auto ti = m.rebased(p->transfer_bytes());
+        if (!ti) return ti.error_info();
+        p->transfer.emplace(*ti);
+        p->randrr = *randrr;
+        m_resolving = std::move(p);
         m_state = state::awaiting_resolve_resp;
         return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
     }
@@ -260,8 +267,8 @@ private:
                                       .prf = m_bundle.suite.prf,
                                       .mac = m_bundle.suite.mac,
                                       .kemac_encr = m_bundle.suite.encr,
-                                      .id_i = ticket::as_bytes(m_bundle.id_i),
-                                      .id_r = ticket::as_bytes(m_bundle.id_r),
+                                      .id_i = ticket::as_bytes(m_peer),
+                                      .id_r = ticket::as_bytes(m_bundle.answered ? m_answering : m_bundle.id_r),
                                       .last = &m_last,
                                       .rands = crypto::d4_rands{rand_value(m_randri.view()), rand_value(m_randrr.view()),
                                                                 f.h, f.g},
@@ -321,6 +328,7 @@ private:
                                             resolution& res) noexcept {
         const ticket_policy tp = tv.policy();
         const auto bt = tv.base_ticket();
+        if (!bt) return bt.error_info();
         const algorithm_suite ts{tp.prf, bt->kemac().encryption(), bt->v().kind()};
         if (auto ok = m_policy->check_suite(ts); !ok) return ok;
         const auto tpc = ticket::read_tp_data(tv.tp_payloads());
@@ -336,7 +344,7 @@ private:
         // RFC 6043 §6.10: only the ticket's authorized responders may resolve it.
         if (!listed) return errc::unauthorized_responder;
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-        const auto opened = ticket::open_base_ticket(*m_b, tv, ts.mac, tpk, plain);
+        const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, ts.mac, tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view mpk = opened->mpk.key();
         (void)res.mpki.resize(mpk.size());
@@ -354,7 +362,9 @@ private:
     [[nodiscard]] result<outcome> on_resolve_resp(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto m = ticket::resolve_resp_view::parse(in);
         if (!m) return m.error_info();
-        const auto req = hdr_view::parse(m_resolve);
+        const pending_resolve& pr = *m_resolving;
+        const bytes_view resolve_init = pr.resolve_bytes();
+        const auto req = hdr_view::parse(resolve_init);
         const auto hdr = m->header();
         // RFC 6043 §4.2.3.5: version, PRF func, CSB ID copied from RESOLVE_INIT.
         if (hdr.version() != req->version() || hdr.prf() != req->prf() || hdr.csb() != req->csb()) {
@@ -367,11 +377,11 @@ private:
         if (s.mac != m_suite.mac) return errc::mac_not_allowed;
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
         const auto k2 = detail::protection(*m_b, detail::direction::response, detail::needs::all_keys, s, *psk, hdr.csb(), {},
-                                           m_randrr_resolve.view());
+                                           pr.randrr.view());
         if (!k2) return k2.error_info();
         // RFC 6043 §5.5: RESOLVE_RESP || RESOLVE_INIT.
         if (auto ok = ticket::verify_message_mac(*m_b, m->message(), s.mac, k2->auth_key.view(),
-                                                 ticket::v_inputs{.initial_message = m_resolve});
+                                                 ticket::v_inputs{.initial_message = resolve_init});
             !ok) {
             return ok.error_info();
         }
@@ -379,9 +389,8 @@ private:
         // RFC 6043 §4.2.3.5: the KEMAC "SHALL use the NULL authentication algorithm".
         if (m->kemac()->mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
         // Our copy of the TRANSFER_INIT that passed transfer_init_view::parse on receipt.
-        const auto ti = ticket::transfer_init_view::reparse(m_transfer);
-        if (!ti) return ti.error_info();
-        const ticket_view tv = *ti->ticket();
+        const ticket::transfer_init_view& ti = *pr.transfer;
+        const ticket_view tv = *ti.ticket();
         const bool forking = tv.flags().i;
         resolution res;
         if (forking) {
@@ -402,7 +411,7 @@ private:
         if (const auto tpc = ticket::read_tp_data(tv.tp_payloads()); tpc && tpc->idri) {
             res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
         }
-        auto o = finish(*ti, now, rng, out, std::move(res), ticket_mac(tv));
+        auto o = finish(ti, now, rng, out, std::move(res), ticket_mac(tv));
         if (!o) {
             // The RESOLVE_RESP was authentic but the TRANSFER_INIT it resolved does not verify
             // (tampered, replayed, V != Vi): that exchange is over, the machine is idle again.
@@ -571,8 +580,8 @@ private:
         m_last.t = f.f ? now : ntp_time::from_payload(ti.t().kind(), ti.t().value()).value_or(now);
         // The Responder's identity for updates: the IDRr of its TRANSFER_RESP when it sent one
         // (RFC 6043 §5.5: it "MAY differ from that appearing in TRANSFER_INIT"), else TRANSFER_INIT's.
-        m_bundle = bundle{hdr.csb(), s, id_i.size() ? std::string(id_i.get().begin(), id_i.get().end()) : std::string{},
-                          f.f ? res.answering : std::string(id_r.get().begin(), id_r.get().end())};
+        // Identity_i is m_peer (TRANSFER_INIT's IDRi equals the ticket's, checked above).
+        m_bundle = bundle{hdr.csb(), s, f.f, f.f ? std::string{} : std::string(id_r.get().begin(), id_r.get().end())};
         m_ticket_responders = ticket::responders_of(ti.ticket()->tp_payloads());
         m_randri.assign(ti.randri()->value());
         m_randrr = randrr;
@@ -583,9 +592,8 @@ private:
         m_peer = std::move(res.peer);
         m_answering = std::move(res.answering);
         m_ticket_policy = tp;
-        if (!f.j) m_seen_tickets.emplace_back(tmac.begin(), tmac.end());
-        m_transfer.clear();
-        m_resolve.clear();
+        if (!f.j) m_seen_tickets.push_back(ticket::replay_key(0, tmac));
+        m_resolving.reset();
         m_state = state::established;
         o.with(event::keys_established).with(event::peer_authenticated);
         return o;
@@ -596,18 +604,35 @@ private:
     std::string m_id, m_kms;
     algorithm_suite m_suite;
     state m_state = state::idle;
-    std::vector<std::uint8_t> m_transfer, m_resolve;
-    detail::random_bytes m_randrr_resolve{};
+    /// While a Resolve is pending: the TRANSFER_INIT and our RESOLVE_INIT
+    /// (one buffer), the view of the TRANSFER_INIT validated on receipt, and
+    /// RANDRr. Out of line: a conference focus holds one Responder per member.
+    struct pending_resolve {
+        std::vector<std::uint8_t> bytes;  ///< TRANSFER_INIT || RESOLVE_INIT; never resized once filled
+        std::size_t resolve_size = 0;
+        std::optional<ticket::transfer_init_view> transfer;  ///< over transfer_bytes()
+        detail::random_bytes randrr{};
+        [[nodiscard]] bytes_view transfer_bytes() const noexcept {
+            return bytes_view(bytes).first(bytes.size() - resolve_size);
+        }
+        [[nodiscard]] bytes_view resolve_bytes() const noexcept { return bytes_view(bytes).last(resolve_size); }
+    };
+    std::unique_ptr<pending_resolve> m_resolving;
     secret_buffer<64> m_mpki{}, m_mpkr_forked{};
     std::string m_peer, m_answering;
     ticket_policy m_ticket_policy{};
-    std::vector<std::vector<std::uint8_t>> m_seen_tickets;
+    /// The V MACs of the tickets used with J = 0 (RFC 6043 §5.3), as replay keys of type 0.
+    std::vector<ticket::replay_key> m_seen_tickets;
     std::vector<detail::owned_key> m_response_keys;
     /// What CSB updates need of the initial exchange (RFC 6043 §5.2).
+    /// Identity_i is m_peer; Identity_r is m_answering when this end sent
+    /// TRANSFER_RESP (its IDRr, RFC 6043 §5.5: it "MAY differ from that
+    /// appearing in TRANSFER_INIT"), else `id_r`, TRANSFER_INIT's.
     struct bundle {
         csb_id csb{};
         algorithm_suite suite{};
-        std::string id_i, id_r;
+        bool answered = false;
+        std::string id_r;
     };
     bundle m_bundle{};
     detail::random_bytes m_randri{}, m_randrr{};

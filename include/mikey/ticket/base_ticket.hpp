@@ -46,14 +46,14 @@ struct base_ticket_coverage {
     std::size_t mac_at = 0;  ///< offset of V's MAC field in the TICKET payload
     mac_alg alg = mac_alg::null;
 };
-[[nodiscard]] constexpr result<base_ticket_coverage> base_ticket_mac_input(const ticket_view& t) noexcept {
-    const auto bt = t.base_ticket();
-    if (!bt) return bt.error_info();
+/// `bt` is t.base_ticket() (parsed once by the caller).
+[[nodiscard]] constexpr base_ticket_coverage base_ticket_mac_input(const ticket_view& t,
+                                                                 const base_ticket_view& bt) noexcept {
     const bytes_view all = t.bytes();
     const auto td_at = static_cast<std::size_t>(t.ticket_data().data() - all.data());
     base_ticket_coverage c;
-    c.alg = bt->v().kind();
-    c.mac_at = td_at + bt->mac_offset();
+    c.alg = bt.v().kind();
+    c.mac_at = td_at + bt.mac_offset();
     const std::size_t mac_end = c.mac_at + mac_size(c.alg);
     const std::size_t init_len_at = t.initiator_data_length_offset();
     c.parts[0] = all.subspan(1, c.mac_at - 1);
@@ -70,22 +70,32 @@ template <crypto_backend B>
 [[nodiscard]] result<void> fill_base_ticket_mac(B& b, mutable_bytes ticket, bytes_view auth_key) noexcept {
     const auto t = ticket_view::parse(ticket);
     if (!t) return t.error_info();
-    const auto c = detail::base_ticket_mac_input(*t);
-    if (!c) return c.error_info();
-    return crypto::compute_mac(b, c->alg, auth_key, c->parts, ticket.subspan(c->mac_at, mac_size(c->alg)));
+    const auto bt = t->base_ticket();
+    if (!bt) return bt.error_info();
+    const auto c = detail::base_ticket_mac_input(*t, *bt);
+    return crypto::compute_mac(b, c.alg, auth_key, c.parts, ticket.subspan(c.mac_at, mac_size(c.alg)));
 }
 
 /// Verifies the base ticket's V (RFC 6043 App. A.1) in constant time.
 /// `expected` is the Auth alg the resolver's policy requires.
 /// Errors: auth_failure; ticket_data_unparsed; key_length_mismatch;
 /// crypto_backend_failure.
+/// `bt` is t.base_ticket() (parsed once by the caller).
+template <crypto_backend B>
+[[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, const base_ticket_view& bt, mac_alg expected,
+                                                  bytes_view auth_key) noexcept {
+    const auto c = detail::base_ticket_mac_input(t, bt);
+    if (c.alg != expected) return errc::auth_failure;
+    return crypto::verify_mac(b, c.alg, auth_key, c.parts, t.bytes().subspan(c.mac_at, mac_size(c.alg)));
+}
+/// The same, parsing t.base_ticket() itself (ticket_data_unparsed when it
+/// is not a MIKEY base ticket).
 template <crypto_backend B>
 [[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, mac_alg expected,
                                                   bytes_view auth_key) noexcept {
-    const auto c = detail::base_ticket_mac_input(t);
-    if (!c) return c.error_info();
-    if (c->alg != expected) return errc::auth_failure;
-    return crypto::verify_mac(b, c->alg, auth_key, c->parts, t.bytes().subspan(c->mac_at, mac_size(c->alg)));
+    const auto bt = t.base_ticket();
+    if (!bt) return bt.error_info();
+    return verify_base_ticket_mac(b, t, *bt, expected, auth_key);
 }
 
 /// The KEMAC cipher inputs of a base ticket: D6 encr / salt keys, CSB ID
@@ -189,23 +199,22 @@ struct opened_ticket {
 /// `tpk` with the ticket's RAND and the Ticket Policy's PRF, verifies V
 /// (requiring Auth alg `expected_mac`), decrypts the KEMAC into `plain_out`
 /// (>= the Encr data size) and checks that it starts with the MPK.
-/// Errors: ticket_data_unparsed (not a MIKEY base ticket: Error no 14);
-/// auth_failure (wrong TPK, tampered ticket, other Auth alg); missing_key
+/// Errors: auth_failure (wrong TPK, tampered ticket, other Auth alg); missing_key
 /// (no MPK first); key_too_short; unsupported_algorithm; buffer_too_small;
 /// key_unwrap_failure; the Key data chain's parse errors;
 /// crypto_backend_failure. On error plain_out is wiped.
+/// `bt` is t.base_ticket() (parsed once by the caller).
 template <crypto_backend B>
-[[nodiscard]] result<opened_ticket> open_base_ticket(B& b, const ticket_view& t, mac_alg expected_mac, bytes_view tpk,
+[[nodiscard]] result<opened_ticket> open_base_ticket(B& b, const ticket_view& t, const base_ticket_view& bt,
+                                                     mac_alg expected_mac, bytes_view tpk,
                                                      mutable_bytes plain_out) noexcept {
-    const auto bt = t.base_ticket();
-    if (!bt) return bt.error_info();
-    const crypto::algorithm_suite suite{t.policy().prf, bt->kemac().encryption(), bt->v().kind()};
-    const auto keys = crypto::derive_ticket_protection_keys(b, suite, tpk, rand_value(bt->rand().value()));
+    const crypto::algorithm_suite suite{t.policy().prf, bt.kemac().encryption(), bt.v().kind()};
+    const auto keys = crypto::derive_ticket_protection_keys(b, suite, tpk, rand_value(bt.rand().value()));
     if (!keys) return keys.error_info();
-    if (auto r = verify_base_ticket_mac(b, t, expected_mac, keys->auth_key.view()); !r) return r.error_info();
-    const auto cipher = base_ticket_cipher_keys(*bt, keys->encr_key.view(), keys->salt_key.view());
+    if (auto r = verify_base_ticket_mac(b, t, bt, expected_mac, keys->auth_key.view()); !r) return r.error_info();
+    const auto cipher = base_ticket_cipher_keys(bt, keys->encr_key.view(), keys->salt_key.view());
     if (!cipher) return cipher.error_info();
-    auto list = crypto::open_kemac(b, bt->kemac(), *cipher, plain_out);
+    auto list = crypto::open_kemac(b, bt.kemac(), *cipher, plain_out);
     if (!list) return list.error_info();
     // RFC 6043 App. A: the KEMAC holds "MPK || {TEK|TGK|GTGK}".
     if (list->size() == 0 || (*list->begin()).kind() != key_data_type::mpk) {
@@ -213,6 +222,15 @@ template <crypto_backend B>
         return errc::missing_key;
     }
     return opened_ticket{*list->begin(), *list};
+}
+/// The same, parsing t.base_ticket() itself (ticket_data_unparsed when it
+/// is not a MIKEY base ticket).
+template <crypto_backend B>
+[[nodiscard]] result<opened_ticket> open_base_ticket(B& b, const ticket_view& t, mac_alg expected_mac, bytes_view tpk,
+                                                     mutable_bytes plain_out) noexcept {
+    const auto bt = t.base_ticket();
+    if (!bt) return bt.error_info();
+    return open_base_ticket(b, t, *bt, expected_mac, tpk, plain_out);
 }
 
 }  // namespace mikey::ticket

@@ -84,14 +84,14 @@ public:
         return result<ticket_message>(std::in_place, passkey{}, *m);
     }
 
-    /// A copy of bytes that passed parse() before (a machine's stored copy of
-    /// a message it accepted): the chain is walked again for the view, the
-    /// composition is not checked again. Errors: those of message_view::parse.
+    /// The same message over `copy`, a byte-identical copy of bytes()
+    /// (message_view::rebased): its composition is not checked again.
+    /// Errors: invalid_argument when `copy` differs.
     template <class C>
         requires ::mikey::detail::owning_temporary<C>
-    static result<ticket_message> reparse(C&&) = delete;
-    [[nodiscard]] static constexpr result<ticket_message> reparse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        const auto m = message_view::parse(in);
+    result<ticket_message> rebased(C&&) const = delete;
+    [[nodiscard]] constexpr result<ticket_message> rebased(bytes_view copy MIKEY_LIFETIMEBOUND) const noexcept {
+        const auto m = m_msg.rebased(copy);
         if (!m) return m.error_info();
         return result<ticket_message>(std::in_place, passkey{}, *m);
     }
