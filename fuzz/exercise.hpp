@@ -400,7 +400,7 @@ inline void exercise(const sp_view& v) {
 
 /// A chain that starts with a First Payload byte (TP Data, Initiator Data):
 /// each payload exercised, and the chain written back from its builders.
-inline void exercise_first_byte_chain(bytes_view data, chain_range<plain_framer> range);
+inline void exercise_first_byte_chain(bytes_view data, validated_chain range);
 
 /// The MIKEY base ticket's Ticket Data (RFC 6043 App. A).
 inline void exercise(const base_ticket_view& bt) {
@@ -476,7 +476,7 @@ inline void exercise(const basic_ticket_view<Granted>& v) {
     }
 }
 
-inline void exercise_first_byte_chain(bytes_view data, chain_range<plain_framer> range) {
+inline void exercise_first_byte_chain(bytes_view data, validated_chain range) {
     buffer out(data.size());
     byte_writer w(out);
     if (!data.empty()) {

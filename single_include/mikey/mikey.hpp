@@ -2533,10 +2533,15 @@ public:
         return kemac_view(in.first(r.offset()), data);
     }
 
-    /// The view of a KEMAC that parse() accepted, given exactly its bytes (a
-    /// validated chain's entry): reads the layout without checking again.
+    /// The view of a KEMAC that parse() accepted (a validated chain's entry,
+    /// or the start of the rest of one): reads the layout without checking it
+    /// again. Precondition: `in` starts with such a payload.
     [[nodiscard]] static constexpr kemac_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        return kemac_view(in, in.subspan(4, static_cast<std::size_t>(in[2]) << 8 | in[3]));
+        byte_reader r(in);
+        (void)r.take(2);
+        const bytes_view data = r.take(r.u16());
+        (void)r.take(mac_size(static_cast<mac_alg>(r.u8())));
+        return kemac_view(in.first(r.offset()), data);
     }
 
     [[nodiscard]] constexpr encr_alg encryption() const noexcept { return static_cast<encr_alg>(m_bytes[1]); }
@@ -2640,25 +2645,14 @@ public:
     /// a validated key_data_list): reads the layout only. Precondition: `in`
     /// starts with such a sub-payload.
     [[nodiscard]] static constexpr key_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        const auto kind = static_cast<key_data_type>(in[1] >> 4);
-        const auto kv = static_cast<kv_type>(in[1] & 0x0F);
-        const auto field = [&](std::size_t& at, std::size_t len_bytes) {
-            const std::size_t n = len_bytes == 2 ? (std::size_t{in[at]} << 8 | in[at + 1]) : in[at];
-            const bytes_view v = in.subspan(at + len_bytes, n);
-            at += len_bytes + n;
-            return v;
-        };
-        std::size_t at = 2;
-        const bytes_view key = field(at, 2);
-        const bytes_view salt = has_salt(kind) ? field(at, 2) : bytes_view{};
-        kv_data validity{kv, {}, {}, {}};
-        if (kv == kv_type::spi) {
-            validity.spi = field(at, 1);
-        } else if (kv == kv_type::interval) {
-            validity.valid_from = field(at, 1);
-            validity.valid_to = field(at, 1);
-        }
-        return key_data_view(in.first(at), key, salt, validity);
+        byte_reader r(in);
+        (void)r.u8();
+        const auto type_kv = r.u8();
+        const auto kind = static_cast<key_data_type>(type_kv >> 4);
+        const bytes_view key = r.take(r.u16());
+        const bytes_view salt = has_salt(kind) ? r.take(r.u16()) : bytes_view{};
+        const kv_data validity = detail::read_kv_data(r, static_cast<kv_type>(type_kv & 0x0F));
+        return key_data_view(in.first(r.offset()), key, salt, validity);
     }
 
     [[nodiscard]] constexpr key_data_type kind() const noexcept { return static_cast<key_data_type>(m_bytes[1] >> 4); }
@@ -3485,6 +3479,33 @@ template <class... Views>
     return frame_one_of<Views...>(t, in, underrun);
 }
 
+/// Frames one payload of a chain validated before: its layout only, through
+/// the view's from_validated() where it has one (frame_as otherwise).
+template <class V, class... Rest>
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_validated_one_of(payload_type t, bytes_view in,
+                                                                                         errc underrun) noexcept {
+    if (t == V::type) {
+        if constexpr (requires { V::from_validated(in); }) {
+            const auto v = V::from_validated(in);
+            return framed_payload{v.size(), v.next()};
+        } else {
+            return frame_as<V>(in, underrun);
+        }
+    }
+    if constexpr (sizeof...(Rest) != 0) {
+        return frame_validated_one_of<Rest...>(t, in, underrun);
+    } else {
+        return failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
+    }
+}
+
+template <class... Views>
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_validated_one_of(view_list<Views...>,
+                                                                                         payload_type t, bytes_view in,
+                                                                                         errc underrun) noexcept {
+    return frame_validated_one_of<Views...>(t, in, underrun);
+}
+
 }  // namespace detail
 
 /// Frames one payload of type `t` (not TP / TICKET) at the start of `in`.
@@ -3602,12 +3623,25 @@ private:
     payload_type m_first;
 };
 
+
 /// Frames plain payloads; the framer of inner chains.
 struct plain_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
         return frame_plain_payload(t, in, underrun);
     }
 };
+
+/// Frames the plain payloads of an inner chain validated before (the TP
+/// Data, Ticket Data and Initiator Data of a parsed TICKET): reads each
+/// payload's layout without checking it again.
+struct validated_framer {
+    constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
+        return detail::frame_validated_one_of(detail::plain_payload_views{}, t, in, underrun);
+    }
+};
+
+/// The payloads of an inner chain validated before (validated_framer).
+using validated_chain = chain_range<validated_framer>;
 
 /// Appends payloads to a byte_writer and fixes every Next Payload field: each
 /// payload is written with Next Payload 0 and the field that points to it
@@ -3810,10 +3844,12 @@ constexpr void write_policy(byte_writer& w, payload_type t, const ticket_policy&
     w.bytes(tp_data);
 }
 
-/// A chain that starts with a First Payload byte (TP Data, Initiator Data).
-[[nodiscard]] constexpr chain_range<plain_framer> first_byte_chain(bytes_view data) noexcept {
-    return data.empty() ? chain_range<plain_framer>(data, 0, payload_type::last)
-                        : chain_range<plain_framer>(data, 1, static_cast<payload_type>(data[0]));
+/// A validated chain that starts with a First Payload byte (TP Data,
+/// Initiator Data). Precondition: `data` passed check_tp_data /
+/// check_initiator_data.
+[[nodiscard]] constexpr validated_chain first_byte_chain(bytes_view data) noexcept {
+    return data.empty() ? validated_chain(data, 0, payload_type::last)
+                        : validated_chain(data, 1, static_cast<payload_type>(data[0]));
 }
 
 /// Validates TP Data: First Payload, [IDRkms], [IDRi], [TRs], [TRe], [TRr],
@@ -3968,7 +4004,7 @@ public:
     /// Offset of V's MAC field within bytes().
     [[nodiscard]] constexpr std::size_t mac_offset() const noexcept { return m_v + v().value_offset(); }
     /// Every payload after THDR, in order.
-    [[nodiscard]] constexpr chain_range<plain_framer> payloads() const noexcept {
+    [[nodiscard]] constexpr validated_chain payloads() const noexcept {
         return {m_data, m_first, thdr().next()};
     }
 
@@ -4099,7 +4135,7 @@ public:
     /// TP Data, including its First Payload byte.
     [[nodiscard]] constexpr bytes_view tp_data() const noexcept { return m_tp_data; }
     /// The payloads of TP Data.
-    [[nodiscard]] constexpr chain_range<plain_framer> tp_payloads() const noexcept {
+    [[nodiscard]] constexpr validated_chain tp_payloads() const noexcept {
         return detail::first_byte_chain(m_tp_data);
     }
     /// Ticket Data (TICKET only).
@@ -4115,7 +4151,7 @@ public:
         return m_initiator_data;
     }
     /// The payloads of Initiator Data (Vi, Vr).
-    [[nodiscard]] constexpr chain_range<plain_framer> initiator_payloads() const noexcept
+    [[nodiscard]] constexpr validated_chain initiator_payloads() const noexcept
         requires Granted
     {
         return detail::first_byte_chain(m_initiator_data);

@@ -58,6 +58,33 @@ template <class... Views>
     return frame_one_of<Views...>(t, in, underrun);
 }
 
+/// Frames one payload of a chain validated before: its layout only, through
+/// the view's from_validated() where it has one (frame_as otherwise).
+template <class V, class... Rest>
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_validated_one_of(payload_type t, bytes_view in,
+                                                                                         errc underrun) noexcept {
+    if (t == V::type) {
+        if constexpr (requires { V::from_validated(in); }) {
+            const auto v = V::from_validated(in);
+            return framed_payload{v.size(), v.next()};
+        } else {
+            return frame_as<V>(in, underrun);
+        }
+    }
+    if constexpr (sizeof...(Rest) != 0) {
+        return frame_validated_one_of<Rest...>(t, in, underrun);
+    } else {
+        return failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
+    }
+}
+
+template <class... Views>
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_validated_one_of(view_list<Views...>,
+                                                                                         payload_type t, bytes_view in,
+                                                                                         errc underrun) noexcept {
+    return frame_validated_one_of<Views...>(t, in, underrun);
+}
+
 }  // namespace detail
 
 /// Frames one payload of type `t` (not TP / TICKET) at the start of `in`.
@@ -175,12 +202,25 @@ private:
     payload_type m_first;
 };
 
+
 /// Frames plain payloads; the framer of inner chains.
 struct plain_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
         return frame_plain_payload(t, in, underrun);
     }
 };
+
+/// Frames the plain payloads of an inner chain validated before (the TP
+/// Data, Ticket Data and Initiator Data of a parsed TICKET): reads each
+/// payload's layout without checking it again.
+struct validated_framer {
+    constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
+        return detail::frame_validated_one_of(detail::plain_payload_views{}, t, in, underrun);
+    }
+};
+
+/// The payloads of an inner chain validated before (validated_framer).
+using validated_chain = chain_range<validated_framer>;
 
 /// Appends payloads to a byte_writer and fixes every Next Payload field: each
 /// payload is written with Next Payload 0 and the field that points to it

@@ -43,10 +43,15 @@ public:
         return kemac_view(in.first(r.offset()), data);
     }
 
-    /// The view of a KEMAC that parse() accepted, given exactly its bytes (a
-    /// validated chain's entry): reads the layout without checking again.
+    /// The view of a KEMAC that parse() accepted (a validated chain's entry,
+    /// or the start of the rest of one): reads the layout without checking it
+    /// again. Precondition: `in` starts with such a payload.
     [[nodiscard]] static constexpr kemac_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        return kemac_view(in, in.subspan(4, static_cast<std::size_t>(in[2]) << 8 | in[3]));
+        byte_reader r(in);
+        (void)r.take(2);
+        const bytes_view data = r.take(r.u16());
+        (void)r.take(mac_size(static_cast<mac_alg>(r.u8())));
+        return kemac_view(in.first(r.offset()), data);
     }
 
     [[nodiscard]] constexpr encr_alg encryption() const noexcept { return static_cast<encr_alg>(m_bytes[1]); }
@@ -150,25 +155,14 @@ public:
     /// a validated key_data_list): reads the layout only. Precondition: `in`
     /// starts with such a sub-payload.
     [[nodiscard]] static constexpr key_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        const auto kind = static_cast<key_data_type>(in[1] >> 4);
-        const auto kv = static_cast<kv_type>(in[1] & 0x0F);
-        const auto field = [&](std::size_t& at, std::size_t len_bytes) {
-            const std::size_t n = len_bytes == 2 ? (std::size_t{in[at]} << 8 | in[at + 1]) : in[at];
-            const bytes_view v = in.subspan(at + len_bytes, n);
-            at += len_bytes + n;
-            return v;
-        };
-        std::size_t at = 2;
-        const bytes_view key = field(at, 2);
-        const bytes_view salt = has_salt(kind) ? field(at, 2) : bytes_view{};
-        kv_data validity{kv, {}, {}, {}};
-        if (kv == kv_type::spi) {
-            validity.spi = field(at, 1);
-        } else if (kv == kv_type::interval) {
-            validity.valid_from = field(at, 1);
-            validity.valid_to = field(at, 1);
-        }
-        return key_data_view(in.first(at), key, salt, validity);
+        byte_reader r(in);
+        (void)r.u8();
+        const auto type_kv = r.u8();
+        const auto kind = static_cast<key_data_type>(type_kv >> 4);
+        const bytes_view key = r.take(r.u16());
+        const bytes_view salt = has_salt(kind) ? r.take(r.u16()) : bytes_view{};
+        const kv_data validity = detail::read_kv_data(r, static_cast<kv_type>(type_kv & 0x0F));
+        return key_data_view(in.first(r.offset()), key, salt, validity);
     }
 
     [[nodiscard]] constexpr key_data_type kind() const noexcept { return static_cast<key_data_type>(m_bytes[1] >> 4); }

@@ -122,10 +122,12 @@ constexpr void write_policy(byte_writer& w, payload_type t, const ticket_policy&
     w.bytes(tp_data);
 }
 
-/// A chain that starts with a First Payload byte (TP Data, Initiator Data).
-[[nodiscard]] constexpr chain_range<plain_framer> first_byte_chain(bytes_view data) noexcept {
-    return data.empty() ? chain_range<plain_framer>(data, 0, payload_type::last)
-                        : chain_range<plain_framer>(data, 1, static_cast<payload_type>(data[0]));
+/// A validated chain that starts with a First Payload byte (TP Data,
+/// Initiator Data). Precondition: `data` passed check_tp_data /
+/// check_initiator_data.
+[[nodiscard]] constexpr validated_chain first_byte_chain(bytes_view data) noexcept {
+    return data.empty() ? validated_chain(data, 0, payload_type::last)
+                        : validated_chain(data, 1, static_cast<payload_type>(data[0]));
 }
 
 /// Validates TP Data: First Payload, [IDRkms], [IDRi], [TRs], [TRe], [TRr],
@@ -280,7 +282,7 @@ public:
     /// Offset of V's MAC field within bytes().
     [[nodiscard]] constexpr std::size_t mac_offset() const noexcept { return m_v + v().value_offset(); }
     /// Every payload after THDR, in order.
-    [[nodiscard]] constexpr chain_range<plain_framer> payloads() const noexcept {
+    [[nodiscard]] constexpr validated_chain payloads() const noexcept {
         return {m_data, m_first, thdr().next()};
     }
 
@@ -411,7 +413,7 @@ public:
     /// TP Data, including its First Payload byte.
     [[nodiscard]] constexpr bytes_view tp_data() const noexcept { return m_tp_data; }
     /// The payloads of TP Data.
-    [[nodiscard]] constexpr chain_range<plain_framer> tp_payloads() const noexcept {
+    [[nodiscard]] constexpr validated_chain tp_payloads() const noexcept {
         return detail::first_byte_chain(m_tp_data);
     }
     /// Ticket Data (TICKET only).
@@ -427,7 +429,7 @@ public:
         return m_initiator_data;
     }
     /// The payloads of Initiator Data (Vi, Vr).
-    [[nodiscard]] constexpr chain_range<plain_framer> initiator_payloads() const noexcept
+    [[nodiscard]] constexpr validated_chain initiator_payloads() const noexcept
         requires Granted
     {
         return detail::first_byte_chain(m_initiator_data);
