@@ -382,3 +382,133 @@ TEST_CASE("iteration past the recorded offsets: more than max_indexed_payloads p
     }
     CHECK(message_view::parse(far)->first<t_view>()->bytes().data() == far.data() + 10 + 2 * (4 + big.size()));
 }
+
+namespace {
+/// The view `from_validated` gives for the payload at the start of `rest`
+/// reads the same bytes as `parse` does: same size, same bytes.
+template <class V>
+void check_from_validated(bytes_view exact, bytes_view rest) {
+    const auto parsed = V::parse(exact);
+    REQUIRE(parsed);
+    const V fast = V::from_validated(rest);
+    CHECK(fast.size() == parsed->size());
+    CHECK(fast.bytes().data() == parsed->bytes().data());
+    CHECK(fast.next() == parsed->next());
+    const V exact_fast = V::from_validated(exact);
+    CHECK(exact_fast.size() == parsed->size());
+}
+
+/// (type, offset, size) of each payload of a chain.
+template <class Range>
+std::vector<std::array<std::size_t, 3>> layout_of(const Range& r) {
+    std::vector<std::array<std::size_t, 3>> out;
+    for (const auto& e : r) out.push_back({static_cast<std::size_t>(e.type), e.offset, e.bytes.size()});
+    return out;
+}
+}  // namespace
+
+TEST_CASE("from_validated views read what parse reads, at every payload of every sample") {
+    std::size_t checked = 0;
+    for (const auto& s : samples::all()) {
+        CAPTURE(s.name);
+        const auto m = message_view::parse(s.wire);
+        REQUIRE(m);
+        for (const auto& e : m->payloads_in_place()) {
+            const bytes_view rest = m->bytes().subspan(e.offset);
+            switch (e.type) {
+                case payload_type::t: check_from_validated<t_view>(e.bytes, rest); break;
+                case payload_type::rand: check_from_validated<rand_view>(e.bytes, rest); break;
+                case payload_type::randr: check_from_validated<randr_view>(e.bytes, rest); break;
+                case payload_type::v: check_from_validated<v_view>(e.bytes, rest); break;
+                case payload_type::kemac: check_from_validated<kemac_view>(e.bytes, rest); break;
+                case payload_type::idr: check_from_validated<idr_view>(e.bytes, rest); break;
+                default: continue;
+            }
+            ++checked;
+        }
+    }
+    CHECK(checked > 40);
+}
+
+TEST_CASE("a parsed TICKET's inner chains walk the same with and without re-validation") {
+    for (const bool forking : {false, true}) {
+        CAPTURE(forking);
+        const auto& all = samples::all();
+        const auto& s = find_sample(all, forking ? "transfer_init" : "request_resp");
+        const auto m = message_view::parse(s.wire);
+        REQUIRE(m);
+        const auto tv = m->first<ticket_view>();
+        REQUIRE(tv);
+        const auto plain_tp = chain_range<plain_framer>(tv->tp_data(), 1, static_cast<payload_type>(tv->tp_data()[0]));
+        CHECK(layout_of(tv->tp_payloads()) == layout_of(plain_tp));
+        CHECK(layout_of(tv->tp_payloads()).size() >= 3);
+        const auto bt = tv->base_ticket();
+        REQUIRE(bt);
+        const auto td = bt->bytes();
+        const auto plain_td = chain_range<plain_framer>(td, bt->thdr().size(), bt->thdr().next());
+        CHECK(layout_of(bt->payloads()) == layout_of(plain_td));
+        CHECK(layout_of(bt->payloads()).size() == 5);  // T, RAND, KEMAC, IDRpsk, V
+        CHECK(bt->idrpsk());
+        // The base ticket's accessors give exactly each payload's bytes.
+        CHECK(bt->kemac().size() == (*kemac_view::parse(td.subspan(static_cast<std::size_t>(bt->kemac().bytes().data() - td.data())))).size());
+        CHECK(bt->v().bytes().data() + bt->v().size() == td.data() + td.size());
+        if (forking) {
+            const auto id = tv->initiator_data();
+            const auto plain_id = chain_range<plain_framer>(id, 1, static_cast<payload_type>(id[0]));
+            CHECK(layout_of(tv->initiator_payloads()) == layout_of(plain_id));
+        }
+    }
+}
+
+TEST_CASE("key_data_view::from_validated reads each Key data entry as parse does") {
+    const auto& all = samples::all();
+    const auto m = message_view::parse(find_sample(all, "psk_init").wire);
+    REQUIRE(m);
+    const auto k = m->first<kemac_view>();
+    REQUIRE(k);
+    const auto list = k->plain_key_data(false);
+    REQUIRE(list);
+    std::size_t n = 0;
+    std::size_t at = 0;
+    const bytes_view chain = k->encrypted_data();
+    for (const auto& kd : *list) {
+        const auto parsed = key_data_view::parse(chain.subspan(at), errc::length_out_of_bounds);
+        REQUIRE(parsed);
+        CHECK(kd.size() == parsed->size());
+        CHECK(kd.kind() == parsed->kind());
+        CHECK(equal_bytes(kd.key(), parsed->key()));
+        CHECK(equal_bytes(kd.salt(), parsed->salt()));
+        CHECK(kd.validity().kind == parsed->validity().kind);
+        CHECK(equal_bytes(kd.validity().spi, parsed->validity().spi));
+        CHECK(equal_bytes(kd.validity().valid_from, parsed->validity().valid_from));
+        CHECK(equal_bytes(kd.validity().valid_to, parsed->validity().valid_to));
+        at += parsed->size();
+        ++n;
+    }
+    CHECK(n == 2);  // one with SPI and salt, one with an interval
+    CHECK(at == chain.size());
+}
+
+TEST_CASE("ticket_message::rebased moves a validated view onto an identical copy, and only onto one") {
+    const auto& all = samples::all();
+    const auto& s = find_sample(all, "transfer_init");
+    const auto ti = ticket::transfer_init_view::parse(s.wire);
+    REQUIRE(ti);
+    const std::vector<std::uint8_t> copy(s.wire.begin(), s.wire.end());
+    const auto moved = ti->rebased(copy);
+    REQUIRE(moved);
+    CHECK(moved->bytes().data() == copy.data());
+    CHECK(moved->t().bytes().data() >= copy.data());
+    CHECK(moved->t().bytes().data() < copy.data() + copy.size());
+    CHECK(moved->ticket()->bytes().data() == copy.data() + (ti->ticket()->bytes().data() - s.wire.data()));
+    CHECK(equal_bytes(moved->mac(), ti->mac()));
+    // The same memory needs no comparison.
+    CHECK(ti->rebased(s.wire));
+    for (std::size_t i = 0; i < copy.size(); i += 7) {
+        auto bad = copy;
+        bad[i] ^= 0x01;
+        CHECK(ti->rebased(bad).error() == errc::invalid_argument);
+    }
+    const std::vector<std::uint8_t> shorter(copy.begin(), copy.end() - 1);
+    CHECK(ti->rebased(shorter).error() == errc::invalid_argument);
+}
