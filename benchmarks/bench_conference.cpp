@@ -98,6 +98,7 @@
 #include <vector>
 
 #include "alloc_counter.hpp"
+#include "botan_replay.hpp"
 #include "conference_world.hpp"
 
 namespace {
@@ -107,77 +108,14 @@ using conference::destination;
 using conference::exchange_id;
 using conference::step;
 using botan_b = crypto::botan_backend;
-
-// ---------------------------------------------------------------------------
-// A counting crypto_backend (as bench_roles): forwards to botan_backend and
-// records each call that reaches Botan, with its bytes.
-// ---------------------------------------------------------------------------
-enum class op : std::uint8_t { hmac_key, hmac_update, hmac_final, aes_ctr, other, wipe };
-
-struct call {
-    op kind{};
-    bool sha256 = true;
-    bytes a, b, c, d;  ///< key / data / out (hmac); key, iv, in, out (ctr)
-};
-
-struct call_log {
-    std::vector<call> calls;
-    bool on = false;
-    void add(call c) {
-        if (on) calls.push_back(std::move(c));
-    }
-};
-
-class counting_backend {
-public:
-    counting_backend(botan_b& inner, call_log& log) noexcept : m_b(&inner), m_log(&log) {}
-
-    [[nodiscard]] result<void> hmac_set_key(crypto::hmac_hash h, bytes_view key) noexcept {
-        m_log->add({op::hmac_key, h == crypto::hmac_hash::sha_256, bytes(key.begin(), key.end()), {}, {}, {}});
-        return m_b->hmac_set_key(h, key);
-    }
-    void hmac_update(crypto::hmac_hash h, bytes_view data) noexcept {
-        if (!data.empty()) m_log->add({op::hmac_update, h == crypto::hmac_hash::sha_256, {}, bytes(data.begin(), data.end()), {}, {}});
-        m_b->hmac_update(h, data);
-    }
-    [[nodiscard]] result<void> hmac_final(crypto::hmac_hash h, mutable_bytes out) noexcept {
-        auto r = m_b->hmac_final(h, out);
-        m_log->add({op::hmac_final, h == crypto::hmac_hash::sha_256, {}, {}, bytes(out.begin(), out.end()), {}});
-        return r;
-    }
-    [[nodiscard]] result<void> aes_ctr(bytes_view key, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
-        call c{op::aes_ctr, true, bytes(key.begin(), key.end()), bytes(iv.begin(), iv.end()), bytes(in.begin(), in.end()), {}};
-        auto r = m_b->aes_ctr(key, iv, in, out);
-        c.d.assign(out.begin(), out.end());
-        m_log->add(std::move(c));
-        return r;
-    }
-    [[nodiscard]] result<void> aes_key_wrap(bytes_view kek, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
-        m_log->add({op::other, true, {}, {}, {}, {}});
-        return m_b->aes_key_wrap(kek, iv, in, out);
-    }
-    [[nodiscard]] result<void> aes_key_unwrap(bytes_view kek, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
-        m_log->add({op::other, true, {}, {}, {}, {}});
-        return m_b->aes_key_unwrap(kek, iv, in, out);
-    }
-    [[nodiscard]] result<void> random(mutable_bytes out) noexcept {
-        m_log->add({op::other, true, {}, {}, {}, {}});
-        return m_b->random(out);
-    }
-    [[nodiscard]] bool equal(bytes_view a, bytes_view b) const noexcept {
-        m_log->add({op::other, true, {}, {}, {}, {}});
-        return m_b->equal(a, b);
-    }
-    void wipe(mutable_bytes b) const noexcept {
-        if (!b.empty()) m_log->add({op::wipe, true, bytes(b.size()), {}, {}, {}});
-        m_b->wipe(b);
-    }
-
-private:
-    botan_b* m_b;
-    call_log* m_log;
-};
-static_assert(crypto::crypto_backend<counting_backend>);
+// The recording machinery shared with bench_roles (botan_replay.hpp).
+using botan_replay::bare_calls;
+using botan_replay::call;
+using botan_replay::call_log;
+using botan_replay::counting_backend;
+using botan_replay::describe;
+using botan_replay::op;
+using botan_replay::same_shape;
 
 // ---------------------------------------------------------------------------
 // A conference of N members around a focus over backend BK.
@@ -204,7 +142,7 @@ struct conference_fixture {
     using focus_t = conference::focus<BK, alias_policy, conference::basic_conference_policy>;
 
     world w{9, {creator}};
-    call_log log;
+    call_log log{{}, false};  ///< counting_backend only: off until a caller records
     std::optional<counting_backend> cb;
     std::optional<focus_t> focus;
     std::size_t next_user = 0;
@@ -255,7 +193,11 @@ struct conference_fixture {
     /// A fresh user, authorized by the creator, with its ticket and TRANSFER_INIT (61 s later).
     joiner prepare() {
         joiner j;
-        j.name = "sip:user" + std::to_string(next_user) + "@example.org";
+        // Names of one length (7 digits): every member's CSB update (its V covers IDr)
+        // then makes the same calls on the same byte counts, whatever N.
+        char name[48];
+        std::snprintf(name, sizeof name, "sip:user%07zu@example.org", next_user);
+        j.name = name;
         w.now = ntp_time(w.now) + step_time;
         w.add_user(j.name, static_cast<std::uint32_t>(0x10000 + 2 * next_user), true, true);
         ++next_user;
@@ -361,7 +303,9 @@ void report_allocs(benchmark::State& state, std::size_t before) {
 }
 
 // ---------------------------------------------------------------------------
-// The reference: one member's CSB update crypto on bare Botan objects.
+// The per-member reference: one member's CSB update crypto on bare Botan
+// objects, with its own P_SHA256 (an independent recomputation of the
+// recorded inputs, not a replay of the library's HMAC calls).
 // ---------------------------------------------------------------------------
 class bare_update {
 public:
@@ -371,11 +315,7 @@ public:
     };
 
     /// From the calls of one member's update (recorded by counting_backend).
-    /// `minimal`: only what the update needs cryptographically, leaving out
-    /// the D4 runs of kept sessions (their TGK and RANDs are unchanged, so
-    /// are their TEK and salt, which the machine holds already) and the D2
-    /// auth_key (the machine holds the last message's auth_key).
-    explicit bare_update(const std::vector<call>& calls, bool minimal = false) {
+    explicit bare_update(const std::vector<call>& calls) {
         m_mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
         m_ctr = Botan::StreamCipher::create_or_throw("CTR-BE(AES-256)");
         for (std::size_t i = 0; i < calls.size(); ++i) {
@@ -392,7 +332,7 @@ public:
                 continue;
             }
             if (c.kind == op::hmac_update || c.kind == op::hmac_final) continue;  // taken with their keying
-            if (c.kind != op::hmac_key || !c.sha256) {
+            if (c.kind != op::hmac_key || c.index != 1) {  // a compare, a key wrap, backend random, SHA-1
                 m_bad = true;
                 continue;
             }
@@ -411,12 +351,8 @@ public:
                 for (std::size_t k = 0; k < 4 && k < label.size(); ++k) constant = constant << 8 | label[k];
                 const bool salt = constant == crypto::label_constant::salt_key || constant == crypto::label_constant::tgk_salt;
                 const std::size_t outlen = salt ? 14 : 32;
-                if (minimal && (constant == crypto::label_constant::tek || constant == crypto::label_constant::tgk_salt ||
-                                constant == crypto::label_constant::auth_key)) {
-                    --m_totals.hmac_keys;
-                    continue;
-                }
-                m_prfs.push_back({c.a, label, outlen, bytes(body[4]->c.begin(), body[4]->c.begin() + outlen), bytes(outlen)});
+                m_prfs.push_back({c.a, label, constant, outlen, bytes(body[4]->c.begin(), body[4]->c.begin() + outlen),
+                                  bytes(outlen)});
                 ++m_totals.prf_runs;
                 m_totals.hmac_calls += 2;
                 continue;
@@ -478,22 +414,34 @@ public:
         }
     }
 
-    /// The shape is the expected one and every output is the recorded one.
+    /// Every recorded call was understood and every output is the recorded one.
     [[nodiscard]] bool outputs_match() const {
-        if (m_bad || m_macs.size() != 1 || m_ctrs.size() != 1 || m_prfs.empty()) return false;
+        if (m_bad || m_macs.empty() || m_ctrs.empty() || m_prfs.empty()) return false;
         for (const auto& p : m_prfs) {
             if (p.out != p.expect) return false;
         }
         for (const auto& c : m_ctrs) {
             if (c.out != c.expect) return false;
         }
-        return m_macs[0].out == m_macs[0].expect;
+        for (const auto& m : m_macs) {
+            if (m.out != m.expect) return false;
+        }
+        return true;
+    }
+    /// The least an update needs (and what the library makes since it keeps the
+    /// kept sessions' keys and the held auth_key): 2 PRF runs, D2 encr_key then
+    /// salt_key from MPKr', 1 AES-CTR (KEMAC), 1 MAC (V). A library that derives
+    /// kept keys again fails this.
+    [[nodiscard]] bool minimal_set() const {
+        return !m_bad && m_prfs.size() == 2 && m_prfs[0].constant == crypto::label_constant::encr_key &&
+               m_prfs[1].constant == crypto::label_constant::salt_key && m_ctrs.size() == 1 && m_macs.size() == 1;
     }
     [[nodiscard]] const totals& count() const noexcept { return m_totals; }
 
 private:
     struct prf_run {
         bytes inkey, label;
+        std::uint32_t constant;
         std::size_t outlen;
         bytes expect, out;
     };
@@ -512,19 +460,6 @@ private:
     bool m_bad = false;
 };
 
-/// Same operations on the same byte counts.
-bool same_shape(const std::vector<call>& x, std::size_t xo, const std::vector<call>& y, std::size_t yo, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-        const call& a = x[xo + i];
-        const call& b = y[yo + i];
-        if (a.kind != b.kind || a.a.size() != b.a.size() || a.b.size() != b.b.size() || a.c.size() != b.c.size() ||
-            a.d.size() != b.d.size()) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /// The calls of one member's CSB update: a conference of 3 members, one leaves,
 /// the other two get an update each; both must have the same shape.
 const std::vector<call>& update_calls() {
@@ -538,15 +473,7 @@ const std::vector<call>& update_calls() {
         const step s = f.focus->leave(leaving, f.w.now, *f.w.rng);
         f.log.on = false;
         if (!s.ok() || s.messages.size() != 2) return std::vector<call>{};
-        const auto& all = f.log.calls;
-        if (std::getenv("MIKEY_BENCH_CALLS") != nullptr) {
-            static constexpr const char* names[] = {"hmac_key", "hmac_update", "hmac_final", "aes_ctr", "other", "wipe"};
-            std::fprintf(stderr, "leave() of 1 of 3 members: %zu backend calls\n", all.size());
-            for (const auto& c : all) {
-                std::fprintf(stderr, "  %-11s %zu %zu %zu %zu\n", names[static_cast<int>(c.kind)], c.a.size(), c.b.size(),
-                             c.c.size(), c.d.size());
-            }
-        }
+        const std::span<const call> all = f.log.calls;
         // Split at the V MACs: an update ends with the keying of its auth_key, updates, one final.
         std::vector<std::size_t> ends;
         for (std::size_t i = 0; i < all.size(); ++i) {
@@ -555,13 +482,51 @@ const std::vector<call>& update_calls() {
             for (; j < all.size() && all[j].kind != op::hmac_key; ++j) finals += all[j].kind == op::hmac_final;
             if (finals == 1) ends.push_back(j);
         }
-        if (ends.size() != 2 || ends[1] - ends[0] != ends[0] || !same_shape(all, 0, all, ends[0], ends[0])) {
+        if (ends.size() != 2 || ends[1] != all.size() || ends[1] - ends[0] != ends[0] ||
+            !same_shape(all.subspan(0, ends[0]), all.subspan(ends[0]))) {
             std::fprintf(stderr, "bench_conference: the two members' updates do not make the same calls\n");
             return std::vector<call>{};
         }
+        describe("one member's CSB update (leave of 1 of 3 members)", all.subspan(0, ends[0]));
         return std::vector<call>(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(ends[0]));
     }();
     return calls;
+}
+
+/// The calls of the join's own exchange at size N: a focus over the counting
+/// backend with N members takes one more (on_invite, the KMS's answer,
+/// on_kms); of what it records, the last N parts must be N CSB updates of the
+/// shape of update_calls() (the rekey), and the rest is the join's own crypto
+/// (verify TRANSFER_INIT, build RESOLVE_INIT_PSK, verify RESOLVE_RESP, derive
+/// the keys, build TRANSFER_RESP with its KEMAC), kept. Recorded once per N;
+/// empty when the split is not clean.
+const std::vector<call>& join_calls(std::size_t n) {
+    static auto* all = new std::map<std::size_t, std::vector<call>>;
+    if (const auto it = all->find(n); it != all->end()) return it->second;
+    std::vector<call>& head = (*all)[n];
+    const auto& update = update_calls();
+    if (update.empty()) return head;
+    conference_fixture<counting_backend> f(n);  // log off while the conference is built
+    if (!f.ok) return head;
+    const joiner j = f.prepare();
+    f.log.calls.clear();
+    f.log.on = true;
+    const bool joined = f.join(j, n);
+    f.log.on = false;
+    std::vector<call>& rec = f.log.calls;
+    const std::size_t per = update.size();
+    if (!joined || rec.size() <= n * per) return head;
+    const std::size_t own = rec.size() - n * per;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!same_shape(std::span<const call>(rec).subspan(own + i * per, per), update)) {
+            std::fprintf(stderr, "bench_conference: the join at N = %zu does not end with N updates like the recorded one\n", n);
+            return head;
+        }
+    }
+    rec.resize(own);
+    head = std::move(rec);
+    describe("the join's own exchange (without the N updates)", head);
+    return head;
 }
 
 void report_totals(benchmark::State& state, const bare_update::totals& t) {
@@ -574,22 +539,39 @@ void report_totals(benchmark::State& state, const bare_update::totals& t) {
     state.counters["lib_wipes"] = static_cast<double>(t.lib_wipes);
 }
 
-/// botan_ref rows: N members' update crypto per iteration (botan_min: the minimal set).
-void run_reference(benchmark::State& state, std::size_t n, bool minimal) {
+/// botan_ref rows: per iteration, the join's own crypto replayed (join
+/// rows: `join` given) and N members' update crypto.
+void run_reference(benchmark::State& state, std::size_t n, const std::vector<call>* join) {
     const auto& calls = update_calls();
-    bare_update bare(calls, minimal);
+    bare_update bare(calls);
     bare.run();
     if (calls.empty() || !bare.outputs_match()) {
         state.SkipWithError("no stable per-member call list, or the bare Botan crypto does not give the recorded outputs");
         return;
     }
+    if (!bare.minimal_set()) {
+        state.SkipWithError("a member's update does not make exactly 2 PRF runs (D2 encr_key, salt_key), 1 AES-CTR, 1 MAC");
+        return;
+    }
+    static const std::vector<call> none;
+    bare_calls own(join ? *join : none);
+    if (join) {
+        own.run();
+        if (join->empty() || !own.outputs_match()) {
+            state.SkipWithError("the recorded join does not split into its own exchange and N updates, or its replay "
+                                "does not give the recorded tags and key streams");
+            return;
+        }
+    }
     const std::size_t before = g_allocs.load(std::memory_order_relaxed);
     for (auto _ : state) {
+        own.run();
         for (std::size_t i = 0; i < n; ++i) bare.run();
         benchmark::ClobberMemory();
     }
     report_allocs(state, before);
     report_totals(state, bare.count());
+    if (join) botan_replay::report_calls(state, own.count(), "join_");
     state.counters["members"] = static_cast<double>(n);
     state.counters["ns_per_member"] = benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
                                                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
@@ -601,7 +583,7 @@ void run_reference(benchmark::State& state, std::size_t n, bool minimal) {
 void BM_focus_join(benchmark::State& state, std::string_view impl) {
     const auto n = static_cast<std::size_t>(state.range(0));
     if (impl != "lib") {
-        run_reference(state, n, impl == "botan_min");
+        run_reference(state, n, &join_calls(n));
         state.counters["joins_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
         return;
     }
@@ -671,7 +653,7 @@ void BM_focus_join(benchmark::State& state, std::string_view impl) {
 void BM_rekey(benchmark::State& state, std::string_view impl) {
     const auto n = static_cast<std::size_t>(state.range(0));
     if (impl != "lib") {
-        run_reference(state, n, impl == "botan_min");
+        run_reference(state, n, nullptr);
         return;
     }
     auto& f = fixture<botan_b>(n);
@@ -718,6 +700,5 @@ BENCHMARK_CAPTURE(BM_focus_join, lib, "lib")->Apply(sizes_arg);
 BENCHMARK_CAPTURE(BM_focus_join, botan_ref, "botan_ref")->Apply(sizes_arg);
 BENCHMARK_CAPTURE(BM_rekey, lib, "lib")->Apply(sizes_arg);
 BENCHMARK_CAPTURE(BM_rekey, botan_ref, "botan_ref")->Apply(sizes_arg);
-BENCHMARK_CAPTURE(BM_rekey, botan_min, "botan_min")->Apply(sizes_arg);
 
 BENCHMARK_MAIN();
