@@ -1,67 +1,94 @@
 // Cost of a conference focus in the group key model (issue 9): joins per
 // second with 10, 100 and 1000 members, the rekey each join triggers (a fresh
 // group TEK sent to every other member in an RFC 6043 §5.2 CSB update that
-// needs no answer), next to the bare Botan crypto those updates need, and the
-// focus's heap bytes per member.
+// needs no answer), next to the bare Botan crypto the same work needs, and
+// the focus's heap bytes per member.
 //
 //   BM_focus_join/lib/N         the focus's whole cost of one more join into a
 //                               conference of N members: on_invite(TRANSFER_INIT)
-//                               -> RESOLVE_INIT, then on_kms(RESOLVE_RESP) ->
+//                               -> RESOLVE_INIT_PSK, then on_kms(RESOLVE_RESP) ->
 //                               TRANSFER_RESP + N CSB updates (TRANSFER_INIT with
 //                               KEMAC, no V flag). The joiner's REQUEST_INIT /
 //                               TRANSFER_INIT and the KMS's RESOLVE_RESP are made
 //                               with timing paused; the joiner leaves again with
 //                               timing paused (leave rekeys too), so every join
 //                               finds exactly N members.
-//   BM_focus_join/botan_ref/N   the bare crypto of the N CSB updates (below):
-//                               the join's own crypto (verifying TRANSFER_INIT,
-//                               RESOLVE_INIT / RESP, TRANSFER_RESP) is NOT in it,
-//                               so this ratio includes the joiner's exchange.
+//   BM_focus_join/botan_ref/N   the crypto of that whole join: the join's own
+//                               exchange (recorded, replayed: below) + N times
+//                               one member's update (below).
 //   BM_rekey/lib/N              focus.leave() of one member of a conference of
 //                               N + 1: exactly N CSB updates (the group TEK drawn,
 //                               the member's map entry and record entry dropped);
 //                               the member joins again with timing paused.
-//   BM_rekey/botan_ref/N        the bare crypto of N CSB updates: the reference the
+//   BM_rekey/botan_ref/N        N times one member's update: the reference the
 //                               target (<= 1.3x, linear in N) is about.
-//   BM_rekey/botan_min/N        the crypto an update needs at the least: D2
-//                               encr_key and salt_key, AES-CM, V (4 + 1 HMAC, 1
-//                               AES-CTR per member): the kept sessions' D4 runs
-//                               recompute keys the machine holds (same TGK, same
-//                               RANDs), and the auth_key is held too.
 //
-// The reference (botan_ref), per member, is what build_update
+// One member's update (the per-member reference) is what build_update
 // (include/mikey/roles/csb_update.hpp) computes for a member that called in
 // with the four crypto sessions of a conference bundle (cs 1 member media:
 // the ticket's TGK forked by the KMS, cs 2 focus media: the supplied group
 // TEK + salt, cs 3 BFCP and cs 4 event package: the same TGK), 256-bit suite
-// (PRF-HMAC-SHA-256, AES-CM-256, HMAC-SHA-256-256), 32-byte TGK and MPKr':
+// (PRF-HMAC-SHA-256, AES-CM-256, HMAC-SHA-256-256), 32-byte TGK and MPKr'.
+// The kept sessions keep their keys (same TGK, same RANDs: no D4 run) and the
+// held auth_key signs V (no D2 auth_key run):
 //
-//   D4 (RFC 6043 §5.1.3) for the 3 kept TGK sessions (kept_key ->
-//   make_session_key): TEK (32 B) and SRTP salt (14 B) each    6 PRF runs
-//   the supplied group TEK + salt (cs 2): copied, no PRF       0
-//   last_message_keys::with_cipher: D2 (§5.1.2) encr_key (32 B),
-//   auth_key (32 B; re-derived, the stored one is the one used
-//   for V) and salt_key (14 B) from MPKr'                      3 PRF runs
+//   D2 (RFC 6043 §5.1.2) encr_key (32 B) and salt_key (14 B) from
+//   MPKr', for the KEMAC                                       2 PRF runs
 //   KEMAC (§5.2): AES-CM-256 of one Key data sub-payload
-//   (TEK+salt, KV = SPI)                                       1 AES-CTR call
-//   V (§5.5): HMAC-SHA-256 over TRANSFER_INIT || IDi || IDr    1 HMAC
+//   (group TEK + salt, KV = SPI), 57 bytes                     1 AES-CTR call
+//   V (§5.5): HMAC-SHA-256 over TRANSFER_INIT || IDi || IDr
+//   (282 bytes with this benchmark's names)                    1 HMAC
 //
 // Each PRF run is P_SHA256 of RFC 3830 §4.1.2 with a 32-byte inkey (one
 // 256-bit piece) and <= 32 output bytes (m = 1): HMAC(s, label) = A1, then
 // HMAC(s, A1 || label): 2 HMAC computations with one key set. Per member:
-// 10 HMAC keyings, 19 HMAC computations, 1 AES-CTR call.
+// 3 HMAC keyings, 5 HMAC computations, 1 AES-CTR call. The botan_ref rows
+// check that the recorded update makes exactly that (2 PRF runs, D2 encr_key
+// then salt_key, 1 AES-CTR, 1 MAC) and fail otherwise (SkipWithError): a
+// library that derives kept keys again is caught there.
 //
-// The count is not only read off the code: a focus over a counting
-// crypto_backend (as in bench_roles) records every call one leave() rekey of
-// two members makes; both members' updates must have the same shape, and the
-// reference is built from the first one's recorded inputs (inkeys, labels,
-// CTR key / IV / plaintext, MAC key / data), computed with its own P_SHA256
-// on Botan::MessageAuthenticationCode("HMAC(SHA-256)") and
-// Botan::StreamCipher("CTR-BE(AES-256)"), and checked once to give the
-// recorded outputs (PRF blocks, key stream, V tag). The counters of the
-// botan_ref rows give the counts (prf_runs, hmac_keys, hmac_calls, ctr_calls,
-// ctr_bytes, mac_bytes). It is repeated N times per iteration on the same
-// data (cost does not depend on the bytes).
+// The per-member count is not only read off the code: a focus over a counting
+// crypto_backend (botan_replay.hpp, shared with bench_roles) records every
+// call one leave() rekey of two members makes; both members' updates must
+// have the same shape, and the reference is built from the first one's
+// recorded inputs (inkeys, labels, CTR key / IV / plaintext, MAC key / data),
+// computed with its own P_SHA256 on Botan::MessageAuthenticationCode
+// "HMAC(SHA-256)" and Botan::StreamCipher "CTR-BE(AES-256)" (an independent
+// recomputation, not a replay of the library's HMAC calls), and checked once
+// to give the recorded outputs (PRF blocks, key stream, V tag). Counters
+// prf_runs, hmac_keys, hmac_calls, ctr_calls, ctr_bytes, mac_bytes (per
+// member); lib_wipes counts the library's backend wipes, not in the reference.
+// It is repeated N times per iteration on the same data (cost does not depend
+// on the bytes).
+//
+// The join's own crypto (join rows): recorded once per N through a focus over
+// the counting backend with N members taking one more member (on_invite, the
+// KMS's answer, on_kms). The record must end with N parts of the per-member
+// update's shape (the rekey; else SkipWithError), which are cut off; the rest
+// is replayed with bare_calls (botan_replay.hpp: the same HMAC set_key /
+// update / final, AES-CTR and constant-time compare calls on bare Botan
+// objects over one arena, checked once to give the recorded tags and key
+// streams). It is, in order: building RESOLVE_INIT_PSK (D1 auth_key from the
+// focus's PSK, MAC over the message, which carries the TRANSFER_INIT),
+// verifying RESOLVE_RESP (D2 encr / auth / salt key from the PSK, MAC,
+// compare, AES-CM of its KEMAC), verifying the joiner's TRANSFER_INIT (D1
+// auth_key from MPKi, MAC, compare; Vi = V compare, forking), the bundle's
+// keys (D4 TEK and salt for the 3 TGK sessions), building TRANSFER_RESP (D2
+// encr / auth / salt key from MPKr', AES-CM of the KEMAC with the group TEK,
+// MAC): 14 PRF runs, 4 MACs,
+// 2 AES-CTR calls, 3 compares (counters join_hmac_keys, join_hmac_finals,
+// join_ctr_calls, join_equals, ...; join_wipes not replayed). Being recorded,
+// it accepts as "needed" whatever crypto the library's exchange makes.
+//
+// Member names have one length (sip:userNNNNNNN@example.org), so every
+// member's update makes the same calls on the same byte counts at any N.
+//
+// Not in the references: the world's deterministic_rng (AES-CTR straight on
+// the Botan backend, not through the counted one) draws one group TEK
+// (32 + 14 + 4 bytes) per join / leave, not per member; it is in the lib
+// rows. The lib rows also carry the PauseTiming / ResumeTiming pairs around
+// the harness's work (3 per join, 2 per leave: about 1.2 us / 0.8 us of
+// clock reads on the development VM).
 //
 // Memory (counters of BM_focus_join/lib/N): focus_bytes_per_member is the
 // growth of the live heap (glibc mallinfo2, in-use bytes) measured around the
@@ -72,11 +99,12 @@
 // growing from N to N + k (k = max(8, N / 10)) once the conference is built.
 // sizeof_* give the fixed sizes of the per-member objects.
 //
-// Randomness: the world's deterministic_rng (AES-CTR on the Botan backend):
-// one group TEK (32 + 14 + 4 bytes) per join / leave, not per member.
 // Replay caches: every join runs 61 s after the previous one (strict_3gpp
 // window 30 s), so the focus's and the KMS's memory_replay_cache<4096>
 // entries expire and never fill.
+//
+// MIKEY_BENCH_CALLS=1 prints the recorded lists (the per-member update, the
+// join's own exchange) to stderr.
 #include <benchmark/benchmark.h>
 
 #include <botan/mac.h>
