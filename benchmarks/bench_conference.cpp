@@ -527,7 +527,8 @@ const std::vector<call>& update_calls() {
 /// shape of update_calls() (the rekey), and the rest is the join's own crypto
 /// (verify TRANSFER_INIT, build RESOLVE_INIT_PSK, verify RESOLVE_RESP, derive
 /// the keys, build TRANSFER_RESP with its KEMAC), kept. Recorded once per N;
-/// empty when the split is not clean.
+/// empty when the split is not clean (or the rest differs in shape from the
+/// one recorded at another N).
 const std::vector<call>& join_calls(std::size_t n) {
     static auto* all = new std::map<std::size_t, std::vector<call>>;
     if (const auto it = all->find(n); it != all->end()) return it->second;
@@ -552,6 +553,14 @@ const std::vector<call>& join_calls(std::size_t n) {
         }
     }
     rec.resize(own);
+    // The join's own exchange does not depend on N: a head of another shape at another N
+    // means the split is not where it should be.
+    for (const auto& [m, other] : *all) {
+        if (m != n && !other.empty() && !same_shape(other, rec)) {
+            std::fprintf(stderr, "bench_conference: the join's own calls differ between N = %zu and N = %zu\n", m, n);
+            return head;
+        }
+    }
     head = std::move(rec);
     describe("the join's own exchange (without the N updates)", head);
     return head;
