@@ -14,9 +14,10 @@
 //   BM_kms_request/botan_calls         its Botan calls, as above
 //
 // The call lists are not written by hand: a counting crypto_backend
-// (counting_backend below, a model of mikey::crypto::crypto_backend that
-// forwards to botan_backend) records every call the machines make, with its
-// bytes, during one flow (one KMS request); the reference replays that list
+// (counting_backend in botan_replay.hpp, shared with bench_conference: a model
+// of mikey::crypto::crypto_backend that forwards to botan_backend) records
+// every call the machines make, with its bytes, during one flow (one KMS
+// request); the reference (bare_calls, botan_replay.hpp) replays that list
 // on its own Botan objects and is checked once to give the same HMAC tags and
 // key streams. A second flow (request) is recorded too and must make the same
 // calls on the same byte counts, so one list stands for every timed one. The library's wipes through the backend (secure_scrub_memory
@@ -69,6 +70,7 @@
 #include <mikey/roles/responder.hpp>
 
 #include "alloc_counter.hpp"
+#include "botan_replay.hpp"
 
 namespace {
 
@@ -77,6 +79,13 @@ using botan_b = crypto::botan_backend;
 using cache = ticket::memory_replay_cache<1024>;
 using policy = roles::basic_policy<ticket::memory_key_store, cache>;
 using bytes = std::vector<std::uint8_t>;
+// The recording machinery shared with bench_conference (botan_replay.hpp).
+using botan_replay::bare_calls;
+using botan_replay::call;
+using botan_replay::call_log;
+using botan_replay::counting_backend;
+using botan_replay::describe;
+using botan_replay::same_shape;
 
 botan_b& backend() {
     static botan_b b = std::move(*botan_b::create());
@@ -106,76 +115,6 @@ struct bench_rng {
     }
 };
 static_assert(random_generator<bench_rng>);
-
-// ---------------------------------------------------------------------------
-// A counting crypto_backend: forwards to botan_backend and records each call
-// that reaches Botan, with its bytes.
-// ---------------------------------------------------------------------------
-enum class op : std::uint8_t { hmac_key, hmac_update, hmac_final, aes_ctr, key_wrap, key_unwrap, equal, wipe };
-
-struct call {
-    op kind{};
-    std::uint8_t index = 0;  ///< HMAC: 0 SHA-1, 1 SHA-256; AES-CTR: 0/1/2 for 128/192/256
-    bytes a, b, c, d;        ///< key / data / out (hmac); key, iv, in, out (ctr); a, b (equal); size of a (wipe)
-};
-
-struct call_log {
-    std::vector<call> calls;
-    bool on = true;
-    void add(call c) {
-        if (on) calls.push_back(std::move(c));
-    }
-};
-
-class counting_backend {
-public:
-    counting_backend(botan_b& inner, call_log& log) noexcept : m_b(&inner), m_log(&log) {}
-
-    [[nodiscard]] result<void> hmac_set_key(crypto::hmac_hash h, bytes_view key) noexcept {
-        m_log->add({op::hmac_key, idx(h), bytes(key.begin(), key.end()), {}, {}, {}});
-        return m_b->hmac_set_key(h, key);
-    }
-    void hmac_update(crypto::hmac_hash h, bytes_view data) noexcept {
-        if (!data.empty()) m_log->add({op::hmac_update, idx(h), {}, bytes(data.begin(), data.end()), {}, {}});
-        m_b->hmac_update(h, data);
-    }
-    [[nodiscard]] result<void> hmac_final(crypto::hmac_hash h, mutable_bytes out) noexcept {
-        auto r = m_b->hmac_final(h, out);
-        m_log->add({op::hmac_final, idx(h), {}, {}, bytes(out.begin(), out.end()), {}});
-        return r;
-    }
-    [[nodiscard]] result<void> aes_ctr(bytes_view key, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
-        call c{op::aes_ctr, static_cast<std::uint8_t>(key.size() / 8 - 2), bytes(key.begin(), key.end()),
-               bytes(iv.begin(), iv.end()), bytes(in.begin(), in.end()), {}};
-        auto r = m_b->aes_ctr(key, iv, in, out);
-        c.d.assign(out.begin(), out.end());
-        m_log->add(std::move(c));
-        return r;
-    }
-    [[nodiscard]] result<void> aes_key_wrap(bytes_view kek, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
-        m_log->add({op::key_wrap, 0, {}, {}, {}, {}});
-        return m_b->aes_key_wrap(kek, iv, in, out);
-    }
-    [[nodiscard]] result<void> aes_key_unwrap(bytes_view kek, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
-        m_log->add({op::key_unwrap, 0, {}, {}, {}, {}});
-        return m_b->aes_key_unwrap(kek, iv, in, out);
-    }
-    [[nodiscard]] result<void> random(mutable_bytes out) noexcept { return m_b->random(out); }
-    [[nodiscard]] bool equal(bytes_view a, bytes_view b) const noexcept {
-        if (a.size() == b.size() && !a.empty()) m_log->add({op::equal, 0, bytes(a.begin(), a.end()), bytes(b.begin(), b.end()), {}, {}});
-        return m_b->equal(a, b);
-    }
-    void wipe(mutable_bytes b) const noexcept {
-        if (!b.empty()) m_log->add({op::wipe, 0, bytes(b.size()), {}, {}, {}});
-        m_b->wipe(b);
-    }
-
-private:
-    static std::uint8_t idx(crypto::hmac_hash h) noexcept { return h == crypto::hmac_hash::sha_1 ? 0 : 1; }
-    botan_b* m_b;
-    call_log* m_log;
-};
-static_assert(crypto::crypto_backend<counting_backend>);
 
 // ---------------------------------------------------------------------------
 // A crypto_backend without crypto, for the lib_only rows: every HMAC tag is
@@ -213,157 +152,6 @@ public:
     void wipe(mutable_bytes b) const noexcept { secure_wipe(b); }
 };
 static_assert(crypto::crypto_backend<null_backend>);
-
-// ---------------------------------------------------------------------------
-// The reference: the recorded calls straight on Botan objects.
-// ---------------------------------------------------------------------------
-class bare_calls {
-public:
-    struct totals {
-        std::size_t hmac_keys = 0, hmac_updates = 0, hmac_finals = 0, hmac_bytes = 0, ctr = 0, ctr_bytes = 0,
-                    equals = 0, wipes = 0, wipe_bytes = 0, others = 0;
-    };
-
-    /// Lays out every call's bytes in one arena (wipes excluded, see the top).
-    explicit bare_calls(const std::vector<call>& calls) {
-        m_mac[0] = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-1)");
-        m_mac[1] = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
-        m_ctr[0] = Botan::StreamCipher::create_or_throw("CTR-BE(AES-128)");
-        m_ctr[1] = Botan::StreamCipher::create_or_throw("CTR-BE(AES-192)");
-        m_ctr[2] = Botan::StreamCipher::create_or_throw("CTR-BE(AES-256)");
-        std::size_t total = 0;
-        for (const auto& c : calls) total += c.a.size() + c.b.size() + c.c.size() + c.d.size() + 64;
-        m_arena.resize(total);
-        std::size_t at = 0;
-        const auto place = [&](const bytes& v) {
-            std::uint8_t* p = m_arena.data() + at;
-            if (!v.empty()) std::memcpy(p, v.data(), v.size());
-            at += v.size();
-            at = (at + 15) & ~std::size_t{15};
-            return p;
-        };
-        for (const auto& c : calls) {
-            step s{};
-            s.kind = c.kind;
-            s.index = c.index;
-            switch (c.kind) {
-                case op::hmac_key:
-                    s.in = place(c.a), s.n = c.a.size();
-                    ++m_totals.hmac_keys;
-                    break;
-                case op::hmac_update:
-                    s.in = place(c.b), s.n = c.b.size();
-                    ++m_totals.hmac_updates;
-                    m_totals.hmac_bytes += c.b.size();
-                    break;
-                case op::hmac_final:
-                    s.out = place(bytes(c.c.size())), s.n = c.c.size();
-                    m_expect.push_back({s.out, c.c});
-                    ++m_totals.hmac_finals;
-                    break;
-                case op::aes_ctr:
-                    s.key = place(c.a), s.key_n = c.a.size(), s.iv = place(c.b), s.in = place(c.c),
-                    s.out = place(bytes(c.d.size())), s.n = c.c.size();
-                    m_expect.push_back({s.out, c.d});
-                    ++m_totals.ctr;
-                    m_totals.ctr_bytes += c.c.size();
-                    break;
-                case op::equal:
-                    s.in = place(c.a), s.out = place(c.b), s.n = c.a.size();
-                    ++m_totals.equals;
-                    break;
-                case op::wipe:
-                    ++m_totals.wipes;
-                    m_totals.wipe_bytes += c.a.size();
-                    continue;
-                default: ++m_totals.others; continue;
-            }
-            m_steps.push_back(s);
-        }
-    }
-
-    void run() {
-        for (const step& s : m_steps) {
-            switch (s.kind) {
-                case op::hmac_key: m_mac[s.index]->set_key(s.in, s.n); break;
-                case op::hmac_update: m_mac[s.index]->update(s.in, s.n); break;
-                case op::hmac_final: m_mac[s.index]->final(s.out); break;
-                case op::aes_ctr: {
-                    auto& c = *m_ctr[s.index];
-                    c.set_key(s.key, s.key_n);
-                    c.set_iv(s.iv, 16);
-                    c.cipher(s.in, s.out, s.n);
-                    break;
-                }
-                case op::equal: benchmark::DoNotOptimize(Botan::constant_time_compare(s.in, s.out, s.n)); break;
-                default: break;
-            }
-        }
-    }
-
-    /// Every HMAC tag and key stream the replay wrote is the recorded one.
-    [[nodiscard]] bool outputs_match() const {
-        for (const auto& [p, v] : m_expect) {
-            if (std::memcmp(p, v.data(), v.size()) != 0) return false;
-        }
-        return !m_expect.empty() && m_totals.others == 0;
-    }
-    [[nodiscard]] const totals& count() const noexcept { return m_totals; }
-
-private:
-    struct step {
-        op kind{};
-        std::uint8_t index = 0;
-        std::size_t n = 0, key_n = 0;
-        const std::uint8_t* in = nullptr;
-        const std::uint8_t* key = nullptr;
-        const std::uint8_t* iv = nullptr;
-        std::uint8_t* out = nullptr;
-    };
-    std::array<std::unique_ptr<Botan::MessageAuthenticationCode>, 2> m_mac;
-    std::array<std::unique_ptr<Botan::StreamCipher>, 3> m_ctr;
-    std::vector<std::uint8_t> m_arena;
-    std::vector<step> m_steps;
-    std::vector<std::pair<const std::uint8_t*, bytes>> m_expect;
-    totals m_totals;
-};
-
-/// What a recorded call list does, for a reader (MIKEY_BENCH_CALLS=1 prints
-/// it to stderr): each HMAC keying names a PRF run by its label constant and
-/// RFC 6043 purpose byte (D1 = 1 ... D7 = 6, D3 = 0), or a MAC by the data
-/// type of the message it covers.
-void describe(const char* what, const std::vector<call>& calls) {
-    if (std::getenv("MIKEY_BENCH_CALLS") == nullptr) return;
-    struct name {
-        std::uint32_t c;
-        const char* n;
-    };
-    static constexpr name names[] = {
-        {crypto::label_constant::tek, "TEK"},           {crypto::label_constant::tgk_salt, "TGK salt"},
-        {crypto::label_constant::encr_key, "encr_key"}, {crypto::label_constant::auth_key, "auth_key"},
-        {crypto::label_constant::salt_key, "salt_key"}, {crypto::label_constant::mpkr_fork, "MPKr'"},
-        {crypto::label_constant::tgk_fork, "TGK'"},     {crypto::label_constant::mpki, "MPKi"},
-        {crypto::label_constant::mpkr, "MPKr"}};
-    std::fprintf(stderr, "%s: %zu backend calls\n", what, calls.size());
-    for (std::size_t i = 0; i < calls.size(); ++i) {
-        if (calls[i].kind == op::aes_ctr) std::fprintf(stderr, "  AES-CTR %zu bytes\n", calls[i].c.size());
-        if (calls[i].kind != op::hmac_key || i + 1 >= calls.size() || calls[i + 1].kind != op::hmac_update) continue;
-        const bytes& u = calls[i + 1].b;
-        std::size_t finals = 0;
-        for (std::size_t j = i + 1; j < calls.size() && calls[j].kind != op::hmac_key; ++j) finals += calls[j].kind == op::hmac_final;
-        const std::uint32_t c = u.size() >= 4 ? std::uint32_t(u[0]) << 24 | std::uint32_t(u[1]) << 16 | std::uint32_t(u[2]) << 8 | u[3] : 0;
-        const char* n = nullptr;
-        for (const auto& x : names) {
-            if (x.c == c) n = x.n;
-        }
-        if (n != nullptr) {
-            const int purpose = u.size() > 9 ? u[9] : -1;
-            std::fprintf(stderr, "  PRF %-8s purpose %d  inkey %zu  label %zu  finals %zu\n", n, purpose, calls[i].a.size(), u.size(), finals);
-        } else {
-            std::fprintf(stderr, "  MAC over %zu+ bytes (data type %d)  finals %zu\n", u.size(), u.size() > 1 ? u[1] : -1, finals);
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------
 // The three parties.
@@ -463,33 +251,6 @@ void report_allocs(benchmark::State& state, std::size_t before) {
         static_cast<double>(g_allocs.load(std::memory_order_relaxed) - before), benchmark::Counter::kAvgIterations);
 }
 
-void report_totals(benchmark::State& state, const bare_calls::totals& t) {
-    state.counters["hmac_keys"] = static_cast<double>(t.hmac_keys);
-    state.counters["hmac_updates"] = static_cast<double>(t.hmac_updates);
-    state.counters["hmac_finals"] = static_cast<double>(t.hmac_finals);
-    state.counters["hmac_bytes"] = static_cast<double>(t.hmac_bytes);
-    state.counters["ctr_calls"] = static_cast<double>(t.ctr);
-    state.counters["ctr_bytes"] = static_cast<double>(t.ctr_bytes);
-    state.counters["equals"] = static_cast<double>(t.equals);
-    state.counters["wipes"] = static_cast<double>(t.wipes);
-    state.counters["wipe_bytes"] = static_cast<double>(t.wipe_bytes);
-}
-
-/// Same operations on the same byte counts (the bytes themselves differ).
-bool same_shape(const std::vector<call>& x, const std::vector<call>& y) {
-    if (x.size() != y.size()) return false;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-        if (x[i].kind != y[i].kind || x[i].index != y[i].index || x[i].a.size() != y[i].a.size() ||
-            x[i].b.size() != y[i].b.size() || x[i].c.size() != y[i].c.size() || x[i].d.size() != y[i].d.size()) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/// The call list of one flow, recorded through counting_backend; a second
-/// flow (later `now`, other random values) must make the same calls on the
-/// same byte counts, so that one list stands for every timed flow.
 const std::vector<call>& flow_calls() {
     static const std::vector<call> calls = [] {
         call_log log;
@@ -560,7 +321,7 @@ void BM_mode1_forking_flow(benchmark::State& state, std::string_view impl) {
         benchmark::ClobberMemory();
     }
     report_allocs(state, before);
-    report_totals(state, bare.count());
+    botan_replay::report_calls(state, bare.count());
 }
 
 // ---------------------------------------------------------------------------
@@ -670,7 +431,7 @@ void BM_kms_request(benchmark::State& state, std::string_view impl) {
         benchmark::ClobberMemory();
     }
     report_allocs(state, before);
-    report_totals(state, bare.count());
+    botan_replay::report_calls(state, bare.count());
 }
 
 }  // namespace
