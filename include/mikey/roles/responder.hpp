@@ -38,6 +38,7 @@
 #include "exchange.hpp"
 #include "outcome.hpp"
 #include "policy.hpp"
+#include "security_policy.hpp"
 
 namespace mikey::roles {
 
@@ -72,6 +73,15 @@ public:
     [[nodiscard]] const ticket_policy& policy() const noexcept { return m_ticket_policy; }
     [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
+    /// The security policy of crypto session `cs` (from established on): the
+    /// SP this Responder chose for it (one the Initiator offered, or its own
+    /// from own_security_policy), or with F = 0 the first one offered;
+    /// nullopt when there is none (SRTP's defaults apply, RFC 3830
+    /// §6.10.1). A view of bytes this machine owns, valid until its next
+    /// exchange; srtp::policy_from turns it into an SRTP policy.
+    [[nodiscard]] std::optional<sp_view> security_policy(cs_id cs) const noexcept MIKEY_LIFETIMEBOUND {
+        return m_policies.for_session(cs.get());
+    }
     /// The CSB ID of the bundle (from established on).
     [[nodiscard]] csb_id csb() const noexcept { return m_bundle.csb; }
     /// The responders the resolved ticket authorizes (the IDRr payloads of
@@ -179,11 +189,9 @@ private:
         // security policies are acceptable. If they are not, the Responder SHALL reject without
         // contacting the KMS."
         if (auto ok = m_policy->accept_ticket(tp); !ok) return ok.error_info();
-        if (auto ok = m_policy->check_suite(
-                algorithm_suite{m->header().prf(), m_policy->kemac_encr(m->v()->kind()), m->v()->kind()});
-            !ok) {
-            return ok.error_info();
-        }
+        const algorithm_suite suite{m->header().prf(), m_policy->kemac_encr(m->v()->kind()), m->v()->kind()};
+        if (auto ok = m_policy->check_suite(suite); !ok) return ok.error_info();
+        if (auto ok = offered_policies_acceptable(*m, suite, tp.flags.f); !ok) return ok.error_info();
         if (auto ok = detail::in_window(*m_policy, m->t(), now); !ok) return ok.error_info();
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
@@ -251,6 +259,19 @@ private:
         m_resolving = std::move(p);
         m_state = state::awaiting_resolve_resp;
         return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
+    }
+
+    /// RFC 6043 §4.2.2.2 (the early reject): every crypto session that lists
+    /// security policies lists one we accept (with F = 0, its first one).
+    /// Errors: those of detail::choose_offered.
+    [[nodiscard]] result<void> offered_policies_acceptable(const ticket::transfer_init_view& m, const algorithm_suite& s,
+                                                           bool f) const noexcept {
+        const auto h = m.header();
+        if (h.map_type() != cs_id_map_type::generic_id) return {};
+        for (const auto& b : generic_id_map(h.map_info())) {
+            if (auto c = detail::choose_offered(*m_policy, m.message(), b, s, !f); !c) return c.error_info();
+        }
+        return {};
     }
 
     /// A TRANSFER_INIT without TICKET is a CSB update (RFC 6043 §5.2).
@@ -529,6 +550,43 @@ private:
             }
         }
         const std::size_t count = nb;
+        // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info so that each crypto session
+        // has exactly one security policy indicated": one the Initiator offered (named by its Policy_no,
+        // not resent: "SHOULD NOT resend SP payloads, which the Initiator supplied"), else ("if #P = 0 in
+        // an initial message, a security profile MUST be provided in the response message", §6.1.1) an
+        // SP payload of our own, one per distinct policy. Without TRANSFER_RESP (F = 0): the first offered.
+        std::array<std::uint8_t, max_crypto_sessions> chosen_no{};
+        std::array<std::array<std::uint8_t, 64>, max_crypto_sessions> own_params;  // [0, own_sps.size()) written below
+        inline_list<sp_builder, max_crypto_sessions> own_sps;
+        detail::policy_list negotiated;
+        for (std::size_t i = 0; i < nb; ++i) {
+            const auto offered = detail::choose_offered(*m_policy, ti.message(), blocks[i], s, !f.f);
+            if (!offered) return offered.error_info();
+            if (*offered) {
+                chosen_no[i] = (*offered)->policy_no();
+                if (auto ok = negotiated.add(blocks[i].cs_id, **offered); !ok) return ok.error_info();
+                continue;
+            }
+            if (!f.f) continue;
+            const auto own = detail::own_sp(*m_policy, blocks[i].prot, s, keys[i].tek.size(), own_params[own_sps.size()]);
+            if (!own) return own.error_info();
+            const sp_builder* same = nullptr;
+            for (const auto& o : own_sps) {
+                if (o.protocol == blocks[i].prot && equal_bytes(o.raw_params, *own)) same = &o;
+            }
+            if (same == nullptr) {
+                std::array<std::uint8_t, max_crypto_sessions> taken{};
+                for (std::size_t j = 0; j < own_sps.size(); ++j) taken[j] = own_sps.view()[j].policy_no;
+                const auto no = detail::fresh_policy_no(ti.message(), bytes_view(taken.data(), own_sps.size()));
+                if (!no || !own_sps.push_back(sp_builder{*no, blocks[i].prot, {}, *own})) return errc::sp_not_acceptable;
+                same = &own_sps.view().back();
+            }
+            chosen_no[i] = same->policy_no;
+            if (auto ok = negotiated.add(blocks[i].cs_id, *same); !ok) return ok.error_info();
+        }
+        if (f.f) {
+            for (std::size_t i = 0; i < nb; ++i) map.blocks[i].policies = bytes_view(&chosen_no[i], 1);
+        }
 
         outcome o{};
         std::optional<detail::last_message_keys> last;
@@ -557,7 +615,8 @@ private:
                 .add(rr)
                 // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".
                 .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(res.answering)})
-                .add(rk);
+                .add(rk)
+                .add(own_sps.view());
             if (!m_response_keys.empty()) {
                 // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
                 sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()), kb.view());
@@ -592,6 +651,7 @@ private:
         m_peer = std::move(res.peer);
         m_answering = std::move(res.answering);
         m_ticket_policy = tp;
+        m_policies = std::move(negotiated);
         if (!f.j) m_seen_tickets.push_back(ticket::replay_key(0, tmac));
         m_resolving.reset();
         m_state = state::established;
@@ -637,6 +697,7 @@ private:
     bundle m_bundle{};
     detail::random_bytes m_randri{}, m_randrr{};
     std::vector<std::string> m_ticket_responders;
+    detail::policy_list m_policies;  ///< the negotiated security policy of each crypto session
 };
 
 }  // namespace mikey::roles
