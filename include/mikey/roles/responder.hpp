@@ -570,6 +570,14 @@ private:
             if (!f.f) continue;
             const auto own = detail::own_sp(*m_policy, blocks[i].prot, s, keys[i].tek.size(), own_params[own_sps.size()]);
             if (!own) return own.error_info();
+            // The same policy as an SP of TRANSFER_INIT (offered for other crypto sessions): named, not resent.
+            if (const auto theirs = ti.message().find<sp_view>([&](const sp_view& v) {
+                    return v.protocol() == blocks[i].prot && equal_bytes(v.param_bytes(), *own);
+                })) {
+                chosen_no[i] = theirs->policy_no();
+                if (auto ok = negotiated.add(blocks[i].cs_id, *theirs); !ok) return ok.error_info();
+                continue;
+            }
             const sp_builder* same = nullptr;
             for (const auto& o : own_sps) {
                 if (o.protocol == blocks[i].prot && equal_bytes(o.raw_params, *own)) same = &o;
