@@ -10692,7 +10692,8 @@ public:
     };
 
     /// Copies the config. Errors are reported by the first call (invalid_argument
-    /// for no crypto session or more than max_crypto_sessions).
+    /// for no crypto session or more than max_crypto_sessions, or security
+    /// policies that take_offers refuses).
     initiator(B& backend, const P& policy, const initiator_config& cfg)
         : m_b(&backend), m_policy(&policy), m_cfg(cfg), m_id(cfg.identity), m_kms(cfg.kms_identity),
           m_responder(cfg.responder), m_tpk_id(cfg.ticket_key_id), m_sessions(cfg.sessions.begin(), cfg.sessions.end()) {
@@ -10834,7 +10835,9 @@ public:
     /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
     /// key_without_spi, bad_crypto_sessions, key_unwrap_failure,
     /// identity_mismatch, stale_timestamp (an update's T not newer than the
-    /// last message under the bundle's keys), buffer_too_small,
+    /// last message under the bundle's keys), sp_count_not_one, sp_not_found,
+    /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
+    /// security policies, detail::check_answer), buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
@@ -11576,6 +11579,8 @@ public:
     /// or an Error (error_received).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
+    /// sp_not_acceptable, sp_not_found, sp_prot_mismatch (the offered
+    /// security policies, early reject),
     /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
     /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
     /// errors, auth_failure, vi_mismatch, replayed_message,

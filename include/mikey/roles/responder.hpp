@@ -127,6 +127,8 @@ public:
     /// or an Error (error_received).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
+    /// sp_not_acceptable, sp_not_found, sp_prot_mismatch (the offered
+    /// security policies, early reject),
     /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
     /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
     /// errors, auth_failure, vi_mismatch, replayed_message,
