@@ -9454,6 +9454,7 @@ struct owned_key {
 //   detail::policy_list     SP payloads a machine owns, per crypto session
 //   detail::accept_sp, own_sp, accept_changed_sp   the optional policy hooks
 //   detail::choose_offered  the Responder's choice for one block
+//   detail::response_policies  the Responder's choices for one TRANSFER_RESP
 //   detail::check_answer    the Initiator's check of one TRANSFER_RESP block
 
 #include <algorithm>
@@ -9464,9 +9465,11 @@ struct owned_key {
 #include <span>
 #include <vector>
 
+// #include "../core/inline_list.hpp" (inlined above as mikey/core/inline_list.hpp)
 // #include "../message.hpp" (inlined above as mikey/message.hpp)
 // #include "../payload/hdr.hpp" (inlined above as mikey/payload/hdr.hpp)
 // #include "../payload/sp.hpp" (inlined above as mikey/payload/sp.hpp)
+// #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
 // #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
 
 namespace mikey::roles {
@@ -9636,6 +9639,80 @@ template <class P>
     }
     return std::nullopt;
 }
+
+/// The Responder's security policies for one TRANSFER_RESP (RFC 6043
+/// §4.2.2.3, §6.1.1): per GENERIC-ID block the one Policy_no it names and
+/// the SP payloads of its own it sends, and the negotiated SP of each
+/// crypto session. Its builders view its own bytes: not copyable.
+class response_policies {
+public:
+    response_policies() noexcept = default;
+    response_policies(const response_policies&) = delete;
+    response_policies& operator=(const response_policies&) = delete;
+
+    /// Chooses for each block of the Responder's map (`blocks`, keyed by
+    /// `keys[i]`) of an exchange with TRANSFER_INIT `ti`: the first offer
+    /// the policy accepts (choose_offered; with `answered` false, F = 0, the
+    /// first offer); where none was offered and `answered`, a policy of its
+    /// own (own_security_policy for the key's length), named by the number of
+    /// an SP of TRANSFER_INIT with the same parameters, else sent in an SP
+    /// payload of its own (one per distinct policy) with a fresh Policy_no.
+    /// Errors: those of choose_offered and own_security_policy;
+    /// sp_not_acceptable (no Policy_no left).
+    template <class P>
+    [[nodiscard]] result<void> choose(const P& policy, const message_view& ti, std::span<const generic_id_block> blocks,
+                                      std::span<const session_key> keys, const algorithm_suite& s, bool answered) {
+        for (std::size_t i = 0; i < blocks.size(); ++i) {
+            const auto& b = blocks[i];
+            const auto offered = choose_offered(policy, ti, b, s, !answered);
+            if (!offered) return offered.error_info();
+            std::optional<sp_view> sp = *offered;
+            if (!sp && answered) {
+                const auto own = own_sp(policy, b.prot, s, keys[i].tek.size(), m_params[m_own.size()]);
+                if (!own) return own.error_info();
+                sp = ti.find<sp_view>([&](const sp_view& v) { return v.protocol() == b.prot && equal_bytes(v.param_bytes(), *own); });
+                if (!sp) {
+                    const auto no = own_number(ti, b.prot, *own);
+                    if (!no) return no.error_info();
+                    m_chosen[i] = *no;
+                    if (auto ok = negotiated.add(b.cs_id, sp_builder{*no, b.prot, {}, *own}); !ok) return ok;
+                    continue;
+                }
+            }
+            if (!sp) continue;
+            m_chosen[i] = sp->policy_no();
+            if (auto ok = negotiated.add(b.cs_id, *sp); !ok) return ok;
+        }
+        return {};
+    }
+    /// Points each block at its one Policy_no (#P = 1; views of this object).
+    void name_in(std::span<generic_id_block> blocks) const noexcept {
+        for (std::size_t i = 0; i < blocks.size(); ++i) blocks[i].policies = bytes_view(&m_chosen[i], 1);
+    }
+    /// The SP payloads of its own, for TRANSFER_RESP's {SP}.
+    [[nodiscard]] std::span<const sp_builder> own() const noexcept MIKEY_LIFETIMEBOUND { return m_own.view(); }
+
+    policy_list negotiated;  ///< the SP of each crypto session (to commit)
+
+private:
+    /// The number of own policy `params` (the same SP as one already chosen,
+    /// else a new one). Errors: sp_not_acceptable (all 256 numbers used).
+    [[nodiscard]] result<std::uint8_t> own_number(const message_view& ti, prot_type prot, bytes_view params) noexcept {
+        std::array<std::uint8_t, max_crypto_sessions> taken{};
+        for (std::size_t j = 0; j < m_own.size(); ++j) {
+            if (m_own[j].protocol == prot && equal_bytes(m_own[j].raw_params, params)) return m_own[j].policy_no;
+            taken[j] = m_own[j].policy_no;
+        }
+        const auto no = fresh_policy_no(ti, bytes_view(taken.data(), m_own.size()));
+        if (!no || !m_own.push_back(sp_builder{*no, prot, {}, params})) return errc::sp_not_acceptable;
+        return *no;
+    }
+
+    std::array<std::uint8_t, max_crypto_sessions> m_chosen{};
+    /// Own parameters, [0, m_own.size()] written: the next slot is scratch for own_security_policy.
+    std::array<std::array<std::uint8_t, 64>, max_crypto_sessions + 1> m_params;
+    inline_list<sp_builder, max_crypto_sessions> m_own;
+};
 
 /// The Initiator's check of GENERIC-ID block `b` of TRANSFER_RESP `resp`,
 /// against its `offers` (the SP payloads of its TRANSFER_INIT). The Policy
@@ -12005,50 +12082,14 @@ private:
         }
         const std::size_t count = nb;
         // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info so that each crypto session
-        // has exactly one security policy indicated": one the Initiator offered (named by its Policy_no,
-        // not resent: "SHOULD NOT resend SP payloads, which the Initiator supplied"), else ("if #P = 0 in
-        // an initial message, a security profile MUST be provided in the response message", §6.1.1) an
-        // SP payload of our own, one per distinct policy. Without TRANSFER_RESP (F = 0): the first offered.
-        std::array<std::uint8_t, max_crypto_sessions> chosen_no{};
-        std::array<std::array<std::uint8_t, 64>, max_crypto_sessions> own_params;  // [0, own_sps.size()) written below
-        inline_list<sp_builder, max_crypto_sessions> own_sps;
-        detail::policy_list negotiated;
-        for (std::size_t i = 0; i < nb; ++i) {
-            const auto offered = detail::choose_offered(*m_policy, ti.message(), blocks[i], s, !f.f);
-            if (!offered) return offered.error_info();
-            if (*offered) {
-                chosen_no[i] = (*offered)->policy_no();
-                if (auto ok = negotiated.add(blocks[i].cs_id, **offered); !ok) return ok.error_info();
-                continue;
-            }
-            if (!f.f) continue;
-            const auto own = detail::own_sp(*m_policy, blocks[i].prot, s, keys[i].tek.size(), own_params[own_sps.size()]);
-            if (!own) return own.error_info();
-            // The same policy as an SP of TRANSFER_INIT (offered for other crypto sessions): named, not resent.
-            if (const auto theirs = ti.message().find<sp_view>([&](const sp_view& v) {
-                    return v.protocol() == blocks[i].prot && equal_bytes(v.param_bytes(), *own);
-                })) {
-                chosen_no[i] = theirs->policy_no();
-                if (auto ok = negotiated.add(blocks[i].cs_id, *theirs); !ok) return ok.error_info();
-                continue;
-            }
-            const sp_builder* same = nullptr;
-            for (const auto& o : own_sps) {
-                if (o.protocol == blocks[i].prot && equal_bytes(o.raw_params, *own)) same = &o;
-            }
-            if (same == nullptr) {
-                std::array<std::uint8_t, max_crypto_sessions> taken{};
-                for (std::size_t j = 0; j < own_sps.size(); ++j) taken[j] = own_sps.view()[j].policy_no;
-                const auto no = detail::fresh_policy_no(ti.message(), bytes_view(taken.data(), own_sps.size()));
-                if (!no || !own_sps.push_back(sp_builder{*no, blocks[i].prot, {}, *own})) return errc::sp_not_acceptable;
-                same = &own_sps.view().back();
-            }
-            chosen_no[i] = same->policy_no;
-            if (auto ok = negotiated.add(blocks[i].cs_id, *same); !ok) return ok.error_info();
+        // has exactly one security policy indicated" (detail::response_policies); without TRANSFER_RESP
+        // (F = 0) each crypto session keeps the first one offered.
+        detail::response_policies sps;
+        if (auto ok = sps.choose(*m_policy, ti.message(), map.view(), std::span<const session_key>(keys.data(), nb), s, f.f);
+            !ok) {
+            return ok.error_info();
         }
-        if (f.f) {
-            for (std::size_t i = 0; i < nb; ++i) map.blocks[i].policies = bytes_view(&chosen_no[i], 1);
-        }
+        if (f.f) sps.name_in(std::span<generic_id_block>(map.blocks.data(), nb));
 
         outcome o{};
         std::optional<detail::last_message_keys> last;
@@ -12078,7 +12119,7 @@ private:
                 // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".
                 .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(res.answering)})
                 .add(rk)
-                .add(own_sps.view());
+                .add(sps.own());
             if (!m_response_keys.empty()) {
                 // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
                 sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()), kb.view());
@@ -12113,7 +12154,7 @@ private:
         m_peer = std::move(res.peer);
         m_answering = std::move(res.answering);
         m_ticket_policy = tp;
-        m_policies = std::move(negotiated);
+        m_policies = std::move(sps.negotiated);
         if (!f.j) m_seen_tickets.push_back(ticket::replay_key(0, tmac));
         m_resolving.reset();
         m_state = state::established;

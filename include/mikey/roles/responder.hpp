@@ -553,50 +553,14 @@ private:
         }
         const std::size_t count = nb;
         // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info so that each crypto session
-        // has exactly one security policy indicated": one the Initiator offered (named by its Policy_no,
-        // not resent: "SHOULD NOT resend SP payloads, which the Initiator supplied"), else ("if #P = 0 in
-        // an initial message, a security profile MUST be provided in the response message", §6.1.1) an
-        // SP payload of our own, one per distinct policy. Without TRANSFER_RESP (F = 0): the first offered.
-        std::array<std::uint8_t, max_crypto_sessions> chosen_no{};
-        std::array<std::array<std::uint8_t, 64>, max_crypto_sessions> own_params;  // [0, own_sps.size()) written below
-        inline_list<sp_builder, max_crypto_sessions> own_sps;
-        detail::policy_list negotiated;
-        for (std::size_t i = 0; i < nb; ++i) {
-            const auto offered = detail::choose_offered(*m_policy, ti.message(), blocks[i], s, !f.f);
-            if (!offered) return offered.error_info();
-            if (*offered) {
-                chosen_no[i] = (*offered)->policy_no();
-                if (auto ok = negotiated.add(blocks[i].cs_id, **offered); !ok) return ok.error_info();
-                continue;
-            }
-            if (!f.f) continue;
-            const auto own = detail::own_sp(*m_policy, blocks[i].prot, s, keys[i].tek.size(), own_params[own_sps.size()]);
-            if (!own) return own.error_info();
-            // The same policy as an SP of TRANSFER_INIT (offered for other crypto sessions): named, not resent.
-            if (const auto theirs = ti.message().find<sp_view>([&](const sp_view& v) {
-                    return v.protocol() == blocks[i].prot && equal_bytes(v.param_bytes(), *own);
-                })) {
-                chosen_no[i] = theirs->policy_no();
-                if (auto ok = negotiated.add(blocks[i].cs_id, *theirs); !ok) return ok.error_info();
-                continue;
-            }
-            const sp_builder* same = nullptr;
-            for (const auto& o : own_sps) {
-                if (o.protocol == blocks[i].prot && equal_bytes(o.raw_params, *own)) same = &o;
-            }
-            if (same == nullptr) {
-                std::array<std::uint8_t, max_crypto_sessions> taken{};
-                for (std::size_t j = 0; j < own_sps.size(); ++j) taken[j] = own_sps.view()[j].policy_no;
-                const auto no = detail::fresh_policy_no(ti.message(), bytes_view(taken.data(), own_sps.size()));
-                if (!no || !own_sps.push_back(sp_builder{*no, blocks[i].prot, {}, *own})) return errc::sp_not_acceptable;
-                same = &own_sps.view().back();
-            }
-            chosen_no[i] = same->policy_no;
-            if (auto ok = negotiated.add(blocks[i].cs_id, *same); !ok) return ok.error_info();
+        // has exactly one security policy indicated" (detail::response_policies); without TRANSFER_RESP
+        // (F = 0) each crypto session keeps the first one offered.
+        detail::response_policies sps;
+        if (auto ok = sps.choose(*m_policy, ti.message(), map.view(), std::span<const session_key>(keys.data(), nb), s, f.f);
+            !ok) {
+            return ok.error_info();
         }
-        if (f.f) {
-            for (std::size_t i = 0; i < nb; ++i) map.blocks[i].policies = bytes_view(&chosen_no[i], 1);
-        }
+        if (f.f) sps.name_in(std::span<generic_id_block>(map.blocks.data(), nb));
 
         outcome o{};
         std::optional<detail::last_message_keys> last;
@@ -626,7 +590,7 @@ private:
                 // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".
                 .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(res.answering)})
                 .add(rk)
-                .add(own_sps.view());
+                .add(sps.own());
             if (!m_response_keys.empty()) {
                 // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
                 sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()), kb.view());
@@ -661,7 +625,7 @@ private:
         m_peer = std::move(res.peer);
         m_answering = std::move(res.answering);
         m_ticket_policy = tp;
-        m_policies = std::move(negotiated);
+        m_policies = std::move(sps.negotiated);
         if (!f.j) m_seen_tickets.push_back(ticket::replay_key(0, tmac));
         m_resolving.reset();
         m_state = state::established;
