@@ -8,6 +8,7 @@
 #define DOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS
 #endif
 #include <doctest/doctest.h>
+#include <mikey/srtp.hpp>
 
 using namespace conference_test;
 using conference::destination;
@@ -118,6 +119,18 @@ void check_same_keys(world& w, focus_type& focus, const std::string& who) {
         CHECK(mine[i].ssrc == theirs[i].ssrc);
         CHECK(equal_bytes(mine[i].tek.view(), theirs[i].tek.view()));
         CHECK(equal_bytes(mine[i].salt.view(), theirs[i].salt.view()));
+        // RFC 6043 §6.1.1: one security policy per crypto session, the same at both ends: the
+        // conference's AES-256-CM with HMAC-SHA1-80 (offered by the Initiator, named by the Responder).
+        const auto a = w.agent(who).security_policy_of(uri1, mine[i].cs);
+        const auto b = focus.security_policy_of(who, mine[i].cs);
+        REQUIRE(a);
+        REQUIRE(b);
+        CHECK(equal_bytes(a->param_bytes(), b->param_bytes()));
+        CHECK(equal_bytes(a->param_bytes(), conference::conference_srtp_policy));
+        const auto pol = srtp::policy_from(*a);
+        REQUIRE(pol);
+        CHECK(pol->rtp.profile == srtp::suite::aes_cm_256_hmac_sha1_80);
+        CHECK(srtp::master_key_from(mine[i], *pol));
     }
 }
 

@@ -49,6 +49,7 @@ struct scenario {
     roles::policy_settings settings = roles::policy_settings::rfc6043_defaults();
     std::string responder_in_ticket = "sip:bob@example.org";  ///< IDRr of the TP
     std::string responder_identity = "sip:bob@example.org";   ///< who actually answers
+    std::span<const roles::policy_offer> offers{};  ///< security policies the Initiator offers (views: keep alive)
 };
 
 inline std::string default_flags(const scenario& s) {
@@ -129,7 +130,8 @@ struct parties {
                                             .key_kind = s.kind,
                                             .key_length = s.key_length,
                                             .sessions = cs,
-                                            .suite = s.suite});
+                                            .suite = s.suite,
+                                            .security_policies = s.offers});
         res.emplace(*backend, *p_r,
                     roles::responder_config{.identity = s.responder_identity, .kms_identity = "kms.example.org",
                                             .suite = s.suite});

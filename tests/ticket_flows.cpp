@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include <mikey/srtp.hpp>
 #include <mikey/ticket/seal.hpp>
 
 #include "samples.hpp"
@@ -566,6 +567,15 @@ TEST_CASE("mode 4 (Responder resolves itself): every truncated prefix and every 
     every_corruption(with(4, false, key_data_type::tgk, false));
 }
 
+TEST_CASE("mode 4 with offered security policies (SP in TRANSFER_INIT): every truncated prefix and every single-byte tamper") {
+    static constexpr std::array<std::uint8_t, 6> aes128{0, 1, 1, 1, 1, 16}, null_encr{0, 1, 0, 1, 1, 16};
+    const roles::policy_offer offers[] = {{sp_builder{4, prot_type::srtp, {}, null_encr}},
+                                          {sp_builder{5, prot_type::srtp, {}, aes128}}};
+    auto s = with(4, false, key_data_type::tgk, false);
+    s.offers = offers;
+    every_corruption(s);
+}
+
 // ---------------------------------------------------------------- CSB updates
 
 namespace {
@@ -904,4 +914,254 @@ TEST_CASE("one party as Initiator and Responder at once: one backend, one key st
     CHECK(equal_bytes(carol.peer_identity(), ticket::as_bytes("sip:focus@example.org")));
     CHECK(equal_bytes(focus_out.peer_identity(), ticket::as_bytes("sip:carol@example.org")));
     CHECK(!equal_bytes(focus_in.session_keys()[0].tek.view(), focus_out.session_keys()[0].tek.view()));
+}
+
+// ---------------------------------------------------------------- security policies (RFC 6043 §6.1.1)
+
+namespace {
+
+// SRTP SP parameters (RFC 3830 §6.10.1): Encryption algorithm (type 0), Session Encr. key length (type 1).
+constexpr std::array<std::uint8_t, 6> sp_null_encr{0, 1, 0, 1, 1, 16};  // NULL encryption: refused by default
+constexpr std::array<std::uint8_t, 6> sp_aes128{0, 1, 1, 1, 1, 16};
+constexpr std::array<std::uint8_t, 6> sp_aes256{0, 1, 1, 1, 1, 32};
+
+sp_builder srtp_sp(std::uint8_t no, bytes_view params) { return sp_builder{no, prot_type::srtp, {}, params}; }
+
+std::vector<generic_id_block> blocks_of(bytes_view msg) {
+    const auto h = hdr_view::parse(msg);
+    REQUIRE(h);
+    std::vector<generic_id_block> v;
+    for (const auto& b : h->generic_id()) v.push_back(b);
+    return v;
+}
+
+std::size_t sp_count(bytes_view msg) { return message_view::parse(msg)->count(payload_type::sp); }
+
+/// The negotiated policy of `cs` at both ends: the same SP parameters.
+bytes policy_at_both(const parties& p, std::uint8_t cs) {
+    const auto a = p.ini->security_policy(cs_id(cs));
+    const auto b = p.res->security_policy(cs_id(cs));
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(a->protocol() == b->protocol());
+    CHECK(equal_bytes(a->param_bytes(), b->param_bytes()));
+    return bytes(a->param_bytes().begin(), a->param_bytes().end());
+}
+
+/// TRANSFER_RESP `genuine` (mode 4 without forking: protected with D2 from
+/// MPKi) rebuilt with GENERIC-ID blocks `blocks` and SP payloads `sps`
+/// instead of its own, and sealed again with the Responder's key: authentic,
+/// so that only the security-policy rules can refuse it.
+bytes reseal_transfer_resp(const parties& p, const scenario& s, const bytes& ti, const bytes& genuine,
+                           std::span<const generic_id_block> blocks, std::span<const sp_builder> sps) {
+    const auto tr = ticket::transfer_resp_view::parse(genuine);
+    const auto init = ticket::transfer_init_view::parse(ti);
+    REQUIRE(tr);
+    REQUIRE(init);
+    const auto h = tr->header();
+    const auto k2 = roles::detail::protection(*p.backend, roles::detail::direction::response,
+                                              roles::detail::needs::auth_key, s.suite, p.res->mpki(), h.csb(),
+                                              init->randri()->value(), tr->randrr() ? tr->randrr()->value() : bytes_view{});
+    REQUIRE(k2);
+    std::array<std::uint8_t, 4096> out{};
+    ticket::sealed_message_builder sb(out);
+    sb.header(hdr_builder{data_type::transfer_resp, false, h.prf(), h.csb(), blocks, h.version()}).add(tr->t().to_builder());
+    if (tr->randrr()) sb.add(tr->randrr()->to_builder());
+    sb.add(tr->idrr()->to_builder()).add(sps);
+    const auto sealed = sb.seal(*p.backend, s.suite.mac, k2->auth_key.view(), {bytes_view(ti)});
+    REQUIRE(sealed);
+    return bytes(sealed->begin(), sealed->end());
+}
+
+}  // namespace
+
+TEST_CASE("security policies: every TRANSFER_RESP names exactly one per crypto session; without offers the Responder's own") {
+    for (int mode = 1; mode <= 4; ++mode) {
+        for (const bool forking : {false, true}) {
+            if (forking && (mode == 2 || mode == 4)) continue;
+            for (const bool strong : {true, false}) {
+                CAPTURE(mode);
+                CAPTURE(forking);
+                CAPTURE(strong);
+                const auto s = with(mode, forking, key_data_type::tgk, strong);
+                parties p(s);
+                const auto r = run(p, s);
+                REQUIRE(r.established);
+                const bytes& ti = r.messages[mode <= 2 ? 2 : 0].wire;
+                const bytes& tr = r.messages.back().wire;
+                REQUIRE(r.messages.back().type == data_type::transfer_resp);
+                // No offers: #P = 0 and no SP in TRANSFER_INIT.
+                for (const auto& b : blocks_of(ti)) CHECK(b.policies.empty());
+                CHECK(sp_count(ti) == 0);
+                // RFC 6043 §6.1.1: "In response messages, #P SHALL always be exactly 1"; with #P = 0 in the
+                // initial message "a security profile MUST be provided": one SP of the Responder's for both.
+                const auto m = message_view::parse(tr);
+                REQUIRE(m);
+                CHECK(sp_count(tr) == 1);
+                for (const auto& b : blocks_of(tr)) {
+                    REQUIRE(b.policies.size() == 1);
+                    CHECK(roles::detail::sp_numbered(*m, b.policies[0]));
+                }
+                // The default: AES-CM with the session key length, HMAC-SHA-1 80-bit tag.
+                for (std::uint8_t cs : {1, 2}) {
+                    const bytes params = policy_at_both(p, cs);
+                    const auto sp = p.ini->security_policy(cs_id(cs));
+                    const auto pol = srtp::policy_from(*sp);
+                    REQUIRE(pol);
+                    CHECK(pol->rtp.profile == (strong ? srtp::suite::aes_cm_256_hmac_sha1_80 : srtp::suite::aes_cm_128_hmac_sha1_80));
+                    CHECK(pol->rtcp.profile == pol->rtp.profile);
+                    // ... and the keys fit it.
+                    CHECK(srtp::master_key_from(p.ini->session_keys()[cs - 1u], *pol));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("security policies: the Responder takes the first acceptable offer and names it without resending it") {
+    const std::uint8_t only_cs2[] = {2};
+    const roles::policy_offer offers[] = {{srtp_sp(1, sp_null_encr)},  // every session; refused (NULL encryption)
+                                          {srtp_sp(3, sp_aes128), only_cs2},
+                                          {srtp_sp(2, sp_aes256)}};
+    auto s = with(1, true);
+    s.offers = offers;
+    parties p(s);
+    const auto r = run(p, s);
+    REQUIRE(r.error == errc::ok);
+    REQUIRE(r.established);
+    const bytes& ti = r.messages[2].wire;
+    const bytes& tr = r.messages.back().wire;
+    // TRANSFER_INIT: the three SPs; each block lists those offered for it, in order.
+    CHECK(sp_count(ti) == 3);
+    const auto bi = blocks_of(ti);
+    REQUIRE(bi.size() == 2);
+    CHECK(bytes(bi[0].policies.begin(), bi[0].policies.end()) == bytes{1, 2});
+    CHECK(bytes(bi[1].policies.begin(), bi[1].policies.end()) == bytes{1, 3, 2});
+    // TRANSFER_RESP: #P = 1, the first acceptable, no SP resent (RFC 6043 §4.2.2.3).
+    CHECK(sp_count(tr) == 0);
+    const auto br = blocks_of(tr);
+    REQUIRE(br.size() == 2);
+    CHECK(bytes(br[0].policies.begin(), br[0].policies.end()) == bytes{2});
+    CHECK(bytes(br[1].policies.begin(), br[1].policies.end()) == bytes{3});
+    CHECK(policy_at_both(p, 1) == bytes(sp_aes256.begin(), sp_aes256.end()));
+    CHECK(policy_at_both(p, 2) == bytes(sp_aes128.begin(), sp_aes128.end()));
+    CHECK(srtp::policy_from(*p.res->security_policy(cs_id(1)))->rtp.profile == srtp::suite::aes_cm_256_hmac_sha1_80);
+
+    SUBCASE("F = 0: no answer; both ends take the first policy offered") {
+        auto f0 = with(1, false);
+        f0.flags = "DH";
+        const roles::policy_offer first_ok[] = {{srtp_sp(4, sp_aes128)}, {srtp_sp(5, sp_aes256)}};
+        f0.offers = first_ok;
+        parties q(f0);
+        REQUIRE(run(q, f0).established);
+        CHECK(policy_at_both(q, 1) == bytes(sp_aes128.begin(), sp_aes128.end()));
+        CHECK(policy_at_both(q, 2) == bytes(sp_aes128.begin(), sp_aes128.end()));
+        // The first one unacceptable: refused even though a later one would do (nobody answers to say which).
+        f0.offers = offers;
+        parties q2(f0);
+        const auto r2 = run(q2, f0);
+        CHECK(r2.error == errc::sp_not_acceptable);
+    }
+    SUBCASE("an Initiator config with a repeated Policy no, or an offer for a crypto session it has not: invalid_argument") {
+        const std::uint8_t cs9[] = {9};
+        const roles::policy_offer twice[] = {{srtp_sp(1, sp_aes128)}, {srtp_sp(1, sp_aes256)}};
+        const roles::policy_offer stray[] = {{srtp_sp(1, sp_aes128), cs9}};
+        for (const auto bad : {std::span<const roles::policy_offer>(twice), std::span<const roles::policy_offer>(stray)}) {
+            auto b = with(1, true);
+            b.offers = bad;
+            parties q(b);
+            CHECK(run(q, b).error == errc::invalid_argument);
+        }
+    }
+}
+
+TEST_CASE("security policies: no acceptable offer is refused before the KMS is contacted (Error: Invalid SPpar)") {
+    const roles::policy_offer offers[] = {{srtp_sp(1, sp_null_encr)}};
+    auto s = with(1, true);
+    s.offers = offers;
+    parties p(s);
+    const auto r = run(p, s);
+    CHECK(r.error == errc::sp_not_acceptable);
+    // RFC 6043 §4.2.2.2: "the Responder SHALL reject without contacting the KMS": no RESOLVE_INIT.
+    REQUIRE(r.failed_at == 2);
+    CHECK(r.messages.size() == 3);
+    CHECK(p.res->current() == roles::responder<B, policy>::state::idle);
+    CHECK(p.res->session_keys().empty());
+    CHECK(!p.res->security_policy(cs_id(1)));
+    // The Error it sends: RFC 3830 §6.12 Invalid SPpar (10), "SP parameters not supported".
+    parties q(s);
+    std::array<std::uint8_t, 8192> out{};
+    const auto o = q.res->receive(r.messages[2].wire, base_now, *q.rng, out);
+    CHECK(o.error == errc::sp_not_acceptable);
+    REQUIRE(o.send_type == data_type::error);
+    CHECK(message_view::parse(o.send)->first<err_view>()->code() == error_no::invalid_sppar);
+    CHECK(q.res->current() == roles::responder<B, policy>::state::idle);
+}
+
+TEST_CASE("security policies: the Initiator refuses an authentic TRANSFER_RESP that breaks RFC 6043 §6.1.1, each rule its own error, and changes nothing") {
+    const roles::policy_offer offers[] = {{srtp_sp(1, sp_aes256)}};
+    auto s = with(4, false);
+    s.offers = offers;
+    parties base(s);
+    const auto genuine = run(base, s);
+    REQUIRE(genuine.established);
+    const bytes ti = genuine.messages[0].wire;
+    REQUIRE(blocks_of(genuine.messages[1].wire).size() == 2);
+
+    const std::array<std::uint8_t, 2> one_and_seven{1, 7};
+    const std::array<std::uint8_t, 1> nine{9}, seven{7}, one{1};
+    const std::array<sp_builder, 1> sp7_aes256{srtp_sp(7, sp_aes256)}, sp7_tesla{sp_builder{7, prot_type::tesla, {}, {}}},
+        sp7_aes128{srtp_sp(7, sp_aes128)}, sp1_same{srtp_sp(1, sp_aes256)}, sp1_other{srtp_sp(1, sp_aes128)},
+        sp7_null{srtp_sp(7, sp_null_encr)};
+    struct forged {
+        const char* what;
+        bytes_view policies;
+        std::span<const sp_builder> sps;
+        errc want;
+    };
+    const forged cases[] = {
+        {"#P = 0", {}, {}, errc::sp_count_not_one},
+        {"#P = 2", one_and_seven, sp7_aes256, errc::sp_count_not_one},
+        {"a Policy_no no SP carries", nine, {}, errc::sp_not_found},
+        {"an SP of another Prot type", seven, sp7_tesla, errc::sp_prot_mismatch},
+        {"a policy that was not offered", seven, sp7_aes128, errc::sp_changed},
+        {"ours resent with other parameters", one, sp1_other, errc::sp_changed},
+        {"ours resent as it was: taken", one, sp1_same, errc::ok},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        parties p(s);
+        errc got = errc::ok;
+        const auto r = run(
+            p, s, 1,
+            [&](const bytes& tr) {
+                auto blocks = blocks_of(tr);
+                for (auto& b : blocks) b.policies = c.policies;
+                return reseal_transfer_resp(p, s, ti, tr, blocks, c.sps);
+            },
+            true, base_now, &got);
+        CHECK(got == c.want);
+        // The genuine TRANSFER_RESP still completes the exchange: the forged one changed nothing.
+        REQUIRE(r.error == errc::ok);
+        CHECK(r.established);
+        CHECK(policy_at_both(p, 1) == bytes(sp_aes256.begin(), sp_aes256.end()));
+    }
+
+    SUBCASE("without offers the Responder's own SP must pass accept_security_policy") {
+        auto plain = with(4, false);
+        parties p(plain);
+        errc got = errc::ok;
+        const auto r = run(
+            p, plain, 1,
+            [&](const bytes& tr) {
+                auto blocks = blocks_of(tr);
+                for (auto& b : blocks) b.policies = seven;
+                parties b0(plain);
+                const auto g = run(b0, plain);
+                return reseal_transfer_resp(p, plain, g.messages[0].wire, tr, blocks, sp7_null);
+            },
+            true, base_now, &got);
+        CHECK(got == errc::sp_not_acceptable);
+        CHECK(r.established);
+    }
 }

@@ -296,3 +296,82 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
               errc::unexpected_payload);
     }
 }
+
+namespace {
+
+/// A role policy without the security-policy hooks: the defaults apply.
+struct no_sp_hooks {};
+
+/// One that takes changed policies and proposes AES-GCM.
+struct gcm_policy {
+    [[nodiscard]] result<void> accept_changed_security_policy(const sp_view&) const noexcept { return {}; }
+    [[nodiscard]] result<bytes_view> own_security_policy(prot_type, const crypto::algorithm_suite&, std::size_t,
+                                                         mutable_bytes out) const noexcept {
+        static constexpr std::array<std::uint8_t, 6> gcm{0, 1, 6, 1, 1, 16};
+        std::copy(gcm.begin(), gcm.end(), out.begin());
+        return bytes_view(out.data(), gcm.size());
+    }
+};
+
+sp_view parsed_sp(bytes& storage, std::uint8_t no, std::initializer_list<std::uint8_t> params, prot_type prot = prot_type::srtp) {
+    const bytes raw(params);
+    const sp_builder b{no, prot, {}, raw};
+    storage.resize(exact_size(b));
+    REQUIRE(write_payload(b, storage));
+    return *sp_view::parse(storage);
+}
+
+}  // namespace
+
+TEST_CASE("security-policy hooks: the defaults of roles/policy.hpp, and optional hooks detected") {
+    const crypto::algorithm_suite s{};
+    bytes st;
+    // default_accept_security_policy: encryption and authentication on, keys of 128 bits or more.
+    CHECK(roles::default_accept_security_policy(parsed_sp(st, 1, {0, 1, 1, 1, 1, 16}), s));
+    CHECK(roles::default_accept_security_policy(parsed_sp(st, 1, {}), s));  // SRTP's defaults
+    CHECK(roles::default_accept_security_policy(parsed_sp(st, 1, {0, 1, 6, 2, 1, 0}), s));  // AES-GCM: NULL auth is fine
+    for (const auto& bad : {std::initializer_list<std::uint8_t>{0, 1, 0}, {2, 1, 0}, {1, 1, 8}, {7, 1, 0}, {8, 1, 0},
+                            {10, 1, 0}, {1, 0}}) {
+        CHECK(roles::default_accept_security_policy(parsed_sp(st, 1, bad), s).error() == errc::sp_not_acceptable);
+    }
+    CHECK(roles::default_accept_security_policy(parsed_sp(st, 1, {}, prot_type::tesla), s).error() ==
+          errc::sp_not_acceptable);
+    // default_own_security_policy: AES-CM with the session key length (a TEK with its salt: 14 less).
+    for (const auto& c : {std::pair<std::size_t, std::uint8_t>{16, 16}, {24, 24}, {32, 32}, {30, 16}, {46, 32}, {20, 16}}) {
+        std::array<std::uint8_t, 64> out{};
+        const auto p = roles::default_own_security_policy(prot_type::srtp, s, c.first, out);
+        REQUIRE(p);
+        CAPTURE(c.first);
+        CHECK(bytes(p->begin(), p->end()) == bytes{0, 1, 1, 1, 1, c.second, 2, 1, 1, 3, 1, 20, 4, 1, 14, 11, 1, 10});
+    }
+    std::array<std::uint8_t, 8> small{};
+    CHECK(roles::default_own_security_policy(prot_type::srtp, s, 16, small).error() == errc::buffer_too_small);
+    // Hooks are optional: a policy without them gets the defaults; one with them is asked.
+    std::array<std::uint8_t, 64> out{};
+    CHECK((*roles::detail::own_sp(no_sp_hooks{}, prot_type::srtp, s, 16, out))[2] == 1);  // AES-CM
+    CHECK((*roles::detail::own_sp(gcm_policy{}, prot_type::srtp, s, 16, out))[2] == 6);   // AES-GCM
+    const auto changed = parsed_sp(st, 7, {0, 1, 1});
+    CHECK(roles::detail::accept_changed_sp(no_sp_hooks{}, changed).error() == errc::sp_changed);
+    CHECK(roles::detail::accept_changed_sp(gcm_policy{}, changed));
+    CHECK(roles::detail::accept_sp(gcm_policy{}, changed, s));  // the default accept
+}
+
+TEST_CASE("security-policy lists: the SP payloads a machine owns, per crypto session") {
+    roles::detail::policy_list l;
+    const std::array<std::uint8_t, 6> p1{0, 1, 1, 1, 1, 16}, p2{0, 1, 1, 1, 1, 32};
+    const std::uint8_t only2[] = {2};
+    REQUIRE(l.add(std::span<const std::uint8_t>{}, sp_builder{1, prot_type::srtp, {}, p1}));
+    REQUIRE(l.add(only2, sp_builder{2, prot_type::srtp, {}, p2}));
+    std::array<std::uint8_t, roles::max_policy_offers> buf{};
+    CHECK(bytes(l.nos_for(1, buf).begin(), l.nos_for(1, buf).end()) == bytes{1});
+    const auto n2 = l.nos_for(2, buf);
+    CHECK(bytes(n2.begin(), n2.end()) == bytes{1, 2});
+    CHECK(equal_bytes(l.with_no(2)->param_bytes(), p2));
+    CHECK(equal_bytes(l.for_session(2)->param_bytes(), p1));  // the first entry that applies
+    CHECK(!l.with_no(3));
+    // An SP whose parameters are not TLV-framed is refused and leaves the list as it was.
+    const std::array<std::uint8_t, 2> broken{0, 5};
+    CHECK(!l.add(std::uint8_t{3}, sp_builder{3, prot_type::srtp, {}, broken}));
+    CHECK(!l.with_no(3));
+    CHECK(l.with_no(2));
+}

@@ -476,30 +476,29 @@ private:
         }
     }
 
-    /// The SRTP policy of the conference profile: AES-256-CM with
-    /// HMAC-SHA1-80 (an SP payload both ends build the same).
-    std::optional<sp_view> srtp_policy() {
-        if (m_sp.empty()) {
-            const bytes len32{32};
-            const std::vector<sp_param> ps = {{static_cast<std::uint8_t>(srtp_param::session_encryption_key_length), len32}};
-            const sp_builder b{0, prot_type::srtp, ps, {}};
-            m_sp.resize(exact_size(b));
-            if (!write_payload(b, m_sp)) return std::nullopt;
+    /// The SRTP policy the focus and `who` negotiated for crypto session
+    /// `cs` (RFC 6043 §6.1.1: the member offered conference_srtp_policy,
+    /// AES-256-CM with HMAC-SHA1-80, and the focus chose it; or the other
+    /// way round on call-out). Checks that both ends hold the same one.
+    std::optional<sp_view> srtp_policy(const std::string& who, std::uint8_t cs) {
+        const auto theirs = agent(who).security_policy_of(m_conf, cs_id(cs));
+        const auto ours = m_focus->security_policy_of(who, cs_id(cs));
+        if (!theirs || !ours || !equal_bytes(theirs->bytes(), ours->bytes())) {
+            check(false, "the negotiated SRTP policy of " + short_name(who) + " (cs " + std::to_string(cs) + ")");
+            return std::nullopt;
         }
-        const auto v = sp_view::parse(m_sp);
-        if (!v) return std::nullopt;
-        return *v;
+        return ours;
     }
 
     /// Sends one RTP packet from `tx` and checks which receivers decrypt it.
-    bool try_open(const roles::session_key& rx_key, std::uint32_t ssrc, const bytes& packet, const bytes& payload) {
-        auto rx = secure_conference::srtp_endpoint::receiver(rx_key, ssrc, srtp_policy());
+    bool try_open(const roles::session_key& rx_key, std::uint32_t ssrc, const bytes& packet, const bytes& payload,
+                  const std::optional<sp_view>& sp) {
+        auto rx = secure_conference::srtp_endpoint::receiver(rx_key, ssrc, sp);
         bytes got;
         return rx && rx->unprotect(packet, got) && got == payload;
     }
 
     void media(const std::string& when, const std::string& departed) {
-        const auto sp = srtp_policy();
         std::uint16_t seq = static_cast<std::uint16_t>(m_seq += 10);
         // Each member's stream to the focus (cs 1, its own SSRC, its TGK'-derived TEK).
         const auto& members = m_focus->conference().members;
@@ -508,14 +507,16 @@ private:
             const auto* k = key(agent(who).keys_of(m_conf), conference::cs_member_media);
             const auto* fk = key(m_focus->keys_of(who), conference::cs_member_media);
             if (!k || !fk) return check(false, "keys of " + who);
+            const auto sp = srtp_policy(who, conference::cs_member_media);
+            if (!sp) return;
             auto tx = secure_conference::srtp_endpoint::sender(*k, k->ssrc, sp);
             bytes packet;
             const bytes payload = {'v', 'o', 'i', 'c', 'e', static_cast<std::uint8_t>(i)};
             if (!tx || !tx->protect(seq, 160u * seq, payload, packet)) return check(false, "SRTP protect for " + who);
-            const bool ok = try_open(*fk, k->ssrc, packet, payload);
+            const bool ok = try_open(*fk, k->ssrc, packet, payload, sp);
             const auto& other = members[(i + 1) % members.size()].identity;
             const auto* wrong = key(m_focus->keys_of(other), conference::cs_member_media);
-            const bool other_fails = other == who || !try_open(*wrong, k->ssrc, packet, payload);
+            const bool other_fails = other == who || !try_open(*wrong, k->ssrc, packet, payload, sp);
             check(ok && other_fails, when + ": focus decrypts " + short_name(who) + "'s SRTP (ssrc " +
                                          std::to_string(k->ssrc) + "); " + short_name(other) + "'s keys do not");
         }
@@ -524,17 +525,19 @@ private:
             const auto* fk = key(m_focus->keys_of(m.identity), conference::cs_focus_media);
             const auto* mk = key(agent(m.identity).keys_of(m_conf), conference::cs_focus_media);
             if (!fk || !mk) return check(false, "focus media keys of " + m.identity);
+            const auto sp = srtp_policy(m.identity, conference::cs_focus_media);
+            if (!sp) return;
             auto tx = secure_conference::srtp_endpoint::sender(*fk, fk->ssrc, sp);
             bytes packet;
             const bytes payload = {'m', 'i', 'x'};
             if (!tx || !tx->protect(seq, 160u * seq, payload, packet)) return check(false, "SRTP protect by the focus");
-            const bool ok = try_open(*mk, fk->ssrc, packet, payload);
+            const bool ok = try_open(*mk, fk->ssrc, packet, payload, sp);
             std::string others_ok;
             bool others_as_model = true;
             for (const auto& o : members) {
                 if (o.identity == m.identity) continue;
                 const auto* ok2 = key(agent(o.identity).keys_of(m_conf), conference::cs_focus_media);
-                const bool opens = ok2 && try_open(*ok2, fk->ssrc, packet, payload);
+                const bool opens = ok2 && try_open(*ok2, fk->ssrc, packet, payload, sp);
                 // Group keys: every member opens the focus's stream; individual keys: only its addressee.
                 others_as_model = others_as_model && opens == (m_opt.model == conference::key_model::group);
             }
@@ -544,7 +547,7 @@ private:
                       (m_opt.model == conference::key_model::group ? "share the group key" : "cannot (individual keys)"));
             if (!departed.empty()) {
                 const auto* dk = key(agent(departed).keys_of(m_conf), conference::cs_focus_media);
-                check(dk && !try_open(*dk, fk->ssrc, packet, payload),
+                check(dk && !try_open(*dk, fk->ssrc, packet, payload, sp),
                       when + ": " + short_name(departed) + " cannot decrypt the focus's new packets to " +
                           short_name(m.identity));
             }
@@ -627,7 +630,7 @@ private:
     std::unique_ptr<B> m_backend;
     std::optional<rng_type> m_rng;
     naming m_names{factory_uri};
-    bytes m_tpk, m_factory_psk, m_sp;
+    bytes m_tpk, m_factory_psk;
     ticket::memory_key_store m_ks_kms, m_ks_server;
     std::unique_ptr<cache> m_c_kms = std::make_unique<cache>(), m_c_server = std::make_unique<cache>();
     std::optional<inner_policy> m_p_kms_inner, m_p_server_inner;

@@ -43,6 +43,7 @@
 #include "roles/outcome.hpp"
 #include "roles/policy.hpp"
 #include "roles/exchange.hpp"
+#include "roles/security_policy.hpp"
 #include "roles/kms.hpp"
 #include "roles/initiator.hpp"
 #include "roles/csb_update.hpp"

@@ -707,6 +707,11 @@ enum class errc : std::uint8_t {
     unexpected_in_state,     ///< a message this role may receive, but not in its current state
     pk_not_supported,        ///< REQUEST_INIT_PK / RESOLVE_INIT_PK: the public-key variants are not implemented
     error_received,          ///< the peer sent an Error message (never answered with an Error, RFC 6043 §5.4)
+    sp_not_acceptable,       ///< no security policy (SP) offered for a crypto session is acceptable (RFC 6043 §4.2.2.2)
+    sp_count_not_one,        ///< a response's GENERIC-ID block with #P other than 1 (RFC 6043 §6.1.1)
+    sp_not_found,            ///< a Policy_no that names no SP payload of the exchange (RFC 6043 §6.1.1)
+    sp_prot_mismatch,        ///< an SP whose Prot type is not its crypto session's (RFC 6043 §6.1.1)
+    sp_changed,              ///< the Responder chose a security policy the Initiator did not offer (RFC 6043 §6.1.1)
 
     // --- integration: SDP / RTSP carriage (RFC 4567) and SRTP keys (RFC 3711) ---
     sdp_bad_line,              ///< an SDP line that is not `<type>=<value>` (RFC 4566 §5), or holds a NUL or a bare CR
@@ -833,6 +838,11 @@ enum class errc : std::uint8_t {
         case errc::unexpected_in_state: return "unexpected_in_state";
         case errc::pk_not_supported: return "pk_not_supported";
         case errc::error_received: return "error_received";
+        case errc::sp_not_acceptable: return "sp_not_acceptable";
+        case errc::sp_count_not_one: return "sp_count_not_one";
+        case errc::sp_not_found: return "sp_not_found";
+        case errc::sp_prot_mismatch: return "sp_prot_mismatch";
+        case errc::sp_changed: return "sp_changed";
         case errc::sdp_bad_line: return "sdp_bad_line";
         case errc::sdp_no_key_mgmt: return "sdp_no_key_mgmt";
         case errc::sdp_bad_attribute: return "sdp_bad_attribute";
@@ -955,6 +965,14 @@ enum class errc : std::uint8_t {
         case errc::unknown_srtp_param:
         case errc::srtp_policy_unsupported: return error_no::invalid_sppar;
         case errc::not_an_srtp_session: return error_no::invalid_sp;
+        // RFC 3830 §6.12: Invalid SP (9) "SP type not supported", Invalid SPpar
+        // (10) "SP parameters not supported" (RFC 6043 Table 6.14's 15, Invalid
+        // TPpar, is for Ticket Policy parameters).
+        case errc::sp_count_not_one:
+        case errc::sp_not_found:
+        case errc::sp_prot_mismatch: return error_no::invalid_sp;
+        case errc::sp_not_acceptable:
+        case errc::sp_changed: return error_no::invalid_sppar;
         case errc::unknown_data_type: return error_no::invalid_dt;
         case errc::unknown_ticket_type:
         case errc::ticket_data_unparsed: return error_no::invalid_ticket;
@@ -8668,6 +8686,7 @@ struct supplied_key {
 
 // #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
 // #include "../crypto/algorithms.hpp" (inlined above as mikey/crypto/algorithms.hpp)
+// #include "../payload/sp.hpp" (inlined above as mikey/payload/sp.hpp)
 // #include "../ticket/key_store.hpp" (inlined above as mikey/ticket/key_store.hpp)
 // #include "../ticket/policy.hpp" (inlined above as mikey/ticket/policy.hpp)
 // #include "../ticket/replay_cache.hpp" (inlined above as mikey/ticket/replay_cache.hpp)
@@ -8699,6 +8718,96 @@ concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_vie
     { p.tpk_for(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
     { p.send_auth_failure_error() } noexcept -> std::same_as<bool>;
 };
+
+/// Optional hooks of the Ticket Transfer exchange's security policies (SP
+/// payloads, RFC 6043 §4.2.2, §6.1.1). A policy without them gets the free
+/// functions below (what basic_policy does too); roles/security_policy.hpp
+/// calls them.
+///   accept_security_policy(sp, suite)   Initiator and Responder: may a crypto
+///                           session run under this SP in an exchange of this
+///                           suite (error: sp_not_acceptable)
+///   own_security_policy(prot, suite, key_length, out)  Responder: the SP
+///                           parameters it proposes itself for a crypto
+///                           session the Initiator offered none for (#P = 0),
+///                           written into `out`; returns them
+///   accept_changed_security_policy(sp)  Initiator: may the Responder answer
+///                           with a policy it was not offered ("If needed ...
+///                           the suggested policies MAY be changed", §6.1.1)
+///                           (error: sp_changed)
+
+/// Default of accept_security_policy: an SRTP policy (Prot type SRTP) that
+/// keeps encryption and authentication on (RFC 3830 §6.10.1: Encryption
+/// algorithm not NULL; SRTP / SRTCP encryption and SRTP authentication not
+/// off; Authentication algorithm not NULL unless the AEAD AES-GCM, RFC 7714
+/// §14.3), with a session encryption key of 16 bytes or more (absent:
+/// SRTP's default, 16; RFC 6043 §12.1's 128-bit floor). The suite is not
+/// consulted: a 256-bit exchange may carry 128-bit session keys, and the
+/// SRTP key cannot be longer than the session key (srtp::master_key_from);
+/// a deployment that wants AES-256 media only checks the key length against
+/// `s` in its own hook. Whether libsrtp2 runs the policy is
+/// srtp::policy_from's to say (the integration layer, above this one).
+/// Risk of loosening: a peer talks the media down to NULL encryption or
+/// authentication, or to keys under 128 bits.
+[[nodiscard]] constexpr result<void> default_accept_security_policy(const sp_view& sp,
+                                                                    const algorithm_suite&) noexcept {
+    if (sp.protocol() != prot_type::srtp) return errc::sp_not_acceptable;
+    // An absent parameter takes SRTP's default (RFC 3830 §6.10.1); one that is present must be readable.
+    const auto value = [&sp](srtp_param p, std::uint64_t absent) -> std::optional<std::uint64_t> {
+        if (!sp.srtp(p)) return absent;
+        return sp.srtp_value(p);
+    };
+    constexpr std::uint64_t null = 0, aes_gcm = 6;
+    const auto encr = value(srtp_param::encryption_algorithm, 1);
+    const auto auth = value(srtp_param::authentication_algorithm, 1);
+    const auto key = value(srtp_param::session_encryption_key_length, 16);
+    if (!encr || !auth || !key || *encr == null || (*auth == null && *encr != aes_gcm)) return errc::sp_not_acceptable;
+    for (const auto p : {srtp_param::srtp_encryption, srtp_param::srtcp_encryption, srtp_param::srtp_authentication}) {
+        const auto on = value(p, 1);
+        if (!on || *on == 0) return errc::sp_not_acceptable;
+    }
+    if (*key < 16) return errc::sp_not_acceptable;
+    return {};
+}
+
+/// Default of own_security_policy: for SRTP, AES-CM with the crypto
+/// session's key length as master key length (16, 24 or 32 bytes, RFC 3711
+/// §4.1.1, RFC 6188; a TEK carrying its salt, key || salt, 14 bytes less;
+/// any other length 16), a 14-byte salt, HMAC-SHA-1 with a 20-byte key
+/// and an 80-bit tag (RFC 3711 §5.2): the parameters written out in full
+/// rather than left to SRTP's defaults. Other Prot types: sp_not_acceptable.
+/// Risk: none of loosening; a deployment wanting AES-GCM or 32-bit tags
+/// (RFC 3711 §7.5) says so here.
+/// Errors: sp_not_acceptable, buffer_too_small (under 18 bytes).
+[[nodiscard]] constexpr result<bytes_view> default_own_security_policy(prot_type prot, const algorithm_suite&,
+                                                                       std::size_t key_length,
+                                                                       mutable_bytes out) noexcept {
+    if (prot != prot_type::srtp) return errc::sp_not_acceptable;
+    const auto aes = [](std::size_t n) { return n == 16 || n == 24 || n == 32; };
+    const std::size_t len = aes(key_length) ? key_length : aes(key_length - 14) ? key_length - 14 : 16;
+    const std::uint8_t params[][2] = {
+        {static_cast<std::uint8_t>(srtp_param::encryption_algorithm), 1},  // AES-CM
+        {static_cast<std::uint8_t>(srtp_param::session_encryption_key_length), static_cast<std::uint8_t>(len)},
+        {static_cast<std::uint8_t>(srtp_param::authentication_algorithm), 1},  // HMAC-SHA-1
+        {static_cast<std::uint8_t>(srtp_param::session_authentication_key_length), 20},
+        {static_cast<std::uint8_t>(srtp_param::session_salt_key_length), 14},
+        {static_cast<std::uint8_t>(srtp_param::authentication_tag_length), 10},
+    };
+    if (out.size() < 3 * std::size(params)) return errc::buffer_too_small;
+    std::size_t n = 0;
+    for (const auto& p : params) {
+        out[n++] = p[0];
+        out[n++] = 1;  // Length
+        out[n++] = p[1];
+    }
+    return bytes_view(out.data(), n);
+}
+
+/// Default of accept_changed_security_policy: refuse (sp_changed). Risk of
+/// loosening: the Responder picks a policy the Initiator never offered;
+/// accept_security_policy still applies to it.
+[[nodiscard]] constexpr result<void> default_accept_changed_security_policy(const sp_view&) noexcept {
+    return errc::sp_changed;
+}
 
 /// Hooks of a KMS (RFC 6043 §4.2.1.4, §4.2.3.4).
 ///   authorize_request(initiator, desired)  may this Initiator get a ticket
@@ -8895,6 +9004,22 @@ public:
     }
     /// Default: any Initiator (the ticket's IDRi, vouched for by the KMS).
     [[nodiscard]] result<void> accept_initiator(identity) const noexcept { return {}; }
+
+    /// Default: default_accept_security_policy (encryption and
+    /// authentication on, keys of 128 bits or more); see there for the risk.
+    [[nodiscard]] result<void> accept_security_policy(const sp_view& sp, const algorithm_suite& s) const noexcept {
+        return default_accept_security_policy(sp, s);
+    }
+    /// Default: default_own_security_policy (AES-CM with the session key
+    /// length, HMAC-SHA-1 80-bit tag).
+    [[nodiscard]] result<bytes_view> own_security_policy(prot_type prot, const algorithm_suite& s, std::size_t key_length,
+                                                         mutable_bytes out) const noexcept {
+        return default_own_security_policy(prot, s, key_length, out);
+    }
+    /// Default: refuse a policy the Initiator did not offer (sp_changed).
+    [[nodiscard]] result<void> accept_changed_security_policy(const sp_view& sp) const noexcept {
+        return default_accept_changed_security_policy(sp);
+    }
 
 private:
     const Store* m_store;
@@ -9305,6 +9430,332 @@ struct owned_key {
 
 }  // namespace mikey::roles::detail
 // ---- end mikey/roles/exchange.hpp ----
+// #include "roles/security_policy.hpp" (inlined)
+// ---- begin mikey/roles/security_policy.hpp ----
+// mikey-ticket (roles layer): the security policies (SP payloads, RFC 3830
+// §6.10) of the Ticket Transfer exchange, as RFC 6043 negotiates them in
+// the GENERIC-ID map (§6.1.1):
+//   - the Initiator may offer policies: SP payloads in TRANSFER_INIT, each
+//     crypto session's block listing the Policy_no of those it may run
+//     (#P > 0; "Multiple SP payloads MAY be used both to indicate supported
+//     security policies for a specific crypto session ... and to specify
+//     security policies for different crypto sessions", §4.2.2.1);
+//   - the Responder answers with exactly one per crypto session ("In
+//     response messages, #P SHALL always be exactly 1"): one of the offered
+//     ones, named by its Policy_no without resending the SP (§4.2.2.3
+//     "SHOULD NOT resend"), or, where none was offered (#P = 0), an SP
+//     payload of its own in TRANSFER_RESP;
+//   - the Initiator checks that answer.
+// With F = 0 there is no answer: a crypto session runs under the first
+// policy its block lists, or SRTP's defaults without one (RFC 3830
+// §6.10.1). CSB updates (§5.2) leave the negotiated policies as they are.
+//
+//   policy_offer            what an Initiator offers (initiator_config)
+//   detail::policy_list     SP payloads a machine owns, per crypto session
+//   detail::accept_sp, own_sp, accept_changed_sp   the optional policy hooks
+//   detail::choose_offered  the Responder's choice for one block
+//   detail::response_policies  the Responder's choices for one TRANSFER_RESP
+//   detail::check_answer    the Initiator's check of one TRANSFER_RESP block
+
+#include <algorithm>
+#include <array>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+// #include "../core/inline_list.hpp" (inlined above as mikey/core/inline_list.hpp)
+// #include "../message.hpp" (inlined above as mikey/message.hpp)
+// #include "../payload/hdr.hpp" (inlined above as mikey/payload/hdr.hpp)
+// #include "../payload/sp.hpp" (inlined above as mikey/payload/sp.hpp)
+// #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+// #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
+
+namespace mikey::roles {
+
+/// Most security policies an Initiator offers.
+inline constexpr std::size_t max_policy_offers = 16;
+
+/// A security policy the Initiator offers in TRANSFER_INIT: an SP payload
+/// (Policy no unique among the offers; Prot type; parameters, as views the
+/// caller keeps alive for the initiator's constructor, which copies them)
+/// and the crypto sessions it is offered for (their CS IDs, each one of the
+/// config's sessions; empty: every crypto session of TRANSFER_INIT). The order of the offers is the order of
+/// preference in each block.
+struct policy_offer {
+    sp_builder policy{};
+    std::span<const std::uint8_t> cs_ids{};
+};
+
+namespace detail {
+
+/// SP payloads a machine owns, each with the crypto sessions it applies to
+/// (none listed: every one): the offers of an Initiator, the negotiated
+/// policy of each crypto session. One byte vector: entries of
+/// count(8) | CS IDs | SP payload (wire encoding, Next Payload 0).
+class policy_list {
+public:
+    /// Appends `sp` for crypto sessions `cs_ids` (allocates).
+    /// Errors: invalid_argument (more than 255 CS IDs), the builder's.
+    [[nodiscard]] result<void> add(std::span<const std::uint8_t> cs_ids, const sp_builder& sp) {
+        if (cs_ids.size() > 0xFF) return errc::invalid_argument;
+        const std::size_t at = m_bytes.size();
+        const std::size_t n = exact_size(sp);
+        m_bytes.resize(at + 1 + cs_ids.size() + n);
+        m_bytes[at] = static_cast<std::uint8_t>(cs_ids.size());
+        std::copy(cs_ids.begin(), cs_ids.end(), m_bytes.begin() + static_cast<std::ptrdiff_t>(at + 1));
+        const mutable_bytes dst = mutable_bytes(m_bytes).subspan(at + 1 + cs_ids.size());
+        const auto w = write_payload(sp, dst);
+        if (!w || !sp_view::parse(*w)) {
+            m_bytes.resize(at);
+            return w ? result<void>(errc::invalid_argument) : result<void>(w.error_info());
+        }
+        return {};
+    }
+    /// Appends `sp` for crypto session `cs`.
+    [[nodiscard]] result<void> add(std::uint8_t cs, const sp_builder& sp) {
+        return add(std::span<const std::uint8_t>(&cs, 1), sp);
+    }
+    [[nodiscard]] result<void> add(std::uint8_t cs, const sp_view& sp) { return add(cs, sp.to_builder()); }
+    void clear() noexcept { m_bytes.clear(); }
+    [[nodiscard]] bool empty() const noexcept { return m_bytes.empty(); }
+
+    /// f(cs_ids, sp) for each entry, in order.
+    template <class F>
+    void each(F&& f) const noexcept {
+        std::size_t at = 0;
+        while (at < m_bytes.size()) {
+            const std::size_t n = m_bytes[at];
+            const bytes_view ids(m_bytes.data() + at + 1, n);
+            const bytes_view rest = bytes_view(m_bytes).subspan(at + 1 + n);
+            const auto sp = sp_view::parse(rest);  // written by add()
+            f(ids, *sp);
+            at += 1 + n + sp->size();
+        }
+    }
+    /// The first entry applying to crypto session `cs`.
+    [[nodiscard]] std::optional<sp_view> for_session(std::uint8_t cs) const noexcept MIKEY_LIFETIMEBOUND {
+        std::optional<sp_view> out;
+        each([&](bytes_view ids, const sp_view& sp) {
+            if (!out && (ids.empty() || std::find(ids.begin(), ids.end(), cs) != ids.end())) out.emplace(sp);
+        });
+        return out;
+    }
+    /// The entry whose Policy no is `no`.
+    [[nodiscard]] std::optional<sp_view> with_no(std::uint8_t no) const noexcept MIKEY_LIFETIMEBOUND {
+        std::optional<sp_view> out;
+        each([&](bytes_view, const sp_view& sp) {
+            if (!out && sp.policy_no() == no) out.emplace(sp);
+        });
+        return out;
+    }
+    /// The Policy nos of the entries applying to `cs`, in order, into `out`.
+    [[nodiscard]] bytes_view nos_for(std::uint8_t cs, std::span<std::uint8_t> out) const noexcept {
+        std::size_t n = 0;
+        each([&](bytes_view ids, const sp_view& sp) {
+            if (n < out.size() && (ids.empty() || std::find(ids.begin(), ids.end(), cs) != ids.end())) {
+                out[n++] = sp.policy_no();
+            }
+        });
+        return {out.data(), n};
+    }
+
+private:
+    std::vector<std::uint8_t> m_bytes;
+};
+
+/// The policy's accept_security_policy, or default_accept_security_policy.
+template <class P>
+[[nodiscard]] result<void> accept_sp(const P& p, const sp_view& sp, const algorithm_suite& s) noexcept {
+    if constexpr (requires {
+                      { p.accept_security_policy(sp, s) } noexcept -> std::same_as<result<void>>;
+                  }) {
+        return p.accept_security_policy(sp, s);
+    } else {
+        return default_accept_security_policy(sp, s);
+    }
+}
+
+/// The policy's own_security_policy, or default_own_security_policy.
+template <class P>
+[[nodiscard]] result<bytes_view> own_sp(const P& p, prot_type prot, const algorithm_suite& s, std::size_t key_length,
+                                        mutable_bytes out) noexcept {
+    if constexpr (requires {
+                      { p.own_security_policy(prot, s, key_length, out) } noexcept -> std::same_as<result<bytes_view>>;
+                  }) {
+        return p.own_security_policy(prot, s, key_length, out);
+    } else {
+        return default_own_security_policy(prot, s, key_length, out);
+    }
+}
+
+/// The policy's accept_changed_security_policy, or its default (refuse).
+template <class P>
+[[nodiscard]] result<void> accept_changed_sp(const P& p, const sp_view& sp) noexcept {
+    if constexpr (requires {
+                      { p.accept_changed_security_policy(sp) } noexcept -> std::same_as<result<void>>;
+                  }) {
+        return p.accept_changed_security_policy(sp);
+    } else {
+        return default_accept_changed_security_policy(sp);
+    }
+}
+
+/// The SP payload of `m` whose Policy no is `no`.
+[[nodiscard]] inline std::optional<sp_view> sp_numbered(const message_view& m, std::uint8_t no) noexcept {
+    return m.find<sp_view>([no](const sp_view& v) { return v.policy_no() == no; });
+}
+
+/// The Responder's choice for GENERIC-ID block `b` of TRANSFER_INIT `ti`:
+/// the first of the policies it lists that the policy accepts (with
+/// `first_only`, F = 0: the first listed, which must be acceptable);
+/// nullopt when it lists none (#P = 0).
+/// Errors: sp_not_found (a Policy_no no SP payload of TRANSFER_INIT
+/// carries), sp_prot_mismatch, sp_not_acceptable.
+template <class P>
+[[nodiscard]] result<std::optional<sp_view>> choose_offered(const P& policy, const message_view& ti,
+                                                            const generic_id_block& b, const algorithm_suite& s,
+                                                            bool first_only) noexcept {
+    if (b.policies.empty()) return std::optional<sp_view>{};
+    for (const std::uint8_t no : b.policies) {
+        // RFC 6043 §6.1.1: "Policy_no_i (8 bits): indicates the security policy payload used for the
+        // crypto session".
+        const auto sp = sp_numbered(ti, no);
+        if (!sp) return errc::sp_not_found;
+        if (sp->protocol() != b.prot) return errc::sp_prot_mismatch;
+        if (accept_sp(policy, *sp, s)) return std::optional<sp_view>(*sp);
+        if (first_only) break;
+    }
+    return errc::sp_not_acceptable;
+}
+
+/// A Policy no for an SP of the Responder's own: one no SP of TRANSFER_INIT
+/// and none of `taken` uses. nullopt when all 256 are used.
+[[nodiscard]] inline std::optional<std::uint8_t> fresh_policy_no(const message_view& ti, bytes_view taken) noexcept {
+    for (unsigned no = 0; no <= 0xFF; ++no) {
+        const auto n = static_cast<std::uint8_t>(no);
+        if (!sp_numbered(ti, n) && std::find(taken.begin(), taken.end(), n) == taken.end()) return n;
+    }
+    return std::nullopt;
+}
+
+/// The Responder's security policies for one TRANSFER_RESP (RFC 6043
+/// §4.2.2.3, §6.1.1): per GENERIC-ID block the one Policy_no it names and
+/// the SP payloads of its own it sends, and the negotiated SP of each
+/// crypto session. Its builders view its own bytes: not copyable.
+class response_policies {
+public:
+    response_policies() noexcept = default;
+    response_policies(const response_policies&) = delete;
+    response_policies& operator=(const response_policies&) = delete;
+
+    /// Chooses for each block of the Responder's map (`blocks`, keyed by
+    /// `keys[i]`) of an exchange with TRANSFER_INIT `ti`: the first offer
+    /// the policy accepts (choose_offered; with `answered` false, F = 0, the
+    /// first offer); where none was offered and `answered`, a policy of its
+    /// own (own_security_policy for the key's length), named by the number of
+    /// an SP of TRANSFER_INIT with the same parameters, else sent in an SP
+    /// payload of its own (one per distinct policy) with a fresh Policy_no.
+    /// Errors: those of choose_offered and own_security_policy;
+    /// sp_not_acceptable (no Policy_no left).
+    template <class P>
+    [[nodiscard]] result<void> choose(const P& policy, const message_view& ti, std::span<const generic_id_block> blocks,
+                                      std::span<const session_key> keys, const algorithm_suite& s, bool answered) {
+        for (std::size_t i = 0; i < blocks.size(); ++i) {
+            const auto& b = blocks[i];
+            const auto offered = choose_offered(policy, ti, b, s, !answered);
+            if (!offered) return offered.error_info();
+            std::optional<sp_view> sp = *offered;
+            if (!sp && answered) {
+                const auto own = own_sp(policy, b.prot, s, keys[i].tek.size(), m_params[m_own.size()]);
+                if (!own) return own.error_info();
+                sp = ti.find<sp_view>([&](const sp_view& v) { return v.protocol() == b.prot && equal_bytes(v.param_bytes(), *own); });
+                if (!sp) {
+                    const auto no = own_number(ti, b.prot, *own);
+                    if (!no) return no.error_info();
+                    m_chosen[i] = *no;
+                    if (auto ok = negotiated.add(b.cs_id, sp_builder{*no, b.prot, {}, *own}); !ok) return ok;
+                    continue;
+                }
+            }
+            if (!sp) continue;
+            m_chosen[i] = sp->policy_no();
+            if (auto ok = negotiated.add(b.cs_id, *sp); !ok) return ok;
+        }
+        return {};
+    }
+    /// Points each block at its one Policy_no (#P = 1; views of this object).
+    void name_in(std::span<generic_id_block> blocks) const noexcept {
+        for (std::size_t i = 0; i < blocks.size(); ++i) blocks[i].policies = bytes_view(&m_chosen[i], 1);
+    }
+    /// The SP payloads of its own, for TRANSFER_RESP's {SP}.
+    [[nodiscard]] std::span<const sp_builder> own() const noexcept MIKEY_LIFETIMEBOUND { return m_own.view(); }
+
+    policy_list negotiated;  ///< the SP of each crypto session (to commit)
+
+private:
+    /// The number of own policy `params` (the same SP as one already chosen,
+    /// else a new one). Errors: sp_not_acceptable (all 256 numbers used).
+    [[nodiscard]] result<std::uint8_t> own_number(const message_view& ti, prot_type prot, bytes_view params) noexcept {
+        std::array<std::uint8_t, max_crypto_sessions> taken{};
+        for (std::size_t j = 0; j < m_own.size(); ++j) {
+            if (m_own[j].protocol == prot && equal_bytes(m_own[j].raw_params, params)) return m_own[j].policy_no;
+            taken[j] = m_own[j].policy_no;
+        }
+        const auto no = fresh_policy_no(ti, bytes_view(taken.data(), m_own.size()));
+        if (!no || !m_own.push_back(sp_builder{*no, prot, {}, params})) return errc::sp_not_acceptable;
+        return *no;
+    }
+
+    std::array<std::uint8_t, max_crypto_sessions> m_chosen{};
+    /// Own parameters, [0, m_own.size()] written: the next slot is scratch for own_security_policy.
+    std::array<std::array<std::uint8_t, 64>, max_crypto_sessions + 1> m_params;
+    inline_list<sp_builder, max_crypto_sessions> m_own;
+};
+
+/// The Initiator's check of GENERIC-ID block `b` of TRANSFER_RESP `resp`,
+/// against its `offers` (the SP payloads of its TRANSFER_INIT). The Policy
+/// no names an SP payload of TRANSFER_RESP or, failing that, one of the
+/// offers ("In response messages, the policy_no may refer to a SP payload
+/// in the initial message", §6.1.1). An SP the Responder resends under the
+/// number of one of ours counts as ours when its bytes are the same (a
+/// resend the RFC advises against, harmless), else as a changed policy.
+/// When the Initiator offered policies for the crypto session, the chosen
+/// one must be one of them unless accept_changed_security_policy takes it;
+/// a policy it did not offer (changed, or the Responder's own where none
+/// was offered) must pass accept_security_policy.
+/// Errors: sp_count_not_one, sp_not_found, sp_prot_mismatch, sp_changed,
+/// sp_not_acceptable (or what the hooks return).
+template <class P>
+[[nodiscard]] result<sp_view> check_answer(const P& policy, const message_view& resp, const generic_id_block& b,
+                                           const policy_list& offers, const algorithm_suite& s) noexcept {
+    // RFC 6043 §6.1.1: "In response messages, #P SHALL always be exactly 1."
+    if (b.policies.size() != 1) return errc::sp_count_not_one;
+    const std::uint8_t no = b.policies[0];
+    const auto theirs = sp_numbered(resp, no);
+    const auto ours = offers.with_no(no);
+    if (!theirs && !ours) return errc::sp_not_found;
+    const bool is_ours =
+        ours && (!theirs || (equal_bytes(theirs->param_bytes(), ours->param_bytes()) && theirs->protocol() == ours->protocol()));
+    const sp_view sp = theirs ? *theirs : *ours;
+    // RFC 6043 §6.1.1: the SP is that of the block's crypto session, of its Prot type.
+    if (sp.protocol() != b.prot) return errc::sp_prot_mismatch;
+    std::array<std::uint8_t, max_policy_offers> buf{};
+    const bytes_view offered = offers.nos_for(b.cs_id, buf);
+    if (is_ours && (offered.empty() || std::find(offered.begin(), offered.end(), no) != offered.end())) return sp;
+    if (!offered.empty()) {
+        // RFC 6043 §6.1.1: "If #P > 0, one of the suggested policies SHOULD be chosen in the response
+        // message. If needed ..., the suggested policies MAY be changed."
+        if (auto ok = accept_changed_sp(policy, sp); !ok) return ok.error_info();
+    }
+    if (auto ok = accept_sp(policy, sp, s); !ok) return ok.error_info();
+    return sp;
+}
+
+}  // namespace detail
+}  // namespace mikey::roles
+// ---- end mikey/roles/security_policy.hpp ----
 // #include "roles/kms.hpp" (inlined)
 // ---- begin mikey/roles/kms.hpp ----
 // mikey-ticket (roles layer): the KMS of RFC 6043 (§4.2.1 Ticket Request,
@@ -10281,6 +10732,7 @@ private:
 // #include "exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
 // #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
 // #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
+// #include "security_policy.hpp" (inlined above as mikey/roles/security_policy.hpp)
 
 namespace mikey::roles {
 
@@ -10298,6 +10750,10 @@ struct initiator_config {
     algorithm_suite suite{};                      ///< HDR PRF, KEMAC Encr alg, V Auth alg
     std::chrono::seconds validity{3600};          ///< desired TRe - now
     std::string_view ticket_key_id{};             ///< modes 3 / 4: IDRpsk naming its TPK (empty: default)
+    /// Security policies offered in TRANSFER_INIT (RFC 6043 §4.2.2.1, §6.1.1),
+    /// at most max_policy_offers, in order of preference. Default none: each
+    /// block has #P = 0 and the Responder proposes one (security_policy.hpp).
+    std::span<const policy_offer> security_policies{};
 };
 
 template <crypto::crypto_backend B, initiator_policy P>
@@ -10313,19 +10769,22 @@ public:
     };
 
     /// Copies the config. Errors are reported by the first call (invalid_argument
-    /// for no crypto session or more than max_crypto_sessions).
+    /// for no crypto session or more than max_crypto_sessions, or security
+    /// policies that take_offers refuses).
     initiator(B& backend, const P& policy, const initiator_config& cfg)
         : m_b(&backend), m_policy(&policy), m_cfg(cfg), m_id(cfg.identity), m_kms(cfg.kms_identity),
           m_responder(cfg.responder), m_tpk_id(cfg.ticket_key_id), m_sessions(cfg.sessions.begin(), cfg.sessions.end()) {
         for (const auto r : cfg.authorized_responders) m_authorized.emplace_back(r);
         for (const auto a : cfg.applications) m_applications.emplace_back(a);
         if (m_authorized.empty()) m_authorized.emplace_back(cfg.responder);
+        m_offers_ok = take_offers(cfg.security_policies);
         m_cfg.desired.flags.k = false;
         // Only the owned copies above are used after construction.
         m_cfg.identity = m_cfg.kms_identity = m_cfg.responder = m_cfg.ticket_key_id = {};
         m_cfg.authorized_responders = {};
         m_cfg.applications = {};
         m_cfg.sessions = {};
+        m_cfg.security_policies = {};
     }
 
     [[nodiscard]] state current() const noexcept { return m_state; }
@@ -10350,6 +10809,16 @@ public:
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
     /// The Responder authenticated by TRANSFER_RESP (forking) or named by it.
     [[nodiscard]] bytes_view peer_identity() const noexcept { return ticket::as_bytes(m_peer); }
+    /// The security policy of crypto session `cs` (from established on): the
+    /// SP the Responder chose in TRANSFER_RESP (one of ours, or its own), or
+    /// with F = 0 the first one we offered for it; nullopt when there is
+    /// none (SRTP's defaults apply, RFC 3830 §6.10.1). A view of bytes this
+    /// machine owns, valid until its next exchange; srtp::policy_from
+    /// turns it into an SRTP policy.
+    [[nodiscard]] std::optional<sp_view> security_policy(cs_id cs) const noexcept MIKEY_LIFETIMEBOUND {
+        return m_policies.for_session(cs.get());
+    }
+
     /// The CSB ID of the bundle (from awaiting_transfer_resp on; 0 before).
     [[nodiscard]] csb_id csb() const noexcept {
         const auto h = hdr_view::parse(m_transfer);
@@ -10443,7 +10912,9 @@ public:
     /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
     /// key_without_spi, bad_crypto_sessions, key_unwrap_failure,
     /// identity_mismatch, stale_timestamp (an update's T not newer than the
-    /// last message under the bundle's keys), buffer_too_small,
+    /// last message under the bundle's keys), sp_count_not_one, sp_not_found,
+    /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
+    /// security policies, detail::check_answer), buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
@@ -10480,6 +10951,7 @@ private:
 
     [[nodiscard]] result<void> check_config() const noexcept {
         if (m_sessions.empty() || m_sessions.size() > max_crypto_sessions || m_id.empty()) return errc::invalid_argument;
+        if (!m_offers_ok) return errc::invalid_argument;
         if (!detail::is_session_key(m_cfg.key_kind)) return errc::invalid_argument;
         return m_policy->check_suite(m_cfg.suite);
     }
@@ -10747,6 +11219,12 @@ private:
                 return errc::invalid_argument;
             }
         }
+        // RFC 6043 §4.2.2.1, §6.1.1: the offered SP payloads; each block lists the Policy_no of
+        // those offered for its crypto session (#P = 0 without offers).
+        std::array<std::array<std::uint8_t, max_policy_offers>, max_crypto_sessions> nos;
+        for (std::size_t i = 0; i < map.size; ++i) map.blocks[i].policies = m_offers.nos_for(map.blocks[i].cs_id, nos[i]);
+        inline_list<sp_builder, max_policy_offers> sps;
+        m_offers.each([&](bytes_view, const sp_view& sp) { (void)sps.push_back(sp.to_builder()); });
         // The encr / salt keys only for a KEMAC (a CSB update derives its own, §5.2).
         auto k1 = detail::protection(*m_b, detail::direction::initial,
                                      detail::needs_if(!own.empty()), m_cfg.suite,
@@ -10775,6 +11253,7 @@ private:
             .add(randr_builder{rand_role::randri, randri->view()})
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
+            .add(sps.view())
             .add_ticket(*tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
         if (!own.empty()) {
             // RFC 6043 §4.2.2.1: the KEMAC as in a CSB update, "but its encr_key is always derived from MPKi".
@@ -10799,6 +11278,13 @@ private:
         std::array<session_key, max_crypto_sessions> keys;
         const auto count = derive_keys(*sent, {}, own, randri->view(), {}, {}, {}, keys);
         if (!count) return count.error_info();
+        // Without an answer each crypto session runs under the first policy offered for it.
+        detail::policy_list first;
+        for (std::size_t i = 0; i < map.size; ++i) {
+            if (const auto sp = m_offers.for_session(map.blocks[i].cs_id)) {
+                if (auto ok = first.add(map.blocks[i].cs_id, *sp); !ok) return ok.error_info();
+            }
+        }
         // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
         m_transfer.assign(sealed->begin(), sealed->end());
         m_randri_transfer = *randri;
@@ -10810,6 +11296,7 @@ private:
         m_last.t = now;  // the T of this TRANSFER_INIT
         m_randrr = {};
         m_peer = m_responder;
+        m_policies = std::move(first);
         m_state = state::established;
         return o.with(event::keys_established);
     }
@@ -10861,6 +11348,16 @@ private:
             !ok) {
             return ok.error_info();
         }
+        // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info so that each crypto session
+        // has exactly one security policy indicated" (check_answer: #P = 1, an SP of TRANSFER_RESP or of
+        // our TRANSFER_INIT, of the block's Prot type, one we offered unless the policy takes a change).
+        detail::policy_list chosen;
+        if (hdr.map_type() != cs_id_map_type::generic_id) return errc::sp_count_not_one;
+        for (const auto& b : generic_id_map(hdr.map_info())) {
+            const auto sp = detail::check_answer(*m_policy, m->message(), b, m_offers, s);
+            if (!sp) return sp.error_info();
+            if (auto ok = chosen.add(b.cs_id, *sp); !ok) return ok.error_info();
+        }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
@@ -10898,6 +11395,7 @@ private:
         m_last.t = ntp_time::from_payload(m->t().kind(), m->t().value()).value_or(now);
         m_randrr.assign(randrr);
         m_peer.assign(answering.begin(), answering.end());
+        m_policies = std::move(chosen);
         m_state = state::established;
         outcome o{};
         o.with(event::keys_established);
@@ -10980,6 +11478,25 @@ private:
         return count;
     }
 
+    /// Copies the offered security policies (constructor). False when there
+    /// are more than max_policy_offers, a Policy no repeats, an offer names a
+    /// CS ID that is not among the sessions, or an SP does not build.
+    [[nodiscard]] bool take_offers(std::span<const policy_offer> offers) {
+        if (offers.size() > max_policy_offers) return false;
+        for (std::size_t i = 0; i < offers.size(); ++i) {
+            for (std::size_t j = 0; j < i; ++j) {
+                if (offers[j].policy.policy_no == offers[i].policy.policy_no) return false;
+            }
+            for (const std::uint8_t cs : offers[i].cs_ids) {
+                if (std::none_of(m_sessions.begin(), m_sessions.end(), [cs](const auto& x) { return x.cs_id == cs; })) {
+                    return false;
+                }
+            }
+            if (!m_offers.add(offers[i].cs_ids, offers[i].policy)) return false;
+        }
+        return true;
+    }
+
     void commit_keys(std::array<session_key, max_crypto_sessions>& keys, std::size_t count) noexcept {
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
         m_key_count = count;
@@ -11001,6 +11518,9 @@ private:
     std::size_t m_transfers = 0;
     std::string m_peer;
     detail::random_bytes m_randrr{};
+    detail::policy_list m_offers;    ///< the SP payloads of TRANSFER_INIT (config)
+    detail::policy_list m_policies;  ///< the negotiated one of each crypto session
+    bool m_offers_ok = true;
 };
 
 }  // namespace mikey::roles
@@ -11047,6 +11567,7 @@ private:
 // #include "exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
 // #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
 // #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
+// #include "security_policy.hpp" (inlined above as mikey/roles/security_policy.hpp)
 
 namespace mikey::roles {
 
@@ -11081,6 +11602,15 @@ public:
     [[nodiscard]] const ticket_policy& policy() const noexcept { return m_ticket_policy; }
     [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
+    /// The security policy of crypto session `cs` (from established on): the
+    /// SP this Responder chose for it (one the Initiator offered, or its own
+    /// from own_security_policy), or with F = 0 the first one offered;
+    /// nullopt when there is none (SRTP's defaults apply, RFC 3830
+    /// §6.10.1). A view of bytes this machine owns, valid until its next
+    /// exchange; srtp::policy_from turns it into an SRTP policy.
+    [[nodiscard]] std::optional<sp_view> security_policy(cs_id cs) const noexcept MIKEY_LIFETIMEBOUND {
+        return m_policies.for_session(cs.get());
+    }
     /// The CSB ID of the bundle (from established on).
     [[nodiscard]] csb_id csb() const noexcept { return m_bundle.csb; }
     /// The responders the resolved ticket authorizes (the IDRr payloads of
@@ -11126,6 +11656,8 @@ public:
     /// or an Error (error_received).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
+    /// sp_not_acceptable, sp_not_found, sp_prot_mismatch (the offered
+    /// security policies, early reject),
     /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
     /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
     /// errors, auth_failure, vi_mismatch, replayed_message,
@@ -11188,11 +11720,9 @@ private:
         // security policies are acceptable. If they are not, the Responder SHALL reject without
         // contacting the KMS."
         if (auto ok = m_policy->accept_ticket(tp); !ok) return ok.error_info();
-        if (auto ok = m_policy->check_suite(
-                algorithm_suite{m->header().prf(), m_policy->kemac_encr(m->v()->kind()), m->v()->kind()});
-            !ok) {
-            return ok.error_info();
-        }
+        const algorithm_suite suite{m->header().prf(), m_policy->kemac_encr(m->v()->kind()), m->v()->kind()};
+        if (auto ok = m_policy->check_suite(suite); !ok) return ok.error_info();
+        if (auto ok = offered_policies_acceptable(*m, suite, tp.flags.f); !ok) return ok.error_info();
         if (auto ok = detail::in_window(*m_policy, m->t(), now); !ok) return ok.error_info();
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
@@ -11260,6 +11790,19 @@ private:
         m_resolving = std::move(p);
         m_state = state::awaiting_resolve_resp;
         return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
+    }
+
+    /// RFC 6043 §4.2.2.2 (the early reject): every crypto session that lists
+    /// security policies lists one we accept (with F = 0, its first one).
+    /// Errors: those of detail::choose_offered.
+    [[nodiscard]] result<void> offered_policies_acceptable(const ticket::transfer_init_view& m, const algorithm_suite& s,
+                                                           bool f) const noexcept {
+        const auto h = m.header();
+        if (h.map_type() != cs_id_map_type::generic_id) return {};
+        for (const auto& b : generic_id_map(h.map_info())) {
+            if (auto c = detail::choose_offered(*m_policy, m.message(), b, s, !f); !c) return c.error_info();
+        }
+        return {};
     }
 
     /// A TRANSFER_INIT without TICKET is a CSB update (RFC 6043 §5.2).
@@ -11538,6 +12081,15 @@ private:
             }
         }
         const std::size_t count = nb;
+        // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info so that each crypto session
+        // has exactly one security policy indicated" (detail::response_policies); without TRANSFER_RESP
+        // (F = 0) each crypto session keeps the first one offered.
+        detail::response_policies sps;
+        if (auto ok = sps.choose(*m_policy, ti.message(), map.view(), std::span<const session_key>(keys.data(), nb), s, f.f);
+            !ok) {
+            return ok.error_info();
+        }
+        if (f.f) sps.name_in(std::span<generic_id_block>(map.blocks.data(), nb));
 
         outcome o{};
         std::optional<detail::last_message_keys> last;
@@ -11566,7 +12118,8 @@ private:
                 .add(rr)
                 // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".
                 .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(res.answering)})
-                .add(rk);
+                .add(rk)
+                .add(sps.own());
             if (!m_response_keys.empty()) {
                 // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
                 sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()), kb.view());
@@ -11601,6 +12154,7 @@ private:
         m_peer = std::move(res.peer);
         m_answering = std::move(res.answering);
         m_ticket_policy = tp;
+        m_policies = std::move(sps.negotiated);
         if (!f.j) m_seen_tickets.push_back(ticket::replay_key(0, tmac));
         m_resolving.reset();
         m_state = state::established;
@@ -11646,6 +12200,7 @@ private:
     bundle m_bundle{};
     detail::random_bytes m_randri{}, m_randrr{};
     std::vector<std::string> m_ticket_responders;
+    detail::policy_list m_policies;  ///< the negotiated security policy of each crypto session
 };
 
 }  // namespace mikey::roles
@@ -11973,6 +12528,23 @@ public:
     {
         return m_in->accept_initiator(id);
     }
+    // The optional security-policy hooks (roles/policy.hpp), where Inner has them.
+    [[nodiscard]] result<void> accept_security_policy(const sp_view& sp, const roles::algorithm_suite& s) const noexcept
+        requires requires(const Inner& i) { i.accept_security_policy(sp, s); }
+    {
+        return m_in->accept_security_policy(sp, s);
+    }
+    [[nodiscard]] result<bytes_view> own_security_policy(prot_type prot, const roles::algorithm_suite& s,
+                                                         std::size_t key_length, mutable_bytes out) const noexcept
+        requires requires(const Inner& i) { i.own_security_policy(prot, s, key_length, out); }
+    {
+        return m_in->own_security_policy(prot, s, key_length, out);
+    }
+    [[nodiscard]] result<void> accept_changed_security_policy(const sp_view& sp) const noexcept
+        requires requires(const Inner& i) { i.accept_changed_security_policy(sp); }
+    {
+        return m_in->accept_changed_security_policy(sp);
+    }
 
 private:
     static std::string_view as_view(identity id) noexcept {
@@ -12182,6 +12754,7 @@ inline step refuse(errc e, exchange_id id, bytes_view offending, ntp_time now, s
 // #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
 // #include "../roles/exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
 // #include "../roles/outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
+// #include "../roles/security_policy.hpp" (inlined above as mikey/roles/security_policy.hpp)
 // #include "../ticket/messages.hpp" (inlined above as mikey/ticket/messages.hpp)
 // #include "../ticket/policy.hpp" (inlined above as mikey/ticket/policy.hpp)
 // #include "record.hpp" (inlined above as mikey/conference/record.hpp)
@@ -12191,13 +12764,38 @@ namespace mikey::conference {
 /// Bytes of an identity as a string.
 [[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
 
+/// The SRTP policy of conference media as SP parameters (RFC 3830
+/// §6.10.1): AES-256-CM (RFC 6188) with a 32-byte master key, HMAC-SHA-1
+/// with a 20-byte key and an 80-bit tag, a 14-byte salt: media as strong as
+/// the 256-bit suite, and what roles::default_own_security_policy proposes
+/// for 32-byte keys, parameter for parameter.
+inline constexpr std::array<std::uint8_t, 18> conference_srtp_policy{
+    0, 1, 1,    // Encryption algorithm: AES-CM
+    1, 1, 32,   // Session Encr. key length
+    2, 1, 1,    // Authentication algorithm: HMAC-SHA-1
+    3, 1, 20,   // Session Auth. key length
+    4, 1, 14,   // Session Salt key length
+    11, 1, 10,  // Authentication tag length
+};
+
 /// What the role machines of a conference block use.
 struct machine_config {
     std::string_view kms_identity;  ///< IDRkms
     /// The 256-bit suite of RFC 6043 §6 (what policy_settings::strict_3gpp() allows).
     crypto::algorithm_suite suite{prf_func::prf_hmac_sha_256, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256};
     std::size_t key_length = 32;  ///< bytes of each ticket TGK and supplied TEK
+    /// The SRTP policy (SP parameters, copied) its Initiators offer for every
+    /// crypto session of TRANSFER_INIT (Policy no 1, RFC 6043 §6.1.1) and its
+    /// Responders, through the role policy, pick. Empty: no offer, the
+    /// Responder proposes one (roles::default_own_security_policy).
+    bytes_view srtp_policy{conference_srtp_policy};
 };
+
+/// The offer of SRTP policy `params` (Policy no 1, every crypto session)
+/// for an initiator_config (a view of `params`).
+[[nodiscard]] inline roles::policy_offer media_offer(bytes_view params MIKEY_LIFETIMEBOUND) noexcept {
+    return {sp_builder{1, prot_type::srtp, {}, params}, {}};
+}
 
 /// The desired Ticket Policy of every conference ticket: D (the KMS makes
 /// it), E and I (key forking, which makes Resolve mandatory: seeds 000 and
@@ -12492,7 +13090,8 @@ public:
     /// Backend and policies are used by reference.
     focus(B& backend, const P& role_policy, const C& conf_policy, const machine_config& cfg, record r)
         : m_b(&backend), m_p(&role_policy), m_c(&conf_policy), m_kms(cfg.kms_identity), m_suite(cfg.suite),
-          m_key_length(cfg.key_length), m_rec(std::move(r)) {}
+          m_key_length(cfg.key_length), m_srtp_policy(cfg.srtp_policy.begin(), cfg.srtp_policy.end()),
+          m_rec(std::move(r)) {}
 
     [[nodiscard]] const record& conference() const noexcept { return m_rec; }
     /// The keys of a member's bundle (empty when not a member).
@@ -12500,6 +13099,14 @@ public:
         const auto it = m_members.find(who);
         if (it == m_members.end()) return {};
         return it->second.with([](const auto& m) { return m.session_keys(); });
+    }
+    /// The security policy negotiated for crypto session `cs` of a member's
+    /// bundle (RFC 6043 §6.1.1; hand it to srtp::policy_from); nullopt when
+    /// there is none or `who` is not a member.
+    [[nodiscard]] std::optional<sp_view> security_policy_of(std::string_view who, cs_id cs) const noexcept {
+        const auto it = m_members.find(who);
+        if (it == m_members.end()) return std::nullopt;
+        return it->second.with([cs](const auto& m) { return m.security_policy(cs); });
     }
     /// The CSB ID of a member's bundle (0 when not a member).
     [[nodiscard]] csb_id csb_of(std::string_view who) const noexcept {
@@ -12837,6 +13444,7 @@ private:
         auto k = joiner_key(rng);
         if (!k) return step::refused(k.error(), id);
         x->key = std::move(*k);
+        const roles::policy_offer offer[] = {media_offer(m_srtp_policy)};
         x->ini = std::make_unique<initiator_type>(
             *m_b, *m_p,
             roles::initiator_config{.identity = m_rec.uri,
@@ -12846,7 +13454,8 @@ private:
                                     .key_kind = key_data_type::tgk,
                                     .key_length = m_key_length,
                                     .sessions = x->sessions,
-                                    .suite = m_suite});
+                                    .suite = m_suite,
+                                    .security_policies = std::span(offer).first(m_srtp_policy.empty() ? 0u : 1u)});
         std::vector<std::uint8_t> buf(out_size);
         const auto o = x->ini->start_request(now, rng, buf);
         if (!o) return step::refused(o.error, id);
@@ -12904,6 +13513,7 @@ private:
     std::string m_kms;
     crypto::algorithm_suite m_suite;
     std::size_t m_key_length;
+    std::vector<std::uint8_t> m_srtp_policy;  ///< machine_config::srtp_policy
     record m_rec;
     pending_map m_pending;
     std::map<std::string, live_member, std::less<>> m_members;
@@ -12969,7 +13579,8 @@ public:
 
     participant(B& backend, const P& role_policy, const participant_config& cfg)
         : m_b(&backend), m_p(&role_policy), m_id(cfg.identity), m_kms(cfg.machines.kms_identity),
-          m_suite(cfg.machines.suite), m_key_length(cfg.machines.key_length) {
+          m_suite(cfg.machines.suite), m_key_length(cfg.machines.key_length),
+          m_srtp_policy(cfg.machines.srtp_policy.begin(), cfg.machines.srtp_policy.end()) {
         m_sessions.push_back({cs_member_media, cfg.media_ssrc});
         if (cfg.bfcp) m_sessions.push_back({cs_bfcp, 0});
         if (cfg.event_package) m_sessions.push_back({cs_event_package, 0});
@@ -12981,6 +13592,14 @@ public:
         const auto it = m_in.find(uri);
         if (it == m_in.end()) return {};
         return it->second.with([](const auto& m) { return m.session_keys(); });
+    }
+    /// The security policy negotiated for crypto session `cs` with the focus
+    /// of conference `uri` (RFC 6043 §6.1.1; hand it to srtp::policy_from);
+    /// nullopt when there is none or it is not in the conference.
+    [[nodiscard]] std::optional<sp_view> security_policy_of(std::string_view uri, cs_id cs) const noexcept {
+        const auto it = m_in.find(uri);
+        if (it == m_in.end()) return std::nullopt;
+        return it->second.with([cs](const auto& m) { return m.security_policy(cs); });
     }
     /// The CSB ID of the bundle with the focus of conference `uri` (e.g.
     /// for conference::tls_psk_of); 0 when not in it.
@@ -13157,6 +13776,7 @@ private:
         x->peer = std::move(peer);
         x->naming = std::move(naming);
         std::vector<std::string_view> views(named.begin(), named.end());
+        const roles::policy_offer offer[] = {media_offer(m_srtp_policy)};
         x->ini = std::make_unique<initiator_type>(
             *m_b, *m_p,
             roles::initiator_config{.identity = m_id,
@@ -13167,7 +13787,8 @@ private:
                                     .key_kind = key_data_type::tgk,
                                     .key_length = m_key_length,
                                     .sessions = m_sessions,
-                                    .suite = m_suite});
+                                    .suite = m_suite,
+                                    .security_policies = std::span(offer).first(m_srtp_policy.empty() ? 0u : 1u)});
         std::vector<std::uint8_t> buf(4096);
         const auto o = x->ini->start_request(now, rng, buf);
         if (!o) return step::refused(o.error);
@@ -13193,6 +13814,7 @@ private:
     std::string m_id, m_kms;
     crypto::algorithm_suite m_suite;
     std::size_t m_key_length;
+    std::vector<std::uint8_t> m_srtp_policy;  ///< machine_config::srtp_policy
     std::vector<roles::crypto_session_spec> m_sessions;
     detail::exchange_table<exchange> m_pending;
     std::map<std::string, conference_keys, std::less<>> m_in;

@@ -478,10 +478,26 @@ class Conference:
             supplied = self.tag(m, self.kemac(m, kem, k, h["csb_id"], self.t64(ti if self.iv_t_initial else m)))
             m.ok("KEMAC decrypted (D2 of MPKr')")
         self.fresh_t(m, h["csb_id"], initial=ti)
-        bad_p = [f"{e['cs_id']}:{len(e['policies'])}" for e in h["cs_map"] if len(e["policies"]) != 1]
-        if bad_p:
-            m.warn(f"CS ID map #P (CS:#P) {', '.join(bad_p)}, no SP payload (RFC 6043 §6.1.1: in response messages #P "
-                   "SHALL always be exactly 1; with #P = 0 in TRANSFER_INIT a security profile MUST be provided)")
+        # RFC 6043 §6.1.1: "In response messages, #P SHALL always be exactly 1"; the Policy_no names an SP
+        # payload of the response or, "in response messages, ... a SP payload in the initial message", of
+        # the Prot type of the crypto session; one the Initiator suggested when it suggested any (SHOULD).
+        sp_r = {p["policy_no"]: p for p in W.find(m.m["payloads"], W.P_SP)}
+        sp_i = {p["policy_no"]: p for p in W.find(ti.m["payloads"], W.P_SP)}
+        offered = {e["cs_id"]: e["policies"] for e in ti.m["hdr"]["cs_map"]}
+        for e in h["cs_map"]:
+            if len(e["policies"]) != 1:
+                m.fail(f"CS {e['cs_id']}: #P = {len(e['policies'])} (RFC 6043 §6.1.1: exactly 1 in a response)")
+                continue
+            no = e["policies"][0]
+            sp = sp_r.get(no, sp_i.get(no))
+            if sp is None:
+                m.fail(f"CS {e['cs_id']}: Policy_no {no} names no SP payload of TRANSFER_RESP or TRANSFER_INIT")
+            elif sp["prot"] != e["prot"]:
+                m.fail(f"CS {e['cs_id']}: SP {no} has Prot type {sp['prot']}, the crypto session {e['prot']}")
+            elif offered.get(e["cs_id"]) and no not in offered[e["cs_id"]]:
+                m.warn(f"CS {e['cs_id']}: SP {no} was not among the suggested {offered[e['cs_id']]} (§6.1.1 SHOULD)")
+        if not m.fails:
+            m.ok("one security policy per crypto session (#P = 1, SP of TRANSFER_RESP or TRANSFER_INIT)")
         ti.answered = True
         m.summary = f"MPKr'-keyed for {short(idr.decode())}" + \
             (", KEMAC " + ", ".join(W.KEY_TYPE_NAMES[x["type"]] for x in supplied) if supplied else "")

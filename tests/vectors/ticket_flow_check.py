@@ -535,6 +535,23 @@ class Flow:
                          label="TRANSFER_RESP V (D2 from %s)" % ("MPKr'" if forking else "MPKi"))
             rep.same("TRANSFER_RESP HDR CSB ID = TRANSFER_INIT's", ti["hdr"]["csb_id"], h["csb_id"])
             rep.same("TRANSFER_RESP HDR PRF func = TRANSFER_INIT's", ti["hdr"]["prf"], h["prf"])
+            # RFC 6043 §6.1.1: "In response messages, #P SHALL always be exactly 1"; the Policy_no names
+            # an SP payload of TRANSFER_RESP or ("may refer to a SP payload in the initial message") of
+            # TRANSFER_INIT, of the crypto session's Prot type.
+            sps = {p["policy_no"]: p for p in W.find(ti["payloads"], W.P_SP)}
+            sps.update({p["policy_no"]: p for p in W.find(trp["payloads"], W.P_SP)})
+            for e in h["cs_map"] if h["map_type"] == 2 else []:
+                what = f"TRANSFER_RESP CS {e['cs_id']} security policy"
+                pol = e.get("policies", [])
+                sp = sps.get(pol[0]) if len(pol) == 1 else None
+                if len(pol) != 1:
+                    rep.fail(what, f"#P = {len(pol)}, not 1")
+                elif sp is None:
+                    rep.fail(what, f"Policy_no {pol[0]} names no SP payload of TRANSFER_RESP or TRANSFER_INIT")
+                elif sp["prot"] != e["prot"]:
+                    rep.fail(what, f"SP {pol[0]} Prot type {sp['prot']} != the crypto session's {e['prot']}")
+                else:
+                    rep.ok(what, f"#P = 1, SP {pol[0]}")
             for d in deferred:
                 d()
             kem = W.find_one(trp["payloads"], W.P_KEMAC)

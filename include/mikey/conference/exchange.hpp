@@ -15,6 +15,7 @@
 #include "../core/secret.hpp"
 #include "../roles/exchange.hpp"
 #include "../roles/outcome.hpp"
+#include "../roles/security_policy.hpp"
 #include "../ticket/messages.hpp"
 #include "../ticket/policy.hpp"
 #include "record.hpp"
@@ -24,13 +25,38 @@ namespace mikey::conference {
 /// Bytes of an identity as a string.
 [[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
 
+/// The SRTP policy of conference media as SP parameters (RFC 3830
+/// §6.10.1): AES-256-CM (RFC 6188) with a 32-byte master key, HMAC-SHA-1
+/// with a 20-byte key and an 80-bit tag, a 14-byte salt: media as strong as
+/// the 256-bit suite, and what roles::default_own_security_policy proposes
+/// for 32-byte keys, parameter for parameter.
+inline constexpr std::array<std::uint8_t, 18> conference_srtp_policy{
+    0, 1, 1,    // Encryption algorithm: AES-CM
+    1, 1, 32,   // Session Encr. key length
+    2, 1, 1,    // Authentication algorithm: HMAC-SHA-1
+    3, 1, 20,   // Session Auth. key length
+    4, 1, 14,   // Session Salt key length
+    11, 1, 10,  // Authentication tag length
+};
+
 /// What the role machines of a conference block use.
 struct machine_config {
     std::string_view kms_identity;  ///< IDRkms
     /// The 256-bit suite of RFC 6043 §6 (what policy_settings::strict_3gpp() allows).
     crypto::algorithm_suite suite{prf_func::prf_hmac_sha_256, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256};
     std::size_t key_length = 32;  ///< bytes of each ticket TGK and supplied TEK
+    /// The SRTP policy (SP parameters, copied) its Initiators offer for every
+    /// crypto session of TRANSFER_INIT (Policy no 1, RFC 6043 §6.1.1) and its
+    /// Responders, through the role policy, pick. Empty: no offer, the
+    /// Responder proposes one (roles::default_own_security_policy).
+    bytes_view srtp_policy{conference_srtp_policy};
 };
+
+/// The offer of SRTP policy `params` (Policy no 1, every crypto session)
+/// for an initiator_config (a view of `params`).
+[[nodiscard]] inline roles::policy_offer media_offer(bytes_view params MIKEY_LIFETIMEBOUND) noexcept {
+    return {sp_builder{1, prot_type::srtp, {}, params}, {}};
+}
 
 /// The desired Ticket Policy of every conference ticket: D (the KMS makes
 /// it), E and I (key forking, which makes Resolve mandatory: seeds 000 and

@@ -54,7 +54,8 @@ public:
     /// Backend and policies are used by reference.
     focus(B& backend, const P& role_policy, const C& conf_policy, const machine_config& cfg, record r)
         : m_b(&backend), m_p(&role_policy), m_c(&conf_policy), m_kms(cfg.kms_identity), m_suite(cfg.suite),
-          m_key_length(cfg.key_length), m_rec(std::move(r)) {}
+          m_key_length(cfg.key_length), m_srtp_policy(cfg.srtp_policy.begin(), cfg.srtp_policy.end()),
+          m_rec(std::move(r)) {}
 
     [[nodiscard]] const record& conference() const noexcept { return m_rec; }
     /// The keys of a member's bundle (empty when not a member).
@@ -62,6 +63,14 @@ public:
         const auto it = m_members.find(who);
         if (it == m_members.end()) return {};
         return it->second.with([](const auto& m) { return m.session_keys(); });
+    }
+    /// The security policy negotiated for crypto session `cs` of a member's
+    /// bundle (RFC 6043 §6.1.1; hand it to srtp::policy_from); nullopt when
+    /// there is none or `who` is not a member.
+    [[nodiscard]] std::optional<sp_view> security_policy_of(std::string_view who, cs_id cs) const noexcept {
+        const auto it = m_members.find(who);
+        if (it == m_members.end()) return std::nullopt;
+        return it->second.with([cs](const auto& m) { return m.security_policy(cs); });
     }
     /// The CSB ID of a member's bundle (0 when not a member).
     [[nodiscard]] csb_id csb_of(std::string_view who) const noexcept {
@@ -399,6 +408,7 @@ private:
         auto k = joiner_key(rng);
         if (!k) return step::refused(k.error(), id);
         x->key = std::move(*k);
+        const roles::policy_offer offer[] = {media_offer(m_srtp_policy)};
         x->ini = std::make_unique<initiator_type>(
             *m_b, *m_p,
             roles::initiator_config{.identity = m_rec.uri,
@@ -408,7 +418,8 @@ private:
                                     .key_kind = key_data_type::tgk,
                                     .key_length = m_key_length,
                                     .sessions = x->sessions,
-                                    .suite = m_suite});
+                                    .suite = m_suite,
+                                    .security_policies = std::span(offer).first(m_srtp_policy.empty() ? 0u : 1u)});
         std::vector<std::uint8_t> buf(out_size);
         const auto o = x->ini->start_request(now, rng, buf);
         if (!o) return step::refused(o.error, id);
@@ -466,6 +477,7 @@ private:
     std::string m_kms;
     crypto::algorithm_suite m_suite;
     std::size_t m_key_length;
+    std::vector<std::uint8_t> m_srtp_policy;  ///< machine_config::srtp_policy
     record m_rec;
     pending_map m_pending;
     std::map<std::string, live_member, std::less<>> m_members;

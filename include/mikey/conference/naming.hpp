@@ -139,6 +139,23 @@ public:
     {
         return m_in->accept_initiator(id);
     }
+    // The optional security-policy hooks (roles/policy.hpp), where Inner has them.
+    [[nodiscard]] result<void> accept_security_policy(const sp_view& sp, const roles::algorithm_suite& s) const noexcept
+        requires requires(const Inner& i) { i.accept_security_policy(sp, s); }
+    {
+        return m_in->accept_security_policy(sp, s);
+    }
+    [[nodiscard]] result<bytes_view> own_security_policy(prot_type prot, const roles::algorithm_suite& s,
+                                                         std::size_t key_length, mutable_bytes out) const noexcept
+        requires requires(const Inner& i) { i.own_security_policy(prot, s, key_length, out); }
+    {
+        return m_in->own_security_policy(prot, s, key_length, out);
+    }
+    [[nodiscard]] result<void> accept_changed_security_policy(const sp_view& sp) const noexcept
+        requires requires(const Inner& i) { i.accept_changed_security_policy(sp); }
+    {
+        return m_in->accept_changed_security_policy(sp);
+    }
 
 private:
     static std::string_view as_view(identity id) noexcept {

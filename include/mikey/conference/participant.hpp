@@ -54,7 +54,8 @@ public:
 
     participant(B& backend, const P& role_policy, const participant_config& cfg)
         : m_b(&backend), m_p(&role_policy), m_id(cfg.identity), m_kms(cfg.machines.kms_identity),
-          m_suite(cfg.machines.suite), m_key_length(cfg.machines.key_length) {
+          m_suite(cfg.machines.suite), m_key_length(cfg.machines.key_length),
+          m_srtp_policy(cfg.machines.srtp_policy.begin(), cfg.machines.srtp_policy.end()) {
         m_sessions.push_back({cs_member_media, cfg.media_ssrc});
         if (cfg.bfcp) m_sessions.push_back({cs_bfcp, 0});
         if (cfg.event_package) m_sessions.push_back({cs_event_package, 0});
@@ -66,6 +67,14 @@ public:
         const auto it = m_in.find(uri);
         if (it == m_in.end()) return {};
         return it->second.with([](const auto& m) { return m.session_keys(); });
+    }
+    /// The security policy negotiated for crypto session `cs` with the focus
+    /// of conference `uri` (RFC 6043 §6.1.1; hand it to srtp::policy_from);
+    /// nullopt when there is none or it is not in the conference.
+    [[nodiscard]] std::optional<sp_view> security_policy_of(std::string_view uri, cs_id cs) const noexcept {
+        const auto it = m_in.find(uri);
+        if (it == m_in.end()) return std::nullopt;
+        return it->second.with([cs](const auto& m) { return m.security_policy(cs); });
     }
     /// The CSB ID of the bundle with the focus of conference `uri` (e.g.
     /// for conference::tls_psk_of); 0 when not in it.
@@ -242,6 +251,7 @@ private:
         x->peer = std::move(peer);
         x->naming = std::move(naming);
         std::vector<std::string_view> views(named.begin(), named.end());
+        const roles::policy_offer offer[] = {media_offer(m_srtp_policy)};
         x->ini = std::make_unique<initiator_type>(
             *m_b, *m_p,
             roles::initiator_config{.identity = m_id,
@@ -252,7 +262,8 @@ private:
                                     .key_kind = key_data_type::tgk,
                                     .key_length = m_key_length,
                                     .sessions = m_sessions,
-                                    .suite = m_suite});
+                                    .suite = m_suite,
+                                    .security_policies = std::span(offer).first(m_srtp_policy.empty() ? 0u : 1u)});
         std::vector<std::uint8_t> buf(4096);
         const auto o = x->ini->start_request(now, rng, buf);
         if (!o) return step::refused(o.error);
@@ -278,6 +289,7 @@ private:
     std::string m_id, m_kms;
     crypto::algorithm_suite m_suite;
     std::size_t m_key_length;
+    std::vector<std::uint8_t> m_srtp_policy;  ///< machine_config::srtp_policy
     std::vector<roles::crypto_session_spec> m_sessions;
     detail::exchange_table<exchange> m_pending;
     std::map<std::string, conference_keys, std::less<>> m_in;

@@ -124,6 +124,11 @@ enum class errc : std::uint8_t {
     unexpected_in_state,     ///< a message this role may receive, but not in its current state
     pk_not_supported,        ///< REQUEST_INIT_PK / RESOLVE_INIT_PK: the public-key variants are not implemented
     error_received,          ///< the peer sent an Error message (never answered with an Error, RFC 6043 §5.4)
+    sp_not_acceptable,       ///< no security policy (SP) offered for a crypto session is acceptable (RFC 6043 §4.2.2.2)
+    sp_count_not_one,        ///< a response's GENERIC-ID block with #P other than 1 (RFC 6043 §6.1.1)
+    sp_not_found,            ///< a Policy_no that names no SP payload of the exchange (RFC 6043 §6.1.1)
+    sp_prot_mismatch,        ///< an SP whose Prot type is not its crypto session's (RFC 6043 §6.1.1)
+    sp_changed,              ///< the Responder chose a security policy the Initiator did not offer (RFC 6043 §6.1.1)
 
     // --- integration: SDP / RTSP carriage (RFC 4567) and SRTP keys (RFC 3711) ---
     sdp_bad_line,              ///< an SDP line that is not `<type>=<value>` (RFC 4566 §5), or holds a NUL or a bare CR
@@ -250,6 +255,11 @@ enum class errc : std::uint8_t {
         case errc::unexpected_in_state: return "unexpected_in_state";
         case errc::pk_not_supported: return "pk_not_supported";
         case errc::error_received: return "error_received";
+        case errc::sp_not_acceptable: return "sp_not_acceptable";
+        case errc::sp_count_not_one: return "sp_count_not_one";
+        case errc::sp_not_found: return "sp_not_found";
+        case errc::sp_prot_mismatch: return "sp_prot_mismatch";
+        case errc::sp_changed: return "sp_changed";
         case errc::sdp_bad_line: return "sdp_bad_line";
         case errc::sdp_no_key_mgmt: return "sdp_no_key_mgmt";
         case errc::sdp_bad_attribute: return "sdp_bad_attribute";
@@ -372,6 +382,14 @@ enum class errc : std::uint8_t {
         case errc::unknown_srtp_param:
         case errc::srtp_policy_unsupported: return error_no::invalid_sppar;
         case errc::not_an_srtp_session: return error_no::invalid_sp;
+        // RFC 3830 §6.12: Invalid SP (9) "SP type not supported", Invalid SPpar
+        // (10) "SP parameters not supported" (RFC 6043 Table 6.14's 15, Invalid
+        // TPpar, is for Ticket Policy parameters).
+        case errc::sp_count_not_one:
+        case errc::sp_not_found:
+        case errc::sp_prot_mismatch: return error_no::invalid_sp;
+        case errc::sp_not_acceptable:
+        case errc::sp_changed: return error_no::invalid_sppar;
         case errc::unknown_data_type: return error_no::invalid_dt;
         case errc::unknown_ticket_type:
         case errc::ticket_data_unparsed: return error_no::invalid_ticket;

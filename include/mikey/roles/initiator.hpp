@@ -34,6 +34,7 @@
 #include "exchange.hpp"
 #include "outcome.hpp"
 #include "policy.hpp"
+#include "security_policy.hpp"
 
 namespace mikey::roles {
 
@@ -51,6 +52,10 @@ struct initiator_config {
     algorithm_suite suite{};                      ///< HDR PRF, KEMAC Encr alg, V Auth alg
     std::chrono::seconds validity{3600};          ///< desired TRe - now
     std::string_view ticket_key_id{};             ///< modes 3 / 4: IDRpsk naming its TPK (empty: default)
+    /// Security policies offered in TRANSFER_INIT (RFC 6043 §4.2.2.1, §6.1.1),
+    /// at most max_policy_offers, in order of preference. Default none: each
+    /// block has #P = 0 and the Responder proposes one (security_policy.hpp).
+    std::span<const policy_offer> security_policies{};
 };
 
 template <crypto::crypto_backend B, initiator_policy P>
@@ -66,19 +71,22 @@ public:
     };
 
     /// Copies the config. Errors are reported by the first call (invalid_argument
-    /// for no crypto session or more than max_crypto_sessions).
+    /// for no crypto session or more than max_crypto_sessions, or security
+    /// policies that take_offers refuses).
     initiator(B& backend, const P& policy, const initiator_config& cfg)
         : m_b(&backend), m_policy(&policy), m_cfg(cfg), m_id(cfg.identity), m_kms(cfg.kms_identity),
           m_responder(cfg.responder), m_tpk_id(cfg.ticket_key_id), m_sessions(cfg.sessions.begin(), cfg.sessions.end()) {
         for (const auto r : cfg.authorized_responders) m_authorized.emplace_back(r);
         for (const auto a : cfg.applications) m_applications.emplace_back(a);
         if (m_authorized.empty()) m_authorized.emplace_back(cfg.responder);
+        m_offers_ok = take_offers(cfg.security_policies);
         m_cfg.desired.flags.k = false;
         // Only the owned copies above are used after construction.
         m_cfg.identity = m_cfg.kms_identity = m_cfg.responder = m_cfg.ticket_key_id = {};
         m_cfg.authorized_responders = {};
         m_cfg.applications = {};
         m_cfg.sessions = {};
+        m_cfg.security_policies = {};
     }
 
     [[nodiscard]] state current() const noexcept { return m_state; }
@@ -103,6 +111,16 @@ public:
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
     /// The Responder authenticated by TRANSFER_RESP (forking) or named by it.
     [[nodiscard]] bytes_view peer_identity() const noexcept { return ticket::as_bytes(m_peer); }
+    /// The security policy of crypto session `cs` (from established on): the
+    /// SP the Responder chose in TRANSFER_RESP (one of ours, or its own), or
+    /// with F = 0 the first one we offered for it; nullopt when there is
+    /// none (SRTP's defaults apply, RFC 3830 §6.10.1). A view of bytes this
+    /// machine owns, valid until its next exchange; srtp::policy_from
+    /// turns it into an SRTP policy.
+    [[nodiscard]] std::optional<sp_view> security_policy(cs_id cs) const noexcept MIKEY_LIFETIMEBOUND {
+        return m_policies.for_session(cs.get());
+    }
+
     /// The CSB ID of the bundle (from awaiting_transfer_resp on; 0 before).
     [[nodiscard]] csb_id csb() const noexcept {
         const auto h = hdr_view::parse(m_transfer);
@@ -196,7 +214,9 @@ public:
     /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
     /// key_without_spi, bad_crypto_sessions, key_unwrap_failure,
     /// identity_mismatch, stale_timestamp (an update's T not newer than the
-    /// last message under the bundle's keys), buffer_too_small,
+    /// last message under the bundle's keys), sp_count_not_one, sp_not_found,
+    /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
+    /// security policies, detail::check_answer), buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
@@ -233,6 +253,7 @@ private:
 
     [[nodiscard]] result<void> check_config() const noexcept {
         if (m_sessions.empty() || m_sessions.size() > max_crypto_sessions || m_id.empty()) return errc::invalid_argument;
+        if (!m_offers_ok) return errc::invalid_argument;
         if (!detail::is_session_key(m_cfg.key_kind)) return errc::invalid_argument;
         return m_policy->check_suite(m_cfg.suite);
     }
@@ -500,6 +521,12 @@ private:
                 return errc::invalid_argument;
             }
         }
+        // RFC 6043 §4.2.2.1, §6.1.1: the offered SP payloads; each block lists the Policy_no of
+        // those offered for its crypto session (#P = 0 without offers).
+        std::array<std::array<std::uint8_t, max_policy_offers>, max_crypto_sessions> nos;
+        for (std::size_t i = 0; i < map.size; ++i) map.blocks[i].policies = m_offers.nos_for(map.blocks[i].cs_id, nos[i]);
+        inline_list<sp_builder, max_policy_offers> sps;
+        m_offers.each([&](bytes_view, const sp_view& sp) { (void)sps.push_back(sp.to_builder()); });
         // The encr / salt keys only for a KEMAC (a CSB update derives its own, §5.2).
         auto k1 = detail::protection(*m_b, detail::direction::initial,
                                      detail::needs_if(!own.empty()), m_cfg.suite,
@@ -528,6 +555,7 @@ private:
             .add(randr_builder{rand_role::randri, randri->view()})
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
+            .add(sps.view())
             .add_ticket(*tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
         if (!own.empty()) {
             // RFC 6043 §4.2.2.1: the KEMAC as in a CSB update, "but its encr_key is always derived from MPKi".
@@ -552,6 +580,13 @@ private:
         std::array<session_key, max_crypto_sessions> keys;
         const auto count = derive_keys(*sent, {}, own, randri->view(), {}, {}, {}, keys);
         if (!count) return count.error_info();
+        // Without an answer each crypto session runs under the first policy offered for it.
+        detail::policy_list first;
+        for (std::size_t i = 0; i < map.size; ++i) {
+            if (const auto sp = m_offers.for_session(map.blocks[i].cs_id)) {
+                if (auto ok = first.add(map.blocks[i].cs_id, *sp); !ok) return ok.error_info();
+            }
+        }
         // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
         m_transfer.assign(sealed->begin(), sealed->end());
         m_randri_transfer = *randri;
@@ -563,6 +598,7 @@ private:
         m_last.t = now;  // the T of this TRANSFER_INIT
         m_randrr = {};
         m_peer = m_responder;
+        m_policies = std::move(first);
         m_state = state::established;
         return o.with(event::keys_established);
     }
@@ -614,6 +650,16 @@ private:
             !ok) {
             return ok.error_info();
         }
+        // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info so that each crypto session
+        // has exactly one security policy indicated" (check_answer: #P = 1, an SP of TRANSFER_RESP or of
+        // our TRANSFER_INIT, of the block's Prot type, one we offered unless the policy takes a change).
+        detail::policy_list chosen;
+        if (hdr.map_type() != cs_id_map_type::generic_id) return errc::sp_count_not_one;
+        for (const auto& b : generic_id_map(hdr.map_info())) {
+            const auto sp = detail::check_answer(*m_policy, m->message(), b, m_offers, s);
+            if (!sp) return sp.error_info();
+            if (auto ok = chosen.add(b.cs_id, *sp); !ok) return ok.error_info();
+        }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
@@ -651,6 +697,7 @@ private:
         m_last.t = ntp_time::from_payload(m->t().kind(), m->t().value()).value_or(now);
         m_randrr.assign(randrr);
         m_peer.assign(answering.begin(), answering.end());
+        m_policies = std::move(chosen);
         m_state = state::established;
         outcome o{};
         o.with(event::keys_established);
@@ -733,6 +780,25 @@ private:
         return count;
     }
 
+    /// Copies the offered security policies (constructor). False when there
+    /// are more than max_policy_offers, a Policy no repeats, an offer names a
+    /// CS ID that is not among the sessions, or an SP does not build.
+    [[nodiscard]] bool take_offers(std::span<const policy_offer> offers) {
+        if (offers.size() > max_policy_offers) return false;
+        for (std::size_t i = 0; i < offers.size(); ++i) {
+            for (std::size_t j = 0; j < i; ++j) {
+                if (offers[j].policy.policy_no == offers[i].policy.policy_no) return false;
+            }
+            for (const std::uint8_t cs : offers[i].cs_ids) {
+                if (std::none_of(m_sessions.begin(), m_sessions.end(), [cs](const auto& x) { return x.cs_id == cs; })) {
+                    return false;
+                }
+            }
+            if (!m_offers.add(offers[i].cs_ids, offers[i].policy)) return false;
+        }
+        return true;
+    }
+
     void commit_keys(std::array<session_key, max_crypto_sessions>& keys, std::size_t count) noexcept {
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
         m_key_count = count;
@@ -754,6 +820,9 @@ private:
     std::size_t m_transfers = 0;
     std::string m_peer;
     detail::random_bytes m_randrr{};
+    detail::policy_list m_offers;    ///< the SP payloads of TRANSFER_INIT (config)
+    detail::policy_list m_policies;  ///< the negotiated one of each crypto session
+    bool m_offers_ok = true;
 };
 
 }  // namespace mikey::roles

@@ -18,6 +18,7 @@
 
 #include "../core/ntp_time.hpp"
 #include "../crypto/algorithms.hpp"
+#include "../payload/sp.hpp"
 #include "../ticket/key_store.hpp"
 #include "../ticket/policy.hpp"
 #include "../ticket/replay_cache.hpp"
@@ -49,6 +50,96 @@ concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_vie
     { p.tpk_for(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
     { p.send_auth_failure_error() } noexcept -> std::same_as<bool>;
 };
+
+/// Optional hooks of the Ticket Transfer exchange's security policies (SP
+/// payloads, RFC 6043 §4.2.2, §6.1.1). A policy without them gets the free
+/// functions below (what basic_policy does too); roles/security_policy.hpp
+/// calls them.
+///   accept_security_policy(sp, suite)   Initiator and Responder: may a crypto
+///                           session run under this SP in an exchange of this
+///                           suite (error: sp_not_acceptable)
+///   own_security_policy(prot, suite, key_length, out)  Responder: the SP
+///                           parameters it proposes itself for a crypto
+///                           session the Initiator offered none for (#P = 0),
+///                           written into `out`; returns them
+///   accept_changed_security_policy(sp)  Initiator: may the Responder answer
+///                           with a policy it was not offered ("If needed ...
+///                           the suggested policies MAY be changed", §6.1.1)
+///                           (error: sp_changed)
+
+/// Default of accept_security_policy: an SRTP policy (Prot type SRTP) that
+/// keeps encryption and authentication on (RFC 3830 §6.10.1: Encryption
+/// algorithm not NULL; SRTP / SRTCP encryption and SRTP authentication not
+/// off; Authentication algorithm not NULL unless the AEAD AES-GCM, RFC 7714
+/// §14.3), with a session encryption key of 16 bytes or more (absent:
+/// SRTP's default, 16; RFC 6043 §12.1's 128-bit floor). The suite is not
+/// consulted: a 256-bit exchange may carry 128-bit session keys, and the
+/// SRTP key cannot be longer than the session key (srtp::master_key_from);
+/// a deployment that wants AES-256 media only checks the key length against
+/// `s` in its own hook. Whether libsrtp2 runs the policy is
+/// srtp::policy_from's to say (the integration layer, above this one).
+/// Risk of loosening: a peer talks the media down to NULL encryption or
+/// authentication, or to keys under 128 bits.
+[[nodiscard]] constexpr result<void> default_accept_security_policy(const sp_view& sp,
+                                                                    const algorithm_suite&) noexcept {
+    if (sp.protocol() != prot_type::srtp) return errc::sp_not_acceptable;
+    // An absent parameter takes SRTP's default (RFC 3830 §6.10.1); one that is present must be readable.
+    const auto value = [&sp](srtp_param p, std::uint64_t absent) -> std::optional<std::uint64_t> {
+        if (!sp.srtp(p)) return absent;
+        return sp.srtp_value(p);
+    };
+    constexpr std::uint64_t null = 0, aes_gcm = 6;
+    const auto encr = value(srtp_param::encryption_algorithm, 1);
+    const auto auth = value(srtp_param::authentication_algorithm, 1);
+    const auto key = value(srtp_param::session_encryption_key_length, 16);
+    if (!encr || !auth || !key || *encr == null || (*auth == null && *encr != aes_gcm)) return errc::sp_not_acceptable;
+    for (const auto p : {srtp_param::srtp_encryption, srtp_param::srtcp_encryption, srtp_param::srtp_authentication}) {
+        const auto on = value(p, 1);
+        if (!on || *on == 0) return errc::sp_not_acceptable;
+    }
+    if (*key < 16) return errc::sp_not_acceptable;
+    return {};
+}
+
+/// Default of own_security_policy: for SRTP, AES-CM with the crypto
+/// session's key length as master key length (16, 24 or 32 bytes, RFC 3711
+/// §4.1.1, RFC 6188; a TEK carrying its salt, key || salt, 14 bytes less;
+/// any other length 16), a 14-byte salt, HMAC-SHA-1 with a 20-byte key
+/// and an 80-bit tag (RFC 3711 §5.2): the parameters written out in full
+/// rather than left to SRTP's defaults. Other Prot types: sp_not_acceptable.
+/// Risk: none of loosening; a deployment wanting AES-GCM or 32-bit tags
+/// (RFC 3711 §7.5) says so here.
+/// Errors: sp_not_acceptable, buffer_too_small (under 18 bytes).
+[[nodiscard]] constexpr result<bytes_view> default_own_security_policy(prot_type prot, const algorithm_suite&,
+                                                                       std::size_t key_length,
+                                                                       mutable_bytes out) noexcept {
+    if (prot != prot_type::srtp) return errc::sp_not_acceptable;
+    const auto aes = [](std::size_t n) { return n == 16 || n == 24 || n == 32; };
+    const std::size_t len = aes(key_length) ? key_length : aes(key_length - 14) ? key_length - 14 : 16;
+    const std::uint8_t params[][2] = {
+        {static_cast<std::uint8_t>(srtp_param::encryption_algorithm), 1},  // AES-CM
+        {static_cast<std::uint8_t>(srtp_param::session_encryption_key_length), static_cast<std::uint8_t>(len)},
+        {static_cast<std::uint8_t>(srtp_param::authentication_algorithm), 1},  // HMAC-SHA-1
+        {static_cast<std::uint8_t>(srtp_param::session_authentication_key_length), 20},
+        {static_cast<std::uint8_t>(srtp_param::session_salt_key_length), 14},
+        {static_cast<std::uint8_t>(srtp_param::authentication_tag_length), 10},
+    };
+    if (out.size() < 3 * std::size(params)) return errc::buffer_too_small;
+    std::size_t n = 0;
+    for (const auto& p : params) {
+        out[n++] = p[0];
+        out[n++] = 1;  // Length
+        out[n++] = p[1];
+    }
+    return bytes_view(out.data(), n);
+}
+
+/// Default of accept_changed_security_policy: refuse (sp_changed). Risk of
+/// loosening: the Responder picks a policy the Initiator never offered;
+/// accept_security_policy still applies to it.
+[[nodiscard]] constexpr result<void> default_accept_changed_security_policy(const sp_view&) noexcept {
+    return errc::sp_changed;
+}
 
 /// Hooks of a KMS (RFC 6043 §4.2.1.4, §4.2.3.4).
 ///   authorize_request(initiator, desired)  may this Initiator get a ticket
@@ -245,6 +336,22 @@ public:
     }
     /// Default: any Initiator (the ticket's IDRi, vouched for by the KMS).
     [[nodiscard]] result<void> accept_initiator(identity) const noexcept { return {}; }
+
+    /// Default: default_accept_security_policy (encryption and
+    /// authentication on, keys of 128 bits or more); see there for the risk.
+    [[nodiscard]] result<void> accept_security_policy(const sp_view& sp, const algorithm_suite& s) const noexcept {
+        return default_accept_security_policy(sp, s);
+    }
+    /// Default: default_own_security_policy (AES-CM with the session key
+    /// length, HMAC-SHA-1 80-bit tag).
+    [[nodiscard]] result<bytes_view> own_security_policy(prot_type prot, const algorithm_suite& s, std::size_t key_length,
+                                                         mutable_bytes out) const noexcept {
+        return default_own_security_policy(prot, s, key_length, out);
+    }
+    /// Default: refuse a policy the Initiator did not offer (sp_changed).
+    [[nodiscard]] result<void> accept_changed_security_policy(const sp_view& sp) const noexcept {
+        return default_accept_changed_security_policy(sp);
+    }
 
 private:
     const Store* m_store;

@@ -38,6 +38,7 @@
 #include "exchange.hpp"
 #include "outcome.hpp"
 #include "policy.hpp"
+#include "security_policy.hpp"
 
 namespace mikey::roles {
 
@@ -72,6 +73,15 @@ public:
     [[nodiscard]] const ticket_policy& policy() const noexcept { return m_ticket_policy; }
     [[nodiscard]] bytes_view mpki() const noexcept { return m_mpki.view(); }
     [[nodiscard]] bytes_view mpkr_forked() const noexcept { return m_mpkr_forked.view(); }
+    /// The security policy of crypto session `cs` (from established on): the
+    /// SP this Responder chose for it (one the Initiator offered, or its own
+    /// from own_security_policy), or with F = 0 the first one offered;
+    /// nullopt when there is none (SRTP's defaults apply, RFC 3830
+    /// §6.10.1). A view of bytes this machine owns, valid until its next
+    /// exchange; srtp::policy_from turns it into an SRTP policy.
+    [[nodiscard]] std::optional<sp_view> security_policy(cs_id cs) const noexcept MIKEY_LIFETIMEBOUND {
+        return m_policies.for_session(cs.get());
+    }
     /// The CSB ID of the bundle (from established on).
     [[nodiscard]] csb_id csb() const noexcept { return m_bundle.csb; }
     /// The responders the resolved ticket authorizes (the IDRr payloads of
@@ -117,6 +127,8 @@ public:
     /// or an Error (error_received).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
+    /// sp_not_acceptable, sp_not_found, sp_prot_mismatch (the offered
+    /// security policies, early reject),
     /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
     /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
     /// errors, auth_failure, vi_mismatch, replayed_message,
@@ -179,11 +191,9 @@ private:
         // security policies are acceptable. If they are not, the Responder SHALL reject without
         // contacting the KMS."
         if (auto ok = m_policy->accept_ticket(tp); !ok) return ok.error_info();
-        if (auto ok = m_policy->check_suite(
-                algorithm_suite{m->header().prf(), m_policy->kemac_encr(m->v()->kind()), m->v()->kind()});
-            !ok) {
-            return ok.error_info();
-        }
+        const algorithm_suite suite{m->header().prf(), m_policy->kemac_encr(m->v()->kind()), m->v()->kind()};
+        if (auto ok = m_policy->check_suite(suite); !ok) return ok.error_info();
+        if (auto ok = offered_policies_acceptable(*m, suite, tp.flags.f); !ok) return ok.error_info();
         if (auto ok = detail::in_window(*m_policy, m->t(), now); !ok) return ok.error_info();
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
@@ -251,6 +261,19 @@ private:
         m_resolving = std::move(p);
         m_state = state::awaiting_resolve_resp;
         return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
+    }
+
+    /// RFC 6043 §4.2.2.2 (the early reject): every crypto session that lists
+    /// security policies lists one we accept (with F = 0, its first one).
+    /// Errors: those of detail::choose_offered.
+    [[nodiscard]] result<void> offered_policies_acceptable(const ticket::transfer_init_view& m, const algorithm_suite& s,
+                                                           bool f) const noexcept {
+        const auto h = m.header();
+        if (h.map_type() != cs_id_map_type::generic_id) return {};
+        for (const auto& b : generic_id_map(h.map_info())) {
+            if (auto c = detail::choose_offered(*m_policy, m.message(), b, s, !f); !c) return c.error_info();
+        }
+        return {};
     }
 
     /// A TRANSFER_INIT without TICKET is a CSB update (RFC 6043 §5.2).
@@ -529,6 +552,15 @@ private:
             }
         }
         const std::size_t count = nb;
+        // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info so that each crypto session
+        // has exactly one security policy indicated" (detail::response_policies); without TRANSFER_RESP
+        // (F = 0) each crypto session keeps the first one offered.
+        detail::response_policies sps;
+        if (auto ok = sps.choose(*m_policy, ti.message(), map.view(), std::span<const session_key>(keys.data(), nb), s, f.f);
+            !ok) {
+            return ok.error_info();
+        }
+        if (f.f) sps.name_in(std::span<generic_id_block>(map.blocks.data(), nb));
 
         outcome o{};
         std::optional<detail::last_message_keys> last;
@@ -557,7 +589,8 @@ private:
                 .add(rr)
                 // RFC 6043 §4.2.2.3: the IDRr of RESOLVE_RESP "MUST be sent in an IDRr payload".
                 .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(res.answering)})
-                .add(rk);
+                .add(rk)
+                .add(sps.own());
             if (!m_response_keys.empty()) {
                 // RFC 6043 §4.2.2.3, §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, the keys of this message.
                 sb.add_kemac(*m_b, s.encr, k2->cipher(hdr.csb(), t.iv()), kb.view());
@@ -592,6 +625,7 @@ private:
         m_peer = std::move(res.peer);
         m_answering = std::move(res.answering);
         m_ticket_policy = tp;
+        m_policies = std::move(sps.negotiated);
         if (!f.j) m_seen_tickets.push_back(ticket::replay_key(0, tmac));
         m_resolving.reset();
         m_state = state::established;
@@ -637,6 +671,7 @@ private:
     bundle m_bundle{};
     detail::random_bytes m_randri{}, m_randrr{};
     std::vector<std::string> m_ticket_responders;
+    detail::policy_list m_policies;  ///< the negotiated security policy of each crypto session
 };
 
 }  // namespace mikey::roles

@@ -1,0 +1,324 @@
+// mikey-ticket (roles layer): the security policies (SP payloads, RFC 3830
+// §6.10) of the Ticket Transfer exchange, as RFC 6043 negotiates them in
+// the GENERIC-ID map (§6.1.1):
+//   - the Initiator may offer policies: SP payloads in TRANSFER_INIT, each
+//     crypto session's block listing the Policy_no of those it may run
+//     (#P > 0; "Multiple SP payloads MAY be used both to indicate supported
+//     security policies for a specific crypto session ... and to specify
+//     security policies for different crypto sessions", §4.2.2.1);
+//   - the Responder answers with exactly one per crypto session ("In
+//     response messages, #P SHALL always be exactly 1"): one of the offered
+//     ones, named by its Policy_no without resending the SP (§4.2.2.3
+//     "SHOULD NOT resend"), or, where none was offered (#P = 0), an SP
+//     payload of its own in TRANSFER_RESP;
+//   - the Initiator checks that answer.
+// With F = 0 there is no answer: a crypto session runs under the first
+// policy its block lists, or SRTP's defaults without one (RFC 3830
+// §6.10.1). CSB updates (§5.2) leave the negotiated policies as they are.
+//
+//   policy_offer            what an Initiator offers (initiator_config)
+//   detail::policy_list     SP payloads a machine owns, per crypto session
+//   detail::accept_sp, own_sp, accept_changed_sp   the optional policy hooks
+//   detail::choose_offered  the Responder's choice for one block
+//   detail::response_policies  the Responder's choices for one TRANSFER_RESP
+//   detail::check_answer    the Initiator's check of one TRANSFER_RESP block
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "../core/inline_list.hpp"
+#include "../message.hpp"
+#include "../payload/hdr.hpp"
+#include "../payload/sp.hpp"
+#include "outcome.hpp"
+#include "policy.hpp"
+
+namespace mikey::roles {
+
+/// Most security policies an Initiator offers.
+inline constexpr std::size_t max_policy_offers = 16;
+
+/// A security policy the Initiator offers in TRANSFER_INIT: an SP payload
+/// (Policy no unique among the offers; Prot type; parameters, as views the
+/// caller keeps alive for the initiator's constructor, which copies them)
+/// and the crypto sessions it is offered for (their CS IDs, each one of the
+/// config's sessions; empty: every crypto session of TRANSFER_INIT). The order of the offers is the order of
+/// preference in each block.
+struct policy_offer {
+    sp_builder policy{};
+    std::span<const std::uint8_t> cs_ids{};
+};
+
+namespace detail {
+
+/// SP payloads a machine owns, each with the crypto sessions it applies to
+/// (none listed: every one): the offers of an Initiator, the negotiated
+/// policy of each crypto session. One byte vector: entries of
+/// count(8) | CS IDs | SP payload (wire encoding, Next Payload 0).
+class policy_list {
+public:
+    /// Appends `sp` for crypto sessions `cs_ids` (allocates).
+    /// Errors: invalid_argument (more than 255 CS IDs), the builder's.
+    [[nodiscard]] result<void> add(std::span<const std::uint8_t> cs_ids, const sp_builder& sp) {
+        if (cs_ids.size() > 0xFF) return errc::invalid_argument;
+        const std::size_t at = m_bytes.size();
+        const std::size_t n = exact_size(sp);
+        m_bytes.resize(at + 1 + cs_ids.size() + n);
+        m_bytes[at] = static_cast<std::uint8_t>(cs_ids.size());
+        std::copy(cs_ids.begin(), cs_ids.end(), m_bytes.begin() + static_cast<std::ptrdiff_t>(at + 1));
+        const mutable_bytes dst = mutable_bytes(m_bytes).subspan(at + 1 + cs_ids.size());
+        const auto w = write_payload(sp, dst);
+        if (!w || !sp_view::parse(*w)) {
+            m_bytes.resize(at);
+            return w ? result<void>(errc::invalid_argument) : result<void>(w.error_info());
+        }
+        return {};
+    }
+    /// Appends `sp` for crypto session `cs`.
+    [[nodiscard]] result<void> add(std::uint8_t cs, const sp_builder& sp) {
+        return add(std::span<const std::uint8_t>(&cs, 1), sp);
+    }
+    [[nodiscard]] result<void> add(std::uint8_t cs, const sp_view& sp) { return add(cs, sp.to_builder()); }
+    void clear() noexcept { m_bytes.clear(); }
+    [[nodiscard]] bool empty() const noexcept { return m_bytes.empty(); }
+
+    /// f(cs_ids, sp) for each entry, in order.
+    template <class F>
+    void each(F&& f) const noexcept {
+        std::size_t at = 0;
+        while (at < m_bytes.size()) {
+            const std::size_t n = m_bytes[at];
+            const bytes_view ids(m_bytes.data() + at + 1, n);
+            const bytes_view rest = bytes_view(m_bytes).subspan(at + 1 + n);
+            const auto sp = sp_view::parse(rest);  // written by add()
+            f(ids, *sp);
+            at += 1 + n + sp->size();
+        }
+    }
+    /// The first entry applying to crypto session `cs`.
+    [[nodiscard]] std::optional<sp_view> for_session(std::uint8_t cs) const noexcept MIKEY_LIFETIMEBOUND {
+        std::optional<sp_view> out;
+        each([&](bytes_view ids, const sp_view& sp) {
+            if (!out && (ids.empty() || std::find(ids.begin(), ids.end(), cs) != ids.end())) out.emplace(sp);
+        });
+        return out;
+    }
+    /// The entry whose Policy no is `no`.
+    [[nodiscard]] std::optional<sp_view> with_no(std::uint8_t no) const noexcept MIKEY_LIFETIMEBOUND {
+        std::optional<sp_view> out;
+        each([&](bytes_view, const sp_view& sp) {
+            if (!out && sp.policy_no() == no) out.emplace(sp);
+        });
+        return out;
+    }
+    /// The Policy nos of the entries applying to `cs`, in order, into `out`.
+    [[nodiscard]] bytes_view nos_for(std::uint8_t cs, std::span<std::uint8_t> out) const noexcept {
+        std::size_t n = 0;
+        each([&](bytes_view ids, const sp_view& sp) {
+            if (n < out.size() && (ids.empty() || std::find(ids.begin(), ids.end(), cs) != ids.end())) {
+                out[n++] = sp.policy_no();
+            }
+        });
+        return {out.data(), n};
+    }
+
+private:
+    std::vector<std::uint8_t> m_bytes;
+};
+
+/// The policy's accept_security_policy, or default_accept_security_policy.
+template <class P>
+[[nodiscard]] result<void> accept_sp(const P& p, const sp_view& sp, const algorithm_suite& s) noexcept {
+    if constexpr (requires {
+                      { p.accept_security_policy(sp, s) } noexcept -> std::same_as<result<void>>;
+                  }) {
+        return p.accept_security_policy(sp, s);
+    } else {
+        return default_accept_security_policy(sp, s);
+    }
+}
+
+/// The policy's own_security_policy, or default_own_security_policy.
+template <class P>
+[[nodiscard]] result<bytes_view> own_sp(const P& p, prot_type prot, const algorithm_suite& s, std::size_t key_length,
+                                        mutable_bytes out) noexcept {
+    if constexpr (requires {
+                      { p.own_security_policy(prot, s, key_length, out) } noexcept -> std::same_as<result<bytes_view>>;
+                  }) {
+        return p.own_security_policy(prot, s, key_length, out);
+    } else {
+        return default_own_security_policy(prot, s, key_length, out);
+    }
+}
+
+/// The policy's accept_changed_security_policy, or its default (refuse).
+template <class P>
+[[nodiscard]] result<void> accept_changed_sp(const P& p, const sp_view& sp) noexcept {
+    if constexpr (requires {
+                      { p.accept_changed_security_policy(sp) } noexcept -> std::same_as<result<void>>;
+                  }) {
+        return p.accept_changed_security_policy(sp);
+    } else {
+        return default_accept_changed_security_policy(sp);
+    }
+}
+
+/// The SP payload of `m` whose Policy no is `no`.
+[[nodiscard]] inline std::optional<sp_view> sp_numbered(const message_view& m, std::uint8_t no) noexcept {
+    return m.find<sp_view>([no](const sp_view& v) { return v.policy_no() == no; });
+}
+
+/// The Responder's choice for GENERIC-ID block `b` of TRANSFER_INIT `ti`:
+/// the first of the policies it lists that the policy accepts (with
+/// `first_only`, F = 0: the first listed, which must be acceptable);
+/// nullopt when it lists none (#P = 0).
+/// Errors: sp_not_found (a Policy_no no SP payload of TRANSFER_INIT
+/// carries), sp_prot_mismatch, sp_not_acceptable.
+template <class P>
+[[nodiscard]] result<std::optional<sp_view>> choose_offered(const P& policy, const message_view& ti,
+                                                            const generic_id_block& b, const algorithm_suite& s,
+                                                            bool first_only) noexcept {
+    if (b.policies.empty()) return std::optional<sp_view>{};
+    for (const std::uint8_t no : b.policies) {
+        // RFC 6043 §6.1.1: "Policy_no_i (8 bits): indicates the security policy payload used for the
+        // crypto session".
+        const auto sp = sp_numbered(ti, no);
+        if (!sp) return errc::sp_not_found;
+        if (sp->protocol() != b.prot) return errc::sp_prot_mismatch;
+        if (accept_sp(policy, *sp, s)) return std::optional<sp_view>(*sp);
+        if (first_only) break;
+    }
+    return errc::sp_not_acceptable;
+}
+
+/// A Policy no for an SP of the Responder's own: one no SP of TRANSFER_INIT
+/// and none of `taken` uses. nullopt when all 256 are used.
+[[nodiscard]] inline std::optional<std::uint8_t> fresh_policy_no(const message_view& ti, bytes_view taken) noexcept {
+    for (unsigned no = 0; no <= 0xFF; ++no) {
+        const auto n = static_cast<std::uint8_t>(no);
+        if (!sp_numbered(ti, n) && std::find(taken.begin(), taken.end(), n) == taken.end()) return n;
+    }
+    return std::nullopt;
+}
+
+/// The Responder's security policies for one TRANSFER_RESP (RFC 6043
+/// §4.2.2.3, §6.1.1): per GENERIC-ID block the one Policy_no it names and
+/// the SP payloads of its own it sends, and the negotiated SP of each
+/// crypto session. Its builders view its own bytes: not copyable.
+class response_policies {
+public:
+    response_policies() noexcept = default;
+    response_policies(const response_policies&) = delete;
+    response_policies& operator=(const response_policies&) = delete;
+
+    /// Chooses for each block of the Responder's map (`blocks`, keyed by
+    /// `keys[i]`) of an exchange with TRANSFER_INIT `ti`: the first offer
+    /// the policy accepts (choose_offered; with `answered` false, F = 0, the
+    /// first offer); where none was offered and `answered`, a policy of its
+    /// own (own_security_policy for the key's length), named by the number of
+    /// an SP of TRANSFER_INIT with the same parameters, else sent in an SP
+    /// payload of its own (one per distinct policy) with a fresh Policy_no.
+    /// Errors: those of choose_offered and own_security_policy;
+    /// sp_not_acceptable (no Policy_no left).
+    template <class P>
+    [[nodiscard]] result<void> choose(const P& policy, const message_view& ti, std::span<const generic_id_block> blocks,
+                                      std::span<const session_key> keys, const algorithm_suite& s, bool answered) {
+        for (std::size_t i = 0; i < blocks.size(); ++i) {
+            const auto& b = blocks[i];
+            const auto offered = choose_offered(policy, ti, b, s, !answered);
+            if (!offered) return offered.error_info();
+            std::optional<sp_view> sp = *offered;
+            if (!sp && answered) {
+                const auto own = own_sp(policy, b.prot, s, keys[i].tek.size(), m_params[m_own.size()]);
+                if (!own) return own.error_info();
+                sp = ti.find<sp_view>([&](const sp_view& v) { return v.protocol() == b.prot && equal_bytes(v.param_bytes(), *own); });
+                if (!sp) {
+                    const auto no = own_number(ti, b.prot, *own);
+                    if (!no) return no.error_info();
+                    m_chosen[i] = *no;
+                    if (auto ok = negotiated.add(b.cs_id, sp_builder{*no, b.prot, {}, *own}); !ok) return ok;
+                    continue;
+                }
+            }
+            if (!sp) continue;
+            m_chosen[i] = sp->policy_no();
+            if (auto ok = negotiated.add(b.cs_id, *sp); !ok) return ok;
+        }
+        return {};
+    }
+    /// Points each block at its one Policy_no (#P = 1; views of this object).
+    void name_in(std::span<generic_id_block> blocks) const noexcept {
+        for (std::size_t i = 0; i < blocks.size(); ++i) blocks[i].policies = bytes_view(&m_chosen[i], 1);
+    }
+    /// The SP payloads of its own, for TRANSFER_RESP's {SP}.
+    [[nodiscard]] std::span<const sp_builder> own() const noexcept MIKEY_LIFETIMEBOUND { return m_own.view(); }
+
+    policy_list negotiated;  ///< the SP of each crypto session (to commit)
+
+private:
+    /// The number of own policy `params` (the same SP as one already chosen,
+    /// else a new one). Errors: sp_not_acceptable (all 256 numbers used).
+    [[nodiscard]] result<std::uint8_t> own_number(const message_view& ti, prot_type prot, bytes_view params) noexcept {
+        std::array<std::uint8_t, max_crypto_sessions> taken{};
+        for (std::size_t j = 0; j < m_own.size(); ++j) {
+            if (m_own[j].protocol == prot && equal_bytes(m_own[j].raw_params, params)) return m_own[j].policy_no;
+            taken[j] = m_own[j].policy_no;
+        }
+        const auto no = fresh_policy_no(ti, bytes_view(taken.data(), m_own.size()));
+        if (!no || !m_own.push_back(sp_builder{*no, prot, {}, params})) return errc::sp_not_acceptable;
+        return *no;
+    }
+
+    std::array<std::uint8_t, max_crypto_sessions> m_chosen{};
+    /// Own parameters, [0, m_own.size()] written: the next slot is scratch for own_security_policy.
+    std::array<std::array<std::uint8_t, 64>, max_crypto_sessions + 1> m_params;
+    inline_list<sp_builder, max_crypto_sessions> m_own;
+};
+
+/// The Initiator's check of GENERIC-ID block `b` of TRANSFER_RESP `resp`,
+/// against its `offers` (the SP payloads of its TRANSFER_INIT). The Policy
+/// no names an SP payload of TRANSFER_RESP or, failing that, one of the
+/// offers ("In response messages, the policy_no may refer to a SP payload
+/// in the initial message", §6.1.1). An SP the Responder resends under the
+/// number of one of ours counts as ours when its bytes are the same (a
+/// resend the RFC advises against, harmless), else as a changed policy.
+/// When the Initiator offered policies for the crypto session, the chosen
+/// one must be one of them unless accept_changed_security_policy takes it;
+/// a policy it did not offer (changed, or the Responder's own where none
+/// was offered) must pass accept_security_policy.
+/// Errors: sp_count_not_one, sp_not_found, sp_prot_mismatch, sp_changed,
+/// sp_not_acceptable (or what the hooks return).
+template <class P>
+[[nodiscard]] result<sp_view> check_answer(const P& policy, const message_view& resp, const generic_id_block& b,
+                                           const policy_list& offers, const algorithm_suite& s) noexcept {
+    // RFC 6043 §6.1.1: "In response messages, #P SHALL always be exactly 1."
+    if (b.policies.size() != 1) return errc::sp_count_not_one;
+    const std::uint8_t no = b.policies[0];
+    const auto theirs = sp_numbered(resp, no);
+    const auto ours = offers.with_no(no);
+    if (!theirs && !ours) return errc::sp_not_found;
+    const bool is_ours =
+        ours && (!theirs || (equal_bytes(theirs->param_bytes(), ours->param_bytes()) && theirs->protocol() == ours->protocol()));
+    const sp_view sp = theirs ? *theirs : *ours;
+    // RFC 6043 §6.1.1: the SP is that of the block's crypto session, of its Prot type.
+    if (sp.protocol() != b.prot) return errc::sp_prot_mismatch;
+    std::array<std::uint8_t, max_policy_offers> buf{};
+    const bytes_view offered = offers.nos_for(b.cs_id, buf);
+    if (is_ours && (offered.empty() || std::find(offered.begin(), offered.end(), no) != offered.end())) return sp;
+    if (!offered.empty()) {
+        // RFC 6043 §6.1.1: "If #P > 0, one of the suggested policies SHOULD be chosen in the response
+        // message. If needed ..., the suggested policies MAY be changed."
+        if (auto ok = accept_changed_sp(policy, sp); !ok) return ok.error_info();
+    }
+    if (auto ok = accept_sp(policy, sp, s); !ok) return ok.error_info();
+    return sp;
+}
+
+}  // namespace detail
+}  // namespace mikey::roles
