@@ -8623,14 +8623,16 @@ struct session_key {
     /// zero-fill their key buffers' whole capacity (GCC clears the full
     /// object for an aggregate's `{}`): only the sizes and the SPI are set.
     session_key() noexcept {}
+    // The public fields first, in one cache line: a CSB update that keeps a
+    // session's key reads only these (a conference focus does it per member).
     cs_id cs{};
     key_data_type kind = key_data_type::tgk;
+    std::uint8_t spi_size = 0;
+    std::array<std::uint8_t, 8> spi{};  ///< the SPI / MKI naming the key (RFC 6043 §6.2.1)
+    std::uint32_t ssrc = 0;  ///< the SSRC the CS ID map gives the crypto session (SRTP Session Data)
     secret_buffer<64> key{};
     secret_buffer<64> tek{};
     secret_buffer<32> salt{};
-    std::array<std::uint8_t, 8> spi{};  ///< the SPI / MKI naming the key (RFC 6043 §6.2.1)
-    std::uint8_t spi_size = 0;
-    std::uint32_t ssrc = 0;  ///< the SSRC the CS ID map gives the crypto session (SRTP Session Data)
     [[nodiscard]] bytes_view spi_view() const noexcept { return {spi.data(), spi_size}; }
     /// An explicit copy (the key buffers are not copyable by accident).
     [[nodiscard]] session_key clone() const noexcept {
