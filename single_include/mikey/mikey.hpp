@@ -11824,7 +11824,7 @@ private:
                                       .id_i = ticket::as_bytes(m_peer),
                                       .id_r = ticket::as_bytes(m_bundle.answered ? m_answering : m_bundle.id_r),
                                       .last = &m_last,
-                                      .rands = crypto::d4_rands{rand_value(m_randri.view()), rand_value(m_randrr.view()),
+                                      .rands = crypto::d4_rands{rand_value(m_last.randri.view()), rand_value(m_last.randrr.view()),
                                                                 f.h, f.g},
                                       .flags = f,
                                       .keys = {m_keys.data(), m_key_count}};
@@ -12134,6 +12134,8 @@ private:
             last = detail::last_message_keys::of(detail::direction::response, s, inkey, hdr.csb(), ti.randri()->value(),
                                                  randrr.view(), k2->auth_key.view());
         } else {
+            // No TRANSFER_RESP: no RANDRr either (G implies F, RFC 6043 §6.10), so the RANDs kept
+            // here are also the D4 RANDs of the bundle's session keys.
             last = detail::last_message_keys::of(detail::direction::initial, s, res.mpki.view(), hdr.csb(),
                                                  ti.randri()->value(), {}, k1->auth_key.view());
         }
@@ -12147,8 +12149,6 @@ private:
         // Identity_i is m_peer (TRANSFER_INIT's IDRi equals the ticket's, checked above).
         m_bundle = bundle{hdr.csb(), s, f.f, f.f ? std::string{} : std::string(id_r.get().begin(), id_r.get().end())};
         m_ticket_responders = ticket::responders_of(ti.ticket()->tp_payloads());
-        m_randri.assign(ti.randri()->value());
-        m_randrr = randrr;
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
         m_key_count = count;
         m_mpki = std::move(res.mpki);
@@ -12200,7 +12200,6 @@ private:
         std::string id_r;
     };
     bundle m_bundle{};
-    detail::random_bytes m_randri{}, m_randrr{};
     std::vector<std::string> m_ticket_responders;
     detail::policy_list m_policies;  ///< the negotiated security policy of each crypto session
 };
