@@ -123,7 +123,8 @@ struct decisions {
     std::uint8_t grant = 0;             ///< % 8: default, J toggled, forking forced, G cleared, PRF changed, refused, forking dropped, as desired
     std::uint8_t accept_granted = 0;    ///< % 3: default, refused, anything
     std::uint8_t accept_ticket = 0;     ///< % 3: default, refused, anything
-    std::uint8_t accept_initiator = 0;  ///< % 2: default (anyone), refused
+    std::uint8_t accept_initiator = 0;  ///< bit 0: default (anyone), refused; bits 1-2 (% 4): the security-policy hooks:
+                                        ///< default, every SP refused, every SP (and change) accepted, own SP with NULL encryption
     std::uint8_t member = 0;            ///< % 3: default (the scenario's group), never, always
     std::uint8_t lifetime = 0;          ///< % 6: ticket lifetime 24 h, 0, 1 s, 60 s, 1 h, 30 days
     std::uint8_t auth_error = 0;        ///< bit 0: send_auth_failure_error; bits 1-2 (% 4): application_of default, none, "app-a", "app-b"
@@ -267,8 +268,31 @@ public:
         if (m_d.accept_initiator % 2 == 1) return errc::unauthorized_requester;
         return m_base.accept_initiator(id);
     }
+    [[nodiscard]] result<void> accept_security_policy(const sp_view& sp, const algorithm_suite& s) const noexcept {
+        switch (sp_mode()) {
+            case 1: return errc::sp_not_acceptable;
+            case 2: return {};
+            default: return m_base.accept_security_policy(sp, s);
+        }
+    }
+    [[nodiscard]] result<bytes_view> own_security_policy(prot_type prot, const algorithm_suite& s, std::size_t key_length,
+                                                         mutable_bytes out) const noexcept {
+        if (sp_mode() == 3 && out.size() >= 3) {
+            // SRTP with the NULL Encryption algorithm: the peer's default accept_security_policy refuses it.
+            out[0] = static_cast<std::uint8_t>(srtp_param::encryption_algorithm);
+            out[1] = 1;
+            out[2] = 0;
+            return bytes_view(out.data(), 3);
+        }
+        return m_base.own_security_policy(prot, s, key_length, out);
+    }
+    [[nodiscard]] result<void> accept_changed_security_policy(const sp_view& sp) const noexcept {
+        if (sp_mode() == 2) return {};
+        return m_base.accept_changed_security_policy(sp);
+    }
 
 private:
+    [[nodiscard]] unsigned sp_mode() const noexcept { return (m_d.accept_initiator >> 1) & 3u; }
     base_policy m_base;
     decisions m_d;
 };
