@@ -3478,32 +3478,13 @@ using plain_payload_views = view_list<kemac_view, pke_view, dh_view, sign_view, 
 /// parser inlined, each returning straight to the caller). A registered
 /// payload type none of them handles is misplaced: Key data lives only
 /// inside a KEMAC (RFC 3830 §6.13), TP and TICKET do not nest.
-template <class V, class... Rest>
+/// `Validated`: the chain was validated before, so only the layout is read,
+/// through the view's from_validated() where it has one.
+template <bool Validated, class V, class... Rest>
 [[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_one_of(payload_type t, bytes_view in,
                                                                                errc underrun) noexcept {
     if (t == V::type) {
-        return frame_as<V>(in, underrun);
-    }
-    if constexpr (sizeof...(Rest) != 0) {
-        return frame_one_of<Rest...>(t, in, underrun);
-    } else {
-        return failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
-    }
-}
-
-template <class... Views>
-[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_one_of(view_list<Views...>, payload_type t,
-                                                                               bytes_view in, errc underrun) noexcept {
-    return frame_one_of<Views...>(t, in, underrun);
-}
-
-/// Frames one payload of a chain validated before: its layout only, through
-/// the view's from_validated() where it has one (frame_as otherwise).
-template <class V, class... Rest>
-[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_validated_one_of(payload_type t, bytes_view in,
-                                                                                         errc underrun) noexcept {
-    if (t == V::type) {
-        if constexpr (requires { V::from_validated(in); }) {
+        if constexpr (Validated && requires { V::from_validated(in); }) {
             const auto v = V::from_validated(in);
             return framed_payload{v.size(), v.next()};
         } else {
@@ -3511,17 +3492,16 @@ template <class V, class... Rest>
         }
     }
     if constexpr (sizeof...(Rest) != 0) {
-        return frame_validated_one_of<Rest...>(t, in, underrun);
+        return frame_one_of<Validated, Rest...>(t, in, underrun);
     } else {
         return failure{is_registered(t) ? errc::misplaced_payload : errc::unknown_payload_type, 0};
     }
 }
 
-template <class... Views>
-[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_validated_one_of(view_list<Views...>,
-                                                                                         payload_type t, bytes_view in,
-                                                                                         errc underrun) noexcept {
-    return frame_validated_one_of<Views...>(t, in, underrun);
+template <bool Validated = false, class... Views>
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr result<framed_payload> frame_one_of(view_list<Views...>, payload_type t,
+                                                                               bytes_view in, errc underrun) noexcept {
+    return frame_one_of<Validated, Views...>(t, in, underrun);
 }
 
 }  // namespace detail
@@ -3654,7 +3634,7 @@ struct plain_framer {
 /// payload's layout without checking it again.
 struct validated_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
-        return detail::frame_validated_one_of(detail::plain_payload_views{}, t, in, underrun);
+        return detail::frame_one_of<true>(detail::plain_payload_views{}, t, in, underrun);
     }
 };
 
