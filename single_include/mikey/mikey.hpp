@@ -3966,29 +3966,15 @@ public:
     /// missing_payload (T, RAND or KEMAC absent); wrong_last_payload (not V);
     /// trailing_bytes.
     [[nodiscard]] static constexpr result<base_ticket_view> parse(bytes_view data MIKEY_LIFETIMEBOUND) noexcept {
-        const auto thdr = thdr_view::parse(data, errc::length_out_of_bounds);
-        if (!thdr) {
-            return thdr.error_info();
-        }
-        base_ticket_view v(data, thdr->size());
-        const auto walked = walk_chain(data, thdr->size(), thdr->next(), errc::length_out_of_bounds,
-                                       plain_framer{}, [&](const chain_entry& e) -> result<void> {
-                                           v.note(e);
-                                           return {};
-                                       });
-        if (!walked) {
-            return walked.error_info();
-        }
-        // RFC 6043 App. A: "The last payload SHALL be a Verification payload (V)".
-        if (walked->last_type != payload_type::v) {
-            return failure{errc::wrong_last_payload, walked->last_offset};
-        }
-        if (v.m_t == 0 || v.m_rand == 0 || v.m_kemac == 0) {
-            return failure{errc::missing_payload, data.size()};
-        }
-        v.m_v = walked->last_offset;
-        return v;
+        return walk(data, plain_framer{});
     }
+    /// The view of Ticket Data that parse() has already accepted (the base
+    /// ticket of a parsed TICKET): its payloads are framed without being
+    /// checked again. Precondition: parse(data) succeeds.
+    [[nodiscard]] static constexpr result<base_ticket_view> from_validated(bytes_view data MIKEY_LIFETIMEBOUND) noexcept {
+        return walk(data, validated_framer{});
+    }
+
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_data; }
     [[nodiscard]] constexpr thdr_view thdr() const noexcept { return *thdr_view::parse(m_data); }
@@ -4007,6 +3993,32 @@ public:
     }
 
 private:
+    /// parse() and from_validated(): frames the chain after THDR with `frame`.
+    template <class Frame>
+    [[nodiscard]] static constexpr result<base_ticket_view> walk(bytes_view data, Frame frame) noexcept {
+        const auto thdr = thdr_view::parse(data, errc::length_out_of_bounds);
+        if (!thdr) {
+            return thdr.error_info();
+        }
+        base_ticket_view v(data, thdr->size());
+        const auto walked = walk_chain(data, thdr->size(), thdr->next(), errc::length_out_of_bounds,
+                                       frame, [&](const chain_entry& e) -> result<void> {
+                                           v.note(e);
+                                           return {};
+                                       });
+        if (!walked) {
+            return walked.error_info();
+        }
+        // RFC 6043 App. A: "The last payload SHALL be a Verification payload (V)".
+        if (walked->last_type != payload_type::v) {
+            return failure{errc::wrong_last_payload, walked->last_offset};
+        }
+        if (v.m_t == 0 || v.m_rand == 0 || v.m_kemac == 0) {
+            return failure{errc::missing_payload, data.size()};
+        }
+        v.m_v = walked->last_offset;
+        return v;
+    }
     constexpr base_ticket_view(bytes_view data, std::size_t first) noexcept : m_data(data), m_first(first) {}
     constexpr void note(const chain_entry& e) noexcept {
         auto first_of = [&](std::size_t& slot) { slot = slot == 0 ? e.offset : slot; };
@@ -4169,7 +4181,9 @@ public:
         if (!policy().is_base_ticket()) {
             return errc::ticket_data_unparsed;
         }
-        return base_ticket_view::parse(m_ticket_data);
+        // parse() checked the base ticket of a MIKEY base-ticket policy (and from_validated's
+        // precondition is a TICKET parse() accepted).
+        return base_ticket_view::from_validated(m_ticket_data);
     }
     [[nodiscard]] constexpr basic_ticket_builder<Granted> to_builder() const noexcept;
 
