@@ -832,6 +832,40 @@ TEST_CASE("CSB update: a T not newer than the last message under the bundle's ke
     check_same_keys(p);
 }
 
+TEST_CASE("CSB update without new keys in another session order: each kept key moves with its session, unchanged") {
+    // RFC 6043 §5.2: an update carries no RAND, so a session it does not rekey keeps its key;
+    // the machines keep it in place, or move it (copied) when the update's map reorders the sessions.
+    auto s = with(1, true);
+    s.flags = "DEFGHILM";
+    parties p(s);
+    REQUIRE(run(p, s).established);
+    const auto before = p.ini->session_keys();
+    REQUIRE(before.size() >= 2);
+    std::vector<std::pair<std::uint8_t, bytes>> by_cs;
+    for (const auto& k : before) by_cs.emplace_back(k.cs.get(), bytes(k.tek.view().begin(), k.tek.view().end()));
+    const auto in_force = p.ini->sessions();
+    std::vector<roles::crypto_session_spec> reversed(in_force.begin(), in_force.end());
+    std::reverse(reversed.begin(), reversed.end());
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto later = base_now + std::chrono::seconds(10);
+    const auto up = p.ini->start_update(later, *p.rng, o1, reversed, false, false);
+    REQUIRE(up.ok());
+    REQUIRE(p.res->receive(up.send, later, *p.rng, o2).ok());
+    const auto check = [&](std::span<const roles::session_key> now) {
+        REQUIRE(now.size() == by_cs.size());
+        for (std::size_t i = 0; i < now.size(); ++i) {
+            // Slot i holds the session the reversed map names at i, with its old TEK.
+            CHECK(now[i].cs.get() == reversed[i].cs_id);
+            const auto old = std::find_if(by_cs.begin(), by_cs.end(), [&](const auto& e) { return e.first == now[i].cs.get(); });
+            REQUIRE(old != by_cs.end());
+            CHECK(equal_bytes(now[i].tek.view(), old->second));
+        }
+    };
+    check(p.ini->session_keys());
+    check(p.res->session_keys());
+    check_same_keys(p);
+}
+
 TEST_CASE("IDRapp: a ticket limited to applications resolves only for a responder running one of them") {
     for (const char* app : {"app:conference", "app:other", ""}) {
         CAPTURE(app);

@@ -3970,7 +3970,8 @@ public:
     }
     /// The view of Ticket Data that parse() has already accepted (the base
     /// ticket of a parsed TICKET): its payloads are framed without being
-    /// checked again. Precondition: parse(data) succeeds.
+    /// checked again. Precondition: parse(data) succeeds. Errors: none under
+    /// the precondition (else those of parse, or an inconsistent view).
     [[nodiscard]] static constexpr result<base_ticket_view> from_validated(bytes_view data MIKEY_LIFETIMEBOUND) noexcept {
         return walk(data, validated_framer{});
     }
@@ -8006,10 +8007,9 @@ template <crypto_backend B>
 }
 
 /// Verifies the base ticket's V (RFC 6043 App. A.1) in constant time.
-/// `expected` is the Auth alg the resolver's policy requires.
-/// Errors: auth_failure; ticket_data_unparsed; key_length_mismatch;
-/// crypto_backend_failure.
-/// `bt` is t.base_ticket() (parsed once by the caller).
+/// `expected` is the Auth alg the resolver's policy requires; `bt` is
+/// t.base_ticket() (parsed once by the caller).
+/// Errors: auth_failure; key_length_mismatch; crypto_backend_failure.
 template <crypto_backend B>
 [[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, const base_ticket_view& bt, mac_alg expected,
                                                   bytes_view auth_key) noexcept {
@@ -8017,8 +8017,8 @@ template <crypto_backend B>
     if (c.alg != expected) return errc::auth_failure;
     return crypto::verify_mac(b, c.alg, auth_key, c.parts, t.bytes().subspan(c.mac_at, mac_size(c.alg)));
 }
-/// The same, parsing t.base_ticket() itself (ticket_data_unparsed when it
-/// is not a MIKEY base ticket).
+/// The same, parsing t.base_ticket() itself. Errors: ticket_data_unparsed
+/// (not a MIKEY base ticket), then as above.
 template <crypto_backend B>
 [[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, mac_alg expected,
                                                   bytes_view auth_key) noexcept {
@@ -8152,8 +8152,8 @@ template <crypto_backend B>
     }
     return opened_ticket{*list->begin(), *list};
 }
-/// The same, parsing t.base_ticket() itself (ticket_data_unparsed when it
-/// is not a MIKEY base ticket).
+/// The same, parsing t.base_ticket() itself. Errors: ticket_data_unparsed
+/// (not a MIKEY base ticket), then as above.
 template <crypto_backend B>
 [[nodiscard]] result<opened_ticket> open_base_ticket(B& b, const ticket_view& t, mac_alg expected_mac, bytes_view tpk,
                                                      mutable_bytes plain_out) noexcept {
@@ -10320,11 +10320,16 @@ struct update_context {
     [[nodiscard]] bool may_send_kemac(party sender) const noexcept {
         return sender == party::initiator ? flags.l : flags.m;
     }
-    [[nodiscard]] const session_key* key_of(std::uint8_t cs) const noexcept {
-        for (const auto& k : keys) {
-            if (k.cs.get() == cs) return &k;
+    /// Where crypto session `cs` is among the keys in force.
+    [[nodiscard]] std::optional<std::size_t> index_of(std::uint8_t cs) const noexcept {
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            if (keys[i].cs.get() == cs) return i;
         }
-        return nullptr;
+        return std::nullopt;
+    }
+    [[nodiscard]] const session_key* key_of(std::uint8_t cs) const noexcept {
+        const auto i = index_of(cs);
+        return i ? &keys[*i] : nullptr;
     }
 };
 
@@ -10338,11 +10343,9 @@ template <crypto::crypto_backend B>
 [[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
                                     std::size_t i) noexcept {
     next.keys[i].ssrc = s.ssrc;
-    for (std::size_t k = 0; k < c.keys.size(); ++k) {
-        if (c.keys[k].cs.get() == s.cs_id) {
-            next.kept[i] = static_cast<std::int8_t>(k);
-            return {};
-        }
+    if (const auto k = c.index_of(s.cs_id)) {
+        next.kept[i] = static_cast<std::int8_t>(*k);
+        return {};
     }
     next.kept[i] = -1;
     if (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt) {

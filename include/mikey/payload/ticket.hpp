@@ -250,7 +250,8 @@ public:
     }
     /// The view of Ticket Data that parse() has already accepted (the base
     /// ticket of a parsed TICKET): its payloads are framed without being
-    /// checked again. Precondition: parse(data) succeeds.
+    /// checked again. Precondition: parse(data) succeeds. Errors: none under
+    /// the precondition (else those of parse, or an inconsistent view).
     [[nodiscard]] static constexpr result<base_ticket_view> from_validated(bytes_view data MIKEY_LIFETIMEBOUND) noexcept {
         return walk(data, validated_framer{});
     }

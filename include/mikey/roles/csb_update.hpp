@@ -69,11 +69,16 @@ struct update_context {
     [[nodiscard]] bool may_send_kemac(party sender) const noexcept {
         return sender == party::initiator ? flags.l : flags.m;
     }
-    [[nodiscard]] const session_key* key_of(std::uint8_t cs) const noexcept {
-        for (const auto& k : keys) {
-            if (k.cs.get() == cs) return &k;
+    /// Where crypto session `cs` is among the keys in force.
+    [[nodiscard]] std::optional<std::size_t> index_of(std::uint8_t cs) const noexcept {
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            if (keys[i].cs.get() == cs) return i;
         }
-        return nullptr;
+        return std::nullopt;
+    }
+    [[nodiscard]] const session_key* key_of(std::uint8_t cs) const noexcept {
+        const auto i = index_of(cs);
+        return i ? &keys[*i] : nullptr;
     }
 };
 
@@ -87,11 +92,9 @@ template <crypto::crypto_backend B>
 [[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
                                     std::size_t i) noexcept {
     next.keys[i].ssrc = s.ssrc;
-    for (std::size_t k = 0; k < c.keys.size(); ++k) {
-        if (c.keys[k].cs.get() == s.cs_id) {
-            next.kept[i] = static_cast<std::int8_t>(k);
-            return {};
-        }
+    if (const auto k = c.index_of(s.cs_id)) {
+        next.kept[i] = static_cast<std::int8_t>(*k);
+        return {};
     }
     next.kept[i] = -1;
     if (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt) {

@@ -77,10 +77,9 @@ template <crypto_backend B>
 }
 
 /// Verifies the base ticket's V (RFC 6043 App. A.1) in constant time.
-/// `expected` is the Auth alg the resolver's policy requires.
-/// Errors: auth_failure; ticket_data_unparsed; key_length_mismatch;
-/// crypto_backend_failure.
-/// `bt` is t.base_ticket() (parsed once by the caller).
+/// `expected` is the Auth alg the resolver's policy requires; `bt` is
+/// t.base_ticket() (parsed once by the caller).
+/// Errors: auth_failure; key_length_mismatch; crypto_backend_failure.
 template <crypto_backend B>
 [[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, const base_ticket_view& bt, mac_alg expected,
                                                   bytes_view auth_key) noexcept {
@@ -88,8 +87,8 @@ template <crypto_backend B>
     if (c.alg != expected) return errc::auth_failure;
     return crypto::verify_mac(b, c.alg, auth_key, c.parts, t.bytes().subspan(c.mac_at, mac_size(c.alg)));
 }
-/// The same, parsing t.base_ticket() itself (ticket_data_unparsed when it
-/// is not a MIKEY base ticket).
+/// The same, parsing t.base_ticket() itself. Errors: ticket_data_unparsed
+/// (not a MIKEY base ticket), then as above.
 template <crypto_backend B>
 [[nodiscard]] result<void> verify_base_ticket_mac(B& b, const ticket_view& t, mac_alg expected,
                                                   bytes_view auth_key) noexcept {
@@ -223,8 +222,8 @@ template <crypto_backend B>
     }
     return opened_ticket{*list->begin(), *list};
 }
-/// The same, parsing t.base_ticket() itself (ticket_data_unparsed when it
-/// is not a MIKEY base ticket).
+/// The same, parsing t.base_ticket() itself. Errors: ticket_data_unparsed
+/// (not a MIKEY base ticket), then as above.
 template <crypto_backend B>
 [[nodiscard]] result<opened_ticket> open_base_ticket(B& b, const ticket_view& t, mac_alg expected_mac, bytes_view tpk,
                                                      mutable_bytes plain_out) noexcept {
