@@ -12,6 +12,8 @@
 //                                      buffers
 //   BM_kms_request/lib                 kms::receive(REQUEST_INIT_PSK) -> REQUEST_RESP
 //   BM_kms_request/botan_calls         its Botan calls, as above
+//   BM_mode1_forking_flow/lib_only,    the same over a backend without crypto
+//   BM_kms_request/lib_only            (null_backend): the library's own work
 //
 // The call lists are not written by hand: a counting crypto_backend
 // (counting_backend in botan_replay.hpp, shared with bench_conference: a model
@@ -327,9 +329,10 @@ void BM_mode1_forking_flow(benchmark::State& state, std::string_view impl) {
 // ---------------------------------------------------------------------------
 // BM_kms_request
 // ---------------------------------------------------------------------------
-/// REQUEST_INIT_PSKs made by fresh Initiators, one per `step`.
-std::vector<bytes> request_pool(std::size_t n) {
-    world<botan_b> w(backend());
+/// REQUEST_INIT_PSKs made by fresh Initiators over backend `BK`, one per `step`.
+template <class BK>
+std::vector<bytes> request_pool(BK& be, std::size_t n) {
+    world<BK> w(be);
     bench_rng rng{0x1234};
     std::vector<bytes> pool;
     ntp_time now = base_now;
@@ -345,7 +348,14 @@ std::vector<bytes> request_pool(std::size_t n) {
 constexpr std::size_t pool_size = 512;
 
 const std::vector<bytes>& requests() {
-    static const std::vector<bytes> pool = request_pool(pool_size);
+    static const std::vector<bytes> pool = request_pool(backend(), pool_size);
+    return pool;
+}
+
+/// The same over the null backend (zero MACs), for BM_kms_request/lib_only.
+const std::vector<bytes>& null_requests() {
+    static null_backend nb;
+    static const std::vector<bytes> pool = request_pool(nb, pool_size);
     return pool;
 }
 
@@ -370,20 +380,59 @@ const std::vector<call>& kms_calls() {
     return calls;
 }
 
+/// The KMS of a world over `be` answering `pool` in a loop (see BM_kms_request).
+template <class BK>
+void kms_loop(benchmark::State& state, BK& be, const std::vector<bytes>& pool) {
+    world<BK> w(be);
+    bench_rng rng{77};
+    std::array<std::uint8_t, 4096> out{};
+    bool ok = true;
+    std::size_t i = 0;
+    ntp_time now = base_now;
+    const std::size_t before = g_allocs.load(std::memory_order_relaxed);
+    for (auto _ : state) {
+        if (i == pool.size()) {  // wrap around: forget the requests of the previous round
+            state.PauseTiming();
+            *w.c_kms = cache{};
+            i = 0;
+            now = base_now;
+            state.ResumeTiming();
+        }
+        const auto o = w.kms->receive(pool[i], now, rng, out);
+        ok = ok && o && o.send_type == data_type::request_resp;
+        benchmark::DoNotOptimize(o.send.data());
+        benchmark::ClobberMemory();
+        ++i;
+        now = now + step;
+    }
+    report_allocs(state, before);
+    state.counters["requests_per_s"] =
+        benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+    if (!ok) state.SkipWithError("a request was refused inside the timed loop");
+}
+
 void BM_kms_request(benchmark::State& state, std::string_view impl) {
+    if (impl == "lib_only") {
+        static null_backend nb;
+        const auto& pool = null_requests();
+        if (pool.size() != pool_size) {
+            state.SkipWithError("could not make the REQUEST_INIT_PSKs over the null backend");
+            return;
+        }
+        kms_loop(state, nb, pool);
+        return;
+    }
     const auto& pool = requests();
     if (pool.size() != pool_size) {
         state.SkipWithError("could not make the REQUEST_INIT_PSKs");
         return;
     }
     if (impl == "lib") {
-        world<botan_b> w(backend());
-        bench_rng rng{77};
-        std::array<std::uint8_t, 4096> out{};
         // Correctness first: the answer is a REQUEST_RESP the Initiator that asked accepts.
         {
             world<botan_b> check(backend());
-            bench_rng r2{0x1234};
+            bench_rng r2{0x1234}, rng{77};
+            std::array<std::uint8_t, 4096> out{};
             check.fresh_ends();
             const auto req = check.ini->start_request(base_now, r2, check.buf[0]);
             const auto resp = req ? check.kms->receive(req.send, base_now, rng, out) : req;
@@ -393,29 +442,7 @@ void BM_kms_request(benchmark::State& state, std::string_view impl) {
                 return;
             }
         }
-        bool ok = true;
-        std::size_t i = 0;
-        ntp_time now = base_now;
-        const std::size_t before = g_allocs.load(std::memory_order_relaxed);
-        for (auto _ : state) {
-            if (i == pool.size()) {  // wrap around: forget the requests of the previous round
-                state.PauseTiming();
-                *w.c_kms = cache{};
-                i = 0;
-                now = base_now;
-                state.ResumeTiming();
-            }
-            const auto o = w.kms->receive(pool[i], now, rng, out);
-            ok = ok && o && o.send_type == data_type::request_resp;
-            benchmark::DoNotOptimize(o.send.data());
-            benchmark::ClobberMemory();
-            ++i;
-            now = now + step;
-        }
-        report_allocs(state, before);
-        state.counters["requests_per_s"] =
-            benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-        if (!ok) state.SkipWithError("a request was refused inside the timed loop");
+        kms_loop(state, backend(), pool);
         return;
     }
     const auto& calls = kms_calls();
@@ -441,5 +468,6 @@ BENCHMARK_CAPTURE(BM_mode1_forking_flow, botan_calls, "botan_calls");
 BENCHMARK_CAPTURE(BM_mode1_forking_flow, lib_only, "lib_only");
 BENCHMARK_CAPTURE(BM_kms_request, lib, "lib");
 BENCHMARK_CAPTURE(BM_kms_request, botan_calls, "botan_calls");
+BENCHMARK_CAPTURE(BM_kms_request, lib_only, "lib_only");
 
 BENCHMARK_MAIN();

@@ -102,12 +102,17 @@ TEST_CASE("base ticket: created, opened, and refused when the TPK or a byte is w
     const auto t = ticket::create_base_ticket(
         b, rng, {p, *tp_data, mpk, keys, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256, std::nullopt, base_now}, tpk, out);
     REQUIRE(t);
-    const bytes wire(t->begin(), t->end());
+    const bytes wire(t->payload.begin(), t->payload.end());
     const auto tv = ticket_view::parse(wire);
     REQUIRE(tv);
     CHECK(tv->policy() == p);
     // The base ticket's RAND is as long as the longest of TPK and MPK (RFC 6043 §12.1).
     CHECK(tv->base_ticket()->rand().value().size() == 32);
+    // The RAND create_base_ticket reports is the one a parse of its output finds, in place.
+    const auto parsed_in_place = ticket_view::parse(t->payload);
+    REQUIRE(parsed_in_place);
+    CHECK(t->rand.data() == parsed_in_place->base_ticket()->rand().value().data());
+    CHECK(t->rand.size() == 32);
     // Its V verifies with the MAC function that parses the ticket (a separate code path).
     bytes auth(32);
     REQUIRE(crypto::derive_ticket_key(b, p.prf, tpk, crypto::message_key::auth, rand_value(tv->base_ticket()->rand().value()), auth));

@@ -4061,6 +4061,7 @@ template <class... Bs>
 
 template <bool Granted>
 struct basic_ticket_builder;
+struct ticket_copy_builder;
 
 /// TP (Granted = false: the desired policy, RFC 6043 §6.10) or TICKET
 /// (Granted = true: granted policy, Ticket Data, Initiator Data):
@@ -4187,6 +4188,12 @@ public:
         return base_ticket_view::from_validated(m_ticket_data);
     }
     [[nodiscard]] constexpr basic_ticket_builder<Granted> to_builder() const noexcept;
+    /// A builder writing this TICKET again with `initiator_data` as its
+    /// Initiator Data (RFC 6043 §6.10: the Initiator inserts it into the
+    /// ticket the KMS issued). Policy, TP Data and Ticket Data are copied
+    /// byte for byte, not re-encoded: the KMS's MAC covers them as issued.
+    [[nodiscard]] constexpr ticket_copy_builder with_initiator_data(bytes_view initiator_data) const noexcept
+        requires Granted;
 
 private:
     /// Where the variable-length fields are.
@@ -4247,6 +4254,26 @@ struct basic_ticket_builder {
         }
     }
 };
+
+/// See basic_ticket_view<true>::with_initiator_data.
+struct ticket_copy_builder {
+    static constexpr payload_type type = payload_type::ticket;
+    bytes_view head{};            ///< the TICKET's bytes after Next Payload, up to its Initiator Data length
+    bytes_view initiator_data{};  ///< the new Initiator Data
+    constexpr void write(byte_writer& w) const noexcept {
+        w.u8(0);
+        w.bytes(head);
+        w.length(initiator_data.size(), 2);
+        w.bytes(initiator_data);
+    }
+};
+
+template <bool Granted>
+constexpr ticket_copy_builder basic_ticket_view<Granted>::with_initiator_data(bytes_view initiator_data) const noexcept
+    requires Granted
+{
+    return {m_bytes.subspan(1, m_initiator_at - 1), initiator_data};
+}
 
 template <bool Granted>
 constexpr basic_ticket_builder<Granted> basic_ticket_view<Granted>::to_builder() const noexcept {
@@ -7772,7 +7799,6 @@ public:
     /// Initiator Data is empty.
     sealed_message_builder& add_ticket(const ticket_view& t,
                                        std::optional<mac_alg> initiator_data_alg = std::nullopt) noexcept {
-        auto tb = t.to_builder();
         m_idata_len = 0;
         if (initiator_data_alg) {
             const std::size_t m = mac_size(*initiator_data_alg);
@@ -7787,11 +7813,10 @@ public:
             m_idata_len = k;
             m_idata_alg = *initiator_data_alg;
         }
-        tb.initiator_data = bytes_view(m_idata.data(), m_idata_len);
         m_ticket_at = m_b.size();
-        // TICKET: 10 fixed bytes incl. TP Data length, TP Data, 2 + Ticket Data, then the Initiator Data length.
-        m_idata_len_at = m_ticket_at + 10 + tb.tp_data.size() + 2 + tb.ticket_data.size();
-        m_b.add(tb);
+        // TICKET: copied up to its Initiator Data length field, then the new Initiator Data.
+        m_idata_len_at = m_ticket_at + t.initiator_data_length_offset();
+        m_b.add(t.with_initiator_data(bytes_view(m_idata.data(), m_idata_len)));
         m_ticket_end = m_b.size();
         m_has_ticket = true;
         return *this;
@@ -8058,6 +8083,14 @@ struct base_ticket_spec {
 /// Largest TICKET payload create_base_ticket writes into its own scratch.
 inline constexpr std::size_t max_ticket_data = 2048;
 
+/// What create_base_ticket wrote: the TICKET payload and, inside it, the
+/// base ticket's RAND value (the input of MPKi / MPKr, App. A.2.2), so that
+/// the creator need not frame its own output again.
+struct created_ticket {
+    bytes_view payload;  ///< the whole TICKET payload (Next Payload 0, empty Initiator Data)
+    bytes_view rand;     ///< the RAND value of its Ticket Data (a view into `payload`)
+};
+
 /// Creates a MIKEY base ticket (RFC 6043 App. A) and writes the whole TICKET
 /// payload (Next Payload 0, empty Initiator Data) into `out`.
 /// The base ticket's RAND is drawn from `rng` with length max(TPK, MPK, 16)
@@ -8067,8 +8100,8 @@ inline constexpr std::size_t max_ticket_data = 2048;
 /// flag_* codes; unsupported_algorithm; buffer_too_small; field_too_long;
 /// crypto_backend_failure.
 template <crypto_backend B, random_generator R>
-[[nodiscard]] result<bytes_view> create_base_ticket(B& b, R& rng, const base_ticket_spec& s, bytes_view tpk,
-                                                    mutable_bytes out) noexcept {
+[[nodiscard]] result<created_ticket> create_base_ticket(B& b, R& rng, const base_ticket_spec& s, bytes_view tpk,
+                                                        mutable_bytes out) noexcept {
     if (!s.policy.is_base_ticket()) return errc::invalid_argument;
     // RFC 6043 §12.1: all keys, "including keys used to protect the ticket", >= 128 bits.
     if (tpk.size() < crypto::min_key_bytes || s.mpk.size() < crypto::min_key_bytes) return errc::key_too_short;
@@ -8099,22 +8132,31 @@ template <crypto_backend B, random_generator R>
     std::array<std::uint8_t, max_ticket_data> td_buf;  // written before read
     std::optional<idr_builder> idrpsk;
     if (s.idrpsk) idrpsk = idr_builder{id_role::idrpsk, id_type::byte_string, s.idrpsk->get()};
-    const auto td = build_base_ticket_data(td_buf, thdr_builder{}, t_builder{.kind = ts_type::ntp_utc, .value = ts},
-                                           rand_builder{.value = bytes_view(rnd)}, kemac.builder(), idrpsk,
-                                           v_builder{.kind = s.mac, .value = bytes_view(zeros.data(), m)});
-    if (!td) return td.error_info();
+    // Ticket Data: THDR, T, RAND, KEMAC, [IDRpsk], V (App. A); where RAND starts is recorded.
+    byte_writer tdw(td_buf);
+    thdr_builder{}.write(tdw);
+    chain_writer chain(tdw, std::size_t{0});
+    chain.add(t_builder{.kind = ts_type::ntp_utc, .value = ts});
+    const std::size_t rand_at = tdw.size();
+    chain.add(rand_builder{.value = bytes_view(rnd)})
+        .add(kemac.builder())
+        .add(idrpsk)
+        .add(v_builder{.kind = s.mac, .value = bytes_view(zeros.data(), m)});
+    if (tdw.failed()) return tdw.error();
+    const bytes_view td = tdw.written();
     byte_writer w(out);
-    ticket_builder{s.policy, s.tp_data, *td, {}}.write(w);
+    ticket_builder{s.policy, s.tp_data, td, {}}.write(w);
     if (w.failed()) return w.error();
     const mutable_bytes t = out.first(w.size());
     // The TICKET payload: Next (1), fixed policy fields (7), TP Data length (2) and TP Data,
     // Ticket Data length (2) and Ticket Data (ending with V's MAC), Initiator Data length (2).
-    const std::size_t mac_at = 10 + s.tp_data.size() + 2 + td->size() - m;
+    const std::size_t td_at = 10 + s.tp_data.size() + 2;
+    const std::size_t mac_at = td_at + td.size() - m;
     const std::array<bytes_view, 1> parts{bytes_view(t).subspan(1, mac_at - 1)};
     if (auto r = crypto::compute_mac(b, s.mac, keys->auth_key.view(), parts, t.subspan(mac_at, m)); !r) {
         return r.error_info();
     }
-    return bytes_view(t);
+    return created_ticket{bytes_view(t), rand_view::from_validated(bytes_view(t).subspan(td_at + rand_at)).value()};
 }
 
 /// What open_base_ticket recovered: MPK and the session keys, as views into
@@ -9950,11 +9992,9 @@ private:
         if (!ticket_bytes) return ticket_bytes.error_info();
         // create_base_ticket wrote a whole TICKET payload from a granted policy, a TP Data it
         // built and a Ticket Data it built: read its layout without validating it again.
-        const auto tv = ticket_view::from_validated(*ticket_bytes);
-        const auto bt = tv.base_ticket();
-        if (!bt) return bt.error_info();
+        const auto tv = ticket_view::from_validated(ticket_bytes->payload);
         // RFC 6043 App. A.2.2: MPKi, MPKr from the MPK and the ticket's RAND, with the Ticket Policy's PRF.
-        const bytes_view trand = bt->rand().value();
+        const bytes_view trand = ticket_bytes->rand;
         secret_buffer<64> mpki(km.mpk.size()), mpkr(km.mpk.size());
         if (auto ok = crypto::derive_mpki(*m_b, granted->prf, km.mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) {
             return ok.error_info();
@@ -11151,7 +11191,7 @@ private:
                                      m_cfg.suite.encr, m_cfg.suite.mac, idrpsk, now},
             *tpk, ticket_buf);
         if (!tb) return tb.error_info();
-        const auto tv = ticket_view::parse(*tb);
+        const auto tv = ticket_view::parse(tb->payload);
         if (!tv) return tv.error_info();
         const auto bt = tv->base_ticket();
         if (!bt) return bt.error_info();
@@ -11175,7 +11215,7 @@ private:
         c.add(std::span<const key_data_builder>(all.data(), n));
         if (w.failed()) return w.error();
         const auto list = key_data_list::parse(w.written());
-        auto r = list ? take_keys(*list, p, *tb) : result<void>(list.error_info());
+        auto r = list ? take_keys(*list, p, tb->payload) : result<void>(list.error_info());
         m_b->wipe(plain);
         m_b->wipe(chain);
         return r;

@@ -341,6 +341,7 @@ template <class... Bs>
 
 template <bool Granted>
 struct basic_ticket_builder;
+struct ticket_copy_builder;
 
 /// TP (Granted = false: the desired policy, RFC 6043 §6.10) or TICKET
 /// (Granted = true: granted policy, Ticket Data, Initiator Data):
@@ -467,6 +468,12 @@ public:
         return base_ticket_view::from_validated(m_ticket_data);
     }
     [[nodiscard]] constexpr basic_ticket_builder<Granted> to_builder() const noexcept;
+    /// A builder writing this TICKET again with `initiator_data` as its
+    /// Initiator Data (RFC 6043 §6.10: the Initiator inserts it into the
+    /// ticket the KMS issued). Policy, TP Data and Ticket Data are copied
+    /// byte for byte, not re-encoded: the KMS's MAC covers them as issued.
+    [[nodiscard]] constexpr ticket_copy_builder with_initiator_data(bytes_view initiator_data) const noexcept
+        requires Granted;
 
 private:
     /// Where the variable-length fields are.
@@ -527,6 +534,26 @@ struct basic_ticket_builder {
         }
     }
 };
+
+/// See basic_ticket_view<true>::with_initiator_data.
+struct ticket_copy_builder {
+    static constexpr payload_type type = payload_type::ticket;
+    bytes_view head{};            ///< the TICKET's bytes after Next Payload, up to its Initiator Data length
+    bytes_view initiator_data{};  ///< the new Initiator Data
+    constexpr void write(byte_writer& w) const noexcept {
+        w.u8(0);
+        w.bytes(head);
+        w.length(initiator_data.size(), 2);
+        w.bytes(initiator_data);
+    }
+};
+
+template <bool Granted>
+constexpr ticket_copy_builder basic_ticket_view<Granted>::with_initiator_data(bytes_view initiator_data) const noexcept
+    requires Granted
+{
+    return {m_bytes.subspan(1, m_initiator_at - 1), initiator_data};
+}
 
 template <bool Granted>
 constexpr basic_ticket_builder<Granted> basic_ticket_view<Granted>::to_builder() const noexcept {

@@ -454,7 +454,7 @@ private:
                                      m_cfg.suite.encr, m_cfg.suite.mac, idrpsk, now},
             *tpk, ticket_buf);
         if (!tb) return tb.error_info();
-        const auto tv = ticket_view::parse(*tb);
+        const auto tv = ticket_view::parse(tb->payload);
         if (!tv) return tv.error_info();
         const auto bt = tv->base_ticket();
         if (!bt) return bt.error_info();
@@ -478,7 +478,7 @@ private:
         c.add(std::span<const key_data_builder>(all.data(), n));
         if (w.failed()) return w.error();
         const auto list = key_data_list::parse(w.written());
-        auto r = list ? take_keys(*list, p, *tb) : result<void>(list.error_info());
+        auto r = list ? take_keys(*list, p, tb->payload) : result<void>(list.error_info());
         m_b->wipe(plain);
         m_b->wipe(chain);
         return r;

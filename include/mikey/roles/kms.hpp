@@ -195,11 +195,9 @@ private:
         if (!ticket_bytes) return ticket_bytes.error_info();
         // create_base_ticket wrote a whole TICKET payload from a granted policy, a TP Data it
         // built and a Ticket Data it built: read its layout without validating it again.
-        const auto tv = ticket_view::from_validated(*ticket_bytes);
-        const auto bt = tv.base_ticket();
-        if (!bt) return bt.error_info();
+        const auto tv = ticket_view::from_validated(ticket_bytes->payload);
         // RFC 6043 App. A.2.2: MPKi, MPKr from the MPK and the ticket's RAND, with the Ticket Policy's PRF.
-        const bytes_view trand = bt->rand().value();
+        const bytes_view trand = ticket_bytes->rand;
         secret_buffer<64> mpki(km.mpk.size()), mpkr(km.mpk.size());
         if (auto ok = crypto::derive_mpki(*m_b, granted->prf, km.mpk.view(), rand_value(trand), mpki.mutable_view()); !ok) {
             return ok.error_info();

@@ -128,6 +128,14 @@ struct base_ticket_spec {
 /// Largest TICKET payload create_base_ticket writes into its own scratch.
 inline constexpr std::size_t max_ticket_data = 2048;
 
+/// What create_base_ticket wrote: the TICKET payload and, inside it, the
+/// base ticket's RAND value (the input of MPKi / MPKr, App. A.2.2), so that
+/// the creator need not frame its own output again.
+struct created_ticket {
+    bytes_view payload;  ///< the whole TICKET payload (Next Payload 0, empty Initiator Data)
+    bytes_view rand;     ///< the RAND value of its Ticket Data (a view into `payload`)
+};
+
 /// Creates a MIKEY base ticket (RFC 6043 App. A) and writes the whole TICKET
 /// payload (Next Payload 0, empty Initiator Data) into `out`.
 /// The base ticket's RAND is drawn from `rng` with length max(TPK, MPK, 16)
@@ -137,8 +145,8 @@ inline constexpr std::size_t max_ticket_data = 2048;
 /// flag_* codes; unsupported_algorithm; buffer_too_small; field_too_long;
 /// crypto_backend_failure.
 template <crypto_backend B, random_generator R>
-[[nodiscard]] result<bytes_view> create_base_ticket(B& b, R& rng, const base_ticket_spec& s, bytes_view tpk,
-                                                    mutable_bytes out) noexcept {
+[[nodiscard]] result<created_ticket> create_base_ticket(B& b, R& rng, const base_ticket_spec& s, bytes_view tpk,
+                                                        mutable_bytes out) noexcept {
     if (!s.policy.is_base_ticket()) return errc::invalid_argument;
     // RFC 6043 §12.1: all keys, "including keys used to protect the ticket", >= 128 bits.
     if (tpk.size() < crypto::min_key_bytes || s.mpk.size() < crypto::min_key_bytes) return errc::key_too_short;
@@ -169,22 +177,31 @@ template <crypto_backend B, random_generator R>
     std::array<std::uint8_t, max_ticket_data> td_buf;  // written before read
     std::optional<idr_builder> idrpsk;
     if (s.idrpsk) idrpsk = idr_builder{id_role::idrpsk, id_type::byte_string, s.idrpsk->get()};
-    const auto td = build_base_ticket_data(td_buf, thdr_builder{}, t_builder{.kind = ts_type::ntp_utc, .value = ts},
-                                           rand_builder{.value = bytes_view(rnd)}, kemac.builder(), idrpsk,
-                                           v_builder{.kind = s.mac, .value = bytes_view(zeros.data(), m)});
-    if (!td) return td.error_info();
+    // Ticket Data: THDR, T, RAND, KEMAC, [IDRpsk], V (App. A); where RAND starts is recorded.
+    byte_writer tdw(td_buf);
+    thdr_builder{}.write(tdw);
+    chain_writer chain(tdw, std::size_t{0});
+    chain.add(t_builder{.kind = ts_type::ntp_utc, .value = ts});
+    const std::size_t rand_at = tdw.size();
+    chain.add(rand_builder{.value = bytes_view(rnd)})
+        .add(kemac.builder())
+        .add(idrpsk)
+        .add(v_builder{.kind = s.mac, .value = bytes_view(zeros.data(), m)});
+    if (tdw.failed()) return tdw.error();
+    const bytes_view td = tdw.written();
     byte_writer w(out);
-    ticket_builder{s.policy, s.tp_data, *td, {}}.write(w);
+    ticket_builder{s.policy, s.tp_data, td, {}}.write(w);
     if (w.failed()) return w.error();
     const mutable_bytes t = out.first(w.size());
     // The TICKET payload: Next (1), fixed policy fields (7), TP Data length (2) and TP Data,
     // Ticket Data length (2) and Ticket Data (ending with V's MAC), Initiator Data length (2).
-    const std::size_t mac_at = 10 + s.tp_data.size() + 2 + td->size() - m;
+    const std::size_t td_at = 10 + s.tp_data.size() + 2;
+    const std::size_t mac_at = td_at + td.size() - m;
     const std::array<bytes_view, 1> parts{bytes_view(t).subspan(1, mac_at - 1)};
     if (auto r = crypto::compute_mac(b, s.mac, keys->auth_key.view(), parts, t.subspan(mac_at, m)); !r) {
         return r.error_info();
     }
-    return bytes_view(t);
+    return created_ticket{bytes_view(t), rand_view::from_validated(bytes_view(t).subspan(td_at + rand_at)).value()};
 }
 
 /// What open_base_ticket recovered: MPK and the session keys, as views into

@@ -107,7 +107,6 @@ public:
     /// Initiator Data is empty.
     sealed_message_builder& add_ticket(const ticket_view& t,
                                        std::optional<mac_alg> initiator_data_alg = std::nullopt) noexcept {
-        auto tb = t.to_builder();
         m_idata_len = 0;
         if (initiator_data_alg) {
             const std::size_t m = mac_size(*initiator_data_alg);
@@ -122,11 +121,10 @@ public:
             m_idata_len = k;
             m_idata_alg = *initiator_data_alg;
         }
-        tb.initiator_data = bytes_view(m_idata.data(), m_idata_len);
         m_ticket_at = m_b.size();
-        // TICKET: 10 fixed bytes incl. TP Data length, TP Data, 2 + Ticket Data, then the Initiator Data length.
-        m_idata_len_at = m_ticket_at + 10 + tb.tp_data.size() + 2 + tb.ticket_data.size();
-        m_b.add(tb);
+        // TICKET: copied up to its Initiator Data length field, then the new Initiator Data.
+        m_idata_len_at = m_ticket_at + t.initiator_data_length_offset();
+        m_b.add(t.with_initiator_data(bytes_view(m_idata.data(), m_idata_len)));
         m_ticket_end = m_b.size();
         m_has_ticket = true;
         return *this;
