@@ -77,6 +77,37 @@ TEST_CASE("deterministic_rng: same seed, same stream; fills of any size continue
     CHECK(s1 != s2);
 }
 
+TEST_CASE("deterministic_rng: its stream is the AES-256-CTR key stream, each fill from a block start, across its pool") {
+    auto b = *B::create();
+    crypto::deterministic_rng<B> rng(b, 7);
+    // The key: HMAC-SHA-256("mikey-ticket deterministic_rng", seed as 8 bytes big-endian).
+    const std::string label = "mikey-ticket deterministic_rng";
+    const bytes seed{0, 0, 0, 0, 0, 0, 0, 7};
+    bytes key(32);
+    REQUIRE(crypto::hmac(b, crypto::hmac_hash::sha_256, ticket::as_bytes(label), {bytes_view(seed)}, key));
+    // The whole key stream from counter block 0, made in one call.
+    const std::size_t blocks = 3 * crypto::deterministic_rng<B>::pool_blocks + 5;
+    const bytes zeros(16 * blocks, 0);
+    bytes stream(zeros.size());
+    const std::array<std::uint8_t, 16> iv0{};
+    REQUIRE(b.aes_ctr(key, iv0, zeros, stream));
+    // Fills of sizes that end inside a block, on a block boundary, and cross the pool's end.
+    std::size_t at = 0;
+    for (const std::size_t n : {1u, 16u, 17u, 500u, 31u, 513u, 3u, 64u, 200u}) {
+        CAPTURE(n);
+        bytes got(n);
+        REQUIRE(rng.fill(got));
+        REQUIRE(at + n <= stream.size());
+        CHECK(got == bytes(stream.begin() + static_cast<std::ptrdiff_t>(at), stream.begin() + static_cast<std::ptrdiff_t>(at + n)));
+        at += (n + 15) / 16 * 16;
+    }
+    bytes none;
+    REQUIRE(rng.fill(none));  // an empty fill takes no block
+    bytes next(16);
+    REQUIRE(rng.fill(next));
+    CHECK(next == bytes(stream.begin() + static_cast<std::ptrdiff_t>(at), stream.begin() + static_cast<std::ptrdiff_t>(at + 16)));
+}
+
 TEST_CASE("memory_key_store: keys under 128 bits refused; lookups by name") {
     ticket::memory_key_store ks;
     CHECK(ks.add_psk(ticket::as_bytes("a"), bytes(15, 1)).error() == errc::key_too_short);
