@@ -6960,11 +6960,14 @@ template <crypto_backend B>
 // output = the AES-256-CTR key stream under that key from counter block 0
 // (the backend's primitives; nothing is hand-written here).
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 // #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
 // #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
+// #include "../core/secret.hpp" (inlined above as mikey/core/secret.hpp)
 // #include "backend.hpp" (inlined above as mikey/crypto/backend.hpp)
 
 namespace mikey::crypto {
@@ -6980,22 +6983,54 @@ public:
         m_ok = hmac(backend, hmac_hash::sha_256, bytes_view(label, sizeof label - 1), {bytes_view(s)}, m_key).has_value();
     }
 
-    /// Writes the next out.size() bytes of the stream.
+    deterministic_rng(const deterministic_rng&) = default;
+    deterministic_rng& operator=(const deterministic_rng&) = default;
+    ~deterministic_rng() {
+        secure_wipe(m_key);
+        secure_wipe(m_pool);
+    }
+
+    /// Writes the next out.size() bytes of the stream. Each fill starts at a
+    /// key stream block (16 bytes): the rest of its last block is skipped.
+    /// The key stream is made pool_blocks blocks at a time (one backend
+    /// call), the stream is the same as block by block.
     /// Errors: crypto_backend_failure.
     [[nodiscard]] result<void> fill(mutable_bytes out) noexcept {
         if (!m_ok) return errc::crypto_backend_failure;
-        for (auto& x : out) x = 0;
-        std::array<std::uint8_t, 16> iv{};
-        for (std::size_t i = 0; i < 8; ++i) iv[8 + i] = static_cast<std::uint8_t>(m_block >> (56 - 8 * i));
-        if (auto r = m_backend->aes_ctr(m_key, iv, out, out); !r) return errc::crypto_backend_failure;
-        m_block += (out.size() + 15) / 16;
+        std::size_t done = 0;
+        while (done < out.size()) {
+            if (m_used == m_pool.size()) {
+                if (auto r = refill(); !r) return r;
+            }
+            const std::size_t n = std::min(out.size() - done, m_pool.size() - m_used);
+            std::memcpy(out.data() + done, m_pool.data() + m_used, n);
+            secure_wipe(m_pool.data() + m_used, n);  // served bytes do not stay behind
+            done += n;
+            m_used += n;
+        }
+        m_used = (m_used + 15) / 16 * 16;
         return {};
     }
 
+    /// Key stream blocks made per backend call.
+    static constexpr std::size_t pool_blocks = 32;
+
 private:
+    [[nodiscard]] result<void> refill() noexcept {
+        m_pool.fill(0);
+        std::array<std::uint8_t, 16> iv{};
+        for (std::size_t i = 0; i < 8; ++i) iv[8 + i] = static_cast<std::uint8_t>(m_block >> (56 - 8 * i));
+        if (auto r = m_backend->aes_ctr(m_key, iv, m_pool, m_pool); !r) return errc::crypto_backend_failure;
+        m_block += pool_blocks;
+        m_used = 0;
+        return {};
+    }
+
     B* m_backend;
     std::array<std::uint8_t, 32> m_key{};
-    std::uint64_t m_block = 0;
+    std::uint64_t m_block = 0;  ///< the counter block the next refill starts at
+    std::array<std::uint8_t, 16 * pool_blocks> m_pool{};
+    std::size_t m_used = 16 * pool_blocks;  ///< bytes of m_pool served (the pool starts empty)
     bool m_ok = false;
 };
 
@@ -9540,6 +9575,8 @@ public:
         if (cs_ids.size() > 0xFF) return errc::invalid_argument;
         const std::size_t at = m_bytes.size();
         const std::size_t n = exact_size(sp);
+        // One block for the usual lists (a few SRTP policies of ~30 bytes each).
+        if (m_bytes.capacity() == 0) m_bytes.reserve(std::max<std::size_t>(256, 1 + cs_ids.size() + n));
         m_bytes.resize(at + 1 + cs_ids.size() + n);
         m_bytes[at] = static_cast<std::uint8_t>(cs_ids.size());
         std::copy(cs_ids.begin(), cs_ids.end(), m_bytes.begin() + static_cast<std::ptrdiff_t>(at + 1));
