@@ -503,6 +503,24 @@ TEST_CASE("TICKET with a MIKEY base ticket and Initiator Data") {
     CHECK(equal_bytes(bt->idrpsk()->data(), text("tpk-1")));
     CHECK(bt->v().kind() == mac_alg::hmac_sha_256_256);
     CHECK(bt->mac_offset() + 32 == bt->bytes().size());
+    // with_initiator_data: the same TICKET with other Initiator Data, everything before it
+    // copied byte for byte; it writes what the re-encoding builder writes.
+    const auto idata = samples::ticket(true).initiator_data;
+    for (const bytes_view other : {bytes_view{}, bytes_view(idata)}) {
+        auto rebuilt = t->to_builder();
+        rebuilt.initiator_data = other;
+        std::array<std::uint8_t, 1024> a{}, c{};
+        const auto copied = write_payload(t->with_initiator_data(other), a);
+        const auto encoded = write_payload(rebuilt, c);
+        REQUIRE(copied);
+        REQUIRE(encoded);
+        CHECK(equal_bytes(*copied, *encoded));
+        const auto again = ticket_view::parse(*copied);
+        REQUIRE(again);
+        CHECK(equal_bytes(again->initiator_data(), other));
+        CHECK(equal_bytes(again->bytes().first(again->initiator_data_length_offset()),
+                          t->bytes().first(t->initiator_data_length_offset())));
+    }
 }
 
 TEST_CASE("TICKET rules") {

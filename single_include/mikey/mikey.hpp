@@ -9575,8 +9575,9 @@ public:
         if (cs_ids.size() > 0xFF) return errc::invalid_argument;
         const std::size_t at = m_bytes.size();
         const std::size_t n = exact_size(sp);
-        // One block for the usual lists (a few SRTP policies of ~30 bytes each).
-        if (m_bytes.capacity() == 0) m_bytes.reserve(std::max<std::size_t>(256, 1 + cs_ids.size() + n));
+        // One block for the usual lists (up to four entries like the first; a conference
+        // focus keeps one list per member, so not more).
+        if (m_bytes.capacity() == 0) m_bytes.reserve(4 * (1 + cs_ids.size() + n));
         m_bytes.resize(at + 1 + cs_ids.size() + n);
         m_bytes[at] = static_cast<std::uint8_t>(cs_ids.size());
         std::copy(cs_ids.begin(), cs_ids.end(), m_bytes.begin() + static_cast<std::ptrdiff_t>(at + 1));
