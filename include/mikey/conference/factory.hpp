@@ -65,7 +65,7 @@ public:
         const auto it = m_pending.find(id);
         if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
         pending& x = *it->second;
-        std::vector<std::uint8_t> buf(4096);
+        detail::message_buffer buf;
         const auto o = x.res->receive(in, now, rng, buf);
         if (!o) return m_pending.settle(it, detail::refused(o, id, x.creator));
         const std::string creator = id_string(x.res->peer_identity());

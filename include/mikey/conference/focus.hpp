@@ -139,7 +139,7 @@ public:
         if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
         pending_exchange& x = *it->second;
         if (x.res) {
-            std::vector<std::uint8_t> buf(out_size);
+            detail::message_buffer buf;
             const auto o = x.res->receive(in, now, rng, buf);
             if (!o) return m_pending.settle(it, detail::refused(o, id, x.claimed));
             return on_resolved(it, o, now, rng);
@@ -160,7 +160,7 @@ public:
         const auto it = m_pending.find(id);
         if (it == m_pending.end() || !it->second->ini) return step::refused(errc::unknown_exchange, id);
         pending_exchange& x = *it->second;
-        std::vector<std::uint8_t> buf(out_size);
+        detail::message_buffer buf;
         const auto o = x.ini->receive(in, now, rng, buf);
         if (!o) return m_pending.settle(it, step::refused(o.error, id));
         if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
@@ -212,7 +212,7 @@ public:
         if (const auto h = hdr_view::parse(in); h && h->type() == data_type::transfer_init) {
             return step::refused(errc::message_not_for_role);
         }
-        std::vector<std::uint8_t> buf(out_size);
+        detail::message_buffer buf;
         const auto o = it->second.with([&](auto& m) { return m.receive(in, now, rng, buf); });
         if (!o) return detail::refused(o, 0, who);
         step s{errc::ok, 0, {}, true, std::string(who), {}};
@@ -257,8 +257,6 @@ public:
     }
 
 private:
-    static constexpr std::size_t out_size = 4096;
-
     struct pending_exchange {
         enum class kind : std::uint8_t { call_in, refer, call_out } what = kind::call_in;
         std::unique_ptr<responder_type> res;
@@ -420,7 +418,7 @@ private:
                                     .sessions = x->sessions,
                                     .suite = m_suite,
                                     .security_policies = std::span(offer).first(m_srtp_policy.empty() ? 0u : 1u)});
-        std::vector<std::uint8_t> buf(out_size);
+        detail::message_buffer buf;
         const auto o = x->ini->start_request(now, rng, buf);
         if (!o) return step::refused(o.error, id);
         step s{errc::ok, id, {}, false, {}, {}};
@@ -455,7 +453,7 @@ private:
         m_group = std::move(key);
         ++m_rec.epoch;
         const auto supplied = m_group->supplied();
-        std::vector<std::uint8_t> buf(out_size);
+        detail::message_buffer buf;
         s.messages.reserve(s.messages.size() + m_members.size());
         for (auto& [who, m] : m_members) {
             if (who == except) continue;

@@ -149,7 +149,7 @@ public:
         if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
         exchange& x = *it->second;
         if (x.ini) return m_pending.settle(it, detail::transfer_with_ticket(*x.ini, id, in, now, rng, x.peer));
-        std::vector<std::uint8_t> buf(4096);
+        detail::message_buffer buf;
         const auto o = x.res->receive(in, now, rng, buf);
         if (!o) return m_pending.settle(it, detail::refused(o, id, x.peer));
         const std::string from = id_string(x.res->peer_identity());
@@ -187,7 +187,7 @@ public:
         const auto it = m_pending.find(id);
         if (it == m_pending.end() || !it->second->ini) return step::refused(errc::unknown_exchange, id);
         exchange& x = *it->second;
-        std::vector<std::uint8_t> buf(4096);
+        detail::message_buffer buf;
         const auto o = x.ini->receive(in, now, rng, buf);
         if (!o) return m_pending.settle(it, step::refused(o.error, id));
         if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
@@ -217,7 +217,7 @@ public:
         if (const auto m = message_view::parse(in); m && m->count(payload_type::ticket) != 0) {
             return step::refused(errc::message_not_for_role);
         }
-        std::vector<std::uint8_t> buf(4096);
+        detail::message_buffer buf;
         const auto o = it->second.with([&](auto& m) { return m.receive(in, now, rng, buf); });
         if (!o) return detail::refused(o, 0, uri);
         step s{errc::ok, 0, {}, true, std::string(uri), {}};
@@ -264,7 +264,7 @@ private:
                                     .sessions = m_sessions,
                                     .suite = m_suite,
                                     .security_policies = std::span(offer).first(m_srtp_policy.empty() ? 0u : 1u)});
-        std::vector<std::uint8_t> buf(4096);
+        detail::message_buffer buf;
         const auto o = x->ini->start_request(now, rng, buf);
         if (!o) return step::refused(o.error);
         step s{errc::ok, m_pending.add(std::move(x)), {}, false, {}, {}};

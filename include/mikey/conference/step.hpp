@@ -6,6 +6,7 @@
 // exchange id.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -64,6 +65,12 @@ struct [[nodiscard]] step {
 };
 
 namespace detail {
+
+/// Scratch for the one message a role machine writes per call (4 KiB; a
+/// ticket with 15 keys needs 2). Not zero-filled: the machines write every
+/// byte they hand back, and take() copies those into the step before the
+/// buffer goes.
+using message_buffer = std::array<std::uint8_t, 4096>;
 
 /// Appends the bytes of `o.send` (when any) as a message.
 inline void take(step& s, const roles::outcome& o, destination to, std::string_view peer) {
@@ -143,7 +150,7 @@ private:
 template <class Responder, random_generator R>
 [[nodiscard]] step start_resolve(Responder& res, bytes_view transfer_init, ntp_time now, R& rng, std::string_view peer,
                                  std::string_view kms) {
-    std::vector<std::uint8_t> buf(4096);
+    message_buffer buf;
     const auto o = res.receive(transfer_init, now, rng, buf);
     if (!o) return refused(o, 0, peer);
     if (res.current() != Responder::state::awaiting_resolve_resp) return step::refused(errc::policy_not_acceptable);
@@ -157,7 +164,7 @@ template <class Responder, random_generator R>
 template <class Initiator, random_generator R>
 [[nodiscard]] step transfer_with_ticket(Initiator& ini, exchange_id id, bytes_view request_resp, ntp_time now, R& rng,
                                         std::string_view peer, std::span<const roles::supplied_key> supplied = {}) {
-    std::vector<std::uint8_t> buf(4096);
+    message_buffer buf;
     const auto o = ini.receive(request_resp, now, rng, buf);
     if (!o) return step::refused(o.error, id);
     const auto t = ini.start_transfer(now, rng, buf, supplied);
