@@ -12641,6 +12641,7 @@ private:
 // the caller carries the messages and brings the answers back with the
 // exchange id.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12699,6 +12700,12 @@ struct [[nodiscard]] step {
 };
 
 namespace detail {
+
+/// Scratch for the one message a role machine writes per call (4 KiB; a
+/// ticket with 15 keys needs 2). Not zero-filled: the machines write every
+/// byte they hand back, and take() copies those into the step before the
+/// buffer goes.
+using message_buffer = std::array<std::uint8_t, 4096>;
 
 /// Appends the bytes of `o.send` (when any) as a message.
 inline void take(step& s, const roles::outcome& o, destination to, std::string_view peer) {
@@ -12778,7 +12785,7 @@ private:
 template <class Responder, random_generator R>
 [[nodiscard]] step start_resolve(Responder& res, bytes_view transfer_init, ntp_time now, R& rng, std::string_view peer,
                                  std::string_view kms) {
-    std::vector<std::uint8_t> buf(4096);
+    message_buffer buf;
     const auto o = res.receive(transfer_init, now, rng, buf);
     if (!o) return refused(o, 0, peer);
     if (res.current() != Responder::state::awaiting_resolve_resp) return step::refused(errc::policy_not_acceptable);
@@ -12792,7 +12799,7 @@ template <class Responder, random_generator R>
 template <class Initiator, random_generator R>
 [[nodiscard]] step transfer_with_ticket(Initiator& ini, exchange_id id, bytes_view request_resp, ntp_time now, R& rng,
                                         std::string_view peer, std::span<const roles::supplied_key> supplied = {}) {
-    std::vector<std::uint8_t> buf(4096);
+    message_buffer buf;
     const auto o = ini.receive(request_resp, now, rng, buf);
     if (!o) return step::refused(o.error, id);
     const auto t = ini.start_transfer(now, rng, buf, supplied);
@@ -13027,7 +13034,7 @@ public:
         const auto it = m_pending.find(id);
         if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
         pending& x = *it->second;
-        std::vector<std::uint8_t> buf(4096);
+        detail::message_buffer buf;
         const auto o = x.res->receive(in, now, rng, buf);
         if (!o) return m_pending.settle(it, detail::refused(o, id, x.creator));
         const std::string creator = id_string(x.res->peer_identity());
@@ -13251,7 +13258,7 @@ public:
         if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
         pending_exchange& x = *it->second;
         if (x.res) {
-            std::vector<std::uint8_t> buf(out_size);
+            detail::message_buffer buf;
             const auto o = x.res->receive(in, now, rng, buf);
             if (!o) return m_pending.settle(it, detail::refused(o, id, x.claimed));
             return on_resolved(it, o, now, rng);
@@ -13272,7 +13279,7 @@ public:
         const auto it = m_pending.find(id);
         if (it == m_pending.end() || !it->second->ini) return step::refused(errc::unknown_exchange, id);
         pending_exchange& x = *it->second;
-        std::vector<std::uint8_t> buf(out_size);
+        detail::message_buffer buf;
         const auto o = x.ini->receive(in, now, rng, buf);
         if (!o) return m_pending.settle(it, step::refused(o.error, id));
         if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
@@ -13324,7 +13331,7 @@ public:
         if (const auto h = hdr_view::parse(in); h && h->type() == data_type::transfer_init) {
             return step::refused(errc::message_not_for_role);
         }
-        std::vector<std::uint8_t> buf(out_size);
+        detail::message_buffer buf;
         const auto o = it->second.with([&](auto& m) { return m.receive(in, now, rng, buf); });
         if (!o) return detail::refused(o, 0, who);
         step s{errc::ok, 0, {}, true, std::string(who), {}};
@@ -13369,8 +13376,6 @@ public:
     }
 
 private:
-    static constexpr std::size_t out_size = 4096;
-
     struct pending_exchange {
         enum class kind : std::uint8_t { call_in, refer, call_out } what = kind::call_in;
         std::unique_ptr<responder_type> res;
@@ -13532,7 +13537,7 @@ private:
                                     .sessions = x->sessions,
                                     .suite = m_suite,
                                     .security_policies = std::span(offer).first(m_srtp_policy.empty() ? 0u : 1u)});
-        std::vector<std::uint8_t> buf(out_size);
+        detail::message_buffer buf;
         const auto o = x->ini->start_request(now, rng, buf);
         if (!o) return step::refused(o.error, id);
         step s{errc::ok, id, {}, false, {}, {}};
@@ -13567,7 +13572,7 @@ private:
         m_group = std::move(key);
         ++m_rec.epoch;
         const auto supplied = m_group->supplied();
-        std::vector<std::uint8_t> buf(out_size);
+        detail::message_buffer buf;
         s.messages.reserve(s.messages.size() + m_members.size());
         for (auto& [who, m] : m_members) {
             if (who == except) continue;
@@ -13750,7 +13755,7 @@ public:
         if (it == m_pending.end()) return step::refused(errc::unknown_exchange, id);
         exchange& x = *it->second;
         if (x.ini) return m_pending.settle(it, detail::transfer_with_ticket(*x.ini, id, in, now, rng, x.peer));
-        std::vector<std::uint8_t> buf(4096);
+        detail::message_buffer buf;
         const auto o = x.res->receive(in, now, rng, buf);
         if (!o) return m_pending.settle(it, detail::refused(o, id, x.peer));
         const std::string from = id_string(x.res->peer_identity());
@@ -13788,7 +13793,7 @@ public:
         const auto it = m_pending.find(id);
         if (it == m_pending.end() || !it->second->ini) return step::refused(errc::unknown_exchange, id);
         exchange& x = *it->second;
-        std::vector<std::uint8_t> buf(4096);
+        detail::message_buffer buf;
         const auto o = x.ini->receive(in, now, rng, buf);
         if (!o) return m_pending.settle(it, step::refused(o.error, id));
         if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
@@ -13818,7 +13823,7 @@ public:
         if (const auto m = message_view::parse(in); m && m->count(payload_type::ticket) != 0) {
             return step::refused(errc::message_not_for_role);
         }
-        std::vector<std::uint8_t> buf(4096);
+        detail::message_buffer buf;
         const auto o = it->second.with([&](auto& m) { return m.receive(in, now, rng, buf); });
         if (!o) return detail::refused(o, 0, uri);
         step s{errc::ok, 0, {}, true, std::string(uri), {}};
@@ -13865,7 +13870,7 @@ private:
                                     .sessions = m_sessions,
                                     .suite = m_suite,
                                     .security_policies = std::span(offer).first(m_srtp_policy.empty() ? 0u : 1u)});
-        std::vector<std::uint8_t> buf(4096);
+        detail::message_buffer buf;
         const auto o = x->ini->start_request(now, rng, buf);
         if (!o) return step::refused(o.error);
         step s{errc::ok, m_pending.add(std::move(x)), {}, false, {}, {}};
