@@ -352,10 +352,15 @@ const std::vector<bytes>& requests() {
     return pool;
 }
 
+/// The null backend the KMS lib_only row and its pool share.
+null_backend& null_be() {
+    static null_backend nb;
+    return nb;
+}
+
 /// The same over the null backend (zero MACs), for BM_kms_request/lib_only.
 const std::vector<bytes>& null_requests() {
-    static null_backend nb;
-    static const std::vector<bytes> pool = request_pool(nb, pool_size);
+    static const std::vector<bytes> pool = request_pool(null_be(), pool_size);
     return pool;
 }
 
@@ -413,13 +418,12 @@ void kms_loop(benchmark::State& state, BK& be, const std::vector<bytes>& pool) {
 
 void BM_kms_request(benchmark::State& state, std::string_view impl) {
     if (impl == "lib_only") {
-        static null_backend nb;
         const auto& pool = null_requests();
         if (pool.size() != pool_size) {
             state.SkipWithError("could not make the REQUEST_INIT_PSKs over the null backend");
             return;
         }
-        kms_loop(state, nb, pool);
+        kms_loop(state, null_be(), pool);
         return;
     }
     const auto& pool = requests();

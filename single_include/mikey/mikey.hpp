@@ -4255,7 +4255,8 @@ struct basic_ticket_builder {
     }
 };
 
-/// See basic_ticket_view<true>::with_initiator_data.
+/// See basic_ticket_view<true>::with_initiator_data. Errors on write:
+/// field_too_long (Initiator Data over 65,535 bytes), buffer_too_small.
 struct ticket_copy_builder {
     static constexpr payload_type type = payload_type::ticket;
     bytes_view head{};            ///< the TICKET's bytes after Next Payload, up to its Initiator Data length
@@ -6963,7 +6964,6 @@ template <crypto_backend B>
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstring>
 
 // #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
 // #include "../core/result.hpp" (inlined above as mikey/core/result.hpp)
@@ -6994,7 +6994,8 @@ public:
     /// key stream block (16 bytes): the rest of its last block is skipped.
     /// The key stream is made pool_blocks blocks at a time (one backend
     /// call), the stream is the same as block by block.
-    /// Errors: crypto_backend_failure.
+    /// Errors: crypto_backend_failure (the seed's HMAC failed, or the
+    /// backend's AES-CTR did; `out` is then not random and must be dropped).
     [[nodiscard]] result<void> fill(mutable_bytes out) noexcept {
         if (!m_ok) return errc::crypto_backend_failure;
         std::size_t done = 0;
@@ -7003,7 +7004,7 @@ public:
                 if (auto r = refill(); !r) return r;
             }
             const std::size_t n = std::min(out.size() - done, m_pool.size() - m_used);
-            std::memcpy(out.data() + done, m_pool.data() + m_used, n);
+            copy_bytes(out.subspan(done, n), bytes_view(m_pool).subspan(m_used, n));
             secure_wipe(m_pool.data() + m_used, n);  // served bytes do not stay behind
             done += n;
             m_used += n;
@@ -8167,26 +8168,25 @@ template <crypto_backend B, random_generator R>
     std::array<std::uint8_t, max_ticket_data> td_buf;  // written before read
     std::optional<idr_builder> idrpsk;
     if (s.idrpsk) idrpsk = idr_builder{id_role::idrpsk, id_type::byte_string, s.idrpsk->get()};
-    // Ticket Data: THDR, T, RAND, KEMAC, [IDRpsk], V (App. A); where RAND starts is recorded.
-    byte_writer tdw(td_buf);
-    thdr_builder{}.write(tdw);
-    chain_writer chain(tdw, std::size_t{0});
-    chain.add(t_builder{.kind = ts_type::ntp_utc, .value = ts});
-    const std::size_t rand_at = tdw.size();
-    chain.add(rand_builder{.value = bytes_view(rnd)})
-        .add(kemac.builder())
-        .add(idrpsk)
-        .add(v_builder{.kind = s.mac, .value = bytes_view(zeros.data(), m)});
-    if (tdw.failed()) return tdw.error();
-    const bytes_view td = tdw.written();
+    const thdr_builder thdr{};
+    const t_builder t_issued{.kind = ts_type::ntp_utc, .value = ts};
+    const auto td = build_base_ticket_data(td_buf, thdr, t_issued, rand_builder{.value = bytes_view(rnd)},
+                                           kemac.builder(), idrpsk,
+                                           v_builder{.kind = s.mac, .value = bytes_view(zeros.data(), m)});
+    if (!td) return td.error_info();
+    // RAND follows THDR and T in the Ticket Data (App. A): their size, counted.
+    byte_writer head;
+    thdr.write(head);
+    t_issued.write(head);
+    const std::size_t rand_at = head.size();
     byte_writer w(out);
-    ticket_builder{s.policy, s.tp_data, td, {}}.write(w);
+    ticket_builder{s.policy, s.tp_data, *td, {}}.write(w);
     if (w.failed()) return w.error();
     const mutable_bytes t = out.first(w.size());
     // The TICKET payload: Next (1), fixed policy fields (7), TP Data length (2) and TP Data,
     // Ticket Data length (2) and Ticket Data (ending with V's MAC), Initiator Data length (2).
     const std::size_t td_at = 10 + s.tp_data.size() + 2;
-    const std::size_t mac_at = td_at + td.size() - m;
+    const std::size_t mac_at = td_at + td->size() - m;
     const std::array<bytes_view, 1> parts{bytes_view(t).subspan(1, mac_at - 1)};
     if (auto r = crypto::compute_mac(b, s.mac, keys->auth_key.view(), parts, t.subspan(mac_at, m)); !r) {
         return r.error_info();

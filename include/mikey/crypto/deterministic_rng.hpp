@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstring>
 
 #include "../core/bytes.hpp"
 #include "../core/result.hpp"
@@ -41,7 +40,8 @@ public:
     /// key stream block (16 bytes): the rest of its last block is skipped.
     /// The key stream is made pool_blocks blocks at a time (one backend
     /// call), the stream is the same as block by block.
-    /// Errors: crypto_backend_failure.
+    /// Errors: crypto_backend_failure (the seed's HMAC failed, or the
+    /// backend's AES-CTR did; `out` is then not random and must be dropped).
     [[nodiscard]] result<void> fill(mutable_bytes out) noexcept {
         if (!m_ok) return errc::crypto_backend_failure;
         std::size_t done = 0;
@@ -50,7 +50,7 @@ public:
                 if (auto r = refill(); !r) return r;
             }
             const std::size_t n = std::min(out.size() - done, m_pool.size() - m_used);
-            std::memcpy(out.data() + done, m_pool.data() + m_used, n);
+            copy_bytes(out.subspan(done, n), bytes_view(m_pool).subspan(m_used, n));
             secure_wipe(m_pool.data() + m_used, n);  // served bytes do not stay behind
             done += n;
             m_used += n;

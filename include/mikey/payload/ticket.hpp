@@ -535,7 +535,8 @@ struct basic_ticket_builder {
     }
 };
 
-/// See basic_ticket_view<true>::with_initiator_data.
+/// See basic_ticket_view<true>::with_initiator_data. Errors on write:
+/// field_too_long (Initiator Data over 65,535 bytes), buffer_too_small.
 struct ticket_copy_builder {
     static constexpr payload_type type = payload_type::ticket;
     bytes_view head{};            ///< the TICKET's bytes after Next Payload, up to its Initiator Data length

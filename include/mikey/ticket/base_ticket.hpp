@@ -177,26 +177,25 @@ template <crypto_backend B, random_generator R>
     std::array<std::uint8_t, max_ticket_data> td_buf;  // written before read
     std::optional<idr_builder> idrpsk;
     if (s.idrpsk) idrpsk = idr_builder{id_role::idrpsk, id_type::byte_string, s.idrpsk->get()};
-    // Ticket Data: THDR, T, RAND, KEMAC, [IDRpsk], V (App. A); where RAND starts is recorded.
-    byte_writer tdw(td_buf);
-    thdr_builder{}.write(tdw);
-    chain_writer chain(tdw, std::size_t{0});
-    chain.add(t_builder{.kind = ts_type::ntp_utc, .value = ts});
-    const std::size_t rand_at = tdw.size();
-    chain.add(rand_builder{.value = bytes_view(rnd)})
-        .add(kemac.builder())
-        .add(idrpsk)
-        .add(v_builder{.kind = s.mac, .value = bytes_view(zeros.data(), m)});
-    if (tdw.failed()) return tdw.error();
-    const bytes_view td = tdw.written();
+    const thdr_builder thdr{};
+    const t_builder t_issued{.kind = ts_type::ntp_utc, .value = ts};
+    const auto td = build_base_ticket_data(td_buf, thdr, t_issued, rand_builder{.value = bytes_view(rnd)},
+                                           kemac.builder(), idrpsk,
+                                           v_builder{.kind = s.mac, .value = bytes_view(zeros.data(), m)});
+    if (!td) return td.error_info();
+    // RAND follows THDR and T in the Ticket Data (App. A): their size, counted.
+    byte_writer head;
+    thdr.write(head);
+    t_issued.write(head);
+    const std::size_t rand_at = head.size();
     byte_writer w(out);
-    ticket_builder{s.policy, s.tp_data, td, {}}.write(w);
+    ticket_builder{s.policy, s.tp_data, *td, {}}.write(w);
     if (w.failed()) return w.error();
     const mutable_bytes t = out.first(w.size());
     // The TICKET payload: Next (1), fixed policy fields (7), TP Data length (2) and TP Data,
     // Ticket Data length (2) and Ticket Data (ending with V's MAC), Initiator Data length (2).
     const std::size_t td_at = 10 + s.tp_data.size() + 2;
-    const std::size_t mac_at = td_at + td.size() - m;
+    const std::size_t mac_at = td_at + td->size() - m;
     const std::array<bytes_view, 1> parts{bytes_view(t).subspan(1, mac_at - 1)};
     if (auto r = crypto::compute_mac(b, s.mac, keys->auth_key.view(), parts, t.subspan(mac_at, m)); !r) {
         return r.error_info();
