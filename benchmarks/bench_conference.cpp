@@ -338,8 +338,7 @@ void report_allocs(benchmark::State& state, std::size_t before) {
 class bare_update {
 public:
     struct totals {
-        std::size_t prf_runs = 0, hmac_keys = 0, hmac_calls = 0, ctr_calls = 0, ctr_bytes = 0, mac_bytes = 0,
-                    lib_wipes = 0;
+        std::size_t hmac_keys = 0, hmac_calls = 0, ctr_calls = 0, ctr_bytes = 0, mac_bytes = 0, lib_wipes = 0;
     };
 
     /// From the calls of one member's update (recorded by counting_backend).
@@ -364,72 +363,29 @@ public:
                 m_bad = true;
                 continue;
             }
-            // Everything up to the next keying belongs to this key.
-            std::vector<const call*> body;
-            for (std::size_t j = i + 1; j < calls.size() && calls[j].kind != op::hmac_key; ++j) {
-                if (calls[j].kind == op::hmac_update || calls[j].kind == op::hmac_final) body.push_back(&calls[j]);
+            // Everything up to the next keying belongs to this key: a MAC is updates then one
+            // final (a PRF run, with a final in the middle, is not one).
+            mac_run m{c.a, {}, {}, bytes(32)};
+            std::size_t j = i + 1;
+            for (; j < calls.size() && calls[j].kind != op::hmac_key; ++j) {
+                if (calls[j].kind == op::hmac_update) {
+                    if (!m.expect.empty()) m_bad = true;
+                    m.data.insert(m.data.end(), calls[j].b.begin(), calls[j].b.end());
+                } else if (calls[j].kind == op::hmac_final) {
+                    if (!m.expect.empty()) m_bad = true;
+                    m.expect = calls[j].c;
+                }
             }
+            if (m.expect.empty()) m_bad = true;
             ++m_totals.hmac_keys;
-            // A PRF run (P_SHA256, one piece, m = 1): update(label) final(A1) update(A1) update(label) final(T1).
-            if (body.size() == 5 && body[0]->kind == op::hmac_update && body[1]->kind == op::hmac_final &&
-                body[2]->kind == op::hmac_update && body[3]->kind == op::hmac_update && body[4]->kind == op::hmac_final &&
-                body[3]->b == body[0]->b && body[2]->b == body[1]->c) {
-                const bytes& label = body[0]->b;
-                std::uint32_t constant = 0;
-                for (std::size_t k = 0; k < 4 && k < label.size(); ++k) constant = constant << 8 | label[k];
-                const bool salt = constant == crypto::label_constant::salt_key || constant == crypto::label_constant::tgk_salt;
-                const std::size_t outlen = salt ? 14 : 32;
-                m_prfs.push_back({c.a, label, constant, outlen, bytes(body[4]->c.begin(), body[4]->c.begin() + outlen),
-                                  bytes(outlen)});
-                ++m_totals.prf_runs;
-                m_totals.hmac_calls += 2;
-                continue;
-            }
-            // The V MAC: updates then one final.
-            if (!body.empty() && body.back()->kind == op::hmac_final) {
-                mac_run m{c.a, {}, body.back()->c, bytes(32)};
-                for (std::size_t k = 0; k + 1 < body.size(); ++k) {
-                    if (body[k]->kind != op::hmac_update) m_bad = true;
-                    m.data.insert(m.data.end(), body[k]->b.begin(), body[k]->b.end());
-                }
-                m_totals.mac_bytes += m.data.size();
-                ++m_totals.hmac_calls;
-                m_macs.push_back(std::move(m));
-                continue;
-            }
-            m_bad = true;
-        }
-    }
-
-    /// RFC 3830 §4.1.2 with PRF-HMAC-SHA-256 (RFC 6043 §6.1): inkey split in 256-bit pieces
-    /// s_1..s_n; PRF(inkey, label) = P(s_1, label, m) XOR ... XOR P(s_n, label, m), where
-    /// P(s, label, m) = HMAC(s, A_1 || label) || ... || HMAC(s, A_m || label),
-    /// A_0 = label, A_i = HMAC(s, A_{i-1}); m = ceil(outlen / 32).
-    void p_sha256(const bytes& inkey, const bytes& label, std::uint8_t* out, std::size_t outlen) {
-        std::array<std::uint8_t, 32> a{}, t{};
-        std::memset(out, 0, outlen);
-        const std::size_t m = (outlen + 31) / 32;
-        for (std::size_t off = 0; off < inkey.size(); off += 32) {
-            m_mac->set_key(inkey.data() + off, std::min<std::size_t>(32, inkey.size() - off));
-            m_mac->update(label.data(), label.size());
-            m_mac->final(a.data());
-            for (std::size_t i = 0; i < m; ++i) {
-                m_mac->update(a.data(), a.size());
-                m_mac->update(label.data(), label.size());
-                m_mac->final(t.data());
-                const std::size_t len = std::min<std::size_t>(32, outlen - 32 * i);
-                for (std::size_t k = 0; k < len; ++k) out[32 * i + k] ^= t[k];
-                if (i + 1 < m) {
-                    m_mac->update(a.data(), a.size());
-                    m_mac->final(a.data());
-                }
-            }
+            ++m_totals.hmac_calls;
+            m_totals.mac_bytes += m.data.size();
+            m_macs.push_back(std::move(m));
         }
     }
 
     /// One member's update crypto.
     void run() {
-        for (auto& p : m_prfs) p_sha256(p.inkey, p.label, p.out.data(), p.outlen);
         for (auto& c : m_ctrs) {
             m_ctr->set_key(c.key.data(), c.key.size());
             m_ctr->set_iv(c.iv.data(), c.iv.size());
@@ -444,10 +400,7 @@ public:
 
     /// Every recorded call was understood and every output is the recorded one.
     [[nodiscard]] bool outputs_match() const {
-        if (m_bad || m_macs.empty() || m_ctrs.empty() || m_prfs.empty()) return false;
-        for (const auto& p : m_prfs) {
-            if (p.out != p.expect) return false;
-        }
+        if (m_bad || m_macs.empty() || m_ctrs.empty()) return false;
         for (const auto& c : m_ctrs) {
             if (c.out != c.expect) return false;
         }
@@ -456,23 +409,14 @@ public:
         }
         return true;
     }
-    /// The least an update needs (and what the library makes since it keeps the
-    /// kept sessions' keys and the held auth_key): 2 PRF runs, D2 encr_key then
-    /// salt_key from MPKr', 1 AES-CTR (KEMAC), 1 MAC (V). A library that derives
-    /// kept keys again fails this.
-    [[nodiscard]] bool minimal_set() const {
-        return !m_bad && m_prfs.size() == 2 && m_prfs[0].constant == crypto::label_constant::encr_key &&
-               m_prfs[1].constant == crypto::label_constant::salt_key && m_ctrs.size() == 1 && m_macs.size() == 1;
-    }
+    /// The least an update needs, and what the library makes since it keeps
+    /// the kept sessions' keys and the last message's auth_key, encr_key and
+    /// salt_key: 1 AES-CTR (the KEMAC), 1 MAC (V), no PRF run. A library
+    /// that derives kept keys again fails this.
+    [[nodiscard]] bool minimal_set() const { return !m_bad && m_ctrs.size() == 1 && m_macs.size() == 1; }
     [[nodiscard]] const totals& count() const noexcept { return m_totals; }
 
 private:
-    struct prf_run {
-        bytes inkey, label;
-        std::uint32_t constant;
-        std::size_t outlen;
-        bytes expect, out;
-    };
     struct ctr_run {
         bytes key, iv, in, expect, out;
     };
@@ -481,7 +425,6 @@ private:
     };
     std::unique_ptr<Botan::MessageAuthenticationCode> m_mac;
     std::unique_ptr<Botan::StreamCipher> m_ctr;
-    std::vector<prf_run> m_prfs;
     std::vector<ctr_run> m_ctrs;
     std::vector<mac_run> m_macs;
     totals m_totals;
@@ -502,13 +445,18 @@ const std::vector<call>& update_calls() {
         f.log.on = false;
         if (!s.ok() || s.messages.size() != 2) return std::vector<call>{};
         const std::span<const call> all = f.log.calls;
-        // Split at the V MACs: an update ends with the keying of its auth_key, updates, one final.
+        // Split after the V MACs: an update ends with the keying of its auth_key, updates, one
+        // final (and the wipes after it).
         std::vector<std::size_t> ends;
         for (std::size_t i = 0; i < all.size(); ++i) {
-            if (all[i].kind != op::hmac_key) continue;
-            std::size_t finals = 0, j = i + 1;
-            for (; j < all.size() && all[j].kind != op::hmac_key; ++j) finals += all[j].kind == op::hmac_final;
-            if (finals == 1) ends.push_back(j);
+            if (all[i].kind != op::hmac_final) continue;
+            std::size_t k = i;
+            while (k > 0 && all[k - 1].kind == op::hmac_update) --k;
+            if (k == 0 || all[k - 1].kind != op::hmac_key) continue;
+            if (i + 1 < all.size() && all[i + 1].kind == op::hmac_update) continue;  // A_1 of a PRF run
+            std::size_t j = i + 1;
+            while (j < all.size() && all[j].kind == op::wipe) ++j;
+            ends.push_back(j);
         }
         if (ends.size() != 2 || ends[1] != all.size() || ends[1] - ends[0] != ends[0] ||
             !same_shape(all.subspan(0, ends[0]), all.subspan(ends[0]))) {
@@ -567,7 +515,6 @@ const std::vector<call>& join_calls(std::size_t n) {
 }
 
 void report_totals(benchmark::State& state, const bare_update::totals& t) {
-    state.counters["prf_runs"] = static_cast<double>(t.prf_runs);
     state.counters["hmac_keys"] = static_cast<double>(t.hmac_keys);
     state.counters["hmac_calls"] = static_cast<double>(t.hmac_calls);
     state.counters["ctr_calls"] = static_cast<double>(t.ctr_calls);
@@ -587,7 +534,7 @@ void run_reference(benchmark::State& state, std::size_t n, const std::vector<cal
         return;
     }
     if (!bare.minimal_set()) {
-        state.SkipWithError("a member's update does not make exactly 2 PRF runs (D2 encr_key, salt_key), 1 AES-CTR, 1 MAC");
+        state.SkipWithError("a member's update does not make exactly 1 AES-CTR and 1 MAC (and no PRF run)");
         return;
     }
     static const std::vector<call> none;

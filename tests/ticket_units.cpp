@@ -221,9 +221,12 @@ struct update_ends {
     crypto::d4_rands rands{rand_value(randri), rand_value(randrr), true, true};
 
     update_ends() {
-        const bytes inkey(32, 0x42), auth(32, 0x43), tgk(32, 0x44), spi{9, 9};
+        const bytes inkey(32, 0x42), tgk(32, 0x44), spi{9, 9};
+        crypto::protection_keys k;  // the auth_key only: the last message carried no KEMAC
+        REQUIRE(k.auth_key.resize(32));
+        std::fill(k.auth_key.mutable_view().begin(), k.auth_key.mutable_view().end(), std::uint8_t{0x43});
         last = roles::detail::last_message_keys::of(roles::detail::direction::response, suite, inkey, csb_id{0x1234},
-                                                    randri, randrr, auth);
+                                                    randri, randrr, k, suite.encr);
         last.t = base_now;
         const auto made = roles::detail::make_session_key(*backend, suite.prf, {1, 0x1000}, key_data_type::tgk, tgk, {},
                                                           spi, rands, keys[0]);
@@ -239,6 +242,78 @@ struct update_ends {
 };
 
 }  // namespace
+
+namespace {
+/// The Botan backend, counting HMAC keyings (a PRF run keys the HMAC once per
+/// 256-bit inkey piece; a MAC once).
+struct keying_counter {
+    B* b;
+    std::size_t keyings = 0;
+    result<void> hmac_set_key(crypto::hmac_hash h, bytes_view k) noexcept {
+        ++keyings;
+        return b->hmac_set_key(h, k);
+    }
+    void hmac_update(crypto::hmac_hash h, bytes_view d) noexcept { b->hmac_update(h, d); }
+    result<void> hmac_final(crypto::hmac_hash h, mutable_bytes o) noexcept { return b->hmac_final(h, o); }
+    result<void> aes_ctr(bytes_view k, bytes_view iv, bytes_view in, mutable_bytes o) noexcept {
+        return b->aes_ctr(k, iv, in, o);
+    }
+    result<void> aes_key_wrap(bytes_view k, bytes_view iv, bytes_view in, mutable_bytes o) noexcept {
+        return b->aes_key_wrap(k, iv, in, o);
+    }
+    result<void> aes_key_unwrap(bytes_view k, bytes_view iv, bytes_view in, mutable_bytes o) noexcept {
+        return b->aes_key_unwrap(k, iv, in, o);
+    }
+    result<void> random(mutable_bytes o) noexcept { return b->random(o); }
+    bool equal(bytes_view x, bytes_view y) const noexcept { return b->equal(x, y); }
+    void wipe(mutable_bytes x) const noexcept { b->wipe(x); }
+};
+static_assert(crypto::crypto_backend<keying_counter>);
+}  // namespace
+
+TEST_CASE("CSB update keys: the last message's KEMAC keys are kept, so an update's KEMAC under that Encr alg runs no PRF "
+          "(RFC 6043 §5.2: the same keys)") {
+    using roles::detail::direction;
+    using roles::detail::last_message_keys;
+    using roles::detail::needs;
+    const auto backend = std::make_unique<B>(*B::create());
+    keying_counter kc{backend.get()};
+    const crypto::algorithm_suite suite{prf_func::prf_hmac_sha_256, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256};
+    const bytes inkey(32, 0x42), randri(16, 1), randrr(16, 2);
+    const csb_id csb{0x1234};
+    // The keys of a TRANSFER_RESP with a KEMAC (D2 from MPKr': all three), and of one without (auth_key only).
+    const auto with_kemac =
+        roles::detail::protection(*backend, direction::response, needs::all_keys, suite, inkey, csb, randri, randrr);
+    const auto without =
+        roles::detail::protection(*backend, direction::response, needs::auth_key, suite, inkey, csb, randri, randrr);
+    REQUIRE(with_kemac);
+    REQUIRE(without);
+    REQUIRE(without->encr_key.empty());
+    const auto kept = last_message_keys::of(direction::response, suite, inkey, csb, randri, randrr, *with_kemac, suite.encr);
+    const auto bare = last_message_keys::of(direction::response, suite, inkey, csb, randri, randrr, *without, suite.encr);
+    CHECK(equal_bytes(kept.auth_key.view(), with_kemac->auth_key.view()));
+    CHECK(bare.encr_key.empty());
+
+    const auto from_kept = kept.with_cipher(kc, suite.encr);
+    REQUIRE(from_kept);
+    CHECK(kc.keyings == 0);
+    const auto derived = bare.with_cipher(kc, suite.encr);
+    REQUIRE(derived);
+    CHECK(kc.keyings == 2);  // D2 encr_key, then salt_key
+    CHECK(from_kept->encr_key.size() == 32);
+    CHECK(from_kept->salt_key.size() == 14);
+    CHECK(equal_bytes(from_kept->encr_key.view(), derived->encr_key.view()));
+    CHECK(equal_bytes(from_kept->salt_key.view(), derived->salt_key.view()));
+    CHECK(equal_bytes(from_kept->encr_key.view(), with_kemac->encr_key.view()));
+    CHECK(from_kept->auth_key.empty());  // the held auth_key signs V
+    // Another Encr alg: derived for it, 128-bit.
+    const auto other = kept.with_cipher(kc, encr_alg::aes_cm_128);
+    REQUIRE(other);
+    CHECK(kc.keyings == 4);
+    CHECK(other->encr_key.size() == 16);
+    // The same label, so the leftmost 16 bytes of the same PRF output (RFC 3830 §4.1.2).
+    CHECK(equal_bytes(other->encr_key.view(), from_kept->encr_key.view().first(16)));
+}
 
 TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise authentic update with its own error") {
     update_ends e;

@@ -42,7 +42,10 @@ public:
     [[nodiscard]] static constexpr std::size_t capacity() noexcept { return N; }
     [[nodiscard]] bool full() const noexcept { return m_size == N; }
     [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return m_items[i]; }
+    /// Value i, writable (a field filled in after push_back). i < size().
+    [[nodiscard]] T& operator[](std::size_t i) noexcept { return m_items[i]; }
     [[nodiscard]] std::span<const T> view() const noexcept { return {m_items, m_size}; }
+    [[nodiscard]] std::span<T> mutable_view() noexcept { return {m_items, m_size}; }
     [[nodiscard]] const T* begin() const noexcept { return m_items; }
     [[nodiscard]] const T* end() const noexcept { return m_items + m_size; }
 

@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "../core/inline_list.hpp"
 #include "../core/ntp_time.hpp"
 #include "../core/rng.hpp"
 #include "../crypto/derive.hpp"
@@ -117,8 +118,11 @@ template <crypto::crypto_backend B>
 /// What a CSB update (RFC 6043 §5.2) needs of the last message of the
 /// initial exchange: "Both messages SHALL be protected with the same keys
 /// (derived from MPKi or MPKr') that protected the last message". The
-/// auth_key is kept; the encr / salt keys are derived when an update carries
-/// a KEMAC, for the Encr alg that KEMAC names.
+/// auth_key is kept, and so are the encr / salt keys when the last message
+/// carried a KEMAC: an update's KEMAC under the same Encr alg then runs no
+/// PRF (D2's labels hold the CSB ID and the RANDs only, so the keys are the
+/// same). Under another Encr alg, or when the last message had no KEMAC, an
+/// update derives them from the held inkey.
 struct last_message_keys {
     direction dir = direction::initial;
     algorithm_suite suite{};
@@ -126,31 +130,47 @@ struct last_message_keys {
     csb_id csb{};
     random_bytes randri{}, randrr{};
     secret_buffer<32> auth_key{};
+    encr_alg cipher_encr = encr_alg::null;  ///< the Encr alg encr_key / salt_key are for
+    secret_buffer<32> encr_key{};           ///< empty unless the last message carried a KEMAC
+    secret_buffer<14> salt_key{};
     /// The newest T of a message these keys protected (the last message of
     /// the initial exchange, then each CSB update): the KEMAC IV is salt,
     /// CSB ID and T (RFC 3830 §4.2.3), so a T not newer would repeat the
     /// AES-CM keystream of an earlier KEMAC under the same keys.
     ntp_time t{};
 
+    /// From the keys `k` that protected the last message (derived for Encr
+    /// alg `k_encr`; its encr_key is empty when that message had no KEMAC).
     [[nodiscard]] static last_message_keys of(direction d, const algorithm_suite& s, bytes_view inkey, csb_id csb,
-                                              bytes_view randri, bytes_view randrr, bytes_view auth) noexcept {
-        last_message_keys k;
-        k.dir = d;
-        k.suite = s;
-        (void)k.inkey.resize(inkey.size());
-        copy_bytes(k.inkey.mutable_view(), inkey);
-        k.csb = csb;
-        k.randri.assign(randri);
-        k.randrr.assign(randrr);
-        (void)k.auth_key.resize(auth.size());
-        copy_bytes(k.auth_key.mutable_view(), auth);
-        return k;
+                                              bytes_view randri, bytes_view randrr, const crypto::protection_keys& k,
+                                              encr_alg k_encr) noexcept {
+        last_message_keys l;
+        l.dir = d;
+        l.suite = s;
+        (void)l.inkey.resize(inkey.size());
+        copy_bytes(l.inkey.mutable_view(), inkey);
+        l.csb = csb;
+        l.randri.assign(randri);
+        l.randrr.assign(randrr);
+        l.auth_key = k.auth_key.clone();
+        if (!k.encr_key.empty()) {
+            l.cipher_encr = k_encr;
+            l.encr_key = k.encr_key.clone();
+            l.salt_key = k.salt_key.clone();
+        }
+        return l;
     }
     /// The encr_key and salt_key for a KEMAC with Encr alg `encr` (the
     /// auth_key is the one held: its result's auth_key is left empty).
     /// Errors: those of protection().
     template <crypto::crypto_backend B>
     [[nodiscard]] result<crypto::protection_keys> with_cipher(B& b, encr_alg encr) const noexcept {
+        if (encr == cipher_encr && !encr_key.empty()) {
+            result<crypto::protection_keys> out(std::in_place);
+            out->encr_key = encr_key.clone();
+            out->salt_key = salt_key.clone();
+            return out;
+        }
         algorithm_suite s = suite;
         s.encr = encr;
         s.mac = mac_alg::null;  // no PRF run for an auth_key already held
@@ -234,38 +254,33 @@ template <crypto::crypto_backend B>
 /// carries its SSRC as Session Data (S = 0) and the SPI of its key. Its
 /// blocks view its own SSRC bytes: not copyable.
 struct cs_map {
-    std::array<generic_id_block, max_crypto_sessions> blocks{};
-    std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs{};
-    std::size_t size = 0;
+    /// Neither list is zero-filled first (a machine builds a map for every
+    /// message it sends): a block and its SSRC bytes are written together.
+    inline_list<generic_id_block, max_crypto_sessions> blocks;
+    std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> ssrcs;
 
-    cs_map() noexcept = default;
+    cs_map() noexcept {}
     cs_map(const cs_map&) = delete;
     cs_map& operator=(const cs_map&) = delete;
 
+    [[nodiscard]] std::size_t size() const noexcept { return blocks.size(); }
     /// Appends a block as given (e.g. one of a received map). False when full.
-    [[nodiscard]] bool add(const generic_id_block& b) noexcept {
-        if (size == blocks.size()) return false;
-        blocks[size++] = b;
-        return true;
-    }
+    [[nodiscard]] bool add(const generic_id_block& b) noexcept { return blocks.push_back(b); }
     /// Appends the block of an SRTP stream. False when full.
     [[nodiscard]] bool add_srtp(std::uint8_t cs, std::uint32_t ssrc, bytes_view spi) noexcept {
-        if (size == blocks.size()) return false;
-        for (std::size_t j = 0; j < 4; ++j) ssrcs[size][j] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * j));
-        blocks[size] = generic_id_block{cs, prot_type::srtp, false, {}, ssrcs[size], spi};
-        ++size;
-        return true;
+        if (blocks.full()) return false;
+        auto& s = ssrcs[blocks.size()];
+        for (std::size_t j = 0; j < 4; ++j) s[j] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * j));
+        return blocks.push_back(generic_id_block{cs, prot_type::srtp, false, {}, s, spi});
     }
     /// The block of crypto session `cs`, or nullptr.
     [[nodiscard]] generic_id_block* find(std::uint8_t cs) noexcept {
-        for (std::size_t i = 0; i < size; ++i) {
-            if (blocks[i].cs_id == cs) return &blocks[i];
+        for (auto& b : blocks.mutable_view()) {
+            if (b.cs_id == cs) return &b;
         }
         return nullptr;
     }
-    [[nodiscard]] std::span<const generic_id_block> view() const noexcept MIKEY_LIFETIMEBOUND {
-        return {blocks.data(), size};
-    }
+    [[nodiscard]] std::span<const generic_id_block> view() const noexcept MIKEY_LIFETIMEBOUND { return blocks.view(); }
 };
 
 /// Wipes a scratch buffer that held key material when leaving scope.

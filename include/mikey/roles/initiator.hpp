@@ -524,7 +524,7 @@ private:
         // RFC 6043 §4.2.2.1, §6.1.1: the offered SP payloads; each block lists the Policy_no of
         // those offered for its crypto session (#P = 0 without offers).
         std::array<std::array<std::uint8_t, max_policy_offers>, max_crypto_sessions> nos;
-        for (std::size_t i = 0; i < map.size; ++i) map.blocks[i].policies = m_offers.nos_for(map.blocks[i].cs_id, nos[i]);
+        for (std::size_t i = 0; i < map.size(); ++i) map.blocks[i].policies = m_offers.nos_for(map.blocks[i].cs_id, nos[i]);
         inline_list<sp_builder, max_policy_offers> sps;
         m_offers.each([&](bytes_view, const sp_view& sp) { (void)sps.push_back(sp.to_builder()); });
         // The encr / salt keys only for a KEMAC (a CSB update derives its own, §5.2).
@@ -582,7 +582,7 @@ private:
         if (!count) return count.error_info();
         // Without an answer each crypto session runs under the first policy offered for it.
         detail::policy_list first;
-        for (std::size_t i = 0; i < map.size; ++i) {
+        for (std::size_t i = 0; i < map.size(); ++i) {
             if (const auto sp = m_offers.for_session(map.blocks[i].cs_id)) {
                 if (auto ok = first.add(map.blocks[i].cs_id, *sp); !ok) return ok.error_info();
             }
@@ -594,7 +594,7 @@ private:
         ++m_transfers;
         commit_keys(keys, *count);
         m_last = detail::last_message_keys::of(detail::direction::initial, m_cfg.suite, m_mpki.view(), csb_id(*csb),
-                                               randri->view(), {}, k1->auth_key.view());
+                                               randri->view(), {}, *k1, m_cfg.suite.encr);
         m_last.t = now;  // the T of this TRANSFER_INIT
         m_randrr = {};
         m_peer = m_responder;
@@ -693,7 +693,7 @@ private:
         commit_keys(keys, *count);
         m_mpkr_forked = std::move(mpkr_forked);
         m_last = detail::last_message_keys::of(detail::direction::response, s, f.i ? m_mpkr_forked.view() : m_mpki.view(),
-                                               hdr.csb(), m_randri_transfer.view(), randrr, k2->auth_key.view());
+                                               hdr.csb(), m_randri_transfer.view(), randrr, *k2, s.encr);
         m_last.t = ntp_time::from_payload(m->t().kind(), m->t().value()).value_or(now);
         m_randrr.assign(randrr);
         m_peer.assign(answering.begin(), answering.end());

@@ -534,7 +534,7 @@ private:
                 return errc::bad_crypto_sessions;
             }
         }
-        const std::size_t nb = map.size;
+        const std::size_t nb = map.size();
         const auto& blocks = map.blocks;
         // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
         std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, held_count) written below
@@ -560,7 +560,7 @@ private:
             !ok) {
             return ok.error_info();
         }
-        if (f.f) sps.name_in(std::span<generic_id_block>(map.blocks.data(), nb));
+        if (f.f) sps.name_in(map.blocks.mutable_view());
 
         outcome o{};
         std::optional<detail::last_message_keys> last;
@@ -601,12 +601,12 @@ private:
             o.send = *sealed;
             o.send_type = data_type::transfer_resp;
             last = detail::last_message_keys::of(detail::direction::response, s, inkey, hdr.csb(), ti.randri()->value(),
-                                                 randrr.view(), k2->auth_key.view());
+                                                 randrr.view(), *k2, s.encr);
         } else {
             // No TRANSFER_RESP: no RANDRr either (G implies F, RFC 6043 §6.10), so the RANDs kept
             // here are also the D4 RANDs of the bundle's session keys.
             last = detail::last_message_keys::of(detail::direction::initial, s, res.mpki.view(), hdr.csb(),
-                                                 ti.randri()->value(), {}, k1->auth_key.view());
+                                                 ti.randri()->value(), {}, *k1, s_ti.encr);
         }
         // Commit.
         // RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
