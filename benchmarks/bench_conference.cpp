@@ -280,6 +280,9 @@ struct conference_fixture {
         const bool left = focus->leave(name, w.now, *w.rng).ok();
         const bool revoked = focus->revoke(creator, name).has_value();
         w.users.erase(name);
+        // The KMS forgets the user too: its key store stays at the members plus a few, as the
+        // authorized list does (the harness's paused work must not grow with the run's length).
+        (void)w.ks_kms.remove_psk(ticket::as_bytes(name));
         return left && revoked;
     }
 

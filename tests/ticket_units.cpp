@@ -116,6 +116,33 @@ TEST_CASE("memory_key_store: keys under 128 bits refused; lookups by name") {
     CHECK(ks.psk_for(identity(ticket::as_bytes("a")))->front() == 2);
     CHECK(!ks.psk_for(identity(ticket::as_bytes("b"))));
     CHECK(!ks.tpk_for(identity{}));
+    // Many users: each found under its own name (names that share prefixes, of several lengths,
+    // and one that is a prefix of another), then removed one by one.
+    std::vector<std::string> names;
+    for (int i = 0; i < 300; ++i) names.push_back("sip:user" + std::to_string(i) + "@example.org");
+    names.push_back("sip:user1@example.or");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        REQUIRE(ks.add_psk(ticket::as_bytes(names[i]), bytes(16, static_cast<std::uint8_t>(i))));
+    }
+    CHECK(ks.psk_count() == names.size() + 1);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const auto k = ks.psk_for(identity(ticket::as_bytes(names[i])));
+        REQUIRE(k);
+        CHECK(k->size() == 16);
+        CHECK(k->front() == static_cast<std::uint8_t>(i));
+    }
+    CHECK(!ks.psk_for(identity(ticket::as_bytes("sip:user1@example.orgX"))));
+    CHECK(ks.remove_psk(ticket::as_bytes("sip:user7@example.org")));
+    CHECK(!ks.remove_psk(ticket::as_bytes("sip:user7@example.org")));  // already gone
+    CHECK(!ks.psk_for(identity(ticket::as_bytes("sip:user7@example.org"))));
+    CHECK(ks.psk_for(identity(ticket::as_bytes("sip:user70@example.org"))));
+    CHECK(ks.psk_count() == names.size());
+    // TPKs live apart from PSKs.
+    REQUIRE(ks.add_tpk({}, bytes(32, 9)));
+    CHECK(ks.tpk_for(identity{})->front() == 9);
+    CHECK(!ks.psk_for(identity{}));
+    CHECK(ks.remove_tpk({}));
+    CHECK(!ks.tpk_for(identity{}));
 }
 
 TEST_CASE("base ticket: created, opened, and refused when the TPK or a byte is wrong") {

@@ -10,7 +10,9 @@
 //     IDRpsk, or the store's default TPK (empty identity) when it has none.
 #pragma once
 
+#include <algorithm>
 #include <concepts>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -33,7 +35,8 @@ concept key_store = requires(const K& k, identity id) {
     { k.tpk_for(id) } noexcept -> std::same_as<std::optional<bytes_view>>;
 };
 
-/// The in-memory default. Adding keys allocates; lookups do not.
+/// The in-memory default: keys by name in an ordered map, so a KMS with many
+/// users finds one in O(log n). Adding keys allocates; lookups do not.
 class memory_key_store {
 public:
     /// Adds (or replaces) the PSK for `peer`. Errors: key_too_short (under
@@ -42,35 +45,48 @@ public:
     /// Adds (or replaces) the TPK named `id` (empty: the default TPK).
     /// Errors: key_too_short.
     [[nodiscard]] result<void> add_tpk(bytes_view id, bytes_view key) { return add(m_tpks, id, key); }
+    /// Drops the PSK for `peer` (a user removed from the KMS; its key is
+    /// wiped). False when there was none.
+    bool remove_psk(bytes_view peer) noexcept { return remove(m_psks, peer); }
+    /// Drops the TPK named `id`. False when there was none.
+    bool remove_tpk(bytes_view id) noexcept { return remove(m_tpks, id); }
 
     [[nodiscard]] std::optional<bytes_view> psk_for(identity peer) const noexcept { return find(m_psks, peer.get()); }
     [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return find(m_tpks, id.get()); }
+    [[nodiscard]] std::size_t psk_count() const noexcept { return m_psks.size(); }
 
 private:
-    struct entry {
-        std::vector<std::uint8_t> name;
-        secret_bytes key;
+    /// Byte-wise order of names, comparable with bytes_view (lookups build no key).
+    struct name_order {
+        using is_transparent = void;
+        bool operator()(bytes_view a, bytes_view b) const noexcept {
+            return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+        }
     };
-    static result<void> add(std::vector<entry>& v, bytes_view name, bytes_view key) {
+    using key_map = std::map<std::vector<std::uint8_t>, secret_bytes, name_order>;
+
+    static result<void> add(key_map& m, bytes_view name, bytes_view key) {
         // RFC 6043 §12.1: "All keys ... MUST have adequate strength/length, i.e., 128 bits or more."
         if (key.size() < 16) return errc::key_too_short;
-        for (auto& e : v) {
-            if (equal_bytes(e.name, name)) {
-                e.key = secret_bytes::from(key);
-                return {};
-            }
+        if (const auto it = m.find(name); it != m.end()) {
+            it->second = secret_bytes::from(key);
+            return {};
         }
-        v.push_back(entry{std::vector<std::uint8_t>(name.begin(), name.end()), secret_bytes::from(key)});
+        m.emplace(std::vector<std::uint8_t>(name.begin(), name.end()), secret_bytes::from(key));
         return {};
     }
-    static std::optional<bytes_view> find(const std::vector<entry>& v, bytes_view name) noexcept {
-        for (const auto& e : v) {
-            if (equal_bytes(e.name, name)) return e.key.view();
-        }
+    static bool remove(key_map& m, bytes_view name) noexcept {
+        const auto it = m.find(name);
+        if (it == m.end()) return false;
+        m.erase(it);
+        return true;
+    }
+    static std::optional<bytes_view> find(const key_map& m, bytes_view name) noexcept {
+        if (const auto it = m.find(name); it != m.end()) return it->second.view();
         return std::nullopt;
     }
-    std::vector<entry> m_psks;
-    std::vector<entry> m_tpks;
+    key_map m_psks;
+    key_map m_tpks;
 };
 
 static_assert(key_store<memory_key_store>);
