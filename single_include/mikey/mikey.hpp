@@ -1234,7 +1234,9 @@ private:
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 // #include "bytes.hpp" (inlined above as mikey/core/bytes.hpp)
 // #include "result.hpp" (inlined above as mikey/core/result.hpp)
@@ -1297,6 +1299,20 @@ public:
             copy_bytes(m_out.subspan(m_pos, b.size()), b);
         }
         m_pos += b.size();
+    }
+
+    /// Takes the next n bytes for the caller to fill in one go (one bounds
+    /// check for a whole layout of fields): a pointer to them when writing;
+    /// nullptr when counting (the n bytes are counted) or on error (sticky;
+    /// buffer_too_small when they do not fit). Builders check their length
+    /// fields first, then claim.
+    [[nodiscard]] constexpr std::uint8_t* claim(std::size_t n) noexcept {
+        if (!reserve(n)) {
+            return nullptr;
+        }
+        std::uint8_t* p = m_counting ? nullptr : m_out.data() + m_pos;
+        m_pos += n;
+        return p;
     }
 
     /// Writes n as an unsigned length field of `width` bytes, failing with
@@ -1370,6 +1386,28 @@ private:
     bool m_counting = true;
     errc m_error = errc::ok;
 };
+
+/// Stores into memory a claim() returned; each returns the byte after the
+/// field written.
+namespace put {
+constexpr std::uint8_t* u8(std::uint8_t* p, std::uint64_t v) noexcept {
+    *p = static_cast<std::uint8_t>(v);
+    return p + 1;
+}
+constexpr std::uint8_t* u16(std::uint8_t* p, std::uint64_t v) noexcept {
+    p[0] = static_cast<std::uint8_t>(v >> 8);
+    p[1] = static_cast<std::uint8_t>(v);
+    return p + 2;
+}
+constexpr std::uint8_t* bytes(std::uint8_t* p, bytes_view b) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (const auto x : b) *p++ = x;
+        return p;
+    }
+    if (!b.empty()) std::memcpy(p, b.data(), b.size());
+    return p + b.size();
+}
+}  // namespace put
 
 }  // namespace mikey
 // ---- end mikey/core/writer.hpp ----
@@ -1958,11 +1996,17 @@ struct typed_data_builder {
     bytes_view data{};
 
     constexpr void write(byte_writer& w) const noexcept {
-        w.u8(0);
-        detail::write_role<Spec>(w, role);
-        w.u8(static_cast<std::uint8_t>(kind));
-        w.length(data.size(), 2);
-        w.bytes(data);
+        if (data.size() > 0xFFFF) {
+            w.fail(errc::field_too_long);
+            return;
+        }
+        std::uint8_t* p = w.claim(4 + (detail::has_role<Spec> ? 1 : 0) + data.size());
+        if (p == nullptr) return;  // counting (or failed)
+        p = put::u8(p, 0);
+        if constexpr (detail::has_role<Spec>) p = put::u8(p, static_cast<std::uint8_t>(role));
+        p = put::u8(p, static_cast<std::uint8_t>(kind));
+        p = put::u16(p, data.size());
+        put::bytes(p, data);
     }
 };
 
@@ -2130,10 +2174,12 @@ struct implied_length_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        w.u8(0);
-        detail::write_role<Spec>(w, role);
-        w.u8(static_cast<std::uint8_t>(kind));
-        w.bytes(value);
+        std::uint8_t* p = w.claim(2 + (detail::has_role<Spec> ? 1 : 0) + value.size());
+        if (p == nullptr) return;  // counting (or failed)
+        p = put::u8(p, 0);
+        if constexpr (detail::has_role<Spec>) p = put::u8(p, static_cast<std::uint8_t>(role));
+        p = put::u8(p, static_cast<std::uint8_t>(kind));
+        put::bytes(p, value);
     }
 };
 
@@ -2375,14 +2421,21 @@ private:
                 w.fail(errc::invalid_argument);
                 return;
             }
-            w.u8(b.cs_id);
-            w.u8(static_cast<std::uint8_t>(b.prot));
-            w.u8((b.s_flag ? 0x80u : 0u) | static_cast<unsigned>(b.policies.size()));
-            w.bytes(b.policies);
-            w.length(b.session_data.size(), 2);
-            w.bytes(b.session_data);
-            w.length(b.spi.size(), 1);
-            w.bytes(b.spi);
+            if (b.session_data.size() > 0xFFFF || b.spi.size() > 0xFF) {
+                w.fail(errc::field_too_long);
+                return;
+            }
+            // CS ID | Prot type | S | #P | Ps... | Session Data Length(16) | Session Data | SPI Length | SPI
+            std::uint8_t* p = w.claim(6 + b.policies.size() + b.session_data.size() + b.spi.size());
+            if (p == nullptr) continue;  // counting (or failed)
+            p = put::u8(p, b.cs_id);
+            p = put::u8(p, static_cast<std::uint8_t>(b.prot));
+            p = put::u8(p, (b.s_flag ? 0x80u : 0u) | static_cast<unsigned>(b.policies.size()));
+            p = put::bytes(p, b.policies);
+            p = put::u16(p, b.session_data.size());
+            p = put::bytes(p, b.session_data);
+            p = put::u8(p, b.spi.size());
+            put::bytes(p, b.spi);
         }
     }
     static constexpr void write_map(byte_writer& w, const raw_map& m) noexcept {
@@ -2704,13 +2757,21 @@ struct key_data_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        w.u8(0);
-        w.u8(static_cast<unsigned>(kind) << 4 | (static_cast<unsigned>(validity.kind) & 0x0F));
-        w.length(key.size(), 2);
-        w.bytes(key);
-        if (has_salt(kind)) {
-            w.length(salt.size(), 2);
-            w.bytes(salt);
+        if (key.size() > 0xFFFF || salt.size() > 0xFFFF) {
+            w.fail(errc::field_too_long);
+            return;
+        }
+        // Next | Type KV | Key data len | Key data | [Salt len | Salt data], then the KV data.
+        const bool salted = has_salt(kind);
+        if (std::uint8_t* p = w.claim(4 + key.size() + (salted ? 2 + salt.size() : 0))) {
+            p = put::u8(p, 0);
+            p = put::u8(p, static_cast<unsigned>(kind) << 4 | (static_cast<unsigned>(validity.kind) & 0x0F));
+            p = put::u16(p, key.size());
+            p = put::bytes(p, key);
+            if (salted) {
+                p = put::u16(p, salt.size());
+                put::bytes(p, salt);
+            }
         }
         detail::write_kv_data(w, validity);
     }

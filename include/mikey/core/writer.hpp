@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "bytes.hpp"
 #include "result.hpp"
@@ -66,6 +68,20 @@ public:
             copy_bytes(m_out.subspan(m_pos, b.size()), b);
         }
         m_pos += b.size();
+    }
+
+    /// Takes the next n bytes for the caller to fill in one go (one bounds
+    /// check for a whole layout of fields): a pointer to them when writing;
+    /// nullptr when counting (the n bytes are counted) or on error (sticky;
+    /// buffer_too_small when they do not fit). Builders check their length
+    /// fields first, then claim.
+    [[nodiscard]] constexpr std::uint8_t* claim(std::size_t n) noexcept {
+        if (!reserve(n)) {
+            return nullptr;
+        }
+        std::uint8_t* p = m_counting ? nullptr : m_out.data() + m_pos;
+        m_pos += n;
+        return p;
     }
 
     /// Writes n as an unsigned length field of `width` bytes, failing with
@@ -139,5 +155,27 @@ private:
     bool m_counting = true;
     errc m_error = errc::ok;
 };
+
+/// Stores into memory a claim() returned; each returns the byte after the
+/// field written.
+namespace put {
+constexpr std::uint8_t* u8(std::uint8_t* p, std::uint64_t v) noexcept {
+    *p = static_cast<std::uint8_t>(v);
+    return p + 1;
+}
+constexpr std::uint8_t* u16(std::uint8_t* p, std::uint64_t v) noexcept {
+    p[0] = static_cast<std::uint8_t>(v >> 8);
+    p[1] = static_cast<std::uint8_t>(v);
+    return p + 2;
+}
+constexpr std::uint8_t* bytes(std::uint8_t* p, bytes_view b) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (const auto x : b) *p++ = x;
+        return p;
+    }
+    if (!b.empty()) std::memcpy(p, b.data(), b.size());
+    return p + b.size();
+}
+}  // namespace put
 
 }  // namespace mikey

@@ -363,11 +363,17 @@ struct typed_data_builder {
     bytes_view data{};
 
     constexpr void write(byte_writer& w) const noexcept {
-        w.u8(0);
-        detail::write_role<Spec>(w, role);
-        w.u8(static_cast<std::uint8_t>(kind));
-        w.length(data.size(), 2);
-        w.bytes(data);
+        if (data.size() > 0xFFFF) {
+            w.fail(errc::field_too_long);
+            return;
+        }
+        std::uint8_t* p = w.claim(4 + (detail::has_role<Spec> ? 1 : 0) + data.size());
+        if (p == nullptr) return;  // counting (or failed)
+        p = put::u8(p, 0);
+        if constexpr (detail::has_role<Spec>) p = put::u8(p, static_cast<std::uint8_t>(role));
+        p = put::u8(p, static_cast<std::uint8_t>(kind));
+        p = put::u16(p, data.size());
+        put::bytes(p, data);
     }
 };
 
@@ -535,10 +541,12 @@ struct implied_length_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        w.u8(0);
-        detail::write_role<Spec>(w, role);
-        w.u8(static_cast<std::uint8_t>(kind));
-        w.bytes(value);
+        std::uint8_t* p = w.claim(2 + (detail::has_role<Spec> ? 1 : 0) + value.size());
+        if (p == nullptr) return;  // counting (or failed)
+        p = put::u8(p, 0);
+        if constexpr (detail::has_role<Spec>) p = put::u8(p, static_cast<std::uint8_t>(role));
+        p = put::u8(p, static_cast<std::uint8_t>(kind));
+        put::bytes(p, value);
     }
 };
 

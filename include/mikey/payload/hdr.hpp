@@ -233,14 +233,21 @@ private:
                 w.fail(errc::invalid_argument);
                 return;
             }
-            w.u8(b.cs_id);
-            w.u8(static_cast<std::uint8_t>(b.prot));
-            w.u8((b.s_flag ? 0x80u : 0u) | static_cast<unsigned>(b.policies.size()));
-            w.bytes(b.policies);
-            w.length(b.session_data.size(), 2);
-            w.bytes(b.session_data);
-            w.length(b.spi.size(), 1);
-            w.bytes(b.spi);
+            if (b.session_data.size() > 0xFFFF || b.spi.size() > 0xFF) {
+                w.fail(errc::field_too_long);
+                return;
+            }
+            // CS ID | Prot type | S | #P | Ps... | Session Data Length(16) | Session Data | SPI Length | SPI
+            std::uint8_t* p = w.claim(6 + b.policies.size() + b.session_data.size() + b.spi.size());
+            if (p == nullptr) continue;  // counting (or failed)
+            p = put::u8(p, b.cs_id);
+            p = put::u8(p, static_cast<std::uint8_t>(b.prot));
+            p = put::u8(p, (b.s_flag ? 0x80u : 0u) | static_cast<unsigned>(b.policies.size()));
+            p = put::bytes(p, b.policies);
+            p = put::u16(p, b.session_data.size());
+            p = put::bytes(p, b.session_data);
+            p = put::u8(p, b.spi.size());
+            put::bytes(p, b.spi);
         }
     }
     static constexpr void write_map(byte_writer& w, const raw_map& m) noexcept {

@@ -196,13 +196,21 @@ struct key_data_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        w.u8(0);
-        w.u8(static_cast<unsigned>(kind) << 4 | (static_cast<unsigned>(validity.kind) & 0x0F));
-        w.length(key.size(), 2);
-        w.bytes(key);
-        if (has_salt(kind)) {
-            w.length(salt.size(), 2);
-            w.bytes(salt);
+        if (key.size() > 0xFFFF || salt.size() > 0xFFFF) {
+            w.fail(errc::field_too_long);
+            return;
+        }
+        // Next | Type KV | Key data len | Key data | [Salt len | Salt data], then the KV data.
+        const bool salted = has_salt(kind);
+        if (std::uint8_t* p = w.claim(4 + key.size() + (salted ? 2 + salt.size() : 0))) {
+            p = put::u8(p, 0);
+            p = put::u8(p, static_cast<unsigned>(kind) << 4 | (static_cast<unsigned>(validity.kind) & 0x0F));
+            p = put::u16(p, key.size());
+            p = put::bytes(p, key);
+            if (salted) {
+                p = put::u16(p, salt.size());
+                put::bytes(p, salt);
+            }
         }
         detail::write_kv_data(w, validity);
     }
