@@ -141,10 +141,15 @@ template <crypto::crypto_backend B, random_generator R>
     // repeat the KEMAC keystream (RFC 3830 §4.2.3 IV).
     if (!(c.last->t < now)) return errc::stale_timestamp;
     next.t = now;
-    // Fresh keys drawn for rekey_all live here until the message is sealed.
-    std::array<secret_buffer<64>, max_crypto_sessions> fresh{};
-    std::array<secret_buffer<32>, max_crypto_sessions> salts{};
-    std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis;  // written by the RNG before use
+    // Fresh keys drawn for rekey_all live here until the message is sealed. Made only then (on
+    // the heap: an update that sends supplied keys, a focus's rekey, neither builds nor wipes 32
+    // key buffers).
+    struct drawn_keys {
+        std::array<secret_buffer<64>, max_crypto_sessions> keys{};
+        std::array<secret_buffer<32>, max_crypto_sessions> salts{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis;  // written by the RNG before use
+    };
+    const std::unique_ptr<drawn_keys> drawn = rekey_all ? std::make_unique<drawn_keys>() : nullptr;
     inline_list<key_data_builder, max_crypto_sessions> kb;
     for (std::size_t i = 0; i < n; ++i) {
         const supplied_key* sk = nullptr;
@@ -170,14 +175,15 @@ template <crypto::crypto_backend B, random_generator R>
             const session_key* old = c.key_of(all[i].cs_id);
             const session_key& base = old ? *old : c.keys[0];
             kind = base.kind;
-            (void)fresh[i].resize(base.key.size());
-            (void)salts[i].resize(has_salt(base.kind) ? 14 : 0);
-            if (auto ok = rng.fill(fresh[i].mutable_view()); !ok) return ok.error_info();
-            if (auto ok = rng.fill(salts[i].mutable_view()); !ok) return ok.error_info();
-            if (auto ok = rng.fill(spis[i]); !ok) return ok.error_info();
-            key = fresh[i].view();
-            salt = salts[i].view();
-            spi = spis[i];
+            auto& d = *drawn;
+            (void)d.keys[i].resize(base.key.size());
+            (void)d.salts[i].resize(has_salt(base.kind) ? 14 : 0);
+            if (auto ok = rng.fill(d.keys[i].mutable_view()); !ok) return ok.error_info();
+            if (auto ok = rng.fill(d.salts[i].mutable_view()); !ok) return ok.error_info();
+            if (auto ok = rng.fill(d.spis[i]); !ok) return ok.error_info();
+            key = d.keys[i].view();
+            salt = d.salts[i].view();
+            spi = d.spis[i];
         } else {
             if (auto ok = kept_key(b, c, all[i], next, i); !ok) return ok.error_info();
             continue;
