@@ -29,34 +29,33 @@
 // the ticket's TGK forked by the KMS, cs 2 focus media: the supplied group
 // TEK + salt, cs 3 BFCP and cs 4 event package: the same TGK), 256-bit suite
 // (PRF-HMAC-SHA-256, AES-CM-256, HMAC-SHA-256-256), 32-byte TGK and MPKr'.
-// The kept sessions keep their keys (same TGK, same RANDs: no D4 run) and the
-// held auth_key signs V (no D2 auth_key run):
+// The kept sessions keep their keys (same TGK, same RANDs: no D4 run), and
+// the bundle keeps the keys of the last message of its initial exchange
+// (the focus's TRANSFER_RESP, which carried a KEMAC): the held auth_key signs
+// V and the held encr_key / salt_key encrypt the KEMAC (RFC 6043 §5.2: the
+// same keys; no D2 run):
 //
-//   D2 (RFC 6043 §5.1.2) encr_key (32 B) and salt_key (14 B) from
-//   MPKr', for the KEMAC                                       2 PRF runs
 //   KEMAC (§5.2): AES-CM-256 of one Key data sub-payload
 //   (group TEK + salt, KV = SPI), 57 bytes                     1 AES-CTR call
 //   V (§5.5): HMAC-SHA-256 over TRANSFER_INIT || IDi || IDr
 //   (282 bytes with this benchmark's names)                    1 HMAC
 //
-// Each PRF run is P_SHA256 of RFC 3830 §4.1.2 with a 32-byte inkey (one
-// 256-bit piece) and <= 32 output bytes (m = 1): HMAC(s, label) = A1, then
-// HMAC(s, A1 || label): 2 HMAC computations with one key set. Per member:
-// 3 HMAC keyings, 5 HMAC computations, 1 AES-CTR call. The botan_ref rows
-// check that the recorded update makes exactly that (2 PRF runs, D2 encr_key
-// then salt_key, 1 AES-CTR, 1 MAC) and fail otherwise (SkipWithError): a
-// library that derives kept keys again is caught there.
+// Per member: 1 HMAC keying, 1 HMAC computation, 1 AES-CTR call. The
+// botan_ref rows check that the recorded update makes exactly that (no PRF
+// run) and fail otherwise (SkipWithError): a library that derives kept keys
+// again is caught there. (Until session 7 the library derived the KEMAC's
+// encr_key and salt_key for every update: 2 PRF runs more per member, which
+// this reference then counted as needed crypto.)
 //
 // The per-member count is not only read off the code: a focus over a counting
 // crypto_backend (botan_replay.hpp, shared with bench_roles) records every
 // call one leave() rekey of two members makes; both members' updates must
 // have the same shape, and the reference is built from the first one's
-// recorded inputs (inkeys, labels, CTR key / IV / plaintext, MAC key / data),
-// computed with its own P_SHA256 on Botan::MessageAuthenticationCode
-// "HMAC(SHA-256)" and Botan::StreamCipher "CTR-BE(AES-256)" (an independent
-// recomputation, not a replay of the library's HMAC calls), and checked once
-// to give the recorded outputs (PRF blocks, key stream, V tag). Counters
-// prf_runs, hmac_keys, hmac_calls, ctr_calls, ctr_bytes, mac_bytes (per
+// recorded inputs (CTR key / IV / plaintext, MAC key / data), computed on its
+// own Botan::MessageAuthenticationCode "HMAC(SHA-256)" and
+// Botan::StreamCipher "CTR-BE(AES-256)", and checked once to give the
+// recorded outputs (key stream, V tag). Counters hmac_keys, hmac_calls,
+// ctr_calls, ctr_bytes, mac_bytes (per
 // member); lib_wipes counts the library's backend wipes, not in the reference.
 // It is repeated N times per iteration on the same data (cost does not depend
 // on the bytes).
@@ -334,9 +333,8 @@ void report_allocs(benchmark::State& state, std::size_t before) {
 }
 
 // ---------------------------------------------------------------------------
-// The per-member reference: one member's CSB update crypto on bare Botan
-// objects, with its own P_SHA256 (an independent recomputation of the
-// recorded inputs, not a replay of the library's HMAC calls).
+// The per-member reference: one member's CSB update crypto (the KEMAC's
+// AES-CTR, the V MAC) on bare Botan objects, from the recorded inputs.
 // ---------------------------------------------------------------------------
 class bare_update {
 public:

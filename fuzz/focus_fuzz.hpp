@@ -110,7 +110,8 @@ enum : std::uint8_t { join, refer, invite, advance, leave, manage, subscribe, ra
 
 /// What a refusal must leave unchanged.
 struct snapshot {
-    std::vector<std::string> authorized, members;
+    std::set<std::string, std::less<>> authorized;
+    std::vector<std::string> members;
     std::uint32_t epoch = 0;
     conference::settings config{};
     bool operator==(const snapshot&) const = default;
@@ -171,7 +172,7 @@ private:
     std::optional<focus_type> m_f;
     std::vector<std::string> m_names;  ///< users, by index
     std::vector<user_state> m_state;
-    std::vector<std::string> m_auth;  ///< model of the authorized set
+    std::set<std::string, std::less<>> m_auth;  ///< model of the authorized set
     conference::settings m_config{};
     std::vector<flight> m_held;
     std::vector<bytes> m_history;
@@ -278,7 +279,7 @@ private:
         for (const auto& m : after.members) {
             if (std::find(before.members.begin(), before.members.end(), m) != before.members.end()) continue;
             const bool was = m == f().conference().creator ||
-                             std::find(before.authorized.begin(), before.authorized.end(), m) != before.authorized.end();
+                             before.authorized.find(m) != before.authorized.end();
             MIKEY_FUZZ_CHECK(was);
             const auto i = user_index(m);
             MIKEY_FUZZ_CHECK(i < m_names.size());
@@ -452,9 +453,7 @@ private:
                     // Flow 2a: the creator's ticket names whom it allows too.
                     if (m_names[x.user] == f().conference().creator) {
                         for (const auto& a : x.allow) {
-                            if (a != f().conference().creator && std::find(m_auth.begin(), m_auth.end(), a) == m_auth.end()) {
-                                m_auth.push_back(a);
-                            }
+                            if (a != f().conference().creator) m_auth.insert(a);
                         }
                     }
                     const auto* resp = find(s, destination::peer, m_names[x.user], data_type::transfer_resp);
@@ -634,15 +633,13 @@ private:
                     case 0: {
                         const std::string id = identity(arg);
                         res = f().authorize(by, id);
-                        if (res && !(id == r.creator || std::find(m_auth.begin(), m_auth.end(), id) != m_auth.end())) {
-                            m_auth.push_back(id);
-                        }
+                        if (res && id != r.creator) m_auth.insert(id);
                         break;
                     }
                     case 1: {
                         const std::string id = identity(arg);
                         res = f().revoke(by, id);
-                        if (res) std::erase(m_auth, id);
+                        if (res) m_auth.erase(id);
                         break;
                     }
                     case 2: {
@@ -651,7 +648,7 @@ private:
                             if (arg >> k & 1) ids.push_back(identity(static_cast<std::uint8_t>(k + (arg & 1) * 3)));
                         }
                         res = f().set_authorized(by, ids);
-                        if (res) m_auth = ids;
+                        if (res) m_auth = {ids.begin(), ids.end()};
                         break;
                     }
                     default: {

@@ -10,6 +10,8 @@
 #include <doctest/doctest.h>
 #include <mikey/srtp.hpp>
 
+#include <set>
+
 using namespace conference_test;
 using conference::destination;
 using conference::key_model;
@@ -30,7 +32,8 @@ bytes tek_of(std::span<const roles::session_key> keys, std::uint8_t cs) {
 
 /// What a refusal must leave unchanged.
 struct snapshot {
-    std::vector<std::string> authorized, members;
+    std::set<std::string, std::less<>> authorized;
+    std::vector<std::string> members;
     std::uint32_t epoch = 0;
     conference::settings config{};
     bool operator==(const snapshot&) const = default;
@@ -61,7 +64,7 @@ conference::record create(world& w, key_model model) {
     REQUIRE(f.created);
     CHECK(f.created->uri == uri1);
     CHECK(f.created->creator == A);
-    CHECK(f.created->authorized == std::vector<std::string>{Bo, C, D});
+    CHECK(f.created->authorized == std::set<std::string, std::less<>>{Bo, C, D});
     CHECK(f.created->config == cfg);
     const auto* resp = f.to_peer(A);
     REQUIRE(resp);
@@ -354,6 +357,19 @@ TEST_CASE("conference negatives: each refusal has its own error and changes no c
         REQUIRE(f.to_peer(frank.uri));
         CHECK(f.to_peer(frank.uri)->type == data_type::error);
         CHECK(snap(focus.conference()) == mid);
+        // Once Bob has left, his SSRC is free again: Frank's join with it goes through.
+        REQUIRE(focus.leave(Bo, w.now, *w.rng).ok());
+        w.now = ntp_time(w.now) + std::chrono::seconds(1);
+        auto s2 = w.kms_round(*frank.agent, frank.agent->join(uri1, {}, w.now, *w.rng));
+        const auto f2 = w.kms_round(focus, focus.on_invite(s2.to_peer(uri1)->bytes, w.now, *w.rng));
+        CHECK(f2.ok());
+        CHECK(f2.done);
+        CHECK(focus.conference().find(frank.uri) != nullptr);
+        // And taken again by Frank: a second user with it is refused.
+        auto& gina = w.add_user("sip:gina@example.org", 0x1001);
+        REQUIRE(focus.authorize(A, gina.uri));
+        auto s3 = w.kms_round(*gina.agent, gina.agent->join(uri1, {}, w.now, *w.rng));
+        CHECK(focus.on_invite(s3.to_peer(uri1)->bytes, w.now, *w.rng).error == errc::ssrc_collision);
         return;
     }
     SUBCASE("replayed join: the TRANSFER_INIT of a member who left, sent again") {

@@ -12400,6 +12400,7 @@ private:
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12445,32 +12446,20 @@ struct member {
 struct record {
     std::string uri;                      ///< the conference (focus) URI
     std::string creator;                  ///< who created it (authenticated, flow 1)
-    std::vector<std::string> authorized;  ///< who may join (besides the creator)
+    std::set<std::string, std::less<>> authorized;  ///< who may join (besides the creator)
     settings config{};
     std::vector<member> members;
     std::uint32_t epoch = 0;              ///< counts the group key changes
     std::uint32_t focus_ssrc = 0;         ///< the SSRC of the focus's group stream (group model; not 0: the factory draws it)
 
     [[nodiscard]] bool is_authorized(std::string_view id) const noexcept {
-        return id == creator || std::find(authorized.begin(), authorized.end(), id) != authorized.end();
+        return id == creator || authorized.find(id) != authorized.end();
     }
     [[nodiscard]] const member* find(std::string_view id) const noexcept {
         for (const auto& m : members) {
             if (m.identity == id) return &m;
         }
         return nullptr;
-    }
-    /// Seeds 001, 002: "all media streams in the conference have unique
-    /// SSRCs". True when `ssrc` keys a media stream of the conference
-    /// already (a member's, or the focus's).
-    [[nodiscard]] bool ssrc_in_use(std::uint32_t ssrc) const noexcept {
-        if (config.keys == key_model::group && ssrc == focus_ssrc) return true;
-        for (const auto& m : members) {
-            for (const auto& s : m.sessions) {
-                if (is_media(s.cs_id) && s.ssrc == ssrc) return true;
-            }
-        }
-        return false;
     }
     [[nodiscard]] static constexpr bool is_media(std::uint8_t cs) noexcept {
         return cs == cs_member_media || cs == cs_focus_media;
@@ -13153,7 +13142,7 @@ public:
             return step::refused(ok.error(), id);
         }
         for (const auto& a : x.res->ticket_responders()) {
-            if (a != m_n->factory_uri() && a != r.uri && a != creator) r.authorized.push_back(a);
+            if (a != m_n->factory_uri() && a != r.uri && a != creator) r.authorized.insert(a);
         }
         step s{errc::ok, id, {}, true, creator, std::move(r)};
         detail::take(s, o, destination::peer, creator);
@@ -13169,7 +13158,7 @@ public:
         if (auto ok = m_c->may_create(creator); !ok) return ok.error_info();
         record r;
         r.creator = std::string(creator);
-        r.authorized = std::move(authorized);
+        r.authorized = {std::make_move_iterator(authorized.begin()), std::make_move_iterator(authorized.end())};
         r.config = s;
         if (auto ok = draw_focus_ssrc(rng, r); !ok) return ok.error_info();
         r.uri = m_n->conference_uri(++m_conferences);
@@ -13245,9 +13234,11 @@ private:
 // machine per member, all sharing the backend, role policy (key store,
 // replay cache) by reference. A refused input changes no conference state.
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -13275,7 +13266,9 @@ public:
     focus(B& backend, const P& role_policy, const C& conf_policy, const machine_config& cfg, record r)
         : m_b(&backend), m_p(&role_policy), m_c(&conf_policy), m_kms(cfg.kms_identity), m_suite(cfg.suite),
           m_key_length(cfg.key_length), m_srtp_policy(cfg.srtp_policy.begin(), cfg.srtp_policy.end()),
-          m_rec(std::move(r)) {}
+          m_rec(std::move(r)) {
+        for (const auto& m : m_rec.members) index_ssrcs(m, +1);
+    }
 
     [[nodiscard]] const record& conference() const noexcept { return m_rec; }
     /// The keys of a member's bundle (empty when not a member).
@@ -13340,7 +13333,7 @@ public:
     template <random_generator R>
     [[nodiscard]] step invite(std::string_view by, std::string_view invitee, ntp_time now, R& rng) {
         if (auto ok = m_c->may_invite(m_rec, by, invitee); !ok) return step::refused(ok.error());
-        if (m_rec.find(invitee)) return step::refused(errc::already_member);
+        if (is_member(invitee)) return step::refused(errc::already_member);
         auto x = std::make_unique<pending_exchange>();
         x->what = pending_exchange::kind::call_out;
         x->peer = std::string(invitee);
@@ -13412,7 +13405,12 @@ public:
             next = std::move(*k);
         }
         m_members.erase(it);
-        std::erase_if(m_rec.members, [&](const member& m) { return m.identity == who; });
+        if (const auto r = std::find_if(m_rec.members.begin(), m_rec.members.end(),
+                                        [&](const member& m) { return m.identity == who; });
+            r != m_rec.members.end()) {
+            index_ssrcs(*r, -1);
+            m_rec.members.erase(r);
+        }
         if (next) rekey(std::move(*next), {}, now, rng, s);
         return s;
     }
@@ -13449,20 +13447,20 @@ public:
     /// Adds `id` to the authorized set. Errors: unauthorized_management.
     [[nodiscard]] result<void> authorize(std::string_view by, std::string_view id) {
         if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
-        if (!m_rec.is_authorized(id)) m_rec.authorized.emplace_back(id);
+        if (!m_rec.is_authorized(id)) m_rec.authorized.emplace(id);
         return {};
     }
     /// Removes `id` from the authorized set (a member present stays until
     /// it leaves or is removed with leave()). Errors: unauthorized_management.
     [[nodiscard]] result<void> revoke(std::string_view by, std::string_view id) {
         if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
-        std::erase(m_rec.authorized, std::string(id));
+        if (const auto it = m_rec.authorized.find(id); it != m_rec.authorized.end()) m_rec.authorized.erase(it);
         return {};
     }
     /// Replaces the authorized set. Errors: unauthorized_management.
     [[nodiscard]] result<void> set_authorized(std::string_view by, std::vector<std::string> ids) {
         if (auto ok = m_c->may_manage(m_rec, by); !ok) return ok;
-        m_rec.authorized = std::move(ids);
+        m_rec.authorized = {std::make_move_iterator(ids.begin()), std::make_move_iterator(ids.end())};
         return {};
     }
     /// Changes the settings; they apply to the next joins. The key model
@@ -13497,7 +13495,7 @@ private:
     [[nodiscard]] result<void> admit(std::string_view who, std::span<const roles::crypto_session_spec> sessions,
                                      const pending_exchange* self = nullptr) const {
         if (auto ok = m_c->may_join(m_rec, who); !ok) return ok;
-        if (m_rec.find(who)) return errc::already_member;
+        if (is_member(who)) return errc::already_member;
         for (const auto& s : sessions) {
             // The focus keys its own media (cs_focus_media); a joiner proposes only its own sessions.
             if (s.cs_id == cs_focus_media) {
@@ -13513,12 +13511,15 @@ private:
         if (auto ok = m_c->may_invite(m_rec, by, invitee); !ok) return ok;
         // Seed 000 flow 4b: "checks that the initiator and the additional legitimate user of the TICKET are authorized".
         if (std::find(named.begin(), named.end(), invitee) == named.end()) return errc::not_authorized_participant;
-        if (m_rec.find(invitee)) return errc::already_member;
+        if (is_member(invitee)) return errc::already_member;
         return {};
     }
+    [[nodiscard]] bool is_member(std::string_view who) const noexcept { return m_members.find(who) != m_members.end(); }
     /// An SSRC of the conference or of a pending exchange.
     [[nodiscard]] bool ssrc_taken(std::uint32_t ssrc, const pending_exchange* self = nullptr) const noexcept {
-        if (m_rec.ssrc_in_use(ssrc)) return true;
+        // record::ssrc_in_use, from the index (O(log n) instead of a walk over every member's sessions).
+        if (m_rec.config.keys == key_model::group && ssrc == m_rec.focus_ssrc) return true;
+        if (m_media_ssrcs.find(ssrc) != m_media_ssrcs.end()) return true;
         for (const auto& [id, x] : m_pending) {
             if (x.get() == self) continue;
             if (x->key.ssrc == ssrc && x->what != pending_exchange::kind::refer) return true;
@@ -13604,7 +13605,7 @@ private:
         // Flow 2a: the creator "may update the group of participants allowed" with its ticket.
         if (m_c->may_manage(m_rec, who)) {
             for (const auto& r : x.res->ticket_responders()) {
-                if (r != m_rec.uri && !m_rec.is_authorized(r)) m_rec.authorized.push_back(r);
+                if (r != m_rec.uri && !m_rec.is_authorized(r)) m_rec.authorized.insert(r);
             }
         }
         step s{errc::ok, id, {}, false, {}, {}};
@@ -13660,6 +13661,7 @@ private:
         m_pending.erase(it);
         step s{errc::ok, id, {}, true, who, {}};
         m_rec.members.push_back(member{who, {sessions.begin(), sessions.end()}, called_out});
+        index_ssrcs(m_rec.members.back(), +1);
         m_members.emplace(who, std::move(live));
         if (m_rec.config.keys == key_model::group) rekey(std::move(key), who, now, rng, s);
         return s;
@@ -13689,6 +13691,18 @@ private:
         }
     }
 
+    /// Adds (+1) or removes (-1) the media SSRCs of `m` in m_media_ssrcs.
+    void index_ssrcs(const member& m, int sign) {
+        for (const auto& x : m.sessions) {
+            if (!record::is_media(x.cs_id)) continue;
+            if (sign > 0) {
+                m_media_ssrcs.insert(x.ssrc);
+            } else if (const auto it = m_media_ssrcs.find(x.ssrc); it != m_media_ssrcs.end()) {
+                m_media_ssrcs.erase(it);
+            }
+        }
+    }
+
     B* m_b;
     const P* m_p;
     const C* m_c;
@@ -13699,6 +13713,9 @@ private:
     record m_rec;
     pending_map m_pending;
     std::map<std::string, live_member, std::less<>> m_members;
+    /// The media SSRCs of the members' sessions (one entry per session: in the group model
+    /// every member's cs_focus_media has the focus's SSRC), kept with m_rec.members.
+    std::multiset<std::uint32_t> m_media_ssrcs;
     std::optional<media_key> m_group;
 };
 

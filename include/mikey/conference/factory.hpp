@@ -83,7 +83,7 @@ public:
             return step::refused(ok.error(), id);
         }
         for (const auto& a : x.res->ticket_responders()) {
-            if (a != m_n->factory_uri() && a != r.uri && a != creator) r.authorized.push_back(a);
+            if (a != m_n->factory_uri() && a != r.uri && a != creator) r.authorized.insert(a);
         }
         step s{errc::ok, id, {}, true, creator, std::move(r)};
         detail::take(s, o, destination::peer, creator);
@@ -99,7 +99,7 @@ public:
         if (auto ok = m_c->may_create(creator); !ok) return ok.error_info();
         record r;
         r.creator = std::string(creator);
-        r.authorized = std::move(authorized);
+        r.authorized = {std::make_move_iterator(authorized.begin()), std::make_move_iterator(authorized.end())};
         r.config = s;
         if (auto ok = draw_focus_ssrc(rng, r); !ok) return ok.error_info();
         r.uri = m_n->conference_uri(++m_conferences);

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,32 +61,20 @@ struct member {
 struct record {
     std::string uri;                      ///< the conference (focus) URI
     std::string creator;                  ///< who created it (authenticated, flow 1)
-    std::vector<std::string> authorized;  ///< who may join (besides the creator)
+    std::set<std::string, std::less<>> authorized;  ///< who may join (besides the creator)
     settings config{};
     std::vector<member> members;
     std::uint32_t epoch = 0;              ///< counts the group key changes
     std::uint32_t focus_ssrc = 0;         ///< the SSRC of the focus's group stream (group model; not 0: the factory draws it)
 
     [[nodiscard]] bool is_authorized(std::string_view id) const noexcept {
-        return id == creator || std::find(authorized.begin(), authorized.end(), id) != authorized.end();
+        return id == creator || authorized.find(id) != authorized.end();
     }
     [[nodiscard]] const member* find(std::string_view id) const noexcept {
         for (const auto& m : members) {
             if (m.identity == id) return &m;
         }
         return nullptr;
-    }
-    /// Seeds 001, 002: "all media streams in the conference have unique
-    /// SSRCs". True when `ssrc` keys a media stream of the conference
-    /// already (a member's, or the focus's).
-    [[nodiscard]] bool ssrc_in_use(std::uint32_t ssrc) const noexcept {
-        if (config.keys == key_model::group && ssrc == focus_ssrc) return true;
-        for (const auto& m : members) {
-            for (const auto& s : m.sessions) {
-                if (is_media(s.cs_id) && s.ssrc == ssrc) return true;
-            }
-        }
-        return false;
     }
     [[nodiscard]] static constexpr bool is_media(std::uint8_t cs) noexcept {
         return cs == cs_member_media || cs == cs_focus_media;
