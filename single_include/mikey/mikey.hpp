@@ -13387,7 +13387,9 @@ public:
             m_pending.erase(it);
             return step::refused(ok.error(), id);
         }
-        return commit(it, live_member{{}, std::move(x.ini)}, true, now, rng);
+        step s{errc::ok, id, {}, false, {}, {}};
+        commit(it, live_member{{}, std::move(x.ini)}, true, now, rng, s);
+        return s;
     }
 
     /// A member leaves (SIP BYE): its keys are dropped; in the group model
@@ -13610,7 +13612,8 @@ private:
         }
         step s{errc::ok, id, {}, false, {}, {}};
         detail::take(s, o, destination::peer, who);  // TRANSFER_RESP with the media TEK (M)
-        return detail::followed_by(std::move(s), commit(it, live_member{std::move(x.res), {}}, false, now, rng));
+        commit(it, live_member{std::move(x.res), {}}, false, now, rng, s);  // then the members' updates
+        return s;
     }
 
     step refuse_transfer(errc e, exchange_id id, const pending_exchange& x, ntp_time now, std::string_view who) const {
@@ -13649,22 +13652,21 @@ private:
     }
 
     /// The joiner becomes a member; in the group model its TEK becomes the
-    /// group TEK and every other member gets it in a CSB update.
+    /// group TEK and every other member gets it in a CSB update, appended to
+    /// `s` (after what `s` holds: the answer to the joiner), which completes.
     template <random_generator R>
-    [[nodiscard]] step commit(typename pending_map::iterator it, live_member live, bool called_out, ntp_time now,
-                              R& rng) {
+    void commit(typename pending_map::iterator it, live_member live, bool called_out, ntp_time now, R& rng, step& s) {
         pending_exchange& x = *it->second;
-        const exchange_id id = it->first;
-        const std::string who = id_string(live.with([](const auto& m) { return m.peer_identity(); }));
+        std::string who = id_string(live.with([](const auto& m) { return m.peer_identity(); }));
         const auto sessions = live.with([](const auto& m) { return m.sessions(); });
         media_key key = std::move(x.key);
         m_pending.erase(it);
-        step s{errc::ok, id, {}, true, who, {}};
         m_rec.members.push_back(member{who, {sessions.begin(), sessions.end()}, called_out});
         index_ssrcs(m_rec.members.back(), +1);
         m_members.emplace(who, std::move(live));
         if (m_rec.config.keys == key_model::group) rekey(std::move(key), who, now, rng, s);
-        return s;
+        s.done = true;
+        s.who = std::move(who);
     }
 
     /// Group model: `key` becomes the group TEK; every member but `except`
