@@ -1725,13 +1725,6 @@ protected:
     bytes_view m_bytes{};
 };
 
-/// One element decoded from the front of a validated sequence, and its size.
-template <class T>
-struct decoded {
-    T value;
-    std::size_t size;
-};
-
 /// The forward iterator of every range over validated bytes (decoded
 /// sequences, payload chains, a message's payloads). The Cursor holds the
 /// place and the element there: `current()` gives the element, `advance()`
@@ -1767,8 +1760,9 @@ private:
 
 /// A forward range over a validated sequence of variable-size elements
 /// (SP parameters, Key ID sub-payloads, GENERIC-ID blocks, Key data
-/// sub-payloads). `Decoder::decode(rest)` returns the element at the front of
-/// `rest`; it is only ever called on bytes the sequence's parser accepted.
+/// sub-payloads). `Decoder::decode_into(rest, out)` writes the element at
+/// the front of `rest` into `out` and returns its size; it is only ever
+/// called on bytes the sequence's parser accepted.
 template <class Decoder>
 class decoded_range {
 public:
@@ -1791,9 +1785,9 @@ public:
     private:
         constexpr void load() noexcept {
             if (!m_rest.empty()) {
-                const auto d = Decoder::decode(m_rest);
-                m_value = d.value;
-                m_size = d.size;
+                // Written in place: a whole view built aside and copied in went through the
+                // stack (store-forwarding stalls in GCC 12's code for Key data views).
+                m_size = Decoder::decode_into(m_rest, m_value);
             }
         }
         bytes_view m_rest{};
@@ -1844,11 +1838,13 @@ template <class Accept>
     return {};
 }
 
-/// Decodes the Type(8) | Length(8) | Value element at the front of `rest`.
+/// Decodes the Type(8) | Length(8) | Value element at the front of `rest`
+/// into `out`; returns its size.
 template <class Element>
-[[nodiscard]] constexpr decoded<Element> decode_type_length_value(bytes_view rest) noexcept {
+constexpr std::size_t decode_type_length_value(bytes_view rest, Element& out) noexcept {
     using kind_t = decltype(Element{}.kind);
-    return {Element{static_cast<kind_t>(rest[0]), rest.subspan(2, rest[1])}, 2u + rest[1]};
+    out = Element{static_cast<kind_t>(rest[0]), rest.subspan(2, rest[1])};
+    return 2u + rest[1];
 }
 
 /// Checks a name-space value read from the wire against is_acceptable().
@@ -2265,10 +2261,10 @@ namespace detail {
 
 struct generic_id_decoder {
     using value_type = generic_id_block;
-    static constexpr decoded<generic_id_block> decode(bytes_view rest) noexcept {
+    static constexpr std::size_t decode_into(bytes_view rest, generic_id_block& out) noexcept {
         byte_reader r(rest);
-        const auto b = *detail::read_generic_id_block(r);
-        return {b, r.offset()};
+        out = *detail::read_generic_id_block(r);
+        return r.offset();
     }
 };
 
@@ -2716,14 +2712,22 @@ public:
     /// a validated key_data_list): reads the layout only. Precondition: `in`
     /// starts with such a sub-payload.
     [[nodiscard]] static constexpr key_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        key_data_view v;
+        (void)load_validated(in, v);
+        return v;
+    }
+    /// from_validated() written into `out` field by field (a range's current
+    /// element: no whole-view copy through the stack). Returns its size.
+    static constexpr std::size_t load_validated(bytes_view in, key_data_view& out) noexcept {
         byte_reader r(in);
         (void)r.u8();
         const auto type_kv = r.u8();
         const auto kind = static_cast<key_data_type>(type_kv >> 4);
-        const bytes_view key = r.take(r.u16());
-        const bytes_view salt = has_salt(kind) ? r.take(r.u16()) : bytes_view{};
-        const kv_data validity = detail::read_kv_data(r, static_cast<kv_type>(type_kv & 0x0F));
-        return key_data_view(in.first(r.offset()), key, salt, validity);
+        out.m_key = r.take(r.u16());
+        out.m_salt = has_salt(kind) ? r.take(r.u16()) : bytes_view{};
+        out.m_kv = detail::read_kv_data(r, static_cast<kv_type>(type_kv & 0x0F));
+        out.m_bytes = in.first(r.offset());
+        return r.offset();
     }
 
     [[nodiscard]] constexpr key_data_type kind() const noexcept { return static_cast<key_data_type>(m_bytes[1] >> 4); }
@@ -2787,9 +2791,8 @@ constexpr key_data_builder key_data_view::to_builder() const noexcept { return {
 /// Steps through a validated Key data chain (key_data_list).
 struct key_data_decoder {
     using value_type = key_data_view;
-    static constexpr decoded<key_data_view> decode(bytes_view rest) noexcept {
-        const auto v = key_data_view::from_validated(rest);
-        return {v, v.size()};
+    static constexpr std::size_t decode_into(bytes_view rest, key_data_view& out) noexcept {
+        return key_data_view::load_validated(rest, out);
     }
 };
 
@@ -3231,8 +3234,8 @@ struct sp_param {
 
 struct sp_param_decoder {
     using value_type = sp_param;
-    static constexpr decoded<sp_param> decode(bytes_view rest) noexcept {
-        return detail::decode_type_length_value<sp_param>(rest);
+    static constexpr std::size_t decode_into(bytes_view rest, sp_param& out) noexcept {
+        return detail::decode_type_length_value(rest, out);
     }
 };
 
@@ -3447,8 +3450,8 @@ struct key_id_entry {
 
 struct key_id_decoder {
     using value_type = key_id_entry;
-    static constexpr decoded<key_id_entry> decode(bytes_view rest) noexcept {
-        return detail::decode_type_length_value<key_id_entry>(rest);
+    static constexpr std::size_t decode_into(bytes_view rest, key_id_entry& out) noexcept {
+        return detail::decode_type_length_value(rest, out);
     }
 };
 

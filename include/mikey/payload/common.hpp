@@ -92,13 +92,6 @@ protected:
     bytes_view m_bytes{};
 };
 
-/// One element decoded from the front of a validated sequence, and its size.
-template <class T>
-struct decoded {
-    T value;
-    std::size_t size;
-};
-
 /// The forward iterator of every range over validated bytes (decoded
 /// sequences, payload chains, a message's payloads). The Cursor holds the
 /// place and the element there: `current()` gives the element, `advance()`
@@ -134,8 +127,9 @@ private:
 
 /// A forward range over a validated sequence of variable-size elements
 /// (SP parameters, Key ID sub-payloads, GENERIC-ID blocks, Key data
-/// sub-payloads). `Decoder::decode(rest)` returns the element at the front of
-/// `rest`; it is only ever called on bytes the sequence's parser accepted.
+/// sub-payloads). `Decoder::decode_into(rest, out)` writes the element at
+/// the front of `rest` into `out` and returns its size; it is only ever
+/// called on bytes the sequence's parser accepted.
 template <class Decoder>
 class decoded_range {
 public:
@@ -158,9 +152,9 @@ public:
     private:
         constexpr void load() noexcept {
             if (!m_rest.empty()) {
-                const auto d = Decoder::decode(m_rest);
-                m_value = d.value;
-                m_size = d.size;
+                // Written in place: a whole view built aside and copied in went through the
+                // stack (store-forwarding stalls in GCC 12's code for Key data views).
+                m_size = Decoder::decode_into(m_rest, m_value);
             }
         }
         bytes_view m_rest{};
@@ -211,11 +205,13 @@ template <class Accept>
     return {};
 }
 
-/// Decodes the Type(8) | Length(8) | Value element at the front of `rest`.
+/// Decodes the Type(8) | Length(8) | Value element at the front of `rest`
+/// into `out`; returns its size.
 template <class Element>
-[[nodiscard]] constexpr decoded<Element> decode_type_length_value(bytes_view rest) noexcept {
+constexpr std::size_t decode_type_length_value(bytes_view rest, Element& out) noexcept {
     using kind_t = decltype(Element{}.kind);
-    return {Element{static_cast<kind_t>(rest[0]), rest.subspan(2, rest[1])}, 2u + rest[1]};
+    out = Element{static_cast<kind_t>(rest[0]), rest.subspan(2, rest[1])};
+    return 2u + rest[1];
 }
 
 /// Checks a name-space value read from the wire against is_acceptable().

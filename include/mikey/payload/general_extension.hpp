@@ -14,8 +14,8 @@ struct key_id_entry {
 
 struct key_id_decoder {
     using value_type = key_id_entry;
-    static constexpr decoded<key_id_entry> decode(bytes_view rest) noexcept {
-        return detail::decode_type_length_value<key_id_entry>(rest);
+    static constexpr std::size_t decode_into(bytes_view rest, key_id_entry& out) noexcept {
+        return detail::decode_type_length_value(rest, out);
     }
 };
 

@@ -77,10 +77,10 @@ namespace detail {
 
 struct generic_id_decoder {
     using value_type = generic_id_block;
-    static constexpr decoded<generic_id_block> decode(bytes_view rest) noexcept {
+    static constexpr std::size_t decode_into(bytes_view rest, generic_id_block& out) noexcept {
         byte_reader r(rest);
-        const auto b = *detail::read_generic_id_block(r);
-        return {b, r.offset()};
+        out = *detail::read_generic_id_block(r);
+        return r.offset();
     }
 };
 

@@ -155,14 +155,22 @@ public:
     /// a validated key_data_list): reads the layout only. Precondition: `in`
     /// starts with such a sub-payload.
     [[nodiscard]] static constexpr key_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        key_data_view v;
+        (void)load_validated(in, v);
+        return v;
+    }
+    /// from_validated() written into `out` field by field (a range's current
+    /// element: no whole-view copy through the stack). Returns its size.
+    static constexpr std::size_t load_validated(bytes_view in, key_data_view& out) noexcept {
         byte_reader r(in);
         (void)r.u8();
         const auto type_kv = r.u8();
         const auto kind = static_cast<key_data_type>(type_kv >> 4);
-        const bytes_view key = r.take(r.u16());
-        const bytes_view salt = has_salt(kind) ? r.take(r.u16()) : bytes_view{};
-        const kv_data validity = detail::read_kv_data(r, static_cast<kv_type>(type_kv & 0x0F));
-        return key_data_view(in.first(r.offset()), key, salt, validity);
+        out.m_key = r.take(r.u16());
+        out.m_salt = has_salt(kind) ? r.take(r.u16()) : bytes_view{};
+        out.m_kv = detail::read_kv_data(r, static_cast<kv_type>(type_kv & 0x0F));
+        out.m_bytes = in.first(r.offset());
+        return r.offset();
     }
 
     [[nodiscard]] constexpr key_data_type kind() const noexcept { return static_cast<key_data_type>(m_bytes[1] >> 4); }
@@ -226,9 +234,8 @@ constexpr key_data_builder key_data_view::to_builder() const noexcept { return {
 /// Steps through a validated Key data chain (key_data_list).
 struct key_data_decoder {
     using value_type = key_data_view;
-    static constexpr decoded<key_data_view> decode(bytes_view rest) noexcept {
-        const auto v = key_data_view::from_validated(rest);
-        return {v, v.size()};
+    static constexpr std::size_t decode_into(bytes_view rest, key_data_view& out) noexcept {
+        return key_data_view::load_validated(rest, out);
     }
 };
 

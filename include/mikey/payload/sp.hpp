@@ -18,8 +18,8 @@ struct sp_param {
 
 struct sp_param_decoder {
     using value_type = sp_param;
-    static constexpr decoded<sp_param> decode(bytes_view rest) noexcept {
-        return detail::decode_type_length_value<sp_param>(rest);
+    static constexpr std::size_t decode_into(bytes_view rest, sp_param& out) noexcept {
+        return detail::decode_type_length_value(rest, out);
     }
 };
 
