@@ -1902,6 +1902,17 @@ constexpr void write_role(byte_writer& w, role_of<Spec> role) noexcept {
     }
 }
 
+/// Next | [Role] | Type: the head of the typed-data and implied-length
+/// payloads, its size and its store into memory byte_writer::claim gave.
+template <class Spec>
+inline constexpr std::size_t head_size = has_role<Spec> ? 3 : 2;
+template <class Spec, class Kind>
+constexpr std::uint8_t* put_head(std::uint8_t* p, role_of<Spec> role, Kind kind) noexcept {
+    p = put::u8(p, 0);
+    if constexpr (has_role<Spec>) p = put::u8(p, static_cast<std::uint8_t>(role));
+    return put::u8(p, static_cast<std::uint8_t>(kind));
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------
@@ -1996,11 +2007,9 @@ struct typed_data_builder {
             w.fail(errc::field_too_long);
             return;
         }
-        std::uint8_t* p = w.claim(4 + (detail::has_role<Spec> ? 1 : 0) + data.size());
+        std::uint8_t* p = w.claim(detail::head_size<Spec> + 2 + data.size());
         if (p == nullptr) return;  // counting (or failed)
-        p = put::u8(p, 0);
-        if constexpr (detail::has_role<Spec>) p = put::u8(p, static_cast<std::uint8_t>(role));
-        p = put::u8(p, static_cast<std::uint8_t>(kind));
+        p = detail::put_head<Spec>(p, role, kind);
         p = put::u16(p, data.size());
         put::bytes(p, data);
     }
@@ -2170,12 +2179,9 @@ struct implied_length_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        std::uint8_t* p = w.claim(2 + (detail::has_role<Spec> ? 1 : 0) + value.size());
+        std::uint8_t* p = w.claim(detail::head_size<Spec> + value.size());
         if (p == nullptr) return;  // counting (or failed)
-        p = put::u8(p, 0);
-        if constexpr (detail::has_role<Spec>) p = put::u8(p, static_cast<std::uint8_t>(role));
-        p = put::u8(p, static_cast<std::uint8_t>(kind));
-        put::bytes(p, value);
+        put::bytes(detail::put_head<Spec>(p, role, kind), value);
     }
 };
 
