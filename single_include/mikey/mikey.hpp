@@ -1234,14 +1234,29 @@ private:
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <limits>
-#include <type_traits>
 
 // #include "bytes.hpp" (inlined above as mikey/core/bytes.hpp)
 // #include "result.hpp" (inlined above as mikey/core/result.hpp)
 
 namespace mikey {
+
+/// Big-endian stores into memory a byte_writer::claim() returned; each
+/// returns the byte after the field written.
+namespace put {
+constexpr std::uint8_t* be(std::uint8_t* p, std::uint64_t v, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
+    return p + n;
+}
+constexpr std::uint8_t* u8(std::uint8_t* p, std::uint64_t v) noexcept {
+    *p = static_cast<std::uint8_t>(v);
+    return p + 1;
+}
+constexpr std::uint8_t* u16(std::uint8_t* p, std::uint64_t v) noexcept { return be(p, v, 2); }
+constexpr std::uint8_t* bytes(std::uint8_t* p, bytes_view b) noexcept {
+    copy_bytes(mutable_bytes(p, b.size()), b);
+    return p + b.size();
+}
+}  // namespace put
 
 /// Writes big-endian fields into a caller buffer, or only counts them.
 ///
@@ -1250,6 +1265,9 @@ namespace mikey {
 /// size and bytes can never disagree. Errors are sticky: errc::buffer_too_small
 /// when the buffer is full, errc::field_too_long when a length does not fit
 /// its field. After an error nothing more is written.
+///
+/// Every write takes its bytes with claim(); a builder with a fixed layout of
+/// several fields claims it whole (one bounds check) and fills it with put::.
 class byte_writer {
 public:
     /// A counting writer.
@@ -1257,57 +1275,32 @@ public:
     /// A writer into `out`.
     constexpr explicit byte_writer(mutable_bytes out) noexcept : m_out(out), m_counting(false) {}
 
-    // Fixed widths written without the loop of be() (these are inlined into
-    // every builder).
     constexpr void u8(std::uint64_t v) noexcept {
-        if (!reserve(1)) {
-            return;
-        }
-        if (!m_counting) {
-            m_out[m_pos] = static_cast<std::uint8_t>(v);
-        }
-        m_pos += 1;
+        if (std::uint8_t* p = claim(1)) put::u8(p, v);
     }
     constexpr void u16(std::uint64_t v) noexcept {
-        if (!reserve(2)) {
-            return;
-        }
-        if (!m_counting) {
-            m_out[m_pos] = static_cast<std::uint8_t>(v >> 8);
-            m_out[m_pos + 1] = static_cast<std::uint8_t>(v);
-        }
-        m_pos += 2;
+        if (std::uint8_t* p = claim(2)) put::u16(p, v);
     }
     constexpr void u32(std::uint64_t v) noexcept {
-        if (!reserve(4)) {
-            return;
-        }
-        if (!m_counting) {
-            for (std::size_t i = 0; i < 4; ++i) {
-                m_out[m_pos + i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
-            }
-        }
-        m_pos += 4;
+        if (std::uint8_t* p = claim(4)) put::be(p, v, 4);
     }
-    constexpr void u64(std::uint64_t v) noexcept { be(v, 8); }
-
+    constexpr void u64(std::uint64_t v) noexcept {
+        if (std::uint8_t* p = claim(8)) put::be(p, v, 8);
+    }
     constexpr void bytes(bytes_view b) noexcept {
-        if (!reserve(b.size())) {
-            return;
-        }
-        if (!m_counting) {
-            copy_bytes(m_out.subspan(m_pos, b.size()), b);
-        }
-        m_pos += b.size();
+        if (std::uint8_t* p = claim(b.size())) put::bytes(p, b);
     }
 
-    /// Takes the next n bytes for the caller to fill in one go (one bounds
-    /// check for a whole layout of fields): a pointer to them when writing;
-    /// nullptr when counting (the n bytes are counted) or on error (sticky;
-    /// buffer_too_small when they do not fit). Builders check their length
-    /// fields first, then claim.
+    /// Takes the next n bytes for the caller to fill in one go: a pointer to
+    /// them when writing; nullptr when counting (the n bytes are counted) or
+    /// on error (sticky; buffer_too_small when they do not fit). A builder
+    /// checks its length fields with fits() first, then claims.
     [[nodiscard]] constexpr std::uint8_t* claim(std::size_t n) noexcept {
-        if (!reserve(n)) {
+        if (failed()) {
+            return nullptr;
+        }
+        if (!m_counting && n > m_out.size() - m_pos) {
+            fail(errc::buffer_too_small);
             return nullptr;
         }
         std::uint8_t* p = m_counting ? nullptr : m_out.data() + m_pos;
@@ -1315,22 +1308,19 @@ public:
         return p;
     }
 
+    /// True when n fits an unsigned length field of `width` bytes.
+    [[nodiscard]] static constexpr bool fits(std::size_t n, std::size_t width) noexcept {
+        return width >= 8 || std::uint64_t{n} <= (std::uint64_t{1} << (8 * width)) - 1;
+    }
+
     /// Writes n as an unsigned length field of `width` bytes, failing with
     /// errc::field_too_long when n does not fit.
     constexpr void length(std::size_t n, std::size_t width) noexcept {
-        const std::uint64_t max = width >= 8 ? std::numeric_limits<std::uint64_t>::max()
-                                             : (std::uint64_t{1} << (8 * width)) - 1;
-        if (n > max) {
+        if (!fits(n, width)) {
             fail(errc::field_too_long);
             return;
         }
-        if (width == 1) {
-            u8(n);
-        } else if (width == 2) {
-            u16(n);
-        } else {
-            be(n, width);
-        }
+        if (std::uint8_t* p = claim(width)) put::be(p, n, width);
     }
 
     /// Overwrites one byte already written (a Next Payload field).
@@ -1358,56 +1348,11 @@ public:
     }
 
 private:
-    constexpr bool reserve(std::size_t n) noexcept {
-        if (failed()) {
-            return false;
-        }
-        if (!m_counting && n > m_out.size() - m_pos) {
-            fail(errc::buffer_too_small);
-            return false;
-        }
-        return true;
-    }
-
-    constexpr void be(std::uint64_t v, std::size_t n) noexcept {
-        if (!reserve(n)) {
-            return;
-        }
-        if (!m_counting) {
-            for (std::size_t i = 0; i < n; ++i) {
-                m_out[m_pos + i] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
-            }
-        }
-        m_pos += n;
-    }
-
     mutable_bytes m_out{};
     std::size_t m_pos = 0;
     bool m_counting = true;
     errc m_error = errc::ok;
 };
-
-/// Stores into memory a claim() returned; each returns the byte after the
-/// field written.
-namespace put {
-constexpr std::uint8_t* u8(std::uint8_t* p, std::uint64_t v) noexcept {
-    *p = static_cast<std::uint8_t>(v);
-    return p + 1;
-}
-constexpr std::uint8_t* u16(std::uint8_t* p, std::uint64_t v) noexcept {
-    p[0] = static_cast<std::uint8_t>(v >> 8);
-    p[1] = static_cast<std::uint8_t>(v);
-    return p + 2;
-}
-constexpr std::uint8_t* bytes(std::uint8_t* p, bytes_view b) noexcept {
-    if (std::is_constant_evaluated()) {
-        for (const auto x : b) *p++ = x;
-        return p;
-    }
-    if (!b.empty()) std::memcpy(p, b.data(), b.size());
-    return p + b.size();
-}
-}  // namespace put
 
 }  // namespace mikey
 // ---- end mikey/core/writer.hpp ----
@@ -2003,7 +1948,7 @@ struct typed_data_builder {
     bytes_view data{};
 
     constexpr void write(byte_writer& w) const noexcept {
-        if (data.size() > 0xFFFF) {
+        if (!byte_writer::fits(data.size(), 2)) {
             w.fail(errc::field_too_long);
             return;
         }
@@ -2423,7 +2368,7 @@ private:
                 w.fail(errc::invalid_argument);
                 return;
             }
-            if (b.session_data.size() > 0xFFFF || b.spi.size() > 0xFF) {
+            if (!byte_writer::fits(b.session_data.size(), 2) || !byte_writer::fits(b.spi.size(), 1)) {
                 w.fail(errc::field_too_long);
                 return;
             }
@@ -2767,7 +2712,7 @@ struct key_data_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        if (key.size() > 0xFFFF || salt.size() > 0xFFFF) {
+        if (!byte_writer::fits(key.size(), 2) || !byte_writer::fits(salt.size(), 2)) {
             w.fail(errc::field_too_long);
             return;
         }
@@ -8664,6 +8609,7 @@ public:
 
     [[nodiscard]] std::optional<bytes_view> psk_for(identity peer) const noexcept { return find(m_psks, peer.get()); }
     [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return find(m_tpks, id.get()); }
+    /// How many PSKs the store holds.
     [[nodiscard]] std::size_t psk_count() const noexcept { return m_psks.size(); }
 
 private:

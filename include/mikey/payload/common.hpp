@@ -370,7 +370,7 @@ struct typed_data_builder {
     bytes_view data{};
 
     constexpr void write(byte_writer& w) const noexcept {
-        if (data.size() > 0xFFFF) {
+        if (!byte_writer::fits(data.size(), 2)) {
             w.fail(errc::field_too_long);
             return;
         }

@@ -233,7 +233,7 @@ private:
                 w.fail(errc::invalid_argument);
                 return;
             }
-            if (b.session_data.size() > 0xFFFF || b.spi.size() > 0xFF) {
+            if (!byte_writer::fits(b.session_data.size(), 2) || !byte_writer::fits(b.spi.size(), 1)) {
                 w.fail(errc::field_too_long);
                 return;
             }

@@ -204,7 +204,7 @@ struct key_data_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        if (key.size() > 0xFFFF || salt.size() > 0xFFFF) {
+        if (!byte_writer::fits(key.size(), 2) || !byte_writer::fits(salt.size(), 2)) {
             w.fail(errc::field_too_long);
             return;
         }

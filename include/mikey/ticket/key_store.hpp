@@ -53,6 +53,7 @@ public:
 
     [[nodiscard]] std::optional<bytes_view> psk_for(identity peer) const noexcept { return find(m_psks, peer.get()); }
     [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return find(m_tpks, id.get()); }
+    /// How many PSKs the store holds.
     [[nodiscard]] std::size_t psk_count() const noexcept { return m_psks.size(); }
 
 private:
