@@ -22,6 +22,16 @@
 //                               the member joins again with timing paused.
 //   BM_rekey/botan_ref/N        N times one member's update: the reference the
 //                               target (<= 1.3x, linear in N) is about.
+//   BM_rekey_split/N            the same leave as BM_rekey/lib/N over the
+//                               counting backend (log off), its time split in
+//                               one run: the ticks (TSC) spent inside Botan
+//                               (botan_ticks_per_member) and the rest, the
+//                               library's own work (own_ticks_per_member,
+//                               own_share). The row's time is the leave's wall
+//                               clock only (manual time). Two tick readings per
+//                               backend call are added to both sides; the split
+//                               shows where the ratio's overhead lies without
+//                               a second run on another backend.
 //
 // One member's update (the per-member reference) is what build_update
 // (include/mikey/roles/csb_update.hpp) computes for a member that called in
@@ -633,6 +643,46 @@ void BM_focus_join(benchmark::State& state, std::string_view impl) {
 }
 
 // ---------------------------------------------------------------------------
+// BM_rekey_split: where a rekey's time goes, measured inside one run.
+// ---------------------------------------------------------------------------
+void BM_rekey_split(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    auto& f = fixture<counting_backend>(n);  // its log stays off: calls are only timed
+    if (!f.ok) {
+        state.SkipWithError("could not build the conference");
+        return;
+    }
+    bool ok = true;
+    std::uint64_t total = 0, in_botan = 0;
+    for (auto _ : state) {
+        const joiner j = f.prepare();
+        ok = f.join(j, n) && ok;
+        f.w.users.erase(j.name);
+        f.w.now = ntp_time(f.w.now) + step_time;
+        const auto b0 = botan_replay::backend_ticks;
+        const auto c0 = std::chrono::steady_clock::now();
+        const auto t0 = botan_replay::ticks();
+        step s = f.focus->leave(j.name, f.w.now, *f.w.rng);
+        ok = ok && s.ok() && s.messages.size() == n;
+        s = {};
+        total += botan_replay::ticks() - t0;
+        state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count());
+        in_botan += botan_replay::backend_ticks - b0;
+        ok = f.focus->revoke(creator, j.name).has_value() && ok;
+    }
+    if (!ok || total == 0) {
+        state.SkipWithError("a leave did not send N updates");
+        return;
+    }
+    const double per_member = static_cast<double>(state.iterations()) * static_cast<double>(n);
+    state.counters["members"] = static_cast<double>(n);
+    state.counters["ticks_per_member"] = static_cast<double>(total) / per_member;
+    state.counters["botan_ticks_per_member"] = static_cast<double>(in_botan) / per_member;
+    state.counters["own_ticks_per_member"] = static_cast<double>(total - in_botan) / per_member;
+    state.counters["own_share"] = static_cast<double>(total - in_botan) / static_cast<double>(total);
+}
+
+// ---------------------------------------------------------------------------
 // BM_rekey: focus.leave() of one member of N + 1 = N CSB updates.
 // ---------------------------------------------------------------------------
 void BM_rekey(benchmark::State& state, std::string_view impl) {
@@ -685,5 +735,6 @@ BENCHMARK_CAPTURE(BM_focus_join, lib, "lib")->Apply(sizes_arg);
 BENCHMARK_CAPTURE(BM_focus_join, botan_ref, "botan_ref")->Apply(sizes_arg);
 BENCHMARK_CAPTURE(BM_rekey, lib, "lib")->Apply(sizes_arg);
 BENCHMARK_CAPTURE(BM_rekey, botan_ref, "botan_ref")->Apply(sizes_arg);
+BENCHMARK(BM_rekey_split)->Apply(sizes_arg)->UseManualTime();
 
 BENCHMARK_MAIN();

@@ -8,6 +8,7 @@
 //   call / op        one recorded backend call and its bytes
 //   call_log         the list; `on` switches recording (off: nothing is copied)
 //   counting_backend a model of crypto_backend over botan_backend that records
+//                    (and adds the ticks spent in Botan to backend_ticks)
 //   same_shape       two lists make the same calls on the same byte counts
 //   bare_calls       the replay (HMAC set_key / update / final with the same
 //                    hash, AES-CTR set_key / set_iv / cipher, constant-time
@@ -25,6 +26,7 @@
 #include <botan/stream_cipher.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -59,6 +61,28 @@ struct call_log {
     }
 };
 
+/// A cheap tick count: the TSC on x86-64, steady_clock nanoseconds elsewhere.
+inline std::uint64_t ticks() noexcept {
+#if defined(__x86_64__)
+    return __builtin_ia32_rdtsc();
+#else
+    return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+#endif
+}
+
+/// Ticks spent inside Botan by every counting_backend call so far (the
+/// reading brackets the forwarded call only, not the recording).
+inline std::uint64_t backend_ticks = 0;
+
+/// Adds the ticks of its scope to backend_ticks.
+struct in_backend {
+    std::uint64_t t0 = ticks();
+    in_backend() = default;
+    in_backend(const in_backend&) = delete;
+    in_backend& operator=(const in_backend&) = delete;
+    ~in_backend() { backend_ticks += ticks() - t0; }
+};
+
 /// Forwards to botan_backend and records each call that reaches Botan, with
 /// its bytes (nothing is copied while the log is off).
 class counting_backend {
@@ -70,20 +94,28 @@ public:
 
     [[nodiscard]] mikey::result<void> hmac_set_key(hmac_hash h, mikey::bytes_view key) noexcept {
         if (m_log->on) m_log->add({op::hmac_key, idx(h), bytes(key.begin(), key.end()), {}, {}, {}});
+        const in_backend timed;
         return m_b->hmac_set_key(h, key);
     }
     void hmac_update(hmac_hash h, mikey::bytes_view data) noexcept {
         if (m_log->on && !data.empty()) m_log->add({op::hmac_update, idx(h), {}, bytes(data.begin(), data.end()), {}, {}});
+        const in_backend timed;
         m_b->hmac_update(h, data);
     }
     [[nodiscard]] mikey::result<void> hmac_final(hmac_hash h, mikey::mutable_bytes out) noexcept {
-        auto r = m_b->hmac_final(h, out);
+        auto r = [&] {
+            const in_backend timed;
+            return m_b->hmac_final(h, out);
+        }();
         if (m_log->on) m_log->add({op::hmac_final, idx(h), {}, {}, bytes(out.begin(), out.end()), {}});
         return r;
     }
     [[nodiscard]] mikey::result<void> aes_ctr(mikey::bytes_view key, mikey::bytes_view iv, mikey::bytes_view in,
                                               mikey::mutable_bytes out) noexcept {
-        if (!m_log->on) return m_b->aes_ctr(key, iv, in, out);
+        if (!m_log->on) {
+            const in_backend timed;
+            return m_b->aes_ctr(key, iv, in, out);
+        }
         call c{op::aes_ctr, static_cast<std::uint8_t>(key.size() / 8 - 2), bytes(key.begin(), key.end()),
                bytes(iv.begin(), iv.end()), bytes(in.begin(), in.end()), {}};
         auto r = m_b->aes_ctr(key, iv, in, out);
@@ -94,25 +126,30 @@ public:
     [[nodiscard]] mikey::result<void> aes_key_wrap(mikey::bytes_view kek, mikey::bytes_view iv, mikey::bytes_view in,
                                                    mikey::mutable_bytes out) noexcept {
         if (m_log->on) m_log->add({op::key_wrap, 0, {}, {}, {}, {}});
+        const in_backend timed;
         return m_b->aes_key_wrap(kek, iv, in, out);
     }
     [[nodiscard]] mikey::result<void> aes_key_unwrap(mikey::bytes_view kek, mikey::bytes_view iv, mikey::bytes_view in,
                                                      mikey::mutable_bytes out) noexcept {
         if (m_log->on) m_log->add({op::key_unwrap, 0, {}, {}, {}, {}});
+        const in_backend timed;
         return m_b->aes_key_unwrap(kek, iv, in, out);
     }
     [[nodiscard]] mikey::result<void> random(mikey::mutable_bytes out) noexcept {
         if (m_log->on) m_log->add({op::random, 0, bytes(out.size()), {}, {}, {}});
+        const in_backend timed;
         return m_b->random(out);
     }
     [[nodiscard]] bool equal(mikey::bytes_view a, mikey::bytes_view b) const noexcept {
         if (m_log->on && a.size() == b.size() && !a.empty()) {
             m_log->add({op::equal, 0, bytes(a.begin(), a.end()), bytes(b.begin(), b.end()), {}, {}});
         }
+        const in_backend timed;
         return m_b->equal(a, b);
     }
     void wipe(mikey::mutable_bytes b) const noexcept {
         if (m_log->on && !b.empty()) m_log->add({op::wipe, 0, bytes(b.size()), {}, {}, {}});
+        const in_backend timed;
         m_b->wipe(b);
     }
 

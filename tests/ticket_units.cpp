@@ -321,25 +321,33 @@ TEST_CASE("CSB update keys: the last message's KEMAC keys are kept, so an update
     CHECK(equal_bytes(kept.auth_key.view(), with_kemac->auth_key.view()));
     CHECK(bare.encr_key.empty());
 
-    const auto from_kept = kept.with_cipher(kc, suite.encr);
+    crypto::protection_keys scratch_kept, scratch_bare, scratch_other;
+    const auto from_kept = kept.cipher_keys(kc, suite.encr, csb, 77, scratch_kept);
     REQUIRE(from_kept);
     CHECK(kc.keyings == 0);
-    const auto derived = bare.with_cipher(kc, suite.encr);
+    // Views of the held keys, not copies; the scratch keys stay empty.
+    CHECK(from_kept->encr_key.data() == kept.encr_key.view().data());
+    CHECK(from_kept->salt_key.data() == kept.salt_key.view().data());
+    CHECK(scratch_kept.encr_key.empty());
+    CHECK(from_kept->csb == csb);
+    CHECK(from_kept->t == 77);
+    const auto derived = bare.cipher_keys(kc, suite.encr, csb, 77, scratch_bare);
     REQUIRE(derived);
     CHECK(kc.keyings == 2);  // D2 encr_key, then salt_key
+    CHECK(derived->encr_key.data() == scratch_bare.encr_key.view().data());
+    CHECK(scratch_bare.auth_key.empty());  // the held auth_key signs V
     CHECK(from_kept->encr_key.size() == 32);
     CHECK(from_kept->salt_key.size() == 14);
-    CHECK(equal_bytes(from_kept->encr_key.view(), derived->encr_key.view()));
-    CHECK(equal_bytes(from_kept->salt_key.view(), derived->salt_key.view()));
-    CHECK(equal_bytes(from_kept->encr_key.view(), with_kemac->encr_key.view()));
-    CHECK(from_kept->auth_key.empty());  // the held auth_key signs V
+    CHECK(equal_bytes(from_kept->encr_key, derived->encr_key));
+    CHECK(equal_bytes(from_kept->salt_key, derived->salt_key));
+    CHECK(equal_bytes(from_kept->encr_key, with_kemac->encr_key.view()));
     // Another Encr alg: derived for it, 128-bit.
-    const auto other = kept.with_cipher(kc, encr_alg::aes_cm_128);
+    const auto other = kept.cipher_keys(kc, encr_alg::aes_cm_128, csb, 77, scratch_other);
     REQUIRE(other);
     CHECK(kc.keyings == 4);
     CHECK(other->encr_key.size() == 16);
     // The same label, so the leftmost 16 bytes of the same PRF output (RFC 3830 §4.1.2).
-    CHECK(equal_bytes(other->encr_key.view(), from_kept->encr_key.view().first(16)));
+    CHECK(equal_bytes(other->encr_key, from_kept->encr_key.first(16)));
 }
 
 TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise authentic update with its own error") {
@@ -361,7 +369,7 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
         REQUIRE(r);
         CHECK(!r->empty());  // V = 1: a TRANSFER_RESP
         REQUIRE(got.count == 1);
-        CHECK(equal_bytes(got.keys[0].tek.view(), tek));
+        CHECK(equal_bytes(got.key(0).tek.view(), tek));
         CHECK(got.t == t1);
     }
     SUBCASE("\"MUST use the same CSB ID as the initial exchange\": header_mismatch") {

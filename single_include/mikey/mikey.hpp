@@ -5275,6 +5275,23 @@ public:
         return {};
     }
 
+    /// Replaces the bytes with a copy of `key` (old bytes past key.size()
+    /// are wiped). Errors: key_length_mismatch when key.size() > Capacity
+    /// (the buffer is unchanged).
+    [[nodiscard]] result<void> assign(bytes_view key) noexcept {
+        if (key.size() > Capacity) {
+            return errc::key_length_mismatch;
+        }
+        if (key.size() < m_size) {
+            secure_wipe(m_data + key.size(), m_size - key.size());
+        }
+        if (!key.empty()) {
+            std::memcpy(m_data, key.data(), key.size());
+        }
+        m_size = key.size();
+        return {};
+    }
+
     /// Wipes the bytes and sets the length to 0.
     void wipe() noexcept {
         secure_wipe(m_data, m_size);
@@ -9289,8 +9306,7 @@ struct last_message_keys {
         last_message_keys l;
         l.dir = d;
         l.suite = s;
-        (void)l.inkey.resize(inkey.size());
-        copy_bytes(l.inkey.mutable_view(), inkey);
+        (void)l.inkey.assign(inkey);  // an inkey of at most 64 bytes (MPKi / MPKr' / PSK)
         l.csb = csb;
         l.randri.assign(randri);
         l.randrr.assign(randrr);
@@ -9302,21 +9318,24 @@ struct last_message_keys {
         }
         return l;
     }
-    /// The encr_key and salt_key for a KEMAC with Encr alg `encr` (the
-    /// auth_key is the one held: its result's auth_key is left empty).
-    /// Errors: those of protection().
+    /// The KEMAC cipher inputs for Encr alg `encr`, HDR CSB ID `for_csb` and
+    /// IV time `t`: views of the held encr_key and salt_key when they are for
+    /// `encr` (no copy), else of the keys derived into `derived` (the
+    /// auth_key is the one held: no PRF run for it), which must outlive the
+    /// result. Errors: those of protection().
     template <crypto::crypto_backend B>
-    [[nodiscard]] result<crypto::protection_keys> with_cipher(B& b, encr_alg encr) const noexcept {
+    [[nodiscard]] result<crypto::kemac_cipher_keys> cipher_keys(B& b, encr_alg encr, csb_id for_csb, std::uint64_t t,
+                                                                crypto::protection_keys& derived) const noexcept {
         if (encr == cipher_encr && !encr_key.empty()) {
-            result<crypto::protection_keys> out(std::in_place);
-            out->encr_key = encr_key.clone();
-            out->salt_key = salt_key.clone();
-            return out;
+            return crypto::kemac_cipher_keys{encr_key.view(), salt_key.view(), for_csb, t};
         }
         algorithm_suite s = suite;
         s.encr = encr;
-        s.mac = mac_alg::null;  // no PRF run for an auth_key already held
-        return protection(b, dir, needs::all_keys, s, inkey.view(), csb, randri.view(), randrr.view());
+        s.mac = mac_alg::null;
+        auto k = protection(b, dir, needs::all_keys, s, inkey.view(), csb, randri.view(), randrr.view());
+        if (!k) return k.error_info();
+        derived = std::move(*k);
+        return derived.cipher(for_csb, t);
     }
 };
 
@@ -9348,18 +9367,14 @@ template <crypto::crypto_backend B>
     out.cs = cs;
     out.ssrc = session.ssrc;
     out.kind = kind;
-    if (auto r = out.key.resize(key.size()); !r) return r;
-    std::copy(key.begin(), key.end(), out.key.mutable_view().begin());
+    if (auto r = out.key.assign(key); !r) return r;
     out.spi_size = static_cast<std::uint8_t>(std::min(spi.size(), out.spi.size()));
     std::copy_n(spi.begin(), out.spi_size, out.spi.begin());
     switch (kind) {
         case key_data_type::tek:
         case key_data_type::tek_salt:
-            if (auto r = out.tek.resize(key.size()); !r) return r;
-            std::copy(key.begin(), key.end(), out.tek.mutable_view().begin());
-            if (auto r = out.salt.resize(salt.size()); !r) return r;
-            std::copy(salt.begin(), salt.end(), out.salt.mutable_view().begin());
-            return {};
+            if (auto r = out.tek.assign(key); !r) return r;
+            return out.salt.assign(salt);
         case key_data_type::tgk:
         case key_data_type::tgk_salt:
         case key_data_type::gtgk:
@@ -9372,11 +9387,7 @@ template <crypto::crypto_backend B>
             // RFC 6043 §5.1.3: "If a salting key is present in the key data sub-payload, a security
             // protocol in need of a salting key SHALL use this salting key and a new salting key
             // SHALL NOT be derived."
-            if (!salt.empty()) {
-                if (auto r = out.salt.resize(salt.size()); !r) return r;
-                std::copy(salt.begin(), salt.end(), out.salt.mutable_view().begin());
-                return {};
-            }
+            if (!salt.empty()) return out.salt.assign(salt);
             if (auto r = out.salt.resize(14); !r) return r;
             return crypto::derive_session_key(b, prf, key, crypto::tgk_key::salt, cs, rands, out.salt.mutable_view());
         default: return errc::missing_key;
@@ -9482,10 +9493,8 @@ struct owned_key {
         owned_key k;
         k.kind = kind;
         if (key.size() > 64 || salt.size() > 32 || spi.size() > 8 || spi.empty()) return errc::invalid_argument;
-        (void)k.key.resize(key.size());
-        std::copy(key.begin(), key.end(), k.key.mutable_view().begin());
-        (void)k.salt.resize(salt.size());
-        std::copy(salt.begin(), salt.end(), k.salt.mutable_view().begin());
+        (void)k.key.assign(key);  // sizes checked above
+        (void)k.salt.assign(salt);
         k.spi_size = static_cast<std::uint8_t>(spi.size());
         std::copy(spi.begin(), spi.end(), k.spi.begin());
         return k;
@@ -10421,14 +10430,49 @@ namespace detail {
 
 /// The session keys of one bundle after an update (at most
 /// max_crypto_sessions): slot i is the i-th crypto session of the update's
-/// map, with a new key in keys[i], or (kept[i] >= 0) the key of slot
-/// kept[i] of the keys in force, left where it is (keys[i] then holds only
-/// the session's SSRC).
-struct key_set {
-    std::array<session_key, max_crypto_sessions> keys{};
+/// map, with a new key in key(i), or (kept[i] >= 0) the key of slot
+/// kept[i] of the keys in force, left where it is (key(i) then holds only
+/// the session's SSRC). A slot is made when first used (slots are used in
+/// order): an update of a 4-session bundle builds and wipes 4 keys, not 16.
+class key_set {
+public:
+    key_set() noexcept {}
+    key_set(const key_set&) = delete;
+    key_set& operator=(const key_set&) = delete;
+    ~key_set() { clear(); }
+    /// Takes `o`'s keys (`o` keeps none).
+    key_set& operator=(key_set&& o) noexcept {
+        clear();
+        for (std::size_t i = 0; i < o.m_made; ++i) key(i) = std::move(o.m_slots[i].key);
+        kept = o.kept;
+        count = o.count;
+        t = o.t;
+        o.clear();
+        return *this;
+    }
+    /// Slot `i` (< max_crypto_sessions), made (empty) on first use.
+    [[nodiscard]] session_key& key(std::size_t i) noexcept {
+        for (; m_made <= i; ++m_made) std::construct_at(&m_slots[m_made].key);
+        return m_slots[i].key;
+    }
+    [[nodiscard]] const session_key& key(std::size_t i) const noexcept { return m_slots[i].key; }
+
     std::array<std::int8_t, max_crypto_sessions> kept;  ///< set for each slot below count
     std::size_t count = 0;
     ntp_time t{};  ///< the T of the update that set them
+
+private:
+    void clear() noexcept {
+        for (std::size_t i = 0; i < m_made; ++i) std::destroy_at(&m_slots[i].key);
+        m_made = 0;
+    }
+    union slot {
+        slot() noexcept {}
+        ~slot() {}
+        session_key key;
+    };
+    std::array<slot, max_crypto_sessions> m_slots;
+    std::size_t m_made = 0;
 };
 
 /// What a CSB update needs of the initial exchange, as one machine holds it.
@@ -10470,7 +10514,7 @@ struct update_context {
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
                                     std::size_t i) noexcept {
-    next.keys[i].ssrc = s.ssrc;
+    next.key(i).ssrc = s.ssrc;
     if (const auto k = c.index_of(s.cs_id)) {
         next.kept[i] = static_cast<std::int8_t>(*k);
         return {};
@@ -10481,12 +10525,12 @@ template <crypto::crypto_backend B>
     }
     const session_key& base = c.keys[0];
     return make_session_key(b, c.prf, s, base.kind, base.key.view(), has_salt(base.kind) ? base.salt.view() : bytes_view{},
-                            base.spi_view(), c.rands, next.keys[i]);
+                            base.spi_view(), c.rands, next.key(i));
 }
 
 /// The SPI of slot `i` of `next` (kept or new).
 [[nodiscard]] inline bytes_view spi_of(const update_context& c, const key_set& next, std::size_t i) noexcept {
-    return next.kept[i] >= 0 ? c.keys[static_cast<std::size_t>(next.kept[i])].spi_view() : next.keys[i].spi_view();
+    return next.kept[i] >= 0 ? c.keys[static_cast<std::size_t>(next.kept[i])].spi_view() : next.key(i).spi_view();
 }
 
 /// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
@@ -10575,7 +10619,7 @@ template <crypto::crypto_backend B, random_generator R>
             return errc::invalid_argument;
         }
         next.kept[i] = -1;
-        if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.keys[i]); !ok) {
+        if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.key(i)); !ok) {
             return ok.error_info();
         }
     }
@@ -10598,9 +10642,10 @@ template <crypto::crypto_backend B, random_generator R>
     }
     if (kb.size() != 0) {
         // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
-        const auto ck = c.last->with_cipher(b, c.kemac_encr);
+        crypto::protection_keys derived;
+        const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
         if (!ck) return ck.error_info();
-        sb.add_kemac(b, c.kemac_encr, ck->cipher(c.csb, t.iv()), kb.view());
+        sb.add_kemac(b, c.kemac_encr, *ck, kb.view());
     }
     // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
     return sb.seal(b, c.mac, c.last->auth_key.view(), {c.id_i, c.id_r});
@@ -10618,7 +10663,7 @@ template <crypto::crypto_backend B>
             if (!is_session_key(k.kind())) return errc::missing_key;
             next.kept[i] = -1;
             return make_session_key(b, c.prf, session_of(blk), k.kind(), k.key(), k.salt(), k.validity().spi, c.rands,
-                                    next.keys[i]);
+                                    next.key(i));
         }
     }
     return kept_key(b, c, session_of(blk), next, i);
@@ -10678,16 +10723,17 @@ template <crypto::crypto_backend B, common_policy P, class View>
         if (auto ok = policy.check_suite(algorithm_suite{c.prf, m->kemac()->encryption(), c.mac}); !ok) {
             return ok.error_info();
         }
-        const auto ck = c.last->with_cipher(b, m->kemac()->encryption());
+        crypto::protection_keys derived;
+        const auto ck = c.last->cipher_keys(b, m->kemac()->encryption(), hdr.csb(), iv_time(m->t()), derived);
         if (!ck) return ck.error_info();
-        auto list = crypto::open_kemac(b, *m->kemac(), ck->cipher(hdr.csb(), iv_time(m->t())), plain);
+        auto list = crypto::open_kemac(b, *m->kemac(), *ck, plain);
         if (!list) return list.error_info();
         fresh_keys.emplace(*list);
     }
     if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     std::size_t count = 0;
     for (const auto& blk : generic_id_map(hdr.map_info())) {
-        if (count == next.keys.size()) return errc::bad_crypto_sessions;
+        if (count == max_crypto_sessions) return errc::bad_crypto_sessions;
         if (auto ok = received_key(b, c, blk, fresh_keys, next, count); !ok) return ok.error_info();
         ++count;
     }
@@ -10833,16 +10879,16 @@ private:
         for (std::size_t i = 0; i < n; ++i) {
             const auto k = next.kept[i];
             if (k < 0 || static_cast<std::size_t>(k) == i) continue;
-            const std::uint32_t ssrc = next.keys[i].ssrc;
-            next.keys[i] = m_keys[static_cast<std::size_t>(k)].clone();
-            next.keys[i].ssrc = ssrc;
+            const std::uint32_t ssrc = next.key(i).ssrc;
+            next.key(i) = m_keys[static_cast<std::size_t>(k)].clone();
+            next.key(i).ssrc = ssrc;
             next.kept[i] = -1;
         }
         for (std::size_t i = 0; i < n; ++i) {
             if (next.kept[i] < 0) {
-                m_keys[i] = std::move(next.keys[i]);
+                m_keys[i] = std::move(next.key(i));
             } else {
-                m_keys[i].ssrc = next.keys[i].ssrc;
+                m_keys[i].ssrc = next.key(i).ssrc;
             }
         }
         for (std::size_t i = n; i < m_key_count; ++i) m_keys[i] = session_key{};  // wipes a dropped session's keys
@@ -11229,13 +11275,11 @@ private:
             held.push_back(std::move(*h));
         }
         // Commit.
-        (void)m_mpki.resize(mpki->key().size());
-        std::copy(mpki->key().begin(), mpki->key().end(), m_mpki.mutable_view().begin());
+        (void)m_mpki.assign(mpki->key());
         m_mpkr.wipe();
         (void)m_mpkr.resize(0);
         if (granted.flags.i) {
-            (void)m_mpkr.resize(mpkr->key().size());
-            std::copy(mpkr->key().begin(), mpkr->key().end(), m_mpkr.mutable_view().begin());
+            (void)m_mpkr.assign(mpkr->key());
         }
         m_ticket_keys = std::move(held);
         m_ticket.assign(ticket_bytes.begin(), ticket_bytes.end());

@@ -132,6 +132,23 @@ public:
         return {};
     }
 
+    /// Replaces the bytes with a copy of `key` (old bytes past key.size()
+    /// are wiped). Errors: key_length_mismatch when key.size() > Capacity
+    /// (the buffer is unchanged).
+    [[nodiscard]] result<void> assign(bytes_view key) noexcept {
+        if (key.size() > Capacity) {
+            return errc::key_length_mismatch;
+        }
+        if (key.size() < m_size) {
+            secure_wipe(m_data + key.size(), m_size - key.size());
+        }
+        if (!key.empty()) {
+            std::memcpy(m_data, key.data(), key.size());
+        }
+        m_size = key.size();
+        return {};
+    }
+
     /// Wipes the bytes and sets the length to 0.
     void wipe() noexcept {
         secure_wipe(m_data, m_size);

@@ -42,14 +42,49 @@ namespace detail {
 
 /// The session keys of one bundle after an update (at most
 /// max_crypto_sessions): slot i is the i-th crypto session of the update's
-/// map, with a new key in keys[i], or (kept[i] >= 0) the key of slot
-/// kept[i] of the keys in force, left where it is (keys[i] then holds only
-/// the session's SSRC).
-struct key_set {
-    std::array<session_key, max_crypto_sessions> keys{};
+/// map, with a new key in key(i), or (kept[i] >= 0) the key of slot
+/// kept[i] of the keys in force, left where it is (key(i) then holds only
+/// the session's SSRC). A slot is made when first used (slots are used in
+/// order): an update of a 4-session bundle builds and wipes 4 keys, not 16.
+class key_set {
+public:
+    key_set() noexcept {}
+    key_set(const key_set&) = delete;
+    key_set& operator=(const key_set&) = delete;
+    ~key_set() { clear(); }
+    /// Takes `o`'s keys (`o` keeps none).
+    key_set& operator=(key_set&& o) noexcept {
+        clear();
+        for (std::size_t i = 0; i < o.m_made; ++i) key(i) = std::move(o.m_slots[i].key);
+        kept = o.kept;
+        count = o.count;
+        t = o.t;
+        o.clear();
+        return *this;
+    }
+    /// Slot `i` (< max_crypto_sessions), made (empty) on first use.
+    [[nodiscard]] session_key& key(std::size_t i) noexcept {
+        for (; m_made <= i; ++m_made) std::construct_at(&m_slots[m_made].key);
+        return m_slots[i].key;
+    }
+    [[nodiscard]] const session_key& key(std::size_t i) const noexcept { return m_slots[i].key; }
+
     std::array<std::int8_t, max_crypto_sessions> kept;  ///< set for each slot below count
     std::size_t count = 0;
     ntp_time t{};  ///< the T of the update that set them
+
+private:
+    void clear() noexcept {
+        for (std::size_t i = 0; i < m_made; ++i) std::destroy_at(&m_slots[i].key);
+        m_made = 0;
+    }
+    union slot {
+        slot() noexcept {}
+        ~slot() {}
+        session_key key;
+    };
+    std::array<slot, max_crypto_sessions> m_slots;
+    std::size_t m_made = 0;
 };
 
 /// What a CSB update needs of the initial exchange, as one machine holds it.
@@ -91,7 +126,7 @@ struct update_context {
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
                                     std::size_t i) noexcept {
-    next.keys[i].ssrc = s.ssrc;
+    next.key(i).ssrc = s.ssrc;
     if (const auto k = c.index_of(s.cs_id)) {
         next.kept[i] = static_cast<std::int8_t>(*k);
         return {};
@@ -102,12 +137,12 @@ template <crypto::crypto_backend B>
     }
     const session_key& base = c.keys[0];
     return make_session_key(b, c.prf, s, base.kind, base.key.view(), has_salt(base.kind) ? base.salt.view() : bytes_view{},
-                            base.spi_view(), c.rands, next.keys[i]);
+                            base.spi_view(), c.rands, next.key(i));
 }
 
 /// The SPI of slot `i` of `next` (kept or new).
 [[nodiscard]] inline bytes_view spi_of(const update_context& c, const key_set& next, std::size_t i) noexcept {
-    return next.kept[i] >= 0 ? c.keys[static_cast<std::size_t>(next.kept[i])].spi_view() : next.keys[i].spi_view();
+    return next.kept[i] >= 0 ? c.keys[static_cast<std::size_t>(next.kept[i])].spi_view() : next.key(i).spi_view();
 }
 
 /// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
@@ -196,7 +231,7 @@ template <crypto::crypto_backend B, random_generator R>
             return errc::invalid_argument;
         }
         next.kept[i] = -1;
-        if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.keys[i]); !ok) {
+        if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.key(i)); !ok) {
             return ok.error_info();
         }
     }
@@ -219,9 +254,10 @@ template <crypto::crypto_backend B, random_generator R>
     }
     if (kb.size() != 0) {
         // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
-        const auto ck = c.last->with_cipher(b, c.kemac_encr);
+        crypto::protection_keys derived;
+        const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
         if (!ck) return ck.error_info();
-        sb.add_kemac(b, c.kemac_encr, ck->cipher(c.csb, t.iv()), kb.view());
+        sb.add_kemac(b, c.kemac_encr, *ck, kb.view());
     }
     // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
     return sb.seal(b, c.mac, c.last->auth_key.view(), {c.id_i, c.id_r});
@@ -239,7 +275,7 @@ template <crypto::crypto_backend B>
             if (!is_session_key(k.kind())) return errc::missing_key;
             next.kept[i] = -1;
             return make_session_key(b, c.prf, session_of(blk), k.kind(), k.key(), k.salt(), k.validity().spi, c.rands,
-                                    next.keys[i]);
+                                    next.key(i));
         }
     }
     return kept_key(b, c, session_of(blk), next, i);
@@ -299,16 +335,17 @@ template <crypto::crypto_backend B, common_policy P, class View>
         if (auto ok = policy.check_suite(algorithm_suite{c.prf, m->kemac()->encryption(), c.mac}); !ok) {
             return ok.error_info();
         }
-        const auto ck = c.last->with_cipher(b, m->kemac()->encryption());
+        crypto::protection_keys derived;
+        const auto ck = c.last->cipher_keys(b, m->kemac()->encryption(), hdr.csb(), iv_time(m->t()), derived);
         if (!ck) return ck.error_info();
-        auto list = crypto::open_kemac(b, *m->kemac(), ck->cipher(hdr.csb(), iv_time(m->t())), plain);
+        auto list = crypto::open_kemac(b, *m->kemac(), *ck, plain);
         if (!list) return list.error_info();
         fresh_keys.emplace(*list);
     }
     if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     std::size_t count = 0;
     for (const auto& blk : generic_id_map(hdr.map_info())) {
-        if (count == next.keys.size()) return errc::bad_crypto_sessions;
+        if (count == max_crypto_sessions) return errc::bad_crypto_sessions;
         if (auto ok = received_key(b, c, blk, fresh_keys, next, count); !ok) return ok.error_info();
         ++count;
     }
@@ -454,16 +491,16 @@ private:
         for (std::size_t i = 0; i < n; ++i) {
             const auto k = next.kept[i];
             if (k < 0 || static_cast<std::size_t>(k) == i) continue;
-            const std::uint32_t ssrc = next.keys[i].ssrc;
-            next.keys[i] = m_keys[static_cast<std::size_t>(k)].clone();
-            next.keys[i].ssrc = ssrc;
+            const std::uint32_t ssrc = next.key(i).ssrc;
+            next.key(i) = m_keys[static_cast<std::size_t>(k)].clone();
+            next.key(i).ssrc = ssrc;
             next.kept[i] = -1;
         }
         for (std::size_t i = 0; i < n; ++i) {
             if (next.kept[i] < 0) {
-                m_keys[i] = std::move(next.keys[i]);
+                m_keys[i] = std::move(next.key(i));
             } else {
-                m_keys[i].ssrc = next.keys[i].ssrc;
+                m_keys[i].ssrc = next.key(i).ssrc;
             }
         }
         for (std::size_t i = n; i < m_key_count; ++i) m_keys[i] = session_key{};  // wipes a dropped session's keys

@@ -147,8 +147,7 @@ struct last_message_keys {
         last_message_keys l;
         l.dir = d;
         l.suite = s;
-        (void)l.inkey.resize(inkey.size());
-        copy_bytes(l.inkey.mutable_view(), inkey);
+        (void)l.inkey.assign(inkey);  // an inkey of at most 64 bytes (MPKi / MPKr' / PSK)
         l.csb = csb;
         l.randri.assign(randri);
         l.randrr.assign(randrr);
@@ -160,21 +159,24 @@ struct last_message_keys {
         }
         return l;
     }
-    /// The encr_key and salt_key for a KEMAC with Encr alg `encr` (the
-    /// auth_key is the one held: its result's auth_key is left empty).
-    /// Errors: those of protection().
+    /// The KEMAC cipher inputs for Encr alg `encr`, HDR CSB ID `for_csb` and
+    /// IV time `t`: views of the held encr_key and salt_key when they are for
+    /// `encr` (no copy), else of the keys derived into `derived` (the
+    /// auth_key is the one held: no PRF run for it), which must outlive the
+    /// result. Errors: those of protection().
     template <crypto::crypto_backend B>
-    [[nodiscard]] result<crypto::protection_keys> with_cipher(B& b, encr_alg encr) const noexcept {
+    [[nodiscard]] result<crypto::kemac_cipher_keys> cipher_keys(B& b, encr_alg encr, csb_id for_csb, std::uint64_t t,
+                                                                crypto::protection_keys& derived) const noexcept {
         if (encr == cipher_encr && !encr_key.empty()) {
-            result<crypto::protection_keys> out(std::in_place);
-            out->encr_key = encr_key.clone();
-            out->salt_key = salt_key.clone();
-            return out;
+            return crypto::kemac_cipher_keys{encr_key.view(), salt_key.view(), for_csb, t};
         }
         algorithm_suite s = suite;
         s.encr = encr;
-        s.mac = mac_alg::null;  // no PRF run for an auth_key already held
-        return protection(b, dir, needs::all_keys, s, inkey.view(), csb, randri.view(), randrr.view());
+        s.mac = mac_alg::null;
+        auto k = protection(b, dir, needs::all_keys, s, inkey.view(), csb, randri.view(), randrr.view());
+        if (!k) return k.error_info();
+        derived = std::move(*k);
+        return derived.cipher(for_csb, t);
     }
 };
 
@@ -206,18 +208,14 @@ template <crypto::crypto_backend B>
     out.cs = cs;
     out.ssrc = session.ssrc;
     out.kind = kind;
-    if (auto r = out.key.resize(key.size()); !r) return r;
-    std::copy(key.begin(), key.end(), out.key.mutable_view().begin());
+    if (auto r = out.key.assign(key); !r) return r;
     out.spi_size = static_cast<std::uint8_t>(std::min(spi.size(), out.spi.size()));
     std::copy_n(spi.begin(), out.spi_size, out.spi.begin());
     switch (kind) {
         case key_data_type::tek:
         case key_data_type::tek_salt:
-            if (auto r = out.tek.resize(key.size()); !r) return r;
-            std::copy(key.begin(), key.end(), out.tek.mutable_view().begin());
-            if (auto r = out.salt.resize(salt.size()); !r) return r;
-            std::copy(salt.begin(), salt.end(), out.salt.mutable_view().begin());
-            return {};
+            if (auto r = out.tek.assign(key); !r) return r;
+            return out.salt.assign(salt);
         case key_data_type::tgk:
         case key_data_type::tgk_salt:
         case key_data_type::gtgk:
@@ -230,11 +228,7 @@ template <crypto::crypto_backend B>
             // RFC 6043 §5.1.3: "If a salting key is present in the key data sub-payload, a security
             // protocol in need of a salting key SHALL use this salting key and a new salting key
             // SHALL NOT be derived."
-            if (!salt.empty()) {
-                if (auto r = out.salt.resize(salt.size()); !r) return r;
-                std::copy(salt.begin(), salt.end(), out.salt.mutable_view().begin());
-                return {};
-            }
+            if (!salt.empty()) return out.salt.assign(salt);
             if (auto r = out.salt.resize(14); !r) return r;
             return crypto::derive_session_key(b, prf, key, crypto::tgk_key::salt, cs, rands, out.salt.mutable_view());
         default: return errc::missing_key;
@@ -340,10 +334,8 @@ struct owned_key {
         owned_key k;
         k.kind = kind;
         if (key.size() > 64 || salt.size() > 32 || spi.size() > 8 || spi.empty()) return errc::invalid_argument;
-        (void)k.key.resize(key.size());
-        std::copy(key.begin(), key.end(), k.key.mutable_view().begin());
-        (void)k.salt.resize(salt.size());
-        std::copy(salt.begin(), salt.end(), k.salt.mutable_view().begin());
+        (void)k.key.assign(key);  // sizes checked above
+        (void)k.salt.assign(salt);
         k.spi_size = static_cast<std::uint8_t>(spi.size());
         std::copy(spi.begin(), spi.end(), k.spi.begin());
         return k;

@@ -398,13 +398,11 @@ private:
             held.push_back(std::move(*h));
         }
         // Commit.
-        (void)m_mpki.resize(mpki->key().size());
-        std::copy(mpki->key().begin(), mpki->key().end(), m_mpki.mutable_view().begin());
+        (void)m_mpki.assign(mpki->key());
         m_mpkr.wipe();
         (void)m_mpkr.resize(0);
         if (granted.flags.i) {
-            (void)m_mpkr.resize(mpkr->key().size());
-            std::copy(mpkr->key().begin(), mpkr->key().end(), m_mpkr.mutable_view().begin());
+            (void)m_mpkr.assign(mpkr->key());
         }
         m_ticket_keys = std::move(held);
         m_ticket.assign(ticket_bytes.begin(), ticket_bytes.end());
