@@ -118,6 +118,19 @@ TEST_CASE("secret buffers: no implicit copies, wipe, no printing") {
     const S copy = moved.clone();
     CHECK(hex(copy.view()) == hex(key));
     CHECK(S::from(bytes(33)).error() == errc::key_length_mismatch);
+    // assign: a copy of the new bytes (of any length up to the capacity); a longer key is
+    // refused and changes nothing.
+    S a;
+    REQUIRE(a.assign(key));
+    CHECK(hex(a.view()) == hex(key));
+    const bytes shorter = unhex("aabbcc");
+    REQUIRE(a.assign(shorter));
+    CHECK(hex(a.view()) == "aabbcc");
+    CHECK(a.size() == 3);
+    CHECK(a.assign(bytes(33, 1)).error() == errc::key_length_mismatch);
+    CHECK(hex(a.view()) == "aabbcc");
+    REQUIRE(a.assign({}));
+    CHECK(a.empty());
     moved.wipe();
     CHECK(moved.empty());
     auto d = mikey::secret_bytes::from(key);
