@@ -246,7 +246,7 @@ struct conference_fixture {
             ok = false;
             return j;
         }
-        j.transfer_init = ti->bytes;
+        j.transfer_init.assign(ti->bytes.begin(), ti->bytes.end());
         j.user_exchange = s.id;
         return j;
     }

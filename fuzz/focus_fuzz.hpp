@@ -307,7 +307,7 @@ private:
             const auto i = user_index(m.peer);
             MIKEY_FUZZ_CHECK(i < m_names.size());
             MIKEY_FUZZ_CHECK(!f().keys_of(m.peer).empty());
-            m_state[i].queue.push_back(m.bytes);
+            m_state[i].queue.emplace_back(m.bytes.begin(), m.bytes.end());
         }
     }
     static const conference::message* find(const step& s, destination to, std::string_view peer, data_type t) {
@@ -458,7 +458,7 @@ private:
                     }
                     const auto* resp = find(s, destination::peer, m_names[x.user], data_type::transfer_resp);
                     MIKEY_FUZZ_CHECK(resp);
-                    x.msg = resp->bytes;
+                    x.msg.assign(resp->bytes.begin(), resp->bytes.end());
                     x.st = flight::stage::joiner_resp;
                     return;
                 }
@@ -472,7 +472,7 @@ private:
                     MIKEY_FUZZ_CHECK(k);
                     x.what = flight::kind::call_out;
                     x.fid = s.id;
-                    x.msg = k->bytes;
+                    x.msg.assign(k->bytes.begin(), k->bytes.end());
                     x.st = flight::stage::focus_kms;
                     return;
                 }
@@ -480,7 +480,7 @@ private:
                 route_updates(s, m_names[x.user]);
                 const auto* ti = find(s, destination::peer, m_names[x.user], data_type::transfer_init);
                 MIKEY_FUZZ_CHECK(ti);
-                x.msg = ti->bytes;
+                x.msg.assign(ti->bytes.begin(), ti->bytes.end());
                 x.st = flight::stage::invitee_ti;
                 return;
             }
@@ -508,7 +508,7 @@ private:
                     return;
                 }
                 m_state[x.user].p_tag = x.tag;
-                x.msg = back->bytes;
+                x.msg.assign(back->bytes.begin(), back->bytes.end());
                 remember(x.msg);
                 x.st = flight::stage::focus_peer;
                 return;
@@ -554,7 +554,7 @@ private:
                 if (!ti) return;
                 remember(ti->bytes);
                 const auto v = apply(sp, ti->bytes);
-                const bytes msg = v.differs ? *v.b : ti->bytes;
+                const bytes msg = v.differs ? *v.b : bytes(ti->bytes.begin(), ti->bytes.end());
                 const auto fs = call([&] { return f().on_invite(msg, w.now, *w.rng); });
                 const auto* k = fs.ok() ? to_kms(fs) : nullptr;
                 if (!k) return;
@@ -578,7 +578,7 @@ private:
                 if (!ti) return;
                 remember(ti->bytes);
                 const auto v = apply(sp, ti->bytes);
-                const bytes msg = v.differs ? *v.b : ti->bytes;
+                const bytes msg = v.differs ? *v.b : bytes(ti->bytes.begin(), ti->bytes.end());
                 const auto fs = call([&] { return f().on_refer(msg, named, w.now, *w.rng); });
                 const auto* k = fs.ok() ? to_kms(fs) : nullptr;
                 if (!k) return;
@@ -765,7 +765,7 @@ private:
             remember(m.bytes);
             if (m.to != destination::peer || m.type != data_type::transfer_init) continue;
             const auto i = user_index(m.peer);
-            if (i < m_names.size() && !f().keys_of(m.peer).empty()) m_state[i].queue.push_back(m.bytes);
+            if (i < m_names.size() && !f().keys_of(m.peer).empty()) m_state[i].queue.emplace_back(m.bytes.begin(), m.bytes.end());
         }
     }
 

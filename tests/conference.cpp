@@ -139,6 +139,62 @@ void check_same_keys(world& w, focus_type& focus, const std::string& who) {
 
 }  // namespace
 
+TEST_CASE("step messages: bytes and peer names live in shared blocks that each message keeps alive") {
+    step s{};
+    std::vector<bytes> sent;
+    std::vector<std::string> peers;
+    const auto add = [&](bytes b, std::string peer, destination to) {
+        sent.push_back(std::move(b));
+        peers.push_back(std::move(peer));
+        roles::outcome o{};
+        o.send = sent.back();
+        o.send_type = data_type::transfer_init;
+        conference::detail::take(s, o, to, std::string(peers.back()));  // a temporary: take copies it
+    };
+    for (std::size_t i = 0; i < 200; ++i) {  // about 64 KiB in all: several blocks
+        add(bytes(300 + i % 7, static_cast<std::uint8_t>(i)), "sip:user" + std::to_string(i) + "@example.org",
+            destination::peer);
+    }
+    add(bytes(conference::detail::message_block_size + 5, 0xAB), "sip:big@example.org", destination::peer);
+    add(bytes(20, 0xCD), "", destination::kms);  // no peer name
+    roles::outcome none{};
+    conference::detail::take(s, none, destination::peer, "sip:nobody@example.org");  // nothing to send: no message
+    REQUIRE(s.messages.size() == sent.size());
+    std::set<const void*> blocks;
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+        CAPTURE(i);
+        CHECK(as_vector(s.messages[i].bytes) == sent[i]);
+        CHECK(s.messages[i].peer == peers[i]);
+        CHECK(s.messages[i].type == data_type::transfer_init);
+        blocks.insert(s.messages[i].storage.get());
+    }
+    CHECK(s.messages.back().to == destination::kms);
+    // 200 updates of about 330 bytes share 5 blocks; the oversized message has one of its own,
+    // and the last one goes after it.
+    CHECK(blocks.size() <= 7);
+    CHECK(blocks.size() >= 5);
+    CHECK(s.messages[200].storage != s.messages[199].storage);
+    // A copy outlives its step; messages moved into another step keep their bytes.
+    const conference::message kept = s.messages[7];
+    step later{};
+    later.messages.push_back(s.messages[150]);
+    s = step{};
+    CHECK(as_vector(kept.bytes) == sent[7]);
+    CHECK(kept.peer == peers[7]);
+    CHECK(as_vector(later.messages[0].bytes) == sent[150]);
+    // Appending to a step whose last message shares a block with another step's messages
+    // writes past both: neither changes.
+    add(bytes(40, 0xEE), "sip:after@example.org", destination::peer);
+    CHECK(as_vector(s.messages.back().bytes) == bytes(40, 0xEE));
+    conference::detail::take(later, roles::outcome{errc::ok, 0, sent.back(), data_type::transfer_resp, 0},
+                             destination::peer, "sip:later@example.org");
+    CHECK(later.messages[1].storage == later.messages[0].storage);
+    CHECK(as_vector(later.messages[0].bytes) == sent[150]);
+    CHECK(as_vector(later.messages[1].bytes) == bytes(40, 0xEE));
+    CHECK(later.messages[1].peer == "sip:later@example.org");
+    CHECK(as_vector(kept.bytes) == sent[7]);
+}
+
 TEST_CASE("conference flows 1-5 step by step, both key models") {
     for (const auto model : {key_model::group, key_model::individual}) {
         CAPTURE(static_cast<int>(model));
@@ -375,7 +431,7 @@ TEST_CASE("conference negatives: each refusal has its own error and changes no c
     SUBCASE("replayed join: the TRANSFER_INIT of a member who left, sent again") {
         auto& carol = w.agent(C);
         auto s = w.kms_round(carol, carol.join(uri1, {}, w.now, *w.rng));
-        const bytes ti = s.to_peer(uri1)->bytes;
+        const bytes ti = as_vector(s.to_peer(uri1)->bytes);
         auto f = w.kms_round(focus, focus.on_invite(ti, w.now, *w.rng));
         REQUIRE(f.ok());
         REQUIRE(focus.leave(C, w.now, *w.rng).ok());
@@ -438,8 +494,8 @@ TEST_CASE("conference: every truncated prefix and single-byte tamper of the focu
     auto s = w.kms_round(bob, bob.join(uri1, {}, w.now, *w.rng));
     auto f = w.kms_round(focus, focus.on_invite(s.to_peer(uri1)->bytes, w.now, *w.rng));
     REQUIRE(f.ok());
-    const bytes resp = f.to_peer(Bo)->bytes;
-    const bytes update = f.to_peer(A)->bytes;
+    const bytes resp = as_vector(f.to_peer(Bo)->bytes);
+    const bytes update = as_vector(f.to_peer(A)->bytes);
     for (std::size_t j = 0; j < resp.size(); ++j) {
         bytes bad = resp;
         bad[j] ^= 0x04;

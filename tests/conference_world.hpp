@@ -23,6 +23,8 @@ namespace conference_test {
 
 using namespace mikey;
 using bytes = std::vector<std::uint8_t>;
+/// A copy of a message's bytes (conference::message::bytes is a view).
+inline bytes as_vector(bytes_view b) { return {b.begin(), b.end()}; }
 using B = crypto::botan_backend;
 using cache = ticket::memory_replay_cache<4096>;
 using inner_policy = roles::basic_policy<ticket::memory_key_store, cache>;
@@ -116,7 +118,7 @@ struct world {
         users[n] = std::move(u);
         return ref;
     }
-    user_type& agent(const std::string& n) { return *users.at(n)->agent; }
+    user_type& agent(std::string_view n) { return *users.at(std::string(n))->agent; }
 
     /// Answers every message of `s` addressed to the KMS through `on_kms` of
     /// the agent that produced it, until a step sends nothing to the KMS;

@@ -77,10 +77,10 @@ std::string fingerprint(bytes_view key) {
     const auto d = h->final();
     return hex(bytes_view(d.data(), 8));
 }
-std::string short_name(const std::string& uri) {
+std::string short_name(std::string_view uri) {
     const auto colon = uri.find(':');
     const auto at = uri.find('@');
-    return uri.substr(colon + 1, (at == std::string::npos ? uri.size() : at) - colon - 1);
+    return std::string(uri.substr(colon + 1, (at == std::string::npos ? uri.size() : at) - colon - 1));
 }
 
 /// Counts the checks; prints each.
@@ -124,12 +124,13 @@ struct network {
             }
         }
     }
-    void note(data_type t, const std::string& from, const std::string& to, bytes_view b) {
+    void note(data_type t, std::string_view from_view, std::string_view to_view, bytes_view b) {
+        const std::string from(from_view), to(to_view);
         log.push_back({exchange_of(t, from, to), std::string(name_of(t)), from, to, hex(b)});
     }
 
     /// Raw MIKEY over HTTP to / from the KMS.
-    void http(data_type t, const std::string& from, const std::string& to, bytes_view b) {
+    void http(data_type t, std::string_view from, std::string_view to, bytes_view b) {
         note(t, from, to, b);
         std::printf("    %-20s -> %-20s HTTP   %-17s %4zu bytes\n", short_name(from).c_str(), short_name(to).c_str(),
                     std::string(name_of(t)).c_str(), b.size());
@@ -138,7 +139,7 @@ struct network {
     /// A MIKEY message in the SDP body of a SIP request / response: built
     /// with a=key-mgmt:mikey at session level, parsed back on the far side;
     /// returns what the receiver decoded.
-    bytes sip(const char* method, data_type t, const std::string& from, const std::string& to, bytes_view b) {
+    bytes sip(const char* method, data_type t, std::string_view from, std::string_view to, bytes_view b) {
         note(t, from, to, b);
         const sdp::key_mgmt_line_builder line{b, sdp::line_ending::crlf};
         std::string attr(line.size(), '\0');
@@ -281,7 +282,7 @@ private:
         m_users[n] = std::move(u);
     }
     const std::string& uri(int i) const { return m_order.at(static_cast<std::size_t>(i)); }
-    user_type& agent(const std::string& n) { return *m_users.at(n)->agent; }
+    user_type& agent(std::string_view n) { return *m_users.at(std::string(n))->agent; }
     void section(const std::string& s) { std::printf("\n%s\n", s.c_str()); }
     void check(bool ok, const std::string& what) { m_checks.expect(ok, what); }
     int finish() {

@@ -87,10 +87,15 @@ private:
     [[nodiscard]] std::string path() const {
         std::string p;
         for (const auto& f : m_frames) {
+            // Appended piece by piece: GCC 12 at -O3 flags "[" + std::to_string(...) with a false
+            // -Wrestrict (GCC bug 105329), which -Werror makes a release build failure.
             if (f.object) {
-                p += (p.empty() ? "" : ".") + f.key;
+                if (!p.empty()) p += '.';
+                p += f.key;
             } else {
-                p += "[" + std::to_string(f.index - 1) + "]";
+                p += '[';
+                p += std::to_string(f.index - 1);
+                p += ']';
             }
         }
         return p;

@@ -6,7 +6,9 @@
 // exchange id.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -35,12 +37,28 @@ enum class destination : std::uint8_t {
     peer,  ///< the identity in `message::peer` (TRANSFER_INIT / TRANSFER_RESP / Error)
 };
 
-/// One message to send.
+namespace detail {
+/// Memory for the messages of one step: their bytes and peer names, one
+/// after another (one allocation for many messages, not two per message).
+/// Written only past `used`, so a message's bytes never change once taken.
+struct message_block {
+    explicit message_block(std::size_t n) : data(new std::uint8_t[n]), capacity(n) {}
+    std::unique_ptr<std::uint8_t[]> data;
+    std::size_t used = 0;
+    std::size_t capacity;
+};
+}  // namespace detail
+
+/// One message to send. `peer` and `bytes` are views into `storage`, a
+/// block the messages of one step share; each message holds a reference to
+/// it, so the views stay valid while the message or any copy of it lives
+/// (also after its step is gone, and when moved into another step).
 struct message {
     destination to = destination::peer;
-    std::string peer;  ///< the identity it is for (destination::peer)
+    std::string_view peer;  ///< the identity it is for (destination::peer)
     data_type type{};
-    std::vector<std::uint8_t> bytes;
+    bytes_view bytes;       ///< the whole MIKEY message
+    std::shared_ptr<const detail::message_block> storage;  ///< keeps `peer` and `bytes` alive
 };
 
 /// The result of one input.
@@ -72,10 +90,29 @@ namespace detail {
 /// buffer goes.
 using message_buffer = std::array<std::uint8_t, 4096>;
 
-/// Appends the bytes of `o.send` (when any) as a message.
+/// Bytes per message block: a focus's CSB updates (about 350 bytes with the
+/// member's name) fill one block per about 45 members.
+inline constexpr std::size_t message_block_size = 16384;
+
+/// Appends the bytes of `o.send` (when any) as a message, with its peer
+/// name, into the block of the step's last message when it has room, else
+/// into a new block.
 inline void take(step& s, const roles::outcome& o, destination to, std::string_view peer) {
     if (o.send.empty()) return;
-    s.messages.push_back(message{to, std::string(peer), o.send_type, {o.send.begin(), o.send.end()}});
+    const std::size_t need = peer.size() + o.send.size();
+    std::shared_ptr<message_block> block;
+    if (!s.messages.empty() && s.messages.back().storage) {
+        // Written only past `used` (see message_block): the messages already taken keep their bytes.
+        block = std::const_pointer_cast<message_block>(s.messages.back().storage);
+        if (block->capacity - block->used < need) block.reset();
+    }
+    if (!block) block = std::make_shared<message_block>(std::max(need, message_block_size));
+    std::uint8_t* at = block->data.get() + block->used;
+    if (!peer.empty()) std::memcpy(at, peer.data(), peer.size());
+    std::memcpy(at + peer.size(), o.send.data(), o.send.size());
+    block->used += need;
+    s.messages.push_back(message{to, std::string_view(reinterpret_cast<const char*>(at), peer.size()), o.send_type,
+                                 bytes_view(at + peer.size(), o.send.size()), std::move(block)});
 }
 
 /// `then` with the messages of `first` before its own: one input that ends
