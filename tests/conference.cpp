@@ -169,11 +169,22 @@ TEST_CASE("step messages: bytes and peer names live in shared blocks that each m
         blocks.insert(s.messages[i].storage.get());
     }
     CHECK(s.messages.back().to == destination::kms);
-    // 200 updates of about 330 bytes share 5 blocks; the oversized message has one of its own,
-    // and the last one goes after it.
-    CHECK(blocks.size() <= 7);
-    CHECK(blocks.size() >= 5);
-    CHECK(s.messages[200].storage != s.messages[199].storage);
+    // A new block starts only when the next message does not fit the last one's block: 200
+    // updates of about 330 bytes fill a handful, the oversized message has one of its own
+    // (exactly its size), and the last message starts another.
+    for (std::size_t i = 0; i + 1 < sent.size(); ++i) {
+        CAPTURE(i);
+        const auto& block = *s.messages[i].storage;
+        const std::size_t next_need = peers[i + 1].size() + sent[i + 1].size();
+        // (A block that was left is never written again, so its final fill is the one that
+        // did not take the next message.)
+        if (s.messages[i + 1].storage != s.messages[i].storage) CHECK(block.capacity - block.used < next_need);
+    }
+    std::size_t starts = 1;
+    for (std::size_t i = 1; i < sent.size(); ++i) starts += s.messages[i].storage != s.messages[i - 1].storage;
+    CHECK(blocks.size() == starts);  // a block left is never taken again
+    CHECK(blocks.size() <= 2 + (200 * 330) / conference::detail::message_block_size + 1);
+    CHECK(s.messages[200].storage->capacity == sent[200].size() + peers[200].size());
     // A copy outlives its step; messages moved into another step keep their bytes.
     const conference::message kept = s.messages[7];
     step later{};

@@ -5220,12 +5220,9 @@ public:
     /// A secret holding a copy of `key`.
     /// Errors: errc::key_length_mismatch when key.size() > Capacity.
     [[nodiscard]] static result<secret_buffer> from(bytes_view key) noexcept {
-        if (key.size() > Capacity) {
-            return errc::key_length_mismatch;
-        }
-        secret_buffer s(key.size());
-        if (!key.empty()) {
-            std::memcpy(s.m_data, key.data(), key.size());
+        secret_buffer s;
+        if (auto r = s.assign(key); !r) {
+            return r.error_info();
         }
         return s;
     }
@@ -11089,7 +11086,8 @@ public:
     /// replay_cache_full, missing_key, missing_payload, unexpected_payload,
     /// policy_not_acceptable, flag_f_required_by_i, rand_too_short,
     /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
-    /// key_without_spi, bad_crypto_sessions, key_unwrap_failure,
+    /// key_without_spi, key_length_mismatch (an MPK over 64 bytes in
+    /// REQUEST_RESP), bad_crypto_sessions, key_unwrap_failure,
     /// identity_mismatch, stale_timestamp (an update's T not newer than the
     /// last message under the bundle's keys), sp_count_not_one, sp_not_found,
     /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
@@ -11246,7 +11244,8 @@ private:
 
     /// Takes MPKi, [MPKr] and the session keys of a verified KEMAC
     /// (RFC 6043 §4.2.1.5) and commits them with the ticket. Errors:
-    /// missing_key, flag_f_required_by_i.
+    /// missing_key, the flag dependency errors, key_without_spi,
+    /// key_length_mismatch (an MPK over 64 bytes).
     [[nodiscard]] result<void> take_keys(const key_data_list& list, const ticket_policy& granted,
                                          bytes_view ticket_bytes) noexcept {
         std::size_t n = 0;
@@ -11274,12 +11273,16 @@ private:
             if (!h) return errc::key_without_spi;
             held.push_back(std::move(*h));
         }
-        // Commit.
+        // MPKi / MPKr are held in 64-byte buffers (RFC 6043 sets no MPK length).
+        if (mpki->key().size() > m_mpki.capacity || (granted.flags.i && mpkr->key().size() > m_mpkr.capacity)) {
+            return errc::key_length_mismatch;
+        }
+        // Commit (the sizes fit: the assigns cannot fail).
         (void)m_mpki.assign(mpki->key());
-        m_mpkr.wipe();
-        (void)m_mpkr.resize(0);
         if (granted.flags.i) {
             (void)m_mpkr.assign(mpkr->key());
+        } else {
+            m_mpkr.wipe();
         }
         m_ticket_keys = std::move(held);
         m_ticket.assign(ticket_bytes.begin(), ticket_bytes.end());
@@ -11838,7 +11841,8 @@ public:
     /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
     /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
     /// errors, auth_failure, vi_mismatch, replayed_message,
-    /// replay_cache_full, missing_key, missing_payload, ticket_expired,
+    /// replay_cache_full, missing_key, key_length_mismatch (an MPK over 64
+    /// bytes in RESOLVE_RESP), missing_payload, ticket_expired,
     /// ticket_not_yet_valid, unauthorized_responder (self-resolve),
     /// ticket_reuse_forbidden, identity_mismatch (TRANSFER_INIT's IDRi is not
     /// the ticket's, or an update's IDRs not the bundle's), stale_timestamp
@@ -12023,18 +12027,18 @@ private:
 
     /// Copies MPKi, [MPKr'] and the session keys of a key list (RFC 6043
     /// §4.2.3.5: MPKi || [MPKr'] || {TEK|TGK|GTGK}; for a ticket opened
-    /// ourselves: MPK || keys, with mpki already derived). Errors: missing_key.
+    /// ourselves: MPK || keys, with mpki already derived). Errors: missing_key,
+    /// key_without_spi, key_length_mismatch (an MPK over 64 bytes).
     [[nodiscard]] static result<void> take(const key_data_list& list, bool from_kms, bool forking,
                                            resolution& res) noexcept {
         std::size_t mpks = 0;
         for (const auto& k : list) {
             if (k.kind() == key_data_type::mpk) {
+                // An MPK longer than the 64 bytes held is refused (key_length_mismatch).
                 if (from_kms && mpks == 0) {
-                    (void)res.mpki.resize(k.key().size());
-                    std::copy(k.key().begin(), k.key().end(), res.mpki.mutable_view().begin());
+                    if (auto r = res.mpki.assign(k.key()); !r) return r;
                 } else if (from_kms && mpks == 1 && forking) {
-                    (void)res.mpkr_forked.resize(k.key().size());
-                    std::copy(k.key().begin(), k.key().end(), res.mpkr_forked.mutable_view().begin());
+                    if (auto r = res.mpkr_forked.assign(k.key()); !r) return r;
                 }
                 ++mpks;
                 continue;
@@ -12076,9 +12080,10 @@ private:
         const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, ts.mac, tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view mpk = opened->mpk.key();
-        (void)res.mpki.resize(mpk.size());
-        // RFC 6043 App. A.2.2: MPKi from the MPK and the ticket's RAND.
-        auto r = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(bt->rand().value()), res.mpki.mutable_view());
+        // RFC 6043 App. A.2.2: MPKi from the MPK and the ticket's RAND (an MPK over the 64 bytes
+        // held: key_length_mismatch).
+        auto r = res.mpki.resize(mpk.size());
+        if (r) r = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(bt->rand().value()), res.mpki.mutable_view());
         if (r) r = take(opened->keys, false, false, res);
         m_b->wipe(plain);
         if (!r) return r;
@@ -12766,7 +12771,7 @@ namespace detail {
 /// after another (one allocation for many messages, not two per message).
 /// Written only past `used`, so a message's bytes never change once taken.
 struct message_block {
-    explicit message_block(std::size_t n) : data(new std::uint8_t[n]), capacity(n) {}
+    explicit message_block(std::size_t n) : data(std::make_unique_for_overwrite<std::uint8_t[]>(n)), capacity(n) {}
     std::unique_ptr<std::uint8_t[]> data;
     std::size_t used = 0;
     std::size_t capacity;

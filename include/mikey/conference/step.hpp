@@ -42,7 +42,7 @@ namespace detail {
 /// after another (one allocation for many messages, not two per message).
 /// Written only past `used`, so a message's bytes never change once taken.
 struct message_block {
-    explicit message_block(std::size_t n) : data(new std::uint8_t[n]), capacity(n) {}
+    explicit message_block(std::size_t n) : data(std::make_unique_for_overwrite<std::uint8_t[]>(n)), capacity(n) {}
     std::unique_ptr<std::uint8_t[]> data;
     std::size_t used = 0;
     std::size_t capacity;

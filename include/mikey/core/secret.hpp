@@ -77,12 +77,9 @@ public:
     /// A secret holding a copy of `key`.
     /// Errors: errc::key_length_mismatch when key.size() > Capacity.
     [[nodiscard]] static result<secret_buffer> from(bytes_view key) noexcept {
-        if (key.size() > Capacity) {
-            return errc::key_length_mismatch;
-        }
-        secret_buffer s(key.size());
-        if (!key.empty()) {
-            std::memcpy(s.m_data, key.data(), key.size());
+        secret_buffer s;
+        if (auto r = s.assign(key); !r) {
+            return r.error_info();
         }
         return s;
     }

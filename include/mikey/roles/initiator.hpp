@@ -212,7 +212,8 @@ public:
     /// replay_cache_full, missing_key, missing_payload, unexpected_payload,
     /// policy_not_acceptable, flag_f_required_by_i, rand_too_short,
     /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
-    /// key_without_spi, bad_crypto_sessions, key_unwrap_failure,
+    /// key_without_spi, key_length_mismatch (an MPK over 64 bytes in
+    /// REQUEST_RESP), bad_crypto_sessions, key_unwrap_failure,
     /// identity_mismatch, stale_timestamp (an update's T not newer than the
     /// last message under the bundle's keys), sp_count_not_one, sp_not_found,
     /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
@@ -369,7 +370,8 @@ private:
 
     /// Takes MPKi, [MPKr] and the session keys of a verified KEMAC
     /// (RFC 6043 §4.2.1.5) and commits them with the ticket. Errors:
-    /// missing_key, flag_f_required_by_i.
+    /// missing_key, the flag dependency errors, key_without_spi,
+    /// key_length_mismatch (an MPK over 64 bytes).
     [[nodiscard]] result<void> take_keys(const key_data_list& list, const ticket_policy& granted,
                                          bytes_view ticket_bytes) noexcept {
         std::size_t n = 0;
@@ -397,12 +399,16 @@ private:
             if (!h) return errc::key_without_spi;
             held.push_back(std::move(*h));
         }
-        // Commit.
+        // MPKi / MPKr are held in 64-byte buffers (RFC 6043 sets no MPK length).
+        if (mpki->key().size() > m_mpki.capacity || (granted.flags.i && mpkr->key().size() > m_mpkr.capacity)) {
+            return errc::key_length_mismatch;
+        }
+        // Commit (the sizes fit: the assigns cannot fail).
         (void)m_mpki.assign(mpki->key());
-        m_mpkr.wipe();
-        (void)m_mpkr.resize(0);
         if (granted.flags.i) {
             (void)m_mpkr.assign(mpkr->key());
+        } else {
+            m_mpkr.wipe();
         }
         m_ticket_keys = std::move(held);
         m_ticket.assign(ticket_bytes.begin(), ticket_bytes.end());

@@ -132,7 +132,8 @@ public:
     /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
     /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
     /// errors, auth_failure, vi_mismatch, replayed_message,
-    /// replay_cache_full, missing_key, missing_payload, ticket_expired,
+    /// replay_cache_full, missing_key, key_length_mismatch (an MPK over 64
+    /// bytes in RESOLVE_RESP), missing_payload, ticket_expired,
     /// ticket_not_yet_valid, unauthorized_responder (self-resolve),
     /// ticket_reuse_forbidden, identity_mismatch (TRANSFER_INIT's IDRi is not
     /// the ticket's, or an update's IDRs not the bundle's), stale_timestamp
@@ -317,18 +318,18 @@ private:
 
     /// Copies MPKi, [MPKr'] and the session keys of a key list (RFC 6043
     /// §4.2.3.5: MPKi || [MPKr'] || {TEK|TGK|GTGK}; for a ticket opened
-    /// ourselves: MPK || keys, with mpki already derived). Errors: missing_key.
+    /// ourselves: MPK || keys, with mpki already derived). Errors: missing_key,
+    /// key_without_spi, key_length_mismatch (an MPK over 64 bytes).
     [[nodiscard]] static result<void> take(const key_data_list& list, bool from_kms, bool forking,
                                            resolution& res) noexcept {
         std::size_t mpks = 0;
         for (const auto& k : list) {
             if (k.kind() == key_data_type::mpk) {
+                // An MPK longer than the 64 bytes held is refused (key_length_mismatch).
                 if (from_kms && mpks == 0) {
-                    (void)res.mpki.resize(k.key().size());
-                    std::copy(k.key().begin(), k.key().end(), res.mpki.mutable_view().begin());
+                    if (auto r = res.mpki.assign(k.key()); !r) return r;
                 } else if (from_kms && mpks == 1 && forking) {
-                    (void)res.mpkr_forked.resize(k.key().size());
-                    std::copy(k.key().begin(), k.key().end(), res.mpkr_forked.mutable_view().begin());
+                    if (auto r = res.mpkr_forked.assign(k.key()); !r) return r;
                 }
                 ++mpks;
                 continue;
@@ -370,9 +371,10 @@ private:
         const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, ts.mac, tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view mpk = opened->mpk.key();
-        (void)res.mpki.resize(mpk.size());
-        // RFC 6043 App. A.2.2: MPKi from the MPK and the ticket's RAND.
-        auto r = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(bt->rand().value()), res.mpki.mutable_view());
+        // RFC 6043 App. A.2.2: MPKi from the MPK and the ticket's RAND (an MPK over the 64 bytes
+        // held: key_length_mismatch).
+        auto r = res.mpki.resize(mpk.size());
+        if (r) r = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(bt->rand().value()), res.mpki.mutable_view());
         if (r) r = take(opened->keys, false, false, res);
         m_b->wipe(plain);
         if (!r) return r;
