@@ -131,6 +131,17 @@ TEST_CASE("secret buffers: no implicit copies, wipe, no printing") {
     CHECK(hex(a.view()) == "aabbcc");
     REQUIRE(a.assign({}));
     CHECK(a.empty());
+    // move-assign: the new bytes overwrite the old ones, the old ones past the new size are
+    // wiped (read through the buffer's own array), and the source is wiped and emptied.
+    S longer;
+    REQUIRE(longer.assign(key));
+    const std::uint8_t* raw = longer.view().data();
+    auto three = S::from(shorter);
+    REQUIRE(three);
+    longer = std::move(*three);
+    CHECK(hex(longer.view()) == "aabbcc");
+    CHECK(three->empty());
+    CHECK(bytes(raw + 3, raw + 16) == bytes(13, 0));
     moved.wipe();
     CHECK(moved.empty());
     auto d = mikey::secret_bytes::from(key);

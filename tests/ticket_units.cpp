@@ -4,6 +4,8 @@
 // path that parses the message).
 #include "flow_harness.hpp"
 
+#include "../tools/common/hex.hpp"
+
 #include <mikey/ticket/base_ticket.hpp>
 #include <mikey/ticket/mac_coverage.hpp>
 #include <mikey/ticket/messages.hpp>
@@ -440,6 +442,141 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
         roles::detail::key_set got{};
         CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got).error() ==
               errc::unexpected_payload);
+    }
+}
+
+TEST_CASE("CSB update template: a patched update is byte for byte the full build, keys included; any change of "
+          "shape builds it again") {
+    namespace rd = roles::detail;
+    update_ends e;
+    // A bundle of three sessions in force: cs 1 and 3 keyed by TGKs, cs 2 by a TEK.
+    std::array<roles::session_key, 3> in_force{};
+    const bytes tgk(32, 0x44), tek0(32, 0x45), spi1{1, 1, 1, 1}, spi2{2, 2, 2, 2}, spi3{3, 3, 3, 3};
+    REQUIRE(rd::make_session_key(*e.backend, e.suite.prf, {1, 0x1000}, key_data_type::tgk, tgk, {}, spi1, e.rands, in_force[0]));
+    REQUIRE(rd::make_session_key(*e.backend, e.suite.prf, {2, 0x2000}, key_data_type::tek_salt, tek0, bytes(14, 6), spi2,
+                                 e.rands, in_force[1]));
+    REQUIRE(rd::make_session_key(*e.backend, e.suite.prf, {3, 0x3000}, key_data_type::tgk, tgk, {}, spi3, e.rands, in_force[2]));
+    const auto context = [&](roles::party self) {
+        auto c = e.as(self);
+        c.keys = in_force;
+        c.flags.m = true;
+        return c;
+    };
+    const roles::crypto_session_spec bundle[] = {{1, 0x1000}, {2, 0x2000}, {3, 0x3000}};
+    rd::update_template tpl;
+    auto now = base_now;
+    std::uint64_t seed = 100;
+    // Builds one update twice, in full and through the template (with the same RNG draws), checks
+    // both give the same bytes and the same keys, and returns whether the template's shape matched.
+    const auto both = [&](const rd::update_context& c, std::span<const roles::supplied_key> supplied, bool rekey_all,
+                          bool want_response, std::size_t out_size = 2048) {
+        now = now + std::chrono::seconds(1);
+        ++seed;
+        crypto::deterministic_rng<B> ra{*e.backend, seed}, rb{*e.backend, seed}, rc{*e.backend, seed};
+        std::vector<std::uint8_t> oa(2048), ob(out_size);
+        rd::key_set na{}, nb{}, nc{};
+        rd::update_plan plan;
+        REQUIRE(rd::plan_update(*e.backend, rc, now, c, bundle, supplied, rekey_all, plan, nc));
+        const bool hit = tpl.matches(c, plan, nc, want_response);
+        const auto full = rd::build_update(*e.backend, ra, now, oa, c, bundle, supplied, rekey_all, want_response, na);
+        const auto got = rd::build_update(*e.backend, rb, now, ob, c, bundle, supplied, rekey_all, want_response, nb, &tpl);
+        REQUIRE(full);
+        REQUIRE(got);
+        CHECK(tools::to_hex(*got) == tools::to_hex(*full));
+        REQUIRE(nb.count == na.count);
+        for (std::size_t i = 0; i < na.count; ++i) {
+            CHECK(nb.kept[i] == na.kept[i]);
+            CHECK(nb.ssrc[i] == na.ssrc[i]);
+            if (na.kept[i] >= 0) continue;
+            CHECK(tools::to_hex(nb.key(i).key.view()) == tools::to_hex(na.key(i).key.view()));
+            CHECK(tools::to_hex(nb.key(i).tek.view()) == tools::to_hex(na.key(i).tek.view()));
+            CHECK(tools::to_hex(nb.key(i).salt.view()) == tools::to_hex(na.key(i).salt.view()));
+            CHECK(tools::to_hex(nb.key(i).spi_view()) == tools::to_hex(na.key(i).spi_view()));
+        }
+        return hit;
+    };
+    bytes key(32), salt(14, 0x21), spi{9, 9, 9, 9};
+    roles::supplied_key group{.cs_id = 2, .ssrc = 0x2000, .kind = key_data_type::tek_salt, .key = key, .salt = salt, .spi = spi};
+    const auto fresh_group = [&](std::uint8_t v) {
+        std::fill(key.begin(), key.end(), v);
+        spi[3] = v;
+        group.key = key;
+        group.spi = spi;
+    };
+    const auto ci = context(roles::party::initiator);
+    fresh_group(1);
+    CHECK(!both(ci, {&group, 1}, false, false));  // the first update is built, and kept
+    fresh_group(2);
+    CHECK(both(ci, {&group, 1}, false, false));  // same shape: patched (new T, key, SPI, KEMAC, MAC)
+    fresh_group(3);
+    CHECK(both(ci, {&group, 1}, false, false));
+
+    SUBCASE("the patched update is taken by the other end, with the new key") {
+        fresh_group(4);
+        std::array<std::uint8_t, 2048> out{}, resp{};
+        rd::key_set next{};
+        now = now + std::chrono::seconds(1);
+        const auto up = rd::build_update(*e.backend, e.rng, now, out, ci, bundle, {&group, 1}, false, false, next, &tpl);
+        REQUIRE(up);
+        rd::key_set got{};
+        REQUIRE(rd::open_update(*e.backend, e.pol, *up, now, resp, context(roles::party::responder), got));
+        REQUIRE(got.count == 3);
+        CHECK(got.kept[0] == 0);
+        CHECK(got.kept[2] == 2);
+        CHECK(tools::to_hex(got.key(1).tek.view()) == tools::to_hex(key));
+        CHECK(tools::to_hex(got.key(1).spi_view()) == tools::to_hex(spi));
+    }
+    SUBCASE("an out buffer of exactly the message's size: patched, the MAC input in three pieces") {
+        fresh_group(5);
+        std::array<std::uint8_t, 2048> probe{};
+        rd::key_set n{};
+        const auto sized = rd::build_update(*e.backend, e.rng, now + std::chrono::seconds(1), probe, ci, bundle, {&group, 1},
+                                            false, false, n);
+        REQUIRE(sized);
+        CHECK(both(ci, {&group, 1}, false, false, sized->size()));
+        std::vector<std::uint8_t> small(sized->size() - 1);
+        rd::key_set m{};
+        CHECK(rd::build_update(*e.backend, e.rng, now + std::chrono::seconds(1), small, ci, bundle, {&group, 1}, false, false,
+                               m, &tpl)
+                  .error() == errc::buffer_too_small);
+    }
+    SUBCASE("each change of shape builds the update again, then patches the new shape") {
+        spi = {9, 9};  // an SPI of another length
+        group.spi = spi;
+        CHECK(!both(ci, {&group, 1}, false, false));
+        CHECK(both(ci, {&group, 1}, false, false));
+        key.assign(16, 7);  // a shorter key
+        group.key = key;
+        CHECK(!both(ci, {&group, 1}, false, false));
+        CHECK(both(ci, {&group, 1}, false, false));
+        CHECK(!both(ci, {&group, 1}, false, true));  // the V flag
+        CHECK(both(ci, {&group, 1}, false, true));
+        group.kind = key_data_type::tek;  // no salt
+        group.salt = {};
+        CHECK(!both(ci, {&group, 1}, false, false));
+        CHECK(both(ci, {&group, 1}, false, false));
+        group.kind = key_data_type::tgk;  // same sizes, another kind: another Key data Type byte
+        CHECK(!both(ci, {&group, 1}, false, false));
+        CHECK(both(ci, {&group, 1}, false, false));
+        auto eve = ci;  // another identity
+        const std::string other = "sip:eve@example.org";
+        eve.id_i = ticket::as_bytes(other);
+        CHECK(!both(eve, {&group, 1}, false, false));
+        CHECK(both(eve, {&group, 1}, false, false));
+        auto other_csb = ci;
+        other_csb.csb = csb_id{0x1235};
+        CHECK(!both(other_csb, {&group, 1}, false, false));
+        CHECK(!both(ci, {}, true, false));  // fresh random keys for every session
+        CHECK(both(ci, {}, true, false));
+        CHECK(!both(ci, {}, false, false));  // no KEMAC
+        CHECK(both(ci, {}, false, false));
+        auto null_encr = ci;  // plaintext keys in the KEMAC: patched from a copy that holds none
+        null_encr.kemac_encr = encr_alg::null;
+        CHECK(!both(null_encr, {&group, 1}, false, false));
+        CHECK(both(null_encr, {&group, 1}, false, false));
+        const auto cr = context(roles::party::responder);  // started by the Responder: IDRr first
+        CHECK(!both(cr, {&group, 1}, false, false));
+        CHECK(both(cr, {&group, 1}, false, false));
     }
 }
 

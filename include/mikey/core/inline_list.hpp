@@ -38,6 +38,8 @@ public:
         ++m_size;
         return true;
     }
+    /// Drops every value.
+    void clear() noexcept { m_size = 0; }
     [[nodiscard]] std::size_t size() const noexcept { return m_size; }
     [[nodiscard]] static constexpr std::size_t capacity() noexcept { return N; }
     [[nodiscard]] bool full() const noexcept { return m_size == N; }

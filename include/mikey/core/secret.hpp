@@ -92,9 +92,11 @@ public:
         if (m_size != 0) std::memcpy(m_data, o.m_data, m_size);
         o.wipe();
     }
+    /// The old bytes are overwritten by the new ones; those past the new
+    /// size are wiped.
     secret_buffer& operator=(secret_buffer&& o) noexcept {
         if (this != &o) {
-            wipe();
+            if (o.m_size < m_size) secure_wipe(m_data + o.m_size, m_size - o.m_size);
             m_size = o.m_size;
             if (m_size != 0) std::memcpy(m_data, o.m_data, m_size);
             o.wipe();

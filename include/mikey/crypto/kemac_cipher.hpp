@@ -46,16 +46,23 @@ static_assert(*iv_timestamp(ts_type::counter, std::array<std::uint8_t, 4>{0, 0, 
 /// RFC 3830 §4.2.3: IV = (S XOR (0x0000 || CSB ID || T)) || 0x0000, S the
 /// 112-bit salt_key. Precondition: salt.size() == 14.
 [[nodiscard]] constexpr std::array<std::uint8_t, 16> aes_cm_iv(bytes_view salt, csb_id csb, std::uint64_t t) noexcept {
+    // As two big-endian words: bytes 0-7 are S[0..8) XOR (0x0000 || CSB ID || T[0..2)),
+    // bytes 8-15 are (S[8..14) || 0x0000) XOR (T[2..8) || 0x0000).
+    std::array<std::uint8_t, 16> s{};
+    if (salt.size() >= 14) {
+        for (std::size_t i = 0; i < 14; ++i) s[i] = salt[i];
+    } else {
+        for (std::size_t i = 0; i < salt.size(); ++i) s[i] = salt[i];
+    }
+    std::uint64_t hi = 0, lo = 0;
+    for (std::size_t i = 0; i < 8; ++i) hi = (hi << 8) | s[i];
+    for (std::size_t i = 8; i < 16; ++i) lo = (lo << 8) | s[i];
+    hi ^= (std::uint64_t{csb.get()} << 16) | (t >> 48);
+    lo ^= t << 16;
     std::array<std::uint8_t, 16> iv{};
-    for (std::size_t i = 0; i < 14 && i < salt.size(); ++i) {
-        iv[i] = salt[i];
-    }
-    const std::uint32_t c = csb.get();
-    for (std::size_t i = 0; i < 4; ++i) {
-        iv[2 + i] ^= static_cast<std::uint8_t>(c >> (24 - 8 * i));
-    }
     for (std::size_t i = 0; i < 8; ++i) {
-        iv[6 + i] ^= static_cast<std::uint8_t>(t >> (56 - 8 * i));
+        iv[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+        iv[8 + i] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
     }
     return iv;
 }

@@ -42,10 +42,10 @@ namespace detail {
 
 /// The session keys of one bundle after an update (at most
 /// max_crypto_sessions): slot i is the i-th crypto session of the update's
-/// map, with a new key in key(i), or (kept[i] >= 0) the key of slot
-/// kept[i] of the keys in force, left where it is (key(i) then holds only
-/// the session's SSRC). A slot is made when first used (slots are used in
-/// order): an update of a 4-session bundle builds and wipes 4 keys, not 16.
+/// map, with SSRC ssrc[i] and either a new key in key(i) or (kept[i] >= 0)
+/// the key of slot kept[i] of the keys in force, left where it is. A slot's
+/// key is made only when first used: an update that sends one new key of a
+/// 4-session bundle builds and wipes one key, not 4 (nor 16).
 class key_set {
 public:
     key_set() noexcept {}
@@ -55,28 +55,40 @@ public:
     /// Takes `o`'s keys (`o` keeps none).
     key_set& operator=(key_set&& o) noexcept {
         clear();
-        for (std::size_t i = 0; i < o.m_made; ++i) key(i) = std::move(o.m_slots[i].key);
+        for (std::size_t i = 0; i < max_crypto_sessions; ++i) {
+            if (o.made(i)) key(i) = std::move(o.m_slots[i].key);
+        }
         kept = o.kept;
+        ssrc = o.ssrc;
         count = o.count;
         t = o.t;
         o.clear();
         return *this;
     }
-    /// Slot `i` (< max_crypto_sessions), made (empty) on first use.
+    /// Slot `i`'s key (i < max_crypto_sessions), made (empty) on first use.
     [[nodiscard]] session_key& key(std::size_t i) noexcept {
-        for (; m_made <= i; ++m_made) std::construct_at(&m_slots[m_made].key);
+        if (!made(i)) {
+            std::construct_at(&m_slots[i].key);
+            m_made |= std::uint32_t{1} << i;
+        }
         return m_slots[i].key;
     }
+    /// Slot `i`'s key, made before (kept[i] < 0).
     [[nodiscard]] const session_key& key(std::size_t i) const noexcept { return m_slots[i].key; }
 
     std::array<std::int8_t, max_crypto_sessions> kept;  ///< set for each slot below count
+    std::array<std::uint32_t, max_crypto_sessions> ssrc;  ///< set for each slot below count
     std::size_t count = 0;
     ntp_time t{};  ///< the T of the update that set them
 
 private:
+    static_assert(max_crypto_sessions <= 32, "m_made has a bit per slot");
+    [[nodiscard]] bool made(std::size_t i) const noexcept { return ((m_made >> i) & 1U) != 0; }
     void clear() noexcept {
-        for (std::size_t i = 0; i < m_made; ++i) std::destroy_at(&m_slots[i].key);
-        m_made = 0;
+        for (std::size_t i = 0; m_made != 0; ++i) {
+            if (made(i)) std::destroy_at(&m_slots[i].key);
+            m_made &= ~(std::uint32_t{1} << i);
+        }
     }
     union slot {
         slot() noexcept {}
@@ -84,7 +96,7 @@ private:
         session_key key;
     };
     std::array<slot, max_crypto_sessions> m_slots;
-    std::size_t m_made = 0;
+    std::uint32_t m_made = 0;  ///< bit i: slot i's key is made
 };
 
 /// What a CSB update needs of the initial exchange, as one machine holds it.
@@ -104,8 +116,10 @@ struct update_context {
     [[nodiscard]] bool may_send_kemac(party sender) const noexcept {
         return sender == party::initiator ? flags.l : flags.m;
     }
-    /// Where crypto session `cs` is among the keys in force.
-    [[nodiscard]] std::optional<std::size_t> index_of(std::uint8_t cs) const noexcept {
+    /// Where crypto session `cs` is among the keys in force, looked up at
+    /// `hint` first (an update that keeps the bundle's order).
+    [[nodiscard]] std::optional<std::size_t> index_of(std::uint8_t cs, std::size_t hint = 0) const noexcept {
+        if (hint < keys.size() && keys[hint].cs.get() == cs) return hint;
         for (std::size_t i = 0; i < keys.size(); ++i) {
             if (keys[i].cs.get() == cs) return i;
         }
@@ -126,8 +140,8 @@ struct update_context {
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
                                     std::size_t i) noexcept {
-    next.key(i).ssrc = s.ssrc;
-    if (const auto k = c.index_of(s.cs_id)) {
+    next.ssrc[i] = s.ssrc;
+    if (const auto k = c.index_of(s.cs_id, i)) {
         next.kept[i] = static_cast<std::int8_t>(*k);
         return {};
     }
@@ -145,23 +159,34 @@ template <crypto::crypto_backend B>
     return next.kept[i] >= 0 ? c.keys[static_cast<std::size_t>(next.kept[i])].spi_view() : next.key(i).spi_view();
 }
 
-/// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
-/// and the keys it sets in `next`. `sessions` is the bundle after the
-/// update (a CS ID not in force is added); `supplied` are new keys for some
-/// of them (a supplied key's session is added when `sessions` lacks it);
-/// with `rekey_all` every session without a supplied key gets a fresh
-/// random key of its kind and length. New keys travel in a KEMAC.
-/// Errors: invalid_argument (no session, too many, a supplied key of
-/// another kind than a session key, a salt that does not fit the kind, an
-/// empty or repeated SPI), key_too_short, missing_key (an added TEK session
-/// without a key), policy_not_acceptable (keys to send without the sender's
-/// L / M flag), buffer_too_small, crypto_backend_failure.
+/// What a CSB update sends: its crypto sessions (the bundle after the
+/// update) and the Key data its KEMAC carries, as views of the supplied
+/// keys or of keys drawn for it, which it holds until the update is sealed.
+class update_plan {
+public:
+    inline_list<crypto_session_spec, max_crypto_sessions> sessions;
+    inline_list<key_data_builder, max_crypto_sessions> keys;
+
+    /// Fresh keys for `rekey_all`, made on the heap only then (an update that
+    /// sends supplied keys, a focus's rekey, neither builds nor wipes 32 key
+    /// buffers).
+    struct drawn_keys {
+        std::array<secret_buffer<64>, max_crypto_sessions> keys{};
+        std::array<secret_buffer<32>, max_crypto_sessions> salts{};
+        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis;  // written by the RNG before use
+    };
+    std::unique_ptr<drawn_keys> drawn;
+};
+
+/// The first half of build_update: the update's sessions and the keys it
+/// sends into `plan`, the keys it sets into `next`. Errors: build_update's
+/// but buffer_too_small.
 template <crypto::crypto_backend B, random_generator R>
-[[nodiscard]] result<bytes_view> build_update(B& b, R& rng, ntp_time now, mutable_bytes out, const update_context& c,
-                                              std::span<const crypto_session_spec> sessions,
-                                              std::span<const supplied_key> supplied, bool rekey_all,
-                                              bool want_response, key_set& next) noexcept {
-    inline_list<crypto_session_spec, max_crypto_sessions> all;
+[[nodiscard]] result<void> plan_update(B& b, R& rng, ntp_time now, const update_context& c,
+                                       std::span<const crypto_session_spec> sessions,
+                                       std::span<const supplied_key> supplied, bool rekey_all, update_plan& plan,
+                                       key_set& next) noexcept {
+    auto& all = plan.sessions;
     for (const auto& s : sessions) {
         if (!all.push_back(s)) return errc::invalid_argument;
     }
@@ -176,16 +201,8 @@ template <crypto::crypto_backend B, random_generator R>
     // repeat the KEMAC keystream (RFC 3830 §4.2.3 IV).
     if (!(c.last->t < now)) return errc::stale_timestamp;
     next.t = now;
-    // Fresh keys drawn for rekey_all live here until the message is sealed. Made only then (on
-    // the heap: an update that sends supplied keys, a focus's rekey, neither builds nor wipes 32
-    // key buffers).
-    struct drawn_keys {
-        std::array<secret_buffer<64>, max_crypto_sessions> keys{};
-        std::array<secret_buffer<32>, max_crypto_sessions> salts{};
-        std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis;  // written by the RNG before use
-    };
-    const std::unique_ptr<drawn_keys> drawn = rekey_all ? std::make_unique<drawn_keys>() : nullptr;
-    inline_list<key_data_builder, max_crypto_sessions> kb;
+    if (rekey_all) plan.drawn = std::make_unique<update_plan::drawn_keys>();
+    auto& kb = plan.keys;
     for (std::size_t i = 0; i < n; ++i) {
         const supplied_key* sk = nullptr;
         for (const auto& k : supplied) {
@@ -210,7 +227,7 @@ template <crypto::crypto_backend B, random_generator R>
             const session_key* old = c.key_of(all[i].cs_id);
             const session_key& base = old ? *old : c.keys[0];
             kind = base.kind;
-            auto& d = *drawn;
+            auto& d = *plan.drawn;
             (void)d.keys[i].resize(base.key.size());
             (void)d.salts[i].resize(has_salt(base.kind) ? 14 : 0);
             if (auto ok = rng.fill(d.keys[i].mutable_view()); !ok) return ok.error_info();
@@ -231,17 +248,28 @@ template <crypto::crypto_backend B, random_generator R>
             return errc::invalid_argument;
         }
         next.kept[i] = -1;
+        next.ssrc[i] = all[i].ssrc;
         if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.key(i)); !ok) {
             return ok.error_info();
         }
     }
     next.count = n;
     if (kb.size() != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+    return {};
+}
+
+/// The second half: seals the TRANSFER_INIT of `plan` (V flag
+/// `want_response`, T = next.t) into `out`. Errors: invalid_argument,
+/// buffer_too_small, crypto_backend_failure.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<bytes_view> seal_update(B& b, mutable_bytes out, const update_context& c, const update_plan& plan,
+                                             const key_set& next, bool want_response) noexcept {
     cs_map map;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!map.add_srtp(all[i].cs_id, all[i].ssrc, spi_of(c, next, i))) return errc::invalid_argument;
+    for (std::size_t i = 0; i < plan.sessions.size(); ++i) {
+        const auto& s = plan.sessions[i];
+        if (!map.add_srtp(s.cs_id, s.ssrc, spi_of(c, next, i))) return errc::invalid_argument;
     }
-    const timestamp t(now);
+    const timestamp t(next.t);
     ticket::sealed_message_builder sb(out);
     // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET;
     // the sender's identity first.
@@ -252,15 +280,226 @@ template <crypto::crypto_backend B, random_generator R>
     } else {
         sb.add(idrr).add(idri);
     }
-    if (kb.size() != 0) {
+    if (plan.keys.size() != 0) {
         // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
         crypto::protection_keys derived;
         const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
         if (!ck) return ck.error_info();
-        sb.add_kemac(b, c.kemac_encr, *ck, kb.view());
+        sb.add_kemac(b, c.kemac_encr, *ck, plan.keys.view());
     }
     // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
     return sb.seal(b, c.mac, c.last->auth_key.view(), {c.id_i, c.id_r});
+}
+
+/// A CSB update this end sealed, kept so that the next update of the same
+/// shape is made by patching a copy of its bytes instead of building the
+/// message again (a conference focus sends every member an update of one
+/// shape on each join and leave). Two updates of one shape (same update
+/// context, V flag, crypto sessions with the sizes of their SPIs, and KEMAC
+/// Key data of the same kinds and key, salt and SPI sizes) differ only in
+/// T, the SPIs of the CS ID map, the keys in the KEMAC's plaintext, its
+/// Encr data and the V MAC, which patch() writes again; the result is byte
+/// for byte seal_update's (tests/ticket_units.cpp). Holds no secret: the
+/// kept message's Encr data and MAC and the kept plaintext's keys and salts
+/// are zeroed.
+class update_template {
+public:
+    /// Whether the update of `plan` under `c` has the kept update's shape.
+    [[nodiscard]] bool matches(const update_context& c, const update_plan& plan, const key_set& next,
+                               bool want_response) const noexcept {
+        if (m_bytes.empty() || c.self != m_self || c.csb != m_csb || c.prf != m_prf || c.mac != m_mac ||
+            c.kemac_encr != m_kemac_encr || want_response != m_want_response) {
+            return false;
+        }
+        if (plan.sessions.size() != m_sessions.size() || plan.keys.size() != m_keys.size()) return false;
+        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+            const auto& s = plan.sessions[i];
+            if (s.cs_id != m_sessions[i].cs_id || s.ssrc != m_sessions[i].ssrc ||
+                spi_of(c, next, i).size() != m_spis[i].size) {
+                return false;
+            }
+        }
+        for (std::size_t j = 0; j < m_keys.size(); ++j) {
+            const auto& k = plan.keys[j];
+            const auto& t = m_keys[j];
+            if (k.kind != t.kind || k.validity.kind != kv_type::spi || k.key.size() != t.key.size ||
+                k.salt.size() != t.salt.size || k.validity.spi.size() != t.spi.size) {
+                return false;
+            }
+        }
+        return equal_bytes(field(m_id_i), c.id_i) && equal_bytes(field(m_id_r), c.id_r);
+    }
+
+    /// The update of `plan` (matches() is true) into `out`.
+    /// Errors: buffer_too_small, those of the KEMAC and the MAC.
+    template <crypto::crypto_backend B>
+    [[nodiscard]] result<bytes_view> patch(B& b, mutable_bytes out, const update_context& c, const update_plan& plan,
+                                           const key_set& next) const noexcept {
+        if (out.size() < m_bytes.size()) return errc::buffer_too_small;
+        const mutable_bytes msg = out.first(m_bytes.size());
+        copy_bytes(msg, m_bytes);
+        const timestamp t(next.t);
+        put(msg, m_t, t.bytes);
+        for (std::size_t i = 0; i < m_spis.size(); ++i) put(msg, m_spis[i], spi_of(c, next, i));
+        if (m_kemac.size != 0) {
+            // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
+            crypto::protection_keys derived;
+            const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
+            if (!ck) return ck.error_info();
+            std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
+            const mutable_bytes plain(scratch.data(), m_plain.size());
+            copy_bytes(plain, m_plain);
+            for (std::size_t j = 0; j < m_keys.size(); ++j) {
+                put(plain, m_keys[j].key, plan.keys[j].key);
+                put(plain, m_keys[j].salt, plan.keys[j].salt);
+                put(plain, m_keys[j].spi, plan.keys[j].validity.spi);
+            }
+            const auto encrypted = crypto::kemac_encrypt(b, c.kemac_encr, *ck, plain, msg.subspan(m_kemac.at + 4, m_kemac.size - 5));
+            b.wipe(plain);
+            if (!encrypted) return encrypted.error_info();
+        }
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r. When `out` has room, the
+        // identities are written where the MAC field starts, so that the MAC input is one piece
+        // (one HMAC update instead of three); the MAC then overwrites them.
+        const mutable_bytes mac = msg.subspan(m_v.at, m_v.size);
+        const std::size_t joined = m_v.at + c.id_i.size() + c.id_r.size();
+        result<void> r;
+        if (out.size() >= joined) {
+            copy_bytes(out.subspan(m_v.at, c.id_i.size()), c.id_i);
+            copy_bytes(out.subspan(m_v.at + c.id_i.size(), c.id_r.size()), c.id_r);
+            std::array<std::uint8_t, crypto::max_hmac_size> tag;
+            const std::array<bytes_view, 1> whole{bytes_view(out.first(joined))};
+            r = crypto::compute_mac(b, c.mac, c.last->auth_key.view(), whole, mutable_bytes(tag.data(), mac.size()));
+            copy_bytes(mac, bytes_view(tag.data(), mac.size()));
+        } else {
+            const std::array<bytes_view, 3> parts{bytes_view(msg.first(m_v.at)), c.id_i, c.id_r};
+            r = crypto::compute_mac(b, c.mac, c.last->auth_key.view(), parts, mac);
+        }
+        if (!r) return r.error_info();
+        return bytes_view(msg);
+    }
+
+    /// Keeps `sealed`, seal_update's output for `plan`, as the template (none
+    /// when it does not parse as the update `c.self` sends).
+    template <crypto::crypto_backend B>
+    void keep(B& b, bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
+        m_bytes.clear();
+        if (c.self == party::initiator) {
+            keep_as<ticket::transfer_init_update_view>(b, sealed, c, plan, want_response);
+        } else {
+            keep_as<ticket::transfer_init_update_by_responder_view>(b, sealed, c, plan, want_response);
+        }
+    }
+
+private:
+    struct span_at {
+        std::size_t at = 0, size = 0;
+    };
+    /// One Key data of the KEMAC: its kind, and where its key, salt and SPI lie in the plaintext.
+    struct key_at {
+        key_data_type kind{};
+        span_at key, salt, spi;
+    };
+    [[nodiscard]] bytes_view field(span_at f) const noexcept { return bytes_view(m_bytes).subspan(f.at, f.size); }
+    /// Writes `v` (f.size bytes) at f.at: a T or an SPI byte by byte, a key with memcpy.
+    static void put(mutable_bytes to, span_at f, bytes_view v) noexcept {
+        if (f.size > 8) {
+            copy_bytes(to.subspan(f.at, f.size), v);
+            return;
+        }
+        for (std::size_t k = 0; k < f.size; ++k) to[f.at + k] = v[k];
+    }
+    static span_at at(bytes_view whole, bytes_view part) noexcept {
+        return part.empty() ? span_at{} : span_at{static_cast<std::size_t>(part.data() - whole.data()), part.size()};
+    }
+
+    template <class View, crypto::crypto_backend B>
+    void keep_as(B& b, bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
+        const auto m = View::parse(sealed);
+        if (!m || !m->idri() || !m->idrr() || m->kemac().has_value() != (plan.keys.size() != 0)) return;
+        m_spis.clear();
+        for (const auto& blk : generic_id_map(m->header().map_info())) (void)m_spis.push_back(at(sealed, blk.spi));
+        if (m_spis.size() != plan.sessions.size()) return;
+        // The plaintext the KEMAC encrypted, written again as build_protected_kemac writes it.
+        std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
+        wipe_on_exit<B> wipe_scratch(&b, scratch);
+        m_keys.clear();
+        m_plain.clear();
+        if (plan.keys.size() != 0) {
+            byte_writer pw(scratch);
+            chain_writer cw(pw, std::nullopt);
+            cw.add(plan.keys.view());
+            if (pw.failed()) return;
+            const bytes_view plain(scratch.data(), pw.size());
+            const auto list = key_data_list::parse(plain);
+            if (!list) return;
+            for (const auto& k : *list) {
+                (void)m_keys.push_back({k.kind(), at(plain, k.key()), at(plain, k.salt()), at(plain, k.validity().spi)});
+            }
+            m_plain.assign(plain.begin(), plain.end());
+            for (const auto& k : m_keys) {
+                std::fill_n(m_plain.begin() + static_cast<std::ptrdiff_t>(k.key.at), k.key.size, 0);
+                std::fill_n(m_plain.begin() + static_cast<std::ptrdiff_t>(k.salt.at), k.salt.size, 0);
+            }
+        }
+        m_self = c.self;
+        m_csb = c.csb;
+        m_prf = c.prf;
+        m_mac = c.mac;
+        m_kemac_encr = c.kemac_encr;
+        m_want_response = want_response;
+        m_sessions = plan.sessions;
+        m_t = at(sealed, m->t().value());
+        m_id_i = at(sealed, m->idri()->data());
+        m_id_r = at(sealed, m->idrr()->data());
+        m_kemac = m->kemac() ? at(sealed, m->kemac()->bytes()) : span_at{};
+        m_v = at(sealed, m->v()->value());
+        m_bytes.assign(sealed.begin(), sealed.end());
+        // The Encr data (after Next, Encr alg, Encr data len; before Mac alg) and the MAC are zeroed.
+        if (m_kemac.size != 0) std::fill_n(m_bytes.begin() + static_cast<std::ptrdiff_t>(m_kemac.at + 4), m_kemac.size - 5, 0);
+        std::fill_n(m_bytes.begin() + static_cast<std::ptrdiff_t>(m_v.at), m_v.size, 0);
+    }
+
+    std::vector<std::uint8_t> m_bytes;  ///< empty: no template
+    std::vector<std::uint8_t> m_plain;  ///< the KEMAC's plaintext, keys and salts zeroed
+    party m_self{};
+    csb_id m_csb{};
+    prf_func m_prf{};
+    mac_alg m_mac{};
+    encr_alg m_kemac_encr{};
+    bool m_want_response = false;
+    inline_list<crypto_session_spec, max_crypto_sessions> m_sessions;
+    inline_list<span_at, max_crypto_sessions> m_spis;  ///< each session's SPI in the map
+    inline_list<key_at, max_crypto_sessions> m_keys;   ///< each Key data in m_plain
+    span_at m_t, m_id_i, m_id_r, m_kemac, m_v;  ///< T value, IDRi / IDRr data, KEMAC payload, V MAC
+};
+
+/// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
+/// and the keys it sets in `next` (plan_update, then seal_update). `sessions`
+/// is the bundle after the update (a CS ID not in force is added);
+/// `supplied` are new keys for some of them (a supplied key's session is
+/// added when `sessions` lacks it); with `rekey_all` every session without
+/// a supplied key gets a fresh random key of its kind and length. New keys
+/// travel in a KEMAC. With `tpl`, an update of the shape `tpl` holds is
+/// patched from it, and any other becomes its new template.
+/// Errors: invalid_argument (no session, too many, a supplied key of
+/// another kind than a session key, a salt that does not fit the kind, an
+/// empty or repeated SPI), key_too_short, missing_key (an added TEK session
+/// without a key), policy_not_acceptable (keys to send without the sender's
+/// L / M flag), stale_timestamp (`now` not after the bundle's last T),
+/// buffer_too_small, crypto_backend_failure.
+template <crypto::crypto_backend B, random_generator R>
+[[nodiscard]] result<bytes_view> build_update(B& b, R& rng, ntp_time now, mutable_bytes out, const update_context& c,
+                                              std::span<const crypto_session_spec> sessions,
+                                              std::span<const supplied_key> supplied, bool rekey_all,
+                                              bool want_response, key_set& next,
+                                              update_template* tpl = nullptr) noexcept {
+    update_plan plan;
+    if (auto ok = plan_update(b, rng, now, c, sessions, supplied, rekey_all, plan, next); !ok) return ok.error_info();
+    if (tpl && tpl->matches(c, plan, next, want_response)) return tpl->patch(b, out, c, plan, next);
+    const auto sealed = seal_update(b, out, c, plan, next, want_response);
+    if (sealed && tpl) tpl->keep(b, *sealed, c, plan, want_response);
+    return sealed;
 }
 
 /// Slot `i` of `next` for crypto session `blk` after a received update:
@@ -273,8 +512,10 @@ template <crypto::crypto_backend B>
         for (const auto& k : *fresh_keys) {
             if (!equal_bytes(k.validity().spi, blk.spi)) continue;
             if (!is_session_key(k.kind())) return errc::missing_key;
+            const auto session = session_of(blk);
             next.kept[i] = -1;
-            return make_session_key(b, c.prf, session_of(blk), k.kind(), k.key(), k.salt(), k.validity().spi, c.rands,
+            next.ssrc[i] = session.ssrc;
+            return make_session_key(b, c.prf, session, k.kind(), k.key(), k.salt(), k.validity().spi, c.rands,
                                     next.key(i));
         }
     }
@@ -433,7 +674,7 @@ protected:
                                               std::span<const supplied_key> supplied, bool rekey,
                                               bool want_response) noexcept {
         key_set next;
-        const auto sealed = build_update(b, rng, now, out, c, sessions, supplied, rekey, want_response, next);
+        const auto sealed = build_update(b, rng, now, out, c, sessions, supplied, rekey, want_response, next, &m_template);
         if (!sealed) return sealed.error_info();
         // Its T is spent under these keys once sent, answered or not (a later update, even after
         // drop_update, must be newer: RFC 3830 §4.2.3 IV).
@@ -491,17 +732,12 @@ private:
         for (std::size_t i = 0; i < n; ++i) {
             const auto k = next.kept[i];
             if (k < 0 || static_cast<std::size_t>(k) == i) continue;
-            const std::uint32_t ssrc = next.key(i).ssrc;
             next.key(i) = m_keys[static_cast<std::size_t>(k)].clone();
-            next.key(i).ssrc = ssrc;
             next.kept[i] = -1;
         }
         for (std::size_t i = 0; i < n; ++i) {
-            if (next.kept[i] < 0) {
-                m_keys[i] = std::move(next.key(i));
-            } else {
-                m_keys[i].ssrc = next.key(i).ssrc;
-            }
+            if (next.kept[i] < 0) m_keys[i] = std::move(next.key(i));
+            m_keys[i].ssrc = next.ssrc[i];
         }
         for (std::size_t i = n; i < m_key_count; ++i) m_keys[i] = session_key{};  // wipes a dropped session's keys
         m_key_count = n;
@@ -515,6 +751,7 @@ private:
         std::vector<std::uint8_t> sent;
     };
     std::unique_ptr<pending_update> m_pending;
+    update_template m_template;  ///< of our last update
 };
 
 }  // namespace detail
