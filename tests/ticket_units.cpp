@@ -445,6 +445,49 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
     }
 }
 
+TEST_CASE("V MAC with its appendix: one piece when the buffer has room, the same MAC as in pieces, and never over "
+          "an appendix inside the scratch") {
+    const auto backend = std::make_unique<B>(*B::create());
+    const bytes key(32, 0x31);
+    std::vector<std::uint8_t> buf(64);
+    for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<std::uint8_t>(i);
+    const std::string id_i = "sip:alice@example.org", id_r = "sip:bob@example.org";
+    const std::array<bytes_view, 2> ids{ticket::as_bytes(id_i), ticket::as_bytes(id_r)};
+    // The expected MAC, computed over the pieces as they are.
+    const std::array<bytes_view, 3> pieces{bytes_view(buf).first(20), ids[0], ids[1]};
+    std::array<std::uint8_t, 32> want{};
+    REQUIRE(crypto::compute_mac(*backend, mac_alg::hmac_sha_256_256, key, pieces, want));
+    const std::array<bytes_view, 1> head{bytes_view(buf).first(20)};
+    std::array<std::uint8_t, 32> got{};
+    // Room after byte 20 (64 - 20 = 44 >= 40): joined, and buf from 20 on holds the identities.
+    REQUIRE(ticket::detail::mac_with_appendix(*backend, mac_alg::hmac_sha_256_256, key, buf, head, 20, ids, got));
+    CHECK(got == want);
+    CHECK(std::string(buf.begin() + 20, buf.begin() + 20 + static_cast<std::ptrdiff_t>(id_i.size())) == id_i);
+    // No room: in pieces, buf untouched past the head.
+    std::vector<std::uint8_t> small(buf.begin(), buf.begin() + 30);
+    const std::vector<std::uint8_t> small_before = small;
+    const std::array<bytes_view, 1> small_head{bytes_view(small).first(20)};
+    got = {};
+    REQUIRE(ticket::detail::mac_with_appendix(*backend, mac_alg::hmac_sha_256_256, key, small, small_head, 20, ids, got));
+    CHECK(got == want);
+    CHECK(small == small_before);
+    // An appendix that lies in the scratch itself would be overwritten while read: in pieces.
+    std::vector<std::uint8_t> shared(100, 0);
+    for (std::size_t i = 0; i < 20; ++i) shared[i] = static_cast<std::uint8_t>(i);
+    std::copy(id_i.begin(), id_i.end(), shared.begin() + 60);
+    const std::array<bytes_view, 1> inside{bytes_view(shared).subspan(60, id_i.size())};
+    const std::array<bytes_view, 1> shared_head{bytes_view(shared).first(20)};
+    const std::array<bytes_view, 2> expect_pieces{bytes_view(shared).first(20), ticket::as_bytes(id_i)};
+    std::array<std::uint8_t, 32> want2{};
+    REQUIRE(crypto::compute_mac(*backend, mac_alg::hmac_sha_256_256, key, expect_pieces, want2));
+    got = {};
+    REQUIRE(ticket::detail::mac_with_appendix(*backend, mac_alg::hmac_sha_256_256, key, shared, shared_head, 20, inside, got));
+    CHECK(got == want2);
+    // The KEMAC IV's T of an update: the NTP-UTC value of its T payload (RFC 3830 §4.2.3).
+    const roles::detail::timestamp t(base_now);
+    CHECK(t.iv() == *crypto::iv_timestamp(ts_type::ntp_utc, t.bytes));
+}
+
 TEST_CASE("CSB update template: a patched update is byte for byte the full build, keys included; any change of "
           "shape builds it again") {
     namespace rd = roles::detail;

@@ -7780,6 +7780,7 @@ template <crypto_backend B>
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -7828,6 +7829,50 @@ struct encrypted_kemac {
     }
     ~encrypted_kemac() { secure_wipe(bytes.data(), size); }
 };
+}  // namespace detail
+
+namespace detail {
+/// Computes the V MAC over `head` (pieces of `buf`, the last one ending
+/// at `end`, where the MAC field starts) followed by `appendix` (RFC 6043
+/// §5.5: the identities, or the initial message) into `mac`. When the
+/// appendix fits into `buf` from `end` on and does not overlap it, it is
+/// written there, so that the last piece and the appendix are one HMAC
+/// update (fewer, longer updates: less of the hash's buffering); the bytes
+/// of `buf` from `end` on are scratch then. `mac` may lie at `end`.
+/// Errors: as crypto::compute_mac, invalid_argument (more than 6 pieces).
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> mac_with_appendix(B& b, mac_alg alg, bytes_view auth_key, mutable_bytes buf,
+                                             std::span<const bytes_view> head, std::size_t end,
+                                             std::span<const bytes_view> appendix, mutable_bytes mac) noexcept {
+    std::array<bytes_view, 6> parts{};
+    if (head.empty() || head.size() + appendix.size() > parts.size()) return errc::invalid_argument;
+    std::size_t extra = 0;
+    bool apart = true;
+    const std::less<const std::uint8_t*> before;
+    const std::uint8_t* scratch = buf.data() + end;
+    for (const bytes_view a : appendix) {
+        extra += a.size();
+        apart = apart && (a.empty() || !before(a.data(), buf.data() + buf.size()) || !before(scratch, a.data() + a.size()));
+    }
+    std::size_t n = 0;
+    for (const bytes_view h : head) parts[n++] = h;
+    if (!apart || extra > buf.size() - end) {
+        for (const bytes_view a : appendix) parts[n++] = a;
+        return crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n), mac);
+    }
+    std::size_t at = end;
+    for (const bytes_view a : appendix) {
+        copy_bytes(buf.subspan(at, a.size()), a);
+        at += a.size();
+    }
+    const bytes_view last = parts[n - 1];
+    parts[n - 1] = bytes_view(last.data(), last.size() + extra);
+    std::array<std::uint8_t, crypto::max_hmac_size> tag;
+    const mutable_bytes t(tag.data(), mac.size() <= tag.size() ? mac.size() : 0);
+    if (auto r = crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n), t); !r) return r;
+    copy_bytes(mac, t);
+    return {};
+}
 }  // namespace detail
 
 class sealed_message_builder {
@@ -7919,21 +7964,18 @@ public:
         const std::size_t end = msg->size();
         const std::size_t mac_at = end - m;
         const mutable_bytes all = m_out.first(end);
-        std::array<bytes_view, 6> parts{};
+        std::array<bytes_view, 2> head{};
         std::size_t n = 0;
         const bool cut = m_has_ticket && all[1] == static_cast<std::uint8_t>(data_type::transfer_init);
         if (cut) {
-            parts[n++] = all.first(m_idata_len_at);
-            parts[n++] = bytes_view(all).subspan(m_ticket_end, mac_at - m_ticket_end);
+            head[n++] = all.first(m_idata_len_at);
+            head[n++] = bytes_view(all).subspan(m_ticket_end, mac_at - m_ticket_end);
         } else {
-            parts[n++] = all.first(mac_at);
+            head[n++] = all.first(mac_at);
         }
-        for (const bytes_view a : appendix) {
-            if (n == parts.size()) return errc::invalid_argument;
-            parts[n++] = a;
-        }
-        if (auto r = crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n),
-                                         all.subspan(mac_at, m));
+        if (auto r = detail::mac_with_appendix(b, alg, auth_key, m_out, std::span<const bytes_view>(head.data(), n), mac_at,
+                                       std::span<const bytes_view>(appendix.begin(), appendix.size()),
+                                       all.subspan(mac_at, m));
             !r) {
             return r.error_info();
         }
@@ -9193,14 +9235,15 @@ namespace mikey::roles::detail {
 /// A T payload value: NTP-UTC, 64 bits.
 struct timestamp {
     std::array<std::uint8_t, 8> bytes{};
-    explicit timestamp(ntp_time now) noexcept {
-        const std::uint64_t v = now.ntp64();
-        for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+    std::uint64_t value = 0;
+    explicit timestamp(ntp_time now) noexcept : value(now.ntp64()) {
+        for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(value >> (56 - 8 * i));
     }
     [[nodiscard]] t_builder builder() const noexcept MIKEY_LIFETIMEBOUND {
         return t_builder{.kind = ts_type::ntp_utc, .value = bytes};
     }
-    [[nodiscard]] std::uint64_t iv() const noexcept { return *crypto::iv_timestamp(ts_type::ntp_utc, bytes); }
+    /// The T of the KEMAC IV (RFC 3830 §4.2.3): an NTP-UTC T is its 64-bit value.
+    [[nodiscard]] std::uint64_t iv() const noexcept { return value; }
 };
 
 /// A RAND of up to 64 bytes drawn from the caller's RNG.
@@ -10415,6 +10458,8 @@ private:
 // as the IDR payloads do (IDRi is always the Initiator's identity).
 
 #include <array>
+#include <bit>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -10481,10 +10526,7 @@ private:
     static_assert(max_crypto_sessions <= 32, "m_made has a bit per slot");
     [[nodiscard]] bool made(std::size_t i) const noexcept { return ((m_made >> i) & 1U) != 0; }
     void clear() noexcept {
-        for (std::size_t i = 0; m_made != 0; ++i) {
-            if (made(i)) std::destroy_at(&m_slots[i].key);
-            m_made &= ~(std::uint32_t{1} << i);
-        }
+        for (; m_made != 0; m_made &= m_made - 1) std::destroy_at(&m_slots[static_cast<std::size_t>(std::countr_zero(m_made))].key);
     }
     union slot {
         slot() noexcept {}
@@ -10527,20 +10569,12 @@ struct update_context {
     }
 };
 
-/// Slot `i` of `next` for crypto session `s` when the update sends no key
-/// for it: the key the session has, kept where it is (its D4 inputs, the
-/// key, CS ID, CSB ID and RANDs, are those of the initial exchange, since an
-/// update carries no RAND, RFC 6043 §5.2), or, for an added session, one
-/// derived from the first session's TGK / GTGK (a TEK is never shared by two
-/// crypto sessions). Errors: missing_key.
+/// Slot `i` of `next` for an added crypto session `s`: a key derived from
+/// the first session's TGK / GTGK (a TEK is never shared by two crypto
+/// sessions). Errors: missing_key.
 template <crypto::crypto_backend B>
-[[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
-                                    std::size_t i) noexcept {
-    next.ssrc[i] = s.ssrc;
-    if (const auto k = c.index_of(s.cs_id, i)) {
-        next.kept[i] = static_cast<std::int8_t>(*k);
-        return {};
-    }
+[[nodiscard]] result<void> added_session_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
+                                             std::size_t i) noexcept {
     next.kept[i] = -1;
     if (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt) {
         return errc::missing_key;
@@ -10548,6 +10582,22 @@ template <crypto::crypto_backend B>
     const session_key& base = c.keys[0];
     return make_session_key(b, c.prf, s, base.kind, base.key.view(), has_salt(base.kind) ? base.salt.view() : bytes_view{},
                             base.spi_view(), c.rands, next.key(i));
+}
+
+/// Slot `i` of `next` for crypto session `s` when the update sends no key
+/// for it: the key the session has, kept where it is (its D4 inputs, the
+/// key, CS ID, CSB ID and RANDs, are those of the initial exchange, since an
+/// update carries no RAND, RFC 6043 §5.2), or, for an added session,
+/// added_session_key. Errors: missing_key.
+template <crypto::crypto_backend B>
+[[nodiscard]] inline result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
+                                           std::size_t i) noexcept {
+    next.ssrc[i] = s.ssrc;
+    if (const auto k = c.index_of(s.cs_id, i)) {
+        next.kept[i] = static_cast<std::int8_t>(*k);
+        return {};
+    }
+    return added_session_key(b, c, s, next, i);
 }
 
 /// The SPI of slot `i` of `next` (kept or new).
@@ -10586,10 +10636,15 @@ template <crypto::crypto_backend B, random_generator R>
     for (const auto& s : sessions) {
         if (!all.push_back(s)) return errc::invalid_argument;
     }
+    // The supplied key of each slot (a supplied key's session is added when not listed); two for
+    // one session are refused.
+    std::array<const supplied_key*, max_crypto_sessions> supplied_for{};
     for (const auto& k : supplied) {
-        bool listed = false;
-        for (const auto& s : all) listed = listed || s.cs_id == k.cs_id;
-        if (!listed && !all.push_back({k.cs_id, k.ssrc})) return errc::invalid_argument;
+        std::size_t slot = 0;
+        while (slot < all.size() && all[slot].cs_id != k.cs_id) ++slot;
+        if (slot == all.size() && !all.push_back({k.cs_id, k.ssrc})) return errc::invalid_argument;
+        if (supplied_for[slot]) return errc::invalid_argument;
+        supplied_for[slot] = &k;
     }
     const std::size_t n = all.size();
     if (n == 0 || c.keys.empty()) return errc::invalid_argument;
@@ -10600,13 +10655,7 @@ template <crypto::crypto_backend B, random_generator R>
     if (rekey_all) plan.drawn = std::make_unique<update_plan::drawn_keys>();
     auto& kb = plan.keys;
     for (std::size_t i = 0; i < n; ++i) {
-        const supplied_key* sk = nullptr;
-        for (const auto& k : supplied) {
-            if (k.cs_id == all[i].cs_id) {
-                if (sk) return errc::invalid_argument;
-                sk = &k;
-            }
-        }
+        const supplied_key* sk = supplied_for[i];
         key_data_type kind{};
         bytes_view key, salt, spi;
         if (sk) {
@@ -10707,15 +10756,13 @@ public:
             c.kemac_encr != m_kemac_encr || want_response != m_want_response) {
             return false;
         }
-        if (plan.sessions.size() != m_sessions.size() || plan.keys.size() != m_keys.size()) return false;
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+        if (plan.sessions.size() != m_session_count || plan.keys.size() != m_key_count) return false;
+        for (std::size_t i = 0; i < m_session_count; ++i) {
             const auto& s = plan.sessions[i];
-            if (s.cs_id != m_sessions[i].cs_id || s.ssrc != m_sessions[i].ssrc ||
-                spi_of(c, next, i).size() != m_spis[i].size) {
-                return false;
-            }
+            const auto& t = m_sessions[i];
+            if (s.cs_id != t.session.cs_id || s.ssrc != t.session.ssrc || spi_of(c, next, i).size() != t.spi.size) return false;
         }
-        for (std::size_t j = 0; j < m_keys.size(); ++j) {
+        for (std::size_t j = 0; j < m_key_count; ++j) {
             const auto& k = plan.keys[j];
             const auto& t = m_keys[j];
             if (k.kind != t.kind || k.validity.kind != kv_type::spi || k.key.size() != t.key.size ||
@@ -10731,65 +10778,58 @@ public:
     template <crypto::crypto_backend B>
     [[nodiscard]] result<bytes_view> patch(B& b, mutable_bytes out, const update_context& c, const update_plan& plan,
                                            const key_set& next) const noexcept {
-        if (out.size() < m_bytes.size()) return errc::buffer_too_small;
-        const mutable_bytes msg = out.first(m_bytes.size());
-        copy_bytes(msg, m_bytes);
+        if (out.size() < m_message_size) return errc::buffer_too_small;
+        const mutable_bytes msg = out.first(m_message_size);
+        copy_bytes(msg, bytes_view(m_bytes).first(m_message_size));
         const timestamp t(next.t);
         put(msg, m_t, t.bytes);
-        for (std::size_t i = 0; i < m_spis.size(); ++i) put(msg, m_spis[i], spi_of(c, next, i));
+        for (std::size_t i = 0; i < m_session_count; ++i) put(msg, m_sessions[i].spi, spi_of(c, next, i));
         if (m_kemac.size != 0) {
             // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
             crypto::protection_keys derived;
             const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
             if (!ck) return ck.error_info();
             std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
-            const mutable_bytes plain(scratch.data(), m_plain.size());
-            copy_bytes(plain, m_plain);
-            for (std::size_t j = 0; j < m_keys.size(); ++j) {
+            const bytes_view kept_plain = bytes_view(m_bytes).subspan(m_message_size);
+            const mutable_bytes plain(scratch.data(), kept_plain.size());
+            copy_bytes(plain, kept_plain);
+            for (std::size_t j = 0; j < m_key_count; ++j) {
                 put(plain, m_keys[j].key, plan.keys[j].key);
                 put(plain, m_keys[j].salt, plan.keys[j].salt);
                 put(plain, m_keys[j].spi, plan.keys[j].validity.spi);
             }
-            const auto encrypted = crypto::kemac_encrypt(b, c.kemac_encr, *ck, plain, msg.subspan(m_kemac.at + 4, m_kemac.size - 5));
+            const auto encrypted = crypto::kemac_encrypt(b, c.kemac_encr, *ck, plain, msg.subspan(m_kemac.at + 4u, m_kemac.size - 5u));
             b.wipe(plain);
             if (!encrypted) return encrypted.error_info();
         }
-        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r. When `out` has room, the
-        // identities are written where the MAC field starts, so that the MAC input is one piece
-        // (one HMAC update instead of three); the MAC then overwrites them.
-        const mutable_bytes mac = msg.subspan(m_v.at, m_v.size);
-        const std::size_t joined = m_v.at + c.id_i.size() + c.id_r.size();
-        result<void> r;
-        if (out.size() >= joined) {
-            copy_bytes(out.subspan(m_v.at, c.id_i.size()), c.id_i);
-            copy_bytes(out.subspan(m_v.at + c.id_i.size(), c.id_r.size()), c.id_r);
-            std::array<std::uint8_t, crypto::max_hmac_size> tag;
-            const std::array<bytes_view, 1> whole{bytes_view(out.first(joined))};
-            r = crypto::compute_mac(b, c.mac, c.last->auth_key.view(), whole, mutable_bytes(tag.data(), mac.size()));
-            copy_bytes(mac, bytes_view(tag.data(), mac.size()));
-        } else {
-            const std::array<bytes_view, 3> parts{bytes_view(msg.first(m_v.at)), c.id_i, c.id_r};
-            r = crypto::compute_mac(b, c.mac, c.last->auth_key.view(), parts, mac);
-        }
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
+        const std::array<bytes_view, 1> head{bytes_view(msg.first(m_v.at))};
+        const std::array<bytes_view, 2> ids{c.id_i, c.id_r};
+        const auto r = ticket::detail::mac_with_appendix(b, c.mac, c.last->auth_key.view(), out, head, m_v.at, ids,
+                                                         msg.subspan(m_v.at, m_v.size));
         if (!r) return r.error_info();
         return bytes_view(msg);
     }
 
     /// Keeps `sealed`, seal_update's output for `plan`, as the template (none
-    /// when it does not parse as the update `c.self` sends).
-    template <crypto::crypto_backend B>
-    void keep(B& b, bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
+    /// when it does not parse as the update `c.self` sends, or is over 64 KiB).
+    void keep(bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
         m_bytes.clear();
         if (c.self == party::initiator) {
-            keep_as<ticket::transfer_init_update_view>(b, sealed, c, plan, want_response);
+            keep_as<ticket::transfer_init_update_view>(sealed, c, plan, want_response);
         } else {
-            keep_as<ticket::transfer_init_update_by_responder_view>(b, sealed, c, plan, want_response);
+            keep_as<ticket::transfer_init_update_by_responder_view>(sealed, c, plan, want_response);
         }
     }
 
 private:
+    /// Where a field lies in the kept message or plaintext.
     struct span_at {
-        std::size_t at = 0, size = 0;
+        std::uint16_t at = 0, size = 0;
+    };
+    struct session_at {
+        crypto_session_spec session;
+        span_at spi;  ///< its SPI in the map
     };
     /// One Key data of the KEMAC: its kind, and where its key, salt and SPI lie in the plaintext.
     struct key_at {
@@ -10797,45 +10837,53 @@ private:
         span_at key, salt, spi;
     };
     [[nodiscard]] bytes_view field(span_at f) const noexcept { return bytes_view(m_bytes).subspan(f.at, f.size); }
-    /// Writes `v` (f.size bytes) at f.at: a T or an SPI byte by byte, a key with memcpy.
+    /// Writes `v` (f.size bytes) at f.at; a 4-byte SPI and an 8-byte T as one store each.
     static void put(mutable_bytes to, span_at f, bytes_view v) noexcept {
-        if (f.size > 8) {
-            copy_bytes(to.subspan(f.at, f.size), v);
-            return;
+        std::uint8_t* at = to.data() + f.at;
+        switch (f.size) {
+            case 4: std::memcpy(at, v.data(), 4); break;
+            case 8: std::memcpy(at, v.data(), 8); break;
+            default: copy_bytes(mutable_bytes(at, f.size), v);
         }
-        for (std::size_t k = 0; k < f.size; ++k) to[f.at + k] = v[k];
     }
     static span_at at(bytes_view whole, bytes_view part) noexcept {
-        return part.empty() ? span_at{} : span_at{static_cast<std::size_t>(part.data() - whole.data()), part.size()};
+        if (part.empty()) return {};
+        return {static_cast<std::uint16_t>(part.data() - whole.data()), static_cast<std::uint16_t>(part.size())};
     }
 
-    template <class View, crypto::crypto_backend B>
-    void keep_as(B& b, bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
+    template <class View>
+    void keep_as(bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
+        if (sealed.size() > 0xFFFF) return;
         const auto m = View::parse(sealed);
         if (!m || !m->idri() || !m->idrr() || m->kemac().has_value() != (plan.keys.size() != 0)) return;
-        m_spis.clear();
-        for (const auto& blk : generic_id_map(m->header().map_info())) (void)m_spis.push_back(at(sealed, blk.spi));
-        if (m_spis.size() != plan.sessions.size()) return;
-        // The plaintext the KEMAC encrypted, written again as build_protected_kemac writes it.
+        std::size_t n = 0;
+        for (const auto& blk : generic_id_map(m->header().map_info())) {
+            if (n == plan.sessions.size()) return;
+            m_sessions[n] = {plan.sessions[n], at(sealed, blk.spi)};
+            ++n;
+        }
+        if (n != plan.sessions.size()) return;
+        // The plaintext the KEMAC encrypted, written again as build_protected_kemac writes it
+        // (wiped where written on leaving).
         std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
-        wipe_on_exit<B> wipe_scratch(&b, scratch);
-        m_keys.clear();
-        m_plain.clear();
+        mutable_bytes written{};
+        const struct wipe_written {
+            const mutable_bytes& w;
+            ~wipe_written() { secure_wipe(w); }
+        } wipe{written};
+        bytes_view plain{};
+        std::size_t k = 0;
         if (plan.keys.size() != 0) {
             byte_writer pw(scratch);
             chain_writer cw(pw, std::nullopt);
             cw.add(plan.keys.view());
+            written = mutable_bytes(scratch.data(), pw.size());
             if (pw.failed()) return;
-            const bytes_view plain(scratch.data(), pw.size());
+            plain = written;
             const auto list = key_data_list::parse(plain);
             if (!list) return;
-            for (const auto& k : *list) {
-                (void)m_keys.push_back({k.kind(), at(plain, k.key()), at(plain, k.salt()), at(plain, k.validity().spi)});
-            }
-            m_plain.assign(plain.begin(), plain.end());
-            for (const auto& k : m_keys) {
-                std::fill_n(m_plain.begin() + static_cast<std::ptrdiff_t>(k.key.at), k.key.size, 0);
-                std::fill_n(m_plain.begin() + static_cast<std::ptrdiff_t>(k.salt.at), k.salt.size, 0);
+            for (const auto& d : *list) {
+                m_keys[k++] = {d.kind(), at(plain, d.key()), at(plain, d.salt()), at(plain, d.validity().spi)};
             }
         }
         m_self = c.self;
@@ -10844,30 +10892,42 @@ private:
         m_mac = c.mac;
         m_kemac_encr = c.kemac_encr;
         m_want_response = want_response;
-        m_sessions = plan.sessions;
+        m_session_count = static_cast<std::uint8_t>(n);
+        m_key_count = static_cast<std::uint8_t>(k);
+        m_message_size = static_cast<std::uint16_t>(sealed.size());
         m_t = at(sealed, m->t().value());
         m_id_i = at(sealed, m->idri()->data());
         m_id_r = at(sealed, m->idrr()->data());
         m_kemac = m->kemac() ? at(sealed, m->kemac()->bytes()) : span_at{};
         m_v = at(sealed, m->v()->value());
+        m_bytes.reserve(sealed.size() + plain.size());
         m_bytes.assign(sealed.begin(), sealed.end());
-        // The Encr data (after Next, Encr alg, Encr data len; before Mac alg) and the MAC are zeroed.
-        if (m_kemac.size != 0) std::fill_n(m_bytes.begin() + static_cast<std::ptrdiff_t>(m_kemac.at + 4), m_kemac.size - 5, 0);
-        std::fill_n(m_bytes.begin() + static_cast<std::ptrdiff_t>(m_v.at), m_v.size, 0);
+        m_bytes.insert(m_bytes.end(), plain.begin(), plain.end());
+        const auto zero = [&](std::size_t from, std::size_t count) {
+            std::fill_n(m_bytes.begin() + static_cast<std::ptrdiff_t>(from), count, 0);
+        };
+        // The Encr data (after Next, Encr alg, Encr data len; before Mac alg), the MAC, the keys and salts.
+        if (m_kemac.size != 0) zero(m_kemac.at + 4u, m_kemac.size - 5u);
+        zero(m_v.at, m_v.size);
+        for (std::size_t j = 0; j < m_key_count; ++j) {
+            zero(m_message_size + m_keys[j].key.at, m_keys[j].key.size);
+            zero(m_message_size + m_keys[j].salt.at, m_keys[j].salt.size);
+        }
     }
 
-    std::vector<std::uint8_t> m_bytes;  ///< empty: no template
-    std::vector<std::uint8_t> m_plain;  ///< the KEMAC's plaintext, keys and salts zeroed
+    // The fields matches() and patch() read first, together.
+    std::vector<std::uint8_t> m_bytes;  ///< the message, then the KEMAC's plaintext; empty: no template
     party m_self{};
-    csb_id m_csb{};
     prf_func m_prf{};
     mac_alg m_mac{};
     encr_alg m_kemac_encr{};
     bool m_want_response = false;
-    inline_list<crypto_session_spec, max_crypto_sessions> m_sessions;
-    inline_list<span_at, max_crypto_sessions> m_spis;  ///< each session's SPI in the map
-    inline_list<key_at, max_crypto_sessions> m_keys;   ///< each Key data in m_plain
+    std::uint8_t m_session_count = 0, m_key_count = 0;
+    std::uint16_t m_message_size = 0;
+    csb_id m_csb{};
     span_at m_t, m_id_i, m_id_r, m_kemac, m_v;  ///< T value, IDRi / IDRr data, KEMAC payload, V MAC
+    std::array<session_at, max_crypto_sessions> m_sessions;
+    std::array<key_at, max_crypto_sessions> m_keys;
 };
 
 /// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
@@ -10894,7 +10954,7 @@ template <crypto::crypto_backend B, random_generator R>
     if (auto ok = plan_update(b, rng, now, c, sessions, supplied, rekey_all, plan, next); !ok) return ok.error_info();
     if (tpl && tpl->matches(c, plan, next, want_response)) return tpl->patch(b, out, c, plan, next);
     const auto sealed = seal_update(b, out, c, plan, next, want_response);
-    if (sealed && tpl) tpl->keep(b, *sealed, c, plan, want_response);
+    if (sealed && tpl) tpl->keep(*sealed, c, plan, want_response);
     return sealed;
 }
 

@@ -26,14 +26,15 @@ namespace mikey::roles::detail {
 /// A T payload value: NTP-UTC, 64 bits.
 struct timestamp {
     std::array<std::uint8_t, 8> bytes{};
-    explicit timestamp(ntp_time now) noexcept {
-        const std::uint64_t v = now.ntp64();
-        for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+    std::uint64_t value = 0;
+    explicit timestamp(ntp_time now) noexcept : value(now.ntp64()) {
+        for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(value >> (56 - 8 * i));
     }
     [[nodiscard]] t_builder builder() const noexcept MIKEY_LIFETIMEBOUND {
         return t_builder{.kind = ts_type::ntp_utc, .value = bytes};
     }
-    [[nodiscard]] std::uint64_t iv() const noexcept { return *crypto::iv_timestamp(ts_type::ntp_utc, bytes); }
+    /// The T of the KEMAC IV (RFC 3830 §4.2.3): an NTP-UTC T is its 64-bit value.
+    [[nodiscard]] std::uint64_t iv() const noexcept { return value; }
 };
 
 /// A RAND of up to 64 bytes drawn from the caller's RNG.

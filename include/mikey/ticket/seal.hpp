@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -62,6 +63,50 @@ struct encrypted_kemac {
     }
     ~encrypted_kemac() { secure_wipe(bytes.data(), size); }
 };
+}  // namespace detail
+
+namespace detail {
+/// Computes the V MAC over `head` (pieces of `buf`, the last one ending
+/// at `end`, where the MAC field starts) followed by `appendix` (RFC 6043
+/// §5.5: the identities, or the initial message) into `mac`. When the
+/// appendix fits into `buf` from `end` on and does not overlap it, it is
+/// written there, so that the last piece and the appendix are one HMAC
+/// update (fewer, longer updates: less of the hash's buffering); the bytes
+/// of `buf` from `end` on are scratch then. `mac` may lie at `end`.
+/// Errors: as crypto::compute_mac, invalid_argument (more than 6 pieces).
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> mac_with_appendix(B& b, mac_alg alg, bytes_view auth_key, mutable_bytes buf,
+                                             std::span<const bytes_view> head, std::size_t end,
+                                             std::span<const bytes_view> appendix, mutable_bytes mac) noexcept {
+    std::array<bytes_view, 6> parts{};
+    if (head.empty() || head.size() + appendix.size() > parts.size()) return errc::invalid_argument;
+    std::size_t extra = 0;
+    bool apart = true;
+    const std::less<const std::uint8_t*> before;
+    const std::uint8_t* scratch = buf.data() + end;
+    for (const bytes_view a : appendix) {
+        extra += a.size();
+        apart = apart && (a.empty() || !before(a.data(), buf.data() + buf.size()) || !before(scratch, a.data() + a.size()));
+    }
+    std::size_t n = 0;
+    for (const bytes_view h : head) parts[n++] = h;
+    if (!apart || extra > buf.size() - end) {
+        for (const bytes_view a : appendix) parts[n++] = a;
+        return crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n), mac);
+    }
+    std::size_t at = end;
+    for (const bytes_view a : appendix) {
+        copy_bytes(buf.subspan(at, a.size()), a);
+        at += a.size();
+    }
+    const bytes_view last = parts[n - 1];
+    parts[n - 1] = bytes_view(last.data(), last.size() + extra);
+    std::array<std::uint8_t, crypto::max_hmac_size> tag;
+    const mutable_bytes t(tag.data(), mac.size() <= tag.size() ? mac.size() : 0);
+    if (auto r = crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n), t); !r) return r;
+    copy_bytes(mac, t);
+    return {};
+}
 }  // namespace detail
 
 class sealed_message_builder {
@@ -153,21 +198,18 @@ public:
         const std::size_t end = msg->size();
         const std::size_t mac_at = end - m;
         const mutable_bytes all = m_out.first(end);
-        std::array<bytes_view, 6> parts{};
+        std::array<bytes_view, 2> head{};
         std::size_t n = 0;
         const bool cut = m_has_ticket && all[1] == static_cast<std::uint8_t>(data_type::transfer_init);
         if (cut) {
-            parts[n++] = all.first(m_idata_len_at);
-            parts[n++] = bytes_view(all).subspan(m_ticket_end, mac_at - m_ticket_end);
+            head[n++] = all.first(m_idata_len_at);
+            head[n++] = bytes_view(all).subspan(m_ticket_end, mac_at - m_ticket_end);
         } else {
-            parts[n++] = all.first(mac_at);
+            head[n++] = all.first(mac_at);
         }
-        for (const bytes_view a : appendix) {
-            if (n == parts.size()) return errc::invalid_argument;
-            parts[n++] = a;
-        }
-        if (auto r = crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n),
-                                         all.subspan(mac_at, m));
+        if (auto r = detail::mac_with_appendix(b, alg, auth_key, m_out, std::span<const bytes_view>(head.data(), n), mac_at,
+                                       std::span<const bytes_view>(appendix.begin(), appendix.size()),
+                                       all.subspan(mac_at, m));
             !r) {
             return r.error_info();
         }
