@@ -50,7 +50,11 @@
 //   V (§5.5): HMAC-SHA-256 over TRANSFER_INIT || IDi || IDr
 //   (282 bytes with this benchmark's names)                    1 HMAC
 //
-// Per member: 1 HMAC keying, 1 HMAC computation, 1 AES-CTR call. The
+// Per member: 1 HMAC keying, 1 HMAC computation, 1 AES-CTR call. From a
+// bundle's second update on, the update is patched from the template of its
+// last one (roles::detail::update_template); the first one is built in full.
+// Both make the same calls (the V MAC input in one piece: one HMAC update), so
+// the join's record splits the same way whichever members were just added. The
 // botan_ref rows check that the recorded update makes exactly that (no PRF
 // run) and fail otherwise (SkipWithError): a library that derives kept keys
 // again is caught there. (Until session 7 the library derived the KEMAC's
