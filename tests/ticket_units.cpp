@@ -549,6 +549,13 @@ TEST_CASE("CSB update template: a patched update is byte for byte the full build
     const auto ci = context(roles::party::initiator);
     fresh_group(1);
     CHECK(!both(ci, {&group, 1}, false, false));  // the first update is built, and kept
+    {
+        // RFC 6043 §5.2 "MUST use new timestamps" holds with a template too: checked first.
+        std::array<std::uint8_t, 2048> out{};
+        rd::key_set n{};
+        CHECK(rd::build_update(*e.backend, e.rng, base_now, out, ci, bundle, {&group, 1}, false, false, n, &tpl).error() ==
+              errc::stale_timestamp);
+    }
     fresh_group(2);
     CHECK(both(ci, {&group, 1}, false, false));  // same shape: patched (new T, key, SPI, KEMAC, MAC)
     fresh_group(3);

@@ -6535,11 +6535,7 @@ static_assert(*iv_timestamp(ts_type::counter, std::array<std::uint8_t, 4>{0, 0, 
     // As two big-endian words: bytes 0-7 are S[0..8) XOR (0x0000 || CSB ID || T[0..2)),
     // bytes 8-15 are (S[8..14) || 0x0000) XOR (T[2..8) || 0x0000).
     std::array<std::uint8_t, 16> s{};
-    if (salt.size() >= 14) {
-        for (std::size_t i = 0; i < 14; ++i) s[i] = salt[i];
-    } else {
-        for (std::size_t i = 0; i < salt.size(); ++i) s[i] = salt[i];
-    }
+    for (std::size_t i = 0; i < 14 && i < salt.size(); ++i) s[i] = salt[i];
     std::uint64_t hi = 0, lo = 0;
     for (std::size_t i = 0; i < 8; ++i) hi = (hi << 8) | s[i];
     for (std::size_t i = 8; i < 16; ++i) lo = (lo << 8) | s[i];
@@ -7829,9 +7825,7 @@ struct encrypted_kemac {
     }
     ~encrypted_kemac() { secure_wipe(bytes.data(), size); }
 };
-}  // namespace detail
 
-namespace detail {
 /// Computes the V MAC over `head` (pieces of `buf`, the last one ending
 /// at `end`, where the MAC field starts) followed by `appendix` (RFC 6043
 /// §5.5: the identities, or the initial message) into `mac`. When the
@@ -7839,7 +7833,8 @@ namespace detail {
 /// written there, so that the last piece and the appendix are one HMAC
 /// update (fewer, longer updates: less of the hash's buffering); the bytes
 /// of `buf` from `end` on are scratch then. `mac` may lie at `end`.
-/// Errors: as crypto::compute_mac, invalid_argument (more than 6 pieces).
+/// Errors: as crypto::compute_mac, invalid_argument (more than 6 pieces, or
+/// `mac` longer than any MAC).
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> mac_with_appendix(B& b, mac_alg alg, bytes_view auth_key, mutable_bytes buf,
                                              std::span<const bytes_view> head, std::size_t end,
@@ -7868,7 +7863,8 @@ template <crypto::crypto_backend B>
     const bytes_view last = parts[n - 1];
     parts[n - 1] = bytes_view(last.data(), last.size() + extra);
     std::array<std::uint8_t, crypto::max_hmac_size> tag;
-    const mutable_bytes t(tag.data(), mac.size() <= tag.size() ? mac.size() : 0);
+    if (mac.size() > tag.size()) return errc::invalid_argument;
+    const mutable_bytes t(tag.data(), mac.size());
     if (auto r = crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n), t); !r) return r;
     copy_bytes(mac, t);
     return {};
@@ -7947,7 +7943,9 @@ public:
     /// followed by `appendix` (the identities of an initial message, or the
     /// complete initial message of a response). When the TICKET carries
     /// Initiator Data, writes Vi (= the V MAC) and Vr (MAC with
-    /// `vr_auth_key` over the Initiator Data up to Vr's MAC field).
+    /// `vr_auth_key` over the Initiator Data up to Vr's MAC field). Bytes
+    /// of the buffer past the message may be used as scratch for the MAC
+    /// input (detail::mac_with_appendix); they hold no secret.
     /// Errors: the first error of any earlier call (buffer_too_small,
     /// field_too_long, invalid_argument, the KEMAC's), key_length_mismatch,
     /// unsupported_algorithm, crypto_backend_failure.
@@ -10590,8 +10588,8 @@ template <crypto::crypto_backend B>
 /// update carries no RAND, RFC 6043 §5.2), or, for an added session,
 /// added_session_key. Errors: missing_key.
 template <crypto::crypto_backend B>
-[[nodiscard]] inline result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
-                                           std::size_t i) noexcept {
+[[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
+                                    std::size_t i) noexcept {
     next.ssrc[i] = s.ssrc;
     if (const auto k = c.index_of(s.cs_id, i)) {
         next.kept[i] = static_cast<std::int8_t>(*k);
@@ -10608,8 +10606,7 @@ template <crypto::crypto_backend B>
 /// What a CSB update sends: its crypto sessions (the bundle after the
 /// update) and the Key data its KEMAC carries, as views of the supplied
 /// keys or of keys drawn for it, which it holds until the update is sealed.
-class update_plan {
-public:
+struct update_plan {
     inline_list<crypto_session_spec, max_crypto_sessions> sessions;
     inline_list<key_data_builder, max_crypto_sessions> keys;
 
@@ -10705,7 +10702,9 @@ template <crypto::crypto_backend B, random_generator R>
 
 /// The second half: seals the TRANSFER_INIT of `plan` (V flag
 /// `want_response`, T = next.t) into `out`. Errors: invalid_argument,
-/// buffer_too_small, crypto_backend_failure.
+/// buffer_too_small, field_too_long, key_length_mismatch and
+/// unsupported_algorithm (the held keys against the suite),
+/// crypto_backend_failure.
 template <crypto::crypto_backend B>
 [[nodiscard]] result<bytes_view> seal_update(B& b, mutable_bytes out, const update_context& c, const update_plan& plan,
                                              const key_set& next, bool want_response) noexcept {
@@ -10745,8 +10744,8 @@ template <crypto::crypto_backend B>
 /// T, the SPIs of the CS ID map, the keys in the KEMAC's plaintext, its
 /// Encr data and the V MAC, which patch() writes again; the result is byte
 /// for byte seal_update's (tests/ticket_units.cpp). Holds no secret: the
-/// kept message's Encr data and MAC and the kept plaintext's keys and salts
-/// are zeroed.
+/// kept message's Encr data and MAC are zeroed, and the kept plaintext is
+/// written with zero keys and salts.
 class update_template {
 public:
     /// Whether the update of `plan` under `c` has the kept update's shape.
@@ -10765,16 +10764,17 @@ public:
         for (std::size_t j = 0; j < m_key_count; ++j) {
             const auto& k = plan.keys[j];
             const auto& t = m_keys[j];
-            if (k.kind != t.kind || k.validity.kind != kv_type::spi || k.key.size() != t.key.size ||
-                k.salt.size() != t.salt.size || k.validity.spi.size() != t.spi.size) {
+            if (k.kind != t.kind || k.key.size() != t.key.size || k.salt.size() != t.salt.size ||
+                k.validity.spi.size() != t.spi.size) {
                 return false;
             }
         }
         return equal_bytes(field(m_id_i), c.id_i) && equal_bytes(field(m_id_r), c.id_r);
     }
 
-    /// The update of `plan` (matches() is true) into `out`.
-    /// Errors: buffer_too_small, those of the KEMAC and the MAC.
+    /// The update of `plan` (matches() is true) into `out`. Errors:
+    /// buffer_too_small, key_length_mismatch, unsupported_algorithm,
+    /// crypto_backend_failure.
     template <crypto::crypto_backend B>
     [[nodiscard]] result<bytes_view> patch(B& b, mutable_bytes out, const update_context& c, const update_plan& plan,
                                            const key_set& next) const noexcept {
@@ -10784,7 +10784,7 @@ public:
         const timestamp t(next.t);
         put(msg, m_t, t.bytes);
         for (std::size_t i = 0; i < m_session_count; ++i) put(msg, m_sessions[i].spi, spi_of(c, next, i));
-        if (m_kemac.size != 0) {
+        if (m_encr.size != 0) {
             // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
             crypto::protection_keys derived;
             const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
@@ -10798,7 +10798,7 @@ public:
                 put(plain, m_keys[j].salt, plan.keys[j].salt);
                 put(plain, m_keys[j].spi, plan.keys[j].validity.spi);
             }
-            const auto encrypted = crypto::kemac_encrypt(b, c.kemac_encr, *ck, plain, msg.subspan(m_kemac.at + 4u, m_kemac.size - 5u));
+            const auto encrypted = crypto::kemac_encrypt(b, c.kemac_encr, *ck, plain, msg.subspan(m_encr.at, m_encr.size));
             b.wipe(plain);
             if (!encrypted) return encrypted.error_info();
         }
@@ -10855,7 +10855,7 @@ private:
     void keep_as(bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
         if (sealed.size() > 0xFFFF) return;
         const auto m = View::parse(sealed);
-        if (!m || !m->idri() || !m->idrr() || m->kemac().has_value() != (plan.keys.size() != 0)) return;
+        if (!m || !m->idri() || !m->idrr()) return;
         std::size_t n = 0;
         for (const auto& blk : generic_id_map(m->header().map_info())) {
             if (n == plan.sessions.size()) return;
@@ -10863,29 +10863,24 @@ private:
             ++n;
         }
         if (n != plan.sessions.size()) return;
-        // The plaintext the KEMAC encrypted, written again as build_protected_kemac writes it
-        // (wiped where written on leaving).
-        std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
-        mutable_bytes written{};
-        const struct wipe_written {
-            const mutable_bytes& w;
-            ~wipe_written() { secure_wipe(w); }
-        } wipe{written};
-        bytes_view plain{};
-        std::size_t k = 0;
-        if (plan.keys.size() != 0) {
-            byte_writer pw(scratch);
-            chain_writer cw(pw, std::nullopt);
-            cw.add(plan.keys.view());
-            written = mutable_bytes(scratch.data(), pw.size());
-            if (pw.failed()) return;
-            plain = written;
-            const auto list = key_data_list::parse(plain);
-            if (!list) return;
-            for (const auto& d : *list) {
-                m_keys[k++] = {d.kind(), at(plain, d.key()), at(plain, d.salt()), at(plain, d.validity().spi)};
-            }
+        // The KEMAC's plaintext as build_protected_kemac writes it, with zero keys and salts of
+        // the same sizes in place of the real ones: the layout without the secrets.
+        static constexpr std::array<std::uint8_t, 64> zeros{};
+        inline_list<key_data_builder, max_crypto_sessions> blank;
+        for (const auto& k : plan.keys) {
+            (void)blank.push_back({k.kind, bytes_view(zeros).first(k.key.size()), bytes_view(zeros).first(k.salt.size()),
+                                   k.validity});
         }
+        std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
+        byte_writer pw(scratch);
+        chain_writer cw(pw, std::nullopt);
+        cw.add(blank.view());
+        if (pw.failed()) return;
+        const bytes_view plain(scratch.data(), pw.size());
+        const auto list = key_data_list::parse(plain);
+        if (!list) return;
+        std::size_t k = 0;
+        for (const auto& d : *list) m_keys[k++] = {d.kind(), at(plain, d.key()), at(plain, d.salt()), at(plain, d.validity().spi)};
         m_self = c.self;
         m_csb = c.csb;
         m_prf = c.prf;
@@ -10898,21 +10893,14 @@ private:
         m_t = at(sealed, m->t().value());
         m_id_i = at(sealed, m->idri()->data());
         m_id_r = at(sealed, m->idrr()->data());
-        m_kemac = m->kemac() ? at(sealed, m->kemac()->bytes()) : span_at{};
+        m_encr = m->kemac() ? at(sealed, m->kemac()->encrypted_data()) : span_at{};
         m_v = at(sealed, m->v()->value());
         m_bytes.reserve(sealed.size() + plain.size());
         m_bytes.assign(sealed.begin(), sealed.end());
         m_bytes.insert(m_bytes.end(), plain.begin(), plain.end());
-        const auto zero = [&](std::size_t from, std::size_t count) {
-            std::fill_n(m_bytes.begin() + static_cast<std::ptrdiff_t>(from), count, 0);
-        };
-        // The Encr data (after Next, Encr alg, Encr data len; before Mac alg), the MAC, the keys and salts.
-        if (m_kemac.size != 0) zero(m_kemac.at + 4u, m_kemac.size - 5u);
-        zero(m_v.at, m_v.size);
-        for (std::size_t j = 0; j < m_key_count; ++j) {
-            zero(m_message_size + m_keys[j].key.at, m_keys[j].key.size);
-            zero(m_message_size + m_keys[j].salt.at, m_keys[j].salt.size);
-        }
+        // The Encr data (the plaintext under Encr alg NULL) and the MAC are zeroed.
+        std::fill_n(m_bytes.begin() + m_encr.at, m_encr.size, 0);
+        std::fill_n(m_bytes.begin() + m_v.at, m_v.size, 0);
     }
 
     // The fields matches() and patch() read first, together.
@@ -10925,7 +10913,7 @@ private:
     std::uint8_t m_session_count = 0, m_key_count = 0;
     std::uint16_t m_message_size = 0;
     csb_id m_csb{};
-    span_at m_t, m_id_i, m_id_r, m_kemac, m_v;  ///< T value, IDRi / IDRr data, KEMAC payload, V MAC
+    span_at m_t, m_id_i, m_id_r, m_encr, m_v;  ///< T value, IDRi / IDRr data, KEMAC Encr data, V MAC
     std::array<session_at, max_crypto_sessions> m_sessions;
     std::array<key_at, max_crypto_sessions> m_keys;
 };
@@ -10943,7 +10931,9 @@ private:
 /// empty or repeated SPI), key_too_short, missing_key (an added TEK session
 /// without a key), policy_not_acceptable (keys to send without the sender's
 /// L / M flag), stale_timestamp (`now` not after the bundle's last T),
-/// buffer_too_small, crypto_backend_failure.
+/// buffer_too_small, field_too_long, key_length_mismatch and
+/// unsupported_algorithm (the held keys against the suite),
+/// crypto_backend_failure.
 template <crypto::crypto_backend B, random_generator R>
 [[nodiscard]] result<bytes_view> build_update(B& b, R& rng, ntp_time now, mutable_bytes out, const update_context& c,
                                               std::span<const crypto_session_spec> sessions,

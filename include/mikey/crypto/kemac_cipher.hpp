@@ -49,11 +49,7 @@ static_assert(*iv_timestamp(ts_type::counter, std::array<std::uint8_t, 4>{0, 0, 
     // As two big-endian words: bytes 0-7 are S[0..8) XOR (0x0000 || CSB ID || T[0..2)),
     // bytes 8-15 are (S[8..14) || 0x0000) XOR (T[2..8) || 0x0000).
     std::array<std::uint8_t, 16> s{};
-    if (salt.size() >= 14) {
-        for (std::size_t i = 0; i < 14; ++i) s[i] = salt[i];
-    } else {
-        for (std::size_t i = 0; i < salt.size(); ++i) s[i] = salt[i];
-    }
+    for (std::size_t i = 0; i < 14 && i < salt.size(); ++i) s[i] = salt[i];
     std::uint64_t hi = 0, lo = 0;
     for (std::size_t i = 0; i < 8; ++i) hi = (hi << 8) | s[i];
     for (std::size_t i = 8; i < 16; ++i) lo = (lo << 8) | s[i];

@@ -151,8 +151,8 @@ template <crypto::crypto_backend B>
 /// update carries no RAND, RFC 6043 §5.2), or, for an added session,
 /// added_session_key. Errors: missing_key.
 template <crypto::crypto_backend B>
-[[nodiscard]] inline result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
-                                           std::size_t i) noexcept {
+[[nodiscard]] result<void> kept_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
+                                    std::size_t i) noexcept {
     next.ssrc[i] = s.ssrc;
     if (const auto k = c.index_of(s.cs_id, i)) {
         next.kept[i] = static_cast<std::int8_t>(*k);
@@ -169,8 +169,7 @@ template <crypto::crypto_backend B>
 /// What a CSB update sends: its crypto sessions (the bundle after the
 /// update) and the Key data its KEMAC carries, as views of the supplied
 /// keys or of keys drawn for it, which it holds until the update is sealed.
-class update_plan {
-public:
+struct update_plan {
     inline_list<crypto_session_spec, max_crypto_sessions> sessions;
     inline_list<key_data_builder, max_crypto_sessions> keys;
 
@@ -266,7 +265,9 @@ template <crypto::crypto_backend B, random_generator R>
 
 /// The second half: seals the TRANSFER_INIT of `plan` (V flag
 /// `want_response`, T = next.t) into `out`. Errors: invalid_argument,
-/// buffer_too_small, crypto_backend_failure.
+/// buffer_too_small, field_too_long, key_length_mismatch and
+/// unsupported_algorithm (the held keys against the suite),
+/// crypto_backend_failure.
 template <crypto::crypto_backend B>
 [[nodiscard]] result<bytes_view> seal_update(B& b, mutable_bytes out, const update_context& c, const update_plan& plan,
                                              const key_set& next, bool want_response) noexcept {
@@ -306,8 +307,8 @@ template <crypto::crypto_backend B>
 /// T, the SPIs of the CS ID map, the keys in the KEMAC's plaintext, its
 /// Encr data and the V MAC, which patch() writes again; the result is byte
 /// for byte seal_update's (tests/ticket_units.cpp). Holds no secret: the
-/// kept message's Encr data and MAC and the kept plaintext's keys and salts
-/// are zeroed.
+/// kept message's Encr data and MAC are zeroed, and the kept plaintext is
+/// written with zero keys and salts.
 class update_template {
 public:
     /// Whether the update of `plan` under `c` has the kept update's shape.
@@ -326,16 +327,17 @@ public:
         for (std::size_t j = 0; j < m_key_count; ++j) {
             const auto& k = plan.keys[j];
             const auto& t = m_keys[j];
-            if (k.kind != t.kind || k.validity.kind != kv_type::spi || k.key.size() != t.key.size ||
-                k.salt.size() != t.salt.size || k.validity.spi.size() != t.spi.size) {
+            if (k.kind != t.kind || k.key.size() != t.key.size || k.salt.size() != t.salt.size ||
+                k.validity.spi.size() != t.spi.size) {
                 return false;
             }
         }
         return equal_bytes(field(m_id_i), c.id_i) && equal_bytes(field(m_id_r), c.id_r);
     }
 
-    /// The update of `plan` (matches() is true) into `out`.
-    /// Errors: buffer_too_small, those of the KEMAC and the MAC.
+    /// The update of `plan` (matches() is true) into `out`. Errors:
+    /// buffer_too_small, key_length_mismatch, unsupported_algorithm,
+    /// crypto_backend_failure.
     template <crypto::crypto_backend B>
     [[nodiscard]] result<bytes_view> patch(B& b, mutable_bytes out, const update_context& c, const update_plan& plan,
                                            const key_set& next) const noexcept {
@@ -345,7 +347,7 @@ public:
         const timestamp t(next.t);
         put(msg, m_t, t.bytes);
         for (std::size_t i = 0; i < m_session_count; ++i) put(msg, m_sessions[i].spi, spi_of(c, next, i));
-        if (m_kemac.size != 0) {
+        if (m_encr.size != 0) {
             // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
             crypto::protection_keys derived;
             const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
@@ -359,7 +361,7 @@ public:
                 put(plain, m_keys[j].salt, plan.keys[j].salt);
                 put(plain, m_keys[j].spi, plan.keys[j].validity.spi);
             }
-            const auto encrypted = crypto::kemac_encrypt(b, c.kemac_encr, *ck, plain, msg.subspan(m_kemac.at + 4u, m_kemac.size - 5u));
+            const auto encrypted = crypto::kemac_encrypt(b, c.kemac_encr, *ck, plain, msg.subspan(m_encr.at, m_encr.size));
             b.wipe(plain);
             if (!encrypted) return encrypted.error_info();
         }
@@ -416,7 +418,7 @@ private:
     void keep_as(bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
         if (sealed.size() > 0xFFFF) return;
         const auto m = View::parse(sealed);
-        if (!m || !m->idri() || !m->idrr() || m->kemac().has_value() != (plan.keys.size() != 0)) return;
+        if (!m || !m->idri() || !m->idrr()) return;
         std::size_t n = 0;
         for (const auto& blk : generic_id_map(m->header().map_info())) {
             if (n == plan.sessions.size()) return;
@@ -424,29 +426,24 @@ private:
             ++n;
         }
         if (n != plan.sessions.size()) return;
-        // The plaintext the KEMAC encrypted, written again as build_protected_kemac writes it
-        // (wiped where written on leaving).
-        std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
-        mutable_bytes written{};
-        const struct wipe_written {
-            const mutable_bytes& w;
-            ~wipe_written() { secure_wipe(w); }
-        } wipe{written};
-        bytes_view plain{};
-        std::size_t k = 0;
-        if (plan.keys.size() != 0) {
-            byte_writer pw(scratch);
-            chain_writer cw(pw, std::nullopt);
-            cw.add(plan.keys.view());
-            written = mutable_bytes(scratch.data(), pw.size());
-            if (pw.failed()) return;
-            plain = written;
-            const auto list = key_data_list::parse(plain);
-            if (!list) return;
-            for (const auto& d : *list) {
-                m_keys[k++] = {d.kind(), at(plain, d.key()), at(plain, d.salt()), at(plain, d.validity().spi)};
-            }
+        // The KEMAC's plaintext as build_protected_kemac writes it, with zero keys and salts of
+        // the same sizes in place of the real ones: the layout without the secrets.
+        static constexpr std::array<std::uint8_t, 64> zeros{};
+        inline_list<key_data_builder, max_crypto_sessions> blank;
+        for (const auto& k : plan.keys) {
+            (void)blank.push_back({k.kind, bytes_view(zeros).first(k.key.size()), bytes_view(zeros).first(k.salt.size()),
+                                   k.validity});
         }
+        std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
+        byte_writer pw(scratch);
+        chain_writer cw(pw, std::nullopt);
+        cw.add(blank.view());
+        if (pw.failed()) return;
+        const bytes_view plain(scratch.data(), pw.size());
+        const auto list = key_data_list::parse(plain);
+        if (!list) return;
+        std::size_t k = 0;
+        for (const auto& d : *list) m_keys[k++] = {d.kind(), at(plain, d.key()), at(plain, d.salt()), at(plain, d.validity().spi)};
         m_self = c.self;
         m_csb = c.csb;
         m_prf = c.prf;
@@ -459,21 +456,14 @@ private:
         m_t = at(sealed, m->t().value());
         m_id_i = at(sealed, m->idri()->data());
         m_id_r = at(sealed, m->idrr()->data());
-        m_kemac = m->kemac() ? at(sealed, m->kemac()->bytes()) : span_at{};
+        m_encr = m->kemac() ? at(sealed, m->kemac()->encrypted_data()) : span_at{};
         m_v = at(sealed, m->v()->value());
         m_bytes.reserve(sealed.size() + plain.size());
         m_bytes.assign(sealed.begin(), sealed.end());
         m_bytes.insert(m_bytes.end(), plain.begin(), plain.end());
-        const auto zero = [&](std::size_t from, std::size_t count) {
-            std::fill_n(m_bytes.begin() + static_cast<std::ptrdiff_t>(from), count, 0);
-        };
-        // The Encr data (after Next, Encr alg, Encr data len; before Mac alg), the MAC, the keys and salts.
-        if (m_kemac.size != 0) zero(m_kemac.at + 4u, m_kemac.size - 5u);
-        zero(m_v.at, m_v.size);
-        for (std::size_t j = 0; j < m_key_count; ++j) {
-            zero(m_message_size + m_keys[j].key.at, m_keys[j].key.size);
-            zero(m_message_size + m_keys[j].salt.at, m_keys[j].salt.size);
-        }
+        // The Encr data (the plaintext under Encr alg NULL) and the MAC are zeroed.
+        std::fill_n(m_bytes.begin() + m_encr.at, m_encr.size, 0);
+        std::fill_n(m_bytes.begin() + m_v.at, m_v.size, 0);
     }
 
     // The fields matches() and patch() read first, together.
@@ -486,7 +476,7 @@ private:
     std::uint8_t m_session_count = 0, m_key_count = 0;
     std::uint16_t m_message_size = 0;
     csb_id m_csb{};
-    span_at m_t, m_id_i, m_id_r, m_kemac, m_v;  ///< T value, IDRi / IDRr data, KEMAC payload, V MAC
+    span_at m_t, m_id_i, m_id_r, m_encr, m_v;  ///< T value, IDRi / IDRr data, KEMAC Encr data, V MAC
     std::array<session_at, max_crypto_sessions> m_sessions;
     std::array<key_at, max_crypto_sessions> m_keys;
 };
@@ -504,7 +494,9 @@ private:
 /// empty or repeated SPI), key_too_short, missing_key (an added TEK session
 /// without a key), policy_not_acceptable (keys to send without the sender's
 /// L / M flag), stale_timestamp (`now` not after the bundle's last T),
-/// buffer_too_small, crypto_backend_failure.
+/// buffer_too_small, field_too_long, key_length_mismatch and
+/// unsupported_algorithm (the held keys against the suite),
+/// crypto_backend_failure.
 template <crypto::crypto_backend B, random_generator R>
 [[nodiscard]] result<bytes_view> build_update(B& b, R& rng, ntp_time now, mutable_bytes out, const update_context& c,
                                               std::span<const crypto_session_spec> sessions,

@@ -63,9 +63,7 @@ struct encrypted_kemac {
     }
     ~encrypted_kemac() { secure_wipe(bytes.data(), size); }
 };
-}  // namespace detail
 
-namespace detail {
 /// Computes the V MAC over `head` (pieces of `buf`, the last one ending
 /// at `end`, where the MAC field starts) followed by `appendix` (RFC 6043
 /// §5.5: the identities, or the initial message) into `mac`. When the
@@ -73,7 +71,8 @@ namespace detail {
 /// written there, so that the last piece and the appendix are one HMAC
 /// update (fewer, longer updates: less of the hash's buffering); the bytes
 /// of `buf` from `end` on are scratch then. `mac` may lie at `end`.
-/// Errors: as crypto::compute_mac, invalid_argument (more than 6 pieces).
+/// Errors: as crypto::compute_mac, invalid_argument (more than 6 pieces, or
+/// `mac` longer than any MAC).
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> mac_with_appendix(B& b, mac_alg alg, bytes_view auth_key, mutable_bytes buf,
                                              std::span<const bytes_view> head, std::size_t end,
@@ -102,7 +101,8 @@ template <crypto::crypto_backend B>
     const bytes_view last = parts[n - 1];
     parts[n - 1] = bytes_view(last.data(), last.size() + extra);
     std::array<std::uint8_t, crypto::max_hmac_size> tag;
-    const mutable_bytes t(tag.data(), mac.size() <= tag.size() ? mac.size() : 0);
+    if (mac.size() > tag.size()) return errc::invalid_argument;
+    const mutable_bytes t(tag.data(), mac.size());
     if (auto r = crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n), t); !r) return r;
     copy_bytes(mac, t);
     return {};
@@ -181,7 +181,9 @@ public:
     /// followed by `appendix` (the identities of an initial message, or the
     /// complete initial message of a response). When the TICKET carries
     /// Initiator Data, writes Vi (= the V MAC) and Vr (MAC with
-    /// `vr_auth_key` over the Initiator Data up to Vr's MAC field).
+    /// `vr_auth_key` over the Initiator Data up to Vr's MAC field). Bytes
+    /// of the buffer past the message may be used as scratch for the MAC
+    /// input (detail::mac_with_appendix); they hold no secret.
     /// Errors: the first error of any earlier call (buffer_too_small,
     /// field_too_long, invalid_argument, the KEMAC's), key_length_mismatch,
     /// unsupported_algorithm, crypto_backend_failure.
