@@ -785,19 +785,35 @@ TEST_CASE("CSB update started by the Responder: a new TEK for one session, the o
     CHECK(p.res->current() == roles::responder<B, policy>::state::established);
     check_same_keys(p);
 
-    // Without a response wanted the keys take effect at once on both ends.
-    const std::vector<std::uint8_t> group2(32, 0x6b), spi2{0x01, 0x02};
+    // Without a response wanted the keys take effect at once on both ends. The supplied key is
+    // copied into the bundle (from where the update borrowed it: key_set::borrowed): the caller's
+    // buffers may go right after the call.
+    std::vector<std::uint8_t> group2(32, 0x6b), salt2(14, 0x44), spi2{0x01, 0x02};
     const roles::supplied_key k2{.cs_id = 2, .ssrc = 0x1001, .kind = key_data_type::tek_salt, .key = group2,
-                                 .salt = salt, .spi = spi2};
+                                 .salt = salt2, .spi = spi2};
     const auto later2 = later + std::chrono::seconds(1);
     const auto up2 = p.res->start_update(later2, *p.rng, o1, current, false, false, {&k2, 1});
     REQUIRE(up2.ok());
     CHECK(up2.has(roles::event::keys_established));
+    std::fill(group2.begin(), group2.end(), 0);
+    std::fill(salt2.begin(), salt2.end(), 0);
+    std::fill(spi2.begin(), spi2.end(), 0);
+    {
+        const auto& held = p.res->session_keys()[1];
+        CHECK(held.cs.get() == 2);
+        CHECK(held.ssrc == 0x1001);
+        CHECK(held.kind == key_data_type::tek_salt);
+        const auto as_bytes = [](bytes_view v) { return bytes(v.begin(), v.end()); };
+        CHECK(as_bytes(held.key.view()) == bytes(32, 0x6b));
+        CHECK(as_bytes(held.tek.view()) == bytes(32, 0x6b));
+        CHECK(as_bytes(held.salt.view()) == bytes(14, 0x44));
+        CHECK(as_bytes(held.spi_view()) == bytes{0x01, 0x02});
+    }
     const auto ir2 = p.ini->receive(up2.send, later2, *p.rng, o2);
     REQUIRE(ir2.ok());
     CHECK(ir2.send.empty());
     check_same_keys(p);
-    CHECK(teks(p.ini->session_keys())[1] == bytes(group2.begin(), group2.end()));
+    CHECK(teks(p.ini->session_keys())[1] == bytes(32, 0x6b));
 }
 
 TEST_CASE("CSB update: a T not newer than the last message under the bundle's keys is refused at both ends") {

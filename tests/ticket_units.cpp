@@ -561,6 +561,36 @@ TEST_CASE("CSB update template: a patched update is byte for byte the full build
     fresh_group(3);
     CHECK(both(ci, {&group, 1}, false, false));
 
+    SUBCASE("borrow_supplied: a supplied TEK stays where it is (key_set::borrowed), same bytes; a TGK is still made") {
+        fresh_group(6);
+        now = now + std::chrono::seconds(1);
+        std::array<std::uint8_t, 2048> oa{}, ob{};
+        rd::key_set owned{}, borrowing{};
+        borrowing.borrow_supplied = true;
+        const auto a = rd::build_update(*e.backend, e.rng, now, oa, ci, bundle, {&group, 1}, false, false, owned);
+        const auto b = rd::build_update(*e.backend, e.rng, now, ob, ci, bundle, {&group, 1}, false, false, borrowing, &tpl);
+        REQUIRE(a);
+        REQUIRE(b);
+        CHECK(tools::to_hex(*a) == tools::to_hex(*b));
+        REQUIRE(borrowing.count == 3);
+        CHECK(owned.kept[1] == rd::key_set::made_here);
+        CHECK(borrowing.kept[1] == rd::key_set::borrowed);
+        CHECK(borrowing.given[1] == &group);
+        CHECK(borrowing.kept[0] == 0);
+        CHECK(borrowing.kept[2] == 2);
+        CHECK(tools::to_hex(rd::spi_of(ci, borrowing, 1)) == tools::to_hex(spi));
+        // A supplied TGK needs D4 (RFC 6043 §5.1.3): made in the set, never borrowed.
+        rd::key_set tgk_set{};
+        tgk_set.borrow_supplied = true;
+        roles::supplied_key tgk_key = group;
+        tgk_key.kind = key_data_type::tgk;
+        tgk_key.salt = {};
+        now = now + std::chrono::seconds(1);
+        REQUIRE(rd::build_update(*e.backend, e.rng, now, oa, ci, bundle, {&tgk_key, 1}, false, false, tgk_set));
+        CHECK(tgk_set.kept[1] == rd::key_set::made_here);
+        CHECK(tgk_set.key(1).tek.size() == 32);
+        CHECK(tools::to_hex(tgk_set.key(1).tek.view()) != tools::to_hex(key));  // derived, not the TGK itself
+    }
     SUBCASE("the patched update is taken by the other end, with the new key") {
         fresh_group(4);
         std::array<std::uint8_t, 2048> out{}, resp{};

@@ -88,6 +88,7 @@
 #include <ranges>
 #include <span>
 #include <type_traits>
+#include <utility>
 
 namespace mikey {
 
@@ -137,6 +138,27 @@ constexpr void copy_bytes(mutable_bytes out, bytes_view b) noexcept {
     } else if (!b.empty()) {
         std::memmove(out.data(), b.data(), b.size());
     }
+}
+
+/// The first N bytes of `in` as a big-endian number (N <= 8; precondition:
+/// in.size() >= N). Written as one expression of shifted bytes, which
+/// compilers turn into a load and a byte swap.
+template <std::size_t N>
+[[nodiscard]] constexpr std::uint64_t load_be(bytes_view in) noexcept {
+    static_assert(N >= 1 && N <= 8, "load_be reads 1 to 8 bytes");
+    return [in]<std::size_t... I>(std::index_sequence<I...>) {
+        return ((std::uint64_t{in[I]} << (8 * (N - 1 - I))) | ...);
+    }(std::make_index_sequence<N>{});
+}
+
+/// Writes the low N bytes of `v` big-endian at `p` (N <= 8): a byte swap
+/// and a store.
+template <std::size_t N>
+constexpr void store_be(std::uint8_t* p, std::uint64_t v) noexcept {
+    static_assert(N >= 1 && N <= 8, "store_be writes 1 to 8 bytes");
+    [p, v]<std::size_t... I>(std::index_sequence<I...>) {
+        ((p[I] = static_cast<std::uint8_t>(v >> (8 * (N - 1 - I)))), ...);
+    }(std::make_index_sequence<N>{});
 }
 
 }  // namespace mikey
@@ -6530,22 +6552,22 @@ static_assert(*iv_timestamp(ts_type::ntp_utc_32, std::array<std::uint8_t, 4>{0xE
 static_assert(*iv_timestamp(ts_type::counter, std::array<std::uint8_t, 4>{0, 0, 1, 2}) == 0x0102ull);
 
 /// RFC 3830 §4.2.3: IV = (S XOR (0x0000 || CSB ID || T)) || 0x0000, S the
-/// 112-bit salt_key. Precondition: salt.size() == 14.
+/// 112-bit salt_key. Precondition: salt.size() == 14 (a shorter salt is
+/// read as padded with zero bytes, a longer one as its first 14).
 [[nodiscard]] constexpr std::array<std::uint8_t, 16> aes_cm_iv(bytes_view salt, csb_id csb, std::uint64_t t) noexcept {
     // As two big-endian words: bytes 0-7 are S[0..8) XOR (0x0000 || CSB ID || T[0..2)),
     // bytes 8-15 are (S[8..14) || 0x0000) XOR (T[2..8) || 0x0000).
-    std::array<std::uint8_t, 16> s{};
-    for (std::size_t i = 0; i < 14 && i < salt.size(); ++i) s[i] = salt[i];
-    std::uint64_t hi = 0, lo = 0;
-    for (std::size_t i = 0; i < 8; ++i) hi = (hi << 8) | s[i];
-    for (std::size_t i = 8; i < 16; ++i) lo = (lo << 8) | s[i];
-    hi ^= (std::uint64_t{csb.get()} << 16) | (t >> 48);
-    lo ^= t << 16;
-    std::array<std::uint8_t, 16> iv{};
-    for (std::size_t i = 0; i < 8; ++i) {
-        iv[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
-        iv[8 + i] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+    std::array<std::uint8_t, 14> padded{};
+    bytes_view s = salt;
+    if (salt.size() < padded.size()) {
+        copy_bytes(mutable_bytes(padded).first(salt.size()), salt);
+        s = padded;
     }
+    const std::uint64_t hi = load_be<8>(s) ^ (std::uint64_t{csb.get()} << 16) ^ (t >> 48);
+    const std::uint64_t lo = (load_be<6>(s.subspan(8)) ^ t) << 16;
+    std::array<std::uint8_t, 16> iv{};
+    store_be<8>(iv.data(), hi);
+    store_be<8>(iv.data() + 8, lo);
     return iv;
 }
 // The RFC 3830 digest's reference IV (recomputed independently by
@@ -9403,6 +9425,22 @@ struct last_message_keys {
     return {b.cs_id, ssrc};
 }
 
+/// Fills `out` with a TEK (or TEK+SALT) `key` and `salt` of crypto session
+/// `session`, named by `spi`: taken as sent, nothing derived (RFC 6043
+/// §5.1.3 derives from TGKs and GTGKs only). Errors: key_length_mismatch
+/// (a key over 64 bytes, a salt over 32).
+[[nodiscard]] inline result<void> set_tek(session_key& out, const crypto_session_spec& session, key_data_type kind,
+                                          bytes_view key, bytes_view salt, bytes_view spi) noexcept {
+    out.cs = cs_id(session.cs_id);
+    out.ssrc = session.ssrc;
+    out.kind = kind;
+    out.spi_size = static_cast<std::uint8_t>(std::min(spi.size(), out.spi.size()));
+    std::copy_n(spi.begin(), out.spi_size, out.spi.begin());
+    if (auto r = out.key.assign(key); !r) return r;
+    if (auto r = out.tek.assign(key); !r) return r;
+    return out.salt.assign(salt);
+}
+
 /// Fills `out` from a Key data entry holding a TEK / TGK / GTGK and, with
 /// `rands`, derives the TEK and salt with D4 (RFC 6043 §5.1.3): TEK and salt
 /// keys as long as the key (16 or 32 bytes) and 14 bytes.
@@ -9412,6 +9450,7 @@ template <crypto::crypto_backend B>
 [[nodiscard]] result<void> make_session_key(B& b, prf_func prf, const crypto_session_spec& session, key_data_type kind,
                                             bytes_view key, bytes_view salt, bytes_view spi,
                                             const crypto::d4_rands& rands, session_key& out) noexcept {
+    if (kind == key_data_type::tek || kind == key_data_type::tek_salt) return set_tek(out, session, kind, key, salt, spi);
     const cs_id cs(session.cs_id);
     out.cs = cs;
     out.ssrc = session.ssrc;
@@ -9420,10 +9459,6 @@ template <crypto::crypto_backend B>
     out.spi_size = static_cast<std::uint8_t>(std::min(spi.size(), out.spi.size()));
     std::copy_n(spi.begin(), out.spi_size, out.spi.begin());
     switch (kind) {
-        case key_data_type::tek:
-        case key_data_type::tek_salt:
-            if (auto r = out.tek.assign(key); !r) return r;
-            return out.salt.assign(salt);
         case key_data_type::tgk:
         case key_data_type::tgk_salt:
         case key_data_type::gtgk:
@@ -10481,10 +10516,13 @@ namespace detail {
 
 /// The session keys of one bundle after an update (at most
 /// max_crypto_sessions): slot i is the i-th crypto session of the update's
-/// map, with SSRC ssrc[i] and either a new key in key(i) or (kept[i] >= 0)
-/// the key of slot kept[i] of the keys in force, left where it is. A slot's
-/// key is made only when first used: an update that sends one new key of a
-/// 4-session bundle builds and wipes one key, not 4 (nor 16).
+/// map, with SSRC ssrc[i] and either a new key in key(i) (kept[i] ==
+/// made_here), the key of slot kept[i] of the keys in force, left where it
+/// is (kept[i] >= 0), or, with borrow_supplied, the supplied TEK given[i]
+/// (kept[i] == borrowed), which the bundle copies when the set takes effect.
+/// A slot's key is made only when first used: an update that sends one new
+/// key of a 4-session bundle builds and wipes one key, not 4 (nor 16), and
+/// one that sends a supplied TEK without awaiting an answer builds none.
 class key_set {
 public:
     key_set() noexcept {}
@@ -10498,6 +10536,8 @@ public:
             if (o.made(i)) key(i) = std::move(o.m_slots[i].key);
         }
         kept = o.kept;
+        given = o.given;
+        borrow_supplied = o.borrow_supplied;
         ssrc = o.ssrc;
         count = o.count;
         t = o.t;
@@ -10512,10 +10552,17 @@ public:
         }
         return m_slots[i].key;
     }
-    /// Slot `i`'s key, made before (kept[i] < 0).
+    /// Slot `i`'s key, made before (kept[i] == made_here).
     [[nodiscard]] const session_key& key(std::size_t i) const noexcept { return m_slots[i].key; }
 
+    static constexpr std::int8_t made_here = -1;  ///< kept[i]: the key is key(i)
+    static constexpr std::int8_t borrowed = -2;   ///< kept[i]: the key is the supplied TEK given[i]
     std::array<std::int8_t, max_crypto_sessions> kept;  ///< set for each slot below count
+    std::array<const supplied_key*, max_crypto_sessions> given{};  ///< set for each borrowed slot
+    /// plan_update leaves a supplied TEK (no derivation) where it is instead
+    /// of copying it into key(i): for a set that takes effect before the
+    /// supplied keys go (an update that awaits no answer).
+    bool borrow_supplied = false;
     std::array<std::uint32_t, max_crypto_sessions> ssrc;  ///< set for each slot below count
     std::size_t count = 0;
     ntp_time t{};  ///< the T of the update that set them
@@ -10573,7 +10620,7 @@ struct update_context {
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> added_session_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
                                              std::size_t i) noexcept {
-    next.kept[i] = -1;
+    next.kept[i] = key_set::made_here;
     if (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt) {
         return errc::missing_key;
     }
@@ -10598,9 +10645,10 @@ template <crypto::crypto_backend B>
     return added_session_key(b, c, s, next, i);
 }
 
-/// The SPI of slot `i` of `next` (kept or new).
+/// The SPI of slot `i` of `next` (kept, borrowed or new).
 [[nodiscard]] inline bytes_view spi_of(const update_context& c, const key_set& next, std::size_t i) noexcept {
-    return next.kept[i] >= 0 ? c.keys[static_cast<std::size_t>(next.kept[i])].spi_view() : next.key(i).spi_view();
+    if (next.kept[i] >= 0) return c.keys[static_cast<std::size_t>(next.kept[i])].spi_view();
+    return next.kept[i] == key_set::borrowed ? next.given[i]->spi : next.key(i).spi_view();
 }
 
 /// What a CSB update sends: its crypto sessions (the bundle after the
@@ -10689,8 +10737,13 @@ template <crypto::crypto_backend B, random_generator R>
         if (!kb.push_back(key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}})) {
             return errc::invalid_argument;
         }
-        next.kept[i] = -1;
         next.ssrc[i] = all[i].ssrc;
+        if (sk && next.borrow_supplied && (kind == key_data_type::tek || kind == key_data_type::tek_salt)) {
+            next.kept[i] = key_set::borrowed;  // its sizes are checked above: set_tek cannot fail on it
+            next.given[i] = sk;
+            continue;
+        }
+        next.kept[i] = key_set::made_here;
         if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.key(i)); !ok) {
             return ok.error_info();
         }
@@ -10959,7 +11012,7 @@ template <crypto::crypto_backend B>
             if (!equal_bytes(k.validity().spi, blk.spi)) continue;
             if (!is_session_key(k.kind())) return errc::missing_key;
             const auto session = session_of(blk);
-            next.kept[i] = -1;
+            next.kept[i] = key_set::made_here;
             next.ssrc[i] = session.ssrc;
             return make_session_key(b, c.prf, session, k.kind(), k.key(), k.salt(), k.validity().spi, c.rands,
                                     next.key(i));
@@ -11120,6 +11173,7 @@ protected:
                                               std::span<const supplied_key> supplied, bool rekey,
                                               bool want_response) noexcept {
         key_set next;
+        next.borrow_supplied = !want_response;  // applied below, while `supplied` lives
         const auto sealed = build_update(b, rng, now, out, c, sessions, supplied, rekey, want_response, next, &m_template);
         if (!sealed) return sealed.error_info();
         // Its T is spent under these keys once sent, answered or not (a later update, even after
@@ -11171,7 +11225,8 @@ protected:
 
 private:
     /// The keys of `next` take effect. A kept key stays in its slot (no
-    /// copy); one the update moves to another slot is copied out first.
+    /// copy); one the update moves to another slot is copied out first; a
+    /// borrowed TEK is copied into its slot.
     void apply(key_set& next) noexcept {
         m_last.t = next.t;
         const std::size_t n = next.count;
@@ -11179,10 +11234,16 @@ private:
             const auto k = next.kept[i];
             if (k < 0 || static_cast<std::size_t>(k) == i) continue;
             next.key(i) = m_keys[static_cast<std::size_t>(k)].clone();
-            next.kept[i] = -1;
+            next.kept[i] = key_set::made_here;
         }
         for (std::size_t i = 0; i < n; ++i) {
-            if (next.kept[i] < 0) m_keys[i] = std::move(next.key(i));
+            if (next.kept[i] == key_set::made_here) {
+                m_keys[i] = std::move(next.key(i));
+            } else if (next.kept[i] == key_set::borrowed) {
+                const supplied_key& k = *next.given[i];
+                // Sizes checked by plan_update (key <= 64, salt <= 32 bytes): cannot fail.
+                (void)set_tek(m_keys[i], {k.cs_id, next.ssrc[i]}, k.kind, k.key, k.salt, k.spi);
+            }
             m_keys[i].ssrc = next.ssrc[i];
         }
         for (std::size_t i = n; i < m_key_count; ++i) m_keys[i] = session_key{};  // wipes a dropped session's keys
@@ -13118,28 +13179,54 @@ namespace detail {
 using message_buffer = std::array<std::uint8_t, 4096>;
 
 /// Bytes per message block: a focus's CSB updates (about 350 bytes with the
-/// member's name) fill one block per about 45 members.
+/// member's name, each written where a whole message_buffer fits) fill one
+/// block per about 33 members.
 inline constexpr std::size_t message_block_size = 16384;
 
+/// Room for one message to `peer` in a step: in the block of the step's
+/// last message when it has room for the peer name and `max` bytes, else in
+/// a new block. The peer name is written at once; a role machine writes the
+/// message straight into out() (no copy), and commit() appends it to the
+/// step. Dropped without commit, nothing is kept (a block is written only
+/// past `used`).
+class message_slot {
+public:
+    message_slot(const step& s, std::string_view peer, std::size_t max) : m_peer_size(peer.size()) {
+        const std::size_t need = peer.size() + max;
+        if (!s.messages.empty() && s.messages.back().storage) {
+            // Written only past `used` (see message_block): the messages already taken keep their bytes.
+            m_block = std::const_pointer_cast<message_block>(s.messages.back().storage);
+            if (m_block->capacity - m_block->used < need) m_block.reset();
+        }
+        if (!m_block) m_block = std::make_shared<message_block>(std::max(need, message_block_size));
+        m_at = m_block->data.get() + m_block->used;
+        if (!peer.empty()) std::memcpy(m_at, peer.data(), peer.size());
+    }
+    /// Where the message goes (at least `max` bytes).
+    [[nodiscard]] mutable_bytes out() const noexcept {
+        return {m_at + m_peer_size, m_block->capacity - m_block->used - m_peer_size};
+    }
+    /// Appends `bytes` (written at out(), or copied there) as a message.
+    /// Precondition: bytes.size() <= out().size().
+    void commit(step& s, destination to, data_type type, bytes_view bytes) {
+        const mutable_bytes o = out().first(bytes.size());
+        if (bytes.data() != o.data()) copy_bytes(o, bytes);
+        m_block->used += m_peer_size + bytes.size();
+        s.messages.push_back(message{to, std::string_view(reinterpret_cast<const char*>(m_at), m_peer_size), type,
+                                     bytes_view(o), std::move(m_block)});
+    }
+
+private:
+    std::shared_ptr<message_block> m_block;
+    std::uint8_t* m_at = nullptr;
+    std::size_t m_peer_size;
+};
+
 /// Appends the bytes of `o.send` (when any) as a message, with its peer
-/// name, into the block of the step's last message when it has room, else
-/// into a new block.
+/// name (a copy, through a message_slot).
 inline void take(step& s, const roles::outcome& o, destination to, std::string_view peer) {
     if (o.send.empty()) return;
-    const std::size_t need = peer.size() + o.send.size();
-    std::shared_ptr<message_block> block;
-    if (!s.messages.empty() && s.messages.back().storage) {
-        // Written only past `used` (see message_block): the messages already taken keep their bytes.
-        block = std::const_pointer_cast<message_block>(s.messages.back().storage);
-        if (block->capacity - block->used < need) block.reset();
-    }
-    if (!block) block = std::make_shared<message_block>(std::max(need, message_block_size));
-    std::uint8_t* at = block->data.get() + block->used;
-    if (!peer.empty()) std::memcpy(at, peer.data(), peer.size());
-    std::memcpy(at + peer.size(), o.send.data(), o.send.size());
-    block->used += need;
-    s.messages.push_back(message{to, std::string_view(reinterpret_cast<const char*>(at), peer.size()), o.send_type,
-                                 bytes_view(at + peer.size(), o.send.size()), std::move(block)});
+    message_slot(s, peer, o.send.size()).commit(s, to, o.send_type, o.send);
 }
 
 /// `then` with the messages of `first` before its own: one input that ends
@@ -13752,7 +13839,7 @@ public:
             index_ssrcs(*r, -1);
             m_rec.members.erase(r);
         }
-        if (next) rekey(std::move(*next), {}, now, rng, s);
+        if (next) rekey(std::move(*next), nullptr, now, rng, s);
         return s;
     }
 
@@ -14002,33 +14089,34 @@ private:
         m_pending.erase(it);
         m_rec.members.push_back(member{who, {sessions.begin(), sessions.end()}, called_out});
         index_ssrcs(m_rec.members.back(), +1);
-        m_members.emplace(who, std::move(live));
-        if (m_rec.config.keys == key_model::group) rekey(std::move(key), who, now, rng, s);
+        const auto joined = m_members.emplace(who, std::move(live)).first;
+        if (m_rec.config.keys == key_model::group) rekey(std::move(key), &joined->second, now, rng, s);
         s.done = true;
         s.who = std::move(who);
     }
 
     /// Group model: `key` becomes the group TEK; every member but `except`
-    /// gets it in a CSB update without answer (RFC 6043 §5.2; the keys take
-    /// effect at once on both ends).
+    /// (the one just joined, or none) gets it in a CSB update without answer
+    /// (RFC 6043 §5.2; the keys take effect at once on both ends).
     template <random_generator R>
-    void rekey(media_key key, std::string_view except, ntp_time now, R& rng, step& s) {
+    void rekey(media_key key, const live_member* except, ntp_time now, R& rng, step& s) {
         m_group = std::move(key);
         ++m_rec.epoch;
         const auto supplied = m_group->supplied();
-        detail::message_buffer buf;
         s.messages.reserve(s.messages.size() + m_members.size());
         for (auto& [who, m] : m_members) {
-            if (who == except) continue;
+            if (&m == except) continue;
+            // Written straight into the step's message block (room for what a message_buffer holds).
+            detail::message_slot slot(s, who, std::tuple_size_v<detail::message_buffer>);
             const auto o = m.with([&](auto& x) {
                 const auto sessions = x.sessions();
-                return x.start_update(now, rng, buf, sessions.view(), false, false, {&supplied, 1});
+                return x.start_update(now, rng, slot.out(), sessions.view(), false, false, {&supplied, 1});
             });
             if (!o) {
                 s.error = o.error;
                 continue;
             }
-            detail::take(s, o, destination::peer, who);
+            if (!o.send.empty()) slot.commit(s, destination::peer, o.send_type, o.send);
         }
     }
 
@@ -15071,11 +15159,11 @@ struct session {
 // exception becomes errc::crypto_backend_failure. With -fno-exceptions the
 // library is still the one Botan compiled with exceptions, so a throw would
 // terminate the program: the backend therefore checks every documented
-// precondition before calling (key lengths via valid_keylength(), IV
-// lengths, keyed state, object creation through create(), which returns
-// nullptr instead of throwing), which leaves only allocation failure inside
-// Botan (first use of an object) as a way to terminate. The default RNG goes
-// through Botan's C FFI (botan_rng_init "user" = AutoSeeded_RNG) because
+// precondition before calling (key lengths: the HMAC limits read once,
+// the AES object chosen by the key's size; IV lengths, keyed state, object
+// creation through create(), which returns nullptr instead of throwing),
+// which leaves only allocation failure inside Botan (first use of an
+// object) as a way to terminate. The default RNG goes through Botan's C FFI (botan_rng_init "user" = AutoSeeded_RNG) because
 // <botan/rng.h> cannot be included under -fno-exceptions (Botan 2's Null_RNG
 // has an inline throw) and because the FFI never throws.
 
@@ -15246,8 +15334,9 @@ public:
     /// Errors: key_length_mismatch (key not 16/24/32 bytes), invalid_argument
     /// (iv not 16 bytes, out.size() != in.size()), crypto_backend_failure.
     [[nodiscard]] result<void> aes_ctr(bytes_view key, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
+        // One object per AES key size (create() made them): the size picks it.
         Botan::StreamCipher* c = ctr_for(key.size());
-        if (c == nullptr || !c->valid_keylength(key.size())) {
+        if (c == nullptr) {
             return errc::key_length_mismatch;
         }
         if (iv.size() != aes_block_size || out.size() != in.size()) {

@@ -204,7 +204,7 @@ public:
             index_ssrcs(*r, -1);
             m_rec.members.erase(r);
         }
-        if (next) rekey(std::move(*next), {}, now, rng, s);
+        if (next) rekey(std::move(*next), nullptr, now, rng, s);
         return s;
     }
 
@@ -454,33 +454,34 @@ private:
         m_pending.erase(it);
         m_rec.members.push_back(member{who, {sessions.begin(), sessions.end()}, called_out});
         index_ssrcs(m_rec.members.back(), +1);
-        m_members.emplace(who, std::move(live));
-        if (m_rec.config.keys == key_model::group) rekey(std::move(key), who, now, rng, s);
+        const auto joined = m_members.emplace(who, std::move(live)).first;
+        if (m_rec.config.keys == key_model::group) rekey(std::move(key), &joined->second, now, rng, s);
         s.done = true;
         s.who = std::move(who);
     }
 
     /// Group model: `key` becomes the group TEK; every member but `except`
-    /// gets it in a CSB update without answer (RFC 6043 §5.2; the keys take
-    /// effect at once on both ends).
+    /// (the one just joined, or none) gets it in a CSB update without answer
+    /// (RFC 6043 §5.2; the keys take effect at once on both ends).
     template <random_generator R>
-    void rekey(media_key key, std::string_view except, ntp_time now, R& rng, step& s) {
+    void rekey(media_key key, const live_member* except, ntp_time now, R& rng, step& s) {
         m_group = std::move(key);
         ++m_rec.epoch;
         const auto supplied = m_group->supplied();
-        detail::message_buffer buf;
         s.messages.reserve(s.messages.size() + m_members.size());
         for (auto& [who, m] : m_members) {
-            if (who == except) continue;
+            if (&m == except) continue;
+            // Written straight into the step's message block (room for what a message_buffer holds).
+            detail::message_slot slot(s, who, std::tuple_size_v<detail::message_buffer>);
             const auto o = m.with([&](auto& x) {
                 const auto sessions = x.sessions();
-                return x.start_update(now, rng, buf, sessions.view(), false, false, {&supplied, 1});
+                return x.start_update(now, rng, slot.out(), sessions.view(), false, false, {&supplied, 1});
             });
             if (!o) {
                 s.error = o.error;
                 continue;
             }
-            detail::take(s, o, destination::peer, who);
+            if (!o.send.empty()) slot.commit(s, destination::peer, o.send_type, o.send);
         }
     }
 

@@ -91,28 +91,54 @@ namespace detail {
 using message_buffer = std::array<std::uint8_t, 4096>;
 
 /// Bytes per message block: a focus's CSB updates (about 350 bytes with the
-/// member's name) fill one block per about 45 members.
+/// member's name, each written where a whole message_buffer fits) fill one
+/// block per about 33 members.
 inline constexpr std::size_t message_block_size = 16384;
 
+/// Room for one message to `peer` in a step: in the block of the step's
+/// last message when it has room for the peer name and `max` bytes, else in
+/// a new block. The peer name is written at once; a role machine writes the
+/// message straight into out() (no copy), and commit() appends it to the
+/// step. Dropped without commit, nothing is kept (a block is written only
+/// past `used`).
+class message_slot {
+public:
+    message_slot(const step& s, std::string_view peer, std::size_t max) : m_peer_size(peer.size()) {
+        const std::size_t need = peer.size() + max;
+        if (!s.messages.empty() && s.messages.back().storage) {
+            // Written only past `used` (see message_block): the messages already taken keep their bytes.
+            m_block = std::const_pointer_cast<message_block>(s.messages.back().storage);
+            if (m_block->capacity - m_block->used < need) m_block.reset();
+        }
+        if (!m_block) m_block = std::make_shared<message_block>(std::max(need, message_block_size));
+        m_at = m_block->data.get() + m_block->used;
+        if (!peer.empty()) std::memcpy(m_at, peer.data(), peer.size());
+    }
+    /// Where the message goes (at least `max` bytes).
+    [[nodiscard]] mutable_bytes out() const noexcept {
+        return {m_at + m_peer_size, m_block->capacity - m_block->used - m_peer_size};
+    }
+    /// Appends `bytes` (written at out(), or copied there) as a message.
+    /// Precondition: bytes.size() <= out().size().
+    void commit(step& s, destination to, data_type type, bytes_view bytes) {
+        const mutable_bytes o = out().first(bytes.size());
+        if (bytes.data() != o.data()) copy_bytes(o, bytes);
+        m_block->used += m_peer_size + bytes.size();
+        s.messages.push_back(message{to, std::string_view(reinterpret_cast<const char*>(m_at), m_peer_size), type,
+                                     bytes_view(o), std::move(m_block)});
+    }
+
+private:
+    std::shared_ptr<message_block> m_block;
+    std::uint8_t* m_at = nullptr;
+    std::size_t m_peer_size;
+};
+
 /// Appends the bytes of `o.send` (when any) as a message, with its peer
-/// name, into the block of the step's last message when it has room, else
-/// into a new block.
+/// name (a copy, through a message_slot).
 inline void take(step& s, const roles::outcome& o, destination to, std::string_view peer) {
     if (o.send.empty()) return;
-    const std::size_t need = peer.size() + o.send.size();
-    std::shared_ptr<message_block> block;
-    if (!s.messages.empty() && s.messages.back().storage) {
-        // Written only past `used` (see message_block): the messages already taken keep their bytes.
-        block = std::const_pointer_cast<message_block>(s.messages.back().storage);
-        if (block->capacity - block->used < need) block.reset();
-    }
-    if (!block) block = std::make_shared<message_block>(std::max(need, message_block_size));
-    std::uint8_t* at = block->data.get() + block->used;
-    if (!peer.empty()) std::memcpy(at, peer.data(), peer.size());
-    std::memcpy(at + peer.size(), o.send.data(), o.send.size());
-    block->used += need;
-    s.messages.push_back(message{to, std::string_view(reinterpret_cast<const char*>(at), peer.size()), o.send_type,
-                                 bytes_view(at + peer.size(), o.send.size()), std::move(block)});
+    message_slot(s, peer, o.send.size()).commit(s, to, o.send_type, o.send);
 }
 
 /// `then` with the messages of `first` before its own: one input that ends

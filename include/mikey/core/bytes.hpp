@@ -7,6 +7,7 @@
 #include <ranges>
 #include <span>
 #include <type_traits>
+#include <utility>
 
 namespace mikey {
 
@@ -56,6 +57,27 @@ constexpr void copy_bytes(mutable_bytes out, bytes_view b) noexcept {
     } else if (!b.empty()) {
         std::memmove(out.data(), b.data(), b.size());
     }
+}
+
+/// The first N bytes of `in` as a big-endian number (N <= 8; precondition:
+/// in.size() >= N). Written as one expression of shifted bytes, which
+/// compilers turn into a load and a byte swap.
+template <std::size_t N>
+[[nodiscard]] constexpr std::uint64_t load_be(bytes_view in) noexcept {
+    static_assert(N >= 1 && N <= 8, "load_be reads 1 to 8 bytes");
+    return [in]<std::size_t... I>(std::index_sequence<I...>) {
+        return ((std::uint64_t{in[I]} << (8 * (N - 1 - I))) | ...);
+    }(std::make_index_sequence<N>{});
+}
+
+/// Writes the low N bytes of `v` big-endian at `p` (N <= 8): a byte swap
+/// and a store.
+template <std::size_t N>
+constexpr void store_be(std::uint8_t* p, std::uint64_t v) noexcept {
+    static_assert(N >= 1 && N <= 8, "store_be writes 1 to 8 bytes");
+    [p, v]<std::size_t... I>(std::index_sequence<I...>) {
+        ((p[I] = static_cast<std::uint8_t>(v >> (8 * (N - 1 - I)))), ...);
+    }(std::make_index_sequence<N>{});
 }
 
 }  // namespace mikey

@@ -15,11 +15,11 @@
 // exception becomes errc::crypto_backend_failure. With -fno-exceptions the
 // library is still the one Botan compiled with exceptions, so a throw would
 // terminate the program: the backend therefore checks every documented
-// precondition before calling (key lengths via valid_keylength(), IV
-// lengths, keyed state, object creation through create(), which returns
-// nullptr instead of throwing), which leaves only allocation failure inside
-// Botan (first use of an object) as a way to terminate. The default RNG goes
-// through Botan's C FFI (botan_rng_init "user" = AutoSeeded_RNG) because
+// precondition before calling (key lengths: the HMAC limits read once,
+// the AES object chosen by the key's size; IV lengths, keyed state, object
+// creation through create(), which returns nullptr instead of throwing),
+// which leaves only allocation failure inside Botan (first use of an
+// object) as a way to terminate. The default RNG goes through Botan's C FFI (botan_rng_init "user" = AutoSeeded_RNG) because
 // <botan/rng.h> cannot be included under -fno-exceptions (Botan 2's Null_RNG
 // has an inline throw) and because the FFI never throws.
 #pragma once
@@ -191,8 +191,9 @@ public:
     /// Errors: key_length_mismatch (key not 16/24/32 bytes), invalid_argument
     /// (iv not 16 bytes, out.size() != in.size()), crypto_backend_failure.
     [[nodiscard]] result<void> aes_ctr(bytes_view key, bytes_view iv, bytes_view in, mutable_bytes out) noexcept {
+        // One object per AES key size (create() made them): the size picks it.
         Botan::StreamCipher* c = ctr_for(key.size());
-        if (c == nullptr || !c->valid_keylength(key.size())) {
+        if (c == nullptr) {
             return errc::key_length_mismatch;
         }
         if (iv.size() != aes_block_size || out.size() != in.size()) {

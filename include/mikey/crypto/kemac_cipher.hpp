@@ -44,22 +44,22 @@ static_assert(*iv_timestamp(ts_type::ntp_utc_32, std::array<std::uint8_t, 4>{0xE
 static_assert(*iv_timestamp(ts_type::counter, std::array<std::uint8_t, 4>{0, 0, 1, 2}) == 0x0102ull);
 
 /// RFC 3830 §4.2.3: IV = (S XOR (0x0000 || CSB ID || T)) || 0x0000, S the
-/// 112-bit salt_key. Precondition: salt.size() == 14.
+/// 112-bit salt_key. Precondition: salt.size() == 14 (a shorter salt is
+/// read as padded with zero bytes, a longer one as its first 14).
 [[nodiscard]] constexpr std::array<std::uint8_t, 16> aes_cm_iv(bytes_view salt, csb_id csb, std::uint64_t t) noexcept {
     // As two big-endian words: bytes 0-7 are S[0..8) XOR (0x0000 || CSB ID || T[0..2)),
     // bytes 8-15 are (S[8..14) || 0x0000) XOR (T[2..8) || 0x0000).
-    std::array<std::uint8_t, 16> s{};
-    for (std::size_t i = 0; i < 14 && i < salt.size(); ++i) s[i] = salt[i];
-    std::uint64_t hi = 0, lo = 0;
-    for (std::size_t i = 0; i < 8; ++i) hi = (hi << 8) | s[i];
-    for (std::size_t i = 8; i < 16; ++i) lo = (lo << 8) | s[i];
-    hi ^= (std::uint64_t{csb.get()} << 16) | (t >> 48);
-    lo ^= t << 16;
-    std::array<std::uint8_t, 16> iv{};
-    for (std::size_t i = 0; i < 8; ++i) {
-        iv[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
-        iv[8 + i] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+    std::array<std::uint8_t, 14> padded{};
+    bytes_view s = salt;
+    if (salt.size() < padded.size()) {
+        copy_bytes(mutable_bytes(padded).first(salt.size()), salt);
+        s = padded;
     }
+    const std::uint64_t hi = load_be<8>(s) ^ (std::uint64_t{csb.get()} << 16) ^ (t >> 48);
+    const std::uint64_t lo = (load_be<6>(s.subspan(8)) ^ t) << 16;
+    std::array<std::uint8_t, 16> iv{};
+    store_be<8>(iv.data(), hi);
+    store_be<8>(iv.data() + 8, lo);
     return iv;
 }
 // The RFC 3830 digest's reference IV (recomputed independently by

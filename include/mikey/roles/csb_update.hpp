@@ -44,10 +44,13 @@ namespace detail {
 
 /// The session keys of one bundle after an update (at most
 /// max_crypto_sessions): slot i is the i-th crypto session of the update's
-/// map, with SSRC ssrc[i] and either a new key in key(i) or (kept[i] >= 0)
-/// the key of slot kept[i] of the keys in force, left where it is. A slot's
-/// key is made only when first used: an update that sends one new key of a
-/// 4-session bundle builds and wipes one key, not 4 (nor 16).
+/// map, with SSRC ssrc[i] and either a new key in key(i) (kept[i] ==
+/// made_here), the key of slot kept[i] of the keys in force, left where it
+/// is (kept[i] >= 0), or, with borrow_supplied, the supplied TEK given[i]
+/// (kept[i] == borrowed), which the bundle copies when the set takes effect.
+/// A slot's key is made only when first used: an update that sends one new
+/// key of a 4-session bundle builds and wipes one key, not 4 (nor 16), and
+/// one that sends a supplied TEK without awaiting an answer builds none.
 class key_set {
 public:
     key_set() noexcept {}
@@ -61,6 +64,8 @@ public:
             if (o.made(i)) key(i) = std::move(o.m_slots[i].key);
         }
         kept = o.kept;
+        given = o.given;
+        borrow_supplied = o.borrow_supplied;
         ssrc = o.ssrc;
         count = o.count;
         t = o.t;
@@ -75,10 +80,17 @@ public:
         }
         return m_slots[i].key;
     }
-    /// Slot `i`'s key, made before (kept[i] < 0).
+    /// Slot `i`'s key, made before (kept[i] == made_here).
     [[nodiscard]] const session_key& key(std::size_t i) const noexcept { return m_slots[i].key; }
 
+    static constexpr std::int8_t made_here = -1;  ///< kept[i]: the key is key(i)
+    static constexpr std::int8_t borrowed = -2;   ///< kept[i]: the key is the supplied TEK given[i]
     std::array<std::int8_t, max_crypto_sessions> kept;  ///< set for each slot below count
+    std::array<const supplied_key*, max_crypto_sessions> given{};  ///< set for each borrowed slot
+    /// plan_update leaves a supplied TEK (no derivation) where it is instead
+    /// of copying it into key(i): for a set that takes effect before the
+    /// supplied keys go (an update that awaits no answer).
+    bool borrow_supplied = false;
     std::array<std::uint32_t, max_crypto_sessions> ssrc;  ///< set for each slot below count
     std::size_t count = 0;
     ntp_time t{};  ///< the T of the update that set them
@@ -136,7 +148,7 @@ struct update_context {
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> added_session_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
                                              std::size_t i) noexcept {
-    next.kept[i] = -1;
+    next.kept[i] = key_set::made_here;
     if (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt) {
         return errc::missing_key;
     }
@@ -161,9 +173,10 @@ template <crypto::crypto_backend B>
     return added_session_key(b, c, s, next, i);
 }
 
-/// The SPI of slot `i` of `next` (kept or new).
+/// The SPI of slot `i` of `next` (kept, borrowed or new).
 [[nodiscard]] inline bytes_view spi_of(const update_context& c, const key_set& next, std::size_t i) noexcept {
-    return next.kept[i] >= 0 ? c.keys[static_cast<std::size_t>(next.kept[i])].spi_view() : next.key(i).spi_view();
+    if (next.kept[i] >= 0) return c.keys[static_cast<std::size_t>(next.kept[i])].spi_view();
+    return next.kept[i] == key_set::borrowed ? next.given[i]->spi : next.key(i).spi_view();
 }
 
 /// What a CSB update sends: its crypto sessions (the bundle after the
@@ -252,8 +265,13 @@ template <crypto::crypto_backend B, random_generator R>
         if (!kb.push_back(key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}})) {
             return errc::invalid_argument;
         }
-        next.kept[i] = -1;
         next.ssrc[i] = all[i].ssrc;
+        if (sk && next.borrow_supplied && (kind == key_data_type::tek || kind == key_data_type::tek_salt)) {
+            next.kept[i] = key_set::borrowed;  // its sizes are checked above: set_tek cannot fail on it
+            next.given[i] = sk;
+            continue;
+        }
+        next.kept[i] = key_set::made_here;
         if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.key(i)); !ok) {
             return ok.error_info();
         }
@@ -522,7 +540,7 @@ template <crypto::crypto_backend B>
             if (!equal_bytes(k.validity().spi, blk.spi)) continue;
             if (!is_session_key(k.kind())) return errc::missing_key;
             const auto session = session_of(blk);
-            next.kept[i] = -1;
+            next.kept[i] = key_set::made_here;
             next.ssrc[i] = session.ssrc;
             return make_session_key(b, c.prf, session, k.kind(), k.key(), k.salt(), k.validity().spi, c.rands,
                                     next.key(i));
@@ -683,6 +701,7 @@ protected:
                                               std::span<const supplied_key> supplied, bool rekey,
                                               bool want_response) noexcept {
         key_set next;
+        next.borrow_supplied = !want_response;  // applied below, while `supplied` lives
         const auto sealed = build_update(b, rng, now, out, c, sessions, supplied, rekey, want_response, next, &m_template);
         if (!sealed) return sealed.error_info();
         // Its T is spent under these keys once sent, answered or not (a later update, even after
@@ -734,7 +753,8 @@ protected:
 
 private:
     /// The keys of `next` take effect. A kept key stays in its slot (no
-    /// copy); one the update moves to another slot is copied out first.
+    /// copy); one the update moves to another slot is copied out first; a
+    /// borrowed TEK is copied into its slot.
     void apply(key_set& next) noexcept {
         m_last.t = next.t;
         const std::size_t n = next.count;
@@ -742,10 +762,16 @@ private:
             const auto k = next.kept[i];
             if (k < 0 || static_cast<std::size_t>(k) == i) continue;
             next.key(i) = m_keys[static_cast<std::size_t>(k)].clone();
-            next.kept[i] = -1;
+            next.kept[i] = key_set::made_here;
         }
         for (std::size_t i = 0; i < n; ++i) {
-            if (next.kept[i] < 0) m_keys[i] = std::move(next.key(i));
+            if (next.kept[i] == key_set::made_here) {
+                m_keys[i] = std::move(next.key(i));
+            } else if (next.kept[i] == key_set::borrowed) {
+                const supplied_key& k = *next.given[i];
+                // Sizes checked by plan_update (key <= 64, salt <= 32 bytes): cannot fail.
+                (void)set_tek(m_keys[i], {k.cs_id, next.ssrc[i]}, k.kind, k.key, k.salt, k.spi);
+            }
             m_keys[i].ssrc = next.ssrc[i];
         }
         for (std::size_t i = n; i < m_key_count; ++i) m_keys[i] = session_key{};  // wipes a dropped session's keys

@@ -196,6 +196,22 @@ struct last_message_keys {
     return {b.cs_id, ssrc};
 }
 
+/// Fills `out` with a TEK (or TEK+SALT) `key` and `salt` of crypto session
+/// `session`, named by `spi`: taken as sent, nothing derived (RFC 6043
+/// §5.1.3 derives from TGKs and GTGKs only). Errors: key_length_mismatch
+/// (a key over 64 bytes, a salt over 32).
+[[nodiscard]] inline result<void> set_tek(session_key& out, const crypto_session_spec& session, key_data_type kind,
+                                          bytes_view key, bytes_view salt, bytes_view spi) noexcept {
+    out.cs = cs_id(session.cs_id);
+    out.ssrc = session.ssrc;
+    out.kind = kind;
+    out.spi_size = static_cast<std::uint8_t>(std::min(spi.size(), out.spi.size()));
+    std::copy_n(spi.begin(), out.spi_size, out.spi.begin());
+    if (auto r = out.key.assign(key); !r) return r;
+    if (auto r = out.tek.assign(key); !r) return r;
+    return out.salt.assign(salt);
+}
+
 /// Fills `out` from a Key data entry holding a TEK / TGK / GTGK and, with
 /// `rands`, derives the TEK and salt with D4 (RFC 6043 §5.1.3): TEK and salt
 /// keys as long as the key (16 or 32 bytes) and 14 bytes.
@@ -205,6 +221,7 @@ template <crypto::crypto_backend B>
 [[nodiscard]] result<void> make_session_key(B& b, prf_func prf, const crypto_session_spec& session, key_data_type kind,
                                             bytes_view key, bytes_view salt, bytes_view spi,
                                             const crypto::d4_rands& rands, session_key& out) noexcept {
+    if (kind == key_data_type::tek || kind == key_data_type::tek_salt) return set_tek(out, session, kind, key, salt, spi);
     const cs_id cs(session.cs_id);
     out.cs = cs;
     out.ssrc = session.ssrc;
@@ -213,10 +230,6 @@ template <crypto::crypto_backend B>
     out.spi_size = static_cast<std::uint8_t>(std::min(spi.size(), out.spi.size()));
     std::copy_n(spi.begin(), out.spi_size, out.spi.begin());
     switch (kind) {
-        case key_data_type::tek:
-        case key_data_type::tek_salt:
-            if (auto r = out.tek.assign(key); !r) return r;
-            return out.salt.assign(salt);
         case key_data_type::tgk:
         case key_data_type::tgk_salt:
         case key_data_type::gtgk:
