@@ -100,8 +100,10 @@
 // the Botan backend, not through the counted one) draws one group TEK
 // (32 + 14 + 4 bytes) per join / leave, not per member; it is in the lib
 // rows. The lib rows also carry the PauseTiming / ResumeTiming pairs around
-// the harness's work (3 per join, 2 per leave: about 1.2 us / 0.8 us of
-// clock reads on the development VM).
+// the harness's work (2 per join, 1 per leave: the previous iteration's
+// member is removed in the next one's paused part). A pair costs about
+// 1.4 us on the development VM (its CPU-time clock reads are system calls
+// there), part of which falls inside the timed region.
 //
 // Memory (counters of BM_focus_join/lib/N): focus_bytes_per_member is the
 // growth of the live heap (glibc mallinfo2, in-use bytes) measured around the
@@ -610,9 +612,12 @@ void BM_focus_join(benchmark::State& state, std::string_view impl) {
     }
     bool ok = true;
     std::size_t allocs = 0;
+    std::string last;  // the previous iteration's joiner, removed in this one's paused part
     for (auto _ : state) {
         state.PauseTiming();
+        if (!last.empty()) ok = f.remove(last) && ok;
         const joiner j = f.prepare();
+        last = j.name;
         state.ResumeTiming();
         std::size_t a0 = g_allocs.load(std::memory_order_relaxed);
         step s = f.focus->on_invite(j.transfer_init, f.w.now, *f.w.rng);
@@ -627,10 +632,8 @@ void BM_focus_join(benchmark::State& state, std::string_view impl) {
         ok = ok && g.ok() && g.messages.size() == n + 1;
         g = {};
         allocs += (a1 - a0) + (g_allocs.load(std::memory_order_relaxed) - a2);
-        state.PauseTiming();
-        ok = f.remove(j.name) && ok;
-        state.ResumeTiming();
     }
+    if (!last.empty()) ok = f.remove(last) && ok;
     if (!ok) {
         state.SkipWithError("a join inside the timed loop failed");
         return;
@@ -702,9 +705,12 @@ void BM_rekey(benchmark::State& state, std::string_view impl) {
     }
     bool ok = true;
     std::size_t allocs = 0;
+    std::string last;  // the previous iteration's leaver, revoked in this one's paused part
     for (auto _ : state) {
         state.PauseTiming();
+        if (!last.empty()) ok = f.focus->revoke(creator, last).has_value() && ok;
         const joiner j = f.prepare();
+        last = j.name;
         ok = f.join(j, n) && ok;
         f.w.users.erase(j.name);
         f.w.now = ntp_time(f.w.now) + step_time;
@@ -714,10 +720,8 @@ void BM_rekey(benchmark::State& state, std::string_view impl) {
         ok = ok && s.ok() && s.messages.size() == n;
         s = {};
         allocs += g_allocs.load(std::memory_order_relaxed) - a0;
-        state.PauseTiming();
-        ok = f.focus->revoke(creator, j.name).has_value() && ok;
-        state.ResumeTiming();
     }
+    if (!last.empty()) ok = f.focus->revoke(creator, last).has_value() && ok;
     if (!ok || f.focus->conference().members.size() != n) {
         state.SkipWithError("a leave inside the timed loop did not send N updates");
         return;
