@@ -139,6 +139,39 @@ void check_same_keys(world& w, focus_type& focus, const std::string& who) {
 
 }  // namespace
 
+TEST_CASE("message_slot: a message written in place is taken without a copy; a slot dropped keeps nothing") {
+    using conference::detail::message_slot;
+    step s{};
+    const bytes first(100, 0x11);
+    conference::detail::take(s, roles::outcome{errc::ok, 0, first, data_type::transfer_init, 0}, destination::peer,
+                             "sip:a@example.org");
+    const auto* block = s.messages.back().storage.get();
+    const std::size_t used = block->used;
+    {
+        // Written into, then dropped: the block's fill does not move, the next message goes there.
+        message_slot dropped(s, "sip:b@example.org", 4096);
+        CHECK(dropped.out().size() >= 4096);
+        std::fill_n(dropped.out().begin(), 50, std::uint8_t{0x22});
+    }
+    CHECK(block->used == used);
+    message_slot slot(s, "sip:c@example.org", 4096);
+    const auto out = slot.out();
+    CHECK(out.data() == block->data.get() + used + std::string_view("sip:c@example.org").size());
+    std::fill_n(out.begin(), 60, std::uint8_t{0x33});
+    slot.commit(s, destination::peer, data_type::transfer_init, bytes_view(out.first(60)));
+    REQUIRE(s.messages.size() == 2);
+    CHECK(s.messages[1].bytes.data() == out.data());  // in place: no copy
+    CHECK(as_vector(s.messages[1].bytes) == bytes(60, 0x33));
+    CHECK(s.messages[1].peer == "sip:c@example.org");
+    CHECK(s.messages[1].storage.get() == block);
+    CHECK(as_vector(s.messages[0].bytes) == first);  // the earlier message is untouched
+    // Less room left than asked for: a new block.
+    message_slot big(s, "sip:d@example.org", block->capacity);
+    CHECK(big.out().size() >= block->capacity);
+    const bool elsewhere = big.out().data() < block->data.get() || big.out().data() >= block->data.get() + block->capacity;
+    CHECK(elsewhere);
+}
+
 TEST_CASE("step messages: bytes and peer names live in shared blocks that each message keeps alive") {
     step s{};
     std::vector<bytes> sent;

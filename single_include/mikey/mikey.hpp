@@ -13178,10 +13178,10 @@ namespace detail {
 /// buffer goes.
 using message_buffer = std::array<std::uint8_t, 4096>;
 
-/// Bytes per message block: a focus's CSB updates (about 350 bytes with the
+/// Bytes per message block: a focus's CSB updates (about 380 bytes with the
 /// member's name, each written where a whole message_buffer fits) fill one
-/// block per about 33 members.
-inline constexpr std::size_t message_block_size = 16384;
+/// block per about 75 members.
+inline constexpr std::size_t message_block_size = 32768;
 
 /// Room for one message to `peer` in a step: in the block of the step's
 /// last message when it has room for the peer name and `max` bytes, else in
