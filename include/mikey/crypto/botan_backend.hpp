@@ -19,9 +19,10 @@
 // the AES object chosen by the key's size; IV lengths, keyed state, object
 // creation through create(), which returns nullptr instead of throwing),
 // which leaves only allocation failure inside Botan (first use of an
-// object) as a way to terminate. The default RNG goes through Botan's C FFI (botan_rng_init "user" = AutoSeeded_RNG) because
-// <botan/rng.h> cannot be included under -fno-exceptions (Botan 2's Null_RNG
-// has an inline throw) and because the FFI never throws.
+// object) as a way to terminate. The default RNG goes through Botan's C FFI
+// (botan_rng_init "user" = AutoSeeded_RNG) because <botan/rng.h> cannot be
+// included under -fno-exceptions (Botan 2's Null_RNG has an inline throw)
+// and because the FFI never throws.
 #pragma once
 
 #include <botan/block_cipher.h>
