@@ -9425,12 +9425,23 @@ struct last_message_keys {
     return {b.cs_id, ssrc};
 }
 
-/// Fills `out` with a TEK (or TEK+SALT) `key` and `salt` of crypto session
-/// `session`, named by `spi`: taken as sent, nothing derived (RFC 6043
-/// §5.1.3 derives from TGKs and GTGKs only). Errors: key_length_mismatch
-/// (a key over 64 bytes, a salt over 32).
-[[nodiscard]] inline result<void> set_tek(session_key& out, const crypto_session_spec& session, key_data_type kind,
-                                          bytes_view key, bytes_view salt, bytes_view spi) noexcept {
+[[nodiscard]] constexpr bool is_tek(key_data_type k) noexcept {
+    return k == key_data_type::tek || k == key_data_type::tek_salt;
+}
+[[nodiscard]] constexpr bool is_tgk(key_data_type k) noexcept {
+    return k == key_data_type::tgk || k == key_data_type::tgk_salt;
+}
+[[nodiscard]] constexpr bool is_session_key(key_data_type k) noexcept {
+    return is_tek(k) || is_tgk(k) || k == key_data_type::gtgk || k == key_data_type::gtgk_salt;
+}
+
+/// Fills `out` with a Key data entry as sent: `key`, `salt` and `spi` of
+/// crypto session `session`, the TEK being the key itself. That is the
+/// whole session key of a TEK (or TEK+SALT); make_session_key derives the
+/// TEK (and salt) of a TGK / GTGK over it. Errors: key_length_mismatch (a
+/// key over 64 bytes, a salt over 32).
+[[nodiscard]] inline result<void> set_as_sent(session_key& out, const crypto_session_spec& session, key_data_type kind,
+                                              bytes_view key, bytes_view salt, bytes_view spi) noexcept {
     out.cs = cs_id(session.cs_id);
     out.ssrc = session.ssrc;
     out.kind = kind;
@@ -9444,46 +9455,25 @@ struct last_message_keys {
 /// Fills `out` from a Key data entry holding a TEK / TGK / GTGK and, with
 /// `rands`, derives the TEK and salt with D4 (RFC 6043 §5.1.3): TEK and salt
 /// keys as long as the key (16 or 32 bytes) and 14 bytes.
-/// Errors: missing_key (a key kind that is not a session key); the
-/// derivation's.
+/// Errors: missing_key (a key kind that is not a session key),
+/// key_length_mismatch (set_as_sent's); the derivation's.
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> make_session_key(B& b, prf_func prf, const crypto_session_spec& session, key_data_type kind,
                                             bytes_view key, bytes_view salt, bytes_view spi,
                                             const crypto::d4_rands& rands, session_key& out) noexcept {
-    if (kind == key_data_type::tek || kind == key_data_type::tek_salt) return set_tek(out, session, kind, key, salt, spi);
+    if (!is_session_key(kind)) return errc::missing_key;
+    if (auto r = set_as_sent(out, session, kind, key, salt, spi); !r || is_tek(kind)) return r;
+    // A TGK / GTGK: D4 gives the TEK (as long as the key) in place of the key itself.
     const cs_id cs(session.cs_id);
-    out.cs = cs;
-    out.ssrc = session.ssrc;
-    out.kind = kind;
-    if (auto r = out.key.assign(key); !r) return r;
-    out.spi_size = static_cast<std::uint8_t>(std::min(spi.size(), out.spi.size()));
-    std::copy_n(spi.begin(), out.spi_size, out.spi.begin());
-    switch (kind) {
-        case key_data_type::tgk:
-        case key_data_type::tgk_salt:
-        case key_data_type::gtgk:
-        case key_data_type::gtgk_salt:
-            if (auto r = out.tek.resize(key.size()); !r) return r;
-            if (auto r = crypto::derive_session_key(b, prf, key, crypto::tgk_key::tek, cs, rands, out.tek.mutable_view());
-                !r) {
-                return r;
-            }
-            // RFC 6043 §5.1.3: "If a salting key is present in the key data sub-payload, a security
-            // protocol in need of a salting key SHALL use this salting key and a new salting key
-            // SHALL NOT be derived."
-            if (!salt.empty()) return out.salt.assign(salt);
-            if (auto r = out.salt.resize(14); !r) return r;
-            return crypto::derive_session_key(b, prf, key, crypto::tgk_key::salt, cs, rands, out.salt.mutable_view());
-        default: return errc::missing_key;
+    if (auto r = crypto::derive_session_key(b, prf, key, crypto::tgk_key::tek, cs, rands, out.tek.mutable_view()); !r) {
+        return r;
     }
-}
-
-[[nodiscard]] constexpr bool is_session_key(key_data_type k) noexcept {
-    return k == key_data_type::tek || k == key_data_type::tek_salt || k == key_data_type::tgk ||
-           k == key_data_type::tgk_salt || k == key_data_type::gtgk || k == key_data_type::gtgk_salt;
-}
-[[nodiscard]] constexpr bool is_tgk(key_data_type k) noexcept {
-    return k == key_data_type::tgk || k == key_data_type::tgk_salt;
+    // RFC 6043 §5.1.3: "If a salting key is present in the key data sub-payload, a security
+    // protocol in need of a salting key SHALL use this salting key and a new salting key
+    // SHALL NOT be derived."
+    if (!salt.empty()) return {};
+    if (auto r = out.salt.resize(14); !r) return r;
+    return crypto::derive_session_key(b, prf, key, crypto::tgk_key::salt, cs, rands, out.salt.mutable_view());
 }
 
 /// The GENERIC-ID map a machine sends (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT
@@ -10621,7 +10611,7 @@ template <crypto::crypto_backend B>
 [[nodiscard]] result<void> added_session_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
                                              std::size_t i) noexcept {
     next.kept[i] = key_set::made_here;
-    if (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt) {
+    if (c.keys.empty() || is_tek(c.keys[0].kind)) {
         return errc::missing_key;
     }
     const session_key& base = c.keys[0];
@@ -10738,8 +10728,8 @@ template <crypto::crypto_backend B, random_generator R>
             return errc::invalid_argument;
         }
         next.ssrc[i] = all[i].ssrc;
-        if (sk && next.borrow_supplied && (kind == key_data_type::tek || kind == key_data_type::tek_salt)) {
-            next.kept[i] = key_set::borrowed;  // its sizes are checked above: set_tek cannot fail on it
+        if (sk && next.borrow_supplied && is_tek(kind)) {
+            next.kept[i] = key_set::borrowed;  // its sizes are checked above: set_as_sent cannot fail on it
             next.given[i] = sk;
             continue;
         }
@@ -11242,7 +11232,7 @@ private:
             } else if (next.kept[i] == key_set::borrowed) {
                 const supplied_key& k = *next.given[i];
                 // Sizes checked by plan_update (key <= 64, salt <= 32 bytes): cannot fail.
-                (void)set_tek(m_keys[i], {k.cs_id, next.ssrc[i]}, k.kind, k.key, k.salt, k.spi);
+                (void)set_as_sent(m_keys[i], {k.cs_id, next.ssrc[i]}, k.kind, k.key, k.salt, k.spi);
             }
             m_keys[i].ssrc = next.ssrc[i];
         }
@@ -14116,7 +14106,7 @@ private:
                 s.error = o.error;
                 continue;
             }
-            if (!o.send.empty()) slot.commit(s, destination::peer, o.send_type, o.send);
+            slot.commit(s, destination::peer, o.send_type, o.send);  // an accepted update always sends its TRANSFER_INIT
         }
     }
 

@@ -481,7 +481,7 @@ private:
                 s.error = o.error;
                 continue;
             }
-            if (!o.send.empty()) slot.commit(s, destination::peer, o.send_type, o.send);
+            slot.commit(s, destination::peer, o.send_type, o.send);  // an accepted update always sends its TRANSFER_INIT
         }
     }
 

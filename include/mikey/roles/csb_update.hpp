@@ -149,7 +149,7 @@ template <crypto::crypto_backend B>
 [[nodiscard]] result<void> added_session_key(B& b, const update_context& c, const crypto_session_spec& s, key_set& next,
                                              std::size_t i) noexcept {
     next.kept[i] = key_set::made_here;
-    if (c.keys.empty() || c.keys[0].kind == key_data_type::tek || c.keys[0].kind == key_data_type::tek_salt) {
+    if (c.keys.empty() || is_tek(c.keys[0].kind)) {
         return errc::missing_key;
     }
     const session_key& base = c.keys[0];
@@ -266,8 +266,8 @@ template <crypto::crypto_backend B, random_generator R>
             return errc::invalid_argument;
         }
         next.ssrc[i] = all[i].ssrc;
-        if (sk && next.borrow_supplied && (kind == key_data_type::tek || kind == key_data_type::tek_salt)) {
-            next.kept[i] = key_set::borrowed;  // its sizes are checked above: set_tek cannot fail on it
+        if (sk && next.borrow_supplied && is_tek(kind)) {
+            next.kept[i] = key_set::borrowed;  // its sizes are checked above: set_as_sent cannot fail on it
             next.given[i] = sk;
             continue;
         }
@@ -770,7 +770,7 @@ private:
             } else if (next.kept[i] == key_set::borrowed) {
                 const supplied_key& k = *next.given[i];
                 // Sizes checked by plan_update (key <= 64, salt <= 32 bytes): cannot fail.
-                (void)set_tek(m_keys[i], {k.cs_id, next.ssrc[i]}, k.kind, k.key, k.salt, k.spi);
+                (void)set_as_sent(m_keys[i], {k.cs_id, next.ssrc[i]}, k.kind, k.key, k.salt, k.spi);
             }
             m_keys[i].ssrc = next.ssrc[i];
         }
