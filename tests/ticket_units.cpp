@@ -591,6 +591,148 @@ TEST_CASE("CSB update template: a patched update is byte for byte the full build
         CHECK(tgk_set.key(1).tek.size() == 32);
         CHECK(tools::to_hex(tgk_set.key(1).tek.view()) != tools::to_hex(key));  // derived, not the TGK itself
     }
+    SUBCASE("a repeat of the last request is planned by replan exactly as plan_update plans it; anything else is no "
+            "repeat, and a repeat meets plan_update's errors") {
+        // Two supplied keys, given in the reverse order of their sessions (the KEMAC lists them in
+        // session order): cs 3 (a TEK replacing the TGK) and cs 2.
+        bytes key3(32, 0x33), spi3b{7, 7, 7, 7};
+        std::array<roles::supplied_key, 2> two{
+            roles::supplied_key{.cs_id = 3, .ssrc = 0x3000, .kind = key_data_type::tek, .key = key3, .spi = spi3b}, group};
+        // The TEK supplied for cs 3 is in force for it afterwards (a bundle that applied the update).
+        std::array<roles::session_key, 3> after{};
+        for (std::size_t i = 0; i < 3; ++i) after[i] = in_force[i].clone();
+        REQUIRE(rd::set_as_sent(after[2], {3, 0x3000}, key_data_type::tek, key3, {}, spi3b));
+        auto ca = ci;
+        ca.keys = after;
+        fresh_group(7);
+        CHECK(!both(ca, two, false, false));  // a new shape: built and kept, the request noted
+        for (const bool borrow : {false, true}) {
+            CAPTURE(borrow);
+            fresh_group(borrow ? 9 : 8);
+            std::fill(key3.begin(), key3.end(), borrow ? 0x39 : 0x38);
+            now = now + std::chrono::seconds(1);
+            rd::update_plan general, repeat;
+            rd::key_set ng{}, nr{};
+            ng.borrow_supplied = nr.borrow_supplied = borrow;
+            crypto::deterministic_rng<B> r{*e.backend, 5};
+            REQUIRE(rd::plan_update(*e.backend, r, now, ca, bundle, two, false, general, ng));
+            const auto planned = tpl.replan(*e.backend, now, ca, bundle, two, false, false, repeat, nr);
+            REQUIRE(planned);
+            REQUIRE(*planned);
+            CHECK(tpl.matches(ca, general, ng, false));
+            REQUIRE(nr.count == ng.count);
+            CHECK(nr.t == ng.t);
+            for (std::size_t i = 0; i < ng.count; ++i) {
+                CAPTURE(i);
+                CHECK(nr.kept[i] == ng.kept[i]);
+                CHECK(nr.ssrc[i] == ng.ssrc[i]);
+                CHECK(tools::to_hex(rd::spi_of(ca, nr, i)) == tools::to_hex(rd::spi_of(ca, ng, i)));
+                if (ng.kept[i] == rd::key_set::borrowed) CHECK(nr.given[i] == ng.given[i]);
+                if (ng.kept[i] != rd::key_set::made_here) continue;
+                CHECK(tools::to_hex(nr.key(i).tek.view()) == tools::to_hex(ng.key(i).tek.view()));
+                CHECK(tools::to_hex(nr.key(i).salt.view()) == tools::to_hex(ng.key(i).salt.view()));
+            }
+            CHECK(nr.kept[0] == 0);
+            CHECK(nr.kept[1] == (borrow ? rd::key_set::borrowed : rd::key_set::made_here));
+            REQUIRE(repeat.keys.size() == 2);  // in session order: cs 2, then cs 3
+            CHECK(tools::to_hex(repeat.keys[0].key) == tools::to_hex(key));
+            CHECK(tools::to_hex(repeat.keys[1].key) == tools::to_hex(key3));
+            CHECK(tools::to_hex(repeat.keys[1].validity.spi) == tools::to_hex(spi3b));
+        }
+        // Through build_update: same bytes and keys as the full build (both() checks them).
+        fresh_group(10);
+        CHECK(both(ca, two, false, false));
+
+        // No repeat (false, nothing planned) when anything differs.
+        const auto no_repeat = [&](const rd::update_context& c, std::span<const roles::crypto_session_spec> sessions,
+                                   std::span<const roles::supplied_key> supplied, bool rekey_all, bool want_response) {
+            rd::update_plan p;
+            rd::key_set n{};
+            const auto r = tpl.replan(*e.backend, now + std::chrono::seconds(1), c, sessions, supplied, rekey_all,
+                                      want_response, p, n);
+            REQUIRE(r);
+            CHECK(p.keys.size() == 0);
+            CHECK(n.count == 0);
+            return !*r;
+        };
+        CHECK(no_repeat(ca, bundle, two, true, false));   // rekey_all
+        CHECK(no_repeat(ca, bundle, two, false, true));   // the V flag
+        CHECK(no_repeat(ca, bundle, {&group, 1}, false, false));  // one supplied key of two
+        const roles::crypto_session_spec other_ssrc[] = {{1, 0x1000}, {2, 0x2000}, {3, 0x3001}};
+        CHECK(no_repeat(ca, other_ssrc, two, false, false));
+        const roles::crypto_session_spec two_sessions[] = {{1, 0x1000}, {2, 0x2000}};
+        CHECK(no_repeat(ca, two_sessions, two, false, false));
+        {
+            auto swapped = two;  // cs 3's key supplied for cs 1 instead
+            swapped[0].cs_id = 1;
+            CHECK(no_repeat(ca, bundle, swapped, false, false));
+            swapped = two;
+            const bytes short_key(16, 1);  // another size
+            swapped[0].key = short_key;
+            CHECK(no_repeat(ca, bundle, swapped, false, false));
+            swapped = two;
+            swapped[0].kind = key_data_type::tgk;  // another kind
+            CHECK(no_repeat(ca, bundle, swapped, false, false));
+        }
+        {
+            std::array<roles::session_key, 3> moved{};  // keys in force not in place (cs 1 and cs 2 swapped)
+            moved[0] = after[1].clone();
+            moved[1] = after[0].clone();
+            moved[2] = after[2].clone();
+            auto cm = ca;
+            cm.keys = moved;
+            CHECK(no_repeat(cm, bundle, two, false, false));
+            moved[0] = after[0].clone();  // in place, but cs 1's kept key has an SPI of another size
+            moved[1] = after[1].clone();
+            const bytes spi_short{1, 1};
+            REQUIRE(rd::set_as_sent(moved[0], {1, 0x1000}, key_data_type::tek, bytes(32, 1), {}, spi_short));
+            CHECK(no_repeat(cm, bundle, two, false, false));
+            cm.keys = std::span(moved).first(2);  // a session fewer in force
+            CHECK(no_repeat(cm, bundle, two, false, false));
+        }
+        auto eve = ca;  // another context
+        const std::string other = "sip:eve@example.org";
+        eve.id_r = ticket::as_bytes(other);
+        CHECK(no_repeat(eve, bundle, two, false, false));
+        CHECK(no_repeat(context(roles::party::responder), bundle, two, false, false));
+
+        // A repeat meets plan_update's errors, in its order.
+        {
+            rd::update_plan p;
+            rd::key_set n{};
+            CHECK(tpl.replan(*e.backend, base_now, ca, bundle, two, false, false, p, n).error() == errc::stale_timestamp);
+            rd::update_plan p2;
+            rd::key_set n2{};
+            auto same_spi = two;
+            same_spi[0].spi = group.spi;  // two keys named by one SPI (RFC 6043 §6.2.1)
+            CHECK(tpl.replan(*e.backend, now + std::chrono::seconds(1), ca, bundle, same_spi, false, false, p2, n2).error() ==
+                  errc::invalid_argument);
+            rd::key_set n3{};
+            CHECK(rd::plan_update(*e.backend, e.rng, now + std::chrono::seconds(1), ca, bundle, same_spi, false, p2, n3)
+                      .error() == errc::invalid_argument);
+            rd::update_plan p4;
+            rd::key_set n4{};
+            auto no_m = ca;  // the Initiator's L flag off: it may not send keys (RFC 6043 §5.2)
+            no_m.flags.l = false;
+            CHECK(tpl.replan(*e.backend, now + std::chrono::seconds(1), no_m, bundle, two, false, false, p4, n4).error() ==
+                  errc::policy_not_acceptable);
+        }
+        // Requests never noted as repeatable: with a session added (a supplied key's session not
+        // listed), or on keys in force that do not hold the sessions in place.
+        const roles::crypto_session_spec without_cs2[] = {{1, 0x1000}, {3, 0x3000}};
+        for (int round = 0; round < 2; ++round) {
+            std::array<std::uint8_t, 2048> out{};
+            rd::key_set n{};
+            now = now + std::chrono::seconds(1);
+            REQUIRE(rd::build_update(*e.backend, e.rng, now, out, ca, without_cs2, two, false, false, n, &tpl));
+        }
+        CHECK(no_repeat(ca, without_cs2, two, false, false));
+        auto c2 = ca;
+        c2.keys = std::span(after).first(2);  // cs 3 not in force: added by the update
+        CHECK(!both(c2, two, false, false));
+        CHECK(both(c2, two, false, false));  // the same shape: patched, but no repeat
+        CHECK(no_repeat(c2, bundle, two, false, false));
+    }
     SUBCASE("the patched update is taken by the other end, with the new key") {
         fresh_group(4);
         std::array<std::uint8_t, 2048> out{}, resp{};

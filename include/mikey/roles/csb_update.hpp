@@ -173,6 +173,23 @@ template <crypto::crypto_backend B>
     return added_session_key(b, c, s, next, i);
 }
 
+/// Slot `i` of `next` for session `s` keyed by supplied key `sk` (its
+/// sizes checked): with borrow_supplied a TEK stays where it is
+/// (key_set::borrowed), else the key is made (make_session_key: a TGK /
+/// GTGK runs D4). Errors: make_session_key's.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> supplied_slot(B& b, const update_context& c, const crypto_session_spec& s,
+                                         const supplied_key& sk, key_set& next, std::size_t i) noexcept {
+    next.ssrc[i] = s.ssrc;
+    if (next.borrow_supplied && is_tek(sk.kind)) {
+        next.kept[i] = key_set::borrowed;  // its sizes are checked: set_as_sent cannot fail on it
+        next.given[i] = &sk;
+        return {};
+    }
+    next.kept[i] = key_set::made_here;
+    return make_session_key(b, c.prf, s, sk.kind, sk.key, sk.salt, sk.spi, c.rands, next.key(i));
+}
+
 /// The SPI of slot `i` of `next` (kept, borrowed or new).
 [[nodiscard]] inline bytes_view spi_of(const update_context& c, const key_set& next, std::size_t i) noexcept {
     if (next.kept[i] >= 0) return c.keys[static_cast<std::size_t>(next.kept[i])].spi_view();
@@ -265,12 +282,11 @@ template <crypto::crypto_backend B, random_generator R>
         if (!kb.push_back(key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}})) {
             return errc::invalid_argument;
         }
-        next.ssrc[i] = all[i].ssrc;
-        if (sk && next.borrow_supplied && is_tek(kind)) {
-            next.kept[i] = key_set::borrowed;  // its sizes are checked above: set_as_sent cannot fail on it
-            next.given[i] = sk;
+        if (sk) {
+            if (auto ok = supplied_slot(b, c, all[i], *sk, next, i); !ok) return ok.error_info();
             continue;
         }
+        next.ssrc[i] = all[i].ssrc;
         next.kept[i] = key_set::made_here;
         if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.key(i)); !ok) {
             return ok.error_info();
@@ -332,10 +348,7 @@ public:
     /// Whether the update of `plan` under `c` has the kept update's shape.
     [[nodiscard]] bool matches(const update_context& c, const update_plan& plan, const key_set& next,
                                bool want_response) const noexcept {
-        if (m_bytes.empty() || c.self != m_self || c.csb != m_csb || c.prf != m_prf || c.mac != m_mac ||
-            c.kemac_encr != m_kemac_encr || want_response != m_want_response) {
-            return false;
-        }
+        if (!same_context(c, want_response)) return false;
         if (plan.sessions.size() != m_session_count || plan.keys.size() != m_key_count) return false;
         for (std::size_t i = 0; i < m_session_count; ++i) {
             const auto& s = plan.sessions[i];
@@ -344,13 +357,90 @@ public:
         }
         for (std::size_t j = 0; j < m_key_count; ++j) {
             const auto& k = plan.keys[j];
-            const auto& t = m_keys[j];
-            if (k.kind != t.kind || k.key.size() != t.key.size || k.salt.size() != t.salt.size ||
-                k.validity.spi.size() != t.spi.size) {
-                return false;
+            if (!m_keys[j].fits(k.kind, k.key, k.salt, k.validity.spi)) return false;
+        }
+        return true;
+    }
+
+    /// Plans a repeat of the update kept (the request note_request saw: the
+    /// same sessions and SSRCs, supplied keys for the same sessions with
+    /// the same kinds and sizes, V flag, context; no rekey_all) on keys in
+    /// force that hold those sessions in place, with the SPI sizes kept:
+    /// into `plan` (its keys only: patch() reads no more) and `next`
+    /// exactly as plan_update would, without its search, and of the kept
+    /// shape. Returns false, changing nothing, when it is no such repeat.
+    /// A repeated request's supplied keys have the sizes plan_update
+    /// accepted. Errors: plan_update's that a repeat can meet
+    /// (stale_timestamp, invalid_argument for two supplied keys with one
+    /// SPI, make_session_key's, policy_not_acceptable), in its order.
+    template <crypto::crypto_backend B>
+    [[nodiscard]] result<bool> replan(B& b, ntp_time now, const update_context& c,
+                                      std::span<const crypto_session_spec> sessions,
+                                      std::span<const supplied_key> supplied, bool rekey_all, bool want_response,
+                                      update_plan& plan, key_set& next) const noexcept {
+        const std::size_t n = m_session_count;
+        if (!m_repeatable || rekey_all || sessions.size() != n || c.keys.size() != n || supplied.size() != m_key_count) {
+            return false;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& s = sessions[i];
+            const auto& t = m_sessions[i];
+            if (s.cs_id != t.session.cs_id || s.ssrc != t.session.ssrc || c.keys[i].cs.get() != s.cs_id) return false;
+            if (!supplied_at(i) && c.keys[i].spi_size != t.spi.size) return false;
+        }
+        for (std::size_t j = 0; j < m_key_count; ++j) {
+            const supplied_key& k = supplied[m_supplied_from[j]];
+            if (k.cs_id != sessions[m_supplied_slot[j]].cs_id || !m_keys[j].fits(k.kind, k.key, k.salt, k.spi)) return false;
+        }
+        if (!same_context(c, want_response)) return false;
+        // From here on as plan_update (RFC 6043 §5.2 "MUST use new timestamps" first).
+        if (!(c.last->t < now)) return errc::stale_timestamp;
+        next.t = now;
+        for (std::size_t j = 0; j < m_key_count; ++j) {
+            const supplied_key& k = supplied[m_supplied_from[j]];
+            // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
+            for (const auto& other : plan.keys) {
+                if (equal_bytes(other.validity.spi, k.spi)) return errc::invalid_argument;
+            }
+            (void)plan.keys.push_back(key_data_builder{k.kind, k.key, k.salt, kv_data{kv_type::spi, k.spi, {}, {}}});
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            if (supplied_at(i)) continue;
+            next.ssrc[i] = sessions[i].ssrc;
+            next.kept[i] = static_cast<std::int8_t>(i);
+        }
+        for (std::size_t j = 0; j < m_key_count; ++j) {
+            const std::size_t i = m_supplied_slot[j];
+            if (auto ok = supplied_slot(b, c, sessions[i], supplied[m_supplied_from[j]], next, i); !ok) return ok.error_info();
+        }
+        next.count = n;
+        if (m_key_count != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+        return true;
+    }
+
+    /// Notes the request plan_update planned into `plan`, just built or
+    /// patched as the kept shape, as the one replan() repeats: when its
+    /// sessions (none added) are the keys in force, in place, and it draws
+    /// no keys.
+    void note_request(const update_context& c, std::span<const crypto_session_spec> sessions,
+                      std::span<const supplied_key> supplied, bool rekey_all, const update_plan& plan) noexcept {
+        m_repeatable = false;
+        const std::size_t n = sessions.size();
+        if (m_bytes.empty() || rekey_all || plan.sessions.size() != n || c.keys.size() != n || n != m_session_count) return;
+        std::size_t j = 0;
+        m_supplied_mask = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (c.keys[i].cs.get() != sessions[i].cs_id) return;
+            for (std::size_t p = 0; p < supplied.size(); ++p) {
+                if (supplied[p].cs_id != sessions[i].cs_id) continue;
+                if (j == m_key_count) return;
+                m_supplied_from[j] = static_cast<std::uint8_t>(p);
+                m_supplied_slot[j++] = static_cast<std::uint8_t>(i);
+                m_supplied_mask |= std::uint32_t{1} << i;
+                break;
             }
         }
-        return equal_bytes(field(m_id_i), c.id_i) && equal_bytes(field(m_id_r), c.id_r);
+        m_repeatable = j == m_key_count && j == supplied.size();
     }
 
     /// The update of `plan` (matches() is true) into `out`. Errors:
@@ -396,6 +486,7 @@ public:
     /// when it does not parse as the update `c.self` sends, or is over 64 KiB).
     void keep(bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
         m_bytes.clear();
+        m_repeatable = false;
         if (c.self == party::initiator) {
             keep_as<ticket::transfer_init_update_view>(sealed, c, plan, want_response);
         } else {
@@ -416,7 +507,18 @@ private:
     struct key_at {
         key_data_type kind{};
         span_at key, salt, spi;
+        /// Whether a key of `k` with this key, salt and SPI has this entry's shape.
+        [[nodiscard]] bool fits(key_data_type k, bytes_view key_, bytes_view salt_, bytes_view spi_) const noexcept {
+            return k == kind && key_.size() == key.size && salt_.size() == salt.size && spi_.size() == spi.size;
+        }
     };
+    /// The kept update's context: the same end, CSB, algorithms, V flag and identities.
+    [[nodiscard]] bool same_context(const update_context& c, bool want_response) const noexcept {
+        return !m_bytes.empty() && c.self == m_self && c.csb == m_csb && c.prf == m_prf && c.mac == m_mac &&
+               c.kemac_encr == m_kemac_encr && want_response == m_want_response && equal_bytes(field(m_id_i), c.id_i) &&
+               equal_bytes(field(m_id_r), c.id_r);
+    }
+    [[nodiscard]] bool supplied_at(std::size_t i) const noexcept { return ((m_supplied_mask >> i) & 1U) != 0; }
     [[nodiscard]] bytes_view field(span_at f) const noexcept { return bytes_view(m_bytes).subspan(f.at, f.size); }
     /// Writes `v` (f.size bytes) at f.at; a 4-byte SPI and an 8-byte T as one store each.
     static void put(mutable_bytes to, span_at f, bytes_view v) noexcept {
@@ -497,6 +599,12 @@ private:
     span_at m_t, m_id_i, m_id_r, m_encr, m_v;  ///< T value, IDRi / IDRr data, KEMAC Encr data, V MAC
     std::array<session_at, max_crypto_sessions> m_sessions;
     std::array<key_at, max_crypto_sessions> m_keys;
+    // The request note_request saw: KEMAC entry j is supplied[m_supplied_from[j]], for session
+    // m_supplied_slot[j]; bit i of m_supplied_mask: session i has a supplied key.
+    bool m_repeatable = false;
+    static_assert(max_crypto_sessions <= 32, "m_supplied_mask has a bit per session");
+    std::uint32_t m_supplied_mask = 0;
+    std::array<std::uint8_t, max_crypto_sessions> m_supplied_from, m_supplied_slot;
 };
 
 /// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
@@ -506,7 +614,9 @@ private:
 /// added when `sessions` lacks it); with `rekey_all` every session without
 /// a supplied key gets a fresh random key of its kind and length. New keys
 /// travel in a KEMAC. With `tpl`, an update of the shape `tpl` holds is
-/// patched from it, and any other becomes its new template.
+/// patched from it, and any other becomes its new template; a repeat of
+/// the request `tpl` last saw (a focus rekeying a member again) is planned
+/// by update_template::replan, without plan_update's search.
 /// Errors: invalid_argument (no session, too many, a supplied key of
 /// another kind than a session key, a salt that does not fit the kind, an
 /// empty or repeated SPI), key_too_short, missing_key (an added TEK session
@@ -522,10 +632,18 @@ template <crypto::crypto_backend B, random_generator R>
                                               bool want_response, key_set& next,
                                               update_template* tpl = nullptr) noexcept {
     update_plan plan;
+    if (tpl) {
+        const auto repeat = tpl->replan(b, now, c, sessions, supplied, rekey_all, want_response, plan, next);
+        if (!repeat) return repeat.error_info();
+        if (*repeat) return tpl->patch(b, out, c, plan, next);
+    }
     if (auto ok = plan_update(b, rng, now, c, sessions, supplied, rekey_all, plan, next); !ok) return ok.error_info();
-    if (tpl && tpl->matches(c, plan, next, want_response)) return tpl->patch(b, out, c, plan, next);
-    const auto sealed = seal_update(b, out, c, plan, next, want_response);
-    if (sealed && tpl) tpl->keep(*sealed, c, plan, want_response);
+    if (!tpl) return seal_update(b, out, c, plan, next, want_response);
+    const bool patched = tpl->matches(c, plan, next, want_response);
+    const auto sealed = patched ? tpl->patch(b, out, c, plan, next) : seal_update(b, out, c, plan, next, want_response);
+    if (!sealed) return sealed;
+    if (!patched) tpl->keep(*sealed, c, plan, want_response);
+    tpl->note_request(c, sessions, supplied, rekey_all, plan);
     return sealed;
 }
 
