@@ -24,6 +24,10 @@ namespace mikey::conference {
 
 /// Bytes of an identity as a string.
 [[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
+/// The same bytes seen as characters (a view of `b`).
+[[nodiscard]] inline std::string_view id_view(bytes_view b MIKEY_LIFETIMEBOUND) noexcept {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 /// The SRTP policy of conference media as SP parameters (RFC 3830
 /// §6.10.1): AES-256-CM (RFC 6188) with a 32-byte master key, HMAC-SHA-1
@@ -73,27 +77,30 @@ struct machine_config {
 /// What a TRANSFER_INIT claims before anything is authenticated: used only
 /// to refuse early (RFC 6043 §4.2.2.2; seed 000 flow 4b: "detecting
 /// unauthorized REFERs as early as possible"); every decision is taken again
-/// on the authenticated identities.
+/// on the authenticated identities. Views of the TRANSFER_INIT it was read
+/// from, which the caller parses once and hands to its Responder after
+/// (roles::responder::receive of a transfer_init_view).
 struct transfer_claims {
-    std::string initiator;                ///< IDRi of the ticket's TP Data
-    std::vector<std::string> responders;  ///< IDRr of the ticket's TP Data
-    std::vector<roles::crypto_session_spec> sessions;  ///< the GENERIC-ID map
+    std::string_view initiator;  ///< IDRi of the ticket's TP Data (empty: none)
+    inline_list<roles::crypto_session_spec, roles::max_crypto_sessions> sessions;  ///< the GENERIC-ID map
+    validated_chain tp;          ///< the ticket's TP Data payloads
+    /// The IDRr of the ticket's TP Data (whom it names as responders).
+    [[nodiscard]] std::vector<std::string> responders() const { return ticket::responders_of(tp); }
 };
 
-/// Errors: the parse / schema errors of TRANSFER_INIT, unknown_ts_type (a
-/// TRs / TRe that is no time), bad_crypto_sessions (not a GENERIC-ID map).
-[[nodiscard]] inline result<transfer_claims> claims_of(bytes_view transfer_init) {
-    const auto m = ticket::transfer_init_view::parse(transfer_init);
-    if (!m) return m.error_info();
-    const auto tp = m->ticket()->tp_payloads();
-    const auto contents = ticket::read_tp_data(tp);
+/// The claims of `m`. Errors: unknown_ts_type (a TRs / TRe that is no
+/// time), bad_crypto_sessions (not a GENERIC-ID map, or more sessions than
+/// roles::max_crypto_sessions).
+[[nodiscard]] inline result<transfer_claims> claims_of(const ticket::transfer_init_view& m MIKEY_LIFETIMEBOUND) {
+    transfer_claims c{.initiator = {}, .sessions = {}, .tp = m.ticket()->tp_payloads()};
+    const auto contents = ticket::read_tp_data(c.tp);
     if (!contents) return contents.error_info();
-    transfer_claims c;
-    if (contents->idri) c.initiator = id_string(contents->idri->data());
-    c.responders = ticket::responders_of(tp);
-    const auto h = m->header();
+    if (contents->idri) c.initiator = id_view(contents->idri->data());
+    const auto h = m.header();
     if (h.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
-    for (const auto& b : generic_id_map(h.map_info())) c.sessions.push_back(roles::detail::session_of(b));
+    for (const auto& b : generic_id_map(h.map_info())) {
+        if (!c.sessions.push_back(roles::detail::session_of(b))) return errc::bad_crypto_sessions;
+    }
     return c;
 }
 

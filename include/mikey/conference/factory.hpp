@@ -42,16 +42,18 @@ public:
     /// appropriate failure code").
     template <random_generator R>
     [[nodiscard]] step on_invite(bytes_view transfer_init, ntp_time now, R& rng) {
-        const auto c = claims_of(transfer_init);
+        const auto m = ticket::transfer_init_view::parse(transfer_init);
+        if (!m) return detail::refuse(m.error(), 0, transfer_init, now, {});
+        const auto c = claims_of(*m);
         if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
         if (auto ok = m_c->may_create(c->initiator); !ok) return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
-        if (!names_factory(c->responders)) return detail::refuse(errc::focus_mismatch, 0, transfer_init, now, c->initiator);
+        if (!names_factory(c->responders())) return detail::refuse(errc::focus_mismatch, 0, transfer_init, now, c->initiator);
         auto x = std::make_unique<pending>();
         x->uri = m_n->conference_uri(++m_conferences);
         x->creator = c->initiator;
         x->transfer_init.assign(transfer_init.begin(), transfer_init.end());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{x->uri, m_kms, m_suite});
-        step s = detail::start_resolve(*x->res, transfer_init, now, rng, c->initiator, m_kms);
+        step s = detail::start_resolve(*x->res, *m, now, rng, c->initiator, m_kms);
         if (s) s.id = m_pending.add(std::move(x));
         return s;
     }

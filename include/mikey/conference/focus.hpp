@@ -95,10 +95,14 @@ public:
     /// Responder's errors; with an Error message where wire_error gives one.
     template <random_generator R>
     [[nodiscard]] step on_invite(bytes_view transfer_init, ntp_time now, R& rng) {
-        const auto c = claims_of(transfer_init);
+        const auto m = ticket::transfer_init_view::parse(transfer_init);
+        if (!m) return detail::refuse(m.error(), 0, transfer_init, now, {});
+        const auto c = claims_of(*m);
         if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
-        if (auto ok = admit(c->initiator, c->sessions); !ok) return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
-        return start_responder(pending_exchange::kind::call_in, transfer_init, *c, {}, now, rng);
+        if (auto ok = admit(c->initiator, c->sessions.view()); !ok) {
+            return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
+        }
+        return start_responder(pending_exchange::kind::call_in, *m, *c, {}, now, rng);
     }
 
     /// Flow 4b: a REFER carrying a TRANSFER_INIT whose ticket names the focus
@@ -108,12 +112,14 @@ public:
     /// join or the ticket does not name it), already_member.
     template <random_generator R>
     [[nodiscard]] step on_refer(bytes_view transfer_init, std::string_view invitee, ntp_time now, R& rng) {
-        const auto c = claims_of(transfer_init);
+        const auto m = ticket::transfer_init_view::parse(transfer_init);
+        if (!m) return detail::refuse(m.error(), 0, transfer_init, now, {});
+        const auto c = claims_of(*m);
         if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
-        if (auto ok = may_refer(c->initiator, invitee, c->responders); !ok) {
+        if (auto ok = may_refer(c->initiator, invitee, c->responders()); !ok) {
             return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
         }
-        return start_responder(pending_exchange::kind::refer, transfer_init, *c, invitee, now, rng);
+        return start_responder(pending_exchange::kind::refer, *m, *c, invitee, now, rng);
     }
 
     /// The management interface asks the focus to call `invitee` out (seed
@@ -347,13 +353,13 @@ private:
     }
 
     template <random_generator R>
-    [[nodiscard]] step start_responder(typename pending_exchange::kind what, bytes_view ti, const transfer_claims& c,
-                                       std::string_view invitee, ntp_time now, R& rng) {
+    [[nodiscard]] step start_responder(typename pending_exchange::kind what, const ticket::transfer_init_view& ti,
+                                       const transfer_claims& c, std::string_view invitee, ntp_time now, R& rng) {
         auto x = std::make_unique<pending_exchange>();
         x->what = what;
         x->claimed = c.initiator;
         x->peer = std::string(invitee);
-        x->transfer_init.assign(ti.begin(), ti.end());
+        x->transfer_init.assign(ti.bytes().begin(), ti.bytes().end());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_rec.uri, m_kms, m_suite});
         if (what == pending_exchange::kind::call_in) {
             auto k = joiner_key(rng);
@@ -363,7 +369,7 @@ private:
             if (auto ok = x->res->set_response_keys(std::span<const roles::supplied_key>(&supplied, 1)); !ok) {
                 return step::refused(ok.error());
             }
-            x->sessions = c.sessions;
+            x->sessions.assign(c.sessions.begin(), c.sessions.end());
         }
         step s = detail::start_resolve(*x->res, ti, now, rng, c.initiator, m_kms);
         if (s) s.id = m_pending.add(std::move(x));

@@ -205,14 +205,15 @@ private:
     exchange_id m_last = 0;
 };
 
-/// Feeds an initial TRANSFER_INIT to a fresh Responder, which must then ask
+/// Feeds an initial TRANSFER_INIT (its bytes, or the transfer_init_view
+/// the caller parsed them into) to a fresh Responder, which must then ask
 /// the KMS: the step holds its RESOLVE_INIT (id 0), or its refusal with the
 /// Error message for `peer`. Errors: the Responder's; policy_not_acceptable
 /// when it resolved the ticket itself (conference tickets have E = 1: the
 /// KMS resolves them, RFC 6043 §6.10).
-template <class Responder, random_generator R>
-[[nodiscard]] step start_resolve(Responder& res, bytes_view transfer_init, ntp_time now, R& rng, std::string_view peer,
-                                 std::string_view kms) {
+template <class Responder, class TransferInit, random_generator R>
+[[nodiscard]] step start_resolve(Responder& res, const TransferInit& transfer_init, ntp_time now, R& rng,
+                                 std::string_view peer, std::string_view kms) {
     message_buffer buf;
     const auto o = res.receive(transfer_init, now, rng, buf);
     if (!o) return refused(o, 0, peer);

@@ -171,6 +171,19 @@ public:
         if (r) return *r;
         return detail::refuse(r.error_info(), in, now, out, m_policy->send_auth_failure_error());
     }
+    /// receive() of a TRANSFER_INIT carrying a ticket that the caller parsed
+    /// already (to look at what it claims first, as a conference focus
+    /// does): the same checks and answer without parsing it again. `m`'s
+    /// bytes are copied when kept. Errors: receive's.
+    template <random_generator R>
+    [[nodiscard]] outcome receive(const ticket::transfer_init_view& m, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        result<outcome> r = failure{errc::unexpected_in_state, 1};
+        if (m_state != state::awaiting_resolve_resp && m_state != state::awaiting_update_resp) {
+            r = on_transfer_init(m, now, rng, out);
+        }
+        if (r) return *r;
+        return detail::refuse(r.error_info(), m.bytes(), now, out, m_policy->send_auth_failure_error());
+    }
 
 private:
     [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
@@ -186,16 +199,21 @@ private:
     [[nodiscard]] result<outcome> on_transfer_init(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto m = ticket::transfer_init_view::parse(in);
         if (!m) return m.error_info();
-        const ticket_view tv = *m->ticket();
+        return on_transfer_init(*m, now, rng, out);
+    }
+    template <random_generator R>
+    [[nodiscard]] result<outcome> on_transfer_init(const ticket::transfer_init_view& m, ntp_time now, R& rng,
+                                                   mutable_bytes out) noexcept {
+        const ticket_view tv = *m.ticket();
         const ticket_policy tp = tv.policy();
         // RFC 6043 §4.2.2.2: "The Responder SHALL however check that both the Ticket Policy and the
         // security policies are acceptable. If they are not, the Responder SHALL reject without
         // contacting the KMS."
         if (auto ok = m_policy->accept_ticket(tp); !ok) return ok.error_info();
-        const algorithm_suite suite{m->header().prf(), m_policy->kemac_encr(m->v()->kind()), m->v()->kind()};
+        const algorithm_suite suite{m.header().prf(), m_policy->kemac_encr(m.v()->kind()), m.v()->kind()};
         if (auto ok = m_policy->check_suite(suite); !ok) return ok.error_info();
-        if (auto ok = offered_policies_acceptable(*m, suite, tp.flags.f); !ok) return ok.error_info();
-        if (auto ok = detail::in_window(*m_policy, m->t(), now); !ok) return ok.error_info();
+        if (auto ok = offered_policies_acceptable(m, suite, tp.flags.f); !ok) return ok.error_info();
+        if (auto ok = detail::in_window(*m_policy, m.t(), now); !ok) return ok.error_info();
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
         // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
@@ -206,7 +224,7 @@ private:
             }
         }
         const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
-        if (!tpk) return send_resolve(*m, now, rng, out);
+        if (!tpk) return send_resolve(m, now, rng, out);
         if (tp.flags.e) {
             // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
@@ -215,12 +233,12 @@ private:
             const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
-            return send_resolve(*m, now, rng, out);
+            return send_resolve(m, now, rng, out);
         }
         // Modes 2 and 4: resolve the ticket ourselves (App. A).
         resolution res;
         if (auto ok = resolve_self(tv, *tpk, now, res); !ok) return ok.error_info();
-        auto o = finish(*m, now, rng, out, std::move(res), tmac);
+        auto o = finish(m, now, rng, out, std::move(res), tmac);
         if (o) o->with(event::ticket_resolved);
         return o;
     }
