@@ -10635,6 +10635,23 @@ template <crypto::crypto_backend B>
     return added_session_key(b, c, s, next, i);
 }
 
+/// Slot `i` of `next` for session `s` keyed by supplied key `sk` (its
+/// sizes checked): with borrow_supplied a TEK stays where it is
+/// (key_set::borrowed), else the key is made (make_session_key: a TGK /
+/// GTGK runs D4). Errors: make_session_key's.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> supplied_slot(B& b, const update_context& c, const crypto_session_spec& s,
+                                         const supplied_key& sk, key_set& next, std::size_t i) noexcept {
+    next.ssrc[i] = s.ssrc;
+    if (next.borrow_supplied && is_tek(sk.kind)) {
+        next.kept[i] = key_set::borrowed;  // its sizes are checked: set_as_sent cannot fail on it
+        next.given[i] = &sk;
+        return {};
+    }
+    next.kept[i] = key_set::made_here;
+    return make_session_key(b, c.prf, s, sk.kind, sk.key, sk.salt, sk.spi, c.rands, next.key(i));
+}
+
 /// The SPI of slot `i` of `next` (kept, borrowed or new).
 [[nodiscard]] inline bytes_view spi_of(const update_context& c, const key_set& next, std::size_t i) noexcept {
     if (next.kept[i] >= 0) return c.keys[static_cast<std::size_t>(next.kept[i])].spi_view();
@@ -10727,12 +10744,11 @@ template <crypto::crypto_backend B, random_generator R>
         if (!kb.push_back(key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}})) {
             return errc::invalid_argument;
         }
-        next.ssrc[i] = all[i].ssrc;
-        if (sk && next.borrow_supplied && is_tek(kind)) {
-            next.kept[i] = key_set::borrowed;  // its sizes are checked above: set_as_sent cannot fail on it
-            next.given[i] = sk;
+        if (sk) {
+            if (auto ok = supplied_slot(b, c, all[i], *sk, next, i); !ok) return ok.error_info();
             continue;
         }
+        next.ssrc[i] = all[i].ssrc;
         next.kept[i] = key_set::made_here;
         if (auto ok = make_session_key(b, c.prf, all[i], kind, key, salt, spi, c.rands, next.key(i)); !ok) {
             return ok.error_info();
@@ -10794,10 +10810,7 @@ public:
     /// Whether the update of `plan` under `c` has the kept update's shape.
     [[nodiscard]] bool matches(const update_context& c, const update_plan& plan, const key_set& next,
                                bool want_response) const noexcept {
-        if (m_bytes.empty() || c.self != m_self || c.csb != m_csb || c.prf != m_prf || c.mac != m_mac ||
-            c.kemac_encr != m_kemac_encr || want_response != m_want_response) {
-            return false;
-        }
+        if (!same_context(c, want_response)) return false;
         if (plan.sessions.size() != m_session_count || plan.keys.size() != m_key_count) return false;
         for (std::size_t i = 0; i < m_session_count; ++i) {
             const auto& s = plan.sessions[i];
@@ -10806,13 +10819,90 @@ public:
         }
         for (std::size_t j = 0; j < m_key_count; ++j) {
             const auto& k = plan.keys[j];
-            const auto& t = m_keys[j];
-            if (k.kind != t.kind || k.key.size() != t.key.size || k.salt.size() != t.salt.size ||
-                k.validity.spi.size() != t.spi.size) {
-                return false;
+            if (!m_keys[j].fits(k.kind, k.key, k.salt, k.validity.spi)) return false;
+        }
+        return true;
+    }
+
+    /// Plans a repeat of the update kept (the request note_request saw: the
+    /// same sessions and SSRCs, supplied keys for the same sessions with
+    /// the same kinds and sizes, V flag, context; no rekey_all) on keys in
+    /// force that hold those sessions in place, with the SPI sizes kept:
+    /// into `plan` (its keys only: patch() reads no more) and `next`
+    /// exactly as plan_update would, without its search, and of the kept
+    /// shape. Returns false, changing nothing, when it is no such repeat.
+    /// A repeated request's supplied keys have the sizes plan_update
+    /// accepted. Errors: plan_update's that a repeat can meet
+    /// (stale_timestamp, invalid_argument for two supplied keys with one
+    /// SPI, make_session_key's, policy_not_acceptable), in its order.
+    template <crypto::crypto_backend B>
+    [[nodiscard]] result<bool> replan(B& b, ntp_time now, const update_context& c,
+                                      std::span<const crypto_session_spec> sessions,
+                                      std::span<const supplied_key> supplied, bool rekey_all, bool want_response,
+                                      update_plan& plan, key_set& next) const noexcept {
+        const std::size_t n = m_session_count;
+        if (!m_repeatable || rekey_all || sessions.size() != n || c.keys.size() != n || supplied.size() != m_key_count) {
+            return false;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& s = sessions[i];
+            const auto& t = m_sessions[i];
+            if (s.cs_id != t.session.cs_id || s.ssrc != t.session.ssrc || c.keys[i].cs.get() != s.cs_id) return false;
+            if (!supplied_at(i) && c.keys[i].spi_size != t.spi.size) return false;
+        }
+        for (std::size_t j = 0; j < m_key_count; ++j) {
+            const supplied_key& k = supplied[m_supplied_from[j]];
+            if (k.cs_id != sessions[m_supplied_slot[j]].cs_id || !m_keys[j].fits(k.kind, k.key, k.salt, k.spi)) return false;
+        }
+        if (!same_context(c, want_response)) return false;
+        // From here on as plan_update (RFC 6043 §5.2 "MUST use new timestamps" first).
+        if (!(c.last->t < now)) return errc::stale_timestamp;
+        next.t = now;
+        for (std::size_t j = 0; j < m_key_count; ++j) {
+            const supplied_key& k = supplied[m_supplied_from[j]];
+            // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
+            for (const auto& other : plan.keys) {
+                if (equal_bytes(other.validity.spi, k.spi)) return errc::invalid_argument;
+            }
+            (void)plan.keys.push_back(key_data_builder{k.kind, k.key, k.salt, kv_data{kv_type::spi, k.spi, {}, {}}});
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            if (supplied_at(i)) continue;
+            next.ssrc[i] = sessions[i].ssrc;
+            next.kept[i] = static_cast<std::int8_t>(i);
+        }
+        for (std::size_t j = 0; j < m_key_count; ++j) {
+            const std::size_t i = m_supplied_slot[j];
+            if (auto ok = supplied_slot(b, c, sessions[i], supplied[m_supplied_from[j]], next, i); !ok) return ok.error_info();
+        }
+        next.count = n;
+        if (m_key_count != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+        return true;
+    }
+
+    /// Notes the request plan_update planned into `plan`, just built or
+    /// patched as the kept shape, as the one replan() repeats: when its
+    /// sessions (none added) are the keys in force, in place, and it draws
+    /// no keys.
+    void note_request(const update_context& c, std::span<const crypto_session_spec> sessions,
+                      std::span<const supplied_key> supplied, bool rekey_all, const update_plan& plan) noexcept {
+        m_repeatable = false;
+        const std::size_t n = sessions.size();
+        if (m_bytes.empty() || rekey_all || plan.sessions.size() != n || c.keys.size() != n || n != m_session_count) return;
+        std::size_t j = 0;
+        m_supplied_mask = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (c.keys[i].cs.get() != sessions[i].cs_id) return;
+            for (std::size_t p = 0; p < supplied.size(); ++p) {
+                if (supplied[p].cs_id != sessions[i].cs_id) continue;
+                if (j == m_key_count) return;
+                m_supplied_from[j] = static_cast<std::uint8_t>(p);
+                m_supplied_slot[j++] = static_cast<std::uint8_t>(i);
+                m_supplied_mask |= std::uint32_t{1} << i;
+                break;
             }
         }
-        return equal_bytes(field(m_id_i), c.id_i) && equal_bytes(field(m_id_r), c.id_r);
+        m_repeatable = j == m_key_count && j == supplied.size();
     }
 
     /// The update of `plan` (matches() is true) into `out`. Errors:
@@ -10858,6 +10948,7 @@ public:
     /// when it does not parse as the update `c.self` sends, or is over 64 KiB).
     void keep(bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
         m_bytes.clear();
+        m_repeatable = false;
         if (c.self == party::initiator) {
             keep_as<ticket::transfer_init_update_view>(sealed, c, plan, want_response);
         } else {
@@ -10878,7 +10969,18 @@ private:
     struct key_at {
         key_data_type kind{};
         span_at key, salt, spi;
+        /// Whether a key of `k` with this key, salt and SPI has this entry's shape.
+        [[nodiscard]] bool fits(key_data_type k, bytes_view key_, bytes_view salt_, bytes_view spi_) const noexcept {
+            return k == kind && key_.size() == key.size && salt_.size() == salt.size && spi_.size() == spi.size;
+        }
     };
+    /// The kept update's context: the same end, CSB, algorithms, V flag and identities.
+    [[nodiscard]] bool same_context(const update_context& c, bool want_response) const noexcept {
+        return !m_bytes.empty() && c.self == m_self && c.csb == m_csb && c.prf == m_prf && c.mac == m_mac &&
+               c.kemac_encr == m_kemac_encr && want_response == m_want_response && equal_bytes(field(m_id_i), c.id_i) &&
+               equal_bytes(field(m_id_r), c.id_r);
+    }
+    [[nodiscard]] bool supplied_at(std::size_t i) const noexcept { return ((m_supplied_mask >> i) & 1U) != 0; }
     [[nodiscard]] bytes_view field(span_at f) const noexcept { return bytes_view(m_bytes).subspan(f.at, f.size); }
     /// Writes `v` (f.size bytes) at f.at; a 4-byte SPI and an 8-byte T as one store each.
     static void put(mutable_bytes to, span_at f, bytes_view v) noexcept {
@@ -10959,6 +11061,12 @@ private:
     span_at m_t, m_id_i, m_id_r, m_encr, m_v;  ///< T value, IDRi / IDRr data, KEMAC Encr data, V MAC
     std::array<session_at, max_crypto_sessions> m_sessions;
     std::array<key_at, max_crypto_sessions> m_keys;
+    // The request note_request saw: KEMAC entry j is supplied[m_supplied_from[j]], for session
+    // m_supplied_slot[j]; bit i of m_supplied_mask: session i has a supplied key.
+    bool m_repeatable = false;
+    static_assert(max_crypto_sessions <= 32, "m_supplied_mask has a bit per session");
+    std::uint32_t m_supplied_mask = 0;
+    std::array<std::uint8_t, max_crypto_sessions> m_supplied_from, m_supplied_slot;
 };
 
 /// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
@@ -10968,7 +11076,9 @@ private:
 /// added when `sessions` lacks it); with `rekey_all` every session without
 /// a supplied key gets a fresh random key of its kind and length. New keys
 /// travel in a KEMAC. With `tpl`, an update of the shape `tpl` holds is
-/// patched from it, and any other becomes its new template.
+/// patched from it, and any other becomes its new template; a repeat of
+/// the request `tpl` last saw (a focus rekeying a member again) is planned
+/// by update_template::replan, without plan_update's search.
 /// Errors: invalid_argument (no session, too many, a supplied key of
 /// another kind than a session key, a salt that does not fit the kind, an
 /// empty or repeated SPI), key_too_short, missing_key (an added TEK session
@@ -10984,10 +11094,18 @@ template <crypto::crypto_backend B, random_generator R>
                                               bool want_response, key_set& next,
                                               update_template* tpl = nullptr) noexcept {
     update_plan plan;
+    if (tpl) {
+        const auto repeat = tpl->replan(b, now, c, sessions, supplied, rekey_all, want_response, plan, next);
+        if (!repeat) return repeat.error_info();
+        if (*repeat) return tpl->patch(b, out, c, plan, next);
+    }
     if (auto ok = plan_update(b, rng, now, c, sessions, supplied, rekey_all, plan, next); !ok) return ok.error_info();
-    if (tpl && tpl->matches(c, plan, next, want_response)) return tpl->patch(b, out, c, plan, next);
-    const auto sealed = seal_update(b, out, c, plan, next, want_response);
-    if (sealed && tpl) tpl->keep(*sealed, c, plan, want_response);
+    if (!tpl) return seal_update(b, out, c, plan, next, want_response);
+    const bool patched = tpl->matches(c, plan, next, want_response);
+    const auto sealed = patched ? tpl->patch(b, out, c, plan, next) : seal_update(b, out, c, plan, next, want_response);
+    if (!sealed) return sealed;
+    if (!patched) tpl->keep(*sealed, c, plan, want_response);
+    tpl->note_request(c, sessions, supplied, rekey_all, plan);
     return sealed;
 }
 
@@ -12229,6 +12347,19 @@ public:
         if (r) return *r;
         return detail::refuse(r.error_info(), in, now, out, m_policy->send_auth_failure_error());
     }
+    /// receive() of a TRANSFER_INIT carrying a ticket that the caller parsed
+    /// already (to look at what it claims first, as a conference focus
+    /// does): the same checks and answer without parsing it again. `m`'s
+    /// bytes are copied when kept. Errors: receive's.
+    template <random_generator R>
+    [[nodiscard]] outcome receive(const ticket::transfer_init_view& m, ntp_time now, R& rng, mutable_bytes out) noexcept {
+        result<outcome> r = failure{errc::unexpected_in_state, 1};
+        if (m_state != state::awaiting_resolve_resp && m_state != state::awaiting_update_resp) {
+            r = on_transfer_init(m, now, rng, out);
+        }
+        if (r) return *r;
+        return detail::refuse(r.error_info(), m.bytes(), now, out, m_policy->send_auth_failure_error());
+    }
 
 private:
     [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
@@ -12244,16 +12375,21 @@ private:
     [[nodiscard]] result<outcome> on_transfer_init(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto m = ticket::transfer_init_view::parse(in);
         if (!m) return m.error_info();
-        const ticket_view tv = *m->ticket();
+        return on_transfer_init(*m, now, rng, out);
+    }
+    template <random_generator R>
+    [[nodiscard]] result<outcome> on_transfer_init(const ticket::transfer_init_view& m, ntp_time now, R& rng,
+                                                   mutable_bytes out) noexcept {
+        const ticket_view tv = *m.ticket();
         const ticket_policy tp = tv.policy();
         // RFC 6043 §4.2.2.2: "The Responder SHALL however check that both the Ticket Policy and the
         // security policies are acceptable. If they are not, the Responder SHALL reject without
         // contacting the KMS."
         if (auto ok = m_policy->accept_ticket(tp); !ok) return ok.error_info();
-        const algorithm_suite suite{m->header().prf(), m_policy->kemac_encr(m->v()->kind()), m->v()->kind()};
+        const algorithm_suite suite{m.header().prf(), m_policy->kemac_encr(m.v()->kind()), m.v()->kind()};
         if (auto ok = m_policy->check_suite(suite); !ok) return ok.error_info();
-        if (auto ok = offered_policies_acceptable(*m, suite, tp.flags.f); !ok) return ok.error_info();
-        if (auto ok = detail::in_window(*m_policy, m->t(), now); !ok) return ok.error_info();
+        if (auto ok = offered_policies_acceptable(m, suite, tp.flags.f); !ok) return ok.error_info();
+        if (auto ok = detail::in_window(*m_policy, m.t(), now); !ok) return ok.error_info();
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
         // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
@@ -12264,7 +12400,7 @@ private:
             }
         }
         const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
-        if (!tpk) return send_resolve(*m, now, rng, out);
+        if (!tpk) return send_resolve(m, now, rng, out);
         if (tp.flags.e) {
             // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
@@ -12273,12 +12409,12 @@ private:
             const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
-            return send_resolve(*m, now, rng, out);
+            return send_resolve(m, now, rng, out);
         }
         // Modes 2 and 4: resolve the ticket ourselves (App. A).
         resolution res;
         if (auto ok = resolve_self(tv, *tpk, now, res); !ok) return ok.error_info();
-        auto o = finish(*m, now, rng, out, std::move(res), tmac);
+        auto o = finish(m, now, rng, out, std::move(res), tmac);
         if (o) o->with(event::ticket_resolved);
         return o;
     }
@@ -13283,14 +13419,15 @@ private:
     exchange_id m_last = 0;
 };
 
-/// Feeds an initial TRANSFER_INIT to a fresh Responder, which must then ask
+/// Feeds an initial TRANSFER_INIT (its bytes, or the transfer_init_view
+/// the caller parsed them into) to a fresh Responder, which must then ask
 /// the KMS: the step holds its RESOLVE_INIT (id 0), or its refusal with the
 /// Error message for `peer`. Errors: the Responder's; policy_not_acceptable
 /// when it resolved the ticket itself (conference tickets have E = 1: the
 /// KMS resolves them, RFC 6043 §6.10).
-template <class Responder, random_generator R>
-[[nodiscard]] step start_resolve(Responder& res, bytes_view transfer_init, ntp_time now, R& rng, std::string_view peer,
-                                 std::string_view kms) {
+template <class Responder, class TransferInit, random_generator R>
+[[nodiscard]] step start_resolve(Responder& res, const TransferInit& transfer_init, ntp_time now, R& rng,
+                                 std::string_view peer, std::string_view kms) {
     message_buffer buf;
     const auto o = res.receive(transfer_init, now, rng, buf);
     if (!o) return refused(o, 0, peer);
@@ -13352,6 +13489,10 @@ namespace mikey::conference {
 
 /// Bytes of an identity as a string.
 [[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
+/// The same bytes seen as characters (a view of `b`).
+[[nodiscard]] inline std::string_view id_view(bytes_view b MIKEY_LIFETIMEBOUND) noexcept {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 /// The SRTP policy of conference media as SP parameters (RFC 3830
 /// §6.10.1): AES-256-CM (RFC 6188) with a 32-byte master key, HMAC-SHA-1
@@ -13401,27 +13542,30 @@ struct machine_config {
 /// What a TRANSFER_INIT claims before anything is authenticated: used only
 /// to refuse early (RFC 6043 §4.2.2.2; seed 000 flow 4b: "detecting
 /// unauthorized REFERs as early as possible"); every decision is taken again
-/// on the authenticated identities.
+/// on the authenticated identities. Views of the TRANSFER_INIT it was read
+/// from, which the caller parses once and hands to its Responder after
+/// (roles::responder::receive of a transfer_init_view).
 struct transfer_claims {
-    std::string initiator;                ///< IDRi of the ticket's TP Data
-    std::vector<std::string> responders;  ///< IDRr of the ticket's TP Data
-    std::vector<roles::crypto_session_spec> sessions;  ///< the GENERIC-ID map
+    std::string_view initiator;  ///< IDRi of the ticket's TP Data (empty: none)
+    inline_list<roles::crypto_session_spec, roles::max_crypto_sessions> sessions;  ///< the GENERIC-ID map
+    validated_chain tp;          ///< the ticket's TP Data payloads
+    /// The IDRr of the ticket's TP Data (whom it names as responders).
+    [[nodiscard]] std::vector<std::string> responders() const { return ticket::responders_of(tp); }
 };
 
-/// Errors: the parse / schema errors of TRANSFER_INIT, unknown_ts_type (a
-/// TRs / TRe that is no time), bad_crypto_sessions (not a GENERIC-ID map).
-[[nodiscard]] inline result<transfer_claims> claims_of(bytes_view transfer_init) {
-    const auto m = ticket::transfer_init_view::parse(transfer_init);
-    if (!m) return m.error_info();
-    const auto tp = m->ticket()->tp_payloads();
-    const auto contents = ticket::read_tp_data(tp);
+/// The claims of `m`. Errors: unknown_ts_type (a TRs / TRe that is no
+/// time), bad_crypto_sessions (not a GENERIC-ID map, or more sessions than
+/// roles::max_crypto_sessions).
+[[nodiscard]] inline result<transfer_claims> claims_of(const ticket::transfer_init_view& m MIKEY_LIFETIMEBOUND) {
+    transfer_claims c{.initiator = {}, .sessions = {}, .tp = m.ticket()->tp_payloads()};
+    const auto contents = ticket::read_tp_data(c.tp);
     if (!contents) return contents.error_info();
-    transfer_claims c;
-    if (contents->idri) c.initiator = id_string(contents->idri->data());
-    c.responders = ticket::responders_of(tp);
-    const auto h = m->header();
+    if (contents->idri) c.initiator = id_view(contents->idri->data());
+    const auto h = m.header();
     if (h.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
-    for (const auto& b : generic_id_map(h.map_info())) c.sessions.push_back(roles::detail::session_of(b));
+    for (const auto& b : generic_id_map(h.map_info())) {
+        if (!c.sessions.push_back(roles::detail::session_of(b))) return errc::bad_crypto_sessions;
+    }
     return c;
 }
 
@@ -13517,16 +13661,18 @@ public:
     /// appropriate failure code").
     template <random_generator R>
     [[nodiscard]] step on_invite(bytes_view transfer_init, ntp_time now, R& rng) {
-        const auto c = claims_of(transfer_init);
+        const auto m = ticket::transfer_init_view::parse(transfer_init);
+        if (!m) return detail::refuse(m.error(), 0, transfer_init, now, {});
+        const auto c = claims_of(*m);
         if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
         if (auto ok = m_c->may_create(c->initiator); !ok) return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
-        if (!names_factory(c->responders)) return detail::refuse(errc::focus_mismatch, 0, transfer_init, now, c->initiator);
+        if (!names_factory(c->responders())) return detail::refuse(errc::focus_mismatch, 0, transfer_init, now, c->initiator);
         auto x = std::make_unique<pending>();
         x->uri = m_n->conference_uri(++m_conferences);
         x->creator = c->initiator;
         x->transfer_init.assign(transfer_init.begin(), transfer_init.end());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{x->uri, m_kms, m_suite});
-        step s = detail::start_resolve(*x->res, transfer_init, now, rng, c->initiator, m_kms);
+        step s = detail::start_resolve(*x->res, *m, now, rng, c->initiator, m_kms);
         if (s) s.id = m_pending.add(std::move(x));
         return s;
     }
@@ -13720,10 +13866,14 @@ public:
     /// Responder's errors; with an Error message where wire_error gives one.
     template <random_generator R>
     [[nodiscard]] step on_invite(bytes_view transfer_init, ntp_time now, R& rng) {
-        const auto c = claims_of(transfer_init);
+        const auto m = ticket::transfer_init_view::parse(transfer_init);
+        if (!m) return detail::refuse(m.error(), 0, transfer_init, now, {});
+        const auto c = claims_of(*m);
         if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
-        if (auto ok = admit(c->initiator, c->sessions); !ok) return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
-        return start_responder(pending_exchange::kind::call_in, transfer_init, *c, {}, now, rng);
+        if (auto ok = admit(c->initiator, c->sessions.view()); !ok) {
+            return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
+        }
+        return start_responder(pending_exchange::kind::call_in, *m, *c, {}, now, rng);
     }
 
     /// Flow 4b: a REFER carrying a TRANSFER_INIT whose ticket names the focus
@@ -13733,12 +13883,14 @@ public:
     /// join or the ticket does not name it), already_member.
     template <random_generator R>
     [[nodiscard]] step on_refer(bytes_view transfer_init, std::string_view invitee, ntp_time now, R& rng) {
-        const auto c = claims_of(transfer_init);
+        const auto m = ticket::transfer_init_view::parse(transfer_init);
+        if (!m) return detail::refuse(m.error(), 0, transfer_init, now, {});
+        const auto c = claims_of(*m);
         if (!c) return detail::refuse(c.error(), 0, transfer_init, now, {});
-        if (auto ok = may_refer(c->initiator, invitee, c->responders); !ok) {
+        if (auto ok = may_refer(c->initiator, invitee, c->responders()); !ok) {
             return detail::refuse(ok.error(), 0, transfer_init, now, c->initiator);
         }
-        return start_responder(pending_exchange::kind::refer, transfer_init, *c, invitee, now, rng);
+        return start_responder(pending_exchange::kind::refer, *m, *c, invitee, now, rng);
     }
 
     /// The management interface asks the focus to call `invitee` out (seed
@@ -13972,13 +14124,13 @@ private:
     }
 
     template <random_generator R>
-    [[nodiscard]] step start_responder(typename pending_exchange::kind what, bytes_view ti, const transfer_claims& c,
-                                       std::string_view invitee, ntp_time now, R& rng) {
+    [[nodiscard]] step start_responder(typename pending_exchange::kind what, const ticket::transfer_init_view& ti,
+                                       const transfer_claims& c, std::string_view invitee, ntp_time now, R& rng) {
         auto x = std::make_unique<pending_exchange>();
         x->what = what;
         x->claimed = c.initiator;
         x->peer = std::string(invitee);
-        x->transfer_init.assign(ti.begin(), ti.end());
+        x->transfer_init.assign(ti.bytes().begin(), ti.bytes().end());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_rec.uri, m_kms, m_suite});
         if (what == pending_exchange::kind::call_in) {
             auto k = joiner_key(rng);
@@ -13988,7 +14140,7 @@ private:
             if (auto ok = x->res->set_response_keys(std::span<const roles::supplied_key>(&supplied, 1)); !ok) {
                 return step::refused(ok.error());
             }
-            x->sessions = c.sessions;
+            x->sessions.assign(c.sessions.begin(), c.sessions.end());
         }
         step s = detail::start_resolve(*x->res, ti, now, rng, c.initiator, m_kms);
         if (s) s.id = m_pending.add(std::move(x));
