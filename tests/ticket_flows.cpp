@@ -498,6 +498,41 @@ TEST_CASE("a message the role cannot receive, or not in its state; the public-ke
     }
 }
 
+TEST_CASE("a TRANSFER_INIT the caller parsed: the Responder answers it as it answers its bytes, and refuses it in a "
+          "state that cannot take it, changing nothing") {
+    const auto s = with(1, true);
+    parties p(s);
+    const auto r = run(p, s);
+    REQUIRE(r.established);
+    const auto& transfer_init = r.messages[2].wire;
+    const auto view = ticket::transfer_init_view::parse(transfer_init);
+    REQUIRE(view);
+    using responder_state = roles::responder<B, policy>::state;
+    parties a(s), b(s);  // two fresh worlds: the same keys, the same RNG draws
+    std::array<std::uint8_t, 8192> oa{}, ob{}, oc{}, od{}, oe{};
+    const auto from_bytes = a.res->receive(transfer_init, base_now, *a.rng, oa);
+    const auto from_view = b.res->receive(*view, base_now, *b.rng, ob);
+    REQUIRE(from_bytes.ok());
+    REQUIRE(from_view.ok());
+    CHECK(from_view.send_type == data_type::resolve_init_psk);
+    CHECK(std::vector<std::uint8_t>(from_view.send.begin(), from_view.send.end()) ==
+          std::vector<std::uint8_t>(from_bytes.send.begin(), from_bytes.send.end()));
+    CHECK(b.res->current() == responder_state::awaiting_resolve_resp);
+    // While its Resolve is pending it takes no other TRANSFER_INIT, parsed or not.
+    CHECK(b.res->receive(*view, base_now, *b.rng, oc).error == errc::unexpected_in_state);
+    CHECK(b.res->receive(transfer_init, base_now, *b.rng, oc).error == errc::unexpected_in_state);
+    CHECK(b.res->current() == responder_state::awaiting_resolve_resp);
+    // The pending Resolve is intact: the KMS's answer establishes the keys.
+    const auto resolved = b.kms->receive(from_view.send, base_now, *b.rng, od);
+    REQUIRE(resolved.ok());
+    const auto answer = b.res->receive(resolved.send, base_now, *b.rng, oe);
+    REQUIRE(answer.ok());
+    CHECK(answer.has(roles::event::keys_established));
+    CHECK(b.res->current() == responder_state::established);
+    // Established, the parsed TRANSFER_INIT is a ticket reuse the ticket forbids (J = 0).
+    CHECK(b.res->receive(*view, base_now, *b.rng, oc).error == errc::ticket_reuse_forbidden);
+}
+
 // ------------------------------------------- truncation and tamper of every message
 
 namespace {

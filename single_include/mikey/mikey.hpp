@@ -8739,6 +8739,10 @@ static_assert(key_store<memory_key_store>);
 [[nodiscard]] inline bytes_view as_bytes(std::string_view s) noexcept {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
+/// The other way: ID Data seen as characters (a view of the same bytes).
+[[nodiscard]] inline std::string_view as_chars(bytes_view b MIKEY_LIFETIMEBOUND) noexcept {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 }  // namespace mikey::ticket
 // ---- end mikey/ticket/key_store.hpp ----
@@ -10676,6 +10680,40 @@ struct update_plan {
     std::unique_ptr<drawn_keys> drawn;
 };
 
+/// RFC 6043 §5.2: the update "MUST use new timestamps"; with the same keys,
+/// an old T would repeat the KEMAC keystream (RFC 3830 §4.2.3 IV). Sets
+/// next.t = now. Errors: stale_timestamp (`now` not after the bundle's last T).
+[[nodiscard]] inline result<void> stamp_update(const update_context& c, ntp_time now, key_set& next) noexcept {
+    if (!(c.last->t < now)) return errc::stale_timestamp;
+    next.t = now;
+    return {};
+}
+
+/// Appends to `keys` the Key data of a key the update sends, KV = its SPI.
+/// Errors: invalid_argument (an SPI another of the update's keys has, or
+/// more keys than a KEMAC of the update holds).
+[[nodiscard]] inline result<void> add_key_data(inline_list<key_data_builder, max_crypto_sessions>& keys,
+                                               key_data_type kind, bytes_view key, bytes_view salt,
+                                               bytes_view spi) noexcept {
+    // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
+    for (const auto& other : keys) {
+        if (equal_bytes(other.validity.spi, spi)) return errc::invalid_argument;
+    }
+    if (!keys.push_back(key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}})) {
+        return errc::invalid_argument;
+    }
+    return {};
+}
+
+/// The last step of a plan of `n` sessions. Errors: policy_not_acceptable
+/// (keys to send without the sender's L / M flag).
+[[nodiscard]] inline result<void> close_plan(const update_context& c, const update_plan& plan, std::size_t n,
+                                             key_set& next) noexcept {
+    next.count = n;
+    if (plan.keys.size() != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+    return {};
+}
+
 /// The first half of build_update: the update's sessions and the keys it
 /// sends into `plan`, the keys it sets into `next`. Errors: build_update's
 /// but buffer_too_small.
@@ -10700,12 +10738,8 @@ template <crypto::crypto_backend B, random_generator R>
     }
     const std::size_t n = all.size();
     if (n == 0 || c.keys.empty()) return errc::invalid_argument;
-    // RFC 6043 §5.2: the update "MUST use new timestamps"; with the same keys, an old T would
-    // repeat the KEMAC keystream (RFC 3830 §4.2.3 IV).
-    if (!(c.last->t < now)) return errc::stale_timestamp;
-    next.t = now;
+    if (auto ok = stamp_update(c, now, next); !ok) return ok;
     if (rekey_all) plan.drawn = std::make_unique<update_plan::drawn_keys>();
-    auto& kb = plan.keys;
     for (std::size_t i = 0; i < n; ++i) {
         const supplied_key* sk = supplied_for[i];
         key_data_type kind{};
@@ -10737,13 +10771,7 @@ template <crypto::crypto_backend B, random_generator R>
             if (auto ok = kept_key(b, c, all[i], next, i); !ok) return ok.error_info();
             continue;
         }
-        // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
-        for (const auto& other : kb) {
-            if (equal_bytes(other.validity.spi, spi)) return errc::invalid_argument;
-        }
-        if (!kb.push_back(key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}})) {
-            return errc::invalid_argument;
-        }
+        if (auto ok = add_key_data(plan.keys, kind, key, salt, spi); !ok) return ok;
         if (sk) {
             if (auto ok = supplied_slot(b, c, all[i], *sk, next, i); !ok) return ok.error_info();
             continue;
@@ -10754,9 +10782,7 @@ template <crypto::crypto_backend B, random_generator R>
             return ok.error_info();
         }
     }
-    next.count = n;
-    if (kb.size() != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
-    return {};
+    return close_plan(c, plan, n, next);
 }
 
 /// The second half: seals the TRANSFER_INIT of `plan` (V flag
@@ -10855,28 +10881,20 @@ public:
             if (k.cs_id != sessions[m_supplied_slot[j]].cs_id || !m_keys[j].fits(k.kind, k.key, k.salt, k.spi)) return false;
         }
         if (!same_context(c, want_response)) return false;
-        // From here on as plan_update (RFC 6043 §5.2 "MUST use new timestamps" first).
-        if (!(c.last->t < now)) return errc::stale_timestamp;
-        next.t = now;
-        for (std::size_t j = 0; j < m_key_count; ++j) {
-            const supplied_key& k = supplied[m_supplied_from[j]];
-            // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
-            for (const auto& other : plan.keys) {
-                if (equal_bytes(other.validity.spi, k.spi)) return errc::invalid_argument;
-            }
-            (void)plan.keys.push_back(key_data_builder{k.kind, k.key, k.salt, kv_data{kv_type::spi, k.spi, {}, {}}});
-        }
+        // From here on plan_update's steps, in its order (its searches done by the note).
+        if (auto ok = stamp_update(c, now, next); !ok) return ok.error_info();
         for (std::size_t i = 0; i < n; ++i) {
             if (supplied_at(i)) continue;
             next.ssrc[i] = sessions[i].ssrc;
             next.kept[i] = static_cast<std::int8_t>(i);
         }
-        for (std::size_t j = 0; j < m_key_count; ++j) {
+        for (std::size_t j = 0; j < m_key_count; ++j) {  // in session order
+            const supplied_key& k = supplied[m_supplied_from[j]];
             const std::size_t i = m_supplied_slot[j];
-            if (auto ok = supplied_slot(b, c, sessions[i], supplied[m_supplied_from[j]], next, i); !ok) return ok.error_info();
+            if (auto ok = add_key_data(plan.keys, k.kind, k.key, k.salt, k.spi); !ok) return ok.error_info();
+            if (auto ok = supplied_slot(b, c, sessions[i], k, next, i); !ok) return ok.error_info();
         }
-        next.count = n;
-        if (m_key_count != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+        if (auto ok = close_plan(c, plan, n, next); !ok) return ok.error_info();
         return true;
     }
 
@@ -10888,21 +10906,22 @@ public:
                       std::span<const supplied_key> supplied, bool rekey_all, const update_plan& plan) noexcept {
         m_repeatable = false;
         const std::size_t n = sessions.size();
-        if (m_bytes.empty() || rekey_all || plan.sessions.size() != n || c.keys.size() != n || n != m_session_count) return;
+        if (m_bytes.empty() || rekey_all || plan.sessions.size() != n || c.keys.size() != n) return;
+        // No session added: each supplied key keys a listed session, one each (plan_update refuses
+        // two for one), so the KEMAC's Key data are the supplied keys in session order.
         std::size_t j = 0;
         m_supplied_mask = 0;
         for (std::size_t i = 0; i < n; ++i) {
             if (c.keys[i].cs.get() != sessions[i].cs_id) return;
             for (std::size_t p = 0; p < supplied.size(); ++p) {
                 if (supplied[p].cs_id != sessions[i].cs_id) continue;
-                if (j == m_key_count) return;
                 m_supplied_from[j] = static_cast<std::uint8_t>(p);
                 m_supplied_slot[j++] = static_cast<std::uint8_t>(i);
                 m_supplied_mask |= std::uint32_t{1} << i;
                 break;
             }
         }
-        m_repeatable = j == m_key_count && j == supplied.size();
+        m_repeatable = true;
     }
 
     /// The update of `plan` (matches() is true) into `out`. Errors:
@@ -13129,7 +13148,7 @@ public:
     conference_identity_policy(const Inner& inner, const Naming& naming) noexcept : m_in(&inner), m_naming(&naming) {}
 
     [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept {
-        if (m_naming->is_conference_of(as_view(id))) {
+        if (m_naming->is_conference_of(ticket::as_chars(id.get()))) {
             return m_in->psk_for(identity(ticket::as_bytes(m_naming->factory_uri())));
         }
         return m_in->psk_for(id);
@@ -13137,7 +13156,7 @@ public:
     [[nodiscard]] bool is_member(identity member, identity group) const noexcept
         requires roles::kms_policy<Inner>
     {
-        return (as_view(group) == m_naming->factory_uri() && m_naming->is_conference_of(as_view(member))) ||
+        return (ticket::as_chars(group.get()) == m_naming->factory_uri() && m_naming->is_conference_of(ticket::as_chars(member.get()))) ||
                m_in->is_member(member, group);
     }
     [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return m_in->tpk_for(id); }
@@ -13202,9 +13221,6 @@ public:
     }
 
 private:
-    static std::string_view as_view(identity id) noexcept {
-        return {reinterpret_cast<const char*>(id.get().data()), id.get().size()};
-    }
     const Inner* m_in;
     const Naming* m_naming;
 };
@@ -13489,10 +13505,6 @@ namespace mikey::conference {
 
 /// Bytes of an identity as a string.
 [[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
-/// The same bytes seen as characters (a view of `b`).
-[[nodiscard]] inline std::string_view id_view(bytes_view b MIKEY_LIFETIMEBOUND) noexcept {
-    return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
 
 /// The SRTP policy of conference media as SP parameters (RFC 3830
 /// §6.10.1): AES-256-CM (RFC 6188) with a 32-byte master key, HMAC-SHA-1
@@ -13560,7 +13572,7 @@ struct transfer_claims {
     transfer_claims c{.initiator = {}, .sessions = {}, .tp = m.ticket()->tp_payloads()};
     const auto contents = ticket::read_tp_data(c.tp);
     if (!contents) return contents.error_info();
-    if (contents->idri) c.initiator = id_view(contents->idri->data());
+    if (contents->idri) c.initiator = ticket::as_chars(contents->idri->data());
     const auto h = m.header();
     if (h.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     for (const auto& b : generic_id_map(h.map_info())) {
@@ -13653,8 +13665,10 @@ public:
 
     /// Flow 1a-b: a creation TRANSFER_INIT. Refused early when the ticket's
     /// IDRi may not create, or the ticket does not name the factory.
-    /// Errors: the TRANSFER_INIT's parse / schema errors, bad_crypto_sessions
-    /// (not a GENERIC-ID map), unauthorized_creator, focus_mismatch, the
+    /// Errors: the TRANSFER_INIT's parse / schema errors, unknown_ts_type (a
+    /// TRs / TRe in its ticket that is no time), bad_crypto_sessions (not a
+    /// GENERIC-ID map, or more sessions than roles::max_crypto_sessions),
+    /// unauthorized_creator, focus_mismatch, the
     /// Responder's errors, policy_not_acceptable (a ticket the factory could
     /// open without the KMS); with an Error message
     /// (seed 000 flow 1b: "an error message to the initiator with an
@@ -13860,8 +13874,10 @@ public:
     /// Call-in: a TRANSFER_INIT sent to the conference URI (flows 2, 3, 5c).
     /// Refused early, before asking the KMS, when the ticket's IDRi may not
     /// join, is a member already, or proposes an SSRC in use.
-    /// Errors: the TRANSFER_INIT's parse / schema errors, bad_crypto_sessions
-    /// (a proposed cs_focus_media or a non-GENERIC-ID map),
+    /// Errors: the TRANSFER_INIT's parse / schema errors, unknown_ts_type (a
+    /// TRs / TRe in its ticket that is no time), bad_crypto_sessions (a
+    /// proposed cs_focus_media, a non-GENERIC-ID map, or more sessions than
+    /// roles::max_crypto_sessions),
     /// not_authorized_participant, already_member, ssrc_collision, the
     /// Responder's errors; with an Error message where wire_error gives one.
     template <random_generator R>

@@ -24,10 +24,6 @@ namespace mikey::conference {
 
 /// Bytes of an identity as a string.
 [[nodiscard]] inline std::string id_string(bytes_view b) { return std::string(b.begin(), b.end()); }
-/// The same bytes seen as characters (a view of `b`).
-[[nodiscard]] inline std::string_view id_view(bytes_view b MIKEY_LIFETIMEBOUND) noexcept {
-    return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
 
 /// The SRTP policy of conference media as SP parameters (RFC 3830
 /// §6.10.1): AES-256-CM (RFC 6188) with a 32-byte master key, HMAC-SHA-1
@@ -95,7 +91,7 @@ struct transfer_claims {
     transfer_claims c{.initiator = {}, .sessions = {}, .tp = m.ticket()->tp_payloads()};
     const auto contents = ticket::read_tp_data(c.tp);
     if (!contents) return contents.error_info();
-    if (contents->idri) c.initiator = id_view(contents->idri->data());
+    if (contents->idri) c.initiator = ticket::as_chars(contents->idri->data());
     const auto h = m.header();
     if (h.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     for (const auto& b : generic_id_map(h.map_info())) {

@@ -34,8 +34,10 @@ public:
 
     /// Flow 1a-b: a creation TRANSFER_INIT. Refused early when the ticket's
     /// IDRi may not create, or the ticket does not name the factory.
-    /// Errors: the TRANSFER_INIT's parse / schema errors, bad_crypto_sessions
-    /// (not a GENERIC-ID map), unauthorized_creator, focus_mismatch, the
+    /// Errors: the TRANSFER_INIT's parse / schema errors, unknown_ts_type (a
+    /// TRs / TRe in its ticket that is no time), bad_crypto_sessions (not a
+    /// GENERIC-ID map, or more sessions than roles::max_crypto_sessions),
+    /// unauthorized_creator, focus_mismatch, the
     /// Responder's errors, policy_not_acceptable (a ticket the factory could
     /// open without the KMS); with an Error message
     /// (seed 000 flow 1b: "an error message to the initiator with an

@@ -89,8 +89,10 @@ public:
     /// Call-in: a TRANSFER_INIT sent to the conference URI (flows 2, 3, 5c).
     /// Refused early, before asking the KMS, when the ticket's IDRi may not
     /// join, is a member already, or proposes an SSRC in use.
-    /// Errors: the TRANSFER_INIT's parse / schema errors, bad_crypto_sessions
-    /// (a proposed cs_focus_media or a non-GENERIC-ID map),
+    /// Errors: the TRANSFER_INIT's parse / schema errors, unknown_ts_type (a
+    /// TRs / TRe in its ticket that is no time), bad_crypto_sessions (a
+    /// proposed cs_focus_media, a non-GENERIC-ID map, or more sessions than
+    /// roles::max_crypto_sessions),
     /// not_authorized_participant, already_member, ssrc_collision, the
     /// Responder's errors; with an Error message where wire_error gives one.
     template <random_generator R>

@@ -85,7 +85,7 @@ public:
     conference_identity_policy(const Inner& inner, const Naming& naming) noexcept : m_in(&inner), m_naming(&naming) {}
 
     [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept {
-        if (m_naming->is_conference_of(as_view(id))) {
+        if (m_naming->is_conference_of(ticket::as_chars(id.get()))) {
             return m_in->psk_for(identity(ticket::as_bytes(m_naming->factory_uri())));
         }
         return m_in->psk_for(id);
@@ -93,7 +93,7 @@ public:
     [[nodiscard]] bool is_member(identity member, identity group) const noexcept
         requires roles::kms_policy<Inner>
     {
-        return (as_view(group) == m_naming->factory_uri() && m_naming->is_conference_of(as_view(member))) ||
+        return (ticket::as_chars(group.get()) == m_naming->factory_uri() && m_naming->is_conference_of(ticket::as_chars(member.get()))) ||
                m_in->is_member(member, group);
     }
     [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return m_in->tpk_for(id); }
@@ -158,9 +158,6 @@ public:
     }
 
 private:
-    static std::string_view as_view(identity id) noexcept {
-        return {reinterpret_cast<const char*>(id.get().data()), id.get().size()};
-    }
     const Inner* m_in;
     const Naming* m_naming;
 };

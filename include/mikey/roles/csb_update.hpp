@@ -214,6 +214,40 @@ struct update_plan {
     std::unique_ptr<drawn_keys> drawn;
 };
 
+/// RFC 6043 §5.2: the update "MUST use new timestamps"; with the same keys,
+/// an old T would repeat the KEMAC keystream (RFC 3830 §4.2.3 IV). Sets
+/// next.t = now. Errors: stale_timestamp (`now` not after the bundle's last T).
+[[nodiscard]] inline result<void> stamp_update(const update_context& c, ntp_time now, key_set& next) noexcept {
+    if (!(c.last->t < now)) return errc::stale_timestamp;
+    next.t = now;
+    return {};
+}
+
+/// Appends to `keys` the Key data of a key the update sends, KV = its SPI.
+/// Errors: invalid_argument (an SPI another of the update's keys has, or
+/// more keys than a KEMAC of the update holds).
+[[nodiscard]] inline result<void> add_key_data(inline_list<key_data_builder, max_crypto_sessions>& keys,
+                                               key_data_type kind, bytes_view key, bytes_view salt,
+                                               bytes_view spi) noexcept {
+    // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
+    for (const auto& other : keys) {
+        if (equal_bytes(other.validity.spi, spi)) return errc::invalid_argument;
+    }
+    if (!keys.push_back(key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}})) {
+        return errc::invalid_argument;
+    }
+    return {};
+}
+
+/// The last step of a plan of `n` sessions. Errors: policy_not_acceptable
+/// (keys to send without the sender's L / M flag).
+[[nodiscard]] inline result<void> close_plan(const update_context& c, const update_plan& plan, std::size_t n,
+                                             key_set& next) noexcept {
+    next.count = n;
+    if (plan.keys.size() != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+    return {};
+}
+
 /// The first half of build_update: the update's sessions and the keys it
 /// sends into `plan`, the keys it sets into `next`. Errors: build_update's
 /// but buffer_too_small.
@@ -238,12 +272,8 @@ template <crypto::crypto_backend B, random_generator R>
     }
     const std::size_t n = all.size();
     if (n == 0 || c.keys.empty()) return errc::invalid_argument;
-    // RFC 6043 §5.2: the update "MUST use new timestamps"; with the same keys, an old T would
-    // repeat the KEMAC keystream (RFC 3830 §4.2.3 IV).
-    if (!(c.last->t < now)) return errc::stale_timestamp;
-    next.t = now;
+    if (auto ok = stamp_update(c, now, next); !ok) return ok;
     if (rekey_all) plan.drawn = std::make_unique<update_plan::drawn_keys>();
-    auto& kb = plan.keys;
     for (std::size_t i = 0; i < n; ++i) {
         const supplied_key* sk = supplied_for[i];
         key_data_type kind{};
@@ -275,13 +305,7 @@ template <crypto::crypto_backend B, random_generator R>
             if (auto ok = kept_key(b, c, all[i], next, i); !ok) return ok.error_info();
             continue;
         }
-        // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
-        for (const auto& other : kb) {
-            if (equal_bytes(other.validity.spi, spi)) return errc::invalid_argument;
-        }
-        if (!kb.push_back(key_data_builder{kind, key, salt, kv_data{kv_type::spi, spi, {}, {}}})) {
-            return errc::invalid_argument;
-        }
+        if (auto ok = add_key_data(plan.keys, kind, key, salt, spi); !ok) return ok;
         if (sk) {
             if (auto ok = supplied_slot(b, c, all[i], *sk, next, i); !ok) return ok.error_info();
             continue;
@@ -292,9 +316,7 @@ template <crypto::crypto_backend B, random_generator R>
             return ok.error_info();
         }
     }
-    next.count = n;
-    if (kb.size() != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
-    return {};
+    return close_plan(c, plan, n, next);
 }
 
 /// The second half: seals the TRANSFER_INIT of `plan` (V flag
@@ -393,28 +415,20 @@ public:
             if (k.cs_id != sessions[m_supplied_slot[j]].cs_id || !m_keys[j].fits(k.kind, k.key, k.salt, k.spi)) return false;
         }
         if (!same_context(c, want_response)) return false;
-        // From here on as plan_update (RFC 6043 §5.2 "MUST use new timestamps" first).
-        if (!(c.last->t < now)) return errc::stale_timestamp;
-        next.t = now;
-        for (std::size_t j = 0; j < m_key_count; ++j) {
-            const supplied_key& k = supplied[m_supplied_from[j]];
-            // RFC 6043 §6.2.1: the SPI names the key; two keys of one bundle never share one.
-            for (const auto& other : plan.keys) {
-                if (equal_bytes(other.validity.spi, k.spi)) return errc::invalid_argument;
-            }
-            (void)plan.keys.push_back(key_data_builder{k.kind, k.key, k.salt, kv_data{kv_type::spi, k.spi, {}, {}}});
-        }
+        // From here on plan_update's steps, in its order (its searches done by the note).
+        if (auto ok = stamp_update(c, now, next); !ok) return ok.error_info();
         for (std::size_t i = 0; i < n; ++i) {
             if (supplied_at(i)) continue;
             next.ssrc[i] = sessions[i].ssrc;
             next.kept[i] = static_cast<std::int8_t>(i);
         }
-        for (std::size_t j = 0; j < m_key_count; ++j) {
+        for (std::size_t j = 0; j < m_key_count; ++j) {  // in session order
+            const supplied_key& k = supplied[m_supplied_from[j]];
             const std::size_t i = m_supplied_slot[j];
-            if (auto ok = supplied_slot(b, c, sessions[i], supplied[m_supplied_from[j]], next, i); !ok) return ok.error_info();
+            if (auto ok = add_key_data(plan.keys, k.kind, k.key, k.salt, k.spi); !ok) return ok.error_info();
+            if (auto ok = supplied_slot(b, c, sessions[i], k, next, i); !ok) return ok.error_info();
         }
-        next.count = n;
-        if (m_key_count != 0 && !c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+        if (auto ok = close_plan(c, plan, n, next); !ok) return ok.error_info();
         return true;
     }
 
@@ -426,21 +440,22 @@ public:
                       std::span<const supplied_key> supplied, bool rekey_all, const update_plan& plan) noexcept {
         m_repeatable = false;
         const std::size_t n = sessions.size();
-        if (m_bytes.empty() || rekey_all || plan.sessions.size() != n || c.keys.size() != n || n != m_session_count) return;
+        if (m_bytes.empty() || rekey_all || plan.sessions.size() != n || c.keys.size() != n) return;
+        // No session added: each supplied key keys a listed session, one each (plan_update refuses
+        // two for one), so the KEMAC's Key data are the supplied keys in session order.
         std::size_t j = 0;
         m_supplied_mask = 0;
         for (std::size_t i = 0; i < n; ++i) {
             if (c.keys[i].cs.get() != sessions[i].cs_id) return;
             for (std::size_t p = 0; p < supplied.size(); ++p) {
                 if (supplied[p].cs_id != sessions[i].cs_id) continue;
-                if (j == m_key_count) return;
                 m_supplied_from[j] = static_cast<std::uint8_t>(p);
                 m_supplied_slot[j++] = static_cast<std::uint8_t>(i);
                 m_supplied_mask |= std::uint32_t{1} << i;
                 break;
             }
         }
-        m_repeatable = j == m_key_count && j == supplied.size();
+        m_repeatable = true;
     }
 
     /// The update of `plan` (matches() is true) into `out`. Errors:

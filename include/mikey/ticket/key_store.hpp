@@ -96,5 +96,9 @@ static_assert(key_store<memory_key_store>);
 [[nodiscard]] inline bytes_view as_bytes(std::string_view s) noexcept {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
+/// The other way: ID Data seen as characters (a view of the same bytes).
+[[nodiscard]] inline std::string_view as_chars(bytes_view b MIKEY_LIFETIMEBOUND) noexcept {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 }  // namespace mikey::ticket
