@@ -1160,6 +1160,58 @@ TEST_CASE("security policies: the Responder takes the first acceptable offer and
     }
 }
 
+namespace {
+/// A Responder policy that counts how often an offer is judged.
+struct counting_sp_policy : policy {
+    using policy::policy;
+    mutable int judged = 0;
+    [[nodiscard]] result<void> accept_security_policy(const sp_view& sp, const crypto::algorithm_suite& s) const noexcept {
+        ++judged;
+        return roles::default_accept_security_policy(sp, s);
+    }
+};
+}  // namespace
+
+TEST_CASE("security policies: the Responder judges each offer once per exchange, at the early check, and answers with that choice") {
+    const std::uint8_t only_cs2[] = {2};
+    const roles::policy_offer offers[] = {{srtp_sp(1, sp_null_encr)},  // refused for both sessions
+                                          {srtp_sp(3, sp_aes128), only_cs2},
+                                          {srtp_sp(2, sp_aes256)}};
+    auto s = with(1, true);
+    s.offers = offers;
+    parties p(s);
+    cache c;
+    counting_sp_policy cp(p.ks_r, c, s.settings);
+    roles::responder<B, counting_sp_policy> res(*p.backend, cp,
+                                                 {.identity = "sip:bob@example.org", .kms_identity = "kms.example.org",
+                                                  .suite = s.suite});
+    std::array<std::uint8_t, 8192> o1{}, o2{}, o3{}, o4{};
+    const auto req = p.ini->start_request(base_now, *p.rng, o1);
+    const auto rr = p.kms->receive(req.send, base_now, *p.rng, o2);
+    REQUIRE(p.ini->receive(rr.send, base_now, *p.rng, o3).ok());
+    const auto ti = p.ini->start_transfer(base_now, *p.rng, o1);
+    REQUIRE(ti.ok());
+    // TRANSFER_INIT -> RESOLVE_INIT: block 1 lists {1, 2} (1 refused, 2 taken), block 2 {1, 3} (3 taken).
+    const auto ri = res.receive(ti.send, base_now, *p.rng, o3);
+    REQUIRE(ri.ok());
+    REQUIRE(ri.send_type == data_type::resolve_init_psk);
+    CHECK(cp.judged == 4);
+    const auto rs = p.kms->receive(ri.send, base_now, *p.rng, o2);
+    REQUIRE(rs.ok());
+    const auto tr = res.receive(rs.send, base_now, *p.rng, o4);
+    REQUIRE(tr.ok());
+    REQUIRE(tr.has(roles::event::keys_established));
+    CHECK(cp.judged == 4);  // the answer reuses the early choice
+    const auto br = blocks_of(tr.send);
+    REQUIRE(br.size() == 2);
+    CHECK(bytes(br[0].policies.begin(), br[0].policies.end()) == bytes{2});
+    CHECK(bytes(br[1].policies.begin(), br[1].policies.end()) == bytes{3});
+    CHECK(p.ini->receive(tr.send, base_now, *p.rng, o3).has(roles::event::keys_established));
+    const auto sp1 = res.security_policy(cs_id(1));
+    REQUIRE(sp1);
+    CHECK(bytes(sp1->param_bytes().begin(), sp1->param_bytes().end()) == bytes(sp_aes256.begin(), sp_aes256.end()));
+}
+
 TEST_CASE("security policies: no acceptable offer is refused before the KMS is contacted (Error: Invalid SPpar)") {
     const roles::policy_offer offers[] = {{srtp_sp(1, sp_null_encr)}};
     auto s = with(1, true);

@@ -200,6 +200,38 @@ template <class P>
     return errc::sp_not_acceptable;
 }
 
+/// The Responder's choice among the offers of the GENERIC-ID blocks of one
+/// TRANSFER_INIT, in block order (choose_offered's for each): made by the
+/// early check of RFC 6043 §4.2.2.2 and kept for the answer, so that no
+/// offer is judged twice. Only the first max_crypto_sessions blocks are kept
+/// (a map with more is refused when the answer is built).
+struct offered_choice {
+    std::array<std::uint8_t, max_crypto_sessions> no{};  ///< block i: the Policy_no chosen, when `listed` has bit i
+    std::uint32_t listed = 0;                            ///< bit i: block i listed policies (#P > 0)
+    std::size_t blocks = 0;                              ///< blocks kept: [0, blocks)
+    static_assert(max_crypto_sessions <= 32, "one bit of `listed` per block");
+
+    /// Errors: those of choose_offered, for the first block that has them.
+    template <class P>
+    [[nodiscard]] static result<offered_choice> of(const P& policy, const message_view& ti, const algorithm_suite& s,
+                                                   bool first_only) noexcept {
+        offered_choice c;
+        const auto h = ti.header();
+        if (h.map_type() != cs_id_map_type::generic_id) return c;
+        for (const auto& b : generic_id_map(h.map_info())) {
+            const auto sp = choose_offered(policy, ti, b, s, first_only);
+            if (!sp) return sp.error_info();
+            if (c.blocks == max_crypto_sessions) continue;
+            if (*sp) {
+                c.no[c.blocks] = (*sp)->policy_no();
+                c.listed |= std::uint32_t{1} << c.blocks;
+            }
+            ++c.blocks;
+        }
+        return c;
+    }
+};
+
 /// A Policy no for an SP of the Responder's own: one no SP of TRANSFER_INIT
 /// and none of `taken` uses. nullopt when all 256 are used.
 [[nodiscard]] inline std::optional<std::uint8_t> fresh_policy_no(const message_view& ti, bytes_view taken) noexcept {
@@ -223,7 +255,9 @@ public:
     /// Chooses for each block of the Responder's map (`blocks`, keyed by
     /// `keys[i]`) of an exchange with TRANSFER_INIT `ti`: the first offer
     /// the policy accepts (choose_offered; with `answered` false, F = 0, the
-    /// first offer); where none was offered and `answered`, a policy of its
+    /// first offer; for the first `early.blocks` blocks, which are
+    /// TRANSFER_INIT's, the choice `early` made of the same offers with the
+    /// same suite and F); where none was offered and `answered`, a policy of its
     /// own (own_security_policy for the key's length), named by the number of
     /// an SP of TRANSFER_INIT with the same parameters, else sent in an SP
     /// payload of its own (one per distinct policy) with a fresh Policy_no.
@@ -231,12 +265,21 @@ public:
     /// sp_not_acceptable (no Policy_no left).
     template <class P>
     [[nodiscard]] result<void> choose(const P& policy, const message_view& ti, std::span<const generic_id_block> blocks,
-                                      std::span<const session_key> keys, const algorithm_suite& s, bool answered) {
+                                      std::span<const session_key> keys, const algorithm_suite& s, bool answered,
+                                      const offered_choice& early) {
         for (std::size_t i = 0; i < blocks.size(); ++i) {
             const auto& b = blocks[i];
-            const auto offered = choose_offered(policy, ti, b, s, !answered);
-            if (!offered) return offered.error_info();
-            std::optional<sp_view> sp = *offered;
+            std::optional<sp_view> sp;
+            if (i < early.blocks) {
+                if ((early.listed >> i) & 1U) {
+                    sp = sp_numbered(ti, early.no[i]);
+                    if (!sp) return errc::sp_not_found;
+                }
+            } else {
+                const auto offered = choose_offered(policy, ti, b, s, !answered);
+                if (!offered) return offered.error_info();
+                sp = *offered;
+            }
             if (!sp && answered) {
                 const auto own = own_sp(policy, b.prot, s, keys[i].tek.size(), m_params[m_own.size()]);
                 if (!own) return own.error_info();
