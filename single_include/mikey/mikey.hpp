@@ -9843,6 +9843,38 @@ template <class P>
     return errc::sp_not_acceptable;
 }
 
+/// The Responder's choice among the offers of the GENERIC-ID blocks of one
+/// TRANSFER_INIT, in block order (choose_offered's for each): made by the
+/// early check of RFC 6043 §4.2.2.2 and kept for the answer, so that no
+/// offer is judged twice. Only the first max_crypto_sessions blocks are kept
+/// (a map with more is refused when the answer is built).
+struct offered_choice {
+    std::array<std::uint8_t, max_crypto_sessions> no{};  ///< block i: the Policy_no chosen, when `listed` has bit i
+    std::uint32_t listed = 0;                            ///< bit i: block i listed policies (#P > 0)
+    std::size_t blocks = 0;                              ///< blocks kept: [0, blocks)
+    static_assert(max_crypto_sessions <= 32, "one bit of `listed` per block");
+
+    /// Errors: those of choose_offered, for the first block that has them.
+    template <class P>
+    [[nodiscard]] static result<offered_choice> of(const P& policy, const message_view& ti, const algorithm_suite& s,
+                                                   bool first_only) noexcept {
+        offered_choice c;
+        const auto h = ti.header();
+        if (h.map_type() != cs_id_map_type::generic_id) return c;
+        for (const auto& b : generic_id_map(h.map_info())) {
+            const auto sp = choose_offered(policy, ti, b, s, first_only);
+            if (!sp) return sp.error_info();
+            if (c.blocks == max_crypto_sessions) continue;
+            if (*sp) {
+                c.no[c.blocks] = (*sp)->policy_no();
+                c.listed |= std::uint32_t{1} << c.blocks;
+            }
+            ++c.blocks;
+        }
+        return c;
+    }
+};
+
 /// A Policy no for an SP of the Responder's own: one no SP of TRANSFER_INIT
 /// and none of `taken` uses. nullopt when all 256 are used.
 [[nodiscard]] inline std::optional<std::uint8_t> fresh_policy_no(const message_view& ti, bytes_view taken) noexcept {
@@ -9866,7 +9898,9 @@ public:
     /// Chooses for each block of the Responder's map (`blocks`, keyed by
     /// `keys[i]`) of an exchange with TRANSFER_INIT `ti`: the first offer
     /// the policy accepts (choose_offered; with `answered` false, F = 0, the
-    /// first offer); where none was offered and `answered`, a policy of its
+    /// first offer; for the first `early.blocks` blocks, which are
+    /// TRANSFER_INIT's, the choice `early` made of the same offers with the
+    /// same suite and F); where none was offered and `answered`, a policy of its
     /// own (own_security_policy for the key's length), named by the number of
     /// an SP of TRANSFER_INIT with the same parameters, else sent in an SP
     /// payload of its own (one per distinct policy) with a fresh Policy_no.
@@ -9874,12 +9908,21 @@ public:
     /// sp_not_acceptable (no Policy_no left).
     template <class P>
     [[nodiscard]] result<void> choose(const P& policy, const message_view& ti, std::span<const generic_id_block> blocks,
-                                      std::span<const session_key> keys, const algorithm_suite& s, bool answered) {
+                                      std::span<const session_key> keys, const algorithm_suite& s, bool answered,
+                                      const offered_choice& early) {
         for (std::size_t i = 0; i < blocks.size(); ++i) {
             const auto& b = blocks[i];
-            const auto offered = choose_offered(policy, ti, b, s, !answered);
-            if (!offered) return offered.error_info();
-            std::optional<sp_view> sp = *offered;
+            std::optional<sp_view> sp;
+            if (i < early.blocks) {
+                if ((early.listed >> i) & 1U) {
+                    sp = sp_numbered(ti, early.no[i]);
+                    if (!sp) return errc::sp_not_found;
+                }
+            } else {
+                const auto offered = choose_offered(policy, ti, b, s, !answered);
+                if (!offered) return offered.error_info();
+                sp = *offered;
+            }
             if (!sp && answered) {
                 const auto own = own_sp(policy, b.prot, s, keys[i].tek.size(), m_params[m_own.size()]);
                 if (!own) return own.error_info();
@@ -12407,7 +12450,8 @@ private:
         if (auto ok = m_policy->accept_ticket(tp); !ok) return ok.error_info();
         const algorithm_suite suite{m.header().prf(), m_policy->kemac_encr(m.v()->kind()), m.v()->kind()};
         if (auto ok = m_policy->check_suite(suite); !ok) return ok.error_info();
-        if (auto ok = offered_policies_acceptable(m, suite, tp.flags.f); !ok) return ok.error_info();
+        const auto offers = detail::offered_choice::of(*m_policy, m.message(), suite, !tp.flags.f);
+        if (!offers) return offers.error_info();
         if (auto ok = detail::in_window(*m_policy, m.t(), now); !ok) return ok.error_info();
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
@@ -12419,7 +12463,7 @@ private:
             }
         }
         const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
-        if (!tpk) return send_resolve(m, now, rng, out);
+        if (!tpk) return send_resolve(m, now, rng, out, *offers);
         if (tp.flags.e) {
             // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
@@ -12428,19 +12472,19 @@ private:
             const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
-            return send_resolve(m, now, rng, out);
+            return send_resolve(m, now, rng, out, *offers);
         }
         // Modes 2 and 4: resolve the ticket ourselves (App. A).
         resolution res;
         if (auto ok = resolve_self(tv, *tpk, now, res); !ok) return ok.error_info();
-        auto o = finish(m, now, rng, out, std::move(res), tmac);
+        auto o = finish(m, now, rng, out, std::move(res), tmac, *offers);
         if (o) o->with(event::ticket_resolved);
         return o;
     }
 
     template <random_generator R>
     [[nodiscard]] result<outcome> send_resolve(const ticket::transfer_init_view& m, ntp_time now, R& rng,
-                                               mutable_bytes out) noexcept {
+                                               mutable_bytes out, const detail::offered_choice& offers) noexcept {
         const auto psk = m_policy->psk_for(me());
         if (!psk) return errc::unknown_peer;
         const auto csb = random_u32(rng);
@@ -12472,22 +12516,10 @@ private:
         if (!ti) return ti.error_info();
         p->transfer.emplace(*ti);
         p->randrr = *randrr;
+        p->offers = offers;
         m_resolving = std::move(p);
         m_state = state::awaiting_resolve_resp;
         return outcome{errc::ok, 0, *sealed, data_type::resolve_init_psk, 0};
-    }
-
-    /// RFC 6043 §4.2.2.2 (the early reject): every crypto session that lists
-    /// security policies lists one we accept (with F = 0, its first one).
-    /// Errors: those of detail::choose_offered.
-    [[nodiscard]] result<void> offered_policies_acceptable(const ticket::transfer_init_view& m, const algorithm_suite& s,
-                                                           bool f) const noexcept {
-        const auto h = m.header();
-        if (h.map_type() != cs_id_map_type::generic_id) return {};
-        for (const auto& b : generic_id_map(h.map_info())) {
-            if (auto c = detail::choose_offered(*m_policy, m.message(), b, s, !f); !c) return c.error_info();
-        }
-        return {};
     }
 
     /// A TRANSFER_INIT without TICKET is a CSB update (RFC 6043 §5.2).
@@ -12649,7 +12681,7 @@ private:
         if (const auto tpc = ticket::read_tp_data(tv.tp_payloads()); tpc && tpc->idri) {
             res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
         }
-        auto o = finish(ti, now, rng, out, std::move(res), ticket_mac(tv));
+        auto o = finish(ti, now, rng, out, std::move(res), ticket_mac(tv), pr.offers);
         if (!o) {
             // The RESOLVE_RESP was authentic but the TRANSFER_INIT it resolved does not verify
             // (tampered, replayed, V != Vi): that exchange is over, the machine is idle again.
@@ -12666,7 +12698,8 @@ private:
     /// the commit of the new state.
     template <random_generator R>
     [[nodiscard]] result<outcome> finish(const ticket::transfer_init_view& ti, ntp_time now, R& rng,
-                                         mutable_bytes out, resolution&& res, bytes_view tmac) noexcept {
+                                         mutable_bytes out, resolution&& res, bytes_view tmac,
+                                         const detail::offered_choice& offers) noexcept {
         const auto hdr = ti.header();
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
@@ -12771,7 +12804,8 @@ private:
         // has exactly one security policy indicated" (detail::response_policies); without TRANSFER_RESP
         // (F = 0) each crypto session keeps the first one offered.
         detail::response_policies sps;
-        if (auto ok = sps.choose(*m_policy, ti.message(), map.view(), std::span<const session_key>(keys.data(), nb), s, f.f);
+        if (auto ok = sps.choose(*m_policy, ti.message(), map.view(), std::span<const session_key>(keys.data(), nb), s, f.f,
+                                 offers);
             !ok) {
             return ok.error_info();
         }
@@ -12861,6 +12895,7 @@ private:
         std::size_t resolve_size = 0;
         std::optional<ticket::transfer_init_view> transfer;  ///< over transfer_bytes()
         detail::random_bytes randrr{};
+        detail::offered_choice offers{};  ///< the early check's choice of security policies (§4.2.2.2)
         [[nodiscard]] bytes_view transfer_bytes() const noexcept {
             return bytes_view(bytes).first(bytes.size() - resolve_size);
         }
