@@ -8924,7 +8924,9 @@ concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_vie
 /// calls them.
 ///   accept_security_policy(sp, suite)   Initiator and Responder: may a crypto
 ///                           session run under this SP in an exchange of this
-///                           suite (error: sp_not_acceptable)
+///                           suite (error: sp_not_acceptable). The Responder
+///                           asks once per offer and exchange, on receipt of
+///                           TRANSFER_INIT (§4.2.2.2), and answers with that choice
 ///   own_security_policy(prot, suite, key_length, out)  Responder: the SP
 ///                           parameters it proposes itself for a crypto
 ///                           session the Initiator offered none for (#P = 0),
