@@ -1177,39 +1177,50 @@ TEST_CASE("security policies: the Responder judges each offer once per exchange,
     const roles::policy_offer offers[] = {{srtp_sp(1, sp_null_encr)},  // refused for both sessions
                                           {srtp_sp(3, sp_aes128), only_cs2},
                                           {srtp_sp(2, sp_aes256)}};
-    auto s = with(1, true);
-    s.offers = offers;
-    parties p(s);
-    cache c;
-    counting_sp_policy cp(p.ks_r, c, s.settings);
-    roles::responder<B, counting_sp_policy> res(*p.backend, cp,
-                                                 {.identity = "sip:bob@example.org", .kms_identity = "kms.example.org",
-                                                  .suite = s.suite});
-    std::array<std::uint8_t, 8192> o1{}, o2{}, o3{}, o4{};
-    const auto req = p.ini->start_request(base_now, *p.rng, o1);
-    const auto rr = p.kms->receive(req.send, base_now, *p.rng, o2);
-    REQUIRE(p.ini->receive(rr.send, base_now, *p.rng, o3).ok());
-    const auto ti = p.ini->start_transfer(base_now, *p.rng, o1);
-    REQUIRE(ti.ok());
-    // TRANSFER_INIT -> RESOLVE_INIT: block 1 lists {1, 2} (1 refused, 2 taken), block 2 {1, 3} (3 taken).
-    const auto ri = res.receive(ti.send, base_now, *p.rng, o3);
-    REQUIRE(ri.ok());
-    REQUIRE(ri.send_type == data_type::resolve_init_psk);
-    CHECK(cp.judged == 4);
-    const auto rs = p.kms->receive(ri.send, base_now, *p.rng, o2);
-    REQUIRE(rs.ok());
-    const auto tr = res.receive(rs.send, base_now, *p.rng, o4);
-    REQUIRE(tr.ok());
-    REQUIRE(tr.has(roles::event::keys_established));
-    CHECK(cp.judged == 4);  // the answer reuses the early choice
-    const auto br = blocks_of(tr.send);
-    REQUIRE(br.size() == 2);
-    CHECK(bytes(br[0].policies.begin(), br[0].policies.end()) == bytes{2});
-    CHECK(bytes(br[1].policies.begin(), br[1].policies.end()) == bytes{3});
-    CHECK(p.ini->receive(tr.send, base_now, *p.rng, o3).has(roles::event::keys_established));
-    const auto sp1 = res.security_policy(cs_id(1));
-    REQUIRE(sp1);
-    CHECK(bytes(sp1->param_bytes().begin(), sp1->param_bytes().end()) == bytes(sp_aes256.begin(), sp_aes256.end()));
+    // Mode 1 resolves through the KMS (the choice kept while the Resolve is pending); mode 4 opens the ticket itself.
+    for (const auto& [mode, forking] : {std::pair{1, true}, std::pair{4, false}}) {
+        CAPTURE(mode);
+        auto s = with(mode, forking);
+        s.offers = offers;
+        parties p(s);
+        cache c;
+        counting_sp_policy cp(p.ks_r, c, s.settings);
+        roles::responder<B, counting_sp_policy> res(*p.backend, cp,
+                                                     {.identity = "sip:bob@example.org", .kms_identity = "kms.example.org",
+                                                      .suite = s.suite});
+        std::array<std::uint8_t, 8192> o1{}, o2{}, o3{}, o4{};
+        if (mode == 1) {
+            const auto req = p.ini->start_request(base_now, *p.rng, o1);
+            const auto rr = p.kms->receive(req.send, base_now, *p.rng, o2);
+            REQUIRE(p.ini->receive(rr.send, base_now, *p.rng, o3).ok());
+        } else {
+            REQUIRE(p.ini->create_ticket(base_now, *p.rng).ok());
+        }
+        const auto ti = p.ini->start_transfer(base_now, *p.rng, o1);
+        REQUIRE(ti.ok());
+        // Block 1 lists {1, 2} (1 refused, 2 taken), block 2 {1, 3} (3 taken): four judgements.
+        roles::outcome tr = res.receive(ti.send, base_now, *p.rng, o3);
+        REQUIRE(tr.ok());
+        CHECK(cp.judged == 4);
+        if (mode == 1) {
+            REQUIRE(tr.send_type == data_type::resolve_init_psk);
+            const auto rs = p.kms->receive(tr.send, base_now, *p.rng, o2);
+            REQUIRE(rs.ok());
+            tr = res.receive(rs.send, base_now, *p.rng, o4);
+            REQUIRE(tr.ok());
+            CHECK(cp.judged == 4);  // the answer reuses the early choice
+        }
+        REQUIRE(tr.has(roles::event::keys_established));
+        REQUIRE(tr.send_type == data_type::transfer_resp);
+        const auto br = blocks_of(tr.send);
+        REQUIRE(br.size() == 2);
+        CHECK(bytes(br[0].policies.begin(), br[0].policies.end()) == bytes{2});
+        CHECK(bytes(br[1].policies.begin(), br[1].policies.end()) == bytes{3});
+        CHECK(p.ini->receive(tr.send, base_now, *p.rng, o2).has(roles::event::keys_established));
+        const auto sp1 = res.security_policy(cs_id(1));
+        REQUIRE(sp1);
+        CHECK(bytes(sp1->param_bytes().begin(), sp1->param_bytes().end()) == bytes(sp_aes256.begin(), sp_aes256.end()));
+    }
 }
 
 TEST_CASE("security policies: no acceptable offer is refused before the KMS is contacted (Error: Invalid SPpar)") {

@@ -93,7 +93,8 @@ public:
     [[nodiscard]] bool is_member(identity member, identity group) const noexcept
         requires roles::kms_policy<Inner>
     {
-        return (ticket::as_chars(group.get()) == m_naming->factory_uri() && m_naming->is_conference_of(ticket::as_chars(member.get()))) ||
+        return (ticket::as_chars(group.get()) == m_naming->factory_uri() &&
+                m_naming->is_conference_of(ticket::as_chars(member.get()))) ||
                m_in->is_member(member, group);
     }
     [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return m_in->tpk_for(id); }

@@ -24,6 +24,7 @@
 #include "../core/rng.hpp"
 #include "../roles/exchange.hpp"
 #include "../roles/outcome.hpp"
+#include "../ticket/key_store.hpp"
 #include "record.hpp"
 
 namespace mikey::conference {
@@ -124,7 +125,7 @@ public:
         const mutable_bytes o = out().first(bytes.size());
         if (bytes.data() != o.data()) copy_bytes(o, bytes);
         m_block->used += m_peer_size + bytes.size();
-        s.messages.push_back(message{to, std::string_view(reinterpret_cast<const char*>(m_at), m_peer_size), type,
+        s.messages.push_back(message{to, ticket::as_chars(bytes_view(m_at, m_peer_size)), type,
                                      bytes_view(o), std::move(m_block)});
     }
 

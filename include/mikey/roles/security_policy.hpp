@@ -206,10 +206,8 @@ template <class P>
 /// offer is judged twice. Only the first max_crypto_sessions blocks are kept
 /// (a map with more is refused when the answer is built).
 struct offered_choice {
-    std::array<std::uint8_t, max_crypto_sessions> no{};  ///< block i: the Policy_no chosen, when `listed` has bit i
-    std::uint32_t listed = 0;                            ///< bit i: block i listed policies (#P > 0)
-    std::size_t blocks = 0;                              ///< blocks kept: [0, blocks)
-    static_assert(max_crypto_sessions <= 32, "one bit of `listed` per block");
+    /// Block i: the Policy_no taken, nullopt where the block lists none (#P = 0).
+    inline_list<std::optional<std::uint8_t>, max_crypto_sessions> chosen;
 
     /// Errors: those of choose_offered, for the first block that has them.
     template <class P>
@@ -221,12 +219,8 @@ struct offered_choice {
         for (const auto& b : generic_id_map(h.map_info())) {
             const auto sp = choose_offered(policy, ti, b, s, first_only);
             if (!sp) return sp.error_info();
-            if (c.blocks == max_crypto_sessions) continue;
-            if (*sp) {
-                c.no[c.blocks] = (*sp)->policy_no();
-                c.listed |= std::uint32_t{1} << c.blocks;
-            }
-            ++c.blocks;
+            if (c.chosen.full()) continue;
+            (void)c.chosen.push_back(*sp ? std::optional<std::uint8_t>((*sp)->policy_no()) : std::nullopt);
         }
         return c;
     }
@@ -255,14 +249,15 @@ public:
     /// Chooses for each block of the Responder's map (`blocks`, keyed by
     /// `keys[i]`) of an exchange with TRANSFER_INIT `ti`: the first offer
     /// the policy accepts (choose_offered; with `answered` false, F = 0, the
-    /// first offer; for the first `early.blocks` blocks, which are
+    /// first offer; for the first `early.chosen.size()` blocks, which are
     /// TRANSFER_INIT's, the choice `early` made of the same offers with the
     /// same suite and F); where none was offered and `answered`, a policy of its
     /// own (own_security_policy for the key's length), named by the number of
     /// an SP of TRANSFER_INIT with the same parameters, else sent in an SP
     /// payload of its own (one per distinct policy) with a fresh Policy_no.
     /// Errors: those of choose_offered and own_security_policy;
-    /// sp_not_acceptable (no Policy_no left).
+    /// sp_not_acceptable (no Policy_no left); sp_not_found (`early` names a
+    /// Policy_no no SP of `ti` carries: a choice made of another message).
     template <class P>
     [[nodiscard]] result<void> choose(const P& policy, const message_view& ti, std::span<const generic_id_block> blocks,
                                       std::span<const session_key> keys, const algorithm_suite& s, bool answered,
@@ -270,9 +265,9 @@ public:
         for (std::size_t i = 0; i < blocks.size(); ++i) {
             const auto& b = blocks[i];
             std::optional<sp_view> sp;
-            if (i < early.blocks) {
-                if ((early.listed >> i) & 1U) {
-                    sp = sp_numbered(ti, early.no[i]);
+            if (i < early.chosen.size()) {
+                if (const auto no = early.chosen[i]) {
+                    sp = sp_numbered(ti, *no);
                     if (!sp) return errc::sp_not_found;
                 }
             } else {
