@@ -1178,9 +1178,14 @@ TEST_CASE("security policies: the Responder judges each offer once per exchange,
                                           {srtp_sp(3, sp_aes128), only_cs2},
                                           {srtp_sp(2, sp_aes256)}};
     // Mode 1 resolves through the KMS (the choice kept while the Resolve is pending); mode 4 opens the ticket itself.
-    for (const auto& [mode, forking] : {std::pair{1, true}, std::pair{4, false}}) {
+    struct run_of {
+        int mode;
+        bool forking;
+    };
+    for (const run_of r : {run_of{1, true}, run_of{4, false}}) {
+        const int mode = r.mode;  // a plain variable: CAPTURE cannot take a structured binding (clang 14)
         CAPTURE(mode);
-        auto s = with(mode, forking);
+        auto s = with(mode, r.forking);
         s.offers = offers;
         parties p(s);
         cache c;
