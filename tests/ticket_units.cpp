@@ -488,6 +488,49 @@ TEST_CASE("V MAC with its appendix: one piece when the buffer has room, the same
     CHECK(t.iv() == *crypto::iv_timestamp(ts_type::ntp_utc, t.bytes));
 }
 
+TEST_CASE("Error messages: an error_origin kept in place of a message answers as the message itself") {
+    namespace rd = roles::detail;
+    const ntp_time now = base_now;
+    std::array<std::uint8_t, 256> m1{}, m2{}, e1{}, e2{};
+    const rd::timestamp ts(now);
+    const t_builder t = ts.builder();
+    // A TRANSFER_INIT header (RFC 6043 §5.4: version, PRF func and CSB ID are copied into the Error).
+    const auto ti = build_message(m1, hdr_builder{data_type::transfer_init, true, prf_func::prf_hmac_sha_256,
+                                                  csb_id{0x01020304}, empty_map{}, 1},
+                                  t);
+    REQUIRE(ti);
+    const auto origin = rd::error_origin::of(*ti);
+    REQUIRE(origin);
+    CHECK(origin->version == 1);
+    CHECK(origin->prf == prf_func::prf_hmac_sha_256);
+    CHECK(origin->csb == csb_id{0x01020304});
+    CHECK(!origin->is_error);
+    const auto by_bytes = rd::refuse(failure{errc::ssrc_collision, 0}, *ti, now, e1, false);
+    const auto by_origin = rd::refuse(failure{errc::ssrc_collision, 0}, origin, now, e2, false);
+    REQUIRE(by_bytes.send_type == data_type::error);
+    CHECK(by_origin.error == errc::ssrc_collision);
+    CHECK(by_origin.send_type == data_type::error);
+    CHECK(tools::to_hex(by_origin.send) == tools::to_hex(by_bytes.send));
+    const auto h = hdr_view::parse(by_origin.send);
+    REQUIRE(h);
+    CHECK(h->csb() == csb_id{0x01020304});
+    CHECK(h->prf() == prf_func::prf_hmac_sha_256);
+    // An Error is never answered, nor are bytes without a header, nor a code without a wire code.
+    const auto err = build_message(m2, hdr_builder{data_type::error, false, prf_func::prf_hmac_sha_256, csb_id{7},
+                                                   empty_map{}, 1},
+                                   t, err_builder{.code = error_no::invalid_sp});
+    REQUIRE(err);
+    const auto err_origin = rd::error_origin::of(*err);
+    REQUIRE(err_origin);
+    CHECK(err_origin->is_error);
+    CHECK(rd::refuse(failure{errc::ssrc_collision, 0}, err_origin, now, e2, false).send.empty());
+    CHECK(!rd::error_origin::of(ti->first(3)));
+    CHECK(rd::refuse(failure{errc::ssrc_collision, 0}, std::optional<rd::error_origin>{}, now, e2, false).send.empty());
+    const auto no_code = rd::refuse(failure{errc::replayed_message, 0}, origin, now, e2, false);
+    CHECK(no_code.error == errc::replayed_message);
+    CHECK(no_code.send.empty());
+}
+
 TEST_CASE("CSB update template: a patched update is byte for byte the full build, keys included; any change of "
           "shape builds it again") {
     namespace rd = roles::detail;

@@ -9617,27 +9617,50 @@ struct owned_key {
     return n;
 }
 
-/// RFC 6043 §5.4: builds the Error message answering `offending` (version,
-/// PRF func and CSB ID copied, V flag 0, fresh T, one ERR), unauthenticated
-/// (the V is OPTIONAL; see notes/ticket.md). Returns an outcome carrying
-/// `e` and, when wire_error(e) names a code, the Error to send; nothing is
-/// sent in answer to an Error (never answer an Error with an Error) or when
-/// the offending bytes have no parsable header.
-[[nodiscard]] inline outcome refuse(failure f, bytes_view offending, ntp_time now, mutable_bytes out,
-                                    bool send_auth_failure) noexcept {
+/// What an Error message (RFC 6043 §5.4) takes from the message it answers:
+/// the HDR's version, PRF func and CSB ID, and whether that message is an
+/// Error itself (never answered). Kept instead of the message by a caller
+/// that may refuse it later (a conference focus while the Resolve runs).
+struct error_origin {
+    std::uint8_t version = 0;
+    prf_func prf{};
+    csb_id csb{};
+    bool is_error = false;
+
+    /// Of `offending`; none when it has no parsable header.
+    [[nodiscard]] static std::optional<error_origin> of(bytes_view offending) noexcept {
+        const auto h = hdr_view::parse(offending);
+        if (!h) return std::nullopt;
+        return error_origin{h->version(), h->prf(), h->csb(), h->type() == data_type::error};
+    }
+};
+
+/// RFC 6043 §5.4: builds the Error message answering the message `origin`
+/// was read from (version, PRF func and CSB ID copied, V flag 0, fresh T,
+/// one ERR), unauthenticated (the V is OPTIONAL; see notes/ticket.md).
+/// Returns an outcome carrying `e` and, when wire_error(e) names a code, the
+/// Error to send; nothing is sent in answer to an Error (never answer an
+/// Error with an Error) or without an origin (no parsable header).
+[[nodiscard]] inline outcome refuse(failure f, const std::optional<error_origin>& origin, ntp_time now,
+                                    mutable_bytes out, bool send_auth_failure) noexcept {
     outcome o = outcome::refused(f);
     const auto code = wire_error(f.code);
     if (!code || (*code == error_no::auth_failure && !send_auth_failure)) return o;
-    const auto h = hdr_view::parse(offending);
-    if (!h || h->type() == data_type::error) return o;
+    if (!origin || origin->is_error) return o;
     const timestamp t(now);
-    const auto msg = build_message(out, hdr_builder{data_type::error, false, h->prf(), h->csb(), empty_map{}, h->version()},
+    const auto msg = build_message(out, hdr_builder{data_type::error, false, origin->prf, origin->csb, empty_map{}, origin->version},
                                    t.builder(), err_builder{.code = *code});
     if (msg) {
         o.send = *msg;
         o.send_type = data_type::error;
     }
     return o;
+}
+
+/// refuse() answering the bytes `offending`.
+[[nodiscard]] inline outcome refuse(failure f, bytes_view offending, ntp_time now, mutable_bytes out,
+                                    bool send_auth_failure) noexcept {
+    return refuse(f, error_origin::of(offending), now, out, send_auth_failure);
 }
 
 }  // namespace mikey::roles::detail
@@ -10869,8 +10892,10 @@ template <crypto::crypto_backend B>
 /// T, the SPIs of the CS ID map, the keys in the KEMAC's plaintext, its
 /// Encr data and the V MAC, which patch() writes again; the result is byte
 /// for byte seal_update's (tests/ticket_units.cpp). Holds no secret: the
-/// kept message's Encr data and MAC are zeroed, and the kept plaintext is
-/// written with zero keys and salts.
+/// kept message stops before its MAC, its Encr data are zeroed, and the
+/// kept plaintext is written with zero keys and salts. The identities the
+/// MAC covers after the message are kept right after it, so that patch()
+/// lays the MAC input out in one copy.
 class update_template {
 public:
     /// Whether the update of `plan` under `c` has the kept update's shape.
@@ -10964,15 +10989,20 @@ public:
         m_repeatable = true;
     }
 
-    /// The update of `plan` (matches() is true) into `out`. Errors:
-    /// buffer_too_small, key_length_mismatch, unsupported_algorithm,
-    /// crypto_backend_failure.
+    /// The update of `plan` (matches() is true) into `out`. Bytes of `out`
+    /// past the message may be used as scratch for the MAC input (they hold
+    /// no secret). Errors: buffer_too_small, key_length_mismatch,
+    /// unsupported_algorithm, crypto_backend_failure.
     template <crypto::crypto_backend B>
     [[nodiscard]] result<bytes_view> patch(B& b, mutable_bytes out, const update_context& c, const update_plan& plan,
                                            const key_set& next) const noexcept {
         if (out.size() < m_message_size) return errc::buffer_too_small;
         const mutable_bytes msg = out.first(m_message_size);
-        copy_bytes(msg, bytes_view(m_bytes).first(m_message_size));
+        // The message up to its MAC field and, where `out` has room, the identities after it:
+        // the MAC input in one piece (§5.5 below).
+        const std::size_t mac_input = m_v.at + m_ids_size;
+        const bool in_one_piece = out.size() >= mac_input;
+        copy_bytes(out.first(in_one_piece ? mac_input : m_v.at), bytes_view(m_bytes).first(in_one_piece ? mac_input : m_v.at));
         const timestamp t(next.t);
         put(msg, m_t, t.bytes);
         for (std::size_t i = 0; i < m_session_count; ++i) put(msg, m_sessions[i].spi, spi_of(c, next, i));
@@ -10982,7 +11012,7 @@ public:
             const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
             if (!ck) return ck.error_info();
             std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
-            const bytes_view kept_plain = bytes_view(m_bytes).subspan(m_message_size);
+            const bytes_view kept_plain = bytes_view(m_bytes).subspan(m_v.at + m_ids_size);
             const mutable_bytes plain(scratch.data(), kept_plain.size());
             copy_bytes(plain, kept_plain);
             for (std::size_t j = 0; j < m_key_count; ++j) {
@@ -10994,12 +11024,13 @@ public:
             b.wipe(plain);
             if (!encrypted) return encrypted.error_info();
         }
-        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
-        const std::array<bytes_view, 1> head{bytes_view(msg.first(m_v.at))};
-        const std::array<bytes_view, 2> ids{c.id_i, c.id_r};
-        const auto r = ticket::detail::mac_with_appendix(b, c.mac, c.last->auth_key.view(), out, head, m_v.at, ids,
-                                                         msg.subspan(m_v.at, m_v.size));
-        if (!r) return r.error_info();
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r (the kept identities are the
+        // context's: same_context). The tag goes into the MAC field once the input is absorbed.
+        const std::array<bytes_view, 3> parts{bytes_view(out.first(in_one_piece ? mac_input : m_v.at)), c.id_i, c.id_r};
+        const std::span<const bytes_view> input(parts.data(), in_one_piece ? 1 : 3);
+        if (auto r = crypto::compute_mac(b, c.mac, c.last->auth_key.view(), input, msg.subspan(m_v.at, m_v.size)); !r) {
+            return r.error_info();
+        }
         return bytes_view(msg);
     }
 
@@ -11099,16 +11130,24 @@ private:
         m_id_r = at(sealed, m->idrr()->data());
         m_encr = m->kemac() ? at(sealed, m->kemac()->encrypted_data()) : span_at{};
         m_v = at(sealed, m->v()->value());
-        m_bytes.reserve(sealed.size() + plain.size());
-        m_bytes.assign(sealed.begin(), sealed.end());
+        // The V MAC is the message's last field (RFC 3830 §6.9): the message is the MAC input's
+        // head, then the MAC.
+        if (m_v.at + m_v.size != sealed.size() || c.id_i.size() + c.id_r.size() > 0xFFFF) return;
+        m_ids_size = static_cast<std::uint16_t>(c.id_i.size() + c.id_r.size());
+        m_bytes.reserve(m_v.at + m_ids_size + plain.size());
+        m_bytes.assign(sealed.begin(), sealed.begin() + m_v.at);
+        m_bytes.insert(m_bytes.end(), c.id_i.begin(), c.id_i.end());
+        m_bytes.insert(m_bytes.end(), c.id_r.begin(), c.id_r.end());
         m_bytes.insert(m_bytes.end(), plain.begin(), plain.end());
-        // The Encr data (the plaintext under Encr alg NULL) and the MAC are zeroed.
+        // The Encr data (the plaintext under Encr alg NULL) is zeroed.
         std::fill_n(m_bytes.begin() + m_encr.at, m_encr.size, 0);
-        std::fill_n(m_bytes.begin() + m_v.at, m_v.size, 0);
     }
 
     // The fields matches() and patch() read first, together.
-    std::vector<std::uint8_t> m_bytes;  ///< the message, then the KEMAC's plaintext; empty: no template
+    /// The message up to its V MAC field, Identity_i || Identity_r (its MAC
+    /// input's appendix, RFC 6043 §5.5), then the KEMAC's plaintext; empty:
+    /// no template.
+    std::vector<std::uint8_t> m_bytes;
     party m_self{};
     prf_func m_prf{};
     mac_alg m_mac{};
@@ -11116,6 +11155,7 @@ private:
     bool m_want_response = false;
     std::uint8_t m_session_count = 0, m_key_count = 0;
     std::uint16_t m_message_size = 0;
+    std::uint16_t m_ids_size = 0;  ///< Identity_i || Identity_r in m_bytes, after the message's MAC input
     csb_id m_csb{};
     span_at m_t, m_id_i, m_id_r, m_encr, m_v;  ///< T value, IDRi / IDRr data, KEMAC Encr data, V MAC
     std::array<session_at, max_crypto_sessions> m_sessions;
@@ -13502,11 +13542,17 @@ template <class Initiator, random_generator R>
     return s;
 }
 
-/// A refusal decided by the conference layer about the message `offending`:
-/// error `e` and, where wire_error gives a code, the Error message to `peer`.
-inline step refuse(errc e, exchange_id id, bytes_view offending, ntp_time now, std::string_view peer) {
+/// A refusal decided by the conference layer about the message `origin` was
+/// read from: error `e` and, where wire_error gives a code, the Error
+/// message to `peer`.
+inline step refuse(errc e, exchange_id id, const std::optional<roles::detail::error_origin>& origin, ntp_time now,
+                   std::string_view peer) {
     std::array<std::uint8_t, 128> buf{};
-    return refused(roles::detail::refuse(failure{e, 0}, offending, now, buf, false), id, peer);
+    return refused(roles::detail::refuse(failure{e, 0}, origin, now, buf, false), id, peer);
+}
+/// refuse() about the bytes `offending`.
+inline step refuse(errc e, exchange_id id, bytes_view offending, ntp_time now, std::string_view peer) {
+    return refuse(e, id, roles::detail::error_origin::of(offending), now, peer);
 }
 
 }  // namespace detail
@@ -13718,7 +13764,7 @@ public:
         auto x = std::make_unique<pending>();
         x->uri = m_n->conference_uri(++m_conferences);
         x->creator = c->initiator;
-        x->transfer_init.assign(transfer_init.begin(), transfer_init.end());
+        x->origin = roles::detail::error_origin::of(transfer_init);
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{x->uri, m_kms, m_suite});
         step s = detail::start_resolve(*x->res, *m, now, rng, c->initiator, m_kms);
         if (s) s.id = m_pending.add(std::move(x));
@@ -13739,7 +13785,7 @@ public:
         if (!o) return m_pending.settle(it, detail::refused(o, id, x.creator));
         const std::string creator = id_string(x.res->peer_identity());
         if (auto ok = m_c->may_create(creator); !ok) {
-            step s = detail::refuse(ok.error(), id, x.transfer_init, now, creator);
+            step s = detail::refuse(ok.error(), id, x.origin, now, creator);
             m_pending.erase(it);
             return s;
         }
@@ -13782,7 +13828,7 @@ public:
 private:
     struct pending {
         std::string uri, creator;
-        std::vector<std::uint8_t> transfer_init;
+        std::optional<roles::detail::error_origin> origin;  ///< of the TRANSFER_INIT, for an Error answering it
         std::unique_ptr<responder_type> res;
     };
 
@@ -13853,6 +13899,7 @@ private:
 #include <string>
 #include <vector>
 
+// #include "../core/inline_list.hpp" (inlined above as mikey/core/inline_list.hpp)
 // #include "../roles/initiator.hpp" (inlined above as mikey/roles/initiator.hpp)
 // #include "../roles/responder.hpp" (inlined above as mikey/roles/responder.hpp)
 // #include "exchange.hpp" (inlined above as mikey/conference/exchange.hpp)
@@ -13996,7 +14043,7 @@ public:
         if (!o) return m_pending.settle(it, step::refused(o.error, id));
         if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
         // Seed 004: forking authenticates the Responder as the identity of its IDRr.
-        if (id_string(x.ini->peer_identity()) != x.peer) {
+        if (ticket::as_chars(x.ini->peer_identity()) != x.peer) {
             m_pending.erase(it);
             return step::refused(errc::focus_mismatch, id);
         }
@@ -14006,7 +14053,7 @@ public:
             return step::refused(ok.error(), id);
         }
         step s{errc::ok, id, {}, false, {}, {}};
-        commit(it, live_member{{}, std::move(x.ini)}, true, now, rng, s);
+        commit(it, live_member{{}, std::move(x.ini)}, std::move(x.peer), true, now, rng, s);
         return s;
     }
 
@@ -14101,8 +14148,9 @@ private:
         std::unique_ptr<initiator_type> ini;
         std::string claimed;  ///< who the TRANSFER_INIT claims to come from
         std::string peer;     ///< call-out / refer: the invitee
-        std::vector<std::uint8_t> transfer_init;
-        std::vector<roles::crypto_session_spec> sessions;  ///< proposed by the joiner / to the invitee (SSRCs reserved)
+        std::optional<roles::detail::error_origin> origin;  ///< of the TRANSFER_INIT, for an Error answering it
+        /// Proposed by the joiner / to the invitee (SSRCs reserved).
+        inline_list<roles::crypto_session_spec, roles::max_crypto_sessions> sessions;
         media_key key{};      ///< the TEK this member gets for cs_focus_media
     };
     using live_member = bundle_machine<initiator_type, responder_type>;
@@ -14180,7 +14228,7 @@ private:
         x->what = what;
         x->claimed = c.initiator;
         x->peer = std::string(invitee);
-        x->transfer_init.assign(ti.bytes().begin(), ti.bytes().end());
+        x->origin = roles::detail::error_origin::of(ti.bytes());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_rec.uri, m_kms, m_suite});
         if (what == pending_exchange::kind::call_in) {
             auto k = joiner_key(rng);
@@ -14190,7 +14238,7 @@ private:
             if (auto ok = x->res->set_response_keys(std::span<const roles::supplied_key>(&supplied, 1)); !ok) {
                 return step::refused(ok.error());
             }
-            x->sessions.assign(c.sessions.begin(), c.sessions.end());
+            x->sessions = c.sessions;
         }
         step s = detail::start_resolve(*x->res, ti, now, rng, c.initiator, m_kms);
         if (s) s.id = m_pending.add(std::move(x));
@@ -14201,7 +14249,7 @@ private:
     [[nodiscard]] step on_resolved(typename pending_map::iterator it, const roles::outcome& o, ntp_time now, R& rng) {
         pending_exchange& x = *it->second;
         const exchange_id id = it->first;
-        const std::string who = id_string(x.res->peer_identity());
+        std::string who = id_string(x.res->peer_identity());
         if (x.what == pending_exchange::kind::refer) {
             // Flow 4b, on the authenticated referrer and the ticket the KMS vouched for.
             if (auto ok = may_refer(who, x.peer, x.res->ticket_responders()); !ok) {
@@ -14229,22 +14277,25 @@ private:
             }
         }
         step s{errc::ok, id, {}, false, {}, {}};
-        detail::take(s, o, destination::peer, who);  // TRANSFER_RESP with the media TEK (M)
-        commit(it, live_member{std::move(x.res), {}}, false, now, rng, s);  // then the members' updates
+        // TRANSFER_RESP with the media TEK (M), then (group model) an update to every other member.
+        s.messages.reserve(m_rec.config.keys == key_model::group ? 1 + m_members.size() : 1);
+        detail::take(s, o, destination::peer, who);
+        commit(it, live_member{std::move(x.res), {}}, std::move(who), false, now, rng, s);
         return s;
     }
 
     step refuse_transfer(errc e, exchange_id id, const pending_exchange& x, ntp_time now, std::string_view who) const {
-        return detail::refuse(e, id, x.transfer_init, now, who);
+        return detail::refuse(e, id, x.origin, now, who);
     }
 
     template <random_generator R>
     [[nodiscard]] step start_call_out(std::unique_ptr<pending_exchange> x, exchange_id id, ntp_time now, R& rng) {
         const auto media = fresh_ssrc(rng);
         if (!media) return step::refused(media.error(), id);
-        x->sessions.push_back({cs_member_media, *media});
-        if (m_rec.config.bfcp) x->sessions.push_back({cs_bfcp, 0});
-        if (m_rec.config.event_package) x->sessions.push_back({cs_event_package, 0});
+        // At most 3 sessions: each push_back fits.
+        (void)x->sessions.push_back({cs_member_media, *media});
+        if (m_rec.config.bfcp) (void)x->sessions.push_back({cs_bfcp, 0});
+        if (m_rec.config.event_package) (void)x->sessions.push_back({cs_event_package, 0});
         auto k = joiner_key(rng);
         if (!k) return step::refused(k.error(), id);
         x->key = std::move(*k);
@@ -14257,7 +14308,7 @@ private:
                                     .desired = conference_ticket_policy(m_suite.prf),
                                     .key_kind = key_data_type::tgk,
                                     .key_length = m_key_length,
-                                    .sessions = x->sessions,
+                                    .sessions = x->sessions.view(),
                                     .suite = m_suite,
                                     .security_policies = std::span(offer).first(m_srtp_policy.empty() ? 0u : 1u)});
         detail::message_buffer buf;
@@ -14269,13 +14320,14 @@ private:
         return s;
     }
 
-    /// The joiner becomes a member; in the group model its TEK becomes the
-    /// group TEK and every other member gets it in a CSB update, appended to
-    /// `s` (after what `s` holds: the answer to the joiner), which completes.
+    /// The joiner `who` (its authenticated identity) becomes a member; in the
+    /// group model its TEK becomes the group TEK and every other member gets
+    /// it in a CSB update, appended to `s` (after what `s` holds: the answer
+    /// to the joiner), which completes.
     template <random_generator R>
-    void commit(typename pending_map::iterator it, live_member live, bool called_out, ntp_time now, R& rng, step& s) {
+    void commit(typename pending_map::iterator it, live_member live, std::string who, bool called_out, ntp_time now, R& rng,
+                step& s) {
         pending_exchange& x = *it->second;
-        std::string who = id_string(live.with([](const auto& m) { return m.peer_identity(); }));
         const auto sessions = live.with([](const auto& m) { return m.sessions(); });
         media_key key = std::move(x.key);
         m_pending.erase(it);

@@ -53,7 +53,7 @@ public:
         auto x = std::make_unique<pending>();
         x->uri = m_n->conference_uri(++m_conferences);
         x->creator = c->initiator;
-        x->transfer_init.assign(transfer_init.begin(), transfer_init.end());
+        x->origin = roles::detail::error_origin::of(transfer_init);
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{x->uri, m_kms, m_suite});
         step s = detail::start_resolve(*x->res, *m, now, rng, c->initiator, m_kms);
         if (s) s.id = m_pending.add(std::move(x));
@@ -74,7 +74,7 @@ public:
         if (!o) return m_pending.settle(it, detail::refused(o, id, x.creator));
         const std::string creator = id_string(x.res->peer_identity());
         if (auto ok = m_c->may_create(creator); !ok) {
-            step s = detail::refuse(ok.error(), id, x.transfer_init, now, creator);
+            step s = detail::refuse(ok.error(), id, x.origin, now, creator);
             m_pending.erase(it);
             return s;
         }
@@ -117,7 +117,7 @@ public:
 private:
     struct pending {
         std::string uri, creator;
-        std::vector<std::uint8_t> transfer_init;
+        std::optional<roles::detail::error_origin> origin;  ///< of the TRANSFER_INIT, for an Error answering it
         std::unique_ptr<responder_type> res;
     };
 

@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/inline_list.hpp"
 #include "../roles/initiator.hpp"
 #include "../roles/responder.hpp"
 #include "exchange.hpp"
@@ -177,7 +178,7 @@ public:
         if (!o) return m_pending.settle(it, step::refused(o.error, id));
         if (!o.has(roles::event::keys_established)) return step{errc::ok, id, {}, false, {}, {}};
         // Seed 004: forking authenticates the Responder as the identity of its IDRr.
-        if (id_string(x.ini->peer_identity()) != x.peer) {
+        if (ticket::as_chars(x.ini->peer_identity()) != x.peer) {
             m_pending.erase(it);
             return step::refused(errc::focus_mismatch, id);
         }
@@ -187,7 +188,7 @@ public:
             return step::refused(ok.error(), id);
         }
         step s{errc::ok, id, {}, false, {}, {}};
-        commit(it, live_member{{}, std::move(x.ini)}, true, now, rng, s);
+        commit(it, live_member{{}, std::move(x.ini)}, std::move(x.peer), true, now, rng, s);
         return s;
     }
 
@@ -282,8 +283,9 @@ private:
         std::unique_ptr<initiator_type> ini;
         std::string claimed;  ///< who the TRANSFER_INIT claims to come from
         std::string peer;     ///< call-out / refer: the invitee
-        std::vector<std::uint8_t> transfer_init;
-        std::vector<roles::crypto_session_spec> sessions;  ///< proposed by the joiner / to the invitee (SSRCs reserved)
+        std::optional<roles::detail::error_origin> origin;  ///< of the TRANSFER_INIT, for an Error answering it
+        /// Proposed by the joiner / to the invitee (SSRCs reserved).
+        inline_list<roles::crypto_session_spec, roles::max_crypto_sessions> sessions;
         media_key key{};      ///< the TEK this member gets for cs_focus_media
     };
     using live_member = bundle_machine<initiator_type, responder_type>;
@@ -361,7 +363,7 @@ private:
         x->what = what;
         x->claimed = c.initiator;
         x->peer = std::string(invitee);
-        x->transfer_init.assign(ti.bytes().begin(), ti.bytes().end());
+        x->origin = roles::detail::error_origin::of(ti.bytes());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_rec.uri, m_kms, m_suite});
         if (what == pending_exchange::kind::call_in) {
             auto k = joiner_key(rng);
@@ -371,7 +373,7 @@ private:
             if (auto ok = x->res->set_response_keys(std::span<const roles::supplied_key>(&supplied, 1)); !ok) {
                 return step::refused(ok.error());
             }
-            x->sessions.assign(c.sessions.begin(), c.sessions.end());
+            x->sessions = c.sessions;
         }
         step s = detail::start_resolve(*x->res, ti, now, rng, c.initiator, m_kms);
         if (s) s.id = m_pending.add(std::move(x));
@@ -382,7 +384,7 @@ private:
     [[nodiscard]] step on_resolved(typename pending_map::iterator it, const roles::outcome& o, ntp_time now, R& rng) {
         pending_exchange& x = *it->second;
         const exchange_id id = it->first;
-        const std::string who = id_string(x.res->peer_identity());
+        std::string who = id_string(x.res->peer_identity());
         if (x.what == pending_exchange::kind::refer) {
             // Flow 4b, on the authenticated referrer and the ticket the KMS vouched for.
             if (auto ok = may_refer(who, x.peer, x.res->ticket_responders()); !ok) {
@@ -410,22 +412,25 @@ private:
             }
         }
         step s{errc::ok, id, {}, false, {}, {}};
-        detail::take(s, o, destination::peer, who);  // TRANSFER_RESP with the media TEK (M)
-        commit(it, live_member{std::move(x.res), {}}, false, now, rng, s);  // then the members' updates
+        // TRANSFER_RESP with the media TEK (M), then (group model) an update to every other member.
+        s.messages.reserve(m_rec.config.keys == key_model::group ? 1 + m_members.size() : 1);
+        detail::take(s, o, destination::peer, who);
+        commit(it, live_member{std::move(x.res), {}}, std::move(who), false, now, rng, s);
         return s;
     }
 
     step refuse_transfer(errc e, exchange_id id, const pending_exchange& x, ntp_time now, std::string_view who) const {
-        return detail::refuse(e, id, x.transfer_init, now, who);
+        return detail::refuse(e, id, x.origin, now, who);
     }
 
     template <random_generator R>
     [[nodiscard]] step start_call_out(std::unique_ptr<pending_exchange> x, exchange_id id, ntp_time now, R& rng) {
         const auto media = fresh_ssrc(rng);
         if (!media) return step::refused(media.error(), id);
-        x->sessions.push_back({cs_member_media, *media});
-        if (m_rec.config.bfcp) x->sessions.push_back({cs_bfcp, 0});
-        if (m_rec.config.event_package) x->sessions.push_back({cs_event_package, 0});
+        // At most 3 sessions: each push_back fits.
+        (void)x->sessions.push_back({cs_member_media, *media});
+        if (m_rec.config.bfcp) (void)x->sessions.push_back({cs_bfcp, 0});
+        if (m_rec.config.event_package) (void)x->sessions.push_back({cs_event_package, 0});
         auto k = joiner_key(rng);
         if (!k) return step::refused(k.error(), id);
         x->key = std::move(*k);
@@ -438,7 +443,7 @@ private:
                                     .desired = conference_ticket_policy(m_suite.prf),
                                     .key_kind = key_data_type::tgk,
                                     .key_length = m_key_length,
-                                    .sessions = x->sessions,
+                                    .sessions = x->sessions.view(),
                                     .suite = m_suite,
                                     .security_policies = std::span(offer).first(m_srtp_policy.empty() ? 0u : 1u)});
         detail::message_buffer buf;
@@ -450,13 +455,14 @@ private:
         return s;
     }
 
-    /// The joiner becomes a member; in the group model its TEK becomes the
-    /// group TEK and every other member gets it in a CSB update, appended to
-    /// `s` (after what `s` holds: the answer to the joiner), which completes.
+    /// The joiner `who` (its authenticated identity) becomes a member; in the
+    /// group model its TEK becomes the group TEK and every other member gets
+    /// it in a CSB update, appended to `s` (after what `s` holds: the answer
+    /// to the joiner), which completes.
     template <random_generator R>
-    void commit(typename pending_map::iterator it, live_member live, bool called_out, ntp_time now, R& rng, step& s) {
+    void commit(typename pending_map::iterator it, live_member live, std::string who, bool called_out, ntp_time now, R& rng,
+                step& s) {
         pending_exchange& x = *it->second;
-        std::string who = id_string(live.with([](const auto& m) { return m.peer_identity(); }));
         const auto sessions = live.with([](const auto& m) { return m.sessions(); });
         media_key key = std::move(x.key);
         m_pending.erase(it);

@@ -239,11 +239,17 @@ template <class Initiator, random_generator R>
     return s;
 }
 
-/// A refusal decided by the conference layer about the message `offending`:
-/// error `e` and, where wire_error gives a code, the Error message to `peer`.
-inline step refuse(errc e, exchange_id id, bytes_view offending, ntp_time now, std::string_view peer) {
+/// A refusal decided by the conference layer about the message `origin` was
+/// read from: error `e` and, where wire_error gives a code, the Error
+/// message to `peer`.
+inline step refuse(errc e, exchange_id id, const std::optional<roles::detail::error_origin>& origin, ntp_time now,
+                   std::string_view peer) {
     std::array<std::uint8_t, 128> buf{};
-    return refused(roles::detail::refuse(failure{e, 0}, offending, now, buf, false), id, peer);
+    return refused(roles::detail::refuse(failure{e, 0}, origin, now, buf, false), id, peer);
+}
+/// refuse() about the bytes `offending`.
+inline step refuse(errc e, exchange_id id, bytes_view offending, ntp_time now, std::string_view peer) {
+    return refuse(e, id, roles::detail::error_origin::of(offending), now, peer);
 }
 
 }  // namespace detail

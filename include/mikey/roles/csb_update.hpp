@@ -363,8 +363,10 @@ template <crypto::crypto_backend B>
 /// T, the SPIs of the CS ID map, the keys in the KEMAC's plaintext, its
 /// Encr data and the V MAC, which patch() writes again; the result is byte
 /// for byte seal_update's (tests/ticket_units.cpp). Holds no secret: the
-/// kept message's Encr data and MAC are zeroed, and the kept plaintext is
-/// written with zero keys and salts.
+/// kept message stops before its MAC, its Encr data are zeroed, and the
+/// kept plaintext is written with zero keys and salts. The identities the
+/// MAC covers after the message are kept right after it, so that patch()
+/// lays the MAC input out in one copy.
 class update_template {
 public:
     /// Whether the update of `plan` under `c` has the kept update's shape.
@@ -458,15 +460,20 @@ public:
         m_repeatable = true;
     }
 
-    /// The update of `plan` (matches() is true) into `out`. Errors:
-    /// buffer_too_small, key_length_mismatch, unsupported_algorithm,
-    /// crypto_backend_failure.
+    /// The update of `plan` (matches() is true) into `out`. Bytes of `out`
+    /// past the message may be used as scratch for the MAC input (they hold
+    /// no secret). Errors: buffer_too_small, key_length_mismatch,
+    /// unsupported_algorithm, crypto_backend_failure.
     template <crypto::crypto_backend B>
     [[nodiscard]] result<bytes_view> patch(B& b, mutable_bytes out, const update_context& c, const update_plan& plan,
                                            const key_set& next) const noexcept {
         if (out.size() < m_message_size) return errc::buffer_too_small;
         const mutable_bytes msg = out.first(m_message_size);
-        copy_bytes(msg, bytes_view(m_bytes).first(m_message_size));
+        // The message up to its MAC field and, where `out` has room, the identities after it:
+        // the MAC input in one piece (§5.5 below).
+        const std::size_t mac_input = m_v.at + m_ids_size;
+        const bool in_one_piece = out.size() >= mac_input;
+        copy_bytes(out.first(in_one_piece ? mac_input : m_v.at), bytes_view(m_bytes).first(in_one_piece ? mac_input : m_v.at));
         const timestamp t(next.t);
         put(msg, m_t, t.bytes);
         for (std::size_t i = 0; i < m_session_count; ++i) put(msg, m_sessions[i].spi, spi_of(c, next, i));
@@ -476,7 +483,7 @@ public:
             const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
             if (!ck) return ck.error_info();
             std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
-            const bytes_view kept_plain = bytes_view(m_bytes).subspan(m_message_size);
+            const bytes_view kept_plain = bytes_view(m_bytes).subspan(m_v.at + m_ids_size);
             const mutable_bytes plain(scratch.data(), kept_plain.size());
             copy_bytes(plain, kept_plain);
             for (std::size_t j = 0; j < m_key_count; ++j) {
@@ -488,12 +495,13 @@ public:
             b.wipe(plain);
             if (!encrypted) return encrypted.error_info();
         }
-        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r.
-        const std::array<bytes_view, 1> head{bytes_view(msg.first(m_v.at))};
-        const std::array<bytes_view, 2> ids{c.id_i, c.id_r};
-        const auto r = ticket::detail::mac_with_appendix(b, c.mac, c.last->auth_key.view(), out, head, m_v.at, ids,
-                                                         msg.subspan(m_v.at, m_v.size));
-        if (!r) return r.error_info();
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r (the kept identities are the
+        // context's: same_context). The tag goes into the MAC field once the input is absorbed.
+        const std::array<bytes_view, 3> parts{bytes_view(out.first(in_one_piece ? mac_input : m_v.at)), c.id_i, c.id_r};
+        const std::span<const bytes_view> input(parts.data(), in_one_piece ? 1 : 3);
+        if (auto r = crypto::compute_mac(b, c.mac, c.last->auth_key.view(), input, msg.subspan(m_v.at, m_v.size)); !r) {
+            return r.error_info();
+        }
         return bytes_view(msg);
     }
 
@@ -593,16 +601,24 @@ private:
         m_id_r = at(sealed, m->idrr()->data());
         m_encr = m->kemac() ? at(sealed, m->kemac()->encrypted_data()) : span_at{};
         m_v = at(sealed, m->v()->value());
-        m_bytes.reserve(sealed.size() + plain.size());
-        m_bytes.assign(sealed.begin(), sealed.end());
+        // The V MAC is the message's last field (RFC 3830 §6.9): the message is the MAC input's
+        // head, then the MAC.
+        if (m_v.at + m_v.size != sealed.size() || c.id_i.size() + c.id_r.size() > 0xFFFF) return;
+        m_ids_size = static_cast<std::uint16_t>(c.id_i.size() + c.id_r.size());
+        m_bytes.reserve(m_v.at + m_ids_size + plain.size());
+        m_bytes.assign(sealed.begin(), sealed.begin() + m_v.at);
+        m_bytes.insert(m_bytes.end(), c.id_i.begin(), c.id_i.end());
+        m_bytes.insert(m_bytes.end(), c.id_r.begin(), c.id_r.end());
         m_bytes.insert(m_bytes.end(), plain.begin(), plain.end());
-        // The Encr data (the plaintext under Encr alg NULL) and the MAC are zeroed.
+        // The Encr data (the plaintext under Encr alg NULL) is zeroed.
         std::fill_n(m_bytes.begin() + m_encr.at, m_encr.size, 0);
-        std::fill_n(m_bytes.begin() + m_v.at, m_v.size, 0);
     }
 
     // The fields matches() and patch() read first, together.
-    std::vector<std::uint8_t> m_bytes;  ///< the message, then the KEMAC's plaintext; empty: no template
+    /// The message up to its V MAC field, Identity_i || Identity_r (its MAC
+    /// input's appendix, RFC 6043 §5.5), then the KEMAC's plaintext; empty:
+    /// no template.
+    std::vector<std::uint8_t> m_bytes;
     party m_self{};
     prf_func m_prf{};
     mac_alg m_mac{};
@@ -610,6 +626,7 @@ private:
     bool m_want_response = false;
     std::uint8_t m_session_count = 0, m_key_count = 0;
     std::uint16_t m_message_size = 0;
+    std::uint16_t m_ids_size = 0;  ///< Identity_i || Identity_r in m_bytes, after the message's MAC input
     csb_id m_csb{};
     span_at m_t, m_id_i, m_id_r, m_encr, m_v;  ///< T value, IDRi / IDRr data, KEMAC Encr data, V MAC
     std::array<session_at, max_crypto_sessions> m_sessions;

@@ -382,27 +382,50 @@ struct owned_key {
     return n;
 }
 
-/// RFC 6043 §5.4: builds the Error message answering `offending` (version,
-/// PRF func and CSB ID copied, V flag 0, fresh T, one ERR), unauthenticated
-/// (the V is OPTIONAL; see notes/ticket.md). Returns an outcome carrying
-/// `e` and, when wire_error(e) names a code, the Error to send; nothing is
-/// sent in answer to an Error (never answer an Error with an Error) or when
-/// the offending bytes have no parsable header.
-[[nodiscard]] inline outcome refuse(failure f, bytes_view offending, ntp_time now, mutable_bytes out,
-                                    bool send_auth_failure) noexcept {
+/// What an Error message (RFC 6043 §5.4) takes from the message it answers:
+/// the HDR's version, PRF func and CSB ID, and whether that message is an
+/// Error itself (never answered). Kept instead of the message by a caller
+/// that may refuse it later (a conference focus while the Resolve runs).
+struct error_origin {
+    std::uint8_t version = 0;
+    prf_func prf{};
+    csb_id csb{};
+    bool is_error = false;
+
+    /// Of `offending`; none when it has no parsable header.
+    [[nodiscard]] static std::optional<error_origin> of(bytes_view offending) noexcept {
+        const auto h = hdr_view::parse(offending);
+        if (!h) return std::nullopt;
+        return error_origin{h->version(), h->prf(), h->csb(), h->type() == data_type::error};
+    }
+};
+
+/// RFC 6043 §5.4: builds the Error message answering the message `origin`
+/// was read from (version, PRF func and CSB ID copied, V flag 0, fresh T,
+/// one ERR), unauthenticated (the V is OPTIONAL; see notes/ticket.md).
+/// Returns an outcome carrying `e` and, when wire_error(e) names a code, the
+/// Error to send; nothing is sent in answer to an Error (never answer an
+/// Error with an Error) or without an origin (no parsable header).
+[[nodiscard]] inline outcome refuse(failure f, const std::optional<error_origin>& origin, ntp_time now,
+                                    mutable_bytes out, bool send_auth_failure) noexcept {
     outcome o = outcome::refused(f);
     const auto code = wire_error(f.code);
     if (!code || (*code == error_no::auth_failure && !send_auth_failure)) return o;
-    const auto h = hdr_view::parse(offending);
-    if (!h || h->type() == data_type::error) return o;
+    if (!origin || origin->is_error) return o;
     const timestamp t(now);
-    const auto msg = build_message(out, hdr_builder{data_type::error, false, h->prf(), h->csb(), empty_map{}, h->version()},
+    const auto msg = build_message(out, hdr_builder{data_type::error, false, origin->prf, origin->csb, empty_map{}, origin->version},
                                    t.builder(), err_builder{.code = *code});
     if (msg) {
         o.send = *msg;
         o.send_type = data_type::error;
     }
     return o;
+}
+
+/// refuse() answering the bytes `offending`.
+[[nodiscard]] inline outcome refuse(failure f, bytes_view offending, ntp_time now, mutable_bytes out,
+                                    bool send_auth_failure) noexcept {
+    return refuse(f, error_origin::of(offending), now, out, send_auth_failure);
 }
 
 }  // namespace mikey::roles::detail
