@@ -922,4 +922,21 @@ TEST_CASE("security-policy lists: the SP payloads a machine owns, per crypto ses
     CHECK(!l.add(std::uint8_t{3}, sp_builder{3, prot_type::srtp, {}, broken}));
     CHECK(!l.with_no(3));
     CHECK(l.with_no(2));
+    // A parsed SP is kept as it is on the wire, Next Payload 0: the same entry its builder gives.
+    std::array<std::uint8_t, 16> wire{};
+    const auto w = write_payload(sp_builder{4, prot_type::srtp, {}, p2}, wire);
+    REQUIRE(w);
+    bytes in_message(w->begin(), w->end());
+    in_message[0] = static_cast<std::uint8_t>(payload_type::kemac);  // followed by a KEMAC in its message
+    const auto view = sp_view::parse(in_message);
+    REQUIRE(view);
+    roles::detail::policy_list by_view, by_builder;
+    by_view.add(std::uint8_t{5}, *view);
+    REQUIRE(by_builder.add(std::uint8_t{5}, view->to_builder()));
+    const auto kept = by_view.with_no(4);
+    REQUIRE(kept);
+    CHECK(tools::to_hex(kept->bytes()) == tools::to_hex(*w));
+    CHECK(tools::to_hex(kept->bytes()) == tools::to_hex(by_builder.with_no(4)->bytes()));
+    CHECK(by_view.for_session(5)->policy_no() == 4);
+    CHECK(!by_view.for_session(6));
 }

@@ -9736,14 +9736,7 @@ public:
     [[nodiscard]] result<void> add(std::span<const std::uint8_t> cs_ids, const sp_builder& sp) {
         if (cs_ids.size() > 0xFF) return errc::invalid_argument;
         const std::size_t at = m_bytes.size();
-        const std::size_t n = exact_size(sp);
-        // One block for the usual lists (up to four entries like the first; a conference
-        // focus keeps one list per member, so not more).
-        if (m_bytes.capacity() == 0) m_bytes.reserve(4 * (1 + cs_ids.size() + n));
-        m_bytes.resize(at + 1 + cs_ids.size() + n);
-        m_bytes[at] = static_cast<std::uint8_t>(cs_ids.size());
-        std::copy(cs_ids.begin(), cs_ids.end(), m_bytes.begin() + static_cast<std::ptrdiff_t>(at + 1));
-        const mutable_bytes dst = mutable_bytes(m_bytes).subspan(at + 1 + cs_ids.size());
+        const mutable_bytes dst = entry(cs_ids, exact_size(sp));
         const auto w = write_payload(sp, dst);
         if (!w || !sp_view::parse(*w)) {
             m_bytes.resize(at);
@@ -9755,7 +9748,13 @@ public:
     [[nodiscard]] result<void> add(std::uint8_t cs, const sp_builder& sp) {
         return add(std::span<const std::uint8_t>(&cs, 1), sp);
     }
-    [[nodiscard]] result<void> add(std::uint8_t cs, const sp_view& sp) { return add(cs, sp.to_builder()); }
+    /// Appends the SP `sp` (parsed, so valid: its bytes as they are, but
+    /// Next Payload 0) for crypto session `cs`.
+    void add(std::uint8_t cs, const sp_view& sp) {
+        const mutable_bytes dst = entry(std::span<const std::uint8_t>(&cs, 1), sp.size());
+        copy_bytes(dst, sp.bytes());
+        dst[0] = 0;
+    }
     void clear() noexcept { m_bytes.clear(); }
     [[nodiscard]] bool empty() const noexcept { return m_bytes.empty(); }
 
@@ -9800,6 +9799,18 @@ public:
     }
 
 private:
+    /// Appends an entry's count and `cs_ids`, and room for an SP payload of
+    /// `n` bytes (returned).
+    mutable_bytes entry(std::span<const std::uint8_t> cs_ids, std::size_t n) {
+        const std::size_t at = m_bytes.size();
+        // One block for the usual lists (up to four entries like the first; a conference
+        // focus keeps one list per member, so not more).
+        if (m_bytes.capacity() == 0) m_bytes.reserve(4 * (1 + cs_ids.size() + n));
+        m_bytes.resize(at + 1 + cs_ids.size() + n);
+        m_bytes[at] = static_cast<std::uint8_t>(cs_ids.size());
+        std::copy(cs_ids.begin(), cs_ids.end(), m_bytes.begin() + static_cast<std::ptrdiff_t>(at + 1));
+        return mutable_bytes(m_bytes).subspan(at + 1 + cs_ids.size());
+    }
     std::vector<std::uint8_t> m_bytes;
 };
 
@@ -9957,7 +9968,7 @@ public:
             }
             if (!sp) continue;
             m_chosen[i] = sp->policy_no();
-            if (auto ok = negotiated.add(b.cs_id, *sp); !ok) return ok;
+            negotiated.add(b.cs_id, *sp);
         }
         return {};
     }
@@ -12028,7 +12039,7 @@ private:
         detail::policy_list first;
         for (std::size_t i = 0; i < map.size(); ++i) {
             if (const auto sp = m_offers.for_session(map.blocks[i].cs_id)) {
-                if (auto ok = first.add(map.blocks[i].cs_id, *sp); !ok) return ok.error_info();
+                first.add(map.blocks[i].cs_id, *sp);
             }
         }
         // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
@@ -12102,7 +12113,7 @@ private:
         for (const auto& b : generic_id_map(hdr.map_info())) {
             const auto sp = detail::check_answer(*m_policy, m->message(), b, m_offers, s);
             if (!sp) return sp.error_info();
-            if (auto ok = chosen.add(b.cs_id, *sp); !ok) return ok.error_info();
+            chosen.add(b.cs_id, *sp);
         }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.

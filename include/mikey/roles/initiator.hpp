@@ -588,7 +588,7 @@ private:
         detail::policy_list first;
         for (std::size_t i = 0; i < map.size(); ++i) {
             if (const auto sp = m_offers.for_session(map.blocks[i].cs_id)) {
-                if (auto ok = first.add(map.blocks[i].cs_id, *sp); !ok) return ok.error_info();
+                first.add(map.blocks[i].cs_id, *sp);
             }
         }
         // Commit. RFC 6043 §5.2: CSB updates use the keys of the last message of the initial exchange.
@@ -662,7 +662,7 @@ private:
         for (const auto& b : generic_id_map(hdr.map_info())) {
             const auto sp = detail::check_answer(*m_policy, m->message(), b, m_offers, s);
             if (!sp) return sp.error_info();
-            if (auto ok = chosen.add(b.cs_id, *sp); !ok) return ok.error_info();
+            chosen.add(b.cs_id, *sp);
         }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
