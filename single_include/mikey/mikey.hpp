@@ -11013,7 +11013,8 @@ public:
         // the MAC input in one piece (§5.5 below).
         const std::size_t mac_input = m_v.at + m_ids_size;
         const bool in_one_piece = out.size() >= mac_input;
-        copy_bytes(out.first(in_one_piece ? mac_input : m_v.at), bytes_view(m_bytes).first(in_one_piece ? mac_input : m_v.at));
+        const std::size_t head = in_one_piece ? mac_input : m_v.at;
+        copy_bytes(out.first(head), bytes_view(m_bytes).first(head));
         const timestamp t(next.t);
         put(msg, m_t, t.bytes);
         for (std::size_t i = 0; i < m_session_count; ++i) put(msg, m_sessions[i].spi, spi_of(c, next, i));
@@ -11037,7 +11038,7 @@ public:
         }
         // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r (the kept identities are the
         // context's: same_context). The tag goes into the MAC field once the input is absorbed.
-        const std::array<bytes_view, 3> parts{bytes_view(out.first(in_one_piece ? mac_input : m_v.at)), c.id_i, c.id_r};
+        const std::array<bytes_view, 3> parts{bytes_view(out.first(head)), c.id_i, c.id_r};
         const std::span<const bytes_view> input(parts.data(), in_one_piece ? 1 : 3);
         if (auto r = crypto::compute_mac(b, c.mac, c.last->auth_key.view(), input, msg.subspan(m_v.at, m_v.size)); !r) {
             return r.error_info();
