@@ -274,15 +274,19 @@ struct update_ends {
 
 namespace {
 /// The Botan backend, counting HMAC keyings (a PRF run keys the HMAC once per
-/// 256-bit inkey piece; a MAC once).
+/// 256-bit inkey piece; a MAC once) and HMAC updates.
 struct keying_counter {
     B* b;
     std::size_t keyings = 0;
+    std::size_t updates = 0;
     result<void> hmac_set_key(crypto::hmac_hash h, bytes_view k) noexcept {
         ++keyings;
         return b->hmac_set_key(h, k);
     }
-    void hmac_update(crypto::hmac_hash h, bytes_view d) noexcept { b->hmac_update(h, d); }
+    void hmac_update(crypto::hmac_hash h, bytes_view d) noexcept {
+        ++updates;
+        b->hmac_update(h, d);
+    }
     result<void> hmac_final(crypto::hmac_hash h, mutable_bytes o) noexcept { return b->hmac_final(h, o); }
     result<void> aes_ctr(bytes_view k, bytes_view iv, bytes_view in, mutable_bytes o) noexcept {
         return b->aes_ctr(k, iv, in, o);
@@ -459,10 +463,21 @@ TEST_CASE("V MAC with its appendix: one piece when the buffer has room, the same
     REQUIRE(crypto::compute_mac(*backend, mac_alg::hmac_sha_256_256, key, pieces, want));
     const std::array<bytes_view, 1> head{bytes_view(buf).first(20)};
     std::array<std::uint8_t, 32> got{};
-    // Room after byte 20 (64 - 20 = 44 >= 40): joined, and buf from 20 on holds the identities.
-    REQUIRE(ticket::detail::mac_with_appendix(*backend, mac_alg::hmac_sha_256_256, key, buf, head, 20, ids, got));
+    // Room after byte 20 (64 - 20 = 44 >= 40): joined (one HMAC update), and buf from 20 on holds the identities.
+    keying_counter counted{backend.get()};
+    REQUIRE(ticket::detail::mac_with_appendix(counted, mac_alg::hmac_sha_256_256, key, buf, head, 20, ids, got));
     CHECK(got == want);
+    CHECK(counted.keyings == 1);
+    CHECK(counted.updates == 1);
     CHECK(std::string(buf.begin() + 20, buf.begin() + 20 + static_cast<std::ptrdiff_t>(id_i.size())) == id_i);
+    // The tag may go where the appendix is written (a message's MAC field at `end`): written once
+    // the input is absorbed.
+    std::vector<std::uint8_t> at_end(buf.begin(), buf.begin() + 20);
+    at_end.resize(64);
+    const std::array<bytes_view, 1> at_end_head{bytes_view(at_end).first(20)};
+    REQUIRE(ticket::detail::mac_with_appendix(*backend, mac_alg::hmac_sha_256_256, key, at_end, at_end_head, 20, ids,
+                                              mutable_bytes(at_end).subspan(20, 32)));
+    CHECK(bytes(at_end.begin() + 20, at_end.begin() + 52) == bytes(want.begin(), want.end()));
     // No room: in pieces, buf untouched past the head.
     std::vector<std::uint8_t> small(buf.begin(), buf.begin() + 30);
     const std::vector<std::uint8_t> small_before = small;

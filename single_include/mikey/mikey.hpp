@@ -5442,7 +5442,9 @@ inline constexpr std::size_t key_wrap_iv_size = 8;
 ///
 /// HMAC is a keyed streaming interface, one keyed state per hmac_hash:
 ///   hmac_set_key(h, key)   key the state (any key length, RFC 2104);
-///   hmac_update(h, data)   absorb bytes;
+///   hmac_update(h, data)   absorb bytes (all of them before it returns: the
+///                          caller may overwrite `data` then, e.g. with the
+///                          tag of the message `data` is part of);
 ///   hmac_final(h, out)     write the tag (out.size() == hmac_size(h)) and
 ///                          leave the state keyed with the same key, ready
 ///                          for the next message.
@@ -7854,9 +7856,10 @@ struct encrypted_kemac {
 /// appendix fits into `buf` from `end` on and does not overlap it, it is
 /// written there, so that the last piece and the appendix are one HMAC
 /// update (fewer, longer updates: less of the hash's buffering); the bytes
-/// of `buf` from `end` on are scratch then. `mac` may lie at `end`.
-/// Errors: as crypto::compute_mac, invalid_argument (more than 6 pieces, or
-/// `mac` longer than any MAC).
+/// of `buf` from `end` on are scratch then. `mac` may lie at `end` (the
+/// input is absorbed before the tag is written: crypto_backend's
+/// hmac_update).
+/// Errors: as crypto::compute_mac, invalid_argument (more than 6 pieces).
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> mac_with_appendix(B& b, mac_alg alg, bytes_view auth_key, mutable_bytes buf,
                                              std::span<const bytes_view> head, std::size_t end,
@@ -7884,12 +7887,7 @@ template <crypto::crypto_backend B>
     }
     const bytes_view last = parts[n - 1];
     parts[n - 1] = bytes_view(last.data(), last.size() + extra);
-    std::array<std::uint8_t, crypto::max_hmac_size> tag;
-    if (mac.size() > tag.size()) return errc::invalid_argument;
-    const mutable_bytes t(tag.data(), mac.size());
-    if (auto r = crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n), t); !r) return r;
-    copy_bytes(mac, t);
-    return {};
+    return crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n), mac);
 }
 }  // namespace detail
 
@@ -11009,12 +11007,12 @@ public:
                                            const key_set& next) const noexcept {
         if (out.size() < m_message_size) return errc::buffer_too_small;
         const mutable_bytes msg = out.first(m_message_size);
-        // The message up to its MAC field and, where `out` has room, the identities after it:
-        // the MAC input in one piece (§5.5 below).
-        const std::size_t mac_input = m_v.at + m_ids_size;
-        const bool in_one_piece = out.size() >= mac_input;
-        const std::size_t head = in_one_piece ? mac_input : m_v.at;
-        copy_bytes(out.first(head), bytes_view(m_bytes).first(head));
+        // The message up to its MAC field and, where `out` has room, the identities after it,
+        // in place for the MAC input (§5.5 below).
+        const std::size_t ids_size = m_id_i.size + m_id_r.size;
+        const bool ids_in_place = out.size() - m_v.at >= ids_size;
+        copy_bytes(out.first(m_v.at + (ids_in_place ? ids_size : 0)),
+                   bytes_view(m_bytes).first(m_v.at + (ids_in_place ? ids_size : 0)));
         const timestamp t(next.t);
         put(msg, m_t, t.bytes);
         for (std::size_t i = 0; i < m_session_count; ++i) put(msg, m_sessions[i].spi, spi_of(c, next, i));
@@ -11024,7 +11022,7 @@ public:
             const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
             if (!ck) return ck.error_info();
             std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
-            const bytes_view kept_plain = bytes_view(m_bytes).subspan(m_v.at + m_ids_size);
+            const bytes_view kept_plain = bytes_view(m_bytes).subspan(m_v.at + ids_size);
             const mutable_bytes plain(scratch.data(), kept_plain.size());
             copy_bytes(plain, kept_plain);
             for (std::size_t j = 0; j < m_key_count; ++j) {
@@ -11037,12 +11035,16 @@ public:
             if (!encrypted) return encrypted.error_info();
         }
         // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r (the kept identities are the
-        // context's: same_context). The tag goes into the MAC field once the input is absorbed.
-        const std::array<bytes_view, 3> parts{bytes_view(out.first(head)), c.id_i, c.id_r};
-        const std::span<const bytes_view> input(parts.data(), in_one_piece ? 1 : 3);
-        if (auto r = crypto::compute_mac(b, c.mac, c.last->auth_key.view(), input, msg.subspan(m_v.at, m_v.size)); !r) {
-            return r.error_info();
-        }
+        // context's: same_context). Laid out in one piece, its tag goes into the MAC field it
+        // overlaps (crypto_backend's hmac_update absorbs first); else mac_with_appendix.
+        const mutable_bytes tag = msg.subspan(m_v.at, m_v.size);
+        const bytes_view key = c.last->auth_key.view();
+        const std::array<bytes_view, 1> whole{bytes_view(out.first(m_v.at + ids_size))};
+        const std::array<bytes_view, 1> head{bytes_view(msg.first(m_v.at))};
+        const std::array<bytes_view, 2> ids{c.id_i, c.id_r};
+        const auto r = ids_in_place ? crypto::compute_mac(b, c.mac, key, whole, tag)
+                                    : ticket::detail::mac_with_appendix(b, c.mac, key, out, head, m_v.at, ids, tag);
+        if (!r) return r.error_info();
         return bytes_view(msg);
     }
 
@@ -11142,14 +11144,13 @@ private:
         m_id_r = at(sealed, m->idrr()->data());
         m_encr = m->kemac() ? at(sealed, m->kemac()->encrypted_data()) : span_at{};
         m_v = at(sealed, m->v()->value());
-        // The V MAC is the message's last field (RFC 3830 §6.9): the message is the MAC input's
-        // head, then the MAC.
-        if (m_v.at + m_v.size != sealed.size() || c.id_i.size() + c.id_r.size() > 0xFFFF) return;
-        m_ids_size = static_cast<std::uint16_t>(c.id_i.size() + c.id_r.size());
-        m_bytes.reserve(m_v.at + m_ids_size + plain.size());
+        // The V MAC ends the message (the view's schema closes with V, whose MAC is its last
+        // field): the message up to it, then the identities (as in its IDRi / IDRr), then the plaintext.
+        static_assert(View::schema.closing_payload, "an update's V closes it");
+        m_bytes.reserve(m_v.at + m_id_i.size + m_id_r.size + plain.size());
         m_bytes.assign(sealed.begin(), sealed.begin() + m_v.at);
-        m_bytes.insert(m_bytes.end(), c.id_i.begin(), c.id_i.end());
-        m_bytes.insert(m_bytes.end(), c.id_r.begin(), c.id_r.end());
+        m_bytes.insert(m_bytes.end(), m->idri()->data().begin(), m->idri()->data().end());
+        m_bytes.insert(m_bytes.end(), m->idrr()->data().begin(), m->idrr()->data().end());
         m_bytes.insert(m_bytes.end(), plain.begin(), plain.end());
         // The Encr data (the plaintext under Encr alg NULL) is zeroed.
         std::fill_n(m_bytes.begin() + m_encr.at, m_encr.size, 0);
@@ -11167,7 +11168,6 @@ private:
     bool m_want_response = false;
     std::uint8_t m_session_count = 0, m_key_count = 0;
     std::uint16_t m_message_size = 0;
-    std::uint16_t m_ids_size = 0;  ///< Identity_i || Identity_r in m_bytes, after the message's MAC input
     csb_id m_csb{};
     span_at m_t, m_id_i, m_id_r, m_encr, m_v;  ///< T value, IDRi / IDRr data, KEMAC Encr data, V MAC
     std::array<session_at, max_crypto_sessions> m_sessions;
@@ -14304,7 +14304,7 @@ private:
     [[nodiscard]] step start_call_out(std::unique_ptr<pending_exchange> x, exchange_id id, ntp_time now, R& rng) {
         const auto media = fresh_ssrc(rng);
         if (!media) return step::refused(media.error(), id);
-        // At most 3 sessions: each push_back fits.
+        static_assert(roles::max_crypto_sessions >= 3, "each push_back below fits");
         (void)x->sessions.push_back({cs_member_media, *media});
         if (m_rec.config.bfcp) (void)x->sessions.push_back({cs_bfcp, 0});
         if (m_rec.config.event_package) (void)x->sessions.push_back({cs_event_package, 0});
@@ -14359,7 +14359,7 @@ private:
         m_group = std::move(key);
         ++m_rec.epoch;
         const auto supplied = m_group->supplied();
-        s.messages.reserve(s.messages.size() + m_members.size());
+        s.messages.reserve(s.messages.size() + m_members.size() - (except ? 1 : 0));
         for (auto& [who, m] : m_members) {
             if (&m == except) continue;
             // Written straight into the step's message block (room for what a message_buffer holds).

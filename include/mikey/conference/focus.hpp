@@ -427,7 +427,7 @@ private:
     [[nodiscard]] step start_call_out(std::unique_ptr<pending_exchange> x, exchange_id id, ntp_time now, R& rng) {
         const auto media = fresh_ssrc(rng);
         if (!media) return step::refused(media.error(), id);
-        // At most 3 sessions: each push_back fits.
+        static_assert(roles::max_crypto_sessions >= 3, "each push_back below fits");
         (void)x->sessions.push_back({cs_member_media, *media});
         if (m_rec.config.bfcp) (void)x->sessions.push_back({cs_bfcp, 0});
         if (m_rec.config.event_package) (void)x->sessions.push_back({cs_event_package, 0});
@@ -482,7 +482,7 @@ private:
         m_group = std::move(key);
         ++m_rec.epoch;
         const auto supplied = m_group->supplied();
-        s.messages.reserve(s.messages.size() + m_members.size());
+        s.messages.reserve(s.messages.size() + m_members.size() - (except ? 1 : 0));
         for (auto& [who, m] : m_members) {
             if (&m == except) continue;
             // Written straight into the step's message block (room for what a message_buffer holds).

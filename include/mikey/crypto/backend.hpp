@@ -35,7 +35,9 @@ inline constexpr std::size_t key_wrap_iv_size = 8;
 ///
 /// HMAC is a keyed streaming interface, one keyed state per hmac_hash:
 ///   hmac_set_key(h, key)   key the state (any key length, RFC 2104);
-///   hmac_update(h, data)   absorb bytes;
+///   hmac_update(h, data)   absorb bytes (all of them before it returns: the
+///                          caller may overwrite `data` then, e.g. with the
+///                          tag of the message `data` is part of);
 ///   hmac_final(h, out)     write the tag (out.size() == hmac_size(h)) and
 ///                          leave the state keyed with the same key, ready
 ///                          for the next message.

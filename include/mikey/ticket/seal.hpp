@@ -70,9 +70,10 @@ struct encrypted_kemac {
 /// appendix fits into `buf` from `end` on and does not overlap it, it is
 /// written there, so that the last piece and the appendix are one HMAC
 /// update (fewer, longer updates: less of the hash's buffering); the bytes
-/// of `buf` from `end` on are scratch then. `mac` may lie at `end`.
-/// Errors: as crypto::compute_mac, invalid_argument (more than 6 pieces, or
-/// `mac` longer than any MAC).
+/// of `buf` from `end` on are scratch then. `mac` may lie at `end` (the
+/// input is absorbed before the tag is written: crypto_backend's
+/// hmac_update).
+/// Errors: as crypto::compute_mac, invalid_argument (more than 6 pieces).
 template <crypto::crypto_backend B>
 [[nodiscard]] result<void> mac_with_appendix(B& b, mac_alg alg, bytes_view auth_key, mutable_bytes buf,
                                              std::span<const bytes_view> head, std::size_t end,
@@ -100,12 +101,7 @@ template <crypto::crypto_backend B>
     }
     const bytes_view last = parts[n - 1];
     parts[n - 1] = bytes_view(last.data(), last.size() + extra);
-    std::array<std::uint8_t, crypto::max_hmac_size> tag;
-    if (mac.size() > tag.size()) return errc::invalid_argument;
-    const mutable_bytes t(tag.data(), mac.size());
-    if (auto r = crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n), t); !r) return r;
-    copy_bytes(mac, t);
-    return {};
+    return crypto::compute_mac(b, alg, auth_key, std::span<const bytes_view>(parts.data(), n), mac);
 }
 }  // namespace detail
 
