@@ -88,35 +88,13 @@ using botan_replay::call_log;
 using botan_replay::counting_backend;
 using botan_replay::describe;
 using botan_replay::same_shape;
+using botan_replay::bench_rng;
 
 botan_b& backend() {
     static botan_b b = std::move(*botan_b::create());
     return b;
 }
 
-/// splitmix64: cheap, deterministic, enough for benchmark RANDs and keys.
-struct bench_rng {
-    std::uint64_t s = 0x9E3779B97F4A7C15ull;
-    [[nodiscard]] result<void> fill(mutable_bytes out) noexcept {
-        std::size_t i = 0;
-        while (i < out.size()) {
-            std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-            z ^= z >> 31;
-            // Little-endian bytes of z; 8 at a time where they fit (the RNG is the
-            // harness's, not the library's: kept cheap so the lib rows measure the machines).
-            if (out.size() - i >= 8 && std::endian::native == std::endian::little) {
-                std::memcpy(out.data() + i, &z, 8);
-                i += 8;
-                continue;
-            }
-            for (std::size_t k = 0; k < 8 && i < out.size(); ++k) out[i++] = static_cast<std::uint8_t>(z >> (8 * k));
-        }
-        return {};
-    }
-};
-static_assert(random_generator<bench_rng>);
 
 // ---------------------------------------------------------------------------
 // A crypto_backend without crypto, for the lib_only rows: every HMAC tag is

@@ -17,6 +17,9 @@
 //                    outputs_match() false: it has no replay here
 //   report_calls     a bare_calls::totals as benchmark counters
 //   describe         MIKEY_BENCH_CALLS=1: a list, readable, on stderr
+//   bench_rng        the randomness the lib rows give the library (splitmix64):
+//                    not cryptographic and nearly free, so that neither side of a
+//                    comparison pays for an RNG (the references replay no draw)
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -26,6 +29,7 @@
 #include <botan/stream_cipher.h>
 
 #include <array>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -39,6 +43,7 @@
 #include <vector>
 
 #include <mikey/crypto/botan_backend.hpp>
+#include <mikey/core/rng.hpp>
 #include <mikey/crypto/labels.hpp>
 
 namespace botan_replay {
@@ -60,6 +65,32 @@ struct call_log {
         if (on) calls.push_back(std::move(c));
     }
 };
+
+/// splitmix64: cheap, deterministic, enough for benchmark RANDs and keys. The
+/// lib rows draw from it in their timed calls; the references replay
+/// recorded backend calls, which hold no draw, so an RNG that cost anything
+/// would be charged to the library alone.
+struct bench_rng {
+    std::uint64_t s = 0x9E3779B97F4A7C15ull;
+    [[nodiscard]] mikey::result<void> fill(mikey::mutable_bytes out) noexcept {
+        std::size_t i = 0;
+        while (i < out.size()) {
+            std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+            z ^= z >> 31;
+            // Little-endian bytes of z; 8 at a time where they fit.
+            if (out.size() - i >= 8 && std::endian::native == std::endian::little) {
+                std::memcpy(out.data() + i, &z, 8);
+                i += 8;
+                continue;
+            }
+            for (std::size_t k = 0; k < 8 && i < out.size(); ++k) out[i++] = static_cast<std::uint8_t>(z >> (8 * k));
+        }
+        return {};
+    }
+};
+static_assert(mikey::random_generator<bench_rng>);
 
 /// A cheap tick count: the TSC on x86-64, steady_clock nanoseconds elsewhere.
 inline std::uint64_t ticks() noexcept {

@@ -86,11 +86,14 @@ inline role receiver_of(data_type t) {
 }
 
 /// Three parties, each with its own keys; the PSKs and TPK placed as the mode says (RFC 6043 §4.1.1).
-struct parties {
+/// Each has its own replay cache of type Cache.
+template <class Cache>
+struct basic_parties {
+    using policy = roles::basic_policy<ticket::memory_key_store, Cache>;
     std::unique_ptr<B> backend = std::make_unique<B>(*B::create());
     ticket::memory_key_store ks_kms, ks_i, ks_r;
-    std::unique_ptr<cache> c_kms = std::make_unique<cache>(), c_i = std::make_unique<cache>(),
-                           c_r = std::make_unique<cache>();
+    std::unique_ptr<Cache> c_kms = std::make_unique<Cache>(), c_i = std::make_unique<Cache>(),
+                           c_r = std::make_unique<Cache>();
     std::optional<policy> p_kms, p_i, p_r;
     std::optional<crypto::deterministic_rng<B>> rng;
     std::optional<roles::kms<B, policy>> kms;
@@ -100,7 +103,7 @@ struct parties {
     std::string authorized;
     std::array<std::string_view, 1> authorized_view{};
 
-    explicit parties(const scenario& s) {
+    explicit basic_parties(const scenario& s) {
         const bytes psk_i(32, 0x11), psk_r(32, 0x22), tpk(32, 0x33);
         const auto id = [](const std::string& x) { return ticket::as_bytes(x); };
         REQUIRE(ks_kms.add_psk(id("sip:alice@example.org"), psk_i));
@@ -138,6 +141,8 @@ struct parties {
     }
 };
 
+using parties = basic_parties<cache>;
+
 /// How a run ended.
 struct run_result {
     std::vector<message> messages;
@@ -150,7 +155,8 @@ struct run_result {
 using mutation = std::function<bytes(const bytes&)>;
 
 /// Delivers `wire` to its receiver; returns the outcome.
-inline roles::outcome deliver(parties& p, role to, const bytes& wire, ntp_time now, std::array<std::uint8_t, 8192>& out) {
+template <class Cache>
+roles::outcome deliver(basic_parties<Cache>& p, role to, const bytes& wire, ntp_time now, std::array<std::uint8_t, 8192>& out) {
     switch (to) {
         case role::kms: return p.kms->receive(wire, now, *p.rng, out);
         case role::initiator: return p.ini->receive(wire, now, *p.rng, out);
@@ -164,7 +170,8 @@ inline roles::outcome deliver(parties& p, role to, const bytes& wire, ntp_time n
 /// recorded, and (retry_genuine) the genuine message is then delivered to
 /// the same receiver, so that the rest of the flow shows whether the
 /// refused input changed any state.
-inline run_result run(parties& p, const scenario& s, int at = -1, const mutation& change = {},
+template <class Cache>
+run_result run(basic_parties<Cache>& p, const scenario& s, int at = -1, const mutation& change = {},
                       bool retry_genuine = false, ntp_time now = base_now, errc* changed_error = nullptr) {
     run_result r;
     std::array<std::uint8_t, 8192> out{};

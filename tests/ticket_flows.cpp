@@ -246,6 +246,68 @@ TEST_CASE("unknown peer, replay, clock window") {
     CHECK(other.receive(request, base_now, *p.rng, o2).error == errc::wrong_kms);
 }
 
+/// A replay cache that keeps the hints it is given (prefetch) and counts
+/// the inserts whose key no hint announced before (over the in-memory default).
+struct hint_checking_cache {
+    ticket::memory_replay_cache<64> table;
+    mutable std::array<std::array<std::uint8_t, ticket::max_replay_key>, 8> hinted{};
+    mutable std::array<std::size_t, 8> hinted_size{};
+    mutable std::size_t hints = 0;
+    std::size_t inserts = 0, unhinted = 0;
+    void prefetch(bytes_view key) const noexcept {
+        if (hints < hinted.size() && key.size() <= ticket::max_replay_key) {
+            std::copy(key.begin(), key.end(), hinted[hints].begin());
+            hinted_size[hints++] = key.size();
+        }
+    }
+    ticket::replay_verdict insert_if_absent(bytes_view key, ntp_time expires, ntp_time now) noexcept {
+        ++inserts;
+        bool announced = false;
+        for (std::size_t i = 0; i < hints; ++i) {
+            announced = announced || equal_bytes(bytes_view(hinted[i].data(), hinted_size[i]), key);
+        }
+        unhinted += announced ? 0 : 1;
+        return table.insert_if_absent(key, expires, now);
+    }
+};
+static_assert(ticket::prefetching_replay_cache<hint_checking_cache>);
+
+/// The same without the hint: a plain replay_cache.
+struct hintless_cache {
+    ticket::memory_replay_cache<64> table;
+    ticket::replay_verdict insert_if_absent(bytes_view key, ntp_time expires, ntp_time now) noexcept {
+        return table.insert_if_absent(key, expires, now);
+    }
+};
+static_assert(ticket::replay_cache<hintless_cache> && !ticket::prefetching_replay_cache<hintless_cache>);
+
+TEST_CASE("replay cache hints: each message a party checks for replay is announced to its cache before the check") {
+    const auto s = with(1, true);
+    basic_parties<hint_checking_cache> p(s);
+    const auto r = run(p, s);
+    REQUIRE(r.error == errc::ok);
+    REQUIRE(r.established);
+    // Each party checks the two messages it receives (KMS: REQUEST_INIT_PSK, RESOLVE_INIT_PSK;
+    // Initiator: REQUEST_RESP, TRANSFER_RESP; Responder: RESOLVE_RESP, then TRANSFER_INIT),
+    // and its cache heard of each key before it was inserted.
+    for (const hint_checking_cache* c : {p.c_kms.get(), p.c_i.get(), p.c_r.get()}) {
+        CHECK(c->inserts == 2);
+        CHECK(c->hints == 2);
+        CHECK(c->unhinted == 0);
+    }
+    // The hints are keys, not entries: a replayed REQUEST_INIT_PSK is still refused.
+    const bytes request = r.messages.front().wire;
+    std::array<std::uint8_t, 8192> out{};
+    CHECK(p.kms->receive(request, base_now, *p.rng, out).error == errc::replayed_message);
+    // A cache without the hint: the same flow, the same keys.
+    basic_parties<hintless_cache> q(s);
+    const auto r2 = run(q, s);
+    REQUIRE(r2.error == errc::ok);
+    CHECK(r2.established);
+    REQUIRE(r2.messages.size() == r.messages.size());
+    for (std::size_t i = 0; i < r.messages.size(); ++i) CHECK(r2.messages[i].wire == r.messages[i].wire);
+}
+
 TEST_CASE("ticket expired or not yet valid; unauthorized responder") {
     const auto s = with(3, true);
     {

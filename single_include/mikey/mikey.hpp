@@ -8548,6 +8548,17 @@ concept replay_cache = requires(C& c, bytes_view key, ntp_time t) {
     { c.insert_if_absent(key, t, t) } noexcept -> std::same_as<replay_verdict>;
 };
 
+/// A replay cache that also takes a hint: prefetch(key) says that
+/// insert_if_absent(key, ...) comes soon. The role machines give it as soon
+/// as a message is parsed, before its MAC is verified, so that the lookup
+/// does not wait for memory when the cache is cold (a large table, or a
+/// remote store that can start a round trip). A hint changes nothing in the
+/// cache: a cache without it works the same, only later.
+template <class C>
+concept prefetching_replay_cache = replay_cache<C> && requires(const C& c, bytes_view key) {
+    { c.prefetch(key) } noexcept;
+};
+
 /// Longest key a role machine makes: data type (1) and a MAC (at most 32).
 inline constexpr std::size_t max_replay_key = 33;
 
@@ -8606,6 +8617,22 @@ public:
         return replay_verdict::fresh;
     }
 
+    /// Starts loading the slots of `key`'s probe window into the CPU cache
+    /// (its key bytes are read only on a tag match). A hint: the table is
+    /// not changed. Without GCC / Clang builtins it does nothing.
+    void prefetch(bytes_view key) const noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+        if (key.size() > max_replay_key) return;
+        const auto first = static_cast<std::size_t>(hash(key));
+        // Slots are under 64 bytes: one every two slots, and the last, touches every line of the window.
+        static_assert(2 * sizeof(slot) <= 64);
+        for (std::size_t i = 0; i < probe; i += 2) __builtin_prefetch(&m_slots[(first + i) & (Capacity - 1)]);
+        __builtin_prefetch(&m_slots[(first + probe - 1) & (Capacity - 1)]);
+#else
+        (void)key;
+#endif
+    }
+
 private:
     /// What a probe reads: expiry, length and 32 bits of the key's hash,
     /// packed apart from the keys so that a probe window spans few cache
@@ -8634,7 +8661,7 @@ private:
     std::array<std::array<std::uint8_t, max_replay_key>, Capacity> m_keys{};
 };
 
-static_assert(replay_cache<memory_replay_cache<>>);
+static_assert(prefetching_replay_cache<memory_replay_cache<>>);
 
 }  // namespace mikey::ticket
 // ---- end mikey/ticket/replay_cache.hpp ----
@@ -8899,6 +8926,9 @@ using ticket::replay_verdict;
 ///                           mac_not_allowed, algorithm_mix, algorithm_too_weak)
 ///   clock_window()          largest |T - now| accepted (RFC 3830 §5.4)
 ///   remember(key, exp, now) the replay cache's insert_if_absent
+///   anticipate(key)         optional: a hint that remember(key, ...) follows
+///                           (ticket::prefetching_replay_cache); the roles
+///                           give it through detail::anticipate_fresh
 ///   psk_for(id), tpk_for(id) key lookups (ticket::key_store)
 ///   send_auth_failure_error()  send the OPTIONAL Error on an authentication
 ///                           failure (RFC 6043 §5.4)
@@ -9132,6 +9162,10 @@ public:
     [[nodiscard]] replay_verdict remember(bytes_view key, ntp_time expires, ntp_time now) const noexcept {
         return m_cache->insert_if_absent(key, expires, now);
     }
+    /// The cache's prefetch(key) when it has one (a hint; nothing otherwise).
+    void anticipate(bytes_view key) const noexcept {
+        if constexpr (ticket::prefetching_replay_cache<Cache>) m_cache->prefetch(key);
+    }
     [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept { return m_store->psk_for(id); }
     [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return m_store->tpk_for(id); }
     [[nodiscard]] bool send_auth_failure_error() const noexcept { return m_settings.send_auth_failure_error; }
@@ -9314,6 +9348,17 @@ template <common_policy P>
         case replay_verdict::full: return errc::replay_cache_full;
     }
     return errc::replay_cache_full;
+}
+
+/// The hint that fresh(policy, m, t, mac, now) follows (policy.anticipate
+/// when the policy has it, e.g. basic_policy over a prefetching cache): the
+/// roles give it right after parsing, so that the replay cache's lookup
+/// overlaps the key derivation and MAC check before fresh().
+template <common_policy P>
+void anticipate_fresh(const P& policy, const message_view& m, bytes_view mac) noexcept {
+    if constexpr (requires { policy.anticipate(mac); }) {
+        policy.anticipate(ticket::replay_key(static_cast<std::uint8_t>(m.type()), mac).view());
+    }
 }
 
 /// The same check without recording: for a message whose MAC cannot be
@@ -10150,6 +10195,7 @@ private:
     [[nodiscard]] result<algorithm_suite> verify_initial(const View& m, bytes_view psk, bytes_view randri,
                                                          bytes_view randrr, const ticket::v_inputs& ids,
                                                          ntp_time now) noexcept {
+        detail::anticipate_fresh(*m_policy, m.message(), m.mac());  // the replay check after the MAC
         const auto hdr = m.header();
         const algorithm_suite s{hdr.prf(), m_policy->kemac_encr(m.v()->kind()), m.v()->kind()};
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();
@@ -11271,6 +11317,7 @@ template <crypto::crypto_backend B, common_policy P, class View>
                                                 const update_context& c, key_set& next) noexcept {
     const auto m = View::parse(in);
     if (!m) return m.error_info();
+    anticipate_fresh(policy, m->message(), m->mac());  // the replay check after the MAC
     if (auto ok = check_update_fields(*m, c); !ok) return ok.error_info();
     // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
     if (auto ok = ticket::verify_message_mac(b, m->message(), c.mac, c.last->auth_key.view(),
@@ -11340,6 +11387,7 @@ template <crypto::crypto_backend B, common_policy P, class View>
                                                  const update_context& c, bytes_view sent) noexcept {
     const auto m = View::parse(in);
     if (!m) return m.error_info();
+    anticipate_fresh(policy, m->message(), m->mac());  // the replay check after the MAC
     const auto init = hdr_view::parse(sent);
     if (!init || m->header().version() != init->version()) return failure{errc::header_mismatch, 3};
     if (auto ok = check_update_fields(*m, c); !ok) return ok.error_info();
@@ -11784,6 +11832,7 @@ private:
     [[nodiscard]] result<outcome> on_request_resp(bytes_view in, ntp_time now) noexcept {
         const auto m = ticket::request_resp_view::parse(in);
         if (!m) return m.error_info();
+        detail::anticipate_fresh(*m_policy, m->message(), m->mac());  // the replay check after the MAC
         const auto req = hdr_view::parse(m_request);
         const auto hdr = m->header();
         // RFC 6043 §4.2.1.5: version, PRF func, CSB ID (and #CS, map type) copied from REQUEST_INIT.
@@ -12062,6 +12111,7 @@ private:
     [[nodiscard]] result<outcome> on_transfer_resp(bytes_view in, ntp_time now) noexcept {
         const auto m = ticket::transfer_resp_view::parse(in);
         if (!m) return m.error_info();
+        detail::anticipate_fresh(*m_policy, m->message(), m->mac());  // the replay check after the MAC
         const auto init = hdr_view::parse(m_transfer);
         const auto hdr = m->header();
         // RFC 6043 §4.2.2.3: version, PRF func and CSB ID copied from TRANSFER_INIT.
@@ -12681,6 +12731,7 @@ private:
     [[nodiscard]] result<outcome> on_resolve_resp(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto m = ticket::resolve_resp_view::parse(in);
         if (!m) return m.error_info();
+        detail::anticipate_fresh(*m_policy, m->message(), m->mac());  // the replay check after the MAC
         const pending_resolve& pr = *m_resolving;
         const bytes_view resolve_init = pr.resolve_bytes();
         const auto req = hdr_view::parse(resolve_init);
@@ -12749,6 +12800,7 @@ private:
     [[nodiscard]] result<outcome> finish(const ticket::transfer_init_view& ti, ntp_time now, R& rng,
                                          mutable_bytes out, resolution&& res, bytes_view tmac,
                                          const detail::offered_choice& offers) noexcept {
+        detail::anticipate_fresh(*m_policy, ti.message(), ti.mac());  // the replay check after the MAC
         const auto hdr = ti.header();
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
@@ -13250,6 +13302,9 @@ public:
     [[nodiscard]] std::chrono::seconds clock_window() const noexcept { return m_in->clock_window(); }
     [[nodiscard]] roles::replay_verdict remember(bytes_view k, ntp_time e, ntp_time n) const noexcept {
         return m_in->remember(k, e, n);
+    }
+    void anticipate(bytes_view k) const noexcept {
+        if constexpr (requires { m_in->anticipate(k); }) m_in->anticipate(k);
     }
     [[nodiscard]] bool send_auth_failure_error() const noexcept { return m_in->send_auth_failure_error(); }
     [[nodiscard]] result<void> authorize_request(identity id, const ticket_policy& tp) const noexcept

@@ -104,6 +104,9 @@ public:
     [[nodiscard]] roles::replay_verdict remember(bytes_view k, ntp_time e, ntp_time n) const noexcept {
         return m_in->remember(k, e, n);
     }
+    void anticipate(bytes_view k) const noexcept {
+        if constexpr (requires { m_in->anticipate(k); }) m_in->anticipate(k);
+    }
     [[nodiscard]] bool send_auth_failure_error() const noexcept { return m_in->send_auth_failure_error(); }
     [[nodiscard]] result<void> authorize_request(identity id, const ticket_policy& tp) const noexcept
         requires roles::kms_policy<Inner>

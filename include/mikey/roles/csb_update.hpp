@@ -733,6 +733,7 @@ template <crypto::crypto_backend B, common_policy P, class View>
                                                 const update_context& c, key_set& next) noexcept {
     const auto m = View::parse(in);
     if (!m) return m.error_info();
+    anticipate_fresh(policy, m->message(), m->mac());  // the replay check after the MAC
     if (auto ok = check_update_fields(*m, c); !ok) return ok.error_info();
     // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r, with the keys of §5.2.
     if (auto ok = ticket::verify_message_mac(b, m->message(), c.mac, c.last->auth_key.view(),
@@ -802,6 +803,7 @@ template <crypto::crypto_backend B, common_policy P, class View>
                                                  const update_context& c, bytes_view sent) noexcept {
     const auto m = View::parse(in);
     if (!m) return m.error_info();
+    anticipate_fresh(policy, m->message(), m->mac());  // the replay check after the MAC
     const auto init = hdr_view::parse(sent);
     if (!init || m->header().version() != init->version()) return failure{errc::header_mismatch, 3};
     if (auto ok = check_update_fields(*m, c); !ok) return ok.error_info();

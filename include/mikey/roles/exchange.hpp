@@ -83,6 +83,17 @@ template <common_policy P>
     return errc::replay_cache_full;
 }
 
+/// The hint that fresh(policy, m, t, mac, now) follows (policy.anticipate
+/// when the policy has it, e.g. basic_policy over a prefetching cache): the
+/// roles give it right after parsing, so that the replay cache's lookup
+/// overlaps the key derivation and MAC check before fresh().
+template <common_policy P>
+void anticipate_fresh(const P& policy, const message_view& m, bytes_view mac) noexcept {
+    if constexpr (requires { policy.anticipate(mac); }) {
+        policy.anticipate(ticket::replay_key(static_cast<std::uint8_t>(m.type()), mac).view());
+    }
+}
+
 /// The same check without recording: for a message whose MAC cannot be
 /// verified yet (TRANSFER_INIT before the ticket is resolved, §4.2.2.2).
 template <common_policy P>

@@ -332,6 +332,7 @@ private:
     [[nodiscard]] result<outcome> on_request_resp(bytes_view in, ntp_time now) noexcept {
         const auto m = ticket::request_resp_view::parse(in);
         if (!m) return m.error_info();
+        detail::anticipate_fresh(*m_policy, m->message(), m->mac());  // the replay check after the MAC
         const auto req = hdr_view::parse(m_request);
         const auto hdr = m->header();
         // RFC 6043 §4.2.1.5: version, PRF func, CSB ID (and #CS, map type) copied from REQUEST_INIT.
@@ -610,6 +611,7 @@ private:
     [[nodiscard]] result<outcome> on_transfer_resp(bytes_view in, ntp_time now) noexcept {
         const auto m = ticket::transfer_resp_view::parse(in);
         if (!m) return m.error_info();
+        detail::anticipate_fresh(*m_policy, m->message(), m->mac());  // the replay check after the MAC
         const auto init = hdr_view::parse(m_transfer);
         const auto hdr = m->header();
         // RFC 6043 §4.2.2.3: version, PRF func and CSB ID copied from TRANSFER_INIT.

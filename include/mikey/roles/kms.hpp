@@ -106,6 +106,7 @@ private:
     [[nodiscard]] result<algorithm_suite> verify_initial(const View& m, bytes_view psk, bytes_view randri,
                                                          bytes_view randrr, const ticket::v_inputs& ids,
                                                          ntp_time now) noexcept {
+        detail::anticipate_fresh(*m_policy, m.message(), m.mac());  // the replay check after the MAC
         const auto hdr = m.header();
         const algorithm_suite s{hdr.prf(), m_policy->kemac_encr(m.v()->kind()), m.v()->kind()};
         if (auto ok = m_policy->check_suite(s); !ok) return ok.error_info();

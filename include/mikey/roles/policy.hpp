@@ -34,6 +34,9 @@ using ticket::replay_verdict;
 ///                           mac_not_allowed, algorithm_mix, algorithm_too_weak)
 ///   clock_window()          largest |T - now| accepted (RFC 3830 §5.4)
 ///   remember(key, exp, now) the replay cache's insert_if_absent
+///   anticipate(key)         optional: a hint that remember(key, ...) follows
+///                           (ticket::prefetching_replay_cache); the roles
+///                           give it through detail::anticipate_fresh
 ///   psk_for(id), tpk_for(id) key lookups (ticket::key_store)
 ///   send_auth_failure_error()  send the OPTIONAL Error on an authentication
 ///                           failure (RFC 6043 §5.4)
@@ -266,6 +269,10 @@ public:
     [[nodiscard]] std::chrono::seconds clock_window() const noexcept { return m_settings.clock_window; }
     [[nodiscard]] replay_verdict remember(bytes_view key, ntp_time expires, ntp_time now) const noexcept {
         return m_cache->insert_if_absent(key, expires, now);
+    }
+    /// The cache's prefetch(key) when it has one (a hint; nothing otherwise).
+    void anticipate(bytes_view key) const noexcept {
+        if constexpr (ticket::prefetching_replay_cache<Cache>) m_cache->prefetch(key);
     }
     [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept { return m_store->psk_for(id); }
     [[nodiscard]] std::optional<bytes_view> tpk_for(identity id) const noexcept { return m_store->tpk_for(id); }

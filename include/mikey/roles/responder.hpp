@@ -394,6 +394,7 @@ private:
     [[nodiscard]] result<outcome> on_resolve_resp(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto m = ticket::resolve_resp_view::parse(in);
         if (!m) return m.error_info();
+        detail::anticipate_fresh(*m_policy, m->message(), m->mac());  // the replay check after the MAC
         const pending_resolve& pr = *m_resolving;
         const bytes_view resolve_init = pr.resolve_bytes();
         const auto req = hdr_view::parse(resolve_init);
@@ -462,6 +463,7 @@ private:
     [[nodiscard]] result<outcome> finish(const ticket::transfer_init_view& ti, ntp_time now, R& rng,
                                          mutable_bytes out, resolution&& res, bytes_view tmac,
                                          const detail::offered_choice& offers) noexcept {
+        detail::anticipate_fresh(*m_policy, ti.message(), ti.mac());  // the replay check after the MAC
         const auto hdr = ti.header();
         const ticket_policy tp = ti.ticket()->policy();
         const auto& f = tp.flags;
