@@ -46,7 +46,8 @@
 #endif
 
 /// Forces inlining of the reader's and writer's one-line accessors, which
-/// every payload parser calls several times per field.
+/// every payload parser calls several times per field, and of the replay
+/// cache hint's chain (a function that only prefetches is dropped by GCC).
 #if defined(__GNUC__) || defined(__clang__)
 #define MIKEY_ALWAYS_INLINE [[gnu::always_inline]]
 #else
@@ -8529,6 +8530,7 @@ using transfer_error_view = ticket_message<schemas::transfer_error>;
 #include <cstring>
 
 // #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/config.hpp" (inlined above as mikey/core/config.hpp)
 // #include "../core/ntp_time.hpp" (inlined above as mikey/core/ntp_time.hpp)
 
 namespace mikey::ticket {
@@ -8619,8 +8621,11 @@ public:
 
     /// Starts loading the slots of `key`'s probe window into the CPU cache
     /// (its key bytes are read only on a tag match). A hint: the table is
-    /// not changed. Without GCC / Clang builtins it does nothing.
-    void prefetch(bytes_view key) const noexcept {
+    /// not changed. Without GCC / Clang builtins it does nothing. Always
+    /// inlined, as is every hint on the way here: GCC's interprocedural
+    /// pass takes a function that only prefetches for one without effect
+    /// and drops its calls.
+    MIKEY_ALWAYS_INLINE void prefetch(bytes_view key) const noexcept {
 #if defined(__GNUC__) || defined(__clang__)
         if (key.size() > max_replay_key) return;
         const auto first = static_cast<std::size_t>(hash(key));
@@ -9163,7 +9168,7 @@ public:
         return m_cache->insert_if_absent(key, expires, now);
     }
     /// The cache's prefetch(key) when it has one (a hint; nothing otherwise).
-    void anticipate(bytes_view key) const noexcept {
+    MIKEY_ALWAYS_INLINE void anticipate(bytes_view key) const noexcept {
         if constexpr (ticket::prefetching_replay_cache<Cache>) m_cache->prefetch(key);
     }
     [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept { return m_store->psk_for(id); }
@@ -9355,7 +9360,7 @@ template <common_policy P>
 /// roles give it right after parsing, so that the replay cache's lookup
 /// overlaps the key derivation and MAC check before fresh().
 template <common_policy P>
-void anticipate_fresh(const P& policy, const message_view& m, bytes_view mac) noexcept {
+MIKEY_ALWAYS_INLINE inline void anticipate_fresh(const P& policy, const message_view& m, bytes_view mac) noexcept {
     if constexpr (requires { policy.anticipate(mac); }) {
         policy.anticipate(ticket::replay_key(static_cast<std::uint8_t>(m.type()), mac).view());
     }
@@ -13303,7 +13308,7 @@ public:
     [[nodiscard]] roles::replay_verdict remember(bytes_view k, ntp_time e, ntp_time n) const noexcept {
         return m_in->remember(k, e, n);
     }
-    void anticipate(bytes_view k) const noexcept {
+    MIKEY_ALWAYS_INLINE void anticipate(bytes_view k) const noexcept {
         if constexpr (requires { m_in->anticipate(k); }) m_in->anticipate(k);
     }
     [[nodiscard]] bool send_auth_failure_error() const noexcept { return m_in->send_auth_failure_error(); }

@@ -104,7 +104,7 @@ public:
     [[nodiscard]] roles::replay_verdict remember(bytes_view k, ntp_time e, ntp_time n) const noexcept {
         return m_in->remember(k, e, n);
     }
-    void anticipate(bytes_view k) const noexcept {
+    MIKEY_ALWAYS_INLINE void anticipate(bytes_view k) const noexcept {
         if constexpr (requires { m_in->anticipate(k); }) m_in->anticipate(k);
     }
     [[nodiscard]] bool send_auth_failure_error() const noexcept { return m_in->send_auth_failure_error(); }

@@ -88,7 +88,7 @@ template <common_policy P>
 /// roles give it right after parsing, so that the replay cache's lookup
 /// overlaps the key derivation and MAC check before fresh().
 template <common_policy P>
-void anticipate_fresh(const P& policy, const message_view& m, bytes_view mac) noexcept {
+MIKEY_ALWAYS_INLINE inline void anticipate_fresh(const P& policy, const message_view& m, bytes_view mac) noexcept {
     if constexpr (requires { policy.anticipate(mac); }) {
         policy.anticipate(ticket::replay_key(static_cast<std::uint8_t>(m.type()), mac).view());
     }

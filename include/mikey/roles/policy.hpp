@@ -271,7 +271,7 @@ public:
         return m_cache->insert_if_absent(key, expires, now);
     }
     /// The cache's prefetch(key) when it has one (a hint; nothing otherwise).
-    void anticipate(bytes_view key) const noexcept {
+    MIKEY_ALWAYS_INLINE void anticipate(bytes_view key) const noexcept {
         if constexpr (ticket::prefetching_replay_cache<Cache>) m_cache->prefetch(key);
     }
     [[nodiscard]] std::optional<bytes_view> psk_for(identity id) const noexcept { return m_store->psk_for(id); }
