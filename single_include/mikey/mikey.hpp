@@ -11058,12 +11058,7 @@ public:
                                            const key_set& next) const noexcept {
         if (out.size() < m_message_size) return errc::buffer_too_small;
         const mutable_bytes msg = out.first(m_message_size);
-        // The message up to its MAC field and, where `out` has room, the identities after it,
-        // in place for the MAC input (§5.5 below).
-        const std::size_t ids_size = m_id_i.size + m_id_r.size;
-        const bool ids_in_place = out.size() - m_v.at >= ids_size;
-        copy_bytes(out.first(m_v.at + (ids_in_place ? ids_size : 0)),
-                   bytes_view(m_bytes).first(m_v.at + (ids_in_place ? ids_size : 0)));
+        copy_bytes(out.first(m_v.at), bytes_view(m_bytes).first(m_v.at));
         const timestamp t(next.t);
         put(msg, m_t, t.bytes);
         for (std::size_t i = 0; i < m_session_count; ++i) put(msg, m_sessions[i].spi, spi_of(c, next, i));
@@ -11073,7 +11068,7 @@ public:
             const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
             if (!ck) return ck.error_info();
             std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
-            const bytes_view kept_plain = bytes_view(m_bytes).subspan(m_v.at + ids_size);
+            const bytes_view kept_plain = bytes_view(m_bytes).subspan(m_v.at);
             const mutable_bytes plain(scratch.data(), kept_plain.size());
             copy_bytes(plain, kept_plain);
             for (std::size_t j = 0; j < m_key_count; ++j) {
@@ -11085,17 +11080,16 @@ public:
             b.wipe(plain);
             if (!encrypted) return encrypted.error_info();
         }
-        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r (the kept identities are the
-        // context's: same_context). Laid out in one piece, its tag goes into the MAC field it
-        // overlaps (crypto_backend's hmac_update absorbs first); else mac_with_appendix.
-        const mutable_bytes tag = msg.subspan(m_v.at, m_v.size);
-        const bytes_view key = c.last->auth_key.view();
-        const std::array<bytes_view, 1> whole{bytes_view(out.first(m_v.at + ids_size))};
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r (the context's identities:
+        // same_context). mac_with_appendix lays them after the message where `out` has room (one
+        // HMAC update) and writes the tag into the MAC field once the input is absorbed.
         const std::array<bytes_view, 1> head{bytes_view(msg.first(m_v.at))};
         const std::array<bytes_view, 2> ids{c.id_i, c.id_r};
-        const auto r = ids_in_place ? crypto::compute_mac(b, c.mac, key, whole, tag)
-                                    : ticket::detail::mac_with_appendix(b, c.mac, key, out, head, m_v.at, ids, tag);
-        if (!r) return r.error_info();
+        if (auto r = ticket::detail::mac_with_appendix(b, c.mac, c.last->auth_key.view(), out, head, m_v.at, ids,
+                                                       msg.subspan(m_v.at, m_v.size));
+            !r) {
+            return r.error_info();
+        }
         return bytes_view(msg);
     }
 
@@ -11196,20 +11190,17 @@ private:
         m_encr = m->kemac() ? at(sealed, m->kemac()->encrypted_data()) : span_at{};
         m_v = at(sealed, m->v()->value());
         // The V MAC ends the message (the view's schema closes with V, whose MAC is its last
-        // field): the message up to it, then the identities (as in its IDRi / IDRr), then the plaintext.
+        // field): the message up to it, then the plaintext.
         static_assert(View::schema.closing_payload, "an update's V closes it");
-        m_bytes.reserve(m_v.at + m_id_i.size + m_id_r.size + plain.size());
+        m_bytes.reserve(m_v.at + plain.size());
         m_bytes.assign(sealed.begin(), sealed.begin() + m_v.at);
-        m_bytes.insert(m_bytes.end(), m->idri()->data().begin(), m->idri()->data().end());
-        m_bytes.insert(m_bytes.end(), m->idrr()->data().begin(), m->idrr()->data().end());
         m_bytes.insert(m_bytes.end(), plain.begin(), plain.end());
         // The Encr data (the plaintext under Encr alg NULL) is zeroed.
         std::fill_n(m_bytes.begin() + m_encr.at, m_encr.size, 0);
     }
 
     // The fields matches() and patch() read first, together.
-    /// The message up to its V MAC field, Identity_i || Identity_r (its MAC
-    /// input's appendix, RFC 6043 §5.5), then the KEMAC's plaintext; empty:
+    /// The message up to its V MAC field, then the KEMAC's plaintext; empty:
     /// no template.
     std::vector<std::uint8_t> m_bytes;
     party m_self{};
