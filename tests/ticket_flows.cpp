@@ -105,6 +105,43 @@ TEST_CASE("the same seed gives the same messages; another seed other keys") {
     CHECK(!equal_bytes(a.ini->session_keys()[0].tek.view(), c.ini->session_keys()[0].tek.view()));
 }
 
+TEST_CASE("the Initiator owns its config: views the caller drops or overwrites after construction change nothing") {
+    for (const bool default_authorized : {false, true}) {
+        CAPTURE(default_authorized);
+        const auto s = with(1, true);
+        parties a(s), b(s);
+        const auto ra = run(a, s);
+        REQUIRE(ra.established);
+        {
+            // b's Initiator again, from strings and lists that are scribbled over and freed below.
+            std::string id = "sip:alice@example.org", kms = "kms.example.org", callee = "sip:bob@example.org";
+            std::vector<std::string> names{callee};
+            std::vector<std::string_view> authorized{names[0]};
+            std::vector<roles::crypto_session_spec> sessions = b.cs;
+            b.ini.emplace(*b.backend, *b.p_i,
+                          roles::initiator_config{.identity = id,
+                                                  .kms_identity = kms,
+                                                  .responder = callee,
+                                                  .authorized_responders = default_authorized
+                                                                               ? std::span<const std::string_view>{}
+                                                                               : std::span<const std::string_view>(authorized),
+                                                  .desired = desired_policy(s),
+                                                  .key_kind = s.kind,
+                                                  .key_length = s.key_length,
+                                                  .sessions = sessions,
+                                                  .suite = s.suite});
+            for (auto* x : {&id, &kms, &callee, &names[0]}) std::fill(x->begin(), x->end(), '#');
+            for (auto& c : sessions) c = {0x7f, 0xdeadbeef};
+            authorized[0] = "sip:mallory@example.org";
+        }
+        const auto rb = run(b, s);
+        REQUIRE(rb.established);
+        REQUIRE(ra.messages.size() == rb.messages.size());
+        for (std::size_t i = 0; i < ra.messages.size(); ++i) CHECK(ra.messages[i].wire == rb.messages[i].wire);
+        CHECK(equal_bytes(b.ini->peer_identity(), ticket::as_bytes(std::string_view("sip:bob@example.org"))));
+    }
+}
+
 TEST_CASE("F = 0: no TRANSFER_RESP, keys at once (RFC 6043 §4.2.2.3)") {
     auto s = with(1, false);
     s.flags = "DH";  // no F, no G (G implies F): RANDRi only (NOT G implies H)

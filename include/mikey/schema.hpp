@@ -272,8 +272,12 @@ namespace detail {
 /// another branch is present); wrong_last_payload; initiator_data_missing.
 /// Offsets point at the payload concerned (the message end for a missing
 /// one; the later payload of a conflicting pair).
-[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
-                                                  schema_check mode = schema_check::strict) noexcept {
+/// `visit(entry)` sees every payload of the walk, in order (matched, ignored
+/// or general extension), until an error ends it: a caller that also reads
+/// the payloads (ticket::ticket_message) needs no second walk.
+template <class Visit>
+[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s, schema_check mode,
+                                                  Visit&& visit) noexcept {
     if (m.type() != s.type) {
         return failure{errc::wrong_message_type, 1};
     }
@@ -304,6 +308,7 @@ namespace detail {
     }
     std::size_t at = 0;
     for (const auto& e : m.payloads_in_place()) {
+        visit(e);
         if (e.type == payload_type::general_extension) {
             continue;
         }
@@ -408,6 +413,12 @@ namespace detail {
         }
     }
     return {};
+}
+
+/// check_schema without a visitor.
+[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
+                                                  schema_check mode = schema_check::strict) noexcept {
+    return check_schema(m, s, mode, [](const chain_entry&) {});
 }
 
 }  // namespace mikey

@@ -5018,8 +5018,12 @@ namespace detail {
 /// another branch is present); wrong_last_payload; initiator_data_missing.
 /// Offsets point at the payload concerned (the message end for a missing
 /// one; the later payload of a conflicting pair).
-[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
-                                                  schema_check mode = schema_check::strict) noexcept {
+/// `visit(entry)` sees every payload of the walk, in order (matched, ignored
+/// or general extension), until an error ends it: a caller that also reads
+/// the payloads (ticket::ticket_message) needs no second walk.
+template <class Visit>
+[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s, schema_check mode,
+                                                  Visit&& visit) noexcept {
     if (m.type() != s.type) {
         return failure{errc::wrong_message_type, 1};
     }
@@ -5050,6 +5054,7 @@ namespace detail {
     }
     std::size_t at = 0;
     for (const auto& e : m.payloads_in_place()) {
+        visit(e);
         if (e.type == payload_type::general_extension) {
             continue;
         }
@@ -5154,6 +5159,12 @@ namespace detail {
         }
     }
     return {};
+}
+
+/// check_schema without a visitor.
+[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
+                                                  schema_check mode = schema_check::strict) noexcept {
+    return check_schema(m, s, mode, [](const chain_entry&) {});
 }
 
 }  // namespace mikey
@@ -8379,39 +8390,46 @@ struct message_fields {
     std::optional<v_view> v{};  ///< the closing V (last payload)
     std::optional<err_view> err{};
 
-    /// One pass over a validated message.
-    static constexpr message_fields of(const message_view& m) noexcept {
-        message_fields f;
+    /// Takes payload `e` into its slot when that slot is still empty.
+    constexpr void take(const chain_entry& e) noexcept {
         const auto first = [](auto& slot, const auto& view) {
             if (!slot) slot.emplace(view);
         };
-        for (const auto& e : m.payloads_in_place()) {
-            switch (e.type) {
-                case payload_type::t: first(f.t, e.as<t_view>()); break;
-                case payload_type::randr: {
-                    const auto r = e.as<randr_view>();
-                    if (r.role() == rand_role::randri) first(f.randri, r);
-                    if (r.role() == rand_role::randrr) first(f.randrr, r);
-                    if (r.role() == rand_role::randrkms) first(f.randrkms, r);
-                    break;
-                }
-                case payload_type::idr: {
-                    const auto r = e.as<idr_view>();
-                    if (r.role() == id_role::idri) first(f.idri, r);
-                    if (r.role() == id_role::idrr) first(f.idrr, r);
-                    if (r.role() == id_role::idrkms) first(f.idrkms, r);
-                    if (r.role() == id_role::idrpsk) first(f.idrpsk, r);
-                    break;
-                }
-                case payload_type::tp: first(f.tp, e.as<tp_view>()); break;
-                case payload_type::ticket: first(f.ticket, e.as<ticket_view>()); break;
-                case payload_type::kemac: first(f.kemac, e.as<kemac_view>()); break;
-                case payload_type::err: first(f.err, e.as<err_view>()); break;
-                default: break;
+        switch (e.type) {
+            case payload_type::t: first(t, e.as<t_view>()); break;
+            case payload_type::randr: {
+                const auto r = e.as<randr_view>();
+                if (r.role() == rand_role::randri) first(randri, r);
+                if (r.role() == rand_role::randrr) first(randrr, r);
+                if (r.role() == rand_role::randrkms) first(randrkms, r);
+                break;
             }
+            case payload_type::idr: {
+                const auto r = e.as<idr_view>();
+                if (r.role() == id_role::idri) first(idri, r);
+                if (r.role() == id_role::idrr) first(idrr, r);
+                if (r.role() == id_role::idrkms) first(idrkms, r);
+                if (r.role() == id_role::idrpsk) first(idrpsk, r);
+                break;
+            }
+            case payload_type::tp: first(tp, e.as<tp_view>()); break;
+            case payload_type::ticket: first(ticket, e.as<ticket_view>()); break;
+            case payload_type::kemac: first(kemac, e.as<kemac_view>()); break;
+            case payload_type::err: first(err, e.as<err_view>()); break;
+            default: break;
         }
+    }
+    /// Takes the closing V of `m` (after the payloads were taken).
+    constexpr void take_closing(const message_view& m) noexcept {
         const auto last = m.last_payload();
-        if (last && last->type == payload_type::v) f.v.emplace(last->as<v_view>());
+        if (last && last->type == payload_type::v) v.emplace(last->as<v_view>());
+    }
+
+    /// One pass over a validated message.
+    static constexpr message_fields of(const message_view& m) noexcept {
+        message_fields f;
+        for (const auto& e : m.payloads_in_place()) f.take(e);
+        f.take_closing(m);
         return f;
     }
 };
@@ -8427,9 +8445,16 @@ public:
     [[nodiscard]] static constexpr result<ticket_message> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
         const auto m = message_view::parse(in);
         if (!m) return m.error_info();
-        if (auto ok = check_schema(*m, Schema, schema_check::lenient); !ok) return ok.error_info();
-        // Built in place: a ticket_message is large (the view and every field).
-        return result<ticket_message>(std::in_place, passkey{}, *m);
+        // One walk checks the composition and fills the fields. From here
+        // every path returns `out`, built in place: a ticket_message is large.
+        result<ticket_message> out(std::in_place, passkey{}, *m, message_fields{});
+        message_fields& f = out->m_fields;
+        if (auto ok = check_schema(*m, Schema, schema_check::lenient, [&f](const chain_entry& e) { f.take(e); }); !ok) {
+            out = ok.error_info();
+            return out;
+        }
+        f.take_closing(*m);
+        return out;
     }
 
     /// The same message over `copy`, a byte-identical copy of bytes()
@@ -8441,7 +8466,7 @@ public:
     [[nodiscard]] constexpr result<ticket_message> rebased(bytes_view copy MIKEY_LIFETIMEBOUND) const noexcept {
         const auto m = m_msg.rebased(copy);
         if (!m) return m.error_info();
-        return result<ticket_message>(std::in_place, passkey{}, *m);
+        return result<ticket_message>(std::in_place, passkey{}, *m, message_fields::of(*m));
     }
 
     [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
@@ -8471,7 +8496,8 @@ private:
     };
 
 public:
-    constexpr ticket_message(passkey, const message_view& m) noexcept : m_msg(m), m_fields(message_fields::of(m)) {}
+    constexpr ticket_message(passkey, const message_view& m, const message_fields& f) noexcept
+        : m_msg(m), m_fields(f) {}
 
 private:
     message_view m_msg;
@@ -10586,6 +10612,102 @@ private:
 // #include "../ticket/messages.hpp" (inlined above as mikey/ticket/messages.hpp)
 // #include "../ticket/policy.hpp" (inlined above as mikey/ticket/policy.hpp)
 // #include "../ticket/seal.hpp" (inlined above as mikey/ticket/seal.hpp)
+// #include "config_storage.hpp" (inlined)
+// ---- begin mikey/roles/config_storage.hpp ----
+// mikey-ticket (roles layer): the owned copy of a role's config. A config
+// names identities and lists by view (std::string_view, std::span); a role
+// machine that outlives its config copies what they point to into one
+// block and points its copy of the config at it: one allocation per
+// machine, however many identities and crypto sessions the config has.
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+namespace mikey::roles::detail {
+
+/// One block holding copies of a config's strings and lists.
+///
+///     storage.own([&](config_storage& s) { s.take(cfg.identity); s.take(cfg.sessions); });
+///
+/// own(fn) calls fn twice: once to size the block, once to copy into it and
+/// re-point each view taken at its copy. The copies live as long as the
+/// storage; moving it keeps them where they are.
+class config_storage {
+public:
+    template <class Fn>
+    void own(Fn&& fn) {
+        m_block.reset();
+        m_copying = false;
+        m_used = 0;
+        fn(*this);
+        const std::size_t units = (m_used + sizeof(unit) - 1) / sizeof(unit);
+        if (units != 0) m_block = std::make_unique_for_overwrite<unit[]>(units);
+        m_copying = true;
+        m_used = 0;
+        fn(*this);
+    }
+
+    /// Copies the characters of `s` (an empty one becomes a null view).
+    void take(std::string_view& s) {
+        if (s.empty()) {
+            s = {};
+            return;
+        }
+        auto* p = static_cast<char*>(place(s.size(), 1));
+        if (p == nullptr) return;
+        std::memcpy(p, s.data(), s.size());
+        s = std::string_view(p, s.size());
+    }
+    /// Copies a list of trivially copyable values (not strings: their characters are elsewhere).
+    template <class T>
+        requires(std::is_trivially_copyable_v<T> && !std::is_same_v<T, std::string_view>)
+    void take(std::span<const T>& list) {
+        if (list.empty()) {
+            list = {};
+            return;
+        }
+        auto* p = static_cast<T*>(place(list.size_bytes(), alignof(T)));
+        if (p == nullptr) return;
+        std::memcpy(static_cast<void*>(p), list.data(), list.size_bytes());
+        list = std::span<const T>(p, list.size());
+    }
+    /// Copies a list of strings and each string.
+    void take(std::span<const std::string_view>& list) {
+        if (list.empty()) {
+            list = {};
+            return;
+        }
+        auto* p = static_cast<std::string_view*>(place(list.size_bytes(), alignof(std::string_view)));
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            std::string_view s = list[i];
+            take(s);
+            if (p != nullptr) ::new (static_cast<void*>(p + i)) std::string_view(s);
+        }
+        if (p != nullptr) list = std::span<const std::string_view>(p, list.size());
+    }
+
+private:
+    using unit = std::max_align_t;
+    static_assert(alignof(std::string_view) <= alignof(unit));
+    /// Reserves `size` bytes aligned to `align`; their address on the copying pass, nullptr on the sizing one.
+    void* place(std::size_t size, std::size_t align) noexcept {
+        m_used = (m_used + align - 1) / align * align;
+        void* p = m_copying ? reinterpret_cast<unsigned char*>(m_block.get()) + m_used : nullptr;
+        m_used += size;
+        return p;
+    }
+    std::unique_ptr<unit[]> m_block;
+    std::size_t m_used = 0;
+    bool m_copying = false;
+};
+
+}  // namespace mikey::roles::detail
+// ---- end mikey/roles/config_storage.hpp ----
 // #include "csb_update.hpp" (inlined)
 // ---- begin mikey/roles/csb_update.hpp ----
 // mikey-ticket (roles layer): the CSB update of RFC 6043 §5.2, shared by
@@ -11566,23 +11688,26 @@ public:
         awaiting_update_resp,
     };
 
-    /// Copies the config. Errors are reported by the first call (invalid_argument
-    /// for no crypto session or more than max_crypto_sessions, or security
-    /// policies that take_offers refuses).
+    /// Copies the config (its identities and lists into one block). Errors
+    /// are reported by the first call (invalid_argument for no crypto
+    /// session or more than max_crypto_sessions, or security policies that
+    /// take_offers refuses).
     initiator(B& backend, const P& policy, const initiator_config& cfg)
-        : m_b(&backend), m_policy(&policy), m_cfg(cfg), m_id(cfg.identity), m_kms(cfg.kms_identity),
-          m_responder(cfg.responder), m_tpk_id(cfg.ticket_key_id), m_sessions(cfg.sessions.begin(), cfg.sessions.end()) {
-        for (const auto r : cfg.authorized_responders) m_authorized.emplace_back(r);
-        for (const auto a : cfg.applications) m_applications.emplace_back(a);
-        if (m_authorized.empty()) m_authorized.emplace_back(cfg.responder);
+        : m_b(&backend), m_policy(&policy), m_cfg(cfg) {
+        const std::string_view callee_only[1] = {cfg.responder};
+        if (m_cfg.authorized_responders.empty()) m_cfg.authorized_responders = callee_only;
         m_offers_ok = take_offers(cfg.security_policies);
+        m_cfg.security_policies = {};  // taken into m_offers
         m_cfg.desired.flags.k = false;
-        // Only the owned copies above are used after construction.
-        m_cfg.identity = m_cfg.kms_identity = m_cfg.responder = m_cfg.ticket_key_id = {};
-        m_cfg.authorized_responders = {};
-        m_cfg.applications = {};
-        m_cfg.sessions = {};
-        m_cfg.security_policies = {};
+        m_storage.own([this](detail::config_storage& s) {
+            s.take(m_cfg.identity);
+            s.take(m_cfg.kms_identity);
+            s.take(m_cfg.responder);
+            s.take(m_cfg.ticket_key_id);
+            s.take(m_cfg.authorized_responders);
+            s.take(m_cfg.applications);
+            s.take(m_cfg.sessions);
+        });
     }
 
     [[nodiscard]] state current() const noexcept { return m_state; }
@@ -11744,12 +11869,14 @@ public:
     }
 
 private:
-    [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
-    [[nodiscard]] identity kms_id() const noexcept { return identity(ticket::as_bytes(m_kms)); }
-    [[nodiscard]] identity callee() const noexcept { return identity(ticket::as_bytes(m_responder)); }
+    [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_cfg.identity)); }
+    [[nodiscard]] identity kms_id() const noexcept { return identity(ticket::as_bytes(m_cfg.kms_identity)); }
+    [[nodiscard]] identity callee() const noexcept { return identity(ticket::as_bytes(m_cfg.responder)); }
 
     [[nodiscard]] result<void> check_config() const noexcept {
-        if (m_sessions.empty() || m_sessions.size() > max_crypto_sessions || m_id.empty()) return errc::invalid_argument;
+        if (m_cfg.sessions.empty() || m_cfg.sessions.size() > max_crypto_sessions || m_cfg.identity.empty()) {
+            return errc::invalid_argument;
+        }
         if (!m_offers_ok) return errc::invalid_argument;
         if (!detail::is_session_key(m_cfg.key_kind)) return errc::invalid_argument;
         return m_policy->check_suite(m_cfg.suite);
@@ -11766,12 +11893,12 @@ private:
         byte_writer w(buf);
         w.u8(0);
         chain_writer c(w, std::size_t{0});
-        if (!m_kms.empty()) c.add(idr_builder{id_role::idrkms, id_type::uri, kms_id().get()});
+        if (!m_cfg.kms_identity.empty()) c.add(idr_builder{id_role::idrkms, id_type::uri, kms_id().get()});
         c.add(idr_builder{id_role::idri, id_type::uri, me().get()});
         c.add(tr_builder{.role = ts_role::trs, .kind = ts_type::ntp_utc, .value = ts.bytes});
         c.add(tr_builder{.role = ts_role::tre, .kind = ts_type::ntp_utc, .value = te.bytes});
         if (with_kemac) {
-            for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+            for (std::size_t i = 0; i < m_cfg.sessions.size(); ++i) {
                 if (!want.push_back(key_data_builder{m_cfg.key_kind,
                                                      bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
                                                      has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
@@ -11785,8 +11912,8 @@ private:
             if (pw.failed()) return pw.error();
             c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
         }
-        for (const auto& a : m_applications) c.add(idr_builder{id_role::idrapp, id_type::uri, ticket::as_bytes(a)});
-        for (const auto& r : m_authorized) c.add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(r)});
+        for (const auto a : m_cfg.applications) c.add(idr_builder{id_role::idrapp, id_type::uri, ticket::as_bytes(a)});
+        for (const auto r : m_cfg.authorized_responders) c.add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(r)});
         if (w.failed()) return w.error();
         return w.written();
     }
@@ -11868,7 +11995,9 @@ private:
     /// Takes MPKi, [MPKr] and the session keys of a verified KEMAC
     /// (RFC 6043 §4.2.1.5) and commits them with the ticket. Errors:
     /// missing_key, the flag dependency errors, key_without_spi,
-    /// key_length_mismatch (an MPK over 64 bytes).
+    /// key_length_mismatch (an MPK over 64 bytes). Precondition: `ticket_bytes`
+    /// is a TICKET that ticket_view::parse accepted (build_transfer reads it
+    /// back with from_validated).
     [[nodiscard]] result<void> take_keys(const key_data_list& list, const ticket_policy& granted,
                                          bytes_view ticket_bytes) noexcept {
         std::size_t n = 0;
@@ -11917,7 +12046,7 @@ private:
     template <random_generator R>
     [[nodiscard]] result<void> make_own_ticket(ntp_time now, R& rng) noexcept {
         if (auto ok = check_config(); !ok) return ok;
-        const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_tpk_id)));
+        const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_cfg.ticket_key_id)));
         if (!tpk) return errc::unknown_ticket_key;
         ticket_policy p = m_cfg.desired;
         // RFC 6043 §6.10: D = 0, the Initiator generated the ticket; NOT D implies L; K is the KMS's.
@@ -11934,7 +12063,7 @@ private:
         std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
         std::array<key_data_builder, max_crypto_sessions> kb{};
         bool has_tgk = false;
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+        for (std::size_t i = 0; i < m_cfg.sessions.size(); ++i) {
             if (m_cfg.key_length < crypto::min_key_bytes || m_cfg.key_length > 32) return errc::key_too_short;
             (void)keys[i].resize(m_cfg.key_length);
             (void)salts[i].resize(has_salt(m_cfg.key_kind) ? 14 : 0);
@@ -11948,10 +12077,10 @@ private:
         if (auto ok = crypto::check_algorithm_suite(m_cfg.suite, m_cfg.key_length); !ok) return ok;
         std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf;
         std::optional<identity> idrpsk;
-        if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
+        if (!m_cfg.ticket_key_id.empty()) idrpsk = identity(ticket::as_bytes(m_cfg.ticket_key_id));
         const auto tb = ticket::create_base_ticket(
             *m_b, rng,
-            ticket::base_ticket_spec{p, *tp_data, mpk.view(), std::span<const key_data_builder>(kb.data(), m_sessions.size()),
+            ticket::base_ticket_spec{p, *tp_data, mpk.view(), std::span<const key_data_builder>(kb.data(), m_cfg.sessions.size()),
                                      m_cfg.suite.encr, m_cfg.suite.mac, idrpsk, now},
             *tpk, ticket_buf);
         if (!tb) return tb.error_info();
@@ -11972,7 +12101,7 @@ private:
         std::size_t n = 0;
         all[n++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
         if (p.flags.i) all[n++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) all[n++] = kb[i];
+        for (std::size_t i = 0; i < m_cfg.sessions.size(); ++i) all[n++] = kb[i];
         std::array<std::uint8_t, ticket::max_kemac_plain> chain;
         byte_writer w(chain);
         chain_writer c(w, std::nullopt);
@@ -11998,8 +12127,8 @@ private:
         for (const auto& k : m_ticket_keys) longest = std::max(longest, k.key.size());
         auto randri = detail::random_bytes::draw(rng, detail::rand_length(longest));
         if (!randri) return randri.error_info();
-        const auto tv = ticket_view::parse(m_ticket);
-        if (!tv) return tv.error_info();
+        // m_ticket is a TICKET ticket_view::parse accepted (take_keys' precondition).
+        const auto tv = ticket_view::from_validated(m_ticket);
         // GENERIC-ID map (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT be used"): one block per crypto
         // session, SRTP, SSRC as Session Data, the SPI of the session's key (a supplied one, or the
         // ticket's); supplied keys for other CS IDs add crypto sessions.
@@ -12010,10 +12139,10 @@ private:
             }
             return nullptr;
         };
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-            const auto* sk = supplied_for(m_sessions[i].cs_id);
+        for (std::size_t i = 0; i < m_cfg.sessions.size(); ++i) {
+            const auto* sk = supplied_for(m_cfg.sessions[i].cs_id);
             const auto& tk = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
-            if (!map.add_srtp(m_sessions[i].cs_id, m_sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
+            if (!map.add_srtp(m_cfg.sessions[i].cs_id, m_cfg.sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
                 return errc::invalid_argument;
             }
         }
@@ -12057,7 +12186,7 @@ private:
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
             .add(sps.view())
-            .add_ticket(*tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
+            .add_ticket(tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
         if (!own.empty()) {
             // RFC 6043 §4.2.2.1: the KEMAC as in a CSB update, "but its encr_key is always derived from MPKi".
             sb.add_kemac(*m_b, m_cfg.suite.encr, k1->cipher(csb_id(*csb), t.iv()),
@@ -12098,7 +12227,7 @@ private:
                                                randri->view(), {}, *k1, m_cfg.suite.encr);
         m_last.t = now;  // the T of this TRANSFER_INIT
         m_randrr = {};
-        m_peer = m_responder;
+        m_peer = m_cfg.responder;
         m_policies = std::move(first);
         m_state = state::established;
         return o.with(event::keys_established);
@@ -12182,7 +12311,7 @@ private:
             m_b->wipe(plain);
             return ok.error_info();
         }
-        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
+        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_cfg.responder);
         // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info": its map, when it sent one.
         const hdr_view map = hdr.map_type() == cs_id_map_type::generic_id ? hdr : *init;
         std::array<session_key, max_crypto_sessions> keys;
@@ -12292,7 +12421,7 @@ private:
                 if (offers[j].policy.policy_no == offers[i].policy.policy_no) return false;
             }
             for (const std::uint8_t cs : offers[i].cs_ids) {
-                if (std::none_of(m_sessions.begin(), m_sessions.end(), [cs](const auto& x) { return x.cs_id == cs; })) {
+                if (std::none_of(m_cfg.sessions.begin(), m_cfg.sessions.end(), [cs](const auto& x) { return x.cs_id == cs; })) {
                     return false;
                 }
             }
@@ -12308,10 +12437,8 @@ private:
 
     B* m_b;
     const P* m_policy;
-    initiator_config m_cfg;
-    std::string m_id, m_kms, m_responder, m_tpk_id;
-    std::vector<std::string> m_authorized, m_applications;
-    std::vector<crypto_session_spec> m_sessions;
+    initiator_config m_cfg;           ///< its views point into m_storage (security_policies: into m_offers)
+    detail::config_storage m_storage;
     state m_state = state::idle;
     std::vector<std::uint8_t> m_request, m_ticket, m_transfer;
     detail::random_bytes m_randri{}, m_randri_transfer{};

@@ -30,6 +30,7 @@
 #include "../ticket/messages.hpp"
 #include "../ticket/policy.hpp"
 #include "../ticket/seal.hpp"
+#include "config_storage.hpp"
 #include "csb_update.hpp"
 #include "exchange.hpp"
 #include "outcome.hpp"
@@ -70,23 +71,26 @@ public:
         awaiting_update_resp,
     };
 
-    /// Copies the config. Errors are reported by the first call (invalid_argument
-    /// for no crypto session or more than max_crypto_sessions, or security
-    /// policies that take_offers refuses).
+    /// Copies the config (its identities and lists into one block). Errors
+    /// are reported by the first call (invalid_argument for no crypto
+    /// session or more than max_crypto_sessions, or security policies that
+    /// take_offers refuses).
     initiator(B& backend, const P& policy, const initiator_config& cfg)
-        : m_b(&backend), m_policy(&policy), m_cfg(cfg), m_id(cfg.identity), m_kms(cfg.kms_identity),
-          m_responder(cfg.responder), m_tpk_id(cfg.ticket_key_id), m_sessions(cfg.sessions.begin(), cfg.sessions.end()) {
-        for (const auto r : cfg.authorized_responders) m_authorized.emplace_back(r);
-        for (const auto a : cfg.applications) m_applications.emplace_back(a);
-        if (m_authorized.empty()) m_authorized.emplace_back(cfg.responder);
+        : m_b(&backend), m_policy(&policy), m_cfg(cfg) {
+        const std::string_view callee_only[1] = {cfg.responder};
+        if (m_cfg.authorized_responders.empty()) m_cfg.authorized_responders = callee_only;
         m_offers_ok = take_offers(cfg.security_policies);
+        m_cfg.security_policies = {};  // taken into m_offers
         m_cfg.desired.flags.k = false;
-        // Only the owned copies above are used after construction.
-        m_cfg.identity = m_cfg.kms_identity = m_cfg.responder = m_cfg.ticket_key_id = {};
-        m_cfg.authorized_responders = {};
-        m_cfg.applications = {};
-        m_cfg.sessions = {};
-        m_cfg.security_policies = {};
+        m_storage.own([this](detail::config_storage& s) {
+            s.take(m_cfg.identity);
+            s.take(m_cfg.kms_identity);
+            s.take(m_cfg.responder);
+            s.take(m_cfg.ticket_key_id);
+            s.take(m_cfg.authorized_responders);
+            s.take(m_cfg.applications);
+            s.take(m_cfg.sessions);
+        });
     }
 
     [[nodiscard]] state current() const noexcept { return m_state; }
@@ -248,12 +252,14 @@ public:
     }
 
 private:
-    [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
-    [[nodiscard]] identity kms_id() const noexcept { return identity(ticket::as_bytes(m_kms)); }
-    [[nodiscard]] identity callee() const noexcept { return identity(ticket::as_bytes(m_responder)); }
+    [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_cfg.identity)); }
+    [[nodiscard]] identity kms_id() const noexcept { return identity(ticket::as_bytes(m_cfg.kms_identity)); }
+    [[nodiscard]] identity callee() const noexcept { return identity(ticket::as_bytes(m_cfg.responder)); }
 
     [[nodiscard]] result<void> check_config() const noexcept {
-        if (m_sessions.empty() || m_sessions.size() > max_crypto_sessions || m_id.empty()) return errc::invalid_argument;
+        if (m_cfg.sessions.empty() || m_cfg.sessions.size() > max_crypto_sessions || m_cfg.identity.empty()) {
+            return errc::invalid_argument;
+        }
         if (!m_offers_ok) return errc::invalid_argument;
         if (!detail::is_session_key(m_cfg.key_kind)) return errc::invalid_argument;
         return m_policy->check_suite(m_cfg.suite);
@@ -270,12 +276,12 @@ private:
         byte_writer w(buf);
         w.u8(0);
         chain_writer c(w, std::size_t{0});
-        if (!m_kms.empty()) c.add(idr_builder{id_role::idrkms, id_type::uri, kms_id().get()});
+        if (!m_cfg.kms_identity.empty()) c.add(idr_builder{id_role::idrkms, id_type::uri, kms_id().get()});
         c.add(idr_builder{id_role::idri, id_type::uri, me().get()});
         c.add(tr_builder{.role = ts_role::trs, .kind = ts_type::ntp_utc, .value = ts.bytes});
         c.add(tr_builder{.role = ts_role::tre, .kind = ts_type::ntp_utc, .value = te.bytes});
         if (with_kemac) {
-            for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+            for (std::size_t i = 0; i < m_cfg.sessions.size(); ++i) {
                 if (!want.push_back(key_data_builder{m_cfg.key_kind,
                                                      bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
                                                      has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
@@ -289,8 +295,8 @@ private:
             if (pw.failed()) return pw.error();
             c.add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}});
         }
-        for (const auto& a : m_applications) c.add(idr_builder{id_role::idrapp, id_type::uri, ticket::as_bytes(a)});
-        for (const auto& r : m_authorized) c.add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(r)});
+        for (const auto a : m_cfg.applications) c.add(idr_builder{id_role::idrapp, id_type::uri, ticket::as_bytes(a)});
+        for (const auto r : m_cfg.authorized_responders) c.add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(r)});
         if (w.failed()) return w.error();
         return w.written();
     }
@@ -372,7 +378,9 @@ private:
     /// Takes MPKi, [MPKr] and the session keys of a verified KEMAC
     /// (RFC 6043 §4.2.1.5) and commits them with the ticket. Errors:
     /// missing_key, the flag dependency errors, key_without_spi,
-    /// key_length_mismatch (an MPK over 64 bytes).
+    /// key_length_mismatch (an MPK over 64 bytes). Precondition: `ticket_bytes`
+    /// is a TICKET that ticket_view::parse accepted (build_transfer reads it
+    /// back with from_validated).
     [[nodiscard]] result<void> take_keys(const key_data_list& list, const ticket_policy& granted,
                                          bytes_view ticket_bytes) noexcept {
         std::size_t n = 0;
@@ -421,7 +429,7 @@ private:
     template <random_generator R>
     [[nodiscard]] result<void> make_own_ticket(ntp_time now, R& rng) noexcept {
         if (auto ok = check_config(); !ok) return ok;
-        const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_tpk_id)));
+        const auto tpk = m_policy->tpk_for(identity(ticket::as_bytes(m_cfg.ticket_key_id)));
         if (!tpk) return errc::unknown_ticket_key;
         ticket_policy p = m_cfg.desired;
         // RFC 6043 §6.10: D = 0, the Initiator generated the ticket; NOT D implies L; K is the KMS's.
@@ -438,7 +446,7 @@ private:
         std::array<std::array<std::uint8_t, 4>, max_crypto_sessions> spis{};
         std::array<key_data_builder, max_crypto_sessions> kb{};
         bool has_tgk = false;
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+        for (std::size_t i = 0; i < m_cfg.sessions.size(); ++i) {
             if (m_cfg.key_length < crypto::min_key_bytes || m_cfg.key_length > 32) return errc::key_too_short;
             (void)keys[i].resize(m_cfg.key_length);
             (void)salts[i].resize(has_salt(m_cfg.key_kind) ? 14 : 0);
@@ -452,10 +460,10 @@ private:
         if (auto ok = crypto::check_algorithm_suite(m_cfg.suite, m_cfg.key_length); !ok) return ok;
         std::array<std::uint8_t, ticket::max_ticket_data + 1024> ticket_buf;
         std::optional<identity> idrpsk;
-        if (!m_tpk_id.empty()) idrpsk = identity(ticket::as_bytes(m_tpk_id));
+        if (!m_cfg.ticket_key_id.empty()) idrpsk = identity(ticket::as_bytes(m_cfg.ticket_key_id));
         const auto tb = ticket::create_base_ticket(
             *m_b, rng,
-            ticket::base_ticket_spec{p, *tp_data, mpk.view(), std::span<const key_data_builder>(kb.data(), m_sessions.size()),
+            ticket::base_ticket_spec{p, *tp_data, mpk.view(), std::span<const key_data_builder>(kb.data(), m_cfg.sessions.size()),
                                      m_cfg.suite.encr, m_cfg.suite.mac, idrpsk, now},
             *tpk, ticket_buf);
         if (!tb) return tb.error_info();
@@ -476,7 +484,7 @@ private:
         std::size_t n = 0;
         all[n++] = key_data_builder{key_data_type::mpk, mpki.view(), {}, {}};
         if (p.flags.i) all[n++] = key_data_builder{key_data_type::mpk, mpkr.view(), {}, {}};
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) all[n++] = kb[i];
+        for (std::size_t i = 0; i < m_cfg.sessions.size(); ++i) all[n++] = kb[i];
         std::array<std::uint8_t, ticket::max_kemac_plain> chain;
         byte_writer w(chain);
         chain_writer c(w, std::nullopt);
@@ -502,8 +510,8 @@ private:
         for (const auto& k : m_ticket_keys) longest = std::max(longest, k.key.size());
         auto randri = detail::random_bytes::draw(rng, detail::rand_length(longest));
         if (!randri) return randri.error_info();
-        const auto tv = ticket_view::parse(m_ticket);
-        if (!tv) return tv.error_info();
+        // m_ticket is a TICKET ticket_view::parse accepted (take_keys' precondition).
+        const auto tv = ticket_view::from_validated(m_ticket);
         // GENERIC-ID map (RFC 6043 §6.1.1; "SRTP-ID SHALL NOT be used"): one block per crypto
         // session, SRTP, SSRC as Session Data, the SPI of the session's key (a supplied one, or the
         // ticket's); supplied keys for other CS IDs add crypto sessions.
@@ -514,10 +522,10 @@ private:
             }
             return nullptr;
         };
-        for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-            const auto* sk = supplied_for(m_sessions[i].cs_id);
+        for (std::size_t i = 0; i < m_cfg.sessions.size(); ++i) {
+            const auto* sk = supplied_for(m_cfg.sessions[i].cs_id);
             const auto& tk = m_ticket_keys[std::min(i, m_ticket_keys.size() - 1)];
-            if (!map.add_srtp(m_sessions[i].cs_id, m_sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
+            if (!map.add_srtp(m_cfg.sessions[i].cs_id, m_cfg.sessions[i].ssrc, sk ? sk->view(false).spi : tk.view(true).spi)) {
                 return errc::invalid_argument;
             }
         }
@@ -561,7 +569,7 @@ private:
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
             .add(sps.view())
-            .add_ticket(*tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
+            .add_ticket(tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
         if (!own.empty()) {
             // RFC 6043 §4.2.2.1: the KEMAC as in a CSB update, "but its encr_key is always derived from MPKi".
             sb.add_kemac(*m_b, m_cfg.suite.encr, k1->cipher(csb_id(*csb), t.iv()),
@@ -602,7 +610,7 @@ private:
                                                randri->view(), {}, *k1, m_cfg.suite.encr);
         m_last.t = now;  // the T of this TRANSFER_INIT
         m_randrr = {};
-        m_peer = m_responder;
+        m_peer = m_cfg.responder;
         m_policies = std::move(first);
         m_state = state::established;
         return o.with(event::keys_established);
@@ -686,7 +694,7 @@ private:
             m_b->wipe(plain);
             return ok.error_info();
         }
-        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_responder);
+        const bytes_view answering = m->idrr() ? m->idrr()->data() : ticket::as_bytes(m_cfg.responder);
         // RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info": its map, when it sent one.
         const hdr_view map = hdr.map_type() == cs_id_map_type::generic_id ? hdr : *init;
         std::array<session_key, max_crypto_sessions> keys;
@@ -796,7 +804,7 @@ private:
                 if (offers[j].policy.policy_no == offers[i].policy.policy_no) return false;
             }
             for (const std::uint8_t cs : offers[i].cs_ids) {
-                if (std::none_of(m_sessions.begin(), m_sessions.end(), [cs](const auto& x) { return x.cs_id == cs; })) {
+                if (std::none_of(m_cfg.sessions.begin(), m_cfg.sessions.end(), [cs](const auto& x) { return x.cs_id == cs; })) {
                     return false;
                 }
             }
@@ -812,10 +820,8 @@ private:
 
     B* m_b;
     const P* m_policy;
-    initiator_config m_cfg;
-    std::string m_id, m_kms, m_responder, m_tpk_id;
-    std::vector<std::string> m_authorized, m_applications;
-    std::vector<crypto_session_spec> m_sessions;
+    initiator_config m_cfg;           ///< its views point into m_storage (security_policies: into m_offers)
+    detail::config_storage m_storage;
     state m_state = state::idle;
     std::vector<std::uint8_t> m_request, m_ticket, m_transfer;
     detail::random_bytes m_randri{}, m_randri_transfer{};

@@ -31,39 +31,46 @@ struct message_fields {
     std::optional<v_view> v{};  ///< the closing V (last payload)
     std::optional<err_view> err{};
 
-    /// One pass over a validated message.
-    static constexpr message_fields of(const message_view& m) noexcept {
-        message_fields f;
+    /// Takes payload `e` into its slot when that slot is still empty.
+    constexpr void take(const chain_entry& e) noexcept {
         const auto first = [](auto& slot, const auto& view) {
             if (!slot) slot.emplace(view);
         };
-        for (const auto& e : m.payloads_in_place()) {
-            switch (e.type) {
-                case payload_type::t: first(f.t, e.as<t_view>()); break;
-                case payload_type::randr: {
-                    const auto r = e.as<randr_view>();
-                    if (r.role() == rand_role::randri) first(f.randri, r);
-                    if (r.role() == rand_role::randrr) first(f.randrr, r);
-                    if (r.role() == rand_role::randrkms) first(f.randrkms, r);
-                    break;
-                }
-                case payload_type::idr: {
-                    const auto r = e.as<idr_view>();
-                    if (r.role() == id_role::idri) first(f.idri, r);
-                    if (r.role() == id_role::idrr) first(f.idrr, r);
-                    if (r.role() == id_role::idrkms) first(f.idrkms, r);
-                    if (r.role() == id_role::idrpsk) first(f.idrpsk, r);
-                    break;
-                }
-                case payload_type::tp: first(f.tp, e.as<tp_view>()); break;
-                case payload_type::ticket: first(f.ticket, e.as<ticket_view>()); break;
-                case payload_type::kemac: first(f.kemac, e.as<kemac_view>()); break;
-                case payload_type::err: first(f.err, e.as<err_view>()); break;
-                default: break;
+        switch (e.type) {
+            case payload_type::t: first(t, e.as<t_view>()); break;
+            case payload_type::randr: {
+                const auto r = e.as<randr_view>();
+                if (r.role() == rand_role::randri) first(randri, r);
+                if (r.role() == rand_role::randrr) first(randrr, r);
+                if (r.role() == rand_role::randrkms) first(randrkms, r);
+                break;
             }
+            case payload_type::idr: {
+                const auto r = e.as<idr_view>();
+                if (r.role() == id_role::idri) first(idri, r);
+                if (r.role() == id_role::idrr) first(idrr, r);
+                if (r.role() == id_role::idrkms) first(idrkms, r);
+                if (r.role() == id_role::idrpsk) first(idrpsk, r);
+                break;
+            }
+            case payload_type::tp: first(tp, e.as<tp_view>()); break;
+            case payload_type::ticket: first(ticket, e.as<ticket_view>()); break;
+            case payload_type::kemac: first(kemac, e.as<kemac_view>()); break;
+            case payload_type::err: first(err, e.as<err_view>()); break;
+            default: break;
         }
+    }
+    /// Takes the closing V of `m` (after the payloads were taken).
+    constexpr void take_closing(const message_view& m) noexcept {
         const auto last = m.last_payload();
-        if (last && last->type == payload_type::v) f.v.emplace(last->as<v_view>());
+        if (last && last->type == payload_type::v) v.emplace(last->as<v_view>());
+    }
+
+    /// One pass over a validated message.
+    static constexpr message_fields of(const message_view& m) noexcept {
+        message_fields f;
+        for (const auto& e : m.payloads_in_place()) f.take(e);
+        f.take_closing(m);
         return f;
     }
 };
@@ -79,9 +86,16 @@ public:
     [[nodiscard]] static constexpr result<ticket_message> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
         const auto m = message_view::parse(in);
         if (!m) return m.error_info();
-        if (auto ok = check_schema(*m, Schema, schema_check::lenient); !ok) return ok.error_info();
-        // Built in place: a ticket_message is large (the view and every field).
-        return result<ticket_message>(std::in_place, passkey{}, *m);
+        // One walk checks the composition and fills the fields. From here
+        // every path returns `out`, built in place: a ticket_message is large.
+        result<ticket_message> out(std::in_place, passkey{}, *m, message_fields{});
+        message_fields& f = out->m_fields;
+        if (auto ok = check_schema(*m, Schema, schema_check::lenient, [&f](const chain_entry& e) { f.take(e); }); !ok) {
+            out = ok.error_info();
+            return out;
+        }
+        f.take_closing(*m);
+        return out;
     }
 
     /// The same message over `copy`, a byte-identical copy of bytes()
@@ -93,7 +107,7 @@ public:
     [[nodiscard]] constexpr result<ticket_message> rebased(bytes_view copy MIKEY_LIFETIMEBOUND) const noexcept {
         const auto m = m_msg.rebased(copy);
         if (!m) return m.error_info();
-        return result<ticket_message>(std::in_place, passkey{}, *m);
+        return result<ticket_message>(std::in_place, passkey{}, *m, message_fields::of(*m));
     }
 
     [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
@@ -123,7 +137,8 @@ private:
     };
 
 public:
-    constexpr ticket_message(passkey, const message_view& m) noexcept : m_msg(m), m_fields(message_fields::of(m)) {}
+    constexpr ticket_message(passkey, const message_view& m, const message_fields& f) noexcept
+        : m_msg(m), m_fields(f) {}
 
 private:
     message_view m_msg;
