@@ -66,6 +66,13 @@ struct message_fields {
         if (last && last->type == payload_type::v) v.emplace(last->as<v_view>());
     }
 
+    /// check_schema's visitor that takes each payload into `*fields`: one
+    /// type for every message, so one check_schema serves them all.
+    struct taker {
+        message_fields* fields;
+        constexpr void operator()(const chain_entry& e) const noexcept { fields->take(e); }
+    };
+
     /// One pass over a validated message.
     static constexpr message_fields of(const message_view& m) noexcept {
         message_fields f;
@@ -90,7 +97,7 @@ public:
         // every path returns `out`, built in place: a ticket_message is large.
         result<ticket_message> out(std::in_place, passkey{}, *m, message_fields{});
         message_fields& f = out->m_fields;
-        if (auto ok = check_schema(*m, Schema, schema_check::lenient, [&f](const chain_entry& e) { f.take(e); }); !ok) {
+        if (auto ok = check_schema(*m, Schema, schema_check::lenient, message_fields::taker{&f}); !ok) {
             out = ok.error_info();
             return out;
         }
