@@ -110,13 +110,27 @@ TEST_CASE("the Initiator owns its config: views the caller drops or overwrites a
         CAPTURE(default_authorized);
         const auto s = with(1, true);
         parties a(s), b(s);
+        // a's Initiator: an application list (IDRapp in the TP) from views that stay alive.
+        const std::string_view apps[] = {"app:conference"};
+        a.ini.emplace(*a.backend, *a.p_i,
+                      roles::initiator_config{.identity = "sip:alice@example.org",
+                                              .kms_identity = "kms.example.org",
+                                              .responder = "sip:bob@example.org",
+                                              .authorized_responders = a.authorized_view,
+                                              .applications = apps,
+                                              .desired = desired_policy(s),
+                                              .key_kind = s.kind,
+                                              .key_length = s.key_length,
+                                              .sessions = a.cs,
+                                              .suite = s.suite});
+        for (auto* p : {&a, &b}) p->p_kms->add_application("sip:bob@example.org", "app:conference");
         const auto ra = run(a, s);
         REQUIRE(ra.established);
         {
-            // b's Initiator again, from strings and lists that are scribbled over and freed below.
+            // b's Initiator: the same config from strings and lists that are scribbled over and freed below.
             std::string id = "sip:alice@example.org", kms = "kms.example.org", callee = "sip:bob@example.org";
-            std::vector<std::string> names{callee};
-            std::vector<std::string_view> authorized{names[0]};
+            std::vector<std::string> names{callee, "app:conference"};
+            std::vector<std::string_view> authorized{names[0]}, applications{names[1]};
             std::vector<roles::crypto_session_spec> sessions = b.cs;
             b.ini.emplace(*b.backend, *b.p_i,
                           roles::initiator_config{.identity = id,
@@ -125,14 +139,15 @@ TEST_CASE("the Initiator owns its config: views the caller drops or overwrites a
                                                   .authorized_responders = default_authorized
                                                                                ? std::span<const std::string_view>{}
                                                                                : std::span<const std::string_view>(authorized),
+                                                  .applications = applications,
                                                   .desired = desired_policy(s),
                                                   .key_kind = s.kind,
                                                   .key_length = s.key_length,
                                                   .sessions = sessions,
                                                   .suite = s.suite});
-            for (auto* x : {&id, &kms, &callee, &names[0]}) std::fill(x->begin(), x->end(), '#');
+            for (auto* x : {&id, &kms, &callee, &names[0], &names[1]}) std::fill(x->begin(), x->end(), '#');
             for (auto& c : sessions) c = {0x7f, 0xdeadbeef};
-            authorized[0] = "sip:mallory@example.org";
+            authorized[0] = applications[0] = "sip:mallory@example.org";
         }
         const auto rb = run(b, s);
         REQUIRE(rb.established);

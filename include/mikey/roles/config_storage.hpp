@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstring>
 #include <memory>
-#include <new>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -52,33 +51,38 @@ public:
     template <class T>
         requires(std::is_trivially_copyable_v<T> && !std::is_same_v<T, std::string_view>)
     void take(std::span<const T>& list) {
-        if (list.empty()) {
-            list = {};
-            return;
-        }
-        auto* p = static_cast<T*>(place(list.size_bytes(), alignof(T)));
-        if (p == nullptr) return;
-        std::memcpy(static_cast<void*>(p), list.data(), list.size_bytes());
-        list = std::span<const T>(p, list.size());
+        (void)copy_list(list);
     }
-    /// Copies a list of strings and each string.
+    /// Copies a list of strings, then each string.
     void take(std::span<const std::string_view>& list) {
-        if (list.empty()) {
-            list = {};
-            return;
-        }
-        auto* p = static_cast<std::string_view*>(place(list.size_bytes(), alignof(std::string_view)));
-        for (std::size_t i = 0; i < list.size(); ++i) {
-            std::string_view s = list[i];
+        const auto original = list;
+        std::string_view* copy = copy_list(list);
+        for (std::size_t i = 0; i < original.size(); ++i) {
+            std::string_view s = original[i];
             take(s);
-            if (p != nullptr) ::new (static_cast<void*>(p + i)) std::string_view(s);
+            if (copy != nullptr) copy[i] = s;
         }
-        if (p != nullptr) list = std::span<const std::string_view>(p, list.size());
     }
 
 private:
     using unit = std::max_align_t;
-    static_assert(alignof(std::string_view) <= alignof(unit));
+    /// Copies the elements of `list` and points it at the copy (an empty
+    /// list becomes a null span); the copy on the copying pass, nullptr on
+    /// the sizing one.
+    template <class T>
+        requires std::is_trivially_copyable_v<T>
+    T* copy_list(std::span<const T>& list) {
+        static_assert(alignof(T) <= alignof(unit), "the block is aligned for std::max_align_t");
+        if (list.empty()) {
+            list = {};
+            return nullptr;
+        }
+        auto* p = static_cast<T*>(place(list.size_bytes(), alignof(T)));
+        if (p == nullptr) return nullptr;
+        std::memcpy(static_cast<void*>(p), list.data(), list.size_bytes());
+        list = std::span<const T>(p, list.size());
+        return p;
+    }
     /// Reserves `size` bytes aligned to `align`; their address on the copying pass, nullptr on the sizing one.
     void* place(std::size_t size, std::size_t align) noexcept {
         m_used = (m_used + align - 1) / align * align;
