@@ -54,6 +54,14 @@
 #define MIKEY_ALWAYS_INLINE
 #endif
 
+/// The success test of result<>: a hint that failure is the rare path, so
+/// that the compiler lays error returns out of the hot code.
+#if defined(__GNUC__) || defined(__clang__)
+#define MIKEY_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define MIKEY_LIKELY(x) (x)
+#endif
+
 /// Inlines every call inside the function it marks: used on the few entry
 /// points that walk a whole message (the payload parsers then share one
 /// frame, with no result<> returned through memory). MIKEY_NOINLINE stops
@@ -1077,7 +1085,7 @@ public:
     constexpr result(errc code, std::size_t offset = 0) noexcept : m_failure{code, offset} {}
     constexpr result(failure f) noexcept : m_failure(f) {}
 
-    [[nodiscard]] constexpr bool has_value() const noexcept { return m_value.has_value(); }
+    [[nodiscard]] constexpr bool has_value() const noexcept { return MIKEY_LIKELY(m_value.has_value()); }
     constexpr explicit operator bool() const noexcept { return has_value(); }
 
     /// The error code; errc::ok when the result holds a value.
@@ -1115,7 +1123,7 @@ public:
     constexpr result(errc code, std::size_t offset = 0) noexcept : m_failure{code, offset} {}
     constexpr result(failure f) noexcept : m_failure(f) {}
 
-    [[nodiscard]] constexpr bool has_value() const noexcept { return m_failure.code == errc::ok; }
+    [[nodiscard]] constexpr bool has_value() const noexcept { return MIKEY_LIKELY(m_failure.code == errc::ok); }
     constexpr explicit operator bool() const noexcept { return has_value(); }
     [[nodiscard]] constexpr errc error() const noexcept { return m_failure.code; }
     [[nodiscard]] constexpr std::size_t error_offset() const noexcept { return m_failure.offset; }

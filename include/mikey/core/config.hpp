@@ -42,6 +42,14 @@
 #define MIKEY_ALWAYS_INLINE
 #endif
 
+/// The success test of result<>: a hint that failure is the rare path, so
+/// that the compiler lays error returns out of the hot code.
+#if defined(__GNUC__) || defined(__clang__)
+#define MIKEY_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define MIKEY_LIKELY(x) (x)
+#endif
+
 /// Inlines every call inside the function it marks: used on the few entry
 /// points that walk a whole message (the payload parsers then share one
 /// frame, with no result<> returned through memory). MIKEY_NOINLINE stops

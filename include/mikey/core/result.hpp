@@ -53,7 +53,7 @@ public:
     constexpr result(errc code, std::size_t offset = 0) noexcept : m_failure{code, offset} {}
     constexpr result(failure f) noexcept : m_failure(f) {}
 
-    [[nodiscard]] constexpr bool has_value() const noexcept { return m_value.has_value(); }
+    [[nodiscard]] constexpr bool has_value() const noexcept { return MIKEY_LIKELY(m_value.has_value()); }
     constexpr explicit operator bool() const noexcept { return has_value(); }
 
     /// The error code; errc::ok when the result holds a value.
@@ -91,7 +91,7 @@ public:
     constexpr result(errc code, std::size_t offset = 0) noexcept : m_failure{code, offset} {}
     constexpr result(failure f) noexcept : m_failure(f) {}
 
-    [[nodiscard]] constexpr bool has_value() const noexcept { return m_failure.code == errc::ok; }
+    [[nodiscard]] constexpr bool has_value() const noexcept { return MIKEY_LIKELY(m_failure.code == errc::ok); }
     constexpr explicit operator bool() const noexcept { return has_value(); }
     [[nodiscard]] constexpr errc error() const noexcept { return m_failure.code; }
     [[nodiscard]] constexpr std::size_t error_offset() const noexcept { return m_failure.offset; }
