@@ -107,6 +107,20 @@
 // The harness's untimed work (the joiner's side, the KMS) still uses the
 // world's generator.
 //
+// Instructions of the focus's own work: the lib rows' timed calls are
+// bracketed by timed_region() (callgrind's collection toggle), so
+// `valgrind --tool=callgrind --collect-atstart=no build-prof/benchmarks/bench_conference
+// --benchmark_filter='BM_focus_join/lib/10/' --benchmark_min_time=0.000001`
+// profiles exactly one join (one iteration, the focus's calls only; call
+// counts in the profile include uncollected calls, costs do not). Botan's
+// share read off such a profile is too large: valgrind does not emulate the
+// SHA extensions, and Botan runs its portable SHA-256 there; the library's
+// instructions are exact (libc's include Botan's memcpy / memset). Session 16,
+// instructions outside Botan (library, libc, libstdc++): a join into 10
+// members 81.8k (library 61.5k), into 100 members 316k (library 232k), so
+// about 2.6k per member update and 56k for the join's own exchange; a leave
+// of 100 members 269k (library 192k).
+//
 // Timing of the lib rows: manual time, the focus's calls alone timed with
 // std::chrono::steady_clock (two clock reads per call, a vDSO read of 25 ns
 // on the development VM), as the reference rows time nothing but their
@@ -156,6 +170,11 @@
 #include "botan_replay.hpp"
 #include "conference_world.hpp"
 
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define MIKEY_BENCH_CALLGRIND 1
+#endif
+
 namespace {
 
 using namespace conference_test;
@@ -171,6 +190,17 @@ using botan_replay::counting_backend;
 using botan_replay::describe;
 using botan_replay::op;
 using botan_replay::same_shape;
+
+/// Marks the start and the end of a lib row's timed focus call for callgrind
+/// (CALLGRIND_TOGGLE_COLLECT, a few instructions and no effect outside
+/// valgrind; nothing without valgrind's header): run under
+/// `valgrind --tool=callgrind --collect-atstart=no`, a profile holds the
+/// focus's calls alone, not the harness's work between them. See the top comment.
+inline void timed_region() noexcept {
+#ifdef MIKEY_BENCH_CALLGRIND
+    CALLGRIND_TOGGLE_COLLECT;
+#endif
+}
 
 // ---------------------------------------------------------------------------
 // A conference of N members around a focus over backend BK.
@@ -633,7 +663,9 @@ void BM_focus_join(benchmark::State& state, std::string_view impl) {
         // Timed: the focus's two calls (their steps dropped), not the harness's work between them.
         const std::size_t a0 = g_allocs.load(std::memory_order_relaxed);
         const auto t0 = std::chrono::steady_clock::now();
+        timed_region();
         step s = f.focus->on_invite(j.transfer_init, f.w.now, f.timed_rng);
+        timed_region();
         const auto t1 = std::chrono::steady_clock::now();
         const std::size_t a1 = g_allocs.load(std::memory_order_relaxed);
         const bytes resp = f.kms_answer(s);
@@ -641,9 +673,11 @@ void BM_focus_join(benchmark::State& state, std::string_view impl) {
         s = {};
         const std::size_t a2 = g_allocs.load(std::memory_order_relaxed);
         const auto t2 = std::chrono::steady_clock::now();
+        timed_region();
         step g = f.focus->on_kms(id, resp, f.w.now, f.timed_rng);
         ok = ok && g.ok() && g.messages.size() == n + 1;
         g = {};
+        timed_region();
         const auto t3 = std::chrono::steady_clock::now();
         allocs += (a1 - a0) + (g_allocs.load(std::memory_order_relaxed) - a2);
         state.SetIterationTime(std::chrono::duration<double>((t1 - t0) + (t3 - t2)).count());
@@ -731,9 +765,11 @@ void BM_rekey(benchmark::State& state, std::string_view impl) {
         // Timed: the leave (its step dropped).
         const std::size_t a0 = g_allocs.load(std::memory_order_relaxed);
         const auto t0 = std::chrono::steady_clock::now();
+        timed_region();
         step s = f.focus->leave(j.name, f.w.now, f.timed_rng);
         ok = ok && s.ok() && s.messages.size() == n;
         s = {};
+        timed_region();
         const auto t1 = std::chrono::steady_clock::now();
         allocs += g_allocs.load(std::memory_order_relaxed) - a0;
         state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
