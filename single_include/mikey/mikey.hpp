@@ -54,8 +54,8 @@
 #define MIKEY_ALWAYS_INLINE
 #endif
 
-/// The success test of result<>: a hint that failure is the rare path, so
-/// that the compiler lays error returns out of the hot code.
+/// A branch hint: `x` is expected to be true. result<>'s success test uses
+/// it, so that the compiler lays error returns out of the hot code.
 #if defined(__GNUC__) || defined(__clang__)
 #define MIKEY_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
@@ -10668,14 +10668,9 @@ public:
 
     /// Copies the characters of `s` (an empty one becomes a null view).
     void take(std::string_view& s) {
-        if (s.empty()) {
-            s = {};
-            return;
-        }
-        auto* p = static_cast<char*>(place(s.size(), 1));
-        if (p == nullptr) return;
-        std::memcpy(p, s.data(), s.size());
-        s = std::string_view(p, s.size());
+        std::span<const char> chars(s);
+        (void)copy_list(chars);
+        s = std::string_view(chars.data(), chars.size());
     }
     /// Copies a list of trivially copyable values (not strings: their characters are elsewhere).
     template <class T>
@@ -10698,7 +10693,8 @@ private:
     using unit = std::max_align_t;
     /// Copies the elements of `list` and points it at the copy (an empty
     /// list becomes a null span); the copy on the copying pass, nullptr on
-    /// the sizing one.
+    /// the sizing one (which leaves a non-empty `list` as it is). Every
+    /// take() goes through it.
     template <class T>
         requires std::is_trivially_copyable_v<T>
     T* copy_list(std::span<const T>& list) {

@@ -42,8 +42,8 @@
 #define MIKEY_ALWAYS_INLINE
 #endif
 
-/// The success test of result<>: a hint that failure is the rare path, so
-/// that the compiler lays error returns out of the hot code.
+/// A branch hint: `x` is expected to be true. result<>'s success test uses
+/// it, so that the compiler lays error returns out of the hot code.
 #if defined(__GNUC__) || defined(__clang__)
 #define MIKEY_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
