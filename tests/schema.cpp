@@ -408,3 +408,36 @@ TEST_CASE("every schema is in schemas::all, once") {
         }
     }
 }
+
+TEST_CASE("a caller's table beyond check_schema's bounds is refused, not read past") {
+    const auto open_ended = [](std::string_view name, std::span<const schema_item> items) {
+        message_schema s{name, data_type::error, items};
+        s.closing_payload = false;
+        return s;
+    };
+    const auto w = samples::build([&](auto& b) { b.header(samples::hdr(data_type::error, false)).add(samples::t()); });
+    // max_schema_items + 1 items: more than the item masks hold.
+    std::array<schema_item, max_schema_items + 1> many;
+    many.fill({payload_type::err, occurs::any});
+    many[0] = {payload_type::t, occurs::once};
+    CHECK(check(w, open_ended("too many", many)) ==
+          failure{errc::invalid_argument, 0});
+    CHECK(check(w, open_ended("16 items", std::span(many).first(max_schema_items))) == failure{});
+    // A group id past the owner table.
+    const schema_item grouped[] = {{payload_type::t, occurs::once},
+                                   {payload_type::v, occurs::optional, 0, max_schema_groups},
+                                   {payload_type::sign, occurs::optional, 0, max_schema_groups}};
+    for (const auto mode : {schema_check::strict, schema_check::lenient}) {
+        CHECK(check(w, open_ended("bad group", grouped), mode) ==
+              failure{errc::invalid_argument, 0});
+    }
+}
+
+// ticket_message's compile-time index is the one check_schema computes at run time.
+static_assert(ticket::transfer_init_view::schema_index.mandatory ==
+              detail::schema_index(schemas::transfer_init).mandatory);
+static_assert(ticket::transfer_init_view::schema_index.of_type[static_cast<std::size_t>(payload_type::idr)] ==
+              detail::schema_index(schemas::transfer_init).of_type[static_cast<std::size_t>(payload_type::idr)]);
+// TRANSFER_INIT = HDR, T, RANDRi, [IDRi], [IDRr], {SP}, TICKET, [KEMAC], V (RFC 6043 §4.2.2): T, RANDRi,
+// TICKET and V mandatory (items 0, 1, 5, 7).
+static_assert(ticket::transfer_init_view::schema_index.mandatory == 0b10100011);

@@ -10,6 +10,7 @@
 #include <bit>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "message.hpp"
 
@@ -264,9 +265,37 @@ namespace detail {
 }
 }  // namespace detail
 
+namespace detail {
+/// What check_schema looks up in a table, laid out once: for each payload
+/// type below 32 a bit mask of the items of that type (lenient mode looks at
+/// those only), and the mask of the mandatory items. A table known at compile
+/// time has its index computed at compile time (ticket::ticket_message).
+/// `fits`: the table is within check_schema's bounds (max_schema_items items,
+/// group ids below max_schema_groups), which the library's tables are
+/// (detail::unambiguous) and a caller's table may not be.
+struct schema_index {
+    static_assert(max_schema_items <= 16, "an item mask has a bit per item");
+    std::array<std::uint16_t, 32> of_type{};
+    std::uint16_t mandatory = 0;
+    bool fits = true;
+
+    constexpr explicit schema_index(const message_schema& s) noexcept {
+        fits = s.items.size() <= max_schema_items;
+        for (std::size_t k = 0; k < s.items.size() && k < max_schema_items; ++k) {
+            fits = fits && s.items[k].group < max_schema_groups;
+            const auto t = static_cast<std::size_t>(s.items[k].type);
+            if (t < of_type.size()) of_type[t] = static_cast<std::uint16_t>(of_type[t] | (1u << k));
+            if (detail::mandatory(s.items[k])) mandatory = static_cast<std::uint16_t>(mandatory | (1u << k));
+        }
+    }
+};
+}  // namespace detail
+
 /// Checks that `m` has the composition `s` describes. General Extension
 /// payloads are allowed anywhere (RFC 3830 §6.15).
-/// Errors: wrong_message_type; bad_crypto_sessions; missing_payload;
+/// Errors: invalid_argument (a table of more than max_schema_items items or
+/// with a group id of max_schema_groups or more);
+/// wrong_message_type; bad_crypto_sessions; missing_payload;
 /// unexpected_payload and payload_order (strict only); duplicate_payload;
 /// conflicting_alternatives (a payload of one branch of an "[A|B]" when
 /// another branch is present); wrong_last_payload; initiator_data_missing.
@@ -275,9 +304,15 @@ namespace detail {
 /// `visit(entry)` sees every payload of the walk, in order (matched, ignored
 /// or general extension), until an error ends it: a caller that also reads
 /// the payloads (ticket::ticket_message) needs no second walk.
+/// `ix` is detail::schema_index(s), computed by the caller when `s` is a
+/// compile-time table (the overload below computes it).
 template <class Visit>
-[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s, schema_check mode,
+[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
+                                                  const detail::schema_index& ix, schema_check mode,
                                                   Visit&& visit) noexcept {
+    if (!ix.fits) {
+        return failure{errc::invalid_argument, 0};
+    }
     if (m.type() != s.type) {
         return failure{errc::wrong_message_type, 1};
     }
@@ -289,23 +324,15 @@ template <class Visit>
         return failure{errc::bad_crypto_sessions, 9};
     }
     const std::size_t n = s.items.size();
-    // seen[k]: item k took a payload; owner[g]: 1 + the index of the item
-    // that took group g's alternative, 0 while none has (bytes: cheap to clear).
-    std::array<bool, max_schema_items> seen{};
+    // Bit k of seen: item k took a payload; owner[g]: 1 + the index of the
+    // item that took group g's alternative, 0 while none has (bytes: cheap to clear).
+    std::uint32_t seen = 0;
+    const auto took = [&](std::size_t k) { return ((seen >> k) & 1U) != 0; };
     std::array<std::uint8_t, max_schema_groups> owner{};
     const auto blocked = [&](std::size_t k) {
         const auto g = s.items[k].group;
         return g != 0 && owner[g] != 0 && owner[g] != k + 1;
     };
-    // Lenient mode looks at the items of a payload's type only: a bit mask
-    // of them per type (types below 32; any other type goes through all items).
-    std::array<std::uint16_t, 32> of_type{};
-    if (mode == schema_check::lenient) {
-        for (std::size_t k = 0; k < n; ++k) {
-            const auto t = static_cast<std::size_t>(s.items[k].type);
-            if (t < of_type.size()) of_type[t] = static_cast<std::uint16_t>(of_type[t] | (1u << k));
-        }
-    }
     std::size_t at = 0;
     for (const auto& e : m.payloads_in_place()) {
         visit(e);
@@ -319,7 +346,7 @@ template <class Visit>
             if (!detail::matches(s.items[k], e, role)) {
                 return false;
             }
-            if (detail::full(s.items[k], seen[k])) {
+            if (detail::full(s.items[k], took(k))) {
                 saw_full = true;
                 return false;
             }
@@ -340,15 +367,16 @@ template <class Visit>
             // then an ungrouped item, then a branch of an alternative.
             std::size_t rank = 3;
             const auto t = static_cast<std::size_t>(e.type);
-            // Items of other types never match (free_match is false for them, with no effect).
-            std::uint32_t candidates = t < of_type.size() ? of_type[t] : (n >= 32 ? ~0u : (1u << n) - 1);
+            // Lenient mode looks at the items of a payload's type only (types below 32; any
+            // other type goes through all items, which never match it, with no effect).
+            std::uint32_t candidates = t < ix.of_type.size() ? ix.of_type[t] : (1u << n) - 1;
             while (candidates != 0) {
                 const auto k = static_cast<std::size_t>(std::countr_zero(candidates));
                 candidates &= candidates - 1;
                 if (k >= n || !free_match(k)) {
                     continue;
                 }
-                const std::size_t r = detail::mandatory(s.items[k]) && !seen[k] ? 0
+                const std::size_t r = ((ix.mandatory >> k) & 1U) != 0 && !took(k) ? 0
                                       : s.items[k].group == 0                      ? 1
                                                                                    : 2;
                 if (r < rank) {
@@ -380,13 +408,13 @@ template <class Visit>
         }
         if (mode == schema_check::strict) {
             for (std::size_t k = at; k < j; ++k) {
-                if (detail::mandatory(s.items[k]) && !seen[k]) {
+                if (((ix.mandatory >> k) & 1U) != 0 && !took(k)) {
                     return failure{errc::missing_payload, e.offset};
                 }
             }
             at = j;
         }
-        seen[j] = true;
+        seen |= std::uint32_t{1} << j;
         if (s.items[j].group != 0) {
             owner[s.items[j].group] = static_cast<std::uint8_t>(j + 1);
         }
@@ -399,10 +427,8 @@ template <class Visit>
             }
         }
     }
-    for (std::size_t k = 0; k < n; ++k) {
-        if (detail::mandatory(s.items[k]) && !seen[k]) {
-            return failure{errc::missing_payload, m.bytes().size()};
-        }
+    if ((seen & ix.mandatory) != ix.mandatory) {
+        return failure{errc::missing_payload, m.bytes().size()};
     }
     // RFC 6043 §4.2: "The last payload SHALL be a Verification payload (V)" (or SIGN);
     // RFC 3830 §5.2: the MAC / signature payload is the last payload.
@@ -413,6 +439,13 @@ template <class Visit>
         }
     }
     return {};
+}
+
+/// check_schema for a table known only at run time (its index computed here).
+template <class Visit>
+[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s, schema_check mode,
+                                                  Visit&& visit) noexcept {
+    return check_schema(m, s, detail::schema_index(s), mode, std::forward<Visit>(visit));
 }
 
 /// check_schema without a visitor.

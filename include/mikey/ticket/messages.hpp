@@ -87,6 +87,8 @@ template <const message_schema& Schema>
 class ticket_message {
 public:
     static constexpr const message_schema& schema = Schema;
+    /// check_schema's lookup tables of Schema, laid out at compile time.
+    static constexpr ::mikey::detail::schema_index schema_index{Schema};
 
     MIKEY_REFUSE_TEMPORARIES(ticket_message);
     /// Errors: those of message_view::parse and check_schema (lenient).
@@ -97,7 +99,7 @@ public:
         // every path returns `out`, built in place: a ticket_message is large.
         result<ticket_message> out(std::in_place, passkey{}, *m, message_fields{});
         message_fields& f = out->m_fields;
-        if (auto ok = check_schema(*m, Schema, schema_check::lenient, message_fields::taker{&f}); !ok) {
+        if (auto ok = check_schema(*m, Schema, schema_index, schema_check::lenient, message_fields::taker{&f}); !ok) {
             out = ok.error_info();
             return out;
         }
