@@ -3,6 +3,7 @@
 // (checked against the message_view-based MAC functions, a separate code
 // path that parses the message).
 #include "flow_harness.hpp"
+#include "samples.hpp"
 
 #include "../tools/common/hex.hpp"
 
@@ -954,4 +955,91 @@ TEST_CASE("security-policy lists: the SP payloads a machine owns, per crypto ses
     CHECK(tools::to_hex(kept->bytes()) == tools::to_hex(by_builder.with_no(4)->bytes()));
     CHECK(by_view.for_session(5)->policy_no() == 4);
     CHECK(!by_view.for_session(6));
+}
+
+namespace {
+/// Accepts the SPs of odd Policy no and counts how often it is asked.
+struct counting_sp_policy {
+    mutable int asked = 0;
+    [[nodiscard]] result<void> accept_security_policy(const sp_view& sp, const crypto::algorithm_suite&) const noexcept {
+        ++asked;
+        return sp.policy_no() % 2 == 1 ? result<void>{} : result<void>(errc::sp_not_acceptable);
+    }
+};
+}  // namespace
+
+TEST_CASE("security-policy lookups: SP payloads by Policy no in one walk, past the ones it indexes; each SP judged once") {
+    // 20 SPs (more than sp_numbers indexes): numbers 0..17, then 3 and 19 again with other
+    // parameters; the first of a number is the one a block names (sp_numbered: message order).
+    constexpr std::size_t count = roles::detail::sp_numbers::max_indexed + 4;
+    static_assert(count == 20);
+    std::vector<bytes> params;
+    for (std::size_t i = 0; i < count; ++i) params.push_back({0, 1, 1, 1, 1, static_cast<std::uint8_t>(16 + (i % 3) * 8)});
+    const auto no_of = [](std::size_t i) -> std::uint8_t { return i < 18 ? static_cast<std::uint8_t>(i) : i == 18 ? 3 : 19; };
+    const std::span<const generic_id_block> map(&samples::cs_block, 1);  // SPs need a crypto session
+    const auto wire = samples::build([&](auto& b) {
+        b.header(samples::hdr(data_type::transfer_init, true, map)).add(samples::t());
+        for (std::size_t i = 0; i < count; ++i) b.add(sp_builder{no_of(i), prot_type::srtp, {}, params[i]});
+        b.add(samples::v());
+    });
+    REQUIRE(!wire.empty());
+    const auto m = message_view::parse(wire);
+    REQUIRE(m);
+    roles::detail::sp_numbers sps(*m);
+    for (unsigned no = 0; no <= 0xFF; ++no) {
+        CAPTURE(no);
+        const auto want = roles::detail::sp_numbered(*m, static_cast<std::uint8_t>(no));
+        const auto got = sps(static_cast<std::uint8_t>(no));
+        REQUIRE(want.has_value() == got.has_value());
+        if (want) CHECK(want->bytes().data() == got->bytes().data());
+        CHECK(got.has_value() == (no <= 17 || no == 19));
+    }
+    // The walk goes only as far as lookups need, in any order of lookups.
+    roles::detail::sp_numbers backwards(*m), some(*m);
+    for (int no = 0xFF; no >= 0; --no) {
+        const auto want = roles::detail::sp_numbered(*m, static_cast<std::uint8_t>(no));
+        const auto got = backwards(static_cast<std::uint8_t>(no));
+        REQUIRE(want.has_value() == got.has_value());
+        if (want) CHECK(want->bytes().data() == got->bytes().data());
+    }
+    for (const std::uint8_t no : {5, 2, 17, 3, 19, 3, 200, 0}) {
+        CAPTURE(no);
+        const auto got = some(no);
+        REQUIRE(got.has_value() == (no != 200));
+        if (got) CHECK(got->bytes().data() == roles::detail::sp_numbered(*m, no)->bytes().data());
+    }
+    CHECK(equal_bytes(sps(3)->param_bytes(), params[3]));  // not the second SP numbered 3
+    CHECK(equal_bytes(sps(19)->param_bytes(), params[19]));  // past the indexed ones
+
+    // Verdicts: asked once per number, the same answer after.
+    const counting_sp_policy policy;
+    const crypto::algorithm_suite s{};
+    roles::detail::sp_verdicts verdicts;
+    for (int round = 0; round < 3; ++round) {
+        for (const std::uint8_t no : {1, 2, 19, 1}) CHECK(verdicts.accepted(policy, *sps(no), s) == (no % 2 == 1));
+    }
+    CHECK(policy.asked == 3);
+
+    // choose_offered: the first acceptable of a block's list, errors for an unknown number or
+    // another Prot type; the policy asked once for an SP that several blocks list.
+    const bytes list_a{2, 4, 5}, list_b{5, 7}, list_c{2}, unknown{200}, none{};
+    const counting_sp_policy p2;
+    roles::detail::sp_verdicts v2;
+    const auto block = [](const bytes& nos, prot_type prot = prot_type::srtp) {
+        return generic_id_block{1, prot, false, nos, samples::ssrc, samples::spi};
+    };
+    const auto a = roles::detail::choose_offered(p2, sps, block(list_a), s, false, v2);
+    REQUIRE(a);
+    CHECK((*a)->policy_no() == 5);
+    const auto b = roles::detail::choose_offered(p2, sps, block(list_b), s, false, v2);
+    REQUIRE(b);
+    CHECK((*b)->policy_no() == 5);
+    CHECK(p2.asked == 3);  // 2, 4, 5: 5 not asked again
+    CHECK(roles::detail::choose_offered(p2, sps, block(list_c), s, false, v2).error() == errc::sp_not_acceptable);
+    CHECK(roles::detail::choose_offered(p2, sps, block(list_a), s, true, v2).error() == errc::sp_not_acceptable);
+    CHECK(roles::detail::choose_offered(p2, sps, block(unknown), s, false, v2).error() == errc::sp_not_found);
+    CHECK(roles::detail::choose_offered(p2, sps, block(list_b, prot_type::tesla), s, false, v2).error() ==
+          errc::sp_prot_mismatch);
+    CHECK(!*roles::detail::choose_offered(p2, sps, block(none), s, false, v2));
+    CHECK(p2.asked == 3);
 }

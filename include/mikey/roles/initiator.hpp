@@ -669,8 +669,9 @@ private:
         // our TRANSFER_INIT, of the block's Prot type, one we offered unless the policy takes a change).
         detail::policy_list chosen;
         if (hdr.map_type() != cs_id_map_type::generic_id) return errc::sp_count_not_one;
+        detail::sp_numbers resp_sps(m->message());
         for (const auto& b : generic_id_map(hdr.map_info())) {
-            const auto sp = detail::check_answer(*m_policy, m->message(), b, m_offers, s);
+            const auto sp = detail::check_answer(*m_policy, resp_sps, b, m_offers, s);
             if (!sp) return sp.error_info();
             chosen.add(b.cs_id, *sp);
         }

@@ -19,6 +19,8 @@
 //   policy_offer            what an Initiator offers (initiator_config)
 //   detail::policy_list     SP payloads a machine owns, per crypto session
 //   detail::accept_sp, own_sp, accept_changed_sp   the optional policy hooks
+//   detail::sp_numbers      the SP payloads of a message by Policy no (one walk at most)
+//   detail::sp_verdicts     the policy's verdict on each SP, asked once per message
 //   detail::choose_offered  the Responder's choice for one block
 //   detail::response_policies  the Responder's choices for one TRANSFER_RESP
 //   detail::check_answer    the Initiator's check of one TRANSFER_RESP block
@@ -183,10 +185,69 @@ template <class P>
     }
 }
 
-/// The SP payload of `m` whose Policy no is `no`.
+/// The SP payload of `m` whose Policy no is `no` (the first, in message order).
 [[nodiscard]] inline std::optional<sp_view> sp_numbered(const message_view& m, std::uint8_t no) noexcept {
     return m.find<sp_view>([no](const sp_view& v) { return v.policy_no() == no; });
 }
+
+/// The SP payloads of one message by Policy no: sp_numbered's answers, with
+/// the message walked at most once in all and only as far as the lookups
+/// need (a TRANSFER_INIT's blocks name their policies one by one). The SPs
+/// passed are kept, up to max_indexed of them; in a message with more, a
+/// lookup that misses those walks the message again. Views `m`, which must
+/// outlive it.
+class sp_numbers {
+public:
+    static constexpr std::size_t max_indexed = 16;
+
+    explicit sp_numbers(const message_view& m MIKEY_LIFETIMEBOUND) noexcept : m_msg(&m), m_next(&m, 0) {}
+    /// sp_numbered(m, no).
+    [[nodiscard]] std::optional<sp_view> operator()(std::uint8_t no) noexcept {
+        for (const auto& sp : m_sps) {
+            if (sp.policy_no() == no) return sp;
+        }
+        if (m_full) return sp_numbered(*m_msg, no);
+        while (m_next.position() < m_msg->payload_count()) {
+            const chain_entry e = m_next.current();
+            m_next.advance();
+            if (e.type != payload_type::sp) continue;
+            const auto sp = e.as<sp_view>();
+            if (!m_sps.push_back(sp)) {
+                m_full = true;
+                return sp_numbered(*m_msg, no);
+            }
+            if (sp.policy_no() == no) return sp;
+        }
+        return std::nullopt;
+    }
+
+private:
+    const message_view* m_msg;
+    message_view::payload_cursor m_next;  ///< the first payload not walked yet
+    inline_list<sp_view, max_indexed> m_sps;
+    bool m_full = false;  ///< an SP past the max_indexed kept was met
+};
+
+/// accept_sp's verdicts on the SP payloads of one message by Policy no, each
+/// asked once however many blocks list it (the verdict depends on the SP
+/// and the suite only).
+class sp_verdicts {
+public:
+    /// accept_sp(policy, sp, s), asked of the policy the first time `sp`'s number comes up.
+    template <class P>
+    [[nodiscard]] bool accepted(const P& policy, const sp_view& sp, const algorithm_suite& s) noexcept {
+        const std::size_t no = sp.policy_no();
+        const std::uint64_t bit = std::uint64_t{1} << (no % 64);
+        if ((m_judged[no / 64] & bit) == 0) {
+            m_judged[no / 64] |= bit;
+            if (accept_sp(policy, sp, s)) m_accepted[no / 64] |= bit;
+        }
+        return (m_accepted[no / 64] & bit) != 0;
+    }
+
+private:
+    std::array<std::uint64_t, 4> m_judged{}, m_accepted{};
+};
 
 /// The Responder's choice for GENERIC-ID block `b` of TRANSFER_INIT `ti`:
 /// the first of the policies it lists that the policy accepts (with
@@ -194,18 +255,20 @@ template <class P>
 /// nullopt when it lists none (#P = 0).
 /// Errors: sp_not_found (a Policy_no no SP payload of TRANSFER_INIT
 /// carries), sp_prot_mismatch, sp_not_acceptable.
+/// `sps` are the SP payloads of TRANSFER_INIT; `verdicts` the policy's
+/// verdicts so far on them (for the blocks of one message).
 template <class P>
-[[nodiscard]] result<std::optional<sp_view>> choose_offered(const P& policy, const message_view& ti,
+[[nodiscard]] result<std::optional<sp_view>> choose_offered(const P& policy, sp_numbers& sps,
                                                             const generic_id_block& b, const algorithm_suite& s,
-                                                            bool first_only) noexcept {
+                                                            bool first_only, sp_verdicts& verdicts) noexcept {
     if (b.policies.empty()) return std::optional<sp_view>{};
     for (const std::uint8_t no : b.policies) {
         // RFC 6043 §6.1.1: "Policy_no_i (8 bits): indicates the security policy payload used for the
         // crypto session".
-        const auto sp = sp_numbered(ti, no);
+        const auto sp = sps(no);
         if (!sp) return errc::sp_not_found;
         if (sp->protocol() != b.prot) return errc::sp_prot_mismatch;
-        if (accept_sp(policy, *sp, s)) return std::optional<sp_view>(*sp);
+        if (verdicts.accepted(policy, *sp, s)) return std::optional<sp_view>(*sp);
         if (first_only) break;
     }
     return errc::sp_not_acceptable;
@@ -227,8 +290,10 @@ struct offered_choice {
         offered_choice c;
         const auto h = ti.header();
         if (h.map_type() != cs_id_map_type::generic_id) return c;
+        sp_numbers sps(ti);
+        sp_verdicts verdicts;
         for (const auto& b : generic_id_map(h.map_info())) {
-            const auto sp = choose_offered(policy, ti, b, s, first_only);
+            const auto sp = choose_offered(policy, sps, b, s, first_only, verdicts);
             if (!sp) return sp.error_info();
             if (c.chosen.full()) continue;
             (void)c.chosen.push_back(*sp ? std::optional<std::uint8_t>((*sp)->policy_no()) : std::nullopt);
@@ -239,10 +304,10 @@ struct offered_choice {
 
 /// A Policy no for an SP of the Responder's own: one no SP of TRANSFER_INIT
 /// and none of `taken` uses. nullopt when all 256 are used.
-[[nodiscard]] inline std::optional<std::uint8_t> fresh_policy_no(const message_view& ti, bytes_view taken) noexcept {
+[[nodiscard]] inline std::optional<std::uint8_t> fresh_policy_no(sp_numbers& ti_sps, bytes_view taken) noexcept {
     for (unsigned no = 0; no <= 0xFF; ++no) {
         const auto n = static_cast<std::uint8_t>(no);
-        if (!sp_numbered(ti, n) && std::find(taken.begin(), taken.end(), n) == taken.end()) return n;
+        if (!ti_sps(n) && std::find(taken.begin(), taken.end(), n) == taken.end()) return n;
     }
     return std::nullopt;
 }
@@ -273,16 +338,18 @@ public:
     [[nodiscard]] result<void> choose(const P& policy, const message_view& ti, std::span<const generic_id_block> blocks,
                                       std::span<const session_key> keys, const algorithm_suite& s, bool answered,
                                       const offered_choice& early) {
+        sp_numbers sps(ti);
+        sp_verdicts verdicts;
         for (std::size_t i = 0; i < blocks.size(); ++i) {
             const auto& b = blocks[i];
             std::optional<sp_view> sp;
             if (i < early.chosen.size()) {
                 if (const auto no = early.chosen[i]) {
-                    sp = sp_numbered(ti, *no);
+                    sp = sps(*no);
                     if (!sp) return errc::sp_not_found;
                 }
             } else {
-                const auto offered = choose_offered(policy, ti, b, s, !answered);
+                const auto offered = choose_offered(policy, sps, b, s, !answered, verdicts);
                 if (!offered) return offered.error_info();
                 sp = *offered;
             }
@@ -291,7 +358,7 @@ public:
                 if (!own) return own.error_info();
                 sp = ti.find<sp_view>([&](const sp_view& v) { return v.protocol() == b.prot && equal_bytes(v.param_bytes(), *own); });
                 if (!sp) {
-                    const auto no = own_number(ti, b.prot, *own);
+                    const auto no = own_number(sps, b.prot, *own);
                     if (!no) return no.error_info();
                     m_chosen[i] = *no;
                     if (auto ok = negotiated.add(b.cs_id, sp_builder{*no, b.prot, {}, *own}); !ok) return ok;
@@ -316,13 +383,13 @@ public:
 private:
     /// The number of own policy `params` (the same SP as one already chosen,
     /// else a new one). Errors: sp_not_acceptable (all 256 numbers used).
-    [[nodiscard]] result<std::uint8_t> own_number(const message_view& ti, prot_type prot, bytes_view params) noexcept {
+    [[nodiscard]] result<std::uint8_t> own_number(sp_numbers& ti_sps, prot_type prot, bytes_view params) noexcept {
         std::array<std::uint8_t, max_crypto_sessions> taken{};
         for (std::size_t j = 0; j < m_own.size(); ++j) {
             if (m_own[j].protocol == prot && equal_bytes(m_own[j].raw_params, params)) return m_own[j].policy_no;
             taken[j] = m_own[j].policy_no;
         }
-        const auto no = fresh_policy_no(ti, bytes_view(taken.data(), m_own.size()));
+        const auto no = fresh_policy_no(ti_sps, bytes_view(taken.data(), m_own.size()));
         if (!no || !m_own.push_back(sp_builder{*no, prot, {}, params})) return errc::sp_not_acceptable;
         return *no;
     }
@@ -346,13 +413,14 @@ private:
 /// was offered) must pass accept_security_policy.
 /// Errors: sp_count_not_one, sp_not_found, sp_prot_mismatch, sp_changed,
 /// sp_not_acceptable (or what the hooks return).
+/// `resp_sps` are the SP payloads of TRANSFER_RESP.
 template <class P>
-[[nodiscard]] result<sp_view> check_answer(const P& policy, const message_view& resp, const generic_id_block& b,
+[[nodiscard]] result<sp_view> check_answer(const P& policy, sp_numbers& resp_sps, const generic_id_block& b,
                                            const policy_list& offers, const algorithm_suite& s) noexcept {
     // RFC 6043 §6.1.1: "In response messages, #P SHALL always be exactly 1."
     if (b.policies.size() != 1) return errc::sp_count_not_one;
     const std::uint8_t no = b.policies[0];
-    const auto theirs = sp_numbered(resp, no);
+    const auto theirs = resp_sps(no);
     const auto ours = offers.with_no(no);
     if (!theirs && !ours) return errc::sp_not_found;
     const bool is_ours =
