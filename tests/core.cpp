@@ -150,3 +150,18 @@ TEST_CASE("strong types do not mix and compare by value") {
     CHECK(rand_value{x} == rand_value{y});
     static_assert(!std::is_convertible_v<rand_value, identity>);
 }
+
+TEST_CASE("copy_short: every length from 0 to 40 copies exactly its bytes, nothing around them") {
+    std::array<std::uint8_t, 48> src{};
+    for (std::size_t i = 0; i < src.size(); ++i) src[i] = static_cast<std::uint8_t>(0xA0 + i);
+    for (std::size_t n = 0; n <= 40; ++n) {
+        CAPTURE(n);
+        std::array<std::uint8_t, 48> dst{};
+        dst.fill(0x11);
+        mikey::copy_short(dst.data() + 4, src.data() + 3, n);
+        for (std::size_t i = 0; i < dst.size(); ++i) {
+            const bool inside = i >= 4 && i < 4 + n;
+            CHECK(dst[i] == (inside ? src[i - 1] : 0x11));
+        }
+    }
+}

@@ -9,6 +9,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "config.hpp"
+
 namespace mikey {
 
 /// A read-only view of wire bytes. Views never own; the caller's buffer must
@@ -56,6 +58,23 @@ constexpr void copy_bytes(mutable_bytes out, bytes_view b) noexcept {
         }
     } else if (!b.empty()) {
         std::memmove(out.data(), b.data(), b.size());
+    }
+}
+
+/// Copies n bytes from `src` to `dst` (not overlapping). Up to 32 bytes (a
+/// RAND, a key) inline, as two fixed-size moves that may overlap each other
+/// and read or write nothing outside the n bytes; longer copies call memcpy.
+MIKEY_ALWAYS_INLINE inline void copy_short(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+    if (n >= 16 && n <= 32) {
+        std::memcpy(dst, src, 16);
+        std::memcpy(dst + n - 16, src + n - 16, 16);
+    } else if (n >= 8 && n < 16) {
+        std::memcpy(dst, src, 8);
+        std::memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n < 8) {
+        for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+    } else {
+        std::memcpy(dst, src, n);
     }
 }
 

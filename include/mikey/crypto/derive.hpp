@@ -81,10 +81,14 @@ namespace detail {
     return {};
 }
 
-template <crypto_backend B>
-[[nodiscard]] result<void> run(B& b, prf_func f, bytes_view inkey, const label_layout& l, const label_inputs& in,
-                               mutable_bytes out) noexcept {
-    return prf(b, f, inkey, make_label(l, in), out);
+/// PRF(inkey, label of layout L with `in`) into `out`. L is a template
+/// argument: the label is laid out with the layout's choices folded away.
+/// Errors: unknown_prf_func, then prf()'s.
+template <const label_layout& L, crypto_backend B>
+[[nodiscard]] result<void> run(B& b, prf_func f, bytes_view inkey, const label_inputs& in, mutable_bytes out) noexcept {
+    const auto d = prf_for(f);
+    if (!d) return errc::unknown_prf_func;
+    return prf_with_label(b, *d, inkey, make_label(L, in), out);
 }
 
 }  // namespace detail
@@ -96,7 +100,7 @@ template <crypto_backend B>
 template <crypto_backend B>
 [[nodiscard]] result<void> derive_tgk_key(B& b, prf_func f, bytes_view tgk, tgk_key k, cs_id cs, csb_id csb,
                                           rand_value rand, mutable_bytes out) noexcept {
-    return detail::run(b, f, tgk, layout::rfc3830_tgk, {constant_of(k), cs.get(), csb.get(), rand.get(), {}}, out);
+    return detail::run<layout::rfc3830_tgk>(b, f, tgk, {constant_of(k), cs.get(), csb.get(), rand.get(), {}}, out);
 }
 
 /// RFC 3830 §4.1.4: inkey PSK / envelope key, label constant || 0xFF || csb_id || RAND.
@@ -104,14 +108,14 @@ template <crypto_backend B>
 template <crypto_backend B>
 [[nodiscard]] result<void> derive_message_key(B& b, prf_func f, bytes_view psk, message_key k, csb_id csb,
                                               rand_value rand, mutable_bytes out) noexcept {
-    return detail::run(b, f, psk, layout::rfc3830_msg, {constant_of(k), 0xFF, csb.get(), rand.get(), {}}, out);
+    return detail::run<layout::rfc3830_msg>(b, f, psk, {constant_of(k), 0xFF, csb.get(), rand.get(), {}}, out);
 }
 
 namespace detail {
 /// D1 and D2 differ only in the direction byte of their label layout.
-template <crypto_backend B, class Layout>
-[[nodiscard]] result<void> derive_6043_message_key(B& b, prf_func f, bytes_view inkey, const Layout& l,
-                                                   message_key k, csb_id csb, rand_value randri, rand_value randrr,
+template <const label_layout& L, crypto_backend B>
+[[nodiscard]] result<void> derive_6043_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
+                                                   rand_value randri, rand_value randrr,
                                                    mutable_bytes out) noexcept {
     // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto r = check_inkey_6043(inkey); !r) return r;
@@ -119,7 +123,7 @@ template <crypto_backend B, class Layout>
     if (auto r = check_len8(randrr.get()); !r) return r;
     // RFC 6043 §5.1.2: "at least one of RANDRi and RANDRr is always used".
     if (randri.size() == 0 && randrr.size() == 0) return errc::rand_too_short;
-    return run(b, f, inkey, l, {constant_of(k), 0, csb.get(), randri.get(), randrr.get()}, out);
+    return run<L>(b, f, inkey, {constant_of(k), 0, csb.get(), randri.get(), randrr.get()}, out);
 }
 }  // namespace detail
 
@@ -135,7 +139,7 @@ template <crypto_backend B>
 [[nodiscard]] result<void> derive_initial_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
                                                       rand_value randri, rand_value randrr,
                                                       mutable_bytes out) noexcept {
-    return detail::derive_6043_message_key(b, f, inkey, layout::d1, k, csb, randri, randrr, out);
+    return detail::derive_6043_message_key<layout::d1>(b, f, inkey, k, csb, randri, randrr, out);
 }
 
 /// D2, RFC 6043 §5.1.2, keys protecting the response messages (REQUEST_RESP,
@@ -145,7 +149,7 @@ template <crypto_backend B>
 [[nodiscard]] result<void> derive_response_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
                                                        rand_value randri, rand_value randrr,
                                                        mutable_bytes out) noexcept {
-    return detail::derive_6043_message_key(b, f, inkey, layout::d2, k, csb, randri, randrr, out);
+    return detail::derive_6043_message_key<layout::d2>(b, f, inkey, k, csb, randri, randrr, out);
 }
 
 namespace detail {
@@ -159,7 +163,7 @@ template <crypto_backend B>
     // RFC 6043 §5.1.1: ID Data length is a 16-bit, RANDRkms length an 8-bit field.
     if (idrr.size() > 0xFFFF) return errc::field_too_long;
     if (auto r = check_len8(randrkms.get()); !r) return r;
-    return run(b, f, inkey, layout::d3, {constant, 0, 0, idrr.get(), randrkms.get()}, out);
+    return run<layout::d3>(b, f, inkey, {constant, 0, 0, idrr.get(), randrkms.get()}, out);
 }
 }  // namespace detail
 
@@ -209,7 +213,7 @@ template <crypto_backend B>
     if (ri.empty() && rr.empty()) return errc::rand_too_short;
     if (auto e = detail::check_len8(ri); !e) return e;
     if (auto e = detail::check_len8(rr); !e) return e;
-    return detail::run(b, f, tgk, layout::d4, {constant_of(k), cs.get(), 0, ri, rr}, out);
+    return detail::run<layout::d4>(b, f, tgk, {constant_of(k), cs.get(), 0, ri, rr}, out);
 }
 
 /// D5, RFC 6043 §6.10: the auth_key of the Vr payload (Initiator Data) from
@@ -222,7 +226,7 @@ template <crypto_backend B>
                                               message_key k = message_key::auth) noexcept {
     // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto e = detail::check_inkey_6043(mpkr); !e) return e;
-    return detail::run(b, f, mpkr, layout::d5, {constant_of(k), 0, 0, {}, {}}, out);
+    return detail::run<layout::d5>(b, f, mpkr, {constant_of(k), 0, 0, {}, {}}, out);
 }
 
 /// D6, RFC 6043 App. A.2.1: MIKEY base ticket encr / auth / salt key from
@@ -235,7 +239,7 @@ template <crypto_backend B>
     // RFC 6043 §12.1: "All keys (including keys used to protect the ticket) MUST" be >= 128 bits.
     if (auto e = detail::check_inkey_6043(tpk); !e) return e;
     if (auto e = detail::check_len8(rand.get()); !e) return e;
-    return detail::run(b, f, tpk, layout::d6, {constant_of(k), 0, 0, rand.get(), {}}, out);
+    return detail::run<layout::d6>(b, f, tpk, {constant_of(k), 0, 0, rand.get(), {}}, out);
 }
 
 namespace detail {
@@ -247,7 +251,7 @@ template <crypto_backend B>
     // RFC 6043 App. A.2.2: "outkey_len ... SHALL be equal to inkey_len".
     if (out.size() != mpk.size()) return errc::key_length_mismatch;
     if (auto e = check_len8(rand.get()); !e) return e;
-    return run(b, f, mpk, layout::d7, {constant, 0, 0, rand.get(), {}}, out);
+    return run<layout::d7>(b, f, mpk, {constant, 0, 0, rand.get(), {}}, out);
 }
 }  // namespace detail
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "../core/bytes.hpp"
+#include "../core/config.hpp"
 #include "../core/strong_types.hpp"
 
 namespace mikey::crypto {
@@ -158,18 +159,18 @@ public:
     /// hot path: the fixed parts are moved as whole 16-byte blocks, so out
     /// must hold size() + flatten_slack bytes (the bytes past size() are
     /// scratch).
-    void flatten(std::uint8_t* out) const noexcept {
+    MIKEY_ALWAYS_INLINE void flatten(std::uint8_t* out) const noexcept {
         std::memcpy(out, m_fixed.data(), m_fixed.size());
         std::size_t pos = m_split;
         if (!m_ext1.empty()) {
-            std::memcpy(out + pos, m_ext1.data(), m_ext1.size());
+            copy_short(out + pos, m_ext1.data(), m_ext1.size());
             pos += m_ext1.size();
         }
         if (m_fixed_len > m_split) {
             std::memcpy(out + pos, m_fixed.data() + m_split, m_fixed.size() - m_split);
             pos += m_fixed_len - m_split;
         }
-        if (!m_ext2.empty()) std::memcpy(out + pos, m_ext2.data(), m_ext2.size());
+        if (!m_ext2.empty()) copy_short(out + pos, m_ext2.data(), m_ext2.size());
     }
 
     /// Copies the label into out (out.size() >= size()); for tests, tools
@@ -211,48 +212,52 @@ struct label_builder {
     /// Builds the label of `l` from `in`. Precondition (checked by the
     /// derivations, which report errc::field_too_long): 8-bit length fields
     /// hold <= 255, the 16-bit ID Data length <= 65535.
-    [[nodiscard]] static constexpr prf_label make(const label_layout& l, const label_inputs& in) noexcept {
+    [[nodiscard]] MIKEY_ALWAYS_INLINE static constexpr prf_label make(const label_layout& l,
+                                                                      const label_inputs& in) noexcept {
         prf_label out;
         auto& f = out.m_fixed;
-        std::size_t n = 0;
-        auto u8 = [&](std::uint32_t v) { f[n++] = static_cast<std::uint8_t>(v); };
-        auto u32 = [&](std::uint32_t v) {
-            u8(v >> 24);
-            u8(v >> 16);
-            u8(v >> 8);
-            u8(v);
-        };
-        u32(in.constant);
-        u8(l.cs_id_slot ? in.cs_id : 0xFFu);
-        u32(l.csb_id_slot ? in.csb_id : 0xFFFFFFFFu);
+        // constant(32) || cs_id(8) || csb_id(32): plain stores (the layout is often a
+        // compile-time constant here, see derive.hpp's run).
+        const std::uint32_t csb = l.csb_id_slot ? in.csb_id : 0xFFFFFFFFu;
+        f[0] = static_cast<std::uint8_t>(in.constant >> 24);
+        f[1] = static_cast<std::uint8_t>(in.constant >> 16);
+        f[2] = static_cast<std::uint8_t>(in.constant >> 8);
+        f[3] = static_cast<std::uint8_t>(in.constant);
+        f[4] = l.cs_id_slot ? in.cs_id : std::uint8_t{0xFF};
+        f[5] = static_cast<std::uint8_t>(csb >> 24);
+        f[6] = static_cast<std::uint8_t>(csb >> 16);
+        f[7] = static_cast<std::uint8_t>(csb >> 8);
+        f[8] = static_cast<std::uint8_t>(csb);
+        std::size_t n = 9;
         if (l.has_purpose) {
-            u8(l.purpose);
+            f[n++] = l.purpose;
         }
+        const auto len8 = [](bytes_view v) { return static_cast<std::uint8_t>(v.size()); };
         switch (l.tail) {
             case label_tail::rand_raw:
                 out.m_split = n;
                 out.m_ext1 = in.first;
                 break;
             case label_tail::randri_randrr:
-                u8(static_cast<std::uint32_t>(in.first.size()));
+                f[n++] = len8(in.first);
                 out.m_split = n;
                 out.m_ext1 = in.first;
-                u8(static_cast<std::uint32_t>(in.second.size()));
+                f[n++] = len8(in.second);
                 out.m_ext2 = in.second;
                 break;
             case label_tail::id_randrkms:
-                u8(static_cast<std::uint32_t>(in.first.size() >> 8));
-                u8(static_cast<std::uint32_t>(in.first.size()));
+                f[n++] = static_cast<std::uint8_t>(in.first.size() >> 8);
+                f[n++] = len8(in.first);
                 out.m_split = n;
                 out.m_ext1 = in.first;
-                u8(static_cast<std::uint32_t>(in.second.size()));
+                f[n++] = len8(in.second);
                 out.m_ext2 = in.second;
                 break;
             case label_tail::none:
                 out.m_split = n;
                 break;
             case label_tail::rand_with_length:
-                u8(static_cast<std::uint32_t>(in.first.size()));
+                f[n++] = len8(in.first);
                 out.m_split = n;
                 out.m_ext1 = in.first;
                 break;
@@ -266,7 +271,7 @@ struct label_builder {
 [[nodiscard]] constexpr prf_label raw_label(bytes_view bytes) noexcept { return label_builder::raw(bytes); }
 
 /// Shorthand for label_builder::make.
-[[nodiscard]] constexpr prf_label make_label(const label_layout& l, const label_inputs& in) noexcept {
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr prf_label make_label(const label_layout& l, const label_inputs& in) noexcept {
     return label_builder::make(l, in);
 }
 

@@ -146,6 +146,36 @@ template <crypto_backend B>
     return prf_loop(
         b, d, inkey, [&] { label.feed([&](bytes_view part) { b.hmac_update(d.hash, part); }); }, out);
 }
+
+/// The loop over a label laid out in one piece (each HMAC absorbs it in
+/// one update). Out of line: one copy per backend, whichever label layout
+/// its caller wrote.
+template <crypto_backend B>
+[[nodiscard]] MIKEY_NOINLINE result<void> prf_flat(B& b, const prf_descriptor& d, bytes_view inkey,
+                                                   bytes_view flat_label, mutable_bytes out) noexcept {
+    return prf_loop(b, d, inkey, [&] { b.hmac_update(d.hash, flat_label); }, out);
+}
+
+/// prf()'s body. Inlined where the label is made from a layout known at
+/// compile time (derive.hpp), so that the label's bytes are laid out by
+/// straight stores rather than through prf_label's general copies.
+template <crypto_backend B>
+[[nodiscard]] MIKEY_ALWAYS_INLINE inline result<void> prf_with_label(B& b, const prf_descriptor& d, bytes_view inkey,
+                                                                      const prf_label& label,
+                                                                      mutable_bytes out) noexcept {
+    if (inkey.empty() || out.empty()) {
+        return errc::invalid_argument;
+    }
+    // Labels of the usual sizes are laid out once in a stack buffer, so each
+    // HMAC absorbs them in one update (fewer calls into the hash). Labels
+    // are public.
+    std::array<std::uint8_t, 192> flat;
+    if (label.size() + prf_label::flatten_slack > flat.size()) {
+        return prf_by_ranges(b, d, inkey, label, out);
+    }
+    label.flatten(flat.data());
+    return prf_flat(b, d, inkey, bytes_view{flat.data(), label.size()}, out);
+}
 }  // namespace detail
 
 /// outkey = the out.size() leftmost bytes of
@@ -161,19 +191,7 @@ template <crypto_backend B>
 template <crypto_backend B>
 [[nodiscard]] result<void> prf(B& b, const prf_descriptor& d, bytes_view inkey, const prf_label& label,
                                mutable_bytes out) noexcept {
-    if (inkey.empty() || out.empty()) {
-        return errc::invalid_argument;
-    }
-    // Labels of the usual sizes are laid out once in a stack buffer, so each
-    // HMAC absorbs them in one update (fewer calls into the hash). Labels
-    // are public.
-    std::array<std::uint8_t, 192> flat;
-    if (label.size() + prf_label::flatten_slack > flat.size()) {
-        return detail::prf_by_ranges(b, d, inkey, label, out);
-    }
-    label.flatten(flat.data());
-    const bytes_view flat_label{flat.data(), label.size()};
-    return detail::prf_loop(b, d, inkey, [&] { b.hmac_update(d.hash, flat_label); }, out);
+    return detail::prf_with_label(b, d, inkey, label, out);
 }
 
 /// PRF by HDR / Ticket Policy PRF func value.
