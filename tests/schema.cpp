@@ -402,6 +402,7 @@ TEST_CASE("every schema is in schemas::all, once") {
     CHECK(std::size(schemas::all) == 21);
     for (std::size_t a = 0; a < std::size(schemas::all); ++a) {
         CHECK(detail::unambiguous(*schemas::all[a]));
+        CHECK(detail::schema_index(*schemas::all[a]).fits);
         for (std::size_t b = a + 1; b < std::size(schemas::all); ++b) {
             CHECK(schemas::all[a] != schemas::all[b]);
             CHECK(schemas::all[a]->name != schemas::all[b]->name);
@@ -433,6 +434,21 @@ TEST_CASE("a caller's table beyond check_schema's bounds is refused, not read pa
     }
 }
 
+TEST_CASE("lenient order: an unsatisfied mandatory item takes a payload before an optional one of the same kind") {
+    // A caller's table that detail::unambiguous refuses (an optional IDR before a mandatory one):
+    // lenient mode still gives the one IDR to the mandatory item, so nothing is missing.
+    const schema_item items[] = {{payload_type::t, occurs::once},
+                                 {payload_type::idr, occurs::optional},
+                                 {payload_type::idr, occurs::once}};
+    const message_schema s{"optional before mandatory", data_type::transfer_init, items};
+    CHECK(!detail::unambiguous(s));
+    const auto w = samples::build(
+        [&](auto& b) { b.header(samples::hdr(data_type::transfer_init, true)).add(samples::t()).add(alice); });
+    CHECK(check(w, s, schema_check::lenient) == failure{});
+    // Strict order gives it to the first free item, and the mandatory one is missing.
+    CHECK(check(w, s, schema_check::strict) == failure{errc::missing_payload, w.size()});
+}
+
 // ticket_message's compile-time index is the one check_schema computes at run time.
 static_assert(ticket::transfer_init_view::schema_index.mandatory ==
               detail::schema_index(schemas::transfer_init).mandatory);
@@ -441,3 +457,169 @@ static_assert(ticket::transfer_init_view::schema_index.of_type[static_cast<std::
 // TRANSFER_INIT = HDR, T, RANDRi, [IDRi], [IDRr], {SP}, TICKET, [KEMAC], V (RFC 6043 §4.2.2): T, RANDRi,
 // TICKET and V mandatory (items 0, 1, 5, 7).
 static_assert(ticket::transfer_init_view::schema_index.mandatory == 0b10100011);
+
+// ---------------------------------------------------------------------------
+// check_schema against a reference: the item-by-item algorithm check_schema
+// used until session 17 (bit masks since), kept here as the oracle of a
+// differential test over random payload sequences, every schema, both modes.
+// ---------------------------------------------------------------------------
+namespace {
+failure reference_check(const message_view& m, const message_schema& s, schema_check mode) {
+    const auto matches = [](const schema_item& it, const chain_entry& e, std::uint8_t role) {
+        return it.type == e.type && (it.role == 0 || it.role == role);
+    };
+    const auto full = [](const schema_item& it, bool seen) {
+        return seen && (it.occ == occurs::once || it.occ == occurs::optional);
+    };
+    const auto mandatory = [](const schema_item& it) { return it.occ == occurs::once || it.occ == occurs::at_least_once; };
+    if (m.type() != s.type) return {errc::wrong_message_type, 1};
+    const auto& h = m.header();
+    if (s.no_crypto_sessions && (h.cs_count() != 0 || h.map_type() != cs_id_map_type::empty)) {
+        return {errc::bad_crypto_sessions, 8};
+    }
+    if (s.no_srtp_id_map && h.map_type() == cs_id_map_type::srtp_id) return {errc::bad_crypto_sessions, 9};
+    const std::size_t n = s.items.size();
+    std::array<bool, max_schema_items> seen{};
+    std::array<std::uint8_t, max_schema_groups> owner{};
+    const auto blocked = [&](std::size_t k) {
+        const auto g = s.items[k].group;
+        return g != 0 && owner[g] != 0 && owner[g] != k + 1;
+    };
+    std::size_t at = 0;
+    for (const auto& e : m.payloads()) {
+        if (e.type == payload_type::general_extension) continue;
+        const std::uint8_t role = detail::role_of_entry(e);
+        bool saw_full = false, saw_blocked = false;
+        const auto free_match = [&](std::size_t k) {
+            if (!matches(s.items[k], e, role)) return false;
+            if (full(s.items[k], seen[k])) {
+                saw_full = true;
+                return false;
+            }
+            if (blocked(k)) {
+                saw_blocked = true;
+                return false;
+            }
+            return true;
+        };
+        std::size_t j = n;
+        if (mode == schema_check::strict) {
+            for (std::size_t k = at; k < n && j == n; ++k) j = free_match(k) ? k : n;
+        } else {
+            std::size_t rank = 3;
+            for (std::size_t k = 0; k < n; ++k) {
+                if (!free_match(k)) continue;
+                const std::size_t r = mandatory(s.items[k]) && !seen[k] ? 0 : s.items[k].group == 0 ? 1 : 2;
+                if (r < rank) {
+                    rank = r;
+                    j = k;
+                }
+            }
+        }
+        if (j == n) {
+            bool saw_before = false;
+            if (mode == schema_check::strict && !saw_full && !saw_blocked) {
+                for (std::size_t k = 0; k < at; ++k) {
+                    if (matches(s.items[k], e, role)) (blocked(k) ? saw_blocked : saw_before) = true;
+                }
+            }
+            if (saw_blocked) return {errc::conflicting_alternatives, e.offset};
+            if (saw_full) return {errc::duplicate_payload, e.offset};
+            if (mode == schema_check::lenient) continue;
+            return {saw_before ? errc::payload_order : errc::unexpected_payload, e.offset};
+        }
+        if (mode == schema_check::strict) {
+            for (std::size_t k = at; k < j; ++k) {
+                if (mandatory(s.items[k]) && !seen[k]) return {errc::missing_payload, e.offset};
+            }
+            at = j;
+        }
+        seen[j] = true;
+        if (s.items[j].group != 0) owner[s.items[j].group] = static_cast<std::uint8_t>(j + 1);
+        if (s.initiator_data_if_forking && e.type == payload_type::ticket) {
+            const auto t = e.as<ticket_view>();
+            if (t.flags().i && t.initiator_data().empty()) {
+                return {errc::initiator_data_missing, e.offset + t.initiator_data_length_offset()};
+            }
+        }
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+        if (mandatory(s.items[k]) && !seen[k]) return {errc::missing_payload, m.bytes().size()};
+    }
+    if (s.closing_payload) {
+        const auto last = m.last_payload();
+        if (!last || last->type != s.items.back().type) {
+            return {errc::wrong_last_payload, last ? last->offset : m.bytes().size()};
+        }
+    }
+    return {};
+}
+}  // namespace
+
+TEST_CASE("check_schema gives the reference algorithm's verdict on random payload sequences, every schema, both modes") {
+    // The payloads of the sample messages (every payload the library frames, IDR / RANDR of each
+    // role, TICKET with and without Initiator Data), and their headers (Empty, SRTP-ID, GENERIC-ID maps).
+    struct piece {
+        payload_type type;
+        bytes wire;  // its bytes as in its message (Next Payload rewritten below)
+    };
+    std::vector<piece> pool;
+    std::vector<bytes> headers;
+    for (const auto& smp : samples::all()) {
+        const auto m = message_view::parse(smp.wire);
+        REQUIRE(m);
+        headers.emplace_back(smp.wire.begin(), smp.wire.begin() + static_cast<std::ptrdiff_t>(m->header().size()));
+        for (const auto& e : m->payloads()) pool.push_back({e.type, bytes(e.bytes.begin(), e.bytes.end())});
+    }
+    REQUIRE(pool.size() > 30);
+    std::uint64_t x = 0x243F6A8885A308D3ull;  // splitmix64: reproducible
+    const auto next = [&](std::uint64_t bound) {
+        std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return static_cast<std::size_t>((z ^ (z >> 31)) % bound);
+    };
+    std::size_t parsed = 0, compared = 0, accepted = 0;
+    for (int round = 0; round < 6000; ++round) {
+        bytes wire = headers[next(headers.size())];
+        const auto* s = schemas::all[next(std::size(schemas::all))];
+        wire[1] = static_cast<std::uint8_t>(s->type);
+        // Mostly the schema's own payload types, in random order and number, sometimes others.
+        const std::size_t count = next(11);
+        std::vector<const piece*> picked;
+        for (std::size_t i = 0; i < count; ++i) {
+            const piece* p = &pool[next(pool.size())];
+            if (next(4) != 0) {
+                const auto want = s->items[next(s->items.size())].type;
+                for (std::size_t tries = 0; tries < 64 && p->type != want; ++tries) p = &pool[next(pool.size())];
+            }
+            picked.push_back(p);
+        }
+        wire[2] = picked.empty() ? 0 : static_cast<std::uint8_t>(picked[0]->type);
+        for (std::size_t i = 0; i < picked.size(); ++i) {
+            bytes w = picked[i]->wire;
+            w[0] = i + 1 < picked.size() ? static_cast<std::uint8_t>(picked[i + 1]->type) : 0;
+            wire.insert(wire.end(), w.begin(), w.end());
+        }
+        const auto m = message_view::parse(wire);
+        if (!m) continue;
+        ++parsed;
+        for (const auto* sc : schemas::all) {
+            for (const auto mode : {schema_check::strict, schema_check::lenient}) {
+                const failure want = reference_check(*m, *sc, mode);
+                const failure got = check_schema(*m, *sc, mode).error_info();
+                if (!(want == got)) {
+                    CAPTURE(round);
+                    CAPTURE(sc->name);
+                    CHECK(to_string(want.code) == to_string(got.code));
+                    CHECK(want.offset == got.offset);
+                }
+                ++compared;
+                accepted += want == failure{} ? 1 : 0;
+            }
+        }
+    }
+    MESSAGE("parsed ", parsed, " messages, ", compared, " verdicts compared, ", accepted, " acceptances");
+    CHECK(parsed > 1000);
+    CHECK(accepted > 100);  // the sequences reach acceptance, not only errors
+}

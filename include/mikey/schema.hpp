@@ -257,12 +257,6 @@ namespace detail {
         default: return 0;
     }
 }
-[[nodiscard]] constexpr bool matches(const schema_item& it, const chain_entry& e, std::uint8_t role) noexcept {
-    return it.type == e.type && (it.role == 0 || it.role == role);
-}
-[[nodiscard]] constexpr bool full(const schema_item& it, bool seen) noexcept {
-    return seen && (it.occ == occurs::once || it.occ == occurs::optional);
-}
 }  // namespace detail
 
 namespace detail {
@@ -275,26 +269,56 @@ namespace detail {
 /// (detail::unambiguous) and a caller's table may not be.
 struct schema_index {
     static_assert(max_schema_items <= 16, "an item mask has a bit per item");
-    std::array<std::uint16_t, 32> of_type{};
-    std::uint16_t mandatory = 0;
+    std::array<std::uint16_t, 32> of_type{};  ///< items of each payload type below 32
+    std::uint16_t mandatory = 0;              ///< once or at_least_once
+    std::uint16_t single = 0;                 ///< once or optional: full after one payload
+    std::uint16_t grouped = 0;                ///< branches of an alternative
+    std::uint16_t any_role = 0;               ///< items with role 0 (any)
+    std::array<std::uint16_t, 16> by_role{};  ///< items with role r (1 to 15)
+    std::array<std::uint16_t, max_schema_groups> group_members{};
     bool fits = true;
 
     constexpr explicit schema_index(const message_schema& s) noexcept {
         fits = s.items.size() <= max_schema_items;
         for (std::size_t k = 0; k < s.items.size() && k < max_schema_items; ++k) {
-            fits = fits && s.items[k].group < max_schema_groups;
-            const auto t = static_cast<std::size_t>(s.items[k].type);
-            if (t < of_type.size()) of_type[t] = static_cast<std::uint16_t>(of_type[t] | (1u << k));
-            if (detail::mandatory(s.items[k])) mandatory = static_cast<std::uint16_t>(mandatory | (1u << k));
+            const auto& it = s.items[k];
+            const auto bit = static_cast<std::uint16_t>(1u << k);
+            fits = fits && it.group < max_schema_groups && it.role < by_role.size();
+            const auto t = static_cast<std::size_t>(it.type);
+            if (t < of_type.size()) of_type[t] |= bit;
+            if (detail::mandatory(it)) mandatory |= bit;
+            if (it.occ == occurs::once || it.occ == occurs::optional) single |= bit;
+            if (it.group != 0) grouped |= bit;
+            if (it.role == 0) {
+                any_role |= bit;
+            } else if (it.role < by_role.size()) {
+                by_role[it.role] |= bit;
+            }
+            if (it.group != 0 && it.group < max_schema_groups) group_members[it.group] |= bit;
         }
+    }
+    /// The items a payload of type `t` with role `role` (0 for payloads
+    /// without one) matches: of its type, with its role or any role.
+    [[nodiscard]] constexpr std::uint32_t matching(const message_schema& s, payload_type t,
+                                                   std::uint8_t role) const noexcept {
+        const auto ti = static_cast<std::size_t>(t);
+        std::uint32_t of_t = 0;
+        if (ti < of_type.size()) {
+            of_t = of_type[ti];
+        } else {
+            for (std::size_t k = 0; k < s.items.size() && k < max_schema_items; ++k) {
+                of_t |= s.items[k].type == t ? 1u << k : 0u;
+            }
+        }
+        return of_t & (any_role | (role < by_role.size() ? by_role[role] : 0u));
     }
 };
 }  // namespace detail
 
 /// Checks that `m` has the composition `s` describes. General Extension
 /// payloads are allowed anywhere (RFC 3830 §6.15).
-/// Errors: invalid_argument (a table of more than max_schema_items items or
-/// with a group id of max_schema_groups or more);
+/// Errors: invalid_argument (a table of more than max_schema_items items,
+/// with a group id of max_schema_groups or more, or a role of 16 or more);
 /// wrong_message_type; bad_crypto_sessions; missing_payload;
 /// unexpected_payload and payload_order (strict only); duplicate_payload;
 /// conflicting_alternatives (a payload of one branch of an "[A|B]" when
@@ -323,76 +347,30 @@ template <class Visit>
     if (s.no_srtp_id_map && h.map_type() == cs_id_map_type::srtp_id) {
         return failure{errc::bad_crypto_sessions, 9};
     }
-    const std::size_t n = s.items.size();
-    // Bit k of seen: item k took a payload; owner[g]: 1 + the index of the
-    // item that took group g's alternative, 0 while none has (bytes: cheap to clear).
+    const bool strict = mode == schema_check::strict;
+    // Bit k of each mask is item k. seen: items that took a payload; blocked:
+    // the other branches of an alternative one branch of which took one;
+    // before: (strict order) the items before the last one that took a payload.
     std::uint32_t seen = 0;
-    const auto took = [&](std::size_t k) { return ((seen >> k) & 1U) != 0; };
-    std::array<std::uint8_t, max_schema_groups> owner{};
-    const auto blocked = [&](std::size_t k) {
-        const auto g = s.items[k].group;
-        return g != 0 && owner[g] != 0 && owner[g] != k + 1;
-    };
-    std::size_t at = 0;
+    std::uint32_t blocked = 0;
+    std::uint32_t before = 0;
     for (const auto& e : m.payloads_in_place()) {
         visit(e);
         if (e.type == payload_type::general_extension) {
             continue;
         }
-        const std::uint8_t role = detail::role_of_entry(e);
-        bool saw_full = false;
-        bool saw_blocked = false;
-        const auto free_match = [&](std::size_t k) {
-            if (!detail::matches(s.items[k], e, role)) {
-                return false;
-            }
-            if (detail::full(s.items[k], took(k))) {
-                saw_full = true;
-                return false;
-            }
-            if (blocked(k)) {
-                saw_blocked = true;
-                return false;
-            }
-            return true;
-        };
-        std::size_t j = n;
-        if (mode == schema_check::strict) {
-            // The first free item from the current position on.
-            for (std::size_t k = at; k < n && j == n; ++k) {
-                j = free_match(k) ? k : n;
-            }
-        } else {
-            // Any order: an unsatisfied mandatory item takes the payload first,
-            // then an ungrouped item, then a branch of an alternative.
-            std::size_t rank = 3;
-            const auto t = static_cast<std::size_t>(e.type);
-            // Lenient mode looks at the items of a payload's type only (types below 32; any
-            // other type goes through all items, which never match it, with no effect).
-            std::uint32_t candidates = t < ix.of_type.size() ? ix.of_type[t] : (1u << n) - 1;
-            while (candidates != 0) {
-                const auto k = static_cast<std::size_t>(std::countr_zero(candidates));
-                candidates &= candidates - 1;
-                if (k >= n || !free_match(k)) {
-                    continue;
-                }
-                const std::size_t r = ((ix.mandatory >> k) & 1U) != 0 && !took(k) ? 0
-                                      : s.items[k].group == 0                      ? 1
-                                                                                   : 2;
-                if (r < rank) {
-                    rank = r;
-                    j = k;
-                }
-            }
-        }
-        if (j == n) {
+        const std::uint32_t matching = ix.matching(s, e.type, detail::role_of_entry(e));
+        // Strict: only the items from the current position on may take it.
+        const std::uint32_t open = strict ? matching & ~before : matching;
+        const std::uint32_t full = open & seen & ix.single;
+        const std::uint32_t free = open & ~full & ~blocked;
+        if (free == 0) {
+            bool saw_blocked = (open & ~full & blocked) != 0;
+            const bool saw_full = full != 0;
             bool saw_before = false;
-            if (mode == schema_check::strict && !saw_full && !saw_blocked) {
-                for (std::size_t k = 0; k < at; ++k) {
-                    if (detail::matches(s.items[k], e, role)) {
-                        (blocked(k) ? saw_blocked : saw_before) = true;
-                    }
-                }
+            if (strict && !saw_full && !saw_blocked) {
+                saw_blocked = (matching & before & blocked) != 0;
+                saw_before = (matching & before & ~blocked) != 0;
             }
             // RFC 3830 §3.2, §3.3, §5.1.2, RFC 6043 §5.4: "[A|B]" carries A or B, not both.
             if (saw_blocked) {
@@ -401,22 +379,28 @@ template <class Visit>
             if (saw_full) {
                 return failure{errc::duplicate_payload, e.offset};
             }
-            if (mode == schema_check::lenient) {
+            if (!strict) {
                 continue;
             }
             return failure{saw_before ? errc::payload_order : errc::unexpected_payload, e.offset};
         }
-        if (mode == schema_check::strict) {
-            for (std::size_t k = at; k < j; ++k) {
-                if (((ix.mandatory >> k) & 1U) != 0 && !took(k)) {
-                    return failure{errc::missing_payload, e.offset};
-                }
+        // Strict: the first free item from the current position on, with no unsatisfied
+        // mandatory item skipped. Any order: an unsatisfied mandatory item takes the payload
+        // first, then an ungrouped item, then a branch of an alternative.
+        const std::uint32_t unsatisfied = free & ix.mandatory & ~seen;
+        const std::uint32_t ungrouped = free & ~std::uint32_t{ix.grouped};
+        const std::uint32_t pick = strict ? free : unsatisfied != 0 ? unsatisfied : ungrouped != 0 ? ungrouped : free;
+        const auto j = static_cast<std::size_t>(std::countr_zero(pick));
+        const std::uint32_t below_j = (std::uint32_t{1} << j) - 1;
+        if (strict) {
+            if ((ix.mandatory & ~seen & below_j & ~before) != 0) {
+                return failure{errc::missing_payload, e.offset};
             }
-            at = j;
+            before = below_j;
         }
         seen |= std::uint32_t{1} << j;
-        if (s.items[j].group != 0) {
-            owner[s.items[j].group] = static_cast<std::uint8_t>(j + 1);
+        if (const auto g = s.items[j].group; g != 0) {
+            blocked |= ix.group_members[g] & ~(std::uint32_t{1} << j);
         }
         if (s.initiator_data_if_forking && e.type == payload_type::ticket) {
             const auto t = e.as<ticket_view>();
