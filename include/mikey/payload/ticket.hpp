@@ -423,7 +423,9 @@ public:
         return {static_cast<ticket_type>(m_bytes[1] << 8 | m_bytes[2]), m_bytes[3], m_bytes[4],
                 static_cast<prf_func>(m_bytes[5] >> 1), detail::decode_flags(m_bytes[5], m_bytes[6], m_bytes[7])};
     }
-    [[nodiscard]] constexpr ticket_flags flags() const noexcept { return policy().flags; }
+    [[nodiscard]] constexpr ticket_flags flags() const noexcept {
+        return detail::decode_flags(m_bytes[5], m_bytes[6], m_bytes[7]);
+    }
     /// TP Data, including its First Payload byte.
     [[nodiscard]] constexpr bytes_view tp_data() const noexcept { return m_tp_data; }
     /// The payloads of TP Data.
