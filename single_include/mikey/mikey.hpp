@@ -99,6 +99,8 @@
 #include <type_traits>
 #include <utility>
 
+// #include "config.hpp" (inlined above as mikey/core/config.hpp)
+
 namespace mikey {
 
 /// A read-only view of wire bytes. Views never own; the caller's buffer must
@@ -146,6 +148,23 @@ constexpr void copy_bytes(mutable_bytes out, bytes_view b) noexcept {
         }
     } else if (!b.empty()) {
         std::memmove(out.data(), b.data(), b.size());
+    }
+}
+
+/// Copies n bytes from `src` to `dst` (not overlapping). Up to 32 bytes (a
+/// RAND, a key) inline, as two fixed-size moves that may overlap each other
+/// and read or write nothing outside the n bytes; longer copies call memcpy.
+MIKEY_ALWAYS_INLINE inline void copy_short(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+    if (n >= 16 && n <= 32) {
+        std::memcpy(dst, src, 16);
+        std::memcpy(dst + n - 16, src + n - 16, 16);
+    } else if (n >= 8 && n < 16) {
+        std::memcpy(dst, src, 8);
+        std::memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n < 8) {
+        for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+    } else {
+        std::memcpy(dst, src, n);
     }
 }
 
@@ -4189,7 +4208,9 @@ public:
         return {static_cast<ticket_type>(m_bytes[1] << 8 | m_bytes[2]), m_bytes[3], m_bytes[4],
                 static_cast<prf_func>(m_bytes[5] >> 1), detail::decode_flags(m_bytes[5], m_bytes[6], m_bytes[7])};
     }
-    [[nodiscard]] constexpr ticket_flags flags() const noexcept { return policy().flags; }
+    [[nodiscard]] constexpr ticket_flags flags() const noexcept {
+        return detail::decode_flags(m_bytes[5], m_bytes[6], m_bytes[7]);
+    }
     /// TP Data, including its First Payload byte.
     [[nodiscard]] constexpr bytes_view tp_data() const noexcept { return m_tp_data; }
     /// The payloads of TP Data.
@@ -4764,6 +4785,7 @@ template <class... Bs>
 #include <bit>
 #include <span>
 #include <string_view>
+#include <utility>
 
 // #include "message.hpp" (inlined above as mikey/message.hpp)
 
@@ -5010,17 +5032,69 @@ namespace detail {
         default: return 0;
     }
 }
-[[nodiscard]] constexpr bool matches(const schema_item& it, const chain_entry& e, std::uint8_t role) noexcept {
-    return it.type == e.type && (it.role == 0 || it.role == role);
-}
-[[nodiscard]] constexpr bool full(const schema_item& it, bool seen) noexcept {
-    return seen && (it.occ == occurs::once || it.occ == occurs::optional);
-}
+}  // namespace detail
+
+namespace detail {
+/// What check_schema looks up in a table, laid out once: for each payload
+/// type below 32 a bit mask of the items of that type (lenient mode looks at
+/// those only), and the mask of the mandatory items. A table known at compile
+/// time has its index computed at compile time (ticket::ticket_message).
+/// `fits`: the table is within check_schema's bounds (max_schema_items items,
+/// group ids below max_schema_groups), which the library's tables are
+/// (detail::unambiguous) and a caller's table may not be.
+struct schema_index {
+    static_assert(max_schema_items <= 16, "an item mask has a bit per item");
+    std::array<std::uint16_t, 32> of_type{};  ///< items of each payload type below 32
+    std::uint16_t mandatory = 0;              ///< once or at_least_once
+    std::uint16_t single = 0;                 ///< once or optional: full after one payload
+    std::uint16_t grouped = 0;                ///< branches of an alternative
+    std::uint16_t any_role = 0;               ///< items with role 0 (any)
+    std::array<std::uint16_t, 16> by_role{};  ///< items with role r (1 to 15)
+    std::array<std::uint16_t, max_schema_groups> group_members{};
+    bool fits = true;
+
+    constexpr explicit schema_index(const message_schema& s) noexcept {
+        fits = s.items.size() <= max_schema_items;
+        for (std::size_t k = 0; k < s.items.size() && k < max_schema_items; ++k) {
+            const auto& it = s.items[k];
+            const auto bit = static_cast<std::uint16_t>(1u << k);
+            fits = fits && it.group < max_schema_groups && it.role < by_role.size();
+            const auto t = static_cast<std::size_t>(it.type);
+            if (t < of_type.size()) of_type[t] |= bit;
+            if (detail::mandatory(it)) mandatory |= bit;
+            if (it.occ == occurs::once || it.occ == occurs::optional) single |= bit;
+            if (it.group != 0) grouped |= bit;
+            if (it.role == 0) {
+                any_role |= bit;
+            } else if (it.role < by_role.size()) {
+                by_role[it.role] |= bit;
+            }
+            if (it.group != 0 && it.group < max_schema_groups) group_members[it.group] |= bit;
+        }
+    }
+    /// The items a payload of type `t` with role `role` (0 for payloads
+    /// without one) matches: of its type, with its role or any role.
+    [[nodiscard]] constexpr std::uint32_t matching(const message_schema& s, payload_type t,
+                                                   std::uint8_t role) const noexcept {
+        const auto ti = static_cast<std::size_t>(t);
+        std::uint32_t of_t = 0;
+        if (ti < of_type.size()) {
+            of_t = of_type[ti];
+        } else {
+            for (std::size_t k = 0; k < s.items.size() && k < max_schema_items; ++k) {
+                of_t |= s.items[k].type == t ? 1u << k : 0u;
+            }
+        }
+        return of_t & (any_role | (role < by_role.size() ? by_role[role] : 0u));
+    }
+};
 }  // namespace detail
 
 /// Checks that `m` has the composition `s` describes. General Extension
 /// payloads are allowed anywhere (RFC 3830 §6.15).
-/// Errors: wrong_message_type; bad_crypto_sessions; missing_payload;
+/// Errors: invalid_argument (a table of more than max_schema_items items,
+/// with a group id of max_schema_groups or more, or a role of 16 or more);
+/// wrong_message_type; bad_crypto_sessions; missing_payload;
 /// unexpected_payload and payload_order (strict only); duplicate_payload;
 /// conflicting_alternatives (a payload of one branch of an "[A|B]" when
 /// another branch is present); wrong_last_payload; initiator_data_missing.
@@ -5029,9 +5103,15 @@ namespace detail {
 /// `visit(entry)` sees every payload of the walk, in order (matched, ignored
 /// or general extension), until an error ends it: a caller that also reads
 /// the payloads (ticket::ticket_message) needs no second walk.
+/// `ix` is detail::schema_index(s), computed by the caller when `s` is a
+/// compile-time table (the overload below computes it).
 template <class Visit>
-[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s, schema_check mode,
+[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
+                                                  const detail::schema_index& ix, schema_check mode,
                                                   Visit&& visit) noexcept {
+    if (!ix.fits) {
+        return failure{errc::invalid_argument, 0};
+    }
     if (m.type() != s.type) {
         return failure{errc::wrong_message_type, 1};
     }
@@ -5042,83 +5122,30 @@ template <class Visit>
     if (s.no_srtp_id_map && h.map_type() == cs_id_map_type::srtp_id) {
         return failure{errc::bad_crypto_sessions, 9};
     }
-    const std::size_t n = s.items.size();
-    // seen[k]: item k took a payload; owner[g]: 1 + the index of the item
-    // that took group g's alternative, 0 while none has (bytes: cheap to clear).
-    std::array<bool, max_schema_items> seen{};
-    std::array<std::uint8_t, max_schema_groups> owner{};
-    const auto blocked = [&](std::size_t k) {
-        const auto g = s.items[k].group;
-        return g != 0 && owner[g] != 0 && owner[g] != k + 1;
-    };
-    // Lenient mode looks at the items of a payload's type only: a bit mask
-    // of them per type (types below 32; any other type goes through all items).
-    std::array<std::uint16_t, 32> of_type{};
-    if (mode == schema_check::lenient) {
-        for (std::size_t k = 0; k < n; ++k) {
-            const auto t = static_cast<std::size_t>(s.items[k].type);
-            if (t < of_type.size()) of_type[t] = static_cast<std::uint16_t>(of_type[t] | (1u << k));
-        }
-    }
-    std::size_t at = 0;
+    const bool strict = mode == schema_check::strict;
+    // Bit k of each mask is item k. seen: items that took a payload; blocked:
+    // the other branches of an alternative one branch of which took one;
+    // before: (strict order) the items before the last one that took a payload.
+    std::uint32_t seen = 0;
+    std::uint32_t blocked = 0;
+    std::uint32_t before = 0;
     for (const auto& e : m.payloads_in_place()) {
         visit(e);
         if (e.type == payload_type::general_extension) {
             continue;
         }
-        const std::uint8_t role = detail::role_of_entry(e);
-        bool saw_full = false;
-        bool saw_blocked = false;
-        const auto free_match = [&](std::size_t k) {
-            if (!detail::matches(s.items[k], e, role)) {
-                return false;
-            }
-            if (detail::full(s.items[k], seen[k])) {
-                saw_full = true;
-                return false;
-            }
-            if (blocked(k)) {
-                saw_blocked = true;
-                return false;
-            }
-            return true;
-        };
-        std::size_t j = n;
-        if (mode == schema_check::strict) {
-            // The first free item from the current position on.
-            for (std::size_t k = at; k < n && j == n; ++k) {
-                j = free_match(k) ? k : n;
-            }
-        } else {
-            // Any order: an unsatisfied mandatory item takes the payload first,
-            // then an ungrouped item, then a branch of an alternative.
-            std::size_t rank = 3;
-            const auto t = static_cast<std::size_t>(e.type);
-            // Items of other types never match (free_match is false for them, with no effect).
-            std::uint32_t candidates = t < of_type.size() ? of_type[t] : (n >= 32 ? ~0u : (1u << n) - 1);
-            while (candidates != 0) {
-                const auto k = static_cast<std::size_t>(std::countr_zero(candidates));
-                candidates &= candidates - 1;
-                if (k >= n || !free_match(k)) {
-                    continue;
-                }
-                const std::size_t r = detail::mandatory(s.items[k]) && !seen[k] ? 0
-                                      : s.items[k].group == 0                      ? 1
-                                                                                   : 2;
-                if (r < rank) {
-                    rank = r;
-                    j = k;
-                }
-            }
-        }
-        if (j == n) {
+        const std::uint32_t matching = ix.matching(s, e.type, detail::role_of_entry(e));
+        // Strict: only the items from the current position on may take it.
+        const std::uint32_t open = strict ? matching & ~before : matching;
+        const std::uint32_t full = open & seen & ix.single;
+        const std::uint32_t free = open & ~full & ~blocked;
+        if (free == 0) {
+            bool saw_blocked = (open & ~full & blocked) != 0;
+            const bool saw_full = full != 0;
             bool saw_before = false;
-            if (mode == schema_check::strict && !saw_full && !saw_blocked) {
-                for (std::size_t k = 0; k < at; ++k) {
-                    if (detail::matches(s.items[k], e, role)) {
-                        (blocked(k) ? saw_blocked : saw_before) = true;
-                    }
-                }
+            if (strict && !saw_full && !saw_blocked) {
+                saw_blocked = (matching & before & blocked) != 0;
+                saw_before = (matching & before & ~blocked) != 0;
             }
             // RFC 3830 §3.2, §3.3, §5.1.2, RFC 6043 §5.4: "[A|B]" carries A or B, not both.
             if (saw_blocked) {
@@ -5127,22 +5154,28 @@ template <class Visit>
             if (saw_full) {
                 return failure{errc::duplicate_payload, e.offset};
             }
-            if (mode == schema_check::lenient) {
+            if (!strict) {
                 continue;
             }
             return failure{saw_before ? errc::payload_order : errc::unexpected_payload, e.offset};
         }
-        if (mode == schema_check::strict) {
-            for (std::size_t k = at; k < j; ++k) {
-                if (detail::mandatory(s.items[k]) && !seen[k]) {
-                    return failure{errc::missing_payload, e.offset};
-                }
+        // Strict: the first free item from the current position on, with no unsatisfied
+        // mandatory item skipped. Any order: an unsatisfied mandatory item takes the payload
+        // first, then an ungrouped item, then a branch of an alternative.
+        const std::uint32_t unsatisfied = free & ix.mandatory & ~seen;
+        const std::uint32_t ungrouped = free & ~std::uint32_t{ix.grouped};
+        const std::uint32_t pick = strict ? free : unsatisfied != 0 ? unsatisfied : ungrouped != 0 ? ungrouped : free;
+        const auto j = static_cast<std::size_t>(std::countr_zero(pick));
+        const std::uint32_t below_j = (std::uint32_t{1} << j) - 1;
+        if (strict) {
+            if ((ix.mandatory & ~seen & below_j & ~before) != 0) {
+                return failure{errc::missing_payload, e.offset};
             }
-            at = j;
+            before = below_j;
         }
-        seen[j] = true;
-        if (s.items[j].group != 0) {
-            owner[s.items[j].group] = static_cast<std::uint8_t>(j + 1);
+        seen |= std::uint32_t{1} << j;
+        if (const auto g = s.items[j].group; g != 0) {
+            blocked |= ix.group_members[g] & ~(std::uint32_t{1} << j);
         }
         if (s.initiator_data_if_forking && e.type == payload_type::ticket) {
             const auto t = e.as<ticket_view>();
@@ -5153,10 +5186,8 @@ template <class Visit>
             }
         }
     }
-    for (std::size_t k = 0; k < n; ++k) {
-        if (detail::mandatory(s.items[k]) && !seen[k]) {
-            return failure{errc::missing_payload, m.bytes().size()};
-        }
+    if ((seen & ix.mandatory) != ix.mandatory) {
+        return failure{errc::missing_payload, m.bytes().size()};
     }
     // RFC 6043 §4.2: "The last payload SHALL be a Verification payload (V)" (or SIGN);
     // RFC 3830 §5.2: the MAC / signature payload is the last payload.
@@ -5167,6 +5198,13 @@ template <class Visit>
         }
     }
     return {};
+}
+
+/// check_schema for a table known only at run time (its index computed here).
+template <class Visit>
+[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s, schema_check mode,
+                                                  Visit&& visit) noexcept {
+    return check_schema(m, s, detail::schema_index(s), mode, std::forward<Visit>(visit));
 }
 
 /// check_schema without a visitor.
@@ -5309,6 +5347,10 @@ public:
         }
         if (n < m_size) {
             secure_wipe(m_data + n, m_size - n);
+        } else if (m_size == 0) {
+            // The whole capacity at once: a fixed-size fill the compiler writes inline (bytes
+            // past n are zeroed too, which holds no secret).
+            std::memset(m_data, 0, Capacity);
         } else if (n > m_size) {
             std::memset(m_data + m_size, 0, n - m_size);
         }
@@ -5530,6 +5572,7 @@ template <crypto_backend B>
 #include <string_view>
 
 // #include "../core/bytes.hpp" (inlined above as mikey/core/bytes.hpp)
+// #include "../core/config.hpp" (inlined above as mikey/core/config.hpp)
 // #include "../core/strong_types.hpp" (inlined above as mikey/core/strong_types.hpp)
 
 namespace mikey::crypto {
@@ -5676,18 +5719,18 @@ public:
     /// hot path: the fixed parts are moved as whole 16-byte blocks, so out
     /// must hold size() + flatten_slack bytes (the bytes past size() are
     /// scratch).
-    void flatten(std::uint8_t* out) const noexcept {
+    MIKEY_ALWAYS_INLINE void flatten(std::uint8_t* out) const noexcept {
         std::memcpy(out, m_fixed.data(), m_fixed.size());
         std::size_t pos = m_split;
         if (!m_ext1.empty()) {
-            std::memcpy(out + pos, m_ext1.data(), m_ext1.size());
+            copy_short(out + pos, m_ext1.data(), m_ext1.size());
             pos += m_ext1.size();
         }
         if (m_fixed_len > m_split) {
             std::memcpy(out + pos, m_fixed.data() + m_split, m_fixed.size() - m_split);
             pos += m_fixed_len - m_split;
         }
-        if (!m_ext2.empty()) std::memcpy(out + pos, m_ext2.data(), m_ext2.size());
+        if (!m_ext2.empty()) copy_short(out + pos, m_ext2.data(), m_ext2.size());
     }
 
     /// Copies the label into out (out.size() >= size()); for tests, tools
@@ -5729,48 +5772,52 @@ struct label_builder {
     /// Builds the label of `l` from `in`. Precondition (checked by the
     /// derivations, which report errc::field_too_long): 8-bit length fields
     /// hold <= 255, the 16-bit ID Data length <= 65535.
-    [[nodiscard]] static constexpr prf_label make(const label_layout& l, const label_inputs& in) noexcept {
+    [[nodiscard]] MIKEY_ALWAYS_INLINE static constexpr prf_label make(const label_layout& l,
+                                                                      const label_inputs& in) noexcept {
         prf_label out;
         auto& f = out.m_fixed;
-        std::size_t n = 0;
-        auto u8 = [&](std::uint32_t v) { f[n++] = static_cast<std::uint8_t>(v); };
-        auto u32 = [&](std::uint32_t v) {
-            u8(v >> 24);
-            u8(v >> 16);
-            u8(v >> 8);
-            u8(v);
-        };
-        u32(in.constant);
-        u8(l.cs_id_slot ? in.cs_id : 0xFFu);
-        u32(l.csb_id_slot ? in.csb_id : 0xFFFFFFFFu);
+        // constant(32) || cs_id(8) || csb_id(32): plain stores (the layout is often a
+        // compile-time constant here, see derive.hpp's run).
+        const std::uint32_t csb = l.csb_id_slot ? in.csb_id : 0xFFFFFFFFu;
+        f[0] = static_cast<std::uint8_t>(in.constant >> 24);
+        f[1] = static_cast<std::uint8_t>(in.constant >> 16);
+        f[2] = static_cast<std::uint8_t>(in.constant >> 8);
+        f[3] = static_cast<std::uint8_t>(in.constant);
+        f[4] = l.cs_id_slot ? in.cs_id : std::uint8_t{0xFF};
+        f[5] = static_cast<std::uint8_t>(csb >> 24);
+        f[6] = static_cast<std::uint8_t>(csb >> 16);
+        f[7] = static_cast<std::uint8_t>(csb >> 8);
+        f[8] = static_cast<std::uint8_t>(csb);
+        std::size_t n = 9;
         if (l.has_purpose) {
-            u8(l.purpose);
+            f[n++] = l.purpose;
         }
+        const auto len8 = [](bytes_view v) { return static_cast<std::uint8_t>(v.size()); };
         switch (l.tail) {
             case label_tail::rand_raw:
                 out.m_split = n;
                 out.m_ext1 = in.first;
                 break;
             case label_tail::randri_randrr:
-                u8(static_cast<std::uint32_t>(in.first.size()));
+                f[n++] = len8(in.first);
                 out.m_split = n;
                 out.m_ext1 = in.first;
-                u8(static_cast<std::uint32_t>(in.second.size()));
+                f[n++] = len8(in.second);
                 out.m_ext2 = in.second;
                 break;
             case label_tail::id_randrkms:
-                u8(static_cast<std::uint32_t>(in.first.size() >> 8));
-                u8(static_cast<std::uint32_t>(in.first.size()));
+                f[n++] = static_cast<std::uint8_t>(in.first.size() >> 8);
+                f[n++] = len8(in.first);
                 out.m_split = n;
                 out.m_ext1 = in.first;
-                u8(static_cast<std::uint32_t>(in.second.size()));
+                f[n++] = len8(in.second);
                 out.m_ext2 = in.second;
                 break;
             case label_tail::none:
                 out.m_split = n;
                 break;
             case label_tail::rand_with_length:
-                u8(static_cast<std::uint32_t>(in.first.size()));
+                f[n++] = len8(in.first);
                 out.m_split = n;
                 out.m_ext1 = in.first;
                 break;
@@ -5784,7 +5831,7 @@ struct label_builder {
 [[nodiscard]] constexpr prf_label raw_label(bytes_view bytes) noexcept { return label_builder::raw(bytes); }
 
 /// Shorthand for label_builder::make.
-[[nodiscard]] constexpr prf_label make_label(const label_layout& l, const label_inputs& in) noexcept {
+[[nodiscard]] MIKEY_ALWAYS_INLINE constexpr prf_label make_label(const label_layout& l, const label_inputs& in) noexcept {
     return label_builder::make(l, in);
 }
 
@@ -5987,6 +6034,36 @@ template <crypto_backend B>
     return prf_loop(
         b, d, inkey, [&] { label.feed([&](bytes_view part) { b.hmac_update(d.hash, part); }); }, out);
 }
+
+/// The loop over a label laid out in one piece (each HMAC absorbs it in
+/// one update). Out of line: one copy per backend, whichever label layout
+/// its caller wrote.
+template <crypto_backend B>
+[[nodiscard]] MIKEY_NOINLINE result<void> prf_flat(B& b, const prf_descriptor& d, bytes_view inkey,
+                                                   bytes_view flat_label, mutable_bytes out) noexcept {
+    return prf_loop(b, d, inkey, [&] { b.hmac_update(d.hash, flat_label); }, out);
+}
+
+/// prf()'s body. Inlined where the label is made from a layout known at
+/// compile time (derive.hpp), so that the label's bytes are laid out by
+/// straight stores rather than through prf_label's general copies.
+template <crypto_backend B>
+[[nodiscard]] MIKEY_ALWAYS_INLINE inline result<void> prf_with_label(B& b, const prf_descriptor& d, bytes_view inkey,
+                                                                      const prf_label& label,
+                                                                      mutable_bytes out) noexcept {
+    if (inkey.empty() || out.empty()) {
+        return errc::invalid_argument;
+    }
+    // Labels of the usual sizes are laid out once in a stack buffer, so each
+    // HMAC absorbs them in one update (fewer calls into the hash). Labels
+    // are public.
+    std::array<std::uint8_t, 192> flat;
+    if (label.size() + prf_label::flatten_slack > flat.size()) {
+        return prf_by_ranges(b, d, inkey, label, out);
+    }
+    label.flatten(flat.data());
+    return prf_flat(b, d, inkey, bytes_view{flat.data(), label.size()}, out);
+}
 }  // namespace detail
 
 /// outkey = the out.size() leftmost bytes of
@@ -6002,19 +6079,7 @@ template <crypto_backend B>
 template <crypto_backend B>
 [[nodiscard]] result<void> prf(B& b, const prf_descriptor& d, bytes_view inkey, const prf_label& label,
                                mutable_bytes out) noexcept {
-    if (inkey.empty() || out.empty()) {
-        return errc::invalid_argument;
-    }
-    // Labels of the usual sizes are laid out once in a stack buffer, so each
-    // HMAC absorbs them in one update (fewer calls into the hash). Labels
-    // are public.
-    std::array<std::uint8_t, 192> flat;
-    if (label.size() + prf_label::flatten_slack > flat.size()) {
-        return detail::prf_by_ranges(b, d, inkey, label, out);
-    }
-    label.flatten(flat.data());
-    const bytes_view flat_label{flat.data(), label.size()};
-    return detail::prf_loop(b, d, inkey, [&] { b.hmac_update(d.hash, flat_label); }, out);
+    return detail::prf_with_label(b, d, inkey, label, out);
 }
 
 /// PRF by HDR / Ticket Policy PRF func value.
@@ -6114,10 +6179,14 @@ namespace detail {
     return {};
 }
 
-template <crypto_backend B>
-[[nodiscard]] result<void> run(B& b, prf_func f, bytes_view inkey, const label_layout& l, const label_inputs& in,
-                               mutable_bytes out) noexcept {
-    return prf(b, f, inkey, make_label(l, in), out);
+/// PRF(inkey, label of layout L with `in`) into `out`. L is a template
+/// argument: the label is laid out with the layout's choices folded away.
+/// Errors: unknown_prf_func, then prf()'s.
+template <const label_layout& L, crypto_backend B>
+[[nodiscard]] result<void> run(B& b, prf_func f, bytes_view inkey, const label_inputs& in, mutable_bytes out) noexcept {
+    const auto d = prf_for(f);
+    if (!d) return errc::unknown_prf_func;
+    return prf_with_label(b, *d, inkey, make_label(L, in), out);
 }
 
 }  // namespace detail
@@ -6129,7 +6198,7 @@ template <crypto_backend B>
 template <crypto_backend B>
 [[nodiscard]] result<void> derive_tgk_key(B& b, prf_func f, bytes_view tgk, tgk_key k, cs_id cs, csb_id csb,
                                           rand_value rand, mutable_bytes out) noexcept {
-    return detail::run(b, f, tgk, layout::rfc3830_tgk, {constant_of(k), cs.get(), csb.get(), rand.get(), {}}, out);
+    return detail::run<layout::rfc3830_tgk>(b, f, tgk, {constant_of(k), cs.get(), csb.get(), rand.get(), {}}, out);
 }
 
 /// RFC 3830 §4.1.4: inkey PSK / envelope key, label constant || 0xFF || csb_id || RAND.
@@ -6137,14 +6206,14 @@ template <crypto_backend B>
 template <crypto_backend B>
 [[nodiscard]] result<void> derive_message_key(B& b, prf_func f, bytes_view psk, message_key k, csb_id csb,
                                               rand_value rand, mutable_bytes out) noexcept {
-    return detail::run(b, f, psk, layout::rfc3830_msg, {constant_of(k), 0xFF, csb.get(), rand.get(), {}}, out);
+    return detail::run<layout::rfc3830_msg>(b, f, psk, {constant_of(k), 0xFF, csb.get(), rand.get(), {}}, out);
 }
 
 namespace detail {
 /// D1 and D2 differ only in the direction byte of their label layout.
-template <crypto_backend B, class Layout>
-[[nodiscard]] result<void> derive_6043_message_key(B& b, prf_func f, bytes_view inkey, const Layout& l,
-                                                   message_key k, csb_id csb, rand_value randri, rand_value randrr,
+template <const label_layout& L, crypto_backend B>
+[[nodiscard]] result<void> derive_6043_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
+                                                   rand_value randri, rand_value randrr,
                                                    mutable_bytes out) noexcept {
     // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto r = check_inkey_6043(inkey); !r) return r;
@@ -6152,7 +6221,7 @@ template <crypto_backend B, class Layout>
     if (auto r = check_len8(randrr.get()); !r) return r;
     // RFC 6043 §5.1.2: "at least one of RANDRi and RANDRr is always used".
     if (randri.size() == 0 && randrr.size() == 0) return errc::rand_too_short;
-    return run(b, f, inkey, l, {constant_of(k), 0, csb.get(), randri.get(), randrr.get()}, out);
+    return run<L>(b, f, inkey, {constant_of(k), 0, csb.get(), randri.get(), randrr.get()}, out);
 }
 }  // namespace detail
 
@@ -6168,7 +6237,7 @@ template <crypto_backend B>
 [[nodiscard]] result<void> derive_initial_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
                                                       rand_value randri, rand_value randrr,
                                                       mutable_bytes out) noexcept {
-    return detail::derive_6043_message_key(b, f, inkey, layout::d1, k, csb, randri, randrr, out);
+    return detail::derive_6043_message_key<layout::d1>(b, f, inkey, k, csb, randri, randrr, out);
 }
 
 /// D2, RFC 6043 §5.1.2, keys protecting the response messages (REQUEST_RESP,
@@ -6178,7 +6247,7 @@ template <crypto_backend B>
 [[nodiscard]] result<void> derive_response_message_key(B& b, prf_func f, bytes_view inkey, message_key k, csb_id csb,
                                                        rand_value randri, rand_value randrr,
                                                        mutable_bytes out) noexcept {
-    return detail::derive_6043_message_key(b, f, inkey, layout::d2, k, csb, randri, randrr, out);
+    return detail::derive_6043_message_key<layout::d2>(b, f, inkey, k, csb, randri, randrr, out);
 }
 
 namespace detail {
@@ -6192,7 +6261,7 @@ template <crypto_backend B>
     // RFC 6043 §5.1.1: ID Data length is a 16-bit, RANDRkms length an 8-bit field.
     if (idrr.size() > 0xFFFF) return errc::field_too_long;
     if (auto r = check_len8(randrkms.get()); !r) return r;
-    return run(b, f, inkey, layout::d3, {constant, 0, 0, idrr.get(), randrkms.get()}, out);
+    return run<layout::d3>(b, f, inkey, {constant, 0, 0, idrr.get(), randrkms.get()}, out);
 }
 }  // namespace detail
 
@@ -6242,7 +6311,7 @@ template <crypto_backend B>
     if (ri.empty() && rr.empty()) return errc::rand_too_short;
     if (auto e = detail::check_len8(ri); !e) return e;
     if (auto e = detail::check_len8(rr); !e) return e;
-    return detail::run(b, f, tgk, layout::d4, {constant_of(k), cs.get(), 0, ri, rr}, out);
+    return detail::run<layout::d4>(b, f, tgk, {constant_of(k), cs.get(), 0, ri, rr}, out);
 }
 
 /// D5, RFC 6043 §6.10: the auth_key of the Vr payload (Initiator Data) from
@@ -6255,7 +6324,7 @@ template <crypto_backend B>
                                               message_key k = message_key::auth) noexcept {
     // RFC 6043 §12.1: keys MUST be 128 bits or more.
     if (auto e = detail::check_inkey_6043(mpkr); !e) return e;
-    return detail::run(b, f, mpkr, layout::d5, {constant_of(k), 0, 0, {}, {}}, out);
+    return detail::run<layout::d5>(b, f, mpkr, {constant_of(k), 0, 0, {}, {}}, out);
 }
 
 /// D6, RFC 6043 App. A.2.1: MIKEY base ticket encr / auth / salt key from
@@ -6268,7 +6337,7 @@ template <crypto_backend B>
     // RFC 6043 §12.1: "All keys (including keys used to protect the ticket) MUST" be >= 128 bits.
     if (auto e = detail::check_inkey_6043(tpk); !e) return e;
     if (auto e = detail::check_len8(rand.get()); !e) return e;
-    return detail::run(b, f, tpk, layout::d6, {constant_of(k), 0, 0, rand.get(), {}}, out);
+    return detail::run<layout::d6>(b, f, tpk, {constant_of(k), 0, 0, rand.get(), {}}, out);
 }
 
 namespace detail {
@@ -6280,7 +6349,7 @@ template <crypto_backend B>
     // RFC 6043 App. A.2.2: "outkey_len ... SHALL be equal to inkey_len".
     if (out.size() != mpk.size()) return errc::key_length_mismatch;
     if (auto e = check_len8(rand.get()); !e) return e;
-    return run(b, f, mpk, layout::d7, {constant, 0, 0, rand.get(), {}}, out);
+    return run<layout::d7>(b, f, mpk, {constant, 0, 0, rand.get(), {}}, out);
 }
 }  // namespace detail
 
@@ -8454,6 +8523,8 @@ template <const message_schema& Schema>
 class ticket_message {
 public:
     static constexpr const message_schema& schema = Schema;
+    /// check_schema's lookup tables of Schema, laid out at compile time.
+    static constexpr ::mikey::detail::schema_index schema_index{Schema};
 
     MIKEY_REFUSE_TEMPORARIES(ticket_message);
     /// Errors: those of message_view::parse and check_schema (lenient).
@@ -8464,7 +8535,7 @@ public:
         // every path returns `out`, built in place: a ticket_message is large.
         result<ticket_message> out(std::in_place, passkey{}, *m, message_fields{});
         message_fields& f = out->m_fields;
-        if (auto ok = check_schema(*m, Schema, schema_check::lenient, message_fields::taker{&f}); !ok) {
+        if (auto ok = check_schema(*m, Schema, schema_index, schema_check::lenient, message_fields::taker{&f}); !ok) {
             out = ok.error_info();
             return out;
         }
@@ -9777,6 +9848,8 @@ struct error_origin {
 //   policy_offer            what an Initiator offers (initiator_config)
 //   detail::policy_list     SP payloads a machine owns, per crypto session
 //   detail::accept_sp, own_sp, accept_changed_sp   the optional policy hooks
+//   detail::sp_numbers      the SP payloads of a message by Policy no (one walk at most)
+//   detail::sp_verdicts     the policy's verdict on each SP, asked once per message
 //   detail::choose_offered  the Responder's choice for one block
 //   detail::response_policies  the Responder's choices for one TRANSFER_RESP
 //   detail::check_answer    the Initiator's check of one TRANSFER_RESP block
@@ -9940,10 +10013,69 @@ template <class P>
     }
 }
 
-/// The SP payload of `m` whose Policy no is `no`.
+/// The SP payload of `m` whose Policy no is `no` (the first, in message order).
 [[nodiscard]] inline std::optional<sp_view> sp_numbered(const message_view& m, std::uint8_t no) noexcept {
     return m.find<sp_view>([no](const sp_view& v) { return v.policy_no() == no; });
 }
+
+/// The SP payloads of one message by Policy no: sp_numbered's answers, with
+/// the message walked at most once in all and only as far as the lookups
+/// need (a TRANSFER_INIT's blocks name their policies one by one). The SPs
+/// passed are kept, up to max_indexed of them; in a message with more, a
+/// lookup that misses those walks the message again. Views `m`, which must
+/// outlive it.
+class sp_numbers {
+public:
+    static constexpr std::size_t max_indexed = 16;
+
+    explicit sp_numbers(const message_view& m MIKEY_LIFETIMEBOUND) noexcept : m_msg(&m), m_next(&m, 0) {}
+    /// sp_numbered(m, no).
+    [[nodiscard]] std::optional<sp_view> operator()(std::uint8_t no) noexcept {
+        for (const auto& sp : m_sps) {
+            if (sp.policy_no() == no) return sp;
+        }
+        if (m_full) return sp_numbered(*m_msg, no);
+        while (m_next.position() < m_msg->payload_count()) {
+            const chain_entry e = m_next.current();
+            m_next.advance();
+            if (e.type != payload_type::sp) continue;
+            const auto sp = e.as<sp_view>();
+            if (!m_sps.push_back(sp)) {
+                m_full = true;
+                return sp_numbered(*m_msg, no);
+            }
+            if (sp.policy_no() == no) return sp;
+        }
+        return std::nullopt;
+    }
+
+private:
+    const message_view* m_msg;
+    message_view::payload_cursor m_next;  ///< the first payload not walked yet
+    inline_list<sp_view, max_indexed> m_sps;
+    bool m_full = false;  ///< an SP past the max_indexed kept was met
+};
+
+/// accept_sp's verdicts on the SP payloads of one message by Policy no, each
+/// asked once however many blocks list it (the verdict depends on the SP
+/// and the suite only).
+class sp_verdicts {
+public:
+    /// accept_sp(policy, sp, s), asked of the policy the first time `sp`'s number comes up.
+    template <class P>
+    [[nodiscard]] bool accepted(const P& policy, const sp_view& sp, const algorithm_suite& s) noexcept {
+        const std::size_t no = sp.policy_no();
+        const std::uint64_t bit = std::uint64_t{1} << (no % 64);
+        if ((m_judged[no / 64] & bit) == 0) {
+            m_judged[no / 64] |= bit;
+            if (accept_sp(policy, sp, s)) m_accepted[no / 64] |= bit;
+        }
+        return (m_accepted[no / 64] & bit) != 0;
+    }
+
+private:
+    std::array<std::uint64_t, 4> m_judged{}, m_accepted{};
+};
 
 /// The Responder's choice for GENERIC-ID block `b` of TRANSFER_INIT `ti`:
 /// the first of the policies it lists that the policy accepts (with
@@ -9951,18 +10083,20 @@ template <class P>
 /// nullopt when it lists none (#P = 0).
 /// Errors: sp_not_found (a Policy_no no SP payload of TRANSFER_INIT
 /// carries), sp_prot_mismatch, sp_not_acceptable.
+/// `sps` are the SP payloads of TRANSFER_INIT; `verdicts` the policy's
+/// verdicts so far on them (for the blocks of one message).
 template <class P>
-[[nodiscard]] result<std::optional<sp_view>> choose_offered(const P& policy, const message_view& ti,
+[[nodiscard]] result<std::optional<sp_view>> choose_offered(const P& policy, sp_numbers& sps,
                                                             const generic_id_block& b, const algorithm_suite& s,
-                                                            bool first_only) noexcept {
+                                                            bool first_only, sp_verdicts& verdicts) noexcept {
     if (b.policies.empty()) return std::optional<sp_view>{};
     for (const std::uint8_t no : b.policies) {
         // RFC 6043 §6.1.1: "Policy_no_i (8 bits): indicates the security policy payload used for the
         // crypto session".
-        const auto sp = sp_numbered(ti, no);
+        const auto sp = sps(no);
         if (!sp) return errc::sp_not_found;
         if (sp->protocol() != b.prot) return errc::sp_prot_mismatch;
-        if (accept_sp(policy, *sp, s)) return std::optional<sp_view>(*sp);
+        if (verdicts.accepted(policy, *sp, s)) return std::optional<sp_view>(*sp);
         if (first_only) break;
     }
     return errc::sp_not_acceptable;
@@ -9984,8 +10118,10 @@ struct offered_choice {
         offered_choice c;
         const auto h = ti.header();
         if (h.map_type() != cs_id_map_type::generic_id) return c;
+        sp_numbers sps(ti);
+        sp_verdicts verdicts;
         for (const auto& b : generic_id_map(h.map_info())) {
-            const auto sp = choose_offered(policy, ti, b, s, first_only);
+            const auto sp = choose_offered(policy, sps, b, s, first_only, verdicts);
             if (!sp) return sp.error_info();
             if (c.chosen.full()) continue;
             (void)c.chosen.push_back(*sp ? std::optional<std::uint8_t>((*sp)->policy_no()) : std::nullopt);
@@ -9996,10 +10132,10 @@ struct offered_choice {
 
 /// A Policy no for an SP of the Responder's own: one no SP of TRANSFER_INIT
 /// and none of `taken` uses. nullopt when all 256 are used.
-[[nodiscard]] inline std::optional<std::uint8_t> fresh_policy_no(const message_view& ti, bytes_view taken) noexcept {
+[[nodiscard]] inline std::optional<std::uint8_t> fresh_policy_no(sp_numbers& ti_sps, bytes_view taken) noexcept {
     for (unsigned no = 0; no <= 0xFF; ++no) {
         const auto n = static_cast<std::uint8_t>(no);
-        if (!sp_numbered(ti, n) && std::find(taken.begin(), taken.end(), n) == taken.end()) return n;
+        if (!ti_sps(n) && std::find(taken.begin(), taken.end(), n) == taken.end()) return n;
     }
     return std::nullopt;
 }
@@ -10030,16 +10166,18 @@ public:
     [[nodiscard]] result<void> choose(const P& policy, const message_view& ti, std::span<const generic_id_block> blocks,
                                       std::span<const session_key> keys, const algorithm_suite& s, bool answered,
                                       const offered_choice& early) {
+        sp_numbers sps(ti);
+        sp_verdicts verdicts;
         for (std::size_t i = 0; i < blocks.size(); ++i) {
             const auto& b = blocks[i];
             std::optional<sp_view> sp;
             if (i < early.chosen.size()) {
                 if (const auto no = early.chosen[i]) {
-                    sp = sp_numbered(ti, *no);
+                    sp = sps(*no);
                     if (!sp) return errc::sp_not_found;
                 }
             } else {
-                const auto offered = choose_offered(policy, ti, b, s, !answered);
+                const auto offered = choose_offered(policy, sps, b, s, !answered, verdicts);
                 if (!offered) return offered.error_info();
                 sp = *offered;
             }
@@ -10048,7 +10186,7 @@ public:
                 if (!own) return own.error_info();
                 sp = ti.find<sp_view>([&](const sp_view& v) { return v.protocol() == b.prot && equal_bytes(v.param_bytes(), *own); });
                 if (!sp) {
-                    const auto no = own_number(ti, b.prot, *own);
+                    const auto no = own_number(sps, b.prot, *own);
                     if (!no) return no.error_info();
                     m_chosen[i] = *no;
                     if (auto ok = negotiated.add(b.cs_id, sp_builder{*no, b.prot, {}, *own}); !ok) return ok;
@@ -10073,13 +10211,13 @@ public:
 private:
     /// The number of own policy `params` (the same SP as one already chosen,
     /// else a new one). Errors: sp_not_acceptable (all 256 numbers used).
-    [[nodiscard]] result<std::uint8_t> own_number(const message_view& ti, prot_type prot, bytes_view params) noexcept {
+    [[nodiscard]] result<std::uint8_t> own_number(sp_numbers& ti_sps, prot_type prot, bytes_view params) noexcept {
         std::array<std::uint8_t, max_crypto_sessions> taken{};
         for (std::size_t j = 0; j < m_own.size(); ++j) {
             if (m_own[j].protocol == prot && equal_bytes(m_own[j].raw_params, params)) return m_own[j].policy_no;
             taken[j] = m_own[j].policy_no;
         }
-        const auto no = fresh_policy_no(ti, bytes_view(taken.data(), m_own.size()));
+        const auto no = fresh_policy_no(ti_sps, bytes_view(taken.data(), m_own.size()));
         if (!no || !m_own.push_back(sp_builder{*no, prot, {}, params})) return errc::sp_not_acceptable;
         return *no;
     }
@@ -10103,13 +10241,14 @@ private:
 /// was offered) must pass accept_security_policy.
 /// Errors: sp_count_not_one, sp_not_found, sp_prot_mismatch, sp_changed,
 /// sp_not_acceptable (or what the hooks return).
+/// `resp_sps` are the SP payloads of TRANSFER_RESP.
 template <class P>
-[[nodiscard]] result<sp_view> check_answer(const P& policy, const message_view& resp, const generic_id_block& b,
+[[nodiscard]] result<sp_view> check_answer(const P& policy, sp_numbers& resp_sps, const generic_id_block& b,
                                            const policy_list& offers, const algorithm_suite& s) noexcept {
     // RFC 6043 §6.1.1: "In response messages, #P SHALL always be exactly 1."
     if (b.policies.size() != 1) return errc::sp_count_not_one;
     const std::uint8_t no = b.policies[0];
-    const auto theirs = sp_numbered(resp, no);
+    const auto theirs = resp_sps(no);
     const auto ours = offers.with_no(no);
     if (!theirs && !ours) return errc::sp_not_found;
     const bool is_ours =
@@ -12301,8 +12440,9 @@ private:
         // our TRANSFER_INIT, of the block's Prot type, one we offered unless the policy takes a change).
         detail::policy_list chosen;
         if (hdr.map_type() != cs_id_map_type::generic_id) return errc::sp_count_not_one;
+        detail::sp_numbers resp_sps(m->message());
         for (const auto& b : generic_id_map(hdr.map_info())) {
-            const auto sp = detail::check_answer(*m_policy, m->message(), b, m_offers, s);
+            const auto sp = detail::check_answer(*m_policy, resp_sps, b, m_offers, s);
             if (!sp) return sp.error_info();
             chosen.add(b.cs_id, *sp);
         }
