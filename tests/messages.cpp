@@ -422,6 +422,16 @@ TEST_CASE("from_validated views read what parse reads, at every payload of every
                 case payload_type::v: check_from_validated<v_view>(e.bytes, rest); break;
                 case payload_type::kemac: check_from_validated<kemac_view>(e.bytes, rest); break;
                 case payload_type::idr: check_from_validated<idr_view>(e.bytes, rest); break;
+                case payload_type::sp: {
+                    check_from_validated<sp_view>(e.bytes, rest);
+                    const auto parsed = sp_view::parse(e.bytes);
+                    const auto fast = sp_view::from_validated(rest);
+                    CHECK(fast.param_bytes().data() == parsed->param_bytes().data());
+                    CHECK(fast.param_bytes().size() == parsed->param_bytes().size());
+                    CHECK(fast.policy_no() == parsed->policy_no());
+                    CHECK(fast.protocol() == parsed->protocol());
+                    break;
+                }
                 default: continue;
             }
             ++checked;

@@ -3276,6 +3276,15 @@ public:
         return sp_view(in.first(r.offset()), params);
     }
 
+    /// The view of an SP payload parse() has already accepted (an entry of a
+    /// validated chain, chain_entry::as, or of a list that parsed it when it
+    /// took it): reads the layout without checking the Prot type and the
+    /// parameters again. Precondition: `in` starts with such a payload.
+    [[nodiscard]] static constexpr sp_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        const std::size_t len = static_cast<std::size_t>(in[3]) << 8 | in[4];
+        return sp_view(in.first(5 + len), in.subspan(5, len));
+    }
+
     [[nodiscard]] constexpr std::uint8_t policy_no() const noexcept { return m_bytes[1]; }
     [[nodiscard]] constexpr prot_type protocol() const noexcept { return static_cast<prot_type>(m_bytes[2]); }
     /// The raw parameter bytes.
@@ -9928,9 +9937,9 @@ public:
             const std::size_t n = m_bytes[at];
             const bytes_view ids(m_bytes.data() + at + 1, n);
             const bytes_view rest = bytes_view(m_bytes).subspan(at + 1 + n);
-            const auto sp = sp_view::parse(rest);  // written by add()
-            f(ids, *sp);
-            at += 1 + n + sp->size();
+            const auto sp = sp_view::from_validated(rest);  // parsed by add()
+            f(ids, sp);
+            at += 1 + n + sp.size();
         }
     }
     /// The first entry applying to crypto session `cs`.

@@ -59,6 +59,15 @@ public:
         return sp_view(in.first(r.offset()), params);
     }
 
+    /// The view of an SP payload parse() has already accepted (an entry of a
+    /// validated chain, chain_entry::as, or of a list that parsed it when it
+    /// took it): reads the layout without checking the Prot type and the
+    /// parameters again. Precondition: `in` starts with such a payload.
+    [[nodiscard]] static constexpr sp_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        const std::size_t len = static_cast<std::size_t>(in[3]) << 8 | in[4];
+        return sp_view(in.first(5 + len), in.subspan(5, len));
+    }
+
     [[nodiscard]] constexpr std::uint8_t policy_no() const noexcept { return m_bytes[1]; }
     [[nodiscard]] constexpr prot_type protocol() const noexcept { return static_cast<prot_type>(m_bytes[2]); }
     /// The raw parameter bytes.

@@ -100,9 +100,9 @@ public:
             const std::size_t n = m_bytes[at];
             const bytes_view ids(m_bytes.data() + at + 1, n);
             const bytes_view rest = bytes_view(m_bytes).subspan(at + 1 + n);
-            const auto sp = sp_view::parse(rest);  // written by add()
-            f(ids, *sp);
-            at += 1 + n + sp->size();
+            const auto sp = sp_view::from_validated(rest);  // parsed by add()
+            f(ids, sp);
+            at += 1 + n + sp.size();
         }
     }
     /// The first entry applying to crypto session `cs`.
