@@ -29,14 +29,17 @@ template <class... Views>
 struct view_list {};
 
 /// Every payload that can stand in a chain, except TP and TICKET (which hold
-/// chains themselves and are framed by message.hpp).
-using plain_payload_views = view_list<kemac_view, pke_view, dh_view, sign_view, t_view, id_view, cert_view,
-                                      chash_view, v_view, sp_view, rand_view, err_view, tr_view, idr_view,
-                                      randr_view, general_extension_view>;
+/// chains themselves and are framed by message.hpp). frame_one_of compares a
+/// payload's type with these in this order: RFC 6043's payloads (IDR and
+/// RANDR in every message, T, V, KEMAC, SP, TR in TP Data) come first,
+/// RFC 3830's public-key and DH ones last.
+using plain_payload_views = view_list<idr_view, randr_view, t_view, v_view, kemac_view, sp_view, tr_view, rand_view,
+                                      err_view, general_extension_view, id_view, cert_view, chash_view, pke_view,
+                                      dh_view, sign_view>;
 
 /// Frames one payload of type `t` with the view of `V, Rest...` whose type
-/// it is (a comparison chain the compiler turns into a jump table, each
-/// parser inlined, each returning straight to the caller). A registered
+/// it is (a comparison chain in the list's order, each parser inlined, each
+/// returning straight to the caller). A registered
 /// payload type none of them handles is misplaced: Key data lives only
 /// inside a KEMAC (RFC 3830 §6.13), TP and TICKET do not nest.
 /// `Validated`: the chain was validated before, so only the layout is read,
