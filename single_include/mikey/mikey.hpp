@@ -5044,16 +5044,27 @@ namespace detail {
         default: return 0;
     }
 }
-}  // namespace detail
 
-namespace detail {
-/// What check_schema looks up in a table, laid out once: for each payload
-/// type below 32 a bit mask of the items of that type (lenient mode looks at
-/// those only), and the mask of the mandatory items. A table known at compile
-/// time has its index computed at compile time (ticket::ticket_message).
-/// `fits`: the table is within check_schema's bounds (max_schema_items items,
-/// group ids below max_schema_groups), which the library's tables are
-/// (detail::unambiguous) and a caller's table may not be.
+/// A message holds registered payload types only (message_view::parse
+/// refuses the others), and each is below 32: schema_index::of_type covers
+/// every type a payload can have.
+static_assert(
+    [] {
+        for (const auto& e : registry<payload_type>::entries) {
+            if (static_cast<unsigned>(e.value) >= 32) return false;
+        }
+        return true;
+    }(),
+    "a registered payload type of 32 or more needs a larger schema_index::of_type");
+
+/// What check_schema looks up in a table, laid out once as bit masks of its
+/// items (bit k: item k): per payload type and per role, the mandatory
+/// items, the ones full after one payload, the branches of alternatives and
+/// each alternative's branches. A table known at compile time has its index
+/// computed at compile time (ticket::ticket_message). `fits`: the table is
+/// within the masks' bounds (max_schema_items items, group ids below
+/// max_schema_groups, roles below 16), which the library's tables are and a
+/// caller's table may not be.
 struct schema_index {
     static_assert(max_schema_items <= 16, "an item mask has a bit per item");
     std::array<std::uint16_t, 32> of_type{};  ///< items of each payload type below 32
@@ -5086,17 +5097,9 @@ struct schema_index {
     }
     /// The items a payload of type `t` with role `role` (0 for payloads
     /// without one) matches: of its type, with its role or any role.
-    [[nodiscard]] constexpr std::uint32_t matching(const message_schema& s, payload_type t,
-                                                   std::uint8_t role) const noexcept {
+    [[nodiscard]] constexpr std::uint32_t matching(payload_type t, std::uint8_t role) const noexcept {
         const auto ti = static_cast<std::size_t>(t);
-        std::uint32_t of_t = 0;
-        if (ti < of_type.size()) {
-            of_t = of_type[ti];
-        } else {
-            for (std::size_t k = 0; k < s.items.size() && k < max_schema_items; ++k) {
-                of_t |= s.items[k].type == t ? 1u << k : 0u;
-            }
-        }
+        const std::uint32_t of_t = ti < of_type.size() ? of_type[ti] : 0u;
         return of_t & (any_role | (role < by_role.size() ? by_role[role] : 0u));
     }
 };
@@ -5146,7 +5149,7 @@ template <class Visit>
         if (e.type == payload_type::general_extension) {
             continue;
         }
-        const std::uint32_t matching = ix.matching(s, e.type, detail::role_of_entry(e));
+        const std::uint32_t matching = ix.matching(e.type, detail::role_of_entry(e));
         // Strict: only the items from the current position on may take it.
         const std::uint32_t open = strict ? matching & ~before : matching;
         const std::uint32_t full = open & seen & ix.single;
@@ -5359,12 +5362,14 @@ public:
         }
         if (n < m_size) {
             secure_wipe(m_data + n, m_size - n);
-        } else if (m_size == 0) {
-            // The whole capacity at once: a fixed-size fill the compiler writes inline (bytes
-            // past n are zeroed too, which holds no secret).
-            std::memset(m_data, 0, Capacity);
         } else if (n > m_size) {
-            std::memset(m_data + m_size, 0, n - m_size);
+            // From empty, the whole capacity: a fixed-size fill the compiler writes inline (the
+            // bytes past n are zeroed too, which holds no secret).
+            if (m_size == 0) {
+                std::memset(m_data, 0, Capacity);
+            } else {
+                std::memset(m_data + m_size, 0, n - m_size);
+            }
         }
         m_size = n;
         return {};
@@ -6059,6 +6064,7 @@ template <crypto_backend B>
 /// prf()'s body. Inlined where the label is made from a layout known at
 /// compile time (derive.hpp), so that the label's bytes are laid out by
 /// straight stores rather than through prf_label's general copies.
+/// Errors: as prf() below.
 template <crypto_backend B>
 [[nodiscard]] MIKEY_ALWAYS_INLINE inline result<void> prf_with_label(B& b, const prf_descriptor& d, bytes_view inkey,
                                                                       const prf_label& label,
@@ -6075,6 +6081,18 @@ template <crypto_backend B>
     }
     label.flatten(flat.data());
     return prf_flat(b, d, inkey, bytes_view{flat.data(), label.size()}, out);
+}
+
+/// The same by PRF func value. Errors: unknown_prf_func, then as above.
+template <crypto_backend B>
+[[nodiscard]] MIKEY_ALWAYS_INLINE inline result<void> prf_with_label(B& b, prf_func f, bytes_view inkey,
+                                                                      const prf_label& label,
+                                                                      mutable_bytes out) noexcept {
+    const auto d = prf_for(f);
+    if (!d) {
+        return errc::unknown_prf_func;
+    }
+    return prf_with_label(b, *d, inkey, label, out);
 }
 }  // namespace detail
 
@@ -6098,11 +6116,7 @@ template <crypto_backend B>
 /// Errors: unknown_prf_func (no descriptor for `f`), then as prf() above.
 template <crypto_backend B>
 [[nodiscard]] result<void> prf(B& b, prf_func f, bytes_view inkey, const prf_label& label, mutable_bytes out) noexcept {
-    const auto d = prf_for(f);
-    if (!d) {
-        return errc::unknown_prf_func;
-    }
-    return prf(b, *d, inkey, label, out);
+    return detail::prf_with_label(b, f, inkey, label, out);
 }
 
 }  // namespace mikey::crypto
@@ -6196,9 +6210,7 @@ namespace detail {
 /// Errors: unknown_prf_func, then prf()'s.
 template <const label_layout& L, crypto_backend B>
 [[nodiscard]] result<void> run(B& b, prf_func f, bytes_view inkey, const label_inputs& in, mutable_bytes out) noexcept {
-    const auto d = prf_for(f);
-    if (!d) return errc::unknown_prf_func;
-    return prf_with_label(b, *d, inkey, make_label(L, in), out);
+    return prf_with_label(b, f, inkey, make_label(L, in), out);
 }
 
 }  // namespace detail

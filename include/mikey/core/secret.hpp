@@ -124,12 +124,14 @@ public:
         }
         if (n < m_size) {
             secure_wipe(m_data + n, m_size - n);
-        } else if (m_size == 0) {
-            // The whole capacity at once: a fixed-size fill the compiler writes inline (bytes
-            // past n are zeroed too, which holds no secret).
-            std::memset(m_data, 0, Capacity);
         } else if (n > m_size) {
-            std::memset(m_data + m_size, 0, n - m_size);
+            // From empty, the whole capacity: a fixed-size fill the compiler writes inline (the
+            // bytes past n are zeroed too, which holds no secret).
+            if (m_size == 0) {
+                std::memset(m_data, 0, Capacity);
+            } else {
+                std::memset(m_data + m_size, 0, n - m_size);
+            }
         }
         m_size = n;
         return {};

@@ -86,9 +86,7 @@ namespace detail {
 /// Errors: unknown_prf_func, then prf()'s.
 template <const label_layout& L, crypto_backend B>
 [[nodiscard]] result<void> run(B& b, prf_func f, bytes_view inkey, const label_inputs& in, mutable_bytes out) noexcept {
-    const auto d = prf_for(f);
-    if (!d) return errc::unknown_prf_func;
-    return prf_with_label(b, *d, inkey, make_label(L, in), out);
+    return prf_with_label(b, f, inkey, make_label(L, in), out);
 }
 
 }  // namespace detail

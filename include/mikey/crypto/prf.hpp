@@ -159,6 +159,7 @@ template <crypto_backend B>
 /// prf()'s body. Inlined where the label is made from a layout known at
 /// compile time (derive.hpp), so that the label's bytes are laid out by
 /// straight stores rather than through prf_label's general copies.
+/// Errors: as prf() below.
 template <crypto_backend B>
 [[nodiscard]] MIKEY_ALWAYS_INLINE inline result<void> prf_with_label(B& b, const prf_descriptor& d, bytes_view inkey,
                                                                       const prf_label& label,
@@ -175,6 +176,18 @@ template <crypto_backend B>
     }
     label.flatten(flat.data());
     return prf_flat(b, d, inkey, bytes_view{flat.data(), label.size()}, out);
+}
+
+/// The same by PRF func value. Errors: unknown_prf_func, then as above.
+template <crypto_backend B>
+[[nodiscard]] MIKEY_ALWAYS_INLINE inline result<void> prf_with_label(B& b, prf_func f, bytes_view inkey,
+                                                                      const prf_label& label,
+                                                                      mutable_bytes out) noexcept {
+    const auto d = prf_for(f);
+    if (!d) {
+        return errc::unknown_prf_func;
+    }
+    return prf_with_label(b, *d, inkey, label, out);
 }
 }  // namespace detail
 
@@ -198,11 +211,7 @@ template <crypto_backend B>
 /// Errors: unknown_prf_func (no descriptor for `f`), then as prf() above.
 template <crypto_backend B>
 [[nodiscard]] result<void> prf(B& b, prf_func f, bytes_view inkey, const prf_label& label, mutable_bytes out) noexcept {
-    const auto d = prf_for(f);
-    if (!d) {
-        return errc::unknown_prf_func;
-    }
-    return prf(b, *d, inkey, label, out);
+    return detail::prf_with_label(b, f, inkey, label, out);
 }
 
 }  // namespace mikey::crypto
