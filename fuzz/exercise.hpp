@@ -460,9 +460,17 @@ inline void exercise(const basic_ticket_view<Granted>& v) {
         exercise_first_byte_chain(v.initiator_data(), v.initiator_payloads());
         const auto bt = v.base_ticket();
         if (p.is_base_ticket()) {
-            // parse() validated the base ticket: it must parse again.
-            MIKEY_FUZZ_CHECK(bt.has_value());
-            exercise(*bt);
+            // parse() leaves Ticket Data opaque; base_ticket() validates it: it holds, or fails
+            // cleanly with an offset inside the Ticket Data (from the start of the TICKET).
+            if (bt) {
+                exercise(*bt);
+                MIKEY_FUZZ_CHECK(bt->bytes().data() == v.ticket_data().data());
+            } else {
+                MIKEY_FUZZ_CHECK(bt.error() != errc::ticket_data_unparsed);
+                const auto at = static_cast<std::size_t>(v.ticket_data().data() - v.bytes().data());
+                MIKEY_FUZZ_CHECK(bt.error_offset() >= at);
+                check_failure(failure{bt.error(), bt.error_offset() - at}, v.ticket_data().size());
+            }
         } else {
             MIKEY_FUZZ_CHECK(!bt.has_value() && bt.error() == errc::ticket_data_unparsed);
             // Not validated by parse(): a base-ticket parse of it fails cleanly or holds.

@@ -318,6 +318,23 @@ check(got.get("key_data_error") == {"error": "trailing_bytes", "offset": plain_l
       f"KEMAC with a trailing byte: {got}")
 check(encode(dec)[1] == out, "KEMAC with a trailing byte: round trip")
 
+# A TICKET whose policy names the MIKEY base ticket but whose Ticket Data is
+# none: parsing leaves Ticket Data to the resolving party (RFC 6043 §3), so the
+# message decodes (exit 0), ticket_data is its hex and ticket_data_error says
+# why, at its offset in ticket_data; encode ignores the report (round trip).
+for td, want_error in (("0000", {"error": "length_out_of_bounds", "offset": 1}),
+                       ("000000", {"error": "wrong_last_payload", "offset": 0}),
+                       ("00000305", {"error": "length_out_of_bounds", "offset": 3})):
+    one = copy.deepcopy(docs["transfer_init"])
+    payloads(one, "TICKET")[0]["ticket_data"] = td
+    rc, out, err = encode(one)
+    check(rc == 0, f"Ticket Data {td}: encode exit {rc} {err.strip()}")
+    back = round_trip(out, f"Ticket Data {td} that is no base ticket") if rc == 0 else None
+    got = payloads(back, "TICKET")[0] if back else {}
+    check(got.get("ticket_data") == td and got.get("ticket_data_error") == want_error,
+          f"Ticket Data {td}: {got.get('ticket_data')} {got.get('ticket_data_error')}")
+check("ticket_data_error" not in payloads(docs["transfer_init"], "TICKET")[0], "a base ticket has no ticket_data_error")
+
 one = copy.deepcopy(docs["psk_init"])
 payloads(one, "KEMAC")[0]["key_data"][0]["spi"] = "0002"
 rc, out, err = encode(one)

@@ -555,15 +555,32 @@ TEST_CASE("TICKET rules") {
         const auto r = build_base_ticket_data(no_rand, thdr, samples::t(), kemac, samples::v());
         REQUIRE(r);
         no_rand.resize(r->size());
+        // parse() leaves Ticket Data opaque (RFC 6043 §3: for the resolving party); base_ticket()
+        // validates it, its offsets from the start of the TICKET payload.
         const auto w = samples::payload(ticket_builder{samples::policy(false), tp, no_rand, {}});
-        CHECK(ticket_view::parse(w).error() == errc::missing_payload);
+        const auto t = ticket_view::parse(w);
+        REQUIRE(t);
+        const std::size_t td_at = 12 + tp.size();
+        CHECK(equal_bytes(t->ticket_data(), no_rand));
+        CHECK(t->base_ticket().error_info() == failure{errc::missing_payload, td_at + no_rand.size()});
         bytes v_not_last(256);
         const auto r2 = build_base_ticket_data(v_not_last, thdr, samples::t(), rand_builder{{}, samples::rand_i},
                                                kemac, samples::v(), samples::idr(id_role::idrpsk, "p"));
         REQUIRE(r2);
         v_not_last.resize(r2->size());
         const auto w2 = samples::payload(ticket_builder{samples::policy(false), tp, v_not_last, {}});
-        CHECK(ticket_view::parse(w2).error() == errc::wrong_last_payload);
+        const auto t2 = ticket_view::parse(w2);
+        REQUIRE(t2);
+        // The last payload, IDRpsk, starts where the V before it ends.
+        const auto inner = base_ticket_view::parse(v_not_last);
+        CHECK(inner.error_info() == failure{errc::wrong_last_payload, v_not_last.size() - samples::payload(samples::idr(id_role::idrpsk, "p")).size()});
+        CHECK(t2->base_ticket().error_info() == failure{errc::wrong_last_payload, td_at + inner.error_info().offset});
+        // Ticket Data cut inside THDR: framing error, at the THDR's length field.
+        const bytes short_thdr = {0, 0};
+        const auto w3 = samples::payload(ticket_builder{samples::policy(false), tp, short_thdr, {}});
+        const auto t3 = ticket_view::parse(w3);
+        REQUIRE(t3);
+        CHECK(t3->base_ticket().error() == errc::length_out_of_bounds);
     }
     SUBCASE("other ticket types carry opaque Ticket Data") {
         ticket_policy p = samples::policy(false);

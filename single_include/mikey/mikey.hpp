@@ -3707,7 +3707,8 @@ struct plain_framer {
 };
 
 /// Frames the plain payloads of an inner chain validated before (the TP
-/// Data, Ticket Data and Initiator Data of a parsed TICKET): reads each
+/// Data and Initiator Data of a parsed TICKET, the Ticket Data of a parsed
+/// base ticket): reads each
 /// payload's layout without checking it again.
 struct validated_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
@@ -4043,14 +4044,28 @@ public:
     /// missing_payload (T, RAND or KEMAC absent); wrong_last_payload (not V);
     /// trailing_bytes.
     [[nodiscard]] static constexpr result<base_ticket_view> parse(bytes_view data MIKEY_LIFETIMEBOUND) noexcept {
-        return walk(data, plain_framer{});
-    }
-    /// The view of Ticket Data that parse() has already accepted (the base
-    /// ticket of a parsed TICKET): its payloads are framed without being
-    /// checked again. Precondition: parse(data) succeeds. Errors: none under
-    /// the precondition (else those of parse, or an inconsistent view).
-    [[nodiscard]] static constexpr result<base_ticket_view> from_validated(bytes_view data MIKEY_LIFETIMEBOUND) noexcept {
-        return walk(data, validated_framer{});
+        const auto thdr = thdr_view::parse(data, errc::length_out_of_bounds);
+        if (!thdr) {
+            return thdr.error_info();
+        }
+        base_ticket_view v(data, thdr->size());
+        const auto walked = walk_chain(data, thdr->size(), thdr->next(), errc::length_out_of_bounds,
+                                       plain_framer{}, [&](const chain_entry& e) -> result<void> {
+                                           v.note(e);
+                                           return {};
+                                       });
+        if (!walked) {
+            return walked.error_info();
+        }
+        // RFC 6043 App. A: "The last payload SHALL be a Verification payload (V)".
+        if (walked->last_type != payload_type::v) {
+            return failure{errc::wrong_last_payload, walked->last_offset};
+        }
+        if (v.m_t == 0 || v.m_rand == 0 || v.m_kemac == 0) {
+            return failure{errc::missing_payload, data.size()};
+        }
+        v.m_v = walked->last_offset;
+        return v;
     }
 
 
@@ -4071,32 +4086,6 @@ public:
     }
 
 private:
-    /// parse() and from_validated(): frames the chain after THDR with `frame`.
-    template <class Frame>
-    [[nodiscard]] static constexpr result<base_ticket_view> walk(bytes_view data, Frame frame) noexcept {
-        const auto thdr = thdr_view::parse(data, errc::length_out_of_bounds);
-        if (!thdr) {
-            return thdr.error_info();
-        }
-        base_ticket_view v(data, thdr->size());
-        const auto walked = walk_chain(data, thdr->size(), thdr->next(), errc::length_out_of_bounds,
-                                       frame, [&](const chain_entry& e) -> result<void> {
-                                           v.note(e);
-                                           return {};
-                                       });
-        if (!walked) {
-            return walked.error_info();
-        }
-        // RFC 6043 App. A: "The last payload SHALL be a Verification payload (V)".
-        if (walked->last_type != payload_type::v) {
-            return failure{errc::wrong_last_payload, walked->last_offset};
-        }
-        if (v.m_t == 0 || v.m_rand == 0 || v.m_kemac == 0) {
-            return failure{errc::missing_payload, data.size()};
-        }
-        v.m_v = walked->last_offset;
-        return v;
-    }
     constexpr base_ticket_view(bytes_view data, std::size_t first) noexcept : m_data(data), m_first(first) {}
     constexpr void note(const chain_entry& e) noexcept {
         auto first_of = [&](std::size_t& slot) { slot = slot == 0 ? e.offset : slot; };
@@ -4155,8 +4144,8 @@ public:
     /// reserved_bits_set (Res); the flag rules (check_ticket_flags); TP Data
     /// errors (missing_payload without IDRr, tp_kemac_not_null,
     /// kemac_in_granted_policy, trr_not_ntp_utc_32, chain errors);
-    /// initiator_data_without_i; Initiator Data and base-ticket Ticket Data
-    /// chain errors.
+    /// initiator_data_without_i; Initiator Data chain errors. Ticket Data is
+    /// not read here (base_ticket() validates a base ticket's).
     [[nodiscard]] MIKEY_NOINLINE static constexpr result<basic_ticket_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                                    errc underrun = errc::truncated) noexcept {
         byte_reader r(in, underrun);
@@ -4187,7 +4176,6 @@ public:
         }
         const basic_ticket_view v(in.first(r.offset()), l);
         if constexpr (Granted) {
-            const std::size_t ticket_at = 12 + l.tp_data.size();
             if (!l.initiator_data.empty()) {
                 // RFC 6043 §6.10: Initiator Data "SHALL be inserted by the Initiator if and only if
                 // key forking is used (I flag)".
@@ -4196,11 +4184,6 @@ public:
                 }
                 if (auto ok = detail::check_initiator_data(l.initiator_data); !ok) {
                     return shifted(ok.error_info(), l.initiator_at + 2);
-                }
-            }
-            if (v.policy().is_base_ticket()) {
-                if (auto bt = base_ticket_view::parse(l.ticket_data); !bt) {
-                    return shifted(bt.error_info(), ticket_at);
                 }
             }
         }
@@ -4254,17 +4237,24 @@ public:
     {
         return m_initiator_at;
     }
-    /// The base ticket's Ticket Data. Errors: ticket_data_unparsed when the
-    /// policy is not the MIKEY base ticket (Type 1, Subtype 1, Version 1).
+    /// The base ticket's Ticket Data (RFC 6043 App. A), validated by this
+    /// call: parse() leaves Ticket Data opaque, as it is "intended only for
+    /// the party that resolves the ticket" (RFC 6043 §3, §6.10), so only a
+    /// party that reads it pays for its walk. Call it once and keep the view.
+    /// Errors: ticket_data_unparsed when the policy is not the MIKEY base
+    /// ticket (Type 1, Subtype 1, Version 1); base_ticket_view::parse's
+    /// errors, with offsets from the start of this TICKET payload.
     [[nodiscard]] constexpr result<base_ticket_view> base_ticket() const noexcept
         requires Granted
     {
         if (!policy().is_base_ticket()) {
             return errc::ticket_data_unparsed;
         }
-        // parse() checked the base ticket of a MIKEY base-ticket policy (and from_validated's
-        // precondition is a TICKET parse() accepted).
-        return base_ticket_view::from_validated(m_ticket_data);
+        auto bt = base_ticket_view::parse(m_ticket_data);
+        if (!bt) {
+            return shifted(bt.error_info(), static_cast<std::size_t>(m_ticket_data.data() - bytes().data()));
+        }
+        return bt;
     }
     [[nodiscard]] constexpr basic_ticket_builder<Granted> to_builder() const noexcept;
     /// A builder writing this TICKET again with `initiator_data` as its
@@ -12828,12 +12818,6 @@ private:
     [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
     [[nodiscard]] identity kms_id() const noexcept { return identity(ticket::as_bytes(m_kms)); }
 
-    /// The MAC of the ticket's own V: what identifies a ticket for the J check.
-    static bytes_view ticket_mac(const ticket_view& t) noexcept {
-        const auto bt = t.base_ticket();
-        return bt ? bt->v().value() : bytes_view{};
-    }
-
     template <random_generator R>
     [[nodiscard]] result<outcome> on_transfer_init(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto m = ticket::transfer_init_view::parse(in);
@@ -12864,7 +12848,7 @@ private:
             }
         }
         const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
-        if (!tpk) return send_resolve(m, now, rng, out, *offers);
+        if (!tpk) return send_resolve(m, now, rng, out, tmac, *offers);
         if (tp.flags.e) {
             // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
@@ -12873,11 +12857,11 @@ private:
             const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
-            return send_resolve(m, now, rng, out, *offers);
+            return send_resolve(m, now, rng, out, tmac, *offers);
         }
         // Modes 2 and 4: resolve the ticket ourselves (App. A).
         resolution res;
-        if (auto ok = resolve_self(tv, *tpk, now, res); !ok) return ok.error_info();
+        if (auto ok = resolve_self(tv, *bt, *tpk, now, res); !ok) return ok.error_info();
         auto o = finish(m, now, rng, out, std::move(res), tmac, *offers);
         if (o) o->with(event::ticket_resolved);
         return o;
@@ -12885,7 +12869,8 @@ private:
 
     template <random_generator R>
     [[nodiscard]] result<outcome> send_resolve(const ticket::transfer_init_view& m, ntp_time now, R& rng,
-                                               mutable_bytes out, const detail::offered_choice& offers) noexcept {
+                                               mutable_bytes out, bytes_view tmac,
+                                               const detail::offered_choice& offers) noexcept {
         const auto psk = m_policy->psk_for(me());
         if (!psk) return errc::unknown_peer;
         const auto csb = random_u32(rng);
@@ -12913,6 +12898,8 @@ private:
         p->bytes.assign(m.bytes().begin(), m.bytes().end());
         p->bytes.insert(p->bytes.end(), sealed->begin(), sealed->end());
         p->resolve_size = sealed->size();
+        p->ticket_mac_at = static_cast<std::size_t>(tmac.data() - m.bytes().data());
+        p->ticket_mac_size = tmac.size();
         auto ti = m.rebased(p->transfer_bytes());
         if (!ti) return ti.error_info();
         p->transfer.emplace(*ti);
@@ -12993,13 +12980,12 @@ private:
 
     /// Modes 2 and 4: open the ticket with our TPK and check what a KMS
     /// would: validity, and that we are one of its authorized responders
-    /// (by identity: group membership is the KMS's knowledge).
-    [[nodiscard]] result<void> resolve_self(const ticket_view& tv, bytes_view tpk, ntp_time now,
-                                            resolution& res) noexcept {
+    /// (by identity: group membership is the KMS's knowledge). `bt` is
+    /// tv.base_ticket().
+    [[nodiscard]] result<void> resolve_self(const ticket_view& tv, const base_ticket_view& bt, bytes_view tpk,
+                                            ntp_time now, resolution& res) noexcept {
         const ticket_policy tp = tv.policy();
-        const auto bt = tv.base_ticket();
-        if (!bt) return bt.error_info();
-        const algorithm_suite ts{tp.prf, bt->kemac().encryption(), bt->v().kind()};
+        const algorithm_suite ts{tp.prf, bt.kemac().encryption(), bt.v().kind()};
         if (auto ok = m_policy->check_suite(ts); !ok) return ok;
         const auto tpc = ticket::read_tp_data(tv.tp_payloads());
         if (!tpc) return tpc.error_info();
@@ -13014,13 +13000,13 @@ private:
         // RFC 6043 §6.10: only the ticket's authorized responders may resolve it.
         if (!listed) return errc::unauthorized_responder;
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-        const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, ts.mac, tpk, plain);
+        const auto opened = ticket::open_base_ticket(*m_b, tv, bt, ts.mac, tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view mpk = opened->mpk.key();
         // RFC 6043 App. A.2.2: MPKi from the MPK and the ticket's RAND (an MPK over the 64 bytes
         // held: key_length_mismatch).
         auto r = res.mpki.resize(mpk.size());
-        if (r) r = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(bt->rand().value()), res.mpki.mutable_view());
+        if (r) r = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(bt.rand().value()), res.mpki.mutable_view());
         if (r) r = take(opened->keys, false, false, res);
         m_b->wipe(plain);
         if (!r) return r;
@@ -13083,7 +13069,7 @@ private:
         if (const auto tpc = ticket::read_tp_data(tv.tp_payloads()); tpc && tpc->idri) {
             res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
         }
-        auto o = finish(ti, now, rng, out, std::move(res), ticket_mac(tv), pr.offers);
+        auto o = finish(ti, now, rng, out, std::move(res), pr.ticket_mac(), pr.offers);
         if (!o) {
             // The RESOLVE_RESP was authentic but the TRANSFER_INIT it resolved does not verify
             // (tampered, replayed, V != Vi): that exchange is over, the machine is idle again.
@@ -13296,6 +13282,7 @@ private:
     struct pending_resolve {
         std::vector<std::uint8_t> bytes;  ///< TRANSFER_INIT || RESOLVE_INIT; never resized once filled
         std::size_t resolve_size = 0;
+        std::size_t ticket_mac_at = 0, ticket_mac_size = 0;  ///< the ticket's V MAC within transfer_bytes()
         std::optional<ticket::transfer_init_view> transfer;  ///< over transfer_bytes()
         detail::random_bytes randrr{};
         detail::offered_choice offers{};  ///< the early check's choice of security policies (§4.2.2.2)
@@ -13303,6 +13290,10 @@ private:
             return bytes_view(bytes).first(bytes.size() - resolve_size);
         }
         [[nodiscard]] bytes_view resolve_bytes() const noexcept { return bytes_view(bytes).last(resolve_size); }
+        /// The MAC of the ticket's own V (what identifies the ticket for the J check, §5.3).
+        [[nodiscard]] bytes_view ticket_mac() const noexcept {
+            return transfer_bytes().subspan(ticket_mac_at, ticket_mac_size);
+        }
     };
     std::unique_ptr<pending_resolve> m_resolving;
     secret_buffer<64> m_mpki{}, m_mpkr_forked{};

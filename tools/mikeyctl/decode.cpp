@@ -42,7 +42,12 @@ constexpr char usage_text[] =
     "A NULL-encrypted KEMAC's data is shown as its Key data chain (RFC 3830 §6.2;\n"
     "IDi first in PK_INIT only): \"id\" and \"key_data\". When the data is not such a\n"
     "chain, \"key_data_error\": {error, offset} takes their place (offset in\n"
-    "encr_data); exit code 0.\n";
+    "encr_data); exit code 0.\n"
+    "\n"
+    "A TICKET's Ticket Data is read as a MIKEY base ticket when its policy names one\n"
+    "(RFC 6043 App. A). When it is not one, ticket_data is its hex and\n"
+    "\"ticket_data_error\": {error, offset} says why (offset in ticket_data); exit\n"
+    "code 0: parsing leaves Ticket Data to the party that resolves the ticket.\n";
 
 enum class form { any, hex, base64, sdp };
 
@@ -302,6 +307,14 @@ void put_ticket(json& o, const basic_ticket_view<Granted>& t) {
             o[k::ticket_data] = base_ticket_json(*bt);
         } else {
             o[k::ticket_data] = tools::to_hex(t.ticket_data());
+            // A base-ticket policy whose Ticket Data is no base ticket (parse leaves Ticket Data
+            // to the resolving party, RFC 6043 §3): say why, offset in ticket_data.
+            if (bt.error() != errc::ticket_data_unparsed) {
+                json e;
+                e[k::error] = std::string(to_string(bt.error()));
+                e[k::offset] = bt.error_offset() - static_cast<std::size_t>(t.ticket_data().data() - t.bytes().data());
+                o[k::ticket_data_error] = std::move(e);
+            }
         }
         o[k::initiator_data] = chain_json(t.initiator_payloads());
     }

@@ -27,8 +27,8 @@ constexpr char usage_text[] =
     "is absent or '-') and prints the message as one line of lowercase hex. Enum\n"
     "fields take the registry name or a number; nested chains (tp_data, ticket_data,\n"
     "initiator_data, a NULL KEMAC's key_data) are rebuilt from their decoded form, or\n"
-    "taken as given when the field holds hex. Decode's reports \"schema\" and a\n"
-    "KEMAC's \"key_data_error\" are ignored.\n"
+    "taken as given when the field holds hex. Decode's reports \"schema\", a\n"
+    "KEMAC's \"key_data_error\" and a TICKET's \"ticket_data_error\" are ignored.\n"
     "\n"
     "The message is parsed again before it is printed; --no-check prints it even\n"
     "when it does not parse (to craft malformed test input).\n"
@@ -554,7 +554,7 @@ std::optional<any_builder> encoder::ticket(const json& o, const std::string& pat
     const bool known_fields =
         Granted ? object(o, path,
                          {k::type, k::ticket_type, k::subtype, k::version, k::prf_func, k::flags, k::tp_data,
-                          k::ticket_data, k::initiator_data})
+                          k::ticket_data, k::ticket_data_error, k::initiator_data})
                 : object(o, path, {k::type, k::ticket_type, k::subtype, k::version, k::prf_func, k::flags, k::tp_data});
     if (!known_fields) {
         return std::nullopt;

@@ -47,7 +47,10 @@
 //                 tp_data [payloads] (encode also takes hex)
 //     TICKET      as TP, plus ticket_data: {thdr_data, thdr_text, payloads [..]} for the
 //                 MIKEY base ticket (type 1, subtype 1, version 1), hex otherwise;
-//                 initiator_data [payloads] (encode also takes hex)
+//                 with a base-ticket policy but Ticket Data that is no base ticket,
+//                 hex and ticket_data_error {error, offset (in ticket_data)} (decode
+//                 only; ignored by encode); initiator_data [payloads] (encode also
+//                 takes hex)
 #pragma once
 
 #include <cstddef>
@@ -143,6 +146,7 @@ inline constexpr char subtype[] = "subtype";
 inline constexpr char flags[] = "flags";
 inline constexpr char tp_data[] = "tp_data";
 inline constexpr char ticket_data[] = "ticket_data";
+inline constexpr char ticket_data_error[] = "ticket_data_error";
 inline constexpr char thdr_data[] = "thdr_data";
 inline constexpr char thdr_text[] = "thdr_text";
 inline constexpr char initiator_data[] = "initiator_data";

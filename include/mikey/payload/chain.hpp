@@ -194,7 +194,8 @@ struct plain_framer {
 };
 
 /// Frames the plain payloads of an inner chain validated before (the TP
-/// Data, Ticket Data and Initiator Data of a parsed TICKET): reads each
+/// Data and Initiator Data of a parsed TICKET, the Ticket Data of a parsed
+/// base ticket): reads each
 /// payload's layout without checking it again.
 struct validated_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {

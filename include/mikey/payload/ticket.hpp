@@ -246,14 +246,28 @@ public:
     /// missing_payload (T, RAND or KEMAC absent); wrong_last_payload (not V);
     /// trailing_bytes.
     [[nodiscard]] static constexpr result<base_ticket_view> parse(bytes_view data MIKEY_LIFETIMEBOUND) noexcept {
-        return walk(data, plain_framer{});
-    }
-    /// The view of Ticket Data that parse() has already accepted (the base
-    /// ticket of a parsed TICKET): its payloads are framed without being
-    /// checked again. Precondition: parse(data) succeeds. Errors: none under
-    /// the precondition (else those of parse, or an inconsistent view).
-    [[nodiscard]] static constexpr result<base_ticket_view> from_validated(bytes_view data MIKEY_LIFETIMEBOUND) noexcept {
-        return walk(data, validated_framer{});
+        const auto thdr = thdr_view::parse(data, errc::length_out_of_bounds);
+        if (!thdr) {
+            return thdr.error_info();
+        }
+        base_ticket_view v(data, thdr->size());
+        const auto walked = walk_chain(data, thdr->size(), thdr->next(), errc::length_out_of_bounds,
+                                       plain_framer{}, [&](const chain_entry& e) -> result<void> {
+                                           v.note(e);
+                                           return {};
+                                       });
+        if (!walked) {
+            return walked.error_info();
+        }
+        // RFC 6043 App. A: "The last payload SHALL be a Verification payload (V)".
+        if (walked->last_type != payload_type::v) {
+            return failure{errc::wrong_last_payload, walked->last_offset};
+        }
+        if (v.m_t == 0 || v.m_rand == 0 || v.m_kemac == 0) {
+            return failure{errc::missing_payload, data.size()};
+        }
+        v.m_v = walked->last_offset;
+        return v;
     }
 
 
@@ -274,32 +288,6 @@ public:
     }
 
 private:
-    /// parse() and from_validated(): frames the chain after THDR with `frame`.
-    template <class Frame>
-    [[nodiscard]] static constexpr result<base_ticket_view> walk(bytes_view data, Frame frame) noexcept {
-        const auto thdr = thdr_view::parse(data, errc::length_out_of_bounds);
-        if (!thdr) {
-            return thdr.error_info();
-        }
-        base_ticket_view v(data, thdr->size());
-        const auto walked = walk_chain(data, thdr->size(), thdr->next(), errc::length_out_of_bounds,
-                                       frame, [&](const chain_entry& e) -> result<void> {
-                                           v.note(e);
-                                           return {};
-                                       });
-        if (!walked) {
-            return walked.error_info();
-        }
-        // RFC 6043 App. A: "The last payload SHALL be a Verification payload (V)".
-        if (walked->last_type != payload_type::v) {
-            return failure{errc::wrong_last_payload, walked->last_offset};
-        }
-        if (v.m_t == 0 || v.m_rand == 0 || v.m_kemac == 0) {
-            return failure{errc::missing_payload, data.size()};
-        }
-        v.m_v = walked->last_offset;
-        return v;
-    }
     constexpr base_ticket_view(bytes_view data, std::size_t first) noexcept : m_data(data), m_first(first) {}
     constexpr void note(const chain_entry& e) noexcept {
         auto first_of = [&](std::size_t& slot) { slot = slot == 0 ? e.offset : slot; };
@@ -358,8 +346,8 @@ public:
     /// reserved_bits_set (Res); the flag rules (check_ticket_flags); TP Data
     /// errors (missing_payload without IDRr, tp_kemac_not_null,
     /// kemac_in_granted_policy, trr_not_ntp_utc_32, chain errors);
-    /// initiator_data_without_i; Initiator Data and base-ticket Ticket Data
-    /// chain errors.
+    /// initiator_data_without_i; Initiator Data chain errors. Ticket Data is
+    /// not read here (base_ticket() validates a base ticket's).
     [[nodiscard]] MIKEY_NOINLINE static constexpr result<basic_ticket_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
                                                                    errc underrun = errc::truncated) noexcept {
         byte_reader r(in, underrun);
@@ -390,7 +378,6 @@ public:
         }
         const basic_ticket_view v(in.first(r.offset()), l);
         if constexpr (Granted) {
-            const std::size_t ticket_at = 12 + l.tp_data.size();
             if (!l.initiator_data.empty()) {
                 // RFC 6043 §6.10: Initiator Data "SHALL be inserted by the Initiator if and only if
                 // key forking is used (I flag)".
@@ -399,11 +386,6 @@ public:
                 }
                 if (auto ok = detail::check_initiator_data(l.initiator_data); !ok) {
                     return shifted(ok.error_info(), l.initiator_at + 2);
-                }
-            }
-            if (v.policy().is_base_ticket()) {
-                if (auto bt = base_ticket_view::parse(l.ticket_data); !bt) {
-                    return shifted(bt.error_info(), ticket_at);
                 }
             }
         }
@@ -457,17 +439,24 @@ public:
     {
         return m_initiator_at;
     }
-    /// The base ticket's Ticket Data. Errors: ticket_data_unparsed when the
-    /// policy is not the MIKEY base ticket (Type 1, Subtype 1, Version 1).
+    /// The base ticket's Ticket Data (RFC 6043 App. A), validated by this
+    /// call: parse() leaves Ticket Data opaque, as it is "intended only for
+    /// the party that resolves the ticket" (RFC 6043 §3, §6.10), so only a
+    /// party that reads it pays for its walk. Call it once and keep the view.
+    /// Errors: ticket_data_unparsed when the policy is not the MIKEY base
+    /// ticket (Type 1, Subtype 1, Version 1); base_ticket_view::parse's
+    /// errors, with offsets from the start of this TICKET payload.
     [[nodiscard]] constexpr result<base_ticket_view> base_ticket() const noexcept
         requires Granted
     {
         if (!policy().is_base_ticket()) {
             return errc::ticket_data_unparsed;
         }
-        // parse() checked the base ticket of a MIKEY base-ticket policy (and from_validated's
-        // precondition is a TICKET parse() accepted).
-        return base_ticket_view::from_validated(m_ticket_data);
+        auto bt = base_ticket_view::parse(m_ticket_data);
+        if (!bt) {
+            return shifted(bt.error_info(), static_cast<std::size_t>(m_ticket_data.data() - bytes().data()));
+        }
+        return bt;
     }
     [[nodiscard]] constexpr basic_ticket_builder<Granted> to_builder() const noexcept;
     /// A builder writing this TICKET again with `initiator_data` as its

@@ -189,12 +189,6 @@ private:
     [[nodiscard]] identity me() const noexcept { return identity(ticket::as_bytes(m_id)); }
     [[nodiscard]] identity kms_id() const noexcept { return identity(ticket::as_bytes(m_kms)); }
 
-    /// The MAC of the ticket's own V: what identifies a ticket for the J check.
-    static bytes_view ticket_mac(const ticket_view& t) noexcept {
-        const auto bt = t.base_ticket();
-        return bt ? bt->v().value() : bytes_view{};
-    }
-
     template <random_generator R>
     [[nodiscard]] result<outcome> on_transfer_init(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto m = ticket::transfer_init_view::parse(in);
@@ -225,7 +219,7 @@ private:
             }
         }
         const auto tpk = m_policy->tpk_for(bt->idrpsk() ? identity(bt->idrpsk()->data()) : identity{});
-        if (!tpk) return send_resolve(m, now, rng, out, *offers);
+        if (!tpk) return send_resolve(m, now, rng, out, tmac, *offers);
         if (tp.flags.e) {
             // RFC 6043 §6.10: E = 1 makes the Resolve exchange MANDATORY. Holding the TPK we can
             // still check the ticket's integrity first (an early reject, §4.2.2.2): a flipped
@@ -234,11 +228,11 @@ private:
             const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, bt->v().kind(), *tpk, plain);
             m_b->wipe(plain);
             if (!opened) return opened.error_info();
-            return send_resolve(m, now, rng, out, *offers);
+            return send_resolve(m, now, rng, out, tmac, *offers);
         }
         // Modes 2 and 4: resolve the ticket ourselves (App. A).
         resolution res;
-        if (auto ok = resolve_self(tv, *tpk, now, res); !ok) return ok.error_info();
+        if (auto ok = resolve_self(tv, *bt, *tpk, now, res); !ok) return ok.error_info();
         auto o = finish(m, now, rng, out, std::move(res), tmac, *offers);
         if (o) o->with(event::ticket_resolved);
         return o;
@@ -246,7 +240,8 @@ private:
 
     template <random_generator R>
     [[nodiscard]] result<outcome> send_resolve(const ticket::transfer_init_view& m, ntp_time now, R& rng,
-                                               mutable_bytes out, const detail::offered_choice& offers) noexcept {
+                                               mutable_bytes out, bytes_view tmac,
+                                               const detail::offered_choice& offers) noexcept {
         const auto psk = m_policy->psk_for(me());
         if (!psk) return errc::unknown_peer;
         const auto csb = random_u32(rng);
@@ -274,6 +269,8 @@ private:
         p->bytes.assign(m.bytes().begin(), m.bytes().end());
         p->bytes.insert(p->bytes.end(), sealed->begin(), sealed->end());
         p->resolve_size = sealed->size();
+        p->ticket_mac_at = static_cast<std::size_t>(tmac.data() - m.bytes().data());
+        p->ticket_mac_size = tmac.size();
         auto ti = m.rebased(p->transfer_bytes());
         if (!ti) return ti.error_info();
         p->transfer.emplace(*ti);
@@ -354,13 +351,12 @@ private:
 
     /// Modes 2 and 4: open the ticket with our TPK and check what a KMS
     /// would: validity, and that we are one of its authorized responders
-    /// (by identity: group membership is the KMS's knowledge).
-    [[nodiscard]] result<void> resolve_self(const ticket_view& tv, bytes_view tpk, ntp_time now,
-                                            resolution& res) noexcept {
+    /// (by identity: group membership is the KMS's knowledge). `bt` is
+    /// tv.base_ticket().
+    [[nodiscard]] result<void> resolve_self(const ticket_view& tv, const base_ticket_view& bt, bytes_view tpk,
+                                            ntp_time now, resolution& res) noexcept {
         const ticket_policy tp = tv.policy();
-        const auto bt = tv.base_ticket();
-        if (!bt) return bt.error_info();
-        const algorithm_suite ts{tp.prf, bt->kemac().encryption(), bt->v().kind()};
+        const algorithm_suite ts{tp.prf, bt.kemac().encryption(), bt.v().kind()};
         if (auto ok = m_policy->check_suite(ts); !ok) return ok;
         const auto tpc = ticket::read_tp_data(tv.tp_payloads());
         if (!tpc) return tpc.error_info();
@@ -375,13 +371,13 @@ private:
         // RFC 6043 §6.10: only the ticket's authorized responders may resolve it.
         if (!listed) return errc::unauthorized_responder;
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
-        const auto opened = ticket::open_base_ticket(*m_b, tv, *bt, ts.mac, tpk, plain);
+        const auto opened = ticket::open_base_ticket(*m_b, tv, bt, ts.mac, tpk, plain);
         if (!opened) return opened.error_info();
         const bytes_view mpk = opened->mpk.key();
         // RFC 6043 App. A.2.2: MPKi from the MPK and the ticket's RAND (an MPK over the 64 bytes
         // held: key_length_mismatch).
         auto r = res.mpki.resize(mpk.size());
-        if (r) r = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(bt->rand().value()), res.mpki.mutable_view());
+        if (r) r = crypto::derive_mpki(*m_b, tp.prf, mpk, rand_value(bt.rand().value()), res.mpki.mutable_view());
         if (r) r = take(opened->keys, false, false, res);
         m_b->wipe(plain);
         if (!r) return r;
@@ -444,7 +440,7 @@ private:
         if (const auto tpc = ticket::read_tp_data(tv.tp_payloads()); tpc && tpc->idri) {
             res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
         }
-        auto o = finish(ti, now, rng, out, std::move(res), ticket_mac(tv), pr.offers);
+        auto o = finish(ti, now, rng, out, std::move(res), pr.ticket_mac(), pr.offers);
         if (!o) {
             // The RESOLVE_RESP was authentic but the TRANSFER_INIT it resolved does not verify
             // (tampered, replayed, V != Vi): that exchange is over, the machine is idle again.
@@ -657,6 +653,7 @@ private:
     struct pending_resolve {
         std::vector<std::uint8_t> bytes;  ///< TRANSFER_INIT || RESOLVE_INIT; never resized once filled
         std::size_t resolve_size = 0;
+        std::size_t ticket_mac_at = 0, ticket_mac_size = 0;  ///< the ticket's V MAC within transfer_bytes()
         std::optional<ticket::transfer_init_view> transfer;  ///< over transfer_bytes()
         detail::random_bytes randrr{};
         detail::offered_choice offers{};  ///< the early check's choice of security policies (§4.2.2.2)
@@ -664,6 +661,10 @@ private:
             return bytes_view(bytes).first(bytes.size() - resolve_size);
         }
         [[nodiscard]] bytes_view resolve_bytes() const noexcept { return bytes_view(bytes).last(resolve_size); }
+        /// The MAC of the ticket's own V (what identifies the ticket for the J check, §5.3).
+        [[nodiscard]] bytes_view ticket_mac() const noexcept {
+            return transfer_bytes().subspan(ticket_mac_at, ticket_mac_size);
+        }
     };
     std::unique_ptr<pending_resolve> m_resolving;
     secret_buffer<64> m_mpki{}, m_mpkr_forked{};
