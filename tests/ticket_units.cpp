@@ -60,6 +60,37 @@ TEST_CASE("memory_replay_cache: insert-if-absent with expiry, full means refuse"
           ticket::replay_verdict::fresh);
 }
 
+TEST_CASE("memory_replay_cache: buckets of 16 slots; a full bucket refuses, the others and every live key still answer") {
+    // 4 buckets of 16: keys go to the bucket their hash picks, so the first `full` comes after at
+    // least 16 and at most 64 fresh keys.
+    ticket::memory_replay_cache<64> c;
+    const auto now = base_now;
+    const auto until = now + std::chrono::seconds(10);
+    std::vector<std::array<std::uint8_t, 3>> inserted, refused;
+    for (std::uint16_t i = 0; i < 400 && refused.size() < 8; ++i) {
+        const std::array<std::uint8_t, 3> k{14, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+        const auto v = c.insert_if_absent(k, until, now);
+        REQUIRE(v != ticket::replay_verdict::replayed);
+        (v == ticket::replay_verdict::fresh ? inserted : refused).push_back(k);
+    }
+    CHECK(inserted.size() >= 16);
+    CHECK(inserted.size() <= 64);
+    CHECK(refused.size() == 8);
+    // A full bucket never forgets a live key: each inserted one is a replay, each refused one still refused.
+    for (const auto& k : inserted) CHECK(c.insert_if_absent(k, until, now) == ticket::replay_verdict::replayed);
+    for (const auto& k : refused) CHECK(c.insert_if_absent(k, until, now) == ticket::replay_verdict::full);
+    // Once the entries expire, every key is fresh again (their slots are reused).
+    const auto later = until + std::chrono::seconds(1);
+    for (const auto& k : refused) CHECK(c.insert_if_absent(k, later + std::chrono::seconds(10), later) == ticket::replay_verdict::fresh);
+    for (const auto& k : refused) CHECK(c.insert_if_absent(k, later + std::chrono::seconds(10), later) == ticket::replay_verdict::replayed);
+    // Keys of other lengths with the same first bytes are other keys.
+    const std::uint8_t longer[] = {14, inserted[0][1], inserted[0][2], 0};
+    CHECK(c.insert_if_absent(longer, later + std::chrono::seconds(10), later) == ticket::replay_verdict::fresh);
+    // A key longer than any replay key is refused, not truncated.
+    const std::array<std::uint8_t, ticket::max_replay_key + 1> too_long{};
+    CHECK(c.insert_if_absent(too_long, until, now) == ticket::replay_verdict::full);
+}
+
 TEST_CASE("deterministic_rng: same seed, same stream; fills of any size continue the stream") {
     auto b = *B::create();
     crypto::deterministic_rng<B> a(b, 42), c(b, 42), d(b, 43);

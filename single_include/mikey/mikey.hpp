@@ -8705,10 +8705,10 @@ struct replay_key {
 };
 
 /// The in-memory default: a fixed table of Capacity entries allocated with
-/// the object (no allocation per message), open addressing over a window of
-/// `probe` slots from the key's hash.
+/// the object (no allocation per message), in buckets of `probe` slots: a
+/// key's hash picks its bucket, and the key can only be in that bucket.
 ///
-/// When full: if every slot of a key's window holds an unexpired entry,
+/// When full: if every slot of a key's bucket holds an unexpired entry,
 /// insert_if_absent answers `full` and the role refuses the message with
 /// errc::replay_cache_full: a burst larger than the cache cannot make it
 /// forget a live entry (which would let that message be replayed). Size
@@ -8725,53 +8725,59 @@ public:
         if (key.size() > max_replay_key) return replay_verdict::full;
         const std::uint64_t h = hash(key);
         const auto tag = static_cast<std::uint32_t>(h >> 32);
-        std::size_t free_slot = Capacity;
-        for (std::size_t i = 0; i < probe; ++i) {
-            const std::size_t at = (static_cast<std::size_t>(h) + i) & (Capacity - 1);
-            const slot& e = m_slots[at];
-            const bool live = e.size != 0 && !(e.expires < now);
-            if (live && e.tag == tag && e.size == key.size() &&
-                equal_bytes(bytes_view(m_keys[at].data(), e.size), key)) {
-                return replay_verdict::replayed;
+        bucket& b = m_buckets[static_cast<std::size_t>(h) & (bucket_count - 1)];
+        // Whether any slot has the key's tag, all 16 at once (a reduction the compiler
+        // vectorizes); only then are the slots and their key bytes looked at one by one.
+        std::uint32_t any_tag = 0;
+        for (std::size_t i = 0; i < probe; ++i) any_tag |= std::uint32_t{b.tags[i] == tag};
+        if (any_tag != 0) {
+            for (std::size_t i = 0; i < probe; ++i) {
+                if (b.tags[i] == tag && b.live(i, now) && b.sizes[i] == key.size() &&
+                    equal_bytes(bytes_view(b.keys[i].data(), b.sizes[i]), key)) {
+                    return replay_verdict::replayed;
+                }
             }
-            if (!live && free_slot == Capacity) free_slot = at;
         }
-        if (free_slot == Capacity) return replay_verdict::full;
-        slot& e = m_slots[free_slot];
-        e.size = static_cast<std::uint8_t>(key.size());
-        e.tag = tag;
-        e.expires = expires;
-        copy_bytes(mutable_bytes(m_keys[free_slot].data(), key.size()), key);
-        return replay_verdict::fresh;
+        for (std::size_t i = 0; i < probe; ++i) {
+            if (b.live(i, now)) continue;
+            b.sizes[i] = static_cast<std::uint8_t>(key.size());
+            b.tags[i] = tag;
+            b.expires[i] = expires;
+            copy_bytes(mutable_bytes(b.keys[i].data(), key.size()), key);
+            return replay_verdict::fresh;
+        }
+        return replay_verdict::full;
     }
 
-    /// Starts loading the slots of `key`'s probe window into the CPU cache
-    /// (its key bytes are read only on a tag match). A hint: the table is
-    /// not changed. Without GCC / Clang builtins it does nothing. Always
-    /// inlined, as is every hint on the way here: GCC's interprocedural
-    /// pass takes a function that only prefetches for one without effect
-    /// and drops its calls.
+    /// Starts loading the part of `key`'s bucket a lookup reads (tags,
+    /// sizes, expiries; the key bytes are read only on a tag match) into the
+    /// CPU cache. A hint: the table is not changed. Without GCC / Clang
+    /// builtins it does nothing. Always inlined, as is every hint on the
+    /// way here: GCC's interprocedural pass takes a function that only
+    /// prefetches for one without effect and drops its calls.
     MIKEY_ALWAYS_INLINE void prefetch(bytes_view key) const noexcept {
 #if defined(__GNUC__) || defined(__clang__)
         if (key.size() > max_replay_key) return;
-        const auto first = static_cast<std::size_t>(hash(key));
-        // Slots are under 64 bytes: one every two slots, and the last, touches every line of the window.
-        static_assert(2 * sizeof(slot) <= 64);
-        for (std::size_t i = 0; i < probe; i += 2) __builtin_prefetch(&m_slots[(first + i) & (Capacity - 1)]);
-        __builtin_prefetch(&m_slots[(first + probe - 1) & (Capacity - 1)]);
+        const auto* at = reinterpret_cast<const unsigned char*>(&m_buckets[static_cast<std::size_t>(hash(key)) & (bucket_count - 1)]);
+        for (std::size_t line = 0; line < offsetof(bucket, keys); line += 64) __builtin_prefetch(at + line);
 #else
         (void)key;
 #endif
     }
 
 private:
-    /// What a probe reads: expiry, length and 32 bits of the key's hash,
-    /// packed apart from the keys so that a probe window spans few cache
-    /// lines; the key itself is compared only when the tag matches.
-    struct slot {
-        ntp_time expires{};
-        std::uint32_t tag = 0;
-        std::uint8_t size = 0;
+    static constexpr std::size_t bucket_count = Capacity / probe;
+    /// One bucket's slots, field by field: a lookup reads the 16 tags (one
+    /// cache line) and sizes, the expiries of the slots it considers, and
+    /// the key bytes of a slot whose tag matches.
+    struct alignas(64) bucket {
+        std::array<std::uint32_t, probe> tags{};  ///< 32 bits of the key's hash
+        std::array<std::uint8_t, probe> sizes{};  ///< key length; 0: never used
+        std::array<ntp_time, probe> expires{};
+        std::array<std::array<std::uint8_t, max_replay_key>, probe> keys{};
+        [[nodiscard]] bool live(std::size_t i, ntp_time now) const noexcept {
+            return sizes[i] != 0 && !(expires[i] < now);
+        }
     };
     /// FNV-1a over 64-bit words, then a final mix: the keys end in a MAC,
     /// so any mixing spreads them.
@@ -8788,8 +8794,7 @@ private:
         h *= 0xbf58476d1ce4e5b9ull;
         return h ^ (h >> 32);
     }
-    std::array<slot, Capacity> m_slots{};
-    std::array<std::array<std::uint8_t, max_replay_key>, Capacity> m_keys{};
+    std::array<bucket, bucket_count> m_buckets{};
 };
 
 static_assert(prefetching_replay_cache<memory_replay_cache<>>);
