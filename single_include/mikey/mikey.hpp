@@ -8759,7 +8759,8 @@ public:
 #if defined(__GNUC__) || defined(__clang__)
         if (key.size() > max_replay_key) return;
         const auto* at = reinterpret_cast<const unsigned char*>(&m_buckets[static_cast<std::size_t>(hash(key)) & (bucket_count - 1)]);
-        for (std::size_t line = 0; line < offsetof(bucket, keys); line += 64) __builtin_prefetch(at + line);
+        // Every cache line the fields before the keys touch, wherever the bucket starts.
+        for (std::size_t line = 0; line <= offsetof(bucket, keys); line += 64) __builtin_prefetch(at + line);
 #else
         (void)key;
 #endif
@@ -8767,10 +8768,13 @@ public:
 
 private:
     static constexpr std::size_t bucket_count = Capacity / probe;
-    /// One bucket's slots, field by field: a lookup reads the 16 tags (one
-    /// cache line) and sizes, the expiries of the slots it considers, and
-    /// the key bytes of a slot whose tag matches.
-    struct alignas(64) bucket {
+    /// One bucket's slots, field by field: a lookup reads the 16 tags (64
+    /// bytes) and sizes, the expiries of the slots it considers, and the key
+    /// bytes of a slot whose tag matches. Not over-aligned: the cache is
+    /// allocated with the role's objects (glibc's aligned allocations of
+    /// this size fragment its heap when they come and go, e.g. one cache
+    /// per user agent).
+    struct bucket {
         std::array<std::uint32_t, probe> tags{};  ///< 32 bits of the key's hash
         std::array<std::uint8_t, probe> sizes{};  ///< key length; 0: never used
         std::array<ntp_time, probe> expires{};
