@@ -8802,6 +8802,8 @@ private:
 };
 
 static_assert(prefetching_replay_cache<memory_replay_cache<>>);
+// Allocated with plain new (see bucket): no over-aligned member may creep in.
+static_assert(alignof(memory_replay_cache<>) <= alignof(std::max_align_t));
 
 }  // namespace mikey::ticket
 // ---- end mikey/ticket/replay_cache.hpp ----

@@ -168,5 +168,7 @@ private:
 };
 
 static_assert(prefetching_replay_cache<memory_replay_cache<>>);
+// Allocated with plain new (see bucket): no over-aligned member may creep in.
+static_assert(alignof(memory_replay_cache<>) <= alignof(std::max_align_t));
 
 }  // namespace mikey::ticket
