@@ -12507,7 +12507,7 @@ private:
                                                hdr.csb(), m_randri_transfer.view(), randrr, *k2, s.encr);
         m_last.t = ntp_time::from_payload(m->t().kind(), m->t().value()).value_or(now);
         m_randrr.assign(randrr);
-        m_peer.assign(answering.begin(), answering.end());
+        m_peer.assign(ticket::as_chars(answering));
         m_policies = std::move(chosen);
         m_state = state::established;
         outcome o{};
@@ -13021,7 +13021,7 @@ private:
         if (r) r = take(opened->keys, false, false, res);
         m_b->wipe(plain);
         if (!r) return r;
-        if (tpc->idri) res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
+        if (tpc->idri) res.peer.assign(ticket::as_chars(tpc->idri->data()));
         res.answering = m_id;
         return {};
     }
@@ -13065,7 +13065,7 @@ private:
         if (forking) {
             // RFC 6043 §4.2.3.5: the modifier "SHALL be included in the IDRr and RANDRkms payloads".
             if (!m->idrr() || !m->randrkms()) return errc::missing_payload;
-            res.answering.assign(m->idrr()->data().begin(), m->idrr()->data().end());
+            res.answering.assign(ticket::as_chars(m->idrr()->data()));
             res.randrkms.assign(m->randrkms()->value());
         } else {
             res.answering = m->idrr() ? std::string(m->idrr()->data().begin(), m->idrr()->data().end()) : m_id;
@@ -13078,7 +13078,7 @@ private:
         if (!r) return r.error_info();
         // The KMS vouches for the ticket's IDRi: the Initiator's identity.
         if (const auto tpc = ticket::read_tp_data(tv.tp_payloads()); tpc && tpc->idri) {
-            res.peer.assign(tpc->idri->data().begin(), tpc->idri->data().end());
+            res.peer.assign(ticket::as_chars(tpc->idri->data()));
         }
         auto o = finish(ti, now, rng, out, std::move(res), pr.ticket_mac(), pr.offers);
         if (!o) {
@@ -13133,7 +13133,7 @@ private:
         if (ti.idri() && !res.peer.empty() && !equal_bytes(ti.idri()->data(), ticket::as_bytes(res.peer))) {
             return errc::identity_mismatch;
         }
-        if (res.peer.empty() && ti.idri()) res.peer.assign(ti.idri()->data().begin(), ti.idri()->data().end());
+        if (res.peer.empty() && ti.idri()) res.peer.assign(ticket::as_chars(ti.idri()->data()));
         if (auto ok = m_policy->accept_initiator(identity(ticket::as_bytes(res.peer))); !ok) return ok.error_info();
         // RFC 6043 §4.2.2.1: a KEMAC in TRANSFER_INIT only with L; its encr_key from MPKi (D1).
         if (ti.kemac() && !f.l) return errc::unexpected_payload;

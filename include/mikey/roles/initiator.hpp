@@ -711,7 +711,7 @@ private:
                                                hdr.csb(), m_randri_transfer.view(), randrr, *k2, s.encr);
         m_last.t = ntp_time::from_payload(m->t().kind(), m->t().value()).value_or(now);
         m_randrr.assign(randrr);
-        m_peer.assign(answering.begin(), answering.end());
+        m_peer.assign(ticket::as_chars(answering));
         m_policies = std::move(chosen);
         m_state = state::established;
         outcome o{};
