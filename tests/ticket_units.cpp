@@ -89,6 +89,9 @@ TEST_CASE("memory_replay_cache: buckets of 16 slots; a full bucket refuses, the 
     // A key longer than any replay key is refused, not truncated.
     const std::array<std::uint8_t, ticket::max_replay_key + 1> too_long{};
     CHECK(c.insert_if_absent(too_long, until, now) == ticket::replay_verdict::full);
+    // An empty key has no slot either (it could never be told from an unused one): refused.
+    CHECK(c.insert_if_absent(bytes_view{}, until, now) == ticket::replay_verdict::full);
+    CHECK(c.insert_if_absent(bytes_view{}, until, now) == ticket::replay_verdict::full);
 }
 
 TEST_CASE("deterministic_rng: same seed, same stream; fills of any size continue the stream") {

@@ -87,8 +87,10 @@ class memory_replay_cache {
 public:
     static constexpr std::size_t probe = 16;
 
+    /// A key that is empty or longer than max_replay_key has no slot: `full`
+    /// (the role refuses, fail closed), never `fresh`.
     [[nodiscard]] replay_verdict insert_if_absent(bytes_view key, ntp_time expires, ntp_time now) noexcept {
-        if (key.size() > max_replay_key) return replay_verdict::full;
+        if (key.empty() || key.size() > max_replay_key) return replay_verdict::full;
         const std::uint64_t h = hash(key);
         const auto tag = static_cast<std::uint32_t>(h >> 32);
         bucket& b = m_buckets[static_cast<std::size_t>(h) & (bucket_count - 1)];
