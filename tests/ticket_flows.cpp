@@ -204,6 +204,8 @@ TEST_CASE("forking: a second Responder reached by the same ticket cannot derive 
     // RFC 6043 §4.2.3.5: the KMS forks for the identity that answered; TRANSFER_RESP names it.
     CHECK(equal_bytes(p.ini->peer_identity(), ticket::as_bytes("sip:bob@example.org")));
     CHECK(equal_bytes(p.res->answering_identity(), ticket::as_bytes("sip:bob@example.org")));
+    // The ticket's authorized responders, read from the TP Data the Responder kept: the group.
+    CHECK(p.res->ticket_responders() == std::vector<std::string>{"sip:support@example.org"});
 
     // Carol, also in the group, gets the same TRANSFER_INIT (e.g. a forked INVITE).
     ticket::memory_key_store ks_c;

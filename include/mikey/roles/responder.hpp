@@ -86,8 +86,11 @@ public:
     [[nodiscard]] csb_id csb() const noexcept { return m_bundle.csb; }
     /// The responders the resolved ticket authorizes (the IDRr payloads of
     /// its TP Data, whose integrity the KMS vouched for, RFC 6043 §4.2.3):
-    /// e.g. the participants a conference creator allowed.
-    [[nodiscard]] const std::vector<std::string>& ticket_responders() const noexcept { return m_ticket_responders; }
+    /// e.g. the participants a conference creator allowed. Read from the
+    /// ticket's TP Data, which the machine keeps, when asked. Allocates.
+    [[nodiscard]] std::vector<std::string> ticket_responders() const {
+        return ticket::responders_of(::mikey::detail::first_byte_chain(m_ticket_tp_data));
+    }
 
     /// CSB update started by the Responder (RFC 6043 §5.2: "The CSB updating
     /// can also be started by the Responder"): TRANSFER_INIT = HDR, T, [IDRr],
@@ -626,7 +629,7 @@ private:
         // (RFC 6043 §5.5: it "MAY differ from that appearing in TRANSFER_INIT"), else TRANSFER_INIT's.
         // Identity_i is m_peer (TRANSFER_INIT's IDRi equals the ticket's, checked above).
         m_bundle = bundle{hdr.csb(), s, f.f, f.f ? std::string{} : std::string(id_r.get().begin(), id_r.get().end())};
-        m_ticket_responders = ticket::responders_of(ti.ticket()->tp_payloads());
+        m_ticket_tp_data.assign(ti.ticket()->tp_data().begin(), ti.ticket()->tp_data().end());
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
         m_key_count = count;
         m_mpki = std::move(res.mpki);
@@ -684,7 +687,7 @@ private:
         std::string id_r;
     };
     bundle m_bundle{};
-    std::vector<std::string> m_ticket_responders;
+    std::vector<std::uint8_t> m_ticket_tp_data;  ///< the resolved ticket's TP Data (First Payload byte first)
     detail::policy_list m_policies;  ///< the negotiated security policy of each crypto session
 };
 
