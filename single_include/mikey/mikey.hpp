@@ -8463,6 +8463,7 @@ template <crypto_backend B>
 // view; optional ones return std::optional.
 
 #include <optional>
+#include <type_traits>
 
 // #include "../message.hpp" (inlined above as mikey/message.hpp)
 // #include "schemas.hpp" (inlined above as mikey/ticket/schemas.hpp)
@@ -8472,6 +8473,7 @@ namespace mikey::ticket {
 /// The payloads an RFC 6043 message may carry, by role; the first of each
 /// counts (later duplicates are refused by the schema where it matters).
 struct message_fields {
+    // A field added here is added to moved_to() too (tests/messages.cpp compares every one).
     std::optional<t_view> t{};
     std::optional<randr_view> randri{}, randrr{}, randrkms{};
     std::optional<idr_view> idri{}, idrr{}, idrkms{}, idrpsk{};
@@ -8523,6 +8525,33 @@ struct message_fields {
         constexpr void operator()(const chain_entry& e) const noexcept { fields->take(e); }
     };
 
+    /// These fields over `to`, a byte-identical copy of the message `from`
+    /// they were taken from: each present view made again at its offset,
+    /// without a walk over the message.
+    [[nodiscard]] constexpr message_fields moved_to(bytes_view from, bytes_view to) const noexcept {
+        message_fields f;
+        const auto move = [&](auto& out, const auto& in) {
+            using V = typename std::remove_cvref_t<decltype(in)>::value_type;
+            if (!in) return;
+            const auto at = static_cast<std::size_t>(in->bytes().data() - from.data());
+            out.emplace(chain_entry{V::type, at, to.subspan(at, in->bytes().size())}.template as<V>());
+        };
+        move(f.t, t);
+        move(f.randri, randri);
+        move(f.randrr, randrr);
+        move(f.randrkms, randrkms);
+        move(f.idri, idri);
+        move(f.idrr, idrr);
+        move(f.idrkms, idrkms);
+        move(f.idrpsk, idrpsk);
+        move(f.tp, tp);
+        move(f.ticket, ticket);
+        move(f.kemac, kemac);
+        move(f.v, v);
+        move(f.err, err);
+        return f;
+    }
+
     /// One pass over a validated message.
     static constexpr message_fields of(const message_view& m) noexcept {
         message_fields f;
@@ -8566,7 +8595,7 @@ public:
     [[nodiscard]] constexpr result<ticket_message> rebased(bytes_view copy MIKEY_LIFETIMEBOUND) const noexcept {
         const auto m = m_msg.rebased(copy);
         if (!m) return m.error_info();
-        return result<ticket_message>(std::in_place, passkey{}, *m, message_fields::of(*m));
+        return result<ticket_message>(std::in_place, passkey{}, *m, m_fields.moved_to(bytes(), copy));
     }
 
     [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <optional>
+#include <type_traits>
 
 #include "../message.hpp"
 #include "schemas.hpp"
@@ -22,6 +23,7 @@ namespace mikey::ticket {
 /// The payloads an RFC 6043 message may carry, by role; the first of each
 /// counts (later duplicates are refused by the schema where it matters).
 struct message_fields {
+    // A field added here is added to moved_to() too (tests/messages.cpp compares every one).
     std::optional<t_view> t{};
     std::optional<randr_view> randri{}, randrr{}, randrkms{};
     std::optional<idr_view> idri{}, idrr{}, idrkms{}, idrpsk{};
@@ -73,6 +75,33 @@ struct message_fields {
         constexpr void operator()(const chain_entry& e) const noexcept { fields->take(e); }
     };
 
+    /// These fields over `to`, a byte-identical copy of the message `from`
+    /// they were taken from: each present view made again at its offset,
+    /// without a walk over the message.
+    [[nodiscard]] constexpr message_fields moved_to(bytes_view from, bytes_view to) const noexcept {
+        message_fields f;
+        const auto move = [&](auto& out, const auto& in) {
+            using V = typename std::remove_cvref_t<decltype(in)>::value_type;
+            if (!in) return;
+            const auto at = static_cast<std::size_t>(in->bytes().data() - from.data());
+            out.emplace(chain_entry{V::type, at, to.subspan(at, in->bytes().size())}.template as<V>());
+        };
+        move(f.t, t);
+        move(f.randri, randri);
+        move(f.randrr, randrr);
+        move(f.randrkms, randrkms);
+        move(f.idri, idri);
+        move(f.idrr, idrr);
+        move(f.idrkms, idrkms);
+        move(f.idrpsk, idrpsk);
+        move(f.tp, tp);
+        move(f.ticket, ticket);
+        move(f.kemac, kemac);
+        move(f.v, v);
+        move(f.err, err);
+        return f;
+    }
+
     /// One pass over a validated message.
     static constexpr message_fields of(const message_view& m) noexcept {
         message_fields f;
@@ -116,7 +145,7 @@ public:
     [[nodiscard]] constexpr result<ticket_message> rebased(bytes_view copy MIKEY_LIFETIMEBOUND) const noexcept {
         const auto m = m_msg.rebased(copy);
         if (!m) return m.error_info();
-        return result<ticket_message>(std::in_place, passkey{}, *m, message_fields::of(*m));
+        return result<ticket_message>(std::in_place, passkey{}, *m, m_fields.moved_to(bytes(), copy));
     }
 
     [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
