@@ -34,7 +34,7 @@ TEST_CASE("ntp_time: Unix and system_clock conversions, RFC 4330 eras, payload v
 }
 
 TEST_CASE("memory_replay_cache: insert-if-absent with expiry, full means refuse") {
-    ticket::memory_replay_cache<16> c;
+    ticket::memory_replay_cache<32> c;
     const auto now = base_now;
     const std::uint8_t k1[] = {14, 1, 2, 3};
     const std::uint8_t k2[] = {14, 1, 2, 4};
@@ -44,26 +44,27 @@ TEST_CASE("memory_replay_cache: insert-if-absent with expiry, full means refuse"
     // Expired entries count as absent.
     CHECK(c.insert_if_absent(k1, now + std::chrono::seconds(30), now + std::chrono::seconds(11)) ==
           ticket::replay_verdict::fresh);
-    // 16 live entries fill the table: the 17th is refused, never an eviction of a live one.
-    ticket::memory_replay_cache<16> full;
+    // 32 live entries fill the table (one bucket): the 33rd is refused, never an eviction of a live one.
+    ticket::memory_replay_cache<32> full;
     int fresh = 0;
-    for (std::uint8_t i = 0; i < 17; ++i) {
+    for (std::uint8_t i = 0; i < 33; ++i) {
         const std::uint8_t k[] = {15, i};
         fresh += full.insert_if_absent(k, now + std::chrono::seconds(10), now) == ticket::replay_verdict::fresh;
     }
-    CHECK(fresh == 16);
-    const std::uint8_t k16[] = {15, 16};
-    CHECK(full.insert_if_absent(k16, now + std::chrono::seconds(10), now) == ticket::replay_verdict::full);
+    CHECK(fresh == 32);
+    const std::uint8_t k32[] = {15, 32};
+    CHECK(full.insert_if_absent(k32, now + std::chrono::seconds(10), now) == ticket::replay_verdict::full);
     const std::uint8_t k0[] = {15, 0};
     CHECK(full.insert_if_absent(k0, now + std::chrono::seconds(10), now) == ticket::replay_verdict::replayed);
-    CHECK(full.insert_if_absent(k16, now + std::chrono::seconds(20), now + std::chrono::seconds(11)) ==
+    CHECK(full.insert_if_absent(k32, now + std::chrono::seconds(20), now + std::chrono::seconds(11)) ==
           ticket::replay_verdict::fresh);
 }
 
-TEST_CASE("memory_replay_cache: buckets of 16 slots; a full bucket refuses, the others and every live key still answer") {
-    // 4 buckets of 16: keys go to the bucket their hash picks, so the first `full` comes after at
-    // least 16 and at most 64 fresh keys.
-    ticket::memory_replay_cache<64> c;
+TEST_CASE("memory_replay_cache: buckets of 32 slots; a full bucket refuses, the others and every live key still answer") {
+    // 4 buckets of 32: keys go to the bucket their hash picks, so the first `full` comes after at
+    // least 32 and at most 128 fresh keys.
+    static_assert(ticket::memory_replay_cache<128>::probe == 32);
+    ticket::memory_replay_cache<128> c;
     const auto now = base_now;
     const auto until = now + std::chrono::seconds(10);
     std::vector<std::array<std::uint8_t, 3>> inserted, refused;
@@ -73,8 +74,8 @@ TEST_CASE("memory_replay_cache: buckets of 16 slots; a full bucket refuses, the 
         REQUIRE(v != ticket::replay_verdict::replayed);
         (v == ticket::replay_verdict::fresh ? inserted : refused).push_back(k);
     }
-    CHECK(inserted.size() >= 16);
-    CHECK(inserted.size() <= 64);
+    CHECK(inserted.size() >= 32);
+    CHECK(inserted.size() <= 128);
     CHECK(refused.size() == 8);
     // A full bucket never forgets a live key: each inserted one is a replay, each refused one still refused.
     for (const auto& k : inserted) CHECK(c.insert_if_absent(k, until, now) == ticket::replay_verdict::replayed);
