@@ -467,7 +467,8 @@ inline void exercise(const basic_ticket_view<Granted>& v) {
                 MIKEY_FUZZ_CHECK(bt->bytes().data() == v.ticket_data().data());
             } else {
                 MIKEY_FUZZ_CHECK(bt.error() != errc::ticket_data_unparsed);
-                const auto at = static_cast<std::size_t>(v.ticket_data().data() - v.bytes().data());
+                const std::size_t at = v.ticket_data_offset();
+                MIKEY_FUZZ_CHECK(at == static_cast<std::size_t>(v.ticket_data().data() - v.bytes().data()));
                 MIKEY_FUZZ_CHECK(bt.error_offset() >= at);
                 check_failure(failure{bt.error(), bt.error_offset() - at}, v.ticket_data().size());
             }

@@ -560,7 +560,9 @@ TEST_CASE("TICKET rules") {
         const auto w = samples::payload(ticket_builder{samples::policy(false), tp, no_rand, {}});
         const auto t = ticket_view::parse(w);
         REQUIRE(t);
-        const std::size_t td_at = 12 + tp.size();
+        // Ticket Data follows the 8 fixed bytes, TP Data's length and data, and its own length.
+        const std::size_t td_at = 8 + 2 + tp.size() + 2;
+        CHECK(t->ticket_data_offset() == td_at);
         CHECK(equal_bytes(t->ticket_data(), no_rand));
         CHECK(t->base_ticket().error_info() == failure{errc::missing_payload, td_at + no_rand.size()});
         bytes v_not_last(256);
@@ -571,16 +573,15 @@ TEST_CASE("TICKET rules") {
         const auto w2 = samples::payload(ticket_builder{samples::policy(false), tp, v_not_last, {}});
         const auto t2 = ticket_view::parse(w2);
         REQUIRE(t2);
-        // The last payload, IDRpsk, starts where the V before it ends.
-        const auto inner = base_ticket_view::parse(v_not_last);
-        CHECK(inner.error_info() == failure{errc::wrong_last_payload, v_not_last.size() - samples::payload(samples::idr(id_role::idrpsk, "p")).size()});
-        CHECK(t2->base_ticket().error_info() == failure{errc::wrong_last_payload, td_at + inner.error_info().offset});
+        // The error is at the last payload, IDRpsk, which starts where the V before it ends.
+        const std::size_t idrpsk_at = v_not_last.size() - samples::payload(samples::idr(id_role::idrpsk, "p")).size();
+        CHECK(t2->base_ticket().error_info() == failure{errc::wrong_last_payload, td_at + idrpsk_at});
         // Ticket Data cut inside THDR: framing error, at the THDR's length field.
         const bytes short_thdr = {0, 0};
         const auto w3 = samples::payload(ticket_builder{samples::policy(false), tp, short_thdr, {}});
         const auto t3 = ticket_view::parse(w3);
         REQUIRE(t3);
-        CHECK(t3->base_ticket().error() == errc::length_out_of_bounds);
+        CHECK(t3->base_ticket().error_info() == failure{errc::length_out_of_bounds, td_at + 1});
     }
     SUBCASE("other ticket types carry opaque Ticket Data") {
         ticket_policy p = samples::policy(false);

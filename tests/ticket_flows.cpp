@@ -649,6 +649,41 @@ TEST_CASE("a TRANSFER_INIT the caller parsed: the Responder answers it as it ans
     CHECK(b.res->receive(*view, base_now, *b.rng, oc).error == errc::ticket_reuse_forbidden);
 }
 
+TEST_CASE("a TRANSFER_INIT whose base ticket is malformed is refused by the Responder on receipt, its state unchanged") {
+    // RFC 6043 App. A: the base ticket is validated by the party that reads it (notes/ticket.md,
+    // reading 17); the Responder reads it on receipt (J check, TPK lookup), before any Resolve.
+    const auto s = with(1, true);
+    parties base(s);
+    const auto ref = run(base, s);
+    REQUIRE(ref.established);
+    int at = -1;
+    for (std::size_t i = 0; i < ref.messages.size(); ++i) {
+        if (ref.messages[i].type == data_type::transfer_init) at = static_cast<int>(i);
+    }
+    REQUIRE(at >= 0);
+    const bytes& wire = ref.messages[static_cast<std::size_t>(at)].wire;
+    const auto m = ticket::transfer_init_view::parse(wire);
+    REQUIRE(m);
+    // THDR's Next Payload, the first byte of the Ticket Data: a type no payload has.
+    const auto thdr_next = static_cast<std::size_t>(m->ticket()->bytes().data() - wire.data()) + m->ticket()->ticket_data_offset();
+    const mutation bad_thdr = [thdr_next](const bytes& b) {
+        bytes c = b;
+        c[thdr_next] = 0xEE;
+        return c;
+    };
+    const bytes changed = bad_thdr(wire);
+    REQUIRE(ticket::transfer_init_view::parse(changed));  // the message itself still parses
+    parties p(s);
+    errc first = errc::ok;
+    const auto r = run(p, s, at, bad_thdr, true, base_now, &first);
+    CHECK(first == errc::unknown_payload_type);
+    // Refused without a Resolve and without a state change: the genuine one then completes the flow.
+    REQUIRE(r.error == errc::ok);
+    CHECK(r.established);
+    CHECK(r.messages.size() == ref.messages.size());
+    check_same_keys(p);
+}
+
 // ------------------------------------------- truncation and tamper of every message
 
 namespace {

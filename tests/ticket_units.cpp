@@ -63,7 +63,7 @@ TEST_CASE("memory_replay_cache: insert-if-absent with expiry, full means refuse"
 TEST_CASE("memory_replay_cache: buckets of 32 slots; a full bucket refuses, the others and every live key still answer") {
     // 4 buckets of 32: keys go to the bucket their hash picks, so the first `full` comes after at
     // least 32 and at most 128 fresh keys.
-    static_assert(ticket::memory_replay_cache<128>::probe == 32);
+    static_assert(ticket::memory_replay_cache<128>::slots_per_bucket == 32);
     ticket::memory_replay_cache<128> c;
     const auto now = base_now;
     const auto until = now + std::chrono::seconds(10);

@@ -3708,8 +3708,7 @@ struct plain_framer {
 
 /// Frames the plain payloads of an inner chain validated before (the TP
 /// Data and Initiator Data of a parsed TICKET, the Ticket Data of a parsed
-/// base ticket): reads each
-/// payload's layout without checking it again.
+/// base ticket): reads each payload's layout without checking it again.
 struct validated_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
         return detail::frame_one_of<true>(detail::plain_payload_views{}, t, in, underrun);
@@ -4068,7 +4067,6 @@ public:
         return v;
     }
 
-
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_data; }
     [[nodiscard]] constexpr thdr_view thdr() const noexcept { return *thdr_view::parse(m_data); }
     [[nodiscard]] constexpr t_view t() const noexcept { return at<t_view>(m_t); }
@@ -4237,6 +4235,13 @@ public:
     {
         return m_initiator_at;
     }
+    /// Offset within bytes() of the Ticket Data (after its length field):
+    /// where base_ticket()'s error offsets start counting inside it.
+    [[nodiscard]] constexpr std::size_t ticket_data_offset() const noexcept
+        requires Granted
+    {
+        return static_cast<std::size_t>(m_ticket_data.data() - bytes().data());
+    }
     /// The base ticket's Ticket Data (RFC 6043 App. A), validated by this
     /// call: parse() leaves Ticket Data opaque, as it is "intended only for
     /// the party that resolves the ticket" (RFC 6043 §3, §6.10), so only a
@@ -4252,7 +4257,7 @@ public:
         }
         auto bt = base_ticket_view::parse(m_ticket_data);
         if (!bt) {
-            return shifted(bt.error_info(), static_cast<std::size_t>(m_ticket_data.data() - bytes().data()));
+            return shifted(bt.error_info(), ticket_data_offset());
         }
         return bt;
     }
@@ -8734,8 +8739,8 @@ struct replay_key {
 };
 
 /// The in-memory default: a fixed table of Capacity entries allocated with
-/// the object (no allocation per message), in buckets of `probe` slots: a
-/// key's hash picks its bucket, and the key can only be in that bucket.
+/// the object (no allocation per message), in buckets of `slots_per_bucket`
+/// slots: a key's hash picks its bucket, and the key can only be in it.
 ///
 /// When full: if every slot of a key's bucket holds an unexpired entry,
 /// insert_if_absent answers `full` and the role refuses the message with
@@ -8750,8 +8755,9 @@ public:
     /// about 0.7 % of new keys (a Poisson count of mean 8 reaching 16), one
     /// of 32 for about 0.05 %, fewer than the sliding window of 16 the cache
     /// used before (0.35 %; tools/replay_cache_fill.py simulates the three).
-    static constexpr std::size_t probe = 32;
-    static_assert(Capacity >= probe && (Capacity & (Capacity - 1)) == 0, "Capacity must be a power of two >= 32");
+    static constexpr std::size_t slots_per_bucket = 32;
+    static_assert(Capacity >= slots_per_bucket && (Capacity & (Capacity - 1)) == 0,
+                  "Capacity must be a power of two of at least slots_per_bucket");
 
     /// A key that is empty or longer than max_replay_key has no slot: `full`
     /// (the role refuses, fail closed), never `fresh`.
@@ -8763,16 +8769,16 @@ public:
         // Whether any slot has the key's tag, all at once (a reduction the compiler
         // vectorizes); only then are the slots and their key bytes looked at one by one.
         std::uint32_t any_tag = 0;
-        for (std::size_t i = 0; i < probe; ++i) any_tag |= std::uint32_t{b.tags[i] == tag};
+        for (std::size_t i = 0; i < slots_per_bucket; ++i) any_tag |= std::uint32_t{b.tags[i] == tag};
         if (any_tag != 0) {
-            for (std::size_t i = 0; i < probe; ++i) {
+            for (std::size_t i = 0; i < slots_per_bucket; ++i) {
                 if (b.tags[i] == tag && b.live(i, now) && b.sizes[i] == key.size() &&
                     equal_bytes(bytes_view(b.keys[i].data(), b.sizes[i]), key)) {
                     return replay_verdict::replayed;
                 }
             }
         }
-        for (std::size_t i = 0; i < probe; ++i) {
+        for (std::size_t i = 0; i < slots_per_bucket; ++i) {
             if (b.live(i, now)) continue;
             b.sizes[i] = static_cast<std::uint8_t>(key.size());
             b.tags[i] = tag;
@@ -8801,7 +8807,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t bucket_count = Capacity / probe;
+    static constexpr std::size_t bucket_count = Capacity / slots_per_bucket;
     /// One bucket's slots, field by field: a lookup reads the 32 tags (128
     /// bytes) and sizes, the expiries of the slots it considers, and the key
     /// bytes of a slot whose tag matches. Not over-aligned: the cache is
@@ -8809,10 +8815,10 @@ private:
     /// this size fragment its heap when they come and go, e.g. one cache
     /// per user agent).
     struct bucket {
-        std::array<std::uint32_t, probe> tags{};  ///< 32 bits of the key's hash
-        std::array<std::uint8_t, probe> sizes{};  ///< key length; 0: never used
-        std::array<ntp_time, probe> expires{};
-        std::array<std::array<std::uint8_t, max_replay_key>, probe> keys{};
+        std::array<std::uint32_t, slots_per_bucket> tags{};  ///< 32 bits of the key's hash
+        std::array<std::uint8_t, slots_per_bucket> sizes{};  ///< key length; 0: never used
+        std::array<ntp_time, slots_per_bucket> expires{};
+        std::array<std::array<std::uint8_t, max_replay_key>, slots_per_bucket> keys{};
         [[nodiscard]] bool live(std::size_t i, ntp_time now) const noexcept {
             return sizes[i] != 0 && !(expires[i] < now);
         }

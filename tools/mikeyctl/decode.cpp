@@ -312,7 +312,7 @@ void put_ticket(json& o, const basic_ticket_view<Granted>& t) {
             if (bt.error() != errc::ticket_data_unparsed) {
                 json e;
                 e[k::error] = std::string(to_string(bt.error()));
-                e[k::offset] = bt.error_offset() - static_cast<std::size_t>(t.ticket_data().data() - t.bytes().data());
+                e[k::offset] = bt.error_offset() - t.ticket_data_offset();
                 o[k::ticket_data_error] = std::move(e);
             }
         }

@@ -195,8 +195,7 @@ struct plain_framer {
 
 /// Frames the plain payloads of an inner chain validated before (the TP
 /// Data and Initiator Data of a parsed TICKET, the Ticket Data of a parsed
-/// base ticket): reads each
-/// payload's layout without checking it again.
+/// base ticket): reads each payload's layout without checking it again.
 struct validated_framer {
     constexpr result<framed_payload> operator()(payload_type t, bytes_view in, errc underrun) const noexcept {
         return detail::frame_one_of<true>(detail::plain_payload_views{}, t, in, underrun);

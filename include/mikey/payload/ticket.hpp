@@ -270,7 +270,6 @@ public:
         return v;
     }
 
-
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_data; }
     [[nodiscard]] constexpr thdr_view thdr() const noexcept { return *thdr_view::parse(m_data); }
     [[nodiscard]] constexpr t_view t() const noexcept { return at<t_view>(m_t); }
@@ -439,6 +438,13 @@ public:
     {
         return m_initiator_at;
     }
+    /// Offset within bytes() of the Ticket Data (after its length field):
+    /// where base_ticket()'s error offsets start counting inside it.
+    [[nodiscard]] constexpr std::size_t ticket_data_offset() const noexcept
+        requires Granted
+    {
+        return static_cast<std::size_t>(m_ticket_data.data() - bytes().data());
+    }
     /// The base ticket's Ticket Data (RFC 6043 App. A), validated by this
     /// call: parse() leaves Ticket Data opaque, as it is "intended only for
     /// the party that resolves the ticket" (RFC 6043 §3, §6.10), so only a
@@ -454,7 +460,7 @@ public:
         }
         auto bt = base_ticket_view::parse(m_ticket_data);
         if (!bt) {
-            return shifted(bt.error_info(), static_cast<std::size_t>(m_ticket_data.data() - bytes().data()));
+            return shifted(bt.error_info(), ticket_data_offset());
         }
         return bt;
     }

@@ -71,8 +71,8 @@ struct replay_key {
 };
 
 /// The in-memory default: a fixed table of Capacity entries allocated with
-/// the object (no allocation per message), in buckets of `probe` slots: a
-/// key's hash picks its bucket, and the key can only be in that bucket.
+/// the object (no allocation per message), in buckets of `slots_per_bucket`
+/// slots: a key's hash picks its bucket, and the key can only be in it.
 ///
 /// When full: if every slot of a key's bucket holds an unexpired entry,
 /// insert_if_absent answers `full` and the role refuses the message with
@@ -87,8 +87,9 @@ public:
     /// about 0.7 % of new keys (a Poisson count of mean 8 reaching 16), one
     /// of 32 for about 0.05 %, fewer than the sliding window of 16 the cache
     /// used before (0.35 %; tools/replay_cache_fill.py simulates the three).
-    static constexpr std::size_t probe = 32;
-    static_assert(Capacity >= probe && (Capacity & (Capacity - 1)) == 0, "Capacity must be a power of two >= 32");
+    static constexpr std::size_t slots_per_bucket = 32;
+    static_assert(Capacity >= slots_per_bucket && (Capacity & (Capacity - 1)) == 0,
+                  "Capacity must be a power of two of at least slots_per_bucket");
 
     /// A key that is empty or longer than max_replay_key has no slot: `full`
     /// (the role refuses, fail closed), never `fresh`.
@@ -100,16 +101,16 @@ public:
         // Whether any slot has the key's tag, all at once (a reduction the compiler
         // vectorizes); only then are the slots and their key bytes looked at one by one.
         std::uint32_t any_tag = 0;
-        for (std::size_t i = 0; i < probe; ++i) any_tag |= std::uint32_t{b.tags[i] == tag};
+        for (std::size_t i = 0; i < slots_per_bucket; ++i) any_tag |= std::uint32_t{b.tags[i] == tag};
         if (any_tag != 0) {
-            for (std::size_t i = 0; i < probe; ++i) {
+            for (std::size_t i = 0; i < slots_per_bucket; ++i) {
                 if (b.tags[i] == tag && b.live(i, now) && b.sizes[i] == key.size() &&
                     equal_bytes(bytes_view(b.keys[i].data(), b.sizes[i]), key)) {
                     return replay_verdict::replayed;
                 }
             }
         }
-        for (std::size_t i = 0; i < probe; ++i) {
+        for (std::size_t i = 0; i < slots_per_bucket; ++i) {
             if (b.live(i, now)) continue;
             b.sizes[i] = static_cast<std::uint8_t>(key.size());
             b.tags[i] = tag;
@@ -138,7 +139,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t bucket_count = Capacity / probe;
+    static constexpr std::size_t bucket_count = Capacity / slots_per_bucket;
     /// One bucket's slots, field by field: a lookup reads the 32 tags (128
     /// bytes) and sizes, the expiries of the slots it considers, and the key
     /// bytes of a slot whose tag matches. Not over-aligned: the cache is
@@ -146,10 +147,10 @@ private:
     /// this size fragment its heap when they come and go, e.g. one cache
     /// per user agent).
     struct bucket {
-        std::array<std::uint32_t, probe> tags{};  ///< 32 bits of the key's hash
-        std::array<std::uint8_t, probe> sizes{};  ///< key length; 0: never used
-        std::array<ntp_time, probe> expires{};
-        std::array<std::array<std::uint8_t, max_replay_key>, probe> keys{};
+        std::array<std::uint32_t, slots_per_bucket> tags{};  ///< 32 bits of the key's hash
+        std::array<std::uint8_t, slots_per_bucket> sizes{};  ///< key length; 0: never used
+        std::array<ntp_time, slots_per_bucket> expires{};
+        std::array<std::array<std::uint8_t, max_replay_key>, slots_per_bucket> keys{};
         [[nodiscard]] bool live(std::size_t i, ntp_time now) const noexcept {
             return sizes[i] != 0 && !(expires[i] < now);
         }
