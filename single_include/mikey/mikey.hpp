@@ -9856,7 +9856,11 @@ struct error_origin {
     [[nodiscard]] static std::optional<error_origin> of(bytes_view offending) noexcept {
         const auto h = hdr_view::parse(offending);
         if (!h) return std::nullopt;
-        return error_origin{h->version(), h->prf(), h->csb(), h->type() == data_type::error};
+        return of(*h);
+    }
+    /// Of the message whose header `h` is (already parsed).
+    [[nodiscard]] static error_origin of(const hdr_view& h) noexcept {
+        return error_origin{h.version(), h.prf(), h.csb(), h.type() == data_type::error};
     }
 };
 
@@ -10948,6 +10952,7 @@ private:
 // (§5.5) keeps the roles of the initial exchange whoever starts the update,
 // as the IDR payloads do (IDRi is always the Initiator's identity).
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
@@ -10993,10 +10998,11 @@ public:
         for (std::size_t i = 0; i < max_crypto_sessions; ++i) {
             if (o.made(i)) key(i) = std::move(o.m_slots[i].key);
         }
-        kept = o.kept;
-        given = o.given;
+        // Only the slots below count are set (the arrays are not zero-filled).
+        std::copy_n(o.kept.begin(), o.count, kept.begin());
+        std::copy_n(o.given.begin(), o.count, given.begin());
+        std::copy_n(o.ssrc.begin(), o.count, ssrc.begin());
         borrow_supplied = o.borrow_supplied;
-        ssrc = o.ssrc;
         count = o.count;
         t = o.t;
         o.clear();
@@ -11016,7 +11022,7 @@ public:
     static constexpr std::int8_t made_here = -1;  ///< kept[i]: the key is key(i)
     static constexpr std::int8_t borrowed = -2;   ///< kept[i]: the key is the supplied TEK given[i]
     std::array<std::int8_t, max_crypto_sessions> kept;  ///< set for each slot below count
-    std::array<const supplied_key*, max_crypto_sessions> given{};  ///< set for each borrowed slot
+    std::array<const supplied_key*, max_crypto_sessions> given;  ///< set for each borrowed slot
     /// plan_update leaves a supplied TEK (no derivation) where it is instead
     /// of copying it into key(i): for a set that takes effect before the
     /// supplied keys go (an update that awaits no answer).
@@ -14178,7 +14184,7 @@ public:
         auto x = std::make_unique<pending>();
         x->uri = m_n->conference_uri(++m_conferences);
         x->creator = c->initiator;
-        x->origin = roles::detail::error_origin::of(transfer_init);
+        x->origin = roles::detail::error_origin::of(m->header());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{x->uri, m_kms, m_suite});
         step s = detail::start_resolve(*x->res, *m, now, rng, c->initiator, m_kms);
         if (s) s.id = m_pending.add(std::move(x));
@@ -14642,7 +14648,7 @@ private:
         x->what = what;
         x->claimed = c.initiator;
         x->peer = std::string(invitee);
-        x->origin = roles::detail::error_origin::of(ti.bytes());
+        x->origin = roles::detail::error_origin::of(ti.header());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_rec.uri, m_kms, m_suite});
         if (what == pending_exchange::kind::call_in) {
             auto k = joiner_key(rng);

@@ -53,7 +53,7 @@ public:
         auto x = std::make_unique<pending>();
         x->uri = m_n->conference_uri(++m_conferences);
         x->creator = c->initiator;
-        x->origin = roles::detail::error_origin::of(transfer_init);
+        x->origin = roles::detail::error_origin::of(m->header());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{x->uri, m_kms, m_suite});
         step s = detail::start_resolve(*x->res, *m, now, rng, c->initiator, m_kms);
         if (s) s.id = m_pending.add(std::move(x));

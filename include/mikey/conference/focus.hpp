@@ -363,7 +363,7 @@ private:
         x->what = what;
         x->claimed = c.initiator;
         x->peer = std::string(invitee);
-        x->origin = roles::detail::error_origin::of(ti.bytes());
+        x->origin = roles::detail::error_origin::of(ti.header());
         x->res = std::make_unique<responder_type>(*m_b, *m_p, roles::responder_config{m_rec.uri, m_kms, m_suite});
         if (what == pending_exchange::kind::call_in) {
             auto k = joiner_key(rng);

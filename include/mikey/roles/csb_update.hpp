@@ -18,6 +18,7 @@
 // as the IDR payloads do (IDRi is always the Initiator's identity).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
@@ -63,10 +64,11 @@ public:
         for (std::size_t i = 0; i < max_crypto_sessions; ++i) {
             if (o.made(i)) key(i) = std::move(o.m_slots[i].key);
         }
-        kept = o.kept;
-        given = o.given;
+        // Only the slots below count are set (the arrays are not zero-filled).
+        std::copy_n(o.kept.begin(), o.count, kept.begin());
+        std::copy_n(o.given.begin(), o.count, given.begin());
+        std::copy_n(o.ssrc.begin(), o.count, ssrc.begin());
         borrow_supplied = o.borrow_supplied;
-        ssrc = o.ssrc;
         count = o.count;
         t = o.t;
         o.clear();
@@ -86,7 +88,7 @@ public:
     static constexpr std::int8_t made_here = -1;  ///< kept[i]: the key is key(i)
     static constexpr std::int8_t borrowed = -2;   ///< kept[i]: the key is the supplied TEK given[i]
     std::array<std::int8_t, max_crypto_sessions> kept;  ///< set for each slot below count
-    std::array<const supplied_key*, max_crypto_sessions> given{};  ///< set for each borrowed slot
+    std::array<const supplied_key*, max_crypto_sessions> given;  ///< set for each borrowed slot
     /// plan_update leaves a supplied TEK (no derivation) where it is instead
     /// of copying it into key(i): for a set that takes effect before the
     /// supplied keys go (an update that awaits no answer).

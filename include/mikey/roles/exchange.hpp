@@ -407,7 +407,11 @@ struct error_origin {
     [[nodiscard]] static std::optional<error_origin> of(bytes_view offending) noexcept {
         const auto h = hdr_view::parse(offending);
         if (!h) return std::nullopt;
-        return error_origin{h->version(), h->prf(), h->csb(), h->type() == data_type::error};
+        return of(*h);
+    }
+    /// Of the message whose header `h` is (already parsed).
+    [[nodiscard]] static error_origin of(const hdr_view& h) noexcept {
+        return error_origin{h.version(), h.prf(), h.csb(), h.type() == data_type::error};
     }
 };
 
