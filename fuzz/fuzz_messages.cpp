@@ -5,7 +5,7 @@
 // the input.
 //
 // Corpus: fuzz/corpus/messages/ (the *.bin files are the sample messages of
-// tests/samples.hpp, written by tools/make_samples; the others were found by
+// tests/samples.hpp, written by tests/make_samples; the others were found by
 // fuzzing, and crash-* files are fixed bugs kept as regression tests).
 #include "check_message.hpp"
 

@@ -8,7 +8,7 @@
 // and CORPUS_DIR/encode/ (a few fixed byte patterns; fuzz_encode reads its
 // input as builder choices, so any bytes are valid seeds). With --messages it
 // also writes every sample message to DIR/<name>.bin. fuzz/corpus/messages/*.bin
-// are written by tools/make_samples, not by this program. It also writes
+// are written by tests/make_samples, not by this program. It also writes
 // CORPUS_DIR/{kms,initiator,responder}/seed-* for the role-machine targets
 // (roles_fuzz.hpp's seed_inputs: every mode with and without forking,
 // reuse, F = 0, tampered / truncated / replayed / raw deliveries, clock

@@ -1,6 +1,6 @@
 // Sample messages of every type the library knows, built with the library's
 // builders. Shared by the tests, the fuzz seed corpus and examples/data
-// (written by tools/make_samples) and the benchmarks. MAC, signature and
+// (written by tests/make_samples) and the benchmarks. MAC, signature and
 // encrypted fields hold fixed filler bytes: these are wire-layer samples, not
 // cryptographically valid messages.
 #pragma once

@@ -71,7 +71,7 @@ int main() {
                     m.error_offset());
         return 1;
     }
-    // RFC 3830 §6.1 Common Header (the sample of tools/make_samples.cpp).
+    // RFC 3830 §6.1 Common Header (the sample of tests/make_samples.cpp).
     check(m->type() == data_type::psk_init, "data type PSK_INIT");
     check(m->header().v_flag(), "V flag set");
     check(m->header().csb().get() == 0x12345678u, "CSB ID 0x12345678");

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <string>
 
-#include "../tests/samples.hpp"
-#include "common/hex.hpp"
+#include "samples.hpp"
+#include "../tools/common/hex.hpp"
 
 namespace {
 
