@@ -60,13 +60,13 @@ inline void check_mac_input(const message_view& m, bytes_view in, const std::opt
         // The two parts do not overlap and leave out the Initiator Data length and data.
         MIKEY_FUZZ_CHECK(c->parts[0].data() + c->parts[0].size() <= c->parts[1].data());
     }
-    std::size_t want = 0;
-    switch (last->type) {
-        case payload_type::v: want = last->as<v_view>().value().size(); break;
-        case payload_type::kemac: want = last->as<kemac_view>().mac().size(); break;
-        default: want = last->as<sign_view>().signature().size(); break;
-    }
-    MIKEY_FUZZ_CHECK(c->mac_field.size() == want);
+    // The MAC / signature field closes the message: V, a KEMAC's MAC or SIGN (RFC 3830 §5.2).
+    const std::optional<std::size_t> want = visit_payload(*last, overloaded{
+        [](const v_view& v) -> std::optional<std::size_t> { return v.value().size(); },
+        [](const kemac_view& k) -> std::optional<std::size_t> { return k.mac().size(); },
+        [](const sign_view& s) -> std::optional<std::size_t> { return s.signature().size(); },
+        [](const auto&) -> std::optional<std::size_t> { return std::nullopt; }});
+    MIKEY_FUZZ_CHECK(want && c->mac_field.size() == *want);
     if (cut) {
         // RFC 6043 §5.5: TRANSFER_INIT's MAC skips the TICKET's Initiator Data
         // length and Initiator Data. Computed here from the raw TICKET bytes

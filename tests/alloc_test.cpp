@@ -64,36 +64,21 @@ void walk_chain(const Range& r, walk_result& w);
 void walk_entry(const mikey::chain_entry& e, walk_result& w) {
     using namespace mikey;
     ++w.payloads;
-    switch (e.type) {
-        case payload_type::t: w.bytes_seen += e.as<t_view>().value().size(); break;
-        case payload_type::tr: w.bytes_seen += e.as<tr_view>().value().size(); break;
-        case payload_type::rand: w.bytes_seen += e.as<rand_view>().value().size(); break;
-        case payload_type::randr: w.bytes_seen += e.as<randr_view>().value().size(); break;
-        case payload_type::idr: w.bytes_seen += e.as<idr_view>().data().size(); break;
-        case payload_type::id: w.bytes_seen += e.as<id_view>().data().size(); break;
-        case payload_type::v: w.bytes_seen += e.as<v_view>().value().size(); break;
-        case payload_type::sp:
-            for (const auto& p : e.as<sp_view>().params()) {
-                w.bytes_seen += p.value.size();
-            }
-            break;
-        case payload_type::kemac: {
-            const auto k = e.as<kemac_view>();
+    visit_payload(e, overloaded{
+        [&](const sp_view& v) {
+            for (const auto& p : v.params()) w.bytes_seen += p.value.size();
+        },
+        [&](const kemac_view& k) {
             w.bytes_seen += k.encrypted_data().size() + k.mac().size();
-            if (k.encryption() == encr_alg::null) {
-                if (const auto keys = key_data_list::parse(k.encrypted_data())) {
-                    for (const auto& kd : *keys) {
-                        w.bytes_seen += kd.key().size() + kd.salt().size();
-                    }
-                } else {
-                    w.ok = false;
-                }
+            if (k.encryption() != encr_alg::null) return;
+            if (const auto keys = key_data_list::parse(k.encrypted_data())) {
+                for (const auto& kd : *keys) w.bytes_seen += kd.key().size() + kd.salt().size();
+            } else {
+                w.ok = false;
             }
-            break;
-        }
-        case payload_type::tp: walk_chain(e.as<tp_view>().tp_payloads(), w); break;
-        case payload_type::ticket: {
-            const auto t = e.as<ticket_view>();
+        },
+        [&](const tp_view& v) { walk_chain(v.tp_payloads(), w); },
+        [&](const ticket_view& t) {
             walk_chain(t.tp_payloads(), w);
             walk_chain(t.initiator_payloads(), w);
             if (const auto bt = t.base_ticket()) {
@@ -103,10 +88,15 @@ void walk_entry(const mikey::chain_entry& e, walk_result& w) {
             } else {
                 w.ok = false;
             }
-            break;
-        }
-        default: break;
-    }
+        },
+        // Any other payload: its value (T, TR, RAND, RANDR, V, ...) or its data (IDR, ID, ...).
+        [&]<class V>(const V& v) {
+            if constexpr (requires { v.value(); }) {
+                w.bytes_seen += v.value().size();
+            } else if constexpr (requires { v.data(); }) {
+                w.bytes_seen += v.data().size();
+            }
+        }});
 }
 
 template <class Range>
@@ -208,16 +198,7 @@ TEST_CASE("building a TRANSFER_INIT into a caller buffer allocates nothing") {
         mikey::message_builder b(out);
         b.header(m->header().to_builder());
         for (const auto& e : m->payloads()) {
-            using mikey::payload_type;
-            switch (e.type) {
-                case payload_type::t: b.add(e.as<mikey::t_view>().to_builder()); break;
-                case payload_type::randr: b.add(e.as<mikey::randr_view>().to_builder()); break;
-                case payload_type::idr: b.add(e.as<mikey::idr_view>().to_builder()); break;
-                case payload_type::sp: b.add(e.as<mikey::sp_view>().to_builder()); break;
-                case payload_type::ticket: b.add(e.as<mikey::ticket_view>().to_builder()); break;
-                case payload_type::v: b.add(e.as<mikey::v_view>().to_builder()); break;
-                default: b.add(mikey::err_builder{}); break;  // not in this sample
-            }
+            mikey::visit_payload(e, [&](const auto& v) { b.add(v.to_builder()); });
         }
         const auto r = b.finish();
         if (r) {

@@ -4419,6 +4419,18 @@ constexpr decltype(auto) visit_payload(const chain_entry& e, F&& f) noexcept(noe
     }(detail::message_payload_views{});
 }
 
+/// Lambdas joined into one overload set, for visit_payload with a handler
+/// per view. Without a generic handler every view a message can hold needs
+/// one (a missing one does not compile); `[](const auto&)` takes the rest:
+///
+///     visit_payload(e, overloaded{[&](const kemac_view& k) { ... },
+///                                 [&](const ticket_view& t) { ... },
+///                                 [](const auto&) {}});
+template <class... F>
+struct overloaded : F... {
+    using F::operator()...;
+};
+
 /// The bytes a MAC or signature is computed over, in order, and the field
 /// that holds it. At most two parts: TRANSFER_INIT skips the TICKET's
 /// Initiator Data length and Initiator Data (RFC 6043 §5.5).

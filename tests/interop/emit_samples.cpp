@@ -187,27 +187,7 @@ std::string rebuild(mikey::bytes_view wire) {
     auto fill = [&](message_builder& b) {
         b.header(m->header().to_builder());
         for (const auto& e : m->payloads()) {
-            switch (e.type) {
-                case payload_type::kemac: b.add(e.as<kemac_view>().to_builder()); break;
-                case payload_type::pke: b.add(e.as<pke_view>().to_builder()); break;
-                case payload_type::dh: b.add(e.as<dh_view>().to_builder()); break;
-                case payload_type::sign: b.add(e.as<sign_view>().to_builder()); break;
-                case payload_type::t: b.add(e.as<t_view>().to_builder()); break;
-                case payload_type::tr: b.add(e.as<tr_view>().to_builder()); break;
-                case payload_type::id: b.add(e.as<id_view>().to_builder()); break;
-                case payload_type::idr: b.add(e.as<idr_view>().to_builder()); break;
-                case payload_type::cert: b.add(e.as<cert_view>().to_builder()); break;
-                case payload_type::chash: b.add(e.as<chash_view>().to_builder()); break;
-                case payload_type::v: b.add(e.as<v_view>().to_builder()); break;
-                case payload_type::sp: b.add(e.as<sp_view>().to_builder()); break;
-                case payload_type::rand: b.add(e.as<rand_view>().to_builder()); break;
-                case payload_type::randr: b.add(e.as<randr_view>().to_builder()); break;
-                case payload_type::err: b.add(e.as<err_view>().to_builder()); break;
-                case payload_type::general_extension: b.add(e.as<general_extension_view>().to_builder()); break;
-                case payload_type::tp: b.add(e.as<tp_view>().to_builder()); break;
-                case payload_type::ticket: b.add(e.as<ticket_view>().to_builder()); break;
-                default: break;
-            }
+            visit_payload(e, [&](const auto& v) { b.add(v.to_builder()); });
         }
     };
     return tools::to_hex(samples::build(fill));

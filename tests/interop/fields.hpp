@@ -84,9 +84,8 @@ inline json payload_json(const mikey::chain_entry& e) {
     o["type"] = u(e.type);
     o["offset"] = e.offset;
     o["size"] = e.bytes.size();
-    switch (e.type) {
-        case payload_type::kemac: {
-            const auto k = e.as<kemac_view>();
+    visit_payload(e, overloaded{
+        [&](const kemac_view& k) {
             o["next_payload"] = u(k.next());
             o["encr_alg"] = u(k.encryption());
             o["encr_data_len"] = k.encrypted_data().size();
@@ -102,87 +101,65 @@ inline json payload_json(const mikey::chain_entry& e) {
                     o["key_data_error"] = std::string(to_string(list.error()));
                 }
             }
-            break;
-        }
-        case payload_type::pke: {
-            const auto p = e.as<pke_view>();
+        },
+        [&](const pke_view& p) {
             o["next_payload"] = u(p.next());
             o["c"] = u(p.cache());
             o["data_len"] = p.data().size();
             o["data"] = to_hex(p.data());
-            break;
-        }
-        case payload_type::dh: {
-            const auto d = e.as<dh_view>();
+        },
+        [&](const dh_view& d) {
             o["next_payload"] = u(d.next());
             o["dh_group"] = u(d.group());
             o["dh_value"] = to_hex(d.value());
             kv_fields(o, d.validity());
-            break;
-        }
-        case payload_type::sign: {
-            const auto s = e.as<sign_view>();
+        },
+        [&](const sign_view& s) {
             o["s_type"] = u(s.kind());
             o["sign_len"] = s.signature().size();
             o["signature"] = to_hex(s.signature());
-            break;
-        }
-        case payload_type::t: {
-            const auto t = e.as<t_view>();
+        },
+        [&](const t_view& t) {
             o["next_payload"] = u(t.next());
             o["ts_type"] = u(t.kind());
             o["ts_value"] = to_hex(t.value());
-            break;
-        }
-        case payload_type::tr: {
-            const auto t = e.as<tr_view>();
+        },
+        [&](const tr_view& t) {
             o["next_payload"] = u(t.next());
             o["ts_role"] = u(t.role());
             o["ts_type"] = u(t.kind());
             o["ts_value"] = to_hex(t.value());
-            break;
-        }
-        case payload_type::id: {
-            const auto v = e.as<id_view>();
+        },
+        [&](const id_view& v) {
             o["next_payload"] = u(v.next());
             o["id_type"] = u(v.kind());
             o["id_len"] = v.data().size();
             o["id_data"] = to_hex(v.data());
-            break;
-        }
-        case payload_type::idr: {
-            const auto v = e.as<idr_view>();
+        },
+        [&](const idr_view& v) {
             o["next_payload"] = u(v.next());
             o["id_role"] = u(v.role());
             o["id_type"] = u(v.kind());
             o["id_len"] = v.data().size();
             o["id_data"] = to_hex(v.data());
-            break;
-        }
-        case payload_type::cert: {
-            const auto v = e.as<cert_view>();
+        },
+        [&](const cert_view& v) {
             o["next_payload"] = u(v.next());
             o["cert_type"] = u(v.kind());
             o["cert_len"] = v.data().size();
             o["cert"] = to_hex(v.data());
-            break;
-        }
-        case payload_type::chash: {
-            const auto v = e.as<chash_view>();
+        },
+        [&](const chash_view& v) {
             o["next_payload"] = u(v.next());
             o["hash_func"] = u(v.kind());
             o["hash"] = to_hex(v.value());
-            break;
-        }
-        case payload_type::v: {
-            const auto v = e.as<v_view>();
+        },
+        [&](const v_view& v) {
             o["next_payload"] = u(v.next());
             o["auth_alg"] = u(v.kind());
             o["ver_data"] = to_hex(v.value());
-            break;
-        }
-        case payload_type::sp: {
-            const auto s = e.as<sp_view>();
+        },
+        [&](const sp_view& s) {
             o["next_payload"] = u(s.next());
             o["policy_no"] = s.policy_no();
             o["prot_type"] = u(s.protocol());
@@ -194,45 +171,33 @@ inline json payload_json(const mikey::chain_entry& e) {
                 x["value"] = to_hex(p.value);
                 return x;
             });
-            break;
-        }
-        case payload_type::rand: {
-            const auto r = e.as<rand_view>();
+        },
+        [&](const rand_view& r) {
             o["next_payload"] = u(r.next());
             o["rand_len"] = r.value().size();
             o["rand"] = to_hex(r.value());
-            break;
-        }
-        case payload_type::randr: {
-            const auto r = e.as<randr_view>();
+        },
+        [&](const randr_view& r) {
             o["next_payload"] = u(r.next());
             o["rand_role"] = u(r.role());
             o["rand_len"] = r.value().size();
             o["rand"] = to_hex(r.value());
-            break;
-        }
-        case payload_type::err: {
-            const auto r = e.as<err_view>();
+        },
+        [&](const err_view& r) {
             o["next_payload"] = u(r.next());
             o["error_no"] = u(r.code());
-            break;
-        }
-        case payload_type::general_extension: {
-            const auto x = e.as<general_extension_view>();
+        },
+        [&](const general_extension_view& x) {
             o["next_payload"] = u(x.next());
             o["ext_type"] = u(x.kind());
             o["ext_len"] = x.data().size();
             o["ext_data"] = to_hex(x.data());
-            break;
-        }
-        case payload_type::tp: {
-            const auto t = e.as<tp_view>();
+        },
+        [&](const tp_view& t) {
             o["next_payload"] = u(t.next());
             ticket_common(o, t);
-            break;
-        }
-        case payload_type::ticket: {
-            const auto t = e.as<ticket_view>();
+        },
+        [&](const ticket_view& t) {
             o["next_payload"] = u(t.next());
             ticket_common(o, t);
             o["ticket_data_len"] = t.ticket_data().size();
@@ -244,10 +209,8 @@ inline json payload_json(const mikey::chain_entry& e) {
             }
             o["initiator_data_len"] = t.initiator_data().size();
             o["initiator_data"] = chain_json(t.initiator_payloads());
-            break;
-        }
-        default: break;
-    }
+        },
+    });
     return o;
 }
 

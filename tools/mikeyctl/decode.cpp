@@ -323,9 +323,8 @@ void put_ticket(json& o, const basic_ticket_view<Granted>& t) {
 json payload_json(const chain_entry& e, bool leading_id) {
     json o;
     o[k::type] = js::enum_to_json(e.type);
-    switch (e.type) {
-        case payload_type::kemac: {
-            const auto v = e.as<kemac_view>();
+    visit_payload(e, overloaded{
+        [&](const kemac_view& v) {
             o[k::encr_alg] = js::enum_to_json(v.encryption());
             o[k::encr_data] = tools::to_hex(v.encrypted_data());
             o[k::mac_alg] = js::enum_to_json(v.mac_algorithm());
@@ -333,59 +332,39 @@ json payload_json(const chain_entry& e, bool leading_id) {
             if (v.encryption() == encr_alg::null) {
                 put_key_data_chain(o, v, leading_id);
             }
-            break;
-        }
-        case payload_type::pke: {
-            const auto v = e.as<pke_view>();
+        },
+        [&](const pke_view& v) {
             o[k::cache] = js::enum_to_json(v.cache());
             o[k::data] = tools::to_hex(v.data());
-            break;
-        }
-        case payload_type::dh: {
-            const auto v = e.as<dh_view>();
+        },
+        [&](const dh_view& v) {
             o[k::dh_group] = js::enum_to_json(v.group());
             o[k::value] = tools::to_hex(v.value());
             put_kv(o, v.validity());
-            break;
-        }
-        case payload_type::sign: {
-            const auto v = e.as<sign_view>();
+        },
+        [&](const sign_view& v) {
             o[k::sign_type] = js::enum_to_json(v.kind());
             o[k::signature] = tools::to_hex(v.signature());
-            break;
-        }
-        case payload_type::t: {
-            const auto v = e.as<t_view>();
-            put_ts(o, v.kind(), v.value());
-            break;
-        }
-        case payload_type::tr: {
-            const auto v = e.as<tr_view>();
+        },
+        [&](const t_view& v) { put_ts(o, v.kind(), v.value()); },
+        [&](const tr_view& v) {
             o[k::role] = js::enum_to_json(v.role());
             put_ts(o, v.kind(), v.value());
-            break;
-        }
-        case payload_type::id: {
-            const auto v = e.as<id_view>();
+        },
+        [&](const id_view& v) {
             o[k::id_type] = js::enum_to_json(v.kind());
             put_bytes(o, k::data, k::text, v.data());
-            break;
-        }
-        case payload_type::idr: {
-            const auto v = e.as<idr_view>();
+        },
+        [&](const idr_view& v) {
             o[k::role] = js::enum_to_json(v.role());
             o[k::id_type] = js::enum_to_json(v.kind());
             put_bytes(o, k::data, k::text, v.data());
-            break;
-        }
-        case payload_type::cert: {
-            const auto v = e.as<cert_view>();
+        },
+        [&](const cert_view& v) {
             o[k::cert_type] = js::enum_to_json(v.kind());
             put_bytes(o, k::data, k::text, v.data());
-            break;
-        }
-        case payload_type::general_extension: {
-            const auto v = e.as<general_extension_view>();
+        },
+        [&](const general_extension_view& v) {
             o[k::ext_type] = js::enum_to_json(v.kind());
             put_bytes(o, k::data, k::text, v.data());
             if (v.kind() == extension_type::key_id) {
@@ -396,48 +375,29 @@ json payload_json(const chain_entry& e, bool leading_id) {
                     return i;
                 });
             }
-            break;
-        }
-        case payload_type::chash: {
-            const auto v = e.as<chash_view>();
+        },
+        [&](const chash_view& v) {
             o[k::hash_func] = js::enum_to_json(v.kind());
             o[k::hash] = tools::to_hex(v.value());
-            break;
-        }
-        case payload_type::v: {
-            const auto v = e.as<v_view>();
+        },
+        [&](const v_view& v) {
             o[k::mac_alg] = js::enum_to_json(v.kind());
             o[k::mac] = tools::to_hex(v.value());
-            break;
-        }
-        case payload_type::sp: {
-            const auto v = e.as<sp_view>();
+        },
+        [&](const sp_view& v) {
             o[k::policy_no] = v.policy_no();
             o[k::prot_type] = js::enum_to_json(v.protocol());
             o[k::params] = sp_params_json(v);
-            break;
-        }
-        case payload_type::rand: {
-            o[k::rand] = tools::to_hex(e.as<rand_view>().value());
-            break;
-        }
-        case payload_type::randr: {
-            const auto v = e.as<randr_view>();
+        },
+        [&](const rand_view& v) { o[k::rand] = tools::to_hex(v.value()); },
+        [&](const randr_view& v) {
             o[k::role] = js::enum_to_json(v.role());
             o[k::rand] = tools::to_hex(v.value());
-            break;
-        }
-        case payload_type::err: {
-            o[k::error_no] = js::enum_to_json(e.as<err_view>().code());
-            break;
-        }
-        case payload_type::tp: put_ticket(o, e.as<tp_view>()); break;
-        case payload_type::ticket: put_ticket(o, e.as<ticket_view>()); break;
-        default:
-            // Validated chains hold no other type (Key data lives only in KEMAC).
-            o[k::data] = tools::to_hex(e.bytes);
-            break;
-    }
+        },
+        [&](const err_view& v) { o[k::error_no] = js::enum_to_json(v.code()); },
+        [&](const tp_view& v) { put_ticket(o, v); },
+        [&](const ticket_view& v) { put_ticket(o, v); },
+    });
     return o;
 }
 
