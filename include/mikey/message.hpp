@@ -61,6 +61,9 @@ template <class... F>
 struct overloaded : F... {
     using F::operator()...;
 };
+/// Deduction guide (aggregate deduction is C++20, not yet in every compiler: clang 14).
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
 
 /// The bytes a MAC or signature is computed over, in order, and the field
 /// that holds it. At most two parts: TRANSFER_INIT skips the TICKET's
