@@ -850,6 +850,13 @@ TEST_CASE("CSB update template: a patched update is byte for byte the full build
                                             false, false, n);
         REQUIRE(sized);
         CHECK(both(ci, {&group, 1}, false, false, sized->size()));
+        // Past the message the identities the MAC covers fit from `head + ids` bytes on: one byte
+        // less keeps them apart, exactly that lays them out after the message (one MAC piece).
+        const std::size_t head = sized->size() - mac_size(ci.mac);
+        const std::size_t ids = ci.id_i.size() + ci.id_r.size();
+        REQUIRE(ids > mac_size(ci.mac));  // else the exact-size buffer above had room already
+        CHECK(both(ci, {&group, 1}, false, false, head + ids - 1));
+        CHECK(both(ci, {&group, 1}, false, false, head + ids));
         std::vector<std::uint8_t> small(sized->size() - 1);
         rd::key_set m{};
         CHECK(rd::build_update(*e.backend, e.rng, now + std::chrono::seconds(1), small, ci, bundle, {&group, 1}, false, false,

@@ -473,8 +473,9 @@ public:
         const mutable_bytes msg = out.first(m_message_size);
         const std::size_t head = m_v.at;  // the message up to its MAC field
         // The identities the V MAC covers after the message go along, where `out` has room.
-        const bool room = out.size() - head >= m_ids_size;
-        const std::size_t copied = room ? head + m_ids_size : head;
+        const std::size_t ids = std::size_t{m_id_i.size} + m_id_r.size;
+        const bool room = out.size() - head >= ids;
+        const std::size_t copied = room ? head + ids : head;
         copy_bytes(out.first(copied), bytes_view(m_bytes).first(copied));
         const timestamp t(next.t);
         put(msg, m_t, t.bytes);
@@ -485,7 +486,7 @@ public:
             const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
             if (!ck) return ck.error_info();
             std::array<std::uint8_t, ticket::max_kemac_plain> scratch;
-            const bytes_view kept_plain = bytes_view(m_bytes).subspan(head + m_ids_size);
+            const bytes_view kept_plain = bytes_view(m_bytes).subspan(head + ids);
             const mutable_bytes plain(scratch.data(), kept_plain.size());
             copy_bytes(plain, kept_plain);
             for (std::size_t j = 0; j < m_key_count; ++j) {
@@ -497,10 +498,11 @@ public:
             b.wipe(plain);
             if (!encrypted) return encrypted.error_info();
         }
-        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r (the kept identities are the
-        // context's: same_context). With room, one piece (one HMAC update): the tag goes over the
-        // copied identities once the input is absorbed (crypto_backend's hmac_update).
-        const std::array<bytes_view, 1> joined{bytes_view(out.first(head + m_ids_size))};
+        // RFC 6043 §5.5: TRANSFER_INIT || Identity_i || Identity_r (the kept IDR data, which
+        // same_context found equal to the context's). With room, one piece (one HMAC update): the
+        // tag goes over the copied identities once the input is absorbed (crypto_backend's
+        // hmac_update).
+        const std::array<bytes_view, 1> joined{bytes_view(out.first(head + ids))};
         const std::array<bytes_view, 3> apart{bytes_view(msg.first(head)), c.id_i, c.id_r};
         const auto input = room ? std::span<const bytes_view>(joined) : std::span<const bytes_view>(apart);
         if (auto r = crypto::compute_mac(b, c.mac, c.last->auth_key.view(), input, msg.subspan(head, m_v.size)); !r) {
@@ -565,11 +567,7 @@ private:
     void keep_as(bytes_view sealed, const update_context& c, const update_plan& plan, bool want_response) {
         if (sealed.size() > 0xFFFF) return;
         const auto m = View::parse(sealed);
-        // Its IDR payloads carry the context's identities (seal_update's), as patch() relies on.
-        if (!m || !m->idri() || !m->idrr() || !equal_bytes(m->idri()->data(), c.id_i) ||
-            !equal_bytes(m->idrr()->data(), c.id_r)) {
-            return;
-        }
+        if (!m || !m->idri() || !m->idrr()) return;
         std::size_t n = 0;
         for (const auto& blk : generic_id_map(m->header().map_info())) {
             if (n == plan.sessions.size()) return;
@@ -610,13 +608,14 @@ private:
         m_encr = m->kemac() ? at(sealed, m->kemac()->encrypted_data()) : span_at{};
         m_v = at(sealed, m->v()->value());
         // The V MAC ends the message (the view's schema closes with V, whose MAC is its last
-        // field): the message up to it, the identities its MAC covers after it, then the plaintext.
+        // field): the message up to it, its IDRi and IDRr data (the identities its MAC covers
+        // after it), then the plaintext.
         static_assert(View::schema.closing_payload, "an update's V closes it");
-        m_ids_size = static_cast<std::uint16_t>(c.id_i.size() + c.id_r.size());  // the IDR data: inside `sealed`
-        m_bytes.reserve(m_v.at + m_ids_size + plain.size());
+        const bytes_view id_i = m->idri()->data(), id_r = m->idrr()->data();
+        m_bytes.reserve(m_v.at + id_i.size() + id_r.size() + plain.size());
         m_bytes.assign(sealed.begin(), sealed.begin() + m_v.at);
-        m_bytes.insert(m_bytes.end(), c.id_i.begin(), c.id_i.end());
-        m_bytes.insert(m_bytes.end(), c.id_r.begin(), c.id_r.end());
+        m_bytes.insert(m_bytes.end(), id_i.begin(), id_i.end());
+        m_bytes.insert(m_bytes.end(), id_r.begin(), id_r.end());
         m_bytes.insert(m_bytes.end(), plain.begin(), plain.end());
         // The Encr data (the plaintext under Encr alg NULL) is zeroed.
         std::fill_n(m_bytes.begin() + m_encr.at, m_encr.size, 0);
@@ -624,8 +623,8 @@ private:
 
     // The fields matches() and patch() read first, together.
     /// The message up to its V MAC field, the identities the MAC covers
-    /// after it (m_ids_size bytes), then the KEMAC's plaintext; empty: no
-    /// template.
+    /// after it (its IDRi and IDRr data again), then the KEMAC's plaintext;
+    /// empty: no template.
     std::vector<std::uint8_t> m_bytes;
     party m_self{};
     prf_func m_prf{};
@@ -633,7 +632,7 @@ private:
     encr_alg m_kemac_encr{};
     bool m_want_response = false;
     std::uint8_t m_session_count = 0, m_key_count = 0;
-    std::uint16_t m_message_size = 0, m_ids_size = 0;
+    std::uint16_t m_message_size = 0;
     csb_id m_csb{};
     span_at m_t, m_id_i, m_id_r, m_encr, m_v;  ///< T value, IDRi / IDRr data, KEMAC Encr data, V MAC
     std::array<session_at, max_crypto_sessions> m_sessions;

@@ -131,8 +131,11 @@ public:
 #if defined(__GNUC__) || defined(__clang__)
         if (key.size() > max_replay_key) return;
         const auto* at = reinterpret_cast<const unsigned char*>(&m_buckets[static_cast<std::size_t>(hash(key)) & (bucket_count - 1)]);
-        // Every cache line the tags and sizes touch, wherever the bucket starts.
-        for (std::size_t line = 0; line <= offsetof(bucket, expires); line += 64) __builtin_prefetch(at + line);
+        // Every cache line the tags and sizes touch, wherever the bucket starts: one byte per
+        // 64 from the first, and the last byte.
+        constexpr std::size_t end = offsetof(bucket, expires);
+        for (std::size_t off = 0; off < end; off += 64) __builtin_prefetch(at + off);
+        __builtin_prefetch(at + end - 1);
 #else
         (void)key;
 #endif
