@@ -17,6 +17,14 @@
 //   BM_focus_join/botan_ref/N   the crypto of that whole join: the join's own
 //                               exchange (recorded, replayed: below) + N times
 //                               one member's update (below).
+//   BM_focus_join_paired/lib/N  the lib join and the botan_ref replay paired in
+//                               every iteration, each timed on its own (row time:
+//                               the join's); the replay runs in turn where
+//                               on_invite runs and right after on_kms. Counters
+//                               paired_ratio (join / replay time over the run) and
+//                               ref_us: whether the separate rows flatter the
+//                               reference (its tight loop against the join between
+//                               the harness's calls).
 //   BM_rekey/lib/N              focus.leave() of one member of a conference of
 //                               N + 1: exactly N CSB updates (the group TEK drawn,
 //                               the member's map entry and record entry dropped);
@@ -583,39 +591,65 @@ void report_totals(benchmark::State& state, const bare_update::totals& t) {
     state.counters["lib_wipes"] = static_cast<double>(t.lib_wipes);
 }
 
+/// The bare Botan crypto of N members' updates and (join rows) of the join's
+/// own exchange, replayed by run(): what the botan_ref rows time per
+/// iteration and BM_focus_join_paired times next to each join.
+class join_reference {
+public:
+    join_reference(std::size_t n, const std::vector<call>* join)
+        : m_n(n), m_bare(update_calls()), m_own(join ? *join : none()), m_join(join) {}
+
+    /// Replays everything once and checks it: nullptr, or why this is no reference.
+    [[nodiscard]] const char* check() {
+        m_bare.run();
+        if (update_calls().empty() || !m_bare.outputs_match()) {
+            return "no stable per-member call list, or the bare Botan crypto does not give the recorded outputs";
+        }
+        if (!m_bare.minimal_set()) return "a member's update does not make exactly 1 AES-CTR and 1 MAC (and no PRF run)";
+        if (m_join) {
+            m_own.run();
+            if (m_join->empty() || !m_own.outputs_match()) {
+                return "the recorded join does not split into its own exchange and N updates, or its replay "
+                       "does not give the recorded tags and key streams";
+            }
+        }
+        return nullptr;
+    }
+    void run() {
+        m_own.run();
+        for (std::size_t i = 0; i < m_n; ++i) m_bare.run();
+    }
+    void report(benchmark::State& state) const {
+        report_totals(state, m_bare.count());
+        if (m_join) botan_replay::report_calls(state, m_own.count(), "join_");
+    }
+
+private:
+    static const std::vector<call>& none() {
+        static const std::vector<call> empty;
+        return empty;
+    }
+    std::size_t m_n;
+    bare_update m_bare;
+    bare_calls m_own;
+    const std::vector<call>* m_join;
+};
+
 /// botan_ref rows: per iteration, the join's own crypto replayed (join
 /// rows: `join` given) and N members' update crypto.
 void run_reference(benchmark::State& state, std::size_t n, const std::vector<call>* join) {
-    const auto& calls = update_calls();
-    bare_update bare(calls);
-    bare.run();
-    if (calls.empty() || !bare.outputs_match()) {
-        state.SkipWithError("no stable per-member call list, or the bare Botan crypto does not give the recorded outputs");
+    join_reference ref(n, join);
+    if (const char* why = ref.check()) {
+        state.SkipWithError(why);
         return;
-    }
-    if (!bare.minimal_set()) {
-        state.SkipWithError("a member's update does not make exactly 1 AES-CTR and 1 MAC (and no PRF run)");
-        return;
-    }
-    static const std::vector<call> none;
-    bare_calls own(join ? *join : none);
-    if (join) {
-        own.run();
-        if (join->empty() || !own.outputs_match()) {
-            state.SkipWithError("the recorded join does not split into its own exchange and N updates, or its replay "
-                                "does not give the recorded tags and key streams");
-            return;
-        }
     }
     const std::size_t before = g_allocs.load(std::memory_order_relaxed);
     for (auto _ : state) {
-        own.run();
-        for (std::size_t i = 0; i < n; ++i) bare.run();
+        ref.run();
         benchmark::ClobberMemory();
     }
     report_allocs(state, before);
-    report_totals(state, bare.count());
-    if (join) botan_replay::report_calls(state, own.count(), "join_");
+    ref.report(state);
     state.counters["members"] = static_cast<double>(n);
     state.counters["ns_per_member"] = benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
                                                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
@@ -624,17 +658,13 @@ void run_reference(benchmark::State& state, std::size_t n, const std::vector<cal
 // ---------------------------------------------------------------------------
 // BM_focus_join
 // ---------------------------------------------------------------------------
-void BM_focus_join(benchmark::State& state, std::string_view impl) {
-    const auto n = static_cast<std::size_t>(state.range(0));
-    if (impl != "lib") {
-        run_reference(state, n, &join_calls(n));
-        state.counters["joins_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-        return;
-    }
-    auto& f = fixture<botan_b>(n);
+/// The lib rows' fixture at N members, checked once (each joiner gets the
+/// focus's keys, each member accepts its update) and its memory growth
+/// measured; false (the row skipped) when any check failed.
+bool join_fixture_ready(benchmark::State& state, conference_fixture<botan_b>& f, std::size_t n) {
     if (!f.ok) {
         state.SkipWithError("could not build the conference");
-        return;
+        return false;
     }
     if (!f.checked) {
         f.checked = true;
@@ -651,36 +681,60 @@ void BM_focus_join(benchmark::State& state, std::string_view impl) {
     }
     if (!f.check_ok || f.focus->conference().members.size() != n) {
         state.SkipWithError("a join did not give the joiner the focus's keys, or a member did not accept its update");
+        return false;
+    }
+    return true;
+}
+
+/// One iteration of a lib join row: the previous joiner (`last`) removed and
+/// a new one prepared (untimed), `before_timed()` called, then the focus's
+/// two calls timed (the KMS's answer between them untimed). Returns the
+/// time of the two calls; `ok` turns false when the join fails.
+template <class F>
+std::chrono::steady_clock::duration timed_join(conference_fixture<botan_b>& f, std::size_t n, std::string& last, bool& ok,
+                                               std::size_t& allocs, F&& before_timed) {
+    if (!last.empty()) ok = f.remove(last) && ok;
+    const joiner j = f.prepare();
+    last = j.name;
+    before_timed();
+    // Timed: the focus's two calls (their steps dropped), not the harness's work between them.
+    const std::size_t a0 = g_allocs.load(std::memory_order_relaxed);
+    const auto t0 = std::chrono::steady_clock::now();
+    timed_region();
+    step s = f.focus->on_invite(j.transfer_init, f.w.now, f.timed_rng);
+    timed_region();
+    const auto t1 = std::chrono::steady_clock::now();
+    const std::size_t a1 = g_allocs.load(std::memory_order_relaxed);
+    const bytes resp = f.kms_answer(s);
+    const exchange_id id = s.id;
+    s = {};
+    const std::size_t a2 = g_allocs.load(std::memory_order_relaxed);
+    const auto t2 = std::chrono::steady_clock::now();
+    timed_region();
+    step g = f.focus->on_kms(id, resp, f.w.now, f.timed_rng);
+    ok = ok && g.ok() && g.messages.size() == n + 1;
+    g = {};
+    timed_region();
+    const auto t3 = std::chrono::steady_clock::now();
+    allocs += (a1 - a0) + (g_allocs.load(std::memory_order_relaxed) - a2);
+    return (t1 - t0) + (t3 - t2);
+}
+
+void BM_focus_join(benchmark::State& state, std::string_view impl) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    if (impl != "lib") {
+        run_reference(state, n, &join_calls(n));
+        state.counters["joins_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
         return;
     }
+    auto& f = fixture<botan_b>(n);
+    if (!join_fixture_ready(state, f, n)) return;
     bool ok = true;
     std::size_t allocs = 0;
     std::string last;  // the previous iteration's joiner, removed in this one's untimed part
     for (auto _ : state) {
-        if (!last.empty()) ok = f.remove(last) && ok;
-        const joiner j = f.prepare();
-        last = j.name;
-        // Timed: the focus's two calls (their steps dropped), not the harness's work between them.
-        const std::size_t a0 = g_allocs.load(std::memory_order_relaxed);
-        const auto t0 = std::chrono::steady_clock::now();
-        timed_region();
-        step s = f.focus->on_invite(j.transfer_init, f.w.now, f.timed_rng);
-        timed_region();
-        const auto t1 = std::chrono::steady_clock::now();
-        const std::size_t a1 = g_allocs.load(std::memory_order_relaxed);
-        const bytes resp = f.kms_answer(s);
-        const exchange_id id = s.id;
-        s = {};
-        const std::size_t a2 = g_allocs.load(std::memory_order_relaxed);
-        const auto t2 = std::chrono::steady_clock::now();
-        timed_region();
-        step g = f.focus->on_kms(id, resp, f.w.now, f.timed_rng);
-        ok = ok && g.ok() && g.messages.size() == n + 1;
-        g = {};
-        timed_region();
-        const auto t3 = std::chrono::steady_clock::now();
-        allocs += (a1 - a0) + (g_allocs.load(std::memory_order_relaxed) - a2);
-        state.SetIterationTime(std::chrono::duration<double>((t1 - t0) + (t3 - t2)).count());
+        const auto t = timed_join(f, n, last, ok, allocs, [] {});
+        state.SetIterationTime(std::chrono::duration<double>(t).count());
     }
     if (!last.empty()) ok = f.remove(last) && ok;
     if (!ok) {
@@ -696,6 +750,52 @@ void BM_focus_join(benchmark::State& state, std::string_view impl) {
     state.counters["grow_bytes_per_member"] = static_cast<double>(f.grow_bytes) / static_cast<double>(f.grow_k);
     state.counters["sizeof_responder"] = static_cast<double>(sizeof(focus_type::responder_type));
     state.counters["sizeof_record_member"] = static_cast<double>(sizeof(conference::member));
+}
+
+/// BM_focus_join_paired/lib/N: lib and reference paired in every iteration. The
+/// join of the lib row and the botan_ref row's replay, each timed on its own
+/// (the row's time is the join's, manual), the replay placed in turn where
+/// the focus's first call runs (after the harness's untimed work) and right
+/// after its second; paired_ratio = join time / replay time over the run.
+/// Both sides see the same machine moments and the same cache disturbance
+/// between them, which the separate rows (the reference in a tight loop of
+/// its own, the join between the harness's untimed calls) do not.
+void BM_focus_join_paired(benchmark::State& state, std::string_view /*impl: lib*/) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    auto& f = fixture<botan_b>(n);
+    if (!join_fixture_ready(state, f, n)) return;
+    join_reference ref(n, &join_calls(n));
+    if (const char* why = ref.check()) {
+        state.SkipWithError(why);
+        return;
+    }
+    bool ok = true;
+    std::size_t allocs = 0, k = 0;
+    std::string last;
+    std::chrono::steady_clock::duration lib{}, bare{};
+    const auto replay = [&] {
+        const auto t0 = std::chrono::steady_clock::now();
+        ref.run();
+        benchmark::ClobberMemory();
+        bare += std::chrono::steady_clock::now() - t0;
+    };
+    for (auto _ : state) {
+        const bool replay_first = (k++ & 1) == 0;
+        const auto t = timed_join(f, n, last, ok, allocs, [&] {
+            if (replay_first) replay();
+        });
+        if (!replay_first) replay();
+        lib += t;
+        state.SetIterationTime(std::chrono::duration<double>(t).count());
+    }
+    if (!last.empty()) ok = f.remove(last) && ok;
+    if (!ok || bare.count() == 0) {
+        state.SkipWithError("a join inside the timed loop failed");
+        return;
+    }
+    state.counters["members"] = static_cast<double>(n);
+    state.counters["ref_us"] = std::chrono::duration<double, std::micro>(bare).count() / static_cast<double>(state.iterations());
+    state.counters["paired_ratio"] = std::chrono::duration<double>(lib) / std::chrono::duration<double>(bare);
 }
 
 // ---------------------------------------------------------------------------
@@ -794,6 +894,7 @@ void sizes_arg(benchmark::internal::Benchmark* b) {
 
 BENCHMARK_CAPTURE(BM_focus_join, lib, "lib")->Apply(sizes_arg)->UseManualTime();
 BENCHMARK_CAPTURE(BM_focus_join, botan_ref, "botan_ref")->Apply(sizes_arg);
+BENCHMARK_CAPTURE(BM_focus_join_paired, lib, "lib")->Apply(sizes_arg)->UseManualTime();
 BENCHMARK_CAPTURE(BM_rekey, lib, "lib")->Apply(sizes_arg)->UseManualTime();
 BENCHMARK_CAPTURE(BM_rekey, botan_ref, "botan_ref")->Apply(sizes_arg);
 BENCHMARK(BM_rekey_split)->Apply(sizes_arg)->UseManualTime();
