@@ -132,6 +132,23 @@ TEST_CASE("KEMAC: wrong keys and algorithm misuse") {
     p = protection(c);
     bytes tiny(4);
     CHECK(build_protected_kemac(b, p, c.entries, plain, tiny).error() == errc::buffer_too_small);
+    {
+        // Encr data longer than its 16-bit length field (RFC 3830 §6.2): refused, never written
+        // with a wrapped length. Two 40000-byte keys make an 80 kB plaintext.
+        const bytes big(40000, 7), spi_a{1}, spi_b{2};
+        const std::vector<mikey::key_data_builder> two{{mikey::key_data_type::tek, big, {}, {mikey::kv_type::spi, spi_a}},
+                                                       {mikey::key_data_type::tek, big, {}, {mikey::kv_type::spi, spi_b}}};
+        bytes big_plain(90000), big_wire(90000, 0xEE);
+        CHECK(build_protected_kemac(b, p, two, big_plain, big_wire).error() == errc::field_too_long);
+        CHECK(big_plain == bytes(big_plain.size(), 0));  // the plaintext written was wiped
+        const std::vector<mikey::key_data_builder> one{two.front()};
+        const auto sz = kemac_size(p, one);
+        REQUIRE(sz);
+        const auto built = build_protected_kemac(b, p, one, big_plain, big_wire);
+        REQUIRE(built);
+        CHECK(built->size() == sz->kemac);
+        CHECK(kemac_size(p, two)->kemac > 65535 + 5);
+    }
     // AES-KW needs a multiple of 8 bytes
     auto kw = make_case(encr_alg::aes_kw_128, mac_alg::null);
     const bytes odd_key(17, 5);

@@ -208,6 +208,15 @@ TEST_CASE("KEMAC and Key data") {
     byte_writer w3;
     kemac_builder{encr_alg::null, {}, mac_alg::hmac_sha_1_160, samples::mac32}.write(w3);
     CHECK(w3.error() == errc::invalid_argument);
+    const bytes too_long(65536, 1);
+    byte_writer w4;
+    kemac_builder{encr_alg::null, too_long, mac_alg::null, {}}.write(w4);
+    CHECK(w4.error() == errc::field_too_long);
+    // The largest Encr data fits, its length field all ones.
+    const bytes longest(65535, 1);
+    const auto kl = round_trip<kemac_view>(kemac_builder{encr_alg::null, longest, mac_alg::null, {}});
+    CHECK(kl.size() == kemac_payload_size(65535, mac_alg::null));
+    CHECK((kl[2] == 0xFF && kl[3] == 0xFF));
 }
 
 TEST_CASE("key_data_list walks the KEMAC plaintext chain") {

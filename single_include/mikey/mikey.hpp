@@ -2642,9 +2642,36 @@ private:
     bytes_view m_data{};
 };
 
+/// Bytes of a KEMAC payload with `encr_size` bytes of Encr data and Mac alg
+/// `mac` (a registered one: mac_size() gives its MAC's length).
+[[nodiscard]] constexpr std::size_t kemac_payload_size(std::size_t encr_size, mac_alg mac) noexcept {
+    return 5 + encr_size + mac_size(mac);
+}
+
+/// The fields a KEMAC's writer fills after put_kemac_frame.
+struct kemac_frame {
+    mutable_bytes encrypted_data;  ///< Encr data
+    mutable_bytes mac;             ///< MAC (empty for the NULL MAC)
+};
+
+/// Lays out a KEMAC payload in `out` (kemac_payload_size(encr_size, mac)
+/// bytes): Next payload 0 (a chain writer links it), Encr alg, Encr data
+/// len and Mac alg; returns the Encr data and MAC fields for the caller to
+/// fill (kemac_builder copies them; the crypto layer encrypts into them).
+/// Preconditions: out.size() is that size, encr_size <= 65535.
+[[nodiscard]] constexpr kemac_frame put_kemac_frame(mutable_bytes out, encr_alg encr, std::size_t encr_size,
+                                                    mac_alg mac) noexcept {
+    std::uint8_t* p = put::u8(out.data(), 0);
+    p = put::u8(p, static_cast<std::uint8_t>(encr));
+    p = put::u16(p, encr_size);
+    put::u8(p + encr_size, static_cast<std::uint8_t>(mac));
+    return {out.subspan(4, encr_size), out.subspan(5 + encr_size)};
+}
+
 /// Builds a KEMAC from already protected Encr data and MAC (the crypto layer
-/// produces both). Errors on write: field_too_long (Encr data above 65535
-/// bytes), invalid_argument (MAC length not the one Mac alg implies).
+/// produces both, or encrypts into put_kemac_frame's fields itself).
+/// Errors on write: field_too_long (Encr data above 65535 bytes),
+/// invalid_argument (MAC length not the one Mac alg implies).
 struct kemac_builder {
     static constexpr payload_type type = payload_type::kemac;
     encr_alg encryption = encr_alg::null;
@@ -2657,12 +2684,16 @@ struct kemac_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        w.u8(0);
-        w.u8(static_cast<std::uint8_t>(encryption));
-        w.length(encrypted_data.size(), 2);
-        w.bytes(encrypted_data);
-        w.u8(static_cast<std::uint8_t>(mac_algorithm));
-        w.bytes(mac);
+        if (!byte_writer::fits(encrypted_data.size(), 2)) {
+            w.fail(errc::field_too_long);
+            return;
+        }
+        const std::size_t n = kemac_payload_size(encrypted_data.size(), mac_algorithm);
+        std::uint8_t* p = w.claim(n);
+        if (p == nullptr) return;  // counting (or failed)
+        const kemac_frame f = put_kemac_frame(mutable_bytes(p, n), encryption, encrypted_data.size(), mac_algorithm);
+        copy_bytes(f.encrypted_data, encrypted_data);
+        copy_bytes(f.mac, mac);
     }
 };
 
@@ -7012,7 +7043,7 @@ struct kemac_sizes {
     if (w.failed()) return w.error();
     const auto enc = encrypted_size(p.encr, w.size());
     if (!enc || !auth_key_size(p.mac)) return errc::unsupported_algorithm;
-    return kemac_sizes{w.size(), 4 + *enc + 1 + mac_size(p.mac)};
+    return kemac_sizes{w.size(), kemac_payload_size(*enc, p.mac)};
 }
 
 namespace detail {
@@ -7057,25 +7088,20 @@ template <crypto_backend B>
         return pw.error();
     }
     const std::size_t enc_len = *encrypted_size(p.encr, plain.size());
-    const std::size_t kemac_len = 4 + enc_len + 1 + mac_size(p.mac);
-    if (out.size() < kemac_len) {
+    const std::size_t kemac_len = kemac_payload_size(enc_len, p.mac);
+    if (!byte_writer::fits(enc_len, 2) || out.size() < kemac_len) {
         b.wipe(plain);
-        return errc::buffer_too_small;
+        return byte_writer::fits(enc_len, 2) ? errc::buffer_too_small : errc::field_too_long;
     }
     const mutable_bytes kemac = out.first(kemac_len);
-    kemac[0] = 0;
-    kemac[1] = static_cast<std::uint8_t>(p.encr);
-    kemac[2] = static_cast<std::uint8_t>(enc_len >> 8);
-    kemac[3] = static_cast<std::uint8_t>(enc_len);
-    auto r = kemac_encrypt(b, p.encr, p.cipher, plain, kemac.subspan(4, enc_len));
+    const kemac_frame f = put_kemac_frame(kemac, p.encr, enc_len, p.mac);
+    auto r = kemac_encrypt(b, p.encr, p.cipher, plain, f.encrypted_data);
     b.wipe(plain);
     if (!r) return r.error();
-    const std::size_t mac_at = 4 + enc_len + 1;
-    kemac[mac_at - 1] = static_cast<std::uint8_t>(p.mac);
-    const mutable_bytes mac = kemac.subspan(mac_at);
-    for (auto& x : mac) x = 0;
+    for (auto& x : f.mac) x = 0;
     if (p.scope == kemac_mac_scope::kemac_only && p.mac != mac_alg::null) {
-        if (auto m = detail::kemac_only_mac(b, p.mac, p.auth_key, kemac, mac_at, mac); !m) return m.error();
+        const auto mac_at = static_cast<std::size_t>(f.mac.data() - kemac.data());
+        if (auto m = detail::kemac_only_mac(b, p.mac, p.auth_key, kemac, mac_at, f.mac); !m) return m.error();
     }
     return bytes_view(kemac);
 }
@@ -7965,10 +7991,9 @@ struct encrypted_kemac {
         size = k->size();
         return {};
     }
-    /// KEMAC: Next | Encr alg | Encr data len(16) | Encr data | Mac alg (RFC 3830 §6.2).
+    /// The KEMAC built, read back through kemac_view (the layout is the payload layer's).
     [[nodiscard]] kemac_builder builder() const noexcept MIKEY_LIFETIMEBOUND {
-        const auto encr = static_cast<encr_alg>(bytes[1]);
-        return kemac_builder{encr, bytes_view(bytes.data() + 4, size - 5), mac_alg::null, {}};
+        return kemac_view::from_validated(bytes_view(bytes.data(), size)).to_builder();
     }
     ~encrypted_kemac() { secure_wipe(bytes.data(), size); }
 };
@@ -8059,16 +8084,19 @@ public:
                                        std::optional<mac_alg> initiator_data_alg = std::nullopt) noexcept {
         m_idata_len = 0;
         if (initiator_data_alg) {
-            const std::size_t m = mac_size(*initiator_data_alg);
-            std::size_t k = 0;
-            m_idata[k++] = static_cast<std::uint8_t>(payload_type::v);
-            m_idata[k++] = static_cast<std::uint8_t>(payload_type::v);  // Vi, followed by Vr
-            m_idata[k++] = static_cast<std::uint8_t>(*initiator_data_alg);
-            for (std::size_t i = 0; i < m; ++i) m_idata[k++] = 0;
-            m_idata[k++] = static_cast<std::uint8_t>(payload_type::last);  // Vr, the last payload
-            m_idata[k++] = static_cast<std::uint8_t>(*initiator_data_alg);
-            for (std::size_t i = 0; i < m; ++i) m_idata[k++] = 0;
-            m_idata_len = k;
+            // mac_size() of every Auth alg fits the zero MAC (and m_idata): at most an HMAC's size.
+            static_assert(mac_size(mac_alg::hmac_sha_1_160) <= crypto::max_hmac_size &&
+                          mac_size(mac_alg::hmac_sha_256_256) <= crypto::max_hmac_size);
+            static constexpr std::array<std::uint8_t, crypto::max_hmac_size> zero_mac{};
+            const v_builder v{{}, *initiator_data_alg, bytes_view(zero_mac.data(), mac_size(*initiator_data_alg))};
+            byte_writer w{mutable_bytes(m_idata)};
+            w.u8(0);  // First Payload, set to V by the chain writer
+            chain_writer(w, std::size_t{0}).add(v).add(v);  // Vi, then Vr (the last payload)
+            if (w.failed()) {
+                if (m_error == errc::ok) m_error = w.error();
+                return *this;
+            }
+            m_idata_len = w.size();
             m_idata_alg = *initiator_data_alg;
         }
         m_ticket_at = m_b.size();
@@ -8141,7 +8169,7 @@ private:
     mutable_bytes m_out;
     message_builder m_b;
     errc m_error = errc::ok;
-    std::array<std::uint8_t, 1 + 2 * (2 + 32)> m_idata{};
+    std::array<std::uint8_t, 1 + 2 * (2 + crypto::max_hmac_size)> m_idata{};  ///< First Payload, Vi, Vr
     std::size_t m_idata_len = 0;
     mac_alg m_idata_alg = mac_alg::null;
     bool m_has_ticket = false;

@@ -57,7 +57,7 @@ struct kemac_sizes {
     if (w.failed()) return w.error();
     const auto enc = encrypted_size(p.encr, w.size());
     if (!enc || !auth_key_size(p.mac)) return errc::unsupported_algorithm;
-    return kemac_sizes{w.size(), 4 + *enc + 1 + mac_size(p.mac)};
+    return kemac_sizes{w.size(), kemac_payload_size(*enc, p.mac)};
 }
 
 namespace detail {
@@ -102,25 +102,20 @@ template <crypto_backend B>
         return pw.error();
     }
     const std::size_t enc_len = *encrypted_size(p.encr, plain.size());
-    const std::size_t kemac_len = 4 + enc_len + 1 + mac_size(p.mac);
-    if (out.size() < kemac_len) {
+    const std::size_t kemac_len = kemac_payload_size(enc_len, p.mac);
+    if (!byte_writer::fits(enc_len, 2) || out.size() < kemac_len) {
         b.wipe(plain);
-        return errc::buffer_too_small;
+        return byte_writer::fits(enc_len, 2) ? errc::buffer_too_small : errc::field_too_long;
     }
     const mutable_bytes kemac = out.first(kemac_len);
-    kemac[0] = 0;
-    kemac[1] = static_cast<std::uint8_t>(p.encr);
-    kemac[2] = static_cast<std::uint8_t>(enc_len >> 8);
-    kemac[3] = static_cast<std::uint8_t>(enc_len);
-    auto r = kemac_encrypt(b, p.encr, p.cipher, plain, kemac.subspan(4, enc_len));
+    const kemac_frame f = put_kemac_frame(kemac, p.encr, enc_len, p.mac);
+    auto r = kemac_encrypt(b, p.encr, p.cipher, plain, f.encrypted_data);
     b.wipe(plain);
     if (!r) return r.error();
-    const std::size_t mac_at = 4 + enc_len + 1;
-    kemac[mac_at - 1] = static_cast<std::uint8_t>(p.mac);
-    const mutable_bytes mac = kemac.subspan(mac_at);
-    for (auto& x : mac) x = 0;
+    for (auto& x : f.mac) x = 0;
     if (p.scope == kemac_mac_scope::kemac_only && p.mac != mac_alg::null) {
-        if (auto m = detail::kemac_only_mac(b, p.mac, p.auth_key, kemac, mac_at, mac); !m) return m.error();
+        const auto mac_at = static_cast<std::size_t>(f.mac.data() - kemac.data());
+        if (auto m = detail::kemac_only_mac(b, p.mac, p.auth_key, kemac, mac_at, f.mac); !m) return m.error();
     }
     return bytes_view(kemac);
 }

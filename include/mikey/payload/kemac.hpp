@@ -84,9 +84,36 @@ private:
     bytes_view m_data{};
 };
 
+/// Bytes of a KEMAC payload with `encr_size` bytes of Encr data and Mac alg
+/// `mac` (a registered one: mac_size() gives its MAC's length).
+[[nodiscard]] constexpr std::size_t kemac_payload_size(std::size_t encr_size, mac_alg mac) noexcept {
+    return 5 + encr_size + mac_size(mac);
+}
+
+/// The fields a KEMAC's writer fills after put_kemac_frame.
+struct kemac_frame {
+    mutable_bytes encrypted_data;  ///< Encr data
+    mutable_bytes mac;             ///< MAC (empty for the NULL MAC)
+};
+
+/// Lays out a KEMAC payload in `out` (kemac_payload_size(encr_size, mac)
+/// bytes): Next payload 0 (a chain writer links it), Encr alg, Encr data
+/// len and Mac alg; returns the Encr data and MAC fields for the caller to
+/// fill (kemac_builder copies them; the crypto layer encrypts into them).
+/// Preconditions: out.size() is that size, encr_size <= 65535.
+[[nodiscard]] constexpr kemac_frame put_kemac_frame(mutable_bytes out, encr_alg encr, std::size_t encr_size,
+                                                    mac_alg mac) noexcept {
+    std::uint8_t* p = put::u8(out.data(), 0);
+    p = put::u8(p, static_cast<std::uint8_t>(encr));
+    p = put::u16(p, encr_size);
+    put::u8(p + encr_size, static_cast<std::uint8_t>(mac));
+    return {out.subspan(4, encr_size), out.subspan(5 + encr_size)};
+}
+
 /// Builds a KEMAC from already protected Encr data and MAC (the crypto layer
-/// produces both). Errors on write: field_too_long (Encr data above 65535
-/// bytes), invalid_argument (MAC length not the one Mac alg implies).
+/// produces both, or encrypts into put_kemac_frame's fields itself).
+/// Errors on write: field_too_long (Encr data above 65535 bytes),
+/// invalid_argument (MAC length not the one Mac alg implies).
 struct kemac_builder {
     static constexpr payload_type type = payload_type::kemac;
     encr_alg encryption = encr_alg::null;
@@ -99,12 +126,16 @@ struct kemac_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        w.u8(0);
-        w.u8(static_cast<std::uint8_t>(encryption));
-        w.length(encrypted_data.size(), 2);
-        w.bytes(encrypted_data);
-        w.u8(static_cast<std::uint8_t>(mac_algorithm));
-        w.bytes(mac);
+        if (!byte_writer::fits(encrypted_data.size(), 2)) {
+            w.fail(errc::field_too_long);
+            return;
+        }
+        const std::size_t n = kemac_payload_size(encrypted_data.size(), mac_algorithm);
+        std::uint8_t* p = w.claim(n);
+        if (p == nullptr) return;  // counting (or failed)
+        const kemac_frame f = put_kemac_frame(mutable_bytes(p, n), encryption, encrypted_data.size(), mac_algorithm);
+        copy_bytes(f.encrypted_data, encrypted_data);
+        copy_bytes(f.mac, mac);
     }
 };
 

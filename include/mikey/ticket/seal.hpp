@@ -56,10 +56,9 @@ struct encrypted_kemac {
         size = k->size();
         return {};
     }
-    /// KEMAC: Next | Encr alg | Encr data len(16) | Encr data | Mac alg (RFC 3830 §6.2).
+    /// The KEMAC built, read back through kemac_view (the layout is the payload layer's).
     [[nodiscard]] kemac_builder builder() const noexcept MIKEY_LIFETIMEBOUND {
-        const auto encr = static_cast<encr_alg>(bytes[1]);
-        return kemac_builder{encr, bytes_view(bytes.data() + 4, size - 5), mac_alg::null, {}};
+        return kemac_view::from_validated(bytes_view(bytes.data(), size)).to_builder();
     }
     ~encrypted_kemac() { secure_wipe(bytes.data(), size); }
 };
@@ -150,16 +149,19 @@ public:
                                        std::optional<mac_alg> initiator_data_alg = std::nullopt) noexcept {
         m_idata_len = 0;
         if (initiator_data_alg) {
-            const std::size_t m = mac_size(*initiator_data_alg);
-            std::size_t k = 0;
-            m_idata[k++] = static_cast<std::uint8_t>(payload_type::v);
-            m_idata[k++] = static_cast<std::uint8_t>(payload_type::v);  // Vi, followed by Vr
-            m_idata[k++] = static_cast<std::uint8_t>(*initiator_data_alg);
-            for (std::size_t i = 0; i < m; ++i) m_idata[k++] = 0;
-            m_idata[k++] = static_cast<std::uint8_t>(payload_type::last);  // Vr, the last payload
-            m_idata[k++] = static_cast<std::uint8_t>(*initiator_data_alg);
-            for (std::size_t i = 0; i < m; ++i) m_idata[k++] = 0;
-            m_idata_len = k;
+            // mac_size() of every Auth alg fits the zero MAC (and m_idata): at most an HMAC's size.
+            static_assert(mac_size(mac_alg::hmac_sha_1_160) <= crypto::max_hmac_size &&
+                          mac_size(mac_alg::hmac_sha_256_256) <= crypto::max_hmac_size);
+            static constexpr std::array<std::uint8_t, crypto::max_hmac_size> zero_mac{};
+            const v_builder v{{}, *initiator_data_alg, bytes_view(zero_mac.data(), mac_size(*initiator_data_alg))};
+            byte_writer w{mutable_bytes(m_idata)};
+            w.u8(0);  // First Payload, set to V by the chain writer
+            chain_writer(w, std::size_t{0}).add(v).add(v);  // Vi, then Vr (the last payload)
+            if (w.failed()) {
+                if (m_error == errc::ok) m_error = w.error();
+                return *this;
+            }
+            m_idata_len = w.size();
             m_idata_alg = *initiator_data_alg;
         }
         m_ticket_at = m_b.size();
@@ -232,7 +234,7 @@ private:
     mutable_bytes m_out;
     message_builder m_b;
     errc m_error = errc::ok;
-    std::array<std::uint8_t, 1 + 2 * (2 + 32)> m_idata{};
+    std::array<std::uint8_t, 1 + 2 * (2 + crypto::max_hmac_size)> m_idata{};  ///< First Payload, Vi, Vr
     std::size_t m_idata_len = 0;
     mac_alg m_idata_alg = mac_alg::null;
     bool m_has_ticket = false;
