@@ -7616,6 +7616,19 @@ template <class Range>
     return c;
 }
 
+/// The first IDRi of validated TP Data: "the peer that requested or
+/// created the ticket" (RFC 6043 §6.10), as read_tp_data's `idri`, without
+/// reading the payloads after it.
+template <class Range>
+[[nodiscard]] constexpr std::optional<idr_view> initiator_of(const Range& payloads) noexcept {
+    for (const auto& e : payloads) {
+        if (e.type != payload_type::idr) continue;
+        const auto v = e.template as<idr_view>();
+        if (v.role() == id_role::idri) return v;
+    }
+    return std::nullopt;
+}
+
 /// The identities of the IDRr payloads of validated TP Data: "the
 /// responders that are authorized to resolve the ticket" (RFC 6043 §6.10),
 /// in order. Allocates.
@@ -13182,9 +13195,7 @@ private:
         m_b->wipe(plain);
         if (!r) return r.error_info();
         // The KMS vouches for the ticket's IDRi: the Initiator's identity.
-        if (const auto tpc = ticket::read_tp_data(tv.tp_payloads()); tpc && tpc->idri) {
-            res.peer.assign(ticket::as_chars(tpc->idri->data()));
-        }
+        if (const auto idri = ticket::initiator_of(tv.tp_payloads())) res.peer.assign(ticket::as_chars(idri->data()));
         auto o = finish(ti, now, rng, out, std::move(res), pr.ticket_mac(), pr.offers);
         if (!o) {
             // The RESOLVE_RESP was authentic but the TRANSFER_INIT it resolved does not verify

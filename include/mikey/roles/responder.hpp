@@ -440,9 +440,7 @@ private:
         m_b->wipe(plain);
         if (!r) return r.error_info();
         // The KMS vouches for the ticket's IDRi: the Initiator's identity.
-        if (const auto tpc = ticket::read_tp_data(tv.tp_payloads()); tpc && tpc->idri) {
-            res.peer.assign(ticket::as_chars(tpc->idri->data()));
-        }
+        if (const auto idri = ticket::initiator_of(tv.tp_payloads())) res.peer.assign(ticket::as_chars(idri->data()));
         auto o = finish(ti, now, rng, out, std::move(res), pr.ticket_mac(), pr.offers);
         if (!o) {
             // The RESOLVE_RESP was authentic but the TRANSFER_INIT it resolved does not verify

@@ -154,6 +154,19 @@ template <class Range>
     return c;
 }
 
+/// The first IDRi of validated TP Data: "the peer that requested or
+/// created the ticket" (RFC 6043 §6.10), as read_tp_data's `idri`, without
+/// reading the payloads after it.
+template <class Range>
+[[nodiscard]] constexpr std::optional<idr_view> initiator_of(const Range& payloads) noexcept {
+    for (const auto& e : payloads) {
+        if (e.type != payload_type::idr) continue;
+        const auto v = e.template as<idr_view>();
+        if (v.role() == id_role::idri) return v;
+    }
+    return std::nullopt;
+}
+
 /// The identities of the IDRr payloads of validated TP Data: "the
 /// responders that are authorized to resolve the ticket" (RFC 6043 §6.10),
 /// in order. Allocates.
