@@ -147,7 +147,7 @@ TEST_CASE("KEMAC: wrong keys and algorithm misuse") {
         const auto built = build_protected_kemac(b, p, one, big_plain, big_wire);
         REQUIRE(built);
         CHECK(built->size() == sz->kemac);
-        CHECK(kemac_size(p, two)->kemac > 65535 + 5);
+        CHECK(kemac_size(p, two).error() == errc::field_too_long);  // the size agrees with the build
     }
     // AES-KW needs a multiple of 8 bytes
     auto kw = make_case(encr_alg::aes_kw_128, mac_alg::null);

@@ -235,7 +235,7 @@ TEST_CASE("base ticket: created, opened, and refused when the TPK or a byte is w
               .error() == errc::key_too_short);
 }
 
-TEST_CASE("the sealing builder's MACs verify with the parsing MAC functions (V, Vi, Vr)") {
+TEST_CASE("the sealing builder's MACs verify with the parsing MAC functions (V, Vi, Vr); an unknown Vi / Vr alg is refused") {
     const auto s = flow_test::scenario{};
     parties p(s);
     const auto r = run(p, s);
@@ -264,6 +264,34 @@ TEST_CASE("the sealing builder's MACs verify with the parsing MAC functions (V, 
         CAPTURE(static_cast<int>(m.type));
         CHECK(check_schema(*mv, *schema_for(m.type), schema_check::strict));
     }
+    // Initiator Data with an unregistered Auth alg: add_ticket records invalid_argument, seal() reports it.
+    bytes out(4096);
+    const bytes key(32, 1);
+    ticket::sealed_message_builder sb(out);
+    sb.header(hdr_builder{data_type::transfer_init, true, prf_func::prf_hmac_sha_256, csb_id{1}, empty_map{}, 1})
+        .add_ticket(*ti->ticket(), static_cast<mac_alg>(7));
+    CHECK(sb.seal(*p.backend, mac_alg::hmac_sha_256_256, key, {}).error() == errc::invalid_argument);
+}
+
+TEST_CASE("ticket::initiator_of: the TP Data's first IDRi, whatever else the TP Data holds") {
+    const auto kms = samples::idr(id_role::idrkms, "sip:kms@example.org");
+    const auto idri = samples::idr(id_role::idri, "sip:alice@example.org");
+    const auto idrr = samples::idr(id_role::idrr, "sip:bob@example.org");
+    const std::uint8_t counter[4] = {0, 0, 0, 9};
+    const tr_builder trs{ts_role::trs, ts_type::counter, counter};  // no time: read_tp_data refuses it
+    const auto tp_of = [](const bytes& data) { return samples::payload(tp_builder{samples::policy(false), data, {}, {}}); };
+    const bytes with = tp_of(samples::chain(kms, idri, trs, idrr));
+    const auto tp = tp_view::parse(with);
+    REQUIRE(tp);
+    const auto found = ticket::initiator_of(tp->tp_payloads());
+    REQUIRE(found);
+    CHECK(ticket::as_chars(found->data()) == "sip:alice@example.org");
+    CHECK(ticket::read_tp_data(tp->tp_payloads()).error() == errc::unknown_ts_type);
+    const bytes without = tp_of(samples::chain(kms, idrr));
+    const auto tp2 = tp_view::parse(without);
+    REQUIRE(tp2);
+    CHECK(!ticket::initiator_of(tp2->tp_payloads()));
+    CHECK(!ticket::read_tp_data(tp2->tp_payloads())->idri);
 }
 
 namespace {

@@ -604,6 +604,13 @@ template <class E>
     }
 }
 
+/// The longest MAC of any registered MAC alg.
+inline constexpr std::size_t max_mac_size = [] {
+    std::size_t m = 0;
+    for (const auto& e : registry<mac_alg>::entries) m = mac_size(e.value) > m ? mac_size(e.value) : m;
+    return m;
+}();
+
 /// Byte length of a CHASH hash implied by the hash func (RFC 3830 §6.8, RFC 6043 Table 6.12).
 [[nodiscard]] constexpr std::size_t hash_size(hash_func h) noexcept {
     switch (h) {
@@ -2644,7 +2651,9 @@ private:
 
 /// Bytes of a KEMAC payload with `encr_size` bytes of Encr data and Mac alg
 /// `mac` (a registered one: mac_size() gives its MAC's length).
-[[nodiscard]] constexpr std::size_t kemac_payload_size(std::size_t encr_size, mac_alg mac) noexcept {
+/// Errors: field_too_long (Encr data over 65535 bytes: its length field has 16 bits).
+[[nodiscard]] constexpr result<std::size_t> kemac_payload_size(std::size_t encr_size, mac_alg mac) noexcept {
+    if (!byte_writer::fits(encr_size, 2)) return errc::field_too_long;
     return 5 + encr_size + mac_size(mac);
 }
 
@@ -2684,14 +2693,14 @@ struct kemac_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        if (!byte_writer::fits(encrypted_data.size(), 2)) {
-            w.fail(errc::field_too_long);
+        const auto n = kemac_payload_size(encrypted_data.size(), mac_algorithm);
+        if (!n) {
+            w.fail(n.error());
             return;
         }
-        const std::size_t n = kemac_payload_size(encrypted_data.size(), mac_algorithm);
-        std::uint8_t* p = w.claim(n);
+        std::uint8_t* p = w.claim(*n);
         if (p == nullptr) return;  // counting (or failed)
-        const kemac_frame f = put_kemac_frame(mutable_bytes(p, n), encryption, encrypted_data.size(), mac_algorithm);
+        const kemac_frame f = put_kemac_frame(mutable_bytes(p, *n), encryption, encrypted_data.size(), mac_algorithm);
         copy_bytes(f.encrypted_data, encrypted_data);
         copy_bytes(f.mac, mac);
     }
@@ -6947,6 +6956,8 @@ inline constexpr csb_id base_ticket_csb_id{0xFFFFFFFFu};
 
 namespace mikey::crypto {
 
+static_assert(max_mac_size <= max_hmac_size, "every registered MAC fits the HMAC-sized buffers below");
+
 /// Computes the MAC of `parts` (concatenated in order) into `out`
 /// (out.size() == mac_size(a); empty for NULL).
 /// Errors: unsupported_algorithm, key_length_mismatch (auth_key not the
@@ -7043,7 +7054,9 @@ struct kemac_sizes {
     if (w.failed()) return w.error();
     const auto enc = encrypted_size(p.encr, w.size());
     if (!enc || !auth_key_size(p.mac)) return errc::unsupported_algorithm;
-    return kemac_sizes{w.size(), kemac_payload_size(*enc, p.mac)};
+    const auto kemac = kemac_payload_size(*enc, p.mac);
+    if (!kemac) return kemac.error();
+    return kemac_sizes{w.size(), *kemac};
 }
 
 namespace detail {
@@ -7088,20 +7101,21 @@ template <crypto_backend B>
         return pw.error();
     }
     const std::size_t enc_len = *encrypted_size(p.encr, plain.size());
-    const std::size_t kemac_len = kemac_payload_size(enc_len, p.mac);
-    if (!byte_writer::fits(enc_len, 2) || out.size() < kemac_len) {
+    const auto kemac_len = kemac_payload_size(enc_len, p.mac);
+    if (!kemac_len || out.size() < *kemac_len) {
         b.wipe(plain);
-        return byte_writer::fits(enc_len, 2) ? errc::buffer_too_small : errc::field_too_long;
+        return kemac_len ? errc::buffer_too_small : kemac_len.error();
     }
-    const mutable_bytes kemac = out.first(kemac_len);
+    const mutable_bytes kemac = out.first(*kemac_len);
     const kemac_frame f = put_kemac_frame(kemac, p.encr, enc_len, p.mac);
     auto r = kemac_encrypt(b, p.encr, p.cipher, plain, f.encrypted_data);
     b.wipe(plain);
     if (!r) return r.error();
     for (auto& x : f.mac) x = 0;
     if (p.scope == kemac_mac_scope::kemac_only && p.mac != mac_alg::null) {
-        const auto mac_at = static_cast<std::size_t>(f.mac.data() - kemac.data());
-        if (auto m = detail::kemac_only_mac(b, p.mac, p.auth_key, kemac, mac_at, f.mac); !m) return m.error();
+        if (auto m = detail::kemac_only_mac(b, p.mac, p.auth_key, kemac, kemac.size() - f.mac.size(), f.mac); !m) {
+            return m.error();
+        }
     }
     return bytes_view(kemac);
 }
@@ -8092,21 +8106,19 @@ public:
     /// forking, RFC 6043 §6.10) the Initiator Data is First Payload (V),
     /// Vi, Vr with `initiator_data_alg`, MACs zero until seal() fills them
     /// (Vi's Next Payload is V: see notes/ticket.md); without it the
-    /// Initiator Data is empty.
+    /// Initiator Data is empty. Errors (reported by seal()):
+    /// invalid_argument (an unregistered `initiator_data_alg`).
     sealed_message_builder& add_ticket(const ticket_view& t,
                                        std::optional<mac_alg> initiator_data_alg = std::nullopt) noexcept {
+        if (m_error != errc::ok) return *this;
         m_idata_len = 0;
         if (initiator_data_alg) {
-            // mac_size() of every Auth alg fits the zero MAC (and m_idata): at most an HMAC's size.
-            static_assert(mac_size(mac_alg::hmac_sha_1_160) <= crypto::max_hmac_size &&
-                          mac_size(mac_alg::hmac_sha_256_256) <= crypto::max_hmac_size);
-            static constexpr std::array<std::uint8_t, crypto::max_hmac_size> zero_mac{};
             const v_builder v{{}, *initiator_data_alg, bytes_view(zero_mac.data(), mac_size(*initiator_data_alg))};
             byte_writer w{mutable_bytes(m_idata)};
             w.u8(0);  // First Payload, set to V by the chain writer
             chain_writer(w, std::size_t{0}).add(v).add(v);  // Vi, then Vr (the last payload)
-            if (w.failed()) {
-                if (m_error == errc::ok) m_error = w.error();
+            if (w.failed()) {  // an unregistered Auth alg (v_builder: invalid_argument)
+                m_error = w.error();
                 return *this;
             }
             m_idata_len = w.size();
@@ -8139,8 +8151,7 @@ public:
                                           bytes_view vr_auth_key = {}) noexcept {
         if (m_error != errc::ok) return m_error;
         const std::size_t m = mac_size(alg);
-        static constexpr std::array<std::uint8_t, 32> zeros{};
-        m_b.add(v_builder{.kind = alg, .value = bytes_view(zeros.data(), m)});
+        m_b.add(v_builder{.kind = alg, .value = bytes_view(zero_mac.data(), m)});
         const auto msg = m_b.finish();
         if (!msg) return msg;
         const std::size_t end = msg->size();
@@ -8179,10 +8190,12 @@ public:
     }
 
 private:
+    /// The MAC field of a V before seal() computes it.
+    static constexpr std::array<std::uint8_t, max_mac_size> zero_mac{};
     mutable_bytes m_out;
     message_builder m_b;
     errc m_error = errc::ok;
-    std::array<std::uint8_t, 1 + 2 * (2 + crypto::max_hmac_size)> m_idata{};  ///< First Payload, Vi, Vr
+    std::array<std::uint8_t, 1 + 2 * (2 + max_mac_size)> m_idata{};  ///< First Payload, Vi, Vr
     std::size_t m_idata_len = 0;
     mac_alg m_idata_alg = mac_alg::null;
     bool m_has_ticket = false;

@@ -410,6 +410,13 @@ template <class E>
     }
 }
 
+/// The longest MAC of any registered MAC alg.
+inline constexpr std::size_t max_mac_size = [] {
+    std::size_t m = 0;
+    for (const auto& e : registry<mac_alg>::entries) m = mac_size(e.value) > m ? mac_size(e.value) : m;
+    return m;
+}();
+
 /// Byte length of a CHASH hash implied by the hash func (RFC 3830 §6.8, RFC 6043 Table 6.12).
 [[nodiscard]] constexpr std::size_t hash_size(hash_func h) noexcept {
     switch (h) {

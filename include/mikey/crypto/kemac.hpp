@@ -57,7 +57,9 @@ struct kemac_sizes {
     if (w.failed()) return w.error();
     const auto enc = encrypted_size(p.encr, w.size());
     if (!enc || !auth_key_size(p.mac)) return errc::unsupported_algorithm;
-    return kemac_sizes{w.size(), kemac_payload_size(*enc, p.mac)};
+    const auto kemac = kemac_payload_size(*enc, p.mac);
+    if (!kemac) return kemac.error();
+    return kemac_sizes{w.size(), *kemac};
 }
 
 namespace detail {
@@ -102,20 +104,21 @@ template <crypto_backend B>
         return pw.error();
     }
     const std::size_t enc_len = *encrypted_size(p.encr, plain.size());
-    const std::size_t kemac_len = kemac_payload_size(enc_len, p.mac);
-    if (!byte_writer::fits(enc_len, 2) || out.size() < kemac_len) {
+    const auto kemac_len = kemac_payload_size(enc_len, p.mac);
+    if (!kemac_len || out.size() < *kemac_len) {
         b.wipe(plain);
-        return byte_writer::fits(enc_len, 2) ? errc::buffer_too_small : errc::field_too_long;
+        return kemac_len ? errc::buffer_too_small : kemac_len.error();
     }
-    const mutable_bytes kemac = out.first(kemac_len);
+    const mutable_bytes kemac = out.first(*kemac_len);
     const kemac_frame f = put_kemac_frame(kemac, p.encr, enc_len, p.mac);
     auto r = kemac_encrypt(b, p.encr, p.cipher, plain, f.encrypted_data);
     b.wipe(plain);
     if (!r) return r.error();
     for (auto& x : f.mac) x = 0;
     if (p.scope == kemac_mac_scope::kemac_only && p.mac != mac_alg::null) {
-        const auto mac_at = static_cast<std::size_t>(f.mac.data() - kemac.data());
-        if (auto m = detail::kemac_only_mac(b, p.mac, p.auth_key, kemac, mac_at, f.mac); !m) return m.error();
+        if (auto m = detail::kemac_only_mac(b, p.mac, p.auth_key, kemac, kemac.size() - f.mac.size(), f.mac); !m) {
+            return m.error();
+        }
     }
     return bytes_view(kemac);
 }

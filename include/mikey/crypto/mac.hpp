@@ -17,6 +17,8 @@
 
 namespace mikey::crypto {
 
+static_assert(max_mac_size <= max_hmac_size, "every registered MAC fits the HMAC-sized buffers below");
+
 /// Computes the MAC of `parts` (concatenated in order) into `out`
 /// (out.size() == mac_size(a); empty for NULL).
 /// Errors: unsupported_algorithm, key_length_mismatch (auth_key not the

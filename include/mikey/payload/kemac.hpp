@@ -86,7 +86,9 @@ private:
 
 /// Bytes of a KEMAC payload with `encr_size` bytes of Encr data and Mac alg
 /// `mac` (a registered one: mac_size() gives its MAC's length).
-[[nodiscard]] constexpr std::size_t kemac_payload_size(std::size_t encr_size, mac_alg mac) noexcept {
+/// Errors: field_too_long (Encr data over 65535 bytes: its length field has 16 bits).
+[[nodiscard]] constexpr result<std::size_t> kemac_payload_size(std::size_t encr_size, mac_alg mac) noexcept {
+    if (!byte_writer::fits(encr_size, 2)) return errc::field_too_long;
     return 5 + encr_size + mac_size(mac);
 }
 
@@ -126,14 +128,14 @@ struct kemac_builder {
             w.fail(errc::invalid_argument);
             return;
         }
-        if (!byte_writer::fits(encrypted_data.size(), 2)) {
-            w.fail(errc::field_too_long);
+        const auto n = kemac_payload_size(encrypted_data.size(), mac_algorithm);
+        if (!n) {
+            w.fail(n.error());
             return;
         }
-        const std::size_t n = kemac_payload_size(encrypted_data.size(), mac_algorithm);
-        std::uint8_t* p = w.claim(n);
+        std::uint8_t* p = w.claim(*n);
         if (p == nullptr) return;  // counting (or failed)
-        const kemac_frame f = put_kemac_frame(mutable_bytes(p, n), encryption, encrypted_data.size(), mac_algorithm);
+        const kemac_frame f = put_kemac_frame(mutable_bytes(p, *n), encryption, encrypted_data.size(), mac_algorithm);
         copy_bytes(f.encrypted_data, encrypted_data);
         copy_bytes(f.mac, mac);
     }

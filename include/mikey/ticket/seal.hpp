@@ -144,21 +144,19 @@ public:
     /// forking, RFC 6043 §6.10) the Initiator Data is First Payload (V),
     /// Vi, Vr with `initiator_data_alg`, MACs zero until seal() fills them
     /// (Vi's Next Payload is V: see notes/ticket.md); without it the
-    /// Initiator Data is empty.
+    /// Initiator Data is empty. Errors (reported by seal()):
+    /// invalid_argument (an unregistered `initiator_data_alg`).
     sealed_message_builder& add_ticket(const ticket_view& t,
                                        std::optional<mac_alg> initiator_data_alg = std::nullopt) noexcept {
+        if (m_error != errc::ok) return *this;
         m_idata_len = 0;
         if (initiator_data_alg) {
-            // mac_size() of every Auth alg fits the zero MAC (and m_idata): at most an HMAC's size.
-            static_assert(mac_size(mac_alg::hmac_sha_1_160) <= crypto::max_hmac_size &&
-                          mac_size(mac_alg::hmac_sha_256_256) <= crypto::max_hmac_size);
-            static constexpr std::array<std::uint8_t, crypto::max_hmac_size> zero_mac{};
             const v_builder v{{}, *initiator_data_alg, bytes_view(zero_mac.data(), mac_size(*initiator_data_alg))};
             byte_writer w{mutable_bytes(m_idata)};
             w.u8(0);  // First Payload, set to V by the chain writer
             chain_writer(w, std::size_t{0}).add(v).add(v);  // Vi, then Vr (the last payload)
-            if (w.failed()) {
-                if (m_error == errc::ok) m_error = w.error();
+            if (w.failed()) {  // an unregistered Auth alg (v_builder: invalid_argument)
+                m_error = w.error();
                 return *this;
             }
             m_idata_len = w.size();
@@ -191,8 +189,7 @@ public:
                                           bytes_view vr_auth_key = {}) noexcept {
         if (m_error != errc::ok) return m_error;
         const std::size_t m = mac_size(alg);
-        static constexpr std::array<std::uint8_t, 32> zeros{};
-        m_b.add(v_builder{.kind = alg, .value = bytes_view(zeros.data(), m)});
+        m_b.add(v_builder{.kind = alg, .value = bytes_view(zero_mac.data(), m)});
         const auto msg = m_b.finish();
         if (!msg) return msg;
         const std::size_t end = msg->size();
@@ -231,10 +228,12 @@ public:
     }
 
 private:
+    /// The MAC field of a V before seal() computes it.
+    static constexpr std::array<std::uint8_t, max_mac_size> zero_mac{};
     mutable_bytes m_out;
     message_builder m_b;
     errc m_error = errc::ok;
-    std::array<std::uint8_t, 1 + 2 * (2 + crypto::max_hmac_size)> m_idata{};  ///< First Payload, Vi, Vr
+    std::array<std::uint8_t, 1 + 2 * (2 + max_mac_size)> m_idata{};  ///< First Payload, Vi, Vr
     std::size_t m_idata_len = 0;
     mac_alg m_idata_alg = mac_alg::null;
     bool m_has_ticket = false;
