@@ -4,6 +4,7 @@
 #include <mikey/crypto/derive.hpp>
 #include <mikey/crypto/kemac.hpp>
 #include <mikey/ticket/mac_coverage.hpp>
+#include <mikey/ticket/seal.hpp>
 
 #include "crypto_helpers.hpp"
 #include "samples.hpp"
@@ -296,6 +297,21 @@ TEST_CASE("TRANSFER_INIT: Initiator Data is outside the V MAC; Vi equals V; Vr k
     }
 }
 
+TEST_CASE("Vi and Vr need a TICKET with Initiator Data: a message without one is refused, unchanged") {
+    auto& b = backend();
+    const auto all = samples::all();
+    const std::array<std::uint8_t, 32> vr_key{};
+    // TRANSFER_RESP carries no TICKET (RFC 6043 §4.2.3.6: Vi is checked in TRANSFER_INIT only).
+    bytes msg = sample_named(all, "transfer_resp").wire;
+    const bytes before = msg;
+    const auto m = mikey::message_view::parse(msg);
+    REQUIRE(m);
+    REQUIRE_FALSE(m->first<mikey::ticket_view>());
+    CHECK(verify_vi(b, *m).error() == errc::missing_payload);
+    CHECK(fill_initiator_data(b, msg, vr_key).error() == errc::missing_payload);
+    CHECK(msg == before);
+}
+
 TEST_CASE("KEMAC, PK method: IDi encrypted ahead of the Key data (RFC 3830 §6.2)") {
     auto& b = backend();
     auto c = make_case(encr_alg::aes_cm_128, mac_alg::hmac_sha_1_160);
@@ -429,4 +445,81 @@ TEST_CASE("random KEMAC payloads and Initiator Data: errors, never a crash") {
         (void)verify_vr(b, junk, mac_alg::hmac_sha_256_256, k32);
     }
     CHECK(opened < 4000);
+}
+
+TEST_CASE("sealing builder: a KEMAC that cannot be built fails seal() with its own error (the first error wins)") {
+    auto& b = backend();
+    const auto c = make_case(encr_alg::aes_cm_128, mac_alg::null);
+    const bytes auth(32, 0x33);
+    const auto seal_with = [&](const kemac_cipher_keys& cipher, std::span<const mikey::key_data_builder> keys) {
+        bytes out(4096);
+        sealed_message_builder sb(out);
+        sb.header(samples::hdr(mikey::data_type::transfer_resp))
+            .add(samples::t())
+            .add_kemac(b, encr_alg::aes_cm_128, cipher, keys)
+            .add(samples::t());
+        return sb.seal(b, mac_alg::hmac_sha_256_256, auth, {});
+    };
+    const kemac_cipher_keys good{c.encr_key, c.salt_key, mikey::csb_id{0x12345678}, 0xEBF99D4CB05EA24Cull};
+    REQUIRE(seal_with(good, c.entries));
+    // An encryption key of the wrong size (RFC 3830 §4.1.4: AES-CM-128 takes 16 bytes).
+    const bytes short_key(10, 0x11);
+    CHECK(seal_with({short_key, c.salt_key, good.csb, good.t}, c.entries).error() == errc::key_length_mismatch);
+    // A salt of the wrong size.
+    const bytes long_salt(16, 0x22);
+    CHECK(seal_with({c.encr_key, long_salt, good.csb, good.t}, c.entries).error() == errc::key_length_mismatch);
+    // Key data over max_kemac_plain bytes of plaintext.
+    const bytes big(max_kemac_plain, 0x44);
+    const std::array<mikey::key_data_builder, 1> too_much{{{mikey::key_data_type::tgk, big, {}, {}}}};
+    CHECK(seal_with(good, too_much).error() == errc::buffer_too_small);
+}
+
+TEST_CASE("base ticket: an authentic ticket whose KEMAC does not start with the MPK is refused (missing_key), its "
+          "plaintext wiped") {
+    // RFC 6043 App. A: the KEMAC holds "MPK || {TEK|TGK|GTGK}". create_base_ticket always writes the MPK
+    // first, so the test makes a ticket another KMS could send: AES-CM is a stream cipher, so flipping
+    // the first Key data's Type bits in the Encr data turns MPK into TGK; the TPK holder then MACs it again.
+    auto& b = backend();
+    mikey::crypto::deterministic_rng<botan_backend> rng(b, 5);
+    const bytes tpk(32, 0x33), mpk(32, 0x44), tgk(32, 0x55);
+    std::array<std::uint8_t, 256> tp_buf{};
+    const auto tp_data = mikey::build_payload_chain(
+        tp_buf, mikey::idr_builder{mikey::id_role::idrr, mikey::id_type::uri, as_bytes("sip:bob@x")});
+    REQUIRE(tp_data);
+    const mikey::key_data_builder keys[] = {{mikey::key_data_type::tgk, tgk, {}, {}}};
+    mikey::ticket_policy p{};
+    p.prf = mikey::prf_func::prf_hmac_sha_256;
+    p.flags = *flags_from_letters("DFGH");
+    std::array<std::uint8_t, 2048> out{};
+    const auto t = create_base_ticket(b, rng,
+                                      {p, *tp_data, mpk, keys, encr_alg::aes_cm_256, mac_alg::hmac_sha_256_256,
+                                       std::nullopt, mikey::ntp_time::from_unix(1796169600)},
+                                      tpk, out);
+    REQUIRE(t);
+    bytes wire(t->payload.begin(), t->payload.end());
+    const auto at = [&](mikey::bytes_view part) { return static_cast<std::size_t>(part.data() - t->payload.data()); };
+    const auto tv = mikey::ticket_view::parse(t->payload);
+    REQUIRE(tv);
+    const auto bt = tv->base_ticket();
+    REQUIRE(bt);
+    // The first Key data's Type|KV byte is the second byte of the KEMAC's plaintext.
+    wire[at(bt->kemac().encrypted_data()) + 1] ^=
+        static_cast<std::uint8_t>((static_cast<unsigned>(mikey::key_data_type::mpk) ^
+                                   static_cast<unsigned>(mikey::key_data_type::tgk)) << 4);
+    bytes auth(32);
+    REQUIRE(derive_ticket_key(b, p.prf, tpk, message_key::auth, mikey::rand_value(bt->rand().value()), auth));
+    const std::size_t mac_at = at(bt->v().value());
+    const std::array<mikey::bytes_view, 1> covered{mikey::bytes_view(wire).subspan(1, mac_at - 1)};
+    REQUIRE(compute_mac(b, mac_alg::hmac_sha_256_256, auth, covered, mikey::mutable_bytes(wire).subspan(mac_at, 32)));
+    const auto forged = mikey::ticket_view::parse(wire);
+    REQUIRE(forged);
+    REQUIRE(verify_base_ticket_mac(b, *forged, mac_alg::hmac_sha_256_256, auth));  // authentic under the TPK
+    std::array<std::uint8_t, 1024> plain{};
+    plain.fill(0xA5);
+    CHECK(open_base_ticket(b, *forged, mac_alg::hmac_sha_256_256, tpk, plain).error() == errc::missing_key);
+    CHECK(std::all_of(plain.begin(), plain.end(), [](std::uint8_t x) { return x == 0; }));
+    // The genuine ticket opens, its MPK first.
+    const auto opened = open_base_ticket(b, *tv, mac_alg::hmac_sha_256_256, tpk, plain);
+    REQUIRE(opened);
+    CHECK(mikey::equal_bytes(opened->mpk.key(), mpk));
 }

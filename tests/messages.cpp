@@ -336,6 +336,14 @@ TEST_CASE("message builder") {
         message_builder after_sign(out);
         after_sign.header(samples::hdr(data_type::pk_init)).add(sign_builder{}).add(samples::t());
         CHECK(after_sign.finish().error() == errc::invalid_argument);
+        message_builder nothing(out);
+        CHECK(nothing.finish().error() == errc::invalid_argument);
+        // The header must be the first call: a second one fails the builder (not a second HDR).
+        message_builder two_headers(out);
+        two_headers.header(samples::hdr(data_type::transfer_resp)).header(samples::hdr(data_type::transfer_resp));
+        CHECK(two_headers.finish().error() == errc::invalid_argument);
+        two_headers.add(samples::t());
+        CHECK(two_headers.finish().error() == errc::invalid_argument);
     }
 }
 

@@ -29,21 +29,28 @@ void init_libsrtp() {
 }
 
 /// libsrtp2's crypto policy for srtp.hpp's: the named suite, then sec_serv.
+/// srtp::to_string names the suite by its libsrtp2 setter's suffix: checked
+/// here against the setter each suite calls.
+#define MIKEY_TEST_SRTP_SUITE(name)                   \
+    case srtp::suite::name:                           \
+        srtp_crypto_policy_set_##name(&c);            \
+        CHECK(srtp::to_string(p.profile) == #name); \
+        break;
 void set_crypto(srtp_crypto_policy_t& c, const srtp::crypto_policy& p) {
     switch (p.profile) {
-        case srtp::suite::aes_cm_128_hmac_sha1_80: srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&c); break;
-        case srtp::suite::aes_cm_128_hmac_sha1_32: srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&c); break;
-        case srtp::suite::aes_cm_128_null_auth: srtp_crypto_policy_set_aes_cm_128_null_auth(&c); break;
-        case srtp::suite::aes_cm_192_hmac_sha1_80: srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&c); break;
-        case srtp::suite::aes_cm_192_hmac_sha1_32: srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32(&c); break;
-        case srtp::suite::aes_cm_192_null_auth: srtp_crypto_policy_set_aes_cm_192_null_auth(&c); break;
-        case srtp::suite::aes_cm_256_hmac_sha1_80: srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&c); break;
-        case srtp::suite::aes_cm_256_hmac_sha1_32: srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&c); break;
-        case srtp::suite::aes_cm_256_null_auth: srtp_crypto_policy_set_aes_cm_256_null_auth(&c); break;
-        case srtp::suite::null_cipher_hmac_sha1_80: srtp_crypto_policy_set_null_cipher_hmac_sha1_80(&c); break;
-        case srtp::suite::null_cipher_hmac_null: srtp_crypto_policy_set_null_cipher_hmac_null(&c); break;
-        case srtp::suite::aes_gcm_128_16_auth: srtp_crypto_policy_set_aes_gcm_128_16_auth(&c); break;
-        case srtp::suite::aes_gcm_256_16_auth: srtp_crypto_policy_set_aes_gcm_256_16_auth(&c); break;
+        MIKEY_TEST_SRTP_SUITE(aes_cm_128_hmac_sha1_80)
+        MIKEY_TEST_SRTP_SUITE(aes_cm_128_hmac_sha1_32)
+        MIKEY_TEST_SRTP_SUITE(aes_cm_128_null_auth)
+        MIKEY_TEST_SRTP_SUITE(aes_cm_192_hmac_sha1_80)
+        MIKEY_TEST_SRTP_SUITE(aes_cm_192_hmac_sha1_32)
+        MIKEY_TEST_SRTP_SUITE(aes_cm_192_null_auth)
+        MIKEY_TEST_SRTP_SUITE(aes_cm_256_hmac_sha1_80)
+        MIKEY_TEST_SRTP_SUITE(aes_cm_256_hmac_sha1_32)
+        MIKEY_TEST_SRTP_SUITE(aes_cm_256_null_auth)
+        MIKEY_TEST_SRTP_SUITE(null_cipher_hmac_sha1_80)
+        MIKEY_TEST_SRTP_SUITE(null_cipher_hmac_null)
+        MIKEY_TEST_SRTP_SUITE(aes_gcm_128_16_auth)
+        MIKEY_TEST_SRTP_SUITE(aes_gcm_256_16_auth)
     }
     // srtp.hpp's description of the suite is what libsrtp2's setter sets.
     CAPTURE(srtp::to_string(p.profile));
@@ -52,6 +59,7 @@ void set_crypto(srtp_crypto_policy_t& c, const srtp::crypto_policy& p) {
     CHECK(c.auth_tag_len == p.auth_tag_len);
     c.sec_serv = static_cast<srtp_sec_serv_t>((p.encrypt ? sec_serv_conf : 0) | (p.authenticate ? sec_serv_auth : 0));
 }
+#undef MIKEY_TEST_SRTP_SUITE
 
 /// One libsrtp2 session with one stream, keyed by srtp.hpp's output.
 class endpoint {
