@@ -523,3 +523,54 @@ TEST_CASE("base ticket: an authentic ticket whose KEMAC does not start with the 
     REQUIRE(opened);
     CHECK(mikey::equal_bytes(opened->mpk.key(), mpk));
 }
+
+TEST_CASE("Vi / Vr: one Auth alg for V, Vi and Vr; a TRANSFER_INIT not ending in V (RFC 6043 §6.10)") {
+    auto& b = backend();
+    const std::array<std::uint8_t, 32> vr_key{};
+    const mikey::v_builder v256 = samples::v();
+    const mikey::v_builder v160{{}, mac_alg::hmac_sha_1_160, samples::mac20};
+    const bytes tp = samples::tp_data(false), td = samples::base_ticket_data();
+    const auto transfer_init = [&](const bytes& idata, bool closing_v) {
+        return samples::build([&](auto& m) {
+            m.header(samples::hdr(mikey::data_type::transfer_init))
+                .add(samples::t())
+                .add(mikey::ticket_builder{samples::policy(true), tp, td, idata});
+            if (closing_v) m.add(samples::v());
+        });
+    };
+    // "The authentication algorithm SHALL be the same as used for the Vi payload": each mismatch is auth_failure.
+    struct mismatch {
+        const char* what;
+        bytes idata;
+        bool vi_as_v;  // Vi has V's alg (verify_vi compares the MACs then)
+    };
+    const mismatch cases[] = {{"Vi and Vr HMAC-SHA-1, V HMAC-SHA-256", samples::chain(v160, v160), false},
+                              {"Vi HMAC-SHA-256, Vr HMAC-SHA-1", samples::chain(v256, v160), true}};
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        bytes msg = transfer_init(c.idata, true);
+        const bytes before = msg;
+        CHECK(fill_initiator_data(b, msg, vr_key).error() == errc::auth_failure);
+        CHECK(msg == before);
+        const auto m = mikey::message_view::parse(msg);
+        REQUIRE(m);
+        const auto ticket = m->first<mikey::ticket_view>();
+        REQUIRE(ticket);
+        // Vr against the alg the verifier expects (V's): refused whenever Vr or Vi differ from it.
+        CHECK(verify_vr(b, ticket->initiator_data(), mac_alg::hmac_sha_256_256, vr_key).error() == errc::auth_failure);
+        if (!c.vi_as_v) CHECK(verify_vi(b, *m).error() == errc::auth_failure);
+    }
+    // Vi and Vr alike but not the alg the verifier expects.
+    const bytes sha1_both = transfer_init(samples::chain(v160, v160), true);
+    const auto t1 = mikey::message_view::parse(sha1_both)->first<mikey::ticket_view>();
+    REQUIRE(t1);
+    CHECK(verify_vr(b, t1->initiator_data(), mac_alg::hmac_sha_256_256, vr_key).error() == errc::auth_failure);
+    // A message whose last payload is not V: Vi has no V to equal.
+    bytes open_end = transfer_init(samples::chain(v256, v256), false);
+    const bytes before = open_end;
+    const auto m = mikey::message_view::parse(open_end);
+    REQUIRE(m);
+    CHECK(verify_vi(b, *m).error() == errc::wrong_last_payload);
+    CHECK(fill_initiator_data(b, open_end, vr_key).error() == errc::wrong_last_payload);
+    CHECK(open_end == before);
+}
