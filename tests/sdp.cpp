@@ -351,6 +351,9 @@ TEST_CASE("RTSP KeyMgmt: round trip, header name, folding, case, order, other pr
     std::string out(512, '?');
     CHECK(rtsp_key_mgmt_builder{msg, "rtsp://a/\"b\""}.write(out).error() == errc::invalid_argument);
     CHECK(rtsp_key_mgmt_builder{msg, "rtsp://a b"}.write(out).error() == errc::invalid_argument);
+    // RFC 3986 §2: a URI is 0x21-0x7E; DEL and 8-bit bytes cannot be quoted into the header.
+    CHECK(rtsp_key_mgmt_builder{msg, "rtsp://a/\x7f"}.write(out).error() == errc::invalid_argument);
+    CHECK(rtsp_key_mgmt_builder{msg, "rtsp://a/\xc3\xa9"}.write(out).error() == errc::invalid_argument);
     CHECK(rtsp_key_mgmt_builder{{}, "rtsp://a"}.write(out).error() == errc::invalid_argument);
 
     // The RFC 4567 §5.3 example style: lowercase name, folded, "; " separators.

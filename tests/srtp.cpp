@@ -187,6 +187,12 @@ TEST_CASE("SRTP policy: each unsupported or contradictory parameter is refused")
     refused({{P::encryption_algorithm, one(6)}, {P::aead_auth_tag_length, one(8)}});
     refused({{P::encryption_algorithm, one(6)}, {P::srtp_encryption, one(0)}});
     refused({{P::encryption_algorithm, one(6)}, {P::srtp_authentication, one(0)}});
+    refused({{P::encryption_algorithm, one(6)}, {P::srtcp_encryption, one(0)}});  // RFC 7714: AEAD encrypts SRTCP
+    // An authentication parameter that does not read (twice, empty, over 8 bytes): general, SRTP, SRTCP.
+    refused({{P::authentication_algorithm, one(1)}, {P::authentication_algorithm, one(1)}});
+    refused({{P::srtp_auth_algorithm, bytes{}}});
+    refused({{P::srtcp_session_auth_key_length, bytes(9, 0)}});
+    refused({{P::srtp_auth_tag_length, one(10)}, {P::srtp_auth_tag_length, one(10)}});
     refused({{P::encryption_algorithm, one(1)}, {P::encryption_algorithm, one(1)}});  // twice
     refused({{P::encryption_algorithm, bytes{}}});                                     // empty value
     refused({{P::key_derivation_rate, bytes(9, 0)}});                                  // over 8 bytes
