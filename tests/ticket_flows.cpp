@@ -1470,3 +1470,390 @@ TEST_CASE("security policies: the Initiator refuses an authentic TRANSFER_RESP t
         CHECK(r.established);
     }
 }
+
+// ------------------------------------------------------------ refusals of the role layer's rarer paths
+
+namespace {
+
+using ini_state = roles::initiator<B, policy>::state;
+using res_state = roles::responder<B, policy>::state;
+
+/// How relay() ended: the first refusal (ok: nothing more was sent) and what the refusing party sent.
+struct relayed {
+    errc error = errc::ok;
+    data_type refused{};  ///< the type of the refused message
+    bytes answer;         ///< what the refusing party sent (an Error, or nothing)
+};
+
+/// Delivers `first` (sent by the Initiator) and each answer to its receiver until nothing is sent.
+template <class Cache>
+relayed relay(basic_parties<Cache>& p, const roles::outcome& first, ntp_time now = base_now) {
+    std::array<std::uint8_t, 8192> out{};
+    bytes cur(first.send.begin(), first.send.end());
+    data_type type = first.send_type;
+    while (!cur.empty()) {
+        const auto o = deliver(p, receiver_of(type), cur, now, out);
+        if (!o) return {o.error, type, bytes(o.send.begin(), o.send.end())};
+        cur.assign(o.send.begin(), o.send.end());
+        type = o.send_type;
+    }
+    return {};
+}
+
+/// An RNG whose first `same` fills of 4 bytes (the KMS's SPI draws) all give 5A 5A 5A 5A.
+struct colliding_spi_rng {
+    crypto::deterministic_rng<B>* inner;
+    int same = 2;
+    result<void> fill(mutable_bytes out) noexcept {
+        if (out.size() == 4 && same > 0) {
+            --same;
+            std::fill(out.begin(), out.end(), std::uint8_t{0x5a});
+            return {};
+        }
+        return inner->fill(out);
+    }
+};
+static_assert(random_generator<colliding_spi_rng>);
+
+/// An RNG that fails once `budget` bytes have been drawn (a failing entropy source).
+struct failing_rng {
+    crypto::deterministic_rng<B>* inner;
+    std::size_t budget = 0;
+    result<void> fill(mutable_bytes out) noexcept {
+        if (out.size() > budget) return errc::crypto_backend_failure;
+        budget -= out.size();
+        return inner->fill(out);
+    }
+};
+static_assert(random_generator<failing_rng>);
+
+/// A replay cache that answers `full` to its next `refuse` inserts (and records nothing for them).
+struct refusing_cache {
+    ticket::memory_replay_cache<64> table;
+    int refuse = 0;
+    ticket::replay_verdict insert_if_absent(bytes_view key, ntp_time expires, ntp_time now) noexcept {
+        if (refuse > 0) {
+            --refuse;
+            return ticket::replay_verdict::full;
+        }
+        return table.insert_if_absent(key, expires, now);
+    }
+};
+static_assert(ticket::replay_cache<refusing_cache>);
+
+/// The Error no of an Error message (RFC 6043 §5.4), nullopt for anything else.
+std::optional<error_no> error_code(bytes_view msg) {
+    if (const auto e = ticket::request_resolve_error_view::parse(msg)) return e->fields().err->code();
+    if (const auto e = ticket::transfer_error_view::parse(msg)) return e->fields().err->code();
+    return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("start_transfer: supplied keys naming one crypto session or one SPI twice, or more crypto sessions than a map "
+          "holds, are refused with nothing sent; the ticket (J = 0) is still unused") {
+    const auto s = with(3, true);  // flags FGHLOEI: L, no J
+    parties p(s);
+    std::array<std::uint8_t, 8192> out{};
+    REQUIRE(p.ini->create_ticket(base_now, *p.rng).ok());
+    const bytes k1(32, 0x41), k2(32, 0x42), spi_a{1, 2, 3, 4}, spi_b{5, 6, 7, 8};
+    const roles::supplied_key same_cs[] = {
+        {.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek, .key = k1, .spi = spi_a},
+        {.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek, .key = k2, .spi = spi_b}};
+    const roles::supplied_key same_spi[] = {
+        {.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek, .key = k1, .spi = spi_a},
+        {.cs_id = 2, .ssrc = 0x1001, .kind = key_data_type::tek, .key = k2, .spi = spi_a}};
+    // Keys for 15 new crypto sessions 3..17: with the 2 of the config, 17 blocks > max_crypto_sessions.
+    std::vector<bytes> spis;
+    for (std::uint8_t i = 0; i < 15; ++i) spis.push_back({0xa0, 0, 0, i});
+    std::vector<roles::supplied_key> many;
+    for (std::uint8_t i = 0; i < 15; ++i) {
+        many.push_back({.cs_id = static_cast<std::uint8_t>(3 + i), .ssrc = 0x2000u + i, .kind = key_data_type::tek,
+                        .key = k1, .spi = spis[i]});
+    }
+    static_assert(roles::max_crypto_sessions == 16);
+    const std::span<const roles::supplied_key> refused[] = {same_cs, same_spi, many};
+    for (const auto keys : refused) {
+        CAPTURE(keys.size());
+        const auto o = p.ini->start_transfer(base_now, *p.rng, out, keys);
+        CHECK(o.error == errc::invalid_argument);
+        CHECK(o.send.empty());
+        CHECK(p.ini->current() == ini_state::ticket_ready);
+        CHECK(p.ini->csb() == csb_id{});
+    }
+    // No transfer was counted: with J = 0 the one legitimate transfer still goes through.
+    const auto ti = p.ini->start_transfer(base_now, *p.rng, out);
+    REQUIRE(ti.ok());
+    CHECK(relay(p, ti).error == errc::ok);
+    CHECK(p.ini->current() == ini_state::established);
+    CHECK(p.res->current() == res_state::established);
+    check_same_keys(p);
+}
+
+TEST_CASE("KMS: a Ticket Request asking for more session keys than a ticket holds is refused with Invalid TPpar; the "
+          "KMS then serves the next request") {
+    const auto s = with(1, true, key_data_type::tgk, false);  // 16-byte keys: 16 of them fit the TP's KEMAC
+    parties p(s);
+    std::vector<roles::crypto_session_spec> sixteen;
+    for (std::uint8_t i = 0; i < 16; ++i) sixteen.push_back({static_cast<std::uint8_t>(i + 1), 0x3000u + i});
+    static_assert(roles::max_ticket_keys == 15);
+    roles::initiator<B, policy> greedy(*p.backend, *p.p_i,
+                                       {.identity = "sip:alice@example.org", .kms_identity = "kms.example.org",
+                                        .responder = "sip:bob@example.org", .desired = desired_policy(s),
+                                        .key_kind = s.kind, .key_length = s.key_length, .sessions = sixteen,
+                                        .suite = s.suite});
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto req = greedy.start_request(base_now, *p.rng, o1);
+    REQUIRE(req.ok());
+    CHECK(message_view::parse(req.send)->count(payload_type::tp) == 1);
+    const auto r = p.kms->receive(req.send, base_now, *p.rng, o2);
+    CHECK(r.error == errc::policy_not_acceptable);
+    REQUIRE(r.send_type == data_type::error);
+    CHECK(ticket::request_resolve_error_view::parse(r.send)->fields().err->code() == error_no::invalid_tppar);
+    CHECK(greedy.current() == ini_state::awaiting_request_resp);
+    // The same KMS grants the ordinary request and the flow completes.
+    const auto ok = run(p, s);
+    CHECK(ok.error == errc::ok);
+    CHECK(ok.established);
+    check_same_keys(p);
+}
+
+TEST_CASE("KMS: two random SPIs that collide are drawn again, so each key of a ticket has its own SPI") {
+    const auto s = with(1, true);
+    parties p(s);
+    std::array<std::uint8_t, 8192> o1{}, o2{}, o3{};
+    const auto req = p.ini->start_request(base_now, *p.rng, o1);
+    REQUIRE(req.ok());
+    colliding_spi_rng rng{&*p.rng};
+    const auto resp = p.kms->receive(req.send, base_now, rng, o2);
+    REQUIRE(resp.ok());
+    CHECK(rng.same == 0);  // both SPI draws gave 5A5A5A5A
+    REQUIRE(p.ini->receive(resp.send, base_now, *p.rng, o3).ok());
+    const auto ti = p.ini->start_transfer(base_now, *p.rng, o1);
+    REQUIRE(ti.ok());
+    CHECK(relay(p, ti).error == errc::ok);
+    check_same_keys(p);
+    const auto keys = p.ini->session_keys();
+    REQUIRE(keys.size() == 2);
+    const bytes drawn{0x5a, 0x5a, 0x5a, 0x5a};
+    CHECK(equal_bytes(keys[0].spi_view(), drawn));
+    CHECK(keys[1].spi_view().size() == 4);
+    CHECK(!equal_bytes(keys[1].spi_view(), drawn));
+    // The GENERIC-ID blocks of TRANSFER_INIT name the two SPIs.
+    const auto blocks = blocks_of(ti.send);
+    REQUIRE(blocks.size() == 2);
+    CHECK(equal_bytes(blocks[0].spi, drawn));
+    CHECK(equal_bytes(blocks[1].spi, keys[1].spi_view()));
+}
+
+TEST_CASE("KMS: an RNG that fails while drawing a ticket's keys refuses the request; nothing sent, the KMS unchanged") {
+    const auto s = with(1, true);
+    parties p(s);
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto req = p.ini->start_request(base_now, *p.rng, o1);
+    REQUIRE(req.ok());
+    failing_rng dry{&*p.rng, 40};  // the MPK (32 bytes) and then not a whole session key
+    const auto r = p.kms->receive(req.send, base_now, dry, o2);
+    CHECK(r.error == errc::crypto_backend_failure);
+    CHECK(r.send.empty());
+    CHECK(p.ini->current() == ini_state::awaiting_request_resp);
+    // Another request of the same Initiator is served (the refused one stays recorded as seen).
+    p.ini->abandon();
+    const auto again = p.ini->start_request(base_now + std::chrono::seconds(1), *p.rng, o1);
+    REQUIRE(again.ok());
+    CHECK(relay(p, again, base_now + std::chrono::seconds(1)).error == errc::ok);
+    check_same_keys(p);
+}
+
+TEST_CASE("a replay cache that answers full: each party refuses the message with replay_cache_full (Error: Unspecified), and "
+          "takes the same message once the cache has room") {
+    const auto s = with(1, true);
+    basic_parties<refusing_cache> p(s);
+    std::array<std::uint8_t, 8192> out{};
+    roles::outcome o = p.ini->start_request(base_now, *p.rng, out);
+    REQUIRE(o.ok());
+    bytes cur(o.send.begin(), o.send.end());
+    data_type type = o.send_type;
+    int refused = 0;
+    while (!cur.empty()) {
+        const role to = receiver_of(type);
+        refusing_cache& c = to == role::kms ? *p.c_kms : to == role::initiator ? *p.c_i : *p.c_r;
+        CAPTURE(static_cast<int>(type));
+        if (type == data_type::transfer_init) {
+            // Checked for replay only once its ticket is resolved, with the RESOLVE_RESP (§4.2.2.2).
+            o = deliver(p, to, cur, base_now, out);
+            REQUIRE(o.ok());
+            cur.assign(o.send.begin(), o.send.end());
+            type = o.send_type;
+            continue;
+        }
+        const auto ini_before = p.ini->current();
+        const auto res_before = p.res->current();
+        c.refuse = 1;
+        const auto full = deliver(p, to, cur, base_now, out);
+        CHECK(full.error == errc::replay_cache_full);
+        // Authentic but not taken: answered with Unspecified error (no code fits a full cache).
+        CHECK(full.send_type == data_type::error);
+        CHECK(error_code(full.send) == error_no::unspecified);
+        CHECK(p.ini->current() == ini_before);
+        CHECK(p.res->current() == res_before);
+        ++refused;
+        o = deliver(p, to, cur, base_now, out);
+        REQUIRE(o.ok());
+        if (o.send.empty() && type == data_type::request_resp) o = p.ini->start_transfer(base_now, *p.rng, out);
+        cur.assign(o.send.begin(), o.send.end());
+        type = o.send_type;
+    }
+    CHECK(refused == 5);  // REQUEST_INIT, REQUEST_RESP, RESOLVE_INIT, RESOLVE_RESP (with TRANSFER_INIT), TRANSFER_RESP
+    CHECK(p.ini->current() == roles::initiator<B, basic_parties<refusing_cache>::policy>::state::established);
+    CHECK(p.res->current() == roles::responder<B, basic_parties<refusing_cache>::policy>::state::established);
+    REQUIRE(p.ini->session_keys().size() == 2);
+    CHECK(equal_bytes(p.ini->session_keys()[0].tek.view(), p.res->session_keys()[0].tek.view()));
+}
+
+TEST_CASE("Responder's own keys (M flag): one replaces a crypto session's key; too many or repeated are refused, the "
+          "keys set before kept; keys for more crypto sessions than a map holds refuse the exchange") {
+    auto s = with(1, true);
+    s.flags = "DEFGHIJM";  // M: the Responder may supply keys; J: the ticket may be used again after a refusal
+    parties p(s);
+    std::array<std::uint8_t, 8192> out{};
+    const bytes k(32, 0x61), spi_r{0xbe, 0xef, 0, 1};
+    // Keys for 15 new crypto sessions: with TRANSFER_INIT's 2, 17 blocks.
+    std::vector<bytes> spis;
+    for (std::uint8_t i = 0; i < 33; ++i) spis.push_back({0xc0, 0, 0, i});
+    std::vector<roles::supplied_key> many;
+    for (std::uint8_t i = 0; i < 33; ++i) {
+        many.push_back({.cs_id = static_cast<std::uint8_t>(3 + i), .ssrc = 0x4000u + i, .kind = key_data_type::tek,
+                        .key = k, .spi = spis[i]});
+    }
+    REQUIRE(p.res->set_response_keys(std::span<const roles::supplied_key>(many).first(15)));
+    const auto r = run(p, s);
+    CHECK(r.error == errc::bad_crypto_sessions);
+    CHECK(r.failed_at == 4);  // RESOLVE_RESP: the TRANSFER_INIT it resolved cannot be answered
+    CHECK(p.res->current() == res_state::idle);
+    CHECK(p.res->session_keys().empty());
+    CHECK(p.ini->current() == ini_state::awaiting_transfer_resp);
+
+    // One key for crypto session 1 (TRANSFER_INIT's): it replaces the ticket's key of that session.
+    const roles::supplied_key own_one[] = {{.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek, .key = k, .spi = spi_r}};
+    REQUIRE(p.res->set_response_keys(own_one));
+    // More than max_crypto_sessions keys, or two for one crypto session: refused, own_one kept.
+    CHECK(p.res->set_response_keys(std::span<const roles::supplied_key>(many).first(17)).error() == errc::invalid_argument);
+    CHECK(p.res->set_response_keys(many).error() == errc::invalid_argument);  // 33: more than the candidates held
+    const roles::supplied_key twice[] = {own_one[0], {.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek, .key = k,
+                                                      .spi = spis[0]}};
+    CHECK(p.res->set_response_keys(twice).error() == errc::invalid_argument);
+
+    p.ini->abandon();
+    REQUIRE(p.ini->current() == ini_state::ticket_ready);
+    const auto ti = p.ini->start_transfer(base_now + std::chrono::seconds(1), *p.rng, out);
+    REQUIRE(ti.ok());
+    CHECK(relay(p, ti, base_now + std::chrono::seconds(1)).error == errc::ok);
+    CHECK(p.res->current() == res_state::established);
+    CHECK(p.ini->current() == ini_state::established);
+    check_same_keys(p);
+    const auto keys = p.ini->session_keys();
+    REQUIRE(keys.size() == 2);
+    CHECK(keys[0].kind == key_data_type::tek);
+    CHECK(equal_bytes(keys[0].key.view(), k));
+    CHECK(equal_bytes(keys[0].spi_view(), spi_r));
+    CHECK(!equal_bytes(keys[1].key.view(), k));  // CS 2 keeps the ticket's key
+}
+
+TEST_CASE("Responder: a TRANSFER_INIT whose IDRi is not the ticket's Initiator is refused with identity_mismatch, "
+          "an Error sent, and the genuine one then accepted") {
+    const auto s = with(4, false);  // the Responder resolves itself; TRANSFER_INIT protected with MPKi
+    parties p(s);
+    std::array<std::uint8_t, 8192> o1{}, o2{}, o3{};
+    REQUIRE(p.ini->create_ticket(base_now, *p.rng).ok());
+    const auto ti = p.ini->start_transfer(base_now, *p.rng, o1);
+    REQUIRE(ti.ok());
+    const bytes genuine(ti.send.begin(), ti.send.end());
+    // Alice (she holds MPKi) names Carol as the Initiator: authentic, but not the ticket's IDRi.
+    const auto init = ticket::transfer_init_view::parse(genuine);
+    REQUIRE(init);
+    const auto h = init->header();
+    const auto blocks = blocks_of(genuine);
+    const auto k1 = roles::detail::protection(*p.backend, roles::detail::direction::initial,
+                                              roles::detail::needs::auth_key, s.suite, p.ini->mpki(), h.csb(),
+                                              init->randri()->value(), {});
+    REQUIRE(k1);
+    const auto carol = ticket::as_bytes("sip:carol@example.org");
+    ticket::sealed_message_builder sb(o2);
+    sb.header(hdr_builder{data_type::transfer_init, h.v_flag(), h.prf(), h.csb(), blocks, h.version()})
+        .add(init->t().to_builder())
+        .add(init->randri()->to_builder())
+        .add(idr_builder{id_role::idri, id_type::uri, carol})
+        .add(init->idrr()->to_builder())
+        .add_ticket(*init->ticket(), std::nullopt);
+    const auto forged = sb.seal(*p.backend, s.suite.mac, k1->auth_key.view(), {carol, ticket::as_bytes("sip:bob@example.org")});
+    REQUIRE(forged);
+    const bytes forged_bytes(forged->begin(), forged->end());
+    const auto r = p.res->receive(forged_bytes, base_now, *p.rng, o3);
+    CHECK(r.error == errc::identity_mismatch);
+    REQUIRE(r.send_type == data_type::error);
+    CHECK(error_code(r.send) == error_no::unspecified);
+    CHECK(p.res->current() == res_state::idle);
+    CHECK(p.res->session_keys().empty());
+    // The genuine TRANSFER_INIT: answered, both ends keyed.
+    const auto answer = p.res->receive(genuine, base_now, *p.rng, o3);
+    REQUIRE(answer.ok());
+    REQUIRE(answer.send_type == data_type::transfer_resp);
+    REQUIRE(p.ini->receive(answer.send, base_now, *p.rng, o1).ok());
+    CHECK(equal_bytes(p.res->peer_identity(), ticket::as_bytes("sip:alice@example.org")));
+    check_same_keys(p);
+}
+
+TEST_CASE("CSB update: a supplied key without an SPI, with an SPI over 8 bytes or a key over 64 bytes is refused with "
+          "nothing sent; an update under an Encr alg the receiver's policy refuses is refused there; both ends unchanged") {
+    auto s = with(1, true);
+    s.flags = "DEFGHIL";  // L: the Initiator may send keys
+    s.suite.encr = encr_alg::null;  // the Initiator's update KEMACs: NULL encryption (its policy allows it)
+    s.settings.encrs |= 1u << static_cast<unsigned>(encr_alg::null);
+    parties p(s);
+    // The Responder's policy: the defaults (no NULL encryption), its own suite AES-CM-256.
+    auto strong = with(1, true);
+    p.p_r.emplace(p.ks_r, *p.c_r, strong.settings);
+    p.res.emplace(*p.backend, *p.p_r,
+                  roles::responder_config{.identity = "sip:bob@example.org", .kms_identity = "kms.example.org",
+                                          .suite = strong.suite});
+    REQUIRE(run(p, s).established);
+    check_same_keys(p);
+    const auto before_i = teks(p.ini->session_keys());
+    const auto before_r = teks(p.res->session_keys());
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto later = base_now + std::chrono::seconds(5);
+    const roles::crypto_session_spec two[] = {{1, 0x1000}, {2, 0x1001}};
+    const bytes k16(16, 0x71), k65(65, 0x72), spi9(9, 0x01), spi4{9, 9, 9, 9};
+    const roles::supplied_key no_spi[] = {{.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek, .key = k16}};
+    const roles::supplied_key long_spi[] = {{.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek, .key = k16, .spi = spi9}};
+    const roles::supplied_key long_key[] = {{.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek, .key = k65, .spi = spi4}};
+    const std::span<const roles::supplied_key> bad[] = {no_spi, long_spi, long_key};
+    for (const auto keys : bad) {
+        const auto u = p.ini->start_update(later, *p.rng, o1, two, false, true, keys);
+        CHECK(u.error == errc::invalid_argument);
+        CHECK(u.send.empty());
+        CHECK(p.ini->current() == ini_state::established);
+        CHECK(teks(p.ini->session_keys()) == before_i);
+    }
+    // A rekey: its KEMAC is NULL-encrypted, which the Responder's policy does not allow (Error: Invalid EA).
+    const auto rekey = p.ini->start_update(later, *p.rng, o1, two, true, true);
+    REQUIRE(rekey.ok());
+    const auto refused = p.res->receive(rekey.send, later, *p.rng, o2);
+    CHECK(refused.error == errc::encr_not_allowed);
+    REQUIRE(refused.send_type == data_type::error);
+    CHECK(p.res->current() == res_state::established);
+    CHECK(teks(p.res->session_keys()) == before_r);
+    // Without new keys (no KEMAC) the next update goes through at both ends.
+    p.ini->abandon();
+    CHECK(teks(p.ini->session_keys()) == before_i);
+    const auto again = later + std::chrono::seconds(1);
+    const roles::crypto_session_spec three[] = {{1, 0x1000}, {2, 0x1001}, {3, 0x1002}};
+    const auto add = p.ini->start_update(again, *p.rng, o1, three, false, true);
+    REQUIRE(add.ok());
+    const auto ans = p.res->receive(add.send, again, *p.rng, o2);
+    REQUIRE(ans.ok());
+    REQUIRE(p.ini->receive(ans.send, again, *p.rng, o1).ok());
+    check_same_keys(p);
+    CHECK(p.ini->session_keys().size() == 3);
+}

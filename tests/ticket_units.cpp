@@ -1113,3 +1113,30 @@ TEST_CASE("security-policy lookups: SP payloads by Policy no in one walk, past t
     CHECK(!*roles::detail::choose_offered(p2, sps, block(none), s, false, v2));
     CHECK(p2.asked == 3);
 }
+
+TEST_CASE("Initiator config: no crypto session, more than max_crypto_sessions, or no identity is refused by the first "
+          "call with invalid_argument; nothing sent, the machine idle") {
+    const scenario s;
+    parties p(s);
+    std::array<std::uint8_t, 8192> out{};
+    std::vector<roles::crypto_session_spec> seventeen;
+    for (std::uint8_t i = 0; i < 17; ++i) seventeen.push_back({static_cast<std::uint8_t>(i + 1), 0x5000u + i});
+    const std::span<const roles::crypto_session_spec> lists[] = {{}, seventeen, p.cs};
+    for (std::size_t i = 0; i < 3; ++i) {
+        CAPTURE(i);
+        const std::string_view id = i == 2 ? std::string_view{} : std::string_view{"sip:alice@example.org"};
+        roles::initiator<B, policy> ini(*p.backend, *p.p_i,
+                                        {.identity = id, .kms_identity = "kms.example.org",
+                                         .responder = "sip:bob@example.org", .desired = desired_policy(s),
+                                         .sessions = lists[i], .suite = s.suite});
+        const auto r = ini.start_request(base_now, *p.rng, out);
+        CHECK(r.error == errc::invalid_argument);
+        CHECK(r.send.empty());
+        CHECK(ini.current() == roles::initiator<B, policy>::state::idle);
+        CHECK(ini.create_ticket(base_now, *p.rng).error == errc::invalid_argument);
+        CHECK(ini.current() == roles::initiator<B, policy>::state::idle);
+        CHECK(ini.ticket().empty());
+    }
+    // The same key store and policy with a valid config: the request is built.
+    CHECK(p.ini->start_request(base_now, *p.rng, out).ok());
+}

@@ -120,8 +120,11 @@ public:
     /// outgoing media): each keys crypto session `cs_id`, added to the CS ID
     /// map when TRANSFER_INIT lacks it. A ticket without M (or F) then makes
     /// the exchange fail with policy_not_acceptable instead of dropping them.
-    /// Errors: invalid_argument, key_too_short (see supplied_key).
+    /// Errors: invalid_argument (also more than max_crypto_sessions keys),
+    /// key_too_short (see supplied_key). On error the keys set before stay.
     [[nodiscard]] result<void> set_response_keys(std::span<const supplied_key> keys) {
+        // finish() holds them with TRANSFER_INIT's KEMAC keys in 2 * max_crypto_sessions candidates.
+        if (keys.size() > max_crypto_sessions) return errc::invalid_argument;
         return detail::take_supplied(keys, m_response_keys);
     }
 
