@@ -137,6 +137,56 @@ void check_same_keys(world& w, focus_type& focus, const std::string& who) {
     }
 }
 
+/// A TRANSFER_INIT for the focus of uri1 that `who` builds with the role layer itself (a peer
+/// that is no conference::participant): its own crypto sessions and IDRapp list.
+bytes raw_transfer_init(world& w, const std::string& who, std::span<const roles::crypto_session_spec> sessions,
+                        std::span<const std::string_view> applications = {}) {
+    const roles::policy_offer offer[] = {conference::media_offer(w.machines.srtp_policy)};
+    roles::initiator<B, inner_policy> ini(*w.backend, *w.users.at(who)->p,
+                                          roles::initiator_config{.identity = who,
+                                                                  .kms_identity = kms_uri,
+                                                                  .responder = uri1,
+                                                                  .applications = applications,
+                                                                  .desired = conference::conference_ticket_policy(
+                                                                      w.machines.suite.prf),
+                                                                  .key_kind = key_data_type::tgk,
+                                                                  .key_length = w.machines.key_length,
+                                                                  .sessions = sessions,
+                                                                  .suite = w.machines.suite,
+                                                                  .security_policies = offer});
+    std::vector<std::uint8_t> out(4096), kms_out(4096);
+    const auto req = ini.start_request(w.now, *w.rng, out);
+    REQUIRE(req.ok());
+    const auto resp = w.kms->receive(req.send, w.now, *w.rng, kms_out);
+    REQUIRE(resp.ok());
+    REQUIRE(ini.receive(resp.send, w.now, *w.rng, out).ok());
+    const auto ti = ini.start_transfer(w.now, *w.rng, out);
+    REQUIRE(ti.ok());
+    return as_vector(ti.send);
+}
+
+/// The world's RNG, except that every 4-byte draw (random_u32: an SSRC, a CSB ID) fails.
+struct u32_failing_rng {
+    crypto::deterministic_rng<B>* inner;
+    [[nodiscard]] result<void> fill(mutable_bytes out) noexcept {
+        if (out.size() == 4) return errc::crypto_backend_failure;
+        return inner->fill(out);
+    }
+};
+
+/// A broken generator that yields only zero bytes.
+struct zero_rng {
+    [[nodiscard]] result<void> fill(mutable_bytes out) noexcept {
+        std::fill(out.begin(), out.end(), std::uint8_t{0});
+        return {};
+    }
+};
+
+bytes group_tek(const focus_type& focus) {
+    if (!focus.group_key()) return {};
+    return bytes(focus.group_key()->key.view().begin(), focus.group_key()->key.view().end());
+}
+
 }  // namespace
 
 TEST_CASE("message_slot: a message written in place is taken without a copy; a slot dropped keeps nothing") {
@@ -527,6 +577,271 @@ TEST_CASE("conference negatives: each refusal has its own error and changes no c
         CHECK(focus.on_peer(999, bytes{1, 2, 3}, w.now, *w.rng).error == errc::unknown_exchange);
     }
     CHECK(snap(focus.conference()) == before);
+}
+
+TEST_CASE("factory: a creator refused on its authenticated identity after the KMS answered gets an Error, no conference") {
+    world w(21);
+    auto& alice = w.agent(A);
+    const std::string_view invited[] = {Bo};
+    auto s = w.kms_round(alice, alice.create(w.names, invited, w.now, *w.rng));
+    REQUIRE(s.ok());
+    const auto* ti = s.to_peer(factory_uri);
+    REQUIRE(ti);
+    auto f = w.factory->on_invite(ti->bytes, w.now, *w.rng);
+    REQUIRE(f.ok());
+    const auto id = f.id;
+    CHECK(w.factory->pending_count() == 1);
+    // The operator withdraws Alice's right to create while the KMS resolves: the factory decides
+    // again on the identity the KMS vouched for (the early check saw only the ticket's claim).
+    w.conf_policy.creators = {Bo};
+    const auto r = w.kms_round(*w.factory, std::move(f));
+    CHECK(r.error == errc::unauthorized_creator);
+    CHECK(r.id == id);
+    CHECK(!r.done);
+    CHECK(!r.created);
+    // Seed 000 flow 1b: an Error to the initiator, and no TRANSFER_RESP.
+    REQUIRE(r.messages.size() == 1);
+    CHECK(r.messages[0].to == destination::peer);
+    CHECK(r.messages[0].peer == A);
+    CHECK(r.messages[0].type == data_type::error);
+    CHECK(w.factory->pending_count() == 0);
+    CHECK(w.factory->on_kms(id, bytes{1, 2, 3}, w.now, *w.rng).error == errc::unknown_exchange);
+    // Alice's creation ends on that Error, without a conference.
+    const auto a = alice.on_peer(s.id, r.messages[0].bytes, w.now, *w.rng);
+    CHECK(a.error == errc::error_received);
+    CHECK(!a.done);
+    CHECK(!alice.in_conference(uri1));
+}
+
+TEST_CASE("factory: the RNG failing on the focus SSRC after the KMS answered: refused, nothing created or kept") {
+    world w(22);
+    auto& alice = w.agent(A);
+    auto s = w.kms_round(alice, alice.create(w.names, {}, w.now, *w.rng));
+    REQUIRE(s.ok());
+    auto f = w.factory->on_invite(s.to_peer(factory_uri)->bytes, w.now, *w.rng);
+    REQUIRE(f.ok());
+    REQUIRE(f.messages.size() == 1);
+    REQUIRE(f.messages[0].to == destination::kms);
+    std::vector<std::uint8_t> buf(4096);
+    const auto resolved = w.kms->receive(f.messages[0].bytes, w.now, *w.rng, buf);
+    REQUIRE(resolved.ok());
+    u32_failing_rng failing{&*w.rng};
+    const auto r = w.factory->on_kms(f.id, resolved.send, w.now, failing);
+    CHECK(r.error == errc::crypto_backend_failure);
+    CHECK(r.id == f.id);
+    CHECK(r.messages.empty());  // no TRANSFER_RESP naming a conference that was not made
+    CHECK(!r.done);
+    CHECK(!r.created);
+    CHECK(w.factory->pending_count() == 0);
+}
+
+TEST_CASE("focus call-out to a group identity: the member of the group who answers is not the invitee") {
+    world w(23);
+    focus_type focus(*w.backend, *w.p_server, w.conf_policy, w.machines, create(w, key_model::group));
+    REQUIRE(call_in(w, focus, A).ok());
+    const std::string team = "sip:team@example.org";
+    // RFC 6043 §6.10: the KMS lets a member of a group identity the ticket names resolve it.
+    w.p_kms_inner->add_member(C, team);
+    REQUIRE(focus.authorize(A, team));
+    const auto before = snap(focus.conference());
+    const bytes group_before = group_tek(focus);
+    auto f = w.kms_round(focus, focus.invite(A, team, w.now, *w.rng));
+    REQUIRE(f.ok());
+    const auto* to_team = f.to_peer(team);
+    REQUIRE(to_team);
+    CHECK(focus.pending() == 1);
+    // Carol takes the call for team and resolves the ticket as herself: her TRANSFER_RESP
+    // authenticates Carol (IDRr, forked key), whom nobody authorized or invited.
+    auto& carol = w.agent(C);
+    const auto c = w.kms_round(carol, carol.on_call_out(to_team->bytes, uri1, w.now, *w.rng));
+    REQUIRE(c.ok());
+    const auto* back = c.to_peer(uri1);
+    REQUIRE(back);
+    const auto r = focus.on_peer(f.id, back->bytes, w.now, *w.rng);
+    CHECK(r.error == errc::focus_mismatch);
+    CHECK(r.id == f.id);
+    CHECK(!r.done);
+    CHECK(r.messages.empty());  // nobody joined: no CSB update to Alice
+    CHECK(focus.pending() == 0);
+    CHECK(snap(focus.conference()) == before);
+    CHECK(!focus.conference().find(C));
+    CHECK(!focus.conference().find(team));
+    CHECK(focus.keys_of(C).empty());
+    CHECK(focus.keys_of(team).empty());
+    CHECK(group_tek(focus) == group_before);
+    CHECK(focus.on_peer(f.id, back->bytes, w.now, *w.rng).error == errc::unknown_exchange);
+}
+
+TEST_CASE("focus: a joiner proposing the focus's own crypto session (cs_focus_media) is refused early, with an Error") {
+    world w(24);
+    focus_type focus(*w.backend, *w.p_server, w.conf_policy, w.machines, create(w, key_model::group));
+    REQUIRE(call_in(w, focus, A).ok());
+    const auto before = snap(focus.conference());
+    const bytes group_before = group_tek(focus);
+    // Carol (authorized) with her own MIKEY stack: she also proposes cs_focus_media, the session
+    // whose key the focus supplies (M flag) and whose SSRC is the focus's.
+    const roles::crypto_session_spec with_focus[] = {{conference::cs_member_media, 0x2002},
+                                                     {conference::cs_focus_media, 0x2003}};
+    const auto f = focus.on_invite(raw_transfer_init(w, C, with_focus), w.now, *w.rng);
+    CHECK(f.error == errc::bad_crypto_sessions);
+    CHECK(!f.done);
+    REQUIRE(f.messages.size() == 1);  // the Error, nothing to the KMS
+    CHECK(f.messages[0].to == destination::peer);
+    CHECK(f.messages[0].peer == C);
+    CHECK(f.messages[0].type == data_type::error);
+    CHECK(focus.pending() == 0);
+    CHECK(snap(focus.conference()) == before);
+    CHECK(group_tek(focus) == group_before);
+    // The same peer proposing only its own session is admitted: the refusal was for cs_focus_media.
+    const roles::crypto_session_spec own[] = {{conference::cs_member_media, 0x2002}};
+    const auto ok = w.kms_round(focus, focus.on_invite(raw_transfer_init(w, C, own), w.now, *w.rng));
+    CHECK(ok.ok());
+    CHECK(ok.done);
+    CHECK(ok.who == C);
+}
+
+TEST_CASE("focus: an RNG that yields no usable SSRC in 64 draws refuses the call-out (ssrc_collision), nothing sent") {
+    world w(25);
+    focus_type focus(*w.backend, *w.p_server, w.conf_policy, w.machines, create(w, key_model::group));
+    REQUIRE(call_in(w, focus, A).ok());
+    const auto before = snap(focus.conference());
+    zero_rng zero;  // every draw 0, which is no SSRC
+    const auto f = focus.invite(A, C, w.now, zero);
+    CHECK(f.error == errc::ssrc_collision);
+    CHECK(f.messages.empty());
+    CHECK(!f.done);
+    CHECK(focus.pending() == 0);
+    CHECK(snap(focus.conference()) == before);
+    // With a working RNG the same call-out goes to the KMS.
+    const auto g = focus.invite(A, C, w.now, *w.rng);
+    CHECK(g.ok());
+    REQUIRE(g.messages.size() == 1);
+    CHECK(g.messages[0].to == destination::kms);
+    CHECK(focus.pending() == 1);
+}
+
+TEST_CASE("participant: a TRANSFER_RESP from another identity its ticket names is refused (focus_mismatch)") {
+    world w(26);
+    auto& alice = w.agent(A);
+    SUBCASE("join (flow 2c): Erin, whom Alice's ticket allows, answers in the focus's place") {
+        auto& erin = w.agent(E);
+        const std::string_view allow[] = {E};
+        auto s = w.kms_round(alice, alice.join(uri1, allow, w.now, *w.rng));
+        REQUIRE(s.ok());
+        const auto* ti = s.to_peer(uri1);
+        REQUIRE(ti);
+        // Erin gets hold of the TRANSFER_INIT: she is an IDRr of its ticket, so the KMS resolves it for her.
+        const auto e = w.kms_round(erin, erin.on_call_out(ti->bytes, A, w.now, *w.rng));
+        REQUIRE(e.ok());
+        const auto* resp = e.to_peer(A);
+        REQUIRE(resp);
+        CHECK(resp->type == data_type::transfer_resp);
+        const auto r = alice.on_peer(s.id, resp->bytes, w.now, *w.rng);
+        CHECK(r.error == errc::focus_mismatch);
+        CHECK(r.id == s.id);
+        CHECK(!r.done);
+        CHECK(r.messages.empty());
+        CHECK(!alice.in_conference(uri1));
+        CHECK(!alice.in_conference(E));
+        CHECK(alice.keys_of(E).empty());
+        CHECK(alice.on_peer(s.id, resp->bytes, w.now, *w.rng).error == errc::unknown_exchange);
+    }
+    SUBCASE("create (flow 1c): Bob, an invited participant, answers in the factory's place") {
+        auto& bob = w.agent(Bo);
+        const std::string_view invited[] = {Bo};
+        auto s = w.kms_round(alice, alice.create(w.names, invited, w.now, *w.rng));
+        REQUIRE(s.ok());
+        const auto* ti = s.to_peer(factory_uri);
+        REQUIRE(ti);
+        const auto b = w.kms_round(bob, bob.on_call_out(ti->bytes, A, w.now, *w.rng));
+        REQUIRE(b.ok());
+        const auto* resp = b.to_peer(A);
+        REQUIRE(resp);
+        // Seed 000 flow 1c: only a conference URI of the factory may answer a creation.
+        const auto r = alice.on_peer(s.id, resp->bytes, w.now, *w.rng);
+        CHECK(r.error == errc::focus_mismatch);
+        CHECK(!r.done);
+        CHECK(r.who.empty());
+        CHECK(r.messages.empty());
+        CHECK(!alice.in_conference(Bo));
+        CHECK(alice.on_peer(s.id, resp->bytes, w.now, *w.rng).error == errc::unknown_exchange);
+        CHECK(w.factory->pending_count() == 0);
+    }
+}
+
+TEST_CASE("focus rekey: departures at one `now` (a coarse clock) each rekey every member; a clock stepped back past "
+          "the window is refused (stale_timestamp) and changes nothing") {
+    world w(27);
+    focus_type focus(*w.backend, *w.p_server, w.conf_policy, w.machines, create(w, key_model::group));
+    for (const auto& who : {A, Bo, C, D}) REQUIRE(call_in(w, focus, who).ok());
+    // RFC 6043 §5.2: an update "MUST use new timestamps" under the member's keys. With the caller's
+    // clock unmoved, the focus stamps the second update to Alice and Bob just after the first.
+    const ntp_time t = w.now;
+    std::uint32_t epoch = focus.conference().epoch;
+    for (const auto& gone : {C, D}) {
+        CAPTURE(gone);
+        const auto l = focus.leave(gone, t, *w.rng);
+        REQUIRE(l.ok());
+        CHECK(l.done);
+        CHECK(focus.conference().epoch == ++epoch);
+        REQUIRE(l.to_peer(A));
+        REQUIRE(l.to_peer(Bo));
+        deliver_updates(w, l, "");  // each member takes its update at `t`
+        for (const auto& who : {A, Bo}) {
+            CAPTURE(who);
+            check_same_keys(w, focus, who);
+            CHECK(tek_of(focus.keys_of(who), conference::cs_focus_media) == group_tek(focus));
+        }
+    }
+    // The caller's clock steps back further than the clock window behind the T the members hold:
+    // their updates cannot be stamped, so the departure is refused before anything changes.
+    const snapshot before = snap(focus.conference());
+    const bytes group_before = group_tek(focus);
+    const ntp_time back = t - std::chrono::hours(1);
+    const auto l3 = focus.leave(Bo, back, *w.rng);
+    CHECK(l3.error == errc::stale_timestamp);
+    CHECK(l3.messages.empty());
+    CHECK(!l3.done);
+    CHECK(focus.conference().find(Bo));
+    CHECK(group_tek(focus) == group_before);
+    CHECK(snap(focus.conference()) == before);
+    // So is a join with every clock stepped back (the KMS's too): the focus's last check refuses it
+    // (an Error to the joiner), no member added, no update sent.
+    w.now = back;
+    const auto c = call_in(w, focus, C);
+    w.now = t;
+    CHECK(c.error == errc::stale_timestamp);
+    CHECK(!c.to_peer(A));
+    CHECK(!focus.conference().find(C));
+    CHECK(group_tek(focus) == group_before);
+    CHECK(snap(focus.conference()) == before);
+    // At a `now` within the window the same departure goes through.
+    const auto l4 = focus.leave(Bo, t, *w.rng);
+    REQUIRE(l4.ok());
+    deliver_updates(w, l4, "");
+    check_same_keys(w, focus, A);
+}
+
+TEST_CASE("KMS with the conference identity policy: a ticket limited to an application resolves for the focus only with it") {
+    world w(28);
+    focus_type focus(*w.backend, *w.p_server, w.conf_policy, w.machines, create(w, key_model::group));
+    const std::string_view apps[] = {"urn:example:conference-app"};
+    const auto before = snap(focus.conference());
+    // RFC 6043 §6.10: the KMS resolves a ticket listing IDRapp only for a responder running one of
+    // them; application_of is asked (through conference_identity_policy) about the focus's URI.
+    const roles::crypto_session_spec first[] = {{conference::cs_member_media, 0x2002}};
+    auto f = focus.on_invite(raw_transfer_init(w, C, first, apps), w.now, *w.rng);
+    REQUIRE(f.ok());
+    const auto r = w.kms_round(focus, std::move(f));
+    CHECK(r.error == errc::unauthorized_application);
+    CHECK(snap(focus.conference()) == before);
+    w.p_kms_inner->add_application(uri1, std::string(apps[0]));
+    const roles::crypto_session_spec second[] = {{conference::cs_member_media, 0x2004}};
+    const auto r2 = w.kms_round(focus, focus.on_invite(raw_transfer_init(w, C, second, apps), w.now, *w.rng));
+    CHECK(r2.ok());
+    CHECK(r2.done);
+    CHECK(r2.who == C);
+    CHECK(focus.conference().find(C));
 }
 
 TEST_CASE("conference: every truncated prefix and single-byte tamper of the focus's answer and CSB update is refused") {

@@ -1568,6 +1568,10 @@ public:
     [[nodiscard]] constexpr ntp_time operator-(std::chrono::seconds d) const noexcept {
         return ntp_time(m_seconds - d.count(), m_fraction);
     }
+    /// The next time the 64-bit NTP format tells apart from this one (2^-32 s later).
+    [[nodiscard]] constexpr ntp_time next_tick() const noexcept {
+        return m_fraction == UINT32_MAX ? ntp_time(m_seconds + 1, 0) : ntp_time(m_seconds, m_fraction + 1);
+    }
     friend constexpr auto operator<=>(const ntp_time&, const ntp_time&) noexcept = default;
 
 private:
@@ -1586,6 +1590,8 @@ static_assert(ntp_time::from_ntp32(ntp_time::from_unix(1796169600).ntp32()).unix
 // RFC 4330 §3: NTP seconds 0 with bit 0 clear is 2036-02-07T06:28:16Z (Unix 2085978496).
 static_assert(ntp_time::from_ntp32(0).unix_seconds() == 2085978496);
 static_assert(ntp_time::from_ntp64(ntp_time::from_unix(2085978500, 7).ntp64()) == ntp_time::from_unix(2085978500, 7));
+static_assert(ntp_time::from_unix(5, 7).next_tick() == ntp_time::from_unix(5, 8));
+static_assert(ntp_time::from_unix(5, UINT32_MAX).next_tick() == ntp_time::from_unix(6, 0));
 
 /// The absolute distance between two times, in whole seconds (rounded down).
 [[nodiscard]] constexpr std::chrono::seconds distance(const ntp_time& a, const ntp_time& b) noexcept {
@@ -11855,6 +11861,11 @@ public:
         for (const auto& k : session_keys()) (void)v.push_back({k.cs.get(), k.ssrc});
         return v;
     }
+    /// The T of the last message under the bundle's keys (the initial
+    /// exchange's last message, raised by each update sent or taken): a CSB
+    /// update is stamped after it (RFC 6043 §5.2, "MUST use new timestamps"),
+    /// else refused with stale_timestamp.
+    [[nodiscard]] ntp_time last_timestamp() const noexcept { return m_last.t; }
 
 protected:
     /// Our update (build_update's errors). With `want_response` its keys
@@ -12888,8 +12899,11 @@ public:
     /// outgoing media): each keys crypto session `cs_id`, added to the CS ID
     /// map when TRANSFER_INIT lacks it. A ticket without M (or F) then makes
     /// the exchange fail with policy_not_acceptable instead of dropping them.
-    /// Errors: invalid_argument, key_too_short (see supplied_key).
+    /// Errors: invalid_argument (also more than max_crypto_sessions keys),
+    /// key_too_short (see supplied_key). On error the keys set before stay.
     [[nodiscard]] result<void> set_response_keys(std::span<const supplied_key> keys) {
+        // finish() holds them with TRANSFER_INIT's KEMAC keys in 2 * max_crypto_sessions candidates.
+        if (keys.size() > max_crypto_sessions) return errc::invalid_argument;
         return detail::take_supplied(keys, m_response_keys);
     }
 
@@ -14509,7 +14523,8 @@ public:
     /// exchange `id`. Errors: unknown_exchange, the role machines' errors,
     /// and the checks taken again on the authenticated identities
     /// (not_authorized_participant, unauthorized_referrer, already_member,
-    /// ssrc_collision). A refused answer that leaves the machine waiting
+    /// ssrc_collision), stale_timestamp (group model: `now` too far behind
+    /// the members' keys to stamp their updates, see may_rekey). A refused answer that leaves the machine waiting
     /// keeps the exchange (a forged answer cannot end a genuine join).
     template <random_generator R>
     [[nodiscard]] step on_kms(exchange_id id, bytes_view in, ntp_time now, R& rng) {
@@ -14532,7 +14547,7 @@ public:
     /// (flow 4d). Errors: unknown_exchange, the Initiator's errors,
     /// focus_mismatch (another identity answered), and the checks taken
     /// again on the invitee: already_member, not_authorized_participant
-    /// (revoked meanwhile), ssrc_collision.
+    /// (revoked meanwhile), ssrc_collision; stale_timestamp (as on_kms).
     template <random_generator R>
     [[nodiscard]] step on_peer(exchange_id id, bytes_view in, ntp_time now, R& rng) {
         const auto it = m_pending.find(id);
@@ -14548,7 +14563,9 @@ public:
             return step::refused(errc::focus_mismatch, id);
         }
         // The invitee is checked once more (the set may have changed while the call-out was pending).
-        if (auto ok = admit(x.peer, x.ini->sessions(), &x); !ok) {
+        auto ok = admit(x.peer, x.ini->sessions(), &x);
+        if (ok) ok = may_rekey(now);
+        if (!ok) {
             m_pending.erase(it);
             return step::refused(ok.error(), id);
         }
@@ -14559,7 +14576,9 @@ public:
 
     /// A member leaves (SIP BYE): its keys are dropped; in the group model
     /// every other member gets a new group TEK (CSB update), so the member
-    /// who left cannot decrypt what follows. Errors: not_a_member.
+    /// who left cannot decrypt what follows. Errors: not_a_member,
+    /// stale_timestamp (group model: `now` too far behind the members' keys
+    /// to stamp their updates, see may_rekey); a refusal changes nothing.
     template <random_generator R>
     [[nodiscard]] step leave(std::string_view who, ntp_time now, R& rng) {
         const auto it = m_members.find(who);
@@ -14567,6 +14586,7 @@ public:
         step s{errc::ok, 0, {}, true, std::string(who), {}};
         std::optional<media_key> next;
         if (m_rec.config.keys == key_model::group) {
+            if (auto ok = may_rekey(now); !ok) return step::refused(ok.error());
             auto k = media_key::draw(rng, m_key_length, m_rec.focus_ssrc);
             if (!k) return step::refused(k.error());
             next = std::move(*k);
@@ -14765,7 +14785,9 @@ private:
             m_pending.erase(it);
             return detail::followed_by(std::move(s), start_call_out(std::move(next), id, now, rng));
         }
-        if (auto ok = admit(who, x.res->sessions(), &x); !ok) {
+        auto ok = admit(who, x.res->sessions(), &x);
+        if (ok) ok = may_rekey(now);
+        if (!ok) {
             step s = refuse_transfer(ok.error(), id, x, now, who);  // before the erase: x is the exchange's
             m_pending.erase(it);
             return s;
@@ -14834,6 +14856,7 @@ private:
         m_rec.members.push_back(member{who, {sessions.begin(), sessions.end()}, called_out});
         index_ssrcs(m_rec.members.back(), +1);
         const auto joined = m_members.emplace(who, std::move(live)).first;
+        m_latest = std::max(m_latest, joined->second.with([](const auto& m) { return m.last_timestamp(); }));
         if (m_rec.config.keys == key_model::group) rekey(std::move(key), &joined->second, now, rng, s);
         s.done = true;
         s.who = std::move(who);
@@ -14854,7 +14877,9 @@ private:
             detail::message_slot slot(s, who, std::tuple_size_v<detail::message_buffer>);
             const auto o = m.with([&](auto& x) {
                 const auto sessions = x.sessions();
-                return x.start_update(now, rng, slot.out(), sessions.view(), false, false, {&supplied, 1});
+                const ntp_time t = update_time(x.last_timestamp(), now);
+                m_latest = std::max(m_latest, t);
+                return x.start_update(t, rng, slot.out(), sessions.view(), false, false, {&supplied, 1});
             });
             if (!o) {
                 s.error = o.error;
@@ -14862,6 +14887,29 @@ private:
             }
             slot.commit(s, destination::peer, o.send_type, o.send);  // an accepted update always sends its TRANSFER_INIT
         }
+    }
+
+    /// The T of a member's CSB update at `now`. RFC 6043 §5.2: an update
+    /// "MUST use new timestamps" under the member's keys (the KEMAC's IV
+    /// repeats with an old T). `now` is not after the member's last T when
+    /// the caller's clock has not moved since the last rekey (a coarse clock,
+    /// two departures at once) or the member's own last message ran ahead
+    /// (its clock, within the window): the update is then stamped just after
+    /// that T, as long as that stays within the clock window of `now` (which
+    /// the member checks; may_rekey refuses a rekey where it would not).
+    [[nodiscard]] ntp_time update_time(ntp_time last, ntp_time now) const noexcept {
+        if (last < now) return now;
+        const ntp_time next = last.next_tick();
+        return distance(next, now) <= m_p->clock_window() ? next : now;
+    }
+    /// Whether every member's update can be stamped at `now` (update_time
+    /// newer than its last T): false when `now` is more than the clock
+    /// window behind the latest T under a member's keys (the caller's clock
+    /// stepped back). m_latest bounds every member's last T, so one
+    /// comparison answers for all. Errors: stale_timestamp.
+    [[nodiscard]] result<void> may_rekey(ntp_time now) const noexcept {
+        if (m_rec.config.keys != key_model::group || m_latest < update_time(m_latest, now)) return {};
+        return errc::stale_timestamp;
     }
 
     /// Adds (+1) or removes (-1) the media SSRCs of `m` in m_media_ssrcs.
@@ -14890,6 +14938,9 @@ private:
     /// every member's cs_focus_media has the focus's SSRC), kept with m_rec.members.
     std::multiset<std::uint32_t> m_media_ssrcs;
     std::optional<media_key> m_group;
+    /// The latest T under any member's keys: the last of each joiner's
+    /// initial exchange and every update stamped (may_rekey).
+    ntp_time m_latest{};
 };
 
 }  // namespace mikey::conference

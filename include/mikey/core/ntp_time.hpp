@@ -93,6 +93,10 @@ public:
     [[nodiscard]] constexpr ntp_time operator-(std::chrono::seconds d) const noexcept {
         return ntp_time(m_seconds - d.count(), m_fraction);
     }
+    /// The next time the 64-bit NTP format tells apart from this one (2^-32 s later).
+    [[nodiscard]] constexpr ntp_time next_tick() const noexcept {
+        return m_fraction == UINT32_MAX ? ntp_time(m_seconds + 1, 0) : ntp_time(m_seconds, m_fraction + 1);
+    }
     friend constexpr auto operator<=>(const ntp_time&, const ntp_time&) noexcept = default;
 
 private:
@@ -111,6 +115,8 @@ static_assert(ntp_time::from_ntp32(ntp_time::from_unix(1796169600).ntp32()).unix
 // RFC 4330 §3: NTP seconds 0 with bit 0 clear is 2036-02-07T06:28:16Z (Unix 2085978496).
 static_assert(ntp_time::from_ntp32(0).unix_seconds() == 2085978496);
 static_assert(ntp_time::from_ntp64(ntp_time::from_unix(2085978500, 7).ntp64()) == ntp_time::from_unix(2085978500, 7));
+static_assert(ntp_time::from_unix(5, 7).next_tick() == ntp_time::from_unix(5, 8));
+static_assert(ntp_time::from_unix(5, UINT32_MAX).next_tick() == ntp_time::from_unix(6, 0));
 
 /// The absolute distance between two times, in whole seconds (rounded down).
 [[nodiscard]] constexpr std::chrono::seconds distance(const ntp_time& a, const ntp_time& b) noexcept {

@@ -849,6 +849,11 @@ public:
         for (const auto& k : session_keys()) (void)v.push_back({k.cs.get(), k.ssrc});
         return v;
     }
+    /// The T of the last message under the bundle's keys (the initial
+    /// exchange's last message, raised by each update sent or taken): a CSB
+    /// update is stamped after it (RFC 6043 §5.2, "MUST use new timestamps"),
+    /// else refused with stale_timestamp.
+    [[nodiscard]] ntp_time last_timestamp() const noexcept { return m_last.t; }
 
 protected:
     /// Our update (build_update's errors). With `want_response` its keys
