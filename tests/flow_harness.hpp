@@ -47,6 +47,7 @@ struct scenario {
     std::size_t sessions = 2;
     std::uint64_t seed = 1;
     roles::policy_settings settings = roles::policy_settings::rfc6043_defaults();
+    std::optional<roles::policy_settings> responder_settings{};  ///< the Responder's own (default: settings)
     std::string responder_in_ticket = "sip:bob@example.org";  ///< IDRr of the TP
     std::string responder_identity = "sip:bob@example.org";   ///< who actually answers
     std::span<const roles::policy_offer> offers{};  ///< security policies the Initiator offers (views: keep alive)
@@ -115,7 +116,7 @@ struct basic_parties {
         if (s.mode == 3 || s.mode == 4) REQUIRE(ks_i.add_tpk({}, tpk));
         p_kms.emplace(ks_kms, *c_kms, s.settings);
         p_i.emplace(ks_i, *c_i, s.settings);
-        p_r.emplace(ks_r, *c_r, s.settings);
+        p_r.emplace(ks_r, *c_r, s.responder_settings.value_or(s.settings));
         rng.emplace(*backend, s.seed);
         for (std::size_t i = 0; i < s.sessions; ++i) {
             cs.push_back({static_cast<std::uint8_t>(i + 1), static_cast<std::uint32_t>(0x1000 + i)});

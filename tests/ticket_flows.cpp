@@ -189,6 +189,30 @@ TEST_CASE("strict 3GPP preset: forking granted even when not asked, 128-bit algo
     CHECK(r.messages.empty());
 }
 
+TEST_CASE("strict 3GPP preset at the Responder: a ticket without forking (I) or open to reuse (J) is refused on "
+          "receipt (policy_not_acceptable), its state unchanged") {
+    // The KMS and the Initiator keep RFC 6043's defaults and grant what was asked; the Responder's
+    // policy (require_forking, forbid_reuse: roles/policy.hpp accept_ticket) refuses the ticket.
+    for (const char* flags : {"DFGHO", "DFGHOEIJ"}) {
+        CAPTURE(flags);
+        auto s = with(1, false);
+        s.flags = flags;
+        s.responder_settings = roles::policy_settings::strict_3gpp();
+        parties p(s);
+        const auto r = run(p, s);
+        CHECK(r.error == errc::policy_not_acceptable);
+        REQUIRE(r.failed_at >= 0);
+        CHECK(r.messages[static_cast<std::size_t>(r.failed_at)].type == data_type::transfer_init);
+        CHECK(p.res->current() == roles::responder<B, policy>::state::idle);
+        CHECK(p.res->session_keys().empty());
+        // A Responder with this policy takes a ticket with I and without J.
+        auto ok = with(1, true);
+        ok.responder_settings = roles::policy_settings::strict_3gpp();
+        parties q(ok);
+        CHECK(run(q, ok).established);
+    }
+}
+
 TEST_CASE("forking: a second Responder reached by the same ticket cannot derive the first one's keys") {
     auto s = with(1, true);
     s.responder_in_ticket = "sip:support@example.org";  // a group identity in the ticket

@@ -1137,6 +1137,25 @@ TEST_CASE("Initiator config: no crypto session, more than max_crypto_sessions, o
         CHECK(ini.current() == roles::initiator<B, policy>::state::idle);
         CHECK(ini.ticket().empty());
     }
+    // RFC 6043 §12.1: session keys of 128 bits or more; at most 256 bits here (the KMS's bound too).
+    // Refused by the config check in every mode, never clamped to what the KMS would take.
+    const std::pair<std::size_t, errc> lengths[] = {{8, errc::key_too_short},
+                                                   {15, errc::key_too_short},
+                                                   {roles::detail::max_session_key_bytes + 1, errc::invalid_argument},
+                                                   {48, errc::invalid_argument}};
+    for (const auto& [length, want] : lengths) {
+        CAPTURE(length);
+        roles::initiator<B, policy> ini(*p.backend, *p.p_i,
+                                        {.identity = "sip:alice@example.org", .kms_identity = "kms.example.org",
+                                         .responder = "sip:bob@example.org", .desired = desired_policy(s),
+                                         .key_length = length, .sessions = p.cs, .suite = s.suite});
+        const auto r = ini.start_request(base_now, *p.rng, out);
+        CHECK(r.error == want);
+        CHECK(r.send.empty());
+        CHECK(ini.create_ticket(base_now, *p.rng).error == want);
+        CHECK(ini.current() == roles::initiator<B, policy>::state::idle);
+        CHECK(ini.ticket().empty());
+    }
     // The same key store and policy with a valid config: the request is built.
     CHECK(p.ini->start_request(base_now, *p.rng, out).ok());
 }

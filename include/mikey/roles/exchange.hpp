@@ -56,6 +56,12 @@ struct random_bytes {
     }
 };
 
+/// The longest session key (TEK, TGK, GTGK) a ticket carries: 256 bits, the
+/// largest AES key and HMAC-SHA-256 output (RFC 6043 §12.1 sets only the
+/// lower bound, crypto::min_key_bytes). The KMS refuses longer requests, the
+/// Initiator longer configs.
+inline constexpr std::size_t max_session_key_bytes = 32;
+
 /// RFC 6043 §12.1: "the sum of the lengths of RANDRi and RANDRr MUST at
 /// least be equal to the size of the longest pre-shared key/envelope
 /// key/MPK/TGK/GTGK": each party makes its own RAND that long (and at least

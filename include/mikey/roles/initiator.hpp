@@ -48,7 +48,7 @@ struct initiator_config {
     std::span<const std::string_view> applications{};  ///< IDRapp of the TP (none: every application, §6.10)
     ticket_policy desired{};                      ///< desired Ticket Policy (K is sent as 0)
     key_data_type key_kind = key_data_type::tgk;  ///< TEK, TGK or GTGK (with or without +SALT)
-    std::size_t key_length = 16;                  ///< bytes of each session key
+    std::size_t key_length = 16;                  ///< bytes of each session key: 16 to 32
     std::span<const crypto_session_spec> sessions{};  ///< one session key each
     algorithm_suite suite{};                      ///< HDR PRF, KEMAC Encr alg, V Auth alg
     std::chrono::seconds validity{3600};          ///< desired TRe - now
@@ -73,8 +73,9 @@ public:
 
     /// Copies the config (its identities and lists into one block). Errors
     /// are reported by the first call (invalid_argument for no crypto
-    /// session or more than max_crypto_sessions, or security policies that
-    /// take_offers refuses).
+    /// session or more than max_crypto_sessions, security policies that
+    /// take_offers refuses, or a key_length over max_session_key_bytes;
+    /// key_too_short for one under 16 bytes).
     initiator(B& backend, const P& policy, const initiator_config& cfg)
         : m_b(&backend), m_policy(&policy), m_cfg(cfg) {
         const std::string_view callee_only[1] = {cfg.responder};
@@ -132,8 +133,9 @@ public:
     }
 
     /// Modes 1 and 2: builds REQUEST_INIT_PSK (RFC 6043 §4.2.1) into `out`.
-    /// Errors: unexpected_in_state (not idle), invalid_argument (config),
-    /// unknown_peer (no PSK shared with the KMS), the policy's suite errors,
+    /// Errors: unexpected_in_state (not idle), invalid_argument and
+    /// key_too_short (config), unknown_peer (no PSK shared with the KMS),
+    /// the policy's suite errors,
     /// buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome start_request(ntp_time now, R& rng, mutable_bytes out) noexcept {
@@ -145,8 +147,9 @@ public:
 
     /// Modes 3 and 4: makes the ticket itself with the TPK it shares with the
     /// KMS or the Responder (D = 0, which requires L, RFC 6043 §6.10).
-    /// Errors: unexpected_in_state, unknown_ticket_key, the flag_* codes,
-    /// policy_not_acceptable, key_too_short, crypto_backend_failure.
+    /// Errors: unexpected_in_state, invalid_argument and key_too_short
+    /// (config), unknown_ticket_key, the flag_* codes,
+    /// policy_not_acceptable, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome create_ticket(ntp_time now, R& rng) noexcept {
         if (m_state != state::idle) return outcome::refused({errc::unexpected_in_state, 0});
@@ -262,6 +265,9 @@ private:
         }
         if (!m_offers_ok) return errc::invalid_argument;
         if (!detail::is_session_key(m_cfg.key_kind)) return errc::invalid_argument;
+        // RFC 6043 §12.1: keys of 128 bits or more; at most max_session_key_bytes here.
+        if (m_cfg.key_length < crypto::min_key_bytes) return errc::key_too_short;
+        if (m_cfg.key_length > detail::max_session_key_bytes) return errc::invalid_argument;
         return m_policy->check_suite(m_cfg.suite);
     }
 
@@ -269,7 +275,7 @@ private:
     /// keys asked for, NULL-encrypted, zero, RFC 6043 §6.10), {IDRapp}, (IDRr).
     [[nodiscard]] result<bytes_view> desired_tp_data(ntp_time now, mutable_bytes buf, bool with_kemac) const noexcept {
         const detail::timestamp ts(now), te(now + m_cfg.validity);
-        static constexpr std::array<std::uint8_t, 32> zeros{};
+        static constexpr std::array<std::uint8_t, detail::max_session_key_bytes> zeros{};
         static constexpr std::array<std::uint8_t, 4> no_spi{};
         inline_list<key_data_builder, max_crypto_sessions> want;
         std::array<std::uint8_t, 512> kemac_plain;
@@ -283,7 +289,7 @@ private:
         if (with_kemac) {
             for (std::size_t i = 0; i < m_cfg.sessions.size(); ++i) {
                 if (!want.push_back(key_data_builder{m_cfg.key_kind,
-                                                     bytes_view(zeros.data(), std::min<std::size_t>(m_cfg.key_length, 32)),
+                                                     bytes_view(zeros.data(), m_cfg.key_length),  // check_config: <= 32
                                                      has_salt(m_cfg.key_kind) ? bytes_view(zeros.data(), 14) : bytes_view{},
                                                      kv_data{kv_type::spi, no_spi, {}, {}}})) {
                     return errc::invalid_argument;
@@ -447,7 +453,6 @@ private:
         std::array<key_data_builder, max_crypto_sessions> kb{};
         bool has_tgk = false;
         for (std::size_t i = 0; i < m_cfg.sessions.size(); ++i) {
-            if (m_cfg.key_length < crypto::min_key_bytes || m_cfg.key_length > 32) return errc::key_too_short;
             (void)keys[i].resize(m_cfg.key_length);
             (void)salts[i].resize(has_salt(m_cfg.key_kind) ? 14 : 0);
             if (auto ok = rng.fill(keys[i].mutable_view()); !ok) return ok;

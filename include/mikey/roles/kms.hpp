@@ -162,7 +162,9 @@ private:
         bool has_tgk = false;
         for (const auto& w : wanted) {
             // RFC 6043 §12.1: all keys 128 bits or more.
-            if (w.length < crypto::min_key_bytes || w.length > 32) return errc::policy_not_acceptable;
+            if (w.length < crypto::min_key_bytes || w.length > detail::max_session_key_bytes) {
+                return errc::policy_not_acceptable;
+            }
             longest = std::max(longest, w.length);
             has_tgk = has_tgk || detail::is_tgk(w.kind);
         }
