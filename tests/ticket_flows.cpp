@@ -1642,6 +1642,66 @@ TEST_CASE("KMS: a Ticket Request asking for more session keys than a ticket hold
     check_same_keys(p);
 }
 
+TEST_CASE("KMS: a Ticket Request asking for session keys under 128 bits or over max_session_key_bytes is refused "
+          "with Invalid TPpar (RFC 6043 §12.1)") {
+    // This library's Initiator refuses such a config itself, so the request is sealed here by hand as
+    // another implementation would send it: Alice's PSK, a TP whose KEMAC asks for one TGK of `length`.
+    const auto s = with(1, true);
+    parties p(s);
+    const std::string alice = "sip:alice@example.org", bob = "sip:bob@example.org", kms = "kms.example.org";
+    const bytes psk_i(32, 0x11), randri(32, 0x21);
+    const auto request = [&](std::size_t length, mutable_bytes out) {
+        static constexpr std::array<std::uint8_t, 64> zeros{};
+        static constexpr std::array<std::uint8_t, 4> no_spi{};
+        std::array<std::uint8_t, 256> plain{};
+        byte_writer pw(plain);
+        chain_writer(pw, std::nullopt)
+            .add(key_data_builder{key_data_type::tgk, bytes_view(zeros).first(length), {}, kv_data{kv_type::spi, no_spi, {}, {}}});
+        const roles::detail::timestamp ts(base_now), te(base_now + std::chrono::hours(1));
+        std::array<std::uint8_t, 512> tp_buf{};
+        byte_writer w(tp_buf);
+        w.u8(0);  // TP Data: First Payload, then the chain (initiator.hpp desired_tp_data)
+        chain_writer(w, std::size_t{0})
+            .add(idr_builder{id_role::idrkms, id_type::uri, ticket::as_bytes(kms)})
+            .add(idr_builder{id_role::idri, id_type::uri, ticket::as_bytes(alice)})
+            .add(tr_builder{.role = ts_role::trs, .kind = ts_type::ntp_utc, .value = ts.bytes})
+            .add(tr_builder{.role = ts_role::tre, .kind = ts_type::ntp_utc, .value = te.bytes})
+            .add(kemac_builder{encr_alg::null, pw.written(), mac_alg::null, {}})
+            .add(idr_builder{id_role::idrr, id_type::uri, ticket::as_bytes(bob)});
+        REQUIRE(!pw.failed());
+        REQUIRE(!w.failed());
+        const auto k1 = roles::detail::protection(*p.backend, roles::detail::direction::initial, roles::detail::needs::auth_key,
+                                                  s.suite, psk_i, csb_id(9), randri, {});
+        REQUIRE(k1);
+        const roles::detail::timestamp t(base_now);
+        ticket::sealed_message_builder sb(out);
+        sb.header(hdr_builder{data_type::request_init_psk, true, s.suite.prf, csb_id(9), empty_map{}, 1})
+            .add(t.builder())
+            .add(randr_builder{rand_role::randri, randri})
+            .add(idr_builder{id_role::idri, id_type::uri, ticket::as_bytes(alice)})
+            .add(idr_builder{id_role::idrkms, id_type::uri, ticket::as_bytes(kms)})
+            .add(tp_builder{desired_policy(s), w.written(), {}, {}});
+        const auto sealed = sb.seal(*p.backend, s.suite.mac, k1->auth_key.view(), {ticket::as_bytes(alice), ticket::as_bytes(kms)});
+        REQUIRE(sealed);
+        return bytes(sealed->begin(), sealed->end());
+    };
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    for (const std::size_t length : {std::size_t{8}, std::size_t{15}, roles::detail::max_session_key_bytes + 1, std::size_t{48}}) {
+        CAPTURE(length);
+        const auto r = p.kms->receive(request(length, o1), base_now, *p.rng, o2);
+        CHECK(r.error == errc::policy_not_acceptable);
+        REQUIRE(r.send_type == data_type::error);
+        CHECK(ticket::request_resolve_error_view::parse(r.send)->fields().err->code() == error_no::invalid_tppar);
+    }
+    // The same hand-made request at 16 and at 32 bytes is granted (the construction is sound).
+    for (const std::size_t length : {std::size_t{16}, roles::detail::max_session_key_bytes}) {
+        CAPTURE(length);
+        const auto r = p.kms->receive(request(length, o1), base_now + std::chrono::seconds(length), *p.rng, o2);
+        CHECK(r.error == errc::ok);
+        CHECK(r.send_type == data_type::request_resp);
+    }
+}
+
 TEST_CASE("KMS: two random SPIs that collide are drawn again, so each key of a ticket has its own SPI") {
     const auto s = with(1, true);
     parties p(s);
