@@ -13849,6 +13849,7 @@ private:
 #include <type_traits>
 #include <vector>
 
+// #include "../core/config.hpp" (inlined above as mikey/core/config.hpp)
 // #include "../core/errc.hpp" (inlined above as mikey/core/errc.hpp)
 // #include "../core/registry.hpp" (inlined above as mikey/core/registry.hpp)
 // #include "../core/rng.hpp" (inlined above as mikey/core/rng.hpp)
@@ -13934,7 +13935,8 @@ inline constexpr std::size_t message_block_size = 32768;
 /// past `used`).
 class message_slot {
 public:
-    message_slot(const step& s, std::string_view peer, std::size_t max) : m_peer_size(peer.size()) {
+    // Inlined: a focus's rekey makes one per member (a call costs about as much as the body).
+    MIKEY_ALWAYS_INLINE message_slot(const step& s, std::string_view peer, std::size_t max) : m_peer_size(peer.size()) {
         const std::size_t need = peer.size() + max;
         if (!s.messages.empty() && s.messages.back().storage) {
             // Written only past `used` (see message_block): the messages already taken keep their bytes.
@@ -14890,8 +14892,12 @@ private:
             detail::message_slot slot(s, who, std::tuple_size_v<detail::message_buffer>);
             const auto o = m.with([&](auto& x) {
                 const auto sessions = x.sessions();
-                const ntp_time t = update_time(x.last_timestamp(), now);
-                m_latest = std::max(m_latest, t);
+                const ntp_time last = x.last_timestamp();
+                ntp_time t = now;
+                if (!(last < now)) {  // rare: see update_time
+                    t = update_time(last, now);
+                    m_latest = std::max(m_latest, t);
+                }
                 return x.start_update(t, rng, slot.out(), sessions.view(), false, false, {&supplied, 1});
             });
             if (!o) {
@@ -14900,6 +14906,7 @@ private:
             }
             slot.commit(s, destination::peer, o.send_type, o.send);  // an accepted update always sends its TRANSFER_INIT
         }
+        m_latest = std::max(m_latest, now);  // the T of every update not stamped later
     }
 
     /// The T of a member's CSB update at `now`. RFC 6043 §5.2: an update

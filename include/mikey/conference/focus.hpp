@@ -498,8 +498,12 @@ private:
             detail::message_slot slot(s, who, std::tuple_size_v<detail::message_buffer>);
             const auto o = m.with([&](auto& x) {
                 const auto sessions = x.sessions();
-                const ntp_time t = update_time(x.last_timestamp(), now);
-                m_latest = std::max(m_latest, t);
+                const ntp_time last = x.last_timestamp();
+                ntp_time t = now;
+                if (!(last < now)) {  // rare: see update_time
+                    t = update_time(last, now);
+                    m_latest = std::max(m_latest, t);
+                }
                 return x.start_update(t, rng, slot.out(), sessions.view(), false, false, {&supplied, 1});
             });
             if (!o) {
@@ -508,6 +512,7 @@ private:
             }
             slot.commit(s, destination::peer, o.send_type, o.send);  // an accepted update always sends its TRANSFER_INIT
         }
+        m_latest = std::max(m_latest, now);  // the T of every update not stamped later
     }
 
     /// The T of a member's CSB update at `now`. RFC 6043 §5.2: an update

@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../core/config.hpp"
 #include "../core/errc.hpp"
 #include "../core/registry.hpp"
 #include "../core/rng.hpp"
@@ -104,7 +105,8 @@ inline constexpr std::size_t message_block_size = 32768;
 /// past `used`).
 class message_slot {
 public:
-    message_slot(const step& s, std::string_view peer, std::size_t max) : m_peer_size(peer.size()) {
+    // Inlined: a focus's rekey makes one per member (a call costs about as much as the body).
+    MIKEY_ALWAYS_INLINE message_slot(const step& s, std::string_view peer, std::size_t max) : m_peer_size(peer.size()) {
         const std::size_t need = peer.size() + max;
         if (!s.messages.empty() && s.messages.back().storage) {
             // Written only past `used` (see message_block): the messages already taken keep their bytes.
