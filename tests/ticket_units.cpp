@@ -1143,7 +1143,9 @@ TEST_CASE("Initiator config: no crypto session, more than max_crypto_sessions, o
                                                    {15, errc::key_too_short},
                                                    {roles::detail::max_session_key_bytes + 1, errc::invalid_argument},
                                                    {48, errc::invalid_argument}};
-    for (const auto& [length, want] : lengths) {
+    for (const auto& entry : lengths) {
+        const std::size_t length = entry.first;  // not a structured binding: CAPTURE's lambda (clang 14)
+        const errc want = entry.second;
         CAPTURE(length);
         roles::initiator<B, policy> ini(*p.backend, *p.p_i,
                                         {.identity = "sip:alice@example.org", .kms_identity = "kms.example.org",
