@@ -15,6 +15,23 @@ using namespace flow_test;
 
 namespace {
 
+/// `n` TEKs `key` for the crypto sessions 3, 4, ... (none of a flow's own two): SSRC
+/// ssrc_base + i, SPI {spi_tag, 0, 0, i}. The keys view the SPIs: not copied or moved.
+struct new_session_keys {
+    std::vector<bytes> spis;
+    std::vector<roles::supplied_key> keys;
+    new_session_keys(std::uint8_t n, bytes_view key, std::uint8_t spi_tag, std::uint32_t ssrc_base) {
+        spis.reserve(n);
+        for (std::uint8_t i = 0; i < n; ++i) {
+            spis.push_back({spi_tag, 0, 0, i});
+            keys.push_back({.cs_id = static_cast<std::uint8_t>(3 + i), .ssrc = ssrc_base + i, .kind = key_data_type::tek,
+                            .key = key, .spi = spis.back()});
+        }
+    }
+    new_session_keys(const new_session_keys&) = delete;
+    new_session_keys& operator=(const new_session_keys&) = delete;
+};
+
 scenario with(int mode, bool forking, key_data_type kind = key_data_type::tgk, bool strong = true) {
     scenario s;
     s.mode = mode;
@@ -1588,13 +1605,8 @@ TEST_CASE("start_transfer: supplied keys naming one crypto session or one SPI tw
         {.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek, .key = k1, .spi = spi_a},
         {.cs_id = 2, .ssrc = 0x1001, .kind = key_data_type::tek, .key = k2, .spi = spi_a}};
     // Keys for 15 new crypto sessions 3..17: with the 2 of the config, 17 blocks > max_crypto_sessions.
-    std::vector<bytes> spis;
-    for (std::uint8_t i = 0; i < 15; ++i) spis.push_back({0xa0, 0, 0, i});
-    std::vector<roles::supplied_key> many;
-    for (std::uint8_t i = 0; i < 15; ++i) {
-        many.push_back({.cs_id = static_cast<std::uint8_t>(3 + i), .ssrc = 0x2000u + i, .kind = key_data_type::tek,
-                        .key = k1, .spi = spis[i]});
-    }
+    const new_session_keys fifteen(15, k1, 0xa0, 0x2000);
+    const std::span<const roles::supplied_key> many = fifteen.keys;
     static_assert(roles::max_crypto_sessions == 16);
     const std::span<const roles::supplied_key> refused[] = {same_cs, same_spi, many};
     for (const auto keys : refused) {
@@ -1802,14 +1814,9 @@ TEST_CASE("Responder's own keys (M flag): one replaces a crypto session's key; t
     parties p(s);
     std::array<std::uint8_t, 8192> out{};
     const bytes k(32, 0x61), spi_r{0xbe, 0xef, 0, 1};
-    // Keys for 15 new crypto sessions: with TRANSFER_INIT's 2, 17 blocks.
-    std::vector<bytes> spis;
-    for (std::uint8_t i = 0; i < 33; ++i) spis.push_back({0xc0, 0, 0, i});
-    std::vector<roles::supplied_key> many;
-    for (std::uint8_t i = 0; i < 33; ++i) {
-        many.push_back({.cs_id = static_cast<std::uint8_t>(3 + i), .ssrc = 0x4000u + i, .kind = key_data_type::tek,
-                        .key = k, .spi = spis[i]});
-    }
+    // Keys for 33 new crypto sessions (the first 15: with TRANSFER_INIT's 2, 17 blocks).
+    const new_session_keys thirty_three(33, k, 0xc0, 0x4000);
+    const std::span<const roles::supplied_key> many = thirty_three.keys;
     REQUIRE(p.res->set_response_keys(std::span<const roles::supplied_key>(many).first(15)));
     const auto r = run(p, s);
     CHECK(r.error == errc::bad_crypto_sessions);
@@ -1825,7 +1832,7 @@ TEST_CASE("Responder's own keys (M flag): one replaces a crypto session's key; t
     CHECK(p.res->set_response_keys(std::span<const roles::supplied_key>(many).first(17)).error() == errc::invalid_argument);
     CHECK(p.res->set_response_keys(many).error() == errc::invalid_argument);  // 33: more than the candidates held
     const roles::supplied_key twice[] = {own_one[0], {.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek, .key = k,
-                                                      .spi = spis[0]}};
+                                                      .spi = thirty_three.spis[0]}};
     CHECK(p.res->set_response_keys(twice).error() == errc::invalid_argument);
 
     p.ini->abandon();

@@ -14892,12 +14892,8 @@ private:
             detail::message_slot slot(s, who, std::tuple_size_v<detail::message_buffer>);
             const auto o = m.with([&](auto& x) {
                 const auto sessions = x.sessions();
-                const ntp_time last = x.last_timestamp();
-                ntp_time t = now;
-                if (!(last < now)) {  // rare: see update_time
-                    t = update_time(last, now);
-                    m_latest = std::max(m_latest, t);
-                }
+                const ntp_time t = update_time(x.last_timestamp(), now);
+                if (now < t) m_latest = std::max(m_latest, t);  // stamped later than `now` (rare)
                 return x.start_update(t, rng, slot.out(), sessions.view(), false, false, {&supplied, 1});
             });
             if (!o) {
