@@ -815,6 +815,26 @@ TEST_CASE("focus rekey: departures at one `now` (a coarse clock) each rekey ever
     CHECK(!focus.conference().find(C));
     CHECK(group_tek(focus) == group_before);
     CHECK(snap(focus.conference()) == before);
+    // And a call-out answered at that time (flow 4d): refused by the focus's last check, nothing kept.
+    w.now = back;
+    const auto f = w.kms_round(focus, focus.invite(A, D, w.now, *w.rng));
+    REQUIRE(f.ok());
+    const auto* to_dave = f.to_peer(D);
+    REQUIRE(to_dave);
+    auto& dave = w.agent(D);
+    REQUIRE(dave.leave(uri1));  // Dave's side of his earlier departure
+    const auto d = w.kms_round(dave, dave.on_call_out(to_dave->bytes, uri1, w.now, *w.rng));
+    REQUIRE(d.ok());
+    const auto* answer = d.to_peer(uri1);
+    REQUIRE(answer);
+    const auto r = focus.on_peer(f.id, answer->bytes, w.now, *w.rng);
+    w.now = t;
+    CHECK(r.error == errc::stale_timestamp);
+    CHECK(r.messages.empty());
+    CHECK(!focus.conference().find(D));
+    CHECK(focus.pending() == 0);
+    CHECK(group_tek(focus) == group_before);
+    CHECK(snap(focus.conference()) == before);
     // At a `now` within the window the same departure goes through.
     const auto l4 = focus.leave(Bo, t, *w.rng);
     REQUIRE(l4.ok());
