@@ -397,7 +397,8 @@ struct world {
     std::array<std::string_view, 1> apps{"app-a"};
     bytes supplied_key_bytes = bytes(32, 0x5A), supplied_salt = bytes(14, 0x5B), response_key_bytes = bytes(32, 0x6A),
           response_salt = bytes(14, 0x6B);
-    std::array<std::uint8_t, 4> supplied_spi{0xA1, 0xA2, 0xA3, 0xA4}, response_spi{0xB1, 0xB2, 0xB3, 0xB4};
+    std::array<std::uint8_t, 4> supplied_spi{0xA1, 0xA2, 0xA3, 0xA4}, response_spi{0xB1, 0xB2, 0xB3, 0xB4},
+        update_answer_spi{0xC1, 0xC2, 0xC3, 0xC4};
     std::optional<kms_t> kms;
     std::optional<initiator_t> ini;
     std::optional<responder_t> res;
@@ -965,6 +966,14 @@ private:
                 // Growing a TEK bundle needs new keys (a TEK is never shared): invalid_argument otherwise.
                 if ((how & 1) != 0 && (rekey || !(m_s.kind == key_data_type::tek || m_s.kind == key_data_type::tek_salt))) {
                     sessions.push_back({5, 0x5555});
+                }
+                if ((how & 8) != 0 && m_w.res && !m_w.cs.empty()) {
+                    // The Responder answers with a new key for the first session (RFC 6043 §5.2: [KEMAC]
+                    // in TRANSFER_RESP; refused without M when the update asks for an answer).
+                    const roles::supplied_key k{m_w.cs[0].cs_id, m_w.cs[0].ssrc, key_data_type::tek_salt,
+                                                bytes_view(m_w.response_key_bytes).first(m_s.strong ? 32 : 16),
+                                                m_w.response_salt, m_w.update_answer_spi};
+                    MIKEY_FUZZ_CHECK(m_w.res->set_update_response_keys(std::span<const roles::supplied_key>(&k, 1)).has_value());
                 }
                 o = ini.start_update(m_now, m_w.rng, m_out, sessions, rekey, (how & 4) == 0);
                 break;

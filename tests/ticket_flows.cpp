@@ -1043,6 +1043,165 @@ TEST_CASE("CSB update started by the Responder: a new TEK for one session, the o
     CHECK(teks(p.ini->session_keys())[1] == bytes(32, 0x6b));
 }
 
+TEST_CASE("CSB update answered with new keys (RFC 6043 §5.2: [KEMAC] in TRANSFER_RESP): the Responder's (M) and the "
+          "Initiator's (L), used once; every tamper and prefix of the answer refused") {
+    const std::vector<std::uint8_t> group(32, 0x5a), salt(14, 0x33), spi{0xfe, 0xed};
+    std::array<std::uint8_t, 8192> o1{}, o2{};
+    const auto later = base_now + std::chrono::seconds(10);
+
+    SUBCASE("the Responder answers the Initiator's update with a TEK for CS 2") {
+        auto s = with(1, true);
+        s.flags = "DEFGHIM";
+        parties p(s);
+        REQUIRE(run(p, s).established);
+        const auto before = teks(p.ini->session_keys());
+        const roles::supplied_key k{.cs_id = 2, .ssrc = 0x1001, .kind = key_data_type::tek_salt, .key = group,
+                                    .salt = salt, .spi = spi};
+        REQUIRE(p.res->set_update_response_keys({&k, 1}));
+        const auto up = p.ini->start_update(later, *p.rng, o1, p.ini->sessions(), false, true);
+        REQUIRE(up.ok());
+        CHECK(message_view::parse(up.send)->count(payload_type::kemac) == 0);
+        const bytes update(up.send.begin(), up.send.end());
+        // Answered at the update's own T: the answer is stamped just after it (its KEMAC's IV differs).
+        const auto rr = p.res->receive(update, later, *p.rng, o2);
+        REQUIRE(rr.ok());
+        REQUIRE(rr.send_type == data_type::transfer_resp);
+        const bytes answer(rr.send.begin(), rr.send.end());
+        const auto am = ticket::transfer_resp_update_view::parse(answer);
+        REQUIRE(am);
+        REQUIRE(am->kemac());
+        CHECK(ntp_time::from_payload(am->t().kind(), am->t().value()) == later.next_tick());
+        CHECK(p.res->last_timestamp() == later.next_tick());
+        {
+            // The answer's CS ID map names the new key's SPI for CS 2, the kept key's for CS 1.
+            std::vector<bytes> spis;
+            for (const auto& b : generic_id_map(am->header().map_info())) spis.emplace_back(b.spi.begin(), b.spi.end());
+            REQUIRE(spis.size() == 2);
+            CHECK(spis[1] == bytes(spi.begin(), spi.end()));
+            CHECK(equal_bytes(spis[0], p.ini->session_keys()[0].spi_view()));
+        }
+        const auto res_after = teks(p.res->session_keys());
+        CHECK(res_after[0] == before[0]);
+        CHECK(res_after[1] == bytes(group.begin(), group.end()));
+        for (std::size_t j = 0; j < answer.size(); ++j) {
+            bytes bad = answer;
+            bad[j] ^= 0x01;
+            const auto o = p.ini->receive(bad, later, *p.rng, o1);
+            CAPTURE(j);
+            CHECK(!o.ok());
+            CHECK(!generic(o.error));
+        }
+        for (std::size_t n = 0; n < answer.size(); ++n) {
+            CHECK(!p.ini->receive(bytes(answer.begin(), answer.begin() + static_cast<std::ptrdiff_t>(n)), later, *p.rng, o1)
+                       .ok());
+        }
+        CHECK(p.ini->current() == roles::initiator<B, policy>::state::awaiting_update_resp);
+        CHECK(teks(p.ini->session_keys()) == before);
+        REQUIRE(p.ini->receive(answer, later, *p.rng, o1).ok());
+        check_same_keys(p);
+        CHECK(p.ini->last_timestamp() == later.next_tick());
+        CHECK(teks(p.ini->session_keys())[1] == bytes(group.begin(), group.end()));
+        CHECK(p.ini->session_keys()[1].ssrc == 0x1001);
+        // Used once: the next answer carries no KEMAC, and the keys stay.
+        const auto later2 = later + std::chrono::seconds(1);
+        const auto up2 = p.ini->start_update(later2, *p.rng, o1, p.ini->sessions(), false, true);
+        REQUIRE(up2.ok());
+        const auto rr2 = p.res->receive(up2.send, later2, *p.rng, o2);
+        REQUIRE(rr2.ok());
+        CHECK(message_view::parse(rr2.send)->count(payload_type::kemac) == 0);
+        REQUIRE(p.ini->receive(rr2.send, later2, *p.rng, o1).ok());
+        check_same_keys(p);
+        CHECK(teks(p.ini->session_keys())[1] == bytes(group.begin(), group.end()));
+    }
+    SUBCASE("the Initiator answers the Responder's update with a TGK for CS 1 (D4 at both ends)") {
+        auto s = with(1, true);
+        s.flags = "DEFGHIL";
+        parties p(s);
+        REQUIRE(run(p, s).established);
+        const auto before = teks(p.ini->session_keys());
+        const roles::supplied_key k{.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tgk, .key = group, .salt = {},
+                                    .spi = spi};
+        REQUIRE(p.ini->set_update_response_keys({&k, 1}));
+        const auto up = p.res->start_update(later, *p.rng, o1, p.res->sessions(), false, true);
+        REQUIRE(up.ok());
+        const auto ir = p.ini->receive(up.send, later + std::chrono::seconds(1), *p.rng, o2);
+        REQUIRE(ir.ok());
+        REQUIRE(ir.send_type == data_type::transfer_resp);
+        CHECK(message_view::parse(ir.send)->count(payload_type::kemac) == 1);
+        REQUIRE(p.res->receive(ir.send, later + std::chrono::seconds(1), *p.rng, o1).ok());
+        check_same_keys(p);
+        const auto after = teks(p.ini->session_keys());
+        CHECK(after[0] != before[0]);
+        CHECK(after[0] != bytes(group.begin(), group.end()));  // a TGK: the TEK comes from D4
+        CHECK(after[1] == before[1]);
+        CHECK(p.res->last_timestamp() == later + std::chrono::seconds(1));
+    }
+    SUBCASE("keys the answer cannot carry: the update is refused with its own error and nothing changes") {
+        auto s = with(1, true);
+        s.flags = "DEFGHIM";
+        SUBCASE("without the answering end's flag: policy_not_acceptable") { s.flags = "DEFGHI"; }
+        parties p(s);
+        REQUIRE(run(p, s).established);
+        const auto keys_i = teks(p.ini->session_keys());
+        const roles::supplied_key k5{.cs_id = 5, .ssrc = 0x1005, .kind = key_data_type::tek_salt, .key = group,
+                                     .salt = salt, .spi = spi};
+        const roles::supplied_key k2{.cs_id = 2, .ssrc = 0x1001, .kind = key_data_type::tek_salt, .key = group,
+                                     .salt = salt, .spi = spi};
+        const bool m = s.flags.find('M') != std::string::npos;
+        REQUIRE(p.res->set_update_response_keys(m ? std::span(&k5, 1) : std::span(&k2, 1)));
+        const auto up = p.ini->start_update(later, *p.rng, o1, p.ini->sessions(), false, true);
+        REQUIRE(up.ok());
+        const bytes update(up.send.begin(), up.send.end());
+        const auto refused = p.res->receive(update, later, *p.rng, o2);
+        CHECK(refused.error == (m ? errc::bad_crypto_sessions : errc::policy_not_acceptable));
+        CHECK(refused.send_type != data_type::transfer_resp);
+        CHECK(teks(p.res->session_keys()) == keys_i);
+        CHECK(p.res->last_timestamp() == base_now);
+        // Once the keys are dropped the same update is taken (the refusal came before the replay check).
+        REQUIRE(p.res->set_update_response_keys({}));
+        const auto rr = p.res->receive(update, later, *p.rng, o2);
+        REQUIRE(rr.ok());
+        CHECK(message_view::parse(rr.send)->count(payload_type::kemac) == 0);
+        REQUIRE(p.ini->receive(rr.send, later, *p.rng, o1).ok());
+        check_same_keys(p);
+    }
+    SUBCASE("set_update_response_keys refuses bad keys and keeps those set before") {
+        auto s = with(1, true);
+        s.flags = "DEFGHIM";
+        parties p(s);
+        REQUIRE(run(p, s).established);
+        const roles::supplied_key good{.cs_id = 2, .ssrc = 0x1001, .kind = key_data_type::tek_salt, .key = group,
+                                       .salt = salt, .spi = spi};
+        REQUIRE(p.res->set_update_response_keys({&good, 1}));
+        const std::vector<std::uint8_t> short_key(15, 1);
+        const roles::supplied_key too_short{.cs_id = 2, .ssrc = 0x1001, .kind = key_data_type::tek_salt,
+                                            .key = short_key, .salt = salt, .spi = spi};
+        CHECK(p.res->set_update_response_keys({&too_short, 1}).error() == errc::key_too_short);
+        const roles::supplied_key no_salt{.cs_id = 2, .ssrc = 0x1001, .kind = key_data_type::tek_salt, .key = group,
+                                          .salt = {}, .spi = spi};
+        CHECK(p.res->set_update_response_keys({&no_salt, 1}).error() == errc::invalid_argument);
+        const roles::supplied_key twice[] = {good, good};
+        CHECK(p.res->set_update_response_keys(twice).error() == errc::invalid_argument);
+        std::vector<roles::supplied_key> many(roles::max_crypto_sessions + 1, good);
+        CHECK(p.res->set_update_response_keys(many).error() == errc::invalid_argument);
+        // An update that wants no answer leaves them set; the next answer carries them.
+        const auto quiet = p.ini->start_update(later, *p.rng, o1, p.ini->sessions(), false, false);
+        REQUIRE(quiet.ok());
+        const auto none = p.res->receive(quiet.send, later, *p.rng, o2);
+        REQUIRE(none.ok());
+        CHECK(none.send.empty());
+        const auto later2 = later + std::chrono::seconds(1);
+        const auto up = p.ini->start_update(later2, *p.rng, o1, p.ini->sessions(), false, true);
+        REQUIRE(up.ok());
+        const auto rr = p.res->receive(up.send, later2, *p.rng, o2);
+        REQUIRE(rr.ok());
+        CHECK(message_view::parse(rr.send)->count(payload_type::kemac) == 1);
+        REQUIRE(p.ini->receive(rr.send, later2, *p.rng, o1).ok());
+        check_same_keys(p);
+        CHECK(teks(p.ini->session_keys())[1] == bytes(group.begin(), group.end()));
+    }
+}
+
 TEST_CASE("CSB update: a T not newer than the last message under the bundle's keys is refused at both ends") {
     // RFC 6043 §5.2: "MUST use new timestamps"; the KEMAC IV (RFC 3830 §4.2.3) is salt, CSB ID and T
     // under the same keys, so an old T would repeat a keystream.

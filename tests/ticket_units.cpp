@@ -312,6 +312,11 @@ struct update_ends {
     std::string id_i = "sip:alice@example.org", id_r = "sip:bob@example.org";
     bytes randri = bytes(16, 1), randrr = bytes(16, 2);
     crypto::d4_rands rands{rand_value(randri), rand_value(randrr), true, true};
+    /// A new TEK + salt for crypto session 1 (SSRC 0x1000), SPI 07 07.
+    std::vector<std::uint8_t> tek = std::vector<std::uint8_t>(32, 0x55), salt = std::vector<std::uint8_t>(14, 0x66),
+                              spi{7, 7};
+    roles::supplied_key fresh{.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek_salt, .key = tek, .salt = salt,
+                              .spi = spi};
 
     update_ends() {
         const bytes inkey(32, 0x42), tgk(32, 0x44), spi{9, 9};
@@ -425,9 +430,8 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
     std::array<std::uint8_t, 2048> out{}, resp{};
     const auto t1 = base_now + std::chrono::seconds(1);
     const roles::crypto_session_spec one[] = {{1, 0x1000}};
-    const std::vector<std::uint8_t> tek(32, 0x55), salt(14, 0x66), spi{7, 7};
-    const roles::supplied_key fresh{.cs_id = 1, .ssrc = 0x1000, .kind = key_data_type::tek_salt, .key = tek,
-                                    .salt = salt, .spi = spi};
+    const auto& tek = e.tek;
+    const auto& fresh = e.fresh;
     roles::detail::key_set next{};
 
     SUBCASE("genuine: the Responder takes the Initiator's new key and answers") {
@@ -435,7 +439,7 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
         const auto up = roles::detail::build_update(*e.backend, e.rng, t1, out, ci, one, {&fresh, 1}, false, true, next);
         REQUIRE(up);
         roles::detail::key_set got{};
-        const auto r = roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got);
+        const auto r = roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), {}, got);
         REQUIRE(r);
         CHECK(!r->empty());  // V = 1: a TRANSFER_RESP
         REQUIRE(got.count == 1);
@@ -448,7 +452,7 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
         const auto up = roles::detail::build_update(*e.backend, e.rng, t1, out, ci, one, {}, false, false, next);
         REQUIRE(up);
         roles::detail::key_set got{};
-        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got).error() ==
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), {}, got).error() ==
               errc::header_mismatch);
     }
     SUBCASE("\"KEMAC payloads SHALL NOT be included\" without the sender's flag: unexpected_payload") {
@@ -458,7 +462,7 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
         auto cr = e.as(roles::party::responder);
         cr.flags.l = false;  // the receiver's ticket says the Initiator may not send keys
         roles::detail::key_set got{};
-        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, cr, got).error() == errc::unexpected_payload);
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, cr, {}, got).error() == errc::unexpected_payload);
         // And the sender refuses to build it at all.
         auto ci = e.as(roles::party::initiator);
         ci.flags.l = false;
@@ -476,7 +480,7 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
         const auto up = roles::detail::build_update(*e.backend, e.rng, t1, out, ci, one, {}, false, false, next);
         REQUIRE(up);
         roles::detail::key_set got{};
-        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got).error() ==
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), {}, got).error() ==
               errc::identity_mismatch);
     }
     SUBCASE("\"MUST use new timestamps\": stale_timestamp at both ends") {
@@ -488,7 +492,7 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
         REQUIRE(up);
         e.last.t = t1;  // the receiver saw a message at t1 already
         roles::detail::key_set got{};
-        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got).error() ==
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), {}, got).error() ==
               errc::stale_timestamp);
     }
     SUBCASE("\"New RANDs ... MUST NOT be included\": unexpected_payload") {
@@ -508,8 +512,118 @@ TEST_CASE("CSB update engine: each RFC 6043 §5.2 rule refuses an otherwise auth
         REQUIRE(up);
         REQUIRE(ticket::transfer_init_update_view::parse(*up));  // the lenient schema lets it through: the rule refuses
         roles::detail::key_set got{};
-        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), got).error() ==
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up, t1, resp, e.as(roles::party::responder), {}, got).error() ==
               errc::unexpected_payload);
+    }
+}
+
+TEST_CASE("CSB update engine: keys in the answer (RFC 6043 §5.2 [KEMAC] in TRANSFER_RESP) need the answering end's "
+          "flag, a T after the update's and the update's crypto sessions") {
+    update_ends e;
+    std::array<std::uint8_t, 2048> out{}, resp{};
+    const auto t1 = base_now + std::chrono::seconds(1);
+    const roles::crypto_session_spec one[] = {{1, 0x1000}};
+    const auto& tek = e.tek;
+    const auto& fresh = e.fresh;
+    std::vector<roles::detail::owned_key> answer_keys;
+    REQUIRE(roles::detail::take_supplied({&fresh, 1}, answer_keys));
+    auto ci = e.as(roles::party::initiator), cr = e.as(roles::party::responder);
+    ci.flags.m = cr.flags.m = true;  // the Responder may send keys
+    roles::detail::key_set sent_keys{};
+    const auto up = roles::detail::build_update(*e.backend, e.rng, t1, out, ci, one, {}, false, true, sent_keys);
+    REQUIRE(up);
+    const bytes update(up->begin(), up->end());
+    const auto update_hdr = hdr_view::parse(update);
+    REQUIRE(update_hdr);
+    const auto tek_of = [](const roles::detail::key_set& ks) { return bytes(ks.key(0).tek.view().begin(), ks.key(0).tek.view().end()); };
+
+    SUBCASE("genuine: the answer carries the key, stamped after the update, and both ends take it") {
+        roles::detail::key_set got{};
+        const auto r = roles::detail::open_update(*e.backend, e.pol, update, t1, resp, cr, answer_keys, got);
+        REQUIRE(r);
+        const auto am = ticket::transfer_resp_update_view::parse(*r);
+        REQUIRE(am);
+        REQUIRE(am->kemac());
+        CHECK(ntp_time::from_payload(am->t().kind(), am->t().value()) == t1.next_tick());  // `now` is the update's T
+        CHECK(got.t == t1.next_tick());
+        CHECK(tek_of(got) == bytes(tek.begin(), tek.end()));
+        CHECK(sent_keys.kept[0] == 0);  // the update kept the session's key
+        REQUIRE(roles::detail::verify_update_resp(*e.backend, e.pol, *r, t1, ci, update, sent_keys));
+        CHECK(sent_keys.kept[0] == roles::detail::key_set::made_here);
+        CHECK(tek_of(sent_keys) == bytes(tek.begin(), tek.end()));
+        CHECK(sent_keys.t == t1.next_tick());
+    }
+    SUBCASE("\"KEMAC payloads SHALL NOT be included\" without the answering end's flag: refused at both ends") {
+        auto cr_without = cr;
+        cr_without.flags.m = false;
+        roles::detail::key_set got{};
+        CHECK(roles::detail::open_update(*e.backend, e.pol, update, t1, resp, cr_without, answer_keys, got).error() ==
+              errc::policy_not_acceptable);
+        // Refused before the replay check: the same update is then taken once the keys are dropped.
+        REQUIRE(roles::detail::open_update(*e.backend, e.pol, update, t1, resp, cr_without, {}, got));
+        // A KEMAC sent all the same: the Initiator, whose ticket says M = 0, refuses it and keeps the update's keys.
+        roles::detail::key_set got2{};
+        got2.count = 1;
+        got2.t = t1;
+        const auto r = roles::detail::seal_update_answer(*e.backend, t1, resp, cr, *update_hdr, update, answer_keys, got2);
+        REQUIRE(r);
+        auto ci_without = ci;
+        ci_without.flags.m = false;
+        CHECK(roles::detail::verify_update_resp(*e.backend, e.pol, *r, t1, ci_without, update, sent_keys).error() ==
+              errc::unexpected_payload);
+        CHECK(sent_keys.kept[0] == 0);
+        CHECK(sent_keys.t == t1);
+    }
+    SUBCASE("an answer with keys whose T is the update's: stale_timestamp (the same key stream), nothing taken") {
+        roles::detail::key_set got{};
+        got.count = 1;
+        got.t = t1 - std::chrono::seconds(1);  // makes the answer's T `now`, the update's T
+        const auto r = roles::detail::seal_update_answer(*e.backend, t1, resp, cr, *update_hdr, update, answer_keys, got);
+        REQUIRE(r);
+        CHECK(roles::detail::verify_update_resp(*e.backend, e.pol, *r, t1, ci, update, sent_keys).error() ==
+              errc::stale_timestamp);
+        CHECK(sent_keys.kept[0] == 0);
+        CHECK(sent_keys.t == t1);
+    }
+    SUBCASE("an answer whose CS ID map is not the update's: bad_crypto_sessions, nothing taken") {
+        const roles::crypto_session_spec two[] = {{1, 0x1000}, {2, 0x1001}};
+        std::array<std::uint8_t, 2048> other{};
+        roles::detail::key_set other_keys{};
+        const auto up2 = roles::detail::build_update(*e.backend, e.rng, t1, other, ci, two, {}, false, true, other_keys);
+        REQUIRE(up2);
+        const auto two_hdr = hdr_view::parse(*up2);
+        REQUIRE(two_hdr);
+        roles::detail::key_set got{};
+        got.count = 2;
+        got.t = t1;
+        // Sealed over the genuine update (its MAC verifies), with the two-session map.
+        const auto r = roles::detail::seal_update_answer(*e.backend, t1, resp, cr, *two_hdr, update, answer_keys, got);
+        REQUIRE(r);
+        CHECK(roles::detail::verify_update_resp(*e.backend, e.pol, *r, t1, ci, update, sent_keys).error() ==
+              errc::bad_crypto_sessions);
+        CHECK(sent_keys.kept[0] == 0);
+    }
+    SUBCASE("answer keys the update cannot take: bad_crypto_sessions, invalid_argument") {
+        roles::supplied_key elsewhere = fresh;
+        elsewhere.cs_id = 2;
+        elsewhere.ssrc = 0x1001;
+        std::vector<roles::detail::owned_key> ak;
+        REQUIRE(roles::detail::take_supplied({&elsewhere, 1}, ak));
+        roles::detail::key_set got{};
+        CHECK(roles::detail::open_update(*e.backend, e.pol, update, t1, resp, cr, ak, got).error() ==
+              errc::bad_crypto_sessions);
+        // A second session whose SPI is the answer key's: the peer could not tell them apart.
+        const roles::crypto_session_spec two[] = {{1, 0x1000}, {2, 0x1001}};
+        std::array<std::uint8_t, 2048> other{};
+        roles::detail::key_set other_keys{};
+        const auto up2 = roles::detail::build_update(*e.backend, e.rng, t1, other, ci, two, {}, false, true, other_keys);
+        REQUIRE(up2);
+        const bytes taken_spi(e.keys[0].spi_view().begin(), e.keys[0].spi_view().end());
+        roles::supplied_key same_spi = elsewhere;
+        same_spi.spi = taken_spi;
+        ak.clear();
+        REQUIRE(roles::detail::take_supplied({&same_spi, 1}, ak));
+        CHECK(roles::detail::open_update(*e.backend, e.pol, *up2, t1, resp, cr, ak, got).error() == errc::invalid_argument);
     }
 }
 
@@ -863,7 +977,7 @@ TEST_CASE("CSB update template: a patched update is byte for byte the full build
         const auto up = rd::build_update(*e.backend, e.rng, now, out, ci, bundle, {&group, 1}, false, false, next, &tpl);
         REQUIRE(up);
         rd::key_set got{};
-        REQUIRE(rd::open_update(*e.backend, e.pol, *up, now, resp, context(roles::party::responder), got));
+        REQUIRE(rd::open_update(*e.backend, e.pol, *up, now, resp, context(roles::party::responder), {}, got));
         REQUIRE(got.count == 3);
         CHECK(got.kept[0] == 0);
         CHECK(got.kept[2] == 2);

@@ -9848,9 +9848,11 @@ struct candidate {
 };
 
 /// RFC 6043 §6.2.1 / §6.1.1: the key of a crypto session is the one whose SPI
-/// its GENERIC-ID block names: a KEMAC key first (it replaces the ticket's,
-/// §5.2), then a ticket key; a block without a matching SPI takes the ticket
-/// key in its position (or the last one). nullopt: no candidate at all.
+/// its GENERIC-ID block names ("the SPI (or MKI) corresponding to the session
+/// key"): a KEMAC key first (it replaces the ticket's, §5.2), then a ticket
+/// key. A block without an SPI (§4.2.2.3: the Initiator may leave it to the
+/// Responder) takes the ticket key in its position (or the last one).
+/// nullopt: a block naming an SPI no key has, or no key at all.
 [[nodiscard]] inline std::optional<candidate> pick(std::span<const candidate> kemac, std::span<const candidate> ticket,
                                                    bytes_view block_spi, std::size_t position) noexcept {
     if (!block_spi.empty()) {
@@ -9860,6 +9862,7 @@ struct candidate {
         for (const auto& c : ticket) {
             if (equal_bytes(c.spi, block_spi)) return c;
         }
+        return std::nullopt;
     }
     if (ticket.empty()) return std::nullopt;
     return ticket[std::min(position, ticket.size() - 1)];
@@ -9890,6 +9893,16 @@ struct owned_key {
     }
     [[nodiscard]] candidate view(bool from_ticket) const noexcept MIKEY_LIFETIMEBOUND {
         return {kind, key.view(), salt.view(), bytes_view(spi.data(), spi_size), from_ticket};
+    }
+    /// A session key received in a KEMAC (the KMS's or the peer's).
+    /// Errors: key_without_spi (RFC 6043 §6.2.1: "An SPI (or MKI) MUST be
+    /// specified for each key"), key_length_mismatch (a key over 64 bytes,
+    /// a salt over 32 or an SPI over 8: more than a machine holds).
+    [[nodiscard]] static result<owned_key> received(const key_data_view& k) noexcept {
+        if (k.validity().spi.empty()) return errc::key_without_spi;
+        auto h = of(k.kind(), k.key(), k.salt(), k.validity().spi);
+        if (!h) return errc::key_length_mismatch;
+        return h;
     }
 };
 
@@ -11705,24 +11718,60 @@ template <crypto::crypto_backend B, random_generator R>
     return sealed;
 }
 
-/// Slot `i` of `next` for crypto session `blk` after a received update:
-/// the KEMAC key its SPI names, else the key it kept (kept_key).
-template <crypto::crypto_backend B>
-[[nodiscard]] result<void> received_key(B& b, const update_context& c, const generic_id_block& blk,
-                                        const std::optional<key_data_list>& fresh_keys, key_set& next,
-                                        std::size_t i) noexcept {
+/// The Key data of a received update's KEMAC that crypto session `blk`
+/// names by its SPI (RFC 6043 §6.2.1), or nullopt. Errors: missing_key (the
+/// named Key data is not a session key).
+[[nodiscard]] inline result<std::optional<key_data_view>> named_key(const std::optional<key_data_list>& fresh_keys,
+                                                                    const generic_id_block& blk) noexcept {
     if (fresh_keys && !blk.spi.empty()) {
         for (const auto& k : *fresh_keys) {
             if (!equal_bytes(k.validity().spi, blk.spi)) continue;
             if (!is_session_key(k.kind())) return errc::missing_key;
-            const auto session = session_of(blk);
-            next.kept[i] = key_set::made_here;
-            next.ssrc[i] = session.ssrc;
-            return make_session_key(b, c.prf, session, k.kind(), k.key(), k.salt(), k.validity().spi, c.rands,
-                                    next.key(i));
+            return std::optional<key_data_view>(k);
         }
     }
-    return kept_key(b, c, session_of(blk), next, i);
+    return std::optional<key_data_view>{};
+}
+
+/// Session key `out` of crypto session `blk` from Key data `k` of an
+/// update's KEMAC (D4 for a TGK / GTGK with the bundle's RANDs, §5.1.3).
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> key_from_update(B& b, const update_context& c, const generic_id_block& blk,
+                                           const key_data_view& k, session_key& out) noexcept {
+    return make_session_key(b, c.prf, session_of(blk), k.kind(), k.key(), k.salt(), k.validity().spi, c.rands, out);
+}
+
+/// Slot `i` of `next` for crypto session `blk` after a received update:
+/// the KEMAC key its SPI names, else the key it kept (kept_key). Errors:
+/// missing_key (RFC 6043 §6.1.1: the block names "the SPI (or MKI)
+/// corresponding to the session key"; an SPI that neither a KEMAC key nor
+/// the key the session keeps, or for an added session the key it is derived
+/// from, has names no key), kept_key's.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> received_key(B& b, const update_context& c, const generic_id_block& blk,
+                                        const std::optional<key_data_list>& fresh_keys, key_set& next,
+                                        std::size_t i) noexcept {
+    const auto k = named_key(fresh_keys, blk);
+    if (!k) return k.error_info();
+    if (!*k) {
+        if (!blk.spi.empty() && !c.keys.empty()) {
+            const auto at = c.index_of(blk.cs_id, i);
+            if (!equal_bytes(c.keys[at ? *at : 0].spi_view(), blk.spi)) return errc::missing_key;
+        }
+        return kept_key(b, c, session_of(blk), next, i);
+    }
+    next.kept[i] = key_set::made_here;
+    next.ssrc[i] = session_of(blk).ssrc;
+    return key_from_update(b, c, blk, **k, next.key(i));
+}
+
+/// The T of the TRANSFER_RESP answering an update of T `update_t` at `now`:
+/// `now`, or just after `update_t` when `now` is not after it. An answer
+/// carrying a KEMAC is encrypted with the same keys as the update (RFC 6043
+/// §5.2), and its T feeds the IV (RFC 3830 §4.2.3): an equal T would repeat
+/// the update's key stream.
+[[nodiscard]] inline ntp_time answer_time(ntp_time update_t, ntp_time now) noexcept {
+    return update_t < now ? now : update_t.next_tick();
 }
 
 /// Checks the header and identities of an update message against the
@@ -11741,19 +11790,101 @@ template <class View>
     return {};
 }
 
+/// Checks the keys this end sends in its answer to update `hdr` (RFC 6043
+/// §5.2, [KEMAC] in TRANSFER_RESP): each names a crypto session of the
+/// update, and no other session of it has the key's SPI (the peer finds
+/// each key by its SPI). Errors: policy_not_acceptable (without this end's
+/// L / M flag), bad_crypto_sessions (a session the update does not list),
+/// invalid_argument (an SPI another session of the update has).
+[[nodiscard]] inline result<void> check_answer_keys(const update_context& c, const hdr_view& hdr,
+                                                    std::span<const owned_key> answer_keys) noexcept {
+    if (answer_keys.empty() || !hdr.v_flag()) return {};
+    if (!c.may_send_kemac(c.self)) return errc::policy_not_acceptable;
+    if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
+    for (const auto& k : answer_keys) {
+        bool listed = false;
+        for (const auto& blk : generic_id_map(hdr.map_info())) {
+            if (blk.cs_id == k.cs_id) {
+                listed = true;
+            } else if (equal_bytes(blk.spi, k.view(false).spi)) {
+                return errc::invalid_argument;
+            }
+        }
+        if (!listed) return errc::bad_crypto_sessions;
+    }
+    return {};
+}
+
+/// Seals the TRANSFER_RESP answering update `update` (header `hdr`, its
+/// keys in `next`) into `out`. RFC 6043 §5.2: HDR, T, [IDRr] (to the
+/// Initiator's update) or [IDRi] (to the Responder's), [KEMAC], V, with the
+/// keys of the last message of the initial exchange. With `answer_keys`
+/// (checked by check_answer_keys) the KEMAC carries them, each crypto
+/// session they key names its SPI in the answer's CS ID map, `next` takes
+/// them, and T is answer_time (next.t then). Errors: the key derivation's,
+/// buffer_too_small, field_too_long, crypto_backend_failure.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<bytes_view> seal_update_answer(B& b, ntp_time now, mutable_bytes out, const update_context& c,
+                                                    const hdr_view& hdr, bytes_view update,
+                                                    std::span<const owned_key> answer_keys, key_set& next) noexcept {
+    const ntp_time at = answer_keys.empty() ? now : answer_time(next.t, now);
+    const timestamp t(at);
+    ticket::sealed_message_builder sb(out);
+    const raw_map same_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()};
+    cs_map map;
+    inline_list<key_data_builder, max_crypto_sessions> kb;
+    if (answer_keys.empty()) {
+        sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(), same_map, hdr.version()});
+    } else {
+        for (const auto& blk : generic_id_map(hdr.map_info())) {
+            if (!map.add(blk)) return errc::bad_crypto_sessions;
+        }
+        for (const auto& k : answer_keys) {
+            const auto key = k.view(false);
+            std::size_t i = 0;
+            while (map.blocks[i].cs_id != k.cs_id) ++i;  // listed: check_answer_keys
+            map.blocks.mutable_view()[i].spi = key.spi;
+            next.kept[i] = key_set::made_here;
+            next.ssrc[i] = session_of(map.blocks[i]).ssrc;
+            if (auto ok = make_session_key(b, c.prf, session_of(map.blocks[i]), key.kind, key.key, key.salt, key.spi,
+                                           c.rands, next.key(i));
+                !ok) {
+                return ok.error_info();
+            }
+            if (auto ok = add_key_data(kb, key.kind, key.key, key.salt, key.spi); !ok) return ok.error_info();
+        }
+        next.t = at;
+        sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(), map.view(), hdr.version()});
+    }
+    sb.add(t.builder())
+        .add(c.self == party::responder ? idr_builder{id_role::idrr, id_type::uri, c.id_r}
+                                        : idr_builder{id_role::idri, id_type::uri, c.id_i});
+    if (!answer_keys.empty()) {
+        // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, with the keys of the last message.
+        crypto::protection_keys derived;
+        const auto ck = c.last->cipher_keys(b, c.kemac_encr, c.csb, t.iv(), derived);
+        if (!ck) return ck.error_info();
+        sb.add_kemac(b, c.kemac_encr, *ck, kb.view());
+    }
+    // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
+    return sb.seal(b, c.mac, c.last->auth_key.view(), {update});
+}
+
 /// Handles the TRANSFER_INIT of a CSB update the peer of `c.self` started:
 /// verifies it, takes its keys into `next` and, when its V flag asks for
-/// one, writes the TRANSFER_RESP into `out` (returned; empty otherwise).
+/// one, writes the TRANSFER_RESP into `out` (returned; empty otherwise),
+/// carrying `answer_keys` in a KEMAC when there are any (seal_update_answer).
 /// Errors: the parse / schema errors, header_mismatch, unexpected_payload
 /// (a RAND, or a KEMAC its sender may not send), mac_not_allowed,
-/// identity_mismatch, auth_failure, timestamp_out_of_window,
-/// replayed_message, replay_cache_full, stale_timestamp (T not newer than
-/// the last message under the bundle's keys), the policy's suite errors,
-/// key_unwrap_failure, bad_crypto_sessions, missing_key, buffer_too_small,
-/// crypto_backend_failure.
+/// identity_mismatch, auth_failure, check_answer_keys' errors,
+/// timestamp_out_of_window, replayed_message, replay_cache_full,
+/// stale_timestamp (T not newer than the last message under the bundle's
+/// keys), the policy's suite errors, key_unwrap_failure,
+/// bad_crypto_sessions, missing_key, buffer_too_small, crypto_backend_failure.
 template <crypto::crypto_backend B, common_policy P, class View>
 [[nodiscard]] result<bytes_view> open_update_as(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
-                                                const update_context& c, key_set& next) noexcept {
+                                                const update_context& c, std::span<const owned_key> answer_keys,
+                                                key_set& next) noexcept {
     const auto m = View::parse(in);
     if (!m) return m.error_info();
     anticipate_fresh(policy, m->message(), m->mac());  // the replay check after the MAC
@@ -11764,6 +11895,11 @@ template <crypto::crypto_backend B, common_policy P, class View>
         !ok) {
         return ok.error_info();
     }
+    // RFC 6043 §5.2: an update's crypto sessions are "handled as in the initial exchange", in the
+    // GENERIC-ID map the Ticket Transfer exchange uses (§6.1; the Empty map is for Request and
+    // Resolve messages without crypto sessions, §4.2.1.1, §4.2.3.1). Checked before the replay cache.
+    if (m->header().map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
+    if (auto ok = check_answer_keys(c, m->header(), answer_keys); !ok) return ok.error_info();
     if (auto ok = fresh(policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
     // RFC 6043 §5.2: "MUST use new timestamps": newer than every message under these keys.
     const auto sent_t = ntp_time::from_payload(m->t().kind(), m->t().value());
@@ -11787,7 +11923,6 @@ template <crypto::crypto_backend B, common_policy P, class View>
         if (!list) return list.error_info();
         fresh_keys.emplace(*list);
     }
-    if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     std::size_t count = 0;
     for (const auto& blk : generic_id_map(hdr.map_info())) {
         if (count == max_crypto_sessions) return errc::bad_crypto_sessions;
@@ -11797,61 +11932,128 @@ template <crypto::crypto_backend B, common_policy P, class View>
     if (count == 0) return errc::bad_crypto_sessions;
     next.count = count;
     if (!hdr.v_flag()) return bytes_view{};
-    // RFC 6043 §5.2: the answer carries the answering end's identity: IDRr to the
-    // Initiator's update, IDRi to the Responder's.
-    const timestamp t(now);
-    ticket::sealed_message_builder sb(out);
-    sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(),
-                          raw_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()},
-                          hdr.version()})
-        .add(t.builder())
-        .add(c.self == party::responder ? idr_builder{id_role::idrr, id_type::uri, c.id_r}
-                                        : idr_builder{id_role::idri, id_type::uri, c.id_i});
-    // RFC 6043 §5.5: TRANSFER_RESP || TRANSFER_INIT.
-    return sb.seal(b, c.mac, c.last->auth_key.view(), {in});
+    return seal_update_answer(b, now, out, c, hdr, in, answer_keys, next);
 }
 
 /// open_update_as with the composition the peer of `c.self` sends.
 template <crypto::crypto_backend B, common_policy P>
 [[nodiscard]] result<bytes_view> open_update(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
-                                             const update_context& c, key_set& next) noexcept {
+                                             const update_context& c, std::span<const owned_key> answer_keys,
+                                             key_set& next) noexcept {
     if (c.self == party::responder) {
-        return open_update_as<B, P, ticket::transfer_init_update_view>(b, policy, in, now, out, c, next);
+        return open_update_as<B, P, ticket::transfer_init_update_view>(b, policy, in, now, out, c, answer_keys, next);
     }
-    return open_update_as<B, P, ticket::transfer_init_update_by_responder_view>(b, policy, in, now, out, c, next);
+    return open_update_as<B, P, ticket::transfer_init_update_by_responder_view>(b, policy, in, now, out, c, answer_keys,
+                                                                                next);
 }
 
+/// The keys of the KEMAC in the answer `m` to our update `sent`, taken into
+/// `keys` (slot i: the i-th crypto session of the update) for the sessions
+/// whose SPI names one (RFC 6043 §5.2, handled as in the initial exchange's
+/// TRANSFER_RESP, §4.2.2.3); bit i of the result set for each. The answer's
+/// CS ID map lists the update's crypto sessions, in its order, with their
+/// SSRCs; a session it does not key names the update's SPI (or none).
+/// Errors: mac_not_allowed, the policy's suite errors,
+/// stale_timestamp (T not after the update's `sent_t`: the same keys and T
+/// would repeat its key stream), key_unwrap_failure, bad_crypto_sessions,
+/// missing_key, crypto_backend_failure.
+template <crypto::crypto_backend B, common_policy P, class View>
+[[nodiscard]] result<std::uint32_t> answer_keys_of(B& b, const P& policy, const View& m, const hdr_view& sent,
+                                                   ntp_time sent_t, const update_context& c,
+                                                   std::array<session_key, max_crypto_sessions>& keys) noexcept {
+    const kemac_view& kemac = *m.kemac();
+    const auto hdr = m.header();
+    if (kemac.mac_algorithm() != mac_alg::null) return errc::mac_not_allowed;
+    if (auto ok = policy.check_suite(algorithm_suite{c.prf, kemac.encryption(), c.mac}); !ok) return ok.error_info();
+    const auto t = ntp_time::from_payload(m.t().kind(), m.t().value());
+    if (!t || !(sent_t < *t)) return errc::stale_timestamp;
+    crypto::protection_keys derived;
+    const auto ck = c.last->cipher_keys(b, kemac.encryption(), hdr.csb(), iv_time(m.t()), derived);
+    if (!ck) return ck.error_info();
+    std::array<std::uint8_t, ticket::max_kemac_plain> plain{};
+    wipe_on_exit<B> wipe_plain(&b, plain);
+    const auto list = crypto::open_kemac(b, kemac, *ck, plain);
+    if (!list) return list.error_info();
+    const std::optional<key_data_list> fresh_keys(*list);
+    if (hdr.map_type() != cs_id_map_type::generic_id || sent.map_type() != cs_id_map_type::generic_id) {
+        return errc::bad_crypto_sessions;
+    }
+    std::uint32_t taken = 0;
+    std::size_t i = 0;
+    auto ours = generic_id_map(sent.map_info()).begin();
+    const auto ours_end = generic_id_map(sent.map_info()).end();
+    for (const auto& blk : generic_id_map(hdr.map_info())) {
+        if (ours == ours_end || i == max_crypto_sessions) return errc::bad_crypto_sessions;
+        const auto mine = session_of(*ours), theirs = session_of(blk);
+        if (mine.cs_id != theirs.cs_id || mine.ssrc != theirs.ssrc) return errc::bad_crypto_sessions;
+        const auto k = named_key(fresh_keys, blk);
+        if (!k) return k.error_info();
+        if (*k) {
+            if (auto ok = key_from_update(b, c, blk, **k, keys[i]); !ok) return ok.error_info();
+            taken |= std::uint32_t{1} << i;
+        } else if (!blk.spi.empty() && !equal_bytes(blk.spi, ours->spi)) {
+            return errc::missing_key;  // RFC 6043 §6.1.1: an SPI no key has (neither the update's nor a KEMAC's)
+        }
+        ++ours;
+        ++i;
+    }
+    if (ours != ours_end) return errc::bad_crypto_sessions;
+    return taken;
+}
+
+/// Verifies the TRANSFER_RESP answering the update `sent` that `c.self`
+/// started; keys its KEMAC carries replace those of `next` (the update's
+/// keys, answer_keys_of), and `next.t` becomes its T. Nothing changes on
+/// error. Errors: answer_keys_of's, and the parse / schema errors,
+/// header_mismatch, unexpected_payload (a KEMAC the answering end may not
+/// send), mac_not_allowed, identity_mismatch, auth_failure,
+/// timestamp_out_of_window, replayed_message, replay_cache_full.
 template <crypto::crypto_backend B, common_policy P, class View>
 [[nodiscard]] result<void> verify_update_resp_as(B& b, const P& policy, bytes_view in, ntp_time now,
-                                                 const update_context& c, bytes_view sent) noexcept {
+                                                 const update_context& c, bytes_view sent, key_set& next) noexcept {
     const auto m = View::parse(in);
     if (!m) return m.error_info();
     anticipate_fresh(policy, m->message(), m->mac());  // the replay check after the MAC
     const auto init = hdr_view::parse(sent);
     if (!init || m->header().version() != init->version()) return failure{errc::header_mismatch, 3};
     if (auto ok = check_update_fields(*m, c); !ok) return ok.error_info();
-    // A KEMAC in the answer to an update is not taken (notes/ticket.md): refused, never ignored.
-    if (m->kemac()) return errc::unexpected_payload;
+    // RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
+    const party answering = c.self == party::initiator ? party::responder : party::initiator;
+    if (m->kemac() && !c.may_send_kemac(answering)) return errc::unexpected_payload;
     // RFC 6043 §5.2: "Both messages SHALL be protected with the same keys"; §5.5: || TRANSFER_INIT.
     if (auto ok = ticket::verify_message_mac(b, m->message(), c.mac, c.last->auth_key.view(),
                                              ticket::v_inputs{.initial_message = sent});
         !ok) {
         return ok.error_info();
     }
-    return fresh(policy, m->message(), m->t(), m->mac(), now);
+    std::array<session_key, max_crypto_sessions> keys;
+    std::uint32_t taken = 0;
+    if (m->kemac()) {
+        const auto k = answer_keys_of(b, policy, *m, *init, next.t, c, keys);
+        if (!k) return k.error_info();
+        taken = *k;
+    }
+    if (auto ok = fresh(policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+    // Commit: the answer's keys take the slots they key; its T is the latest under the bundle's keys.
+    if (taken != 0) next.t = *ntp_time::from_payload(m->t().kind(), m->t().value());
+    for (; taken != 0; taken &= taken - 1) {
+        const auto i = static_cast<std::size_t>(std::countr_zero(taken));
+        next.kept[i] = key_set::made_here;
+        next.key(i) = std::move(keys[i]);
+    }
+    return {};
 }
 
 /// Verifies the TRANSFER_RESP answering the update `sent` that `c.self`
-/// started. Errors: the parse / schema errors, header_mismatch,
-/// unexpected_payload, mac_not_allowed, identity_mismatch, auth_failure,
-/// timestamp_out_of_window, replayed_message, replay_cache_full.
+/// started (verify_update_resp_as with the composition the peer sends).
 template <crypto::crypto_backend B, common_policy P>
 [[nodiscard]] result<void> verify_update_resp(B& b, const P& policy, bytes_view in, ntp_time now,
-                                              const update_context& c, bytes_view sent) noexcept {
+                                              const update_context& c, bytes_view sent, key_set& next) noexcept {
     if (c.self == party::initiator) {
-        return verify_update_resp_as<B, P, ticket::transfer_resp_update_view>(b, policy, in, now, c, sent);
+        return verify_update_resp_as<B, P, ticket::transfer_resp_update_view>(b, policy, in, now, c, sent, next);
     }
-    return verify_update_resp_as<B, P, ticket::transfer_resp_update_by_responder_view>(b, policy, in, now, c, sent);
+    return verify_update_resp_as<B, P, ticket::transfer_resp_update_by_responder_view>(b, policy, in, now, c, sent,
+                                                                                       next);
 }
 
 /// What both ends of an established bundle keep for CSB updates (RFC 6043
@@ -11874,6 +12076,26 @@ public:
     /// update is stamped after it (RFC 6043 §5.2, "MUST use new timestamps"),
     /// else refused with stale_timestamp.
     [[nodiscard]] ntp_time last_timestamp() const noexcept { return m_last.t; }
+
+    /// Session keys this end sends in its TRANSFER_RESP to the peer's next
+    /// CSB update that asks for an answer (RFC 6043 §5.2: "New keying
+    /// material MAY be sent in a KEMAC payload", in either message). Each
+    /// keys crypto session `cs_id` of that update, whose block in the
+    /// answer's CS ID map then names the key's SPI; both ends take them as
+    /// they take an update's keys (a TEK as it is, a TGK / GTGK through D4).
+    /// Used by that one answer, then dropped; an empty span drops keys set
+    /// before. An update that cannot take them is refused and the keys stay:
+    /// policy_not_acceptable (the Ticket Policy's L flag for the Initiator,
+    /// M for the Responder, is 0), bad_crypto_sessions (a session the update
+    /// does not list), invalid_argument (an SPI another of its sessions has).
+    /// Errors: invalid_argument (more than max_crypto_sessions keys, a kind
+    /// other than TEK / TGK / GTGK, a salt with a TGK or without a TEK, two
+    /// keys for one session or with one SPI, an empty SPI), key_too_short.
+    /// On error the keys set before stay.
+    [[nodiscard]] result<void> set_update_response_keys(std::span<const supplied_key> keys) {
+        if (keys.size() > max_crypto_sessions) return errc::invalid_argument;
+        return take_supplied(keys, m_update_response_keys);
+    }
 
 protected:
     /// Our update (build_update's errors). With `want_response` its keys
@@ -11901,15 +12123,17 @@ protected:
         return o.with(event::keys_established);
     }
     /// The peer's update (open_update's errors): its keys take effect, its
-    /// answer (when its V flag asks for one) is in `send`.
+    /// answer (when its V flag asks for one, with the keys of
+    /// set_update_response_keys) is in `send`.
     template <crypto::crypto_backend B, common_policy P>
     [[nodiscard]] result<outcome> take_update(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
                                               const update_context& c) noexcept {
         key_set next;
-        const auto resp = open_update(b, policy, in, now, out, c, next);
+        const auto resp = open_update(b, policy, in, now, out, c, m_update_response_keys, next);
         if (!resp) return resp.error_info();
         apply(next);
         drop_update();
+        if (!resp->empty()) m_update_response_keys.clear();  // sent (or none were set)
         outcome o{};
         if (!resp->empty()) {
             o.send = *resp;
@@ -11917,12 +12141,15 @@ protected:
         }
         return o.with(event::keys_established);
     }
-    /// The answer to our update (verify_update_resp's errors): its keys take effect.
+    /// The answer to our update (verify_update_resp's errors): its keys, and
+    /// those its KEMAC carries, take effect.
     template <crypto::crypto_backend B, common_policy P>
     [[nodiscard]] result<outcome> verify_update_answer(B& b, const P& policy, bytes_view in, ntp_time now,
                                                        const update_context& c) noexcept {
         if (!m_pending) return errc::unexpected_in_state;
-        if (auto ok = verify_update_resp(b, policy, in, now, c, m_pending->sent); !ok) return ok.error_info();
+        if (auto ok = verify_update_resp(b, policy, in, now, c, m_pending->sent, m_pending->keys); !ok) {
+            return ok.error_info();
+        }
         apply(m_pending->keys);
         drop_update();
         return outcome{}.with(event::keys_established);
@@ -11970,6 +12197,7 @@ private:
     };
     std::unique_ptr<pending_update> m_pending;
     update_template m_template;  ///< of our last update
+    std::vector<owned_key> m_update_response_keys;  ///< set_update_response_keys
 };
 
 }  // namespace detail
@@ -12152,10 +12380,12 @@ public:
         return *r;
     }
 
-    /// Handles REQUEST_RESP, TRANSFER_RESP, the TRANSFER_INIT of a CSB update
-    /// the Responder started (answered with TRANSFER_RESP when its V flag
-    /// asks; identity_mismatch when its IDRs are not the bundle's), or an
-    /// Error (reported as error_received and never answered).
+    /// Handles REQUEST_RESP, TRANSFER_RESP (also the answer to our CSB
+    /// update, whose KEMAC keys take effect), the TRANSFER_INIT of a CSB
+    /// update the Responder started (answered with TRANSFER_RESP when its V
+    /// flag asks, carrying the keys of set_update_response_keys;
+    /// identity_mismatch when its IDRs are not the bundle's), or an Error
+    /// (reported as error_received and never answered).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, header_mismatch, wrong_kms, suite errors,
     /// auth_failure, timestamp_out_of_window, replayed_message,
@@ -12163,9 +12393,13 @@ public:
     /// policy_not_acceptable, flag_f_required_by_i, rand_too_short,
     /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
     /// key_without_spi, key_length_mismatch (an MPK over 64 bytes in
-    /// REQUEST_RESP), bad_crypto_sessions, key_unwrap_failure,
+    /// REQUEST_RESP, a session key over 64 or its SPI over 8 bytes),
+    /// bad_crypto_sessions, key_unwrap_failure,
     /// identity_mismatch, stale_timestamp (an update's T not newer than the
-    /// last message under the bundle's keys), sp_count_not_one, sp_not_found,
+    /// last message under the bundle's keys, or the answer to our update
+    /// carrying keys with a T not after the update's), invalid_argument
+    /// (set_update_response_keys that the update cannot carry, as
+    /// policy_not_acceptable and bad_crypto_sessions), sp_count_not_one, sp_not_found,
     /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
     /// security policies, detail::check_answer), buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
@@ -12326,7 +12560,8 @@ private:
 
     /// Takes MPKi, [MPKr] and the session keys of a verified KEMAC
     /// (RFC 6043 §4.2.1.5) and commits them with the ticket. Errors:
-    /// missing_key, the flag dependency errors, key_without_spi,
+    /// missing_key, the flag dependency errors, owned_key::received's
+    /// (key_without_spi, key_length_mismatch),
     /// key_length_mismatch (an MPK over 64 bytes). Precondition: `ticket_bytes`
     /// is a TICKET that ticket_view::parse accepted (build_transfer reads it
     /// back with from_validated).
@@ -12352,9 +12587,8 @@ private:
         std::vector<detail::owned_key> held;
         held.reserve(n);
         for (const auto& k : sk) {
-            auto h = detail::owned_key::of(k.kind(), k.key(), k.salt(), k.validity().spi);
-            // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
-            if (!h) return errc::key_without_spi;
+            auto h = detail::owned_key::received(k);
+            if (!h) return h.error_info();
             held.push_back(std::move(*h));
         }
         // MPKi / MPKr are held in 64-byte buffers (RFC 6043 sets no MPK length).
@@ -12921,8 +13155,9 @@ public:
     }
 
     /// Handles TRANSFER_INIT (initial, ticket reuse, or a CSB update of the
-    /// Initiator's), RESOLVE_RESP, the TRANSFER_RESP answering our CSB update,
-    /// or an Error (error_received).
+    /// Initiator's, answered with the keys of set_update_response_keys),
+    /// RESOLVE_RESP, the TRANSFER_RESP answering our CSB update (whose KEMAC
+    /// keys take effect), or an Error (error_received).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
     /// sp_not_acceptable, sp_not_found, sp_prot_mismatch (the offered
@@ -12931,14 +13166,18 @@ public:
     /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
     /// errors, auth_failure, vi_mismatch, replayed_message,
     /// replay_cache_full, missing_key, key_length_mismatch (an MPK over 64
-    /// bytes in RESOLVE_RESP), missing_payload, ticket_expired,
+    /// bytes in RESOLVE_RESP, a session key over 64 or its SPI over 8),
+    /// missing_payload, ticket_expired,
     /// ticket_not_yet_valid, unauthorized_responder (self-resolve),
     /// ticket_reuse_forbidden, identity_mismatch (TRANSFER_INIT's IDRi is not
     /// the ticket's, or an update's IDRs not the bundle's), stale_timestamp
     /// (an update's T not newer than the last message under the bundle's
-    /// keys), unexpected_payload (a KEMAC without L, RANDs in a CSB update, a
-    /// KEMAC in the answer to our update), mac_not_allowed, key_without_spi,
-    /// key_unwrap_failure, buffer_too_small, crypto_backend_failure.
+    /// keys, or the answer to our update carrying keys with a T not after
+    /// the update's), unexpected_payload (a KEMAC without L, RANDs in a CSB
+    /// update), mac_not_allowed, key_without_spi, key_unwrap_failure,
+    /// policy_not_acceptable, bad_crypto_sessions, invalid_argument
+    /// (set_update_response_keys that an update asking for an answer cannot
+    /// carry), buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto h = hdr_view::parse(in);
@@ -13007,6 +13246,9 @@ private:
         const auto offers = detail::offered_choice::of(*m_policy, m.message(), suite, !tp.flags.f);
         if (!offers) return offers.error_info();
         if (auto ok = detail::in_window(*m_policy, m.t(), now); !ok) return ok.error_info();
+        // RFC 6043 §4.2.2.3: the Responder may add crypto sessions ("the #CS SHALL be updated"); a
+        // Transfer that lists none and gets none of ours would end in a bundle without keys.
+        if (m.header().cs_count() == 0 && m_response_keys.empty()) return errc::bad_crypto_sessions;
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
         // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
@@ -13121,7 +13363,8 @@ private:
     /// Copies MPKi, [MPKr'] and the session keys of a key list (RFC 6043
     /// §4.2.3.5: MPKi || [MPKr'] || {TEK|TGK|GTGK}; for a ticket opened
     /// ourselves: MPK || keys, with mpki already derived). Errors: missing_key,
-    /// key_without_spi, key_length_mismatch (an MPK over 64 bytes).
+    /// owned_key::received's (key_without_spi, key_length_mismatch), key_length_mismatch
+    /// (an MPK over 64 bytes).
     [[nodiscard]] static result<void> take(const key_data_list& list, bool from_kms, bool forking,
                                            resolution& res) noexcept {
         std::size_t mpks = 0;
@@ -13137,9 +13380,8 @@ private:
                 continue;
             }
             if (!detail::is_session_key(k.kind()) || res.held_count == res.held.size()) return errc::missing_key;
-            auto h = detail::owned_key::of(k.kind(), k.key(), k.salt(), k.validity().spi);
-            // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
-            if (!h) return errc::key_without_spi;
+            auto h = detail::owned_key::received(k);
+            if (!h) return h.error_info();
             res.held[res.held_count++] = std::move(*h);
         }
         // RFC 6043 §4.2.3.5: MPKi always, MPKr' with forking; a session key to use.
@@ -13339,6 +13581,7 @@ private:
             }
         }
         const std::size_t nb = map.size();
+        if (nb == 0) return errc::bad_crypto_sessions;  // no session listed, none of ours (keys dropped meanwhile)
         const auto& blocks = map.blocks;
         // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
         std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, held_count) written below

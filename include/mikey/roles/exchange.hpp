@@ -321,9 +321,11 @@ struct candidate {
 };
 
 /// RFC 6043 §6.2.1 / §6.1.1: the key of a crypto session is the one whose SPI
-/// its GENERIC-ID block names: a KEMAC key first (it replaces the ticket's,
-/// §5.2), then a ticket key; a block without a matching SPI takes the ticket
-/// key in its position (or the last one). nullopt: no candidate at all.
+/// its GENERIC-ID block names ("the SPI (or MKI) corresponding to the session
+/// key"): a KEMAC key first (it replaces the ticket's, §5.2), then a ticket
+/// key. A block without an SPI (§4.2.2.3: the Initiator may leave it to the
+/// Responder) takes the ticket key in its position (or the last one).
+/// nullopt: a block naming an SPI no key has, or no key at all.
 [[nodiscard]] inline std::optional<candidate> pick(std::span<const candidate> kemac, std::span<const candidate> ticket,
                                                    bytes_view block_spi, std::size_t position) noexcept {
     if (!block_spi.empty()) {
@@ -333,6 +335,7 @@ struct candidate {
         for (const auto& c : ticket) {
             if (equal_bytes(c.spi, block_spi)) return c;
         }
+        return std::nullopt;
     }
     if (ticket.empty()) return std::nullopt;
     return ticket[std::min(position, ticket.size() - 1)];
@@ -363,6 +366,16 @@ struct owned_key {
     }
     [[nodiscard]] candidate view(bool from_ticket) const noexcept MIKEY_LIFETIMEBOUND {
         return {kind, key.view(), salt.view(), bytes_view(spi.data(), spi_size), from_ticket};
+    }
+    /// A session key received in a KEMAC (the KMS's or the peer's).
+    /// Errors: key_without_spi (RFC 6043 §6.2.1: "An SPI (or MKI) MUST be
+    /// specified for each key"), key_length_mismatch (a key over 64 bytes,
+    /// a salt over 32 or an SPI over 8: more than a machine holds).
+    [[nodiscard]] static result<owned_key> received(const key_data_view& k) noexcept {
+        if (k.validity().spi.empty()) return errc::key_without_spi;
+        auto h = of(k.kind(), k.key(), k.salt(), k.validity().spi);
+        if (!h) return errc::key_length_mismatch;
+        return h;
     }
 };
 

@@ -209,10 +209,12 @@ public:
         return *r;
     }
 
-    /// Handles REQUEST_RESP, TRANSFER_RESP, the TRANSFER_INIT of a CSB update
-    /// the Responder started (answered with TRANSFER_RESP when its V flag
-    /// asks; identity_mismatch when its IDRs are not the bundle's), or an
-    /// Error (reported as error_received and never answered).
+    /// Handles REQUEST_RESP, TRANSFER_RESP (also the answer to our CSB
+    /// update, whose KEMAC keys take effect), the TRANSFER_INIT of a CSB
+    /// update the Responder started (answered with TRANSFER_RESP when its V
+    /// flag asks, carrying the keys of set_update_response_keys;
+    /// identity_mismatch when its IDRs are not the bundle's), or an Error
+    /// (reported as error_received and never answered).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, header_mismatch, wrong_kms, suite errors,
     /// auth_failure, timestamp_out_of_window, replayed_message,
@@ -220,9 +222,13 @@ public:
     /// policy_not_acceptable, flag_f_required_by_i, rand_too_short,
     /// unknown_peer, mac_not_allowed (a KEMAC with a MAC, another Auth alg),
     /// key_without_spi, key_length_mismatch (an MPK over 64 bytes in
-    /// REQUEST_RESP), bad_crypto_sessions, key_unwrap_failure,
+    /// REQUEST_RESP, a session key over 64 or its SPI over 8 bytes),
+    /// bad_crypto_sessions, key_unwrap_failure,
     /// identity_mismatch, stale_timestamp (an update's T not newer than the
-    /// last message under the bundle's keys), sp_count_not_one, sp_not_found,
+    /// last message under the bundle's keys, or the answer to our update
+    /// carrying keys with a T not after the update's), invalid_argument
+    /// (set_update_response_keys that the update cannot carry, as
+    /// policy_not_acceptable and bad_crypto_sessions), sp_count_not_one, sp_not_found,
     /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
     /// security policies, detail::check_answer), buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
@@ -383,7 +389,8 @@ private:
 
     /// Takes MPKi, [MPKr] and the session keys of a verified KEMAC
     /// (RFC 6043 §4.2.1.5) and commits them with the ticket. Errors:
-    /// missing_key, the flag dependency errors, key_without_spi,
+    /// missing_key, the flag dependency errors, owned_key::received's
+    /// (key_without_spi, key_length_mismatch),
     /// key_length_mismatch (an MPK over 64 bytes). Precondition: `ticket_bytes`
     /// is a TICKET that ticket_view::parse accepted (build_transfer reads it
     /// back with from_validated).
@@ -409,9 +416,8 @@ private:
         std::vector<detail::owned_key> held;
         held.reserve(n);
         for (const auto& k : sk) {
-            auto h = detail::owned_key::of(k.kind(), k.key(), k.salt(), k.validity().spi);
-            // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
-            if (!h) return errc::key_without_spi;
+            auto h = detail::owned_key::received(k);
+            if (!h) return h.error_info();
             held.push_back(std::move(*h));
         }
         // MPKi / MPKr are held in 64-byte buffers (RFC 6043 sets no MPK length).

@@ -129,8 +129,9 @@ public:
     }
 
     /// Handles TRANSFER_INIT (initial, ticket reuse, or a CSB update of the
-    /// Initiator's), RESOLVE_RESP, the TRANSFER_RESP answering our CSB update,
-    /// or an Error (error_received).
+    /// Initiator's, answered with the keys of set_update_response_keys),
+    /// RESOLVE_RESP, the TRANSFER_RESP answering our CSB update (whose KEMAC
+    /// keys take effect), or an Error (error_received).
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
     /// sp_not_acceptable, sp_not_found, sp_prot_mismatch (the offered
@@ -139,14 +140,18 @@ public:
     /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
     /// errors, auth_failure, vi_mismatch, replayed_message,
     /// replay_cache_full, missing_key, key_length_mismatch (an MPK over 64
-    /// bytes in RESOLVE_RESP), missing_payload, ticket_expired,
+    /// bytes in RESOLVE_RESP, a session key over 64 or its SPI over 8),
+    /// missing_payload, ticket_expired,
     /// ticket_not_yet_valid, unauthorized_responder (self-resolve),
     /// ticket_reuse_forbidden, identity_mismatch (TRANSFER_INIT's IDRi is not
     /// the ticket's, or an update's IDRs not the bundle's), stale_timestamp
     /// (an update's T not newer than the last message under the bundle's
-    /// keys), unexpected_payload (a KEMAC without L, RANDs in a CSB update, a
-    /// KEMAC in the answer to our update), mac_not_allowed, key_without_spi,
-    /// key_unwrap_failure, buffer_too_small, crypto_backend_failure.
+    /// keys, or the answer to our update carrying keys with a T not after
+    /// the update's), unexpected_payload (a KEMAC without L, RANDs in a CSB
+    /// update), mac_not_allowed, key_without_spi, key_unwrap_failure,
+    /// policy_not_acceptable, bad_crypto_sessions, invalid_argument
+    /// (set_update_response_keys that an update asking for an answer cannot
+    /// carry), buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
         const auto h = hdr_view::parse(in);
@@ -215,6 +220,9 @@ private:
         const auto offers = detail::offered_choice::of(*m_policy, m.message(), suite, !tp.flags.f);
         if (!offers) return offers.error_info();
         if (auto ok = detail::in_window(*m_policy, m.t(), now); !ok) return ok.error_info();
+        // RFC 6043 §4.2.2.3: the Responder may add crypto sessions ("the #CS SHALL be updated"); a
+        // Transfer that lists none and gets none of ours would end in a bundle without keys.
+        if (m.header().cs_count() == 0 && m_response_keys.empty()) return errc::bad_crypto_sessions;
         const auto bt = tv.base_ticket();
         if (!bt) return bt.error_info();
         // RFC 6043 §5.3: "If the Ticket Policy forbids reuse (J flag), the ticket MUST NOT be reused."
@@ -329,7 +337,8 @@ private:
     /// Copies MPKi, [MPKr'] and the session keys of a key list (RFC 6043
     /// §4.2.3.5: MPKi || [MPKr'] || {TEK|TGK|GTGK}; for a ticket opened
     /// ourselves: MPK || keys, with mpki already derived). Errors: missing_key,
-    /// key_without_spi, key_length_mismatch (an MPK over 64 bytes).
+    /// owned_key::received's (key_without_spi, key_length_mismatch), key_length_mismatch
+    /// (an MPK over 64 bytes).
     [[nodiscard]] static result<void> take(const key_data_list& list, bool from_kms, bool forking,
                                            resolution& res) noexcept {
         std::size_t mpks = 0;
@@ -345,9 +354,8 @@ private:
                 continue;
             }
             if (!detail::is_session_key(k.kind()) || res.held_count == res.held.size()) return errc::missing_key;
-            auto h = detail::owned_key::of(k.kind(), k.key(), k.salt(), k.validity().spi);
-            // RFC 6043 §6.2.1: "An SPI (or MKI) MUST be specified for each key".
-            if (!h) return errc::key_without_spi;
+            auto h = detail::owned_key::received(k);
+            if (!h) return h.error_info();
             res.held[res.held_count++] = std::move(*h);
         }
         // RFC 6043 §4.2.3.5: MPKi always, MPKr' with forking; a session key to use.
@@ -547,6 +555,7 @@ private:
             }
         }
         const std::size_t nb = map.size();
+        if (nb == 0) return errc::bad_crypto_sessions;  // no session listed, none of ours (keys dropped meanwhile)
         const auto& blocks = map.blocks;
         // RFC 6043 §5.1.3: each crypto session's TEK from its key with RANDRi (H) and RANDRr (G).
         std::array<detail::candidate, max_crypto_sessions> tickets;  // [0, held_count) written below
