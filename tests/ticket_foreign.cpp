@@ -999,3 +999,25 @@ TEST_CASE("foreign Responder: a TRANSFER_RESP whose block names an SPI no key of
     REQUIRE(p.ini->receive(genuine, base_now, *p.rng, o3).ok());
     check_same_keys(p);
 }
+
+// RFC 6043 §4.2.2.3: "The Responder SHALL update the CS ID map info so that each crypto session has exactly one
+// security policy indicated ... If the Responder adds crypto sessions, the #CS SHALL be updated": it keys the
+// Initiator's crypto sessions and may add some; an answer without one of them would leave the Initiator with a
+// bundle short of a session it asked for. §5.4 as above.
+TEST_CASE("foreign Responder: a TRANSFER_RESP whose map drops one of TRANSFER_INIT's crypto sessions is refused with "
+          "bad_crypto_sessions (Error: Unspecified); the genuine answer is then taken") {
+    const auto s = strong_scenario(4, false);
+    answered_transfer a(s);
+    auto blocks = blocks_of(a.genuine);
+    REQUIRE(blocks.size() == 2);
+    blocks.pop_back();
+    const auto forged = reseal_transfer_resp(a.p, s, a.ti_bytes, a.genuine, blocks, sps_of(a.genuine));
+    const auto o = a.p.ini->receive(forged, base_now, *a.p.rng, a.out);
+    CHECK(o.error == errc::bad_crypto_sessions);
+    REQUIRE(o.send_type == data_type::error);
+    CHECK(error_code(o.send) == error_no::unspecified);
+    CHECK(a.p.ini->current() == ini_state::awaiting_transfer_resp);
+    CHECK(a.p.ini->session_keys().empty());
+    REQUIRE(a.p.ini->receive(a.genuine, base_now, *a.p.rng, a.out).ok());
+    check_same_keys(a.p);
+}

@@ -686,6 +686,13 @@ private:
             if (!sp) return sp.error_info();
             chosen.add(b.cs_id, *sp);
         }
+        // RFC 6043 §4.2.2.3: the Responder updates the map of our crypto sessions and may add some ("the
+        // #CS SHALL be updated"); it does not drop one.
+        for (const auto& ours : generic_id_map(init->map_info())) {
+            bool kept = false;
+            for (const auto& b : generic_id_map(hdr.map_info())) kept = kept || b.cs_id == ours.cs_id;
+            if (!kept) return errc::bad_crypto_sessions;
+        }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
         std::array<std::uint8_t, ticket::max_kemac_plain> plain;
