@@ -662,18 +662,22 @@ TEST_CASE("foreign Initiator: a TRANSFER_INIT with no crypto session (#CS = 0) t
     auto s = strong_scenario(1, false);  // mode 1: the Responder resolves the ticket at the KMS
     s.flags = "DFGHMO";                  // M: the Responder may supply a session key
     std::array<std::uint8_t, 8192> o1{}, o2{};
+    // The Initiator's TRANSFER_INIT after its Ticket Request, sealed again without crypto sessions.
+    const auto without_sessions = [&](parties& x) {
+        const auto req = x.ini->start_request(base_now, *x.rng, o1);
+        REQUIRE(req.ok());
+        const auto resp = deliver(x, role::kms, bytes(req.send.begin(), req.send.end()), base_now, o2);
+        REQUIRE(resp.ok());
+        auto ti = deliver(x, role::initiator, bytes(resp.send.begin(), resp.send.end()), base_now, o1);
+        REQUIRE(ti.ok());
+        if (ti.send.empty()) ti = x.ini->start_transfer(base_now, *x.rng, o1);
+        REQUIRE(ti.ok());
+        auto none = reseal_transfer_init(x, s, bytes(ti.send.begin(), ti.send.end()), {}, {});
+        REQUIRE(hdr_view::parse(none)->cs_count() == 0);
+        return none;
+    };
     parties p(s);
-    const auto req = p.ini->start_request(base_now, *p.rng, o1);
-    REQUIRE(req.ok());
-    const auto resp = deliver(p, role::kms, bytes(req.send.begin(), req.send.end()), base_now, o2);
-    REQUIRE(resp.ok());
-    auto ti = deliver(p, role::initiator, bytes(resp.send.begin(), resp.send.end()), base_now, o1);
-    REQUIRE(ti.ok());
-    if (ti.send.empty()) ti = p.ini->start_transfer(base_now, *p.rng, o1);
-    REQUIRE(ti.ok());
-    const bytes genuine(ti.send.begin(), ti.send.end());
-    const auto none = reseal_transfer_init(p, s, genuine, {}, {});
-    REQUIRE(hdr_view::parse(none)->cs_count() == 0);
+    const auto none = without_sessions(p);
     const auto o = p.res->receive(none, base_now, *p.rng, o2);
     CHECK(o.error == errc::bad_crypto_sessions);
     CHECK(o.send_type != data_type::resolve_init_psk);
@@ -695,6 +699,21 @@ TEST_CASE("foreign Initiator: a TRANSFER_INIT with no crypto session (#CS = 0) t
     REQUIRE(p.res->session_keys().size() == 1);
     CHECK(p.res->session_keys()[0].cs.get() == 7);
     CHECK(equal_bytes(p.res->session_keys()[0].tek.view(), tek));
+    // The keys dropped while the Resolve runs: the RESOLVE_RESP finds no crypto session to key.
+    parties q(s);
+    const auto none2 = without_sessions(q);
+    REQUIRE(q.res->set_response_keys({&own, 1}));
+    const auto ri2 = q.res->receive(none2, base_now, *q.rng, o2);
+    REQUIRE(ri2.ok());
+    REQUIRE(ri2.send_type == data_type::resolve_init_psk);
+    REQUIRE(q.res->set_response_keys({}));
+    const auto rr2 = deliver(q, role::kms, bytes(ri2.send.begin(), ri2.send.end()), base_now, o1);
+    REQUIRE(rr2.ok());
+    const auto late = q.res->receive(rr2.send, base_now, *q.rng, o2);
+    CHECK(late.error == errc::bad_crypto_sessions);
+    CHECK(late.send_type != data_type::transfer_resp);
+    CHECK(q.res->session_keys().empty());
+    CHECK(q.res->current() != res_state::established);
 }
 
 // ============================================================ 4. 256 SP payloads

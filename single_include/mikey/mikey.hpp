@@ -10921,6 +10921,7 @@ private:
 // A refused input changes no state.
 
 #include <array>
+#include <bitset>
 #include <optional>
 #include <span>
 #include <string>
@@ -11841,13 +11842,14 @@ template <crypto::crypto_backend B>
         }
         for (const auto& k : answer_keys) {
             const auto key = k.view(false);
-            std::size_t i = 0;
-            while (map.blocks[i].cs_id != k.cs_id) ++i;  // listed: check_answer_keys
-            map.blocks.mutable_view()[i].spi = key.spi;
+            generic_id_block* blk = map.find(k.cs_id);
+            if (!blk) return errc::bad_crypto_sessions;  // check_answer_keys refuses it first
+            blk->spi = key.spi;
+            const auto i = static_cast<std::size_t>(blk - map.blocks.mutable_view().data());
             next.kept[i] = key_set::made_here;
-            next.ssrc[i] = session_of(map.blocks[i]).ssrc;
-            if (auto ok = make_session_key(b, c.prf, session_of(map.blocks[i]), key.kind, key.key, key.salt, key.spi,
-                                           c.rands, next.key(i));
+            next.ssrc[i] = session_of(*blk).ssrc;
+            if (auto ok = make_session_key(b, c.prf, session_of(*blk), key.kind, key.key, key.salt, key.spi, c.rands,
+                                           next.key(i));
                 !ok) {
                 return ok.error_info();
             }
@@ -11967,6 +11969,7 @@ template <crypto::crypto_backend B, common_policy P, class View>
     if (auto ok = policy.check_suite(algorithm_suite{c.prf, kemac.encryption(), c.mac}); !ok) return ok.error_info();
     const auto t = ntp_time::from_payload(m.t().kind(), m.t().value());
     if (!t || !(sent_t < *t)) return errc::stale_timestamp;
+    if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     crypto::protection_keys derived;
     const auto ck = c.last->cipher_keys(b, kemac.encryption(), hdr.csb(), iv_time(m.t()), derived);
     if (!ck) return ck.error_info();
@@ -11975,15 +11978,14 @@ template <crypto::crypto_backend B, common_policy P, class View>
     const auto list = crypto::open_kemac(b, kemac, *ck, plain);
     if (!list) return list.error_info();
     const std::optional<key_data_list> fresh_keys(*list);
-    if (hdr.map_type() != cs_id_map_type::generic_id || sent.map_type() != cs_id_map_type::generic_id) {
-        return errc::bad_crypto_sessions;
-    }
+    // `sent` is our own update (seal_update): a GENERIC-ID map of at most max_crypto_sessions blocks, so
+    // the answer's blocks, matched one to one, index `keys` in range.
     std::uint32_t taken = 0;
     std::size_t i = 0;
     auto ours = generic_id_map(sent.map_info()).begin();
     const auto ours_end = generic_id_map(sent.map_info()).end();
     for (const auto& blk : generic_id_map(hdr.map_info())) {
-        if (ours == ours_end || i == max_crypto_sessions) return errc::bad_crypto_sessions;
+        if (ours == ours_end) return errc::bad_crypto_sessions;
         const auto mine = session_of(*ours), theirs = session_of(blk);
         if (mine.cs_id != theirs.cs_id || mine.ssrc != theirs.ssrc) return errc::bad_crypto_sessions;
         const auto k = named_key(fresh_keys, blk);
@@ -12397,9 +12399,10 @@ public:
     /// bad_crypto_sessions, key_unwrap_failure,
     /// identity_mismatch, stale_timestamp (an update's T not newer than the
     /// last message under the bundle's keys, or the answer to our update
-    /// carrying keys with a T not after the update's), invalid_argument
-    /// (set_update_response_keys that the update cannot carry, as
-    /// policy_not_acceptable and bad_crypto_sessions), sp_count_not_one, sp_not_found,
+    /// carrying keys with a T not after the update's), policy_not_acceptable,
+    /// bad_crypto_sessions and invalid_argument (also: keys of
+    /// set_update_response_keys that the update cannot carry),
+    /// sp_count_not_one, sp_not_found,
     /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
     /// security policies, detail::check_answer), buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
@@ -12852,17 +12855,17 @@ private:
         detail::policy_list chosen;
         if (hdr.map_type() != cs_id_map_type::generic_id) return errc::sp_count_not_one;
         detail::sp_numbers resp_sps(m->message());
+        std::bitset<256> answered;  // the CS IDs of the answer's map
         for (const auto& b : generic_id_map(hdr.map_info())) {
             const auto sp = detail::check_answer(*m_policy, resp_sps, b, m_offers, s);
             if (!sp) return sp.error_info();
             chosen.add(b.cs_id, *sp);
+            answered.set(b.cs_id);
         }
         // RFC 6043 §4.2.2.3: the Responder updates the map of our crypto sessions and may add some ("the
         // #CS SHALL be updated"); it does not drop one.
         for (const auto& ours : generic_id_map(init->map_info())) {
-            bool kept = false;
-            for (const auto& b : generic_id_map(hdr.map_info())) kept = kept || b.cs_id == ours.cs_id;
-            if (!kept) return errc::bad_crypto_sessions;
+            if (!answered.test(ours.cs_id)) return errc::bad_crypto_sessions;
         }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.

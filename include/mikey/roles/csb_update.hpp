@@ -808,13 +808,14 @@ template <crypto::crypto_backend B>
         }
         for (const auto& k : answer_keys) {
             const auto key = k.view(false);
-            std::size_t i = 0;
-            while (map.blocks[i].cs_id != k.cs_id) ++i;  // listed: check_answer_keys
-            map.blocks.mutable_view()[i].spi = key.spi;
+            generic_id_block* blk = map.find(k.cs_id);
+            if (!blk) return errc::bad_crypto_sessions;  // check_answer_keys refuses it first
+            blk->spi = key.spi;
+            const auto i = static_cast<std::size_t>(blk - map.blocks.mutable_view().data());
             next.kept[i] = key_set::made_here;
-            next.ssrc[i] = session_of(map.blocks[i]).ssrc;
-            if (auto ok = make_session_key(b, c.prf, session_of(map.blocks[i]), key.kind, key.key, key.salt, key.spi,
-                                           c.rands, next.key(i));
+            next.ssrc[i] = session_of(*blk).ssrc;
+            if (auto ok = make_session_key(b, c.prf, session_of(*blk), key.kind, key.key, key.salt, key.spi, c.rands,
+                                           next.key(i));
                 !ok) {
                 return ok.error_info();
             }
@@ -934,6 +935,7 @@ template <crypto::crypto_backend B, common_policy P, class View>
     if (auto ok = policy.check_suite(algorithm_suite{c.prf, kemac.encryption(), c.mac}); !ok) return ok.error_info();
     const auto t = ntp_time::from_payload(m.t().kind(), m.t().value());
     if (!t || !(sent_t < *t)) return errc::stale_timestamp;
+    if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     crypto::protection_keys derived;
     const auto ck = c.last->cipher_keys(b, kemac.encryption(), hdr.csb(), iv_time(m.t()), derived);
     if (!ck) return ck.error_info();
@@ -942,15 +944,14 @@ template <crypto::crypto_backend B, common_policy P, class View>
     const auto list = crypto::open_kemac(b, kemac, *ck, plain);
     if (!list) return list.error_info();
     const std::optional<key_data_list> fresh_keys(*list);
-    if (hdr.map_type() != cs_id_map_type::generic_id || sent.map_type() != cs_id_map_type::generic_id) {
-        return errc::bad_crypto_sessions;
-    }
+    // `sent` is our own update (seal_update): a GENERIC-ID map of at most max_crypto_sessions blocks, so
+    // the answer's blocks, matched one to one, index `keys` in range.
     std::uint32_t taken = 0;
     std::size_t i = 0;
     auto ours = generic_id_map(sent.map_info()).begin();
     const auto ours_end = generic_id_map(sent.map_info()).end();
     for (const auto& blk : generic_id_map(hdr.map_info())) {
-        if (ours == ours_end || i == max_crypto_sessions) return errc::bad_crypto_sessions;
+        if (ours == ours_end) return errc::bad_crypto_sessions;
         const auto mine = session_of(*ours), theirs = session_of(blk);
         if (mine.cs_id != theirs.cs_id || mine.ssrc != theirs.ssrc) return errc::bad_crypto_sessions;
         const auto k = named_key(fresh_keys, blk);

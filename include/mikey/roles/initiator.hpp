@@ -17,6 +17,7 @@
 #pragma once
 
 #include <array>
+#include <bitset>
 #include <optional>
 #include <span>
 #include <string>
@@ -226,9 +227,10 @@ public:
     /// bad_crypto_sessions, key_unwrap_failure,
     /// identity_mismatch, stale_timestamp (an update's T not newer than the
     /// last message under the bundle's keys, or the answer to our update
-    /// carrying keys with a T not after the update's), invalid_argument
-    /// (set_update_response_keys that the update cannot carry, as
-    /// policy_not_acceptable and bad_crypto_sessions), sp_count_not_one, sp_not_found,
+    /// carrying keys with a T not after the update's), policy_not_acceptable,
+    /// bad_crypto_sessions and invalid_argument (also: keys of
+    /// set_update_response_keys that the update cannot carry),
+    /// sp_count_not_one, sp_not_found,
     /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
     /// security policies, detail::check_answer), buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
@@ -681,17 +683,17 @@ private:
         detail::policy_list chosen;
         if (hdr.map_type() != cs_id_map_type::generic_id) return errc::sp_count_not_one;
         detail::sp_numbers resp_sps(m->message());
+        std::bitset<256> answered;  // the CS IDs of the answer's map
         for (const auto& b : generic_id_map(hdr.map_info())) {
             const auto sp = detail::check_answer(*m_policy, resp_sps, b, m_offers, s);
             if (!sp) return sp.error_info();
             chosen.add(b.cs_id, *sp);
+            answered.set(b.cs_id);
         }
         // RFC 6043 §4.2.2.3: the Responder updates the map of our crypto sessions and may add some ("the
         // #CS SHALL be updated"); it does not drop one.
         for (const auto& ours : generic_id_map(init->map_info())) {
-            bool kept = false;
-            for (const auto& b : generic_id_map(hdr.map_info())) kept = kept || b.cs_id == ours.cs_id;
-            if (!kept) return errc::bad_crypto_sessions;
+            if (!answered.test(ours.cs_id)) return errc::bad_crypto_sessions;
         }
         // RFC 6043 §4.2.2.3: a KEMAC "handled exactly as if it was sent in a later CSB update" (§5.2):
         // NULL MAC, encr_key from MPKi or MPKr', session keys that key the crypto sessions naming their SPI.
