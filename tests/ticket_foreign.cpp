@@ -11,7 +11,9 @@
 //   - Transfer messages carrying 256 SP payloads (every Policy_no) and
 //     blocks listing 127 policies (#P at its 7-bit maximum);
 //   - KEMAC Key data whose SPI names no crypto session, and GENERIC-ID blocks
-//     whose SPI names no key.
+//     whose SPI names no key;
+//   - CSB updates listing security policies, and answers to our updates
+//     naming none, an unknown one or a changed one.
 #include "flow_harness.hpp"
 
 #include <algorithm>
@@ -1039,4 +1041,260 @@ TEST_CASE("foreign Responder: a TRANSFER_RESP whose map drops one of TRANSFER_IN
     CHECK(a.p.ini->session_keys().empty());
     REQUIRE(a.p.ini->receive(a.genuine, base_now, *a.p.rng, a.out).ok());
     check_same_keys(a.p);
+}
+
+// ============================================================ 6. security policies of a CSB update
+
+// RFC 6043 §5.2: in a CSB update "The crypto sessions negotiation (#CS field, CS ID map info field, and SP
+// payloads) are handled as in the initial exchange"; §6.1.1: "In response messages, #P SHALL always be exactly 1.
+// So if #P = 0 in an initial message, a security profile MUST be provided in the response message. If #P > 0, one
+// of the suggested policies SHOULD be chosen". Our own updates list no policy (#P = 0); a foreign one may.
+
+namespace {
+
+/// The security policy of crypto session `cs` at `m` (a machine): its
+/// Prot type and parameters.
+template <class Machine>
+std::pair<prot_type, bytes> policy_of(const Machine& m, std::uint8_t cs) {
+    const auto sp = m.security_policy(cs_id(cs));
+    REQUIRE(sp);
+    return {sp->protocol(), bytes(sp->param_bytes().begin(), sp->param_bytes().end())};
+}
+
+/// The SP payload the answer `resp` names for each block, in block order
+/// (each block #P = 1; the number names an SP of `resp`, else of `update`).
+std::vector<bytes> named_params(bytes_view resp, bytes_view update) {
+    const auto rm = message_view::parse(resp);
+    const auto um = message_view::parse(update);
+    REQUIRE(rm);
+    REQUIRE(um);
+    std::vector<bytes> v;
+    for (const auto& blk : blocks_of(resp)) {
+        REQUIRE(blk.policies.size() == 1);
+        auto sp = roles::detail::sp_numbered(*rm, blk.policies[0]);
+        if (!sp) sp = roles::detail::sp_numbered(*um, blk.policies[0]);
+        REQUIRE(sp);
+        CHECK(sp->protocol() == blk.prot);
+        v.emplace_back(sp->param_bytes().begin(), sp->param_bytes().end());
+    }
+    return v;
+}
+
+/// A TRANSFER_RESP as a foreign Responder would seal it in answer to the
+/// Initiator's CSB update `update` (RFC 6043 §5.2: HDR, T, [IDRr], {SP},
+/// [KEMAC], V with the bundle's keys `k`, V over TRANSFER_RESP ||
+/// TRANSFER_INIT, §5.5): CS ID map `blocks`, SP payloads `sps`, T `at`.
+bytes foreign_update_answer(const parties& p, const scenario& s, const crypto::protection_keys& k, bytes_view update,
+                            ntp_time at, std::span<const generic_id_block> blocks, std::span<const sp_builder> sps) {
+    const auto h = hdr_view::parse(update);
+    REQUIRE(h);
+    const roles::detail::timestamp t(at);
+    std::array<std::uint8_t, 4096> out{};
+    ticket::sealed_message_builder sb(out);
+    sb.header(hdr_builder{data_type::transfer_resp, false, h->prf(), h->csb(), blocks, h->version()})
+        .add(t.builder())
+        .add(idr_builder{id_role::idrr, id_type::uri, id(bob)})
+        .add(sps);
+    const auto sealed = sb.seal(*p.backend, s.suite.mac, k.auth_key.view(), {update});
+    REQUIRE(sealed);
+    return bytes(sealed->begin(), sealed->end());
+}
+
+}  // namespace
+
+TEST_CASE("CSB update answers name one security policy per crypto session (RFC 6043 §5.2, §6.1.1 #P = 1): the "
+          "policy in force, or the answering end's own for an added session; both ends then agree") {
+    established_bundle b;
+    auto& p = b.p;
+    auto& out = b.out;
+    const auto in_force = policy_of(*p.res, 1);
+    REQUIRE(policy_of(*p.ini, 1) == in_force);
+
+    SUBCASE("started by the Initiator, adding crypto session 3") {
+        auto sessions = p.ini->sessions();
+        REQUIRE(sessions.push_back({3, 0x3333}));
+        const auto up = p.ini->start_update(b.at, *p.rng, out, sessions.view(), false, true);
+        REQUIRE(up.ok());
+        const bytes update(up.send.begin(), up.send.end());
+        for (const auto& blk : blocks_of(update)) CHECK(blk.policies.empty());  // #P = 0: ours offer none
+        const auto resp = p.res->receive(update, b.at, *p.rng, out);
+        REQUIRE(resp.ok());
+        REQUIRE(resp.send_type == data_type::transfer_resp);
+        const bytes answer(resp.send.begin(), resp.send.end());
+        const auto named = named_params(answer, update);
+        REQUIRE(named.size() == 3);
+        CHECK(named[0] == in_force.second);
+        CHECK(named[1] == policy_of(*p.res, 2).second);
+        // The added session runs under the Responder's own proposal, here the policy in force (32-byte keys).
+        CHECK(named[2] == in_force.second);
+        CHECK(sp_count(answer) == 1);  // one SP payload for the one distinct policy
+        REQUIRE(p.ini->receive(answer, b.at, *p.rng, out).ok());
+        for (const std::uint8_t cs : {1, 2, 3}) {
+            CAPTURE(cs);
+            CHECK(policy_of(*p.ini, cs) == policy_of(*p.res, cs));
+        }
+        // A later update dropping crypto session 3 drops its policy at both ends.
+        const auto down = p.ini->start_update(b.at + std::chrono::seconds(1), *p.rng, out,
+                                              std::span(sessions.view().data(), 2), false, true);
+        REQUIRE(down.ok());
+        REQUIRE(relay(p, down, b.at + std::chrono::seconds(1)) == errc::ok);
+        CHECK(!p.ini->security_policy(cs_id(3)));
+        CHECK(!p.res->security_policy(cs_id(3)));
+        CHECK(policy_of(*p.ini, 1) == in_force);
+    }
+    SUBCASE("started by the Responder") {
+        const auto up = p.res->start_update(b.at, *p.rng, out, p.res->sessions().view(), false, true);
+        REQUIRE(up.ok());
+        const bytes update(up.send.begin(), up.send.end());
+        const auto resp = p.ini->receive(update, b.at, *p.rng, out);
+        REQUIRE(resp.ok());
+        const bytes answer(resp.send.begin(), resp.send.end());
+        const auto named = named_params(answer, update);
+        REQUIRE(named.size() == 2);
+        CHECK(named[0] == in_force.second);
+        REQUIRE(p.res->receive(answer, b.at, *p.rng, out).ok());
+        CHECK(policy_of(*p.res, 1) == in_force);
+        CHECK(policy_of(*p.ini, 1) == in_force);
+    }
+    SUBCASE("an update without an answer (V = 0) leaves the policies in force") {
+        const auto up = p.ini->start_update(b.at, *p.rng, out, p.ini->sessions().view(), true, false);
+        REQUIRE(up.ok());
+        REQUIRE(relay(p, up, b.at) == errc::ok);
+        CHECK(policy_of(*p.ini, 1) == in_force);
+        CHECK(policy_of(*p.res, 1) == in_force);
+        CHECK(policy_of(*p.res, 2) == policy_of(*p.ini, 2));
+    }
+}
+
+TEST_CASE("foreign Initiator: security policies listed in a CSB update are chosen as in the initial exchange; a "
+          "list with nothing acceptable, a Policy_no naming no SP or an SP of another Prot type is refused, Error "
+          "sent, nothing changed, and the update is not spent") {
+    established_bundle b;
+    auto& p = b.p;
+    auto& out = b.out;
+    const auto in_force = policy_of(*p.res, 1);
+    const auto keys_before = teks(p.res->session_keys());
+    bundle_blocks map(p.res->session_keys());
+    const std::uint8_t p_same = 7, p_other = 9, p_null = 3;
+    const std::array<sp_builder, 3> sps{srtp_sp(p_same, in_force.second), srtp_sp(p_other, sp_aes128),
+                                        srtp_sp(p_null, sp_null_encr)};
+    const auto answer_to = [&](bytes_view update) {
+        const auto o = p.res->receive(update, b.at, *p.rng, out);
+        REQUIRE(o.ok());
+        REQUIRE(o.send_type == data_type::transfer_resp);
+        return bytes(o.send.begin(), o.send.end());
+    };
+
+    SUBCASE("the policy in force, listed: named by the update's number, not sent again") {
+        map.blocks[0].policies = bytes_view(&p_same, 1);
+        const auto update = b.update(roles::party::initiator, map.blocks, {}, sps);
+        const auto answer = answer_to(update);
+        CHECK(blocks_of(answer)[0].policies[0] == p_same);
+        CHECK(named_params(answer, update)[0] == in_force.second);
+        CHECK(policy_of(*p.res, 1) == in_force);
+    }
+    SUBCASE("another acceptable policy, listed after a NULL-cipher one: the first acceptable is taken") {
+        const std::uint8_t list[] = {p_null, p_other};
+        map.blocks[0].policies = list;
+        const auto update = b.update(roles::party::initiator, map.blocks, {}, sps);
+        const auto answer = answer_to(update);
+        CHECK(blocks_of(answer)[0].policies[0] == p_other);
+        CHECK(policy_of(*p.res, 1) == std::pair{prot_type::srtp, bytes(sp_aes128.begin(), sp_aes128.end())});
+        CHECK(policy_of(*p.res, 2) == policy_of(*p.ini, 2));  // #P = 0: kept
+        CHECK(teks(p.res->session_keys()) == keys_before);
+    }
+    SUBCASE("without an answer (V = 0) the first listed policy is taken, and must be acceptable") {
+        map.blocks[0].policies = bytes_view(&p_other, 1);
+        const auto update = foreign_update(p, b.s, b.k, b.csb, b.at, roles::party::initiator, false, map.blocks, {}, sps);
+        const auto o = p.res->receive(update, b.at, *p.rng, out);
+        REQUIRE(o.ok());
+        CHECK(o.send.empty());
+        CHECK(policy_of(*p.res, 1).second == bytes(sp_aes128.begin(), sp_aes128.end()));
+        const std::uint8_t list[] = {p_null, p_other};
+        map.blocks[0].policies = list;
+        const auto later = foreign_update(p, b.s, b.k, b.csb, b.at + std::chrono::seconds(1), roles::party::initiator,
+                                          false, map.blocks, {}, sps);
+        const auto refused = p.res->receive(later, b.at + std::chrono::seconds(1), *p.rng, out);
+        CHECK(refused.error == errc::sp_not_acceptable);
+        CHECK(policy_of(*p.res, 1).second == bytes(sp_aes128.begin(), sp_aes128.end()));
+    }
+    struct refusal {
+        const char* what;
+        std::vector<std::uint8_t> listed;
+        std::vector<sp_builder> sps;
+        errc error;
+        error_no code;
+    };
+    const sp_builder other_prot{p_other, prot_type::tesla, {}, {}};
+    const refusal refusals[] = {
+        {"only a NULL-cipher policy", {p_null}, {sps.begin(), sps.end()}, errc::sp_not_acceptable, error_no::invalid_sppar},
+        {"a Policy_no naming no SP of the update", {42}, {sps.begin(), sps.end()}, errc::sp_not_found, error_no::invalid_sp},
+        {"an SP of another Prot type than the block's", {p_other}, {other_prot}, errc::sp_prot_mismatch, error_no::invalid_sp},
+    };
+    SUBCASE("refusals") {
+        for (const auto& r : refusals) {
+            CAPTURE(r.what);
+            map.blocks[0].policies = r.listed;
+            const auto update = b.update(roles::party::initiator, map.blocks, {}, r.sps);
+            for (int attempt = 0; attempt < 2; ++attempt) {  // refused again, not replayed_message: nothing recorded
+                const auto o = p.res->receive(update, b.at, *p.rng, out);
+                CHECK(o.error == r.error);
+                REQUIRE(o.send_type == data_type::error);
+                CHECK(error_code(o.send) == r.code);
+            }
+            CHECK(p.res->current() == res_state::established);
+            CHECK(teks(p.res->session_keys()) == keys_before);
+            CHECK(policy_of(*p.res, 1) == in_force);
+            CHECK(p.res->last_timestamp() == base_now);
+        }
+    }
+}
+
+TEST_CASE("foreign Responder: an answer to our CSB update must name one security policy per crypto session, in the "
+          "answer, of the block's Prot type, and the policy in force unless the policy takes a change; else refused "
+          "with nothing changed, and the genuine answer is then taken") {
+    established_bundle b;
+    auto& p = b.p;
+    auto& out = b.out;
+    const auto in_force = policy_of(*p.ini, 1);
+    const auto up = p.ini->start_update(b.at, *p.rng, out, p.ini->sessions().view(), false, true);
+    REQUIRE(up.ok());
+    const bytes update(up.send.begin(), up.send.end());
+    const auto keys_before = teks(p.ini->session_keys());
+    const std::uint8_t p_same = 5, p_other = 6, none = 77;
+    const sp_builder same = srtp_sp(p_same, in_force.second), other = srtp_sp(p_other, sp_aes128);
+    const sp_builder other_prot{p_other, prot_type::tesla, {}, {}};
+    const auto answer = [&](std::span<const std::uint8_t> per_block, std::span<const sp_builder> sps) {
+        bundle_blocks map(p.ini->session_keys());
+        for (std::size_t i = 0; i < map.blocks.size(); ++i) {
+            map.blocks[i].policies = per_block.empty() ? bytes_view{} : per_block.subspan(i % per_block.size(), 1);
+        }
+        return foreign_update_answer(p, b.s, b.k, update, b.at, map.blocks, sps);
+    };
+    struct refusal {
+        const char* what;
+        std::vector<std::uint8_t> per_block;
+        std::vector<sp_builder> sps;
+        errc error;
+    };
+    const refusal refusals[] = {
+        {"#P = 0 (no policy named)", {}, {same}, errc::sp_count_not_one},
+        {"a Policy_no naming no SP (our update carries none)", {none}, {same}, errc::sp_not_found},
+        {"an SP of another Prot type", {p_other}, {other_prot}, errc::sp_prot_mismatch},
+        {"another policy than the one in force", {p_same, p_other}, {same, other}, errc::sp_changed},
+    };
+    for (const auto& r : refusals) {
+        CAPTURE(r.what);
+        const auto o = p.ini->receive(answer(r.per_block, r.sps), b.at, *p.rng, out);
+        CHECK(o.error == r.error);
+        CHECK(p.ini->current() == ini_state::awaiting_update_resp);
+        CHECK(teks(p.ini->session_keys()) == keys_before);
+        CHECK(policy_of(*p.ini, 1) == in_force);
+    }
+    // The policy in force, named by a number of the answer's own: taken.
+    const std::uint8_t both[] = {p_same};
+    REQUIRE(p.ini->receive(answer(both, std::array{same}), b.at, *p.rng, out).ok());
+    CHECK(p.ini->current() == ini_state::established);
+    CHECK(policy_of(*p.ini, 1) == in_force);
+    CHECK(policy_of(*p.ini, 2) == policy_of(*p.res, 2));
 }

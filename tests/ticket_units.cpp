@@ -536,6 +536,20 @@ TEST_CASE("CSB update engine: keys in the answer (RFC 6043 §5.2 [KEMAC] in TRAN
     const auto update_hdr = hdr_view::parse(update);
     REQUIRE(update_hdr);
     const auto tek_of = [](const roles::detail::key_set& ks) { return bytes(ks.key(0).tek.view().begin(), ks.key(0).tek.view().end()); };
+    // An answer sealed by hand over `update` (its MAC input), with the crypto sessions of `h`: the answer
+    // keys taken into `got`, each block naming the Responder's own policy (#P = 1, RFC 6043 §6.1.1).
+    const auto forge_answer = [&](const hdr_view& h, roles::detail::key_set& got) {
+        roles::detail::cs_map map;
+        for (const auto& blk : generic_id_map(h.map_info())) REQUIRE(map.add(blk));
+        REQUIRE(roles::detail::take_answer_keys(*e.backend, cr, answer_keys, map, got));
+        const auto um = message_view::parse(update);
+        REQUIRE(um);
+        roles::detail::response_policies sps;
+        REQUIRE(sps.choose(e.pol, *um, map.view(), [&](std::size_t) { return tek.size(); }, cr.suite(), true,
+                           roles::detail::offered_choice{}));
+        sps.name_in(map.blocks.mutable_view());
+        return roles::detail::seal_update_answer(*e.backend, t1, resp, cr, h, map, sps.own(), update, answer_keys, got);
+    };
 
     SUBCASE("genuine: the answer carries the key, stamped after the update, and both ends take it") {
         roles::detail::key_set got{};
@@ -565,7 +579,7 @@ TEST_CASE("CSB update engine: keys in the answer (RFC 6043 §5.2 [KEMAC] in TRAN
         roles::detail::key_set got2{};
         got2.count = 1;
         got2.t = t1;
-        const auto r = roles::detail::seal_update_answer(*e.backend, t1, resp, cr, *update_hdr, update, answer_keys, got2);
+        const auto r = forge_answer(*update_hdr, got2);
         REQUIRE(r);
         auto ci_without = ci;
         ci_without.flags.m = false;
@@ -578,7 +592,7 @@ TEST_CASE("CSB update engine: keys in the answer (RFC 6043 §5.2 [KEMAC] in TRAN
         roles::detail::key_set got{};
         got.count = 1;
         got.t = t1 - std::chrono::seconds(1);  // makes the answer's T `now`, the update's T
-        const auto r = roles::detail::seal_update_answer(*e.backend, t1, resp, cr, *update_hdr, update, answer_keys, got);
+        const auto r = forge_answer(*update_hdr, got);
         REQUIRE(r);
         CHECK(roles::detail::verify_update_resp(*e.backend, e.pol, *r, t1, ci, update, sent_keys).error() ==
               errc::stale_timestamp);
@@ -597,7 +611,7 @@ TEST_CASE("CSB update engine: keys in the answer (RFC 6043 §5.2 [KEMAC] in TRAN
         got.count = 2;
         got.t = t1;
         // Sealed over the genuine update (its MAC verifies), with the two-session map.
-        const auto r = roles::detail::seal_update_answer(*e.backend, t1, resp, cr, *two_hdr, update, answer_keys, got);
+        const auto r = forge_answer(*two_hdr, got);
         REQUIRE(r);
         CHECK(roles::detail::verify_update_resp(*e.backend, e.pol, *r, t1, ci, update, sent_keys).error() ==
               errc::bad_crypto_sessions);

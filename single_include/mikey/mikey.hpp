@@ -9214,15 +9214,23 @@ concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_vie
 ///                           session run under this SP in an exchange of this
 ///                           suite (error: sp_not_acceptable). The Responder
 ///                           asks once per offer and exchange, on receipt of
-///                           TRANSFER_INIT (§4.2.2.2), and answers with that choice
+///                           TRANSFER_INIT (§4.2.2.2), and answers with that choice;
+///                           both ask it of the policies a CSB update lists
+///                           and of a policy an answer to our update names
+///                           for a crypto session that had none (§5.2)
 ///   own_security_policy(prot, suite, key_length, out)  Responder: the SP
 ///                           parameters it proposes itself for a crypto
 ///                           session the Initiator offered none for (#P = 0),
-///                           written into `out`; returns them
+///                           written into `out`; returns them. Either end
+///                           answering a CSB update asks it for a crypto
+///                           session without a policy that the update lists
+///                           none for (e.g. one it adds)
 ///   accept_changed_security_policy(sp)  Initiator: may the Responder answer
 ///                           with a policy it was not offered ("If needed ...
 ///                           the suggested policies MAY be changed", §6.1.1)
-///                           (error: sp_changed)
+///                           (error: sp_changed); either end: may the answer
+///                           to its CSB update name another policy than the
+///                           one a crypto session runs under
 
 /// Default of accept_security_policy: an SRTP policy (Prot type SRTP) that
 /// keeps encryption and authentication on (RFC 3830 §6.10.1: Encryption
@@ -10009,21 +10017,26 @@ struct error_origin {
 //   - the Initiator checks that answer.
 // With F = 0 there is no answer: a crypto session runs under the first
 // policy its block lists, or SRTP's defaults without one (RFC 3830
-// §6.10.1). CSB updates (§5.2) leave the negotiated policies as they are.
+// §6.10.1). A CSB update negotiates again "as in the initial exchange"
+// (§5.2): its answer names one policy per crypto session, the one the
+// session has where the update lists none.
 //
 //   policy_offer            what an Initiator offers (initiator_config)
 //   detail::policy_list     SP payloads a machine owns, per crypto session
+//   detail::policy_in_force the policy a crypto session runs under (CSB updates)
 //   detail::accept_sp, own_sp, accept_changed_sp   the optional policy hooks
 //   detail::sp_numbers      the SP payloads of a message by Policy no (one walk at most)
 //   detail::sp_verdicts     the policy's verdict on each SP, asked once per message
 //   detail::choose_offered  the Responder's choice for one block
 //   detail::response_policies  the Responder's choices for one TRANSFER_RESP
-//   detail::check_answer    the Initiator's check of one TRANSFER_RESP block
+//   detail::check_answer    the Initiator's check of one TRANSFER_RESP block (and
+//                           either end's of an answer to its CSB update)
 
 #include <algorithm>
 #include <array>
 #include <concepts>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <vector>
@@ -10115,6 +10128,23 @@ public:
         });
         return out;
     }
+    /// Drops the entries for crypto sessions `keep(cs)` refuses (an entry for
+    /// several stays while it keeps one of them; one for every session stays).
+    template <class Keep>
+    void erase_unless(Keep&& keep) noexcept {
+        std::size_t at = 0, to = 0;
+        while (at < m_bytes.size()) {
+            const std::size_t n = m_bytes[at];
+            const std::size_t len = 1 + n + sp_view::from_validated(bytes_view(m_bytes).subspan(at + 1 + n)).size();
+            const auto ids = bytes_view(m_bytes).subspan(at + 1, n);
+            if (ids.empty() || std::any_of(ids.begin(), ids.end(), keep)) {
+                if (to != at) std::memmove(m_bytes.data() + to, m_bytes.data() + at, len);
+                to += len;
+            }
+            at += len;
+        }
+        m_bytes.resize(to);
+    }
     /// The Policy nos of the entries applying to `cs`, in order, into `out`.
     [[nodiscard]] bytes_view nos_for(std::uint8_t cs, std::span<std::uint8_t> out) const noexcept {
         std::size_t n = 0;
@@ -10141,6 +10171,15 @@ private:
     }
     std::vector<std::uint8_t> m_bytes;
 };
+
+/// The policy in force in `in_force` (none: nullptr) for the crypto session
+/// of block `b`, when it is of the block's Prot type (a CSB update that
+/// changes a session's Prot type starts it without one).
+[[nodiscard]] inline std::optional<sp_view> policy_in_force(const policy_list* in_force, const generic_id_block& b) noexcept {
+    auto sp = in_force ? in_force->for_session(b.cs_id) : std::nullopt;
+    if (sp && sp->protocol() != b.prot) sp.reset();
+    return sp;
+}
 
 /// The policy's accept_security_policy, or default_accept_security_policy.
 template <class P>
@@ -10316,22 +10355,26 @@ public:
     response_policies(const response_policies&) = delete;
     response_policies& operator=(const response_policies&) = delete;
 
-    /// Chooses for each block of the Responder's map (`blocks`, keyed by
-    /// `keys[i]`) of an exchange with TRANSFER_INIT `ti`: the first offer
-    /// the policy accepts (choose_offered; with `answered` false, F = 0, the
-    /// first offer; for the first `early.chosen.size()` blocks, which are
-    /// TRANSFER_INIT's, the choice `early` made of the same offers with the
-    /// same suite and F); where none was offered and `answered`, a policy of its
-    /// own (own_security_policy for the key's length), named by the number of
+    /// Chooses for each block of the Responder's map (`blocks`, the key of
+    /// block i `key_length(i)` bytes long) of an exchange with TRANSFER_INIT
+    /// `ti`: the first offer the policy accepts (choose_offered; with
+    /// `answered` false, F = 0, the first offer; for the first
+    /// `early.chosen.size()` blocks, which are TRANSFER_INIT's, the choice
+    /// `early` made of the same offers with the same suite and F); where
+    /// none was offered, the crypto session's policy in `current` (a CSB
+    /// update, RFC 6043 §5.2: the policies in force; one of another Prot
+    /// type than the block's does not count), kept as it is without an
+    /// answer; else, when `answered`, a policy of its own (own_security_policy
+    /// for the key's length). A policy not offered is named by the number of
     /// an SP of TRANSFER_INIT with the same parameters, else sent in an SP
     /// payload of its own (one per distinct policy) with a fresh Policy_no.
     /// Errors: those of choose_offered and own_security_policy;
     /// sp_not_acceptable (no Policy_no left); sp_not_found (`early` names a
     /// Policy_no no SP of `ti` carries: a choice made of another message).
-    template <class P>
+    template <class P, class KeyLength>
     [[nodiscard]] result<void> choose(const P& policy, const message_view& ti, std::span<const generic_id_block> blocks,
-                                      std::span<const session_key> keys, const algorithm_suite& s, bool answered,
-                                      const offered_choice& early) {
+                                      KeyLength&& key_length, const algorithm_suite& s, bool answered,
+                                      const offered_choice& early, const policy_list* current = nullptr) {
         sp_numbers sps(ti);
         sp_verdicts verdicts;
         for (std::size_t i = 0; i < blocks.size(); ++i) {
@@ -10347,19 +10390,24 @@ public:
                 if (!offered) return offered.error_info();
                 sp = *offered;
             }
-            if (!sp && answered) {
-                const auto own = own_sp(policy, b.prot, s, keys[i].tek.size(), m_params[m_own.size()]);
-                if (!own) return own.error_info();
-                sp = ti.find<sp_view>([&](const sp_view& v) { return v.protocol() == b.prot && equal_bytes(v.param_bytes(), *own); });
+            if (!sp) {
+                const auto kept = policy_in_force(current, b);
+                if (!answered) {
+                    if (kept) negotiated.add(b.cs_id, *kept);
+                    continue;
+                }
+                const auto params = kept ? result<bytes_view>(kept->param_bytes())
+                                         : own_sp(policy, b.prot, s, key_length(i), m_params[m_own.size()]);
+                if (!params) return params.error_info();
+                sp = ti.find<sp_view>([&](const sp_view& v) { return v.protocol() == b.prot && equal_bytes(v.param_bytes(), *params); });
                 if (!sp) {
-                    const auto no = own_number(sps, b.prot, *own);
+                    const auto no = own_number(sps, b.prot, *params);
                     if (!no) return no.error_info();
                     m_chosen[i] = *no;
-                    if (auto ok = negotiated.add(b.cs_id, sp_builder{*no, b.prot, {}, *own}); !ok) return ok;
+                    if (auto ok = negotiated.add(b.cs_id, sp_builder{*no, b.prot, {}, *params}); !ok) return ok;
                     continue;
                 }
             }
-            if (!sp) continue;
             m_chosen[i] = sp->policy_no();
             negotiated.add(b.cs_id, *sp);
         }
@@ -10404,13 +10452,17 @@ private:
 /// When the Initiator offered policies for the crypto session, the chosen
 /// one must be one of them unless accept_changed_security_policy takes it;
 /// a policy it did not offer (changed, or the Responder's own where none
-/// was offered) must pass accept_security_policy.
+/// was offered) must pass accept_security_policy. In the answer to a CSB
+/// update (RFC 6043 §5.2), `current` is the crypto session's policy in
+/// force: the same policy (Prot type and parameters) is taken as it is,
+/// another one is a changed policy.
 /// Errors: sp_count_not_one, sp_not_found, sp_prot_mismatch, sp_changed,
 /// sp_not_acceptable (or what the hooks return).
 /// `resp_sps` are the SP payloads of TRANSFER_RESP.
 template <class P>
 [[nodiscard]] result<sp_view> check_answer(const P& policy, sp_numbers& resp_sps, const generic_id_block& b,
-                                           const policy_list& offers, const algorithm_suite& s) noexcept {
+                                           const policy_list& offers, const algorithm_suite& s,
+                                           const std::optional<sp_view>& current = std::nullopt) noexcept {
     // RFC 6043 §6.1.1: "In response messages, #P SHALL always be exactly 1."
     if (b.policies.size() != 1) return errc::sp_count_not_one;
     const std::uint8_t no = b.policies[0];
@@ -10425,9 +10477,13 @@ template <class P>
     std::array<std::uint8_t, max_policy_offers> buf{};
     const bytes_view offered = offers.nos_for(b.cs_id, buf);
     if (is_ours && (offered.empty() || std::find(offered.begin(), offered.end(), no) != offered.end())) return sp;
-    if (!offered.empty()) {
+    const bool same_as_current =
+        current && current->protocol() == sp.protocol() && equal_bytes(current->param_bytes(), sp.param_bytes());
+    if (same_as_current) return sp;
+    if (!offered.empty() || current) {
         // RFC 6043 §6.1.1: "If #P > 0, one of the suggested policies SHOULD be chosen in the response
-        // message. If needed ..., the suggested policies MAY be changed."
+        // message. If needed ..., the suggested policies MAY be changed." An update's answer naming
+        // another policy than the one in force changes it too (§5.2: "as in the initial exchange").
         if (auto ok = accept_changed_sp(policy, sp); !ok) return ok.error_info();
     }
     if (auto ok = accept_sp(policy, sp, s); !ok) return ok.error_info();
@@ -11051,6 +11107,14 @@ private:
 // Reading (notes/ticket.md): "TRANSFER_INIT || Identity_i || Identity_r"
 // (§5.5) keeps the roles of the initial exchange whoever starts the update,
 // as the IDR payloads do (IDRi is always the Initiator's identity).
+//
+// Security policies ("handled as in the initial exchange", §5.2; §6.1.1):
+// our updates list none (#P = 0), so the answer names one per crypto
+// session (#P = 1), the policy the session has where the update lists
+// none; the starter takes the same policy as it is and another one as a
+// changed policy (check_answer). A received update may list policies: the
+// answer takes the first acceptable one, and without an answer the first
+// listed must be acceptable (security_policy.hpp, response_policies).
 
 #include <algorithm>
 #include <array>
@@ -11069,6 +11133,7 @@ private:
 // #include "exchange.hpp" (inlined above as mikey/roles/exchange.hpp)
 // #include "outcome.hpp" (inlined above as mikey/roles/outcome.hpp)
 // #include "policy.hpp" (inlined above as mikey/roles/policy.hpp)
+// #include "security_policy.hpp" (inlined above as mikey/roles/security_policy.hpp)
 
 namespace mikey::roles {
 
@@ -11105,6 +11170,8 @@ public:
         borrow_supplied = o.borrow_supplied;
         count = o.count;
         t = o.t;
+        policies = std::move(o.policies);
+        o.policies.reset();
         o.clear();
         return *this;
     }
@@ -11130,6 +11197,9 @@ public:
     std::array<std::uint32_t, max_crypto_sessions> ssrc;  ///< set for each slot below count
     std::size_t count = 0;
     ntp_time t{};  ///< the T of the update that set them
+    /// The security policy of each crypto session after the update, when the
+    /// update chose them (nullopt: those in force stay, RFC 6043 §6.1.1).
+    std::optional<policy_list> policies;
 
 private:
     static_assert(max_crypto_sessions <= 32, "m_made has a bit per slot");
@@ -11158,6 +11228,10 @@ struct update_context {
     crypto::d4_rands rands{};
     ticket_flags flags{};
     std::span<const session_key> keys{};  ///< the keys in force
+    const policy_list* policies = nullptr;  ///< the security policies in force (none: no SP negotiated)
+
+    /// The algorithms of the exchange (the policy hooks judge SPs with them).
+    [[nodiscard]] algorithm_suite suite() const noexcept { return {prf, kemac_encr, mac}; }
 
     /// RFC 6043 §5.2: "If indicated by the Ticket Policy (L and M flags), KEMAC payloads SHALL NOT be included."
     [[nodiscard]] bool may_send_kemac(party sender) const noexcept {
@@ -11816,51 +11890,65 @@ template <class View>
     return {};
 }
 
-/// Seals the TRANSFER_RESP answering update `update` (header `hdr`, its
-/// keys in `next`) into `out`. RFC 6043 §5.2: HDR, T, [IDRr] (to the
-/// Initiator's update) or [IDRi] (to the Responder's), [KEMAC], V, with the
-/// keys of the last message of the initial exchange. With `answer_keys`
-/// (checked by check_answer_keys) the KEMAC carries them, each crypto
-/// session they key names its SPI in the answer's CS ID map, `next` takes
-/// them, and T is answer_time (next.t then). Errors: the key derivation's,
-/// buffer_too_small, field_too_long, crypto_backend_failure.
+/// The length of the session key of slot `i` of `next` (kept or new).
+[[nodiscard]] inline std::size_t key_length_of(const update_context& c, const key_set& next, std::size_t i) noexcept {
+    if (next.kept[i] >= 0) return c.keys[static_cast<std::size_t>(next.kept[i])].tek.size();
+    return next.kept[i] == key_set::borrowed ? next.given[i]->key.size() : next.key(i).tek.size();
+}
+
+/// Takes the keys this end sends in its answer to an update (checked by
+/// check_answer_keys) into `next`, each for the block of `map` (the
+/// update's) of its crypto session, which then names the key's SPI (RFC
+/// 6043 §5.2, as TRANSFER_RESP's KEMAC keys do, §4.2.2.3). Errors:
+/// bad_crypto_sessions, the key derivation's.
+template <crypto::crypto_backend B>
+[[nodiscard]] result<void> take_answer_keys(B& b, const update_context& c, std::span<const owned_key> answer_keys,
+                                            cs_map& map, key_set& next) noexcept {
+    for (const auto& k : answer_keys) {
+        const auto key = k.view(false);
+        generic_id_block* blk = map.find(k.cs_id);
+        if (!blk) return errc::bad_crypto_sessions;  // check_answer_keys refuses it first
+        blk->spi = key.spi;
+        const auto i = static_cast<std::size_t>(blk - map.blocks.mutable_view().data());
+        next.kept[i] = key_set::made_here;
+        if (auto ok = make_session_key(b, c.prf, session_of(*blk), key.kind, key.key, key.salt, key.spi, c.rands,
+                                       next.key(i));
+            !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
+/// Seals the TRANSFER_RESP answering update `update` (header `hdr`) into
+/// `out`. RFC 6043 §5.2: HDR, T, [IDRr] (to the Initiator's update) or
+/// [IDRi] (to the Responder's), {SP}, [KEMAC], V, with the keys of the last
+/// message of the initial exchange. `map` is the update's, each block
+/// naming its one security policy (#P = 1, §6.1.1) and the SPI of its key;
+/// `own_sps` the SP payloads those numbers name that the update does not
+/// carry. With `answer_keys` (taken into `next` by take_answer_keys) the
+/// KEMAC carries them and T is answer_time (next.t then). Errors:
+/// invalid_argument, buffer_too_small, field_too_long,
+/// crypto_backend_failure.
 template <crypto::crypto_backend B>
 [[nodiscard]] result<bytes_view> seal_update_answer(B& b, ntp_time now, mutable_bytes out, const update_context& c,
-                                                    const hdr_view& hdr, bytes_view update,
+                                                    const hdr_view& hdr, const cs_map& map,
+                                                    std::span<const sp_builder> own_sps, bytes_view update,
                                                     std::span<const owned_key> answer_keys, key_set& next) noexcept {
     const ntp_time at = answer_keys.empty() ? now : answer_time(next.t, now);
     const timestamp t(at);
-    ticket::sealed_message_builder sb(out);
-    const raw_map same_map{hdr.map_type(), static_cast<std::uint8_t>(hdr.cs_count()), hdr.map_info()};
-    cs_map map;
     inline_list<key_data_builder, max_crypto_sessions> kb;
-    if (answer_keys.empty()) {
-        sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(), same_map, hdr.version()});
-    } else {
-        for (const auto& blk : generic_id_map(hdr.map_info())) {
-            if (!map.add(blk)) return errc::bad_crypto_sessions;
-        }
-        for (const auto& k : answer_keys) {
-            const auto key = k.view(false);
-            generic_id_block* blk = map.find(k.cs_id);
-            if (!blk) return errc::bad_crypto_sessions;  // check_answer_keys refuses it first
-            blk->spi = key.spi;
-            const auto i = static_cast<std::size_t>(blk - map.blocks.mutable_view().data());
-            next.kept[i] = key_set::made_here;
-            next.ssrc[i] = session_of(*blk).ssrc;
-            if (auto ok = make_session_key(b, c.prf, session_of(*blk), key.kind, key.key, key.salt, key.spi, c.rands,
-                                           next.key(i));
-                !ok) {
-                return ok.error_info();
-            }
-            if (auto ok = add_key_data(kb, key.kind, key.key, key.salt, key.spi); !ok) return ok.error_info();
-        }
-        next.t = at;
-        sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(), map.view(), hdr.version()});
+    for (const auto& k : answer_keys) {
+        const auto key = k.view(false);
+        if (auto ok = add_key_data(kb, key.kind, key.key, key.salt, key.spi); !ok) return ok.error_info();
     }
-    sb.add(t.builder())
+    if (!answer_keys.empty()) next.t = at;
+    ticket::sealed_message_builder sb(out);
+    sb.header(hdr_builder{data_type::transfer_resp, false, hdr.prf(), hdr.csb(), map.view(), hdr.version()})
+        .add(t.builder())
         .add(c.self == party::responder ? idr_builder{id_role::idrr, id_type::uri, c.id_r}
-                                        : idr_builder{id_role::idri, id_type::uri, c.id_i});
+                                        : idr_builder{id_role::idri, id_type::uri, c.id_i})
+        .add(own_sps);
     if (!answer_keys.empty()) {
         // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)), NULL MAC, with the keys of the last message.
         crypto::protection_keys derived;
@@ -11873,16 +11961,21 @@ template <crypto::crypto_backend B>
 }
 
 /// Handles the TRANSFER_INIT of a CSB update the peer of `c.self` started:
-/// verifies it, takes its keys into `next` and, when its V flag asks for
-/// one, writes the TRANSFER_RESP into `out` (returned; empty otherwise),
-/// carrying `answer_keys` in a KEMAC when there are any (seal_update_answer).
+/// verifies it, takes its keys into `next`, chooses the security policy of
+/// each crypto session (response_policies::choose with the policies in
+/// force, RFC 6043 §5.2 "handled as in the initial exchange") into
+/// `next.policies` and, when its V flag asks for one, writes the
+/// TRANSFER_RESP into `out` (returned; empty otherwise), carrying
+/// `answer_keys` in a KEMAC when there are any (seal_update_answer). The
+/// replay check comes last: a refused update leaves no trace.
 /// Errors: the parse / schema errors, header_mismatch, unexpected_payload
 /// (a RAND, or a KEMAC its sender may not send), mac_not_allowed,
-/// identity_mismatch, auth_failure, check_answer_keys' errors,
-/// timestamp_out_of_window, replayed_message, replay_cache_full,
-/// stale_timestamp (T not newer than the last message under the bundle's
-/// keys), the policy's suite errors, key_unwrap_failure,
-/// bad_crypto_sessions, missing_key, buffer_too_small, crypto_backend_failure.
+/// identity_mismatch, auth_failure, check_answer_keys' errors, the policy's
+/// suite errors, key_unwrap_failure, bad_crypto_sessions, missing_key,
+/// sp_not_found, sp_prot_mismatch, sp_not_acceptable (or what the policy
+/// hooks return), timestamp_out_of_window, replayed_message,
+/// replay_cache_full, stale_timestamp (T not newer than the last message
+/// under the bundle's keys), buffer_too_small, crypto_backend_failure.
 template <crypto::crypto_backend B, common_policy P, class View>
 [[nodiscard]] result<bytes_view> open_update_as(B& b, const P& policy, bytes_view in, ntp_time now, mutable_bytes out,
                                                 const update_context& c, std::span<const owned_key> answer_keys,
@@ -11899,13 +11992,11 @@ template <crypto::crypto_backend B, common_policy P, class View>
     }
     // RFC 6043 §5.2: an update's crypto sessions are "handled as in the initial exchange", in the
     // GENERIC-ID map the Ticket Transfer exchange uses (§6.1; the Empty map is for Request and
-    // Resolve messages without crypto sessions, §4.2.1.1, §4.2.3.1). Checked before the replay cache.
+    // Resolve messages without crypto sessions, §4.2.1.1, §4.2.3.1).
     if (m->header().map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     if (auto ok = check_answer_keys(c, m->header(), answer_keys); !ok) return ok.error_info();
-    if (auto ok = fresh(policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
-    // RFC 6043 §5.2: "MUST use new timestamps": newer than every message under these keys.
     const auto sent_t = ntp_time::from_payload(m->t().kind(), m->t().value());
-    if (!sent_t || !(c.last->t < *sent_t)) return errc::stale_timestamp;
+    if (!sent_t) return errc::stale_timestamp;
     next.t = *sent_t;
     const party sender = c.self == party::initiator ? party::responder : party::initiator;
     if (m->kemac() && !c.may_send_kemac(sender)) return errc::unexpected_payload;
@@ -11925,16 +12016,31 @@ template <crypto::crypto_backend B, common_policy P, class View>
         if (!list) return list.error_info();
         fresh_keys.emplace(*list);
     }
-    std::size_t count = 0;
+    cs_map map;  // the update's crypto sessions, as the answer names them
     for (const auto& blk : generic_id_map(hdr.map_info())) {
-        if (count == max_crypto_sessions) return errc::bad_crypto_sessions;
-        if (auto ok = received_key(b, c, blk, fresh_keys, next, count); !ok) return ok.error_info();
-        ++count;
+        if (!map.add(blk)) return errc::bad_crypto_sessions;
+        if (auto ok = received_key(b, c, blk, fresh_keys, next, map.size() - 1); !ok) return ok.error_info();
     }
-    if (count == 0) return errc::bad_crypto_sessions;
-    next.count = count;
+    if (map.size() == 0) return errc::bad_crypto_sessions;
+    next.count = map.size();
+    if (hdr.v_flag()) {
+        if (auto ok = take_answer_keys(b, c, answer_keys, map, next); !ok) return ok.error_info();
+    }
+    // RFC 6043 §5.2: "The crypto sessions negotiation (#CS field, CS ID map info field, and SP payloads)
+    // are handled as in the initial exchange"; §6.1.1: "In response messages, #P SHALL always be exactly 1."
+    response_policies sps;
+    if (auto ok = sps.choose(policy, m->message(), map.view(), [&](std::size_t i) { return key_length_of(c, next, i); },
+                             c.suite(), hdr.v_flag(), offered_choice{}, c.policies);
+        !ok) {
+        return ok.error_info();
+    }
+    next.policies = std::move(sps.negotiated);
+    if (auto ok = fresh(policy, m->message(), m->t(), m->mac(), now); !ok) return ok.error_info();
+    // RFC 6043 §5.2: "MUST use new timestamps": newer than every message under these keys.
+    if (!(c.last->t < *sent_t)) return errc::stale_timestamp;
     if (!hdr.v_flag()) return bytes_view{};
-    return seal_update_answer(b, now, out, c, hdr, in, answer_keys, next);
+    sps.name_in(map.blocks.mutable_view());
+    return seal_update_answer(b, now, out, c, hdr, map, sps.own(), in, answer_keys, next);
 }
 
 /// open_update_as with the composition the peer of `c.self` sends.
@@ -11953,12 +12059,13 @@ template <crypto::crypto_backend B, common_policy P>
 /// `keys` (slot i: the i-th crypto session of the update) for the sessions
 /// whose SPI names one (RFC 6043 §5.2, handled as in the initial exchange's
 /// TRANSFER_RESP, §4.2.2.3); bit i of the result set for each. The answer's
-/// CS ID map lists the update's crypto sessions, in its order, with their
-/// SSRCs; a session it does not key names the update's SPI (or none).
+/// CS ID map lists the update's crypto sessions in its order
+/// (check_answer_map); a session it does not key names the update's SPI
+/// (or none).
 /// Errors: mac_not_allowed, the policy's suite errors,
 /// stale_timestamp (T not after the update's `sent_t`: the same keys and T
-/// would repeat its key stream), key_unwrap_failure, bad_crypto_sessions,
-/// missing_key, crypto_backend_failure.
+/// would repeat its key stream), key_unwrap_failure, missing_key,
+/// crypto_backend_failure.
 template <crypto::crypto_backend B, common_policy P, class View>
 [[nodiscard]] result<std::uint32_t> answer_keys_of(B& b, const P& policy, const View& m, const hdr_view& sent,
                                                    ntp_time sent_t, const update_context& c,
@@ -11969,7 +12076,6 @@ template <crypto::crypto_backend B, common_policy P, class View>
     if (auto ok = policy.check_suite(algorithm_suite{c.prf, kemac.encryption(), c.mac}); !ok) return ok.error_info();
     const auto t = ntp_time::from_payload(m.t().kind(), m.t().value());
     if (!t || !(sent_t < *t)) return errc::stale_timestamp;
-    if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     crypto::protection_keys derived;
     const auto ck = c.last->cipher_keys(b, kemac.encryption(), hdr.csb(), iv_time(m.t()), derived);
     if (!ck) return ck.error_info();
@@ -11978,16 +12084,12 @@ template <crypto::crypto_backend B, common_policy P, class View>
     const auto list = crypto::open_kemac(b, kemac, *ck, plain);
     if (!list) return list.error_info();
     const std::optional<key_data_list> fresh_keys(*list);
-    // `sent` is our own update (seal_update): a GENERIC-ID map of at most max_crypto_sessions blocks, so
-    // the answer's blocks, matched one to one, index `keys` in range.
+    // The maps pair one to one (check_answer_map), and `sent` is our own update (seal_update): at most
+    // max_crypto_sessions blocks, so `keys` is indexed in range.
     std::uint32_t taken = 0;
     std::size_t i = 0;
     auto ours = generic_id_map(sent.map_info()).begin();
-    const auto ours_end = generic_id_map(sent.map_info()).end();
     for (const auto& blk : generic_id_map(hdr.map_info())) {
-        if (ours == ours_end) return errc::bad_crypto_sessions;
-        const auto mine = session_of(*ours), theirs = session_of(blk);
-        if (mine.cs_id != theirs.cs_id || mine.ssrc != theirs.ssrc) return errc::bad_crypto_sessions;
         const auto k = named_key(fresh_keys, blk);
         if (!k) return k.error_info();
         if (*k) {
@@ -11999,17 +12101,46 @@ template <crypto::crypto_backend B, common_policy P, class View>
         ++ours;
         ++i;
     }
-    if (ours != ours_end) return errc::bad_crypto_sessions;
     return taken;
 }
 
+/// Checks the CS ID map of the answer `m` to our update `sent` (RFC 6043
+/// §5.2, "handled as in the initial exchange"): a GENERIC-ID map listing the
+/// update's crypto sessions, in its order, with their SSRCs, each block
+/// naming one security policy (check_answer: a session's policy in force is
+/// taken as it is, another one is a changed policy), which go into
+/// `chosen`. Errors: bad_crypto_sessions, check_answer's.
+template <common_policy P>
+[[nodiscard]] result<void> check_answer_map(const P& policy, const message_view& m, const hdr_view& sent,
+                                            const update_context& c, policy_list& chosen) noexcept {
+    const auto hdr = m.header();
+    if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
+    sp_numbers resp_sps(m);
+    const policy_list offered;  // our updates offer none (#P = 0)
+    auto ours = generic_id_map(sent.map_info()).begin();
+    const auto ours_end = generic_id_map(sent.map_info()).end();
+    for (const auto& blk : generic_id_map(hdr.map_info())) {
+        if (ours == ours_end) return errc::bad_crypto_sessions;
+        const auto mine = session_of(*ours), theirs = session_of(blk);
+        if (mine.cs_id != theirs.cs_id || mine.ssrc != theirs.ssrc) return errc::bad_crypto_sessions;
+        const auto sp = check_answer(policy, resp_sps, blk, offered, c.suite(), policy_in_force(c.policies, blk));
+        if (!sp) return sp.error_info();
+        chosen.add(blk.cs_id, *sp);
+        ++ours;
+    }
+    if (ours != ours_end) return errc::bad_crypto_sessions;
+    return {};
+}
+
 /// Verifies the TRANSFER_RESP answering the update `sent` that `c.self`
-/// started; keys its KEMAC carries replace those of `next` (the update's
-/// keys, answer_keys_of), and `next.t` becomes its T. Nothing changes on
-/// error. Errors: answer_keys_of's, and the parse / schema errors,
-/// header_mismatch, unexpected_payload (a KEMAC the answering end may not
-/// send), mac_not_allowed, identity_mismatch, auth_failure,
-/// timestamp_out_of_window, replayed_message, replay_cache_full.
+/// started; the security policies it names (check_answer_map) become
+/// `next.policies`, keys its KEMAC carries replace those of `next` (the
+/// update's keys, answer_keys_of), and `next.t` becomes its T. Nothing
+/// changes on error. Errors: check_answer_map's, answer_keys_of's, and the
+/// parse / schema errors, header_mismatch, unexpected_payload (a KEMAC the
+/// answering end may not send), mac_not_allowed, identity_mismatch,
+/// auth_failure, timestamp_out_of_window, replayed_message,
+/// replay_cache_full.
 template <crypto::crypto_backend B, common_policy P, class View>
 [[nodiscard]] result<void> verify_update_resp_as(B& b, const P& policy, bytes_view in, ntp_time now,
                                                  const update_context& c, bytes_view sent, key_set& next) noexcept {
@@ -12028,6 +12159,8 @@ template <crypto::crypto_backend B, common_policy P, class View>
         !ok) {
         return ok.error_info();
     }
+    policy_list chosen;
+    if (auto ok = check_answer_map(policy, m->message(), *init, c, chosen); !ok) return ok.error_info();
     std::array<session_key, max_crypto_sessions> keys;
     std::uint32_t taken = 0;
     if (m->kemac()) {
@@ -12043,6 +12176,7 @@ template <crypto::crypto_backend B, common_policy P, class View>
         next.kept[i] = key_set::made_here;
         next.key(i) = std::move(keys[i]);
     }
+    next.policies = std::move(chosen);
     return {};
 }
 
@@ -12162,6 +12296,7 @@ protected:
     std::array<session_key, max_crypto_sessions> m_keys{};
     std::size_t m_key_count = 0;
     last_message_keys m_last{};  ///< of the last message of the initial exchange, T raised by each update
+    policy_list m_policies;      ///< the security policy of each crypto session (RFC 6043 §6.1.1)
 
 private:
     /// The keys of `next` take effect. A kept key stays in its slot (no
@@ -12188,6 +12323,15 @@ private:
         }
         for (std::size_t i = n; i < m_key_count; ++i) m_keys[i] = session_key{};  // wipes a dropped session's keys
         m_key_count = n;
+        if (next.policies) {
+            m_policies = std::move(*next.policies);
+        } else {
+            // Those in force stay, for the crypto sessions that stay.
+            m_policies.erase_unless([this](std::uint8_t cs) {
+                const auto keys = session_keys();
+                return std::any_of(keys.begin(), keys.end(), [cs](const session_key& k) { return k.cs.get() == cs; });
+            });
+        }
     }
 
     /// Our update awaiting its TRANSFER_RESP: its keys and bytes. Held out
@@ -12291,10 +12435,12 @@ public:
     [[nodiscard]] bytes_view peer_identity() const noexcept { return ticket::as_bytes(m_peer); }
     /// The security policy of crypto session `cs` (from established on): the
     /// SP the Responder chose in TRANSFER_RESP (one of ours, or its own), or
-    /// with F = 0 the first one we offered for it; nullopt when there is
-    /// none (SRTP's defaults apply, RFC 3830 §6.10.1). A view of bytes this
-    /// machine owns, valid until its next exchange; srtp::policy_from
-    /// turns it into an SRTP policy.
+    /// with F = 0 the first one we offered for it; after a CSB update, the
+    /// one its answer named, or that a Responder's update without answer
+    /// listed first (RFC 6043 §5.2, "handled as in the initial exchange");
+    /// nullopt when there is none (SRTP's defaults apply, RFC 3830
+    /// §6.10.1). A view of bytes this machine owns, valid until its next
+    /// exchange or update; srtp::policy_from turns it into an SRTP policy.
     [[nodiscard]] std::optional<sp_view> security_policy(cs_id cs) const noexcept MIKEY_LIFETIMEBOUND {
         return m_policies.for_session(cs.get());
     }
@@ -12928,7 +13074,8 @@ private:
             .rands = crypto::d4_rands{rand_value(m_randri_transfer.view()), rand_value(m_randrr.view()),
                                       m_granted.flags.h, m_granted.flags.g},
             .flags = m_granted.flags,
-            .keys = {m_keys.data(), m_key_count}};
+            .keys = {m_keys.data(), m_key_count},
+            .policies = &m_policies};
     }
 
     [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
@@ -13026,7 +13173,6 @@ private:
     std::string m_peer;
     detail::random_bytes m_randrr{};
     detail::policy_list m_offers;    ///< the SP payloads of TRANSFER_INIT (config)
-    detail::policy_list m_policies;  ///< the negotiated one of each crypto session
     bool m_offers_ok = true;
 };
 
@@ -13112,9 +13258,12 @@ public:
     /// The security policy of crypto session `cs` (from established on): the
     /// SP this Responder chose for it (one the Initiator offered, or its own
     /// from own_security_policy), or with F = 0 the first one offered;
-    /// nullopt when there is none (SRTP's defaults apply, RFC 3830
-    /// §6.10.1). A view of bytes this machine owns, valid until its next
-    /// exchange; srtp::policy_from turns it into an SRTP policy.
+    /// after a CSB update, the one its answer named, or that an Initiator's
+    /// update without answer listed first (RFC 6043 §5.2, "handled as in
+    /// the initial exchange"); nullopt when there is none (SRTP's defaults
+    /// apply, RFC 3830 §6.10.1). A view of bytes this machine owns, valid
+    /// until its next exchange or update; srtp::policy_from turns it into
+    /// an SRTP policy.
     [[nodiscard]] std::optional<sp_view> security_policy(cs_id cs) const noexcept MIKEY_LIFETIMEBOUND {
         return m_policies.for_session(cs.get());
     }
@@ -13351,7 +13500,8 @@ private:
                                       .rands = crypto::d4_rands{rand_value(m_last.randri.view()), rand_value(m_last.randrr.view()),
                                                                 f.h, f.g},
                                       .flags = f,
-                                      .keys = {m_keys.data(), m_key_count}};
+                                      .keys = {m_keys.data(), m_key_count},
+                                      .policies = &m_policies};
     }
 
     /// The Initiator's answer to our CSB update.
@@ -13613,8 +13763,8 @@ private:
         // has exactly one security policy indicated" (detail::response_policies); without TRANSFER_RESP
         // (F = 0) each crypto session keeps the first one offered.
         detail::response_policies sps;
-        if (auto ok = sps.choose(*m_policy, ti.message(), map.view(), std::span<const session_key>(keys.data(), nb), s, f.f,
-                                 offers);
+        if (auto ok = sps.choose(*m_policy, ti.message(), map.view(), [&keys](std::size_t i) { return keys[i].tek.size(); },
+                                 s, f.f, offers);
             !ok) {
             return ok.error_info();
         }
@@ -13734,7 +13884,6 @@ private:
     };
     bundle m_bundle{};
     std::vector<std::uint8_t> m_ticket_tp_data;  ///< the resolved ticket's TP Data (First Payload byte first)
-    detail::policy_list m_policies;  ///< the negotiated security policy of each crypto session
 };
 
 }  // namespace mikey::roles

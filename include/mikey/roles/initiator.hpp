@@ -119,10 +119,12 @@ public:
     [[nodiscard]] bytes_view peer_identity() const noexcept { return ticket::as_bytes(m_peer); }
     /// The security policy of crypto session `cs` (from established on): the
     /// SP the Responder chose in TRANSFER_RESP (one of ours, or its own), or
-    /// with F = 0 the first one we offered for it; nullopt when there is
-    /// none (SRTP's defaults apply, RFC 3830 §6.10.1). A view of bytes this
-    /// machine owns, valid until its next exchange; srtp::policy_from
-    /// turns it into an SRTP policy.
+    /// with F = 0 the first one we offered for it; after a CSB update, the
+    /// one its answer named, or that a Responder's update without answer
+    /// listed first (RFC 6043 §5.2, "handled as in the initial exchange");
+    /// nullopt when there is none (SRTP's defaults apply, RFC 3830
+    /// §6.10.1). A view of bytes this machine owns, valid until its next
+    /// exchange or update; srtp::policy_from turns it into an SRTP policy.
     [[nodiscard]] std::optional<sp_view> security_policy(cs_id cs) const noexcept MIKEY_LIFETIMEBOUND {
         return m_policies.for_session(cs.get());
     }
@@ -756,7 +758,8 @@ private:
             .rands = crypto::d4_rands{rand_value(m_randri_transfer.view()), rand_value(m_randrr.view()),
                                       m_granted.flags.h, m_granted.flags.g},
             .flags = m_granted.flags,
-            .keys = {m_keys.data(), m_key_count}};
+            .keys = {m_keys.data(), m_key_count},
+            .policies = &m_policies};
     }
 
     [[nodiscard]] result<outcome> on_update_resp(bytes_view in, ntp_time now) noexcept {
@@ -854,7 +857,6 @@ private:
     std::string m_peer;
     detail::random_bytes m_randrr{};
     detail::policy_list m_offers;    ///< the SP payloads of TRANSFER_INIT (config)
-    detail::policy_list m_policies;  ///< the negotiated one of each crypto session
     bool m_offers_ok = true;
 };
 

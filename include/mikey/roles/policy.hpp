@@ -62,15 +62,23 @@ concept common_policy = requires(const P& p, const algorithm_suite& s, bytes_vie
 ///                           session run under this SP in an exchange of this
 ///                           suite (error: sp_not_acceptable). The Responder
 ///                           asks once per offer and exchange, on receipt of
-///                           TRANSFER_INIT (§4.2.2.2), and answers with that choice
+///                           TRANSFER_INIT (§4.2.2.2), and answers with that choice;
+///                           both ask it of the policies a CSB update lists
+///                           and of a policy an answer to our update names
+///                           for a crypto session that had none (§5.2)
 ///   own_security_policy(prot, suite, key_length, out)  Responder: the SP
 ///                           parameters it proposes itself for a crypto
 ///                           session the Initiator offered none for (#P = 0),
-///                           written into `out`; returns them
+///                           written into `out`; returns them. Either end
+///                           answering a CSB update asks it for a crypto
+///                           session without a policy that the update lists
+///                           none for (e.g. one it adds)
 ///   accept_changed_security_policy(sp)  Initiator: may the Responder answer
 ///                           with a policy it was not offered ("If needed ...
 ///                           the suggested policies MAY be changed", §6.1.1)
-///                           (error: sp_changed)
+///                           (error: sp_changed); either end: may the answer
+///                           to its CSB update name another policy than the
+///                           one a crypto session runs under
 
 /// Default of accept_security_policy: an SRTP policy (Prot type SRTP) that
 /// keeps encryption and authentication on (RFC 3830 §6.10.1: Encryption

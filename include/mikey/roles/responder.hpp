@@ -76,9 +76,12 @@ public:
     /// The security policy of crypto session `cs` (from established on): the
     /// SP this Responder chose for it (one the Initiator offered, or its own
     /// from own_security_policy), or with F = 0 the first one offered;
-    /// nullopt when there is none (SRTP's defaults apply, RFC 3830
-    /// §6.10.1). A view of bytes this machine owns, valid until its next
-    /// exchange; srtp::policy_from turns it into an SRTP policy.
+    /// after a CSB update, the one its answer named, or that an Initiator's
+    /// update without answer listed first (RFC 6043 §5.2, "handled as in
+    /// the initial exchange"); nullopt when there is none (SRTP's defaults
+    /// apply, RFC 3830 §6.10.1). A view of bytes this machine owns, valid
+    /// until its next exchange or update; srtp::policy_from turns it into
+    /// an SRTP policy.
     [[nodiscard]] std::optional<sp_view> security_policy(cs_id cs) const noexcept MIKEY_LIFETIMEBOUND {
         return m_policies.for_session(cs.get());
     }
@@ -315,7 +318,8 @@ private:
                                       .rands = crypto::d4_rands{rand_value(m_last.randri.view()), rand_value(m_last.randrr.view()),
                                                                 f.h, f.g},
                                       .flags = f,
-                                      .keys = {m_keys.data(), m_key_count}};
+                                      .keys = {m_keys.data(), m_key_count},
+                                      .policies = &m_policies};
     }
 
     /// The Initiator's answer to our CSB update.
@@ -577,8 +581,8 @@ private:
         // has exactly one security policy indicated" (detail::response_policies); without TRANSFER_RESP
         // (F = 0) each crypto session keeps the first one offered.
         detail::response_policies sps;
-        if (auto ok = sps.choose(*m_policy, ti.message(), map.view(), std::span<const session_key>(keys.data(), nb), s, f.f,
-                                 offers);
+        if (auto ok = sps.choose(*m_policy, ti.message(), map.view(), [&keys](std::size_t i) { return keys[i].tek.size(); },
+                                 s, f.f, offers);
             !ok) {
             return ok.error_info();
         }
@@ -698,7 +702,6 @@ private:
     };
     bundle m_bundle{};
     std::vector<std::uint8_t> m_ticket_tp_data;  ///< the resolved ticket's TP Data (First Payload byte first)
-    detail::policy_list m_policies;  ///< the negotiated security policy of each crypto session
 };
 
 }  // namespace mikey::roles

@@ -14,22 +14,27 @@
 //   - the Initiator checks that answer.
 // With F = 0 there is no answer: a crypto session runs under the first
 // policy its block lists, or SRTP's defaults without one (RFC 3830
-// §6.10.1). CSB updates (§5.2) leave the negotiated policies as they are.
+// §6.10.1). A CSB update negotiates again "as in the initial exchange"
+// (§5.2): its answer names one policy per crypto session, the one the
+// session has where the update lists none.
 //
 //   policy_offer            what an Initiator offers (initiator_config)
 //   detail::policy_list     SP payloads a machine owns, per crypto session
+//   detail::policy_in_force the policy a crypto session runs under (CSB updates)
 //   detail::accept_sp, own_sp, accept_changed_sp   the optional policy hooks
 //   detail::sp_numbers      the SP payloads of a message by Policy no (one walk at most)
 //   detail::sp_verdicts     the policy's verdict on each SP, asked once per message
 //   detail::choose_offered  the Responder's choice for one block
 //   detail::response_policies  the Responder's choices for one TRANSFER_RESP
-//   detail::check_answer    the Initiator's check of one TRANSFER_RESP block
+//   detail::check_answer    the Initiator's check of one TRANSFER_RESP block (and
+//                           either end's of an answer to its CSB update)
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <concepts>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <vector>
@@ -121,6 +126,23 @@ public:
         });
         return out;
     }
+    /// Drops the entries for crypto sessions `keep(cs)` refuses (an entry for
+    /// several stays while it keeps one of them; one for every session stays).
+    template <class Keep>
+    void erase_unless(Keep&& keep) noexcept {
+        std::size_t at = 0, to = 0;
+        while (at < m_bytes.size()) {
+            const std::size_t n = m_bytes[at];
+            const std::size_t len = 1 + n + sp_view::from_validated(bytes_view(m_bytes).subspan(at + 1 + n)).size();
+            const auto ids = bytes_view(m_bytes).subspan(at + 1, n);
+            if (ids.empty() || std::any_of(ids.begin(), ids.end(), keep)) {
+                if (to != at) std::memmove(m_bytes.data() + to, m_bytes.data() + at, len);
+                to += len;
+            }
+            at += len;
+        }
+        m_bytes.resize(to);
+    }
     /// The Policy nos of the entries applying to `cs`, in order, into `out`.
     [[nodiscard]] bytes_view nos_for(std::uint8_t cs, std::span<std::uint8_t> out) const noexcept {
         std::size_t n = 0;
@@ -147,6 +169,15 @@ private:
     }
     std::vector<std::uint8_t> m_bytes;
 };
+
+/// The policy in force in `in_force` (none: nullptr) for the crypto session
+/// of block `b`, when it is of the block's Prot type (a CSB update that
+/// changes a session's Prot type starts it without one).
+[[nodiscard]] inline std::optional<sp_view> policy_in_force(const policy_list* in_force, const generic_id_block& b) noexcept {
+    auto sp = in_force ? in_force->for_session(b.cs_id) : std::nullopt;
+    if (sp && sp->protocol() != b.prot) sp.reset();
+    return sp;
+}
 
 /// The policy's accept_security_policy, or default_accept_security_policy.
 template <class P>
@@ -322,22 +353,26 @@ public:
     response_policies(const response_policies&) = delete;
     response_policies& operator=(const response_policies&) = delete;
 
-    /// Chooses for each block of the Responder's map (`blocks`, keyed by
-    /// `keys[i]`) of an exchange with TRANSFER_INIT `ti`: the first offer
-    /// the policy accepts (choose_offered; with `answered` false, F = 0, the
-    /// first offer; for the first `early.chosen.size()` blocks, which are
-    /// TRANSFER_INIT's, the choice `early` made of the same offers with the
-    /// same suite and F); where none was offered and `answered`, a policy of its
-    /// own (own_security_policy for the key's length), named by the number of
+    /// Chooses for each block of the Responder's map (`blocks`, the key of
+    /// block i `key_length(i)` bytes long) of an exchange with TRANSFER_INIT
+    /// `ti`: the first offer the policy accepts (choose_offered; with
+    /// `answered` false, F = 0, the first offer; for the first
+    /// `early.chosen.size()` blocks, which are TRANSFER_INIT's, the choice
+    /// `early` made of the same offers with the same suite and F); where
+    /// none was offered, the crypto session's policy in `current` (a CSB
+    /// update, RFC 6043 §5.2: the policies in force; one of another Prot
+    /// type than the block's does not count), kept as it is without an
+    /// answer; else, when `answered`, a policy of its own (own_security_policy
+    /// for the key's length). A policy not offered is named by the number of
     /// an SP of TRANSFER_INIT with the same parameters, else sent in an SP
     /// payload of its own (one per distinct policy) with a fresh Policy_no.
     /// Errors: those of choose_offered and own_security_policy;
     /// sp_not_acceptable (no Policy_no left); sp_not_found (`early` names a
     /// Policy_no no SP of `ti` carries: a choice made of another message).
-    template <class P>
+    template <class P, class KeyLength>
     [[nodiscard]] result<void> choose(const P& policy, const message_view& ti, std::span<const generic_id_block> blocks,
-                                      std::span<const session_key> keys, const algorithm_suite& s, bool answered,
-                                      const offered_choice& early) {
+                                      KeyLength&& key_length, const algorithm_suite& s, bool answered,
+                                      const offered_choice& early, const policy_list* current = nullptr) {
         sp_numbers sps(ti);
         sp_verdicts verdicts;
         for (std::size_t i = 0; i < blocks.size(); ++i) {
@@ -353,19 +388,24 @@ public:
                 if (!offered) return offered.error_info();
                 sp = *offered;
             }
-            if (!sp && answered) {
-                const auto own = own_sp(policy, b.prot, s, keys[i].tek.size(), m_params[m_own.size()]);
-                if (!own) return own.error_info();
-                sp = ti.find<sp_view>([&](const sp_view& v) { return v.protocol() == b.prot && equal_bytes(v.param_bytes(), *own); });
+            if (!sp) {
+                const auto kept = policy_in_force(current, b);
+                if (!answered) {
+                    if (kept) negotiated.add(b.cs_id, *kept);
+                    continue;
+                }
+                const auto params = kept ? result<bytes_view>(kept->param_bytes())
+                                         : own_sp(policy, b.prot, s, key_length(i), m_params[m_own.size()]);
+                if (!params) return params.error_info();
+                sp = ti.find<sp_view>([&](const sp_view& v) { return v.protocol() == b.prot && equal_bytes(v.param_bytes(), *params); });
                 if (!sp) {
-                    const auto no = own_number(sps, b.prot, *own);
+                    const auto no = own_number(sps, b.prot, *params);
                     if (!no) return no.error_info();
                     m_chosen[i] = *no;
-                    if (auto ok = negotiated.add(b.cs_id, sp_builder{*no, b.prot, {}, *own}); !ok) return ok;
+                    if (auto ok = negotiated.add(b.cs_id, sp_builder{*no, b.prot, {}, *params}); !ok) return ok;
                     continue;
                 }
             }
-            if (!sp) continue;
             m_chosen[i] = sp->policy_no();
             negotiated.add(b.cs_id, *sp);
         }
@@ -410,13 +450,17 @@ private:
 /// When the Initiator offered policies for the crypto session, the chosen
 /// one must be one of them unless accept_changed_security_policy takes it;
 /// a policy it did not offer (changed, or the Responder's own where none
-/// was offered) must pass accept_security_policy.
+/// was offered) must pass accept_security_policy. In the answer to a CSB
+/// update (RFC 6043 §5.2), `current` is the crypto session's policy in
+/// force: the same policy (Prot type and parameters) is taken as it is,
+/// another one is a changed policy.
 /// Errors: sp_count_not_one, sp_not_found, sp_prot_mismatch, sp_changed,
 /// sp_not_acceptable (or what the hooks return).
 /// `resp_sps` are the SP payloads of TRANSFER_RESP.
 template <class P>
 [[nodiscard]] result<sp_view> check_answer(const P& policy, sp_numbers& resp_sps, const generic_id_block& b,
-                                           const policy_list& offers, const algorithm_suite& s) noexcept {
+                                           const policy_list& offers, const algorithm_suite& s,
+                                           const std::optional<sp_view>& current = std::nullopt) noexcept {
     // RFC 6043 §6.1.1: "In response messages, #P SHALL always be exactly 1."
     if (b.policies.size() != 1) return errc::sp_count_not_one;
     const std::uint8_t no = b.policies[0];
@@ -431,9 +475,13 @@ template <class P>
     std::array<std::uint8_t, max_policy_offers> buf{};
     const bytes_view offered = offers.nos_for(b.cs_id, buf);
     if (is_ours && (offered.empty() || std::find(offered.begin(), offered.end(), no) != offered.end())) return sp;
-    if (!offered.empty()) {
+    const bool same_as_current =
+        current && current->protocol() == sp.protocol() && equal_bytes(current->param_bytes(), sp.param_bytes());
+    if (same_as_current) return sp;
+    if (!offered.empty() || current) {
         // RFC 6043 §6.1.1: "If #P > 0, one of the suggested policies SHOULD be chosen in the response
-        // message. If needed ..., the suggested policies MAY be changed."
+        // message. If needed ..., the suggested policies MAY be changed." An update's answer naming
+        // another policy than the one in force changes it too (§5.2: "as in the initial exchange").
         if (auto ok = accept_changed_sp(policy, sp); !ok) return ok.error_info();
     }
     if (auto ok = accept_sp(policy, sp, s); !ok) return ok.error_info();
