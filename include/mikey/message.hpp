@@ -100,6 +100,17 @@ public:
     /// misplaced_payload; sp_with_empty_map; every error of hdr_view::parse and
     /// of the payload views. The offset is from the start of `in`.
     [[nodiscard]] MIKEY_FLATTEN static constexpr result<message_view> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        return parse(in, [](const chain_entry&) {});
+    }
+    /// parse() that also hands each payload, once validated, to
+    /// `visit(const chain_entry&)`, in order: a caller that reads the
+    /// payloads as they are validated needs no second walk
+    /// (ticket::ticket_message checks its schema and fills its fields so).
+    /// A chain error later on still fails the parse: what `visit` saw then
+    /// is the caller's to drop.
+    template <class Visit>
+    [[nodiscard]] MIKEY_FLATTEN static constexpr result<message_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
+                                                                          Visit&& visit) noexcept {
         // Every path returns `out`, so it is built in place in the caller
         // (no copy of the offsets just written).
         result<message_view> out(message_view(in, 0));
@@ -122,6 +133,7 @@ public:
                                            if (e.offset != m.m_hdr_size) {
                                                m.record(e.offset);
                                            }
+                                           visit(e);
                                            return {};
                                        });
         if (!walked) {
@@ -131,6 +143,10 @@ public:
         m.m_summary = *walked;
         return out;
     }
+    /// A view keeps its input: a temporary buffer does not compile (as for parse(in)).
+    template <class C, class Visit>
+        requires detail::owning_temporary<C>
+    static result<message_view> parse(C&&, Visit&&) = delete;
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
     /// The same validated message over `copy`, a byte-identical copy of

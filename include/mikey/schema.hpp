@@ -318,25 +318,12 @@ struct schema_index {
 };
 }  // namespace detail
 
-/// Checks that `m` has the composition `s` describes. General Extension
-/// payloads are allowed anywhere (RFC 3830 §6.15).
-/// Errors: invalid_argument (a table of more than max_schema_items items,
-/// with a group id of max_schema_groups or more, or a role of 16 or more);
-/// wrong_message_type; bad_crypto_sessions; missing_payload;
-/// unexpected_payload and payload_order (strict only); duplicate_payload;
-/// conflicting_alternatives (a payload of one branch of an "[A|B]" when
-/// another branch is present); wrong_last_payload; initiator_data_missing.
-/// Offsets point at the payload concerned (the message end for a missing
-/// one; the later payload of a conflicting pair).
-/// `visit(entry)` sees every payload of the walk, in order (matched, ignored
-/// or general extension), until an error ends it: a caller that also reads
-/// the payloads (ticket::ticket_message) needs no second walk.
-/// `ix` is detail::schema_index(s), computed by the caller when `s` is a
-/// compile-time table (the overload below computes it).
-template <class Visit>
-[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
-                                                  const detail::schema_index& ix, schema_check mode,
-                                                  Visit&& visit) noexcept {
+namespace detail {
+/// check_schema's rules on the header and the table, checked before any
+/// payload: invalid_argument (a table beyond the masks' bounds),
+/// wrong_message_type, bad_crypto_sessions.
+[[nodiscard]] constexpr result<void> check_schema_header(const message_view& m, const message_schema& s,
+                                                         const schema_index& ix) noexcept {
     if (!ix.fits) {
         return failure{errc::invalid_argument, 0};
     }
@@ -350,82 +337,152 @@ template <class Visit>
     if (s.no_srtp_id_map && h.map_type() == cs_id_map_type::srtp_id) {
         return failure{errc::bad_crypto_sessions, 9};
     }
-    const bool strict = mode == schema_check::strict;
-    // Bit k of each mask is item k. seen: items that took a payload; blocked:
-    // the other branches of an alternative one branch of which took one;
-    // before: (strict order) the items before the last one that took a payload.
-    std::uint32_t seen = 0;
-    std::uint32_t blocked = 0;
-    std::uint32_t before = 0;
-    for (const auto& e : m.payloads_in_place()) {
-        visit(e);
-        if (e.type == payload_type::general_extension) {
-            continue;
+    return {};
+}
+
+/// check_schema's rules on the payloads, given one payload at a time in the
+/// message's order: by check_schema's own walk, or by the walk of
+/// message_view::parse (ticket::ticket_message checks the composition while
+/// the chain is validated). The first error is kept, like a byte_reader's:
+/// later payloads are not looked at, and finish() reports it.
+class schema_matcher {
+public:
+    /// A table beyond the masks' bounds (check_schema_header's
+    /// invalid_argument) is never indexed: the matcher starts failed.
+    constexpr schema_matcher(const message_schema& s, const schema_index& ix, schema_check mode) noexcept
+        : m_schema(&s), m_ix(&ix), m_strict(mode == schema_check::strict) {
+        if (!ix.fits) {
+            m_failure = failure{errc::invalid_argument, 0};
         }
-        const std::uint32_t matching = ix.matching(e.type, detail::role_of_entry(e));
+    }
+
+    /// Gives payload `e` to the table's items. Errors (kept): unexpected_payload
+    /// and payload_order (strict only); duplicate_payload; conflicting_alternatives;
+    /// missing_payload (strict: a mandatory item skipped); initiator_data_missing.
+    constexpr void match(const chain_entry& e) noexcept {
+        if (failed() || e.type == payload_type::general_extension) {
+            return;
+        }
+        const auto& ix = *m_ix;
+        const bool strict = m_strict;
+        const std::uint32_t matching = ix.matching(e.type, role_of_entry(e));
         // Strict: only the items from the current position on may take it.
-        const std::uint32_t open = strict ? matching & ~before : matching;
-        const std::uint32_t full = open & seen & ix.single;
-        const std::uint32_t free = open & ~full & ~blocked;
+        const std::uint32_t open = strict ? matching & ~m_before : matching;
+        const std::uint32_t full = open & m_seen & ix.single;
+        const std::uint32_t free = open & ~full & ~m_blocked;
         if (free == 0) {
-            bool saw_blocked = (open & ~full & blocked) != 0;
+            bool saw_blocked = (open & ~full & m_blocked) != 0;
             const bool saw_full = full != 0;
             bool saw_before = false;
             if (strict && !saw_full && !saw_blocked) {
-                saw_blocked = (matching & before & blocked) != 0;
-                saw_before = (matching & before & ~blocked) != 0;
+                saw_blocked = (matching & m_before & m_blocked) != 0;
+                saw_before = (matching & m_before & ~m_blocked) != 0;
             }
             // RFC 3830 §3.2, §3.3, §5.1.2, RFC 6043 §5.4: "[A|B]" carries A or B, not both.
             if (saw_blocked) {
-                return failure{errc::conflicting_alternatives, e.offset};
+                m_failure = failure{errc::conflicting_alternatives, e.offset};
+            } else if (saw_full) {
+                m_failure = failure{errc::duplicate_payload, e.offset};
+            } else if (strict) {
+                m_failure = failure{saw_before ? errc::payload_order : errc::unexpected_payload, e.offset};
             }
-            if (saw_full) {
-                return failure{errc::duplicate_payload, e.offset};
-            }
-            if (!strict) {
-                continue;
-            }
-            return failure{saw_before ? errc::payload_order : errc::unexpected_payload, e.offset};
+            return;
         }
         // Strict: the first free item from the current position on, with no unsatisfied
         // mandatory item skipped. Any order: an unsatisfied mandatory item takes the payload
         // first, then an ungrouped item, then a branch of an alternative.
-        const std::uint32_t unsatisfied = free & ix.mandatory & ~seen;
+        const std::uint32_t unsatisfied = free & ix.mandatory & ~m_seen;
         const std::uint32_t ungrouped = free & ~std::uint32_t{ix.grouped};
         const std::uint32_t pick = strict ? free : unsatisfied != 0 ? unsatisfied : ungrouped != 0 ? ungrouped : free;
         const auto j = static_cast<std::size_t>(std::countr_zero(pick));
         const std::uint32_t below_j = (std::uint32_t{1} << j) - 1;
         if (strict) {
-            if ((ix.mandatory & ~seen & below_j & ~before) != 0) {
-                return failure{errc::missing_payload, e.offset};
+            if ((ix.mandatory & ~m_seen & below_j & ~m_before) != 0) {
+                m_failure = failure{errc::missing_payload, e.offset};
+                return;
             }
-            before = below_j;
+            m_before = below_j;
         }
-        seen |= std::uint32_t{1} << j;
-        if (const auto g = s.items[j].group; g != 0) {
-            blocked |= ix.group_members[g] & ~(std::uint32_t{1} << j);
+        m_seen |= std::uint32_t{1} << j;
+        if (const auto g = m_schema->items[j].group; g != 0) {
+            m_blocked |= ix.group_members[g] & ~(std::uint32_t{1} << j);
         }
-        if (s.initiator_data_if_forking && e.type == payload_type::ticket) {
+        if (m_schema->initiator_data_if_forking && e.type == payload_type::ticket) {
             const auto t = e.as<ticket_view>();
             // RFC 6043 §6.10: Initiator Data "SHALL be inserted by the Initiator if and only if key
             // forking is used (I flag)".
             if (t.flags().i && t.initiator_data().empty()) {
-                return failure{errc::initiator_data_missing, e.offset + t.initiator_data_length_offset()};
+                m_failure = failure{errc::initiator_data_missing, e.offset + t.initiator_data_length_offset()};
             }
         }
     }
-    if ((seen & ix.mandatory) != ix.mandatory) {
-        return failure{errc::missing_payload, m.bytes().size()};
+    [[nodiscard]] constexpr bool failed() const noexcept { return m_failure.code != errc::ok; }
+
+    /// After the last payload of `m`: the first error match() met, else
+    /// missing_payload (a mandatory item without a payload) or
+    /// wrong_last_payload.
+    [[nodiscard]] constexpr result<void> finish(const message_view& m) const noexcept {
+        if (failed()) {
+            return m_failure;
+        }
+        if ((m_seen & m_ix->mandatory) != m_ix->mandatory) {
+            return failure{errc::missing_payload, m.bytes().size()};
+        }
+        // RFC 6043 §4.2: "The last payload SHALL be a Verification payload (V)" (or SIGN);
+        // RFC 3830 §5.2: the MAC / signature payload is the last payload.
+        if (m_schema->closing_payload) {
+            const auto last = m.last_payload();
+            if (!last || last->type != m_schema->items.back().type) {
+                return failure{errc::wrong_last_payload, last ? last->offset : m.bytes().size()};
+            }
+        }
+        return {};
     }
-    // RFC 6043 §4.2: "The last payload SHALL be a Verification payload (V)" (or SIGN);
-    // RFC 3830 §5.2: the MAC / signature payload is the last payload.
-    if (s.closing_payload) {
-        const auto last = m.last_payload();
-        if (!last || last->type != s.items.back().type) {
-            return failure{errc::wrong_last_payload, last ? last->offset : m.bytes().size()};
+
+private:
+    const message_schema* m_schema;
+    const schema_index* m_ix;
+    bool m_strict;
+    // Bit k of each mask is item k. seen: items that took a payload; blocked:
+    // the other branches of an alternative one branch of which took one;
+    // before: (strict order) the items before the last one that took a payload.
+    std::uint32_t m_seen = 0;
+    std::uint32_t m_blocked = 0;
+    std::uint32_t m_before = 0;
+    failure m_failure{};
+};
+}  // namespace detail
+
+/// Checks that `m` has the composition `s` describes. General Extension
+/// payloads are allowed anywhere (RFC 3830 §6.15).
+/// Errors: invalid_argument (a table of more than max_schema_items items,
+/// with a group id of max_schema_groups or more, or a role of 16 or more);
+/// wrong_message_type; bad_crypto_sessions; missing_payload;
+/// unexpected_payload and payload_order (strict only); duplicate_payload;
+/// conflicting_alternatives (a payload of one branch of an "[A|B]" when
+/// another branch is present); wrong_last_payload; initiator_data_missing.
+/// Offsets point at the payload concerned (the message end for a missing
+/// one; the later payload of a conflicting pair).
+/// `visit(entry)` sees every payload of the walk, in order (matched, ignored
+/// or general extension), until an error ends it.
+/// `ix` is detail::schema_index(s), computed by the caller when `s` is a
+/// compile-time table (the overload below computes it).
+template <class Visit>
+[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
+                                                  const detail::schema_index& ix, schema_check mode,
+                                                  Visit&& visit) noexcept {
+    if (auto ok = detail::check_schema_header(m, s, ix); !ok) {
+        return ok;
+    }
+    detail::schema_matcher matcher(s, ix, mode);
+    for (const auto& e : m.payloads_in_place()) {
+        visit(e);
+        matcher.match(e);
+        if (matcher.failed()) {
+            break;
         }
     }
-    return {};
+    return matcher.finish(m);
 }
 
 /// check_schema for a table known only at run time (its index computed here).

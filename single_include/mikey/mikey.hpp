@@ -1921,6 +1921,22 @@ constexpr std::uint8_t* put_head(std::uint8_t* p, role_of<Spec> role, Kind kind)
     return put::u8(p, static_cast<std::uint8_t>(kind));
 }
 
+/// The from_validated() of the shapes below read a payload parse() has
+/// already accepted in place, by index: its bounds were checked then. The
+/// role byte (byte 1) of a role-carrying shape.
+template <class Spec>
+[[nodiscard]] constexpr role_of<Spec> validated_role(bytes_view in) noexcept {
+    if constexpr (has_role<Spec>) {
+        return static_cast<typename Spec::role_enum>(in[1]);
+    } else {
+        return {};
+    }
+}
+/// The big-endian 16-bit field at `at` of a payload parse() has accepted.
+[[nodiscard]] constexpr std::size_t validated_u16(bytes_view in, std::size_t at) noexcept {
+    return static_cast<std::size_t>(in[at]) << 8 | in[at + 1];
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------
@@ -1971,13 +1987,10 @@ public:
     /// validated chain, chain_entry::as): reads the fields without checking
     /// role, Type and Data again. Precondition: `in` starts with such a payload.
     [[nodiscard]] static constexpr typed_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        byte_reader r(in);
-        (void)r.u8();
-        const role_type role = detail::read_role<Spec>(r);
-        const auto kind = r.u8();
-        const auto len = r.u16();
-        const bytes_view data = r.take(len);
-        return typed_data_view(in.first(r.offset()), role, static_cast<kind_enum>(kind), data);
+        constexpr std::size_t data_at = detail::head_size<Spec> + 2;
+        const std::size_t len = detail::validated_u16(in, data_at - 2);
+        return typed_data_view(in.first(data_at + len), detail::validated_role<Spec>(in),
+                               static_cast<kind_enum>(in[data_at - 3]), in.subspan(data_at, len));
     }
 
     /// The role (IDR only).
@@ -2058,11 +2071,9 @@ public:
     /// reads the fields without checking them again. Precondition: `in`
     /// starts with such a payload.
     [[nodiscard]] static constexpr random_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        byte_reader r(in);
-        (void)r.u8();
-        const role_type role = detail::read_role<Spec>(r);
-        const bytes_view value = r.take(r.u8());
-        return random_view(in.first(r.offset()), role, value);
+        constexpr std::size_t value_at = detail::has_role<Spec> ? 3 : 2;
+        const std::size_t len = in[value_at - 1];
+        return random_view(in.first(value_at + len), detail::validated_role<Spec>(in), in.subspan(value_at, len));
     }
 
     /// The RAND Role (RANDR only).
@@ -2142,12 +2153,11 @@ public:
     /// reads the fields without checking them again. Precondition: `in`
     /// starts with such a payload.
     [[nodiscard]] static constexpr implied_length_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        byte_reader r(in);
-        (void)r.u8();
-        const role_type role = detail::read_role<Spec>(r);
-        const auto kind = static_cast<kind_enum>(r.u8());
-        const bytes_view value = r.take(Spec::value_size(kind));
-        return implied_length_view(in.first(r.offset()), role, kind, value);
+        constexpr std::size_t value_at = detail::head_size<Spec>;
+        const auto kind = static_cast<kind_enum>(in[value_at - 1]);
+        const std::size_t len = Spec::value_size(kind);
+        return implied_length_view(in.first(value_at + len), detail::validated_role<Spec>(in), kind,
+                                   in.subspan(value_at, len));
     }
 
     [[nodiscard]] constexpr role_type role() const noexcept
@@ -2618,11 +2628,10 @@ public:
     /// or the start of the rest of one): reads the layout without checking it
     /// again. Precondition: `in` starts with such a payload.
     [[nodiscard]] static constexpr kemac_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        byte_reader r(in);
-        (void)r.take(2);
-        const bytes_view data = r.take(r.u16());
-        (void)r.take(mac_size(static_cast<mac_alg>(r.u8())));
-        return kemac_view(in.first(r.offset()), data);
+        // Next | Encr alg | Encr data len(16) | Encr data | Mac alg | MAC, read in place.
+        const std::size_t len = detail::validated_u16(in, 2);
+        const std::size_t mac_at = 5 + len;
+        return kemac_view(in.first(mac_at + mac_size(static_cast<mac_alg>(in[mac_at - 1]))), in.subspan(4, len));
     }
 
     [[nodiscard]] constexpr encr_alg encryption() const noexcept { return static_cast<encr_alg>(m_bytes[1]); }
@@ -4515,6 +4524,17 @@ public:
     /// misplaced_payload; sp_with_empty_map; every error of hdr_view::parse and
     /// of the payload views. The offset is from the start of `in`.
     [[nodiscard]] MIKEY_FLATTEN static constexpr result<message_view> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
+        return parse(in, [](const chain_entry&) {});
+    }
+    /// parse() that also hands each payload, once validated, to
+    /// `visit(const chain_entry&)`, in order: a caller that reads the
+    /// payloads as they are validated needs no second walk
+    /// (ticket::ticket_message checks its schema and fills its fields so).
+    /// A chain error later on still fails the parse: what `visit` saw then
+    /// is the caller's to drop.
+    template <class Visit>
+    [[nodiscard]] MIKEY_FLATTEN static constexpr result<message_view> parse(bytes_view in MIKEY_LIFETIMEBOUND,
+                                                                          Visit&& visit) noexcept {
         // Every path returns `out`, so it is built in place in the caller
         // (no copy of the offsets just written).
         result<message_view> out(message_view(in, 0));
@@ -4537,6 +4557,7 @@ public:
                                            if (e.offset != m.m_hdr_size) {
                                                m.record(e.offset);
                                            }
+                                           visit(e);
                                            return {};
                                        });
         if (!walked) {
@@ -4546,6 +4567,10 @@ public:
         m.m_summary = *walked;
         return out;
     }
+    /// A view keeps its input: a temporary buffer does not compile (as for parse(in)).
+    template <class C, class Visit>
+        requires detail::owning_temporary<C>
+    static result<message_view> parse(C&&, Visit&&) = delete;
 
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return m_bytes; }
     /// The same validated message over `copy`, a byte-identical copy of
@@ -5161,25 +5186,12 @@ struct schema_index {
 };
 }  // namespace detail
 
-/// Checks that `m` has the composition `s` describes. General Extension
-/// payloads are allowed anywhere (RFC 3830 §6.15).
-/// Errors: invalid_argument (a table of more than max_schema_items items,
-/// with a group id of max_schema_groups or more, or a role of 16 or more);
-/// wrong_message_type; bad_crypto_sessions; missing_payload;
-/// unexpected_payload and payload_order (strict only); duplicate_payload;
-/// conflicting_alternatives (a payload of one branch of an "[A|B]" when
-/// another branch is present); wrong_last_payload; initiator_data_missing.
-/// Offsets point at the payload concerned (the message end for a missing
-/// one; the later payload of a conflicting pair).
-/// `visit(entry)` sees every payload of the walk, in order (matched, ignored
-/// or general extension), until an error ends it: a caller that also reads
-/// the payloads (ticket::ticket_message) needs no second walk.
-/// `ix` is detail::schema_index(s), computed by the caller when `s` is a
-/// compile-time table (the overload below computes it).
-template <class Visit>
-[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
-                                                  const detail::schema_index& ix, schema_check mode,
-                                                  Visit&& visit) noexcept {
+namespace detail {
+/// check_schema's rules on the header and the table, checked before any
+/// payload: invalid_argument (a table beyond the masks' bounds),
+/// wrong_message_type, bad_crypto_sessions.
+[[nodiscard]] constexpr result<void> check_schema_header(const message_view& m, const message_schema& s,
+                                                         const schema_index& ix) noexcept {
     if (!ix.fits) {
         return failure{errc::invalid_argument, 0};
     }
@@ -5193,82 +5205,152 @@ template <class Visit>
     if (s.no_srtp_id_map && h.map_type() == cs_id_map_type::srtp_id) {
         return failure{errc::bad_crypto_sessions, 9};
     }
-    const bool strict = mode == schema_check::strict;
-    // Bit k of each mask is item k. seen: items that took a payload; blocked:
-    // the other branches of an alternative one branch of which took one;
-    // before: (strict order) the items before the last one that took a payload.
-    std::uint32_t seen = 0;
-    std::uint32_t blocked = 0;
-    std::uint32_t before = 0;
-    for (const auto& e : m.payloads_in_place()) {
-        visit(e);
-        if (e.type == payload_type::general_extension) {
-            continue;
+    return {};
+}
+
+/// check_schema's rules on the payloads, given one payload at a time in the
+/// message's order: by check_schema's own walk, or by the walk of
+/// message_view::parse (ticket::ticket_message checks the composition while
+/// the chain is validated). The first error is kept, like a byte_reader's:
+/// later payloads are not looked at, and finish() reports it.
+class schema_matcher {
+public:
+    /// A table beyond the masks' bounds (check_schema_header's
+    /// invalid_argument) is never indexed: the matcher starts failed.
+    constexpr schema_matcher(const message_schema& s, const schema_index& ix, schema_check mode) noexcept
+        : m_schema(&s), m_ix(&ix), m_strict(mode == schema_check::strict) {
+        if (!ix.fits) {
+            m_failure = failure{errc::invalid_argument, 0};
         }
-        const std::uint32_t matching = ix.matching(e.type, detail::role_of_entry(e));
+    }
+
+    /// Gives payload `e` to the table's items. Errors (kept): unexpected_payload
+    /// and payload_order (strict only); duplicate_payload; conflicting_alternatives;
+    /// missing_payload (strict: a mandatory item skipped); initiator_data_missing.
+    constexpr void match(const chain_entry& e) noexcept {
+        if (failed() || e.type == payload_type::general_extension) {
+            return;
+        }
+        const auto& ix = *m_ix;
+        const bool strict = m_strict;
+        const std::uint32_t matching = ix.matching(e.type, role_of_entry(e));
         // Strict: only the items from the current position on may take it.
-        const std::uint32_t open = strict ? matching & ~before : matching;
-        const std::uint32_t full = open & seen & ix.single;
-        const std::uint32_t free = open & ~full & ~blocked;
+        const std::uint32_t open = strict ? matching & ~m_before : matching;
+        const std::uint32_t full = open & m_seen & ix.single;
+        const std::uint32_t free = open & ~full & ~m_blocked;
         if (free == 0) {
-            bool saw_blocked = (open & ~full & blocked) != 0;
+            bool saw_blocked = (open & ~full & m_blocked) != 0;
             const bool saw_full = full != 0;
             bool saw_before = false;
             if (strict && !saw_full && !saw_blocked) {
-                saw_blocked = (matching & before & blocked) != 0;
-                saw_before = (matching & before & ~blocked) != 0;
+                saw_blocked = (matching & m_before & m_blocked) != 0;
+                saw_before = (matching & m_before & ~m_blocked) != 0;
             }
             // RFC 3830 §3.2, §3.3, §5.1.2, RFC 6043 §5.4: "[A|B]" carries A or B, not both.
             if (saw_blocked) {
-                return failure{errc::conflicting_alternatives, e.offset};
+                m_failure = failure{errc::conflicting_alternatives, e.offset};
+            } else if (saw_full) {
+                m_failure = failure{errc::duplicate_payload, e.offset};
+            } else if (strict) {
+                m_failure = failure{saw_before ? errc::payload_order : errc::unexpected_payload, e.offset};
             }
-            if (saw_full) {
-                return failure{errc::duplicate_payload, e.offset};
-            }
-            if (!strict) {
-                continue;
-            }
-            return failure{saw_before ? errc::payload_order : errc::unexpected_payload, e.offset};
+            return;
         }
         // Strict: the first free item from the current position on, with no unsatisfied
         // mandatory item skipped. Any order: an unsatisfied mandatory item takes the payload
         // first, then an ungrouped item, then a branch of an alternative.
-        const std::uint32_t unsatisfied = free & ix.mandatory & ~seen;
+        const std::uint32_t unsatisfied = free & ix.mandatory & ~m_seen;
         const std::uint32_t ungrouped = free & ~std::uint32_t{ix.grouped};
         const std::uint32_t pick = strict ? free : unsatisfied != 0 ? unsatisfied : ungrouped != 0 ? ungrouped : free;
         const auto j = static_cast<std::size_t>(std::countr_zero(pick));
         const std::uint32_t below_j = (std::uint32_t{1} << j) - 1;
         if (strict) {
-            if ((ix.mandatory & ~seen & below_j & ~before) != 0) {
-                return failure{errc::missing_payload, e.offset};
+            if ((ix.mandatory & ~m_seen & below_j & ~m_before) != 0) {
+                m_failure = failure{errc::missing_payload, e.offset};
+                return;
             }
-            before = below_j;
+            m_before = below_j;
         }
-        seen |= std::uint32_t{1} << j;
-        if (const auto g = s.items[j].group; g != 0) {
-            blocked |= ix.group_members[g] & ~(std::uint32_t{1} << j);
+        m_seen |= std::uint32_t{1} << j;
+        if (const auto g = m_schema->items[j].group; g != 0) {
+            m_blocked |= ix.group_members[g] & ~(std::uint32_t{1} << j);
         }
-        if (s.initiator_data_if_forking && e.type == payload_type::ticket) {
+        if (m_schema->initiator_data_if_forking && e.type == payload_type::ticket) {
             const auto t = e.as<ticket_view>();
             // RFC 6043 §6.10: Initiator Data "SHALL be inserted by the Initiator if and only if key
             // forking is used (I flag)".
             if (t.flags().i && t.initiator_data().empty()) {
-                return failure{errc::initiator_data_missing, e.offset + t.initiator_data_length_offset()};
+                m_failure = failure{errc::initiator_data_missing, e.offset + t.initiator_data_length_offset()};
             }
         }
     }
-    if ((seen & ix.mandatory) != ix.mandatory) {
-        return failure{errc::missing_payload, m.bytes().size()};
+    [[nodiscard]] constexpr bool failed() const noexcept { return m_failure.code != errc::ok; }
+
+    /// After the last payload of `m`: the first error match() met, else
+    /// missing_payload (a mandatory item without a payload) or
+    /// wrong_last_payload.
+    [[nodiscard]] constexpr result<void> finish(const message_view& m) const noexcept {
+        if (failed()) {
+            return m_failure;
+        }
+        if ((m_seen & m_ix->mandatory) != m_ix->mandatory) {
+            return failure{errc::missing_payload, m.bytes().size()};
+        }
+        // RFC 6043 §4.2: "The last payload SHALL be a Verification payload (V)" (or SIGN);
+        // RFC 3830 §5.2: the MAC / signature payload is the last payload.
+        if (m_schema->closing_payload) {
+            const auto last = m.last_payload();
+            if (!last || last->type != m_schema->items.back().type) {
+                return failure{errc::wrong_last_payload, last ? last->offset : m.bytes().size()};
+            }
+        }
+        return {};
     }
-    // RFC 6043 §4.2: "The last payload SHALL be a Verification payload (V)" (or SIGN);
-    // RFC 3830 §5.2: the MAC / signature payload is the last payload.
-    if (s.closing_payload) {
-        const auto last = m.last_payload();
-        if (!last || last->type != s.items.back().type) {
-            return failure{errc::wrong_last_payload, last ? last->offset : m.bytes().size()};
+
+private:
+    const message_schema* m_schema;
+    const schema_index* m_ix;
+    bool m_strict;
+    // Bit k of each mask is item k. seen: items that took a payload; blocked:
+    // the other branches of an alternative one branch of which took one;
+    // before: (strict order) the items before the last one that took a payload.
+    std::uint32_t m_seen = 0;
+    std::uint32_t m_blocked = 0;
+    std::uint32_t m_before = 0;
+    failure m_failure{};
+};
+}  // namespace detail
+
+/// Checks that `m` has the composition `s` describes. General Extension
+/// payloads are allowed anywhere (RFC 3830 §6.15).
+/// Errors: invalid_argument (a table of more than max_schema_items items,
+/// with a group id of max_schema_groups or more, or a role of 16 or more);
+/// wrong_message_type; bad_crypto_sessions; missing_payload;
+/// unexpected_payload and payload_order (strict only); duplicate_payload;
+/// conflicting_alternatives (a payload of one branch of an "[A|B]" when
+/// another branch is present); wrong_last_payload; initiator_data_missing.
+/// Offsets point at the payload concerned (the message end for a missing
+/// one; the later payload of a conflicting pair).
+/// `visit(entry)` sees every payload of the walk, in order (matched, ignored
+/// or general extension), until an error ends it.
+/// `ix` is detail::schema_index(s), computed by the caller when `s` is a
+/// compile-time table (the overload below computes it).
+template <class Visit>
+[[nodiscard]] constexpr result<void> check_schema(const message_view& m, const message_schema& s,
+                                                  const detail::schema_index& ix, schema_check mode,
+                                                  Visit&& visit) noexcept {
+    if (auto ok = detail::check_schema_header(m, s, ix); !ok) {
+        return ok;
+    }
+    detail::schema_matcher matcher(s, ix, mode);
+    for (const auto& e : m.payloads_in_place()) {
+        visit(e);
+        matcher.match(e);
+        if (matcher.failed()) {
+            break;
         }
     }
-    return {};
+    return matcher.finish(m);
 }
 
 /// check_schema for a table known only at run time (its index computed here).
@@ -8542,6 +8624,7 @@ template <crypto_backend B>
 // receivers). Accessors of payloads the schema makes mandatory return the
 // view; optional ones return std::optional.
 
+#include <array>
 #include <optional>
 #include <type_traits>
 
@@ -8553,7 +8636,7 @@ namespace mikey::ticket {
 /// The payloads an RFC 6043 message may carry, by role; the first of each
 /// counts (later duplicates are refused by the schema where it matters).
 struct message_fields {
-    // A field added here is added to moved_to() too (tests/messages.cpp compares every one).
+    // A field added here is added to `slot` and each() too (tests/messages.cpp compares every one).
     std::optional<t_view> t{};
     std::optional<randr_view> randri{}, randrr{}, randrkms{};
     std::optional<idr_view> idri{}, idrr{}, idrkms{}, idrpsk{};
@@ -8563,81 +8646,106 @@ struct message_fields {
     std::optional<v_view> v{};  ///< the closing V (last payload)
     std::optional<err_view> err{};
 
-    /// Takes payload `e` into its slot when that slot is still empty.
-    constexpr void take(const chain_entry& e) noexcept {
-        const auto first = [](auto& slot, const auto& view) {
-            if (!slot) slot.emplace(view);
-        };
-        switch (e.type) {
-            case payload_type::t: first(t, e.as<t_view>()); break;
-            case payload_type::randr: {
-                const auto r = e.as<randr_view>();
-                if (r.role() == rand_role::randri) first(randri, r);
-                if (r.role() == rand_role::randrr) first(randrr, r);
-                if (r.role() == rand_role::randrkms) first(randrkms, r);
-                break;
-            }
-            case payload_type::idr: {
-                const auto r = e.as<idr_view>();
-                if (r.role() == id_role::idri) first(idri, r);
-                if (r.role() == id_role::idrr) first(idrr, r);
-                if (r.role() == id_role::idrkms) first(idrkms, r);
-                if (r.role() == id_role::idrpsk) first(idrpsk, r);
-                break;
-            }
-            case payload_type::tp: first(tp, e.as<tp_view>()); break;
-            case payload_type::ticket: first(ticket, e.as<ticket_view>()); break;
-            case payload_type::kemac: first(kemac, e.as<kemac_view>()); break;
-            case payload_type::err: first(err, e.as<err_view>()); break;
-            default: break;
-        }
-    }
-    /// Takes the closing V of `m` (after the payloads were taken).
-    constexpr void take_closing(const message_view& m) noexcept {
-        const auto last = m.last_payload();
-        if (last && last->type == payload_type::v) v.emplace(last->as<v_view>());
+    /// The fields, by name (none: a payload that fills no field).
+    enum class slot : std::uint8_t {
+        t, randri, randrr, randrkms, idri, idrr, idrkms, idrpsk, tp, ticket, kemac, v, err, none
+    };
+    static constexpr std::size_t slot_count = static_cast<std::size_t>(slot::none);
+    static constexpr std::size_t index(slot k) noexcept { return static_cast<std::size_t>(k); }
+
+    /// Calls f(field, slot) for each field of `self` (a message_fields, const or not).
+    template <class Self, class F>
+    static constexpr void each(Self& self, F&& f) noexcept {
+        f(self.t, slot::t);
+        f(self.randri, slot::randri);
+        f(self.randrr, slot::randrr);
+        f(self.randrkms, slot::randrkms);
+        f(self.idri, slot::idri);
+        f(self.idrr, slot::idrr);
+        f(self.idrkms, slot::idrkms);
+        f(self.idrpsk, slot::idrpsk);
+        f(self.tp, slot::tp);
+        f(self.ticket, slot::ticket);
+        f(self.kemac, slot::kemac);
+        f(self.v, slot::v);
+        f(self.err, slot::err);
     }
 
-    /// check_schema's visitor that takes each payload into `*fields`: one
-    /// type for every message, so one check_schema serves them all.
-    struct taker {
-        message_fields* fields;
-        constexpr void operator()(const chain_entry& e) const noexcept { fields->take(e); }
+    /// Where the payload of each field starts in a message (0: absent, as
+    /// offset 0 is the header's): what a walk notes, payload by payload,
+    /// before the views are made (at()).
+    struct offsets {
+        std::array<std::size_t, slot_count> of{};
+
+        /// The slots of RANDR and IDR by role.
+        static constexpr slot randr_roles[] = {slot::none, slot::randri, slot::randrr, slot::randrkms};
+        static constexpr slot idr_roles[] = {slot::none, slot::idri, slot::idrr, slot::idrkms, slot::idrpsk};
+        template <std::size_t N>
+        static constexpr slot by_role(const slot (&table)[N], std::uint8_t role) noexcept {
+            return role < N ? table[role] : slot::none;
+        }
+
+        /// Notes payload `e` in its field's slot when that slot is still empty.
+        constexpr void take(const chain_entry& e) noexcept {
+            slot k = slot::none;
+            switch (e.type) {
+                case payload_type::t: k = slot::t; break;
+                case payload_type::randr: k = by_role(randr_roles, e.bytes[1]); break;  // the Role byte
+                case payload_type::idr: k = by_role(idr_roles, e.bytes[1]); break;
+                case payload_type::tp: k = slot::tp; break;
+                case payload_type::ticket: k = slot::ticket; break;
+                case payload_type::kemac: k = slot::kemac; break;
+                case payload_type::err: k = slot::err; break;
+                default: break;
+            }
+            if (k != slot::none && of[index(k)] == 0) of[index(k)] = e.offset;
+        }
+        /// Notes the closing V of `m` (after the payloads were taken).
+        constexpr void take_closing(const message_view& m) noexcept {
+            const auto last = m.last_payload();
+            if (last && last->type == payload_type::v) of[index(slot::v)] = last->offset;
+        }
     };
 
-    /// These fields over `to`, a byte-identical copy of the message `from`
-    /// they were taken from: each present view made again at its offset,
-    /// without a walk over the message.
-    [[nodiscard]] constexpr message_fields moved_to(bytes_view from, bytes_view to) const noexcept {
+    /// The fields of `message` (validated) whose payloads start at `where`.
+    [[nodiscard]] MIKEY_FLATTEN static constexpr message_fields at(bytes_view message, const offsets& where) noexcept {
         message_fields f;
-        const auto move = [&](auto& out, const auto& in) {
-            using V = typename std::remove_cvref_t<decltype(in)>::value_type;
-            if (!in) return;
-            const auto at = static_cast<std::size_t>(in->bytes().data() - from.data());
-            out.emplace(chain_entry{V::type, at, to.subspan(at, in->bytes().size())}.template as<V>());
-        };
-        move(f.t, t);
-        move(f.randri, randri);
-        move(f.randrr, randrr);
-        move(f.randrkms, randrkms);
-        move(f.idri, idri);
-        move(f.idrr, idrr);
-        move(f.idrkms, idrkms);
-        move(f.idrpsk, idrpsk);
-        move(f.tp, tp);
-        move(f.ticket, ticket);
-        move(f.kemac, kemac);
-        move(f.v, v);
-        move(f.err, err);
+        each(f, [&](auto& field, slot k) {
+            using V = typename std::remove_cvref_t<decltype(field)>::value_type;
+            if (const std::size_t o = where.of[index(k)]; o != 0) {
+                field.emplace(chain_entry{V::type, o, message.subspan(o)}.template as<V>());
+            }
+        });
         return f;
     }
+    /// Where these fields, taken from `message`, start in it.
+    [[nodiscard]] constexpr offsets offsets_in(bytes_view message) const noexcept {
+        offsets o;
+        each(*this, [&](const auto& field, slot k) {
+            if (field) o.of[index(k)] = static_cast<std::size_t>(field->bytes().data() - message.data());
+        });
+        return o;
+    }
+
+    /// message_view::parse's visitor for ticket_message::parse: each payload,
+    /// as it is validated, is matched against the schema and noted in
+    /// `*where` (after the first schema error, neither: the parse fails).
+    /// One type for every message, so one message_view::parse serves them all.
+    struct taker {
+        offsets* where;
+        ::mikey::detail::schema_matcher* matcher;
+        constexpr void operator()(const chain_entry& e) const noexcept {
+            matcher->match(e);
+            if (!matcher->failed()) where->take(e);
+        }
+    };
 
     /// One pass over a validated message.
     static constexpr message_fields of(const message_view& m) noexcept {
-        message_fields f;
-        for (const auto& e : m.payloads_in_place()) f.take(e);
-        f.take_closing(m);
-        return f;
+        offsets o;
+        for (const auto& e : m.payloads_in_place()) o.take(e);
+        o.take_closing(m);
+        return at(m.bytes(), o);
     }
 };
 
@@ -8650,20 +8758,19 @@ public:
     static constexpr ::mikey::detail::schema_index schema_index{Schema};
 
     MIKEY_REFUSE_TEMPORARIES(ticket_message);
-    /// Errors: those of message_view::parse and check_schema (lenient).
+    /// Errors: those of message_view::parse and check_schema (lenient), in
+    /// that order.
     [[nodiscard]] static constexpr result<ticket_message> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        const auto m = message_view::parse(in);
+        // One walk validates the chain, checks the composition and notes where the fields are.
+        message_fields::offsets where;
+        ::mikey::detail::schema_matcher matcher(Schema, schema_index, schema_check::lenient);
+        const auto m = message_view::parse(in, message_fields::taker{&where, &matcher});
         if (!m) return m.error_info();
-        // One walk checks the composition and fills the fields. From here
-        // every path returns `out`, built in place: a ticket_message is large.
-        result<ticket_message> out(std::in_place, passkey{}, *m, message_fields{});
-        message_fields& f = out->m_fields;
-        if (auto ok = check_schema(*m, Schema, schema_index, schema_check::lenient, message_fields::taker{&f}); !ok) {
-            out = ok.error_info();
-            return out;
-        }
-        f.take_closing(*m);
-        return out;
+        // check_schema's order: the header's rules, then the payloads'.
+        if (auto ok = ::mikey::detail::check_schema_header(*m, Schema, schema_index); !ok) return ok.error_info();
+        if (auto ok = matcher.finish(*m); !ok) return ok.error_info();
+        where.take_closing(*m);
+        return result<ticket_message>(std::in_place, passkey{}, *m, where);
     }
 
     /// The same message over `copy`, a byte-identical copy of bytes()
@@ -8675,7 +8782,7 @@ public:
     [[nodiscard]] constexpr result<ticket_message> rebased(bytes_view copy MIKEY_LIFETIMEBOUND) const noexcept {
         const auto m = m_msg.rebased(copy);
         if (!m) return m.error_info();
-        return result<ticket_message>(std::in_place, passkey{}, *m, m_fields.moved_to(bytes(), copy));
+        return result<ticket_message>(std::in_place, passkey{}, *m, m_fields.offsets_in(bytes()));
     }
 
     [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
@@ -8705,8 +8812,9 @@ private:
     };
 
 public:
-    constexpr ticket_message(passkey, const message_view& m, const message_fields& f) noexcept
-        : m_msg(m), m_fields(f) {}
+    /// The fields are made in place, from where the payloads start in `m`.
+    constexpr ticket_message(passkey, const message_view& m, const message_fields::offsets& where) noexcept
+        : m_msg(m), m_fields(message_fields::at(m.bytes(), where)) {}
 
 private:
     message_view m_msg;

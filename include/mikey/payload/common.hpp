@@ -280,6 +280,22 @@ constexpr std::uint8_t* put_head(std::uint8_t* p, role_of<Spec> role, Kind kind)
     return put::u8(p, static_cast<std::uint8_t>(kind));
 }
 
+/// The from_validated() of the shapes below read a payload parse() has
+/// already accepted in place, by index: its bounds were checked then. The
+/// role byte (byte 1) of a role-carrying shape.
+template <class Spec>
+[[nodiscard]] constexpr role_of<Spec> validated_role(bytes_view in) noexcept {
+    if constexpr (has_role<Spec>) {
+        return static_cast<typename Spec::role_enum>(in[1]);
+    } else {
+        return {};
+    }
+}
+/// The big-endian 16-bit field at `at` of a payload parse() has accepted.
+[[nodiscard]] constexpr std::size_t validated_u16(bytes_view in, std::size_t at) noexcept {
+    return static_cast<std::size_t>(in[at]) << 8 | in[at + 1];
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------
@@ -330,13 +346,10 @@ public:
     /// validated chain, chain_entry::as): reads the fields without checking
     /// role, Type and Data again. Precondition: `in` starts with such a payload.
     [[nodiscard]] static constexpr typed_data_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        byte_reader r(in);
-        (void)r.u8();
-        const role_type role = detail::read_role<Spec>(r);
-        const auto kind = r.u8();
-        const auto len = r.u16();
-        const bytes_view data = r.take(len);
-        return typed_data_view(in.first(r.offset()), role, static_cast<kind_enum>(kind), data);
+        constexpr std::size_t data_at = detail::head_size<Spec> + 2;
+        const std::size_t len = detail::validated_u16(in, data_at - 2);
+        return typed_data_view(in.first(data_at + len), detail::validated_role<Spec>(in),
+                               static_cast<kind_enum>(in[data_at - 3]), in.subspan(data_at, len));
     }
 
     /// The role (IDR only).
@@ -417,11 +430,9 @@ public:
     /// reads the fields without checking them again. Precondition: `in`
     /// starts with such a payload.
     [[nodiscard]] static constexpr random_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        byte_reader r(in);
-        (void)r.u8();
-        const role_type role = detail::read_role<Spec>(r);
-        const bytes_view value = r.take(r.u8());
-        return random_view(in.first(r.offset()), role, value);
+        constexpr std::size_t value_at = detail::has_role<Spec> ? 3 : 2;
+        const std::size_t len = in[value_at - 1];
+        return random_view(in.first(value_at + len), detail::validated_role<Spec>(in), in.subspan(value_at, len));
     }
 
     /// The RAND Role (RANDR only).
@@ -501,12 +512,11 @@ public:
     /// reads the fields without checking them again. Precondition: `in`
     /// starts with such a payload.
     [[nodiscard]] static constexpr implied_length_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        byte_reader r(in);
-        (void)r.u8();
-        const role_type role = detail::read_role<Spec>(r);
-        const auto kind = static_cast<kind_enum>(r.u8());
-        const bytes_view value = r.take(Spec::value_size(kind));
-        return implied_length_view(in.first(r.offset()), role, kind, value);
+        constexpr std::size_t value_at = detail::head_size<Spec>;
+        const auto kind = static_cast<kind_enum>(in[value_at - 1]);
+        const std::size_t len = Spec::value_size(kind);
+        return implied_length_view(in.first(value_at + len), detail::validated_role<Spec>(in), kind,
+                                   in.subspan(value_at, len));
     }
 
     [[nodiscard]] constexpr role_type role() const noexcept

@@ -47,11 +47,10 @@ public:
     /// or the start of the rest of one): reads the layout without checking it
     /// again. Precondition: `in` starts with such a payload.
     [[nodiscard]] static constexpr kemac_view from_validated(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        byte_reader r(in);
-        (void)r.take(2);
-        const bytes_view data = r.take(r.u16());
-        (void)r.take(mac_size(static_cast<mac_alg>(r.u8())));
-        return kemac_view(in.first(r.offset()), data);
+        // Next | Encr alg | Encr data len(16) | Encr data | Mac alg | MAC, read in place.
+        const std::size_t len = detail::validated_u16(in, 2);
+        const std::size_t mac_at = 5 + len;
+        return kemac_view(in.first(mac_at + mac_size(static_cast<mac_alg>(in[mac_at - 1]))), in.subspan(4, len));
     }
 
     [[nodiscard]] constexpr encr_alg encryption() const noexcept { return static_cast<encr_alg>(m_bytes[1]); }

@@ -12,6 +12,7 @@
 // view; optional ones return std::optional.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <type_traits>
 
@@ -23,7 +24,7 @@ namespace mikey::ticket {
 /// The payloads an RFC 6043 message may carry, by role; the first of each
 /// counts (later duplicates are refused by the schema where it matters).
 struct message_fields {
-    // A field added here is added to moved_to() too (tests/messages.cpp compares every one).
+    // A field added here is added to `slot` and each() too (tests/messages.cpp compares every one).
     std::optional<t_view> t{};
     std::optional<randr_view> randri{}, randrr{}, randrkms{};
     std::optional<idr_view> idri{}, idrr{}, idrkms{}, idrpsk{};
@@ -33,81 +34,106 @@ struct message_fields {
     std::optional<v_view> v{};  ///< the closing V (last payload)
     std::optional<err_view> err{};
 
-    /// Takes payload `e` into its slot when that slot is still empty.
-    constexpr void take(const chain_entry& e) noexcept {
-        const auto first = [](auto& slot, const auto& view) {
-            if (!slot) slot.emplace(view);
-        };
-        switch (e.type) {
-            case payload_type::t: first(t, e.as<t_view>()); break;
-            case payload_type::randr: {
-                const auto r = e.as<randr_view>();
-                if (r.role() == rand_role::randri) first(randri, r);
-                if (r.role() == rand_role::randrr) first(randrr, r);
-                if (r.role() == rand_role::randrkms) first(randrkms, r);
-                break;
-            }
-            case payload_type::idr: {
-                const auto r = e.as<idr_view>();
-                if (r.role() == id_role::idri) first(idri, r);
-                if (r.role() == id_role::idrr) first(idrr, r);
-                if (r.role() == id_role::idrkms) first(idrkms, r);
-                if (r.role() == id_role::idrpsk) first(idrpsk, r);
-                break;
-            }
-            case payload_type::tp: first(tp, e.as<tp_view>()); break;
-            case payload_type::ticket: first(ticket, e.as<ticket_view>()); break;
-            case payload_type::kemac: first(kemac, e.as<kemac_view>()); break;
-            case payload_type::err: first(err, e.as<err_view>()); break;
-            default: break;
-        }
-    }
-    /// Takes the closing V of `m` (after the payloads were taken).
-    constexpr void take_closing(const message_view& m) noexcept {
-        const auto last = m.last_payload();
-        if (last && last->type == payload_type::v) v.emplace(last->as<v_view>());
+    /// The fields, by name (none: a payload that fills no field).
+    enum class slot : std::uint8_t {
+        t, randri, randrr, randrkms, idri, idrr, idrkms, idrpsk, tp, ticket, kemac, v, err, none
+    };
+    static constexpr std::size_t slot_count = static_cast<std::size_t>(slot::none);
+    static constexpr std::size_t index(slot k) noexcept { return static_cast<std::size_t>(k); }
+
+    /// Calls f(field, slot) for each field of `self` (a message_fields, const or not).
+    template <class Self, class F>
+    static constexpr void each(Self& self, F&& f) noexcept {
+        f(self.t, slot::t);
+        f(self.randri, slot::randri);
+        f(self.randrr, slot::randrr);
+        f(self.randrkms, slot::randrkms);
+        f(self.idri, slot::idri);
+        f(self.idrr, slot::idrr);
+        f(self.idrkms, slot::idrkms);
+        f(self.idrpsk, slot::idrpsk);
+        f(self.tp, slot::tp);
+        f(self.ticket, slot::ticket);
+        f(self.kemac, slot::kemac);
+        f(self.v, slot::v);
+        f(self.err, slot::err);
     }
 
-    /// check_schema's visitor that takes each payload into `*fields`: one
-    /// type for every message, so one check_schema serves them all.
-    struct taker {
-        message_fields* fields;
-        constexpr void operator()(const chain_entry& e) const noexcept { fields->take(e); }
+    /// Where the payload of each field starts in a message (0: absent, as
+    /// offset 0 is the header's): what a walk notes, payload by payload,
+    /// before the views are made (at()).
+    struct offsets {
+        std::array<std::size_t, slot_count> of{};
+
+        /// The slots of RANDR and IDR by role.
+        static constexpr slot randr_roles[] = {slot::none, slot::randri, slot::randrr, slot::randrkms};
+        static constexpr slot idr_roles[] = {slot::none, slot::idri, slot::idrr, slot::idrkms, slot::idrpsk};
+        template <std::size_t N>
+        static constexpr slot by_role(const slot (&table)[N], std::uint8_t role) noexcept {
+            return role < N ? table[role] : slot::none;
+        }
+
+        /// Notes payload `e` in its field's slot when that slot is still empty.
+        constexpr void take(const chain_entry& e) noexcept {
+            slot k = slot::none;
+            switch (e.type) {
+                case payload_type::t: k = slot::t; break;
+                case payload_type::randr: k = by_role(randr_roles, e.bytes[1]); break;  // the Role byte
+                case payload_type::idr: k = by_role(idr_roles, e.bytes[1]); break;
+                case payload_type::tp: k = slot::tp; break;
+                case payload_type::ticket: k = slot::ticket; break;
+                case payload_type::kemac: k = slot::kemac; break;
+                case payload_type::err: k = slot::err; break;
+                default: break;
+            }
+            if (k != slot::none && of[index(k)] == 0) of[index(k)] = e.offset;
+        }
+        /// Notes the closing V of `m` (after the payloads were taken).
+        constexpr void take_closing(const message_view& m) noexcept {
+            const auto last = m.last_payload();
+            if (last && last->type == payload_type::v) of[index(slot::v)] = last->offset;
+        }
     };
 
-    /// These fields over `to`, a byte-identical copy of the message `from`
-    /// they were taken from: each present view made again at its offset,
-    /// without a walk over the message.
-    [[nodiscard]] constexpr message_fields moved_to(bytes_view from, bytes_view to) const noexcept {
+    /// The fields of `message` (validated) whose payloads start at `where`.
+    [[nodiscard]] MIKEY_FLATTEN static constexpr message_fields at(bytes_view message, const offsets& where) noexcept {
         message_fields f;
-        const auto move = [&](auto& out, const auto& in) {
-            using V = typename std::remove_cvref_t<decltype(in)>::value_type;
-            if (!in) return;
-            const auto at = static_cast<std::size_t>(in->bytes().data() - from.data());
-            out.emplace(chain_entry{V::type, at, to.subspan(at, in->bytes().size())}.template as<V>());
-        };
-        move(f.t, t);
-        move(f.randri, randri);
-        move(f.randrr, randrr);
-        move(f.randrkms, randrkms);
-        move(f.idri, idri);
-        move(f.idrr, idrr);
-        move(f.idrkms, idrkms);
-        move(f.idrpsk, idrpsk);
-        move(f.tp, tp);
-        move(f.ticket, ticket);
-        move(f.kemac, kemac);
-        move(f.v, v);
-        move(f.err, err);
+        each(f, [&](auto& field, slot k) {
+            using V = typename std::remove_cvref_t<decltype(field)>::value_type;
+            if (const std::size_t o = where.of[index(k)]; o != 0) {
+                field.emplace(chain_entry{V::type, o, message.subspan(o)}.template as<V>());
+            }
+        });
         return f;
     }
+    /// Where these fields, taken from `message`, start in it.
+    [[nodiscard]] constexpr offsets offsets_in(bytes_view message) const noexcept {
+        offsets o;
+        each(*this, [&](const auto& field, slot k) {
+            if (field) o.of[index(k)] = static_cast<std::size_t>(field->bytes().data() - message.data());
+        });
+        return o;
+    }
+
+    /// message_view::parse's visitor for ticket_message::parse: each payload,
+    /// as it is validated, is matched against the schema and noted in
+    /// `*where` (after the first schema error, neither: the parse fails).
+    /// One type for every message, so one message_view::parse serves them all.
+    struct taker {
+        offsets* where;
+        ::mikey::detail::schema_matcher* matcher;
+        constexpr void operator()(const chain_entry& e) const noexcept {
+            matcher->match(e);
+            if (!matcher->failed()) where->take(e);
+        }
+    };
 
     /// One pass over a validated message.
     static constexpr message_fields of(const message_view& m) noexcept {
-        message_fields f;
-        for (const auto& e : m.payloads_in_place()) f.take(e);
-        f.take_closing(m);
-        return f;
+        offsets o;
+        for (const auto& e : m.payloads_in_place()) o.take(e);
+        o.take_closing(m);
+        return at(m.bytes(), o);
     }
 };
 
@@ -120,20 +146,19 @@ public:
     static constexpr ::mikey::detail::schema_index schema_index{Schema};
 
     MIKEY_REFUSE_TEMPORARIES(ticket_message);
-    /// Errors: those of message_view::parse and check_schema (lenient).
+    /// Errors: those of message_view::parse and check_schema (lenient), in
+    /// that order.
     [[nodiscard]] static constexpr result<ticket_message> parse(bytes_view in MIKEY_LIFETIMEBOUND) noexcept {
-        const auto m = message_view::parse(in);
+        // One walk validates the chain, checks the composition and notes where the fields are.
+        message_fields::offsets where;
+        ::mikey::detail::schema_matcher matcher(Schema, schema_index, schema_check::lenient);
+        const auto m = message_view::parse(in, message_fields::taker{&where, &matcher});
         if (!m) return m.error_info();
-        // One walk checks the composition and fills the fields. From here
-        // every path returns `out`, built in place: a ticket_message is large.
-        result<ticket_message> out(std::in_place, passkey{}, *m, message_fields{});
-        message_fields& f = out->m_fields;
-        if (auto ok = check_schema(*m, Schema, schema_index, schema_check::lenient, message_fields::taker{&f}); !ok) {
-            out = ok.error_info();
-            return out;
-        }
-        f.take_closing(*m);
-        return out;
+        // check_schema's order: the header's rules, then the payloads'.
+        if (auto ok = ::mikey::detail::check_schema_header(*m, Schema, schema_index); !ok) return ok.error_info();
+        if (auto ok = matcher.finish(*m); !ok) return ok.error_info();
+        where.take_closing(*m);
+        return result<ticket_message>(std::in_place, passkey{}, *m, where);
     }
 
     /// The same message over `copy`, a byte-identical copy of bytes()
@@ -145,7 +170,7 @@ public:
     [[nodiscard]] constexpr result<ticket_message> rebased(bytes_view copy MIKEY_LIFETIMEBOUND) const noexcept {
         const auto m = m_msg.rebased(copy);
         if (!m) return m.error_info();
-        return result<ticket_message>(std::in_place, passkey{}, *m, m_fields.moved_to(bytes(), copy));
+        return result<ticket_message>(std::in_place, passkey{}, *m, m_fields.offsets_in(bytes()));
     }
 
     [[nodiscard]] constexpr const message_view& message() const noexcept { return m_msg; }
@@ -175,8 +200,9 @@ private:
     };
 
 public:
-    constexpr ticket_message(passkey, const message_view& m, const message_fields& f) noexcept
-        : m_msg(m), m_fields(f) {}
+    /// The fields are made in place, from where the payloads start in `m`.
+    constexpr ticket_message(passkey, const message_view& m, const message_fields::offsets& where) noexcept
+        : m_msg(m), m_fields(message_fields::at(m.bytes(), where)) {}
 
 private:
     message_view m_msg;
