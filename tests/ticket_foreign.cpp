@@ -1156,13 +1156,22 @@ TEST_CASE("CSB update answers name one security policy per crypto session (RFC 6
         CHECK(policy_of(*p.res, 1) == in_force);
         CHECK(policy_of(*p.ini, 1) == in_force);
     }
-    SUBCASE("an update without an answer (V = 0) leaves the policies in force") {
-        const auto up = p.ini->start_update(b.at, *p.rng, out, p.ini->sessions().view(), true, false);
+    SUBCASE("an update without an answer (V = 0) leaves the policies in force, but of a session it drops") {
+        const auto sessions = p.ini->sessions();
+        const auto up = p.ini->start_update(b.at, *p.rng, out, sessions.view(), true, false);
         REQUIRE(up.ok());
         REQUIRE(relay(p, up, b.at) == errc::ok);
         CHECK(policy_of(*p.ini, 1) == in_force);
         CHECK(policy_of(*p.res, 1) == in_force);
         CHECK(policy_of(*p.res, 2) == policy_of(*p.ini, 2));
+        const auto down = p.ini->start_update(b.at + std::chrono::seconds(1), *p.rng, out,
+                                              std::span(sessions.view().data(), 1), true, false);
+        REQUIRE(down.ok());
+        REQUIRE(relay(p, down, b.at + std::chrono::seconds(1)) == errc::ok);
+        CHECK(!p.ini->security_policy(cs_id(2)));
+        CHECK(!p.res->security_policy(cs_id(2)));
+        CHECK(policy_of(*p.ini, 1) == in_force);
+        CHECK(policy_of(*p.res, 1) == in_force);
     }
 }
 

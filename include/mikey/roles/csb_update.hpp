@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <bitset>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -1215,6 +1216,8 @@ private:
     void apply(key_set& next) noexcept {
         m_last.t = next.t;
         const std::size_t n = next.count;
+        std::bitset<256> before, after;  // the CS IDs in force before and after
+        for (const auto& k : session_keys()) before.set(k.cs.get());
         for (std::size_t i = 0; i < n; ++i) {
             const auto k = next.kept[i];
             if (k < 0 || static_cast<std::size_t>(k) == i) continue;
@@ -1235,13 +1238,11 @@ private:
         m_key_count = n;
         if (next.policies) {
             m_policies = std::move(*next.policies);
-        } else {
-            // Those in force stay, for the crypto sessions that stay.
-            m_policies.erase_unless([this](std::uint8_t cs) {
-                const auto keys = session_keys();
-                return std::any_of(keys.begin(), keys.end(), [cs](const session_key& k) { return k.cs.get() == cs; });
-            });
+            return;
         }
+        // Those in force stay, for the crypto sessions that stay (a focus's rekey drops none: no walk).
+        for (const auto& k : session_keys()) after.set(k.cs.get());
+        if ((before & ~after).any()) m_policies.erase_unless([&after](std::uint8_t cs) { return after.test(cs); });
     }
 
     /// Our update awaiting its TRANSFER_RESP: its keys and bytes. Held out
