@@ -11999,10 +11999,10 @@ template <class View>
     return {};
 }
 
-/// The length of the session key of slot `i` of `next` (kept or new).
+/// The length of the session key of slot `i` of `next`, a received
+/// update's (kept or new; it borrows no supplied key).
 [[nodiscard]] inline std::size_t key_length_of(const update_context& c, const key_set& next, std::size_t i) noexcept {
-    if (next.kept[i] >= 0) return c.keys[static_cast<std::size_t>(next.kept[i])].tek.size();
-    return next.kept[i] == key_set::borrowed ? next.given[i]->key.size() : next.key(i).tek.size();
+    return next.kept[i] >= 0 ? c.keys[static_cast<std::size_t>(next.kept[i])].tek.size() : next.key(i).tek.size();
 }
 
 /// Takes the keys this end sends in its answer to an update (checked by
@@ -12658,8 +12658,10 @@ public:
     /// bad_crypto_sessions and invalid_argument (also: keys of
     /// set_update_response_keys that the update cannot carry),
     /// sp_count_not_one, sp_not_found,
-    /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
-    /// security policies, detail::check_answer), buffer_too_small,
+    /// sp_prot_mismatch, sp_changed, sp_not_acceptable (the security
+    /// policies of TRANSFER_RESP, also of the answer to our CSB update,
+    /// detail::check_answer; and those a Responder's update lists),
+    /// buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {
@@ -13429,7 +13431,9 @@ public:
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
     /// sp_not_acceptable, sp_not_found, sp_prot_mismatch (the offered
-    /// security policies, early reject),
+    /// security policies, early reject, and those an Initiator's CSB update
+    /// lists), sp_count_not_one, sp_changed (the security policies of the
+    /// answer to our CSB update, detail::check_answer),
     /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
     /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
     /// errors, auth_failure, vi_mismatch, replayed_message,

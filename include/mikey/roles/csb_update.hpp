@@ -801,10 +801,10 @@ template <class View>
     return {};
 }
 
-/// The length of the session key of slot `i` of `next` (kept or new).
+/// The length of the session key of slot `i` of `next`, a received
+/// update's (kept or new; it borrows no supplied key).
 [[nodiscard]] inline std::size_t key_length_of(const update_context& c, const key_set& next, std::size_t i) noexcept {
-    if (next.kept[i] >= 0) return c.keys[static_cast<std::size_t>(next.kept[i])].tek.size();
-    return next.kept[i] == key_set::borrowed ? next.given[i]->key.size() : next.key(i).tek.size();
+    return next.kept[i] >= 0 ? c.keys[static_cast<std::size_t>(next.kept[i])].tek.size() : next.key(i).tek.size();
 }
 
 /// Takes the keys this end sends in its answer to an update (checked by

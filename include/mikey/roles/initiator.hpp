@@ -233,8 +233,10 @@ public:
     /// bad_crypto_sessions and invalid_argument (also: keys of
     /// set_update_response_keys that the update cannot carry),
     /// sp_count_not_one, sp_not_found,
-    /// sp_prot_mismatch, sp_changed, sp_not_acceptable (TRANSFER_RESP's
-    /// security policies, detail::check_answer), buffer_too_small,
+    /// sp_prot_mismatch, sp_changed, sp_not_acceptable (the security
+    /// policies of TRANSFER_RESP, also of the answer to our CSB update,
+    /// detail::check_answer; and those a Responder's update lists),
+    /// buffer_too_small,
     /// crypto_backend_failure. On refusal `send` may hold an Error message.
     template <random_generator R>
     [[nodiscard]] outcome receive(bytes_view in, ntp_time now, R& rng, mutable_bytes out) noexcept {

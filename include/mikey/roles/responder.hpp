@@ -138,7 +138,9 @@ public:
     /// Errors (besides parse / schema errors): message_not_for_role,
     /// unexpected_in_state, policy_not_acceptable (early reject),
     /// sp_not_acceptable, sp_not_found, sp_prot_mismatch (the offered
-    /// security policies, early reject),
+    /// security policies, early reject, and those an Initiator's CSB update
+    /// lists), sp_count_not_one, sp_changed (the security policies of the
+    /// answer to our CSB update, detail::check_answer),
     /// flag_f_required_by_i, bad_crypto_sessions, timestamp_out_of_window,
     /// unknown_peer, unknown_ticket_key, header_mismatch, wrong_kms, suite
     /// errors, auth_failure, vi_mismatch, replayed_message,
