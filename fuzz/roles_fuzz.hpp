@@ -948,6 +948,7 @@ private:
         auto& ini = *m_w.ini;
         const auto before = observe(ini);
         roles::outcome o;
+        bool raw_offer = false;  // start_update offered raw SP parameters: invalid_argument is its answer to bad ones
         switch (which) {
             case 0: o = ini.start_request(m_now, m_w.rng, m_out); break;
             case 1: o = ini.create_ticket(m_now, m_w.rng); break;
@@ -975,7 +976,22 @@ private:
                                                 m_w.response_salt, m_w.update_answer_spi};
                     MIKEY_FUZZ_CHECK(m_w.res->set_update_response_keys(std::span<const roles::supplied_key>(&k, 1)).has_value());
                 }
-                o = ini.start_update(m_now, m_w.rng, m_out, sessions, rekey, (how & 4) == 0);
+                // RFC 6043 §5.2, §6.1.1: with bit 16, the update offers a security policy for one of its
+                // crypto sessions (bit 32: for all), with SRTP parameters from a table or raw (often malformed:
+                // invalid_argument, nothing sent).
+                static constexpr std::uint8_t known[2][6] = {{0, 1, 1, 1, 1, 16}, {0, 1, 0, 1, 1, 16}};
+                std::uint8_t cs = 0;
+                roles::policy_offer offer{};
+                std::span<const roles::policy_offer> offers;
+                if ((how & 16) != 0 && !sessions.empty()) {
+                    const std::uint8_t no = m_p.u8(), pick = m_p.u8();
+                    cs = sessions[m_p.u8() % sessions.size()].cs_id;
+                    raw_offer = pick >= 2;
+                    const bytes_view params = raw_offer ? m_p.take(pick % 13) : bytes_view(known[pick]);
+                    offer = {sp_builder{no, prot_type::srtp, {}, params}, (how & 32) != 0 ? bytes_view{} : bytes_view(&cs, 1)};
+                    offers = std::span<const roles::policy_offer>(&offer, 1);
+                }
+                o = ini.start_update(m_now, m_w.rng, m_out, sessions, rekey, (how & 4) == 0, {}, offers);
                 break;
             }
             default: {
@@ -989,7 +1005,7 @@ private:
               role::initiator, {}, o);
         if (m_target == role::initiator) {
             if (!o.ok()) {
-                MIKEY_FUZZ_CHECK(!generic(o.error));
+                MIKEY_FUZZ_CHECK(!generic(o.error) || (raw_offer && o.error == errc::invalid_argument));
                 MIKEY_FUZZ_CHECK(o.send.empty());
                 MIKEY_FUZZ_CHECK(observe(ini) == before);
             } else {

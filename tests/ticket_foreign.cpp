@@ -1307,3 +1307,188 @@ TEST_CASE("foreign Responder: an answer to our CSB update must name one security
     CHECK(policy_of(*p.ini, 1) == in_force);
     CHECK(policy_of(*p.ini, 2) == policy_of(*p.res, 2));
 }
+
+// RFC 6043 §5.2 as above; §6.1.1: "If #P > 0, one of the suggested policies SHOULD be chosen in the response
+// message". Until session 24 our own updates could not offer policies (start_update had no place for them); now
+// they carry SP payloads and list their numbers per block, and both machines read them back from what they sent
+// when the answer comes (csb_update.hpp offers_of).
+namespace {
+bytes params(bytes_view p) { return bytes(p.begin(), p.end()); }
+/// The Policy nos block `i` of `msg` lists.
+bytes listed(bytes_view msg, std::size_t i) {
+    const auto b = blocks_of(msg);
+    REQUIRE(i < b.size());
+    return bytes(b[i].policies.begin(), b[i].policies.end());
+}
+}  // namespace
+
+TEST_CASE("our CSB updates offer security policies (RFC 6043 §5.2, §6.1.1): the answer takes an acceptable offer by "
+          "its number, an update without answer runs under the first offered, at both ends; bad offers are refused "
+          "before anything is sent") {
+    established_bundle b;
+    auto& p = b.p;
+    auto& out = b.out;
+    const auto in_force = policy_of(*p.ini, 1);
+    const auto in_force2 = policy_of(*p.ini, 2);
+    REQUIRE(in_force.second != params(sp_aes128));
+    const std::uint8_t only1[] = {1}, only3[] = {3};
+
+    SUBCASE("the Initiator's update with an answer: the offer for crypto session 1 is taken, session 2 keeps its own") {
+        const roles::policy_offer offers[] = {{srtp_sp(4, sp_aes128), only1}};
+        const auto up = p.ini->start_update(b.at, *p.rng, out, p.ini->sessions().view(), false, true, {}, offers);
+        REQUIRE(up.ok());
+        const bytes update(up.send.begin(), up.send.end());
+        CHECK(sp_count(update) == 1);
+        CHECK(listed(update, 0) == bytes{4});
+        CHECK(listed(update, 1).empty());  // #P = 0
+        CHECK(policy_of(*p.ini, 1) == in_force);  // not before the answer
+        // Every single-byte tamper and every prefix of the update is refused by the Responder, which keeps its policies.
+        std::array<std::uint8_t, 8192> o2{};
+        for (std::size_t j = 0; j < update.size(); ++j) {
+            bytes bad = update;
+            bad[j] ^= 0x01;
+            CAPTURE(j);
+            CHECK(!p.res->receive(bad, b.at, *p.rng, o2).ok());
+        }
+        for (std::size_t n = 0; n < update.size(); ++n) {
+            CHECK(!p.res->receive(bytes(update.begin(), update.begin() + static_cast<std::ptrdiff_t>(n)), b.at, *p.rng, o2)
+                       .ok());
+        }
+        CHECK(policy_of(*p.res, 1) == in_force);
+        const auto resp = p.res->receive(update, b.at, *p.rng, out);
+        REQUIRE(resp.ok());
+        const bytes answer(resp.send.begin(), resp.send.end());
+        CHECK(listed(answer, 0) == bytes{4});  // by the update's number, not sent again (§4.2.2.3 "SHOULD NOT resend"):
+        CHECK(sp_count(answer) == 1);          // the answer's one SP is session 2's policy in force
+        CHECK(!roles::detail::sp_numbered(*message_view::parse(answer), 4));
+        CHECK(named_params(answer, update) == std::vector<bytes>{params(sp_aes128), in_force2.second});
+        CHECK(policy_of(*p.res, 1).second == params(sp_aes128));
+        CHECK(policy_of(*p.res, 2) == in_force2);
+        for (std::size_t j = 0; j < answer.size(); ++j) {
+            bytes bad = answer;
+            bad[j] ^= 0x80;
+            CAPTURE(j);
+            CHECK(!p.ini->receive(bad, b.at, *p.rng, o2).ok());
+        }
+        CHECK(p.ini->current() == ini_state::awaiting_update_resp);
+        CHECK(policy_of(*p.ini, 1) == in_force);
+        REQUIRE(p.ini->receive(answer, b.at, *p.rng, out).ok());
+        CHECK(policy_of(*p.ini, 1).second == params(sp_aes128));
+        CHECK(policy_of(*p.ini, 2) == in_force2);
+    }
+    SUBCASE("offers in order of preference: a NULL-cipher one the Responder refuses, then an acceptable one") {
+        const roles::policy_offer offers[] = {{srtp_sp(5, sp_null_encr), only1}, {srtp_sp(6, sp_aes128), only1}};
+        const auto up = p.ini->start_update(b.at, *p.rng, out, p.ini->sessions().view(), false, true, {}, offers);
+        REQUIRE(up.ok());
+        const bytes update(up.send.begin(), up.send.end());
+        CHECK(listed(update, 0) == bytes{5, 6});
+        const auto resp = p.res->receive(update, b.at, *p.rng, out);
+        REQUIRE(resp.ok());
+        CHECK(listed(bytes_view(resp.send), 0) == bytes{6});
+        REQUIRE(p.ini->receive(bytes(resp.send.begin(), resp.send.end()), b.at, *p.rng, out).ok());
+        CHECK(policy_of(*p.ini, 1).second == params(sp_aes128));
+        CHECK(policy_of(*p.res, 1).second == params(sp_aes128));
+    }
+    SUBCASE("only an offer the Responder refuses: Error (Invalid SPpar), nothing changes at either end") {
+        const roles::policy_offer offers[] = {{srtp_sp(5, sp_null_encr), only1}};
+        const auto up = p.ini->start_update(b.at, *p.rng, out, p.ini->sessions().view(), false, true, {}, offers);
+        REQUIRE(up.ok());
+        const bytes update(up.send.begin(), up.send.end());
+        const auto keys = teks(p.res->session_keys());
+        const auto o = p.res->receive(update, b.at, *p.rng, out);
+        CHECK(o.error == errc::sp_not_acceptable);
+        REQUIRE(o.send_type == data_type::error);
+        CHECK(error_code(o.send) == error_no::invalid_sppar);
+        CHECK(policy_of(*p.res, 1) == in_force);
+        CHECK(teks(p.res->session_keys()) == keys);
+        CHECK(p.res->last_timestamp() == base_now);
+        CHECK(policy_of(*p.ini, 1) == in_force);
+        CHECK(p.ini->current() == ini_state::awaiting_update_resp);
+    }
+    SUBCASE("an update adding crypto session 3 with a policy offered for it") {
+        auto sessions = p.ini->sessions();
+        REQUIRE(sessions.push_back({3, 0x3333}));
+        const roles::policy_offer offers[] = {{srtp_sp(9, sp_aes128), only3}};
+        const auto up = p.ini->start_update(b.at, *p.rng, out, sessions.view(), false, true, {}, offers);
+        REQUIRE(up.ok());
+        CHECK(listed(bytes_view(up.send), 2) == bytes{9});
+        REQUIRE(relay(p, up, b.at) == errc::ok);
+        CHECK(policy_of(*p.ini, 3).second == params(sp_aes128));
+        CHECK(policy_of(*p.res, 3).second == params(sp_aes128));
+        CHECK(policy_of(*p.ini, 1) == in_force);
+        CHECK(policy_of(*p.res, 1) == in_force);
+    }
+    SUBCASE("the Responder's update offering one policy for every crypto session (no CS IDs)") {
+        const roles::policy_offer offers[] = {{srtp_sp(0, sp_aes128), {}}};
+        const auto up = p.res->start_update(b.at, *p.rng, out, p.res->sessions().view(), false, true, {}, offers);
+        REQUIRE(up.ok());
+        CHECK(listed(bytes_view(up.send), 0) == bytes{0});
+        CHECK(listed(bytes_view(up.send), 1) == bytes{0});
+        const auto resp = p.ini->receive(bytes(up.send.begin(), up.send.end()), b.at, *p.rng, out);
+        REQUIRE(resp.ok());
+        CHECK(sp_count(resp.send) == 0);  // both blocks name the update's SP
+        REQUIRE(p.res->receive(bytes(resp.send.begin(), resp.send.end()), b.at, *p.rng, out).ok());
+        CHECK(p.res->current() == res_state::established);
+        for (const std::uint8_t cs : {1, 2}) {
+            CAPTURE(cs);
+            CHECK(policy_of(*p.ini, cs).second == params(sp_aes128));
+            CHECK(policy_of(*p.res, cs).second == params(sp_aes128));
+        }
+    }
+    SUBCASE("without an answer (V = 0) each session runs under the first policy offered for it; a later update "
+            "without offers (patched from the template of an earlier one) keeps them and carries no SP") {
+        const auto sessions = p.ini->sessions();
+        const auto plain = p.ini->start_update(b.at, *p.rng, out, sessions.view(), true, false);  // kept as template
+        REQUIRE(plain.ok());
+        REQUIRE(relay(p, plain, b.at) == errc::ok);
+        const std::uint8_t both[] = {1, 2};
+        const roles::policy_offer offers[] = {{srtp_sp(2, sp_aes128), only1}, {srtp_sp(3, sp_aes256), both}};
+        const auto t1 = b.at + std::chrono::seconds(1), t2 = b.at + std::chrono::seconds(2);
+        const auto up = p.ini->start_update(t1, *p.rng, out, sessions.view(), true, false, {}, offers);
+        REQUIRE(up.ok());
+        CHECK(listed(bytes_view(up.send), 0) == bytes{2, 3});
+        CHECK(listed(bytes_view(up.send), 1) == bytes{3});
+        CHECK(policy_of(*p.ini, 1).second == params(sp_aes128));  // at once
+        CHECK(policy_of(*p.ini, 2).second == params(sp_aes256));
+        REQUIRE(relay(p, up, t1) == errc::ok);
+        CHECK(policy_of(*p.res, 1).second == params(sp_aes128));
+        CHECK(policy_of(*p.res, 2).second == params(sp_aes256));
+        const auto again = p.ini->start_update(t2, *p.rng, out, sessions.view(), true, false);
+        REQUIRE(again.ok());
+        CHECK(sp_count(again.send) == 0);
+        CHECK(listed(bytes_view(again.send), 0).empty());
+        REQUIRE(relay(p, again, t2) == errc::ok);
+        CHECK(teks(p.ini->session_keys()) == teks(p.res->session_keys()));
+        for (const std::uint8_t cs : {1, 2}) {
+            CAPTURE(cs);
+            CHECK(policy_of(*p.ini, cs) == policy_of(*p.res, cs));
+        }
+        CHECK(policy_of(*p.res, 1).second == params(sp_aes128));
+    }
+    SUBCASE("bad offers: invalid_argument, nothing sent, nothing changed") {
+        const std::uint8_t nine[] = {9};
+        const roles::policy_offer twice[] = {{srtp_sp(1, sp_aes128), only1}, {srtp_sp(1, sp_aes256), only1}};
+        const roles::policy_offer unlisted[] = {{srtp_sp(1, sp_aes128), nine}};
+        const roles::policy_offer tesla[] = {{sp_builder{1, prot_type::tesla, {}, {}}, only1}};
+        std::vector<roles::policy_offer> many;
+        for (std::uint8_t no = 0; no <= roles::max_policy_offers; ++no) many.push_back({srtp_sp(no, sp_aes128), only1});
+        const std::span<const roles::policy_offer> bad[] = {twice, unlisted, tesla, many};
+        const auto keys = teks(p.ini->session_keys());
+        for (std::size_t i = 0; i < std::size(bad); ++i) {
+            CAPTURE(i);
+            for (const bool answer : {true, false}) {
+                const auto up = p.ini->start_update(b.at, *p.rng, out, p.ini->sessions().view(), true, answer, {}, bad[i]);
+                CHECK(up.error == errc::invalid_argument);
+                CHECK(up.send.empty());
+                CHECK(p.ini->current() == ini_state::established);
+                CHECK(p.ini->last_timestamp() == base_now);
+                CHECK(teks(p.ini->session_keys()) == keys);
+                CHECK(policy_of(*p.ini, 1) == in_force);
+            }
+        }
+        // The same through the Responder.
+        CHECK(p.res->start_update(b.at, *p.rng, out, p.res->sessions().view(), false, true, {}, twice).error ==
+              errc::invalid_argument);
+        CHECK(p.res->current() == res_state::established);
+    }
+}

@@ -10161,12 +10161,15 @@ namespace mikey::roles {
 /// Most security policies an Initiator offers.
 inline constexpr std::size_t max_policy_offers = 16;
 
-/// A security policy the Initiator offers in TRANSFER_INIT: an SP payload
-/// (Policy no unique among the offers; Prot type; parameters, as views the
-/// caller keeps alive for the initiator's constructor, which copies them)
-/// and the crypto sessions it is offered for (their CS IDs, each one of the
-/// config's sessions; empty: every crypto session of TRANSFER_INIT). The order of the offers is the order of
-/// preference in each block.
+/// A security policy offered in a message that starts an exchange: by the
+/// Initiator in TRANSFER_INIT (initiator_config::security_policies), or by
+/// either machine in a CSB update (start_update's `offers`, RFC 6043 §5.2).
+/// An SP payload (Policy no unique among the offers; Prot type SRTP;
+/// parameters, as views the caller keeps alive for the call that takes
+/// them, which copies them) and the crypto sessions it is offered for
+/// (their CS IDs, each one of the message's sessions; empty: every crypto
+/// session of the message). The order of the offers is the order of
+/// preference in each block (take_offers).
 struct policy_offer {
     sp_builder policy{};
     std::span<const std::uint8_t> cs_ids{};
@@ -10279,6 +10282,32 @@ private:
     }
     std::vector<std::uint8_t> m_bytes;
 };
+
+/// Takes security policies a machine offers (in its TRANSFER_INIT, RFC
+/// 6043 §4.2.2.1, or in a CSB update, §5.2) into `into`, in order of
+/// preference: at most max_policy_offers, each Policy no unique among them
+/// (RFC 3830 §6.10: it names one SP payload of the message), each of Prot
+/// type SRTP (the type of the crypto sessions our CS ID maps list, RFC 6043
+/// §6.1.1: the peer refuses another with sp_prot_mismatch), each for
+/// crypto sessions `listed(cs)` takes (an empty list: all of them).
+/// Errors: invalid_argument (then `into` is left as it was), the SP
+/// builder's.
+template <class Listed>
+[[nodiscard]] result<void> take_offers(std::span<const policy_offer> offers, Listed&& listed, policy_list& into) {
+    if (offers.size() > max_policy_offers) return errc::invalid_argument;
+    policy_list taken;
+    for (std::size_t i = 0; i < offers.size(); ++i) {
+        const auto& o = offers[i];
+        if (o.policy.protocol != prot_type::srtp) return errc::invalid_argument;
+        for (std::size_t j = 0; j < i; ++j) {
+            if (offers[j].policy.policy_no == o.policy.policy_no) return errc::invalid_argument;
+        }
+        if (!std::all_of(o.cs_ids.begin(), o.cs_ids.end(), listed)) return errc::invalid_argument;
+        if (auto ok = taken.add(o.cs_ids, o.policy); !ok) return ok;
+    }
+    into = std::move(taken);
+    return {};
+}
 
 /// The policy in force in `in_force` (none: nullptr) for the crypto session
 /// of block `b`, when it is of the block's Prot type (a CSB update that
@@ -11217,12 +11246,13 @@ private:
 // as the IDR payloads do (IDRi is always the Initiator's identity).
 //
 // Security policies ("handled as in the initial exchange", §5.2; §6.1.1):
-// our updates list none (#P = 0), so the answer names one per crypto
-// session (#P = 1), the policy the session has where the update lists
-// none; the starter takes the same policy as it is and another one as a
-// changed policy (check_answer). A received update may list policies: the
-// answer takes the first acceptable one, and without an answer the first
-// listed must be acceptable (security_policy.hpp, response_policies).
+// an update offers the policies its starter passes (none: #P = 0), and the
+// answer names one per crypto session (#P = 1): the first acceptable one
+// offered for it, else the policy the session has; the starter takes one it
+// offered or the policy in force as it is, and another one as a changed
+// policy (check_answer). Without an answer the first offered must be
+// acceptable to the receiver, and takes effect at both ends
+// (security_policy.hpp, response_policies; policies_without_answer).
 
 #include <algorithm>
 #include <array>
@@ -11539,18 +11569,25 @@ template <crypto::crypto_backend B, random_generator R>
 }
 
 /// The second half: seals the TRANSFER_INIT of `plan` (V flag
-/// `want_response`, T = next.t) into `out`. Errors: invalid_argument,
-/// buffer_too_small, field_too_long, key_length_mismatch and
-/// unsupported_algorithm (the held keys against the suite),
-/// crypto_backend_failure.
+/// `want_response`, T = next.t) into `out`, with the SP payloads of
+/// `offered` (take_offers' list; RFC 6043 §5.2, §6.1.1: each block lists
+/// the Policy nos offered for its crypto session, #P = 0 where none is).
+/// Errors: invalid_argument, buffer_too_small, field_too_long,
+/// key_length_mismatch and unsupported_algorithm (the held keys against
+/// the suite), crypto_backend_failure.
 template <crypto::crypto_backend B>
 [[nodiscard]] result<bytes_view> seal_update(B& b, mutable_bytes out, const update_context& c, const update_plan& plan,
-                                             const key_set& next, bool want_response) noexcept {
+                                             const key_set& next, bool want_response,
+                                             const policy_list& offered = {}) noexcept {
     cs_map map;
+    std::array<std::array<std::uint8_t, max_policy_offers>, max_crypto_sessions> nos;
     for (std::size_t i = 0; i < plan.sessions.size(); ++i) {
         const auto& s = plan.sessions[i];
         if (!map.add_srtp(s.cs_id, s.ssrc, spi_of(c, next, i))) return errc::invalid_argument;
+        map.blocks[i].policies = offered.nos_for(s.cs_id, nos[i]);
     }
+    inline_list<sp_builder, max_policy_offers> sps;
+    offered.each([&](bytes_view, const sp_view& sp) { (void)sps.push_back(sp.to_builder()); });
     const timestamp t(next.t);
     ticket::sealed_message_builder sb(out);
     // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET;
@@ -11562,6 +11599,7 @@ template <crypto::crypto_backend B>
     } else {
         sb.add(idrr).add(idri);
     }
+    sb.add(sps.view());
     if (plan.keys.size() != 0) {
         // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
         crypto::protection_keys derived;
@@ -11862,31 +11900,63 @@ private:
     std::array<std::uint8_t, max_crypto_sessions> m_supplied_from, m_supplied_slot;
 };
 
+/// The security policy of each crypto session of `plan` once an update
+/// without answer offering `offered` takes effect (RFC 6043 §5.2, §6.1.1,
+/// as open_update_as reads such an update at the other end): the first
+/// policy offered for it, else the one in force (of its Prot type), else
+/// none.
+[[nodiscard]] inline policy_list policies_without_answer(const update_context& c, const update_plan& plan,
+                                                         const policy_list& offered) {
+    policy_list after;
+    for (const auto& s : plan.sessions) {
+        auto sp = offered.for_session(s.cs_id);
+        if (!sp) sp = policy_in_force(c.policies, generic_id_block{s.cs_id, prot_type::srtp, false, {}, {}, {}});
+        if (sp) after.add(s.cs_id, *sp);
+    }
+    return after;
+}
+
 /// Builds the TRANSFER_INIT of a CSB update started by `c.self` into `out`
 /// and the keys it sets in `next` (plan_update, then seal_update). `sessions`
 /// is the bundle after the update (a CS ID not in force is added);
 /// `supplied` are new keys for some of them (a supplied key's session is
 /// added when `sessions` lacks it); with `rekey_all` every session without
 /// a supplied key gets a fresh random key of its kind and length. New keys
-/// travel in a KEMAC. With `tpl`, an update of the shape `tpl` holds is
-/// patched from it, and any other becomes its new template; a repeat of
-/// the request `tpl` last saw (a focus rekeying a member again) is planned
-/// by update_template::replan, without plan_update's search.
+/// travel in a KEMAC. `offers` are security policies the update offers in
+/// SP payloads (RFC 6043 §5.2: "handled as in the initial exchange";
+/// take_offers' rules, CS IDs of the update's sessions); the answer names
+/// one per session (check_answer_map), and without an answer each session
+/// runs under the first offered for it (policies_without_answer, into
+/// next.policies). With `tpl`, an update without offers of the shape `tpl`
+/// holds is patched from it, and any other becomes its new template; a
+/// repeat of the request `tpl` last saw (a focus rekeying a member again)
+/// is planned by update_template::replan, without plan_update's search. An
+/// update with offers is built in full and leaves `tpl` as it was.
 /// Errors: invalid_argument (no session, too many, a supplied key of
 /// another kind than a session key, a salt that does not fit the kind, an
-/// empty or repeated SPI), key_too_short, missing_key (an added TEK session
-/// without a key), policy_not_acceptable (keys to send without the sender's
-/// L / M flag), stale_timestamp (`now` not after the bundle's last T),
-/// buffer_too_small, field_too_long, key_length_mismatch and
-/// unsupported_algorithm (the held keys against the suite),
-/// crypto_backend_failure.
+/// empty or repeated SPI, offers take_offers refuses), key_too_short,
+/// missing_key (an added TEK session without a key), policy_not_acceptable
+/// (keys to send without the sender's L / M flag), stale_timestamp (`now`
+/// not after the bundle's last T), buffer_too_small, field_too_long,
+/// key_length_mismatch and unsupported_algorithm (the held keys against the
+/// suite), crypto_backend_failure.
 template <crypto::crypto_backend B, random_generator R>
 [[nodiscard]] result<bytes_view> build_update(B& b, R& rng, ntp_time now, mutable_bytes out, const update_context& c,
                                               std::span<const crypto_session_spec> sessions,
                                               std::span<const supplied_key> supplied, bool rekey_all,
-                                              bool want_response, key_set& next,
-                                              update_template* tpl = nullptr) noexcept {
+                                              bool want_response, key_set& next, update_template* tpl = nullptr,
+                                              std::span<const policy_offer> offers = {}) noexcept {
     update_plan plan;
+    if (!offers.empty()) {
+        if (auto ok = plan_update(b, rng, now, c, sessions, supplied, rekey_all, plan, next); !ok) return ok.error_info();
+        policy_list offered;
+        const auto listed = [&plan](std::uint8_t cs) {
+            return std::any_of(plan.sessions.begin(), plan.sessions.end(), [cs](const auto& s) { return s.cs_id == cs; });
+        };
+        if (auto ok = take_offers(offers, listed, offered); !ok) return ok.error_info();
+        if (!want_response) next.policies = policies_without_answer(c, plan, offered);
+        return seal_update(b, out, c, plan, next, want_response, offered);
+    }
     if (tpl) {
         const auto repeat = tpl->replan(b, now, c, sessions, supplied, rekey_all, want_response, plan, next);
         if (!repeat) return repeat.error_info();
@@ -12213,19 +12283,38 @@ template <crypto::crypto_backend B, common_policy P, class View>
     return taken;
 }
 
+/// The security policies our update `sent` (seal_update's, so well formed)
+/// offered: for each crypto session, the SP payloads its block lists, in
+/// its order (none when no block lists one).
+[[nodiscard]] inline policy_list offers_of(bytes_view sent, const hdr_view& sent_hdr) {
+    policy_list offered;
+    const auto blocks = generic_id_map(sent_hdr.map_info());
+    if (std::none_of(blocks.begin(), blocks.end(), [](const auto& blk) { return !blk.policies.empty(); })) return offered;
+    const auto m = message_view::parse(sent);
+    if (!m) return offered;
+    for (const auto& blk : blocks) {
+        for (const std::uint8_t no : blk.policies) {
+            if (const auto sp = sp_numbered(*m, no)) offered.add(blk.cs_id, *sp);
+        }
+    }
+    return offered;
+}
+
 /// Checks the CS ID map of the answer `m` to our update `sent` (RFC 6043
 /// §5.2, "handled as in the initial exchange"): a GENERIC-ID map listing the
 /// update's crypto sessions, in its order, with their SSRCs, each block
-/// naming one security policy (check_answer: a session's policy in force is
+/// naming one security policy (check_answer against the update's offers:
+/// one offered for the session is taken, the session's policy in force is
 /// taken as it is, another one is a changed policy), which go into
-/// `chosen`. Errors: bad_crypto_sessions, check_answer's.
+/// `chosen`. `offered` are the update's offers (offers_of). Errors:
+/// bad_crypto_sessions, check_answer's.
 template <common_policy P>
 [[nodiscard]] result<void> check_answer_map(const P& policy, const message_view& m, const hdr_view& sent,
-                                            const update_context& c, policy_list& chosen) noexcept {
+                                            const policy_list& offered, const update_context& c,
+                                            policy_list& chosen) noexcept {
     const auto hdr = m.header();
     if (hdr.map_type() != cs_id_map_type::generic_id) return errc::bad_crypto_sessions;
     sp_numbers resp_sps(m);
-    const policy_list offered;  // our updates offer none (#P = 0)
     auto ours = generic_id_map(sent.map_info()).begin();
     const auto ours_end = generic_id_map(sent.map_info()).end();
     for (const auto& blk : generic_id_map(hdr.map_info())) {
@@ -12269,7 +12358,9 @@ template <crypto::crypto_backend B, common_policy P, class View>
         return ok.error_info();
     }
     policy_list chosen;
-    if (auto ok = check_answer_map(policy, m->message(), *init, c, chosen); !ok) return ok.error_info();
+    if (auto ok = check_answer_map(policy, m->message(), *init, offers_of(sent, *init), c, chosen); !ok) {
+        return ok.error_info();
+    }
     std::array<session_key, max_crypto_sessions> keys;
     std::uint32_t taken = 0;
     if (m->kemac()) {
@@ -12343,16 +12434,18 @@ public:
     }
 
 protected:
-    /// Our update (build_update's errors). With `want_response` its keys
-    /// wait for verify_update_answer; without, they take effect at once.
+    /// Our update (build_update's errors), offering `offers`. With
+    /// `want_response` its keys wait for verify_update_answer; without, they
+    /// (and the policies it offers first) take effect at once.
     template <crypto::crypto_backend B, random_generator R>
     [[nodiscard]] result<outcome> send_update(B& b, R& rng, ntp_time now, mutable_bytes out, const update_context& c,
                                               std::span<const crypto_session_spec> sessions,
-                                              std::span<const supplied_key> supplied, bool rekey,
-                                              bool want_response) noexcept {
+                                              std::span<const supplied_key> supplied, bool rekey, bool want_response,
+                                              std::span<const policy_offer> offers) noexcept {
         key_set next;
         next.borrow_supplied = !want_response;  // applied below, while `supplied` lives
-        const auto sealed = build_update(b, rng, now, out, c, sessions, supplied, rekey, want_response, next, &m_template);
+        const auto sealed =
+            build_update(b, rng, now, out, c, sessions, supplied, rekey, want_response, next, &m_template, offers);
         if (!sealed) return sealed.error_info();
         // Its T is spent under these keys once sent, answered or not (a later update, even after
         // drop_update, must be newer: RFC 3830 §4.2.3 IV).
@@ -12480,8 +12573,10 @@ struct initiator_config {
     std::chrono::seconds validity{3600};          ///< desired TRe - now
     std::string_view ticket_key_id{};             ///< modes 3 / 4: IDRpsk naming its TPK (empty: default)
     /// Security policies offered in TRANSFER_INIT (RFC 6043 §4.2.2.1, §6.1.1),
-    /// at most max_policy_offers, in order of preference. Default none: each
-    /// block has #P = 0 and the Responder proposes one (security_policy.hpp).
+    /// at most max_policy_offers, in order of preference, as
+    /// detail::take_offers takes them (Prot type SRTP, unique Policy nos, CS
+    /// IDs of `sessions`). Default none: each block has #P = 0 and the
+    /// Responder proposes one (security_policy.hpp).
     std::span<const policy_offer> security_policies{};
 };
 
@@ -12506,7 +12601,14 @@ public:
         : m_b(&backend), m_policy(&policy), m_cfg(cfg) {
         const std::string_view callee_only[1] = {cfg.responder};
         if (m_cfg.authorized_responders.empty()) m_cfg.authorized_responders = callee_only;
-        m_offers_ok = take_offers(cfg.security_policies);
+        m_offers_ok = detail::take_offers(
+                           cfg.security_policies,
+                           [this](std::uint8_t cs) {
+                               return std::any_of(m_cfg.sessions.begin(), m_cfg.sessions.end(),
+                                                  [cs](const auto& x) { return x.cs_id == cs; });
+                           },
+                           m_offers)
+                           .has_value();
         m_cfg.security_policies = {};  // taken into m_offers
         m_cfg.desired.flags.k = false;
         m_storage.own([this](detail::config_storage& s) {
@@ -12620,8 +12722,21 @@ public:
     /// and no TICKET ("New RANDs or TICKETs MUST NOT be included"); its V
     /// flag asks for a TRANSFER_RESP when `want_response`. The new keys take
     /// effect when the response verifies, or at once without one.
+    /// `offers` are security policies the update offers in SP payloads
+    /// ("The crypto sessions negotiation (#CS field, CS ID map info field,
+    /// and SP payloads) are handled as in the initial exchange"), in order
+    /// of preference, each for some of `sessions` (empty cs_ids: all), Prot
+    /// type SRTP, unique Policy nos; a session offered none has #P = 0. The
+    /// answer names one policy per session: one offered for it, or the one
+    /// in force, is taken; another passes accept_changed_security_policy
+    /// (sp_changed otherwise) and accept_security_policy. Without an answer
+    /// each session runs under the first policy offered for it (the peer
+    /// refuses the update when that one is not acceptable to it) and keeps
+    /// its policy when offered none. security_policy(cs) tells the result.
     /// Errors: unexpected_in_state (not established), invalid_argument (no
-    /// session, too many, a bad supplied key, a repeated SPI), key_too_short,
+    /// session, too many, a bad supplied key, a repeated SPI, more than
+    /// max_policy_offers offers, two with one Policy no, one of another Prot
+    /// type than SRTP or for a CS ID the update does not list), key_too_short,
     /// missing_key (an added TEK session without a key), stale_timestamp
     /// (`now` not newer than the last message under the bundle's keys),
     /// policy_not_acceptable (new keys with L = 0), buffer_too_small,
@@ -12629,9 +12744,10 @@ public:
     template <random_generator R>
     [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
                                        std::span<const crypto_session_spec> sessions, bool rekey,
-                                       bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
+                                       bool want_response, std::span<const supplied_key> supplied = {},
+                                       std::span<const policy_offer> offers = {}) noexcept {
         if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
-        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response);
+        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response, offers);
         if (!r) return outcome::refused(r.error_info());
         if (want_response) m_state = state::awaiting_update_resp;
         return *r;
@@ -13248,22 +13364,6 @@ private:
     /// Copies the offered security policies (constructor). False when there
     /// are more than max_policy_offers, a Policy no repeats, an offer names a
     /// CS ID that is not among the sessions, or an SP does not build.
-    [[nodiscard]] bool take_offers(std::span<const policy_offer> offers) {
-        if (offers.size() > max_policy_offers) return false;
-        for (std::size_t i = 0; i < offers.size(); ++i) {
-            for (std::size_t j = 0; j < i; ++j) {
-                if (offers[j].policy.policy_no == offers[i].policy.policy_no) return false;
-            }
-            for (const std::uint8_t cs : offers[i].cs_ids) {
-                if (std::none_of(m_cfg.sessions.begin(), m_cfg.sessions.end(), [cs](const auto& x) { return x.cs_id == cs; })) {
-                    return false;
-                }
-            }
-            if (!m_offers.add(offers[i].cs_ids, offers[i].policy)) return false;
-        }
-        return true;
-    }
-
     void commit_keys(std::array<session_key, max_crypto_sessions>& keys, std::size_t count) noexcept {
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
         m_key_count = count;
@@ -13391,21 +13491,22 @@ public:
     /// CSB update started by the Responder (RFC 6043 §5.2: "The CSB updating
     /// can also be started by the Responder"): TRANSFER_INIT = HDR, T, [IDRr],
     /// [IDRi], {SP}, [KEMAC], V, protected with the keys of the last message
-    /// of the initial exchange. `sessions`, `supplied`, `rekey` and
-    /// `want_response` as for initiator::start_update; new keys need the M
-    /// flag. The keys take effect when the Initiator's TRANSFER_RESP
+    /// of the initial exchange. `sessions`, `supplied`, `rekey`,
+    /// `want_response` and `offers` (security policies offered in SP
+    /// payloads) as for initiator::start_update; new keys need the M flag. The keys take effect when the Initiator's TRANSFER_RESP
     /// verifies, or at once without one (e.g. a focus rekeying its group
     /// TEK for every member).
-    /// Errors: unexpected_in_state (not established), invalid_argument,
-    /// key_too_short, missing_key, stale_timestamp (`now` not newer than the
+    /// Errors: unexpected_in_state (not established), invalid_argument (as
+    /// initiator::start_update's), key_too_short, missing_key, stale_timestamp (`now` not newer than the
     /// last message under the bundle's keys), policy_not_acceptable (new
     /// keys with M = 0), buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
                                        std::span<const crypto_session_spec> sessions, bool rekey,
-                                       bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
+                                       bool want_response, std::span<const supplied_key> supplied = {},
+                                       std::span<const policy_offer> offers = {}) noexcept {
         if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
-        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response);
+        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response, offers);
         if (!r) return outcome::refused(r.error_info());
         if (want_response) m_state = state::awaiting_update_resp;
         return *r;

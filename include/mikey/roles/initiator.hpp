@@ -55,8 +55,10 @@ struct initiator_config {
     std::chrono::seconds validity{3600};          ///< desired TRe - now
     std::string_view ticket_key_id{};             ///< modes 3 / 4: IDRpsk naming its TPK (empty: default)
     /// Security policies offered in TRANSFER_INIT (RFC 6043 §4.2.2.1, §6.1.1),
-    /// at most max_policy_offers, in order of preference. Default none: each
-    /// block has #P = 0 and the Responder proposes one (security_policy.hpp).
+    /// at most max_policy_offers, in order of preference, as
+    /// detail::take_offers takes them (Prot type SRTP, unique Policy nos, CS
+    /// IDs of `sessions`). Default none: each block has #P = 0 and the
+    /// Responder proposes one (security_policy.hpp).
     std::span<const policy_offer> security_policies{};
 };
 
@@ -81,7 +83,14 @@ public:
         : m_b(&backend), m_policy(&policy), m_cfg(cfg) {
         const std::string_view callee_only[1] = {cfg.responder};
         if (m_cfg.authorized_responders.empty()) m_cfg.authorized_responders = callee_only;
-        m_offers_ok = take_offers(cfg.security_policies);
+        m_offers_ok = detail::take_offers(
+                           cfg.security_policies,
+                           [this](std::uint8_t cs) {
+                               return std::any_of(m_cfg.sessions.begin(), m_cfg.sessions.end(),
+                                                  [cs](const auto& x) { return x.cs_id == cs; });
+                           },
+                           m_offers)
+                           .has_value();
         m_cfg.security_policies = {};  // taken into m_offers
         m_cfg.desired.flags.k = false;
         m_storage.own([this](detail::config_storage& s) {
@@ -195,8 +204,21 @@ public:
     /// and no TICKET ("New RANDs or TICKETs MUST NOT be included"); its V
     /// flag asks for a TRANSFER_RESP when `want_response`. The new keys take
     /// effect when the response verifies, or at once without one.
+    /// `offers` are security policies the update offers in SP payloads
+    /// ("The crypto sessions negotiation (#CS field, CS ID map info field,
+    /// and SP payloads) are handled as in the initial exchange"), in order
+    /// of preference, each for some of `sessions` (empty cs_ids: all), Prot
+    /// type SRTP, unique Policy nos; a session offered none has #P = 0. The
+    /// answer names one policy per session: one offered for it, or the one
+    /// in force, is taken; another passes accept_changed_security_policy
+    /// (sp_changed otherwise) and accept_security_policy. Without an answer
+    /// each session runs under the first policy offered for it (the peer
+    /// refuses the update when that one is not acceptable to it) and keeps
+    /// its policy when offered none. security_policy(cs) tells the result.
     /// Errors: unexpected_in_state (not established), invalid_argument (no
-    /// session, too many, a bad supplied key, a repeated SPI), key_too_short,
+    /// session, too many, a bad supplied key, a repeated SPI, more than
+    /// max_policy_offers offers, two with one Policy no, one of another Prot
+    /// type than SRTP or for a CS ID the update does not list), key_too_short,
     /// missing_key (an added TEK session without a key), stale_timestamp
     /// (`now` not newer than the last message under the bundle's keys),
     /// policy_not_acceptable (new keys with L = 0), buffer_too_small,
@@ -204,9 +226,10 @@ public:
     template <random_generator R>
     [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
                                        std::span<const crypto_session_spec> sessions, bool rekey,
-                                       bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
+                                       bool want_response, std::span<const supplied_key> supplied = {},
+                                       std::span<const policy_offer> offers = {}) noexcept {
         if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
-        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response);
+        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response, offers);
         if (!r) return outcome::refused(r.error_info());
         if (want_response) m_state = state::awaiting_update_resp;
         return *r;
@@ -823,22 +846,6 @@ private:
     /// Copies the offered security policies (constructor). False when there
     /// are more than max_policy_offers, a Policy no repeats, an offer names a
     /// CS ID that is not among the sessions, or an SP does not build.
-    [[nodiscard]] bool take_offers(std::span<const policy_offer> offers) {
-        if (offers.size() > max_policy_offers) return false;
-        for (std::size_t i = 0; i < offers.size(); ++i) {
-            for (std::size_t j = 0; j < i; ++j) {
-                if (offers[j].policy.policy_no == offers[i].policy.policy_no) return false;
-            }
-            for (const std::uint8_t cs : offers[i].cs_ids) {
-                if (std::none_of(m_cfg.sessions.begin(), m_cfg.sessions.end(), [cs](const auto& x) { return x.cs_id == cs; })) {
-                    return false;
-                }
-            }
-            if (!m_offers.add(offers[i].cs_ids, offers[i].policy)) return false;
-        }
-        return true;
-    }
-
     void commit_keys(std::array<session_key, max_crypto_sessions>& keys, std::size_t count) noexcept {
         for (std::size_t i = 0; i < count; ++i) m_keys[i] = std::move(keys[i]);
         m_key_count = count;

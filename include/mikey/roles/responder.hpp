@@ -98,21 +98,22 @@ public:
     /// CSB update started by the Responder (RFC 6043 §5.2: "The CSB updating
     /// can also be started by the Responder"): TRANSFER_INIT = HDR, T, [IDRr],
     /// [IDRi], {SP}, [KEMAC], V, protected with the keys of the last message
-    /// of the initial exchange. `sessions`, `supplied`, `rekey` and
-    /// `want_response` as for initiator::start_update; new keys need the M
-    /// flag. The keys take effect when the Initiator's TRANSFER_RESP
+    /// of the initial exchange. `sessions`, `supplied`, `rekey`,
+    /// `want_response` and `offers` (security policies offered in SP
+    /// payloads) as for initiator::start_update; new keys need the M flag. The keys take effect when the Initiator's TRANSFER_RESP
     /// verifies, or at once without one (e.g. a focus rekeying its group
     /// TEK for every member).
-    /// Errors: unexpected_in_state (not established), invalid_argument,
-    /// key_too_short, missing_key, stale_timestamp (`now` not newer than the
+    /// Errors: unexpected_in_state (not established), invalid_argument (as
+    /// initiator::start_update's), key_too_short, missing_key, stale_timestamp (`now` not newer than the
     /// last message under the bundle's keys), policy_not_acceptable (new
     /// keys with M = 0), buffer_too_small, crypto_backend_failure.
     template <random_generator R>
     [[nodiscard]] outcome start_update(ntp_time now, R& rng, mutable_bytes out,
                                        std::span<const crypto_session_spec> sessions, bool rekey,
-                                       bool want_response, std::span<const supplied_key> supplied = {}) noexcept {
+                                       bool want_response, std::span<const supplied_key> supplied = {},
+                                       std::span<const policy_offer> offers = {}) noexcept {
         if (m_state != state::established) return outcome::refused({errc::unexpected_in_state, 0});
-        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response);
+        auto r = send_update(*m_b, rng, now, out, update_context(), sessions, supplied, rekey, want_response, offers);
         if (!r) return outcome::refused(r.error_info());
         if (want_response) m_state = state::awaiting_update_resp;
         return *r;

@@ -51,12 +51,15 @@ namespace mikey::roles {
 /// Most security policies an Initiator offers.
 inline constexpr std::size_t max_policy_offers = 16;
 
-/// A security policy the Initiator offers in TRANSFER_INIT: an SP payload
-/// (Policy no unique among the offers; Prot type; parameters, as views the
-/// caller keeps alive for the initiator's constructor, which copies them)
-/// and the crypto sessions it is offered for (their CS IDs, each one of the
-/// config's sessions; empty: every crypto session of TRANSFER_INIT). The order of the offers is the order of
-/// preference in each block.
+/// A security policy offered in a message that starts an exchange: by the
+/// Initiator in TRANSFER_INIT (initiator_config::security_policies), or by
+/// either machine in a CSB update (start_update's `offers`, RFC 6043 §5.2).
+/// An SP payload (Policy no unique among the offers; Prot type SRTP;
+/// parameters, as views the caller keeps alive for the call that takes
+/// them, which copies them) and the crypto sessions it is offered for
+/// (their CS IDs, each one of the message's sessions; empty: every crypto
+/// session of the message). The order of the offers is the order of
+/// preference in each block (take_offers).
 struct policy_offer {
     sp_builder policy{};
     std::span<const std::uint8_t> cs_ids{};
@@ -169,6 +172,32 @@ private:
     }
     std::vector<std::uint8_t> m_bytes;
 };
+
+/// Takes security policies a machine offers (in its TRANSFER_INIT, RFC
+/// 6043 §4.2.2.1, or in a CSB update, §5.2) into `into`, in order of
+/// preference: at most max_policy_offers, each Policy no unique among them
+/// (RFC 3830 §6.10: it names one SP payload of the message), each of Prot
+/// type SRTP (the type of the crypto sessions our CS ID maps list, RFC 6043
+/// §6.1.1: the peer refuses another with sp_prot_mismatch), each for
+/// crypto sessions `listed(cs)` takes (an empty list: all of them).
+/// Errors: invalid_argument (then `into` is left as it was), the SP
+/// builder's.
+template <class Listed>
+[[nodiscard]] result<void> take_offers(std::span<const policy_offer> offers, Listed&& listed, policy_list& into) {
+    if (offers.size() > max_policy_offers) return errc::invalid_argument;
+    policy_list taken;
+    for (std::size_t i = 0; i < offers.size(); ++i) {
+        const auto& o = offers[i];
+        if (o.policy.protocol != prot_type::srtp) return errc::invalid_argument;
+        for (std::size_t j = 0; j < i; ++j) {
+            if (offers[j].policy.policy_no == o.policy.policy_no) return errc::invalid_argument;
+        }
+        if (!std::all_of(o.cs_ids.begin(), o.cs_ids.end(), listed)) return errc::invalid_argument;
+        if (auto ok = taken.add(o.cs_ids, o.policy); !ok) return ok;
+    }
+    into = std::move(taken);
+    return {};
+}
 
 /// The policy in force in `in_force` (none: nullptr) for the crypto session
 /// of block `b`, when it is of the block's Prot type (a CSB update that
