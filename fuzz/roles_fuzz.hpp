@@ -31,9 +31,12 @@
 //     raw       a byte string of the input
 //     time      `now` jumps (forward, or back)
 //     call      Initiator: start_request / create_ticket / start_transfer /
-//               abandon / start_update (CSB update, RFC 6043 §5.2);
-//               Responder: abandon, or the helper Initiator's CSB update or
-//               ticket reuse; KMS: a new flow
+//               abandon / start_update (CSB update, RFC 6043 §5.2), or the
+//               helper Responder's CSB update; Responder: abandon or
+//               start_update, or the helper Initiator's CSB update or
+//               ticket reuse; KMS: a new flow. A CSB update (update_request)
+//               may add a session, rekey, ask for an answer, and offer a
+//               security policy (§6.1.1)
 //     restart   a new flow: new helper machines, the first message sent
 //
 // Messages between the two helper machines, and from the target to a
@@ -44,7 +47,7 @@
 //     invalid_argument or buffer_too_small, its offset is inside the input,
 //     it reports no event, and the machine's observable
 //     state (current(), session_keys(), peer identities, MPKs, ticket,
-//     policies) is unchanged: for the Responder except the documented
+//     policies, each session's security policy) is unchanged: for the Responder except the documented
 //     abandonment of an exchange, allowed only on a RESOLVE_RESP the KMS
 //     made (a genuine one) and only back to idle / established;
 //   - a refusal sends nothing or an Error (never another message); an Error
@@ -59,7 +62,9 @@
 //     which must not change its keys; and the same bytes are never accepted twice (replay
 //     protection) while time has not gone back;
 //   - when the Initiator and the Responder both hold keys from the same
-//     TRANSFER_INIT, their crypto-session keys (TEK, salt, TGK') are equal.
+//     TRANSFER_INITs (the initial exchange's and every CSB update since,
+//     whichever end started it), their crypto-session keys (TEK, salt,
+//     TGK') are equal, and each session runs under the same security policy.
 #pragma once
 
 #include <algorithm>
@@ -487,6 +492,15 @@ struct snapshot {
     bytes rest;
     friend bool operator==(const snapshot&, const snapshot&) = default;
 };
+/// The security policy of each crypto session of `m` (RFC 6043 §6.1.1): Prot type and parameters, or none.
+template <class Machine>
+void put_policies(bytes& out, const Machine& m) {
+    for (const auto& k : m.session_keys()) {
+        const auto sp = m.security_policy(k.cs);
+        out.push_back(sp ? static_cast<std::uint8_t>(sp->protocol()) : 0xFF);
+        if (sp) put(out, sp->param_bytes());
+    }
+}
 inline snapshot observe(const kms_t& k) {
     snapshot s;
     put(s.rest, ticket::as_bytes(k.identity_name()));
@@ -502,6 +516,7 @@ inline snapshot observe(const initiator_t& m) {
     put(s.rest, m.mpkr_forked());
     put(s.rest, m.peer_identity());
     put(s.rest, m.session_keys());
+    put_policies(s.rest, m);
     return s;
 }
 inline snapshot observe(const responder_t& m) {
@@ -513,6 +528,7 @@ inline snapshot observe(const responder_t& m) {
     put(s.rest, m.mpki());
     put(s.rest, m.mpkr_forked());
     put(s.rest, m.session_keys());
+    put_policies(s.rest, m);
     return s;
 }
 
@@ -522,15 +538,64 @@ inline snapshot observe(const responder_t& m) {
            e == errc::buffer_too_small;
 }
 
-[[nodiscard]] inline role receiver_of(data_type t) noexcept {
+/// Who receives a message of type `t` from `from`. The CSB update the
+/// Responder starts goes to the Initiator, and its answer back (RFC 6043
+/// §5.2: "The CSB updating can also be started by the Responder").
+[[nodiscard]] inline role receiver_of(data_type t, role from) noexcept {
     switch (t) {
         case data_type::request_init_psk:
         case data_type::resolve_init_psk: return role::kms;
-        case data_type::request_resp:
-        case data_type::transfer_resp: return role::initiator;
+        case data_type::transfer_init: return from == role::responder ? role::initiator : role::responder;
+        case data_type::request_resp: return role::initiator;
+        case data_type::transfer_resp: return from == role::initiator ? role::responder : role::initiator;
         default: return role::responder;
     }
 }
+
+// ------------------------------------------------------------------ CSB updates
+
+/// A CSB update as the fuzz input asks for it (RFC 6043 §5.2), by either
+/// end: the bundle's crypto sessions, maybe one more, maybe new keys for all
+/// (`rekey`), maybe an answer, maybe keys in that answer (the Initiator's
+/// update only), maybe one security policy offered (§6.1.1) for one of its
+/// sessions or for all, with SRTP parameters from a table or raw (often
+/// malformed: then invalid_argument, nothing sent). Views itself: not copied.
+struct update_request {
+    update_request(provider& p, const std::vector<roles::crypto_session_spec>& cs, const scenario& s) : sessions(cs) {
+        const auto how = p.u8();
+        rekey = (how & 2) != 0;
+        want_response = (how & 4) == 0;
+        answer_keys = (how & 8) != 0;
+        // Growing a TEK bundle needs new keys (a TEK is never shared): invalid_argument otherwise.
+        if ((how & 1) != 0 && (rekey || !(s.kind == key_data_type::tek || s.kind == key_data_type::tek_salt))) {
+            sessions.push_back({5, 0x5555});
+        }
+        if ((how & 16) != 0 && !sessions.empty()) {
+            static constexpr std::uint8_t known[2][6] = {{0, 1, 1, 1, 1, 16}, {0, 1, 0, 1, 1, 16}};
+            const std::uint8_t no = p.u8(), pick = p.u8();
+            m_cs = sessions[p.u8() % sessions.size()].cs_id;
+            raw_offer = pick >= 2;
+            const bytes_view params = raw_offer ? p.take(pick % 13) : bytes_view(known[pick]);
+            m_offer = {sp_builder{no, prot_type::srtp, {}, params}, (how & 32) != 0 ? bytes_view{} : bytes_view(&m_cs, 1)};
+            m_has_offer = true;
+        }
+    }
+    update_request(const update_request&) = delete;
+    update_request& operator=(const update_request&) = delete;
+
+    [[nodiscard]] std::span<const roles::policy_offer> offers() const noexcept {
+        return m_has_offer ? std::span<const roles::policy_offer>(&m_offer, 1) : std::span<const roles::policy_offer>();
+    }
+
+    std::vector<roles::crypto_session_spec> sessions;
+    bool rekey = false, want_response = true, answer_keys = false;
+    bool raw_offer = false;  ///< offered raw SP parameters: invalid_argument is the answer to bad ones
+
+private:
+    std::uint8_t m_cs = 0;
+    roles::policy_offer m_offer{};
+    bool m_has_offer = false;
+};
 
 // ------------------------------------------------------------------ driver
 
@@ -575,6 +640,7 @@ private:
     std::vector<bytes> m_ini_lineage, m_res_lineage;
     bytes m_ini_last_ti;     ///< the Initiator's last TRANSFER_INIT
     bytes m_res_pending_ti;  ///< the TRANSFER_INIT the Responder is having resolved
+    bytes m_res_last_update;  ///< the Responder's last CSB update (RFC 6043 §5.2)
     std::array<std::uint8_t, 8192> m_out{};
 
     // ----------------------------------------------------------- flows
@@ -600,6 +666,7 @@ private:
         if (m_target != role::responder) {
             m_w.make_responder();
             m_res_pending_ti.clear();
+            m_res_last_update.clear();
             m_res_lineage.clear();
         } else if (m_w.res->current() == responder_t::state::awaiting_resolve_resp) {
             responder_abandon();  // the Resolve of the last flow timed out
@@ -627,13 +694,20 @@ private:
             case action::time: jump(); break;
             case action::call:
                 if (m_target == role::initiator) {
-                    initiator_call(m_p.u8() % 5);
+                    // One of its calls, or the helper Responder's CSB update.
+                    const unsigned which = m_p.u8() % 6;
+                    if (which < 5) {
+                        initiator_call(which);
+                    } else {
+                        responder_update();
+                    }
                 } else if (m_target == role::responder) {
-                    // abandon(), or the helper Initiator's CSB update or ticket reuse.
-                    switch (m_p.u8() % 3) {
+                    // abandon() or its CSB update, or the helper Initiator's CSB update or ticket reuse.
+                    switch (m_p.u8() % 4) {
                         case 0: responder_abandon(); break;
                         case 1: initiator_call(4); break;
-                        default: initiator_call(2); break;
+                        case 2: initiator_call(2); break;
+                        default: responder_update(); break;
                     }
                 } else {
                     restart();
@@ -641,6 +715,29 @@ private:
                 break;
             case action::restart: restart(); break;
         }
+    }
+
+    /// The Responder's CSB update (RFC 6043 §5.2: "The CSB updating can also
+    /// be started by the Responder"), checked like an input when the
+    /// Responder is the target: a refusal sends nothing and changes nothing.
+    void responder_update() {
+        if (!m_w.res) return;
+        auto& res = *m_w.res;
+        const update_request u(m_p, m_w.cs, m_s);
+        const auto before = observe(res);
+        const auto o = res.start_update(m_now, m_w.rng, m_out, u.sessions, u.rekey, u.want_response, {}, u.offers());
+        trace("start_update", role::responder, {}, o);
+        if (m_target == role::responder) {
+            if (!o.ok()) {
+                MIKEY_FUZZ_CHECK(!generic(o.error) || (u.raw_offer && o.error == errc::invalid_argument));
+                MIKEY_FUZZ_CHECK(o.send.empty());
+                MIKEY_FUZZ_CHECK(observe(res) == before);
+            } else {
+                MIKEY_FUZZ_CHECK(o.send_type == data_type::transfer_init && !o.send.empty());
+            }
+        }
+        track(role::responder, {}, o);
+        if (o.ok()) record(role::responder, o, std::nullopt);
     }
 
     /// The Responder gives up a pending Resolve (the caller's timeout).
@@ -747,7 +844,7 @@ private:
             if (!error_to) return;
             m.to = *error_to;
         } else {
-            m.to = receiver_of(o.send_type);
+            m.to = receiver_of(o.send_type, from);
         }
         if (m_history.size() == max_history) m_history.erase(m_history.begin());
         m_history.push_back(m);
@@ -768,6 +865,13 @@ private:
             MIKEY_FUZZ_CHECK(equal_bytes(x.tek.view(), y->tek.view()));
             MIKEY_FUZZ_CHECK(equal_bytes(x.salt.view(), y->salt.view()));
             MIKEY_FUZZ_CHECK(equal_bytes(x.key.view(), y->key.view()));
+            // RFC 6043 §6.1.1 (and §5.2 for updates): both ends run each crypto session under one policy.
+            const auto pi = m_w.ini->security_policy(x.cs), pr = m_w.res->security_policy(x.cs);
+            MIKEY_FUZZ_CHECK(pi.has_value() == pr.has_value());
+            if (pi && pr) {
+                MIKEY_FUZZ_CHECK(pi->protocol() == pr->protocol());
+                MIKEY_FUZZ_CHECK(equal_bytes(pi->param_bytes(), pr->param_bytes()));
+            }
         }
         MIKEY_FUZZ_CHECK(equal_bytes(m_w.ini->mpki(), m_w.res->mpki()));
 #ifdef MIKEY_FUZZ_TRACE
@@ -792,17 +896,22 @@ private:
             if (r == role::responder && m_w.res->current() != responder_t::state::awaiting_resolve_resp) m_res_pending_ti.clear();
             return;
         }
+        const auto h = hdr_view::parse(in);
+        const bool ti = h && h->type() == data_type::transfer_init;  // received: the peer's TRANSFER_INIT
         if (r == role::initiator) {
             if (o.send_type == data_type::transfer_init && !o.send.empty()) m_ini_last_ti.assign(o.send.begin(), o.send.end());
-            if (o.has(roles::event::keys_established)) extend(m_ini_lineage, m_ini_last_ti);
+            // Its own TRANSFER_INIT (answered or not), or the Responder's CSB update.
+            if (o.has(roles::event::keys_established)) extend(m_ini_lineage, ti ? in : m_ini_last_ti);
         }
         if (r == role::responder) {
-            const auto h = hdr_view::parse(in);
-            const bool ti = h && h->type() == data_type::transfer_init;
             if (ti && o.send_type == data_type::resolve_init_psk && !o.send.empty()) m_res_pending_ti = in;
+            if (o.send_type == data_type::transfer_init && !o.send.empty()) m_res_last_update.assign(o.send.begin(), o.send.end());
             if (o.has(roles::event::keys_established)) {
-                extend(m_res_lineage, ti ? in : m_res_pending_ti);
-                m_res_pending_ti.clear();
+                // The Initiator's TRANSFER_INIT; its own CSB update, taken at once (no input) or with the
+                // answer (a TRANSFER_RESP); else the TRANSFER_INIT a RESOLVE_RESP resolved.
+                const bool own_update = in.empty() || (h && h->type() == data_type::transfer_resp);
+                extend(m_res_lineage, ti ? in : own_update ? m_res_last_update : m_res_pending_ti);
+                if (!own_update) m_res_pending_ti.clear();
             }
         }
         check_keys();
@@ -960,15 +1069,8 @@ private:
                 break;
             }
             case 4: {
-                // RFC 6043 §5.2: a CSB update (maybe one crypto session more, maybe new keys, maybe a response).
-                const auto how = m_p.u8();
-                std::vector<roles::crypto_session_spec> sessions = m_w.cs;
-                const bool rekey = (how & 2) != 0;
-                // Growing a TEK bundle needs new keys (a TEK is never shared): invalid_argument otherwise.
-                if ((how & 1) != 0 && (rekey || !(m_s.kind == key_data_type::tek || m_s.kind == key_data_type::tek_salt))) {
-                    sessions.push_back({5, 0x5555});
-                }
-                if ((how & 8) != 0 && m_w.res && !m_w.cs.empty()) {
+                update_request u(m_p, m_w.cs, m_s);
+                if (u.answer_keys && m_w.res && !m_w.cs.empty()) {
                     // The Responder answers with a new key for the first session (RFC 6043 §5.2: [KEMAC]
                     // in TRANSFER_RESP; refused without M when the update asks for an answer).
                     const roles::supplied_key k{m_w.cs[0].cs_id, m_w.cs[0].ssrc, key_data_type::tek_salt,
@@ -976,22 +1078,8 @@ private:
                                                 m_w.response_salt, m_w.update_answer_spi};
                     MIKEY_FUZZ_CHECK(m_w.res->set_update_response_keys(std::span<const roles::supplied_key>(&k, 1)).has_value());
                 }
-                // RFC 6043 §5.2, §6.1.1: with bit 16, the update offers a security policy for one of its
-                // crypto sessions (bit 32: for all), with SRTP parameters from a table or raw (often malformed:
-                // invalid_argument, nothing sent).
-                static constexpr std::uint8_t known[2][6] = {{0, 1, 1, 1, 1, 16}, {0, 1, 0, 1, 1, 16}};
-                std::uint8_t cs = 0;
-                roles::policy_offer offer{};
-                std::span<const roles::policy_offer> offers;
-                if ((how & 16) != 0 && !sessions.empty()) {
-                    const std::uint8_t no = m_p.u8(), pick = m_p.u8();
-                    cs = sessions[m_p.u8() % sessions.size()].cs_id;
-                    raw_offer = pick >= 2;
-                    const bytes_view params = raw_offer ? m_p.take(pick % 13) : bytes_view(known[pick]);
-                    offer = {sp_builder{no, prot_type::srtp, {}, params}, (how & 32) != 0 ? bytes_view{} : bytes_view(&cs, 1)};
-                    offers = std::span<const roles::policy_offer>(&offer, 1);
-                }
-                o = ini.start_update(m_now, m_w.rng, m_out, sessions, rekey, (how & 4) == 0, {}, offers);
+                raw_offer = u.raw_offer;
+                o = ini.start_update(m_now, m_w.rng, m_out, u.sessions, u.rekey, u.want_response, {}, u.offers());
                 break;
             }
             default: {
