@@ -1498,11 +1498,15 @@ TEST_CASE("security policies: the Responder takes the first acceptable offer and
         const auto r2 = run(q2, f0);
         CHECK(r2.error == errc::sp_not_acceptable);
     }
-    SUBCASE("an Initiator config with a repeated Policy no, or an offer for a crypto session it has not: invalid_argument") {
+    SUBCASE("an Initiator config with a repeated Policy no, an offer for a crypto session it has not, or one of "
+            "another Prot type than its sessions' (SRTP; the Responder would refuse it: sp_prot_mismatch): "
+            "invalid_argument") {
         const std::uint8_t cs9[] = {9};
         const roles::policy_offer twice[] = {{srtp_sp(1, sp_aes128)}, {srtp_sp(1, sp_aes256)}};
         const roles::policy_offer stray[] = {{srtp_sp(1, sp_aes128), cs9}};
-        for (const auto bad : {std::span<const roles::policy_offer>(twice), std::span<const roles::policy_offer>(stray)}) {
+        const roles::policy_offer tesla[] = {{sp_builder{1, prot_type::tesla, {}, {}}}};
+        for (const auto bad : {std::span<const roles::policy_offer>(twice), std::span<const roles::policy_offer>(stray),
+                               std::span<const roles::policy_offer>(tesla)}) {
             auto b = with(1, true);
             b.offers = bad;
             parties q(b);
