@@ -10289,11 +10289,14 @@ private:
 /// (RFC 3830 §6.10: it names one SP payload of the message), each of Prot
 /// type SRTP (the type of the crypto sessions our CS ID maps list, RFC 6043
 /// §6.1.1: the peer refuses another with sp_prot_mismatch), each for
-/// crypto sessions `listed(cs)` takes (an empty list: all of them).
-/// Errors: invalid_argument (then `into` is left as it was), the SP
+/// crypto sessions among `sessions`, the message's (an empty list: all of
+/// them). Errors: invalid_argument (then `into` is left as it was), the SP
 /// builder's.
-template <class Listed>
-[[nodiscard]] result<void> take_offers(std::span<const policy_offer> offers, Listed&& listed, policy_list& into) {
+[[nodiscard]] inline result<void> take_offers(std::span<const policy_offer> offers,
+                                              std::span<const crypto_session_spec> sessions, policy_list& into) {
+    const auto listed = [sessions](std::uint8_t cs) {
+        return std::any_of(sessions.begin(), sessions.end(), [cs](const crypto_session_spec& s) { return s.cs_id == cs; });
+    };
     if (offers.size() > max_policy_offers) return errc::invalid_argument;
     policy_list taken;
     for (std::size_t i = 0; i < offers.size(); ++i) {
@@ -10308,6 +10311,33 @@ template <class Listed>
     into = std::move(taken);
     return {};
 }
+
+/// What a message that starts an exchange (TRANSFER_INIT, or a CSB update)
+/// carries of the offers `offers` (take_offers' list): their SP payloads,
+/// and in each GENERIC-ID block the Policy nos offered for its crypto
+/// session, in order (RFC 6043 §4.2.2.1, §6.1.1; #P = 0 where none is).
+/// Views `offers` and its own bytes: not copyable.
+class offer_listing {
+public:
+    explicit offer_listing(const policy_list& offers) noexcept : m_offers(&offers) {
+        offers.each([&](bytes_view, const sp_view& sp) { (void)m_sps.push_back(sp.to_builder()); });
+    }
+    offer_listing(const offer_listing&) = delete;
+    offer_listing& operator=(const offer_listing&) = delete;
+
+    /// Points each block (a CS ID map's) at the Policy nos offered for its
+    /// crypto session.
+    void list_in(inline_list<generic_id_block, max_crypto_sessions>& blocks) noexcept {
+        for (std::size_t i = 0; i < blocks.size(); ++i) blocks[i].policies = m_offers->nos_for(blocks[i].cs_id, m_nos[i]);
+    }
+    /// The SP payloads, for the message's {SP}.
+    [[nodiscard]] std::span<const sp_builder> sps() const noexcept MIKEY_LIFETIMEBOUND { return m_sps.view(); }
+
+private:
+    const policy_list* m_offers;
+    std::array<std::array<std::uint8_t, max_policy_offers>, max_crypto_sessions> m_nos;
+    inline_list<sp_builder, max_policy_offers> m_sps;
+};
 
 /// The policy in force in `in_force` (none: nullptr) for the crypto session
 /// of block `b`, when it is of the block's Prot type (a CSB update that
@@ -11580,14 +11610,12 @@ template <crypto::crypto_backend B>
                                              const key_set& next, bool want_response,
                                              const policy_list& offered = {}) noexcept {
     cs_map map;
-    std::array<std::array<std::uint8_t, max_policy_offers>, max_crypto_sessions> nos;
     for (std::size_t i = 0; i < plan.sessions.size(); ++i) {
         const auto& s = plan.sessions[i];
         if (!map.add_srtp(s.cs_id, s.ssrc, spi_of(c, next, i))) return errc::invalid_argument;
-        map.blocks[i].policies = offered.nos_for(s.cs_id, nos[i]);
     }
-    inline_list<sp_builder, max_policy_offers> sps;
-    offered.each([&](bytes_view, const sp_view& sp) { (void)sps.push_back(sp.to_builder()); });
+    offer_listing listing(offered);
+    listing.list_in(map.blocks);
     const timestamp t(next.t);
     ticket::sealed_message_builder sb(out);
     // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET;
@@ -11599,7 +11627,7 @@ template <crypto::crypto_backend B>
     } else {
         sb.add(idrr).add(idri);
     }
-    sb.add(sps.view());
+    sb.add(listing.sps());
     if (plan.keys.size() != 0) {
         // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
         crypto::protection_keys derived;
@@ -11950,10 +11978,7 @@ template <crypto::crypto_backend B, random_generator R>
     if (!offers.empty()) {
         if (auto ok = plan_update(b, rng, now, c, sessions, supplied, rekey_all, plan, next); !ok) return ok.error_info();
         policy_list offered;
-        const auto listed = [&plan](std::uint8_t cs) {
-            return std::any_of(plan.sessions.begin(), plan.sessions.end(), [cs](const auto& s) { return s.cs_id == cs; });
-        };
-        if (auto ok = take_offers(offers, listed, offered); !ok) return ok.error_info();
+        if (auto ok = take_offers(offers, plan.sessions.view(), offered); !ok) return ok.error_info();
         if (!want_response) next.policies = policies_without_answer(c, plan, offered);
         return seal_update(b, out, c, plan, next, want_response, offered);
     }
@@ -12601,14 +12626,7 @@ public:
         : m_b(&backend), m_policy(&policy), m_cfg(cfg) {
         const std::string_view callee_only[1] = {cfg.responder};
         if (m_cfg.authorized_responders.empty()) m_cfg.authorized_responders = callee_only;
-        m_offers_ok = detail::take_offers(
-                           cfg.security_policies,
-                           [this](std::uint8_t cs) {
-                               return std::any_of(m_cfg.sessions.begin(), m_cfg.sessions.end(),
-                                                  [cs](const auto& x) { return x.cs_id == cs; });
-                           },
-                           m_offers)
-                           .has_value();
+        m_offers_ok = detail::take_offers(cfg.security_policies, cfg.sessions, m_offers).has_value();
         m_cfg.security_policies = {};  // taken into m_offers
         m_cfg.desired.flags.k = false;
         m_storage.own([this](detail::config_storage& s) {
@@ -13094,10 +13112,8 @@ private:
         }
         // RFC 6043 §4.2.2.1, §6.1.1: the offered SP payloads; each block lists the Policy_no of
         // those offered for its crypto session (#P = 0 without offers).
-        std::array<std::array<std::uint8_t, max_policy_offers>, max_crypto_sessions> nos;
-        for (std::size_t i = 0; i < map.size(); ++i) map.blocks[i].policies = m_offers.nos_for(map.blocks[i].cs_id, nos[i]);
-        inline_list<sp_builder, max_policy_offers> sps;
-        m_offers.each([&](bytes_view, const sp_view& sp) { (void)sps.push_back(sp.to_builder()); });
+        detail::offer_listing offered(m_offers);
+        offered.list_in(map.blocks);
         // The encr / salt keys only for a KEMAC (a CSB update derives its own, §5.2).
         auto k1 = detail::protection(*m_b, detail::direction::initial,
                                      detail::needs_if(!own.empty()), m_cfg.suite,
@@ -13126,7 +13142,7 @@ private:
             .add(randr_builder{rand_role::randri, randri->view()})
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
-            .add(sps.view())
+            .add(offered.sps())
             .add_ticket(tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
         if (!own.empty()) {
             // RFC 6043 §4.2.2.1: the KEMAC as in a CSB update, "but its encr_key is always derived from MPKi".

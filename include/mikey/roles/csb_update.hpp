@@ -353,14 +353,12 @@ template <crypto::crypto_backend B>
                                              const key_set& next, bool want_response,
                                              const policy_list& offered = {}) noexcept {
     cs_map map;
-    std::array<std::array<std::uint8_t, max_policy_offers>, max_crypto_sessions> nos;
     for (std::size_t i = 0; i < plan.sessions.size(); ++i) {
         const auto& s = plan.sessions[i];
         if (!map.add_srtp(s.cs_id, s.ssrc, spi_of(c, next, i))) return errc::invalid_argument;
-        map.blocks[i].policies = offered.nos_for(s.cs_id, nos[i]);
     }
-    inline_list<sp_builder, max_policy_offers> sps;
-    offered.each([&](bytes_view, const sp_view& sp) { (void)sps.push_back(sp.to_builder()); });
+    offer_listing listing(offered);
+    listing.list_in(map.blocks);
     const timestamp t(next.t);
     ticket::sealed_message_builder sb(out);
     // RFC 6043 §5.2: same CSB ID, new timestamp, V flag = response wanted; no RANDs, no TICKET;
@@ -372,7 +370,7 @@ template <crypto::crypto_backend B>
     } else {
         sb.add(idrr).add(idri);
     }
-    sb.add(sps.view());
+    sb.add(listing.sps());
     if (plan.keys.size() != 0) {
         // RFC 6043 §5.2: KEMAC = E(encr_key, (TEK|TGK|GTGK)) with the keys of the last message.
         crypto::protection_keys derived;
@@ -723,10 +721,7 @@ template <crypto::crypto_backend B, random_generator R>
     if (!offers.empty()) {
         if (auto ok = plan_update(b, rng, now, c, sessions, supplied, rekey_all, plan, next); !ok) return ok.error_info();
         policy_list offered;
-        const auto listed = [&plan](std::uint8_t cs) {
-            return std::any_of(plan.sessions.begin(), plan.sessions.end(), [cs](const auto& s) { return s.cs_id == cs; });
-        };
-        if (auto ok = take_offers(offers, listed, offered); !ok) return ok.error_info();
+        if (auto ok = take_offers(offers, plan.sessions.view(), offered); !ok) return ok.error_info();
         if (!want_response) next.policies = policies_without_answer(c, plan, offered);
         return seal_update(b, out, c, plan, next, want_response, offered);
     }

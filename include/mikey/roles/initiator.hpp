@@ -83,14 +83,7 @@ public:
         : m_b(&backend), m_policy(&policy), m_cfg(cfg) {
         const std::string_view callee_only[1] = {cfg.responder};
         if (m_cfg.authorized_responders.empty()) m_cfg.authorized_responders = callee_only;
-        m_offers_ok = detail::take_offers(
-                           cfg.security_policies,
-                           [this](std::uint8_t cs) {
-                               return std::any_of(m_cfg.sessions.begin(), m_cfg.sessions.end(),
-                                                  [cs](const auto& x) { return x.cs_id == cs; });
-                           },
-                           m_offers)
-                           .has_value();
+        m_offers_ok = detail::take_offers(cfg.security_policies, cfg.sessions, m_offers).has_value();
         m_cfg.security_policies = {};  // taken into m_offers
         m_cfg.desired.flags.k = false;
         m_storage.own([this](detail::config_storage& s) {
@@ -576,10 +569,8 @@ private:
         }
         // RFC 6043 §4.2.2.1, §6.1.1: the offered SP payloads; each block lists the Policy_no of
         // those offered for its crypto session (#P = 0 without offers).
-        std::array<std::array<std::uint8_t, max_policy_offers>, max_crypto_sessions> nos;
-        for (std::size_t i = 0; i < map.size(); ++i) map.blocks[i].policies = m_offers.nos_for(map.blocks[i].cs_id, nos[i]);
-        inline_list<sp_builder, max_policy_offers> sps;
-        m_offers.each([&](bytes_view, const sp_view& sp) { (void)sps.push_back(sp.to_builder()); });
+        detail::offer_listing offered(m_offers);
+        offered.list_in(map.blocks);
         // The encr / salt keys only for a KEMAC (a CSB update derives its own, §5.2).
         auto k1 = detail::protection(*m_b, detail::direction::initial,
                                      detail::needs_if(!own.empty()), m_cfg.suite,
@@ -608,7 +599,7 @@ private:
             .add(randr_builder{rand_role::randri, randri->view()})
             .add(idr_builder{id_role::idri, id_type::uri, me().get()})
             .add(idr_builder{id_role::idrr, id_type::uri, callee().get()})
-            .add(sps.view())
+            .add(offered.sps())
             .add_ticket(tv, m_granted.flags.i ? std::optional<mac_alg>(m_cfg.suite.mac) : std::nullopt);
         if (!own.empty()) {
             // RFC 6043 §4.2.2.1: the KEMAC as in a CSB update, "but its encr_key is always derived from MPKi".

@@ -179,11 +179,14 @@ private:
 /// (RFC 3830 §6.10: it names one SP payload of the message), each of Prot
 /// type SRTP (the type of the crypto sessions our CS ID maps list, RFC 6043
 /// §6.1.1: the peer refuses another with sp_prot_mismatch), each for
-/// crypto sessions `listed(cs)` takes (an empty list: all of them).
-/// Errors: invalid_argument (then `into` is left as it was), the SP
+/// crypto sessions among `sessions`, the message's (an empty list: all of
+/// them). Errors: invalid_argument (then `into` is left as it was), the SP
 /// builder's.
-template <class Listed>
-[[nodiscard]] result<void> take_offers(std::span<const policy_offer> offers, Listed&& listed, policy_list& into) {
+[[nodiscard]] inline result<void> take_offers(std::span<const policy_offer> offers,
+                                              std::span<const crypto_session_spec> sessions, policy_list& into) {
+    const auto listed = [sessions](std::uint8_t cs) {
+        return std::any_of(sessions.begin(), sessions.end(), [cs](const crypto_session_spec& s) { return s.cs_id == cs; });
+    };
     if (offers.size() > max_policy_offers) return errc::invalid_argument;
     policy_list taken;
     for (std::size_t i = 0; i < offers.size(); ++i) {
@@ -198,6 +201,33 @@ template <class Listed>
     into = std::move(taken);
     return {};
 }
+
+/// What a message that starts an exchange (TRANSFER_INIT, or a CSB update)
+/// carries of the offers `offers` (take_offers' list): their SP payloads,
+/// and in each GENERIC-ID block the Policy nos offered for its crypto
+/// session, in order (RFC 6043 §4.2.2.1, §6.1.1; #P = 0 where none is).
+/// Views `offers` and its own bytes: not copyable.
+class offer_listing {
+public:
+    explicit offer_listing(const policy_list& offers) noexcept : m_offers(&offers) {
+        offers.each([&](bytes_view, const sp_view& sp) { (void)m_sps.push_back(sp.to_builder()); });
+    }
+    offer_listing(const offer_listing&) = delete;
+    offer_listing& operator=(const offer_listing&) = delete;
+
+    /// Points each block (a CS ID map's) at the Policy nos offered for its
+    /// crypto session.
+    void list_in(inline_list<generic_id_block, max_crypto_sessions>& blocks) noexcept {
+        for (std::size_t i = 0; i < blocks.size(); ++i) blocks[i].policies = m_offers->nos_for(blocks[i].cs_id, m_nos[i]);
+    }
+    /// The SP payloads, for the message's {SP}.
+    [[nodiscard]] std::span<const sp_builder> sps() const noexcept MIKEY_LIFETIMEBOUND { return m_sps.view(); }
+
+private:
+    const policy_list* m_offers;
+    std::array<std::array<std::uint8_t, max_policy_offers>, max_crypto_sessions> m_nos;
+    inline_list<sp_builder, max_policy_offers> m_sps;
+};
 
 /// The policy in force in `in_force` (none: nullptr) for the crypto session
 /// of block `b`, when it is of the block's Prot type (a CSB update that
